@@ -1,0 +1,38 @@
+import { App } from 'cdk8s';
+import { synthesize, type SynthResult } from '../synth/synth.ts';
+
+/** Props of {@link DfpApp}. */
+export interface DfpAppProps {
+  /** The committed output tree. @default 'dist' (resolved from the working directory) */
+  readonly distDir?: string;
+  /** Compare with `distDir` instead of writing it. @default false */
+  readonly check?: boolean;
+}
+
+/**
+ * The cdk8s app that holds every environment and pipeline. `synth()` writes dist/
+ * itself, atomically; the cdk8s CLI's output folder gets only a copy of the
+ * Kubernetes objects, because the CLI empties that folder before each run.
+ */
+export class DfpApp extends App {
+  /** The outcome of the last synth. */
+  public result?: SynthResult;
+  private readonly distDir: string;
+  private readonly check: boolean;
+
+  /** @param props where to write and whether to only check */
+  constructor(props: DfpAppProps = {}) {
+    super({ outdir: process.env.CDK8S_OUTDIR ?? '.cdk8s.out' });
+    this.distDir = props.distDir ?? 'dist';
+    this.check = props.check ?? false;
+  }
+
+  /** Renders every environment into dist/ (or compares, in check mode). */
+  public override synth(): void {
+    this.result = synthesize(this, {
+      distDir: this.distDir,
+      check: this.check,
+      ...(process.env.CDK8S_OUTDIR ? { manifestDir: process.env.CDK8S_OUTDIR } : {}),
+    });
+  }
+}

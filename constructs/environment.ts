@@ -1,0 +1,75 @@
+import { Construct } from 'constructs';
+
+/** The services an environment's pipelines talk to. */
+export interface EndpointsSpec {
+  /** The lakeFS API (`http://lakefs.lakefs:8000`). */
+  readonly lakefs: string;
+  /** The MLflow tracking server (`http://mlflow.mlflow:5000`). */
+  readonly mlflow: string;
+  /** The S3-compatible object store, MinIO here (`http://minio.minio:9000`). */
+  readonly s3: string;
+}
+
+/** Where the orchestrator keeps artifacts passed between steps. */
+export interface ArtifactRepositorySpec {
+  /** The bucket. */
+  readonly bucket: string;
+  /** Prefix of every key. @default 'dfp' */
+  readonly keyPrefix?: string;
+  /** The S3 endpoint, host and port. @default the environment's `endpoints.s3` */
+  readonly endpoint?: string;
+  /** The Secret holding the access key pair; values are read by reference only. */
+  readonly credentials: {
+    /** The Secret's name. */
+    readonly secret: string;
+    /** Key of the access key id. @default 'accesskey' */
+    readonly accessKeyKey?: string;
+    /** Key of the secret access key. @default 'secretkey' */
+    readonly secretKeyKey?: string;
+  };
+  /** The bucket's region. @default 'us-east-1' */
+  readonly region?: string;
+}
+
+/** Props of {@link Environment}. */
+export interface EnvironmentProps {
+  /** The Kubernetes namespace pipelines run in. */
+  readonly namespace: string;
+  /** Which orchestrator renders the pipelines. @default 'argo' */
+  readonly orchestrator?: 'kubeflow' | 'airflow' | 'argo';
+  /** Which engine runs data transforms. @default 'spark' */
+  readonly engine?: 'spark' | 'datafusion';
+  /** Which feature store serves features. @default 'feast' */
+  readonly featureStore?: 'feast' | 'alternative';
+  /** The platform services. */
+  readonly endpoints: EndpointsSpec;
+  /** The S3 (MinIO) bucket for artifacts passed between steps. */
+  readonly artifactRepository: ArtifactRepositorySpec;
+  /**
+   * Which image references are accepted: `any`; `no-latest` (an explicit tag that is not
+   * `latest`, or a digest); `digest` (`@sha256:` only).
+   * @default 'no-latest'
+   */
+  readonly imageTagPolicy?: 'any' | 'no-latest' | 'digest';
+  /** The service account pods run as unless a step names another. @default 'dfp-runner' */
+  readonly serviceAccount?: string;
+  /** The git repository and revision Argo CD syncs this environment's `dist/` from. */
+  readonly gitops: {
+    /** The repository URL. */
+    readonly repoURL: string;
+    /** Branch, tag or commit. @default 'main' */
+    readonly targetRevision?: string;
+  };
+}
+
+/**
+ * A deployment target (`dev`, `prod`): where pipelines run and which orchestrator,
+ * engine and feature store render them. Its construct id is its name and the folder
+ * under `dist/`.
+ */
+export class Environment extends Construct {
+  /** @param scope the app @param id the environment's name @param props its settings */
+  constructor(scope: Construct, id: string, public readonly props: EnvironmentProps) {
+    super(scope, id);
+  }
+}

@@ -1,0 +1,13 @@
+/** The dfp authoring library: everything a pipeline or environment definition imports. */
+export { DfpApp, type DfpAppProps } from './app.ts';
+export { Environment, type EnvironmentProps, type EndpointsSpec, type ArtifactRepositorySpec } from './environment.ts';
+export { Pipeline, type PipelineProps, type ParameterSpec } from './pipeline.ts';
+export { ContainerStep, type ContainerStepProps, type OutputSpec } from './step.ts';
+export { Condition, ParallelFor, type ConditionProps, type ParallelForProps } from './groups.ts';
+export {
+  fmt, eq, ne, lt, le, gt, ge, outputPath, outputArtifactPath, inputArtifactPath,
+  type Arg, type ArtifactType, type JsonValue, type ParamType,
+} from './refs.ts';
+export { Schedule, Resources, Volume, type ResourcesSpec, type RetryPolicy, type SecretKeyRef, type Toleration, type VolumeMount } from './values.ts';
+export { DfpError, type Problem } from './model/errors.ts';
+export { Duration } from 'cdk8s';

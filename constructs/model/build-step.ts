@@ -1,0 +1,164 @@
+/**
+ * ContainerStep props -> model Step. Runtime values used in args, env and conditions
+ * become named step inputs, so that a target only ever sees a step reading its own
+ * inputs, never another step's internals.
+ */
+import type { IConstruct } from 'constructs';
+import {
+  Concat, LoopItemRef, OutputRef, ParamRef, PathPlaceholder,
+  type Arg as ArgProp, type ArgPiece, type Comparison, type Operand,
+} from '../refs.ts';
+import type { ContainerStep } from '../step.ts';
+import type { Arg, ArgPart, Condition, Source, Step, Volume } from './schema.ts';
+import type { ParamType } from '../refs.ts';
+import type { PipelineScope } from './scope.ts';
+
+/** The name a step input gets for a runtime value; stable, readable, snake_case. */
+export function inputNameFor(source: Source): string {
+  const snake = (s: string) => s.replace(/-/g, '_');
+  switch (source.kind) {
+    case 'pipelineParam': return source.name;
+    case 'taskOutput': return `${snake(source.step)}_${source.output}`;
+    case 'loopItem': return source.field ? `${snake(source.loop)}_item_${source.field}` : `${snake(source.loop)}_item`;
+    case 'literal': throw new Error('literals are not step inputs');
+  }
+}
+
+/** Resolves references for one step, reporting problems at the step's path. */
+export class StepBuilder {
+  private readonly inputs = new Map<string, { name: string; type: ParamType; source: Source }>();
+  private readonly path: string;
+
+  constructor(private readonly step: ContainerStep, private readonly scope: PipelineScope) {
+    this.path = step.node.path;
+  }
+
+  public build(): Step {
+    const p = this.step.props;
+    const outputs = Object.entries(p.outputs ?? {}).map(([name, spec]) =>
+      typeof spec === 'string' ? { name, type: spec } : { name, type: spec.type ?? 'string', ...(spec.description ? { description: spec.description } : {}) },
+    );
+    const command = (p.command ?? []).map((a, i) => this.arg(a, `command[${i}]`));
+    const args = (p.args ?? []).map((a, i) => this.arg(a, `args[${i}]`));
+    const env = Object.entries(p.env ?? {}).map(([name, value]) => ({ name, value: this.arg(value, `env.${name}`) }));
+    const when = p.when ? this.condition(p.when, 'when') : undefined;
+    const artifacts = Object.entries(p.inputArtifacts ?? {}).map(([name, ref]) => {
+      const type = this.scope.artifactType(ref, this.path, `inputArtifacts.${name}`) ?? 'Artifact';
+      return { name, type, source: { step: this.scope.stepName(ref.step), output: ref.name } };
+    });
+    const implied = [
+      ...[...this.inputs.values()].flatMap((i) => (i.source.kind === 'taskOutput' ? [i.source.step] : [])),
+      ...artifacts.map((a) => a.source.step),
+      ...(when ? [when.left, when.right].flatMap((s) => (s.kind === 'taskOutput' ? [s.step] : [])) : []),
+    ];
+    const explicit = this.step.explicitDependencies.map((d) => this.scope.stepName(d, this.path, 'after()'));
+    const dependsOn = [...new Set([...implied, ...explicit])].filter((d) => d !== '').sort();
+    const group = this.scope.groupOf(this.step);
+
+    return {
+      name: this.step.node.id,
+      path: this.path,
+      ...(p.description !== undefined ? { description: p.description } : {}),
+      image: p.image,
+      command,
+      args,
+      env,
+      secretEnv: Object.entries(p.secretEnv ?? {}).map(([name, ref]) => ({ name, secret: ref.secret, key: ref.key })),
+      inputs: { parameters: [...this.inputs.values()], artifacts },
+      outputs: {
+        parameters: outputs,
+        artifacts: Object.entries(p.outputArtifacts ?? {}).map(([name, type]) => ({ name, type })),
+      },
+      resources: {
+        requests: { ...p.resources?.requests },
+        limits: { ...p.resources?.limits },
+        ...(p.resources?.gpu ? { gpu: { count: p.resources.gpu.count, resource: p.resources.gpu.resource ?? 'nvidia.com/gpu' } } : {}),
+      },
+      volumes: (p.volumes ?? []).map(volumeModel),
+      nodeSelector: Object.fromEntries(Object.entries(p.nodeSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+      tolerations: (p.tolerations ?? []).map((t) => ({ ...t, operator: t.operator ?? (t.value === undefined ? 'Exists' : 'Equal') })),
+      ...(p.retry
+        ? {
+            retry: {
+              limit: p.retry.limit,
+              backoffSeconds: p.retry.backoffSeconds ?? 30,
+              backoffFactor: p.retry.backoffFactor ?? 2,
+              maxBackoffSeconds: p.retry.maxBackoffSeconds ?? 3600,
+            },
+          }
+        : {}),
+      ...(p.timeout ? { timeoutSeconds: p.timeout.toSeconds() } : {}),
+      caching: p.caching ?? false,
+      ...(p.serviceAccount ? { serviceAccount: p.serviceAccount } : {}),
+      dependsOn,
+      ...(group ? { group } : {}),
+      ...(when ? { when } : {}),
+    };
+  }
+
+  /** Condition operands: literals stay literals; runtime values are resolved, not made inputs. */
+  public condition(c: Comparison, field: string): Condition {
+    return { left: this.operand(c.left, `${field}.left`), op: c.op, right: this.operand(c.right, `${field}.right`) };
+  }
+
+  private operand(o: Operand, field: string): Source {
+    if (typeof o === 'string' || typeof o === 'number' || typeof o === 'boolean') return { kind: 'literal', value: o };
+    return this.scope.source(o, this.step, field) ?? { kind: 'literal', value: null };
+  }
+
+  private arg(a: ArgProp, field: string): Arg {
+    const pieces: readonly ArgPiece[] = a instanceof Concat ? a.pieces : [a];
+    const parts: ArgPart[] = [];
+    for (const piece of pieces) {
+      const part = this.piece(piece, field);
+      const last = parts[parts.length - 1];
+      // Adjacent literals merge so that equal arguments always have one model form.
+      if (part.kind === 'literal' && last?.kind === 'literal') parts[parts.length - 1] = { kind: 'literal', value: last.value + part.value };
+      else parts.push(part);
+    }
+    return parts.length === 0 ? [{ kind: 'literal', value: '' }] : parts;
+  }
+
+  private piece(piece: ArgPiece, field: string): ArgPart {
+    if (typeof piece === 'string') return { kind: 'literal', value: piece };
+    if (typeof piece === 'number' || typeof piece === 'boolean') return { kind: 'literal', value: String(piece) };
+    if (piece instanceof PathPlaceholder) {
+      this.scope.checkPlaceholder(this.step, piece, field);
+      return { kind: piece.kind, name: piece.name };
+    }
+    if (piece instanceof ParamRef || piece instanceof OutputRef || piece instanceof LoopItemRef) {
+      const source = this.scope.source(piece, this.step, field);
+      if (!source) return { kind: 'literal', value: '' };
+      const name = inputNameFor(source);
+      const type = this.scope.sourceType(source);
+      this.inputs.set(name, { name, type, source });
+      return { kind: 'input', name };
+    }
+    this.scope.problems.add(this.path, `${field}: ${describe(piece)} cannot be used as an argument; use a string, a number, pipeline.param(), step.output(), loop.item() or a path placeholder`);
+    return { kind: 'literal', value: '' };
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return `a ${(value as object).constructor?.name ?? 'object'}`;
+  return `a ${typeof value}`;
+}
+
+function volumeModel(v: import('../values.ts').VolumeMount): Volume {
+  switch (v.kind) {
+    case 'pvc':
+      return { name: v.name, mountPath: v.mountPath, readOnly: v.readOnly ?? false, source: { kind: 'pvc', claimName: v.claimName } };
+    case 'emptyDir':
+      return {
+        name: v.name, mountPath: v.mountPath, readOnly: false,
+        source: { kind: 'emptyDir', ...(v.sizeLimit ? { sizeLimit: v.sizeLimit } : {}), ...(v.medium ? { medium: v.medium } : {}) },
+      };
+    case 'configMap':
+      return { name: v.name, mountPath: v.mountPath, readOnly: true, source: { kind: 'configMap', name: v.configMap } };
+    case 'secret':
+      return { name: v.name, mountPath: v.mountPath, readOnly: true, source: { kind: 'secret', secretName: v.secret } };
+  }
+}
+
+export type { IConstruct };

@@ -1,0 +1,137 @@
+/**
+ * The one way into the model: construct tree -> plain data -> every rule checked ->
+ * frozen. All problems are collected and reported together, each with its construct path.
+ */
+import type { IConstruct } from 'constructs';
+import { Environment } from '../environment.ts';
+import { Condition as ConditionGroup, ParallelFor } from '../groups.ts';
+import { Pipeline } from '../pipeline.ts';
+import { ContainerStep } from '../step.ts';
+import type { JsonValue, Operand } from '../refs.ts';
+import { Problems } from './errors.ts';
+import { StepBuilder } from './build-step.ts';
+import { checkEnvironments } from './rules-environment.ts';
+import { checkPipeline } from './rules-pipeline.ts';
+import { model as modelSchema, type Environment as EnvironmentModel, type Group, type Model, type Pipeline as PipelineModel, type Source } from './schema.ts';
+import { PipelineScope } from './scope.ts';
+
+/** Builds, checks and freezes the model of every pipeline and environment under `root`. */
+export function buildModel(root: IConstruct): Model {
+  const problems = new Problems();
+  const all = root.node.findAll();
+  const pipelines = all.filter((c): c is Pipeline => c instanceof Pipeline).map((p) => buildPipeline(p, problems));
+  const environments = all.filter((c): c is Environment => c instanceof Environment).map(buildEnvironment);
+  const model: Model = { pipelines: byName(pipelines), environments: byName(environments) };
+
+  for (const p of model.pipelines) checkPipeline(p, problems);
+  checkEnvironments(model, problems, root.node.path || '(app)');
+  problems.throwIfAny();
+
+  // The rules above guarantee the shape; a failure here is a dfp bug, not a user error.
+  return deepFreeze(modelSchema.parse(model));
+}
+
+function buildPipeline(pipeline: Pipeline, problems: Problems): PipelineModel {
+  const scope = new PipelineScope(pipeline, problems);
+  const props = pipeline.props;
+  const exit = pipeline.exitHandler;
+  const steps = [];
+  const groups: Group[] = [];
+
+  for (const c of pipeline.node.findAll()) {
+    if (c === pipeline || c === exit) continue;
+    if (c instanceof ContainerStep) steps.push(new StepBuilder(c, scope).build());
+    else if (c instanceof ConditionGroup || c instanceof ParallelFor) groups.push(buildGroup(c, scope));
+    else if (c instanceof Pipeline || c instanceof Environment) problems.add(c.node.path, `a ${c.constructor.name} cannot sit inside pipeline '${pipeline.node.id}'; create it at the app's top level`);
+    else problems.add(c.node.path, `'${c.constructor.name}' is not a pipeline construct; use ContainerStep, Condition or ParallelFor inside a pipeline`);
+  }
+
+  let exitHandler;
+  if (exit) {
+    if (!(exit instanceof ContainerStep) || exit.node.scope !== pipeline) {
+      problems.add(pipeline.node.path, `onExit(): '${exit.node.path}' must be a ContainerStep created directly in this pipeline`);
+    } else {
+      exitHandler = new StepBuilder(exit, scope).build();
+    }
+  }
+
+  return {
+    name: pipeline.node.id,
+    path: pipeline.node.path,
+    description: props.description ?? '',
+    tags: [...(props.tags ?? [])],
+    parameters: Object.entries(props.parameters ?? {}).map(([name, spec]) => ({
+      name,
+      type: spec.type,
+      ...(spec.default !== undefined ? { default: spec.default } : {}),
+      ...(spec.description !== undefined ? { description: spec.description } : {}),
+    })),
+    ...(props.schedule ? { schedule: { cron: props.schedule.expression, timezone: props.schedule.timezone } } : {}),
+    ...(props.timeout ? { timeoutSeconds: props.timeout.toSeconds() } : {}),
+    steps,
+    groups,
+    ...(exitHandler ? { exitHandler } : {}),
+  };
+}
+
+function buildGroup(g: ConditionGroup | ParallelFor, scope: PipelineScope): Group {
+  const base = { name: g.node.id, path: g.node.path, ...(scope.groupOf(g) ? { parent: scope.groupOf(g) } : {}) };
+  if (g instanceof ConditionGroup) {
+    const operand = (o: Operand, field: string): Source =>
+      typeof o === 'object' ? scope.source(o, g, field) ?? { kind: 'literal', value: null } : { kind: 'literal', value: o };
+    const c = g.props.when;
+    return { kind: 'condition', ...base, condition: { left: operand(c.left, 'when.left'), op: c.op, right: operand(c.right, 'when.right') } };
+  }
+  const items = g.props.items;
+  return {
+    kind: 'loop',
+    ...base,
+    items: isList(items) ? { kind: 'literal', value: [...items] } : scope.source(items, g, 'items') ?? { kind: 'literal', value: [] },
+    ...(g.props.parallelism !== undefined ? { parallelism: g.props.parallelism } : {}),
+  };
+}
+
+function buildEnvironment(env: Environment): EnvironmentModel {
+  const p = env.props;
+  const repo = p.artifactRepository;
+  return {
+    name: env.node.id,
+    path: env.node.path,
+    namespace: p.namespace,
+    orchestrator: p.orchestrator ?? 'argo',
+    engine: p.engine ?? 'spark',
+    featureStore: p.featureStore ?? 'feast',
+    endpoints: { lakefs: p.endpoints.lakefs, mlflow: p.endpoints.mlflow, s3: p.endpoints.s3 },
+    artifactRepository: {
+      bucket: repo.bucket,
+      keyPrefix: repo.keyPrefix ?? 'dfp',
+      endpoint: repo.endpoint ?? p.endpoints.s3,
+      insecure: (repo.endpoint ?? p.endpoints.s3).startsWith('http://'),
+      region: repo.region ?? 'us-east-1',
+      credentials: {
+        secret: repo.credentials.secret,
+        accessKeyKey: repo.credentials.accessKeyKey ?? 'accesskey',
+        secretKeyKey: repo.credentials.secretKeyKey ?? 'secretkey',
+      },
+    },
+    imageTagPolicy: p.imageTagPolicy ?? 'no-latest',
+    serviceAccount: p.serviceAccount ?? 'dfp-runner',
+    gitops: { repoURL: p.gitops.repoURL, targetRevision: p.gitops.targetRevision ?? 'main' },
+  };
+}
+
+function isList(x: unknown): x is readonly JsonValue[] {
+  return Array.isArray(x);
+}
+
+function byName<T extends { name: string }>(items: T[]): T[] {
+  return [...items].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

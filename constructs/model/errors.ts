@@ -1,0 +1,45 @@
+/** One thing wrong with the definitions: where (the construct path) and what to change. */
+export interface Problem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * The only error dfp shows users: every problem found, each with its construct path.
+ * The CLI prints `format()` and exits non-zero; no stack trace.
+ */
+export class DfpError extends Error {
+  constructor(
+    public readonly problems: readonly Problem[],
+    public readonly headline = 'the definitions are invalid',
+  ) {
+    super(formatProblems(headline, problems));
+    this.name = 'DfpError';
+  }
+}
+
+function formatProblems(headline: string, problems: readonly Problem[]): string {
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  const lines = problems.map((p) => `  ${p.path}: ${p.message}`);
+  return [`dfp: ${headline} (${count}):`, ...lines].join('\n');
+}
+
+/** Collects problems so that one pass reports all of them at once. */
+export class Problems {
+  private readonly list: Problem[] = [];
+
+  /** Records a problem at `path`. */
+  public add(path: string, message: string): void {
+    this.list.push({ path, message });
+  }
+
+  /** Whether anything was recorded. */
+  public get empty(): boolean {
+    return this.list.length === 0;
+  }
+
+  /** Throws a {@link DfpError} holding every problem, if there are any. */
+  public throwIfAny(headline?: string): void {
+    if (!this.empty) throw new DfpError([...this.list], headline);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The naming rules of the systems dfp renders for, each with the message that tells the
+ * user what to write instead. A check returns undefined when the name is fine.
+ */
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
+const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** A Kubernetes object or template name: lower-case letters, digits and '-', at most 63. */
+export function checkDnsLabel(what: string, name: string): string | undefined {
+  if (name.length > 63 || !DNS_LABEL.test(name)) {
+    return `${what} '${name}' must be a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. '${suggestLabel(name)}')`;
+  }
+  return undefined;
+}
+
+/** A Kubernetes Secret, ConfigMap or PVC name. */
+export function checkDnsSubdomain(what: string, name: string): string | undefined {
+  if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
+    return `${what} '${name}' must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.' (e.g. '${suggestLabel(name)}')`;
+  }
+  return undefined;
+}
+
+/** Parameter, output and artifact names: valid in Python, Argo, Airflow and kfp alike. */
+export function checkIdentifier(what: string, name: string): string | undefined {
+  if (name.length > 63 || !IDENTIFIER.test(name)) {
+    return `${what} '${name}' must be snake_case: a lower-case letter, then lower-case letters, digits and '_' (e.g. '${suggestIdentifier(name)}')`;
+  }
+  return undefined;
+}
+
+/** A container environment variable name. */
+export function checkEnvVar(name: string): string | undefined {
+  return ENV_VAR.test(name) ? undefined : `environment variable '${name}' must match [A-Za-z_][A-Za-z0-9_]* (e.g. '${name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, '_$1')}')`;
+}
+
+/** A key inside a Secret or ConfigMap. */
+export function checkSecretKey(secret: string, key: string): string | undefined {
+  if (key === '') return `secret '${secret}' needs a key: name the key inside the Secret that holds the value`;
+  return SECRET_KEY.test(key) ? undefined : `key '${key}' of secret '${secret}' may only hold letters, digits, '-', '_' and '.'`;
+}
+
+function suggestLabel(name: string): string {
+  const s = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+  return s === '' ? 'my-name' : s;
+}
+
+function suggestIdentifier(name: string): string {
+  const s = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^[^a-z]+/, '');
+  return s === '' ? 'my_name' : s;
+}
+
+/** A container image reference: `[registry/]repository[:tag][@digest]`. */
+const IMAGE = /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+export function checkImage(image: string): string | undefined {
+  return IMAGE.test(image) ? undefined : `image '${image}' is not a valid image reference; write it as 'registry/repository:tag' or 'repository@sha256:<digest>'`;
+}
+
+/** Splits an image reference into its tag and digest, either of which may be absent. */
+export function imageTagAndDigest(image: string): { tag?: string; digest?: string } {
+  const [beforeDigest, digest] = image.split('@') as [string, string | undefined];
+  const lastSlash = beforeDigest.lastIndexOf('/');
+  const colon = beforeDigest.indexOf(':', lastSlash + 1);
+  return { tag: colon >= 0 ? beforeDigest.slice(colon + 1) : undefined, digest };
+}
+
+/** An http(s) URL, as the platform endpoints are. */
+export function checkUrl(what: string, value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+    if (url.username || url.password) {
+      return `${what} '${url.host}' must not carry credentials; reference a Secret instead`;
+    }
+    return undefined;
+  } catch {
+    return `${what} '${value}' is not an http(s) URL (e.g. 'http://lakefs.lakefs:8000')`;
+  }
+}

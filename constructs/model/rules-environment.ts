@@ -1,0 +1,57 @@
+/**
+ * Rules for environments, and for what an environment demands of every pipeline
+ * (its image tag policy).
+ */
+import type { Problems } from './errors.ts';
+import { checkDnsLabel, checkDnsSubdomain, checkSecretKey, checkUrl, imageTagAndDigest } from './names.ts';
+import type { Environment, Model } from './schema.ts';
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const GIT_URL = /^(https:\/\/|ssh:\/\/|git@)[^\s]+$/;
+
+export function checkEnvironments(model: Model, problems: Problems, appPath: string): void {
+  if (model.environments.length === 0) {
+    problems.add(appPath, "no Environment is defined; add one (new Environment(app, 'dev', {...})) so there is somewhere to render to");
+  }
+  const seen = new Map<string, string>();
+  for (const env of model.environments) {
+    const first = seen.get(env.name);
+    if (first) problems.add(env.path, `duplicate environment name '${env.name}' (also '${first}'); each renders to dist/<name>/`);
+    seen.set(env.name, env.path);
+    checkEnvironment(env, problems);
+    checkImagePolicy(env, model, problems);
+  }
+}
+
+function checkEnvironment(env: Environment, problems: Problems): void {
+  const add = (message: string | undefined) => message && problems.add(env.path, message);
+  add(checkDnsLabel('environment name', env.name));
+  add(checkDnsLabel('namespace', env.namespace));
+  add(checkUrl('endpoints.lakefs', env.endpoints.lakefs));
+  add(checkUrl('endpoints.mlflow', env.endpoints.mlflow));
+  add(checkUrl('endpoints.s3', env.endpoints.s3));
+  const repo = env.artifactRepository;
+  add(checkUrl('artifactRepository.endpoint', repo.endpoint));
+  if (!BUCKET.test(repo.bucket)) add(`artifactRepository.bucket '${repo.bucket}' is not an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'`);
+  if (/^\/|\/$|\/\//.test(repo.keyPrefix)) add(`artifactRepository.keyPrefix '${repo.keyPrefix}' must not start or end with '/' or contain '//'`);
+  add(checkDnsSubdomain('artifactRepository.credentials.secret', repo.credentials.secret));
+  add(checkSecretKey(repo.credentials.secret, repo.credentials.accessKeyKey));
+  add(checkSecretKey(repo.credentials.secret, repo.credentials.secretKeyKey));
+  add(checkDnsSubdomain('serviceAccount', env.serviceAccount));
+  if (!GIT_URL.test(env.gitops.repoURL)) add(`gitops.repoURL '${env.gitops.repoURL}' must be an https://, ssh:// or git@ repository URL`);
+  if (env.gitops.targetRevision.trim() === '') add('gitops.targetRevision must name a branch, tag or commit');
+}
+
+function checkImagePolicy(env: Environment, model: Model, problems: Problems): void {
+  if (env.imageTagPolicy === 'any') return;
+  for (const p of model.pipelines) {
+    for (const s of p.exitHandler ? [...p.steps, p.exitHandler] : p.steps) {
+      const { tag, digest } = imageTagAndDigest(s.image);
+      if (env.imageTagPolicy === 'digest' && !digest) {
+        problems.add(s.path, `image '${s.image}' has no digest, but environment '${env.name}' requires one (imageTagPolicy 'digest'); pin it as '<image>@sha256:…'`);
+      } else if (env.imageTagPolicy === 'no-latest' && !digest && (tag === undefined || tag === 'latest')) {
+        problems.add(s.path, `image '${s.image}' is not pinned, but environment '${env.name}' forbids untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a version tag or a digest`);
+      }
+    }
+  }
+}

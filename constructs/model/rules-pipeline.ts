@@ -1,0 +1,217 @@
+/**
+ * Rules for one pipeline, over the plain model. Each problem names the construct path
+ * and what to change.
+ */
+import { checkCron, checkTimezone } from './cron.ts';
+import type { Problems } from './errors.ts';
+import { checkDnsLabel, checkDnsSubdomain, checkEnvVar, checkIdentifier, checkImage, checkSecretKey } from './names.ts';
+import { checkQuantity, parseQuantity } from './quantity.ts';
+import type { Condition, Group, Pipeline, Source, Step } from './schema.ts';
+import { jsonType } from './scope.ts';
+
+export function checkPipeline(p: Pipeline, problems: Problems): void {
+  const add = (path: string, message: string | undefined) => message && problems.add(path, message);
+  add(p.path, checkDnsLabel('pipeline name', p.name));
+  if (p.schedule) {
+    add(p.path, checkCron(p.schedule.cron));
+    add(p.path, checkTimezone(p.schedule.timezone));
+  }
+  if (p.timeoutSeconds !== undefined && p.timeoutSeconds <= 0) add(p.path, 'timeout must be longer than zero seconds');
+  for (const param of p.parameters) {
+    add(p.path, checkIdentifier('parameter', param.name));
+    if (param.default !== undefined && !accepts(param.type, jsonType(param.default))) {
+      add(p.path, `parameter '${param.name}' is a ${param.type} but its default ${JSON.stringify(param.default)} is a ${jsonType(param.default)}; change the default or the type`);
+    }
+  }
+
+  const steps = p.exitHandler ? [...p.steps, p.exitHandler] : p.steps;
+  checkUniqueNames(p, problems);
+  for (const s of steps) checkStep(s, problems);
+  checkGroups(p, problems);
+  checkCycles(p, problems);
+  checkGroupBoundaries(p, problems);
+  if (p.exitHandler) checkExitHandler(p, p.exitHandler, problems);
+}
+
+/** `int` values are fine where a `float` is expected; nothing else converts. */
+function accepts(expected: string, actual: string): boolean {
+  return expected === actual || (expected === 'float' && actual === 'int');
+}
+
+function checkUniqueNames(p: Pipeline, problems: Problems): void {
+  const seen = new Map<string, string>();
+  const all = [...p.steps, ...(p.exitHandler ? [p.exitHandler] : []), ...p.groups];
+  for (const node of all) {
+    const message = checkDnsLabel('step name', node.name);
+    if (message) problems.add(node.path, message);
+    const first = seen.get(node.name);
+    if (first) problems.add(node.path, `duplicate step name '${node.name}' (also used by '${first}'); step and group names must be unique within the pipeline`);
+    else seen.set(node.name, node.path);
+    if (node.name === p.name) problems.add(node.path, `'${node.name}' is the pipeline's own name, which names its root task graph; rename the step`);
+  }
+}
+
+function checkStep(s: Step, problems: Problems): void {
+  const add = (message: string | undefined) => message && problems.add(s.path, message);
+  add(checkImage(s.image));
+  for (const kind of ['requests', 'limits'] as const) {
+    const q = s.resources[kind];
+    if (q.cpu !== undefined) add(checkQuantity(`resources.${kind}.cpu`, q.cpu, '500m'));
+    if (q.memory !== undefined) add(checkQuantity(`resources.${kind}.memory`, q.memory, '4Gi'));
+  }
+  for (const r of ['cpu', 'memory'] as const) {
+    const req = parseQuantity(s.resources.requests[r] ?? '');
+    const lim = parseQuantity(s.resources.limits[r] ?? '');
+    if (req !== undefined && lim !== undefined && req > lim) {
+      add(`resources.requests.${r} '${s.resources.requests[r]}' is more than resources.limits.${r} '${s.resources.limits[r]}'; a request may not exceed its limit`);
+    }
+  }
+  const gpu = s.resources.gpu;
+  if (gpu && (!Number.isInteger(gpu.count) || gpu.count < 1)) add(`resources.gpu.count must be a whole number of at least 1, not ${gpu.count}`);
+
+  const envNames = new Set<string>();
+  for (const name of [...s.env.map((e) => e.name), ...s.secretEnv.map((e) => e.name)]) {
+    add(checkEnvVar(name));
+    if (envNames.has(name)) add(`environment variable '${name}' is set twice (env and secretEnv); keep one`);
+    envNames.add(name);
+  }
+  for (const e of s.secretEnv) {
+    add(checkDnsSubdomain(`secretEnv.${e.name}: secret name`, e.secret));
+    add(checkSecretKey(e.secret, e.key));
+  }
+
+  const ioNames = new Set<string>();
+  for (const o of [...s.outputs.parameters, ...s.outputs.artifacts, ...s.inputs.artifacts]) {
+    add(checkIdentifier('output or input artifact', o.name));
+    if (ioNames.has(o.name)) add(`'${o.name}' names more than one output or input artifact; give each its own name`);
+    ioNames.add(o.name);
+  }
+
+  const volumeNames = new Set<string>();
+  for (const v of s.volumes) {
+    add(checkDnsLabel('volume name', v.name));
+    if (volumeNames.has(v.name)) add(`volume '${v.name}' is mounted twice; give each volume its own name`);
+    volumeNames.add(v.name);
+    if (!v.mountPath.startsWith('/')) add(`volume '${v.name}': mountPath '${v.mountPath}' must be an absolute path`);
+    if (v.source.kind === 'pvc') add(checkDnsSubdomain(`volume '${v.name}': claimName`, v.source.claimName));
+    if (v.source.kind === 'configMap') add(checkDnsSubdomain(`volume '${v.name}': configMap`, v.source.name));
+    if (v.source.kind === 'secret') add(checkDnsSubdomain(`volume '${v.name}': secret`, v.source.secretName));
+    if (v.source.kind === 'emptyDir' && v.source.sizeLimit !== undefined) add(checkQuantity(`volume '${v.name}': sizeLimit`, v.source.sizeLimit, '1Gi'));
+  }
+
+  for (const t of s.tolerations) {
+    if (t.operator === 'Exists' && t.value !== undefined) add(`toleration '${t.key ?? '*'}': operator Exists takes no value; drop the value or use Equal`);
+    if (t.operator === 'Equal' && t.key === undefined) add('a toleration with operator Equal needs a key');
+  }
+  if (s.retry) {
+    const r = s.retry;
+    if (!Number.isInteger(r.limit) || r.limit < 0 || r.limit > 100) add(`retry.limit must be a whole number from 0 to 100, not ${r.limit}`);
+    if (r.backoffSeconds <= 0) add('retry.backoffSeconds must be more than 0');
+    if (r.backoffFactor < 1) add('retry.backoffFactor must be at least 1');
+    if (r.maxBackoffSeconds < r.backoffSeconds) add('retry.maxBackoffSeconds must be at least retry.backoffSeconds');
+  }
+  if (s.timeoutSeconds !== undefined && s.timeoutSeconds <= 0) add('timeout must be longer than zero seconds');
+  if (s.serviceAccount !== undefined) add(checkDnsSubdomain('serviceAccount', s.serviceAccount));
+  if (s.when) checkCondition(s.path, 'when', s.when, (src) => typeOfSource(s, src), problems);
+}
+
+/** The parameter type of a Source as seen from step `s` (inputs carry their types). */
+function typeOfSource(s: Step, src: Source): string {
+  if (src.kind === 'literal') return jsonType(src.value);
+  const input = s.inputs.parameters.find((i) => JSON.stringify(i.source) === JSON.stringify(src));
+  return input?.type ?? 'unknown';
+}
+
+function checkCondition(path: string, field: string, c: Condition, typeOf: (s: Source) => string, problems: Problems): void {
+  const left = typeOf(c.left);
+  const right = typeOf(c.right);
+  const numeric = (t: string) => t === 'int' || t === 'float' || t === 'unknown';
+  if (['<', '<=', '>', '>='].includes(c.op) && !(numeric(left) && numeric(right))) {
+    problems.add(path, `${field}: '${c.op}' compares numbers, but the operands are ${left} and ${right}; compare int or float values`);
+  } else if (left !== 'unknown' && right !== 'unknown' && !accepts(left, right) && !accepts(right, left)) {
+    problems.add(path, `${field}: compares a ${left} with a ${right}; both sides must have the same type`);
+  }
+  for (const side of [c.left, c.right]) {
+    if (side.kind === 'literal' && (typeof side.value === 'object' && side.value !== null)) {
+      problems.add(path, `${field}: only strings, numbers and booleans can be compared`);
+    }
+  }
+}
+
+function checkGroups(p: Pipeline, problems: Problems): void {
+  const paramType = (name: string) => p.parameters.find((x) => x.name === name)?.type ?? 'unknown';
+  const outputType = (step: string, output: string) =>
+    p.steps.find((s) => s.name === step)?.outputs.parameters.find((o) => o.name === output)?.type ?? 'unknown';
+  const typeOf = (src: Source): string =>
+    src.kind === 'literal' ? jsonType(src.value)
+      : src.kind === 'pipelineParam' ? paramType(src.name)
+        : src.kind === 'taskOutput' ? outputType(src.step, src.output) : 'unknown';
+  for (const g of p.groups) {
+    if (g.kind === 'condition') checkCondition(g.path, 'when', g.condition, typeOf, problems);
+    else {
+      const t = typeOf(g.items);
+      if (t !== 'list' && t !== 'unknown') problems.add(g.path, `items must be a list (a literal array, or a list parameter or output), not a ${t}`);
+      if (g.items.kind === 'literal' && Array.isArray(g.items.value) && g.items.value.length === 0) problems.add(g.path, 'items is an empty list; the loop would never run');
+      if (g.parallelism !== undefined && (!Number.isInteger(g.parallelism) || g.parallelism < 1)) problems.add(g.path, `parallelism must be a whole number of at least 1, not ${g.parallelism}`);
+    }
+  }
+}
+
+/** Depth-first search over dependsOn; reports each cycle once, as the path around it. */
+function checkCycles(p: Pipeline, problems: Problems): void {
+  const byName = new Map(p.steps.map((s) => [s.name, s]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string): void => {
+    const mark = state.get(name);
+    if (mark === 'done') return;
+    if (mark === 'visiting') {
+      const cycle = [...stack.slice(stack.indexOf(name)), name];
+      problems.add(byName.get(name)?.path ?? p.path, `dependency cycle: ${cycle.join(' -> ')}; remove one of these dependencies`);
+      return;
+    }
+    state.set(name, 'visiting');
+    stack.push(name);
+    for (const dep of byName.get(name)?.dependsOn ?? []) if (byName.has(dep)) visit(dep);
+    stack.pop();
+    state.set(name, 'done');
+  };
+  for (const s of p.steps) visit(s.name);
+}
+
+/** The chain of groups a step or group sits in, innermost first. */
+export function groupChain(groups: readonly Group[], innermost: string | undefined): string[] {
+  const chain: string[] = [];
+  for (let g = innermost; g !== undefined; g = groups.find((x) => x.name === g)?.parent) chain.push(g);
+  return chain;
+}
+
+/**
+ * A value produced inside a condition or loop exists only there: a step outside may
+ * wait for the group, but not read what a step inside produced.
+ */
+function checkGroupBoundaries(p: Pipeline, problems: Problems): void {
+  const producerGroup = new Map(p.steps.map((s) => [s.name, s.group]));
+  for (const s of p.steps) {
+    const mine = new Set(groupChain(p.groups, s.group));
+    const reads = [
+      ...s.inputs.parameters.flatMap((i) => (i.source.kind === 'taskOutput' ? [i.source.step] : [])),
+      ...s.inputs.artifacts.map((a) => a.source.step),
+    ];
+    for (const producer of new Set(reads)) {
+      const outside = groupChain(p.groups, producerGroup.get(producer)).filter((g) => !mine.has(g));
+      if (outside.length > 0) {
+        problems.add(s.path, `reads an output of '${producer}', which runs inside '${outside[0]}' and may not run or may run many times; move this step into '${outside[0]}', or depend on it with after() and read the data from storage`);
+      }
+    }
+  }
+}
+
+function checkExitHandler(p: Pipeline, exit: Step, problems: Problems): void {
+  if (exit.dependsOn.length > 0 || exit.inputs.artifacts.length > 0) {
+    problems.add(exit.path, `the exit handler runs whether or not other steps ran, so it cannot read their outputs or wait for ${exit.dependsOn.map((d) => `'${d}'`).join(', ')}; pass pipeline parameters instead`);
+  }
+  for (const s of p.steps) {
+    if (s.dependsOn.includes(exit.name)) problems.add(s.path, `depends on the exit handler '${exit.name}', which runs last; remove the dependency`);
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * The neutral model: plain, JSON-serialisable data and nothing else. Targets read only
+ * this. The zod schemas are the single description of its shape; the TypeScript types
+ * are inferred from them.
+ */
+import { z } from 'zod';
+
+export const PARAM_TYPES = ['string', 'int', 'float', 'bool', 'list', 'struct'] as const;
+export const ARTIFACT_TYPES = ['Dataset', 'Model', 'Metrics', 'Artifact'] as const;
+
+const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+);
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export const paramType = z.enum(PARAM_TYPES);
+export const artifactType = z.enum(ARTIFACT_TYPES);
+
+/** Where a value comes from at run time. */
+export const source = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('literal'), value: jsonValue }),
+  z.object({ kind: z.literal('pipelineParam'), name: z.string() }),
+  z.object({ kind: z.literal('taskOutput'), step: z.string(), output: z.string() }),
+  z.object({ kind: z.literal('loopItem'), loop: z.string(), field: z.string().optional() }),
+]);
+export type Source = z.infer<typeof source>;
+
+/** One piece of an argument; an argument is the concatenation of its pieces. */
+export const argPart = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('literal'), value: z.string() }),
+  z.object({ kind: z.literal('input'), name: z.string() }),
+  z.object({ kind: z.literal('outputPath'), name: z.string() }),
+  z.object({ kind: z.literal('outputArtifactPath'), name: z.string() }),
+  z.object({ kind: z.literal('inputArtifactPath'), name: z.string() }),
+]);
+export type ArgPart = z.infer<typeof argPart>;
+export const arg = z.array(argPart);
+export type Arg = z.infer<typeof arg>;
+
+export const condition = z.object({
+  left: source,
+  op: z.enum(['==', '!=', '<', '<=', '>', '>=']),
+  right: source,
+});
+export type Condition = z.infer<typeof condition>;
+
+const quantities = z.object({ cpu: z.string().optional(), memory: z.string().optional() }).strict();
+
+export const volume = z.object({
+  name: z.string(),
+  mountPath: z.string(),
+  readOnly: z.boolean(),
+  source: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('pvc'), claimName: z.string() }),
+    z.object({ kind: z.literal('emptyDir'), sizeLimit: z.string().optional(), medium: z.literal('Memory').optional() }),
+    z.object({ kind: z.literal('configMap'), name: z.string() }),
+    z.object({ kind: z.literal('secret'), secretName: z.string() }),
+  ]),
+});
+export type Volume = z.infer<typeof volume>;
+
+export const step = z.object({
+  name: z.string(),
+  path: z.string(),
+  description: z.string().optional(),
+  image: z.string(),
+  command: z.array(arg),
+  args: z.array(arg),
+  env: z.array(z.object({ name: z.string(), value: arg })),
+  secretEnv: z.array(z.object({ name: z.string(), secret: z.string(), key: z.string() })),
+  inputs: z.object({
+    parameters: z.array(z.object({ name: z.string(), type: paramType, source })),
+    artifacts: z.array(
+      z.object({ name: z.string(), type: artifactType, source: z.object({ step: z.string(), output: z.string() }) }),
+    ),
+  }),
+  outputs: z.object({
+    parameters: z.array(z.object({ name: z.string(), type: paramType, description: z.string().optional() })),
+    artifacts: z.array(z.object({ name: z.string(), type: artifactType })),
+  }),
+  resources: z.object({
+    requests: quantities,
+    limits: quantities,
+    gpu: z.object({ count: z.number().int(), resource: z.string() }).optional(),
+  }),
+  volumes: z.array(volume),
+  nodeSelector: z.record(z.string(), z.string()),
+  tolerations: z.array(
+    z.object({
+      key: z.string().optional(),
+      operator: z.enum(['Equal', 'Exists']),
+      value: z.string().optional(),
+      effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+    }),
+  ),
+  retry: z
+    .object({ limit: z.number().int(), backoffSeconds: z.number().int(), backoffFactor: z.number(), maxBackoffSeconds: z.number().int() })
+    .optional(),
+  timeoutSeconds: z.number().int().optional(),
+  caching: z.boolean(),
+  serviceAccount: z.string().optional(),
+  /** Every step this one runs after, explicit or implied by the data it consumes. Sorted. */
+  dependsOn: z.array(z.string()),
+  /** The innermost condition or loop group the step sits in. */
+  group: z.string().optional(),
+  when: condition.optional(),
+});
+export type Step = z.infer<typeof step>;
+
+export const group = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('condition'), name: z.string(), path: z.string(), parent: z.string().optional(), condition }),
+  z.object({
+    kind: z.literal('loop'),
+    name: z.string(),
+    path: z.string(),
+    parent: z.string().optional(),
+    items: source,
+    parallelism: z.number().int().optional(),
+  }),
+]);
+export type Group = z.infer<typeof group>;
+
+export const parameter = z.object({
+  name: z.string(),
+  type: paramType,
+  default: jsonValue.optional(),
+  description: z.string().optional(),
+});
+export type Parameter = z.infer<typeof parameter>;
+
+export const pipeline = z.object({
+  name: z.string(),
+  path: z.string(),
+  description: z.string(),
+  tags: z.array(z.string()),
+  parameters: z.array(parameter),
+  schedule: z.object({ cron: z.string(), timezone: z.string() }).optional(),
+  timeoutSeconds: z.number().int().optional(),
+  /** Steps in declaration order, the exit handler excluded. */
+  steps: z.array(step),
+  groups: z.array(group),
+  exitHandler: step.optional(),
+});
+export type Pipeline = z.infer<typeof pipeline>;
+
+export const ORCHESTRATORS = ['kubeflow', 'airflow', 'argo'] as const;
+export const ENGINES = ['spark', 'datafusion'] as const;
+export const FEATURE_STORES = ['feast', 'alternative'] as const;
+export const IMAGE_TAG_POLICIES = ['any', 'no-latest', 'digest'] as const;
+
+export const environment = z.object({
+  name: z.string(),
+  path: z.string(),
+  namespace: z.string(),
+  orchestrator: z.enum(ORCHESTRATORS),
+  engine: z.enum(ENGINES),
+  featureStore: z.enum(FEATURE_STORES),
+  endpoints: z.object({ lakefs: z.string(), mlflow: z.string(), s3: z.string() }),
+  artifactRepository: z.object({
+    bucket: z.string(),
+    keyPrefix: z.string(),
+    endpoint: z.string(),
+    insecure: z.boolean(),
+    region: z.string(),
+    credentials: z.object({ secret: z.string(), accessKeyKey: z.string(), secretKeyKey: z.string() }),
+  }),
+  imageTagPolicy: z.enum(IMAGE_TAG_POLICIES),
+  serviceAccount: z.string(),
+  gitops: z.object({ repoURL: z.string(), targetRevision: z.string() }),
+});
+export type Environment = z.infer<typeof environment>;
+
+export const model = z.object({
+  pipelines: z.array(pipeline),
+  environments: z.array(environment),
+});
+export type Model = z.infer<typeof model>;

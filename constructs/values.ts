@@ -1,0 +1,128 @@
+/**
+ * Value objects with static factories for the props that have more than one shape.
+ */
+
+/** When a pipeline runs on its own. */
+export class Schedule {
+  /**
+   * A five-field cron expression (`minute hour day-of-month month day-of-week`) or one of
+   * `@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`.
+   * @param timezone an IANA time zone; @default 'UTC'
+   */
+  public static cron(expression: string, options: { readonly timezone?: string } = {}): Schedule {
+    return new Schedule(expression, options.timezone ?? 'UTC');
+  }
+
+  /** Every day at `hour`:`minute` in `timezone` (@default 'UTC'). */
+  public static daily(hour = 0, minute = 0, timezone = 'UTC'): Schedule {
+    return new Schedule(`${minute} ${hour} * * *`, timezone);
+  }
+
+  private constructor(
+    /** The cron expression. */
+    public readonly expression: string,
+    /** The IANA time zone the expression is read in. */
+    public readonly timezone: string,
+  ) {}
+}
+
+/** CPU and memory as Kubernetes quantities (`'500m'`, `'2'`, `'4Gi'`). */
+export interface ComputeQuantities {
+  /** CPU cores. @default none */
+  readonly cpu?: string;
+  /** Memory. @default none */
+  readonly memory?: string;
+}
+
+/** Accelerators for a step. */
+export interface GpuSpec {
+  /** How many. */
+  readonly count: number;
+  /** The extended resource name. @default 'nvidia.com/gpu' */
+  readonly resource?: string;
+}
+
+/** A step's compute resources. */
+export interface ResourcesSpec {
+  /** What the scheduler reserves. @default none */
+  readonly requests?: ComputeQuantities;
+  /** The hard ceiling. @default none */
+  readonly limits?: ComputeQuantities;
+  /** Accelerators; set as both request and limit, as Kubernetes requires. @default none */
+  readonly gpu?: GpuSpec;
+}
+
+/** Common resource shapes. */
+export class Resources {
+  /** `cpu` and `memory` requested, with limits equal to the requests (Guaranteed QoS). */
+  public static fixed(cpu: string, memory: string): ResourcesSpec {
+    return { requests: { cpu, memory }, limits: { cpu, memory } };
+  }
+
+  /** `count` GPUs plus the given CPU and memory (requests = limits). */
+  public static gpu(count: number, cpu: string, memory: string, resource = 'nvidia.com/gpu'): ResourcesSpec {
+    return { ...Resources.fixed(cpu, memory), gpu: { count, resource } };
+  }
+}
+
+/** A value taken from a key of a Kubernetes Secret; the value itself never enters dfp. */
+export interface SecretKeyRef {
+  /** The Secret's name. */
+  readonly secret: string;
+  /** The key inside the Secret. */
+  readonly key: string;
+}
+
+/** A Kubernetes toleration. */
+export interface Toleration {
+  /** The taint key. @default matches every key (with operator Exists) */
+  readonly key?: string;
+  /** @default 'Equal' */
+  readonly operator?: 'Equal' | 'Exists';
+  /** The taint value, with operator Equal. @default none */
+  readonly value?: string;
+  /** @default every effect */
+  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/** How a step is retried after a failure. */
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  readonly limit: number;
+  /** The first back-off. @default 30 seconds */
+  readonly backoffSeconds?: number;
+  /** Each back-off is the previous one times this. @default 2 */
+  readonly backoffFactor?: number;
+  /** The longest back-off. @default 3600 seconds */
+  readonly maxBackoffSeconds?: number;
+}
+
+/** A volume mounted into a step's container. */
+export type VolumeMount =
+  | { readonly kind: 'pvc'; readonly name: string; readonly claimName: string; readonly mountPath: string; readonly readOnly?: boolean }
+  | { readonly kind: 'emptyDir'; readonly name: string; readonly mountPath: string; readonly sizeLimit?: string; readonly medium?: 'Memory' }
+  | { readonly kind: 'configMap'; readonly name: string; readonly configMap: string; readonly mountPath: string }
+  | { readonly kind: 'secret'; readonly name: string; readonly secret: string; readonly mountPath: string };
+
+/** Factories for {@link VolumeMount}. */
+export class Volume {
+  /** A PersistentVolumeClaim, read-write unless `readOnly`. */
+  public static pvc(name: string, claimName: string, mountPath: string, readOnly = false): VolumeMount {
+    return { kind: 'pvc', name, claimName, mountPath, readOnly };
+  }
+
+  /** Scratch space that lives as long as the pod; `Memory` puts it in RAM. */
+  public static emptyDir(name: string, mountPath: string, options: { sizeLimit?: string; medium?: 'Memory' } = {}): VolumeMount {
+    return { kind: 'emptyDir', name, mountPath, ...options };
+  }
+
+  /** The keys of a ConfigMap as files, read-only. */
+  public static configMap(name: string, configMap: string, mountPath: string): VolumeMount {
+    return { kind: 'configMap', name, configMap, mountPath };
+  }
+
+  /** The keys of a Secret as files, read-only; the values never enter dfp. */
+  public static secret(name: string, secret: string, mountPath: string): VolumeMount {
+    return { kind: 'secret', name, secret, mountPath };
+  }
+}

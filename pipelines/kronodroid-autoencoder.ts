@@ -1,0 +1,132 @@
+/**
+ * Kronodroid autoencoder: Spark builds the Iceberg training table (Avro data files) on a
+ * lakeFS branch, the branch is committed and merged, and training reads the merge
+ * commit, never a moving branch, so the MLflow run points at exact data. The trained
+ * model is exported to ExecuTorch for the on-device runtime comparison.
+ */
+import type { Construct } from 'constructs';
+import {
+  ContainerStep, Duration, Pipeline, Resources, eq, fmt, inputArtifactPath, outputArtifactPath, outputPath,
+} from '../constructs/index.ts';
+import { KRONODROID } from '../features/kronodroid.ts';
+
+const IMAGES = {
+  spark: 'registry.dfp.internal/dfp/kronodroid-spark:0.4.2',
+  lakefs: 'registry.dfp.internal/dfp/lakefs-tools:1.2.0',
+  train: 'registry.dfp.internal/dfp/kronodroid-train:0.3.1',
+  export: 'registry.dfp.internal/dfp/executorch-export:0.5.0',
+};
+
+const LAKEFS_CREDENTIALS = {
+  LAKEFS_ACCESS_KEY_ID: { secret: 'lakefs-credentials', key: 'access_key_id' },
+  LAKEFS_SECRET_ACCESS_KEY: { secret: 'lakefs-credentials', key: 'secret_access_key' },
+};
+
+const S3_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: { secret: 'minio-credentials', key: 'accesskey' },
+  AWS_SECRET_ACCESS_KEY: { secret: 'minio-credentials', key: 'secretkey' },
+};
+
+export function kronodroidAutoencoder(scope: Construct): Pipeline {
+  const pipeline = new Pipeline(scope, 'kronodroid-autoencoder', {
+    description: 'Kronodroid: Spark/Iceberg transform on lakeFS, commit and merge, Lightning autoencoder training with MLflow lineage, ExecuTorch export.',
+    tags: ['kronodroid', 'autoencoder', 'team:ml-platform'],
+    parameters: {
+      run_transform: { type: 'bool', default: true, description: 'Rebuild the Iceberg tables and commit them to lakeFS; false trains on the head of target_branch.' },
+      target_branch: { type: 'string', default: 'main', description: 'The lakeFS branch the transform writes to and training reads from.' },
+      max_epochs: { type: 'int', default: 10 },
+      latent_dim: { type: 'int', default: 16 },
+      batch_size: { type: 'int', default: 512 },
+      max_rows_per_split: { type: 'int', default: 0, description: '0 means unlimited; a small value makes a smoke test.' },
+      mlflow_tracking_uri: { type: 'string', default: 'http://mlflow.mlflow.svc.cluster.local:5000' },
+    },
+    timeout: Duration.hours(12),
+  });
+  const p = (name: string) => pipeline.param(name);
+
+  const transform = new ContainerStep(pipeline, 'spark-transform', {
+    description: 'Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.',
+    image: IMAGES.spark,
+    command: ['spark-submit'],
+    args: [
+      '--master', 'k8s://https://kubernetes.default.svc',
+      '--deploy-mode', 'client',
+      '/opt/dfp/kronodroid_iceberg_job.py',
+      '--lakefs-repository', KRONODROID.lakefsRepository,
+      '--branch', p('target_branch'),
+      '--catalog', KRONODROID.catalog,
+      '--file-format', KRONODROID.fileFormat,
+    ],
+    secretEnv: { ...LAKEFS_CREDENTIALS, ...S3_CREDENTIALS },
+    resources: Resources.fixed('2', '8Gi'),
+    retry: { limit: 2, backoffSeconds: 60 },
+    timeout: Duration.hours(2),
+    when: eq(p('run_transform'), true),
+  });
+
+  const merge = new ContainerStep(pipeline, 'lakefs-commit-merge', {
+    description: 'Commits the transform output and merges it; without a transform, resolves the branch head. Either way the output is an immutable commit id.',
+    image: IMAGES.lakefs,
+    command: ['python', '-m', 'dfp_tools.lakefs_commit_merge'],
+    args: [
+      '--repository', KRONODROID.lakefsRepository,
+      '--branch', p('target_branch'),
+      '--into', KRONODROID.mainBranch,
+      fmt`--commit=${p('run_transform')}`,
+      '--commit-id-file', outputPath('commit_id'),
+    ],
+    outputs: { commit_id: { type: 'string', description: 'The lakeFS commit training reads.' } },
+    secretEnv: LAKEFS_CREDENTIALS,
+    resources: Resources.fixed('250m', '256Mi'),
+    retry: { limit: 3, backoffSeconds: 10 },
+  }).after(transform);
+
+  const train = new ContainerStep(pipeline, 'train', {
+    description: 'Trains the Lightning autoencoder on the pinned Feast/Iceberg data, logs to MLflow and registers the model with its lineage tags.',
+    image: IMAGES.train,
+    command: ['python', '-m', 'dfp_core.ml.train_kronodroid_autoencoder'],
+    args: [
+      '--max-epochs', p('max_epochs'),
+      '--latent-dim', p('latent_dim'),
+      '--batch-size', p('batch_size'),
+      '--max-rows-per-split', p('max_rows_per_split'),
+      '--model-dir', outputArtifactPath('model'),
+      '--metrics-file', outputArtifactPath('metrics'),
+      '--run-id-file', outputPath('mlflow_run_id'),
+    ],
+    env: {
+      MLFLOW_TRACKING_URI: p('mlflow_tracking_uri'),
+      LAKEFS_REPOSITORY: KRONODROID.lakefsRepository,
+      LAKEFS_BRANCH: merge.output('commit_id'),
+      DATA_SOURCE_TABLE: KRONODROID.sourceTable,
+      FEAST_FEATURE_VIEW: KRONODROID.featureView,
+    },
+    secretEnv: { ...LAKEFS_CREDENTIALS, ...S3_CREDENTIALS },
+    outputs: { mlflow_run_id: 'string' },
+    outputArtifacts: { model: 'Model', metrics: 'Metrics' },
+    resources: Resources.gpu(1, '4', '16Gi'),
+    nodeSelector: { 'dfp.dev/accelerator': 'nvidia-gpu' },
+    tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+    timeout: Duration.hours(6),
+  });
+
+  new ContainerStep(pipeline, 'export-executorch', {
+    description: 'Exports the trained model to ExecuTorch (.pte) with the XNNPACK delegate.',
+    image: IMAGES.export,
+    command: ['python', '-m', 'dfp_core.export.executorch'],
+    args: [
+      '--model-dir', inputArtifactPath('model'),
+      '--backend', 'xnnpack',
+      '--quantization', 'none',
+      '--output', outputArtifactPath('pte'),
+      '--mlflow-run-id', train.output('mlflow_run_id'),
+    ],
+    env: { MLFLOW_TRACKING_URI: p('mlflow_tracking_uri') },
+    secretEnv: S3_CREDENTIALS,
+    inputArtifacts: { model: train.artifact('model') },
+    outputArtifacts: { pte: 'Model' },
+    resources: Resources.fixed('2', '8Gi'),
+  });
+
+  return pipeline;
+}

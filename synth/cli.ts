@@ -1,0 +1,42 @@
+/**
+ * Runs a synth for the command line: prints a summary, or the problems with their
+ * construct paths, and turns the outcome into an exit code. Users never see a stack
+ * trace unless they ask for one with DFP_DEBUG=1.
+ */
+import { DfpError } from '../constructs/model/errors.ts';
+import type { DfpApp } from '../constructs/app.ts';
+import { describeDiff } from './synth.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_INVALID = 1;
+export const EXIT_STALE = 3;
+export const EXIT_INTERNAL = 70;
+
+export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = process.argv.slice(2)): number {
+  const check = argv.includes('--check') || ['1', 'true'].includes(process.env.DFP_CHECK ?? '');
+  try {
+    const app = makeApp({ check });
+    app.synth();
+    const result = app.result;
+    if (!result) throw new Error('synth produced no result');
+    const summary = describeDiff(result.diff);
+    if (check) {
+      const stale = summary !== 'dist/ is up to date';
+      (stale ? process.stderr : process.stdout).write(
+        stale ? `dfp: dist/ is out of date with the definitions; run 'make synth' and commit dist/.\n${summary}\n` : `dfp: ${summary}\n`,
+      );
+      return stale ? EXIT_STALE : EXIT_OK;
+    }
+    process.stdout.write(`dfp: rendered ${result.files.length} files; ${summary === 'dist/ is up to date' ? 'dist/ unchanged' : summary}\n`);
+    return EXIT_OK;
+  } catch (e) {
+    if (e instanceof DfpError) {
+      process.stderr.write(`${e.message}\ndist/ was left unchanged.\n`);
+      return EXIT_INVALID;
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    process.stderr.write(`dfp: internal error: ${err.message}\ndist/ was left unchanged. This is a dfp bug; rerun with DFP_DEBUG=1 for details.\n`);
+    if (process.env.DFP_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+    return EXIT_INTERNAL;
+  }
+}

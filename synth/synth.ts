@@ -1,0 +1,63 @@
+/**
+ * The one synth entry point: build model -> validate -> freeze -> render -> write
+ * atomically (or, in check mode, compare and write nothing).
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { IConstruct } from 'constructs';
+import { buildModel } from '../constructs/model/build.ts';
+import { TARGETS } from '../targets/index.ts';
+import { renderAll, type OutputFile } from './render.ts';
+import { diffTrees, isEmptyDiff, readTree, recoverInterruptedWrite, writeTree, type TreeDiff } from './writer.ts';
+
+export interface SynthOptions {
+  /** The committed output tree. */
+  readonly distDir: string;
+  /** Compare with distDir and write nothing. */
+  readonly check?: boolean;
+  /**
+   * Where the cdk8s CLI looks for manifests (CDK8S_OUTDIR). Only Kubernetes objects are
+   * copied there, flattened, so CLI validation plugins never see IR or Python files.
+   */
+  readonly manifestDir?: string;
+}
+
+export interface SynthResult {
+  readonly files: readonly OutputFile[];
+  readonly diff: TreeDiff;
+}
+
+/** Renders every environment of the app under `root`; throws DfpError on bad input. */
+export function synthesize(root: IConstruct, options: SynthOptions): SynthResult {
+  const model = buildModel(root);
+  const files = renderAll(model, TARGETS);
+  const tree = new Map(files.map((f) => [f.path, f.content]));
+  if (options.check) {
+    recoverInterruptedWrite(options.distDir);
+    return { files, diff: diffTrees(readTree(options.distDir), tree) };
+  }
+  const diff = writeTree(options.distDir, tree);
+  if (options.manifestDir) writeManifestMirror(options.manifestDir, files);
+  return { files, diff };
+}
+
+function writeManifestMirror(dir: string, files: readonly OutputFile[]): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const f of files.filter((x) => x.kubernetes)) {
+    const target = join(dir, f.path.replaceAll('/', '--'));
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, f.content);
+  }
+}
+
+/** A short, reviewable account of what differs. */
+export function describeDiff(diff: TreeDiff): string {
+  if (isEmptyDiff(diff)) return 'dist/ is up to date';
+  const lines = [
+    ...diff.added.map((p) => `  added:    ${p}`),
+    ...diff.removed.map((p) => `  removed:  ${p}`),
+    ...diff.changed.map((p) => `  changed:  ${p}`),
+  ];
+  return [`${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed:`, ...lines].join('\n');
+}

@@ -1,0 +1,89 @@
+/** One model Step -> one Argo container template. */
+import type { ITemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/Template';
+import type { Pipeline, Step, Volume } from '../../constructs/model/schema.ts';
+import { argText, literal, PATHS } from './expressions.ts';
+
+type Quantities = Record<string, string>;
+
+function resources(s: Step): { requests?: Quantities; limits?: Quantities } | undefined {
+  const gpu: Quantities = s.resources.gpu ? { [s.resources.gpu.resource]: String(s.resources.gpu.count) } : {};
+  const requests: Quantities = { ...s.resources.requests, ...gpu };
+  const limits: Quantities = { ...s.resources.limits, ...gpu };
+  const some = (q: Quantities) => (Object.keys(q).length ? q : undefined);
+  return some(requests) || some(limits) ? { requests: some(requests), limits: some(limits) } : undefined;
+}
+
+function volumeSource(v: Volume): Record<string, unknown> {
+  switch (v.source.kind) {
+    case 'pvc': return { persistentVolumeClaim: { claimName: v.source.claimName, readOnly: v.readOnly || undefined } };
+    case 'emptyDir': return { emptyDir: { medium: v.source.medium, sizeLimit: v.source.sizeLimit } };
+    case 'configMap': return { configMap: { name: v.source.name } };
+    case 'secret': return { secret: { secretName: v.source.secretName } };
+  }
+}
+
+/**
+ * The step's container template. `exitHandler` templates get their inputs' values
+ * directly, because Argo invokes them without a task to pass arguments.
+ */
+export function containerTemplate(p: Pipeline, s: Step, options: { exitHandler?: boolean } = {}): ITemplate {
+  const at = s.path;
+  const env = [
+    ...s.env.map((e) => ({ name: e.name, value: argText(at, `env.${e.name}`, e.value) })),
+    ...s.secretEnv.map((e) => ({ name: e.name, valueFrom: { secretKeyRef: { name: e.secret, key: e.key } } })),
+  ].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const params = s.inputs.parameters.map((i) => ({
+    name: i.name,
+    value: options.exitHandler && i.source.kind === 'pipelineParam' ? `{{workflow.parameters.${i.source.name}}}` : undefined,
+  }));
+  const cacheable = s.caching && s.inputs.artifacts.length === 0;
+
+  return {
+    name: s.name,
+    inputs: nonEmpty({
+      parameters: nonEmptyList(params),
+      artifacts: nonEmptyList(s.inputs.artifacts.map((a) => ({ name: a.name, path: PATHS.inputArtifactPath(a.name) }))),
+    }),
+    outputs: nonEmpty({
+      parameters: nonEmptyList(s.outputs.parameters.map((o) => ({ name: o.name, valueFrom: { path: PATHS.outputPath(o.name) } }))),
+      artifacts: nonEmptyList(s.outputs.artifacts.map((a) => ({ name: a.name, path: PATHS.outputArtifactPath(a.name) }))),
+    }),
+    container: {
+      // @kubernetes-models wrongly requires a name on template containers; Argo's own is 'main'.
+      name: 'main',
+      image: literal(at, 'image', s.image),
+      command: nonEmptyList(s.command.map((a, i) => argText(at, `command[${i}]`, a))),
+      args: nonEmptyList(s.args.map((a, i) => argText(at, `args[${i}]`, a))),
+      env: nonEmptyList(env),
+      resources: resources(s),
+      volumeMounts: nonEmptyList(s.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly || undefined }))),
+    },
+    volumes: nonEmptyList(s.volumes.map((v) => ({ name: v.name, ...volumeSource(v) }))),
+    nodeSelector: Object.keys(s.nodeSelector).length ? s.nodeSelector : undefined,
+    tolerations: nonEmptyList(s.tolerations.map((t) => ({ ...t }))),
+    retryStrategy: s.retry
+      ? {
+          limit: s.retry.limit,
+          retryPolicy: 'Always',
+          backoff: { duration: `${s.retry.backoffSeconds}s`, factor: s.retry.backoffFactor, cap: `${s.retry.maxBackoffSeconds}s` },
+        }
+      : undefined,
+    activeDeadlineSeconds: s.timeoutSeconds,
+    serviceAccountName: s.serviceAccount,
+    memoize: cacheable
+      ? {
+          key: [s.name, ...s.inputs.parameters.map((i) => `{{inputs.parameters.${i.name}}}`)].join('/'),
+          maxAge: '720h',
+          cache: { configMap: { name: `dfp-memo-${p.name}` } },
+        }
+      : undefined,
+  } as ITemplate;
+}
+
+function nonEmptyList<T>(xs: T[]): T[] | undefined {
+  return xs.length ? xs : undefined;
+}
+
+function nonEmpty<T extends object>(o: T): T | undefined {
+  return Object.values(o).some((v) => v !== undefined) ? o : undefined;
+}

@@ -1,0 +1,81 @@
+/**
+ * Argo's template language: `{{…}}` references and the govaluate `when` expressions.
+ * Argo evaluates every `{{` in a template and has no escape for it (argo-workflows
+ * #8253), so a user string holding one is refused here instead of being run.
+ */
+import type { Arg, Condition, Pipeline, Source } from '../../constructs/model/schema.ts';
+import { inputNameFor } from '../../constructs/model/build-step.ts';
+import { RenderError } from '../types.ts';
+
+/** A user string placed where Argo substitutes templates. */
+export function literal(path: string, field: string, value: string): string {
+  if (value.includes('{{')) {
+    throw new RenderError(path, `${field} contains '{{', which Argo Workflows would evaluate as a template and cannot escape; pass the text through a pipeline parameter's run-time value or drop the braces`);
+  }
+  return value;
+}
+
+/** The text form Argo gives a parameter value: JSON for lists and structs. */
+export function valueText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Where the step's files live inside its container. */
+export const PATHS = {
+  outputPath: (name: string) => `/tmp/dfp/outputs/parameters/${name}`,
+  outputArtifactPath: (name: string) => `/tmp/dfp/outputs/artifacts/${name}`,
+  inputArtifactPath: (name: string) => `/tmp/dfp/inputs/artifacts/${name}`,
+};
+
+/** One argument as Argo text, inside the step's own container template. */
+export function argText(path: string, field: string, arg: Arg): string {
+  return arg
+    .map((part) => {
+      switch (part.kind) {
+        case 'literal': return literal(path, field, part.value);
+        case 'input': return `{{inputs.parameters.${part.name}}}`;
+        default: return PATHS[part.kind](part.name);
+      }
+    })
+    .join('');
+}
+
+/**
+ * How a DAG task at `level` (undefined = the root DAG) refers to a value. A value made
+ * outside the level's group comes in as an input parameter of the group's template.
+ */
+export function sourceRef(p: Pipeline, path: string, source: Source, level: string | undefined, loopOfTask?: string): string {
+  switch (source.kind) {
+    case 'literal': return literal(path, 'a literal value', valueText(source.value));
+    case 'pipelineParam': return `{{workflow.parameters.${source.name}}}`;
+    case 'taskOutput': {
+      const producer = p.steps.find((s) => s.name === source.step);
+      return producer?.group === level
+        ? `{{tasks.${source.step}.outputs.parameters.${source.output}}}`
+        : `{{inputs.parameters.${inputNameFor(source)}}}`;
+    }
+    case 'loopItem':
+      if (source.loop === loopOfTask) return source.field ? `{{item.${source.field}}}` : '{{item}}';
+      return `{{inputs.parameters.${inputNameFor(source)}}}`;
+  }
+}
+
+const SAFE_CONDITION_TEXT = /^[A-Za-z0-9 _.:/@+-]*$/;
+
+/** A govaluate `when` expression; strings are single-quoted, as Argo's examples do. */
+export function whenText(p: Pipeline, path: string, c: Condition, level: string | undefined, typeOf: (s: Source) => string, loopOfTask?: string): string {
+  const side = (s: Source): string => {
+    if (s.kind === 'literal') {
+      if (typeof s.value === 'string') {
+        if (!SAFE_CONDITION_TEXT.test(s.value)) {
+          throw new RenderError(path, `condition text '${s.value}' holds characters Argo's condition language cannot quote; use letters, digits, spaces and _ . : / @ + -`);
+        }
+        return `'${s.value}'`;
+      }
+      return String(s.value);
+    }
+    const ref = sourceRef(p, path, s, level, loopOfTask);
+    return typeOf(s) === 'string' ? `'${ref}'` : ref;
+  };
+  return `${side(c.left)} ${c.op} ${side(c.right)}`;
+}

@@ -1,0 +1,8 @@
+/**
+ * Every output format dfp knows. Adding a target is one folder under targets/ and one
+ * line here; no target imports another.
+ */
+import { argoTarget } from './argo/index.ts';
+import type { Target } from './types.ts';
+
+export const TARGETS: readonly Target[] = [argoTarget];

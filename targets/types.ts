@@ -1,0 +1,32 @@
+import type { Environment, Model } from '../constructs/model/schema.ts';
+
+/** One rendered file, relative to `dist/<env>/<target>/`. */
+export interface RenderedFile {
+  /** Forward-slash relative path (`workflow-templates/iris.yaml`). */
+  readonly path: string;
+  /** The exact bytes to write, as UTF-8 text with LF line ends. */
+  readonly content: string;
+  /** True when the file holds Kubernetes objects (applied by Argo CD, checked by kubectl). */
+  readonly kubernetes: boolean;
+}
+
+/**
+ * An output format. `render` is pure: it reads only the model and the environment and
+ * returns files; it never touches constructs, the file system or the network.
+ */
+export interface Target {
+  /** The folder name under `dist/<env>/`. */
+  readonly name: string;
+  /** Whether this environment uses the target (an orchestrator target renders only where chosen). */
+  appliesTo(env: Environment): boolean;
+  /** The files for one environment. Throw {@link RenderError} for input the format cannot express. */
+  render(model: Model, env: Environment): RenderedFile[];
+}
+
+/** Input the target's format cannot express; `path` is the construct path to blame. */
+export class RenderError extends Error {
+  constructor(public readonly path: string, message: string) {
+    super(message);
+    this.name = 'RenderError';
+  }
+}
