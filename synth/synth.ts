@@ -32,11 +32,13 @@ export function synthesize(root: IConstruct, options: SynthOptions): SynthResult
   const model = buildModel(root);
   const files = renderAll(model, TARGETS);
   const tree = new Map(files.map((f) => [f.path, f.content]));
+  let diff: TreeDiff;
   if (options.check) {
     recoverInterruptedWrite(options.distDir);
-    return { files, diff: diffTrees(readTree(options.distDir), tree) };
+    diff = diffTrees(readTree(options.distDir), tree);
+  } else {
+    diff = writeTree(options.distDir, tree);
   }
-  const diff = writeTree(options.distDir, tree);
   if (options.manifestDir) writeManifestMirror(options.manifestDir, files);
   return { files, diff };
 }

@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make synth` renders dist/, `make test` runs every
+# test. Each installs what it needs first, from the lock file.
+SHELL := /bin/bash
+.DEFAULT_GOAL := synth
+export CDK8S_CHECK_UPGRADE := false
+export NPM_CONFIG_FUND := false
+export NPM_CONFIG_AUDIT := false
+export NPM_CONFIG_UPDATE_NOTIFIER := false
+
+NODE_STAMP := node_modules/.dfp-npm-ci
+
+.PHONY: synth test typecheck unit golden install clean
+
+# `npm ci` again whenever the lock file or package.json changes.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --loglevel=error
+	@touch $@
+
+install: $(NODE_STAMP)
+
+## synth: render every environment into dist/ (CHECK=1: only report whether dist/ is current)
+synth: install
+ifeq ($(CHECK),1)
+	@npx tsx main.ts --check
+else
+	@npx tsx main.ts
+endif
+
+## test: type-check, then every vitest suite (unit, golden, conformance, synth)
+test: install typecheck
+	npx vitest run
+
+typecheck: install
+	npx tsc --noEmit
+
+## golden: rewrite the golden files after an intended change; review the diff
+golden: install
+	UPDATE_GOLDEN=1 npx vitest run tests/golden.test.ts
+
+clean:
+	rm -rf .cdk8s.out .dist.tmp .dist.old
