@@ -1,0 +1,40 @@
+/**
+ * Small, valid building blocks for tests: an app with one environment, and a one-step
+ * pipeline, so each test states only what it changes.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DfpApp, Environment, type EnvironmentProps } from '../../constructs/index.ts';
+import { buildModel } from '../../constructs/model/build.ts';
+import type { Model } from '../../constructs/model/schema.ts';
+import { DfpError } from '../../constructs/model/errors.ts';
+
+export const IMAGE = 'registry.dfp.internal/test/step:1.0.0';
+
+export function envProps(overrides: Partial<EnvironmentProps> = {}): EnvironmentProps {
+  return {
+    namespace: 'ml-test',
+    endpoints: { lakefs: 'http://lakefs:8000', mlflow: 'http://mlflow:5000', s3: 'http://minio:9000' },
+    artifactRepository: { bucket: 'dfp-test', credentials: { secret: 'minio-credentials' } },
+    gitops: { repoURL: 'https://git.example.com/ml/dfp.git' },
+    ...overrides,
+  };
+}
+
+/** An app with a `test` environment (unless `withEnvironment` is false). */
+export function testApp(withEnvironment = true): DfpApp {
+  const app = new DfpApp({ distDir: mkdtempSync(join(tmpdir(), 'dfp-dist-')) });
+  if (withEnvironment) new Environment(app, 'test', envProps());
+  return app;
+}
+
+/** The model of `app`, or the DfpError its definitions raise. */
+export function modelOrError(app: DfpApp): Model | DfpError {
+  try {
+    return buildModel(app);
+  } catch (e) {
+    if (e instanceof DfpError) return e;
+    throw e;
+  }
+}
