@@ -77,7 +77,7 @@ export class ContainerStep extends Construct {
     return this.explicitDeps;
   }
 
-  /** Runs this step after `others`. */
+  /** Runs this step after `others`: steps, or groups (after every step inside them). */
   public after(...others: IConstruct[]): this {
     this.explicitDeps.push(...others);
     return this;

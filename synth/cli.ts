@@ -14,8 +14,18 @@ export const EXIT_INTERNAL = 70;
 
 export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = process.argv.slice(2)): number {
   const check = argv.includes('--check') || ['1', 'true'].includes(process.env.DFP_CHECK ?? '');
+  let app: DfpApp;
   try {
-    const app = makeApp({ check });
+    app = makeApp({ check });
+  } catch (e) {
+    // Thrown by the user's own definition code (or by constructs, e.g. a duplicate id).
+    const err = e instanceof Error ? e : new Error(String(e));
+    const where = userFrame(err);
+    process.stderr.write(`dfp: the definitions could not be built: ${err.message}${where ? `\n  at ${where}` : ''}\ndist/ was left unchanged.\n`);
+    if (process.env.DFP_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+    return EXIT_INVALID;
+  }
+  try {
     app.synth();
     const result = app.result;
     if (!result) throw new Error('synth produced no result');
@@ -39,4 +49,16 @@ export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = 
     if (process.env.DFP_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
     return EXIT_INTERNAL;
   }
+}
+
+/** The first stack frame in the user's definition files, as `file:line`. */
+function userFrame(err: Error): string | undefined {
+  const cwd = process.cwd();
+  for (const line of (err.stack ?? '').split('\n').slice(1)) {
+    const m = /\(?(?:file:\/\/)?([^()\s]+):(\d+):\d+\)?$/.exec(line.trim());
+    if (!m || !m[1] || m[1].includes('node_modules') || m[1].startsWith('node:')) continue;
+    if (/\/(constructs|synth)\/[^/]+\.ts$/.test(m[1]) || m[1].includes('/constructs/model/')) continue;
+    return `${m[1].startsWith(cwd) ? m[1].slice(cwd.length + 1) : m[1]}:${m[2]}`;
+  }
+  return undefined;
 }

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { IConstruct } from 'constructs';
 import { buildModel } from '../constructs/model/build.ts';
 import { TARGETS } from '../targets/index.ts';
+import type { Target } from '../targets/types.ts';
 import { renderAll, type OutputFile } from './render.ts';
 import { diffTrees, isEmptyDiff, readTree, recoverInterruptedWrite, writeTree, type TreeDiff } from './writer.ts';
 
@@ -20,6 +21,8 @@ export interface SynthOptions {
    * copied there, flattened, so CLI validation plugins never see IR or Python files.
    */
   readonly manifestDir?: string;
+  /** The output formats. @default every registered target */
+  readonly targets?: readonly Target[];
 }
 
 export interface SynthResult {
@@ -30,7 +33,7 @@ export interface SynthResult {
 /** Renders every environment of the app under `root`; throws DfpError on bad input. */
 export function synthesize(root: IConstruct, options: SynthOptions): SynthResult {
   const model = buildModel(root);
-  const files = renderAll(model, TARGETS);
+  const files = renderAll(model, options.targets ?? TARGETS);
   const tree = new Map(files.map((f) => [f.path, f.content]));
   let diff: TreeDiff;
   if (options.check) {

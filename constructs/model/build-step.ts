@@ -51,7 +51,7 @@ export class StepBuilder {
       ...artifacts.map((a) => a.source.step),
       ...(when ? [when.left, when.right].flatMap((s) => (s.kind === 'taskOutput' ? [s.step] : [])) : []),
     ];
-    const explicit = this.step.explicitDependencies.map((d) => this.scope.stepName(d, this.path, 'after()'));
+    const explicit = this.step.explicitDependencies.flatMap((d) => this.scope.stepsOf(d, this.path, 'after()'));
     const dependsOn = [...new Set([...implied, ...explicit])].filter((d) => d !== '').sort();
     const group = this.scope.groupOf(this.step);
 

@@ -25,8 +25,10 @@ export function checkPipeline(p: Pipeline, problems: Problems): void {
   }
 
   const steps = p.exitHandler ? [...p.steps, p.exitHandler] : p.steps;
-  checkUniqueNames(p, problems);
+  const unique = checkUniqueNames(p, problems);
   for (const s of steps) checkStep(s, problems);
+  // Graph rules look steps up by name; with duplicates they would blame the wrong step.
+  if (!unique) return;
   checkGroups(p, problems);
   checkCycles(p, problems);
   checkGroupBoundaries(p, problems);
@@ -38,17 +40,22 @@ function accepts(expected: string, actual: string): boolean {
   return expected === actual || (expected === 'float' && actual === 'int');
 }
 
-function checkUniqueNames(p: Pipeline, problems: Problems): void {
+/** False when two steps or groups share a name. */
+function checkUniqueNames(p: Pipeline, problems: Problems): boolean {
+  let unique = true;
   const seen = new Map<string, string>();
   const all = [...p.steps, ...(p.exitHandler ? [p.exitHandler] : []), ...p.groups];
   for (const node of all) {
     const message = checkDnsLabel('step name', node.name);
     if (message) problems.add(node.path, message);
     const first = seen.get(node.name);
-    if (first) problems.add(node.path, `duplicate step name '${node.name}' (also used by '${first}'); step and group names must be unique within the pipeline`);
-    else seen.set(node.name, node.path);
+    if (first) {
+      problems.add(node.path, `duplicate step name '${node.name}' (also used by '${first}'); step and group names must be unique within the pipeline`);
+      unique = false;
+    } else seen.set(node.name, node.path);
     if (node.name === p.name) problems.add(node.path, `'${node.name}' is the pipeline's own name, which names its root task graph; rename the step`);
   }
+  return unique;
 }
 
 function checkStep(s: Step, problems: Problems): void {

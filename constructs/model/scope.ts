@@ -17,10 +17,20 @@ export class PipelineScope {
   public stepName(step: IConstruct, at?: string, field?: string): string {
     if (step instanceof ContainerStep && Pipeline.of(step) === this.pipeline) return step.node.id;
     if (at) {
-      const what = step instanceof ContainerStep ? `step '${step.node.path}' of another pipeline` : `'${step.node.path}', which is not a step`;
-      this.problems.add(at, `${field}: refers to ${what}; refer to a step of '${this.pipeline.node.id}'`);
+      const what = step instanceof ContainerStep || step instanceof ConditionGroup || step instanceof ParallelFor
+        ? `'${step.node.path}' of another pipeline`
+        : `'${step.node.path}', which is not a step or group`;
+      this.problems.add(at, `${field}: refers to ${what}; refer to a step or group of '${this.pipeline.node.id}'`);
     }
     return '';
+  }
+
+  /** The step names `c` stands for: itself if a step, every step inside it if a group. */
+  public stepsOf(c: IConstruct, at: string, field: string): string[] {
+    if ((c instanceof ConditionGroup || c instanceof ParallelFor) && Pipeline.of(c) === this.pipeline) {
+      return c.node.findAll().filter((x): x is ContainerStep => x instanceof ContainerStep).map((x) => x.node.id);
+    }
+    return [this.stepName(c, at, field)];
   }
 
   /** The innermost condition or loop group that `c` sits in, if any. */

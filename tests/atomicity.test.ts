@@ -1,0 +1,126 @@
+/**
+ * A failed synth leaves the previous dist/ untouched; an interrupted write is repaired;
+ * files dfp no longer renders disappear. Exercised through the real CLI process where
+ * users would meet it, and through the writer for the failures a test cannot provoke.
+ */
+import { existsSync, mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DfpError } from '../constructs/index.ts';
+import { buildApp } from '../main.ts';
+import { synthesize } from '../synth/synth.ts';
+import { readTree, recoverInterruptedWrite, writeTree } from '../synth/writer.ts';
+import { argoTarget } from '../targets/argo/index.ts';
+import type { Target } from '../targets/types.ts';
+import { distCopy, ROOT, runTsx } from './support/process.ts';
+
+const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
+
+describe('an invalid pipeline fails with its construct path and leaves dist/ unchanged', () => {
+  const cases = [
+    { break: 'cycle', says: 'broken/a: dependency cycle: a -> b -> a' },
+    { break: 'duplicate', says: "broken/maybe/a: duplicate step name 'a'" },
+    { break: 'duplicate-id', says: "There is already a Construct with name 'b' in Pipeline [broken]" },
+    { break: 'quantity', says: "broken/big: resources.requests.cpu '2 cores' is not a Kubernetes quantity" },
+  ];
+  for (const c of cases) {
+    it(c.break, () => {
+      const dist = distCopy();
+      const before = readTree(dist);
+      const r = runTsx(join(ROOT, 'tests/fixtures/invalid-app.ts'), { env: { DFP_DIST: dist, DFP_BREAK: c.break } });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(c.says);
+      expect(r.stderr).toContain('dist/ was left unchanged');
+      expect(r.stderr).not.toMatch(STACK_FRAME);
+      expect(readTree(dist)).toEqual(before);
+      expect(existsSync(join(dirname(dist), '.dist.tmp'))).toBe(false);
+    });
+  }
+});
+
+describe('synth failing midway', () => {
+  it('a target that throws after rendering other files writes nothing', () => {
+    const dist = distCopy();
+    const before = readTree(dist);
+    const exploding: Target = {
+      name: 'exploding',
+      appliesTo: (env) => env.name === 'prod',
+      render: () => {
+        throw new Error('disk quota exceeded while rendering');
+      },
+    };
+    expect(() => synthesize(buildApp(), { distDir: dist, targets: [argoTarget, exploding] })).toThrow('disk quota exceeded');
+    expect(readTree(dist)).toEqual(before);
+  });
+
+  it('a render error is reported with the construct path, target and environment', () => {
+    const dist = distCopy();
+    const app = buildApp({ distDir: dist });
+    const kronodroid = app.node.findChild('kronodroid-autoencoder');
+    const train = kronodroid.node.findChild('train') as unknown as { props: { args: unknown[] } };
+    train.props.args.push('{{workflow.name}}');
+    try {
+      app.synth();
+      expect.unreachable('synth should have failed');
+    } catch (e) {
+      expect(e).toBeInstanceOf(DfpError);
+      expect((e as DfpError).message).toContain("kronodroid-autoencoder/train: cannot render for argo in environment 'dev': args[14] contains '{{'");
+    }
+    expect(readTree(dist)).toEqual(readTree(join(ROOT, 'dist')));
+  });
+
+  it('a write that fails halfway leaves the old tree, and the next run cleans up', () => {
+    const dist = distCopy();
+    const before = readTree(dist);
+    // 'x' as a file and 'x/y' beneath it cannot both exist: the write fails partway.
+    const impossible = new Map([['a.yaml', 'a: 1\n'], ['x', 'file\n'], ['x/y', 'nested\n']]);
+    expect(() => writeTree(dist, impossible)).toThrow();
+    expect(readTree(dist)).toEqual(before);
+    writeTree(dist, new Map([['only.yaml', 'only: true\n']]));
+    expect(existsSync(join(dirname(dist), '.dist.tmp'))).toBe(false);
+    expect([...readTree(dist).keys()]).toEqual(['only.yaml']);
+  });
+});
+
+describe('the writer', () => {
+  const fresh = () => join(mkdtempSync(join(tmpdir(), 'dfp-writer-')), 'dist');
+
+  it('removes files it no longer renders', () => {
+    const dist = fresh();
+    writeTree(dist, new Map([['dev/argo/old.yaml', 'old: 1\n'], ['dev/argo/kept.yaml', 'kept: 1\n']]));
+    const diff = writeTree(dist, new Map([['dev/argo/kept.yaml', 'kept: 2\n']]));
+    expect(diff).toEqual({ added: [], removed: ['dev/argo/old.yaml'], changed: ['dev/argo/kept.yaml'] });
+    expect([...readTree(dist).entries()]).toEqual([['dev/argo/kept.yaml', 'kept: 2\n']]);
+  });
+
+  it('restores the old tree when a run died between its two renames', () => {
+    const dist = fresh();
+    writeTree(dist, new Map([['a.yaml', 'a: 1\n']]));
+    renameSync(dist, join(dirname(dist), '.dist.old'));
+    mkdirSync(join(dirname(dist), '.dist.tmp'));
+    writeFileSync(join(dirname(dist), '.dist.tmp', 'half.yaml'), 'half');
+    recoverInterruptedWrite(dist);
+    expect([...readTree(dist).entries()]).toEqual([['a.yaml', 'a: 1\n']]);
+    expect(existsSync(join(dirname(dist), '.dist.tmp'))).toBe(false);
+    expect(existsSync(join(dirname(dist), '.dist.old'))).toBe(false);
+  });
+
+  it('keeps the new tree when a run died after swapping it in', () => {
+    const dist = fresh();
+    writeTree(dist, new Map([['new.yaml', 'new: 1\n']]));
+    mkdirSync(join(dirname(dist), '.dist.old'));
+    writeFileSync(join(dirname(dist), '.dist.old', 'old.yaml'), 'old: 1\n');
+    recoverInterruptedWrite(dist);
+    expect([...readTree(dist).keys()]).toEqual(['new.yaml']);
+  });
+
+  it('check mode writes nothing', () => {
+    const dist = distCopy();
+    writeFileSync(join(dist, 'dev', 'argo', 'stray.yaml'), 'stray: true\n');
+    const before = readTree(dist);
+    const { diff } = synthesize(buildApp(), { distDir: dist, check: true });
+    expect(diff.removed).toEqual(['dev/argo/stray.yaml']);
+    expect(readTree(dist)).toEqual(before);
+  });
+});

@@ -1,0 +1,47 @@
+/** Runs dfp the way users do, in fresh processes, against copies of the project. */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function run(command: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Run {
+  const r = spawnSync(command, args, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', ...options.env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+/** `tsx <entry>` in a fresh process. */
+export function runTsx(entry: string, options: { cwd?: string; env?: Record<string, string>; args?: string[] } = {}): Run {
+  return run(TSX, [entry, ...(options.args ?? [])], options);
+}
+
+const SOURCES = ['main.ts', 'cdk8s.yaml', 'package.json', 'tsconfig.json', 'constructs', 'synth', 'targets', 'pipelines', 'features', 'argocd', 'android', 'dist'];
+
+/** A throw-away copy of the project (sources and dist/), sharing node_modules. */
+export function projectCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dfp-project-'));
+  for (const entry of SOURCES) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
+/** A throw-away copy of the committed dist/. */
+export function distCopy(): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'dfp-distcopy-')), 'dist');
+  cpSync(join(ROOT, 'dist'), dir, { recursive: true });
+  return dir;
+}
