@@ -1,6 +1,8 @@
 /**
  * Five-field cron expressions, as Argo (robfig/cron), Airflow (croniter) and Kubernetes
- * CronJobs all accept them, plus the common macros.
+ * CronJobs all accept them, plus the common macros. Day-of-week is 0-6 because robfig
+ * rejects 7. Month and day names are accepted here; `numericCron` spells them as numbers
+ * for consumers whose schema only admits digits (Argo's CronWorkflow CRD).
  */
 const MACROS = new Set(['@hourly', '@daily', '@midnight', '@weekly', '@monthly', '@yearly', '@annually']);
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
@@ -11,7 +13,7 @@ const FIELDS = [
   { name: 'hour', min: 0, max: 23 },
   { name: 'day-of-month', min: 1, max: 31 },
   { name: 'month', min: 1, max: 12, names: MONTHS },
-  { name: 'day-of-week', min: 0, max: 7, names: DAYS },
+  { name: 'day-of-week', min: 0, max: 6, names: DAYS },
 ] as const;
 
 type Field = (typeof FIELDS)[number];
@@ -56,6 +58,19 @@ export function checkCron(expression: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** `expression` (already checked) with month and day names replaced by their numbers. */
+export function numericCron(expression: string): string {
+  const trimmed = expression.trim();
+  if (MACROS.has(trimmed)) return trimmed;
+  const parts = trimmed.split(/\s+/);
+  return parts
+    .map((part, i) => {
+      const field = FIELDS[i] as Field;
+      return 'names' in field ? part.replace(/[A-Za-z]+/g, (name) => String(value(field, name) ?? name)) : part;
+    })
+    .join(' ');
 }
 
 /** A message when `zone` is not an IANA time zone this runtime knows. */

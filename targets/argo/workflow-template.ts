@@ -1,6 +1,7 @@
 /** A model Pipeline -> an Argo WorkflowTemplate and, when scheduled, a CronWorkflow. */
 import type { ICronWorkflow } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/CronWorkflow';
 import type { IWorkflowTemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/WorkflowTemplate';
+import { numericCron } from '../../constructs/model/cron.ts';
 import type { Environment, Pipeline } from '../../constructs/model/schema.ts';
 import { ARTIFACT_REPOSITORY_CONFIGMAP, ARTIFACT_REPOSITORY_KEY } from './artifact-repository.ts';
 import { containerTemplate } from './container.ts';
@@ -63,7 +64,7 @@ export function cronWorkflow(p: Pipeline, env: Environment): ICronWorkflow | und
     kind: 'CronWorkflow',
     metadata: metadata(p, env),
     spec: {
-      schedules: [p.schedule.cron],
+      schedules: [numericCron(p.schedule.cron)],
       timezone: p.schedule.timezone,
       // A pipeline still running when the next run is due is not started twice.
       concurrencyPolicy: 'Forbid',
