@@ -5,7 +5,7 @@
  */
 import type { IConstruct } from 'constructs';
 import {
-  Concat, LoopItemRef, OutputRef, ParamRef, PathPlaceholder,
+  ArtifactRef, Concat, LoopItemRef, OutputRef, ParamRef, PathPlaceholder,
   type Arg as ArgProp, type ArgPiece, type Comparison, type Operand,
 } from '../refs.ts';
 import type { ContainerStep } from '../step.ts';
@@ -134,7 +134,13 @@ export class StepBuilder {
       this.inputs.set(name, { name, type, source });
       return { kind: 'input', name };
     }
-    this.scope.problems.add(this.path, `${field}: ${describe(piece)} cannot be used as an argument; use a string, a number, pipeline.param(), step.output(), loop.item() or a path placeholder`);
+    // Only reachable from untyped callers (JavaScript, casts): the types exclude the rest.
+    const stray: unknown = piece;
+    if (stray instanceof ArtifactRef) {
+      this.scope.problems.add(this.path, `${field}: artifact '${stray.name}' cannot be used as an argument; pass it in inputArtifacts and use inputArtifactPath() for its local path`);
+    } else {
+      this.scope.problems.add(this.path, `${field}: ${describe(stray)} cannot be used as an argument; use a string, a number, pipeline.param(), step.output(), loop.item() or a path placeholder`);
+    }
     return { kind: 'literal', value: '' };
   }
 }

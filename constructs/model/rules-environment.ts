@@ -3,7 +3,7 @@
  * (its image tag policy).
  */
 import type { Problems } from './errors.ts';
-import { checkDnsLabel, checkDnsSubdomain, checkSecretKey, checkUrl, imageTagAndDigest } from './names.ts';
+import { checkDnsLabel, checkDnsSubdomain, checkImage, checkSecretKey, checkUrl, imageTagAndDigest } from './names.ts';
 import type { Environment, Model } from './schema.ts';
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -46,6 +46,7 @@ function checkImagePolicy(env: Environment, model: Model, problems: Problems): v
   if (env.imageTagPolicy === 'any') return;
   for (const p of model.pipelines) {
     for (const s of p.exitHandler ? [...p.steps, p.exitHandler] : p.steps) {
+      if (checkImage(s.image)) continue; // reported as malformed already
       const { tag, digest } = imageTagAndDigest(s.image);
       if (env.imageTagPolicy === 'digest' && !digest) {
         problems.add(s.path, `image '${s.image}' has no digest, but environment '${env.name}' requires one (imageTagPolicy 'digest'); pin it as '<image>@sha256:…'`);

@@ -20,20 +20,24 @@ export function checkPipeline(p: Pipeline, problems: Problems): void {
   for (const param of p.parameters) {
     add(p.path, checkIdentifier('parameter', param.name));
     if (param.default !== undefined && !accepts(param.type, jsonType(param.default))) {
-      add(p.path, `parameter '${param.name}' is a ${param.type} but its default ${JSON.stringify(param.default)} is a ${jsonType(param.default)}; change the default or the type`);
+      add(p.path, `parameter '${param.name}' is ${article(param.type)} but its default ${JSON.stringify(param.default)} is ${article(jsonType(param.default))}; change the default or the type`);
     }
   }
 
   const steps = p.exitHandler ? [...p.steps, p.exitHandler] : p.steps;
   const unique = checkUniqueNames(p, problems);
-  for (const s of steps) checkStep(s, problems);
+  const typeOf = sourceTyper(p);
+  for (const s of steps) checkStep(s, typeOf, problems);
   // Graph rules look steps up by name; with duplicates they would blame the wrong step.
   if (!unique) return;
-  checkGroups(p, problems);
+  checkGroups(p, typeOf, problems);
   checkCycles(p, problems);
   checkGroupBoundaries(p, problems);
   if (p.exitHandler) checkExitHandler(p, p.exitHandler, problems);
 }
+
+/** 'an int', 'a string': type names read as English in messages. */
+const article = (type: string) => `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 
 /** `int` values are fine where a `float` is expected; nothing else converts. */
 function accepts(expected: string, actual: string): boolean {
@@ -58,7 +62,7 @@ function checkUniqueNames(p: Pipeline, problems: Problems): boolean {
   return unique;
 }
 
-function checkStep(s: Step, problems: Problems): void {
+function checkStep(s: Step, typeOf: (src: Source) => string, problems: Problems): void {
   const add = (message: string | undefined) => message && problems.add(s.path, message);
   add(checkImage(s.image));
   for (const kind of ['requests', 'limits'] as const) {
@@ -119,14 +123,21 @@ function checkStep(s: Step, problems: Problems): void {
   }
   if (s.timeoutSeconds !== undefined && s.timeoutSeconds <= 0) add('timeout must be longer than zero seconds');
   if (s.serviceAccount !== undefined) add(checkDnsSubdomain('serviceAccount', s.serviceAccount));
-  if (s.when) checkCondition(s.path, 'when', s.when, (src) => typeOfSource(s, src), problems);
+  if (s.when) checkCondition(s.path, 'when', s.when, typeOf, problems);
 }
 
-/** The parameter type of a Source as seen from step `s` (inputs carry their types). */
-function typeOfSource(s: Step, src: Source): string {
-  if (src.kind === 'literal') return jsonType(src.value);
-  const input = s.inputs.parameters.find((i) => JSON.stringify(i.source) === JSON.stringify(src));
-  return input?.type ?? 'unknown';
+/**
+ * The parameter type a Source yields in pipeline `p`; 'unknown' for loop items, whose
+ * shape the loop's items decide, and for references already reported as dangling.
+ */
+function sourceTyper(p: Pipeline): (src: Source) => string {
+  const paramType = (name: string) => p.parameters.find((x) => x.name === name)?.type ?? 'unknown';
+  const outputType = (step: string, output: string) =>
+    p.steps.find((s) => s.name === step)?.outputs.parameters.find((o) => o.name === output)?.type ?? 'unknown';
+  return (src) =>
+    src.kind === 'literal' ? jsonType(src.value)
+      : src.kind === 'pipelineParam' ? paramType(src.name)
+        : src.kind === 'taskOutput' ? outputType(src.step, src.output) : 'unknown';
 }
 
 function checkCondition(path: string, field: string, c: Condition, typeOf: (s: Source) => string, problems: Problems): void {
@@ -136,7 +147,7 @@ function checkCondition(path: string, field: string, c: Condition, typeOf: (s: S
   if (['<', '<=', '>', '>='].includes(c.op) && !(numeric(left) && numeric(right))) {
     problems.add(path, `${field}: '${c.op}' compares numbers, but the operands are ${left} and ${right}; compare int or float values`);
   } else if (left !== 'unknown' && right !== 'unknown' && !accepts(left, right) && !accepts(right, left)) {
-    problems.add(path, `${field}: compares a ${left} with a ${right}; both sides must have the same type`);
+    problems.add(path, `${field}: compares ${article(left)} with ${article(right)}; both sides must have the same type`);
   }
   for (const side of [c.left, c.right]) {
     if (side.kind === 'literal' && (typeof side.value === 'object' && side.value !== null)) {
@@ -145,19 +156,12 @@ function checkCondition(path: string, field: string, c: Condition, typeOf: (s: S
   }
 }
 
-function checkGroups(p: Pipeline, problems: Problems): void {
-  const paramType = (name: string) => p.parameters.find((x) => x.name === name)?.type ?? 'unknown';
-  const outputType = (step: string, output: string) =>
-    p.steps.find((s) => s.name === step)?.outputs.parameters.find((o) => o.name === output)?.type ?? 'unknown';
-  const typeOf = (src: Source): string =>
-    src.kind === 'literal' ? jsonType(src.value)
-      : src.kind === 'pipelineParam' ? paramType(src.name)
-        : src.kind === 'taskOutput' ? outputType(src.step, src.output) : 'unknown';
+function checkGroups(p: Pipeline, typeOf: (src: Source) => string, problems: Problems): void {
   for (const g of p.groups) {
     if (g.kind === 'condition') checkCondition(g.path, 'when', g.condition, typeOf, problems);
     else {
       const t = typeOf(g.items);
-      if (t !== 'list' && t !== 'unknown') problems.add(g.path, `items must be a list (a literal array, or a list parameter or output), not a ${t}`);
+      if (t !== 'list' && t !== 'unknown') problems.add(g.path, `items must be a list (a literal array, or a list parameter or output), not ${article(t)}`);
       if (g.items.kind === 'literal' && Array.isArray(g.items.value) && g.items.value.length === 0) problems.add(g.path, 'items is an empty list; the loop would never run');
       if (g.parallelism !== undefined && (!Number.isInteger(g.parallelism) || g.parallelism < 1)) problems.add(g.path, `parallelism must be a whole number of at least 1, not ${g.parallelism}`);
     }
