@@ -5,13 +5,13 @@
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ContainerStep, DfpApp, Environment, Pipeline } from '../constructs/index.ts';
+import { ContainerStep, Pipeline } from '../constructs/index.ts';
 import { DfpError } from '../constructs/model/errors.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { renderAll } from '../synth/render.ts';
 import { toYaml } from '../synth/yaml.ts';
 import { TARGETS } from '../targets/index.ts';
-import { envProps, IMAGE } from './support/fixtures.ts';
+import { IMAGE, testApp } from './support/fixtures.ts';
 
 const RUNS = Number(process.env.DFP_PROPERTY_RUNS ?? 2000);
 
@@ -48,8 +48,7 @@ describe('YAML printer', () => {
 });
 
 function renderWith(s: string) {
-  const app = new DfpApp();
-  new Environment(app, 'test', envProps());
+  const app = testApp();
   const p = new Pipeline(app, 'p', { description: s, parameters: { x: { type: 'string', default: s } } });
   new ContainerStep(p, 'step', { image: IMAGE, args: [s, p.param('x')], env: { VALUE: s } });
   const files = renderAll(buildModel(app), TARGETS);
@@ -61,13 +60,15 @@ describe('Argo target with user strings', () => {
     fc.assert(
       fc.property(nasty, (s) => {
         if (s.includes('{{')) {
-          expect(() => renderWith(s)).toThrowError(DfpError);
+          let error: unknown;
           try {
             renderWith(s);
           } catch (e) {
-            expect((e as DfpError).problems[0]?.path).toMatch(/^p(\/step)?$/);
-            expect((e as DfpError).message).toContain("contains '{{'");
+            error = e;
           }
+          expect(error).toBeInstanceOf(DfpError);
+          expect((error as DfpError).problems[0]?.path).toMatch(/^p(\/step)?$/);
+          expect((error as DfpError).message).toContain("contains '{{'");
           return;
         }
         const wt = renderWith(s);

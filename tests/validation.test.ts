@@ -87,6 +87,7 @@ const PIPELINE_CASES: Case[] = [
   { rule: 'exit handler reads another step', setup: (a) => { const p = pipeline(a); const t = step(p, 't', { outputs: { x: 'string' } }); p.onExit(step(p, 'done', { args: [t.output('x')] })); }, path: 'p/done', says: /the exit handler runs whether or not other steps ran.*pass pipeline parameters instead/ },
   { rule: 'step depends on the exit handler', setup: (a) => { const p = pipeline(a); const done = step(p, 'done'); p.onExit(done); step(p, 's').after(done); }, path: 'p/s', says: /depends on the exit handler 'done'/ },
   { rule: 'exit handler not a direct child', setup: (a) => { const p = pipeline(a); p.onExit(step(new Condition(p, 'g', { when: eq('a', 'a') }), 'done')); }, path: 'p', says: /onExit\(\): 'p\/g\/done' must be a ContainerStep created directly in this pipeline/ },
+  { rule: 'environment inside a pipeline', setup: (a) => { const p = pipeline(a); step(p, 's'); new Environment(p, 'inner', envProps()); }, path: 'p/inner', says: /an Environment cannot sit inside pipeline 'p'/ },
   { rule: 'pipeline nested in a pipeline', setup: (a) => { const p = pipeline(a); step(p, 's'); new Pipeline(p, 'inner'); }, path: 'p/inner', says: /a Pipeline cannot sit inside pipeline 'p'; create it at the app's top level/ },
 ];
 

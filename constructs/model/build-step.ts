@@ -11,6 +11,7 @@ import {
 import type { ContainerStep } from '../step.ts';
 import type { Arg, ArgPart, Condition, Source, Step, Volume } from './schema.ts';
 import type { ParamType } from '../refs.ts';
+import { article } from './errors.ts';
 import type { PipelineScope } from './scope.ts';
 
 /** The name a step input gets for a runtime value; stable, readable, snake_case. */
@@ -147,8 +148,8 @@ export class StepBuilder {
 
 function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') return `a ${(value as object).constructor?.name ?? 'object'}`;
-  return `a ${typeof value}`;
+  if (typeof value === 'object') return article((value as object).constructor?.name ?? 'object');
+  return article(typeof value);
 }
 
 function volumeModel(v: import('../values.ts').VolumeMount): Volume {

@@ -8,7 +8,7 @@ import { Condition as ConditionGroup, ParallelFor } from '../groups.ts';
 import { Pipeline } from '../pipeline.ts';
 import { ContainerStep } from '../step.ts';
 import type { JsonValue, Operand } from '../refs.ts';
-import { Problems } from './errors.ts';
+import { Problems, article } from './errors.ts';
 import { StepBuilder } from './build-step.ts';
 import { checkEnvironments } from './rules-environment.ts';
 import { checkPipeline } from './rules-pipeline.ts';
@@ -42,7 +42,7 @@ function buildPipeline(pipeline: Pipeline, problems: Problems): PipelineModel {
     if (c === pipeline || c === exit) continue;
     if (c instanceof ContainerStep) steps.push(new StepBuilder(c, scope).build());
     else if (c instanceof ConditionGroup || c instanceof ParallelFor) groups.push(buildGroup(c, scope));
-    else if (c instanceof Pipeline || c instanceof Environment) problems.add(c.node.path, `a ${c.constructor.name} cannot sit inside pipeline '${pipeline.node.id}'; create it at the app's top level`);
+    else if (c instanceof Pipeline || c instanceof Environment) problems.add(c.node.path, `${article(c.constructor.name)} cannot sit inside pipeline '${pipeline.node.id}'; create it at the app's top level`);
     else problems.add(c.node.path, `'${c.constructor.name}' is not a pipeline construct; use ContainerStep, Condition or ParallelFor inside a pipeline`);
   }
 

@@ -43,10 +43,16 @@ function checkPart(field: Field, part: string): string | undefined {
 }
 
 /** A message when `expression` is not a cron expression, else undefined. */
-export function checkCron(expression: string): string | undefined {
+/** A macro, or the whitespace-separated fields of `expression`. */
+function tokens(expression: string): { macro: string } | { parts: string[] } {
   const trimmed = expression.trim();
-  if (MACROS.has(trimmed)) return undefined;
-  const parts = trimmed.split(/\s+/);
+  return MACROS.has(trimmed) ? { macro: trimmed } : { parts: trimmed.split(/\s+/) };
+}
+
+export function checkCron(expression: string): string | undefined {
+  const t = tokens(expression);
+  if ('macro' in t) return undefined;
+  const parts = t.parts;
   if (parts.length !== 5) {
     return `schedule '${expression}' must have 5 fields (minute hour day-of-month month day-of-week), e.g. '0 6 * * *', or be a macro such as '@daily'`;
   }
@@ -62,10 +68,9 @@ export function checkCron(expression: string): string | undefined {
 
 /** `expression` (already checked) with month and day names replaced by their numbers. */
 export function numericCron(expression: string): string {
-  const trimmed = expression.trim();
-  if (MACROS.has(trimmed)) return trimmed;
-  const parts = trimmed.split(/\s+/);
-  return parts
+  const t = tokens(expression);
+  if ('macro' in t) return t.macro;
+  return t.parts
     .map((part, i) => {
       const field = FIELDS[i] as Field;
       return 'names' in field ? part.replace(/[A-Za-z]+/g, (name) => String(value(field, name) ?? name)) : part;

@@ -1,3 +1,6 @@
+/** 'an int', 'a string', 'an Environment': kind names read as English in messages. */
+export const article = (kind: string): string => `${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind}`;
+
 /** One thing wrong with the definitions: where (the construct path) and what to change. */
 export interface Problem {
   readonly path: string;

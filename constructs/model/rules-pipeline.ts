@@ -3,7 +3,7 @@
  * and what to change.
  */
 import { checkCron, checkTimezone } from './cron.ts';
-import type { Problems } from './errors.ts';
+import { article, type Problems } from './errors.ts';
 import { checkDnsLabel, checkDnsSubdomain, checkEnvVar, checkIdentifier, checkImage, checkSecretKey } from './names.ts';
 import { checkQuantity, parseQuantity } from './quantity.ts';
 import type { Condition, Group, Pipeline, Source, Step } from './schema.ts';
@@ -35,9 +35,6 @@ export function checkPipeline(p: Pipeline, problems: Problems): void {
   checkGroupBoundaries(p, problems);
   if (p.exitHandler) checkExitHandler(p, p.exitHandler, problems);
 }
-
-/** 'an int', 'a string': type names read as English in messages. */
-const article = (type: string) => `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 
 /** `int` values are fine where a `float` is expected; nothing else converts. */
 function accepts(expected: string, actual: string): boolean {

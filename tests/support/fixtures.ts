@@ -22,9 +22,12 @@ export function envProps(overrides: Partial<EnvironmentProps> = {}): Environment
   };
 }
 
+// Test apps point at a scratch dist/ so that a stray synth() never touches the real one.
+const SCRATCH_DIST = join(mkdtempSync(join(tmpdir(), 'dfp-dist-')), 'dist');
+
 /** An app with a `test` environment (unless `withEnvironment` is false). */
 export function testApp(withEnvironment = true): DfpApp {
-  const app = new DfpApp({ distDir: mkdtempSync(join(tmpdir(), 'dfp-dist-')) });
+  const app = new DfpApp({ distDir: SCRATCH_DIST });
   if (withEnvironment) new Environment(app, 'test', envProps());
   return app;
 }

@@ -54,7 +54,7 @@ const OPTIONS: ts.CompilerOptions = {
 
 /** Type-checks every subject in one compiler program; returns all problems found. */
 export function strictCheck(subjects: readonly Subject[]): StrictProblem[] {
-  // Virtual files live inside the project so that node_modules resolution applies.
+  // In-memory files, named as if inside the project so that node_modules resolution applies.
   const dir = join(ROOT, 'tests', '.strict-schema');
   const files = new Map<string, { subject: Subject; text: string }>();
   subjects.forEach((subject, i) => {
@@ -102,7 +102,9 @@ function jsonPathAt(source: ts.SourceFile, pos: number): string {
   for (let n: ts.Node | undefined = node; n; n = n.parent) {
     const parent = n.parent;
     if (ts.isPropertyAssignment(n) && ts.isStringLiteral(n.name)) parts.unshift(`.${n.name.text}`);
-    else if (parent && ts.isArrayLiteralExpression(parent)) parts.unshift(`[${parent.elements.indexOf(n as ts.Expression)}]`);
+    else if (parent && ts.isArrayLiteralExpression(parent) && parent.elements.includes(n as ts.Expression)) {
+      parts.unshift(`[${parent.elements.indexOf(n as ts.Expression)}]`);
+    }
   }
   return parts.join('').replace(/^\./, '');
 }
