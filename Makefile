@@ -9,7 +9,7 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 
 NODE_STAMP := node_modules/.dfp-npm-ci
 
-.PHONY: synth test typecheck unit golden install clean
+.PHONY: synth test typecheck unit golden install python clean
 
 # `npm ci` again whenever the lock file or package.json changes.
 $(NODE_STAMP): package.json package-lock.json
@@ -17,6 +17,13 @@ $(NODE_STAMP): package.json package-lock.json
 	@touch $@
 
 install: $(NODE_STAMP)
+
+# Every conformance harness with its own locked Python environment (kfp, Airflow, …).
+PY_HARNESSES := $(patsubst %/pyproject.toml,%,$(wildcard tests/conformance/*/pyproject.toml))
+
+## python: create or refresh each harness's .venv from its uv.lock
+python:
+	@for h in $(PY_HARNESSES); do scripts/python-env.sh $$h || exit 1; done
 
 ## synth: render every environment into dist/ (CHECK=1: only report whether dist/ is current)
 synth: install
@@ -27,7 +34,7 @@ else
 endif
 
 ## test: type-check, then every vitest suite (unit, golden, conformance, synth)
-test: install typecheck
+test: install python typecheck
 	npx vitest run
 
 typecheck: install
@@ -38,4 +45,4 @@ golden: install
 	UPDATE_GOLDEN=1 npx vitest run tests/golden.test.ts
 
 clean:
-	rm -rf .cdk8s.out .dist.tmp .dist.old
+	rm -rf .cdk8s.out .dist.tmp .dist.old .tools tests/conformance/*/.venv
