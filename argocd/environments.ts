@@ -10,7 +10,7 @@ const GIT_REPOSITORY = 'https://git.example.com/ml-platform/dfp.git';
 export function defineEnvironments(app: Construct): void {
   new Environment(app, 'dev', {
     namespace: 'ml-dev',
-    orchestrator: 'argo',
+    orchestrator: 'kubeflow',
     engine: 'spark',
     featureStore: 'feast',
     endpoints: {

@@ -6,7 +6,7 @@
  */
 import type { Construct } from 'constructs';
 import {
-  ContainerStep, Duration, Pipeline, Resources, eq, fmt, inputArtifactPath, outputArtifactPath, outputPath,
+  ContainerStep, Duration, Pipeline, Resources, fmt, inputArtifactPath, outputArtifactPath, outputPath,
 } from '../constructs/index.ts';
 import { KRONODROID } from '../features/kronodroid.ts';
 
@@ -56,12 +56,14 @@ export function kronodroidAutoencoder(scope: Construct): Pipeline {
       '--branch', p('target_branch'),
       '--catalog', KRONODROID.catalog,
       '--file-format', KRONODROID.fileFormat,
+      // The job decides, not a `when`: the commit-merge step must wait for the transform
+      // whenever it runs, and Kubeflow cannot order a task after one that may be skipped.
+      '--enabled', p('run_transform'),
     ],
     secretEnv: { ...LAKEFS_CREDENTIALS, ...S3_CREDENTIALS },
     resources: Resources.fixed('2', '8Gi'),
     retry: { limit: 2, backoffSeconds: 60 },
     timeout: Duration.hours(2),
-    when: eq(p('run_transform'), true),
   });
 
   const merge = new ContainerStep(pipeline, 'lakefs-commit-merge', {

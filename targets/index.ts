@@ -3,6 +3,7 @@
  * line here; no target imports another.
  */
 import { argoTarget } from './argo/index.ts';
+import { kubeflowTarget } from './kubeflow/index.ts';
 import type { Target } from './types.ts';
 
-export const TARGETS: readonly Target[] = [argoTarget];
+export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget];

@@ -15,6 +15,8 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 export const paramType = z.enum(PARAM_TYPES);
 export const artifactType = z.enum(ARTIFACT_TYPES);
+export type ParamType = z.infer<typeof paramType>;
+export type ArtifactType = z.infer<typeof artifactType>;
 
 /** Where a value comes from at run time. */
 export const source = z.discriminatedUnion('kind', [

@@ -1,0 +1,75 @@
+/**
+ * One model step as a KFP executor: the container's image, command, args, constant env
+ * and resources, with `{{$…}}` placeholders that the KFP driver fills in at run time.
+ *
+ * KFP fills placeholders in command and args only, never in env values (kubeflow/
+ * pipelines#10111). An env var whose value is known only at run time is therefore set
+ * by prefixing the command with `env NAME=<placeholder>`: one argv element per
+ * variable, no shell, so the value cannot be parsed as code.
+ */
+import type { Arg, Step } from '../../constructs/model/schema.ts';
+import { RenderError } from '../types.ts';
+import type { ContainerSpec } from './ir.ts';
+
+const PLACEHOLDER = {
+  input: (n: string) => `{{$.inputs.parameters['${n}']}}`,
+  outputPath: (n: string) => `{{$.outputs.parameters['${n}'].output_file}}`,
+  outputArtifactPath: (n: string) => `{{$.outputs.artifacts['${n}'].path}}`,
+  inputArtifactPath: (n: string) => `{{$.inputs.artifacts['${n}'].path}}`,
+};
+
+/** A user string where the KFP driver substitutes placeholders; it has no escape for `{{$`. */
+function literal(at: string, field: string, value: string): string {
+  if (value.includes('{{$')) {
+    throw new RenderError(at, `${field} contains '{{$', which the Kubeflow Pipelines driver would replace as a placeholder and cannot escape; pass the text as a pipeline parameter or drop the braces`);
+  }
+  return value;
+}
+
+function argText(at: string, field: string, arg: Arg): string {
+  return arg.map((part) => (part.kind === 'literal' ? literal(at, field, part.value) : PLACEHOLDER[part.kind](part.name))).join('');
+}
+
+const isConstant = (arg: Arg): boolean => arg.every((p) => p.kind === 'literal');
+
+function commandWithRuntimeEnv(s: Step, command: string[]): string[] {
+  const runtime = s.env.filter((e) => !isConstant(e.value)).sort((a, b) => (a.name < b.name ? -1 : 1));
+  if (runtime.length === 0) return command;
+  const first = command[0];
+  if (first === undefined) {
+    throw new RenderError(s.path, `env ${runtime.map((e) => e.name).join(', ')} is known only at run time, which Kubeflow can set only through the command; give the step an explicit command`);
+  }
+  if (first.includes('=') || first.startsWith('-')) {
+    throw new RenderError(s.path, `the command '${first}' would be read by 'env' as an option or a variable; start the command with the program's name`);
+  }
+  return ['env', ...runtime.map((e) => `${e.name}=${argText(s.path, `env.${e.name}`, e.value)}`), ...command];
+}
+
+function resources(s: Step): Record<string, unknown> | undefined {
+  const r = s.resources;
+  const out: Record<string, unknown> = {
+    resourceCpuRequest: r.requests.cpu,
+    resourceCpuLimit: r.limits.cpu,
+    resourceMemoryRequest: r.requests.memory,
+    resourceMemoryLimit: r.limits.memory,
+    accelerator: r.gpu ? { resourceType: r.gpu.resource, resourceCount: String(r.gpu.count) } : undefined,
+  };
+  return Object.values(out).some((v) => v !== undefined) ? out : undefined;
+}
+
+export function containerSpec(s: Step): ContainerSpec {
+  const command = s.command.map((a, i) => argText(s.path, `command[${i}]`, a));
+  const args = s.args.map((a, i) => argText(s.path, `args[${i}]`, a));
+  const fullCommand = commandWithRuntimeEnv(s, command);
+  const env = s.env
+    .filter((e) => isConstant(e.value))
+    .map((e) => ({ name: e.name, value: argText(s.path, `env.${e.name}`, e.value) }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  return {
+    image: s.image,
+    command: fullCommand.length ? fullCommand : undefined,
+    args: args.length ? args : undefined,
+    env: env.length ? env : undefined,
+    resources: resources(s),
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * Kubeflow Pipelines: per pipeline the IR YAML that `kfp` uploads
+ * (`pipelines/<name>.yaml`: the PipelineSpec, then the Kubernetes platform spec when a
+ * step needs one) and the Kubernetes-native Pipeline + PipelineVersion objects that
+ * embed the same spec (`manifests/<name>.yaml`), for Argo CD.
+ */
+import { toYaml } from '../../synth/yaml.ts';
+import type { RenderedFile, Target } from '../types.ts';
+import { pipelineObjects } from './manifests.ts';
+import { compilePipeline } from './pipeline-spec.ts';
+
+export const kubeflowTarget: Target = {
+  name: 'kubeflow',
+  appliesTo: (env) => env.orchestrator === 'kubeflow',
+  render(model, env): RenderedFile[] {
+    return model.pipelines.flatMap((p) => {
+      const compiled = compilePipeline(p);
+      const ir = compiled.platformSpec ? toYaml(compiled.pipelineSpec, compiled.platformSpec) : toYaml(compiled.pipelineSpec);
+      return [
+        { path: `pipelines/${p.name}.yaml`, content: ir, kubernetes: false },
+        { path: `manifests/${p.name}.yaml`, content: toYaml(...pipelineObjects(p, env, compiled)), kubernetes: true },
+      ];
+    });
+  },
+};

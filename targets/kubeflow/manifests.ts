@@ -1,0 +1,46 @@
+/**
+ * Kubeflow's Kubernetes-native API (`pipelines.kubeflow.org/v2beta1`): a Pipeline and a
+ * PipelineVersion that embeds the compiled spec, for Argo CD to apply. A version's spec
+ * cannot change once created, so its name carries a hash of what it embeds: a changed
+ * pipeline becomes a new version, an unchanged one keeps its name.
+ */
+import { createHash } from 'node:crypto';
+import type { Environment, Pipeline } from '../../constructs/model/schema.ts';
+import { toYaml } from '../../synth/yaml.ts';
+import type { CompiledPipeline } from './pipeline-spec.ts';
+
+const API_VERSION = 'pipelines.kubeflow.org/v2beta1';
+
+function labels(p: Pipeline) {
+  return { 'app.kubernetes.io/managed-by': 'dfp', 'dfp.dev/pipeline': p.name };
+}
+
+/** `<pipeline>-<first 10 hex digits of sha256 over the canonical specs>`. */
+export function versionName(p: Pipeline, compiled: CompiledPipeline): string {
+  const digest = createHash('sha256').update(toYaml(compiled.pipelineSpec, compiled.platformSpec ?? null)).digest('hex');
+  return `${p.name}-${digest.slice(0, 10)}`;
+}
+
+export function pipelineObjects(p: Pipeline, env: Environment, compiled: CompiledPipeline): object[] {
+  const version = versionName(p, compiled);
+  return [
+    {
+      apiVersion: API_VERSION,
+      kind: 'Pipeline',
+      metadata: { name: p.name, namespace: env.namespace, labels: labels(p) },
+      spec: { displayName: p.name, description: p.description || undefined },
+    },
+    {
+      apiVersion: API_VERSION,
+      kind: 'PipelineVersion',
+      metadata: { name: version, namespace: env.namespace, labels: labels(p) },
+      spec: {
+        pipelineName: p.name,
+        displayName: version,
+        description: p.description || undefined,
+        pipelineSpec: compiled.pipelineSpec,
+        platformSpec: compiled.platformSpec,
+      },
+    },
+  ];
+}
