@@ -1,7 +1,8 @@
 /**
  * Conformance of every rendered Argo object: the @kubernetes-models validators (types,
  * required fields, enums) plus a strict check that rejects unknown fields, which those
- * validators accept. Covers dist/ and the control-flow golden files, and shows with
+ * validators accept. Covers dist/, the examples rendered for Argo in every environment and the control-flow
+ * golden files, and shows with
  * mutated copies that the checks do reject bad objects.
  */
 import { join } from 'node:path';
@@ -10,7 +11,10 @@ import { WorkflowTemplate } from '@kubernetes-models/argo-workflows/argoproj.io/
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { buildModel } from '../constructs/model/build.ts';
+import { buildApp } from '../main.ts';
 import { readTree } from '../synth/writer.ts';
+import { argoTarget } from '../targets/argo/index.ts';
 import { ROOT } from './support/process.ts';
 import { ARGO_TYPES, type StrictProblem, type Subject, strictCheck } from './support/strict-schema.ts';
 
@@ -22,8 +26,16 @@ const MODELS: Record<string, (o: Json) => { validate(): void }> = {
   ConfigMap: (o) => new ConfigMap(o as never),
 };
 
+/**
+ * dist/'s Argo files, the control-flow golden files, and the examples rendered for Argo
+ * in every environment (whichever orchestrator each environment chose for dist/).
+ */
 function argoFiles(): Map<string, Json> {
   const files = new Map<string, Json>();
+  const model = buildModel(buildApp());
+  for (const env of model.environments) {
+    for (const f of argoTarget.render(model, { ...env, orchestrator: 'argo' })) files.set(`examples/${env.name}/argo/${f.path}`, parse(f.content) as Json);
+  }
   for (const [root, label] of [[join(ROOT, 'dist'), 'dist'], [join(ROOT, 'tests', 'golden', 'control-flow'), 'golden']] as const) {
     for (const [path, content] of readTree(root)) {
       if (path.split('/').includes('argo')) files.set(`${label}/${path}`, parse(content) as Json);
@@ -79,8 +91,8 @@ describe('every rendered Argo object conforms to the Argo and Kubernetes types',
 
 describe('the checks reject bad objects', () => {
   const files = argoFiles();
-  const template = structuredClone(files.get('dist/dev/argo/workflow-templates/kronodroid-autoencoder.yaml')!);
-  const config = structuredClone(files.get('dist/dev/argo/artifact-repositories.yaml')!);
+  const template = structuredClone(files.get('examples/dev/argo/workflow-templates/kronodroid-autoencoder.yaml')!);
+  const config = structuredClone(files.get('examples/dev/argo/artifact-repositories.yaml')!);
   const containerTemplate = (o: Json) => o.spec.templates.findIndex((t: Json) => t.container);
 
   const mutate = (base: Json, change: (o: Json) => void): Json => {

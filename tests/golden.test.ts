@@ -1,7 +1,7 @@
 /**
  * Golden files: rendered bytes compared with reviewed bytes. The examples' golden files
  * are the committed dist/ itself (`make synth` regenerates it); the control-flow
- * fixture's live in tests/golden/ (`make golden` regenerates them). Review the diff.
+ * fixtures' live in tests/golden/<fixture>/ (`make golden` regenerates them). Review the diff.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,19 +13,25 @@ import { renderAll } from '../synth/render.ts';
 import { readTree } from '../synth/writer.ts';
 import { TARGETS } from '../targets/index.ts';
 import { controlFlowApp } from './fixtures/control-flow.ts';
+import { kubeflowFlowApp } from './fixtures/kubeflow-flow.ts';
 
-const GOLDEN = join(import.meta.dirname, 'golden', 'control-flow');
+const GOLDEN_ROOT = join(import.meta.dirname, 'golden');
 const update = process.env.UPDATE_GOLDEN === '1';
 
 describe('golden: the examples render to the committed dist/', () => {
   const rendered = renderAll(buildModel(buildApp()), TARGETS);
   const committed = readTree(join(import.meta.dirname, '..', 'dist'));
 
-  it('renders both examples for both environments', () => {
+  it('renders both examples for every environment, with its orchestrator', () => {
     const paths = rendered.map((f) => f.path);
-    for (const env of ['dev', 'prod']) {
-      for (const pipeline of ['iris', 'kronodroid-autoencoder']) expect(paths).toContain(`${env}/argo/workflow-templates/${pipeline}.yaml`);
-      expect(paths).toContain(`${env}/argo/cron-workflows/iris.yaml`);
+    const expected: Record<string, (pipeline: string) => string> = {
+      argo: (p) => `argo/workflow-templates/${p}.yaml`,
+      kubeflow: (p) => `kubeflow/pipelines/${p}.yaml`,
+    };
+    for (const env of buildModel(buildApp()).environments) {
+      const file = expected[env.orchestrator];
+      if (!file) continue;
+      for (const pipeline of ['iris', 'kronodroid-autoencoder']) expect(paths).toContain(`${env.name}/${file(pipeline)}`);
     }
   });
 
@@ -40,28 +46,36 @@ describe('golden: the examples render to the committed dist/', () => {
   }
 });
 
-describe('golden: control-flow fixture', () => {
-  const app = new DfpApp();
-  controlFlowApp(app);
-  const rendered = renderAll(buildModel(app), TARGETS);
+const FIXTURES: [string, (app: DfpApp) => void][] = [
+  ['control-flow', controlFlowApp],
+  ['kubeflow-flow', kubeflowFlowApp],
+];
 
-  if (update) {
-    rmSync(GOLDEN, { recursive: true, force: true });
-    for (const f of rendered) {
-      mkdirSync(dirname(join(GOLDEN, f.path)), { recursive: true });
-      writeFileSync(join(GOLDEN, f.path), f.content);
+for (const [name, define] of FIXTURES) {
+  describe(`golden: ${name} fixture`, () => {
+    const dir = join(GOLDEN_ROOT, name);
+    const app = new DfpApp();
+    define(app);
+    const rendered = renderAll(buildModel(app), TARGETS);
+
+    if (update) {
+      rmSync(dir, { recursive: true, force: true });
+      for (const f of rendered) {
+        mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+        writeFileSync(join(dir, f.path), f.content);
+      }
     }
-  }
 
-  it('has exactly the golden files', () => {
-    expect(rendered.map((f) => f.path)).toEqual([...readTree(GOLDEN).keys()].sort());
-  });
-
-  for (const f of rendered) {
-    it(`${f.path} is byte-identical to its golden file`, () => {
-      const golden = join(GOLDEN, f.path);
-      expect(existsSync(golden), `missing golden file ${golden}; run 'make golden' and review it`).toBe(true);
-      expect(f.content).toBe(readFileSync(golden, 'utf8'));
+    it('has exactly the golden files', () => {
+      expect(rendered.map((f) => f.path)).toEqual([...readTree(dir).keys()].sort());
     });
-  }
-});
+
+    for (const f of rendered) {
+      it(`${f.path} is byte-identical to its golden file`, () => {
+        const golden = join(dir, f.path);
+        expect(existsSync(golden), `missing golden file ${golden}; run 'make golden' and review it`).toBe(true);
+        expect(f.content).toBe(readFileSync(golden, 'utf8'));
+      });
+    }
+  });
+}

@@ -1,0 +1,239 @@
+/**
+ * The Kubeflow target, checked by the real kfp SDK (tests/conformance/kfp, a uv-locked
+ * Python environment that `make test` creates):
+ * - conformance: every rendered IR file and PipelineVersion loads in kfp, parses
+ *   strictly as PipelineSpec / PipelineDeploymentConfig / PlatformSpec /
+ *   KubernetesExecutorConfig, has no dangling reference, and recompiles inside a new
+ *   @dsl.pipeline; mutated copies are rejected;
+ * - equivalence: Iris, Kronodroid and the kubeflow-flow fixture, written once more in
+ *   the kfp DSL, compile in kfp to the same graph, containers, types, conditions,
+ *   loops, retries and platform config as dfp renders;
+ * - what Kubeflow cannot express fails with the construct path.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import {
+  Condition, ContainerStep, DfpApp, Environment, ParallelFor, Pipeline, Volume, eq, fmt,
+} from '../constructs/index.ts';
+import { buildModel } from '../constructs/model/build.ts';
+import { DfpError } from '../constructs/model/errors.ts';
+import { renderAll } from '../synth/render.ts';
+import { kubeflowTarget } from '../targets/kubeflow/index.ts';
+import { controlFlowApp } from './fixtures/control-flow.ts';
+import { kubeflowFlowApp } from './fixtures/kubeflow-flow.ts';
+import { IMAGE, envProps } from './support/fixtures.ts';
+import { ROOT, run } from './support/process.ts';
+
+const HARNESS = join(ROOT, 'tests', 'conformance', 'kfp');
+const PYTHON = join(HARNESS, '.venv', 'bin', 'python');
+const DIST = join(ROOT, 'dist', 'dev', 'kubeflow');
+const SCRATCH = mkdtempSync(join(tmpdir(), 'dfp-kubeflow-'));
+
+interface CheckResult { file: string; ok: boolean; errors: string[]; checks: string[] }
+interface CompareResult { fixture: string; file: string; equal: boolean; differences: string[]; tasks: number; dags: number }
+
+function python<T>(script: string, args: string[]): T {
+  const r = run(PYTHON, [join(HARNESS, script), ...args]);
+  if (r.status !== 0) throw new Error(`${script} failed (${r.status}):\n${r.stderr}`);
+  return JSON.parse(r.stdout) as { results: T } extends { results: infer R } ? T : never;
+}
+const check = (files: string[]) => python<{ results: CheckResult[] }>('check.py', files).results;
+const compare = (pairs: [string, string][]) => python<{ results: CompareResult[] }>('compare.py', pairs.flat()).results;
+
+/** Renders an app's Kubeflow files into the scratch folder; returns path → file. */
+function renderKubeflow(define: (app: DfpApp) => void, prefix: string): Map<string, string> {
+  const app = new DfpApp();
+  define(app);
+  const model = buildModel(app);
+  const out = new Map<string, string>();
+  for (const f of kubeflowTarget.render(model, model.environments[0]!)) {
+    const file = join(SCRATCH, `${prefix}-${f.path.replace('/', '-')}`);
+    writeFileSync(file, f.content);
+    out.set(f.path, file);
+  }
+  return out;
+}
+
+const flow = renderKubeflow(kubeflowFlowApp, 'flow');
+const DIST_FILES = ['iris', 'kronodroid-autoencoder'].flatMap((p) => [`pipelines/${p}.yaml`, `manifests/${p}.yaml`]).map((f) => join(DIST, f));
+
+describe('kubeflow conformance: the real kfp SDK accepts every rendered file', () => {
+  const files = [...DIST_FILES, ...flow.values()];
+  const results = check(files);
+
+  it('checks every file', () => {
+    expect(results.map((r) => r.file)).toEqual(files);
+  });
+
+  for (const r of results) {
+    it(`${r.file.replace(ROOT + '/', '').replace(SCRATCH + '/', 'fixture:')} loads, parses strictly and recompiles`, () => {
+      expect(r.errors).toEqual([]);
+      expect(r.ok).toBe(true);
+      expect(r.checks).toContain('load_component_from_text');
+      expect(r.checks).toContain('recompiled inside @dsl.pipeline');
+      expect(r.checks).toContain('references resolve');
+    });
+  }
+
+  it('the PipelineVersion embeds exactly the IR file of the same pipeline', () => {
+    for (const p of ['iris', 'kronodroid-autoencoder']) {
+      const ir = parseAllDocuments(readFileSync(join(DIST, 'pipelines', `${p}.yaml`), 'utf8')).map((d) => d.toJS());
+      const [pipeline, version] = parseAllDocuments(readFileSync(join(DIST, 'manifests', `${p}.yaml`), 'utf8')).map((d) => d.toJS());
+      expect(pipeline.kind).toBe('Pipeline');
+      expect(version.spec.pipelineSpec).toEqual(ir[0]);
+      expect(version.spec.platformSpec).toEqual(ir[1]);
+      expect(version.metadata.name).toMatch(new RegExp(`^${p}-[0-9a-f]{10}$`));
+      expect(version.metadata.namespace).toBe('ml-dev');
+    }
+  });
+});
+
+describe('kubeflow conformance: the harness rejects broken copies', () => {
+  const source = readFileSync(join(DIST, 'pipelines', 'kronodroid-autoencoder.yaml'), 'utf8');
+  const manifest = readFileSync(join(DIST, 'manifests', 'iris.yaml'), 'utf8');
+  type Docs = Record<string, any>[];
+  const mutations: [string, string, (docs: Docs) => void, RegExp][] = [
+    ['an unknown field in an executor container', source, (d) => { d[0]!.deploymentSpec.executors['exec-train'].container.imagePullPolicyX = 'Always'; }, /imagePullPolicyX/],
+    ['an unknown field in a Kubernetes executor config', source, (d) => { d[1]!.platforms.kubernetes.deploymentSpec.executors['exec-train'].nodeSelectr = {}; }, /nodeSelectr/],
+    ['an unknown field on a task', source, (d) => { d[0]!.root.dag.tasks.train.retries = 3; }, /retries/],
+    ['a wrong parameter type', source, (d) => { d[0]!.root.inputDefinitions.parameters.max_epochs.parameterType = 'INTEGER'; }, /INTEGER/],
+    ['a missing container image', source, (d) => { delete d[0]!.deploymentSpec.executors['exec-train'].container.image; }, /container\.image is required/],
+    ['a missing componentRef', source, (d) => { delete d[0]!.root.dag.tasks['export-executorch'].componentRef; }, /componentRef is required/],
+    ['a missing root DAG', source, (d) => { delete d[0]!.root; }, /root/],
+    ['an undeclared task input', source, (d) => { delete d[0]!.components['comp-train'].inputDefinitions.parameters.max_epochs; }, /does not declare/],
+    ['a dangling producer', source, (d) => { d[0]!.root.dag.tasks.train.inputs.parameters.lakefs_commit_merge_commit_id.taskOutputParameter.producerTask = 'nope'; }, /producerTask 'nope'/],
+    ['an unknown field in a PipelineVersion spec', manifest, (d) => { d[1]!.spec.pipelineSpecURL = 'x'; }, /pipelineSpecURL/],
+    ['a PipelineVersion without its spec', manifest, (d) => { delete d[1]!.spec.pipelineSpec; }, /pipelineSpec is required/],
+  ];
+  const files = mutations.map(([name, text, mutate], i) => {
+    const docs = parseAllDocuments(text).map((d) => d.toJS()) as Docs;
+    mutate(docs);
+    const file = join(SCRATCH, `mutation-${i}.yaml`);
+    writeFileSync(file, docs.map((d) => JSON.stringify(d)).join('\n---\n'));
+    return { name, file };
+  });
+  const results = check(files.map((f) => f.file));
+  mutations.forEach(([name, , , expected], i) => {
+    it(`rejects ${name}`, () => {
+      expect(results[i]!.ok).toBe(false);
+      expect(results[i]!.errors.join('\n')).toMatch(expected);
+    });
+  });
+});
+
+describe('kubeflow equivalence: kfp compiles the same pipelines, written in its DSL, to the same IR', () => {
+  const pairs: [string, string][] = [
+    ['iris', join(DIST, 'pipelines', 'iris.yaml')],
+    ['kronodroid_autoencoder', join(DIST, 'pipelines', 'kronodroid-autoencoder.yaml')],
+    ['kubeflow_flow', flow.get('pipelines/kubeflow-flow.yaml')!],
+  ];
+  // A control: the same comparison must see a changed condition and a swapped loop field.
+  const flowText = readFileSync(flow.get('pipelines/kubeflow-flow.yaml')!, 'utf8');
+  const changed = join(SCRATCH, 'flow-changed.yaml');
+  writeFileSync(changed, flowText.replace("['pipelinechannel--prepare-score'] > ", "['pipelinechannel--prepare-score'] >= ").replace('["zone"]', '["region"]'));
+  const results = compare([...pairs, ['kubeflow_flow', changed]]);
+
+  for (const r of results.slice(0, pairs.length)) {
+    it(`${r.fixture}: same graph, containers, types, control flow and platform config`, () => {
+      expect(r.differences).toEqual([]);
+      expect(r.equal).toBe(true);
+      expect(r.tasks).toBeGreaterThanOrEqual(3);
+    });
+  }
+
+  it('covers conditions, loops and the exit handler', () => {
+    // exit-handler, if-good, per-region, per-shard, per-output-shard, condition-report
+    expect(results[2]!.dags).toBe(6);
+  });
+
+  it('notices a changed condition operator and a swapped loop-item field', () => {
+    const control = results[pairs.length]!;
+    expect(control.equal).toBe(false);
+    expect(control.differences.join('\n')).toMatch(/condition\(publish\)\.condition/);
+    expect(control.differences.join('\n')).toMatch(/per_region_item_zone/);
+  });
+});
+
+describe('kubeflow: what Kubeflow cannot express fails with the construct path', () => {
+  function renderError(define: (app: DfpApp) => void): string {
+    const app = new DfpApp();
+    define(app);
+    const model = buildModel(app);
+    try {
+      renderAll(model, [kubeflowTarget]);
+    } catch (e) {
+      if (e instanceof DfpError) return e.message;
+      throw e;
+    }
+    throw new Error('rendered without error');
+  }
+  const kubeflowEnv = (app: DfpApp) => new Environment(app, 'kf', envProps({ orchestrator: 'kubeflow' }));
+
+  it('waiting for a conditional group from outside it', () => {
+    const message = renderError((app) => {
+      controlFlowApp(app);
+      kubeflowEnv(app);
+    });
+    expect(message).toContain('control-flow/report: cannot render for kubeflow');
+  });
+
+  it('a step that waits for a conditional step', () => {
+    const message = renderError((app) => {
+      kubeflowEnv(app);
+      const p = new Pipeline(app, 'p', { parameters: { go: { type: 'bool', default: true } } });
+      const maybe = new ContainerStep(p, 'maybe', { image: IMAGE, when: eq(p.param('go'), true) });
+      new ContainerStep(p, 'after', { image: IMAGE }).after(maybe);
+    });
+    expect(message).toMatch(/p\/after: .*runs after 'maybe', which runs only when a condition holds \(p\/maybe\).*Move this step under the same condition/);
+  });
+
+  it("a literal holding the driver's placeholder marker", () => {
+    const message = renderError((app) => {
+      kubeflowEnv(app);
+      const p = new Pipeline(app, 'p');
+      new ContainerStep(p, 's', { image: IMAGE, args: ["{{$.inputs.parameters['x']}}"] });
+    });
+    expect(message).toMatch(/p\/s: .*args\[0\] contains '\{\{\$'/);
+  });
+
+  it('a read-only PVC', () => {
+    const message = renderError((app) => {
+      kubeflowEnv(app);
+      const p = new Pipeline(app, 'p');
+      new ContainerStep(p, 'ro', { image: IMAGE, volumes: [Volume.pvc('data', 'claim', '/data', true)] });
+    });
+    expect(message).toMatch(/p\/ro: .*read-write only/);
+  });
+
+  it('a per-step service account', () => {
+    const message = renderError((app) => {
+      kubeflowEnv(app);
+      const q = new Pipeline(app, 'q');
+      new ContainerStep(q, 'sa', { image: IMAGE, serviceAccount: 'special' });
+    });
+    expect(message).toMatch(/q\/sa: .*service account/);
+  });
+
+  it('a loop-item field in a condition', () => {
+    const message = renderError((app) => {
+      kubeflowEnv(app);
+      const r = new Pipeline(app, 'r');
+      const loop = new ParallelFor(r, 'each', { items: [{ kind: 'a' }] });
+      const only = new Condition(loop, 'only-a', { when: eq(loop.item('kind'), 'a') });
+      new ContainerStep(only, 'x', { image: IMAGE });
+    });
+    expect(message).toMatch(/r\/each\/only-a: .*field 'kind' of a loop item/);
+  });
+
+  it('an env var known only at run time on a step without a command', () => {
+    const message = renderError((app) => {
+      kubeflowEnv(app);
+      const p = new Pipeline(app, 'p', { parameters: { uri: { type: 'string', default: 'x' } } });
+      new ContainerStep(p, 's', { image: IMAGE, env: { URI: fmt`${p.param('uri')}/v1` } });
+    });
+    expect(message).toMatch(/p\/s: .*env URI is known only at run time.*give the step an explicit command/);
+  });
+});
