@@ -15,6 +15,18 @@ function labels(p: Pipeline) {
   return { 'app.kubernetes.io/managed-by': 'dfp', 'dfp.dev/pipeline': p.name };
 }
 
+/**
+ * What the spec has no field for, kept visible for reviewers and tooling: KFP schedules
+ * runs through recurring runs, not through the pipeline, and has no run-wide timeout.
+ */
+function annotations(p: Pipeline): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  if (p.schedule) out['dfp.dev/schedule'] = `${p.schedule.cron} (${p.schedule.timezone})`;
+  if (p.timeoutSeconds !== undefined) out['dfp.dev/timeout-seconds'] = String(p.timeoutSeconds);
+  if (p.tags.length) out['dfp.dev/tags'] = p.tags.join(',');
+  return Object.keys(out).length ? out : undefined;
+}
+
 /** `<pipeline>-<first 10 hex digits of sha256 over the canonical specs>`. */
 export function versionName(p: Pipeline, compiled: CompiledPipeline): string {
   const digest = createHash('sha256').update(toYaml(compiled.pipelineSpec, compiled.platformSpec ?? null)).digest('hex');
@@ -27,7 +39,7 @@ export function pipelineObjects(p: Pipeline, env: Environment, compiled: Compile
     {
       apiVersion: API_VERSION,
       kind: 'Pipeline',
-      metadata: { name: p.name, namespace: env.namespace, labels: labels(p) },
+      metadata: { name: p.name, namespace: env.namespace, labels: labels(p), annotations: annotations(p) },
       spec: { displayName: p.name, description: p.description || undefined },
     },
     {
