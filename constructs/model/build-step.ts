@@ -8,7 +8,7 @@ import {
   ArtifactRef, Concat, LoopItemRef, OutputRef, ParamRef, PathPlaceholder,
   type Arg as ArgProp, type ArgPiece, type Comparison, type Operand,
 } from '../refs.ts';
-import type { ContainerStep } from '../step.ts';
+import type { ContainerStep, ContainerStepProps } from '../step.ts';
 import type { Arg, ArgPart, Condition, Security, Source, Step, Volume } from './schema.ts';
 import { Security as SecurityValues, type SecurityProfile } from '../values.ts';
 import type { ParamType } from '../refs.ts';
@@ -71,17 +71,7 @@ export class StepBuilder {
         parameters: outputs,
         artifacts: Object.entries(p.outputArtifacts ?? {}).map(([name, type]) => ({ name, type })),
       },
-      resources: {
-        requests: { ...p.resources?.requests },
-        limits: { ...p.resources?.limits },
-        ...(p.resources?.gpu ? { gpu: { count: p.resources.gpu.count, resource: p.resources.gpu.resource ?? 'nvidia.com/gpu' } } : {}),
-        devices: (p.resources?.devices ?? [])
-          .map((d) => ({ resource: d.resource, count: d.count ?? 1 }))
-          .sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0)),
-      },
-      volumes: (p.volumes ?? []).map(volumeModel),
-      nodeSelector: Object.fromEntries(Object.entries(p.nodeSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-      tolerations: (p.tolerations ?? []).map((t) => ({ ...t, operator: t.operator ?? (t.value === undefined ? 'Exists' : 'Equal') })),
+      ...podSettingsModel(p),
       ...(p.retry
         ? {
             retry: {
@@ -155,6 +145,23 @@ function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (typeof value === 'object') return article((value as object).constructor?.name ?? 'object');
   return article(typeof value);
+}
+
+/** The settings of a step's pod that hold no runtime values: resources, volumes, scheduling. */
+export function podSettingsModel(p: ContainerStepProps): Pick<Step, 'resources' | 'volumes' | 'nodeSelector' | 'tolerations'> {
+  return {
+    resources: {
+      requests: { ...p.resources?.requests },
+      limits: { ...p.resources?.limits },
+      ...(p.resources?.gpu ? { gpu: { count: p.resources.gpu.count, resource: p.resources.gpu.resource ?? 'nvidia.com/gpu' } } : {}),
+      devices: (p.resources?.devices ?? [])
+        .map((d) => ({ resource: d.resource, count: d.count ?? 1 }))
+        .sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0)),
+    },
+    volumes: (p.volumes ?? []).map(volumeModel),
+    nodeSelector: Object.fromEntries(Object.entries(p.nodeSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    tolerations: (p.tolerations ?? []).map((t) => ({ ...t, operator: t.operator ?? (t.value === undefined ? 'Exists' : 'Equal') })),
+  };
 }
 
 /** Restricted unless a privileged exception is declared; a fresh plain copy either way. */

@@ -59,7 +59,8 @@ function checkUniqueNames(p: Pipeline, problems: Problems): boolean {
   return unique;
 }
 
-function checkStep(s: Step, typeOf: (src: Source) => string, problems: Problems): void {
+/** The rules one container obeys, in a pipeline or as a Job's container. */
+export function checkStep(s: Step, typeOf: (src: Source) => string, problems: Problems): void {
   const add = (message: string | undefined) => message && problems.add(s.path, message);
   add(checkImage(s.image));
   for (const kind of ['requests', 'limits'] as const) {

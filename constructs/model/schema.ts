@@ -4,6 +4,7 @@
  * are inferred from them.
  */
 import { z } from 'zod';
+import { androidBenchmark } from './android.ts';
 
 export const PARAM_TYPES = ['string', 'int', 'float', 'bool', 'list', 'struct'] as const;
 export const ARTIFACT_TYPES = ['Dataset', 'Model', 'Metrics', 'Artifact'] as const;
@@ -190,5 +191,7 @@ export type Environment = z.infer<typeof environment>;
 export const model = z.object({
   pipelines: z.array(pipeline),
   environments: z.array(environment),
+  /** Android runtime benchmarks, Jobs and pipeline steps alike. Sorted by path. */
+  androidBenchmarks: z.array(z.lazy(() => androidBenchmark)),
 });
 export type Model = z.infer<typeof model>;
