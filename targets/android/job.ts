@@ -39,7 +39,7 @@ export function benchmarkJob(b: AndroidBenchmark, d: JobDeployment, env: Environ
     podMetadata: {
       labels,
       ...(c.security.profile === 'privileged'
-        ? { annotations: { 'dfp.dev/pod-security': 'privileged', 'dfp.dev/pod-security-reason': c.security.reason } }
+        ? { annotations: { 'dfp.dev/pod-security': 'privileged', 'dfp.dev/pod-security-reason': c.security.reason, 'dfp.dev/source': b.path } }
         : {}),
     },
     activeDeadline: Duration.seconds(d.activeDeadlineSeconds),

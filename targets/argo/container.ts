@@ -33,7 +33,11 @@ function security(s: Step) {
     return {
       pod: undefined,
       container: { privileged: true },
-      annotations: { 'dfp.dev/pod-security': 'privileged', 'dfp.dev/pod-security-reason': literal(s.path, 'security.reason', s.security.reason) },
+      annotations: {
+        'dfp.dev/pod-security': 'privileged',
+        'dfp.dev/pod-security-reason': literal(s.path, 'security.reason', s.security.reason),
+        'dfp.dev/source': s.path,
+      },
     };
   }
   return {
