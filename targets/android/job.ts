@@ -70,7 +70,7 @@ export function benchmarkJob(b: AndroidBenchmark, d: JobDeployment, env: Environ
           seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
         },
   });
-  for (const v of c.volumes) container.mount(v.mountPath, volume(chart, b, v), { readOnly: v.readOnly });
+  for (const v of c.volumes) container.mount(v.mountPath, volume(chart, v), { readOnly: v.readOnly });
 
   // The generated KubeJob re-types every value after JSON patches (a plain quantity string
   // becomes undefined), so the model's values are set on the finished plain object instead.
@@ -122,7 +122,7 @@ function envVariables(chart: Chart, b: AndroidBenchmark, c: Step, env: Environme
   return entries.sort(([x], [y]) => (x < y ? -1 : 1));
 }
 
-function volume(chart: Chart, b: AndroidBenchmark, v: Volume): kplus.Volume {
+function volume(chart: Chart, v: Volume): kplus.Volume {
   const s = v.source;
   switch (s.kind) {
     case 'emptyDir':
