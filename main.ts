@@ -7,6 +7,7 @@ import { defineEnvironments } from './argocd/environments.ts';
 import { DfpApp } from './constructs/index.ts';
 import { iris } from './pipelines/iris.ts';
 import { kronodroidAutoencoder } from './pipelines/kronodroid-autoencoder.ts';
+import { kronodroidBenchmark } from './pipelines/kronodroid-benchmark.ts';
 import { runCli } from './synth/cli.ts';
 
 /** Builds the app; tests build it too, with their own dist/ folder. */
@@ -15,6 +16,7 @@ export function buildApp(options: { check?: boolean; distDir?: string } = {}): D
   defineEnvironments(app);
   kronodroidAutoencoder(app);
   iris(app);
+  kronodroidBenchmark(app);
   return app;
 }
 

@@ -8,6 +8,6 @@ export {
   fmt, eq, ne, lt, le, gt, ge, outputPath, outputArtifactPath, inputArtifactPath,
   type Arg, type ArtifactType, type JsonValue, type ParamType,
 } from './refs.ts';
-export { Schedule, Resources, Volume, type ResourcesSpec, type RetryPolicy, type SecretKeyRef, type Toleration, type VolumeMount } from './values.ts';
+export { Schedule, Resources, Security, Volume, type DeviceSpec, type SecurityProfile, type ResourcesSpec, type RetryPolicy, type SecretKeyRef, type Toleration, type VolumeMount } from './values.ts';
 export { DfpError, type Problem } from './model/errors.ts';
 export { Duration } from 'cdk8s';

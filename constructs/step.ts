@@ -1,7 +1,7 @@
 import { Construct, type IConstruct } from 'constructs';
 import type { Duration } from 'cdk8s';
 import { ArtifactRef, OutputRef, type Arg, type ArtifactType, type Comparison, type ParamType } from './refs.ts';
-import type { ResourcesSpec, RetryPolicy, SecretKeyRef, Toleration, VolumeMount } from './values.ts';
+import type { ResourcesSpec, RetryPolicy, SecretKeyRef, SecurityProfile, Toleration, VolumeMount } from './values.ts';
 
 /** An output parameter: one small value the step writes to `outputPath(name)`. */
 export interface OutputSpec {
@@ -49,6 +49,11 @@ export interface ContainerStepProps {
   readonly caching?: boolean;
   /** The Kubernetes service account the pod runs as. @default the environment's */
   readonly serviceAccount?: string;
+  /**
+   * The Pod Security profile of the step's pod: restricted, or a declared privileged
+   * exception. @default Security.restricted() (uid and gid 1000)
+   */
+  readonly security?: SecurityProfile;
   /** The step runs only when this holds at run time. @default always */
   readonly when?: Comparison;
   /** What the step does. @default none */

@@ -42,6 +42,14 @@ export interface GpuSpec {
   readonly resource?: string;
 }
 
+/** A device-plugin resource (`devices.kubevirt.io/kvm`, `squat.ai/kvm`). */
+export interface DeviceSpec {
+  /** The extended resource name the device plugin advertises. */
+  readonly resource: string;
+  /** How many. @default 1 */
+  readonly count?: number;
+}
+
 /** A step's compute resources. */
 export interface ResourcesSpec {
   /** What the scheduler reserves. @default none */
@@ -50,6 +58,8 @@ export interface ResourcesSpec {
   readonly limits?: ComputeQuantities;
   /** Accelerators; set as both request and limit, as Kubernetes requires. @default none */
   readonly gpu?: GpuSpec;
+  /** Devices from device plugins; set as both request and limit. @default none */
+  readonly devices?: readonly DeviceSpec[];
 }
 
 /** Common resource shapes. */
@@ -99,6 +109,7 @@ export interface RetryPolicy {
 
 /** A volume mounted into a step's container. */
 export type VolumeMount =
+  | { readonly kind: 'hostDevice'; readonly name: string; readonly path: string }
   | { readonly kind: 'pvc'; readonly name: string; readonly claimName: string; readonly mountPath: string; readonly readOnly?: boolean }
   | { readonly kind: 'emptyDir'; readonly name: string; readonly mountPath: string; readonly sizeLimit?: string; readonly medium?: 'Memory' }
   | { readonly kind: 'configMap'; readonly name: string; readonly configMap: string; readonly mountPath: string }
@@ -121,8 +132,45 @@ export class Volume {
     return { kind: 'configMap', name, configMap, mountPath };
   }
 
+  /**
+   * A device node of the host (`/dev/kvm`), mounted at the same path. Outside the
+   * restricted Pod Security profile: the step must declare `Security.privileged(reason)`.
+   */
+  public static hostDevice(name: string, path: string): VolumeMount {
+    return { kind: 'hostDevice', name, path };
+  }
+
   /** The keys of a Secret as files, read-only; the values never enter dfp. */
   public static secret(name: string, secret: string, mountPath: string): VolumeMount {
     return { kind: 'secret', name, secret, mountPath };
+  }
+}
+
+/** How a step's pod meets the Kubernetes Pod Security Standards. */
+export type SecurityProfile =
+  | { readonly profile: 'restricted'; readonly runAsUser: number; readonly runAsGroup: number }
+  | { readonly profile: 'privileged'; readonly reason: string };
+
+/** Factories for {@link SecurityProfile}. */
+export class Security {
+  /** The uid and gid a restricted step runs as unless it names others. */
+  public static readonly DEFAULT_USER = 1000;
+
+  /**
+   * The "restricted" profile: a non-root user, no privilege escalation, all capabilities
+   * dropped, the runtime's default seccomp profile. Every step gets it by default.
+   * @param runAsUser @default 1000 @param runAsGroup @default 1000
+   */
+  public static restricted(runAsUser = Security.DEFAULT_USER, runAsGroup = Security.DEFAULT_USER): SecurityProfile {
+    return { profile: 'restricted', runAsUser, runAsGroup };
+  }
+
+  /**
+   * A privileged container: a declared exception to the restricted profile. `reason`
+   * is rendered next to the pod and listed in docs/pod-security.md; say why nothing
+   * less will do.
+   */
+  public static privileged(reason: string): SecurityProfile {
+    return { profile: 'privileged', reason };
   }
 }

@@ -2,20 +2,29 @@
  * Kronodroid autoencoder: Spark builds the Iceberg training table (Avro data files) on a
  * lakeFS branch, the branch is committed and merged, and training reads the merge
  * commit, never a moving branch, so the MLflow run points at exact data. The trained
- * model is exported to ExecuTorch for the on-device runtime comparison.
+ * model is exported to ExecuTorch and compared on an emulated Android device against
+ * TFLite and ONNX Runtime; the numbers land on the same MLflow run.
  */
 import type { Construct } from 'constructs';
 import {
   ContainerStep, Duration, Pipeline, Resources, fmt, inputArtifactPath, outputArtifactPath, outputPath,
 } from '../constructs/index.ts';
 import { KRONODROID } from '../features/kronodroid.ts';
+import { BenchmarkFile, EmulatorBenchmarkStep, ExecuTorchExport, KvmAccess, PIXEL_6_API_34, PTE_ARTIFACT, RESULTS_ARTIFACT } from '../android/index.ts';
 
 const IMAGES = {
   spark: 'registry.dfp.internal/dfp/kronodroid-spark:0.4.2',
   lakefs: 'registry.dfp.internal/dfp/lakefs-tools:1.2.0',
   train: 'registry.dfp.internal/dfp/kronodroid-train:0.3.1',
   export: 'registry.dfp.internal/dfp/executorch-export:0.5.0',
+  emulator: 'registry.dfp.internal/dfp/android-emulator:34-x86_64-1.2.0',
 };
+
+/** The runtime comparison app (ExecuTorch, TFLite, ONNX Runtime) and its instrumentation APK. */
+export const RUNTIME_COMPARISON_APP = {
+  apk: 's3://dfp-android/runtime-comparison/1.0.0/app-release.apk',
+  testApk: 's3://dfp-android/runtime-comparison/1.0.0/app-release-androidTest.apk',
+} as const;
 
 const LAKEFS_CREDENTIALS = {
   LAKEFS_ACCESS_KEY_ID: { secret: 'lakefs-credentials', key: 'access_key_id' },
@@ -29,7 +38,7 @@ const S3_CREDENTIALS = {
 
 export function kronodroidAutoencoder(scope: Construct): Pipeline {
   const pipeline = new Pipeline(scope, 'kronodroid-autoencoder', {
-    description: 'Kronodroid: Spark/Iceberg transform on lakeFS, commit and merge, Lightning autoencoder training with MLflow lineage, ExecuTorch export.',
+    description: 'Kronodroid: Spark/Iceberg transform on lakeFS, commit and merge, Lightning autoencoder training with MLflow lineage, ExecuTorch export, on-device runtime benchmark in an Android emulator.',
     tags: ['kronodroid', 'autoencoder', 'team:ml-platform'],
     parameters: {
       run_transform: { type: 'bool', default: true, description: 'Rebuild the Iceberg tables and commit them to lakeFS; false trains on the head of target_branch.' },
@@ -84,7 +93,7 @@ export function kronodroidAutoencoder(scope: Construct): Pipeline {
   }).after(transform);
 
   const train = new ContainerStep(pipeline, 'train', {
-    description: 'Trains the Lightning autoencoder on the pinned Feast/Iceberg data, logs to MLflow and registers the model with its lineage tags.',
+    description: 'Trains the Lightning autoencoder on the pinned Feast/Iceberg data, logs to MLflow (with ONNX and TFLite exports for the runtime comparison) and registers the model with its lineage tags.',
     image: IMAGES.train,
     command: ['python', '-m', 'dfp_core.ml.train_kronodroid_autoencoder'],
     args: [
@@ -112,22 +121,50 @@ export function kronodroidAutoencoder(scope: Construct): Pipeline {
     timeout: Duration.hours(6),
   });
 
-  new ContainerStep(pipeline, 'export-executorch', {
-    description: 'Exports the trained model to ExecuTorch (.pte) with the XNNPACK delegate.',
+  const exportStep = new ExecuTorchExport(pipeline, 'export-executorch', {
     image: IMAGES.export,
-    command: ['python', '-m', 'dfp_core.export.executorch'],
+    model: train.artifact('model'),
+    backend: 'xnnpack',
+    quantization: 'none',
+    runId: train.output('mlflow_run_id'),
+    trackingUri: p('mlflow_tracking_uri'),
+    secretEnv: S3_CREDENTIALS,
+  });
+
+  const benchmark = new EmulatorBenchmarkStep(pipeline, 'benchmark-android', {
+    emulatorImage: IMAGES.emulator,
+    // A device plugin, not the node's /dev/kvm: Kubeflow can neither mount a host device
+    // nor run a privileged container, and this keeps the step in the restricted profile.
+    kvm: KvmAccess.devicePlugin(),
+    device: PIXEL_6_API_34,
+    apk: BenchmarkFile.s3(RUNTIME_COMPARISON_APP.apk),
+    testApk: BenchmarkFile.s3(RUNTIME_COMPARISON_APP.testApk),
+    models: {
+      executorch: BenchmarkFile.artifact(exportStep.artifact(PTE_ARTIFACT)),
+      tflite: BenchmarkFile.mlflowRun('tflite/model.tflite'),
+      onnxruntime: BenchmarkFile.mlflowRun('onnx/model.onnx'),
+    },
+    iterations: 200,
+    warmup: 20,
+    runId: train.output('mlflow_run_id'),
+    trackingUri: p('mlflow_tracking_uri'),
+  });
+
+  new ContainerStep(pipeline, 'aggregate-metrics', {
+    description: 'Joins the training metrics and the on-device results into one summary and logs it on the MLflow run.',
+    image: IMAGES.train,
+    command: ['python', '-m', 'dfp_core.ml.aggregate_metrics'],
     args: [
-      '--model-dir', inputArtifactPath('model'),
-      '--backend', 'xnnpack',
-      '--quantization', 'none',
-      '--output', outputArtifactPath('pte'),
+      '--training-metrics', inputArtifactPath('training_metrics'),
+      '--benchmark-results', inputArtifactPath('benchmark_results'),
       '--mlflow-run-id', train.output('mlflow_run_id'),
+      '--summary', outputArtifactPath('summary'),
     ],
     env: { MLFLOW_TRACKING_URI: p('mlflow_tracking_uri') },
     secretEnv: S3_CREDENTIALS,
-    inputArtifacts: { model: train.artifact('model') },
-    outputArtifacts: { pte: 'Model' },
-    resources: Resources.fixed('2', '8Gi'),
+    inputArtifacts: { training_metrics: train.artifact('metrics'), benchmark_results: benchmark.artifact(RESULTS_ARTIFACT) },
+    outputArtifacts: { summary: 'Metrics' },
+    resources: Resources.fixed('500m', '1Gi'),
   });
 
   return pipeline;

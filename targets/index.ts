@@ -2,8 +2,9 @@
  * Every output format dfp knows. Adding a target is one folder under targets/ and one
  * line here; no target imports another.
  */
+import { androidTarget } from './android/index.ts';
 import { argoTarget } from './argo/index.ts';
 import { kubeflowTarget } from './kubeflow/index.ts';
 import type { Target } from './types.ts';
 
-export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget];
+export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, androidTarget];

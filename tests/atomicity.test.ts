@@ -23,6 +23,7 @@ describe('an invalid pipeline fails with its construct path and leaves dist/ unc
     { break: 'duplicate', says: "broken/maybe/a: duplicate step name 'a'" },
     { break: 'duplicate-id', says: "There is already a Construct with name 'b' in Pipeline [broken]" },
     { break: 'quantity', says: "broken/big: resources.requests.cpu '2 cores' is not a Kubernetes quantity" },
+    { break: 'device', says: "broken-bench: device 'pixel-6-api-34': unknown ABI 'mips'; use one of x86, x86_64, armeabi-v7a, arm64-v8a" },
   ];
   for (const c of cases) {
     it(c.break, () => {

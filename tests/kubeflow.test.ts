@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import {
-  Condition, ContainerStep, DfpApp, Environment, ParallelFor, Pipeline, Volume, eq, fmt,
+  Condition, ContainerStep, DfpApp, Environment, ParallelFor, Pipeline, Resources, Security, Volume, eq, fmt,
 } from '../constructs/index.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { DfpError } from '../constructs/model/errors.ts';
@@ -226,6 +226,25 @@ describe('kubeflow: what Kubeflow cannot express fails with the construct path',
       new ContainerStep(only, 'x', { image: IMAGE });
     });
     expect(message).toMatch(/r\/each\/only-a: .*field 'kind' of a loop item/);
+  });
+
+  it('a privileged step with a host device, and a step with two accelerators', () => {
+    const privileged = renderError((app) => {
+      kubeflowEnv(app);
+      const p = new Pipeline(app, 'p');
+      new ContainerStep(p, 'emu', {
+        image: IMAGE,
+        security: Security.privileged('needs /dev/kvm'),
+        volumes: [Volume.hostDevice('kvm', '/dev/kvm')],
+      });
+    });
+    expect(privileged).toMatch(/p\/emu: .*(cannot mount a host device|cannot run a privileged container)/);
+    const two = renderError((app) => {
+      kubeflowEnv(app);
+      const p = new Pipeline(app, 'p');
+      new ContainerStep(p, 'both', { image: IMAGE, resources: { ...Resources.gpu(1, '1', '1Gi'), devices: [{ resource: 'devices.kubevirt.io/kvm' }] } });
+    });
+    expect(two).toMatch(/p\/both: .*one accelerator.*nvidia\.com\/gpu and devices\.kubevirt\.io\/kvm/);
   });
 
   it('an env var known only at run time on a step without a command', () => {

@@ -8,8 +8,9 @@ import {
   ArtifactRef, Concat, LoopItemRef, OutputRef, ParamRef, PathPlaceholder,
   type Arg as ArgProp, type ArgPiece, type Comparison, type Operand,
 } from '../refs.ts';
-import type { ContainerStep } from '../step.ts';
-import type { Arg, ArgPart, Condition, Source, Step, Volume } from './schema.ts';
+import type { ContainerStep, ContainerStepProps } from '../step.ts';
+import type { Arg, ArgPart, Condition, Security, Source, Step, Volume } from './schema.ts';
+import { Security as SecurityValues, type SecurityProfile } from '../values.ts';
 import type { ParamType } from '../refs.ts';
 import { article } from './errors.ts';
 import type { PipelineScope } from './scope.ts';
@@ -70,14 +71,7 @@ export class StepBuilder {
         parameters: outputs,
         artifacts: Object.entries(p.outputArtifacts ?? {}).map(([name, type]) => ({ name, type })),
       },
-      resources: {
-        requests: { ...p.resources?.requests },
-        limits: { ...p.resources?.limits },
-        ...(p.resources?.gpu ? { gpu: { count: p.resources.gpu.count, resource: p.resources.gpu.resource ?? 'nvidia.com/gpu' } } : {}),
-      },
-      volumes: (p.volumes ?? []).map(volumeModel),
-      nodeSelector: Object.fromEntries(Object.entries(p.nodeSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-      tolerations: (p.tolerations ?? []).map((t) => ({ ...t, operator: t.operator ?? (t.value === undefined ? 'Exists' : 'Equal') })),
+      ...podSettingsModel(p),
       ...(p.retry
         ? {
             retry: {
@@ -91,6 +85,7 @@ export class StepBuilder {
       ...(p.timeout ? { timeoutSeconds: p.timeout.toSeconds() } : {}),
       caching: p.caching ?? false,
       ...(p.serviceAccount ? { serviceAccount: p.serviceAccount } : {}),
+      security: securityModel(p.security),
       dependsOn,
       ...(group ? { group } : {}),
       ...(when ? { when } : {}),
@@ -152,8 +147,33 @@ function describe(value: unknown): string {
   return article(typeof value);
 }
 
+/** The settings of a step's pod that hold no runtime values: resources, volumes, scheduling. */
+export function podSettingsModel(p: ContainerStepProps): Pick<Step, 'resources' | 'volumes' | 'nodeSelector' | 'tolerations'> {
+  return {
+    resources: {
+      requests: { ...p.resources?.requests },
+      limits: { ...p.resources?.limits },
+      ...(p.resources?.gpu ? { gpu: { count: p.resources.gpu.count, resource: p.resources.gpu.resource ?? 'nvidia.com/gpu' } } : {}),
+      devices: (p.resources?.devices ?? [])
+        .map((d) => ({ resource: d.resource, count: d.count ?? 1 }))
+        .sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0)),
+    },
+    volumes: (p.volumes ?? []).map(volumeModel),
+    nodeSelector: Object.fromEntries(Object.entries(p.nodeSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    tolerations: (p.tolerations ?? []).map((t) => ({ ...t, operator: t.operator ?? (t.value === undefined ? 'Exists' : 'Equal') })),
+  };
+}
+
+/** Restricted unless a privileged exception is declared; a fresh plain copy either way. */
+export function securityModel(s: SecurityProfile | undefined): Security {
+  if (s?.profile === 'privileged') return { profile: 'privileged', reason: s.reason };
+  return { profile: 'restricted', runAsUser: s?.runAsUser ?? SecurityValues.DEFAULT_USER, runAsGroup: s?.runAsGroup ?? SecurityValues.DEFAULT_USER };
+}
+
 function volumeModel(v: import('../values.ts').VolumeMount): Volume {
   switch (v.kind) {
+    case 'hostDevice':
+      return { name: v.name, mountPath: v.path, readOnly: false, source: { kind: 'hostDevice', path: v.path } };
     case 'pvc':
       return { name: v.name, mountPath: v.mountPath, readOnly: v.readOnly ?? false, source: { kind: 'pvc', claimName: v.claimName } };
     case 'emptyDir':

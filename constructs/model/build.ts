@@ -10,6 +10,8 @@ import { ContainerStep } from '../step.ts';
 import type { JsonValue, Operand } from '../refs.ts';
 import { Problems, article } from './errors.ts';
 import { StepBuilder } from './build-step.ts';
+import { ANDROID_BENCHMARK, isAndroidBenchmarkSource, type AndroidBenchmarkSource } from './android.ts';
+import { checkAndroidBenchmarks } from './rules-android.ts';
 import { checkEnvironments } from './rules-environment.ts';
 import { checkPipeline } from './rules-pipeline.ts';
 import { model as modelSchema, type Environment as EnvironmentModel, type Group, type Model, type Pipeline as PipelineModel, type Source } from './schema.ts';
@@ -21,9 +23,17 @@ export function buildModel(root: IConstruct): Model {
   const all = root.node.findAll();
   const pipelines = all.filter((c): c is Pipeline => c instanceof Pipeline).map((p) => buildPipeline(p, problems));
   const environments = all.filter((c): c is Environment => c instanceof Environment).map(buildEnvironment);
-  const model: Model = { pipelines: byName(pipelines), environments: byName(environments) };
+  const androidBenchmarks = all.filter((c): c is IConstruct & AndroidBenchmarkSource => isAndroidBenchmarkSource(c)).map((c) => c[ANDROID_BENCHMARK]());
+  const model: Model = {
+    pipelines: byName(pipelines),
+    environments: byName(environments),
+    androidBenchmarks: androidBenchmarks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+  };
 
+  // Constructs that check their own props (node.addValidation) report in the same pass.
+  for (const c of all) for (const message of c.node.validate()) problems.add(c.node.path, message);
   for (const p of model.pipelines) checkPipeline(p, problems);
+  checkAndroidBenchmarks(model, problems);
   checkEnvironments(model, problems, root.node.path || '(app)');
   problems.throwIfAny();
 

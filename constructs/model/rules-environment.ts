@@ -44,7 +44,8 @@ function checkEnvironment(env: Environment, problems: Problems): void {
 
 function checkImagePolicy(env: Environment, model: Model, problems: Problems): void {
   if (env.imageTagPolicy === 'any') return;
-  for (const p of model.pipelines) {
+  const jobContainers = model.androidBenchmarks.flatMap((b) => (b.deployment.kind === 'job' ? [b.deployment.container] : []));
+  for (const p of [...model.pipelines, { steps: jobContainers, exitHandler: undefined }]) {
     for (const s of p.exitHandler ? [...p.steps, p.exitHandler] : p.steps) {
       if (checkImage(s.image)) continue; // reported as malformed already
       const { tag, digest } = imageTagAndDigest(s.image);

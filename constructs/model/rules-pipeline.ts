@@ -59,7 +59,8 @@ function checkUniqueNames(p: Pipeline, problems: Problems): boolean {
   return unique;
 }
 
-function checkStep(s: Step, typeOf: (src: Source) => string, problems: Problems): void {
+/** The rules one container obeys, in a pipeline or as a Job's container. */
+export function checkStep(s: Step, typeOf: (src: Source) => string, problems: Problems): void {
   const add = (message: string | undefined) => message && problems.add(s.path, message);
   add(checkImage(s.image));
   for (const kind of ['requests', 'limits'] as const) {
@@ -76,6 +77,7 @@ function checkStep(s: Step, typeOf: (src: Source) => string, problems: Problems)
   }
   const gpu = s.resources.gpu;
   if (gpu && (!Number.isInteger(gpu.count) || gpu.count < 1)) add(`resources.gpu.count must be a whole number of at least 1, not ${gpu.count}`);
+  checkSecurity(s, problems);
 
   const envNames = new Set<string>();
   for (const name of [...s.env.map((e) => e.name), ...s.secretEnv.map((e) => e.name)]) {
@@ -105,6 +107,7 @@ function checkStep(s: Step, typeOf: (src: Source) => string, problems: Problems)
     if (v.source.kind === 'configMap') add(checkDnsSubdomain(`volume '${v.name}': configMap`, v.source.name));
     if (v.source.kind === 'secret') add(checkDnsSubdomain(`volume '${v.name}': secret`, v.source.secretName));
     if (v.source.kind === 'emptyDir' && v.source.sizeLimit !== undefined) add(checkQuantity(`volume '${v.name}': sizeLimit`, v.source.sizeLimit, '1Gi'));
+    if (v.source.kind === 'hostDevice' && !/^\/dev\/[A-Za-z0-9._/-]+$/.test(v.source.path)) add(`volume '${v.name}': host device '${v.source.path}' must be a path under /dev/ (e.g. '/dev/kvm')`);
   }
 
   for (const t of s.tolerations) {
@@ -121,6 +124,36 @@ function checkStep(s: Step, typeOf: (src: Source) => string, problems: Problems)
   if (s.timeoutSeconds !== undefined && s.timeoutSeconds <= 0) add('timeout must be longer than zero seconds');
   if (s.serviceAccount !== undefined) add(checkDnsSubdomain('serviceAccount', s.serviceAccount));
   if (s.when) checkCondition(s.path, 'when', s.when, typeOf, problems);
+}
+
+/** A device-plugin resource name: `<domain>/<name>`, as Kubernetes extended resources are. */
+const EXTENDED_RESOURCE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/**
+ * The Pod Security rules a step's own settings can break: a host device or a privileged
+ * container needs a declared exception with a reason; a restricted step runs as non-root.
+ */
+function checkSecurity(s: Step, problems: Problems): void {
+  const add = (message: string) => problems.add(s.path, message);
+  const sec = s.security;
+  if (sec.profile === 'privileged' && sec.reason.trim().length < 10) {
+    add("security: a privileged exception needs a reason a reviewer can judge (at least 10 characters); say why the restricted profile will not do");
+  }
+  if (sec.profile === 'restricted') {
+    for (const [field, id] of [['runAsUser', sec.runAsUser], ['runAsGroup', sec.runAsGroup]] as const) {
+      if (!Number.isInteger(id) || id < 1 || id > 2147483647) add(`security.${field} ${id} must be a non-root id from 1 to 2147483647; the restricted profile forbids root`);
+    }
+    for (const v of s.volumes) {
+      if (v.source.kind === 'hostDevice') add(`volume '${v.name}': host device '${v.source.path}' breaks the restricted Pod Security profile; declare security: Security.privileged(reason), or use a device-plugin resource (resources.devices)`);
+    }
+  }
+  const seen = new Set<string>();
+  for (const d of s.resources.devices) {
+    if (!EXTENDED_RESOURCE.test(d.resource) || d.resource.length > 253) add(`resources.devices: '${d.resource}' is not an extended resource name; write it as '<domain>/<name>' (e.g. 'devices.kubevirt.io/kvm')`);
+    if (!Number.isInteger(d.count) || d.count < 1) add(`resources.devices: '${d.resource}' count must be a whole number of at least 1, not ${d.count}`);
+    if (seen.has(d.resource) || d.resource === s.resources.gpu?.resource) add(`resources.devices: '${d.resource}' is requested twice; request it once`);
+    seen.add(d.resource);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@
  * are inferred from them.
  */
 import { z } from 'zod';
+import { androidBenchmark } from './android.ts';
 
 export const PARAM_TYPES = ['string', 'int', 'float', 'bool', 'list', 'struct'] as const;
 export const ARTIFACT_TYPES = ['Dataset', 'Model', 'Metrics', 'Artifact'] as const;
@@ -57,9 +58,23 @@ export const volume = z.object({
     z.object({ kind: z.literal('emptyDir'), sizeLimit: z.string().optional(), medium: z.literal('Memory').optional() }),
     z.object({ kind: z.literal('configMap'), name: z.string() }),
     z.object({ kind: z.literal('secret'), secretName: z.string() }),
+    /** A device node of the host (`/dev/kvm`); only a step with the privileged profile may mount one. */
+    z.object({ kind: z.literal('hostDevice'), path: z.string() }),
   ]),
 });
 export type Volume = z.infer<typeof volume>;
+
+/**
+ * The Pod Security profile a step's pod meets. `restricted` (the default) is the
+ * Kubernetes "restricted" Pod Security Standard: non-root user, no privilege
+ * escalation, every capability dropped, the runtime's default seccomp profile.
+ * `privileged` is a declared exception with the reason a reviewer reads in the output.
+ */
+export const security = z.discriminatedUnion('profile', [
+  z.object({ profile: z.literal('restricted'), runAsUser: z.number().int(), runAsGroup: z.number().int() }),
+  z.object({ profile: z.literal('privileged'), reason: z.string() }),
+]);
+export type Security = z.infer<typeof security>;
 
 export const step = z.object({
   name: z.string(),
@@ -84,6 +99,8 @@ export const step = z.object({
     requests: quantities,
     limits: quantities,
     gpu: z.object({ count: z.number().int(), resource: z.string() }).optional(),
+    /** Device-plugin resources (`devices.kubevirt.io/kvm`), set as request and limit. Sorted by resource. */
+    devices: z.array(z.object({ resource: z.string(), count: z.number().int() })),
   }),
   volumes: z.array(volume),
   nodeSelector: z.record(z.string(), z.string()),
@@ -101,6 +118,7 @@ export const step = z.object({
   timeoutSeconds: z.number().int().optional(),
   caching: z.boolean(),
   serviceAccount: z.string().optional(),
+  security,
   /** Every step this one runs after, explicit or implied by the data it consumes. Sorted. */
   dependsOn: z.array(z.string()),
   /** The innermost condition or loop group the step sits in. */
@@ -175,5 +193,7 @@ export type Environment = z.infer<typeof environment>;
 export const model = z.object({
   pipelines: z.array(pipeline),
   environments: z.array(environment),
+  /** Android runtime benchmarks, Jobs and pipeline steps alike. Sorted by path. */
+  androidBenchmarks: z.array(z.lazy(() => androidBenchmark)),
 });
 export type Model = z.infer<typeof model>;

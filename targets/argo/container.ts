@@ -7,6 +7,7 @@ type Quantities = Record<string, string>;
 
 function resources(s: Step): { requests?: Quantities; limits?: Quantities } | undefined {
   const gpu: Quantities = s.resources.gpu ? { [s.resources.gpu.resource]: String(s.resources.gpu.count) } : {};
+  for (const d of s.resources.devices) gpu[d.resource] = String(d.count);
   const requests: Quantities = { ...s.resources.requests, ...gpu };
   const limits: Quantities = { ...s.resources.limits, ...gpu };
   const some = (q: Quantities) => (Object.keys(q).length ? q : undefined);
@@ -19,7 +20,31 @@ function volumeSource(v: Volume): Record<string, unknown> {
     case 'emptyDir': return { emptyDir: { medium: v.source.medium, sizeLimit: v.source.sizeLimit } };
     case 'configMap': return { configMap: { name: v.source.name } };
     case 'secret': return { secret: { secretName: v.source.secretName } };
+    case 'hostDevice': return { hostPath: { path: v.source.path, type: 'CharDevice' } };
   }
+}
+
+/**
+ * The pod- and container-level security contexts of the step's Pod Security profile, and
+ * the annotations that declare a privileged exception where reviewers see it.
+ */
+function security(s: Step) {
+  if (s.security.profile === 'privileged') {
+    return {
+      pod: undefined,
+      container: { privileged: true },
+      annotations: {
+        'dfp.dev/pod-security': 'privileged',
+        'dfp.dev/pod-security-reason': literal(s.path, 'security.reason', s.security.reason),
+        'dfp.dev/source': s.path,
+      },
+    };
+  }
+  return {
+    pod: { runAsNonRoot: true, runAsUser: s.security.runAsUser, runAsGroup: s.security.runAsGroup, seccompProfile: { type: 'RuntimeDefault' } },
+    container: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    annotations: undefined,
+  };
 }
 
 /**
@@ -37,6 +62,7 @@ export function containerTemplate(p: Pipeline, s: Step, options: { exitHandler?:
     value: options.exitHandler && i.source.kind === 'pipelineParam' ? `{{workflow.parameters.${i.source.name}}}` : undefined,
   }));
   const cacheable = s.caching && s.inputs.artifacts.length === 0;
+  const sec = security(s);
 
   return {
     name: s.name,
@@ -57,7 +83,10 @@ export function containerTemplate(p: Pipeline, s: Step, options: { exitHandler?:
       env: nonEmptyList(env),
       resources: resources(s),
       volumeMounts: nonEmptyList(s.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly || undefined }))),
+      securityContext: sec.container,
     },
+    securityContext: sec.pod,
+    metadata: sec.annotations ? { annotations: sec.annotations } : undefined,
     volumes: nonEmptyList(s.volumes.map((v) => ({ name: v.name, ...volumeSource(v) }))),
     nodeSelector: Object.keys(s.nodeSelector).length ? s.nodeSelector : undefined,
     tolerations: nonEmptyList(s.tolerations.map((t) => ({ ...t }))),

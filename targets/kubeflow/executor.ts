@@ -45,6 +45,16 @@ function commandWithRuntimeEnv(s: Step, command: string[]): string[] {
   return ['env', ...runtime.map((e) => `${e.name}=${argText(s.path, `env.${e.name}`, e.value)}`), ...command];
 }
 
+/** KFP has one accelerator slot per task: a GPU or one device-plugin resource. */
+function accelerator(s: Step): { resourceType: string; resourceCount: string } | undefined {
+  const wanted = [...(s.resources.gpu ? [s.resources.gpu] : []), ...s.resources.devices];
+  if (wanted.length > 1) {
+    throw new RenderError(s.path, `Kubeflow gives a task one accelerator, and this step asks for ${wanted.map((w) => w.resource).join(' and ')}; keep one`);
+  }
+  const [only] = wanted;
+  return only ? { resourceType: only.resource, resourceCount: String(only.count) } : undefined;
+}
+
 function resources(s: Step): Record<string, unknown> | undefined {
   const r = s.resources;
   const out: Record<string, unknown> = {
@@ -52,7 +62,7 @@ function resources(s: Step): Record<string, unknown> | undefined {
     resourceCpuLimit: r.limits.cpu,
     resourceMemoryRequest: r.requests.memory,
     resourceMemoryLimit: r.limits.memory,
-    accelerator: r.gpu ? { resourceType: r.gpu.resource, resourceCount: String(r.gpu.count) } : undefined,
+    accelerator: accelerator(s),
   };
   return Object.values(out).some((v) => v !== undefined) ? out : undefined;
 }

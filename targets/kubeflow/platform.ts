@@ -35,11 +35,26 @@ function volumes(s: Step): Record<string, unknown[]> {
       push('emptyDirMounts', { volumeName: v.name, mountPath: v.mountPath, medium: src.medium, sizeLimit: src.sizeLimit });
     } else if (src.kind === 'configMap') {
       push('configMapAsVolume', { configMapName: src.name, configMapNameParameter: constant(src.name), mountPath: v.mountPath, optional: false });
+    } else if (src.kind === 'hostDevice') {
+      throw new RenderError(s.path, `volume '${v.name}': Kubeflow cannot mount a host device (${src.path}); give the step a device-plugin resource instead (for KVM, KvmAccess.devicePlugin())`);
     } else {
       push('secretAsVolume', { secretName: src.secretName, secretNameParameter: constant(src.secretName), mountPath: v.mountPath, optional: false });
     }
   }
   return out;
+}
+
+/**
+ * kfp-kubernetes' SecurityContext has only the user fields: the restricted profile's
+ * user and non-root rule are rendered; privilege escalation, capabilities and seccomp
+ * are left to the namespace's Pod Security admission (docs/pod-security.md).
+ */
+function securityContext(s: Step): Record<string, unknown> {
+  if (s.security.profile === 'privileged') {
+    throw new RenderError(s.path, `Kubeflow cannot run a privileged container (${s.security.reason}); use the restricted profile, with a device-plugin resource for devices`);
+  }
+  // int64 in protobuf JSON is a string.
+  return { runAsUser: String(s.security.runAsUser), runAsGroup: String(s.security.runAsGroup), runAsNonRoot: true };
 }
 
 /** The executor's Kubernetes config, or undefined when the step needs none. */
@@ -53,6 +68,7 @@ export function kubernetesConfig(s: Step): Record<string, unknown> | undefined {
     tolerations: s.tolerations.length ? s.tolerations.map((t) => ({ key: t.key, operator: t.operator, value: t.value, effect: t.effect })) : undefined,
     // int64 in protobuf JSON is a string.
     activeDeadlineSeconds: s.timeoutSeconds === undefined ? undefined : String(s.timeoutSeconds),
+    securityContext: securityContext(s),
   };
   return Object.values(config).some((v) => v !== undefined) ? config : undefined;
 }

@@ -1,0 +1,21 @@
+/**
+ * Android runtime benchmarks: one Kubernetes Job per EmulatorBenchmark, in every
+ * environment (whatever its orchestrator). Benchmarks that are pipeline steps are
+ * ordinary steps, rendered by the orchestrator targets.
+ */
+import { toYaml } from '../../synth/yaml.ts';
+import type { RenderedFile, Target } from '../types.ts';
+import { benchmarkJob } from './job.ts';
+
+export const androidTarget: Target = {
+  name: 'android',
+  appliesTo: () => true,
+  render(model, env): RenderedFile[] {
+    const files: RenderedFile[] = [];
+    for (const b of model.androidBenchmarks) {
+      if (b.deployment.kind !== 'job') continue;
+      files.push({ path: `${b.name}.yaml`, content: toYaml(benchmarkJob(b, b.deployment, env)), kubernetes: true });
+    }
+    return files;
+  },
+};
