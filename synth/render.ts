@@ -4,7 +4,7 @@
  */
 import { DfpError, type Problem } from '../constructs/model/errors.ts';
 import type { Model } from '../constructs/model/schema.ts';
-import { RenderError, type Target } from '../targets/types.ts';
+import { RenderError, type Target, type TargetOutput } from '../targets/types.ts';
 
 /** A rendered file with its full path below dist/. */
 export interface OutputFile {
@@ -18,10 +18,15 @@ const SAFE_PATH = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/;
 export function renderAll(model: Model, targets: readonly Target[]): OutputFile[] {
   const files = new Map<string, OutputFile>();
   const problems: Problem[] = [];
+  // Targets that render `last` see what the others rendered for the same environment.
+  const ordered = [...targets.filter((t) => !t.last), ...targets.filter((t) => t.last)];
   for (const env of model.environments) {
-    for (const target of targets.filter((t) => t.appliesTo(env))) {
+    const outputs: TargetOutput[] = [];
+    for (const target of ordered.filter((t) => t.appliesTo(env))) {
       try {
-        for (const f of target.render(model, env)) {
+        const rendered = target.render(model, env, target.last ? outputs : []);
+        outputs.push({ target: target.name, files: rendered });
+        for (const f of rendered) {
           const path = `${env.name}/${target.name}/${f.path}`;
           // A path is a contract with reviewers and Argo CD: no escapes, no clashes, no CRLF.
           if (!SAFE_PATH.test(path) || files.has(path) || f.content.includes('\r') || !f.content.endsWith('\n')) {

@@ -10,6 +10,12 @@ export interface RenderedFile {
   readonly kubernetes: boolean;
 }
 
+/** What one target rendered for an environment; given to targets that render `last`. */
+export interface TargetOutput {
+  readonly target: string;
+  readonly files: readonly RenderedFile[];
+}
+
 /**
  * An output format. `render` is pure: it reads only the model and the environment and
  * returns files; it never touches constructs, the file system or the network.
@@ -19,8 +25,13 @@ export interface Target {
   readonly name: string;
   /** Whether this environment uses the target (an orchestrator target renders only where chosen). */
   appliesTo(env: Environment): boolean;
+  /**
+   * Render after every other target and receive their files (the Argo CD app of apps
+   * points at what the others wrote, without knowing them). @default false
+   */
+  readonly last?: boolean;
   /** The files for one environment. Throw {@link RenderError} for input the format cannot express. */
-  render(model: Model, env: Environment): RenderedFile[];
+  render(model: Model, env: Environment, others?: readonly TargetOutput[]): RenderedFile[];
 }
 
 /** Input the target's format cannot express; `path` is the construct path to blame. */

@@ -42,6 +42,11 @@ export const ARGO_TYPES = {
   ConfigMap: { module: 'kubernetes-models/v1/ConfigMap', type: 'IConfigMap' },
 } as const satisfies Record<string, TypeRef>;
 
+/** Argo CD (v3 API types, argoproj.io/v1alpha1). */
+export const ARGOCD_TYPES = {
+  Application: { module: '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application', type: 'IApplication' },
+} as const satisfies Record<string, TypeRef>;
+
 const OPTIONS: ts.CompilerOptions = {
   strict: true,
   noEmit: true,

@@ -1,0 +1,99 @@
+/**
+ * The Argo CD app of apps: every Application in dist/<env>/argocd/ validates against the
+ * Argo CD types (@kubernetes-models/argo-cd validate() plus unknown fields rejected, as
+ * for Argo Workflows), points at a folder of dist/ that exists and holds only
+ * Kubernetes objects, and follows the environment's repository, revision and namespace.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { buildModel } from '../constructs/model/build.ts';
+import { buildApp } from '../main.ts';
+import { renderAll } from '../synth/render.ts';
+import { readTree } from '../synth/writer.ts';
+import { TARGETS } from '../targets/index.ts';
+import { ROOT } from './support/process.ts';
+import { ARGOCD_TYPES, type StrictProblem, strictCheck } from './support/strict-schema.ts';
+
+type Json = Record<string, any>;
+const DIST = join(ROOT, 'dist');
+const model = buildModel(buildApp());
+const tree = readTree(DIST);
+const applications = [...tree].filter(([path]) => path.split('/')[1] === 'argocd').map(([path, text]) => [path, parse(text) as Json] as const);
+
+describe('Argo CD: the app of apps validates strictly', () => {
+  let problems: StrictProblem[] = [];
+  beforeAll(() => {
+    problems = strictCheck(applications.map(([name, value]) => ({ name, type: ARGOCD_TYPES.Application, value })));
+  });
+
+  it('has a root and one Application per target folder with Kubernetes objects, for every environment', () => {
+    for (const env of model.environments) {
+      const own = applications.filter(([p]) => p.startsWith(`${env.name}/`)).map(([p]) => p);
+      expect(own).toContain(`${env.name}/argocd/root.yaml`);
+      const withObjects = new Set([...tree.keys()].filter((p) => p.startsWith(`${env.name}/`) && p.endsWith('.yaml') && !p.includes('/argocd/')).map((p) => p.split('/')[1]));
+      for (const target of withObjects) expect(own.some((p) => p === `${env.name}/argocd/apps/${target}.yaml`), `${env.name}: no Application for ${target}`).toBe(true);
+    }
+  });
+
+  for (const [name, object] of applications) {
+    it(`${name}: @kubernetes-models validate() and no unknown fields`, () => {
+      expect(() => new Application(object as never).validate()).not.toThrow();
+      expect(problems.filter((p) => p.subject === name).map((p) => `${p.path}: ${p.message}`)).toEqual([]);
+    });
+  }
+
+  it('each child points at an existing dist/ folder of Kubernetes objects, in its environment', () => {
+    const kubernetes = new Set(renderAll(model, TARGETS).filter((f) => f.kubernetes).map((f) => f.path));
+    for (const [name, app] of applications.filter(([p]) => p.includes('/apps/'))) {
+      const env = model.environments.find((e) => name.startsWith(`${e.name}/`))!;
+      const path: string = app.spec.source.path;
+      expect(existsSync(join(ROOT, path)), `${name}: ${path} does not exist`).toBe(true);
+      const files = [...tree.keys()].filter((p) => `dist/${p}`.startsWith(`${path}/`));
+      expect(files.length).toBeGreaterThan(0);
+      for (const f of files) expect(kubernetes.has(f), `${name}: ${f} is not a Kubernetes object`).toBe(true);
+      expect(app.spec.source.repoURL).toBe(env.gitops.repoURL);
+      expect(app.spec.source.targetRevision).toBe(env.gitops.targetRevision);
+      expect(app.spec.destination.namespace).toBe(env.namespace);
+      expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+      expect(app.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
+      expect(Number(app.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('the root syncs the apps folder of its own environment', () => {
+    for (const env of model.environments) {
+      const root = applications.find(([p]) => p === `${env.name}/argocd/root.yaml`)![1];
+      expect(root.spec.source.path).toBe(`dist/${env.name}/argocd/apps`);
+      expect(root.spec.destination.namespace).toBe('argocd');
+    }
+  });
+});
+
+describe('Argo CD: the checks reject bad Applications', () => {
+  const base = applications.find(([p]) => p.includes('/apps/'))![1];
+  const cases: [string, (a: Json) => void, RegExp][] = [
+    ['an unknown field in the sync policy', (a) => { a.spec.syncPolicy.automatic = true; }, /automatic/],
+    ['a misspelt source field', (a) => { a.spec.source.repoUrl = a.spec.source.repoURL; }, /repoUrl/],
+    ['a missing destination', (a) => { delete a.spec.destination; }, /destination/],
+    ['a wrong type', (a) => { a.spec.syncPolicy.retry.limit = 'five'; }, /limit|string/],
+  ];
+  const mutated = cases.map(([name, mutate]) => {
+    const value = structuredClone(base);
+    mutate(value);
+    return { name, type: ARGOCD_TYPES.Application, value };
+  });
+  let problems: StrictProblem[] = [];
+  beforeAll(() => {
+    problems = strictCheck(mutated);
+  });
+  for (const [name, , expected] of cases) {
+    it(`rejects ${name}`, () => {
+      const mine = problems.filter((p) => p.subject === name);
+      expect(mine.length).toBeGreaterThan(0);
+      expect(mine.map((p) => `${p.path} ${p.message}`).join('\n')).toMatch(expected);
+    });
+  }
+});
