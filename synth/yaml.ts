@@ -4,7 +4,7 @@
  * engines), and YAML 1.1 quoting so that strings like `on` or `0755` stay strings for
  * the Go and Python parsers that read the files.
  */
-import { stringify } from 'yaml';
+import { Scalar, stringify } from 'yaml';
 
 const LEADING_KEYS = ['apiVersion', 'kind', 'metadata', 'name', 'namespace'];
 
@@ -13,6 +13,20 @@ function compareKeys(a: string, b: string): number {
   const ib = LEADING_KEYS.indexOf(b);
   if (ia >= 0 || ib >= 0) return (ia < 0 ? LEADING_KEYS.length : ia) - (ib < 0 ? LEADING_KEYS.length : ib);
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A multi-line string with a whitespace-only line cannot be a block scalar: YAML reads
+ * such a line as empty, and the printer would write one anyway (" \n" came back as
+ * "\n"). Those strings are double-quoted instead.
+ */
+const BLANK_LINE = /(^|\n)[ \t]+(\n|$)/;
+
+function quotedIfNeeded(value: string): string | Scalar {
+  if (!value.includes('\n') || !BLANK_LINE.test(value)) return value;
+  const node = new Scalar(value);
+  node.type = Scalar.QUOTE_DOUBLE;
+  return node;
 }
 
 /** A copy with every map's keys in canonical order and undefined values dropped. */
@@ -24,7 +38,7 @@ export function canonical(value: unknown): unknown {
       .sort(([a], [b]) => compareKeys(a, b));
     return Object.fromEntries(entries.map(([k, v]) => [k, canonical(v)]));
   }
-  return value;
+  return typeof value === 'string' ? quotedIfNeeded(value) : value;
 }
 
 /** One or more YAML documents, LF line ends, one final newline. */

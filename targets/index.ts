@@ -5,7 +5,8 @@
 import { androidTarget } from './android/index.ts';
 import { argoTarget } from './argo/index.ts';
 import { argocdTarget } from './argocd/index.ts';
+import { docsTarget } from './docs/index.ts';
 import { kubeflowTarget } from './kubeflow/index.ts';
 import type { Target } from './types.ts';
 
-export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, androidTarget, argocdTarget];
+export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, androidTarget, docsTarget, argocdTarget];
