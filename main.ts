@@ -11,7 +11,7 @@ import { kronodroidBenchmark } from './pipelines/kronodroid-benchmark.ts';
 import { runCli } from './synth/cli.ts';
 
 /** Builds the app; tests build it too, with their own dist/ folder. */
-export function buildApp(options: { check?: boolean; distDir?: string } = {}): DfpApp {
+export function buildApp(options: { check?: boolean; distDir?: string; pipeline?: string } = {}): DfpApp {
   const app = new DfpApp(options);
   defineEnvironments(app);
   kronodroidAutoencoder(app);

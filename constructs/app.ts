@@ -7,6 +7,8 @@ export interface DfpAppProps {
   readonly distDir?: string;
   /** Compare with `distDir` instead of writing it. @default false */
   readonly check?: boolean;
+  /** Render only this pipeline's files; every other file of `distDir` stays as it is. @default every pipeline */
+  readonly pipeline?: string;
 }
 
 /**
@@ -19,12 +21,14 @@ export class DfpApp extends App {
   public result?: SynthResult;
   private readonly distDir: string;
   private readonly check: boolean;
+  private readonly pipeline?: string;
 
   /** @param props where to write and whether to only check */
   constructor(props: DfpAppProps = {}) {
     super({ outdir: process.env.CDK8S_OUTDIR ?? '.cdk8s.out' });
     this.distDir = props.distDir ?? 'dist';
     this.check = props.check ?? false;
+    this.pipeline = props.pipeline;
   }
 
   /** Renders every environment into dist/ (or compares, in check mode). */
@@ -32,6 +36,7 @@ export class DfpApp extends App {
     this.result = synthesize(this, {
       distDir: this.distDir,
       check: this.check,
+      ...(this.pipeline !== undefined ? { pipeline: this.pipeline } : {}),
       ...(process.env.CDK8S_OUTDIR ? { manifestDir: process.env.CDK8S_OUTDIR } : {}),
     });
   }

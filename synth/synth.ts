@@ -6,6 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { IConstruct } from 'constructs';
 import { buildModel } from '../constructs/model/build.ts';
+import { DfpError } from '../constructs/model/errors.ts';
 import { TARGETS } from '../targets/index.ts';
 import type { Target } from '../targets/types.ts';
 import { renderAll, type OutputFile } from './render.ts';
@@ -23,6 +24,12 @@ export interface SynthOptions {
   readonly manifestDir?: string;
   /** The output formats. @default every registered target */
   readonly targets?: readonly Target[];
+  /**
+   * Render only this pipeline's files and leave every other file of dist/ as it is. A
+   * pipeline's files are the ones named after it (`workflow-templates/iris.yaml`,
+   * `dags/iris.py`), the naming every target follows.
+   */
+  readonly pipeline?: string;
 }
 
 export interface SynthResult {
@@ -34,7 +41,8 @@ export interface SynthResult {
 export function synthesize(root: IConstruct, options: SynthOptions): SynthResult {
   const model = buildModel(root);
   const files = renderAll(model, options.targets ?? TARGETS);
-  const tree = new Map(files.map((f) => [f.path, f.content]));
+  let tree = new Map(files.map((f) => [f.path, f.content]));
+  if (options.pipeline !== undefined) tree = onlyPipeline(model.pipelines.map((p) => p.name), options.pipeline, readTree(options.distDir), tree);
   let diff: TreeDiff;
   if (options.check) {
     recoverInterruptedWrite(options.distDir);
@@ -44,6 +52,18 @@ export function synthesize(root: IConstruct, options: SynthOptions): SynthResult
   }
   if (options.manifestDir) writeManifestMirror(options.manifestDir, files);
   return { files, diff };
+}
+
+/** A pipeline's files: those whose name, without its extension, is the pipeline's name. */
+export const isPipelineFile = (path: string, pipeline: string): boolean => path.split('/').pop()!.replace(/\.[^.]+$/, '') === pipeline;
+
+function onlyPipeline(known: readonly string[], pipeline: string, current: Map<string, string>, rendered: Map<string, string>): Map<string, string> {
+  if (!known.includes(pipeline)) {
+    throw new DfpError([{ path: pipeline, message: `no pipeline is named '${pipeline}'; use one of ${known.join(', ')}` }], 'nothing to render');
+  }
+  const next = new Map([...current].filter(([path]) => !isPipelineFile(path, pipeline)));
+  for (const [path, content] of rendered) if (isPipelineFile(path, pipeline)) next.set(path, content);
+  return new Map([...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function writeManifestMirror(dir: string, files: readonly OutputFile[]): void {
