@@ -11,3 +11,4 @@ export {
 export { Schedule, Resources, Security, Volume, type DeviceSpec, type SecurityProfile, type ResourcesSpec, type RetryPolicy, type SecretKeyRef, type Toleration, type VolumeMount } from './values.ts';
 export { DfpError, type Problem } from './model/errors.ts';
 export { Duration } from 'cdk8s';
+export { LINEAGE_ENV, datasetId, type LineageProps } from './lineage.ts';

@@ -1,6 +1,7 @@
 import { Construct, type IConstruct } from 'constructs';
 import type { Duration } from 'cdk8s';
 import { ArtifactRef, OutputRef, type Arg, type ArtifactType, type Comparison, type ParamType } from './refs.ts';
+import type { LineageProps } from './lineage.ts';
 import type { ResourcesSpec, RetryPolicy, SecretKeyRef, SecurityProfile, Toleration, VolumeMount } from './values.ts';
 
 /** An output parameter: one small value the step writes to `outputPath(name)`. */
@@ -21,6 +22,8 @@ export interface ContainerStepProps {
   readonly args?: readonly Arg[];
   /** Environment variables by name. @default none */
   readonly env?: Readonly<Record<string, Arg>>;
+  /** The data this step reads, as the lineage contract's env vars (`LAKEFS_REF`, …). @default none */
+  readonly lineage?: LineageProps;
   /** Environment variables read from Kubernetes Secrets by name and key. @default none */
   readonly secretEnv?: Readonly<Record<string, SecretKeyRef>>;
   /** Artifacts of other steps this one reads, by local name; each implies a dependency. @default none */

@@ -17,6 +17,16 @@ export const KRONODROID = {
   sourceTable: 'fct_training_dataset',
   /** The Feast feature view dedicated to autoencoder training. */
   featureView: 'kronodroid_autoencoder_features',
+  /**
+   * How training splits the table; the lineage dataset ids are derived from it, so a
+   * change here gives new ids.
+   */
+  datasetSpec: {
+    table: 'kronodroid.fct_training_dataset',
+    splitColumn: 'split',
+    splits: { train: 'train', val: 'validation', test: 'test' },
+    label: 'is_malware',
+  },
   /** Iceberg writes Avro data files (`write.format.default=avro`). */
   fileFormat: 'avro',
 } as const;

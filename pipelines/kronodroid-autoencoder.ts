@@ -105,12 +105,14 @@ export function kronodroidAutoencoder(scope: Construct): Pipeline {
       '--metrics-file', outputArtifactPath('metrics'),
       '--run-id-file', outputPath('mlflow_run_id'),
     ],
-    env: {
-      MLFLOW_TRACKING_URI: p('mlflow_tracking_uri'),
-      LAKEFS_REPOSITORY: KRONODROID.lakefsRepository,
-      LAKEFS_BRANCH: merge.output('commit_id'),
-      DATA_SOURCE_TABLE: KRONODROID.sourceTable,
-      FEAST_FEATURE_VIEW: KRONODROID.featureView,
+    env: { MLFLOW_TRACKING_URI: p('mlflow_tracking_uri') },
+    // The pins the run records as MLflow tags: the merge commit, never the branch.
+    lineage: {
+      lakefsRepository: KRONODROID.lakefsRepository,
+      lakefsRef: merge.output('commit_id'),
+      sourceTable: KRONODROID.sourceTable,
+      feast: { featureView: KRONODROID.featureView },
+      datasetSpec: KRONODROID.datasetSpec,
     },
     secretEnv: { ...LAKEFS_CREDENTIALS, ...S3_CREDENTIALS },
     outputs: { mlflow_run_id: 'string' },

@@ -3,6 +3,7 @@
  * become named step inputs, so that a target only ever sees a step reading its own
  * inputs, never another step's internals.
  */
+import { lineageEnv, lineageProblems } from '../lineage.ts';
 import type { IConstruct } from 'constructs';
 import {
   ArtifactRef, Concat, LoopItemRef, OutputRef, ParamRef, PathPlaceholder,
@@ -42,7 +43,12 @@ export class StepBuilder {
     );
     const command = (p.command ?? []).map((a, i) => this.arg(a, `command[${i}]`));
     const args = (p.args ?? []).map((a, i) => this.arg(a, `args[${i}]`));
-    const env = Object.entries(p.env ?? {}).map(([name, value]) => ({ name, value: this.arg(value, `env.${name}`) }));
+    const lineage = p.lineage ? lineageEnv(p.lineage) : {};
+    for (const problem of p.lineage ? lineageProblems(p.lineage) : []) this.scope.problems.add(this.path, problem);
+    for (const name of Object.keys(lineage).filter((n) => p.env?.[n] !== undefined)) {
+      this.scope.problems.add(this.path, `env.${name} is also set by lineage; remove it from env`);
+    }
+    const env = Object.entries({ ...p.env, ...lineage }).map(([name, value]) => ({ name, value: this.arg(value, `env.${name}`) }));
     const when = p.when ? this.condition(p.when, 'when') : undefined;
     const artifacts = Object.entries(p.inputArtifacts ?? {}).map(([name, ref]) => {
       const type = this.scope.artifactType(ref, this.path, `inputArtifacts.${name}`) ?? 'Artifact';
