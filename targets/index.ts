@@ -2,7 +2,8 @@
  * Every output format dfp knows. Adding a target is one folder under targets/ and one
  * line here; no target imports another.
  */
+import { airflowTarget } from './airflow/index.ts';
 import { argoTarget } from './argo/index.ts';
 import type { Target } from './types.ts';
 
-export const TARGETS: readonly Target[] = [argoTarget];
+export const TARGETS: readonly Target[] = [argoTarget, airflowTarget];

@@ -21,7 +21,7 @@ describe('check mode', () => {
     expect(stale.status).toBe(3);
     expect(stale.stderr).toContain('dist/ is out of date');
     expect(stale.stderr).toContain('changed:  dev/argo/workflow-templates/iris.yaml');
-    expect(stale.stderr).toContain('changed:  prod/argo/workflow-templates/iris.yaml');
+    expect(stale.stderr).toContain('changed:  prod/airflow/dags/iris.py');
     expect(stale.stderr).not.toContain('kronodroid');
     expect(readTree(join(dir, 'dist'))).toEqual(readTree(join(ROOT, 'dist')));
 

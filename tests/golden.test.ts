@@ -23,10 +23,10 @@ describe('golden: the examples render to the committed dist/', () => {
 
   it('renders both examples for both environments', () => {
     const paths = rendered.map((f) => f.path);
-    for (const env of ['dev', 'prod']) {
-      for (const pipeline of ['iris', 'kronodroid-autoencoder']) expect(paths).toContain(`${env}/argo/workflow-templates/${pipeline}.yaml`);
-      expect(paths).toContain(`${env}/argo/cron-workflows/iris.yaml`);
-    }
+    for (const pipeline of ['iris', 'kronodroid-autoencoder']) expect(paths).toContain(`dev/argo/workflow-templates/${pipeline}.yaml`);
+    expect(paths).toContain('dev/argo/cron-workflows/iris.yaml');
+    for (const pipeline of ['iris', 'kronodroid-autoencoder']) expect(paths).toContain(`prod/airflow/dags/${pipeline}.py`);
+    expect(paths.filter((p) => p.startsWith('prod/argo/'))).toEqual([]);
   });
 
   it('has exactly the committed files', () => {
