@@ -48,7 +48,7 @@ export const OUTPUTS_SCRIPT = [
 /** Module-level helper functions, called by the gate, loop and watcher tasks. */
 export const HELPERS_PY = `def _dfp_text(value):
     """A value as the text a container argument gets: strings as they are, the rest as JSON."""
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _dfp_value(source, context):

@@ -77,6 +77,23 @@ def pod_fields(task):
     }
 
 
+def loop_items(dag, task, params):
+    """A mapped task's items, read from its loop task's arguments: literal, a param's default, or a marker."""
+    for up in task.upstream_list:
+        if getattr(getattr(up, "python_callable", None), "__name__", "") == "_dfp_loop_items":
+            # op_kwargs is templated: render it, as Airflow does before calling the function.
+            copy = up.__class__.__new__(up.__class__)
+            copy.__dict__.update(up.__dict__)
+            copy.render_template_fields({"params": params, "dag": dag}, jinja_env=dag.get_template_env())
+            spec = copy.op_kwargs["items"]
+            if spec["kind"] == "literal":
+                return spec["value"]
+            if spec["kind"] == "param":
+                return params[spec["name"]]
+            return ["<xcom-item:%s:%s>" % (spec["task"], spec["output"])]
+    return []
+
+
 def rendered(dag, task):
     """The task's templated fields after Airflow's own rendering."""
     from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
@@ -90,7 +107,7 @@ def rendered(dag, task):
         op = task.__class__.__new__(task.__class__)
         op.__dict__.update(task.__dict__)
     params = {k: dag.params[k] for k in dag.params}
-    items = [{"_": "item"}]
+    items = loop_items(dag, task, params)
     context = {"params": params, "dag": dag, "run_id": "manual__dfp", "ti": RunContextTI(items)}
     op.render_template_fields(context, jinja_env=dag.get_template_env())
     if isinstance(op, KubernetesPodOperator):
@@ -126,7 +143,8 @@ def dag_json(dag):
         "dag_id": dag.dag_id,
         "fileloc": os.path.basename(dag.fileloc),
         "description": dag.description,
-        "schedule": None if dag.timetable is None else getattr(dag.timetable, "summary", None),
+        "schedule": dag.timetable.summary if dag.timetable.can_be_scheduled else None,
+        "timezone": str(getattr(dag.timetable, "_timezone", "")) if dag.timetable.can_be_scheduled else None,
         "catchup": dag.catchup,
         "tags": sorted(dag.tags),
         "params": {k: {"default": dag.params[k], "description": dag.params.get_param(k).description, "schema": dag.params.get_param(k).schema} for k in dag.params},

@@ -13,7 +13,7 @@ import kubernetes.client.models as k8s
 
 def _dfp_text(value):
     """A value as the text a container argument gets: strings as they are, the rest as JSON."""
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _dfp_value(source, context):
