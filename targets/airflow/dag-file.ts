@@ -65,6 +65,11 @@ export function dagFile(p: Pipeline, env: Environment): string {
   if (p.schedule && required.length) {
     throw new RenderError(p.path, `parameter${required.length > 1 ? 's' : ''} ${required.map((r) => `'${r}'`).join(', ')} ha${required.length > 1 ? 've' : 's'} no default, and Airflow refuses to schedule a DAG whose params cannot all be resolved; give ${required.length > 1 ? 'them defaults' : 'it a default'} or drop the schedule`);
   }
+  // Airflow's DAG refuses longer tags (TAG_MAX_LEN, counted in code points).
+  const long = p.tags.filter((tag) => [...tag].length > 100);
+  if (long.length) {
+    throw new RenderError(p.path, `tag '${[...long[0]!].slice(0, 20).join('')}…' is ${[...long[0]!].length} characters long; Airflow allows at most 100, so shorten it`);
+  }
   const ids = new Identifiers(RESERVED);
   const tasks = taskList(p, env, ids);
   const body: PyStmt[] = tasks.map((task) => ({ kind: 'assign', target: ids.for(task.id), value: task.expr }));

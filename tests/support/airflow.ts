@@ -3,10 +3,11 @@
  * files: what its DagBag imports and what its templates render to. Each call gets a
  * fresh AIRFLOW_HOME, so nothing outside a temporary folder is read or written.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, run } from './process.ts';
+import { ROOT } from './process.ts';
 
 export const AIRFLOW_HARNESS = join(ROOT, 'tests', 'conformance', 'airflow');
 export const AIRFLOW_PYTHON = join(AIRFLOW_HARNESS, '.venv', 'bin', 'python');
@@ -62,8 +63,14 @@ export interface DagBagReport {
 /** Imports every DAG file in `folder` with Airflow's DagBag (inspect_dags.py). */
 export function inspectDags(folder: string): DagBagReport {
   const out = join(mkdtempSync(join(tmpdir(), 'dfp-airflow-out-')), 'report.json');
-  const r = run(AIRFLOW_PYTHON, [join(AIRFLOW_HARNESS, 'inspect_dags.py'), folder, out], { env: airflowEnv(folder) });
-  if (r.status !== 0) throw new Error(`inspect_dags.py failed (${r.status}):\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-2000)}`);
+  // Airflow logs a lot (a traceback per template that fails to render): keep only the tail.
+  const r = spawnSync(AIRFLOW_PYTHON, [join(AIRFLOW_HARNESS, 'inspect_dags.py'), folder, out], {
+    env: { ...process.env, ...airflowEnv(folder) },
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+    timeout: 540_000,
+  });
+  if (r.status !== 0) throw new Error(`inspect_dags.py failed (${r.status ?? r.signal}):\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-2000)}`);
   return JSON.parse(readFileSync(out, 'utf8')) as DagBagReport;
 }
 

@@ -134,7 +134,10 @@ def task_json(dag, task):
         out["written"] = pod_fields(task)
     else:
         out["written"] = {"op_kwargs": getattr(task, "op_kwargs", None)}
-    out["rendered"] = rendered(dag, task)
+    try:
+        out["rendered"] = rendered(dag, task)
+    except Exception as e:  # reported per task, so one bad template does not hide the rest
+        out["rendered"] = {"error": "%s: %s" % (type(e).__name__, e)}
     return out
 
 
