@@ -19,7 +19,8 @@ export const OUTPUT_DIR = '/tmp/dfp/outputs/parameters';
  * strings. Called as `sh -c SCRIPT dfp-outputs N name1 … nameN command args…`: the
  * output names and the user's command arrive as arguments, never as script text.
  * JSON escaping is done character by character in awk (no gsub, whose replacement
- * escapes differ between awks); a final newline is dropped, as Argo trims it.
+ * escapes differ between awks); a final newline is dropped, as Argo trims it. An
+ * output file the command did not write fails the step, as it does in Argo.
  */
 export const OUTPUTS_SCRIPT = [
   'set -u',
@@ -28,6 +29,9 @@ export const OUTPUTS_SCRIPT = [
   'while [ "$n" -gt 0 ]; do outs="$outs $1"; shift; n=$((n - 1)); done',
   `mkdir -p ${OUTPUT_DIR}`,
   '"$@" || exit $?',
+  'for o in $outs; do',
+  `  [ -f "${OUTPUT_DIR}/$o" ] || { echo "dfp: the command wrote no output parameter $o (${OUTPUT_DIR}/$o)" >&2; exit 1; }`,
+  'done',
   'x=${DFP_XCOM_DIR:-/airflow/xcom}',
   'mkdir -p "$x"',
   '{',
@@ -35,9 +39,7 @@ export const OUTPUTS_SCRIPT = [
   '  sep=',
   '  for o in $outs; do',
   `    printf '%s"%s":"' "$sep" "$o"`,
-  `    if [ -f "${OUTPUT_DIR}/$o" ]; then`,
-  String.raw`      awk 'function esc(s,  r, i, c) { r = ""; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c == "\\") r = r "\\\\"; else if (c == "\"") r = r "\\\""; else if (c == "\t") r = r "\\t"; else if (c == "\r") r = r "\\r"; else r = r c } return r } { if (NR > 1) printf "%s", "\\n"; printf "%s", esc($0) }' "${OUTPUT_DIR}/$o"`,
-  '    fi',
+  String.raw`    awk 'function esc(s,  r, i, c) { r = ""; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c == "\\") r = r "\\\\"; else if (c == "\"") r = r "\\\""; else if (c == "\t") r = r "\\t"; else if (c == "\r") r = r "\\r"; else r = r c } return r } { if (NR > 1) printf "%s", "\\n"; printf "%s", esc($0) }' "${OUTPUT_DIR}/$o"`,
   `    printf '"'`,
   '    sep=,',
   '  done',
