@@ -125,8 +125,8 @@ function param(x: Parameter): PyExpr {
 function taskList(p: Pipeline, env: Environment, ids: Identifiers): Task[] {
   const tasks = new Map<string, Task>();
   const groupById = new Map(p.groups.map((g) => [g.name, g]));
-  const guards = (parent: string | undefined): string[] =>
-    groupChain(p.groups, parent).map((n) => groupById.get(n)!).map((g) => g.name);
+  // A step waits for the gate or items task of every group around it, innermost first.
+  const guards = (parent: string | undefined): string[] => groupChain(p.groups, parent);
   const addGroup = (g: Group) => {
     if (tasks.has(g.name)) return;
     if (g.parent) addGroup(groupById.get(g.parent)!);

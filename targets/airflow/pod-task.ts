@@ -15,9 +15,6 @@ const t = (s: string): PyExpr => lit(jinjaText(s, { templateExt: POD_TEMPLATE_EX
 const k8s = (model: string) => name(`k8s.${model}`);
 const seconds = (n: number) => call(attr(name('datetime'), 'timedelta'), [], { seconds: lit(n) });
 
-/** The label dfp maps loop instances over; its value is the item's index. */
-export const LOOP_LABEL = 'dfp.dev/loop-index';
-
 /** The keyword arguments of the step's operator (used whole, or split into partial/expand). */
 export function podTaskKwargs(p: Pipeline, env: Environment, s: Step, options: { exitHandler?: boolean }): Record<string, PyExpr | undefined> {
   const arg = (a: Step['args'][number]) => lit(argTemplate(p, env, s, a));
