@@ -175,12 +175,35 @@ describe('Airflow DagBag imports the DAG files', () => {
         });
       }
 
+      for (const s of p.steps.filter((x) => x.when && x.when.left.kind !== 'taskOutput' && x.when.right.kind !== 'taskOutput')) {
+        it(`${s.name}.when: the gate, called like Airflow calls it, decides as the model does with default params`, () => {
+          const value = (src: NonNullable<Step['when']>['left']) =>
+            src.kind === 'literal' ? src.value : src.kind === 'pipelineParam' ? p.parameters.find((x) => x.name === src.name)!.default : undefined;
+          const [a, b] = [value(s.when!.left), value(s.when!.right)] as [JsonValue, JsonValue];
+          const expected = { '==': a === b, '!=': a !== b, '<': a! < b!, '<=': a! <= b!, '>': a! > b!, '>=': a! >= b! }[s.when!.op];
+          expect(dag().tasks[`${s.name}.when`]!.rendered.evaluated).toEqual({ result: expected, pushed: {} });
+        });
+      }
+
       for (const g of p.groups) {
         it(`${g.name}: the ${g.kind} task reads the model's values after Airflow renders them`, () => {
           const rendered = dag().tasks[g.name]!.rendered.op_kwargs!;
+          const evaluated = dag().tasks[g.name]!.rendered.evaluated;
           if (g.kind === 'loop') {
+            const src = g.items;
+            const items =
+              src.kind === 'literal' ? src.value
+              : src.kind === 'pipelineParam' ? p.parameters.find((x) => x.name === src.name)!.default
+              : undefined;
             if (g.items.kind === 'literal') expect(rendered.items).toEqual({ kind: 'literal', value: g.items.value });
             if (g.items.kind === 'pipelineParam') expect(rendered.items).toEqual({ kind: 'param', name: g.items.name });
+            // Called like Airflow calls it: publishes the items and returns one label set per item.
+            if (items !== undefined) {
+              expect(evaluated).toEqual({
+                result: (items as JsonValue[]).map((_, i) => ({ 'dfp.dev/loop-index': String(i) })),
+                pushed: { items },
+              });
+            }
           } else {
             expect(rendered.op).toBe(g.condition.op);
           }

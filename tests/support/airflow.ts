@@ -37,6 +37,8 @@ export interface AirflowTask {
     do_xcom_push?: boolean;
     execution_timeout?: number | null;
     op_kwargs?: Record<string, unknown>;
+    /** A control task's function called as Airflow calls it (when it needs no earlier task's XCom). */
+    evaluated?: { result: unknown; pushed: Record<string, unknown> } | null;
   };
 }
 

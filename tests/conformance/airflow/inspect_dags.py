@@ -94,7 +94,7 @@ def loop_items(dag, task, params):
     return []
 
 
-def rendered(dag, task):
+def rendered(dag, task, params):
     """The task's templated fields after Airflow's own rendering."""
     from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
 
@@ -106,16 +106,36 @@ def rendered(dag, task):
     else:
         op = task.__class__.__new__(task.__class__)
         op.__dict__.update(task.__dict__)
-    params = {k: dag.params[k] for k in dag.params}
     items = loop_items(dag, task, params)
     context = {"params": params, "dag": dag, "run_id": "manual__dfp", "ti": RunContextTI(items)}
     op.render_template_fields(context, jinja_env=dag.get_template_env())
     if isinstance(op, KubernetesPodOperator):
         return pod_fields(op)
-    return {"op_kwargs": getattr(op, "op_kwargs", None)}
+    return {"op_kwargs": getattr(op, "op_kwargs", None), "evaluated": evaluate(op, params)}
 
 
-def task_json(dag, task):
+class PushRecordingTI(RunContextTI):
+    def __init__(self):
+        super().__init__([])
+        self.pushed = {}
+
+    def xcom_push(self, key, value):
+        self.pushed[key] = value
+
+
+def evaluate(op, params):
+    """Calls a control task's function as Airflow would, when its inputs need no earlier task."""
+    kwargs = getattr(op, "op_kwargs", None) or {}
+    if any(isinstance(v, dict) and v.get("kind") == "output" for v in kwargs.values()):
+        return None
+    if getattr(op, "python_callable", None) is None or op.python_callable.__name__ == "_dfp_fail_if_any_failed":
+        return None
+    ti = PushRecordingTI()
+    result = op.python_callable(**kwargs, params=params, ti=ti)
+    return {"result": result, "pushed": ti.pushed}
+
+
+def task_json(dag, task, params):
     mapped = task.__class__.__name__ == "MappedOperator"
     out = {
         "task_id": task.task_id,
@@ -135,13 +155,15 @@ def task_json(dag, task):
     else:
         out["written"] = {"op_kwargs": getattr(task, "op_kwargs", None)}
     try:
-        out["rendered"] = rendered(dag, task)
+        out["rendered"] = rendered(dag, task, params)
     except Exception as e:  # reported per task, so one bad template does not hide the rest
         out["rendered"] = {"error": "%s: %s" % (type(e).__name__, e)}
     return out
 
 
 def dag_json(dag):
+    # Resolving a param validates it against its schema: do it once per DAG, not per task.
+    params = {k: dag.params[k] for k in dag.params}
     return {
         "dag_id": dag.dag_id,
         "fileloc": os.path.basename(dag.fileloc),
@@ -151,7 +173,7 @@ def dag_json(dag):
         "catchup": dag.catchup,
         "tags": sorted(dag.tags),
         "params": {k: {"default": dag.params[k], "description": dag.params.get_param(k).description, "schema": dag.params.get_param(k).schema} for k in dag.params},
-        "tasks": {t.task_id: task_json(dag, t) for t in dag.tasks},
+        "tasks": {t.task_id: task_json(dag, t, params) for t in dag.tasks},
     }
 
 
