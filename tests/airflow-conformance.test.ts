@@ -9,6 +9,7 @@
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Pod } from 'kubernetes-models/v1/Pod';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DfpApp } from '../constructs/index.ts';
 import { buildModel } from '../constructs/model/build.ts';
@@ -20,6 +21,7 @@ import { OUTPUTS_SCRIPT } from '../targets/airflow/runtime.ts';
 import { airflowControlFlowApp } from './fixtures/airflow-control-flow.ts';
 import { AIRFLOW_CLI, airflowEnv, inspectDags, type AirflowDag, type DagBagReport } from './support/airflow.ts';
 import { ROOT, run } from './support/process.ts';
+import { strictCheck } from './support/strict-schema.ts';
 
 const examples = buildModel(buildApp());
 const prod = examples.environments.find((e) => e.name === 'prod')!;
@@ -93,7 +95,7 @@ beforeAll(() => {
     mkdirSync(join(folder, '..'), { recursive: true });
     writeFileSync(join(folder, f.path.replace(/^dags\//, '')), f.content);
   }
-  report = inspectDags(folder);
+  report = inspectDags(folder, { pods: true });
 });
 
 describe('Airflow DagBag imports the DAG files', () => {
@@ -172,6 +174,19 @@ describe('Airflow DagBag imports the DAG files', () => {
             expect(r.resources?.limits).toEqual({ ...s.resources.limits, ...gpu });
           } else expect(r.resources).toBeNull();
           expect((r.volume_mounts ?? []).map((m) => [m.name, m.mount_path])).toEqual(s.volumes.map((v) => [v.name, v.mountPath]));
+        });
+
+        it(`${s.name}: the Pod the provider builds is a valid Kubernetes Pod running the step`, () => {
+          const pod = dag().tasks[s.name]!.rendered.pod as { spec: { containers: Record<string, unknown>[]; serviceAccountName?: string; volumes?: { name: string }[] } };
+          expect(() => new Pod(pod as never).validate()).not.toThrow();
+          expect(strictCheck([{ name: s.name, type: { module: 'kubernetes-models/v1/Pod', type: 'IPod' }, value: pod }])).toEqual([]);
+          const [main, ...sidecars] = pod.spec.containers;
+          expect(main!.image).toBe(s.image);
+          expect(main!.args ?? []).toEqual(s.args.map((a) => expectedText(c, s, a)));
+          expect(pod.spec.serviceAccountName).toBe(s.serviceAccount ?? c.env.serviceAccount);
+          // The provider adds its XCom sidecar exactly when the step has outputs to return.
+          expect(sidecars.map((x) => x.name)).toEqual(s.outputs.parameters.length ? ['airflow-xcom-sidecar'] : []);
+          expect((pod.spec.volumes ?? []).map((v) => v.name).filter((n) => n !== 'xcom')).toEqual(s.volumes.map((v) => v.name));
         });
       }
 

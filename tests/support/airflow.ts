@@ -4,7 +4,7 @@
  * fresh AIRFLOW_HOME, so nothing outside a temporary folder is read or written.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './process.ts';
@@ -37,6 +37,8 @@ export interface AirflowTask {
     do_xcom_push?: boolean;
     execution_timeout?: number | null;
     op_kwargs?: Record<string, unknown>;
+    /** The Kubernetes Pod the operator would submit, as the provider builds it. */
+    pod?: Record<string, unknown>;
     /** A control task's function called as Airflow calls it (when it needs no earlier task's XCom). */
     evaluated?: { result: unknown; pushed: Record<string, unknown> } | null;
   };
@@ -62,11 +64,11 @@ export interface DagBagReport {
   dags: Record<string, AirflowDag>;
 }
 
-/** Imports every DAG file in `folder` with Airflow's DagBag (inspect_dags.py). */
-export function inspectDags(folder: string): DagBagReport {
+/** Imports every DAG file in `folder` with Airflow's DagBag (inspect_dags.py); `pods`: also build each task's Pod. */
+export function inspectDags(folder: string, options: { pods?: boolean } = {}): DagBagReport {
   const out = join(mkdtempSync(join(tmpdir(), 'dfp-airflow-out-')), 'report.json');
   // Airflow logs a lot (a traceback per template that fails to render): keep only the tail.
-  const r = spawnSync(AIRFLOW_PYTHON, [join(AIRFLOW_HARNESS, 'inspect_dags.py'), folder, out], {
+  const r = spawnSync(AIRFLOW_PYTHON, [join(AIRFLOW_HARNESS, 'inspect_dags.py'), folder, out, ...(options.pods ? ['--pods'] : [])], {
     env: { ...process.env, ...airflowEnv(folder) },
     encoding: 'utf8',
     maxBuffer: 512 * 1024 * 1024,
@@ -79,7 +81,15 @@ export function inspectDags(folder: string): DagBagReport {
 /** Environment for an Airflow process with its own home, SQLite database and DAG folder. */
 export function airflowEnv(dagFolder: string): Record<string, string> {
   const home = mkdtempSync(join(tmpdir(), 'dfp-airflow-home-'));
+  // KubernetesPodOperator reads a kube config to build its pod; nothing ever connects to it.
+  writeFileSync(join(home, 'kubeconfig'), [
+    'apiVersion: v1', 'kind: Config', 'current-context: none',
+    'clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]',
+    'users: [{name: none, user: {token: none}}]',
+    'contexts: [{name: none, context: {cluster: none, user: none}}]', '',
+  ].join('\n'));
   return {
+    KUBECONFIG: join(home, 'kubeconfig'),
     AIRFLOW_HOME: home,
     AIRFLOW__CORE__DAGS_FOLDER: dagFolder,
     AIRFLOW__CORE__LOAD_EXAMPLES: 'False',

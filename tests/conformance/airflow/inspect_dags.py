@@ -1,13 +1,15 @@
 """Imports a folder of dfp DAG files with real Airflow and reports what Airflow sees, as JSON.
 
-usage: inspect_dags.py DAG_FOLDER OUT_JSON
+usage: inspect_dags.py DAG_FOLDER OUT_JSON [--pods]
 
 For every file: the string constants Python's `ast` parser reads from it. For every DAG
 Airflow's DagBag imports: its settings, params, and every task with its upstream ids,
 operator, image, commands, arguments, env, retries and trigger rule, both as written and
 after Airflow renders the templated fields with the DAG's own Jinja environment (params
 at their defaults; XCom pulls answered with a marker naming what was pulled, because
-there is no run to pull from). The caller compares all of it with dfp's model.
+there is no run to pull from). With --pods, also the Kubernetes Pod each
+KubernetesPodOperator would submit, built by the provider. The caller compares all of
+it with dfp's model.
 Airflow logs to stdout, so the result goes to OUT_JSON, never stdout.
 """
 
@@ -26,8 +28,11 @@ def string_constants(path):
 class RunContextTI:
     """What a running task instance offers templates; XCom values stand in as markers."""
 
-    def __init__(self, items):
+    def __init__(self, items, dag_id="dag", task_id="task"):
         self.map_index = 0
+        self.dag_id = dag_id
+        self.task_id = task_id
+        self.try_number = 1
         self._items = items
 
     def xcom_pull(self, task_ids=None, key="return_value", map_indexes=None, **_):
@@ -107,10 +112,16 @@ def rendered(dag, task, params):
         op = task.__class__.__new__(task.__class__)
         op.__dict__.update(task.__dict__)
     items = loop_items(dag, task, params)
-    context = {"params": params, "dag": dag, "run_id": "manual__dfp", "ti": RunContextTI(items)}
+    context = {"params": params, "dag": dag, "run_id": "manual__dfp", "ti": RunContextTI(items, dag.dag_id, task.task_id)}
     op.render_template_fields(context, jinja_env=dag.get_template_env())
-    if isinstance(op, KubernetesPodOperator):
+    if isinstance(op, KubernetesPodOperator) and not BUILD_PODS:
         return pod_fields(op)
+    if isinstance(op, KubernetesPodOperator):
+        from kubernetes.client import ApiClient
+
+        # The pod the operator would submit, built by the provider itself (no cluster is contacted).
+        pod = ApiClient().sanitize_for_serialization(op.build_pod_request_obj(context))
+        return {**pod_fields(op), "pod": pod}
     return {"op_kwargs": getattr(op, "op_kwargs", None), "evaluated": evaluate(op, params)}
 
 
@@ -175,6 +186,9 @@ def dag_json(dag):
         "params": {k: {"default": dag.params[k], "description": dag.params.get_param(k).description, "schema": dag.params.get_param(k).schema} for k in dag.params},
         "tasks": {t.task_id: task_json(dag, t, params) for t in dag.tasks},
     }
+
+
+BUILD_PODS = "--pods" in sys.argv[3:]
 
 
 def main():
