@@ -25,7 +25,7 @@ export function defineEnvironments(app: Construct): void {
 
   new Environment(app, 'prod', {
     namespace: 'ml-prod',
-    orchestrator: 'argo',
+    orchestrator: 'airflow',
     engine: 'spark',
     featureStore: 'feast',
     endpoints: {

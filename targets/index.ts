@@ -2,6 +2,7 @@
  * Every output format dfp knows. Adding a target is one folder under targets/ and one
  * line here; no target imports another.
  */
+import { airflowTarget } from './airflow/index.ts';
 import { androidTarget } from './android/index.ts';
 import { argoTarget } from './argo/index.ts';
 import { argocdTarget } from './argocd/index.ts';
@@ -9,4 +10,4 @@ import { docsTarget } from './docs/index.ts';
 import { kubeflowTarget } from './kubeflow/index.ts';
 import type { Target } from './types.ts';
 
-export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, androidTarget, docsTarget, argocdTarget];
+export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, airflowTarget, androidTarget, docsTarget, argocdTarget];

@@ -27,6 +27,7 @@ describe('golden: the examples render to the committed dist/', () => {
     const expected: Record<string, (pipeline: string) => string> = {
       argo: (p) => `argo/workflow-templates/${p}.yaml`,
       kubeflow: (p) => `kubeflow/pipelines/${p}.yaml`,
+      airflow: (p) => `airflow/dags/${p}.py`,
     };
     for (const env of buildModel(buildApp()).environments) {
       const file = expected[env.orchestrator];

@@ -3,8 +3,9 @@
  * vars (lakeFS repository and commit, source table, Feast view, dataset split ids) in
  * every orchestrator's output, because they are computed once in the model. Each
  * target's rendering is read back in its own format and reduced to name -> value, where
- * a run-time value becomes `input:<step input>`.
+ * a run-time value becomes `output:<step>.<output>`.
  */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { ContainerStep, LINEAGE_ENV, Pipeline, datasetId } from '../constructs/index.ts';
@@ -17,8 +18,29 @@ import { IMAGE, modelOrError, testApp } from './support/fixtures.ts';
 
 type Env = Record<string, string>;
 
+/** A DAG file's train task env (literal name/value pairs), read with Python's own parser. */
+const AIRFLOW_ENV = `
+import ast, json, sys
+tree = ast.parse(sys.stdin.read())
+for node in ast.walk(tree):
+    if isinstance(node, ast.Call) and any(k.arg == "task_id" and isinstance(k.value, ast.Constant) and k.value.value == "train" for k in node.keywords):
+        env = next(k.value for k in node.keywords if k.arg == "env_vars")
+        pairs = {}
+        for item in env.elts:
+            kw = {k.arg: k.value for k in item.keywords}
+            if isinstance(kw.get("value"), ast.Constant):
+                pairs[kw["name"].value] = kw["value"].value
+        print(json.dumps(pairs))
+`;
+
 /** Per orchestrator: the train step's env, read back from the rendered files. */
 const READERS: Record<string, (files: Map<string, string>) => Env> = {
+  airflow(files) {
+    const r = spawnSync('python3', ['-c', AIRFLOW_ENV], { input: files.get('dags/kronodroid-autoencoder.py')!, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    const env = JSON.parse(r.stdout) as Env;
+    return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/^\{\{ ti\.xcom_pull\(task_ids='([a-z0-9-]+)'\)\['([a-z0-9_]+)'\] \| dfp_text \}\}$/, 'output:$1.$2')]));
+  },
   argo(files) {
     const wt = parse(files.get('workflow-templates/kronodroid-autoencoder.yaml')!);
     const t = wt.spec.templates.find((x: { name: string }) => x.name === 'train');
@@ -45,6 +67,15 @@ const READERS: Record<string, (files: Map<string, string>) => Env> = {
 };
 
 const model = buildModel(buildApp());
+const trainStep = model.pipelines.find((p) => p.name === 'kronodroid-autoencoder')!.steps.find((s) => s.name === 'train')!;
+/** `input:<step input>` -> `output:<step>.<output>`, the form every reader reduces to. */
+function bySource(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => {
+    const m = /^input:(.+)$/.exec(v);
+    const src = m ? trainStep.inputs.parameters.find((i) => i.name === m[1])?.source : undefined;
+    return [k, src?.kind === 'taskOutput' ? `output:${src.step}.${src.output}` : v];
+  }));
+}
 const orchestrators = TARGETS.filter((t) => READERS[t.name]);
 
 function rendered(m: Model, orchestrator: string): Map<string, string> {
@@ -54,7 +85,7 @@ function rendered(m: Model, orchestrator: string): Map<string, string> {
 }
 
 describe('lineage: the same stamps in every orchestrator', () => {
-  const envs = Object.fromEntries(orchestrators.map((t) => [t.name, READERS[t.name]!(rendered(model, t.name))]));
+  const envs = Object.fromEntries(orchestrators.map((t) => [t.name, bySource(READERS[t.name]!(rendered(model, t.name)))]));
   const lineageOnly = (env: Env) => Object.fromEntries(Object.entries(env).filter(([k]) => (Object.values(LINEAGE_ENV) as string[]).includes(k)).sort());
 
   it('covers every orchestrator target with a reader', () => {
@@ -69,7 +100,7 @@ describe('lineage: the same stamps in every orchestrator', () => {
         DATASET_VAL_ID: datasetId(kronodroidSpec(), 'val'),
         DATA_SOURCE_TABLE: 'fct_training_dataset',
         FEAST_FEATURE_VIEW: 'kronodroid_autoencoder_features',
-        LAKEFS_REF: 'input:lakefs_commit_merge_commit_id',
+        LAKEFS_REF: 'output:lakefs-commit-merge.commit_id',
         LAKEFS_REPOSITORY: 'kronodroid',
       });
     }

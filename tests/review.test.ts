@@ -33,12 +33,12 @@ describe('dfp diff', () => {
     expect(stale.status).toBe(1);
     const [summary, ...patches] = stale.stdout.split('\n===');
     expect(summary).toMatch(/^0 added, 0 removed, \d+ changed:/);
-    expect(summary).toContain('changed:  prod/argo/workflow-templates/iris.yaml');
+    expect(summary).toContain('changed:  dev/kubeflow/pipelines/iris.yaml');
     expect(summary).not.toContain('kronodroid');
     expect(patches.length).toBeGreaterThanOrEqual(2);
-    expect(stale.stdout).toContain('--- a/dist/prod/argo/workflow-templates/iris.yaml');
-    expect(stale.stdout).toMatch(/^-\s+value: "4"$/m);
-    expect(stale.stdout).toMatch(/^\+\s+value: "5"$/m);
+    expect(stale.stdout).toContain('--- a/dist/dev/kubeflow/pipelines/iris.yaml');
+    expect(stale.stdout).toMatch(/^-\s+defaultValue: 4$/m);
+    expect(stale.stdout).toMatch(/^\+\s+defaultValue: 5$/m);
     expect(readTree(join(dir, 'dist'))).toEqual(readTree(join(ROOT, 'dist')));
   });
 

@@ -8,7 +8,7 @@ import type { RenderedFile, Target } from '../types.ts';
 import { mermaid } from './mermaid.ts';
 
 /** Markdown table cell text: pipes and line breaks would end the cell. */
-const cell = (text: string) => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+const cell = (text: string) => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n\u2028\u2029]+/g, ' ');
 
 function page(p: Pipeline, env: Environment): string {
   const params = p.parameters.map((x) => `| \`${x.name}\` | ${x.type} | ${x.default === undefined ? '(required)' : cell(`\`${JSON.stringify(x.default)}\``)} | ${cell(x.description ?? '')} |`);

@@ -1,0 +1,16 @@
+/**
+ * Airflow: one DAG file per pipeline under `dags/`, for Airflow's git-sync to read
+ * (docs/airflow.md). The files are Python, not Kubernetes objects, so Argo CD never
+ * applies them.
+ */
+import type { RenderedFile, Target } from '../types.ts';
+import { dagFile } from './dag-file.ts';
+
+export const airflowTarget: Target = {
+  name: 'airflow',
+  appliesTo: (env) => env.orchestrator === 'airflow',
+  render(model, env): RenderedFile[] {
+    // Python module names cannot hold '-', but Airflow loads DAG files by path, not by import.
+    return model.pipelines.map((p) => ({ path: `dags/${p.name}.py`, content: dagFile(p, env), kubernetes: false }));
+  },
+};

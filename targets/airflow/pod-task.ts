@@ -1,0 +1,137 @@
+/**
+ * One model Step -> one KubernetesPodOperator call. Every string that lands in one of
+ * the operator's templated fields goes through the Jinja escaper (`t()`); strings in
+ * fields Airflow does not render are written as they are. Which nested fields Airflow
+ * renders is the provider's `_render_nested_template_fields` list, mirrored here.
+ */
+import type { Environment, Pipeline, Step, Volume } from '../../constructs/model/schema.ts';
+import { jinjaText } from '../../emit/jinja.ts';
+import { attr, call, dict, list, lit, name, type PyExpr } from '../../emit/python.ts';
+import { RenderError } from '../types.ts';
+import { argTemplate, POD_TEMPLATE_EXT } from './templates.ts';
+
+/** A user string in a templated field: renders back to exactly itself. */
+const t = (s: string): PyExpr => lit(jinjaText(s, { templateExt: POD_TEMPLATE_EXT }));
+const k8s = (model: string) => name(`k8s.${model}`);
+const seconds = (n: number) => call(attr(name('datetime'), 'timedelta'), [], { seconds: lit(n) });
+
+/** The keyword arguments of the step's operator (used whole, or split into partial/expand). */
+export function podTaskKwargs(p: Pipeline, env: Environment, s: Step, options: { exitHandler?: boolean }): Record<string, PyExpr | undefined> {
+  const arg = (a: Step['args'][number]) => lit(argTemplate(p, env, s, a));
+  const outputs = s.outputs.parameters.map((o) => o.name);
+  if (outputs.length > 0 && s.command.length === 0) {
+    throw new RenderError(s.path, `has output parameters (${outputs.join(', ')}) but no command; Airflow collects outputs after the command ends, so set 'command' (the image's entrypoint) explicitly`);
+  }
+  // With outputs, `sh` runs the command and then writes the XCom file (runtime.ts).
+  const cmds = outputs.length > 0
+    ? [lit('/bin/sh'), lit('-c'), name('DFP_OUTPUTS_SCRIPT'), lit('dfp-outputs'), lit(String(outputs.length)), ...outputs.map(t), ...s.command.map(arg)]
+    : s.command.map(arg);
+
+  const envVars = [
+    ...s.env.map((e) => ({ key: e.name, expr: call(k8s('V1EnvVar'), [], { name: t(e.name), value: lit(argTemplate(p, env, s, e.value)) }) })),
+    ...s.secretEnv.map((e) => ({
+      key: e.name,
+      expr: call(k8s('V1EnvVar'), [], {
+        name: t(e.name),
+        value_from: call(k8s('V1EnvVarSource'), [], { secret_key_ref: call(k8s('V1SecretKeySelector'), [], { name: lit(e.secret), key: lit(e.key) }) }),
+      }),
+    })),
+  ].sort((a, b) => (a.key < b.key ? -1 : 1));
+
+  return {
+    task_id: lit(s.name),
+    doc_md: s.description === undefined ? undefined : lit(s.description),
+    namespace: t(env.namespace),
+    image: t(s.image),
+    cmds: cmds.length ? list(cmds) : undefined,
+    arguments: s.args.length ? list(s.args.map(arg)) : undefined,
+    env_vars: envVars.length ? list(envVars.map((e) => e.expr)) : undefined,
+    container_resources: resources(s),
+    node_selector: Object.keys(s.nodeSelector).length ? dict(Object.entries(s.nodeSelector).map(([k, v]) => [lit(k), t(v)])) : undefined,
+    tolerations: s.tolerations.length
+      ? list(s.tolerations.map((x) => call(k8s('V1Toleration'), [], { key: opt(x.key), operator: lit(x.operator), value: opt(x.value), effect: opt(x.effect) })))
+      : undefined,
+    volumes: s.volumes.length ? list(s.volumes.map(volume)) : undefined,
+    volume_mounts: s.volumes.length
+      ? list(s.volumes.map((v) => call(k8s('V1VolumeMount'), [], { name: t(v.name), mount_path: lit(v.mountPath), read_only: v.readOnly ? lit(true) : undefined })))
+      : undefined,
+    service_account_name: lit(s.serviceAccount ?? env.serviceAccount),
+    ...security(s, outputs.length > 0),
+    do_xcom_push: outputs.length > 0 ? lit(true) : undefined,
+    retries: s.retry ? lit(s.retry.limit) : undefined,
+    retry_delay: s.retry ? seconds(s.retry.backoffSeconds) : undefined,
+    // Airflow's back-off doubles each try; any factor above 1 turns it on, capped like Argo's.
+    retry_exponential_backoff: s.retry && s.retry.backoffFactor > 1 ? lit(true) : undefined,
+    max_retry_delay: s.retry && s.retry.backoffFactor > 1 ? seconds(s.retry.maxBackoffSeconds) : undefined,
+    execution_timeout: s.timeoutSeconds === undefined ? undefined : seconds(s.timeoutSeconds),
+    trigger_rule: options.exitHandler ? lit('all_done') : undefined,
+  };
+}
+
+const opt = (v: string | undefined) => (v === undefined ? undefined : lit(v));
+
+/**
+ * The step's Pod Security profile, as the Argo target renders it: restricted (non-root,
+ * RuntimeDefault seccomp, no privilege escalation, every capability dropped, for the
+ * XCom sidecar too) or a declared privileged exception, annotated with its reason.
+ */
+function security(s: Step, sidecar: boolean): Record<string, PyExpr | undefined> {
+  if (s.security.profile === 'privileged') {
+    return {
+      container_security_context: call(k8s('V1SecurityContext'), [], { privileged: lit(true) }),
+      annotations: dict([
+        [lit('dfp.dev/pod-security'), lit('privileged')],
+        [lit('dfp.dev/pod-security-reason'), lit(s.security.reason)],
+        [lit('dfp.dev/source'), lit(s.path)],
+      ]),
+    };
+  }
+  const container = () => call(k8s('V1SecurityContext'), [], {
+    allow_privilege_escalation: lit(false),
+    capabilities: call(k8s('V1Capabilities'), [], { drop: list([lit('ALL')]) }),
+  });
+  return {
+    security_context: call(k8s('V1PodSecurityContext'), [], {
+      run_as_non_root: lit(true),
+      run_as_user: lit(s.security.runAsUser),
+      run_as_group: lit(s.security.runAsGroup),
+      seccomp_profile: call(k8s('V1SeccompProfile'), [], { type: lit('RuntimeDefault') }),
+    }),
+    container_security_context: container(),
+    xcom_sidecar_container_security_context: sidecar ? container() : undefined,
+  };
+}
+
+function resources(s: Step): PyExpr | undefined {
+  const gpu: Record<string, string> = Object.fromEntries([
+    ...(s.resources.gpu ? [[s.resources.gpu.resource, String(s.resources.gpu.count)]] : []),
+    ...s.resources.devices.map((d) => [d.resource, String(d.count)]),
+  ]);
+  const requests: Record<string, string> = { ...s.resources.requests, ...gpu };
+  const limits: Record<string, string> = { ...s.resources.limits, ...gpu };
+  const quantities = (q: Record<string, string>) =>
+    Object.keys(q).length ? dict(Object.entries(q).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [lit(k), t(v)])) : undefined;
+  if (!quantities(requests) && !quantities(limits)) return undefined;
+  return call(k8s('V1ResourceRequirements'), [], { requests: quantities(requests), limits: quantities(limits) });
+}
+
+function volume(v: Volume): PyExpr {
+  switch (v.source.kind) {
+    case 'pvc':
+      return call(k8s('V1Volume'), [], {
+        name: t(v.name),
+        persistent_volume_claim: call(k8s('V1PersistentVolumeClaimVolumeSource'), [], { claim_name: t(v.source.claimName), read_only: v.readOnly ? lit(true) : undefined }),
+      });
+    case 'emptyDir':
+      return call(k8s('V1Volume'), [], {
+        name: t(v.name),
+        empty_dir: call(k8s('V1EmptyDirVolumeSource'), [], { medium: opt(v.source.medium), size_limit: opt(v.source.sizeLimit) }),
+      });
+    case 'configMap':
+      return call(k8s('V1Volume'), [], { name: t(v.name), config_map: call(k8s('V1ConfigMapVolumeSource'), [], { name: t(v.source.name) }) });
+    case 'secret':
+      return call(k8s('V1Volume'), [], { name: t(v.name), secret: call(k8s('V1SecretVolumeSource'), [], { secret_name: lit(v.source.secretName) }) });
+    case 'hostDevice':
+      return call(k8s('V1Volume'), [], { name: t(v.name), host_path: call(k8s('V1HostPathVolumeSource'), [], { path: lit(v.source.path), type: lit('CharDevice') }) });
+  }
+}

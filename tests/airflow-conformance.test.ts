@@ -1,0 +1,247 @@
+/**
+ * The Airflow DAG files, read by real Airflow (3.1, pinned in tests/conformance/airflow):
+ * the committed dist/prod/airflow/dags and the control-flow fixture import with zero
+ * errors, each DAG's task graph, images, commands, retries and trigger rules equal the
+ * model's, and every templated field renders (with Airflow's own Jinja environment) to
+ * exactly the text the model says, so no user `{{` is ever evaluated. `airflow dags list`
+ * on a fresh SQLite metadata database lists every DAG.
+ */
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pod } from 'kubernetes-models/v1/Pod';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DfpApp } from '../constructs/index.ts';
+import { buildModel } from '../constructs/model/build.ts';
+import { groupChain } from '../constructs/model/rules-pipeline.ts';
+import type { Arg, Environment, JsonValue, Model, Pipeline, Step } from '../constructs/model/schema.ts';
+import { buildApp } from '../main.ts';
+import { airflowTarget } from '../targets/airflow/index.ts';
+import { OUTPUTS_SCRIPT } from '../targets/airflow/runtime.ts';
+import { airflowControlFlowApp } from './fixtures/airflow-control-flow.ts';
+import { AIRFLOW_CLI, airflowEnv, inspectDags, type AirflowDag, type DagBagReport } from './support/airflow.ts';
+import { ROOT, run } from './support/process.ts';
+import { strictCheck } from './support/strict-schema.ts';
+
+const examples = buildModel(buildApp());
+const prod = examples.environments.find((e) => e.name === 'prod')!;
+const fixtureApp = new DfpApp({ distDir: join(mkdtempSync(join(tmpdir(), 'dfp-unused-')), 'dist') });
+airflowControlFlowApp(fixtureApp);
+const fixture = buildModel(fixtureApp);
+const fixtureEnv = fixture.environments[0]!;
+
+/** Every DAG under test, with the model and environment it was rendered from. */
+const cases: { model: Model; env: Environment; p: Pipeline }[] = [
+  ...examples.pipelines.map((p) => ({ model: examples, env: prod, p })),
+  ...fixture.pipelines.map((p) => ({ model: fixture, env: fixtureEnv, p })),
+];
+
+const text = (v: JsonValue | undefined): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/** What a step's argument renders to in the harness's run context (params at defaults, map index 0). */
+function expectedText(c: (typeof cases)[number], s: Step, arg: Arg): string {
+  const { p, env } = c;
+  const repo = env.artifactRepository;
+  const uri = (producer: string, name: string) => {
+    const step = p.steps.find((x) => x.name === producer)!;
+    const mapped = groupChain(p.groups, step.group).some((g) => p.groups.find((x) => x.name === g)?.kind === 'loop');
+    return `s3://${repo.bucket}/${repo.keyPrefix ? `${repo.keyPrefix}/` : ''}${p.name}/manual__dfp/${producer}/${mapped ? '0/' : ''}${name}`;
+  };
+  return arg
+    .map((part) => {
+      switch (part.kind) {
+        case 'literal': return part.value;
+        case 'outputPath': return `/tmp/dfp/outputs/parameters/${part.name}`;
+        case 'outputArtifactPath': return uri(s.name, part.name);
+        case 'inputArtifactPath': {
+          const a = s.inputs.artifacts.find((x) => x.name === part.name)!;
+          return uri(a.source.step, a.source.output);
+        }
+        case 'input': {
+          const src = s.inputs.parameters.find((x) => x.name === part.name)!.source;
+          switch (src.kind) {
+            case 'literal': return text(src.value);
+            case 'pipelineParam': return text(p.parameters.find((x) => x.name === src.name)!.default);
+            case 'taskOutput': return `<xcom:${src.step}:${src.output}>`;
+            case 'loopItem': {
+              const loop = p.groups.find((g) => g.name === src.loop)!;
+              if (loop.kind !== 'loop') throw new Error('not a loop');
+              const items = loop.items;
+              const first =
+                items.kind === 'literal' ? (items.value as JsonValue[])[0]
+                : items.kind === 'pipelineParam' ? (p.parameters.find((x) => x.name === items.name)!.default as JsonValue[])[0]
+                : items.kind === 'taskOutput' ? `<xcom-item:${items.step}:${items.output}>`
+                : undefined;
+              return text(src.field === undefined ? first : (first as Record<string, JsonValue>)[src.field]);
+            }
+          }
+        }
+      }
+    })
+    .join('');
+}
+
+function controlUpstream(p: Pipeline, s: Step): string[] {
+  return [...groupChain(p.groups, s.group), ...(s.when ? [`${s.name}.when`] : [])].sort();
+}
+
+let report: DagBagReport;
+let folder: string;
+
+beforeAll(() => {
+  folder = mkdtempSync(join(tmpdir(), 'dfp-airflow-dags-'));
+  cpSync(join(ROOT, 'dist', 'prod', 'airflow', 'dags'), folder, { recursive: true });
+  for (const f of airflowTarget.render(fixture, fixtureEnv)) {
+    mkdirSync(join(folder, '..'), { recursive: true });
+    writeFileSync(join(folder, f.path.replace(/^dags\//, '')), f.content);
+  }
+  report = inspectDags(folder, { pods: true });
+});
+
+describe('Airflow DagBag imports the DAG files', () => {
+  it('imports every file with zero import errors', () => {
+    expect(report.import_errors).toEqual({});
+    expect(report.airflow_version).toMatch(/^3\./);
+    expect(Object.keys(report.dags).sort()).toEqual(cases.map((c) => c.p.name).sort());
+  });
+
+  for (const c of cases) {
+    const { p } = c;
+    describe(p.name, () => {
+      const dag = (): AirflowDag => report.dags[p.name]!;
+      const steps = [...p.steps, ...(p.exitHandler ? [p.exitHandler] : [])];
+
+      it('has the DAG settings: description, schedule with catchup off, tags, typed params', () => {
+        const d = dag();
+        expect(d.fileloc).toBe(`${p.name}.py`);
+        expect(d.description ?? '').toBe(p.description);
+        expect(d.catchup).toBe(false);
+        expect(d.schedule).toBe(p.schedule ? p.schedule.cron : null);
+        expect(d.timezone).toBe(p.schedule ? p.schedule.timezone : null);
+        expect(d.tags).toEqual([...p.tags].sort());
+        expect(Object.keys(d.params)).toEqual(p.parameters.map((x) => x.name));
+        for (const x of p.parameters) {
+          expect(d.params[x.name]!.default).toEqual(x.default);
+          expect(d.params[x.name]!.description).toBe(x.description ?? null);
+        }
+      });
+
+      it('has exactly one task per step plus one per condition, loop and when, and the failure watcher', () => {
+        const expected = [
+          ...steps.map((s) => s.name),
+          ...p.groups.map((g) => g.name),
+          ...p.steps.filter((s) => s.when).map((s) => `${s.name}.when`),
+          ...(p.exitHandler ? [`${p.name}.failed`] : []),
+        ].sort();
+        expect(Object.keys(dag().tasks).sort()).toEqual(expected);
+        for (const g of p.groups) expect(dag().tasks[g.name]!.operator).toBe(g.kind === 'condition' ? 'ShortCircuitOperator' : 'PythonOperator');
+      });
+
+      for (const s of steps) {
+        const exit = s === p.exitHandler;
+        it(`${s.name}: upstream, image, commands, arguments, env, retries and trigger rule equal the model's`, () => {
+          const t = dag().tasks[s.name]!;
+          const stepNames = new Set(steps.map((x) => x.name));
+          const inLoop = groupChain(p.groups, s.group).some((g) => p.groups.find((x) => x.name === g)?.kind === 'loop');
+          expect(t.operator).toBe('KubernetesPodOperator');
+          expect(t.mapped).toBe(inLoop);
+          expect(t.upstream.filter((u) => stepNames.has(u))).toEqual(exit ? p.steps.map((x) => x.name).sort() : [...s.dependsOn].sort());
+          expect(t.upstream.filter((u) => !stepNames.has(u))).toEqual(exit ? [] : controlUpstream(p, s));
+          expect(t.trigger_rule).toBe(exit ? 'all_done' : 'none_failed');
+          expect(t.retries).toBe(s.retry?.limit ?? 0);
+          if (s.retry) expect(t.retry_delay).toBe(s.retry.backoffSeconds);
+          expect(t.doc_md).toBe(s.description ?? null);
+
+          const r = t.rendered;
+          expect(r.image).toBe(s.image);
+          const command = s.command.map((a) => expectedText(c, s, a));
+          const outputs = s.outputs.parameters.map((o) => o.name);
+          expect(r.cmds).toEqual(outputs.length ? ['/bin/sh', '-c', OUTPUTS_SCRIPT, 'dfp-outputs', String(outputs.length), ...outputs, ...command] : command);
+          expect(r.arguments).toEqual(s.args.map((a) => expectedText(c, s, a)));
+          expect(r.do_xcom_push).toBe(outputs.length > 0);
+          const env = [
+            ...s.env.map((e) => ({ name: e.name, value: expectedText(c, s, e.value) })),
+            ...s.secretEnv.map((e) => ({ name: e.name, secret: { name: e.secret, key: e.key } })),
+          ].sort((a, b) => (a.name < b.name ? -1 : 1));
+          expect(r.env).toEqual(env);
+          expect(r.namespace).toBe(c.env.namespace);
+          expect(r.service_account).toBe(s.serviceAccount ?? c.env.serviceAccount);
+          expect(r.node_selector).toEqual(s.nodeSelector);
+          expect(r.execution_timeout).toBe(s.timeoutSeconds ?? null);
+          const gpu = Object.fromEntries([
+            ...(s.resources.gpu ? [[s.resources.gpu.resource, String(s.resources.gpu.count)]] : []),
+            ...s.resources.devices.map((d) => [d.resource, String(d.count)]),
+          ]);
+          if (Object.keys(s.resources.requests).length || Object.keys(gpu).length) {
+            expect(r.resources?.requests).toEqual({ ...s.resources.requests, ...gpu });
+            expect(r.resources?.limits).toEqual({ ...s.resources.limits, ...gpu });
+          } else expect(r.resources).toBeNull();
+          expect((r.volume_mounts ?? []).map((m) => [m.name, m.mount_path])).toEqual(s.volumes.map((v) => [v.name, v.mountPath]));
+        });
+
+        it(`${s.name}: the Pod the provider builds is a valid Kubernetes Pod running the step`, () => {
+          const pod = dag().tasks[s.name]!.rendered.pod as { spec: { containers: Record<string, unknown>[]; serviceAccountName?: string; volumes?: { name: string }[] } };
+          expect(() => new Pod(pod as never).validate()).not.toThrow();
+          expect(strictCheck([{ name: s.name, type: { module: 'kubernetes-models/v1/Pod', type: 'IPod' }, value: pod }])).toEqual([]);
+          const [main, ...sidecars] = pod.spec.containers;
+          expect(main!.image).toBe(s.image);
+          expect(main!.args ?? []).toEqual(s.args.map((a) => expectedText(c, s, a)));
+          expect(pod.spec.serviceAccountName).toBe(s.serviceAccount ?? c.env.serviceAccount);
+          // The provider adds its XCom sidecar exactly when the step has outputs to return.
+          expect(sidecars.map((x) => x.name)).toEqual(s.outputs.parameters.length ? ['airflow-xcom-sidecar'] : []);
+          expect((pod.spec.volumes ?? []).map((v) => v.name).filter((n) => n !== 'xcom')).toEqual(s.volumes.map((v) => v.name));
+        });
+      }
+
+      for (const s of p.steps.filter((x) => x.when && x.when.left.kind !== 'taskOutput' && x.when.right.kind !== 'taskOutput')) {
+        it(`${s.name}.when: the gate, called like Airflow calls it, decides as the model does with default params`, () => {
+          const value = (src: NonNullable<Step['when']>['left']) =>
+            src.kind === 'literal' ? src.value : src.kind === 'pipelineParam' ? p.parameters.find((x) => x.name === src.name)!.default : undefined;
+          const [a, b] = [value(s.when!.left), value(s.when!.right)] as [JsonValue, JsonValue];
+          const expected = { '==': a === b, '!=': a !== b, '<': a! < b!, '<=': a! <= b!, '>': a! > b!, '>=': a! >= b! }[s.when!.op];
+          expect(dag().tasks[`${s.name}.when`]!.rendered.evaluated).toEqual({ result: expected, pushed: {} });
+        });
+      }
+
+      for (const g of p.groups) {
+        it(`${g.name}: the ${g.kind} task reads the model's values after Airflow renders them`, () => {
+          const rendered = dag().tasks[g.name]!.rendered.op_kwargs!;
+          const evaluated = dag().tasks[g.name]!.rendered.evaluated;
+          if (g.kind === 'loop') {
+            const src = g.items;
+            const items =
+              src.kind === 'literal' ? src.value
+              : src.kind === 'pipelineParam' ? p.parameters.find((x) => x.name === src.name)!.default
+              : undefined;
+            if (g.items.kind === 'literal') expect(rendered.items).toEqual({ kind: 'literal', value: g.items.value });
+            if (g.items.kind === 'pipelineParam') expect(rendered.items).toEqual({ kind: 'param', name: g.items.name });
+            // Called like Airflow calls it: publishes the items and returns one label set per item.
+            if (items !== undefined) {
+              expect(evaluated).toEqual({
+                result: (items as JsonValue[]).map((_, i) => ({ 'dfp.dev/loop-index': String(i) })),
+                pushed: { items },
+              });
+            }
+          } else {
+            expect(rendered.op).toBe(g.condition.op);
+          }
+        });
+      }
+    });
+  }
+});
+
+describe('airflow dags list', () => {
+  it('lists every DAG from a fresh SQLite metadata database', () => {
+    const env = airflowEnv(folder);
+    for (const args of [['db', 'migrate'], ['dags', 'reserialize']]) {
+      const r = run(AIRFLOW_CLI, args, { env });
+      expect(r.status, `airflow ${args.join(' ')}: ${r.stderr.slice(-3000)}`).toBe(0);
+    }
+    const list = run(AIRFLOW_CLI, ['dags', 'list', '--output', 'json'], { env });
+    expect(list.status, list.stderr.slice(-3000)).toBe(0);
+    const json = list.stdout.slice(list.stdout.indexOf('[{'));
+    const listed = (JSON.parse(json.slice(0, json.lastIndexOf('}]') + 2)) as { dag_id: string }[]).map((d) => d.dag_id).sort();
+    expect(listed).toEqual(cases.map((c) => c.p.name).sort());
+  });
+});
