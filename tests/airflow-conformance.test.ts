@@ -19,6 +19,7 @@ import { buildApp } from '../main.ts';
 import { airflowTarget } from '../targets/airflow/index.ts';
 import { OUTPUTS_SCRIPT } from '../targets/airflow/runtime.ts';
 import { airflowControlFlowApp } from './fixtures/airflow-control-flow.ts';
+import { restrictedViolations } from './support/pod-security.ts';
 import { AIRFLOW_CLI, airflowEnv, inspectDags, type AirflowDag, type DagBagReport } from './support/airflow.ts';
 import { ROOT, run } from './support/process.ts';
 import { strictCheck } from './support/strict-schema.ts';
@@ -190,6 +191,14 @@ describe('Airflow DagBag imports the DAG files', () => {
           // The provider adds its XCom sidecar exactly when the step has outputs to return.
           expect(sidecars.map((x) => x.name)).toEqual(s.outputs.parameters.length ? ['airflow-xcom-sidecar'] : []);
           expect((pod.spec.volumes ?? []).map((v) => v.name).filter((n) => n !== 'xcom')).toEqual(s.volumes.map((v) => v.name));
+        });
+
+        it(`${s.name}: the built Pod meets the restricted Pod Security profile (or is the step's declared exception)`, () => {
+          const pod = dag().tasks[s.name]!.rendered.pod as { metadata?: { annotations?: Record<string, string> }; spec: Record<string, unknown> };
+          const annotations = pod.metadata?.annotations ?? {};
+          const violations = restrictedViolations({ name: `airflow/${s.name}`, annotations, spec: pod.spec });
+          if (s.security.profile === 'privileged') expect(annotations['dfp.dev/pod-security']).toBe('privileged');
+          else expect(violations.map((v) => `${v.path} [${v.control}]: ${v.message}`)).toEqual([]);
         });
       }
 
