@@ -42,7 +42,7 @@ typecheck: install
 
 ## golden: rewrite the golden files after an intended change; review the diff
 golden: install
-	UPDATE_GOLDEN=1 npx vitest run tests/golden.test.ts tests/airflow-golden.test.ts
+	UPDATE_GOLDEN=1 npx vitest run tests/golden.test.ts
 
 clean:
 	rm -rf .cdk8s.out .dist.tmp .dist.old .tools tests/conformance/*/.venv

@@ -14,6 +14,7 @@ import { readTree } from '../synth/writer.ts';
 import { TARGETS } from '../targets/index.ts';
 import { controlFlowApp } from './fixtures/control-flow.ts';
 import { kubeflowFlowApp } from './fixtures/kubeflow-flow.ts';
+import { airflowControlFlowApp } from './fixtures/airflow-control-flow.ts';
 
 const GOLDEN_ROOT = join(import.meta.dirname, 'golden');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -50,6 +51,7 @@ describe('golden: the examples render to the committed dist/', () => {
 const FIXTURES: [string, (app: DfpApp) => void][] = [
   ['control-flow', controlFlowApp],
   ['kubeflow-flow', kubeflowFlowApp],
+  ['airflow-control-flow', airflowControlFlowApp],
 ];
 
 for (const [name, define] of FIXTURES) {
