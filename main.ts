@@ -5,6 +5,7 @@
 import { argv, exit } from 'node:process';
 import { defineEnvironments } from './argocd/environments.ts';
 import { DfpApp } from './constructs/index.ts';
+import { kronodroidFeatures } from './features/kronodroid.ts';
 import { iris } from './pipelines/iris.ts';
 import { kronodroidAutoencoder } from './pipelines/kronodroid-autoencoder.ts';
 import { kronodroidBenchmark } from './pipelines/kronodroid-benchmark.ts';
@@ -17,6 +18,7 @@ export function buildApp(options: { check?: boolean; distDir?: string; pipeline?
   kronodroidAutoencoder(app);
   iris(app);
   kronodroidBenchmark(app);
+  kronodroidFeatures(app);
   return app;
 }
 

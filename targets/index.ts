@@ -7,7 +7,9 @@ import { androidTarget } from './android/index.ts';
 import { argoTarget } from './argo/index.ts';
 import { argocdTarget } from './argocd/index.ts';
 import { docsTarget } from './docs/index.ts';
+import { feastTarget } from './feast/index.ts';
 import { kubeflowTarget } from './kubeflow/index.ts';
+import { schemasTarget } from './schemas/index.ts';
 import type { Target } from './types.ts';
 
-export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, airflowTarget, androidTarget, docsTarget, argocdTarget];
+export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, airflowTarget, androidTarget, schemasTarget, feastTarget, docsTarget, argocdTarget];

@@ -33,7 +33,7 @@ describe('Argo CD: the app of apps validates strictly', () => {
     for (const env of model.environments) {
       const own = applications.filter(([p]) => p.startsWith(`${env.name}/`)).map(([p]) => p);
       expect(own).toContain(`${env.name}/argocd/root.yaml`);
-      const withObjects = new Set([...tree.keys()].filter((p) => p.startsWith(`${env.name}/`) && p.endsWith('.yaml') && !p.includes('/argocd/')).map((p) => p.split('/')[1]));
+      const withObjects = new Set(renderAll(model, TARGETS).filter((f) => f.kubernetes && f.path.startsWith(`${env.name}/`) && !f.path.includes('/argocd/')).map((f) => f.path.split('/')[1]));
       for (const target of withObjects) expect(own.some((p) => p === `${env.name}/argocd/apps/${target}.yaml`), `${env.name}: no Application for ${target}`).toBe(true);
     }
   });

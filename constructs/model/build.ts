@@ -12,6 +12,7 @@ import { Problems, article } from './errors.ts';
 import { StepBuilder } from './build-step.ts';
 import { ANDROID_BENCHMARK, isAndroidBenchmarkSource, type AndroidBenchmarkSource } from './android.ts';
 import { checkAndroidBenchmarks } from './rules-android.ts';
+import { buildDataPlane } from './build-data.ts';
 import { checkEnvironments } from './rules-environment.ts';
 import { checkPipeline } from './rules-pipeline.ts';
 import { model as modelSchema, type Environment as EnvironmentModel, type Group, type Model, type Pipeline as PipelineModel, type Source } from './schema.ts';
@@ -28,6 +29,7 @@ export function buildModel(root: IConstruct): Model {
     pipelines: byName(pipelines),
     environments: byName(environments),
     androidBenchmarks: androidBenchmarks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    data: buildDataPlane(all, problems),
   };
 
   // Constructs that check their own props (node.addValidation) report in the same pass.

@@ -190,10 +190,53 @@ export const environment = z.object({
 });
 export type Environment = z.infer<typeof environment>;
 
+export const dataField = z.object({ name: z.string(), type: z.string() });
+
+export const table = z.object({
+  /** `namespace.table`. */
+  name: z.string(),
+  path: z.string(),
+  catalog: z.string(),
+  namespace: z.string(),
+  table: z.string(),
+  lakefs: z.object({ repository: z.string(), ref: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('branch'), name: z.string() }),
+    z.object({ kind: z.literal('commit'), id: z.string() }),
+  ]) }),
+  fields: z.array(dataField),
+  timestampField: z.string(),
+  partitionBy: z.array(z.string()),
+  description: z.string().optional(),
+});
+export type Table = z.infer<typeof table>;
+
+export const entity = z.object({ name: z.string(), path: z.string(), joinKey: z.string(), type: z.string(), description: z.string().optional() });
+export type Entity = z.infer<typeof entity>;
+
+export const featureView = z.object({
+  name: z.string(),
+  path: z.string(),
+  /** The source table's `namespace.table`. */
+  source: z.string(),
+  entities: z.array(z.string()),
+  /** Feature columns with the source's types, in declaration order. */
+  features: z.array(dataField),
+  ttlSeconds: z.number().int(),
+  online: z.boolean(),
+  tags: z.record(z.string(), z.string()),
+  owner: z.string().optional(),
+  description: z.string().optional(),
+});
+export type FeatureView = z.infer<typeof featureView>;
+
+export const dataPlane = z.object({ tables: z.array(table), entities: z.array(entity), featureViews: z.array(featureView) });
+export type DataPlane = z.infer<typeof dataPlane>;
+
 export const model = z.object({
   pipelines: z.array(pipeline),
   environments: z.array(environment),
   /** Android runtime benchmarks, Jobs and pipeline steps alike. Sorted by path. */
   androidBenchmarks: z.array(z.lazy(() => androidBenchmark)),
+  data: dataPlane,
 });
 export type Model = z.infer<typeof model>;

@@ -12,12 +12,12 @@ export interface Run {
   readonly stderr: string;
 }
 
-export function run(command: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Run {
+export function run(command: string, args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Run {
   const r = spawnSync(command, args, {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', ...options.env },
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: options.timeoutMs ?? 120_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

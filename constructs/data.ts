@@ -1,0 +1,87 @@
+/**
+ * The data plane, declared once: Iceberg tables versioned in lakeFS, Feast entities and
+ * feature views over them. Field types are type names (`int64`, `timestamp`,
+ * `decimal(10,2)`, `list<float32>`; see model/field-types.ts); each maps to Feast, Avro,
+ * Iceberg and Spark SQL, so the four schemas cannot drift.
+ */
+import type { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+
+/** A lakeFS location: a branch (pinned by `dfp lock`) or an exact commit. */
+export type LakeFsRef = { readonly branch: string } | { readonly commit: string };
+
+/** Props of {@link IcebergTable}. */
+export interface IcebergTableProps {
+  /** The Iceberg catalog name Spark and Feast use. @default 'lakefs' */
+  readonly catalog?: string;
+  /** The namespace (database), e.g. `kronodroid`. */
+  readonly namespace: string;
+  /** The lakeFS repository whose objects hold the table. */
+  readonly lakefsRepository: string;
+  /** The branch or commit the table is read from. */
+  readonly ref: LakeFsRef;
+  /** Columns and their types, in table order. */
+  readonly fields: Readonly<Record<string, string>>;
+  /** The event-time column (type `timestamp`) Feast joins on. */
+  readonly timestampField: string;
+  /** Identity partition columns. @default none */
+  readonly partitionBy?: readonly string[];
+  /** What the table holds. @default none */
+  readonly description?: string;
+}
+
+/** An Iceberg table (Avro data files) in a lakeFS repository. Its construct id is the table name. */
+export class IcebergTable extends Construct {
+  constructor(scope: Construct, id: string, public readonly props: IcebergTableProps) {
+    super(scope, id);
+  }
+
+  /** `namespace.table`. */
+  public get qualifiedName(): string {
+    return `${this.props.namespace}.${this.node.id}`;
+  }
+}
+
+/** Props of {@link Entity}. */
+export interface EntityProps {
+  /** The join key column. @default the entity's id */
+  readonly joinKey?: string;
+  /** Its type. @default 'string' */
+  readonly type?: string;
+  /** What it identifies. @default none */
+  readonly description?: string;
+}
+
+/** A Feast entity: the key features are looked up by. */
+export class Entity extends Construct {
+  constructor(scope: Construct, id: string, public readonly props: EntityProps = {}) {
+    super(scope, id);
+  }
+}
+
+/** Props of {@link FeatureView}. */
+export interface FeatureViewProps {
+  /** The table the features come from. */
+  readonly source: IcebergTable;
+  /** The entities the view is keyed by. */
+  readonly entities: readonly Entity[];
+  /** Feature columns of the source; their types come from the table. */
+  readonly features: readonly string[];
+  /** How long a feature value stays valid. @default no limit */
+  readonly ttl?: Duration;
+  /** Materialise to the online store. @default true */
+  readonly online?: boolean;
+  /** Free-form tags. @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** The owning team or person. @default none */
+  readonly owner?: string;
+  /** What the view is for. @default none */
+  readonly description?: string;
+}
+
+/** A Feast feature view over an Iceberg table. Its construct id is the view's name. */
+export class FeatureView extends Construct {
+  constructor(scope: Construct, id: string, public readonly props: FeatureViewProps) {
+    super(scope, id);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Data-plane constructs -> model, with every rule checked at the construct's path:
+ * identifiers, field types and their Feast/Avro/Iceberg/Spark mappings, the event-time
+ * column, partitions, pinned commits, and feature views that only name columns their
+ * source has, with types Feast can hold.
+ */
+import type { IConstruct } from 'constructs';
+import { Entity, FeatureView, IcebergTable } from '../data.ts';
+import type { Problems } from './errors.ts';
+import { parseFieldType } from './field-types.ts';
+import type { DataPlane } from './schema.ts';
+
+const IDENT = /^[a-z_][a-z0-9_]*$/;
+const byName = <T extends { name: string }>(xs: T[]) => xs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+function ident(problems: Problems, path: string, what: string, value: string): void {
+  if (!IDENT.test(value)) problems.add(path, `${what} '${value}' must be a lower-case identifier (letters, digits, '_'); rename it, e.g. '${value.toLowerCase().replace(/[^a-z0-9_]/g, '_')}'`);
+}
+
+function fieldType(problems: Problems, path: string, field: string, type: string) {
+  const t = parseFieldType(type);
+  if (typeof t === 'string') problems.add(path, `field '${field}': ${t}`);
+  return typeof t === 'string' ? undefined : t;
+}
+
+export function buildDataPlane(all: readonly IConstruct[], problems: Problems): DataPlane {
+  const tables = all.filter((c): c is IcebergTable => c instanceof IcebergTable).map((t) => {
+    const path = t.node.path;
+    const p = t.props;
+    ident(problems, path, 'table', t.node.id);
+    ident(problems, path, 'namespace', p.namespace);
+    const fields = Object.entries(p.fields).map(([name, type]) => {
+      ident(problems, path, 'field', name);
+      fieldType(problems, path, name, type);
+      return { name, type };
+    });
+    const ts = fields.find((f) => f.name === p.timestampField);
+    if (!ts) problems.add(path, `timestampField '${p.timestampField}' is not a field of the table; add it to fields or name an existing one`);
+    else if (ts.type !== 'timestamp') problems.add(path, `timestampField '${p.timestampField}' has type '${ts.type}'; it must be a timestamp`);
+    for (const col of p.partitionBy ?? []) {
+      if (!fields.some((f) => f.name === col)) problems.add(path, `partitionBy '${col}' is not a field of the table`);
+    }
+    if ('commit' in p.ref && !/^[0-9a-f]{64}$/.test(p.ref.commit)) problems.add(path, `ref.commit '${p.ref.commit}' is not a lakeFS commit id; use the 64-hex id`);
+    return {
+      name: t.qualifiedName,
+      path,
+      catalog: p.catalog ?? 'lakefs',
+      namespace: p.namespace,
+      table: t.node.id,
+      lakefs: { repository: p.lakefsRepository, ref: 'commit' in p.ref ? { kind: 'commit' as const, id: p.ref.commit } : { kind: 'branch' as const, name: p.ref.branch } },
+      fields,
+      timestampField: p.timestampField,
+      partitionBy: [...(p.partitionBy ?? [])],
+      ...(p.description ? { description: p.description } : {}),
+    };
+  });
+
+  const entities = all.filter((c): c is Entity => c instanceof Entity).map((e) => {
+    const path = e.node.path;
+    const type = e.props.type ?? 'string';
+    ident(problems, path, 'entity', e.node.id);
+    const t = fieldType(problems, path, e.props.joinKey ?? e.node.id, type);
+    if (t && !['string', 'int32', 'int64'].includes(type)) problems.add(path, `join key type '${type}' cannot key a Feast entity; use string, int32 or int64`);
+    return { name: e.node.id, path, joinKey: e.props.joinKey ?? e.node.id, type, ...(e.props.description ? { description: e.props.description } : {}) };
+  });
+
+  const featureViews = all.filter((c): c is FeatureView => c instanceof FeatureView).map((v) => {
+    const path = v.node.path;
+    const p = v.props;
+    ident(problems, path, 'feature view', v.node.id);
+    const source = tables.find((t) => t.path === p.source.node.path)!;
+    const features = p.features.map((name) => {
+      const column = source.fields.find((f) => f.name === name);
+      if (!column) {
+        problems.add(path, `feature '${name}' is not a column of ${source.name}; add it to the table's fields or drop it`);
+        return { name, type: 'string' };
+      }
+      const t = parseFieldType(column.type);
+      if (typeof t !== 'string' && !t.feast) {
+        problems.add(path, `feature '${name}' has type '${column.type}', which Feast cannot hold; cast it in the transform (a date to a timestamp, a decimal to float64)`);
+      }
+      return column;
+    });
+    for (const e of p.entities) {
+      const key = e.props.joinKey ?? e.node.id;
+      const column = source.fields.find((f) => f.name === key);
+      if (!column) problems.add(path, `entity '${e.node.id}' joins on '${key}', which is not a column of ${source.name}`);
+      else if (column.type !== (e.props.type ?? 'string')) problems.add(path, `entity '${e.node.id}' is ${e.props.type ?? 'string'} but ${source.name}.${key} is ${column.type}; make them the same type`);
+    }
+    if (p.features.length === 0) problems.add(path, 'features: name at least one column of the source');
+    const ttlSeconds = p.ttl ? Math.round(p.ttl.toSeconds()) : 0;
+    return {
+      name: v.node.id,
+      path,
+      source: source.name,
+      entities: p.entities.map((e) => e.node.id),
+      features,
+      ttlSeconds,
+      online: p.online ?? true,
+      tags: Object.fromEntries(Object.entries(p.tags ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))),
+      ...(p.owner ? { owner: p.owner } : {}),
+      ...(p.description ? { description: p.description } : {}),
+    };
+  });
+
+  for (const [kind, xs] of [['table', tables], ['entity', entities], ['feature view', featureViews]] as const) {
+    const seen = new Map<string, string>();
+    for (const x of xs) {
+      const other = seen.get(x.name);
+      if (other) problems.add(x.path, `another ${kind} is named '${x.name}' (${other}); rename one`);
+      seen.set(x.name, x.path);
+    }
+  }
+  return { tables: byName(tables), entities: byName(entities), featureViews: byName(featureViews) };
+}
