@@ -5,6 +5,7 @@
  * env entries of the neutral model, so every target renders them with no code of its own.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from './model/canonical-json.ts';
 import type { Arg, JsonValue } from './refs.ts';
 
 export interface LineageProps {
@@ -41,15 +42,6 @@ export const LINEAGE_ENV = {
   val: 'DATASET_VAL_ID',
   test: 'DATASET_TEST_ID',
 } as const;
-
-/** A JSON value with object keys sorted, so equal specs hash equally. */
-function canonicalJson(value: JsonValue): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k]!)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** `<split>-<first 16 hex digits of sha256(canonical spec + split)>`. */
 export function datasetId(spec: JsonValue, split: 'train' | 'val' | 'test'): string {

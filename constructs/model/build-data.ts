@@ -1,5 +1,5 @@
 /**
- * Data-plane constructs -> model, with every rule checked at the construct's path:
+ * Data-plane constructs -> model (build.ts sorts them by name), with every rule checked at the construct's path:
  * identifiers, field types and their Feast/Avro/Iceberg/Spark mappings, the event-time
  * column, partitions, pinned commits, and feature views that only name columns their
  * source has, with types Feast can hold.
@@ -8,13 +8,12 @@ import type { IConstruct } from 'constructs';
 import { Entity, FeatureView, IcebergTable } from '../data.ts';
 import type { Problems } from './errors.ts';
 import { parseFieldType } from './field-types.ts';
+import { checkIdentifier } from './names.ts';
 import type { DataPlane } from './schema.ts';
 
-const IDENT = /^[a-z_][a-z0-9_]*$/;
-const byName = <T extends { name: string }>(xs: T[]) => xs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-
 function ident(problems: Problems, path: string, what: string, value: string): void {
-  if (!IDENT.test(value)) problems.add(path, `${what} '${value}' must be a lower-case identifier (letters, digits, '_'); rename it, e.g. '${value.toLowerCase().replace(/[^a-z0-9_]/g, '_')}'`);
+  const problem = checkIdentifier(what, value);
+  if (problem) problems.add(path, problem);
 }
 
 function fieldType(problems: Problems, path: string, field: string, type: string) {
@@ -111,5 +110,5 @@ export function buildDataPlane(all: readonly IConstruct[], problems: Problems): 
       seen.set(x.name, x.path);
     }
   }
-  return { tables: byName(tables), entities: byName(entities), featureViews: byName(featureViews) };
+  return { tables, entities, featureViews };
 }

@@ -25,11 +25,12 @@ export function buildModel(root: IConstruct): Model {
   const pipelines = all.filter((c): c is Pipeline => c instanceof Pipeline).map((p) => buildPipeline(p, problems));
   const environments = all.filter((c): c is Environment => c instanceof Environment).map(buildEnvironment);
   const androidBenchmarks = all.filter((c): c is IConstruct & AndroidBenchmarkSource => isAndroidBenchmarkSource(c)).map((c) => c[ANDROID_BENCHMARK]());
+  const data = buildDataPlane(all, problems);
   const model: Model = {
     pipelines: byName(pipelines),
     environments: byName(environments),
     androidBenchmarks: androidBenchmarks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-    data: buildDataPlane(all, problems),
+    data: { tables: byName(data.tables), entities: byName(data.entities), featureViews: byName(data.featureViews) },
   };
 
   // Constructs that check their own props (node.addValidation) report in the same pass.

@@ -7,21 +7,26 @@
  * `feast.defs_sha256`.
  */
 import { createHash } from 'node:crypto';
-import type { DataPlane, Environment } from '../../constructs/model/schema.ts';
+import { canonicalJson } from '../../constructs/model/canonical-json.ts';
+import type { DataPlane, Environment, JsonValue } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../synth/yaml.ts';
 import type { RenderedFile, Target } from '../types.ts';
 import { definitionsModule } from './definitions.ts';
 
 export const feastProject = (env: Environment) => `dfp_${env.name.replace(/-/g, '_')}`;
 
-/** Canonical JSON (sorted keys) of what defines the views: the views, their entities and sources. */
+/**
+ * sha256 over the canonical JSON of what defines the views (the views, their entities and
+ * source tables), construct paths left out: moving a definition to another file is no change.
+ */
 export function definitionsDigest(data: DataPlane): string {
-  const canonical = (v: unknown): string =>
-    Array.isArray(v) ? `[${v.map(canonical).join(',')}]`
-      : v !== null && typeof v === 'object' ? `{${Object.keys(v).sort().filter((k) => k !== 'path').map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`
-        : JSON.stringify(v);
-  const used = { featureViews: data.featureViews, entities: data.entities.filter((e) => data.featureViews.some((v) => v.entities.includes(e.name))), tables: data.tables.filter((t) => data.featureViews.some((v) => v.source === t.name)) };
-  return createHash('sha256').update(canonical(used)).digest('hex');
+  const withoutPath = <T extends { path: string }>({ path: _path, ...rest }: T) => rest;
+  const used = {
+    featureViews: data.featureViews.map(withoutPath),
+    entities: data.entities.filter((e) => data.featureViews.some((v) => v.entities.includes(e.name))).map(withoutPath),
+    tables: data.tables.filter((t) => data.featureViews.some((v) => v.source === t.name)).map(withoutPath),
+  };
+  return createHash('sha256').update(canonicalJson(used as unknown as JsonValue)).digest('hex');
 }
 
 function featureStoreYaml(data: DataPlane, env: Environment): string {

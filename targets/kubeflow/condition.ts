@@ -6,7 +6,7 @@
  */
 import type { Condition, JsonValue, Source } from '../../constructs/model/schema.ts';
 import { RenderError } from '../types.ts';
-import type { ParameterArgument, ParameterType } from './ir.ts';
+import type { ParameterType } from './ir.ts';
 
 /** A CEL string literal: single-quoted, with every character that could end or bend it escaped. */
 export function celString(value: string): string {
@@ -33,7 +33,7 @@ function celLiteral(at: string, value: JsonValue): string {
 export function conditionText(
   at: string,
   c: Condition,
-  operand: (src: Exclude<Source, { kind: 'literal' }>) => { name: string; type: ParameterType; arg: ParameterArgument },
+  operand: (src: Exclude<Source, { kind: 'literal' }>) => { name: string; type: ParameterType },
 ): string {
   const side = (src: Source): string => {
     if (src.kind === 'literal') return celLiteral(at, src.value);

@@ -10,8 +10,8 @@ import { Channels, channelName } from './channels.ts';
 import { conditionText } from './condition.ts';
 import { containerSpec } from './executor.ts';
 import {
-  PARAMETER_TYPE, artifactTypeSchema, type ComponentSpec, type InputDefinitions, type OutputDefinitions,
-  type PipelineSpec, type PipelineTask, type PlatformSpec,
+  PARAMETER_TYPE, artifactTypeSchema, type ArtifactTypeSchema, type ComponentSpec, type InputDefinitions,
+  type OutputDefinitions, type ParameterSpec, type PipelineSpec, type PipelineTask, type PlatformSpec,
 } from './ir.ts';
 import { kubernetesConfig } from './platform.ts';
 import { EXIT_SCOPE, ROOT, Scopes, type Scope } from './scopes.ts';
@@ -34,11 +34,13 @@ export function compilePipeline(p: Pipeline): CompiledPipeline {
 class Compiler {
   private readonly scopes: Scopes;
   private readonly channels: Channels;
+  private readonly typeOf: ReturnType<typeof Channels.modelTyper>;
   private readonly allSteps: Step[];
 
   constructor(private readonly p: Pipeline) {
     this.scopes = new Scopes(p);
-    this.channels = new Channels(p, this.scopes, Channels.modelTyper(p));
+    this.typeOf = Channels.modelTyper(p);
+    this.channels = new Channels(p, this.scopes, this.typeOf);
     this.allSteps = [...p.steps, ...(p.exitHandler ? [p.exitHandler] : [])];
   }
 
@@ -112,10 +114,10 @@ class Compiler {
       const c = scope.condition!;
       producers.push(...operandProducer(c.left), ...operandProducer(c.right));
       task.triggerPolicy = {
+        // Each operand becomes an input of the condition DAG's own task.
         condition: conditionText(scope.path, c, (src) => {
-          const name = channelName(src);
           const arg = this.channels.parameter(src, scope.id, scope.path);
-          return { name: 'componentInputParameter' in arg ? arg.componentInputParameter : name, type: this.typeIn(src), arg };
+          return { name: 'componentInputParameter' in arg ? arg.componentInputParameter : channelName(src), type: this.typeOf(src) };
         }),
       };
     }
@@ -138,10 +140,6 @@ class Compiler {
     }
     task.dependentTasks = this.dependencies(producers, parent, scope.id, scope.path);
     return task;
-  }
-
-  private typeIn(src: Exclude<Source, { kind: 'literal' }>) {
-    return Channels.modelTyper(this.p)(src);
   }
 
   /**
@@ -188,14 +186,15 @@ class Compiler {
   }
 }
 
-function stepInputs(s: Step): InputDefinitions | undefined {
-  const parameters = s.inputs.parameters.map((i): [string, { parameterType: (typeof PARAMETER_TYPE)[keyof typeof PARAMETER_TYPE] }] => [i.name, { parameterType: PARAMETER_TYPE[i.type] }]);
-  const artifacts = s.inputs.artifacts.map((a): [string, { artifactType: ReturnType<typeof artifactTypeSchema> }] => [a.name, { artifactType: artifactTypeSchema(a.type) }]);
-  return parameters.length || artifacts.length ? { parameters: record(parameters), artifacts: record(artifacts) } : undefined;
+/** Input or output definitions of a step's component; undefined when it has none. */
+function definitions(
+  parameters: readonly { name: string; type: Step['inputs']['parameters'][number]['type']; description?: string }[],
+  artifacts: readonly { name: string; type: Step['inputs']['artifacts'][number]['type'] }[],
+): InputDefinitions | undefined {
+  const params = parameters.map((p): [string, ParameterSpec] => [p.name, { parameterType: PARAMETER_TYPE[p.type], description: p.description }]);
+  const arts = artifacts.map((a): [string, { artifactType: ArtifactTypeSchema }] => [a.name, { artifactType: artifactTypeSchema(a.type) }]);
+  return params.length || arts.length ? { parameters: record(params), artifacts: record(arts) } : undefined;
 }
 
-function stepOutputs(s: Step): OutputDefinitions | undefined {
-  const parameters = s.outputs.parameters.map((o): [string, { parameterType: (typeof PARAMETER_TYPE)[keyof typeof PARAMETER_TYPE]; description?: string }] => [o.name, { parameterType: PARAMETER_TYPE[o.type], description: o.description }]);
-  const artifacts = s.outputs.artifacts.map((a): [string, { artifactType: ReturnType<typeof artifactTypeSchema> }] => [a.name, { artifactType: artifactTypeSchema(a.type) }]);
-  return parameters.length || artifacts.length ? { parameters: record(parameters), artifacts: record(artifacts) } : undefined;
-}
+const stepInputs = (s: Step) => definitions(s.inputs.parameters, s.inputs.artifacts);
+const stepOutputs = (s: Step): OutputDefinitions | undefined => definitions(s.outputs.parameters, s.outputs.artifacts);

@@ -1,0 +1,13 @@
+/**
+ * JSON with object keys sorted and no white space: equal data gives equal text, so it
+ * can be hashed (dataset split ids, the Feast definitions digest).
+ */
+import type { JsonValue } from './schema.ts';
+
+export function canonicalJson(value: JsonValue): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k]!)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
