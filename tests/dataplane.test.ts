@@ -4,6 +4,8 @@
  *   and `feast apply` on every rendered repo in dist/, and refuses a broken copy;
  * - avsc parses every rendered Avro schema, accepts a valid record and rejects invalid
  *   ones, and computes the same fingerprint dfp recorded;
+ * - pyiceberg (tests/conformance/iceberg, uv-locked 0.12.0) parses every Iceberg table
+ *   definition as a REST CreateTableRequest and writes it back unchanged;
  * - a type one of Feast / Avro / Iceberg / Spark lacks fails with the construct path.
  */
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -101,6 +103,43 @@ describe('Avro: avsc reads every rendered schema', () => {
       expect(canonicalForm(schema)).toBe(JSON.stringify(type.schema()));
     });
   }
+});
+
+describe('Iceberg: pyiceberg reads every rendered table definition', () => {
+  const ICEBERG = join(ROOT, 'tests', 'conformance', 'iceberg');
+  const files = [...tree.keys()].filter((p) => p.endsWith('.iceberg.json'));
+  const scratch = mkdtempSync(join(tmpdir(), 'dfp-iceberg-'));
+  // Controls: an unknown field (pyiceberg drops it, so the round trip differs) and a wrong type.
+  const original = JSON.parse(tree.get(files[0]!)!);
+  const unknown = join(scratch, 'unknown.json');
+  writeFileSync(unknown, JSON.stringify({ ...original, 'sort-order': {} }));
+  const badType = join(scratch, 'bad-type.json');
+  writeFileSync(badType, JSON.stringify({ ...original, schema: { ...original.schema, fields: [{ ...original.schema.fields[0], type: 'varchar' }] } }));
+  const r = run(join(ICEBERG, '.venv', 'bin', 'python'), [join(ICEBERG, 'check.py'), ...files.map((f) => join(DIST, f)), unknown, badType]);
+  if (r.status !== 0) throw new Error(`check.py failed (${r.status}):\n${r.stderr}`);
+  const results = (JSON.parse(r.stdout) as { results: { ok: boolean; errors: string[]; schema: [string, string, boolean][] | null }[] }).results;
+
+  it('finds the Kronodroid table in every environment', () => {
+    expect(files.sort()).toEqual(['dev/schemas/kronodroid.fct_training_dataset.iceberg.json', 'prod/schemas/kronodroid.fct_training_dataset.iceberg.json']);
+  });
+
+  files.forEach((file, i) => {
+    it(`${file}: a CreateTableRequest pyiceberg parses and writes back unchanged, with the model's columns`, () => {
+      expect(results[i]!.errors).toEqual([]);
+      expect(results[i]!.ok).toBe(true);
+      expect(results[i]!.schema!.map(([name, type]) => [name, type])).toEqual([
+        ['sample_id', 'string'], ['event_timestamp', 'timestamptz'], ['split', 'string'], ['is_malware', 'int'], ['malware_family', 'string'],
+        ['api_level', 'int'], ['permission_count', 'int'], ['syscall_frequencies', 'list<float>'], ['detection_ratio', 'double'], ['first_seen', 'date'],
+      ]);
+    });
+  });
+
+  it('rejects an unknown field and an unknown type (the check can fail)', () => {
+    expect(results[files.length]!.ok).toBe(false);
+    expect(results[files.length]!.errors.join('\n')).toMatch(/round trip differs/);
+    expect(results[files.length + 1]!.ok).toBe(false);
+    expect(results[files.length + 1]!.errors.join('\n')).toMatch(/varchar/);
+  });
 });
 
 describe('one type system: every type maps to Feast, Avro, Iceberg and Spark, or says why not', () => {

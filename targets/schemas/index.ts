@@ -1,6 +1,7 @@
 /**
  * Table schemas, written once per environment from the one field list: the Avro record
- * (`<namespace>.<table>.avsc`), the Iceberg schema (`<namespace>.<table>.iceberg.json`)
+ * (`<namespace>.<table>.avsc`), the Iceberg table definition (`<namespace>.<table>.iceberg.json`,
+ * a REST catalog CreateTableRequest)
  * and `fingerprints.json`, the sha256 Parsing-Canonical-Form fingerprint of each Avro
  * schema, so a reader can tell which schema wrote a file.
  */
@@ -11,8 +12,12 @@ import { avroSchema, fingerprint } from './avro.ts';
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
-/** Iceberg's JSON schema: field ids in column order, required like the Avro record. */
-function icebergSchema(t: Table): object {
+/**
+ * The table as an Iceberg REST catalog CreateTableRequest: its schema (field ids in
+ * column order, required like the Avro record), identity partitions and the property
+ * that makes Iceberg write Avro data files.
+ */
+function icebergTable(t: Table): object {
   const required = new Set([t.timestampField, ...t.partitionBy]);
   let nextId = t.fields.length + 1;
   const type = (f: FieldType) => {
@@ -20,11 +25,23 @@ function icebergSchema(t: Table): object {
     const element = (parseFieldType(f.name.slice(5, -1)) as FieldType).iceberg;
     return { type: 'list', 'element-id': nextId++, element, 'element-required': false };
   };
+  const ref = t.lakefs.ref.kind === 'commit' ? t.lakefs.ref.id : t.lakefs.ref.name;
   return {
-    type: 'struct',
-    'schema-id': 0,
-    fields: t.fields.map((f, i) => ({ id: i + 1, name: f.name, required: required.has(f.name), type: type(parseFieldType(f.type) as FieldType) })),
-    'partition-spec': t.partitionBy.map((col, i) => ({ name: col, transform: 'identity', 'source-id': t.fields.findIndex((f) => f.name === col) + 1, 'field-id': 1000 + i })),
+    name: t.table,
+    // lakeFS's S3 gateway: bucket = repository, first key segment = branch or commit.
+    location: `s3://${t.lakefs.repository}/${ref}/warehouse/${t.namespace}/${t.table}`,
+    schema: {
+      type: 'struct',
+      'schema-id': 0,
+      'identifier-field-ids': [],
+      fields: t.fields.map((f, i) => ({ id: i + 1, name: f.name, required: required.has(f.name), type: type(parseFieldType(f.type) as FieldType) })),
+    },
+    'partition-spec': {
+      'spec-id': 0,
+      fields: t.partitionBy.map((col, i) => ({ name: col, transform: 'identity', 'source-id': t.fields.findIndex((f) => f.name === col) + 1, 'field-id': 1000 + i })),
+    },
+    'write-order': { 'order-id': 0, fields: [] },
+    'stage-create': false,
     properties: { 'write.format.default': 'avro' },
   };
 }
@@ -39,7 +56,7 @@ export const schemasTarget: Target = {
       const avro = avroSchema(t);
       prints[t.name] = fingerprint(avro);
       files.push({ path: `${t.name}.avsc`, content: json(avro), kubernetes: false });
-      files.push({ path: `${t.name}.iceberg.json`, content: json(icebergSchema(t)), kubernetes: false });
+      files.push({ path: `${t.name}.iceberg.json`, content: json(icebergTable(t)), kubernetes: false });
     }
     if (files.length) files.push({ path: 'fingerprints.json', content: json({ algorithm: 'sha256 of the Avro Parsing Canonical Form', schemas: prints }), kubernetes: false });
     return files;
