@@ -9,7 +9,7 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 
 NODE_STAMP := node_modules/.dfp-npm-ci
 
-.PHONY: synth test typecheck unit golden install python clean
+.PHONY: synth test typecheck unit golden install python lakefs clean
 
 # `npm ci` again whenever the lock file or package.json changes.
 $(NODE_STAMP): package.json package-lock.json
@@ -25,6 +25,11 @@ PY_HARNESSES := $(patsubst %/pyproject.toml,%,$(wildcard tests/conformance/*/pyp
 python:
 	@for h in $(PY_HARNESSES); do scripts/python-env.sh $$h || exit 1; done
 
+## lakefs: build the lakeFS server the lock tests run, from the Go module proxy (once;
+## cached in .tools/lakefs/<version>/ by scripts/lakefs-build.sh)
+lakefs:
+	@scripts/lakefs-build.sh >/dev/null
+
 ## synth: render every environment into dist/ (CHECK=1: only report whether dist/ is current)
 synth: install
 ifeq ($(CHECK),1)
@@ -34,7 +39,7 @@ else
 endif
 
 ## test: type-check, then every vitest suite (unit, golden, conformance, synth)
-test: install python typecheck
+test: install python lakefs typecheck
 	npx vitest run
 
 typecheck: install

@@ -4,6 +4,8 @@
  *   dfp synth [--check] [--pipeline NAME]   render dist/ (or check it; or one pipeline only)
  *   dfp diff [--env NAME]                   what would change in dist/, as unified diffs; exit 1 if anything
  *   dfp graph [--pipeline NAME]             print each pipeline's task graph (Mermaid)
+ *   dfp lock [--update REPO@BRANCH]         pin the lakeFS branches the definitions read to
+ *                                           commits in dfp.lock.json (the only networked command)
  *
  * Run it with `npm run dfp -- <command>` or `npx tsx dfp.ts <command>`.
  */
@@ -16,9 +18,19 @@ import { renderAll } from './synth/render.ts';
 import { review } from './synth/review.ts';
 import { TARGETS } from './targets/index.ts';
 import { mermaid } from './targets/docs/mermaid.ts';
+import { LakeFsError } from './lakefs/client.ts';
+import { LockUsageError, describeLock, lockRefs } from './lakefs/lock-command.ts';
+import { LOCK_FILE, LockFileError } from './lakefs/lock-file.ts';
 
-const USAGE = 'usage: dfp synth [--check] [--pipeline NAME] | dfp diff [--env NAME] | dfp graph [--pipeline NAME]\n';
+const USAGE = [
+  'usage: dfp synth [--check] [--pipeline NAME] | dfp diff [--env NAME] | dfp graph [--pipeline NAME]',
+  '       dfp lock [--update REPO@BRANCH] [--endpoint URL] [--access-key-id ID] [--secret-access-key KEY] [--timeout SECONDS]',
+  '            (or LAKEFS_ENDPOINT, LAKEFS_ACCESS_KEY_ID, LAKEFS_SECRET_ACCESS_KEY in the environment)',
+  '',
+].join('\n');
 const DIST = process.env.DFP_DIST ?? 'dist';
+/** The lock file synth reads and `dfp lock` writes. */
+const LOCK = process.env.DFP_LOCK ?? LOCK_FILE;
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -42,6 +54,10 @@ function guarded(run: () => number): number {
       stderr.write(`${e.message}\ndist/ was left unchanged.\n`);
       return EXIT_INVALID;
     }
+    if (e instanceof LockFileError) {
+      stderr.write(`dfp: ${e.message}\ndist/ was left unchanged.\n`);
+      return EXIT_INVALID;
+    }
     const err = e instanceof Error ? e : new Error(String(e));
     stderr.write(`dfp: internal error: ${err.message}\nThis is a dfp bug; rerun with DFP_DEBUG=1 for details.\n`);
     if (process.env.DFP_DEBUG) stderr.write(`${err.stack ?? ''}\n`);
@@ -49,18 +65,18 @@ function guarded(run: () => number): number {
   }
 }
 
-export function main(args: string[]): number {
+export function main(args: string[]): number | Promise<number> {
   const [command, ...rest] = args;
   switch (command) {
     case 'synth':
       return guarded(() => {
         const pipeline = option(rest, '--pipeline');
-        return runCli(({ check }) => buildApp({ check, distDir: DIST, pipeline }), rest);
+        return runCli(({ check }) => buildApp({ check, distDir: DIST, pipeline, lockFile: LOCK }), rest);
       });
     case 'diff':
       return guarded(() => {
         const env = option(rest, '--env');
-        const model = buildModel(buildApp({ distDir: DIST }));
+        const model = buildModel(buildApp({ distDir: DIST, lockFile: LOCK }));
         if (env !== undefined && !model.environments.some((e) => e.name === env)) {
           throw new UsageError(`no environment is named '${env}'; use one of ${model.environments.map((e) => e.name).join(', ')}`);
         }
@@ -72,16 +88,67 @@ export function main(args: string[]): number {
     case 'graph':
       return guarded(() => {
         const only = option(rest, '--pipeline');
-        const model = buildModel(buildApp({ distDir: DIST }));
+        const model = buildModel(buildApp({ distDir: DIST, lockFile: LOCK }));
         const pipelines = model.pipelines.filter((p) => only === undefined || p.name === only);
         if (pipelines.length === 0) throw new UsageError(`no pipeline is named '${only}'`);
         for (const p of pipelines) stdout.write(`%% ${p.name}\n${mermaid(p)}\n\n`);
         return 0;
       });
+    case 'lock':
+      return lock(rest);
     default:
       stderr.write(USAGE);
       return 2;
   }
 }
 
-if (import.meta.url === `file://${argv[1]}`) exit(main(argv.slice(2)));
+/** `dfp lock`: every failure exits non-zero with one clear line and the lock untouched. */
+async function lock(args: string[]): Promise<number> {
+  let options;
+  try {
+    const endpoint = option(args, '--endpoint') ?? process.env.LAKEFS_ENDPOINT;
+    const accessKeyId = option(args, '--access-key-id') ?? process.env.LAKEFS_ACCESS_KEY_ID;
+    const secretAccessKey = option(args, '--secret-access-key') ?? process.env.LAKEFS_SECRET_ACCESS_KEY;
+    const timeout = option(args, '--timeout');
+    const update = option(args, '--update');
+    if (!endpoint) throw new UsageError('lock needs the lakeFS endpoint: set LAKEFS_ENDPOINT or pass --endpoint');
+    if (!accessKeyId || !secretAccessKey) throw new UsageError('lock needs lakeFS credentials: set LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY');
+    if (timeout !== undefined && !(Number(timeout) > 0)) throw new UsageError(`--timeout '${timeout}' is not a positive number of seconds`);
+    options = {
+      lockFile: LOCK,
+      lakefs: { endpoint, credentials: { accessKeyId, secretAccessKey }, ...(timeout !== undefined ? { timeoutMs: Number(timeout) * 1000 } : {}) },
+      ...(update !== undefined ? { update } : {}),
+    };
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    stderr.write(`dfp: ${e.message}\n${USAGE}`);
+    return 2;
+  }
+  const untouched = `${LOCK} was left unchanged.\n`;
+  try {
+    // The lock command must not need the lock it is about to write.
+    const result = await lockRefs(buildApp({ distDir: DIST, lockFile: false }), options);
+    stdout.write(`${describeLock(result, LOCK)}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof LakeFsError || e instanceof LockFileError || e instanceof LockUsageError) {
+      stderr.write(`dfp lock: ${e.message}\n${untouched}`);
+      return e instanceof LockUsageError ? 2 : EXIT_LOCK_FAILED;
+    }
+    if (e instanceof DfpError) {
+      stderr.write(`${e.message}\n${untouched}`);
+      return EXIT_INVALID;
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    stderr.write(`dfp: internal error: ${err.message}\n${untouched}This is a dfp bug; rerun with DFP_DEBUG=1 for details.\n`);
+    if (process.env.DFP_DEBUG) stderr.write(`${err.stack ?? ''}\n`);
+    return EXIT_INTERNAL;
+  }
+}
+
+/** `dfp lock` could not pin (lakeFS unreachable, refused, or missing a ref). */
+const EXIT_LOCK_FAILED = 4;
+
+if (import.meta.url === `file://${argv[1]}`) {
+  void Promise.resolve(main(argv.slice(2))).then((code) => exit(code));
+}

@@ -4,24 +4,30 @@
  */
 import { argv, exit } from 'node:process';
 import { defineEnvironments } from './argocd/environments.ts';
-import { DfpApp } from './constructs/index.ts';
+import { DfpApp, type DfpAppProps } from './constructs/index.ts';
 import { kronodroidFeatures } from './features/kronodroid.ts';
 import { iris } from './pipelines/iris.ts';
 import { kronodroidAutoencoder } from './pipelines/kronodroid-autoencoder.ts';
 import { kronodroidBenchmark } from './pipelines/kronodroid-benchmark.ts';
+import { kronodroidFeaturesPipeline } from './pipelines/kronodroid-features.ts';
 import { runCli } from './synth/cli.ts';
 
 /** Builds the app; tests build it too, with their own dist/ folder. */
-export function buildApp(options: { check?: boolean; distDir?: string; pipeline?: string } = {}): DfpApp {
+export function buildApp(options: DfpAppProps = {}): DfpApp {
   const app = new DfpApp(options);
   defineEnvironments(app);
-  kronodroidAutoencoder(app);
+  const data = kronodroidFeatures(app);
+  kronodroidFeaturesPipeline(app);
+  kronodroidAutoencoder(app, data);
   iris(app);
   kronodroidBenchmark(app);
-  kronodroidFeatures(app);
   return app;
 }
 
 if (import.meta.url === `file://${argv[1]}`) {
-  exit(runCli(({ check }) => buildApp({ check, ...(process.env.DFP_DIST ? { distDir: process.env.DFP_DIST } : {}) })));
+  exit(runCli(({ check }) => buildApp({
+    check,
+    ...(process.env.DFP_DIST ? { distDir: process.env.DFP_DIST } : {}),
+    ...(process.env.DFP_LOCK ? { lockFile: process.env.DFP_LOCK } : {}),
+  })));
 }

@@ -1,5 +1,7 @@
 import { App } from 'cdk8s';
+import { LOCK_FILE, emptyLock, readLock } from '../lakefs/lock-file.ts';
 import { synthesize, type SynthResult } from '../synth/synth.ts';
+import { LOCK_CONTEXT, type LockContext } from './lock.ts';
 
 /** Props of {@link DfpApp}. */
 export interface DfpAppProps {
@@ -9,6 +11,12 @@ export interface DfpAppProps {
   readonly check?: boolean;
   /** Render only this pipeline's files; every other file of `distDir` stays as it is. @default every pipeline */
   readonly pipeline?: string;
+  /**
+   * The lock file that pins each lakeFS branch the definitions read to a commit
+   * (`dfp lock` writes it). `false` reads none: what `dfp lock` itself does, since it
+   * is about to write the file. @default 'dfp.lock.json' (resolved from the working directory)
+   */
+  readonly lockFile?: string | false;
 }
 
 /**
@@ -29,6 +37,10 @@ export class DfpApp extends App {
     this.distDir = props.distDir ?? 'dist';
     this.check = props.check ?? false;
     this.pipeline = props.pipeline;
+    const file = props.lockFile ?? LOCK_FILE;
+    const lock: LockContext = file === false ? { file: LOCK_FILE, lock: emptyLock() } : { file, lock: readLock(file) };
+    // Context must be set before any child is added; every construct then sees the lock.
+    this.node.setContext(LOCK_CONTEXT, lock);
   }
 
   /** Renders every environment into dist/ (or compares, in check mode). */

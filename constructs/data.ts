@@ -7,7 +7,10 @@
 import type { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 
-/** A lakeFS location: a branch (pinned by `dfp lock`) or an exact commit. */
+/**
+ * A lakeFS location: a branch, which `dfp lock` pins to a commit in dfp.lock.json and
+ * synth reads from there, or an exact commit.
+ */
 export type LakeFsRef = { readonly branch: string } | { readonly commit: string };
 
 /** Props of {@link IcebergTable}. */
@@ -40,6 +43,21 @@ export class IcebergTable extends Construct {
   public get qualifiedName(): string {
     return `${this.props.namespace}.${this.node.id}`;
   }
+
+  /**
+   * The commit this table is read at, for `lineage.lakefsRef`: its `ref.commit`, or the
+   * commit dfp.lock.json pins its branch to, resolved when the model is built.
+   */
+  public get pinnedCommit(): PinnedCommit {
+    return new PinnedCommit(this);
+  }
+}
+
+/** The commit an {@link IcebergTable} is read at (see `IcebergTable.pinnedCommit`). */
+export class PinnedCommit {
+  public readonly kind = 'pinnedCommit' as const;
+  /** @param table the table whose ref is pinned */
+  constructor(public readonly table: IcebergTable) {}
 }
 
 /** Props of {@link Entity}. */

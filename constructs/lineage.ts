@@ -5,6 +5,7 @@
  * env entries of the neutral model, so every target renders them with no code of its own.
  */
 import { createHash } from 'node:crypto';
+import { FeatureView, PinnedCommit, type IcebergTable } from './data.ts';
 import { canonicalJson } from './model/canonical-json.ts';
 import type { Arg, JsonValue } from './refs.ts';
 
@@ -12,16 +13,22 @@ export interface LineageProps {
   /** The lakeFS repository that versions the data. */
   readonly lakefsRepository: string;
   /**
-   * The immutable lakeFS commit the step reads: a commit id, or a value known at run time
-   * that is one (a merge step's `commit_id` output). Never a branch: a branch moves.
+   * The immutable lakeFS commit the step reads: a table's `pinnedCommit` (the commit
+   * dfp.lock.json pins its branch to, written into the rendered files at synth), a commit
+   * id, or a value known at run time that is one (a merge step's `commit_id` output).
+   * Never a branch: a branch moves.
    */
-  readonly lakefsRef: Arg;
+  readonly lakefsRef: Arg | PinnedCommit;
   /** The table the data comes from (`fct_training_dataset`). */
   readonly sourceTable: string;
   /** The Iceberg snapshot read, when pinned. @default not set */
   readonly icebergSnapshotId?: string;
-  /** The Feast feature view read, and the sha256 of its definitions when known. @default not set */
-  readonly feast?: { readonly featureView: string; readonly definitionsSha256?: string };
+  /**
+   * The Feast feature view read, and the sha256 of its definitions. Given as a
+   * FeatureView construct, the digest is the one the Feast target writes in
+   * `definitions.sha256` unless `definitionsSha256` says otherwise. @default not set
+   */
+  readonly feast?: { readonly featureView: string | FeatureView; readonly definitionsSha256?: string };
   /**
    * The dataset spec the train / validation / test splits are derived from (table, ref,
    * filters, split fractions, seed...). Each split's id is a hash of the spec and the
@@ -48,17 +55,27 @@ export function datasetId(spec: JsonValue, split: 'train' | 'val' | 'test'): str
   return `${split}-${createHash('sha256').update(`${canonicalJson(spec)}\n${split}`).digest('hex').slice(0, 16)}`;
 }
 
-/** The env entries a step's lineage adds. */
-export function lineageEnv(l: LineageProps): Record<string, Arg> {
+/** What the model builder knows that a lineage declaration may refer to. */
+export interface LineagePins {
+  /** The commit a table is read at (dfp.lock.json's pin of its branch), if known. */
+  commitOf(table: IcebergTable): string | undefined;
+  /** The digest the Feast target writes in definitions.sha256. */
+  readonly feastDefinitionsSha256: string;
+}
+
+/** The env entries a step's lineage adds; an unpinned table gives '' (lineageProblems reports it). */
+export function lineageEnv(l: LineageProps, pins: LineagePins): Record<string, Arg> {
   const env: Record<string, Arg> = {
     [LINEAGE_ENV.repository]: l.lakefsRepository,
-    [LINEAGE_ENV.ref]: l.lakefsRef,
+    [LINEAGE_ENV.ref]: l.lakefsRef instanceof PinnedCommit ? pins.commitOf(l.lakefsRef.table) ?? '' : l.lakefsRef,
     [LINEAGE_ENV.table]: l.sourceTable,
   };
   if (l.icebergSnapshotId !== undefined) env[LINEAGE_ENV.snapshot] = l.icebergSnapshotId;
   if (l.feast) {
-    env[LINEAGE_ENV.view] = l.feast.featureView;
-    if (l.feast.definitionsSha256 !== undefined) env[LINEAGE_ENV.defs] = l.feast.definitionsSha256;
+    const view = l.feast.featureView;
+    env[LINEAGE_ENV.view] = view instanceof FeatureView ? view.node.id : view;
+    const digest = l.feast.definitionsSha256 ?? (view instanceof FeatureView ? pins.feastDefinitionsSha256 : undefined);
+    if (digest !== undefined) env[LINEAGE_ENV.defs] = digest;
   }
   if (l.datasetSpec !== undefined) {
     env[LINEAGE_ENV.train] = datasetId(l.datasetSpec, 'train');
@@ -69,8 +86,17 @@ export function lineageEnv(l: LineageProps): Record<string, Arg> {
 }
 
 /** What is wrong with a lineage declaration, as `field: problem; remedy` messages. */
-export function lineageProblems(l: LineageProps): string[] {
+export function lineageProblems(l: LineageProps, pins: LineagePins): string[] {
   const out: string[] = [];
+  if (l.lakefsRef instanceof PinnedCommit) {
+    const t = l.lakefsRef.table;
+    if (pins.commitOf(t) === undefined) {
+      const branch = 'branch' in t.props.ref ? t.props.ref.branch : '?';
+      out.push(`lineage.lakefsRef: table '${t.node.path}' reads ${t.props.lakefsRepository}@${branch}, which is not pinned in the lock file; run 'dfp lock' (or 'dfp lock --update ${t.props.lakefsRepository}@${branch}') and commit dfp.lock.json`);
+    } else if (l.lakefsRepository !== t.props.lakefsRepository) {
+      out.push(`lineage.lakefsRepository '${l.lakefsRepository}' is not the repository of table '${t.node.path}' ('${t.props.lakefsRepository}'); name the same repository`);
+    }
+  }
   if (typeof l.lakefsRef === 'string' && !/^[0-9a-f]{64}$/.test(l.lakefsRef)) {
     out.push(`lineage.lakefsRef '${l.lakefsRef}' is not a lakeFS commit id; pin a 64-hex commit id (or pass a step output that is one), never a branch`);
   }

@@ -1,24 +1,19 @@
 /**
- * Kronodroid autoencoder: Spark builds the Iceberg training table (Avro data files) on a
- * lakeFS branch, the branch is committed and merged, and training reads the merge
- * commit, never a moving branch, so the MLflow run points at exact data. The trained
- * model is exported to ExecuTorch and compared on an emulated Android device against
- * TFLite and ONNX Runtime; the numbers land on the same MLflow run.
+ * Kronodroid autoencoder: training reads the Iceberg training table at the lakeFS commit
+ * dfp.lock.json pins (kronodroid-features refreshes the data; a pull request running
+ * `dfp lock --update kronodroid@main` moves the pin), never a moving branch, so the MLflow
+ * run points at exact data and the rendered files say which. The trained model is
+ * exported to ExecuTorch and compared on an emulated Android device against TFLite and
+ * ONNX Runtime; the numbers land on the same MLflow run.
  */
 import type { Construct } from 'constructs';
 import {
-  ContainerStep, Duration, Pipeline, Resources, fmt, inputArtifactPath, outputArtifactPath, outputPath,
+  ContainerStep, Duration, Pipeline, Resources, inputArtifactPath, outputArtifactPath, outputPath,
+  type FeatureView, type IcebergTable,
 } from '../constructs/index.ts';
 import { KRONODROID } from '../features/kronodroid.ts';
+import { IMAGES, S3_CREDENTIALS, LAKEFS_CREDENTIALS } from './kronodroid-shared.ts';
 import { BenchmarkFile, EmulatorBenchmarkStep, ExecuTorchExport, KvmAccess, PIXEL_6_API_34, PTE_ARTIFACT, RESULTS_ARTIFACT } from '../android/index.ts';
-
-const IMAGES = {
-  spark: 'registry.dfp.internal/dfp/kronodroid-spark:0.4.2',
-  lakefs: 'registry.dfp.internal/dfp/lakefs-tools:1.2.0',
-  train: 'registry.dfp.internal/dfp/kronodroid-train:0.3.1',
-  export: 'registry.dfp.internal/dfp/executorch-export:0.5.0',
-  emulator: 'registry.dfp.internal/dfp/android-emulator:34-x86_64-1.2.0',
-};
 
 /** The runtime comparison app (ExecuTorch, TFLite, ONNX Runtime) and its instrumentation APK. */
 export const RUNTIME_COMPARISON_APP = {
@@ -26,23 +21,17 @@ export const RUNTIME_COMPARISON_APP = {
   testApk: 's3://dfp-android/runtime-comparison/1.0.0/app-release-androidTest.apk',
 } as const;
 
-const LAKEFS_CREDENTIALS = {
-  LAKEFS_ACCESS_KEY_ID: { secret: 'lakefs-credentials', key: 'access_key_id' },
-  LAKEFS_SECRET_ACCESS_KEY: { secret: 'lakefs-credentials', key: 'secret_access_key' },
-};
+/** What training reads: the table (pinned by dfp.lock.json) and the feature view over it. */
+export interface KronodroidTrainingData {
+  readonly table: IcebergTable;
+  readonly view: FeatureView;
+}
 
-const S3_CREDENTIALS = {
-  AWS_ACCESS_KEY_ID: { secret: 'minio-credentials', key: 'accesskey' },
-  AWS_SECRET_ACCESS_KEY: { secret: 'minio-credentials', key: 'secretkey' },
-};
-
-export function kronodroidAutoencoder(scope: Construct): Pipeline {
+export function kronodroidAutoencoder(scope: Construct, data: KronodroidTrainingData): Pipeline {
   const pipeline = new Pipeline(scope, 'kronodroid-autoencoder', {
-    description: 'Kronodroid: Spark/Iceberg transform on lakeFS, commit and merge, Lightning autoencoder training with MLflow lineage, ExecuTorch export, on-device runtime benchmark in an Android emulator.',
+    description: 'Kronodroid: Lightning autoencoder training on the locked lakeFS commit with MLflow lineage, ExecuTorch export, on-device runtime benchmark in an Android emulator.',
     tags: ['kronodroid', 'autoencoder', 'team:ml-platform'],
     parameters: {
-      run_transform: { type: 'bool', default: true, description: 'Rebuild the Iceberg tables and commit them to lakeFS; false trains on the head of target_branch.' },
-      target_branch: { type: 'string', default: 'main', description: 'The lakeFS branch the transform writes to and training reads from.' },
       max_epochs: { type: 'int', default: 10 },
       latent_dim: { type: 'int', default: 16 },
       batch_size: { type: 'int', default: 512 },
@@ -52,45 +41,6 @@ export function kronodroidAutoencoder(scope: Construct): Pipeline {
     timeout: Duration.hours(12),
   });
   const p = (name: string) => pipeline.param(name);
-
-  const transform = new ContainerStep(pipeline, 'spark-transform', {
-    description: 'Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.',
-    image: IMAGES.spark,
-    command: ['spark-submit'],
-    args: [
-      '--master', 'k8s://https://kubernetes.default.svc',
-      '--deploy-mode', 'client',
-      '/opt/dfp/kronodroid_iceberg_job.py',
-      '--lakefs-repository', KRONODROID.lakefsRepository,
-      '--branch', p('target_branch'),
-      '--catalog', KRONODROID.catalog,
-      '--file-format', KRONODROID.fileFormat,
-      // The job decides, not a `when`: the commit-merge step must wait for the transform
-      // whenever it runs, and Kubeflow cannot order a task after one that may be skipped.
-      '--enabled', p('run_transform'),
-    ],
-    secretEnv: { ...LAKEFS_CREDENTIALS, ...S3_CREDENTIALS },
-    resources: Resources.fixed('2', '8Gi'),
-    retry: { limit: 2, backoffSeconds: 60 },
-    timeout: Duration.hours(2),
-  });
-
-  const merge = new ContainerStep(pipeline, 'lakefs-commit-merge', {
-    description: 'Commits the transform output and merges it; without a transform, resolves the branch head. Either way the output is an immutable commit id.',
-    image: IMAGES.lakefs,
-    command: ['python', '-m', 'dfp_tools.lakefs_commit_merge'],
-    args: [
-      '--repository', KRONODROID.lakefsRepository,
-      '--branch', p('target_branch'),
-      '--into', KRONODROID.mainBranch,
-      fmt`--commit=${p('run_transform')}`,
-      '--commit-id-file', outputPath('commit_id'),
-    ],
-    outputs: { commit_id: { type: 'string', description: 'The lakeFS commit training reads.' } },
-    secretEnv: LAKEFS_CREDENTIALS,
-    resources: Resources.fixed('250m', '256Mi'),
-    retry: { limit: 3, backoffSeconds: 10 },
-  }).after(transform);
 
   const train = new ContainerStep(pipeline, 'train', {
     description: 'Trains the Lightning autoencoder on the pinned Feast/Iceberg data, logs to MLflow (with ONNX and TFLite exports for the runtime comparison) and registers the model with its lineage tags.',
@@ -106,12 +56,14 @@ export function kronodroidAutoencoder(scope: Construct): Pipeline {
       '--run-id-file', outputPath('mlflow_run_id'),
     ],
     env: { MLFLOW_TRACKING_URI: p('mlflow_tracking_uri') },
-    // The pins the run records as MLflow tags: the merge commit, never the branch.
+    // The pins the run records as MLflow tags: the commit dfp.lock.json pins the table's
+    // branch to (a literal in every rendered file), never the branch, and the digest of
+    // the Feast definitions the Feast target writes.
     lineage: {
       lakefsRepository: KRONODROID.lakefsRepository,
-      lakefsRef: merge.output('commit_id'),
+      lakefsRef: data.table.pinnedCommit,
       sourceTable: KRONODROID.sourceTable,
-      feast: { featureView: KRONODROID.featureView },
+      feast: { featureView: data.view },
       datasetSpec: KRONODROID.datasetSpec,
     },
     secretEnv: { ...LAKEFS_CREDENTIALS, ...S3_CREDENTIALS },

@@ -5,6 +5,7 @@
  */
 import { DfpError } from '../constructs/model/errors.ts';
 import type { DfpApp } from '../constructs/app.ts';
+import { LockFileError } from '../lakefs/lock-file.ts';
 import { describeDiff } from './synth.ts';
 
 export const EXIT_OK = 0;
@@ -18,6 +19,10 @@ export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = 
   try {
     app = makeApp({ check });
   } catch (e) {
+    if (e instanceof LockFileError) {
+      process.stderr.write(`dfp: ${e.message}\ndist/ was left unchanged.\n`);
+      return EXIT_INVALID;
+    }
     // Thrown by the user's own definition code (or by constructs, e.g. a duplicate id).
     const err = e instanceof Error ? e : new Error(String(e));
     const where = userFrame(err);

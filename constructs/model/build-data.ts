@@ -1,11 +1,12 @@
 /**
  * Data-plane constructs -> model (build.ts sorts them by name), with every rule checked at the construct's path:
  * identifiers, field types and their Feast/Avro/Iceberg/Spark mappings, the event-time
- * column, partitions, pinned commits, and feature views that only name columns their
+ * column, partitions, pinned commits (a branch must be in dfp.lock.json), and feature views that only name columns their
  * source has, with types Feast can hold.
  */
 import type { IConstruct } from 'constructs';
 import { Entity, FeatureView, IcebergTable } from '../data.ts';
+import { pinnedCommit, unpinnedMessage } from '../lock.ts';
 import type { Problems } from './errors.ts';
 import { parseFieldType } from './field-types.ts';
 import { checkIdentifier } from './names.ts';
@@ -40,13 +41,19 @@ export function buildDataPlane(all: readonly IConstruct[], problems: Problems): 
       if (!fields.some((f) => f.name === col)) problems.add(path, `partitionBy '${col}' is not a field of the table`);
     }
     if ('commit' in p.ref && !/^[0-9a-f]{64}$/.test(p.ref.commit)) problems.add(path, `ref.commit '${p.ref.commit}' is not a lakeFS commit id; use the 64-hex id`);
+    const commit = 'commit' in p.ref ? p.ref.commit : pinnedCommit(t, p.lakefsRepository, p.ref.branch);
+    if (commit === undefined && 'branch' in p.ref) problems.add(path, unpinnedMessage(t, p.lakefsRepository, p.ref.branch));
     return {
       name: t.qualifiedName,
       path,
       catalog: p.catalog ?? 'lakefs',
       namespace: p.namespace,
       table: t.node.id,
-      lakefs: { repository: p.lakefsRepository, ref: 'commit' in p.ref ? { kind: 'commit' as const, id: p.ref.commit } : { kind: 'branch' as const, name: p.ref.branch } },
+      lakefs: {
+        repository: p.lakefsRepository,
+        ref: 'commit' in p.ref ? { kind: 'commit' as const, id: p.ref.commit } : { kind: 'branch' as const, name: p.ref.branch },
+        commit: commit ?? '',
+      },
       fields,
       timestampField: p.timestampField,
       partitionBy: [...(p.partitionBy ?? [])],

@@ -43,8 +43,8 @@ export class StepBuilder {
     );
     const command = (p.command ?? []).map((a, i) => this.arg(a, `command[${i}]`));
     const args = (p.args ?? []).map((a, i) => this.arg(a, `args[${i}]`));
-    const lineage = p.lineage ? lineageEnv(p.lineage) : {};
-    for (const problem of p.lineage ? lineageProblems(p.lineage) : []) this.scope.problems.add(this.path, problem);
+    const lineage = p.lineage ? lineageEnv(p.lineage, this.scope.pins) : {};
+    for (const problem of p.lineage ? lineageProblems(p.lineage, this.scope.pins) : []) this.scope.problems.add(this.path, problem);
     for (const name of Object.keys(lineage).filter((n) => p.env?.[n] !== undefined)) {
       this.scope.problems.add(this.path, `env.${name} is also set by lineage; remove it from env`);
     }

@@ -13,6 +13,8 @@ import { StepBuilder } from './build-step.ts';
 import { ANDROID_BENCHMARK, isAndroidBenchmarkSource, type AndroidBenchmarkSource } from './android.ts';
 import { checkAndroidBenchmarks } from './rules-android.ts';
 import { buildDataPlane } from './build-data.ts';
+import { definitionsDigest } from './definitions-digest.ts';
+import type { LineagePins } from '../lineage.ts';
 import { checkEnvironments } from './rules-environment.ts';
 import { checkPipeline } from './rules-pipeline.ts';
 import { model as modelSchema, type Environment as EnvironmentModel, type Group, type Model, type Pipeline as PipelineModel, type Source } from './schema.ts';
@@ -22,10 +24,15 @@ import { PipelineScope } from './scope.ts';
 export function buildModel(root: IConstruct): Model {
   const problems = new Problems();
   const all = root.node.findAll();
-  const pipelines = all.filter((c): c is Pipeline => c instanceof Pipeline).map((p) => buildPipeline(p, problems));
+  // The data plane first: lineage declarations refer to its locked commits and digest.
+  const data = buildDataPlane(all, problems);
+  const pins: LineagePins = {
+    commitOf: (table) => data.tables.find((t) => t.path === table.node.path)?.lakefs.commit || undefined,
+    feastDefinitionsSha256: definitionsDigest(data),
+  };
+  const pipelines = all.filter((c): c is Pipeline => c instanceof Pipeline).map((p) => buildPipeline(p, problems, pins));
   const environments = all.filter((c): c is Environment => c instanceof Environment).map(buildEnvironment);
   const androidBenchmarks = all.filter((c): c is IConstruct & AndroidBenchmarkSource => isAndroidBenchmarkSource(c)).map((c) => c[ANDROID_BENCHMARK]());
-  const data = buildDataPlane(all, problems);
   const model: Model = {
     pipelines: byName(pipelines),
     environments: byName(environments),
@@ -44,8 +51,8 @@ export function buildModel(root: IConstruct): Model {
   return deepFreeze(modelSchema.parse(model));
 }
 
-function buildPipeline(pipeline: Pipeline, problems: Problems): PipelineModel {
-  const scope = new PipelineScope(pipeline, problems);
+function buildPipeline(pipeline: Pipeline, problems: Problems, pins: LineagePins): PipelineModel {
+  const scope = new PipelineScope(pipeline, problems, pins);
   const props = pipeline.props;
   const exit = pipeline.exitHandler;
   const steps = [];

@@ -199,10 +199,16 @@ export const table = z.object({
   catalog: z.string(),
   namespace: z.string(),
   table: z.string(),
-  lakefs: z.object({ repository: z.string(), ref: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('branch'), name: z.string() }),
-    z.object({ kind: z.literal('commit'), id: z.string() }),
-  ]) }),
+  lakefs: z.object({
+    repository: z.string(),
+    /** The ref as declared. */
+    ref: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('branch'), name: z.string() }),
+      z.object({ kind: z.literal('commit'), id: z.string() }),
+    ]),
+    /** The commit it is read at: the declared commit, or the branch's pin in dfp.lock.json. */
+    commit: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
   fields: z.array(dataField),
   timestampField: z.string(),
   partitionBy: z.array(z.string()),

@@ -7,11 +7,17 @@ import { Condition as ConditionGroup, ParallelFor } from '../groups.ts';
 import { Pipeline } from '../pipeline.ts';
 import { ContainerStep } from '../step.ts';
 import { LoopItemRef, OutputRef, ParamRef, type ArtifactRef, type ArtifactType, type JsonValue, type ParamType, type PathPlaceholder } from '../refs.ts';
+import type { LineagePins } from '../lineage.ts';
 import type { Problems } from './errors.ts';
 import type { Source } from './schema.ts';
 
 export class PipelineScope {
-  constructor(public readonly pipeline: Pipeline, public readonly problems: Problems) {}
+  /**
+   * @param pipeline the pipeline being built
+   * @param problems where problems are reported
+   * @param pins the data-plane facts lineage declarations refer to (locked commits, the Feast digest)
+   */
+  constructor(public readonly pipeline: Pipeline, public readonly problems: Problems, public readonly pins: LineagePins) {}
 
   /** The name of `step` when it is a step of this pipeline, else '' after reporting. */
   public stepName(step: IConstruct, at?: string, field?: string): string {

@@ -6,28 +6,13 @@
  * digest of the canonical feature-view definitions that training records as
  * `feast.defs_sha256`.
  */
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../constructs/model/canonical-json.ts';
-import type { DataPlane, Environment, JsonValue } from '../../constructs/model/schema.ts';
+import { definitionsDigest } from '../../constructs/model/definitions-digest.ts';
+import type { DataPlane, Environment } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../synth/yaml.ts';
 import type { RenderedFile, Target } from '../types.ts';
 import { definitionsModule } from './definitions.ts';
 
 export const feastProject = (env: Environment) => `dfp_${env.name.replace(/-/g, '_')}`;
-
-/**
- * sha256 over the canonical JSON of what defines the views (the views, their entities and
- * source tables), construct paths left out: moving a definition to another file is no change.
- */
-export function definitionsDigest(data: DataPlane): string {
-  const withoutPath = <T extends { path: string }>({ path: _path, ...rest }: T) => rest;
-  const used = {
-    featureViews: data.featureViews.map(withoutPath),
-    entities: data.entities.filter((e) => data.featureViews.some((v) => v.entities.includes(e.name))).map(withoutPath),
-    tables: data.tables.filter((t) => data.featureViews.some((v) => v.source === t.name)).map(withoutPath),
-  };
-  return createHash('sha256').update(canonicalJson(used as unknown as JsonValue)).digest('hex');
-}
 
 function featureStoreYaml(data: DataPlane, env: Environment): string {
   const sparkConf: Record<string, string> = {
@@ -38,7 +23,9 @@ function featureStoreYaml(data: DataPlane, env: Environment): string {
     'spark.hadoop.fs.s3a.aws.credentials.provider': 'com.amazonaws.auth.EnvironmentVariableCredentialsProvider',
   };
   for (const t of data.tables) {
-    const ref = t.lakefs.ref.kind === 'commit' ? t.lakefs.ref.id : t.lakefs.ref.name;
+    // Feast reads the table at its pinned commit (lakeFS serves any commit id through its
+    // S3 gateway), so features come from the same data the lineage names.
+    const ref = t.lakefs.commit;
     sparkConf[`spark.sql.catalog.${t.catalog}`] = 'org.apache.iceberg.spark.SparkCatalog';
     sparkConf[`spark.sql.catalog.${t.catalog}.type`] = 'hadoop';
     sparkConf[`spark.sql.catalog.${t.catalog}.warehouse`] = `s3a://${t.lakefs.repository}/${ref}/warehouse`;

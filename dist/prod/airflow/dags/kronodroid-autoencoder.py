@@ -83,7 +83,7 @@ DFP_OUTPUTS_SCRIPT = (
 
 with DAG(
     dag_id="kronodroid-autoencoder",
-    description="Kronodroid: Spark/Iceberg transform on lakeFS, commit and merge, Lightning autoencoder training with MLflow lineage, ExecuTorch export, on-device runtime benchmark in an Android emulator.",
+    description="Kronodroid: Lightning autoencoder training on the locked lakeFS commit with MLflow lineage, ExecuTorch export, on-device runtime benchmark in an Android emulator.",
     schedule=None,
     start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
     catchup=False,
@@ -91,16 +91,6 @@ with DAG(
     dagrun_timeout=datetime.timedelta(seconds=43200),
     tags=["kronodroid", "autoencoder", "team:ml-platform"],
     params={
-        "run_transform": Param(
-            True,
-            type="boolean",
-            description="Rebuild the Iceberg tables and commit them to lakeFS; false trains on the head of target_branch.",
-        ),
-        "target_branch": Param(
-            "main",
-            type="string",
-            description="The lakeFS branch the transform writes to and training reads from.",
-        ),
         "max_epochs": Param(10, type="integer"),
         "latent_dim": Param(16, type="integer"),
         "batch_size": Param(512, type="integer"),
@@ -110,142 +100,6 @@ with DAG(
     default_args={"trigger_rule": "none_failed"},
     user_defined_filters={"dfp_text": _dfp_text},
 ) as dag:
-    spark_transform = KubernetesPodOperator(
-        task_id="spark-transform",
-        doc_md="Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.",
-        namespace="ml-prod",
-        image="registry.dfp.internal/dfp/kronodroid-spark:0.4.2",
-        cmds=["spark-submit"],
-        arguments=[
-            "--master",
-            "k8s://https://kubernetes.default.svc",
-            "--deploy-mode",
-            "client",
-            "/opt/dfp/kronodroid_iceberg_job.py",
-            "--lakefs-repository",
-            "kronodroid",
-            "--branch",
-            "{{ params['target_branch'] | dfp_text }}",
-            "--catalog",
-            "lakefs",
-            "--file-format",
-            "avro",
-            "--enabled",
-            "{{ params['run_transform'] | dfp_text }}",
-        ],
-        env_vars=[
-            k8s.V1EnvVar(
-                name="AWS_ACCESS_KEY_ID",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="AWS_SECRET_ACCESS_KEY",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="LAKEFS_ACCESS_KEY_ID",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="access_key_id"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="LAKEFS_SECRET_ACCESS_KEY",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="secret_access_key"),
-                ),
-            ),
-        ],
-        container_resources=k8s.V1ResourceRequirements(
-            requests={"cpu": "2", "memory": "8Gi"},
-            limits={"cpu": "2", "memory": "8Gi"},
-        ),
-        service_account_name="dfp-pipelines",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
-        retries=2,
-        retry_delay=datetime.timedelta(seconds=60),
-        retry_exponential_backoff=True,
-        max_retry_delay=datetime.timedelta(seconds=3600),
-        execution_timeout=datetime.timedelta(seconds=7200),
-    )
-    lakefs_commit_merge = KubernetesPodOperator(
-        task_id="lakefs-commit-merge",
-        doc_md="Commits the transform output and merges it; without a transform, resolves the branch head. Either way the output is an immutable commit id.",
-        namespace="ml-prod",
-        image="registry.dfp.internal/dfp/lakefs-tools:1.2.0",
-        cmds=[
-            "/bin/sh",
-            "-c",
-            DFP_OUTPUTS_SCRIPT,
-            "dfp-outputs",
-            "1",
-            "commit_id",
-            "python",
-            "-m",
-            "dfp_tools.lakefs_commit_merge",
-        ],
-        arguments=[
-            "--repository",
-            "kronodroid",
-            "--branch",
-            "{{ params['target_branch'] | dfp_text }}",
-            "--into",
-            "main",
-            "--commit={{ params['run_transform'] | dfp_text }}",
-            "--commit-id-file",
-            "/tmp/dfp/outputs/parameters/commit_id",
-        ],
-        env_vars=[
-            k8s.V1EnvVar(
-                name="LAKEFS_ACCESS_KEY_ID",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="access_key_id"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="LAKEFS_SECRET_ACCESS_KEY",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="secret_access_key"),
-                ),
-            ),
-        ],
-        container_resources=k8s.V1ResourceRequirements(
-            requests={"cpu": "250m", "memory": "256Mi"},
-            limits={"cpu": "250m", "memory": "256Mi"},
-        ),
-        service_account_name="dfp-pipelines",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
-        xcom_sidecar_container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
-        do_xcom_push=True,
-        retries=3,
-        retry_delay=datetime.timedelta(seconds=10),
-        retry_exponential_backoff=True,
-        max_retry_delay=datetime.timedelta(seconds=3600),
-    )
     train = KubernetesPodOperator(
         task_id="train",
         doc_md="Trains the Lightning autoencoder on the pinned Feast/Iceberg data, logs to MLflow (with ONNX and TFLite exports for the runtime comparison) and registers the model with its lineage tags.",
@@ -295,6 +149,10 @@ with DAG(
             k8s.V1EnvVar(name="DATASET_TRAIN_ID", value="train-17a2b4d6bf11a790"),
             k8s.V1EnvVar(name="DATASET_VAL_ID", value="val-247d85a968502c38"),
             k8s.V1EnvVar(name="DATA_SOURCE_TABLE", value="fct_training_dataset"),
+            k8s.V1EnvVar(
+                name="FEAST_DEFS_SHA256",
+                value="7eeb77fc0e33a03e368559aa8f0297cf0d48915971e315509e14beac56576631",
+            ),
             k8s.V1EnvVar(name="FEAST_FEATURE_VIEW", value="kronodroid_autoencoder_features"),
             k8s.V1EnvVar(
                 name="LAKEFS_ACCESS_KEY_ID",
@@ -304,7 +162,7 @@ with DAG(
             ),
             k8s.V1EnvVar(
                 name="LAKEFS_REF",
-                value="{{ ti.xcom_pull(task_ids='lakefs-commit-merge')['commit_id'] | dfp_text }}",
+                value="096a27fd650e0325a7320163a7d662d65a06a78b524e8fa5aff71c7e77e63e2e",
             ),
             k8s.V1EnvVar(name="LAKEFS_REPOSITORY", value="kronodroid"),
             k8s.V1EnvVar(
@@ -533,8 +391,6 @@ with DAG(
         ),
     )
 
-    spark_transform >> lakefs_commit_merge
-    lakefs_commit_merge >> train
     train >> export_executorch
     [export_executorch, train] >> benchmark_android
     [benchmark_android, train] >> aggregate_metrics

@@ -1,0 +1,25 @@
+/**
+ * The digest of the feature definitions: what the Feast target writes as
+ * `definitions.sha256` and training records as `feast.defs_sha256`. One function, so the
+ * two can never disagree.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.ts';
+import type { DataPlane, JsonValue, Table } from './schema.ts';
+
+/**
+ * sha256 over the canonical JSON of what defines the views (the views, their entities and
+ * source tables). Left out: construct paths (moving a definition to another file is no
+ * change) and the commit a table is read at (a data bump is not a definition change; the
+ * lineage records the commit as `LAKEFS_REF`).
+ */
+export function definitionsDigest(data: DataPlane): string {
+  const withoutPath = <T extends { path: string }>({ path: _path, ...rest }: T) => rest;
+  const declared = ({ lakefs: { commit: _commit, ...lakefs }, ...rest }: Table) => ({ ...withoutPath(rest), lakefs });
+  const used = {
+    featureViews: data.featureViews.map(withoutPath),
+    entities: data.entities.filter((e) => data.featureViews.some((v) => v.entities.includes(e.name))).map(withoutPath),
+    tables: data.tables.filter((t) => data.featureViews.some((v) => v.source === t.name)).map(declared),
+  };
+  return createHash('sha256').update(canonicalJson(used as unknown as JsonValue)).digest('hex');
+}

@@ -1,0 +1,224 @@
+/**
+ * A small typed client for the few lakeFS REST endpoints dfp uses (lakeFS publishes no
+ * TypeScript client on npm). Every answer is checked with zod at this boundary, and every
+ * failure becomes a {@link LakeFsError} whose message says what to do: wrong credentials,
+ * an unknown repository or branch, a server that does not answer or is not running.
+ */
+import { z } from 'zod';
+
+/** Props of {@link LakeFsClient}. */
+export interface LakeFsClientProps {
+  /** The lakeFS server, e.g. `http://lakefs:8000` (a trailing `/api/v1` is accepted). */
+  readonly endpoint: string;
+  /** An access key id and its secret; omit for the setup calls, which need none. @default no credentials */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** How long one request may take. @default 10_000 */
+  readonly timeoutMs?: number;
+}
+
+/** A lakeFS call that failed, with a message meant for the person running dfp. */
+export class LakeFsError extends Error {
+  constructor(
+    message: string,
+    /** What went wrong, for callers and tests that branch on it. */
+    public readonly reason: 'unreachable' | 'timeout' | 'unauthorized' | 'not-found' | 'conflict' | 'bad-response' | 'server',
+  ) {
+    super(message);
+    this.name = 'LakeFsError';
+  }
+}
+
+const ref = z.object({ id: z.string(), commit_id: z.string() });
+const commit = z.object({ id: z.string(), parents: z.array(z.string()), message: z.string(), creation_date: z.number() });
+const credentials = z.object({ access_key_id: z.string(), secret_access_key: z.string() });
+const setupState = z.object({ state: z.string().optional() });
+const repository = z.object({ id: z.string(), default_branch: z.string(), storage_namespace: z.string() });
+const errorBody = z.object({ message: z.string() });
+const health = z.unknown();
+
+/** A lakeFS branch or tag and the commit it points at now. */
+export type LakeFsRefInfo = z.infer<typeof ref>;
+/** A lakeFS commit. */
+export type LakeFsCommit = z.infer<typeof commit>;
+
+/** A commit id as lakeFS prints it: 64 lowercase hex digits. */
+export const COMMIT_ID = /^[0-9a-f]{64}$/;
+
+export class LakeFsClient {
+  private readonly base: string;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly props: LakeFsClientProps) {
+    this.base = `${props.endpoint.replace(/\/+$/, '').replace(/\/api\/v1$/, '')}/api/v1`;
+    this.timeoutMs = props.timeoutMs ?? 10_000;
+  }
+
+  /** The server's URL as the user gave it, for messages. */
+  public get endpoint(): string {
+    return this.props.endpoint;
+  }
+
+  /** Resolves once the server answers its health check. */
+  public async healthcheck(): Promise<void> {
+    await this.call('GET', '/healthcheck', health, { expect: [204, 200] });
+  }
+
+  /** Whether the installation still needs its first admin user. */
+  public async needsSetup(): Promise<boolean> {
+    const state = await this.call('GET', '/setup_lakefs', setupState);
+    return state.state !== 'initialized';
+  }
+
+  /** Creates the first admin user and returns its credentials (the only time lakeFS shows the secret). */
+  public async setup(username: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+    const c = await this.call('POST', '/setup_lakefs', credentials, { body: { username } });
+    return { accessKeyId: c.access_key_id, secretAccessKey: c.secret_access_key };
+  }
+
+  /** Creates a repository whose objects live under `storageNamespace`. */
+  public async createRepository(name: string, storageNamespace: string, defaultBranch = 'main'): Promise<void> {
+    await this.call('POST', '/repositories', repository, {
+      expect: [201],
+      body: { name, storage_namespace: storageNamespace, default_branch: defaultBranch },
+      context: { repository: name },
+    });
+  }
+
+  /** Creates `branch` from `source` (a branch, tag or commit). */
+  public async createBranch(repo: string, branch: string, source: string): Promise<void> {
+    await this.call('POST', `/repositories/${enc(repo)}/branches`, z.unknown(), { expect: [201], body: { name: branch, source }, context: { repository: repo }, text: true });
+  }
+
+  /** Uploads `content` to `path` on `branch` (uncommitted until {@link commit}). */
+  public async upload(repo: string, branch: string, path: string, content: string): Promise<void> {
+    await this.call('POST', `/repositories/${enc(repo)}/branches/${enc(branch)}/objects?path=${enc(path)}`, z.unknown(), {
+      expect: [201],
+      raw: content,
+      context: { repository: repo, branch },
+    });
+  }
+
+  /** Commits what is staged on `branch`; returns the new commit. */
+  public async commit(repo: string, branch: string, message: string): Promise<LakeFsCommit> {
+    return this.call('POST', `/repositories/${enc(repo)}/branches/${enc(branch)}/commits`, commit, {
+      expect: [201],
+      body: { message },
+      context: { repository: repo, branch },
+    });
+  }
+
+  /** The branch and the commit at its head now. */
+  public async getBranch(repo: string, branch: string): Promise<LakeFsRefInfo> {
+    return this.call('GET', `/repositories/${enc(repo)}/branches/${enc(branch)}`, ref, { context: { repository: repo, branch } });
+  }
+
+  /** The repository, or a not-found error naming it. */
+  public async getRepository(repo: string): Promise<void> {
+    await this.call('GET', `/repositories/${enc(repo)}`, repository, { context: { repository: repo } });
+  }
+
+  /**
+   * The commit a branch points at, as a 64-hex id. On a 404 it asks again for the
+   * repository alone, because lakeFS answers 404 for either and the user needs to know which.
+   */
+  public async resolveBranch(repo: string, branch: string): Promise<string> {
+    let head: LakeFsRefInfo;
+    try {
+      head = await this.getBranch(repo, branch);
+    } catch (e) {
+      if (e instanceof LakeFsError && e.reason === 'not-found') {
+        await this.getRepository(repo);
+        throw new LakeFsError(`lakeFS repository '${repo}' at ${this.endpoint} has no branch '${branch}'; create it, or fix the ref in the definitions`, 'not-found');
+      }
+      throw e;
+    }
+    if (!COMMIT_ID.test(head.commit_id)) {
+      throw new LakeFsError(`lakeFS at ${this.endpoint} answered '${head.commit_id}' as the head of ${repo}@${branch}, which is not a commit id`, 'bad-response');
+    }
+    return head.commit_id;
+  }
+
+  private async call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    schema: z.ZodType<T>,
+    options: {
+      expect?: number[];
+      body?: unknown;
+      raw?: string;
+      text?: boolean;
+      context?: { repository?: string; branch?: string };
+    } = {},
+  ): Promise<T> {
+    const url = `${this.base}${path}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const c = this.props.credentials;
+    if (c) headers.authorization = `Basic ${Buffer.from(`${c.accessKeyId}:${c.secretAccessKey}`).toString('base64')}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    } else if (options.raw !== undefined) {
+      headers['content-type'] = 'application/octet-stream';
+      body = options.raw;
+    }
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      text = await response.text();
+    } catch (e) {
+      throw this.transportError(e);
+    }
+    if (!(options.expect ?? [200]).includes(response.status)) throw this.statusError(response.status, text, method, path, options.context ?? {});
+    if (options.text || text === '') return schema.parse(text === '' ? undefined : text);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new LakeFsError(`lakeFS at ${this.endpoint} answered ${method} ${path} with something that is not JSON; is ${this.endpoint} a lakeFS server?`, 'bad-response');
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new LakeFsError(`lakeFS at ${this.endpoint} answered ${method} ${path} in an unexpected shape (${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')})`, 'bad-response');
+    }
+    return parsed.data;
+  }
+
+  private transportError(e: unknown): LakeFsError {
+    const err = e as { name?: string; cause?: { code?: string }; message?: string };
+    if (err.name === 'TimeoutError' || err.name === 'AbortError') {
+      return new LakeFsError(`lakeFS at ${this.endpoint} did not answer within ${this.timeoutMs / 1000} s; is it overloaded, or is the endpoint right?`, 'timeout');
+    }
+    const code = err.cause?.code;
+    const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'unknown host' : code ?? err.message ?? 'network error';
+    return new LakeFsError(`cannot reach lakeFS at ${this.endpoint} (${why}); is lakeFS running at ${this.endpoint}?`, 'unreachable');
+  }
+
+  private statusError(status: number, text: string, method: string, path: string, context: { repository?: string; branch?: string }): LakeFsError {
+    let detail = text.trim().slice(0, 200);
+    try {
+      const parsed = errorBody.safeParse(JSON.parse(text));
+      if (parsed.success) detail = parsed.data.message;
+    } catch {
+      // Not JSON: keep the text as it came.
+    }
+    if (status === 401) {
+      return new LakeFsError(`lakeFS at ${this.endpoint} rejected the credentials (401 ${detail}); check LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY`, 'unauthorized');
+    }
+    if (status === 403) {
+      return new LakeFsError(`lakeFS at ${this.endpoint} refused ${method} ${path} (403 ${detail}); the access key lacks permission`, 'unauthorized');
+    }
+    if (status === 404) {
+      const what = context.branch === undefined && context.repository !== undefined
+        ? `lakeFS at ${this.endpoint} has no repository '${context.repository}'; create it, or fix the repository in the definitions`
+        : `lakeFS at ${this.endpoint} found nothing at ${method} ${path} (404 ${detail})`;
+      return new LakeFsError(what, 'not-found');
+    }
+    if (status === 409) return new LakeFsError(`lakeFS at ${this.endpoint}: ${method} ${path} conflicts with what exists (409 ${detail})`, 'conflict');
+    return new LakeFsError(`lakeFS at ${this.endpoint} failed ${method} ${path} (${status} ${detail})`, 'server');
+  }
+}
+
+const enc = encodeURIComponent;

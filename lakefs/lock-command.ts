@@ -1,0 +1,127 @@
+/**
+ * `dfp lock`: asks lakeFS which commit each branch the definitions read points at now,
+ * and writes dfp.lock.json. The only dfp command that talks to the network. It writes
+ * nothing unless every ref resolved, and then atomically, so a failure (lakeFS down,
+ * wrong credentials, an unknown repository or branch) leaves the lock byte for byte as it was.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { IConstruct } from 'constructs';
+import { IcebergTable } from '../constructs/data.ts';
+import { Problems } from '../constructs/model/errors.ts';
+import { LakeFsClient, type LakeFsClientProps } from './client.ts';
+import { formatLock, lockKey, readLock, writeLock, type Lock } from './lock-file.ts';
+
+/** Options of {@link lockRefs}. */
+export interface LockOptions {
+  /** The lock file to write. */
+  readonly lockFile: string;
+  /** Where lakeFS is and how to sign in. */
+  readonly lakefs: LakeFsClientProps;
+  /** Re-pin only this ref (`repo@branch`) and keep every other pin as it is. @default every ref */
+  readonly update?: string;
+}
+
+/** One ref and what happened to it. */
+export interface LockedRef {
+  readonly key: string;
+  readonly commit: string;
+  /** The commit it was pinned to before, if any. */
+  readonly previous?: string;
+}
+
+/** What `dfp lock` did. */
+export interface LockResult {
+  readonly refs: readonly LockedRef[];
+  /** Whether the file's bytes changed. */
+  readonly written: boolean;
+}
+
+/** A ref the definitions read, and the constructs that read it. */
+export interface UsedRef {
+  readonly repository: string;
+  readonly branch: string;
+  readonly paths: readonly string[];
+}
+
+const REPOSITORY = /^[a-z0-9][a-z0-9-]{2,62}$/;
+
+/**
+ * Every lakeFS branch the definitions under `root` read, by key, sorted. Tables that name
+ * a commit need no pin. Lineage pins refer to tables, so the tables cover them.
+ */
+export function usedRefs(root: IConstruct): Map<string, UsedRef> {
+  const problems = new Problems();
+  const refs = new Map<string, { repository: string; branch: string; paths: string[] }>();
+  for (const t of root.node.findAll()) {
+    if (!(t instanceof IcebergTable) || !('branch' in t.props.ref)) continue;
+    const { lakefsRepository: repository } = t.props;
+    const branch = t.props.ref.branch;
+    if (!REPOSITORY.test(repository)) problems.add(t.node.path, `lakefsRepository '${repository}' is not a lakeFS repository name (lowercase letters, digits and '-', 3 to 63 long)`);
+    if (!/^[\w][-\w]*$/.test(branch)) problems.add(t.node.path, `ref.branch '${branch}' is not a lakeFS branch name (letters, digits, '_' and '-')`);
+    const key = lockKey(repository, branch);
+    const entry = refs.get(key) ?? { repository, branch, paths: [] };
+    entry.paths.push(t.node.path);
+    refs.set(key, entry);
+  }
+  problems.throwIfAny('the definitions name refs dfp cannot lock');
+  return new Map([...refs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** A `dfp lock` request that cannot be carried out as asked (an unknown `--update` ref). */
+export class LockUsageError extends Error {}
+
+/**
+ * Resolves the refs (all, or the one `update` names) through lakeFS and writes the lock
+ * when, and only when, every one resolved. Throws LakeFsError, LockFileError, DfpError
+ * or LockUsageError; the file is untouched in every case.
+ */
+export async function lockRefs(root: IConstruct, options: LockOptions): Promise<LockResult> {
+  const used = usedRefs(root);
+  // An update keeps the other pins, so it needs a readable lock; a full lock replaces it.
+  const before: Lock = options.update !== undefined ? readLock(options.lockFile) : readLockOrEmpty(options.lockFile);
+  let wanted = [...used.values()];
+  if (options.update !== undefined) {
+    const one = used.get(options.update);
+    if (!one) {
+      const known = [...used.keys()];
+      throw new LockUsageError(`no table reads '${options.update}'; the definitions read ${known.length ? known.join(', ') : 'no lakeFS branch'}`);
+    }
+    wanted = [one];
+  }
+
+  const client = new LakeFsClient(options.lakefs);
+  const resolved: LockedRef[] = [];
+  // One at a time: a handful of refs, and the first failure should stop the rest.
+  for (const ref of wanted) {
+    const key = lockKey(ref.repository, ref.branch);
+    const commit = await client.resolveBranch(ref.repository, ref.branch);
+    const previous = before.refs[key]?.commit;
+    resolved.push({ key, commit, ...(previous !== undefined ? { previous } : {}) });
+  }
+
+  const refs = options.update !== undefined ? { ...before.refs } : {};
+  for (const r of resolved) refs[r.key] = { commit: r.commit };
+  const after: Lock = { version: 1, refs };
+  const text = formatLock(after);
+  const current = existsSync(options.lockFile) ? readFileSync(options.lockFile, 'utf8') : undefined;
+  if (current !== text) writeLock(options.lockFile, after);
+  return { refs: resolved, written: current !== text };
+}
+
+function readLockOrEmpty(file: string): Lock {
+  try {
+    return readLock(file);
+  } catch {
+    // A full lock rewrites the file, so a broken one is no obstacle; it only loses the "was" column.
+    return { version: 1, refs: {} };
+  }
+}
+
+/** One line per ref for the terminal. */
+export function describeLock(result: LockResult, lockFile: string): string {
+  const lines = result.refs.map((r) => {
+    const change = r.previous === undefined ? 'new pin' : r.previous === r.commit ? 'unchanged' : `was ${r.previous}`;
+    return `  ${r.key} -> ${r.commit} (${change})`;
+  });
+  return [`dfp lock: ${result.written ? 'wrote' : 'kept'} ${lockFile}`, ...lines].join('\n');
+}

@@ -1,0 +1,85 @@
+/**
+ * dfp.lock.json: the lakeFS refs the definitions read (`<repository>@<branch>`), each
+ * pinned to a commit id by `dfp lock`. Synth reads only this file, never lakeFS, so the
+ * same commit renders the same dist/ and a data bump is a reviewed diff of this file.
+ *
+ * The format is canonical (sorted keys, two-space indent, final newline), so `dfp lock`
+ * on unchanged data rewrites it byte for byte.
+ */
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import { canonicalJson } from '../constructs/model/canonical-json.ts';
+
+/** The file's name at the project root. */
+export const LOCK_FILE = 'dfp.lock.json';
+
+const COMMIT = /^[0-9a-f]{64}$/;
+
+const lockSchema = z.strictObject({
+  version: z.literal(1),
+  refs: z.record(
+    z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}@[^@\s]+$/, 'a ref key is <repository>@<branch>'),
+    z.strictObject({ commit: z.string().regex(COMMIT, 'a commit is 64 lowercase hex digits') }),
+  ),
+});
+
+/** The lock's content. */
+export type Lock = z.infer<typeof lockSchema>;
+
+/** A lock file that cannot be read as one; its message names the file and the problem. */
+export class LockFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LockFileError';
+  }
+}
+
+/** The key of a repository and branch: `kronodroid@main`. */
+export const lockKey = (repository: string, branch: string): string => `${repository}@${branch}`;
+
+/** Splits `repo@branch`; undefined when it is not of that form. */
+export function parseLockKey(key: string): { repository: string; branch: string } | undefined {
+  const m = /^([^@\s]+)@([^@\s]+)$/.exec(key);
+  return m ? { repository: m[1]!, branch: m[2]! } : undefined;
+}
+
+/** An empty lock: what a project has before its first `dfp lock`. */
+export const emptyLock = (): Lock => ({ version: 1, refs: {} });
+
+/** Reads and checks the lock; a missing file is an empty lock (every ref then reports as unpinned). */
+export function readLock(path: string): Lock {
+  if (!existsSync(path)) return emptyLock();
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new LockFileError(`${path} is not valid JSON (${(e as Error).message}); restore it from git or run 'dfp lock'`);
+  }
+  const parsed = lockSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new LockFileError(`${path} is not a dfp lock file (${issues}); restore it from git or run 'dfp lock'`);
+  }
+  return parsed.data;
+}
+
+/** The file's text: canonical key order, indented for review, one final newline. */
+export function formatLock(lock: Lock): string {
+  // canonicalJson fixes the order; parsing it back keeps that order (no key is an integer).
+  return `${JSON.stringify(JSON.parse(canonicalJson(lockSchema.parse(lock))), null, 2)}\n`;
+}
+
+/**
+ * Writes the lock atomically: a temporary file beside it, then a rename, so a reader (or a
+ * crash) sees the old file or the new one, never half of one.
+ */
+export function writeLock(path: string, lock: Lock): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, formatLock(lock));
+    renameSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
