@@ -58,7 +58,8 @@ function renderKubeflow(define: (app: DfpApp) => void, prefix: string): Map<stri
 }
 
 const flow = renderKubeflow(kubeflowFlowApp, 'flow');
-const DIST_FILES = ['iris', 'kronodroid-autoencoder'].flatMap((p) => [`pipelines/${p}.yaml`, `manifests/${p}.yaml`]).map((f) => join(DIST, f));
+const PIPELINES = ['iris', 'kronodroid-autoencoder', 'kronodroid-features'];
+const DIST_FILES = PIPELINES.flatMap((p) => [`pipelines/${p}.yaml`, `manifests/${p}.yaml`]).map((f) => join(DIST, f));
 
 describe('kubeflow conformance: the real kfp SDK accepts every rendered file', () => {
   const files = [...DIST_FILES, ...flow.values()];
@@ -79,7 +80,7 @@ describe('kubeflow conformance: the real kfp SDK accepts every rendered file', (
   }
 
   it('the PipelineVersion embeds exactly the IR file of the same pipeline', () => {
-    for (const p of ['iris', 'kronodroid-autoencoder']) {
+    for (const p of PIPELINES) {
       const ir = parseAllDocuments(readFileSync(join(DIST, 'pipelines', `${p}.yaml`), 'utf8')).map((d) => d.toJS());
       const [pipeline, version] = parseAllDocuments(readFileSync(join(DIST, 'manifests', `${p}.yaml`), 'utf8')).map((d) => d.toJS());
       expect(pipeline.kind).toBe('Pipeline');
@@ -104,7 +105,7 @@ describe('kubeflow conformance: the harness rejects broken copies', () => {
     ['a missing componentRef', source, (d) => { delete d[0]!.root.dag.tasks['export-executorch'].componentRef; }, /componentRef is required/],
     ['a missing root DAG', source, (d) => { delete d[0]!.root; }, /root/],
     ['an undeclared task input', source, (d) => { delete d[0]!.components['comp-train'].inputDefinitions.parameters.max_epochs; }, /does not declare/],
-    ['a dangling producer', source, (d) => { d[0]!.root.dag.tasks.train.inputs.parameters.lakefs_commit_merge_commit_id.taskOutputParameter.producerTask = 'nope'; }, /producerTask 'nope'/],
+    ['a dangling producer', source, (d) => { d[0]!.root.dag.tasks['export-executorch'].inputs.parameters.train_mlflow_run_id.taskOutputParameter.producerTask = 'nope'; }, /producerTask 'nope'/],
     ['an unknown field in a PipelineVersion spec', manifest, (d) => { d[1]!.spec.pipelineSpecURL = 'x'; }, /pipelineSpecURL/],
     ['a PipelineVersion without its spec', manifest, (d) => { delete d[1]!.spec.pipelineSpec; }, /pipelineSpec is required/],
   ];
@@ -128,6 +129,7 @@ describe('kubeflow equivalence: kfp compiles the same pipelines, written in its 
   const pairs: [string, string][] = [
     ['iris', join(DIST, 'pipelines', 'iris.yaml')],
     ['kronodroid_autoencoder', join(DIST, 'pipelines', 'kronodroid-autoencoder.yaml')],
+    ['kronodroid_features', join(DIST, 'pipelines', 'kronodroid-features.yaml')],
     ['kubeflow_flow', flow.get('pipelines/kubeflow-flow.yaml')!],
   ];
   // A control: the same comparison must see a changed condition and a swapped loop field.

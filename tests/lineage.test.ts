@@ -5,66 +5,25 @@
  * target's rendering is read back in its own format and reduced to name -> value, where
  * a run-time value becomes `output:<step>.<output>`.
  */
-import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
-import { ContainerStep, LINEAGE_ENV, Pipeline, datasetId } from '../constructs/index.ts';
+import { ContainerStep, IcebergTable, LINEAGE_ENV, Pipeline, datasetId } from '../constructs/index.ts';
 import { DfpError } from '../constructs/model/errors.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import type { Environment, Model } from '../constructs/model/schema.ts';
 import { buildApp } from '../main.ts';
+import { join } from 'node:path';
+import { renderAll } from '../synth/render.ts';
 import { TARGETS } from '../targets/index.ts';
+import { readLock } from '../lakefs/lock-file.ts';
 import { IMAGE, modelOrError, testApp } from './support/fixtures.ts';
-
-type Env = Record<string, string>;
-
-/** A DAG file's train task env (literal name/value pairs), read with Python's own parser. */
-const AIRFLOW_ENV = `
-import ast, json, sys
-tree = ast.parse(sys.stdin.read())
-for node in ast.walk(tree):
-    if isinstance(node, ast.Call) and any(k.arg == "task_id" and isinstance(k.value, ast.Constant) and k.value.value == "train" for k in node.keywords):
-        env = next(k.value for k in node.keywords if k.arg == "env_vars")
-        pairs = {}
-        for item in env.elts:
-            kw = {k.arg: k.value for k in item.keywords}
-            if isinstance(kw.get("value"), ast.Constant):
-                pairs[kw["name"].value] = kw["value"].value
-        print(json.dumps(pairs))
-`;
+import { ENV_READERS, type Env } from './support/lineage-readers.ts';
+import { ROOT } from './support/process.ts';
 
 /** Per orchestrator: the train step's env, read back from the rendered files. */
-const READERS: Record<string, (files: Map<string, string>) => Env> = {
-  airflow(files) {
-    const r = spawnSync('python3', ['-c', AIRFLOW_ENV], { input: files.get('dags/kronodroid-autoencoder.py')!, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(r.stderr);
-    const env = JSON.parse(r.stdout) as Env;
-    return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/^\{\{ ti\.xcom_pull\(task_ids='([a-z0-9-]+)'\)\['([a-z0-9_]+)'\] \| dfp_text \}\}$/, 'output:$1.$2')]));
-  },
-  argo(files) {
-    const wt = parse(files.get('workflow-templates/kronodroid-autoencoder.yaml')!);
-    const t = wt.spec.templates.find((x: { name: string }) => x.name === 'train');
-    return Object.fromEntries(
-      (t.container.env as { name: string; value?: string }[])
-        .filter((e) => e.value !== undefined)
-        .map((e) => [e.name, e.value!.replace(/^\{\{inputs\.parameters\.([a-z0-9_]+)\}\}$/, 'input:$1')]),
-    );
-  },
-  kubeflow(files) {
-    const [spec] = parseAllDocuments(files.get('pipelines/kronodroid-autoencoder.yaml')!).map((d) => d.toJS());
-    const c = spec.deploymentSpec.executors['exec-train'].container;
-    const env: Env = Object.fromEntries((c.env ?? []).map((e: { name: string; value: string }) => [e.name, e.value]));
-    const command: string[] = c.command;
-    if (command[0] === 'env') {
-      for (const a of command.slice(1)) {
-        const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(a);
-        if (!m) break;
-        env[m[1]!] = m[2]!.replace(/^\{\{\$\.inputs\.parameters\['([a-z0-9_]+)'\]\}\}$/, 'input:$1');
-      }
-    }
-    return env;
-  },
-};
+const READERS: Record<string, (files: Map<string, string>) => Env> = Object.fromEntries(
+  Object.entries(ENV_READERS).map(([name, read]) => [name, (files: Map<string, string>) => read(files, 'kronodroid-autoencoder', 'train')]),
+);
 
 const model = buildModel(buildApp());
 const trainStep = model.pipelines.find((p) => p.name === 'kronodroid-autoencoder')!.steps.find((s) => s.name === 'train')!;
@@ -77,6 +36,8 @@ function bySource(env: Env): Env {
   }));
 }
 const orchestrators = TARGETS.filter((t) => READERS[t.name]);
+const lockedCommit = readLock(join(ROOT, 'dfp.lock.json')).refs['kronodroid@main']!.commit;
+const feastDigest = readFileSync(join(ROOT, 'dist/dev/feast/dfp_dev/definitions.sha256'), 'utf8').trim();
 
 function rendered(m: Model, orchestrator: string): Map<string, string> {
   const env: Environment = { ...m.environments[0]!, orchestrator: orchestrator as Environment['orchestrator'] };
@@ -99,8 +60,9 @@ describe('lineage: the same stamps in every orchestrator', () => {
         DATASET_TRAIN_ID: datasetId(kronodroidSpec(), 'train'),
         DATASET_VAL_ID: datasetId(kronodroidSpec(), 'val'),
         DATA_SOURCE_TABLE: 'fct_training_dataset',
+        FEAST_DEFS_SHA256: feastDigest,
         FEAST_FEATURE_VIEW: 'kronodroid_autoencoder_features',
-        LAKEFS_REF: 'output:lakefs-commit-merge.commit_id',
+        LAKEFS_REF: lockedCommit,
         LAKEFS_REPOSITORY: 'kronodroid',
       });
     }
@@ -111,10 +73,17 @@ describe('lineage: the same stamps in every orchestrator', () => {
     for (const other of rest) expect(other).toEqual(first);
   });
 
-  it('LAKEFS_REF is the merge commit, an output of the commit-merge step, never the branch', () => {
-    const train = model.pipelines.find((p) => p.name === 'kronodroid-autoencoder')!.steps.find((s) => s.name === 'train')!;
-    const input = train.inputs.parameters.find((i) => i.name === 'lakefs_commit_merge_commit_id')!;
-    expect(input.source).toEqual({ kind: 'taskOutput', step: 'lakefs-commit-merge', output: 'commit_id' });
+  it('LAKEFS_REF is the commit dfp.lock.json pins kronodroid@main to: a literal, not a run-time value or a branch', () => {
+    expect(lockedCommit).toMatch(/^[0-9a-f]{64}$/);
+    expect(trainStep.inputs.parameters.map((i) => i.name)).not.toContain('lakefs_commit_merge_commit_id');
+    expect(trainStep.env.find((e) => e.name === 'LAKEFS_REF')!.value).toEqual([{ kind: 'literal', value: lockedCommit }]);
+  });
+
+  it('FEAST_DEFS_SHA256 is the digest the Feast target writes in definitions.sha256', () => {
+    for (const env of model.environments.filter((e) => e.featureStore === 'feast')) {
+      const written = renderAll(model, TARGETS).find((f) => f.path === `${env.name}/feast/dfp_${env.name}/definitions.sha256`)!;
+      expect(written.content).toBe(`${feastDigest}\n`);
+    }
   });
 });
 
@@ -145,6 +114,15 @@ describe('lineage: bad declarations fail with the construct path', () => {
     const message = problems({ ...base, feast: { featureView: 'v', definitionsSha256: 'abc' }, icebergSnapshotId: 'latest' });
     expect(message).toMatch(/p\/train: lineage\.feast\.definitionsSha256 'abc' is not a sha256/);
     expect(message).toMatch(/p\/train: lineage\.icebergSnapshotId 'latest' is not an Iceberg snapshot id/);
+  });
+  it('a table whose branch the lock does not pin, at the table and at the step that reads it', () => {
+    const app = testApp();
+    const t = new IcebergTable(app, 'events', { namespace: 'ns', lakefsRepository: 'repo', ref: { branch: 'not-locked' }, fields: { id: 'string', ts: 'timestamp' }, timestampField: 'ts' });
+    const p = new Pipeline(app, 'p');
+    new ContainerStep(p, 'train', { image: IMAGE, command: ['train'], lineage: { lakefsRepository: 'repo', lakefsRef: t.pinnedCommit, sourceTable: 'events' } });
+    const message = (modelOrError(app) as DfpError).message;
+    expect(message).toMatch(/ {2}events: lakeFS ref repo@not-locked is not pinned in dfp\.lock\.json; run 'dfp lock'/);
+    expect(message).toMatch(/ {2}p\/train: lineage\.lakefsRef: table 'events' reads repo@not-locked, which is not pinned/);
   });
   it('an env var the lineage also sets', () => {
     expect(problems(base, { LAKEFS_REF: 'x' })).toMatch(/p\/train: env\.LAKEFS_REF is also set by lineage; remove it from env/);

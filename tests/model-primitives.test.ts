@@ -94,8 +94,8 @@ describe('cron', () => {
 describe('the model', () => {
   const model = buildModel(buildApp());
 
-  it('holds both examples and both environments', () => {
-    expect(model.pipelines.map((p) => p.name)).toEqual(['iris', 'kronodroid-autoencoder']);
+  it('holds the examples and both environments', () => {
+    expect(model.pipelines.map((p) => p.name)).toEqual(['iris', 'kronodroid-autoencoder', 'kronodroid-features']);
     expect(model.environments.map((e) => e.name)).toEqual(['dev', 'prod']);
   });
 
@@ -116,8 +116,8 @@ describe('the model', () => {
   });
 
   it('implied dependencies come from consumed outputs; explicit ones from after()', () => {
-    const kd = model.pipelines.find((p) => p.name === 'kronodroid-autoencoder')!;
-    const deps = Object.fromEntries(kd.steps.map((s) => [s.name, s.dependsOn]));
-    expect(deps).toMatchObject({ 'lakefs-commit-merge': ['spark-transform'], train: ['lakefs-commit-merge'], 'export-executorch': ['train'] });
+    const deps = (name: string) => Object.fromEntries(model.pipelines.find((p) => p.name === name)!.steps.map((s) => [s.name, s.dependsOn]));
+    expect(deps('kronodroid-features')).toEqual({ 'lakefs-commit-merge': ['spark-transform'], 'spark-transform': [] });
+    expect(deps('kronodroid-autoencoder')).toMatchObject({ train: [], 'export-executorch': ['train'] });
   });
 });
