@@ -41,6 +41,9 @@ export type LakeFsRefInfo = z.infer<typeof ref>;
 /** A lakeFS commit. */
 export type LakeFsCommit = z.infer<typeof commit>;
 
+/** Path segments and query values: repository and branch names go into URLs escaped. */
+const enc = encodeURIComponent;
+
 /** A commit id as lakeFS prints it: 64 lowercase hex digits. */
 export const COMMIT_ID = /^[0-9a-f]{64}$/;
 
@@ -220,5 +223,3 @@ export class LakeFsClient {
     return new LakeFsError(`lakeFS at ${this.endpoint} failed ${method} ${path} (${status} ${detail})`, 'server');
   }
 }
-
-const enc = encodeURIComponent;
