@@ -15,13 +15,17 @@ import { canonicalJson } from '../constructs/model/canonical-json.ts';
 export const LOCK_FILE = 'dfp.lock.json';
 
 const COMMIT = /^[0-9a-f]{64}$/;
+const REF_KEY = /^[a-z0-9][a-z0-9-]{2,62}@[^@\s]+$/;
 
 const lockSchema = z.strictObject({
   version: z.literal(1),
-  refs: z.record(
-    z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}@[^@\s]+$/, 'a ref key is <repository>@<branch>'),
-    z.strictObject({ commit: z.string().regex(COMMIT, 'a commit is 64 lowercase hex digits') }),
-  ),
+  refs: z.record(z.string(), z.strictObject({ commit: z.string().regex(COMMIT, 'a commit is 64 lowercase hex digits') }))
+    // Checked here rather than as the record's key schema, whose error does not say the key.
+    .superRefine((refs, ctx) => {
+      for (const key of Object.keys(refs)) {
+        if (!REF_KEY.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' is not <repository>@<branch>` });
+      }
+    }),
 });
 
 /** The lock's content. */
