@@ -4,8 +4,8 @@
  *   dfp synth [--check] [--pipeline NAME]   render dist/ (or check it; or one pipeline only)
  *   dfp diff [--env NAME]                   what would change in dist/, as unified diffs; exit 1 if anything
  *   dfp graph [--pipeline NAME]             print each pipeline's task graph (Mermaid)
- *   dfp lock [--update REPO@BRANCH]         pin the lakeFS branches the definitions read to
- *                                           commits in dfp.lock.json (the only networked command)
+ *   dfp lock [--update REPO@REF]            pin the lakeFS branches and tags the definitions read
+ *                                           to commits in dfp.lock.json (the only networked command)
  *
  * Run it with `npm run dfp -- <command>` or `npx tsx dfp.ts <command>`.
  */
@@ -24,7 +24,7 @@ import { LOCK_FILE, LockFileError } from './lakefs/lock-file.ts';
 
 const USAGE = [
   'usage: dfp synth [--check] [--pipeline NAME] | dfp diff [--env NAME] | dfp graph [--pipeline NAME]',
-  '       dfp lock [--update REPO@BRANCH] [--endpoint URL] [--access-key-id ID] [--secret-access-key KEY] [--timeout SECONDS]',
+  '       dfp lock [--update REPO@REF] [--endpoint URL] [--access-key-id ID] [--secret-access-key KEY] [--timeout SECONDS]',
   '            (or LAKEFS_ENDPOINT, LAKEFS_ACCESS_KEY_ID, LAKEFS_SECRET_ACCESS_KEY in the environment)',
   '',
 ].join('\n');

@@ -8,10 +8,17 @@ import type { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 
 /**
- * A lakeFS location: a branch, which `dfp lock` pins to a commit in dfp.lock.json and
- * synth reads from there, or an exact commit.
+ * A lakeFS location: a branch or a tag, which `dfp lock` pins to a commit in
+ * dfp.lock.json and synth reads from there, or an exact commit.
  */
-export type LakeFsRef = { readonly branch: string } | { readonly commit: string };
+export type LakeFsRef = { readonly branch: string } | { readonly tag: string } | { readonly commit: string };
+
+/** The branch or tag a ref names, which needs a pin in dfp.lock.json; undefined for a commit. */
+export function namedRef(ref: LakeFsRef): { readonly kind: 'branch' | 'tag'; readonly name: string } | undefined {
+  if ('branch' in ref) return { kind: 'branch', name: ref.branch };
+  if ('tag' in ref) return { kind: 'tag', name: ref.tag };
+  return undefined;
+}
 
 /** Props of {@link IcebergTable}. */
 export interface IcebergTableProps {

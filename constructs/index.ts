@@ -12,4 +12,4 @@ export { Schedule, Resources, Security, Volume, type DeviceSpec, type SecurityPr
 export { DfpError, type Problem } from './model/errors.ts';
 export { Duration } from 'cdk8s';
 export { LINEAGE_ENV, datasetId, type LineageProps } from './lineage.ts';
-export { Entity, FeatureView, IcebergTable, type EntityProps, type FeatureViewProps, type IcebergTableProps, type LakeFsRef } from './data.ts';
+export { Entity, FeatureView, IcebergTable, PinnedCommit, type EntityProps, type FeatureViewProps, type IcebergTableProps, type LakeFsRef, namedRef } from './data.ts';

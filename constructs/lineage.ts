@@ -5,7 +5,8 @@
  * env entries of the neutral model, so every target renders them with no code of its own.
  */
 import { createHash } from 'node:crypto';
-import { FeatureView, PinnedCommit, type IcebergTable } from './data.ts';
+import { FeatureView, PinnedCommit, namedRef, type IcebergTable } from './data.ts';
+import { lockOf } from './lock.ts';
 import { canonicalJson } from './model/canonical-json.ts';
 import type { Arg, JsonValue } from './refs.ts';
 
@@ -91,8 +92,8 @@ export function lineageProblems(l: LineageProps, pins: LineagePins): string[] {
   if (l.lakefsRef instanceof PinnedCommit) {
     const t = l.lakefsRef.table;
     if (pins.commitOf(t) === undefined) {
-      const branch = 'branch' in t.props.ref ? t.props.ref.branch : '?';
-      out.push(`lineage.lakefsRef: table '${t.node.path}' reads ${t.props.lakefsRepository}@${branch}, which is not pinned in the lock file; run 'dfp lock' (or 'dfp lock --update ${t.props.lakefsRepository}@${branch}') and commit dfp.lock.json`);
+      const key = `${t.props.lakefsRepository}@${namedRef(t.props.ref)?.name ?? '?'}`;
+      out.push(`lineage.lakefsRef: table '${t.node.path}' reads ${key}, which is not pinned in ${lockOf(t).file}; run 'dfp lock --update ${key}'`);
     } else if (l.lakefsRepository !== t.props.lakefsRepository) {
       out.push(`lineage.lakefsRepository '${l.lakefsRepository}' is not the repository of table '${t.node.path}' ('${t.props.lakefsRepository}'); name the same repository`);
     }

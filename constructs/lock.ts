@@ -20,12 +20,12 @@ export function lockOf(scope: IConstruct): LockContext {
   return (scope.node.tryGetContext(LOCK_CONTEXT) as LockContext | undefined) ?? { file: 'dfp.lock.json', lock: emptyLock() };
 }
 
-/** The commit `repository@branch` is pinned to, if the lock has it. */
-export function pinnedCommit(scope: IConstruct, repository: string, branch: string): string | undefined {
-  return lockOf(scope).lock.refs[lockKey(repository, branch)]?.commit;
+/** The commit `repository@branch` (or `@tag`) is pinned to, if the lock has it. */
+export function pinnedCommit(scope: IConstruct, repository: string, name: string): string | undefined {
+  return lockOf(scope).lock.refs[lockKey(repository, name)]?.commit;
 }
 
-/** What to tell the user when a branch is not in the lock. */
+/** What to tell the user when a branch or tag is not in the lock. */
 export function unpinnedMessage(scope: IConstruct, repository: string, branch: string): string {
   const key = lockKey(repository, branch);
   return `lakeFS ref ${key} is not pinned in ${lockOf(scope).file}; run 'dfp lock' (or 'dfp lock --update ${key}') against the platform's lakeFS and commit the lock file`;

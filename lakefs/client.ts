@@ -115,30 +115,46 @@ export class LakeFsClient {
     return this.call('GET', `/repositories/${enc(repo)}/branches/${enc(branch)}`, ref, { context: { repository: repo, branch } });
   }
 
+  /** The tag and the commit it points at. */
+  public async getTag(repo: string, tag: string): Promise<LakeFsRefInfo> {
+    return this.call('GET', `/repositories/${enc(repo)}/tags/${enc(tag)}`, ref, { context: { repository: repo, branch: tag } });
+  }
+
+  /** Tags `ref` (a branch, tag or commit) as `tag`. */
+  public async createTag(repo: string, tag: string, ref: string): Promise<void> {
+    await this.call('POST', `/repositories/${enc(repo)}/tags`, z.unknown(), { expect: [201], body: { id: tag, ref }, context: { repository: repo } });
+  }
+
   /** The repository, or a not-found error naming it. */
   public async getRepository(repo: string): Promise<void> {
     await this.call('GET', `/repositories/${enc(repo)}`, repository, { context: { repository: repo } });
   }
 
   /**
-   * The commit a branch points at, as a 64-hex id. On a 404 it asks again for the
-   * repository alone, because lakeFS answers 404 for either and the user needs to know which.
+   * The commit a branch (or tag) points at, as a 64-hex id. On a 404 it asks again for
+   * the repository alone, because lakeFS answers 404 for either and the user needs to
+   * know which.
    */
-  public async resolveBranch(repo: string, branch: string): Promise<string> {
+  public async resolve(repo: string, kind: 'branch' | 'tag', name: string): Promise<string> {
     let head: LakeFsRefInfo;
     try {
-      head = await this.getBranch(repo, branch);
+      head = kind === 'branch' ? await this.getBranch(repo, name) : await this.getTag(repo, name);
     } catch (e) {
       if (e instanceof LakeFsError && e.reason === 'not-found') {
         await this.getRepository(repo);
-        throw new LakeFsError(`lakeFS repository '${repo}' at ${this.endpoint} has no branch '${branch}'; create it, or fix the ref in the definitions`, 'not-found');
+        throw new LakeFsError(`lakeFS repository '${repo}' at ${this.endpoint} has no ${kind} '${name}'; create it, or fix the ref in the definitions`, 'not-found');
       }
       throw e;
     }
     if (!COMMIT_ID.test(head.commit_id)) {
-      throw new LakeFsError(`lakeFS at ${this.endpoint} answered '${head.commit_id}' as the head of ${repo}@${branch}, which is not a commit id`, 'bad-response');
+      throw new LakeFsError(`lakeFS at ${this.endpoint} answered '${head.commit_id}' for ${repo}@${name}, which is not a commit id`, 'bad-response');
     }
     return head.commit_id;
+  }
+
+  /** {@link resolve} for a branch. */
+  public async resolveBranch(repo: string, branch: string): Promise<string> {
+    return this.resolve(repo, 'branch', branch);
   }
 
   private async call<T>(

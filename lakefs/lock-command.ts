@@ -1,12 +1,12 @@
 /**
- * `dfp lock`: asks lakeFS which commit each branch the definitions read points at now,
+ * `dfp lock`: asks lakeFS which commit each branch or tag the definitions read points at now,
  * and writes dfp.lock.json. The only dfp command that talks to the network. It writes
  * nothing unless every ref resolved, and then atomically, so a failure (lakeFS down,
  * wrong credentials, an unknown repository or branch) leaves the lock byte for byte as it was.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { IConstruct } from 'constructs';
-import { IcebergTable } from '../constructs/data.ts';
+import { IcebergTable, namedRef } from '../constructs/data.ts';
 import { Problems } from '../constructs/model/errors.ts';
 import { LakeFsClient, type LakeFsClientProps } from './client.ts';
 import { formatLock, lockKey, readLock, writeLock, type Lock } from './lock-file.ts';
@@ -39,27 +39,29 @@ export interface LockResult {
 /** A ref the definitions read, and the constructs that read it. */
 export interface UsedRef {
   readonly repository: string;
-  readonly branch: string;
+  readonly kind: 'branch' | 'tag';
+  readonly name: string;
   readonly paths: readonly string[];
 }
 
 const REPOSITORY = /^[a-z0-9][a-z0-9-]{2,62}$/;
 
 /**
- * Every lakeFS branch the definitions under `root` read, by key, sorted. Tables that name
- * a commit need no pin. Lineage pins refer to tables, so the tables cover them.
+ * Every lakeFS branch and tag the definitions under `root` read, by key, sorted. Tables
+ * that name a commit need no pin. Lineage pins refer to tables, so the tables cover them.
  */
 export function usedRefs(root: IConstruct): Map<string, UsedRef> {
   const problems = new Problems();
-  const refs = new Map<string, { repository: string; branch: string; paths: string[] }>();
+  const refs = new Map<string, { repository: string; kind: 'branch' | 'tag'; name: string; paths: string[] }>();
   for (const t of root.node.findAll()) {
-    if (!(t instanceof IcebergTable) || !('branch' in t.props.ref)) continue;
+    const named = t instanceof IcebergTable ? namedRef(t.props.ref) : undefined;
+    if (!(t instanceof IcebergTable) || !named) continue;
     const { lakefsRepository: repository } = t.props;
-    const branch = t.props.ref.branch;
     if (!REPOSITORY.test(repository)) problems.add(t.node.path, `lakefsRepository '${repository}' is not a lakeFS repository name (lowercase letters, digits and '-', 3 to 63 long)`);
-    if (!/^[\w][-\w]*$/.test(branch)) problems.add(t.node.path, `ref.branch '${branch}' is not a lakeFS branch name (letters, digits, '_' and '-')`);
-    const key = lockKey(repository, branch);
-    const entry = refs.get(key) ?? { repository, branch, paths: [] };
+    if (!/^[\w][-\w.]*$/.test(named.name)) problems.add(t.node.path, `ref.${named.kind} '${named.name}' is not a lakeFS ${named.kind} name`);
+    const key = lockKey(repository, named.name);
+    const entry = refs.get(key) ?? { repository, ...named, paths: [] };
+    if (entry.kind !== named.kind) problems.add(t.node.path, `${key} is read as a ${named.kind} here and as a ${entry.kind} by ${entry.paths.join(', ')}; a lock key names one`);
     entry.paths.push(t.node.path);
     refs.set(key, entry);
   }
@@ -93,8 +95,8 @@ export async function lockRefs(root: IConstruct, options: LockOptions): Promise<
   const resolved: LockedRef[] = [];
   // One at a time: a handful of refs, and the first failure should stop the rest.
   for (const ref of wanted) {
-    const key = lockKey(ref.repository, ref.branch);
-    const commit = await client.resolveBranch(ref.repository, ref.branch);
+    const key = lockKey(ref.repository, ref.name);
+    const commit = await client.resolve(ref.repository, ref.kind, ref.name);
     const previous = before.refs[key]?.commit;
     resolved.push({ key, commit, ...(previous !== undefined ? { previous } : {}) });
   }

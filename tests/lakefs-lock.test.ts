@@ -34,6 +34,7 @@ beforeAll(async () => {
   server = await startLakeFs();
   await server.client.createRepository(REPO, `local://${REPO}`, 'main');
   await commitOn('main', 'warehouse/kronodroid/fct_training_dataset/data/part-00000.avro', 'rows, first load');
+  await server.client.createTag(REPO, 'first-load', 'main');
   await server.client.createBranch(REPO, 'refresh', 'main');
   await commitOn('refresh', 'warehouse/kronodroid/fct_training_dataset/data/part-00001.avro', 'rows, refresh');
 }, 45 * 60_000);
@@ -52,13 +53,15 @@ function lock(dir: string, args: string[] = [], env: Record<string, string> = {}
 }
 
 /**
- * A project copy whose app also reads `repository@branch` through one more table, so a
- * test can have a second ref, or a ref lakeFS does not know.
+ * A project copy whose app also reads `repository@branch` (or a tag, `{ tag: name }`)
+ * through one more table, so a test can have a second ref, or one lakeFS does not know.
  */
-function copyReading(repository: string, branch: string): string {
+function copyReading(repository: string, ref: string | { tag: string }): string {
   const dir = projectCopy();
   const main = join(dir, 'main.ts');
-  const table = `new IcebergTable(app, 'probe_${branch.replace(/-/g, '_')}', { namespace: 'probe', lakefsRepository: '${repository}', ref: { branch: '${branch}' }, fields: { id: 'string', ts: 'timestamp' }, timestampField: 'ts' });`;
+  const name = typeof ref === 'string' ? ref : ref.tag;
+  const refProp = typeof ref === 'string' ? `{ branch: '${name}' }` : `{ tag: '${name}' }`;
+  const table = `new IcebergTable(app, 'probe_${name.replace(/-/g, '_')}', { namespace: 'probe', lakefsRepository: '${repository}', ref: ${refProp}, fields: { id: 'string', ts: 'timestamp' }, timestampField: 'ts' });`;
   const text = readFileSync(main, 'utf8')
     .replace("import { DfpApp, type DfpAppProps } from './constructs/index.ts';", "import { DfpApp, IcebergTable, type DfpAppProps } from './constructs/index.ts';")
     .replace('  kronodroidBenchmark(app);\n', `  kronodroidBenchmark(app);\n  ${table}\n`);
@@ -134,6 +137,11 @@ describe('dfp lock against a real lakeFS', () => {
     });
     expect(newMain).not.toBe(first.refs['kronodroid@main']!.commit);
 
+    // A tag is pinned like a branch, to the commit the server says it names.
+    const tagged = copyReading(REPO, { tag: 'first-load' });
+    expect(lock(tagged).status).toBe(0);
+    expect(readLock(join(tagged, 'dfp.lock.json')).refs['kronodroid@first-load']).toEqual({ commit: (await server.client.getTag(REPO, 'first-load')).commit_id });
+
     const unknown = lock(dir, ['--update', 'kronodroid@nope']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/no table reads 'kronodroid@nope'; the definitions read kronodroid@main, kronodroid@refresh/);
@@ -159,6 +167,12 @@ describe('dfp lock refuses, and leaves the lock file as it was', () => {
     const other = copyReading('no-such-repo', 'main');
     const text = readFileSync(join(other, 'dfp.lock.json'), 'utf8');
     expectRefused(other, text, lock(other), /has no repository 'no-such-repo'/);
+  });
+
+  it('an unknown tag', () => {
+    const other = copyReading(REPO, { tag: 'no-such-tag' });
+    const text = readFileSync(join(other, 'dfp.lock.json'), 'utf8');
+    expectRefused(other, text, lock(other), /lakeFS repository 'kronodroid' at http:\/\/127\.0\.0\.1:\d+ has no tag 'no-such-tag'/);
   });
 
   it('an unknown branch', () => {

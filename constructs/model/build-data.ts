@@ -5,7 +5,7 @@
  * source has, with types Feast can hold.
  */
 import type { IConstruct } from 'constructs';
-import { Entity, FeatureView, IcebergTable } from '../data.ts';
+import { Entity, FeatureView, IcebergTable, namedRef } from '../data.ts';
 import { pinnedCommit, unpinnedMessage } from '../lock.ts';
 import type { Problems } from './errors.ts';
 import { parseFieldType } from './field-types.ts';
@@ -41,8 +41,9 @@ export function buildDataPlane(all: readonly IConstruct[], problems: Problems): 
       if (!fields.some((f) => f.name === col)) problems.add(path, `partitionBy '${col}' is not a field of the table`);
     }
     if ('commit' in p.ref && !/^[0-9a-f]{64}$/.test(p.ref.commit)) problems.add(path, `ref.commit '${p.ref.commit}' is not a lakeFS commit id; use the 64-hex id`);
-    const commit = 'commit' in p.ref ? p.ref.commit : pinnedCommit(t, p.lakefsRepository, p.ref.branch);
-    if (commit === undefined && 'branch' in p.ref) problems.add(path, unpinnedMessage(t, p.lakefsRepository, p.ref.branch));
+    const named = namedRef(p.ref);
+    const commit = named ? pinnedCommit(t, p.lakefsRepository, named.name) : 'commit' in p.ref ? p.ref.commit : undefined;
+    if (named && commit === undefined) problems.add(path, unpinnedMessage(t, p.lakefsRepository, named.name));
     return {
       name: t.qualifiedName,
       path,
@@ -51,7 +52,7 @@ export function buildDataPlane(all: readonly IConstruct[], problems: Problems): 
       table: t.node.id,
       lakefs: {
         repository: p.lakefsRepository,
-        ref: 'commit' in p.ref ? { kind: 'commit' as const, id: p.ref.commit } : { kind: 'branch' as const, name: p.ref.branch },
+        ref: named ?? { kind: 'commit' as const, id: 'commit' in p.ref ? p.ref.commit : '' },
         commit: commit ?? '',
       },
       fields,

@@ -204,9 +204,10 @@ export const table = z.object({
     /** The ref as declared. */
     ref: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('branch'), name: z.string() }),
+      z.object({ kind: z.literal('tag'), name: z.string() }),
       z.object({ kind: z.literal('commit'), id: z.string() }),
     ]),
-    /** The commit it is read at: the declared commit, or the branch's pin in dfp.lock.json. */
+    /** The commit it is read at: the declared commit, or the branch's or tag's pin in dfp.lock.json. */
     commit: z.string().regex(/^[0-9a-f]{64}$/),
   }),
   fields: z.array(dataField),
