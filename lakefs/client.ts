@@ -206,12 +206,13 @@ export class LakeFsClient {
   }
 
   private transportError(e: unknown): LakeFsError {
-    const err = e as { name?: string; cause?: { code?: string }; message?: string };
+    const err = e as { name?: string; cause?: { code?: string; message?: string }; message?: string };
     if (err.name === 'TimeoutError' || err.name === 'AbortError') {
       return new LakeFsError(`lakeFS at ${this.endpoint} did not answer within ${this.timeoutMs / 1000} s; is it overloaded, or is the endpoint right?`, 'timeout');
     }
     const code = err.cause?.code;
-    const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'unknown host' : code ?? err.message ?? 'network error';
+    // fetch says only "fetch failed"; the reason is in its cause.
+    const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'unknown host' : code ?? err.cause?.message ?? err.message ?? 'network error';
     return new LakeFsError(`cannot reach lakeFS at ${this.endpoint} (${why}); is lakeFS running at ${this.endpoint}?`, 'unreachable');
   }
 

@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +79,9 @@ export async function startLakeFs(): Promise<LakeFsServer> {
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exit;
     clearTimeout(timer);
+    // The log stays for a failure message; the repository data goes.
+    rmSync(join(dir, 'metadata'), { recursive: true, force: true });
+    rmSync(join(dir, 'block'), { recursive: true, force: true });
   };
 
   const anonymous = new LakeFsClient({ endpoint, timeoutMs: 2_000 });
