@@ -32,6 +32,8 @@ export interface LockedRef {
 /** What `dfp lock` did. */
 export interface LockResult {
   readonly refs: readonly LockedRef[];
+  /** Pins dropped because no table reads them any more (a full lock only). */
+  readonly removed: readonly string[];
   /** Whether the file's bytes changed. */
   readonly written: boolean;
 }
@@ -86,7 +88,7 @@ export async function lockRefs(root: IConstruct, options: LockOptions): Promise<
     const one = used.get(options.update);
     if (!one) {
       const known = [...used.keys()];
-      throw new LockUsageError(`no table reads '${options.update}'; the definitions read ${known.length ? known.join(', ') : 'no lakeFS branch'}`);
+      throw new LockUsageError(`no table reads '${options.update}'; the definitions read ${known.length ? known.join(', ') : 'no lakeFS branch or tag'}`);
     }
     wanted = [one];
   }
@@ -107,7 +109,8 @@ export async function lockRefs(root: IConstruct, options: LockOptions): Promise<
   const text = formatLock(after);
   const current = existsSync(options.lockFile) ? readFileSync(options.lockFile, 'utf8') : undefined;
   if (current !== text) writeLock(options.lockFile, after);
-  return { refs: resolved, written: current !== text };
+  const removed = Object.keys(before.refs).filter((k) => !(k in refs));
+  return { refs: resolved, removed, written: current !== text };
 }
 
 function readLockOrEmpty(file: string): Lock {
@@ -125,5 +128,6 @@ export function describeLock(result: LockResult, lockFile: string): string {
     const change = r.previous === undefined ? 'new pin' : r.previous === r.commit ? 'unchanged' : `was ${r.previous}`;
     return `  ${r.key} -> ${r.commit} (${change})`;
   });
+  for (const key of result.removed) lines.push(`  ${key} removed (no table reads it)`);
   return [`dfp lock: ${result.written ? 'wrote' : 'kept'} ${lockFile}`, ...lines].join('\n');
 }
