@@ -80,10 +80,12 @@ function expectRefused(dir: string, before: string, r: Run, message: RegExp): vo
 }
 
 describe('dfp lock against a real lakeFS', () => {
-  it('pins kronodroid@main to the commit the server reports, in canonical form', async () => {
+  it('pins kronodroid@main to the commit the server reports, in canonical form, and drops pins nothing reads', async () => {
     const dir = projectCopy();
+    writeFileSync(join(dir, 'dfp.lock.json'), formatLock({ version: 1, refs: { 'retired-repo@main': { commit: 'c'.repeat(64) } } }));
     const r = lock(dir);
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('retired-repo@main removed (no table reads it)');
     const text = readFileSync(join(dir, 'dfp.lock.json'), 'utf8');
     expect(readLock(join(dir, 'dfp.lock.json'))).toEqual({ version: 1, refs: { 'kronodroid@main': { commit: await head('main') } } });
     expect(text).toBe(formatLock(JSON.parse(text)));
