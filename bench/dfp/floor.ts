@@ -1,0 +1,43 @@
+/**
+ * The serialisation floor: the time the YAML printer (synth/yaml.ts) alone needs for the
+ * same output. The objects each target hands to toYaml are built first, untimed, by the
+ * same functions the target calls; then only the printing is timed. The printed text
+ * must equal the rendered files byte for byte, or the floor measured something else.
+ */
+import type { Environment, Model } from '../../constructs/model/schema.ts';
+import { toYaml } from '../../synth/yaml.ts';
+import { artifactRepositoryConfigMap } from '../../targets/argo/artifact-repository.ts';
+import { cronWorkflow, workflowTemplate } from '../../targets/argo/workflow-template.ts';
+import { pipelineObjects } from '../../targets/kubeflow/manifests.ts';
+import { compilePipeline } from '../../targets/kubeflow/pipeline-spec.ts';
+import type { BenchPath } from './app.ts';
+
+/** The documents of each file, in the order the target renders them. */
+function documentsOf(model: Model, env: Environment, path: BenchPath): unknown[][] {
+  if (path === 'kubeflow') {
+    return model.pipelines.flatMap((p) => {
+      const compiled = compilePipeline(p);
+      const ir = compiled.platformSpec ? [compiled.pipelineSpec, compiled.platformSpec] : [compiled.pipelineSpec];
+      return [ir, pipelineObjects(p, env, compiled)];
+    });
+  }
+  if (path === 'argo') {
+    return [[artifactRepositoryConfigMap(env)], ...model.pipelines.flatMap((p) => {
+      const cron = cronWorkflow(p, env);
+      return cron ? [[workflowTemplate(p, env)], [cron]] : [[workflowTemplate(p, env)]];
+    })];
+  }
+  throw new Error(`no floor for path '${path}'`);
+}
+
+/** Milliseconds spent in toYaml for the path's files, and whether the bytes match `rendered`. */
+export function yamlFloor(model: Model, path: BenchPath, rendered: readonly string[]): { ms: number; identical: boolean } {
+  const env = model.environments[0]!;
+  const docs = documentsOf(model, env, path);
+  const start = performance.now();
+  const printed = docs.map((d) => toYaml(...d));
+  const ms = performance.now() - start;
+  const sorted = (xs: readonly string[]) => [...xs].sort();
+  const identical = JSON.stringify(sorted(printed)) === JSON.stringify(sorted(rendered));
+  return { ms, identical };
+}
