@@ -18,7 +18,8 @@ function documentsOf(model: Model, env: Environment, path: BenchPath): unknown[]
     return model.pipelines.flatMap((p) => {
       const compiled = compilePipeline(p);
       const ir = compiled.platformSpec ? [compiled.pipelineSpec, compiled.platformSpec] : [compiled.pipelineSpec];
-      return [ir, pipelineObjects(p, env, compiled)];
+      // The manifests embed the version name, a digest of the printed IR (printed untimed here).
+      return [ir, pipelineObjects(p, env, compiled, toYaml(...ir))];
     });
   }
   if (path === 'argo') {
@@ -30,14 +31,17 @@ function documentsOf(model: Model, env: Environment, path: BenchPath): unknown[]
   throw new Error(`no floor for path '${path}'`);
 }
 
-/** Milliseconds spent in toYaml for the path's files, and whether the bytes match `rendered`. */
-export function yamlFloor(model: Model, path: BenchPath, rendered: readonly string[]): { ms: number; identical: boolean } {
+/** Milliseconds (wall and CPU) spent in toYaml for the path's files, and whether the bytes match `rendered`. */
+export function yamlFloor(model: Model, path: BenchPath, rendered: readonly string[]): { ms: number; cpuMs: number; identical: boolean } {
   const env = model.environments[0]!;
   const docs = documentsOf(model, env, path);
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const printed = docs.map((d) => toYaml(...d));
   const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
   const sorted = (xs: readonly string[]) => [...xs].sort();
   const identical = JSON.stringify(sorted(printed)) === JSON.stringify(sorted(rendered));
-  return { ms, identical };
+  return { ms, cpuMs, identical };
 }

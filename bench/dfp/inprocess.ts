@@ -21,6 +21,10 @@ if (!specsFile || !dist || !BENCH_PATHS.includes(path)) {
 }
 const specs = JSON.parse(readFileSync(specsFile, 'utf8')) as BenchPipeline[];
 
+// Wall time and this process's CPU time (user + system) of each phase: the machine is
+// shared, and CPU time is what contention distorts least.
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const c0 = cpuMs();
 const t0 = performance.now();
 const app = buildBenchApp(specs, path, dist);
 const t1 = performance.now();
@@ -30,6 +34,7 @@ const files = renderAll(model, PATH_TARGETS[path]);
 const t3 = performance.now();
 writeTree(dist, new Map(files.map((f) => [f.path, f.content])));
 const t4 = performance.now();
+const c4 = cpuMs();
 // Peak RSS of the synth itself, before the floor adds its own objects.
 const maxRssKb = process.resourceUsage().maxRSS;
 const floor = yamlFloor(model, path, files.map((f) => f.content));
@@ -45,7 +50,9 @@ process.stdout.write(`${JSON.stringify({
   renderMs: t3 - t2,
   writeMs: t4 - t3,
   totalMs: t4 - t0,
+  totalCpuMs: c4 - c0,
   floorMs: floor.ms,
+  floorCpuMs: floor.cpuMs,
   floorIdentical: floor.identical,
   maxRssKb,
 })}\n`);
