@@ -9,7 +9,7 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 
 NODE_STAMP := node_modules/.dfp-npm-ci
 
-.PHONY: synth test typecheck unit golden install python clean
+.PHONY: synth test typecheck unit golden install python bench bench-python clean
 
 # `npm ci` again whenever the lock file or package.json changes.
 $(NODE_STAMP): package.json package-lock.json
@@ -44,5 +44,13 @@ typecheck: install
 golden: install
 	UPDATE_GOLDEN=1 npx vitest run tests/golden.test.ts
 
+## bench: dfp against kfp's compiler and Hera for N = 1, 10, 100, 1000; writes bench/RESULTS.md (not part of `make test`)
+bench: install bench-python
+	npx tsx bench/run.ts
+
+# The peers' locked Python environment (kfp 2.17.0, Hera 7.1.0).
+bench-python:
+	@scripts/python-env.sh bench/python
+
 clean:
-	rm -rf .cdk8s.out .dist.tmp .dist.old .tools tests/conformance/*/.venv
+	rm -rf .cdk8s.out .dist.tmp .dist.old .tools tests/conformance/*/.venv bench/python/.venv

@@ -42,7 +42,12 @@ export class BenchApp extends DfpApp {
   }
 
   public override synth(): void {
-    this.result = synthesize(this, { distDir: this.dist, targets: PATH_TARGETS[this.path] });
+    this.result = synthesize(this, {
+      distDir: this.dist,
+      targets: PATH_TARGETS[this.path],
+      // Under `cdk8s synth`, mirror the Kubernetes objects for the CLI as DfpApp does.
+      ...(process.env.CDK8S_OUTDIR ? { manifestDir: process.env.CDK8S_OUTDIR } : {}),
+    });
   }
 }
 

@@ -53,6 +53,8 @@ process.stdout.write(`${JSON.stringify({
   totalCpuMs: c4 - c0,
   floorMs: floor.ms,
   floorCpuMs: floor.cpuMs,
+  packageFloorMs: floor.packageMs,
+  packageFloorCpuMs: floor.packageCpuMs,
   floorIdentical: floor.identical,
   maxRssKb,
 })}\n`);
