@@ -18,8 +18,9 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(NODE_STAMP)
 
-# Every conformance harness with its own locked Python environment (kfp, Airflow, …).
-PY_HARNESSES := $(patsubst %/pyproject.toml,%,$(wildcard tests/conformance/*/pyproject.toml))
+# Every conformance harness with its own locked Python environment (kfp, Airflow, …), and
+# the benchmark's peers (bench/python), which tests/bench-generator.test.ts uses.
+PY_HARNESSES := $(patsubst %/pyproject.toml,%,$(wildcard tests/conformance/*/pyproject.toml)) bench/python
 
 ## python: create or refresh each harness's .venv from its uv.lock
 python:
