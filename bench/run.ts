@@ -48,7 +48,7 @@ function dfpInProcess(specs: string, path: 'kubeflow' | 'argo', n: number): { ro
 
 /** `npx cdk8s synth` of the benchmark app: the whole process, as a user runs it. */
 function dfpProcess(specs: string, path: 'kubeflow' | 'argo' | 'all', n: number, dist = join(WORK, `process-${path}-${n}`, 'dist')): Row {
-  const run = timedRun('npx', ['cdk8s', 'synth', '--app', 'npx tsx bench/dfp/main.ts', '--output', join(WORK, `cdk8s-out-${path}-${n}`)], {
+  const run = timedRun('npx', ['cdk8s', 'synth', '--app', 'node_modules/.bin/tsx bench/dfp/main.ts', '--output', join(WORK, `cdk8s-out-${path}-${n}`)], {
     cwd: ROOT,
     env: { DFP_BENCH_SPECS: specs, DFP_BENCH_PATH: path, DFP_BENCH_DIST: dist },
   });
