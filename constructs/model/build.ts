@@ -151,7 +151,9 @@ function byName<T extends { name: string }>(items: T[]): T[] {
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
+    // Index and for-in loops: Object.values allocated an array per object of the model.
+    if (Array.isArray(value)) for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+    else for (const k in value) deepFreeze((value as Record<string, unknown>)[k]);
     Object.freeze(value);
   }
   return value;
