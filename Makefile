@@ -9,7 +9,7 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 
 NODE_STAMP := node_modules/.dfp-npm-ci
 
-.PHONY: synth test typecheck unit golden install python lakefs clean
+.PHONY: synth test typecheck unit golden install python lakefs bench bench-python clean
 
 # `npm ci` again whenever the lock file or package.json changes.
 $(NODE_STAMP): package.json package-lock.json
@@ -18,8 +18,9 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(NODE_STAMP)
 
-# Every conformance harness with its own locked Python environment (kfp, Airflow, …).
-PY_HARNESSES := $(patsubst %/pyproject.toml,%,$(wildcard tests/conformance/*/pyproject.toml))
+# Every conformance harness with its own locked Python environment (kfp, Airflow, …), and
+# the benchmark's peers (bench/python), which tests/bench-generator.test.ts uses.
+PY_HARNESSES := $(patsubst %/pyproject.toml,%,$(wildcard tests/conformance/*/pyproject.toml)) bench/python
 
 ## python: create or refresh each harness's .venv from its uv.lock
 python:
@@ -49,5 +50,13 @@ typecheck: install
 golden: install
 	UPDATE_GOLDEN=1 npx vitest run tests/golden.test.ts
 
+## bench: dfp against kfp's compiler and Hera for N = 1, 10, 100, 1000; writes bench/RESULTS.md (not part of `make test`)
+bench: install bench-python
+	npx tsx bench/run.ts
+
+# The peers' locked Python environment (kfp 2.17.0, Hera 7.1.0).
+bench-python:
+	@scripts/python-env.sh bench/python
+
 clean:
-	rm -rf .cdk8s.out .dist.tmp .dist.old .tools tests/conformance/*/.venv
+	rm -rf .cdk8s.out .dist.tmp .dist.old .tools tests/conformance/*/.venv bench/python/.venv

@@ -1,57 +1,13 @@
 /**
  * The one YAML printer for Kubernetes-style output. Deterministic by construction:
- * a fixed key order, no line wrapping (wrapped `{{ … }}` expressions break templating
- * engines), and YAML 1.1 quoting so that strings like `on` or `0755` stay strings for
- * the Go and Python parsers that read the files.
+ * the style of synth/yaml-style.ts, a fixed key order, no line wrapping. Documents are
+ * laid out by synth/yaml-block.ts, which writes exactly what the `yaml` package would,
+ * several times faster; a value it does not handle is printed by the package itself.
  */
-import { Scalar, stringify } from 'yaml';
-
-const LEADING_KEYS = ['apiVersion', 'kind', 'metadata', 'name', 'namespace'];
-
-function compareKeys(a: string, b: string): number {
-  const ia = LEADING_KEYS.indexOf(a);
-  const ib = LEADING_KEYS.indexOf(b);
-  if (ia >= 0 || ib >= 0) return (ia < 0 ? LEADING_KEYS.length : ia) - (ib < 0 ? LEADING_KEYS.length : ib);
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * A multi-line string with a whitespace-only line cannot be a block scalar: YAML reads
- * such a line as empty, and the printer would write one anyway (" \n" came back as
- * "\n"). Those strings are double-quoted instead.
- */
-const BLANK_LINE = /(^|\n)[ \t]+(\n|$)/;
-
-function quotedIfNeeded(value: string): string | Scalar {
-  if (!value.includes('\n') || !BLANK_LINE.test(value)) return value;
-  const node = new Scalar(value);
-  node.type = Scalar.QUOTE_DOUBLE;
-  return node;
-}
-
-/** A copy with every map's keys in canonical order and undefined values dropped. */
-export function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => compareKeys(a, b));
-    return Object.fromEntries(entries.map(([k, v]) => [k, canonical(v)]));
-  }
-  return typeof value === 'string' ? quotedIfNeeded(value) : value;
-}
+import { blockYaml } from './yaml-block.ts';
+import { libraryYaml } from './yaml-style.ts';
 
 /** One or more YAML documents, LF line ends, one final newline. */
 export function toYaml(...documents: unknown[]): string {
-  return documents
-    .map((d) =>
-      stringify(canonical(d), {
-        version: '1.1',
-        lineWidth: 0,
-        minContentWidth: 0,
-        aliasDuplicateObjects: false,
-        indentSeq: true,
-      }),
-    )
-    .join('---\n');
+  return documents.map((d) => blockYaml(d) ?? libraryYaml(d)).join('---\n');
 }

@@ -12,12 +12,32 @@ import type { Problems } from './errors.ts';
 import type { Source } from './schema.ts';
 
 export class PipelineScope {
+  private byName?: { steps: Map<string, ContainerStep>; loops: Map<string, ParallelFor> };
+
   /**
    * @param pipeline the pipeline being built
    * @param problems where problems are reported
    * @param pins the data-plane facts lineage declarations refer to (locked commits, the Feast digest)
    */
   constructor(public readonly pipeline: Pipeline, public readonly problems: Problems, public readonly pins: LineagePins) {}
+
+  /**
+   * The pipeline's steps and loops by name (the first of a duplicated name, which is
+   * reported elsewhere), collected once: every argument that reads a loop item or an
+   * output used to walk the whole pipeline tree again.
+   */
+  private index(): { steps: Map<string, ContainerStep>; loops: Map<string, ParallelFor> } {
+    if (!this.byName) {
+      const steps = new Map<string, ContainerStep>();
+      const loops = new Map<string, ParallelFor>();
+      for (const c of this.pipeline.node.findAll()) {
+        if (c instanceof ContainerStep && !steps.has(c.node.id)) steps.set(c.node.id, c);
+        if (c instanceof ParallelFor && !loops.has(c.node.id)) loops.set(c.node.id, c);
+      }
+      this.byName = { steps, loops };
+    }
+    return this.byName;
+  }
 
   /** The name of `step` when it is a step of this pipeline, else '' after reporting. */
   public stepName(step: IConstruct, at?: string, field?: string): string {
@@ -122,11 +142,11 @@ export class PipelineScope {
   }
 
   private findStep(name: string): ContainerStep | undefined {
-    return this.pipeline.node.findAll().find((c): c is ContainerStep => c instanceof ContainerStep && c.node.id === name);
+    return this.index().steps.get(name);
   }
 
   private loopItemType(loopName: string, field?: string): ParamType {
-    const loop = this.pipeline.node.findAll().find((c): c is ParallelFor => c instanceof ParallelFor && c.node.id === loopName);
+    const loop = this.index().loops.get(loopName);
     const items = loop?.props.items;
     if (!Array.isArray(items) || items.length === 0) return 'string';
     const first = items[0] as JsonValue;

@@ -18,7 +18,7 @@ export const kubeflowTarget: Target = {
       const ir = compiled.platformSpec ? toYaml(compiled.pipelineSpec, compiled.platformSpec) : toYaml(compiled.pipelineSpec);
       return [
         { path: `pipelines/${p.name}.yaml`, content: ir, kubernetes: false },
-        { path: `manifests/${p.name}.yaml`, content: toYaml(...pipelineObjects(p, env, compiled)), kubernetes: true },
+        { path: `manifests/${p.name}.yaml`, content: toYaml(...pipelineObjects(p, env, compiled, ir)), kubernetes: true },
       ];
     });
   },

@@ -27,14 +27,21 @@ function annotations(p: Pipeline): Record<string, string> | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
-/** `<pipeline>-<first 10 hex digits of sha256 over the canonical specs>`. */
-export function versionName(p: Pipeline, compiled: CompiledPipeline): string {
-  const digest = createHash('sha256').update(toYaml(compiled.pipelineSpec, compiled.platformSpec ?? null)).digest('hex');
+/**
+ * `<pipeline>-<first 10 hex digits of sha256 over the canonical specs>`: the spec and the
+ * platform spec as printed YAML documents, a `null` document when there is no platform
+ * spec. `ir` is the IR file (`toYaml(spec[, platformSpec])`), reused because printing
+ * the spec once more cost as much as printing the file.
+ */
+export function versionName(p: Pipeline, compiled: CompiledPipeline, ir: string): string {
+  const printed = compiled.platformSpec ? ir : `${ir}---\n${toYaml(null)}`;
+  const digest = createHash('sha256').update(printed).digest('hex');
   return `${p.name}-${digest.slice(0, 10)}`;
 }
 
-export function pipelineObjects(p: Pipeline, env: Environment, compiled: CompiledPipeline): object[] {
-  const version = versionName(p, compiled);
+/** The Pipeline and PipelineVersion objects; `ir` is the pipeline's printed IR file. */
+export function pipelineObjects(p: Pipeline, env: Environment, compiled: CompiledPipeline, ir: string): object[] {
+  const version = versionName(p, compiled, ir);
   return [
     {
       apiVersion: API_VERSION,

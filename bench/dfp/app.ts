@@ -1,0 +1,60 @@
+/**
+ * The benchmark's cdk8s app: N generated pipelines and the environment(s) of the path
+ * being measured. `kubeflow` renders Kubeflow IR (+ its v2beta1 manifests) the way a
+ * Kubeflow environment does; `argo` renders WorkflowTemplates; `all` is the whole
+ * product (both environments, every target: docs, Argo CD apps too).
+ */
+import { DfpApp, Environment } from '../../constructs/index.ts';
+import { synthesize } from '../../synth/synth.ts';
+import { argoTarget } from '../../targets/argo/index.ts';
+import { TARGETS } from '../../targets/index.ts';
+import { kubeflowTarget } from '../../targets/kubeflow/index.ts';
+import type { Target } from '../../targets/types.ts';
+import type { BenchPipeline } from '../generator/spec.ts';
+import { benchPipeline } from './pipeline.ts';
+
+export type BenchPath = 'kubeflow' | 'argo' | 'all';
+export const BENCH_PATHS: readonly BenchPath[] = ['kubeflow', 'argo', 'all'];
+
+export const PATH_TARGETS: Record<BenchPath, readonly Target[]> = {
+  kubeflow: [kubeflowTarget],
+  argo: [argoTarget],
+  all: TARGETS,
+};
+
+const ENV_PROPS = {
+  namespace: 'ml-bench',
+  endpoints: { lakefs: 'http://lakefs.lakefs:8000', mlflow: 'http://mlflow.mlflow:5000', s3: 'http://minio.minio:9000' },
+  artifactRepository: { bucket: 'dfp-bench', credentials: { secret: 'minio-credentials' } },
+  gitops: { repoURL: 'https://git.example.com/ml/dfp.git' },
+};
+
+/** The environments of `path`, created in `app`. */
+export function benchEnvironments(app: DfpApp, path: BenchPath): void {
+  if (path !== 'argo') new Environment(app, 'bench-kubeflow', { ...ENV_PROPS, orchestrator: 'kubeflow' });
+  if (path !== 'kubeflow') new Environment(app, 'bench-argo', { ...ENV_PROPS, orchestrator: 'argo' });
+}
+
+/** A DfpApp whose synth renders only the targets of one path. */
+export class BenchApp extends DfpApp {
+  constructor(private readonly path: BenchPath, private readonly dist: string) {
+    super({ distDir: dist });
+  }
+
+  public override synth(): void {
+    this.result = synthesize(this, {
+      distDir: this.dist,
+      targets: PATH_TARGETS[this.path],
+      // Under `cdk8s synth`, mirror the Kubernetes objects for the CLI as DfpApp does.
+      ...(process.env.CDK8S_OUTDIR ? { manifestDir: process.env.CDK8S_OUTDIR } : {}),
+    });
+  }
+}
+
+/** The whole app: environments, then every pipeline, in spec order. */
+export function buildBenchApp(specs: readonly BenchPipeline[], path: BenchPath, dist: string): BenchApp {
+  const app = new BenchApp(path, dist);
+  benchEnvironments(app, path);
+  for (const spec of specs) benchPipeline(app, spec);
+  return app;
+}

@@ -1,0 +1,166 @@
+/**
+ * Block-style YAML for plain data (maps, lists, strings, numbers, booleans, null),
+ * byte for byte what the `yaml` package writes with YAML_OPTIONS, several times faster.
+ * The layout (indentation, `- ` items, `{}` and `[]` for empty collections) is simple
+ * and done here. How a scalar is written (plain, quoted, block literal, YAML 1.1 words
+ * such as `on`) is not, so the package is asked, once per distinct scalar, in a
+ * one-entry map or list, and its answer is cached. Anything outside that (a top-level
+ * scalar, integer-like keys that JavaScript would reorder, undefined in a list, a
+ * bigint, a key YAML cannot write inline) gives undefined: the caller prints with the
+ * package itself. tests/yaml-block.property.test.ts compares the two on random data.
+ */
+import { Scalar, stringify } from 'yaml';
+import { YAML_OPTIONS, compareKeys, needsDoubleQuotes } from './yaml-style.ts';
+
+/** Thrown inside the printer for data it leaves to the package. */
+class Unsupported extends Error {}
+
+/** Keys JavaScript moves to the front of an object, which the reference output shows. */
+const INTEGER_LIKE = /^(0|[1-9][0-9]*)$/;
+
+/**
+ * The package's answers, one map per context and kind, keyed by the value itself: a
+ * composed key string would have to be built and hashed again on every lookup.
+ */
+const cache = {
+  keys: new Map<string, string>(),
+  values: new Map<unknown, string>(),
+  quotedValues: new Map<string, string>(),
+  items: new Map<unknown, string>(),
+  quotedItems: new Map<string, string>(),
+};
+const CACHE_LIMIT = 100_000;
+
+/** Forgets every cached answer (the benchmark measures the printer from cold). */
+export function clearScalarCache(): void {
+  for (const m of Object.values(cache)) m.clear();
+}
+
+function remember<K>(map: Map<K, string>, key: K, text: string): string {
+  if (map.size >= CACHE_LIMIT) map.clear();
+  map.set(key, text);
+  return text;
+}
+
+function scalarNode(v: unknown, quoted: boolean): unknown {
+  if (!quoted) return v;
+  const node = new Scalar(v);
+  node.type = Scalar.QUOTE_DOUBLE;
+  return node;
+}
+
+/**
+ * `v` as the package writes it after `k: ` (a map value) or `- ` (a list item), with
+ * continuation lines (block literals) indented for column 0.
+ */
+function scalarText(kind: 'value' | 'item', v: unknown): string {
+  const t = typeof v;
+  // -0 is a Map key equal to 0, but the package writes it as `-0`.
+  if ((t !== 'string' && t !== 'number' && t !== 'boolean' && v !== null) || Object.is(v, -0)) throw new Unsupported();
+  const quoted = t === 'string' && needsDoubleQuotes(v as string);
+  const map: Map<unknown, string> = kind === 'value' ? (quoted ? cache.quotedValues : cache.values) : quoted ? cache.quotedItems : cache.items;
+  const known = map.get(v);
+  if (known !== undefined) return known;
+  const prefix = kind === 'value' ? 'k: ' : '- ';
+  const node = scalarNode(v, quoted);
+  const text = stringify(kind === 'value' ? { k: node } : [node], YAML_OPTIONS);
+  if (!text.startsWith(prefix) || !text.endsWith('\n')) throw new Unsupported();
+  return remember(map, v, text.slice(prefix.length, -1));
+}
+
+function keyText(k: string): string {
+  const known = cache.keys.get(k);
+  if (known !== undefined) return known;
+  if (k === '__proto__') throw new Unsupported();
+  const text = stringify({ [k]: null }, YAML_OPTIONS);
+  const key = text.slice(0, -': null\n'.length);
+  if (!text.endsWith(': null\n') || key.includes('\n') || key.startsWith('? ')) throw new Unsupported();
+  return remember(cache.keys, k, key);
+}
+
+/** Continuation lines of a block literal moved to `indent`; empty lines stay empty. */
+function indented(text: string, indent: string): string {
+  return indent === '' || !text.includes('\n') ? text : text.replace(/\n(?=[^\n])/g, `\n${indent}`);
+}
+
+/** The keys printed, in the reference order: undefined values dropped, then sorted. */
+function keysOf(o: Record<string, unknown>): string[] {
+  const keys: string[] = [];
+  for (const k of Object.keys(o)) {
+    if (o[k] === undefined) continue;
+    const c = k.charCodeAt(0);
+    if (c >= 48 && c <= 57 && INTEGER_LIKE.test(k)) throw new Unsupported();
+    keys.push(k);
+  }
+  return keys.sort(compareKeys);
+}
+
+/** A map's lines; its first line starts with `first` (a list item's `- `), the others with `indent`. */
+function mapLines(o: Record<string, unknown>, keys: string[], indent: string, first: string, out: string[]): void {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    out.push(i === 0 ? first : indent, keyText(k));
+    const v = o[k];
+    if (v !== null && typeof v === 'object') {
+      const inner = `${indent}  `;
+      if (Array.isArray(v)) {
+        if (v.length === 0) out.push(': []\n');
+        else {
+          out.push(':\n');
+          listLines(v, inner, inner, out);
+        }
+      } else {
+        const ks = keysOf(v as Record<string, unknown>);
+        if (ks.length === 0) out.push(': {}\n');
+        else {
+          out.push(':\n');
+          mapLines(v as Record<string, unknown>, ks, inner, inner, out);
+        }
+      }
+    } else {
+      out.push(': ', indented(scalarText('value', v), indent), '\n');
+    }
+  }
+}
+
+/** A list's lines; its first item starts after `first`, the others after `indent`. */
+function listLines(a: readonly unknown[], indent: string, first: string, out: string[]): void {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v === undefined) throw new Unsupported();
+    const lead = `${i === 0 ? first : indent}- `;
+    if (v !== null && typeof v === 'object') {
+      const inner = `${indent}  `;
+      if (Array.isArray(v)) {
+        if (v.length === 0) out.push(lead, '[]\n');
+        else listLines(v, inner, lead, out);
+      } else {
+        const ks = keysOf(v as Record<string, unknown>);
+        if (ks.length === 0) out.push(lead, '{}\n');
+        else mapLines(v as Record<string, unknown>, ks, inner, lead, out);
+      }
+    } else {
+      out.push(lead, indented(scalarText('item', v), indent), '\n');
+    }
+  }
+}
+
+/** The document as YAML, or undefined when the package must print it. */
+export function blockYaml(document: unknown): string | undefined {
+  if (document === null || typeof document !== 'object') return undefined;
+  try {
+    const out: string[] = [];
+    if (Array.isArray(document)) {
+      if (document.length === 0) return undefined;
+      listLines(document, '', '', out);
+    } else {
+      const keys = keysOf(document as Record<string, unknown>);
+      if (keys.length === 0) return undefined;
+      mapLines(document as Record<string, unknown>, keys, '', '', out);
+    }
+    return out.join('');
+  } catch (e) {
+    if (e instanceof Unsupported) return undefined;
+    throw e;
+  }
+}
