@@ -7,13 +7,12 @@
  */
 import type { Construct } from 'constructs';
 import {
-  ContainerStep, Duration, Pipeline, Resources, fmt, inputArtifactPath, outputArtifactPath, outputPath,
+  ContainerStep, Duration, Pipeline, Resources, TransformStep, fmt, inputArtifactPath, outputArtifactPath, outputPath,
 } from '../constructs/index.ts';
-import { KRONODROID } from '../features/kronodroid.ts';
+import { KRONODROID, kronodroidData } from '../features/kronodroid.ts';
 import { BenchmarkFile, EmulatorBenchmarkStep, ExecuTorchExport, KvmAccess, PIXEL_6_API_34, PTE_ARTIFACT, RESULTS_ARTIFACT } from '../android/index.ts';
 
 const IMAGES = {
-  spark: 'registry.dfp.internal/dfp/kronodroid-spark:0.4.2',
   lakefs: 'registry.dfp.internal/dfp/lakefs-tools:1.2.0',
   train: 'registry.dfp.internal/dfp/kronodroid-train:0.3.1',
   export: 'registry.dfp.internal/dfp/executorch-export:0.5.0',
@@ -53,24 +52,16 @@ export function kronodroidAutoencoder(scope: Construct): Pipeline {
   });
   const p = (name: string) => pipeline.param(name);
 
-  const transform = new ContainerStep(pipeline, 'spark-transform', {
-    description: 'Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.',
-    image: IMAGES.spark,
-    command: ['spark-submit'],
+  // The engine (Spark here, DataFusion where an environment says so) comes from the
+  // environment; the step starts the transform's run template and waits for it.
+  const transform = new TransformStep(pipeline, 'spark-transform', {
+    transform: kronodroidData(scope).transform,
     args: [
-      '--master', 'k8s://https://kubernetes.default.svc',
-      '--deploy-mode', 'client',
-      '/opt/dfp/kronodroid_iceberg_job.py',
-      '--lakefs-repository', KRONODROID.lakefsRepository,
       '--branch', p('target_branch'),
-      '--catalog', KRONODROID.catalog,
-      '--file-format', KRONODROID.fileFormat,
       // The job decides, not a `when`: the commit-merge step must wait for the transform
       // whenever it runs, and Kubeflow cannot order a task after one that may be skipped.
       '--enabled', p('run_transform'),
     ],
-    secretEnv: { ...LAKEFS_CREDENTIALS, ...S3_CREDENTIALS },
-    resources: Resources.fixed('2', '8Gi'),
     retry: { limit: 2, backoffSeconds: 60 },
     timeout: Duration.hours(2),
   });
