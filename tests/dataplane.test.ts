@@ -24,7 +24,8 @@ import { ROOT, run } from './support/process.ts';
 const PYTHON = join(ROOT, 'tests', 'conformance', 'feast', '.venv', 'bin', 'python');
 const DIST = join(ROOT, 'dist');
 const tree = readTree(DIST);
-const repos = [...new Set([...tree.keys()].filter((p) => p.split('/')[1] === 'feast').map((p) => p.split('/').slice(0, 3).join('/')))].sort();
+// A repo is a folder with a feature_store.yaml (feast/sync/ holds the apply hook, not a repo).
+const repos = [...tree.keys()].filter((p) => p.split('/')[1] === 'feast' && p.endsWith('/feature_store.yaml')).map((p) => p.split('/').slice(0, 3).join('/')).sort();
 
 interface Step { command: string; code: number; output: string }
 interface FeastResult { repo: string; ok: boolean; steps: Step[] }

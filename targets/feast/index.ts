@@ -4,7 +4,8 @@
  * Iceberg tables through the lakeFS S3 gateway, Redis online store, registry in the
  * environment's bucket), `features.py` (the definitions) and `definitions.sha256`, the
  * digest of the canonical feature-view definitions that training records as
- * `feast.defs_sha256`.
+ * `feast.defs_sha256`. `sync/feast-apply.yaml` applies that repo on every Argo CD sync
+ * (a ConfigMap of the same files and a Sync-hook Job, sync.ts).
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../constructs/model/canonical-json.ts';
@@ -12,6 +13,7 @@ import type { DataPlane, Environment, JsonValue } from '../../constructs/model/s
 import { toYaml } from '../../synth/yaml.ts';
 import type { RenderedFile, Target } from '../types.ts';
 import { definitionsModule } from './definitions.ts';
+import { syncObjects } from './sync.ts';
 
 export const feastProject = (env: Environment) => `dfp_${env.name.replace(/-/g, '_')}`;
 
@@ -60,10 +62,12 @@ export const feastTarget: Target = {
   render(model, env): RenderedFile[] {
     if (model.data.featureViews.length === 0) return [];
     const dir = feastProject(env);
-    return [
+    const digest = definitionsDigest(model.data);
+    const repo: RenderedFile[] = [
       { path: `${dir}/feature_store.yaml`, content: featureStoreYaml(model.data, env), kubernetes: false },
       { path: `${dir}/features.py`, content: definitionsModule(model.data), kubernetes: false },
-      { path: `${dir}/definitions.sha256`, content: `${definitionsDigest(model.data)}\n`, kubernetes: false },
+      { path: `${dir}/definitions.sha256`, content: `${digest}\n`, kubernetes: false },
     ];
+    return [...repo, { path: 'sync/feast-apply.yaml', content: toYaml(...syncObjects(dir, repo, digest, env)), kubernetes: true }];
   },
 };
