@@ -1,5 +1,5 @@
 import type { Construct, IConstruct } from 'constructs';
-import { Duration, Entity, FeatureView, IcebergTable, Transform, TransformCode } from '../constructs/index.ts';
+import { Duration, Entity, FeatureService, FeatureView, IcebergTable, Transform, TransformCode } from '../constructs/index.ts';
 
 /**
  * The Kronodroid data plane as the pipeline sees it: where the raw data lands, the
@@ -125,6 +125,12 @@ export function kronodroidFeatures(scope: Construct): { table: IcebergTable; vie
     owner: 'team:ml-platform',
     tags: { dataset: 'kronodroid', model: 'autoencoder' },
     description: 'The features the Kronodroid autoencoder trains on.',
+  });
+  new FeatureService(scope, 'kronodroid_autoencoder', {
+    features: [view],
+    owner: 'team:ml-platform',
+    tags: { model: 'autoencoder' },
+    description: 'What the Kronodroid autoencoder reads, for training and serving alike.',
   });
   return { table, view, transform };
 }

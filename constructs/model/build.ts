@@ -33,7 +33,7 @@ export function buildModel(root: IConstruct): Model {
     pipelines: byName(pipelines),
     environments: byName(environments),
     androidBenchmarks: androidBenchmarks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-    data: { tables: byName(data.tables), entities: byName(data.entities), featureViews: byName(data.featureViews), transforms: byName(transforms) },
+    data: { tables: byName(data.tables), entities: byName(data.entities), featureViews: byName(data.featureViews), featureServices: byName(data.featureServices), transforms: byName(transforms) },
   };
 
   // Constructs that check their own props (node.addValidation) report in the same pass.

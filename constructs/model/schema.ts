@@ -231,6 +231,17 @@ export const featureView = z.object({
 });
 export type FeatureView = z.infer<typeof featureView>;
 
+/** A Feast feature service: views served whole (no features listed) or as a selection. */
+export const featureService = z.object({
+  name: z.string(),
+  path: z.string(),
+  features: z.array(z.object({ view: z.string(), features: z.array(z.string()) })),
+  tags: z.record(z.string(), z.string()),
+  owner: z.string().optional(),
+  description: z.string().optional(),
+});
+export type FeatureService = z.infer<typeof featureService>;
+
 const processSize = z.object({ cpu: z.string(), memory: z.string() });
 
 /**
@@ -270,6 +281,7 @@ export const dataPlane = z.object({
   tables: z.array(table),
   entities: z.array(entity),
   featureViews: z.array(featureView),
+  featureServices: z.array(featureService),
   transforms: z.array(transform),
 });
 export type DataPlane = z.infer<typeof dataPlane>;

@@ -20,6 +20,7 @@ export const feastProject = (env: Environment) => `dfp_${env.name.replace(/-/g, 
 /**
  * sha256 over the canonical JSON of what defines the views (the views, their entities and
  * source tables), construct paths left out: moving a definition to another file is no change.
+ * Feature services are left out too: they select features, they do not define them.
  */
 export function definitionsDigest(data: DataPlane): string {
   const withoutPath = <T extends { path: string }>({ path: _path, ...rest }: T) => rest;
