@@ -13,6 +13,12 @@ import { parseAllDocuments } from 'yaml';
 import { imageTagAndDigest } from '../constructs/model/names.ts';
 import { readTree } from '../synth/writer.ts';
 import { ROOT, run } from './support/process.ts';
+import { Entity, Environment, FeatureView, IcebergTable } from '../constructs/index.ts';
+import { buildModel } from '../constructs/model/build.ts';
+import { tableProps } from './fixtures/transforms.ts';
+import { renderAll } from '../synth/render.ts';
+import { TARGETS } from '../targets/index.ts';
+import { envProps, testApp } from './support/fixtures.ts';
 
 type Json = Record<string, any>;
 const tree = readTree(join(ROOT, 'dist'));
@@ -20,6 +26,14 @@ const hooks = [...tree].filter(([p]) => /^[^/]+\/feast\/sync\/feast-apply\.yaml$
 const PYTHON = join(ROOT, 'tests', 'conformance', 'feast', '.venv', 'bin', 'python');
 
 describe('feast apply runs on every Argo CD sync, on the reviewed files', () => {
+  it('an environment that demands digests refuses the tag-pinned Feast image, at its path', () => {
+    const app = testApp(false);
+    new Environment(app, 'strict', envProps({ imageTagPolicy: 'digest' }));
+    const table = new IcebergTable(app, 'orders', tableProps({ customer_id: 'string', amount: 'float64' }));
+    new FeatureView(app, 'order_stats', { source: table, entities: [new Entity(app, 'customer', { joinKey: 'customer_id' })], features: ['amount'] });
+    expect(() => renderAll(buildModel(app), TARGETS)).toThrow(/strict: cannot render for feast in environment 'strict': the Feast sync Job's image 'registry.dfp.internal\/dfp\/feast:0.67.0' has no digest/);
+  });
+
   it('every environment on Feast has the hook', () => {
     expect(hooks.map(([p]) => p)).toEqual(['dev/feast/sync/feast-apply.yaml', 'prod/feast/sync/feast-apply.yaml']);
   });

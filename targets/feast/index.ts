@@ -11,9 +11,10 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../constructs/model/canonical-json.ts';
 import type { DataPlane, Environment, JsonValue } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../synth/yaml.ts';
-import type { RenderedFile, Target } from '../types.ts';
+import { RenderError, type RenderedFile, type Target } from '../types.ts';
 import { definitionsModule } from './definitions.ts';
-import { syncObjects } from './sync.ts';
+import { FEAST_IMAGE, syncObjects } from './sync.ts';
+import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts';
 
 export const feastProject = (env: Environment) => `dfp_${env.name.replace(/-/g, '_')}`;
 
@@ -62,6 +63,8 @@ export const feastTarget: Target = {
   appliesTo: (env) => env.featureStore === 'feast',
   render(model, env): RenderedFile[] {
     if (model.data.featureViews.length === 0) return [];
+    const policy = imagePolicyProblem(env, FEAST_IMAGE);
+    if (policy) throw new RenderError(env.path, `the Feast sync Job's ${policy}`);
     const dir = feastProject(env);
     const digest = definitionsDigest(model.data);
     const repo: RenderedFile[] = [
