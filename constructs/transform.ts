@@ -10,18 +10,20 @@ import type { SecretKeyRef } from './values.ts';
 
 /** What a transform executes. Build it with {@link TransformCode.sql} or {@link TransformCode.entrypoint}. */
 export type TransformCodeSpec =
-  | { readonly kind: 'sql'; readonly statements: readonly string[] }
+  | { readonly kind: 'sql'; readonly queries: Readonly<Record<string, string>> }
   | { readonly kind: 'entrypoint'; readonly file: string; readonly args: readonly string[] };
 
 /** Factories for a transform's code. */
 export class TransformCode {
   /**
-   * SQL statements run in order by the engine's dfp SQL runner, with the tables
-   * addressed as `<catalog>.<namespace>.<table>`. The same text runs on Spark and
-   * DataFusion, so keep to the SQL both accept.
+   * One query per output table, keyed by its `namespace.table`: the engine's dfp SQL
+   * runner materialises each SELECT into its table (created or replaced in the
+   * transform's catalog, so with Avro data files), in the order of `outputs`. Queries
+   * name tables as `namespace.table`. The same text runs on Spark and DataFusion, so
+   * keep to the SQL both accept (tests/spark-run.test.ts runs one on both).
    */
-  public static sql(...statements: string[]): TransformCodeSpec {
-    return { kind: 'sql', statements };
+  public static sql(queries: Readonly<Record<string, string>>): TransformCodeSpec {
+    return { kind: 'sql', queries };
   }
 
   /**

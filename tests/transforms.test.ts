@@ -161,7 +161,7 @@ describe('transform mistakes are reported with the construct path', () => {
     return r instanceof DfpError ? r.problems.map((p) => `${p.path}: ${p.message}`) : [];
   };
   const table = (app: DfpApp, id: string, fields: Record<string, string> = { id: 'string' }) => new IcebergTable(app, id, tableProps(fields));
-  const base = { code: TransformCode.sql('SELECT 1'), images: IMAGES, credentials: CREDENTIALS };
+  const base = { code: TransformCode.entrypoint('/opt/test/job.py'), images: IMAGES, credentials: CREDENTIALS };
 
   it('a valid transform and step build', () => {
     expect(messages((app) => {
@@ -211,7 +211,7 @@ describe('transform mistakes are reported with the construct path', () => {
   it('empty SQL, a relative entrypoint, a table both read and written, bad sizes and secrets', () => {
     expect(messages((app) => {
       const a = table(app, 'a');
-      new Transform(app, 'empty-sql', { ...base, code: TransformCode.sql(' '), outputs: [table(app, 'b')] });
+      new Transform(app, 'empty-sql', { ...base, code: TransformCode.sql({ 'shop.b': ' ', 'shop.x': 'SELECT 1' }), outputs: [table(app, 'b'), table(app, 'f')] });
       new Transform(app, 'relative', { ...base, code: TransformCode.entrypoint('job.py'), outputs: [table(app, 'c')] });
       new Transform(app, 'in-place', { ...base, inputs: [a], outputs: [a] });
       new Transform(app, 'sizes', {
@@ -222,7 +222,9 @@ describe('transform mistakes are reported with the construct path', () => {
         credentials: { ...CREDENTIALS, secretAccessKey: { secret: 'Lakefs', key: 'a/b' } },
       });
     })).toEqual([
-      'empty-sql: code: give at least one SQL statement, none of them empty',
+      'empty-sql: code: the query for shop.b is empty',
+      "empty-sql: code: a query for 'shop.x', which is not an output; key each query by an output's namespace.table (shop.b, shop.f)",
+      'empty-sql: code: no query for output shop.f; give one SELECT per output table',
       "relative: code: entrypoint 'job.py' must be an absolute path in the image ('/opt/dfp/job.py') or a local:/// or s3a:// URI",
       'in-place: shop.a is both an input and an output; a transform reads one version of a table and writes the next, so list it once, as an output',
       "sizes: credentials secret 'Lakefs' must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.' (e.g. 'lakefs')",

@@ -74,7 +74,12 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
 
   const code = p.code;
   if (code.kind === 'sql') {
-    if (code.statements.length === 0 || code.statements.some((s) => s.trim() === '')) add('code: give at least one SQL statement, none of them empty');
+    const names = outputs.map((o) => o.name);
+    for (const [table, query] of Object.entries(code.queries)) {
+      if (!names.includes(table)) add(`code: a query for '${table}', which is not an output; key each query by an output's namespace.table (${names.join(', ') || 'no outputs'})`);
+      else if (query.trim() === '') add(`code: the query for ${table} is empty`);
+    }
+    for (const missing of names.filter((n) => code.queries[n] === undefined)) add(`code: no query for output ${missing}; give one SELECT per output table`);
   } else if (!ENTRYPOINT.test(code.file)) {
     add(`code: entrypoint '${code.file}' must be an absolute path in the image ('/opt/dfp/job.py') or a local:/// or s3a:// URI`);
   }
@@ -111,7 +116,9 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
     name: t.node.id,
     path,
     ...(p.description ? { description: p.description } : {}),
-    code: code.kind === 'sql' ? { kind: 'sql', statements: [...code.statements] } : { kind: 'entrypoint', file: code.file, args: [...code.args] },
+    code: code.kind === 'sql'
+      ? { kind: 'sql', queries: outputs.filter((o) => code.queries[o.name] !== undefined).map((o) => ({ table: o.name, query: code.queries[o.name]! })) }
+      : { kind: 'entrypoint', file: code.file, args: [...code.args] },
     images: Object.fromEntries(images.sort(([a], [b]) => (a < b ? -1 : 1))),
     inputs: inputs.map((x) => x.name),
     outputs: outputs.map((x) => x.name),

@@ -245,7 +245,7 @@ export type FeatureService = z.infer<typeof featureService>;
 const processSize = z.object({ cpu: z.string(), memory: z.string() });
 
 /**
- * An engine-neutral data job: SQL statements or an entrypoint, the tables it reads and
+ * An engine-neutral data job: a query per output table or an entrypoint, the tables it reads and
  * writes, and an image per engine that can run it. The environment's engine picks one.
  */
 export const transform = z.object({
@@ -254,7 +254,8 @@ export const transform = z.object({
   path: z.string(),
   description: z.string().optional(),
   code: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('sql'), statements: z.array(z.string()) }),
+    /** One SELECT per output table, in the order of `outputs`. */
+    z.object({ kind: z.literal('sql'), queries: z.array(z.object({ table: z.string(), query: z.string() })) }),
     z.object({ kind: z.literal('entrypoint'), file: z.string(), args: z.array(z.string()) }),
   ]),
   /** Image by engine; an engine without one cannot run the transform. */

@@ -57,7 +57,7 @@ export function transformJob(t: Transform, env: Environment): object {
             image,
             imagePullPolicy: 'IfNotPresent',
             command: code.kind === 'sql' ? ['python', '-m', 'dfp_datafusion.run_sql'] : ['python', code.file],
-            args: code.kind === 'sql' ? code.statements.flatMap((s) => ['--statement', s]) : code.args.length ? [...code.args] : undefined,
+            args: code.kind === 'sql' ? code.queries.flatMap((q) => ['--output', q.table, '--query', q.query]) : code.args.length ? [...code.args] : undefined,
             env: [
               secret('AWS_ACCESS_KEY_ID', t.credentials.accessKeyId),
               { name: 'AWS_ENDPOINT_URL', value: env.endpoints.lakefs },

@@ -25,7 +25,7 @@ export const SPARK_PACKAGES = [
   'org.apache.hadoop:hadoop-aws:3.3.4',
 ] as const;
 
-/** dfp's SQL runner in the Spark image: runs each `--statement` in order. */
+/** dfp's SQL runner in the Spark image: writes each `--query` into the `--output` before it. */
 export const SQL_RUNNER = 'local:///opt/dfp/run_sql.py';
 
 const LABELS = { 'app.kubernetes.io/managed-by': 'dfp' };
@@ -81,7 +81,7 @@ export function sparkApplication(t: Transform, env: Environment): object {
       image,
       imagePullPolicy: 'IfNotPresent',
       mainApplicationFile: code.kind === 'sql' ? SQL_RUNNER : code.file.startsWith('/') ? `local://${code.file}` : code.file,
-      arguments: code.kind === 'sql' ? code.statements.flatMap((s) => ['--statement', s]) : code.args.length ? [...code.args] : undefined,
+      arguments: code.kind === 'sql' ? code.queries.flatMap((q) => ['--output', q.table, '--query', q.query]) : code.args.length ? [...code.args] : undefined,
       sparkVersion: SPARK_VERSION,
       // A template: the launcher starts copies of it; the operator never submits this one.
       suspend: true,

@@ -1,20 +1,26 @@
 """Runs a rendered SQL SparkApplication on a local Spark, as the operator would run it.
 
 Usage: run_sql_app.py APP.json WAREHOUSE IVY_DIR SETUP.sql RESULT.json
-Writes {"statements": n, "outputs": {"ns.table": {"formats": [...], "rows": n, "properties": {...}}}}
+Writes {"queries": n, "outputs": {"ns.table": {"formats": [...], "rows": [...], "properties": {...}}}}
 to RESULT.json (Ivy and the JVM print to stdout).
 
 The session gets the application's own sparkConf and deps.packages (resolved by Ivy
 from Maven Central), with two changes a test machine needs: the catalog's warehouse is a
 local folder instead of the lakeFS S3 gateway, and hadoop-aws (the S3A filesystem, unused
-then) is left out. The statements are the application's `--statement` arguments, run in
-order, after SETUP.sql (the test's input tables) has been run. Then each output table
-named by the `dfp.dev/outputs` annotation reports the formats of its data files.
+then) is left out. The queries run in order,
+after SETUP.sql (the test's input tables) has been run. The application's arguments are
+`--output T --query Q` pairs; each query is written into its table (created or replaced
+in the catalog), as dfp's SQL runner does. Then each output table reports the formats of
+its data files, its properties and its rows (JSON objects, timestamps in ISO form).
 """
 import json
 import sys
 
 from pyspark.sql import SparkSession
+
+
+def plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def main():
@@ -24,7 +30,8 @@ def main():
     spec = app["spec"]
     assert spec["mainApplicationFile"] == "local:///opt/dfp/run_sql.py", "not a SQL transform"
     args = spec.get("arguments", [])
-    statements = [args[i + 1] for i in range(0, len(args), 2) if args[i] == "--statement"]
+    pairs = [(args[i + 1], args[i + 3]) for i in range(0, len(args), 4) if args[i] == "--output" and args[i + 2] == "--query"]
+    assert len(pairs) * 4 == len(args), f"unexpected arguments {args}"
     catalog = spec["sparkConf"]["spark.sql.defaultCatalog"]
 
     builder = SparkSession.builder.master("local[1]").appName(app["metadata"]["name"])
@@ -41,20 +48,21 @@ def main():
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     with open(setup_path) as f:
-        for stmt in [s.strip() for s in f.read().split(";") if s.strip()]:
-            spark.sql(stmt)
-    for stmt in statements:
+        text = "\n".join(line for line in f if not line.startswith("--"))
+    for stmt in [s.strip() for s in text.split(";") if s.strip()]:
         spark.sql(stmt)
+    for table, query in pairs:
+        spark.sql(query).writeTo(f"{catalog}.{table}").createOrReplace()
 
     outputs = {}
-    for table in app["metadata"]["annotations"]["dfp.dev/outputs"].split(","):
+    for table, _ in pairs:
         files = spark.sql(f"SELECT file_format FROM {catalog}.{table}.files").collect()
         props = {r["key"]: r["value"] for r in spark.sql(f"SHOW TBLPROPERTIES {catalog}.{table}").collect()}
-        rows = spark.sql(f"SELECT count(*) AS n FROM {catalog}.{table}").collect()[0]["n"]
+        rows = [{k: plain(v) for k, v in r.asDict().items()} for r in spark.table(f"{catalog}.{table}").collect()]
         outputs[table] = {"formats": sorted({r["file_format"] for r in files}), "rows": rows, "properties": props}
     spark.stop()
     with open(result_path, "w") as f:
-        json.dump({"statements": len(statements), "outputs": outputs}, f)
+        json.dump({"queries": len(pairs), "outputs": outputs}, f)
 
 
 if __name__ == "__main__":
