@@ -110,3 +110,25 @@ export class FeatureView extends Construct {
     super(scope, id);
   }
 }
+
+/** Props of {@link FeatureService}. */
+export interface FeatureServiceProps {
+  /**
+   * The views served, whole or as a selection of their features
+   * (`{ view, features: ['a', 'b'] }`), each view at most once.
+   */
+  readonly features: readonly (FeatureView | { readonly view: FeatureView; readonly features: readonly string[] })[];
+  /** Free-form tags. @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** The owning team or person. @default none */
+  readonly owner?: string;
+  /** What the service is for. @default none */
+  readonly description?: string;
+}
+
+/** A Feast feature service: the features one model reads, by name. Its construct id is the service's name. */
+export class FeatureService extends Construct {
+  constructor(scope: Construct, id: string, public readonly props: FeatureServiceProps) {
+    super(scope, id);
+  }
+}

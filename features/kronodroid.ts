@@ -1,5 +1,5 @@
-import type { Construct } from 'constructs';
-import { Duration, Entity, FeatureView, IcebergTable } from '../constructs/index.ts';
+import type { Construct, IConstruct } from 'constructs';
+import { Duration, Entity, FeatureService, FeatureView, IcebergTable, Transform, TransformCode } from '../constructs/index.ts';
 
 /**
  * The Kronodroid data plane as the pipeline sees it: where the raw data lands, the
@@ -32,33 +32,89 @@ export const KRONODROID = {
   },
   /** Iceberg writes Avro data files (`write.format.default=avro`). */
   fileFormat: 'avro',
+  /** The transform that builds the staging and training tables. */
+  transform: 'kronodroid-iceberg',
 } as const;
 
+/** The fields every Kronodroid sample has, staged or in the training table. */
+const SAMPLE_FIELDS = {
+  sample_id: 'string',
+  event_timestamp: 'timestamp',
+  is_malware: 'int32',
+  malware_family: 'string',
+  api_level: 'int32',
+  permission_count: 'int32',
+  syscall_frequencies: 'list<float32>',
+  detection_ratio: 'float64',
+  first_seen: 'date',
+} as const;
+
+/** The Kronodroid tables and the transform that builds them. */
+export interface KronodroidData {
+  /** `stg_kronodroid.*`: the raw emulator and real-device captures, typed. */
+  readonly staging: readonly IcebergTable[];
+  /** `kronodroid.fct_training_dataset`, which training reads. */
+  readonly training: IcebergTable;
+  /** Builds the staging tables from the raw files in lakeFS, then the training table from them. */
+  readonly transform: Transform;
+}
+
+const built = new WeakMap<IConstruct, KronodroidData>();
+
 /**
- * The Kronodroid tables and features as constructs: the training table on its lakeFS
- * branch (Iceberg, Avro data files) and the feature view autoencoder training reads.
+ * The Kronodroid tables and their transform, created once per app: the feature
+ * definitions and the pipeline that runs the transform both ask for them.
  */
-export function kronodroidFeatures(scope: Construct): { table: IcebergTable; view: FeatureView } {
-  const table = new IcebergTable(scope, 'fct_training_dataset', {
+export function kronodroidData(scope: Construct): KronodroidData {
+  const app = scope.node.root;
+  const existing = built.get(app);
+  if (existing) return existing;
+  const location = { namespace: KRONODROID.stagingNamespace, lakefsRepository: KRONODROID.lakefsRepository, ref: { branch: KRONODROID.mainBranch } };
+  const staging = [
+    new IcebergTable(app, 'emulator_samples', { ...location, description: 'Kronodroid samples captured on an emulator, as loaded.', fields: SAMPLE_FIELDS, timestampField: 'event_timestamp' }),
+    new IcebergTable(app, 'real_device_samples', { ...location, description: 'Kronodroid samples captured on real devices, as loaded.', fields: SAMPLE_FIELDS, timestampField: 'event_timestamp' }),
+  ];
+  const training = new IcebergTable(app, 'fct_training_dataset', {
     namespace: 'kronodroid',
     lakefsRepository: KRONODROID.lakefsRepository,
     ref: { branch: KRONODROID.mainBranch },
     description: 'One row per APK sample: static and dynamic features, split and label.',
-    fields: {
-      sample_id: 'string',
-      event_timestamp: 'timestamp',
-      split: 'string',
-      is_malware: 'int32',
-      malware_family: 'string',
-      api_level: 'int32',
-      permission_count: 'int32',
-      syscall_frequencies: 'list<float32>',
-      detection_ratio: 'float64',
-      first_seen: 'date',
-    },
+    fields: { sample_id: 'string', event_timestamp: 'timestamp', split: 'string', ...withoutKey(SAMPLE_FIELDS, 'sample_id', 'event_timestamp') },
     timestampField: 'event_timestamp',
     partitionBy: ['split'],
   });
+  const transform = new Transform(app, KRONODROID.transform, {
+    description: 'Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.',
+    outputs: [...staging, training],
+    code: TransformCode.entrypoint('/opt/dfp/kronodroid_iceberg_job.py', ['--lakefs-repository', KRONODROID.lakefsRepository, '--catalog', KRONODROID.catalog, '--file-format', KRONODROID.fileFormat]),
+    images: {
+      spark: 'registry.dfp.internal/dfp/kronodroid-spark:0.4.2',
+      datafusion: 'registry.dfp.internal/dfp/kronodroid-datafusion:0.1.0',
+    },
+    credentials: {
+      // lakeFS's S3 gateway takes lakeFS keys.
+      accessKeyId: { secret: 'lakefs-credentials', key: 'access_key_id' },
+      secretAccessKey: { secret: 'lakefs-credentials', key: 'secret_access_key' },
+    },
+    resources: { driver: { cpu: '2', memory: '8Gi' }, executors: { instances: 2, cpu: '2', memory: '8Gi' } },
+    retries: 2,
+  });
+  const data = { staging, training, transform };
+  built.set(app, data);
+  return data;
+}
+
+function withoutKey<T extends Record<string, string>>(o: T, ...keys: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
+}
+
+/**
+ * The Kronodroid tables and features as constructs: the training table on its lakeFS
+ * branch (Iceberg, Avro data files), the transform that builds it, and the feature view
+ * autoencoder training reads.
+ */
+export function kronodroidFeatures(scope: Construct): { table: IcebergTable; view: FeatureView; transform: Transform } {
+  const { training: table, transform } = kronodroidData(scope);
   const sample = new Entity(scope, 'sample', { joinKey: 'sample_id', description: 'An APK sample of the Kronodroid dataset.' });
   const view = new FeatureView(scope, KRONODROID.featureView, {
     source: table,
@@ -70,5 +126,11 @@ export function kronodroidFeatures(scope: Construct): { table: IcebergTable; vie
     tags: { dataset: 'kronodroid', model: 'autoencoder' },
     description: 'The features the Kronodroid autoencoder trains on.',
   });
-  return { table, view };
+  new FeatureService(scope, 'kronodroid_autoencoder', {
+    features: [view],
+    owner: 'team:ml-platform',
+    tags: { model: 'autoencoder' },
+    description: 'What the Kronodroid autoencoder reads, for training and serving alike.',
+  });
+  return { table, view, transform };
 }

@@ -6,9 +6,9 @@
  * `dfp lock --update kronodroid@main` and shows the new commit in the rendered diff.
  */
 import type { Construct } from 'constructs';
-import { ContainerStep, Duration, Pipeline, Resources, Schedule, fmt, outputPath } from '../constructs/index.ts';
-import { KRONODROID } from '../features/kronodroid.ts';
-import { IMAGES, LAKEFS_CREDENTIALS, S3_CREDENTIALS } from './kronodroid-shared.ts';
+import { ContainerStep, Duration, Pipeline, Resources, Schedule, TransformStep, fmt, outputPath } from '../constructs/index.ts';
+import { KRONODROID, kronodroidData } from '../features/kronodroid.ts';
+import { IMAGES, LAKEFS_CREDENTIALS } from './kronodroid-shared.ts';
 
 export function kronodroidFeaturesPipeline(scope: Construct): Pipeline {
   const pipeline = new Pipeline(scope, 'kronodroid-features', {
@@ -23,24 +23,16 @@ export function kronodroidFeaturesPipeline(scope: Construct): Pipeline {
   });
   const p = (name: string) => pipeline.param(name);
 
-  const transform = new ContainerStep(pipeline, 'spark-transform', {
-    description: 'Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.',
-    image: IMAGES.spark,
-    command: ['spark-submit'],
+  // The engine (Spark here, DataFusion where an environment says so) comes from the
+  // environment; the step starts the transform's run template and waits for it.
+  const transform = new TransformStep(pipeline, 'spark-transform', {
+    transform: kronodroidData(scope).transform,
     args: [
-      '--master', 'k8s://https://kubernetes.default.svc',
-      '--deploy-mode', 'client',
-      '/opt/dfp/kronodroid_iceberg_job.py',
-      '--lakefs-repository', KRONODROID.lakefsRepository,
       '--branch', p('target_branch'),
-      '--catalog', KRONODROID.catalog,
-      '--file-format', KRONODROID.fileFormat,
       // The job decides, not a `when`: the commit-merge step must wait for the transform
       // whenever it runs, and Kubeflow cannot order a task after one that may be skipped.
       '--enabled', p('run_transform'),
     ],
-    secretEnv: { ...LAKEFS_CREDENTIALS, ...S3_CREDENTIALS },
-    resources: Resources.fixed('2', '8Gi'),
     retry: { limit: 2, backoffSeconds: 60 },
     timeout: Duration.hours(2),
   });

@@ -3,7 +3,6 @@
  * lakeFS and MinIO credentials (by reference only; no value ever reaches dist/).
  */
 export const IMAGES = {
-  spark: 'registry.dfp.internal/dfp/kronodroid-spark:0.4.2',
   lakefs: 'registry.dfp.internal/dfp/lakefs-tools:1.2.0',
   train: 'registry.dfp.internal/dfp/kronodroid-train:0.3.1',
   export: 'registry.dfp.internal/dfp/executorch-export:0.5.0',

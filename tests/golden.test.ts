@@ -15,6 +15,7 @@ import { TARGETS } from '../targets/index.ts';
 import { controlFlowApp } from './fixtures/control-flow.ts';
 import { kubeflowFlowApp } from './fixtures/kubeflow-flow.ts';
 import { airflowControlFlowApp } from './fixtures/airflow-control-flow.ts';
+import { transformsApp } from './fixtures/transforms.ts';
 
 const GOLDEN_ROOT = join(import.meta.dirname, 'golden');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -52,6 +53,7 @@ const FIXTURES: [string, (app: DfpApp) => void][] = [
   ['control-flow', controlFlowApp],
   ['kubeflow-flow', kubeflowFlowApp],
   ['airflow-control-flow', airflowControlFlowApp],
+  ['transforms', transformsApp],
 ];
 
 for (const [name, define] of FIXTURES) {

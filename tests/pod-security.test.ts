@@ -65,6 +65,9 @@ describe('every rendered pod meets the restricted profile or is a documented exc
     expect(pods.map((p) => p.name)).toEqual(expect.arrayContaining([
       'dist/dev/android/kronodroid-runtime-benchmark.yaml#spec.template.spec',
       'dist/prod/android/kronodroid-runtime-benchmark.yaml#spec.template.spec',
+      'dist/dev/spark/applications/kronodroid-iceberg.yaml#spec.driver',
+      'dist/dev/spark/applications/kronodroid-iceberg.yaml#spec.executor',
+      'golden/transforms/on-datafusion/datafusion/jobs/join-orders.yaml#spec.template.spec',
     ]));
     expect(documented).toEqual(['kronodroid-runtime-benchmark']);
   });
@@ -167,5 +170,9 @@ describe('the checker rejects each control of the profile', () => {
     expect(restrictedViolations(argo[0]!).map((v) => v.control)).toContain('Host Namespaces');
     const job = { kind: 'Job', spec: { template: { metadata: { annotations: { a: 'b' } }, spec: { containers: [{ name: 'c' }] } } } };
     expect(podsIn('job', job).map((p) => [p.name, p.annotations])).toEqual([['job#spec.template.spec', { a: 'b' }]]);
+    const spark = { kind: 'SparkApplication', spec: { driver: { podSecurityContext: { runAsUser: 0 }, securityContext: { privileged: true } }, executor: {} } };
+    const [driver, executor] = podsIn('spark', spark);
+    expect([driver!.name, executor!.name]).toEqual(['spark#spec.driver', 'spark#spec.executor']);
+    expect(restrictedViolations(driver!).map((v) => v.control)).toEqual(expect.arrayContaining(['Privileged Containers', 'Running as Non-root user']));
   });
 });

@@ -5,7 +5,7 @@
  * source has, with types Feast can hold.
  */
 import type { IConstruct } from 'constructs';
-import { Entity, FeatureView, IcebergTable, namedRef } from '../data.ts';
+import { Entity, FeatureService, FeatureView, IcebergTable, namedRef } from '../data.ts';
 import { pinnedCommit, unpinnedMessage } from '../lock.ts';
 import type { Problems } from './errors.ts';
 import { parseFieldType } from './field-types.ts';
@@ -23,7 +23,7 @@ function fieldType(problems: Problems, path: string, field: string, type: string
   return typeof t === 'string' ? undefined : t;
 }
 
-export function buildDataPlane(all: readonly IConstruct[], problems: Problems): DataPlane {
+export function buildDataPlane(all: readonly IConstruct[], problems: Problems): Omit<DataPlane, 'transforms'> {
   const tables = all.filter((c): c is IcebergTable => c instanceof IcebergTable).map((t) => {
     const path = t.node.path;
     const p = t.props;
@@ -110,7 +110,38 @@ export function buildDataPlane(all: readonly IConstruct[], problems: Problems): 
     };
   });
 
-  for (const [kind, xs] of [['table', tables], ['entity', entities], ['feature view', featureViews]] as const) {
+  const featureServices = all.filter((c): c is FeatureService => c instanceof FeatureService).map((svc) => {
+    const path = svc.node.path;
+    const p = svc.props;
+    ident(problems, path, 'feature service', svc.node.id);
+    if (p.features.length === 0) problems.add(path, 'features: serve at least one feature view');
+    const features = p.features.map((item, i) => {
+      const view = item instanceof FeatureView ? item : item?.view;
+      const model = view instanceof FeatureView ? featureViews.find((v) => v.path === view.node.path) : undefined;
+      if (!model) {
+        problems.add(path, `features[${i}] is not a FeatureView of this app; pass the view (or { view, features })`);
+        return { view: '', features: [] };
+      }
+      const selected = item instanceof FeatureView ? [] : [...item.features];
+      for (const f of selected.filter((f) => !model.features.some((x) => x.name === f))) {
+        problems.add(path, `feature '${f}' is not a feature of view ${model.name}; it has ${model.features.map((x) => x.name).join(', ')}`);
+      }
+      if (!(item instanceof FeatureView) && selected.length === 0) problems.add(path, `features[${i}]: select at least one feature of ${model.name}, or pass the view itself to serve all`);
+      return { view: model.name, features: selected };
+    });
+    const names = features.map((f) => f.view).filter(Boolean);
+    for (const dup of names.filter((n, i) => names.indexOf(n) !== i)) problems.add(path, `view ${dup} is served twice; list it once`);
+    return {
+      name: svc.node.id,
+      path,
+      features,
+      tags: Object.fromEntries(Object.entries(p.tags ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))),
+      ...(p.owner ? { owner: p.owner } : {}),
+      ...(p.description ? { description: p.description } : {}),
+    };
+  });
+
+  for (const [kind, xs] of [['table', tables], ['entity', entities], ['feature view', featureViews], ['feature service', featureServices]] as const) {
     const seen = new Map<string, string>();
     for (const x of xs) {
       const other = seen.get(x.name);
@@ -118,5 +149,5 @@ export function buildDataPlane(all: readonly IConstruct[], problems: Problems): 
       seen.set(x.name, x.path);
     }
   }
-  return { tables, entities, featureViews };
+  return { tables, entities, featureViews, featureServices };
 }

@@ -10,6 +10,7 @@ import {
   type Arg as ArgProp, type ArgPiece, type Comparison, type Operand,
 } from '../refs.ts';
 import type { ContainerStep, ContainerStepProps } from '../step.ts';
+import { TransformStep } from '../transform-step.ts';
 import type { Arg, ArgPart, Condition, Security, Source, Step, Volume } from './schema.ts';
 import { Security as SecurityValues, type SecurityProfile } from '../values.ts';
 import type { ParamType } from '../refs.ts';
@@ -95,6 +96,7 @@ export class StepBuilder {
       dependsOn,
       ...(group ? { group } : {}),
       ...(when ? { when } : {}),
+      ...(this.step instanceof TransformStep ? { transform: this.step.transform.node.id } : {}),
     };
   }
 

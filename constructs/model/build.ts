@@ -15,6 +15,8 @@ import { checkAndroidBenchmarks } from './rules-android.ts';
 import { buildDataPlane } from './build-data.ts';
 import { definitionsDigest } from './definitions-digest.ts';
 import type { LineagePins } from '../lineage.ts';
+import { buildTransforms } from './build-transforms.ts';
+import { checkTransforms } from './rules-transforms.ts';
 import { checkEnvironments } from './rules-environment.ts';
 import { checkPipeline } from './rules-pipeline.ts';
 import { model as modelSchema, type Environment as EnvironmentModel, type Group, type Model, type Pipeline as PipelineModel, type Source } from './schema.ts';
@@ -33,11 +35,12 @@ export function buildModel(root: IConstruct): Model {
   const pipelines = all.filter((c): c is Pipeline => c instanceof Pipeline).map((p) => buildPipeline(p, problems, pins));
   const environments = all.filter((c): c is Environment => c instanceof Environment).map(buildEnvironment);
   const androidBenchmarks = all.filter((c): c is IConstruct & AndroidBenchmarkSource => isAndroidBenchmarkSource(c)).map((c) => c[ANDROID_BENCHMARK]());
+  const transforms = buildTransforms(all, data.tables, problems);
   const model: Model = {
     pipelines: byName(pipelines),
     environments: byName(environments),
     androidBenchmarks: androidBenchmarks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-    data: { tables: byName(data.tables), entities: byName(data.entities), featureViews: byName(data.featureViews) },
+    data: { tables: byName(data.tables), entities: byName(data.entities), featureViews: byName(data.featureViews), featureServices: byName(data.featureServices), transforms: byName(transforms) },
   };
 
   // Constructs that check their own props (node.addValidation) report in the same pass.
@@ -45,6 +48,7 @@ export function buildModel(root: IConstruct): Model {
   for (const p of model.pipelines) checkPipeline(p, problems);
   checkAndroidBenchmarks(model, problems);
   checkEnvironments(model, problems, root.node.path || '(app)');
+  checkTransforms(model, problems);
   problems.throwIfAny();
 
   // The builder's types give the model its shape, and the rules above its values. The

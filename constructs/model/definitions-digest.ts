@@ -13,7 +13,7 @@ import type { DataPlane, JsonValue, Table } from './schema.ts';
  * change) and the commit a table is read at (a data bump is not a definition change; the
  * lineage records the commit as `LAKEFS_REF`).
  */
-export function definitionsDigest(data: DataPlane): string {
+export function definitionsDigest(data: Pick<DataPlane, 'tables' | 'entities' | 'featureViews'>): string {
   const withoutPath = <T extends { path: string }>({ path: _path, ...rest }: T) => rest;
   const declared = ({ lakefs: { commit: _commit, ...lakefs }, ...rest }: Table) => ({ ...withoutPath(rest), lakefs });
   const used = {

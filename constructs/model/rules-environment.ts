@@ -47,13 +47,21 @@ function checkImagePolicy(env: Environment, model: Model, problems: Problems): v
   const jobContainers = model.androidBenchmarks.flatMap((b) => (b.deployment.kind === 'job' ? [b.deployment.container] : []));
   for (const p of [...model.pipelines, { steps: jobContainers, exitHandler: undefined }]) {
     for (const s of p.exitHandler ? [...p.steps, p.exitHandler] : p.steps) {
-      if (checkImage(s.image)) continue; // reported as malformed already
-      const { tag, digest } = imageTagAndDigest(s.image);
-      if (env.imageTagPolicy === 'digest' && !digest) {
-        problems.add(s.path, `image '${s.image}' has no digest, but environment '${env.name}' requires one (imageTagPolicy 'digest'); pin it as '<image>@sha256:…'`);
-      } else if (env.imageTagPolicy === 'no-latest' && !digest && (tag === undefined || tag === 'latest')) {
-        problems.add(s.path, `image '${s.image}' is not pinned, but environment '${env.name}' forbids untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a version tag or a digest`);
-      }
+      const problem = imagePolicyProblem(env, s.image);
+      if (problem) problems.add(s.path, problem);
     }
   }
+}
+
+/** Why `image` breaks the environment's imageTagPolicy, or undefined (malformed images are reported elsewhere). */
+export function imagePolicyProblem(env: Environment, image: string): string | undefined {
+  if (env.imageTagPolicy === 'any' || checkImage(image)) return undefined;
+  const { tag, digest } = imageTagAndDigest(image);
+  if (env.imageTagPolicy === 'digest' && !digest) {
+    return `image '${image}' has no digest, but environment '${env.name}' requires one (imageTagPolicy 'digest'); pin it as '<image>@sha256:…'`;
+  }
+  if (env.imageTagPolicy === 'no-latest' && !digest && (tag === undefined || tag === 'latest')) {
+    return `image '${image}' is not pinned, but environment '${env.name}' forbids untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a version tag or a digest`;
+  }
+  return undefined;
 }

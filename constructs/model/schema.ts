@@ -124,6 +124,8 @@ export const step = z.object({
   /** The innermost condition or loop group the step sits in. */
   group: z.string().optional(),
   when: condition.optional(),
+  /** The transform this step runs (by name): the step's container is the launcher that starts it. */
+  transform: z.string().optional(),
 });
 export type Step = z.infer<typeof step>;
 
@@ -236,7 +238,60 @@ export const featureView = z.object({
 });
 export type FeatureView = z.infer<typeof featureView>;
 
-export const dataPlane = z.object({ tables: z.array(table), entities: z.array(entity), featureViews: z.array(featureView) });
+/** A Feast feature service: views served whole (no features listed) or as a selection. */
+export const featureService = z.object({
+  name: z.string(),
+  path: z.string(),
+  features: z.array(z.object({ view: z.string(), features: z.array(z.string()) })),
+  tags: z.record(z.string(), z.string()),
+  owner: z.string().optional(),
+  description: z.string().optional(),
+});
+export type FeatureService = z.infer<typeof featureService>;
+
+const processSize = z.object({ cpu: z.string(), memory: z.string() });
+
+/**
+ * An engine-neutral data job: a query per output table or an entrypoint, the tables it reads and
+ * writes, and an image per engine that can run it. The environment's engine picks one.
+ */
+export const transform = z.object({
+  /** The name of the SparkApplication or Job that runs it. */
+  name: z.string(),
+  path: z.string(),
+  description: z.string().optional(),
+  code: z.discriminatedUnion('kind', [
+    /** One SELECT per output table, in the order of `outputs`. */
+    z.object({ kind: z.literal('sql'), queries: z.array(z.object({ table: z.string(), query: z.string() })) }),
+    z.object({ kind: z.literal('entrypoint'), file: z.string(), args: z.array(z.string()) }),
+  ]),
+  /** Image by engine; an engine without one cannot run the transform. */
+  images: z.object({ spark: z.string().optional(), datafusion: z.string().optional() }).strict(),
+  /** Tables read and written, as `namespace.table`, in declaration order. */
+  inputs: z.array(z.string()),
+  outputs: z.array(z.string()),
+  /** The one Iceberg catalog and lakeFS location every table of the transform is in. */
+  catalog: z.string(),
+  lakefs: z.object({ repository: z.string(), ref: z.string() }),
+  credentials: z.object({
+    accessKeyId: z.object({ secret: z.string(), key: z.string() }),
+    secretAccessKey: z.object({ secret: z.string(), key: z.string() }),
+  }),
+  resources: z.object({ driver: processSize, executors: processSize.extend({ instances: z.number().int() }) }),
+  retries: z.number().int(),
+  /** Extra Spark properties, sorted by key. */
+  sparkConf: z.record(z.string(), z.string()),
+  security,
+});
+export type Transform = z.infer<typeof transform>;
+
+export const dataPlane = z.object({
+  tables: z.array(table),
+  entities: z.array(entity),
+  featureViews: z.array(featureView),
+  featureServices: z.array(featureService),
+  transforms: z.array(transform),
+});
 export type DataPlane = z.infer<typeof dataPlane>;
 
 export const model = z.object({

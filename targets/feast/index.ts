@@ -4,13 +4,16 @@
  * Iceberg tables through the lakeFS S3 gateway, Redis online store, registry in the
  * environment's bucket), `features.py` (the definitions) and `definitions.sha256`, the
  * digest of the canonical feature-view definitions that training records as
- * `feast.defs_sha256`.
+ * `feast.defs_sha256`. `sync/feast-apply.yaml` applies that repo on every Argo CD sync
+ * (a ConfigMap of the same files and a Sync-hook Job, sync.ts).
  */
 import { definitionsDigest } from '../../constructs/model/definitions-digest.ts';
 import type { DataPlane, Environment } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../synth/yaml.ts';
-import type { RenderedFile, Target } from '../types.ts';
+import { RenderError, type RenderedFile, type Target } from '../types.ts';
 import { definitionsModule } from './definitions.ts';
+import { FEAST_IMAGE, syncObjects } from './sync.ts';
+import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts';
 
 export const feastProject = (env: Environment) => `dfp_${env.name.replace(/-/g, '_')}`;
 
@@ -46,11 +49,15 @@ export const feastTarget: Target = {
   appliesTo: (env) => env.featureStore === 'feast',
   render(model, env): RenderedFile[] {
     if (model.data.featureViews.length === 0) return [];
+    const policy = imagePolicyProblem(env, FEAST_IMAGE);
+    if (policy) throw new RenderError(env.path, `the Feast sync Job's ${policy}`);
     const dir = feastProject(env);
-    return [
+    const digest = definitionsDigest(model.data);
+    const repo: RenderedFile[] = [
       { path: `${dir}/feature_store.yaml`, content: featureStoreYaml(model.data, env), kubernetes: false },
       { path: `${dir}/features.py`, content: definitionsModule(model.data), kubernetes: false },
-      { path: `${dir}/definitions.sha256`, content: `${definitionsDigest(model.data)}\n`, kubernetes: false },
+      { path: `${dir}/definitions.sha256`, content: `${digest}\n`, kubernetes: false },
     ];
+    return [...repo, { path: 'sync/feast-apply.yaml', content: toYaml(...syncObjects(dir, repo, digest, env)), kubernetes: true }];
   },
 };

@@ -36,9 +36,13 @@ export function validateKubernetes(subjects: readonly { name: string; object: un
   return JSON.parse(r.stdout) as KubernetesResult[];
 }
 
+/** CRD groups under k8s.io that Kubernetes does not define (checked by their own harness). */
+const CRD_GROUPS = ['sparkoperator.k8s.io'];
+
 /** Whether Kubernetes itself defines the kind (core and *.k8s.io groups), not a CRD. */
 export function isBuiltInKind(apiVersion: unknown): boolean {
   if (typeof apiVersion !== 'string') return false;
   const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+  if (CRD_GROUPS.includes(group)) return false;
   return group === '' || !group.includes('.') || group.endsWith('.k8s.io');
 }

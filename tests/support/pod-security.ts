@@ -110,6 +110,7 @@ const ARGO_WORKFLOW_KINDS = ['Workflow', 'WorkflowTemplate', 'ClusterWorkflowTem
 export function podsIn(name: string, object: Json): PodSubject[] {
   if (object && ARGO_WORKFLOW_KINDS.includes(object.kind)) return argoPods(name, object.spec ?? {}, 'spec');
   if (object?.kind === 'CronWorkflow') return argoPods(name, object.spec?.workflowSpec ?? {}, 'spec.workflowSpec');
+  if (object?.kind === 'SparkApplication') return sparkPods(name, object.spec ?? {});
   const found: PodSubject[] = [];
   const walk = (node: unknown, path: string, annotations: Record<string, string>): void => {
     if (Array.isArray(node)) return node.forEach((x, i) => walk(x, `${path}[${i}]`, annotations));
@@ -127,6 +128,28 @@ export function podsIn(name: string, object: Json): PodSubject[] {
   };
   walk(object, '', {});
   return found;
+}
+
+/**
+ * The Spark Operator builds a driver pod and executor pods from `spec.driver` and
+ * `spec.executor`: pod-level settings in `podSecurityContext`, the Spark container's in
+ * `securityContext`, plus any init containers and sidecars, and the application's volumes.
+ */
+function sparkPods(name: string, spec: Json): PodSubject[] {
+  return (['driver', 'executor'] as const).filter((role) => spec[role]).map((role) => {
+    const p: Json = spec[role];
+    return {
+      name: `${name}#spec.${role}`,
+      annotations: { ...p.annotations },
+      spec: {
+        securityContext: p.podSecurityContext,
+        hostNetwork: p.hostNetwork,
+        volumes: spec.volumes,
+        initContainers: p.initContainers,
+        containers: [{ name: `spark-kubernetes-${role}`, securityContext: p.securityContext }, ...(p.sidecars ?? [])],
+      },
+    };
+  });
 }
 
 /** Argo runs each container or script template as a pod, with the workflow's pod-level settings. */

@@ -109,54 +109,22 @@ with DAG(
         task_id="spark-transform",
         doc_md="Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/kronodroid-spark:0.4.2",
-        cmds=["spark-submit"],
+        image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+        cmds=["python", "-m", "dfp_tools.run_transform"],
         arguments=[
-            "--master",
-            "k8s://https://kubernetes.default.svc",
-            "--deploy-mode",
-            "client",
-            "/opt/dfp/kronodroid_iceberg_job.py",
-            "--lakefs-repository",
-            "kronodroid",
+            "--transform",
+            "kronodroid-iceberg",
+            "--timeout-seconds",
+            "7200",
+            "--",
             "--branch",
             "{{ params['target_branch'] | dfp_text }}",
-            "--catalog",
-            "lakefs",
-            "--file-format",
-            "avro",
             "--enabled",
             "{{ params['run_transform'] | dfp_text }}",
         ],
-        env_vars=[
-            k8s.V1EnvVar(
-                name="AWS_ACCESS_KEY_ID",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="AWS_SECRET_ACCESS_KEY",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="LAKEFS_ACCESS_KEY_ID",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="access_key_id"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="LAKEFS_SECRET_ACCESS_KEY",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="secret_access_key"),
-                ),
-            ),
-        ],
         container_resources=k8s.V1ResourceRequirements(
-            requests={"cpu": "2", "memory": "8Gi"},
-            limits={"cpu": "2", "memory": "8Gi"},
+            requests={"cpu": "100m", "memory": "128Mi"},
+            limits={"cpu": "100m", "memory": "128Mi"},
         ),
         service_account_name="dfp-pipelines",
         security_context=k8s.V1PodSecurityContext(

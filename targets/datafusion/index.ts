@@ -1,0 +1,23 @@
+/**
+ * DataFusion: per environment with `engine: 'datafusion'`, one Job per transform
+ * (`jobs/<transform>.yaml`, a suspended run template that TransformSteps start copies of)
+ * and the Role the launcher needs (`rbac.yaml`). The same transforms, the same names: an
+ * environment switches engines by its one `engine` line.
+ */
+import { toYaml } from '../../synth/yaml.ts';
+import type { RenderedFile, Target } from '../types.ts';
+import { transformJob } from './job.ts';
+import { rbac } from './rbac.ts';
+
+export const datafusionTarget: Target = {
+  name: 'datafusion',
+  appliesTo: (env) => env.engine === 'datafusion',
+  render(model, env): RenderedFile[] {
+    const transforms = model.data.transforms;
+    if (transforms.length === 0) return [];
+    return [
+      ...transforms.map((t) => ({ path: `jobs/${t.name}.yaml`, content: toYaml(transformJob(t, env)), kubernetes: true })),
+      { path: 'rbac.yaml', content: toYaml(...rbac(env)), kubernetes: true },
+    ];
+  },
+};

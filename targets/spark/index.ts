@@ -1,0 +1,23 @@
+/**
+ * Spark: per environment with `engine: 'spark'`, one SparkApplication per transform
+ * (`applications/<transform>.yaml`, a suspended run template that TransformSteps start
+ * copies of) and the Role the launcher and the drivers need (`rbac.yaml`). Argo CD
+ * applies the folder before the orchestrators' (sync wave 1).
+ */
+import { toYaml } from '../../synth/yaml.ts';
+import type { RenderedFile, Target } from '../types.ts';
+import { sparkApplication } from './application.ts';
+import { rbac } from './rbac.ts';
+
+export const sparkTarget: Target = {
+  name: 'spark',
+  appliesTo: (env) => env.engine === 'spark',
+  render(model, env): RenderedFile[] {
+    const transforms = model.data.transforms;
+    if (transforms.length === 0) return [];
+    return [
+      ...transforms.map((t) => ({ path: `applications/${t.name}.yaml`, content: toYaml(sparkApplication(t, env)), kubernetes: true })),
+      { path: 'rbac.yaml', content: toYaml(...rbac(env)), kubernetes: true },
+    ];
+  },
+};
