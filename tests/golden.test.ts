@@ -16,6 +16,7 @@ import { controlFlowApp } from './fixtures/control-flow.ts';
 import { kubeflowFlowApp } from './fixtures/kubeflow-flow.ts';
 import { airflowControlFlowApp } from './fixtures/airflow-control-flow.ts';
 import { transformsApp } from './fixtures/transforms.ts';
+import { FIXTURE_LOCK } from './support/fixtures.ts';
 
 const GOLDEN_ROOT = join(import.meta.dirname, 'golden');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -59,7 +60,7 @@ const FIXTURES: [string, (app: DfpApp) => void][] = [
 for (const [name, define] of FIXTURES) {
   describe(`golden: ${name} fixture`, () => {
     const dir = join(GOLDEN_ROOT, name);
-    const app = new DfpApp();
+    const app = new DfpApp({ lockFile: FIXTURE_LOCK });
     define(app);
     const rendered = renderAll(buildModel(app), TARGETS);
 

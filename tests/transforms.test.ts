@@ -22,7 +22,7 @@ import { renderAll } from '../synth/render.ts';
 import { readTree } from '../synth/writer.ts';
 import { TARGETS } from '../targets/index.ts';
 import { CREDENTIALS, IMAGES, tableProps, transformsApp } from './fixtures/transforms.ts';
-import { envProps, modelOrError, testApp } from './support/fixtures.ts';
+import { envProps, FIXTURE_LOCK, modelOrError, testApp } from './support/fixtures.ts';
 import { validateKubernetes } from './support/kubernetes.ts';
 import { ROOT } from './support/process.ts';
 import { validateSparkApplications } from './support/spark-operator.ts';
@@ -148,7 +148,7 @@ describe('switching one environment to DataFusion changes only its transform out
     const job = parse(after.get('prod/datafusion/jobs/kronodroid-iceberg.yaml')!);
     const app = parse(before.get('prod/spark/applications/kronodroid-iceberg.yaml')!);
     expect(job.metadata.name).toBe(app.metadata.name);
-    expect(after.get('prod/airflow/dags/kronodroid-autoencoder.py')).toContain('"kronodroid-iceberg"');
+    expect(after.get('prod/airflow/dags/kronodroid-features.py')).toContain('"kronodroid-iceberg"');
   });
 });
 
@@ -168,7 +168,7 @@ describe('transform mistakes are reported with the construct path', () => {
       const t = new Transform(app, 'ok', { ...base, outputs: [table(app, 'a')] });
       new TransformStep(new Pipeline(app, 'p'), 'run', { transform: t });
     })).toEqual([]);
-    const app = new DfpApp();
+    const app = new DfpApp({ lockFile: FIXTURE_LOCK });
     transformsApp(app);
     expect(buildModel(app).pipelines[0]!.steps.map((s) => s.transform)).toEqual(['load-orders', 'join-orders']);
   });
@@ -236,7 +236,7 @@ describe('transform mistakes are reported with the construct path', () => {
   });
 
   it('renders every transform on the engine its environment chose', () => {
-    const app = new DfpApp();
+    const app = new DfpApp({ lockFile: FIXTURE_LOCK });
     transformsApp(app);
     const paths = renderAll(buildModel(app), TARGETS).map((f) => f.path).filter((p) => /\/(spark|datafusion)\//.test(p));
     expect(paths).toEqual([

@@ -22,12 +22,18 @@ export function envProps(overrides: Partial<EnvironmentProps> = {}): Environment
   };
 }
 
+/**
+ * The lock of the test fixtures' lakeFS refs (`shop@main`, `shop@dev`): fixture apps
+ * must not depend on the platform's dfp.lock.json, which `dfp lock` rewrites.
+ */
+export const FIXTURE_LOCK = join(import.meta.dirname, '..', 'fixtures', 'fixtures.lock.json');
+
 // Test apps point at a scratch dist/ so that a stray synth() never touches the real one.
 const SCRATCH_DIST = join(mkdtempSync(join(tmpdir(), 'dfp-dist-')), 'dist');
 
 /** An app with a `test` environment (unless `withEnvironment` is false). */
 export function testApp(withEnvironment = true): DfpApp {
-  const app = new DfpApp({ distDir: SCRATCH_DIST });
+  const app = new DfpApp({ distDir: SCRATCH_DIST, lockFile: FIXTURE_LOCK });
   if (withEnvironment) new Environment(app, 'test', envProps());
   return app;
 }
