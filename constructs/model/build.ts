@@ -23,7 +23,7 @@ export function buildModel(root: IConstruct): Model {
   const problems = new Problems();
   const all = root.node.findAll();
   const pipelines = all.filter((c): c is Pipeline => c instanceof Pipeline).map((p) => buildPipeline(p, problems));
-  const environments = all.filter((c): c is Environment => c instanceof Environment).map(buildEnvironment);
+  const environments = all.filter((c): c is Environment => c instanceof Environment).map((e) => buildEnvironment(e, problems));
   const androidBenchmarks = all.filter((c): c is IConstruct & AndroidBenchmarkSource => isAndroidBenchmarkSource(c)).map((c) => c[ANDROID_BENCHMARK]());
   const data = buildDataPlane(all, problems);
   const model: Model = {
@@ -104,33 +104,52 @@ function buildGroup(g: ConditionGroup | ParallelFor, scope: PipelineScope): Grou
   };
 }
 
-function buildEnvironment(env: Environment): EnvironmentModel {
+/**
+ * Missing settings (JavaScript callers, casts) become '' here and are reported by the
+ * environment rules with what to set; credentials given as values are refused here.
+ */
+function buildEnvironment(env: Environment, problems: Problems): EnvironmentModel {
   const p = env.props;
-  const repo = p.artifactRepository;
+  const endpoints: Partial<EnvironmentModel['endpoints']> = p.endpoints ?? {};
+  if (p.endpoints === undefined) problems.add(env.node.path, "endpoints is missing; set { lakefs, mlflow, s3 } to the platform services' URLs");
+  const repo: Partial<typeof p.artifactRepository> = p.artifactRepository ?? {};
+  if (p.artifactRepository === undefined) problems.add(env.node.path, "artifactRepository is missing; set { bucket, credentials: { secret: '<Secret name>' } }");
+  const creds = credentialsRef(env.node.path, repo.credentials, problems);
+  const s3 = endpoints.s3 ?? '';
   return {
     name: env.node.id,
     path: env.node.path,
-    namespace: p.namespace,
+    namespace: p.namespace ?? '',
     orchestrator: p.orchestrator ?? 'argo',
     engine: p.engine ?? 'spark',
     featureStore: p.featureStore ?? 'feast',
-    endpoints: { lakefs: p.endpoints.lakefs, mlflow: p.endpoints.mlflow, s3: p.endpoints.s3 },
+    endpoints: { lakefs: endpoints.lakefs ?? '', mlflow: endpoints.mlflow ?? '', s3 },
     artifactRepository: {
-      bucket: repo.bucket,
+      bucket: repo.bucket ?? '',
       keyPrefix: repo.keyPrefix ?? 'dfp',
-      endpoint: repo.endpoint ?? p.endpoints.s3,
-      insecure: (repo.endpoint ?? p.endpoints.s3).startsWith('http://'),
+      endpoint: repo.endpoint ?? s3,
+      insecure: (repo.endpoint ?? s3).startsWith('http://'),
       region: repo.region ?? 'us-east-1',
-      credentials: {
-        secret: repo.credentials.secret,
-        accessKeyKey: repo.credentials.accessKeyKey ?? 'accesskey',
-        secretKeyKey: repo.credentials.secretKeyKey ?? 'secretkey',
-      },
+      credentials: creds,
     },
     imageTagPolicy: p.imageTagPolicy ?? 'no-latest',
     serviceAccount: p.serviceAccount ?? 'dfp-runner',
-    gitops: { repoURL: p.gitops.repoURL, targetRevision: p.gitops.targetRevision ?? 'main' },
+    gitops: { repoURL: p.gitops?.repoURL ?? '', targetRevision: p.gitops?.targetRevision ?? 'main' },
   };
+}
+
+const CREDENTIAL_KEYS = ['secret', 'accessKeyKey', 'secretKeyKey'];
+
+/** The artifact repository's key pair, by Secret reference only; inline values are refused. */
+function credentialsRef(path: string, c: unknown, problems: Problems): EnvironmentModel['artifactRepository']['credentials'] {
+  const r = (c ?? {}) as Record<string, unknown>;
+  const extra = typeof c === 'object' && c !== null ? Object.keys(r).filter((k) => !CREDENTIAL_KEYS.includes(k)) : [];
+  if (typeof c !== 'object' || c === null || extra.length > 0 || typeof r.secret !== 'string') {
+    const what = typeof c === 'string' ? 'is a literal value' : extra.length > 0 ? `holds ${extra.map((k) => `'${k}'`).join(', ')}, which are not Secret references` : 'names no Secret';
+    problems.add(path, `artifactRepository.credentials ${what}; credentials go in by reference only: { secret: '<Secret name>', accessKeyKey?: '<key>', secretKeyKey?: '<key>' }`);
+  }
+  const str = (v: unknown, d: string) => (typeof v === 'string' ? v : d);
+  return { secret: str(r.secret, ''), accessKeyKey: str(r.accessKeyKey, 'accesskey'), secretKeyKey: str(r.secretKeyKey, 'secretkey') };
 }
 
 function isList(x: unknown): x is readonly JsonValue[] {

@@ -39,8 +39,9 @@ export function checkEnvVar(name: string): string | undefined {
 }
 
 /** A key inside a Secret or ConfigMap. */
-export function checkSecretKey(secret: string, key: string): string | undefined {
-  if (key === '') return `secret '${secret}' needs a key: name the key inside the Secret that holds the value`;
+export function checkSecretKey(secret: string, key: string | undefined): string | undefined {
+  // `undefined` reaches here from JavaScript callers and casts that leave the key out.
+  if (key === undefined || key === '') return `secret '${secret}' needs a key: name the key inside the Secret that holds the value`;
   return SECRET_KEY.test(key) ? undefined : `key '${key}' of secret '${secret}' may only hold letters, digits, '-', '_' and '.'`;
 }
 
@@ -70,7 +71,8 @@ export function imageTagAndDigest(image: string): { tag?: string; digest?: strin
 }
 
 /** An http(s) URL, as the platform endpoints are. */
-export function checkUrl(what: string, value: string): string | undefined {
+export function checkUrl(what: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return `${what} is missing; set it to the service's http(s) URL (e.g. 'http://lakefs.lakefs:8000')`;
   try {
     const url = new URL(value);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');

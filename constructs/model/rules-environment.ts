@@ -33,7 +33,10 @@ function checkEnvironment(env: Environment, problems: Problems): void {
   const repo = env.artifactRepository;
   add(checkUrl('artifactRepository.endpoint', repo.endpoint));
   if (!BUCKET.test(repo.bucket)) add(`artifactRepository.bucket '${repo.bucket}' is not an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'`);
-  if (/^\/|\/$|\/\//.test(repo.keyPrefix)) add(`artifactRepository.keyPrefix '${repo.keyPrefix}' must not start or end with '/' or contain '//'`);
+  // The prefix is spliced into Argo's keyFormat, a template: only S3's safe key characters.
+  if (!/^[A-Za-z0-9!_.*'()/-]*$/.test(repo.keyPrefix)) add(`artifactRepository.keyPrefix '${repo.keyPrefix}' may hold only letters, digits and ! _ . * ' ( ) / - (S3's safe key characters)`);
+  else if (/^\/|\/$|\/\//.test(repo.keyPrefix)) add(`artifactRepository.keyPrefix '${repo.keyPrefix}' must not start or end with '/' or contain '//'`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(repo.region)) add(`artifactRepository.region '${repo.region}' is not a region name such as 'us-east-1'`);
   add(checkDnsSubdomain('artifactRepository.credentials.secret', repo.credentials.secret));
   add(checkSecretKey(repo.credentials.secret, repo.credentials.accessKeyKey));
   add(checkSecretKey(repo.credentials.secret, repo.credentials.secretKeyKey));

@@ -8,6 +8,7 @@ import { checkDnsLabel, checkDnsSubdomain, checkEnvVar, checkIdentifier, checkIm
 import { checkQuantity, parseQuantity } from './quantity.ts';
 import type { Condition, Group, Pipeline, Source, Step } from './schema.ts';
 import { jsonType } from './scope.ts';
+import { checkInlineSecret, isSecretName, secretShape } from './secrets.ts';
 
 export function checkPipeline(p: Pipeline, problems: Problems): void {
   const add = (path: string, message: string | undefined) => message && problems.add(path, message);
@@ -16,11 +17,21 @@ export function checkPipeline(p: Pipeline, problems: Problems): void {
     add(p.path, checkCron(p.schedule.cron));
     add(p.path, checkTimezone(p.schedule.timezone));
   }
+  for (const tag of p.tags) {
+    // Argo and Kubeflow list tags in one comma-separated annotation: a comma would split one.
+    if (tag.includes(',') || tag.trim() === '') add(p.path, `tag '${tag}' must be non-empty and hold no ','; tags are listed comma-separated in annotations`);
+  }
   if (p.timeoutSeconds !== undefined && p.timeoutSeconds <= 0) add(p.path, 'timeout must be longer than zero seconds');
   for (const param of p.parameters) {
     add(p.path, checkIdentifier('parameter', param.name));
     if (param.default !== undefined && !accepts(param.type, jsonType(param.default))) {
       add(p.path, `parameter '${param.name}' is ${article(param.type)} but its default ${JSON.stringify(param.default)} is ${article(jsonType(param.default))}; change the default or the type`);
+    }
+    // A default is written into every rendered file: it must never be a credential.
+    if (param.default !== undefined && isSecretName(param.name)) {
+      add(p.path, `parameter '${param.name}' names a credential but has a default, which would be written into dist/; drop the default and have the step read the value with secretEnv`);
+    } else if (param.default !== undefined && secretShape(JSON.stringify(param.default))) {
+      add(p.path, `parameter '${param.name}': the default holds what looks like ${secretShape(JSON.stringify(param.default))}; store it in a Kubernetes Secret and read it with secretEnv`);
     }
   }
 
@@ -84,6 +95,12 @@ export function checkStep(s: Step, typeOf: (src: Source) => string, problems: Pr
     add(checkEnvVar(name));
     if (envNames.has(name)) add(`environment variable '${name}' is set twice (env and secretEnv); keep one`);
     envNames.add(name);
+  }
+  // Secrets only by reference: no credential-named literal, nothing shaped like a key.
+  const literalText = (a: Step['args'][number]) => a.map((part) => (part.kind === 'literal' ? part.value : '')).join('');
+  for (const e of s.env) add(checkInlineSecret(`env.${e.name}`, e.value.every((part) => part.kind === 'literal') ? e.name : undefined, literalText(e.value)));
+  for (const [field, list] of [['command', s.command], ['args', s.args]] as const) {
+    list.forEach((a, i) => add(checkInlineSecret(`${field}[${i}]`, undefined, literalText(a))));
   }
   for (const e of s.secretEnv) {
     add(checkDnsSubdomain(`secretEnv.${e.name}: secret name`, e.secret));
