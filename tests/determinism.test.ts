@@ -37,7 +37,7 @@ describe('determinism', () => {
     expect(committed.length).toBeGreaterThanOrEqual(6);
     trees.forEach((tree, i) => expect([...tree.entries()], `synth ${i} (${JSON.stringify(settings[i])})`).toEqual(committed));
     console.log(`determinism: ${trees.length} synths in fresh processes (${SETTINGS.map((s) => `${s.TZ}/${s.LC_ALL}`).join(', ')}), ${committed.length} files each, byte-identical, ${Date.now() - started} ms`);
-  }, 600_000);
+  }, Math.max(600_000, SYNTHS * 15_000));
 
   it('the settings do reach the process: its time zone offset and locale differ from the control', async () => {
     // Control: without this, a runner that dropped TZ/LC_ALL would make the test above vacuous.

@@ -309,7 +309,7 @@ describe(`injection fuzz: ${RUNS} hostile strings (seed ${SEED}) in every free-t
       `${stats.values} values compared, ${stats.refusedByTarget} refusals of '{{' by Argo/Kubeflow with the path, ${stats.refusedAtBuild} apps refused by a rule; ` +
       `${differences.length} differences; ${Date.now() - started} ms`,
     );
-  }, 900_000);
+  }, Math.max(900_000, RUNS * 400));
 
   it('the marker lands in every target that renders user text', () => {
     const targets = (kind: AppKind) => new Set(places[kind].map((p) => p.file.split('/')[1]));
