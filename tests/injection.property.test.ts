@@ -26,7 +26,7 @@ import { TARGETS } from '../targets/index.ts';
 import { RenderError, type TargetOutput } from '../targets/types.ts';
 import { AIRFLOW_PYTHON } from './support/airflow.ts';
 import { ROOT, run } from './support/process.ts';
-import { conditionsApp, exceptionsApp, plainApp, valuesOf, type Values } from './fixtures/injection-app.ts';
+import { conditionsApp, exceptionsApp, plainApp, valuesOf, VALIDATED_FIELDS, type Values } from './fixtures/injection-app.ts';
 
 const RUNS = Number(process.env.DFP_FUZZ_RUNS ?? 200);
 const SEED = Number(process.env.DFP_FUZZ_SEED ?? 20261202);
@@ -340,4 +340,36 @@ describe(`injection fuzz: ${RUNS} hostile strings (seed ${SEED}) in every free-t
     expect(markdownTexts('# t\n\n```\nnot a paragraph\n')).toEqual([]);
     expect(markdownTexts('+ x\n')).toEqual([]);
   });
+});
+
+const FIELD_STRINGS = strings;
+
+describe(`restricted fields: ${FIELD_STRINGS.length} hostile strings in each of ${VALIDATED_FIELDS.length} fields the rules check`, () => {
+  it('each is refused at its construct path, or is valid and renders in every target; nothing crashes', () => {
+    const started = Date.now();
+    const bad: { field: string; s: string; got: string }[] = [];
+    let refused = 0;
+    let accepted = 0;
+    for (const f of VALIDATED_FIELDS) {
+      for (const s of [...FIELD_STRINGS, '{{ 7*7 }}', '$(id)', 'a\nb', ' ']) {
+        let r: Rendered | DfpError;
+        try {
+          r = renderEach(f.app(s));
+        } catch (e) {
+          bad.push({ field: f.field, s: JSON.stringify(s), got: `crash: ${String(e)}` });
+          continue;
+        }
+        if (r instanceof DfpError) {
+          if (r.problems.some((p) => p.path === f.path)) refused++;
+          else bad.push({ field: f.field, s: JSON.stringify(s), got: r.message });
+          continue;
+        }
+        accepted++;
+        for (const x of r.refused.filter((x) => !allowedRefusal(s, x))) bad.push({ field: f.field, s: JSON.stringify(s), got: `${x.file}: ${x.message}` });
+      }
+    }
+    console.log(`restricted fields: ${VALIDATED_FIELDS.length} fields x ${FIELD_STRINGS.length + 4} strings: ${refused} refused at the construct path, ${accepted} valid and rendered, ${bad.length} otherwise; ${Date.now() - started} ms`);
+    expect(refused).toBeGreaterThan(0);
+    expect(bad.slice(0, 8)).toEqual([]);
+  }, Math.max(300_000, RUNS * 400));
 });

@@ -4,7 +4,7 @@
  */
 import { checkCron, checkTimezone } from './cron.ts';
 import { article, type Problems } from './errors.ts';
-import { checkDnsLabel, checkDnsSubdomain, checkEnvVar, checkIdentifier, checkImage, checkSecretKey } from './names.ts';
+import { checkDnsLabel, checkDnsSubdomain, checkEnvVar, checkIdentifier, checkImage, checkLabelKey, checkLabelValue, checkSecretKey } from './names.ts';
 import { checkQuantity, parseQuantity } from './quantity.ts';
 import type { Condition, Group, Pipeline, Source, Step } from './schema.ts';
 import { jsonType } from './scope.ts';
@@ -127,7 +127,14 @@ export function checkStep(s: Step, typeOf: (src: Source) => string, problems: Pr
     if (v.source.kind === 'hostDevice' && !/^\/dev\/[A-Za-z0-9._/-]+$/.test(v.source.path)) add(`volume '${v.name}': host device '${v.source.path}' must be a path under /dev/ (e.g. '/dev/kvm')`);
   }
 
+  // The cluster refuses a pod whose selector or toleration is not label syntax: say so here.
+  for (const [key, value] of Object.entries(s.nodeSelector)) {
+    add(checkLabelKey('nodeSelector', key));
+    add(checkLabelValue(`nodeSelector '${key}'`, value));
+  }
   for (const t of s.tolerations) {
+    if (t.key !== undefined) add(checkLabelKey('toleration', t.key));
+    if (t.value !== undefined) add(checkLabelValue(`toleration '${t.key ?? '*'}'`, t.value));
     if (t.operator === 'Exists' && t.value !== undefined) add(`toleration '${t.key ?? '*'}': operator Exists takes no value; drop the value or use Equal`);
     if (t.operator === 'Equal' && t.key === undefined) add('a toleration with operator Equal needs a key');
   }
