@@ -79,7 +79,8 @@ describe('inline secret values are refused before anything is rendered', () => {
     new ContainerStep(new Pipeline(app, 'p', { parameters: { token_ttl: { type: 'int' } } }), 's', {
       image: IMAGE,
       args: ['--password-file', '/var/run/secrets/db', '--endpoint', 'http://lakefs:8000'],
-      env: { MLFLOW_TRACKING_URI: 'http://mlflow:5000', TOKEN_AUDIENCE: '' }, // empty: no value to leak
+      // Names about a credential, not holding one; and an empty value, which leaks nothing.
+      env: { MLFLOW_TRACKING_URI: 'http://mlflow:5000', TOKEN_URL: 'http://keycloak:8080/token', SECRET_NAME: 'db', API_TOKEN: '' },
       secretEnv: { AWS_SECRET_ACCESS_KEY: { secret: 'minio-credentials', key: 'secretkey' }, DB_PASSWORD: { secret: 'db', key: 'password' } },
     });
     expect(modelOrError(app)).not.toBeInstanceOf(DfpError);

@@ -5,8 +5,12 @@
  * Each returns a message for the rules to report at the construct path, or undefined.
  */
 
-/** Names that say "this holds a credential" (env vars, parameters). */
-const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
+/**
+ * Names that say "this holds a credential" (env vars, parameters): the credential word
+ * ends the name (`DB_PASSWORD`, `GITHUB_TOKEN`, `AWS_ACCESS_KEY_ID`), so that names about
+ * one (`TOKEN_URL`, `SECRET_NAME`) stay free.
+ */
+const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY(_?ID)?|PRIVATE_?KEY|CREDENTIALS?)$/i;
 
 /**
  * Shapes no ordinary argument has: cloud access key ids, PEM private keys, JWTs, and
