@@ -14,7 +14,7 @@ import { synthesize } from '../synth/synth.ts';
 import { readTree, recoverInterruptedWrite, writeTree } from '../synth/writer.ts';
 import { argoTarget } from '../targets/argo/index.ts';
 import type { Target } from '../targets/types.ts';
-import { distCopy, ROOT, runTsx } from './support/process.ts';
+import { distCopy, ROOT } from './support/process.ts';
 
 describe('synth failing midway', () => {
   it('a target that throws after rendering other files writes nothing', () => {

@@ -1,6 +1,6 @@
 /**
  * Crash safety: the synth CLI is SIGKILLed at random points (seeded) while it writes a
- * new dist/ over an old one (~150 files that differ in changed, added and removed files).
+ * new dist/ over an old one (~90 files that differ in changed, added and removed files).
  * Right after each kill, dist/ is exactly the complete old tree or the complete new tree;
  * or, in the instant between the writer's two renames, missing with the complete old tree
  * beside it as `.dist.old`. After the crash recovery the next run does first
@@ -178,10 +178,11 @@ describe(`crash safety: ${KILLS} SIGKILLs while synth writes dist/ (seed ${SEED}
 
   it('the next synth after a kill mid-write recovers and writes the whole new tree', async () => {
     const ops = calibration.ops;
-    for (const op of [Math.floor(ops.length / 2), ops.indexOf('renameSync') + 2]) {
+    // Killed mid-write, then between the renames; the first next run through tsx, as users run it.
+    for (const [op, runner] of [[Math.floor(ops.length / 2), 'tsx'], [ops.indexOf('renameSync') + 2, 'bundle']] as const) {
       const t = await trial({ op });
       expect(t.killed && t.leftovers).toBe(true);
-      const next = await trial({}, 'tsx', t.dist);
+      const next = await trial({}, runner, t.dist);
       expect(next.state).toBe('new');
       expect(next.leftovers).toBe(false);
     }
