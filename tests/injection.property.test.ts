@@ -44,7 +44,9 @@ const hostile = fc.oneof(
     fc.constantFrom('"', "'", '"""', "'''", '\\', '\\n', '\\u0041', '\n', '\r\n', '\r', '\t', ' ', '  ', ': ', '#', '- ', '? ', '&a', '*a', '!tag',
       '|', '>', '%', '@', '`', '---', '...', '[', ']', '{', '}', ',', '{{', '}}', '{{ 7*7 }}', '{{$.inputs}}', '{{workflow.name}}', '{%', '%}', '{# #}',
       '$(', '$(id)', '${x}', '`id`', 'yes', 'no', 'on', 'null', '~', '0x1F', '0755', '1e3', '.inf', 'true', '2026-12-02', '```', '<!--', '-->', '<b>',
-      '| a |', '# h', '\\|', '\u2028', '\u2029', '\u0085', '\u00a0', '\ufeff', '\u202e', 'é', 'ß', '🚀', '👩‍👩‍👧', '\x7f', '\u000b', '\u000c', '.yaml', '.json'),
+      '| a |', '# h', '\\|', '\u2028', '\u2029', '\u0085', '\u00a0', '\ufeff', '\u202e', 'é', 'ß', '🚀', '👩‍👩‍👧', '\x7f', '\u000b', '\u000c', '.yaml', '.json',
+      // Names of Object.prototype: a lookup in a plain object must not take them for keys.
+      'valueOf', 'constructor', '__proto__', 'toString', 'hasOwnProperty'),
     { maxLength: 10 },
   ).map((xs) => xs.join('')),
 )

@@ -6,7 +6,7 @@ import { checkCron, checkTimezone } from './cron.ts';
 import { article, type Problems } from './errors.ts';
 import { checkDnsLabel, checkDnsSubdomain, checkEnvVar, checkIdentifier, checkImage, checkLabelKey, checkLabelValue, checkSecretKey } from './names.ts';
 import { checkQuantity, parseQuantity } from './quantity.ts';
-import type { Condition, Group, Pipeline, Source, Step } from './schema.ts';
+import { ARTIFACT_TYPES, PARAM_TYPES, type Condition, type Group, type Pipeline, type Source, type Step } from './schema.ts';
 import { jsonType } from './scope.ts';
 import { checkInlineSecret, isSecretName, secretShape } from './secrets.ts';
 
@@ -24,7 +24,9 @@ export function checkPipeline(p: Pipeline, problems: Problems): void {
   if (p.timeoutSeconds !== undefined && p.timeoutSeconds <= 0) add(p.path, 'timeout must be longer than zero seconds');
   for (const param of p.parameters) {
     add(p.path, checkIdentifier('parameter', param.name));
-    if (param.default !== undefined && !accepts(param.type, jsonType(param.default))) {
+    // The types exclude other names; JavaScript callers and casts do not.
+    if (!isOneOf(PARAM_TYPES, param.type)) add(p.path, `parameter '${param.name}' has the unknown type '${param.type}'; use one of ${PARAM_TYPES.join(', ')}`);
+    else if (param.default !== undefined && !accepts(param.type, jsonType(param.default))) {
       add(p.path, `parameter '${param.name}' is ${article(param.type)} but its default ${JSON.stringify(param.default)} is ${article(jsonType(param.default))}; change the default or the type`);
     }
     // A default is written into every rendered file: it must never be a credential.
@@ -46,6 +48,8 @@ export function checkPipeline(p: Pipeline, problems: Problems): void {
   checkGroupBoundaries(p, problems);
   if (p.exitHandler) checkExitHandler(p, p.exitHandler, problems);
 }
+
+const isOneOf = (names: readonly string[], name: unknown): boolean => typeof name === 'string' && names.includes(name);
 
 /** `int` values are fine where a `float` is expected; nothing else converts. */
 function accepts(expected: string, actual: string): boolean {
@@ -107,6 +111,12 @@ export function checkStep(s: Step, typeOf: (src: Source) => string, problems: Pr
     add(checkSecretKey(e.secret, e.key));
   }
 
+  for (const o of s.outputs.parameters) {
+    if (!isOneOf(PARAM_TYPES, o.type)) add(`output '${o.name}' has the unknown type '${o.type}'; use one of ${PARAM_TYPES.join(', ')}`);
+  }
+  for (const a of s.outputs.artifacts) {
+    if (!isOneOf(ARTIFACT_TYPES, a.type)) add(`output artifact '${a.name}' has the unknown type '${a.type}'; use one of ${ARTIFACT_TYPES.join(', ')}`);
+  }
   const ioNames = new Set<string>();
   for (const o of [...s.outputs.parameters, ...s.outputs.artifacts, ...s.inputs.artifacts]) {
     add(checkIdentifier('output or input artifact', o.name));
