@@ -17,15 +17,16 @@ import { checkEnvironments } from './rules-environment.ts';
 import { checkPipeline } from './rules-pipeline.ts';
 import { model as modelSchema, type Environment as EnvironmentModel, type Group, type Model, type Pipeline as PipelineModel, type Source } from './schema.ts';
 import { PipelineScope } from './scope.ts';
+import { guarded, reportIssues } from './structure.ts';
 
 /** Builds, checks and freezes the model of every pipeline and environment under `root`. */
 export function buildModel(root: IConstruct): Model {
   const problems = new Problems();
   const all = root.node.findAll();
-  const pipelines = all.filter((c): c is Pipeline => c instanceof Pipeline).map((p) => buildPipeline(p, problems));
-  const environments = all.filter((c): c is Environment => c instanceof Environment).map((e) => buildEnvironment(e, problems));
-  const androidBenchmarks = all.filter((c): c is IConstruct & AndroidBenchmarkSource => isAndroidBenchmarkSource(c)).map((c) => c[ANDROID_BENCHMARK]());
-  const data = buildDataPlane(all, problems);
+  const pipelines = all.filter((c): c is Pipeline => c instanceof Pipeline).flatMap((p) => guarded(problems, p, () => buildPipeline(p, problems)));
+  const environments = all.filter((c): c is Environment => c instanceof Environment).flatMap((e) => guarded(problems, e, () => buildEnvironment(e, problems)));
+  const androidBenchmarks = all.filter((c): c is IConstruct & AndroidBenchmarkSource => isAndroidBenchmarkSource(c)).flatMap((c) => guarded(problems, c, () => c[ANDROID_BENCHMARK]()));
+  const data = guarded(problems, root, () => buildDataPlane(all, problems))[0] ?? { tables: [], entities: [], featureViews: [] };
   const model: Model = {
     pipelines: byName(pipelines),
     environments: byName(environments),
@@ -34,14 +35,21 @@ export function buildModel(root: IConstruct): Model {
   };
 
   // Constructs that check their own props (node.addValidation) report in the same pass.
-  for (const c of all) for (const message of c.node.validate()) problems.add(c.node.path, message);
-  for (const p of model.pipelines) checkPipeline(p, problems);
-  checkAndroidBenchmarks(model, problems);
-  checkEnvironments(model, problems, root.node.path || '(app)');
+  let crash: unknown;
+  try {
+    for (const c of all) for (const message of c.node.validate()) problems.add(c.node.path, message);
+    for (const p of model.pipelines) checkPipeline(p, problems);
+    checkAndroidBenchmarks(model, problems);
+    checkEnvironments(model, problems, root.node.path || '(app)');
+  } catch (e) {
+    // A rule can only trip over a value of the wrong type, which the schema names below.
+    crash = e;
+  }
+  const parsed = modelSchema.safeParse(model);
+  if (!parsed.success) reportIssues(model, parsed.error.issues, problems);
+  if (crash !== undefined && problems.empty) throw crash; // a dfp bug, not a user error
   problems.throwIfAny();
-
-  // The rules above guarantee the shape; a failure here is a dfp bug, not a user error.
-  return deepFreeze(modelSchema.parse(model));
+  return deepFreeze(parsed.data!);
 }
 
 function buildPipeline(pipeline: Pipeline, problems: Problems): PipelineModel {
@@ -53,8 +61,8 @@ function buildPipeline(pipeline: Pipeline, problems: Problems): PipelineModel {
 
   for (const c of pipeline.node.findAll()) {
     if (c === pipeline || c === exit) continue;
-    if (c instanceof ContainerStep) steps.push(new StepBuilder(c, scope).build());
-    else if (c instanceof ConditionGroup || c instanceof ParallelFor) groups.push(buildGroup(c, scope));
+    if (c instanceof ContainerStep) steps.push(...guarded(problems, c, () => new StepBuilder(c, scope).build()));
+    else if (c instanceof ConditionGroup || c instanceof ParallelFor) groups.push(...guarded(problems, c, () => buildGroup(c, scope)));
     else if (c instanceof Pipeline || c instanceof Environment) problems.add(c.node.path, `${article(c.constructor.name)} cannot sit inside pipeline '${pipeline.node.id}'; create it at the app's top level`);
     else problems.add(c.node.path, `'${c.constructor.name}' is not a pipeline construct; use ContainerStep, Condition or ParallelFor inside a pipeline`);
   }
@@ -64,7 +72,7 @@ function buildPipeline(pipeline: Pipeline, problems: Problems): PipelineModel {
     if (!(exit instanceof ContainerStep) || exit.node.scope !== pipeline) {
       problems.add(pipeline.node.path, `onExit(): '${exit.node.path}' must be a ContainerStep created directly in this pipeline`);
     } else {
-      exitHandler = new StepBuilder(exit, scope).build();
+      exitHandler = guarded(problems, exit, () => new StepBuilder(exit, scope).build())[0];
     }
   }
 
