@@ -9,7 +9,7 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 
 NODE_STAMP := node_modules/.dfp-npm-ci
 
-.PHONY: synth test typecheck unit golden install python lakefs bench bench-python clean
+.PHONY: synth test fuzz typecheck unit golden install python lakefs bench bench-python clean
 
 # `npm ci` again whenever the lock file or package.json changes.
 $(NODE_STAMP): package.json package-lock.json
@@ -42,6 +42,16 @@ endif
 ## test: type-check, then every vitest suite (unit, golden, conformance, synth)
 test: install python lakefs typecheck
 	npx vitest run
+
+## fuzz: the reliability suites with long budgets (docs/security.md): 5000 hostile strings
+## per property, 300 SIGKILLs, 40 fresh-process synths. `make test` runs them with short ones.
+RELIABILITY_TESTS := tests/injection.property.test.ts tests/escaping.property.test.ts \
+	tests/airflow-escaping.property.test.ts tests/crash-safety.test.ts tests/determinism.test.ts \
+	tests/bad-input.test.ts tests/secret-hygiene.test.ts
+fuzz: install python typecheck
+	DFP_FUZZ_RUNS=$${DFP_FUZZ_RUNS:-5000} DFP_PROPERTY_RUNS=$${DFP_PROPERTY_RUNS:-5000} \
+	DFP_CRASH_KILLS=$${DFP_CRASH_KILLS:-300} DFP_DETERMINISM_SYNTHS=$${DFP_DETERMINISM_SYNTHS:-40} \
+	npx vitest run $(RELIABILITY_TESTS)
 
 typecheck: install
 	npx tsc --noEmit

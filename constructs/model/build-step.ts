@@ -72,7 +72,7 @@ export class StepBuilder {
       command,
       args,
       env,
-      secretEnv: Object.entries(p.secretEnv ?? {}).map(([name, ref]) => ({ name, secret: ref.secret, key: ref.key })),
+      secretEnv: this.secretEnv(p.secretEnv ?? {}),
       inputs: { parameters: [...this.inputs.values()], artifacts },
       outputs: {
         parameters: outputs,
@@ -98,6 +98,23 @@ export class StepBuilder {
       ...(when ? { when } : {}),
       ...(this.step instanceof TransformStep ? { transform: this.step.transform.node.id } : {}),
     };
+  }
+
+  /**
+   * Secret references only. A string where a `{ secret, key }` belongs is the value
+   * itself, typed in (JavaScript callers, casts): it is reported, never rendered.
+   */
+  private secretEnv(refs: Readonly<Record<string, unknown>>): Step['secretEnv'] {
+    const out: Step['secretEnv'] = [];
+    for (const [name, ref] of Object.entries(refs)) {
+      const r = ref as { secret?: unknown; key?: unknown } | null;
+      if (r === null || typeof r !== 'object' || typeof r.secret !== 'string') {
+        this.scope.problems.add(this.path, `secretEnv.${name} is ${typeof ref === 'string' ? 'a literal value' : 'not a Secret reference'}; secrets go in by reference only: { secret: '<Secret name>', key: '<key>' }`);
+        continue;
+      }
+      out.push({ name, secret: r.secret, key: typeof r.key === 'string' ? r.key : '' });
+    }
+    return out;
   }
 
   /** Condition operands: literals stay literals; runtime values are resolved, not made inputs. */

@@ -21,21 +21,22 @@ import { checkEnvironments } from './rules-environment.ts';
 import { checkPipeline } from './rules-pipeline.ts';
 import { model as modelSchema, type Environment as EnvironmentModel, type Group, type Model, type Pipeline as PipelineModel, type Source } from './schema.ts';
 import { PipelineScope } from './scope.ts';
+import { guarded, reportIssues } from './structure.ts';
 
 /** Builds, checks and freezes the model of every pipeline and environment under `root`. */
 export function buildModel(root: IConstruct): Model {
   const problems = new Problems();
   const all = root.node.findAll();
   // The data plane first: lineage declarations refer to its locked commits and digest.
-  const data = buildDataPlane(all, problems);
+  const data = guarded(problems, root, () => buildDataPlane(all, problems))[0] ?? { tables: [], entities: [], featureViews: [], featureServices: [] };
   const pins: LineagePins = {
     commitOf: (table) => data.tables.find((t) => t.path === table.node.path)?.lakefs.commit || undefined,
     feastDefinitionsSha256: definitionsDigest(data),
   };
-  const pipelines = all.filter((c): c is Pipeline => c instanceof Pipeline).map((p) => buildPipeline(p, problems, pins));
-  const environments = all.filter((c): c is Environment => c instanceof Environment).map(buildEnvironment);
-  const androidBenchmarks = all.filter((c): c is IConstruct & AndroidBenchmarkSource => isAndroidBenchmarkSource(c)).map((c) => c[ANDROID_BENCHMARK]());
-  const transforms = buildTransforms(all, data.tables, problems);
+  const pipelines = all.filter((c): c is Pipeline => c instanceof Pipeline).flatMap((p) => guarded(problems, p, () => buildPipeline(p, problems, pins)));
+  const environments = all.filter((c): c is Environment => c instanceof Environment).flatMap((e) => guarded(problems, e, () => buildEnvironment(e, problems)));
+  const androidBenchmarks = all.filter((c): c is IConstruct & AndroidBenchmarkSource => isAndroidBenchmarkSource(c)).flatMap((c) => guarded(problems, c, () => c[ANDROID_BENCHMARK]()));
+  const transforms = guarded(problems, root, () => buildTransforms(all, data.tables, problems))[0] ?? [];
   const model: Model = {
     pipelines: byName(pipelines),
     environments: byName(environments),
@@ -44,18 +45,24 @@ export function buildModel(root: IConstruct): Model {
   };
 
   // Constructs that check their own props (node.addValidation) report in the same pass.
-  for (const c of all) for (const message of c.node.validate()) problems.add(c.node.path, message);
-  for (const p of model.pipelines) checkPipeline(p, problems);
-  checkAndroidBenchmarks(model, problems);
-  checkEnvironments(model, problems, root.node.path || '(app)');
-  checkTransforms(model, problems);
+  let crash: unknown;
+  try {
+    for (const c of all) for (const message of c.node.validate()) problems.add(c.node.path, message);
+    for (const p of model.pipelines) checkPipeline(p, problems);
+    checkAndroidBenchmarks(model, problems);
+    checkEnvironments(model, problems, root.node.path || '(app)');
+    checkTransforms(model, problems);
+  } catch (e) {
+    // A rule can only trip over a value of the wrong type, which the schema names below.
+    crash = e;
+  }
+  // The schema is the boundary for what the rules do not look at: a prop of the wrong
+  // type (a JavaScript caller, a cast) is reported at the construct holding it.
+  const parsed = modelSchema.safeParse(model);
+  if (!parsed.success) reportIssues(model, parsed.error.issues, problems);
+  if (crash !== undefined && problems.empty) throw crash; // a dfp bug, not a user error
   problems.throwIfAny();
-
-  // The builder's types give the model its shape, and the rules above its values. The
-  // zod schema is not parsed again here: on a thousand pipelines it cost as much as all
-  // the rules together, to find only dfp bugs; tests/model-shape.test.ts parses every
-  // example's and fixture's model with it instead.
-  return deepFreeze(model);
+  return deepFreeze(parsed.data!);
 }
 
 /** The model parsed by its zod schema: unchanged when the builder is right, else a throw. */
@@ -72,8 +79,8 @@ function buildPipeline(pipeline: Pipeline, problems: Problems, pins: LineagePins
 
   for (const c of pipeline.node.findAll()) {
     if (c === pipeline || c === exit) continue;
-    if (c instanceof ContainerStep) steps.push(new StepBuilder(c, scope).build());
-    else if (c instanceof ConditionGroup || c instanceof ParallelFor) groups.push(buildGroup(c, scope));
+    if (c instanceof ContainerStep) steps.push(...guarded(problems, c, () => new StepBuilder(c, scope).build()));
+    else if (c instanceof ConditionGroup || c instanceof ParallelFor) groups.push(...guarded(problems, c, () => buildGroup(c, scope)));
     else if (c instanceof Pipeline || c instanceof Environment) problems.add(c.node.path, `${article(c.constructor.name)} cannot sit inside pipeline '${pipeline.node.id}'; create it at the app's top level`);
     else problems.add(c.node.path, `'${c.constructor.name}' is not a pipeline construct; use ContainerStep, Condition or ParallelFor inside a pipeline`);
   }
@@ -83,7 +90,7 @@ function buildPipeline(pipeline: Pipeline, problems: Problems, pins: LineagePins
     if (!(exit instanceof ContainerStep) || exit.node.scope !== pipeline) {
       problems.add(pipeline.node.path, `onExit(): '${exit.node.path}' must be a ContainerStep created directly in this pipeline`);
     } else {
-      exitHandler = new StepBuilder(exit, scope).build();
+      exitHandler = guarded(problems, exit, () => new StepBuilder(exit, scope).build())[0];
     }
   }
 
@@ -123,33 +130,52 @@ function buildGroup(g: ConditionGroup | ParallelFor, scope: PipelineScope): Grou
   };
 }
 
-function buildEnvironment(env: Environment): EnvironmentModel {
+/**
+ * Missing settings (JavaScript callers, casts) become '' here and are reported by the
+ * environment rules with what to set; credentials given as values are refused here.
+ */
+function buildEnvironment(env: Environment, problems: Problems): EnvironmentModel {
   const p = env.props;
-  const repo = p.artifactRepository;
+  const endpoints: Partial<EnvironmentModel['endpoints']> = p.endpoints ?? {};
+  if (p.endpoints === undefined) problems.add(env.node.path, "endpoints is missing; set { lakefs, mlflow, s3 } to the platform services' URLs");
+  const repo: Partial<typeof p.artifactRepository> = p.artifactRepository ?? {};
+  if (p.artifactRepository === undefined) problems.add(env.node.path, "artifactRepository is missing; set { bucket, credentials: { secret: '<Secret name>' } }");
+  const creds = credentialsRef(env.node.path, repo.credentials, problems);
+  const s3 = endpoints.s3 ?? '';
   return {
     name: env.node.id,
     path: env.node.path,
-    namespace: p.namespace,
+    namespace: p.namespace ?? '',
     orchestrator: p.orchestrator ?? 'argo',
     engine: p.engine ?? 'spark',
     featureStore: p.featureStore ?? 'feast',
-    endpoints: { lakefs: p.endpoints.lakefs, mlflow: p.endpoints.mlflow, s3: p.endpoints.s3 },
+    endpoints: { lakefs: endpoints.lakefs ?? '', mlflow: endpoints.mlflow ?? '', s3 },
     artifactRepository: {
-      bucket: repo.bucket,
+      bucket: repo.bucket ?? '',
       keyPrefix: repo.keyPrefix ?? 'dfp',
-      endpoint: repo.endpoint ?? p.endpoints.s3,
-      insecure: (repo.endpoint ?? p.endpoints.s3).startsWith('http://'),
+      endpoint: repo.endpoint ?? s3,
+      insecure: (repo.endpoint ?? s3).startsWith('http://'),
       region: repo.region ?? 'us-east-1',
-      credentials: {
-        secret: repo.credentials.secret,
-        accessKeyKey: repo.credentials.accessKeyKey ?? 'accesskey',
-        secretKeyKey: repo.credentials.secretKeyKey ?? 'secretkey',
-      },
+      credentials: creds,
     },
     imageTagPolicy: p.imageTagPolicy ?? 'no-latest',
     serviceAccount: p.serviceAccount ?? 'dfp-runner',
-    gitops: { repoURL: p.gitops.repoURL, targetRevision: p.gitops.targetRevision ?? 'main' },
+    gitops: { repoURL: p.gitops?.repoURL ?? '', targetRevision: p.gitops?.targetRevision ?? 'main' },
   };
+}
+
+const CREDENTIAL_KEYS = ['secret', 'accessKeyKey', 'secretKeyKey'];
+
+/** The artifact repository's key pair, by Secret reference only; inline values are refused. */
+function credentialsRef(path: string, c: unknown, problems: Problems): EnvironmentModel['artifactRepository']['credentials'] {
+  const r = (c ?? {}) as Record<string, unknown>;
+  const extra = typeof c === 'object' && c !== null ? Object.keys(r).filter((k) => !CREDENTIAL_KEYS.includes(k)) : [];
+  if (typeof c !== 'object' || c === null || extra.length > 0 || typeof r.secret !== 'string') {
+    const what = typeof c === 'string' ? 'is a literal value' : extra.length > 0 ? `holds ${extra.map((k) => `'${k}'`).join(', ')}, which are not Secret references` : 'names no Secret';
+    problems.add(path, `artifactRepository.credentials ${what}; credentials go in by reference only: { secret: '<Secret name>', accessKeyKey?: '<key>', secretKeyKey?: '<key>' }`);
+  }
+  const str = (v: unknown, d: string) => (typeof v === 'string' ? v : d);
+  return { secret: str(r.secret, ''), accessKeyKey: str(r.accessKeyKey, 'accesskey'), secretKeyKey: str(r.secretKeyKey, 'secretkey') };
 }
 
 function isList(x: unknown): x is readonly JsonValue[] {

@@ -39,12 +39,15 @@ export interface FieldType {
   readonly spark: string;
 }
 
+/** A scalar by name; own keys only, so `valueOf` or `constructor` is not a type. */
+const scalarNamed = (name: string): Scalar | undefined => (Object.hasOwn(SCALARS, name) ? SCALARS[name] : undefined);
+
 const DECIMAL = /^decimal\((\d+),\s*(\d+)\)$/;
 const LIST = /^list<(.+)>$/;
 
 /** The type's mappings, or a message saying what is wrong with the name. */
 export function parseFieldType(name: string): FieldType | string {
-  const scalar = SCALARS[name];
+  const scalar = scalarNamed(name);
   if (scalar) return { name, ...scalar };
   const d = DECIMAL.exec(name);
   if (d) {
@@ -60,7 +63,7 @@ export function parseFieldType(name: string): FieldType | string {
   }
   const l = LIST.exec(name);
   if (l) {
-    const inner = SCALARS[l[1]!];
+    const inner = scalarNamed(l[1]!);
     if (!inner) return `'${name}': a list holds one of ${Object.keys(SCALARS).join(', ')}`;
     return {
       name,

@@ -38,9 +38,28 @@ export function checkEnvVar(name: string): string | undefined {
   return ENV_VAR.test(name) ? undefined : `environment variable '${name}' must match [A-Za-z_][A-Za-z0-9_]* (e.g. '${name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, '_$1')}')`;
 }
 
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
+const LABEL_PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A Kubernetes label (or taint) key: `[prefix/]name`, the name at most 63 characters. */
+export function checkLabelKey(what: string, key: string): string | undefined {
+  const slash = key.lastIndexOf('/');
+  const [prefix, name] = slash >= 0 ? [key.slice(0, slash), key.slice(slash + 1)] : [undefined, key];
+  const ok = name.length <= 63 && LABEL_NAME.test(name) && (prefix === undefined || (prefix.length <= 253 && LABEL_PREFIX.test(prefix)));
+  return ok ? undefined : `${what} key '${key}' is not a Kubernetes label key: '[prefix/]name', the name at most 63 letters, digits, '-', '_' and '.' (e.g. 'dfp.dev/kvm')`;
+}
+
+/** A Kubernetes label (or taint) value: empty, or at most 63 letters, digits, '-', '_' and '.'. */
+export function checkLabelValue(what: string, value: string): string | undefined {
+  return value === '' || (value.length <= 63 && LABEL_NAME.test(value))
+    ? undefined
+    : `${what} value '${value}' is not a Kubernetes label value: at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit`;
+}
+
 /** A key inside a Secret or ConfigMap. */
-export function checkSecretKey(secret: string, key: string): string | undefined {
-  if (key === '') return `secret '${secret}' needs a key: name the key inside the Secret that holds the value`;
+export function checkSecretKey(secret: string, key: string | undefined): string | undefined {
+  // `undefined` reaches here from JavaScript callers and casts that leave the key out.
+  if (key === undefined || key === '') return `secret '${secret}' needs a key: name the key inside the Secret that holds the value`;
   return SECRET_KEY.test(key) ? undefined : `key '${key}' of secret '${secret}' may only hold letters, digits, '-', '_' and '.'`;
 }
 
@@ -70,7 +89,8 @@ export function imageTagAndDigest(image: string): { tag?: string; digest?: strin
 }
 
 /** An http(s) URL, as the platform endpoints are. */
-export function checkUrl(what: string, value: string): string | undefined {
+export function checkUrl(what: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return `${what} is missing; set it to the service's http(s) URL (e.g. 'http://lakefs.lakefs:8000')`;
   try {
     const url = new URL(value);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');

@@ -4,7 +4,7 @@
  */
 import type { Problems } from './errors.ts';
 import { checkDnsLabel, checkDnsSubdomain, checkImage, checkSecretKey, checkUrl, imageTagAndDigest } from './names.ts';
-import type { Environment, Model } from './schema.ts';
+import { ENGINES, FEATURE_STORES, IMAGE_TAG_POLICIES, ORCHESTRATORS, type Environment, type Model } from './schema.ts';
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const GIT_URL = /^(https:\/\/|ssh:\/\/|git@)[^\s]+$/;
@@ -26,6 +26,13 @@ export function checkEnvironments(model: Model, problems: Problems, appPath: str
 function checkEnvironment(env: Environment, problems: Problems): void {
   const add = (message: string | undefined) => message && problems.add(env.path, message);
   add(checkDnsLabel('environment name', env.name));
+  // The types allow only these; JavaScript callers and casts can pass anything.
+  for (const [field, value, allowed] of [
+    ['orchestrator', env.orchestrator, ORCHESTRATORS], ['engine', env.engine, ENGINES],
+    ['featureStore', env.featureStore, FEATURE_STORES], ['imageTagPolicy', env.imageTagPolicy, IMAGE_TAG_POLICIES],
+  ] as const) {
+    if (!(allowed as readonly string[]).includes(value)) add(`${field} '${value}' is not one of ${allowed.join(', ')}`);
+  }
   add(checkDnsLabel('namespace', env.namespace));
   add(checkUrl('endpoints.lakefs', env.endpoints.lakefs));
   add(checkUrl('endpoints.mlflow', env.endpoints.mlflow));
@@ -33,7 +40,10 @@ function checkEnvironment(env: Environment, problems: Problems): void {
   const repo = env.artifactRepository;
   add(checkUrl('artifactRepository.endpoint', repo.endpoint));
   if (!BUCKET.test(repo.bucket)) add(`artifactRepository.bucket '${repo.bucket}' is not an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'`);
-  if (/^\/|\/$|\/\//.test(repo.keyPrefix)) add(`artifactRepository.keyPrefix '${repo.keyPrefix}' must not start or end with '/' or contain '//'`);
+  // The prefix is spliced into Argo's keyFormat, a template: only S3's safe key characters.
+  if (!/^[A-Za-z0-9!_.*'()/-]*$/.test(repo.keyPrefix)) add(`artifactRepository.keyPrefix '${repo.keyPrefix}' may hold only letters, digits and ! _ . * ' ( ) / - (S3's safe key characters)`);
+  else if (/^\/|\/$|\/\//.test(repo.keyPrefix)) add(`artifactRepository.keyPrefix '${repo.keyPrefix}' must not start or end with '/' or contain '//'`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(repo.region)) add(`artifactRepository.region '${repo.region}' is not a region name such as 'us-east-1'`);
   add(checkDnsSubdomain('artifactRepository.credentials.secret', repo.credentials.secret));
   add(checkSecretKey(repo.credentials.secret, repo.credentials.accessKeyKey));
   add(checkSecretKey(repo.credentials.secret, repo.credentials.secretKeyKey));

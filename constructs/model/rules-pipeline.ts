@@ -4,10 +4,11 @@
  */
 import { checkCron, checkTimezone } from './cron.ts';
 import { article, type Problems } from './errors.ts';
-import { checkDnsLabel, checkDnsSubdomain, checkEnvVar, checkIdentifier, checkImage, checkSecretKey } from './names.ts';
+import { checkDnsLabel, checkDnsSubdomain, checkEnvVar, checkIdentifier, checkImage, checkLabelKey, checkLabelValue, checkSecretKey } from './names.ts';
 import { checkQuantity, parseQuantity } from './quantity.ts';
-import type { Condition, Group, Pipeline, Source, Step } from './schema.ts';
+import { ARTIFACT_TYPES, PARAM_TYPES, type Condition, type Group, type Pipeline, type Source, type Step } from './schema.ts';
 import { jsonType } from './scope.ts';
+import { checkInlineSecret, isSecretName, secretShape } from './secrets.ts';
 
 export function checkPipeline(p: Pipeline, problems: Problems): void {
   const add = (path: string, message: string | undefined) => message && problems.add(path, message);
@@ -16,11 +17,23 @@ export function checkPipeline(p: Pipeline, problems: Problems): void {
     add(p.path, checkCron(p.schedule.cron));
     add(p.path, checkTimezone(p.schedule.timezone));
   }
+  for (const tag of p.tags) {
+    // Argo and Kubeflow list tags in one comma-separated annotation: a comma would split one.
+    if (tag.includes(',') || tag.trim() === '') add(p.path, `tag '${tag}' must be non-empty and hold no ','; tags are listed comma-separated in annotations`);
+  }
   if (p.timeoutSeconds !== undefined && p.timeoutSeconds <= 0) add(p.path, 'timeout must be longer than zero seconds');
   for (const param of p.parameters) {
     add(p.path, checkIdentifier('parameter', param.name));
-    if (param.default !== undefined && !accepts(param.type, jsonType(param.default))) {
+    // The types exclude other names; JavaScript callers and casts do not.
+    if (!isOneOf(PARAM_TYPES, param.type)) add(p.path, `parameter '${param.name}' has the unknown type '${param.type}'; use one of ${PARAM_TYPES.join(', ')}`);
+    else if (param.default !== undefined && !accepts(param.type, jsonType(param.default))) {
       add(p.path, `parameter '${param.name}' is ${article(param.type)} but its default ${JSON.stringify(param.default)} is ${article(jsonType(param.default))}; change the default or the type`);
+    }
+    // A default is written into every rendered file: it must never be a credential.
+    if (param.default !== undefined && isSecretName(param.name)) {
+      add(p.path, `parameter '${param.name}' names a credential but has a default, which would be written into dist/; drop the default and have the step read the value with secretEnv`);
+    } else if (param.default !== undefined && secretShape(JSON.stringify(param.default))) {
+      add(p.path, `parameter '${param.name}': the default holds what looks like ${secretShape(JSON.stringify(param.default))}; store it in a Kubernetes Secret and read it with secretEnv`);
     }
   }
 
@@ -35,6 +48,8 @@ export function checkPipeline(p: Pipeline, problems: Problems): void {
   checkGroupBoundaries(p, problems);
   if (p.exitHandler) checkExitHandler(p, p.exitHandler, problems);
 }
+
+const isOneOf = (names: readonly string[], name: unknown): boolean => typeof name === 'string' && names.includes(name);
 
 /** `int` values are fine where a `float` is expected; nothing else converts. */
 function accepts(expected: string, actual: string): boolean {
@@ -85,11 +100,23 @@ export function checkStep(s: Step, typeOf: (src: Source) => string, problems: Pr
     if (envNames.has(name)) add(`environment variable '${name}' is set twice (env and secretEnv); keep one`);
     envNames.add(name);
   }
+  // Secrets only by reference: no credential-named literal, nothing shaped like a key.
+  const literalText = (a: Step['args'][number]) => a.map((part) => (part.kind === 'literal' ? part.value : '')).join('');
+  for (const e of s.env) add(checkInlineSecret(`env.${e.name}`, e.value.every((part) => part.kind === 'literal') ? e.name : undefined, literalText(e.value)));
+  for (const [field, list] of [['command', s.command], ['args', s.args]] as const) {
+    list.forEach((a, i) => add(checkInlineSecret(`${field}[${i}]`, undefined, literalText(a))));
+  }
   for (const e of s.secretEnv) {
     add(checkDnsSubdomain(`secretEnv.${e.name}: secret name`, e.secret));
     add(checkSecretKey(e.secret, e.key));
   }
 
+  for (const o of s.outputs.parameters) {
+    if (!isOneOf(PARAM_TYPES, o.type)) add(`output '${o.name}' has the unknown type '${o.type}'; use one of ${PARAM_TYPES.join(', ')}`);
+  }
+  for (const a of s.outputs.artifacts) {
+    if (!isOneOf(ARTIFACT_TYPES, a.type)) add(`output artifact '${a.name}' has the unknown type '${a.type}'; use one of ${ARTIFACT_TYPES.join(', ')}`);
+  }
   const ioNames = new Set<string>();
   for (const o of [...s.outputs.parameters, ...s.outputs.artifacts, ...s.inputs.artifacts]) {
     add(checkIdentifier('output or input artifact', o.name));
@@ -110,7 +137,14 @@ export function checkStep(s: Step, typeOf: (src: Source) => string, problems: Pr
     if (v.source.kind === 'hostDevice' && !/^\/dev\/[A-Za-z0-9._/-]+$/.test(v.source.path)) add(`volume '${v.name}': host device '${v.source.path}' must be a path under /dev/ (e.g. '/dev/kvm')`);
   }
 
+  // The cluster refuses a pod whose selector or toleration is not label syntax: say so here.
+  for (const [key, value] of Object.entries(s.nodeSelector)) {
+    add(checkLabelKey('nodeSelector', key));
+    add(checkLabelValue(`nodeSelector '${key}'`, value));
+  }
   for (const t of s.tolerations) {
+    if (t.key !== undefined) add(checkLabelKey('toleration', t.key));
+    if (t.value !== undefined) add(checkLabelValue(`toleration '${t.key ?? '*'}'`, t.value));
     if (t.operator === 'Exists' && t.value !== undefined) add(`toleration '${t.key ?? '*'}': operator Exists takes no value; drop the value or use Equal`);
     if (t.operator === 'Equal' && t.key === undefined) add('a toleration with operator Equal needs a key');
   }

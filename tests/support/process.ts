@@ -1,5 +1,5 @@
 /** Runs dfp the way users do, in fresh processes, against copies of the project. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,34 @@ export function run(command: string, args: string[], options: { cwd?: string; en
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+export const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+/** `tsx <entry>` in a fresh process, without blocking: for running a few at once. */
+export function runTsxAsync(entry: string, options: { env?: Record<string, string>; args?: string[] } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [entry, ...(options.args ?? [])], { cwd: ROOT, env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** Runs `jobs` with at most `width` in flight (the machine has two cores). */
+export async function inParallel<T>(jobs: readonly (() => Promise<T>)[], width = 2): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await jobs[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
+  return results;
+}
 
 /** `tsx <entry>` in a fresh process. */
 export function runTsx(entry: string, options: { cwd?: string; env?: Record<string, string>; args?: string[] } = {}): Run {

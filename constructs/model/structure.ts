@@ -1,0 +1,42 @@
+/**
+ * Props of the wrong type (JavaScript callers, casts, `as never`) must still end in a
+ * problem at the construct path, never a stack trace. Two nets: a builder that throws on
+ * a prop is reported at its construct, and the model's zod schema, checked after the
+ * rules, reports each field of the wrong shape at the construct that holds it.
+ */
+import type { IConstruct } from 'constructs';
+import type { z } from 'zod';
+import { DfpError, type Problems } from './errors.ts';
+
+const REMEDY = "give it the type the construct's props document";
+
+/** `build()`, or nothing after reporting at `construct` when its props cannot be read. */
+export function guarded<T>(problems: Problems, construct: IConstruct, build: () => T): T[] {
+  try {
+    return [build()];
+  } catch (e) {
+    if (e instanceof DfpError) throw e;
+    problems.add(construct.node.path, `a prop could not be read (${e instanceof Error ? e.message : String(e)}); ${REMEDY}`);
+    return [];
+  }
+}
+
+/** Each schema issue at the construct path of the nearest model object that has one. */
+export function reportIssues(model: unknown, issues: readonly z.core.$ZodIssue[], problems: Problems): void {
+  for (const issue of issues) {
+    let node: unknown = model;
+    let owner = '(app)';
+    let field: PropertyKey[] = [];
+    for (const key of issue.path) {
+      node = node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+      field.push(key);
+      const path = node !== null && typeof node === 'object' ? (node as { path?: unknown }).path : undefined;
+      if (typeof path === 'string') {
+        owner = path;
+        field = [];
+      }
+    }
+    const name = field.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('') || 'a value';
+    problems.add(owner, `${name}: ${issue.message}; ${REMEDY}`);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Secrets only by reference: nothing in dist/ (or in the goldens rendered from the test
+ * fixtures) looks like a credential, and none of the credentials the tests themselves use
+ * appears there. Planted controls prove the scanner catches each kind; the rules refuse
+ * inline secret values at the construct path before anything is rendered.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ContainerStep, Pipeline } from '../constructs/index.ts';
+import { DfpError } from '../constructs/model/errors.ts';
+import { BAD_INPUTS } from './fixtures/bad-inputs.ts';
+import { IMAGE, modelOrError, testApp } from './support/fixtures.ts';
+import { ROOT } from './support/process.ts';
+import { scanText, scanTree, testCredentials, type SecretKind } from './support/secret-scan.ts';
+
+const CREDENTIALS = testCredentials([join(ROOT, 'tests'), join(ROOT, 'scripts')]);
+
+describe('secret hygiene of the rendered files', () => {
+  it('the suite\'s own test credentials are collected (the list the scan looks for is not empty)', () => {
+    // Used by the bad-input catalogue and the rule tests; lakeFS/MinIO keys added later are picked up too.
+    for (const c of ['AKIAIOSFODNN7EXAMPLE', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'minioadmin', 'hunter2']) expect(CREDENTIALS).toContain(c);
+  });
+
+  for (const dir of ['dist', 'tests/golden']) {
+    it(`${dir}/: no key ids, private keys, JWTs, inline credentials, high-entropy tokens or test credentials`, () => {
+      const { files, findings } = scanTree(join(ROOT, dir), ROOT, CREDENTIALS);
+      console.log(`secret scan: ${dir}/: ${files} files, ${CREDENTIALS.length} test credentials looked for, ${findings.length} findings`);
+      expect(files).toBeGreaterThan(5);
+      expect(findings).toEqual([]);
+    });
+  }
+});
+
+describe('secret scanner controls: each kind planted in a real rendered file is found', () => {
+  const argo = readFileSync(join(ROOT, 'dist/dev/android/kronodroid-runtime-benchmark.yaml'), 'utf8');
+  const dag = readFileSync(join(ROOT, 'dist/prod/airflow/dags/iris.py'), 'utf8');
+  const store = readFileSync(join(ROOT, 'dist/prod/feast/dfp_prod/feature_store.yaml'), 'utf8');
+  const planted: readonly (readonly [SecretKind, string, string])[] = [
+    ['aws-key-id', 'a.yaml', argo.replace('key: secretkey', 'key: AKIAZZZZZZZZZZZZZZZZ')],
+    ['private-key', 'a.yaml', `${argo}# -----BEGIN RSA PRIVATE KEY-----\n`],
+    ['jwt', 'a.py', dag.replace('"minio-credentials"', '"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZnAifQ.c2lnbmF0dXJlLXZhbHVl"')],
+    ['inline-credential', 'a.yaml', argo.replace(/valueFrom:\n\s+secretKeyRef:\n\s+name: [\w-]+\n\s+key: secretkey/, 'value: not-by-reference')],
+    ['inline-credential', 'a.py', dag.replace(/name="AWS_SECRET_ACCESS_KEY",\s*value_from=/, 'name="AWS_SECRET_ACCESS_KEY", value="x", value_from=')],
+    ['inline-credential', 'feature_store.yaml', store.replace('provider: local', 'provider: local\npassword: plain-text-pw')],
+    ['inline-credential', 'feature_store.yaml', store.replace('http://', 'http://admin:pw1234@').replace('https://', 'https://admin:pw1234@')],
+    ['high-entropy', 'a.yaml', `${argo}# q8Zt3LmV9xR2pW7nK4sY6bH1cJ5dF0gA\n`],
+    ['test-credential', 'a.yaml', argo.replace('ml-dev', 's3cret')],
+  ];
+  for (const [kind, file, text] of planted) {
+    it(`${kind} in ${file}`, () => {
+      expect(text, 'the plant must change the file').not.toBe(file.endsWith('.py') ? dag : file === 'feature_store.yaml' ? store : argo);
+      const kinds = scanText(file, text, CREDENTIALS).map((f) => f.kind);
+      expect(kinds).toContain(kind);
+      // The same file without the plant is clean: the finding is the plant's.
+      expect(scanText(file, file.endsWith('.py') ? dag : file === 'feature_store.yaml' ? store : argo, CREDENTIALS)).toEqual([]);
+    });
+  }
+
+  it('hex digests, commit ids and run ids (what dfp writes legitimately) are not findings', () => {
+    const text = `sha: ${'ab12'.repeat(16)}\nrun: 0123456789abcdef0123456789abcdef\nimage: r/x@sha256:${'0f'.repeat(32)}\n`;
+    expect(scanText('a.yaml', text, CREDENTIALS)).toEqual([]);
+  });
+});
+
+describe('inline secret values are refused before anything is rendered', () => {
+  for (const c of BAD_INPUTS.filter((x) => x.id.startsWith('inline-'))) {
+    it(`${c.id}: reported at '${c.path}'`, () => {
+      const app = testApp();
+      c.add(app);
+      const e = modelOrError(app);
+      expect(e).toBeInstanceOf(DfpError);
+      expect((e as DfpError).problems.some((p) => p.path === c.path && c.says.test(p.message)), (e as DfpError).message).toBe(true);
+    });
+  }
+
+  it('the same names by reference, and ordinary literals, are accepted (the rule does not over-block)', () => {
+    const app = testApp();
+    new ContainerStep(new Pipeline(app, 'p', { parameters: { token_ttl: { type: 'int' } } }), 's', {
+      image: IMAGE,
+      args: ['--password-file', '/var/run/secrets/db', '--endpoint', 'http://lakefs:8000'],
+      // Names about a credential, not holding one; and an empty value, which leaks nothing.
+      env: { MLFLOW_TRACKING_URI: 'http://mlflow:5000', TOKEN_URL: 'http://keycloak:8080/token', SECRET_NAME: 'db', API_TOKEN: '' },
+      secretEnv: { AWS_SECRET_ACCESS_KEY: { secret: 'minio-credentials', key: 'secretkey' }, DB_PASSWORD: { secret: 'db', key: 'password' } },
+    });
+    expect(modelOrError(app)).not.toBeInstanceOf(DfpError);
+  });
+});
