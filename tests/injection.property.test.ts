@@ -178,10 +178,35 @@ function placesOf(rendered: Rendered, py: Record<string, { strings?: PyString[] 
     } else if (isMarkdown(file)) {
       markdownTexts(content).forEach((text, i) => hasMark(text) && places.push({ file, path: `text ${i}`, template: text }));
     } else {
-      for (const [path, value] of scalars(file, content)) if (hasMark(value)) places.push({ file, path, template: value });
+      for (const [path, value] of scalars(file, content)) if (hasMark(value) && !embeddedFile(file, path)) places.push({ file, path, template: value });
     }
   }
   return places;
+}
+
+/**
+ * The Feast sync ConfigMap carries the rendered repo's files whole (`data/<file>`): its
+ * values are checked against those files byte for byte ({@link embeddedDifferences}),
+ * and the strings inside them where the files themselves are read.
+ */
+const embeddedFile = (file: string, path: string): string | undefined =>
+  /\/feast\/sync\//.test(file) ? /^#\d+\/data\/([^/]+)$/.exec(path)?.[1] : undefined;
+
+/** Each embedded file that is not its repo file byte for byte. */
+function embeddedDifferences(s: string, files: ReadonlyMap<string, string>): Difference[] {
+  const out: Difference[] = [];
+  for (const [file, content] of files) {
+    if (!/\/feast\/sync\//.test(file)) continue;
+    const env = file.split('/')[0];
+    for (const [path, value] of scalars(file, content)) {
+      const name = embeddedFile(file, path);
+      if (name === undefined) continue;
+      const repoFile = [...files.keys()].find((f) => f.startsWith(`${env}/feast/`) && !f.includes('/sync/') && f.endsWith(`/${name}`));
+      stats.values++;
+      if (repoFile === undefined || files.get(repoFile) !== value) out.push({ s: JSON.stringify(s), where: `${file} ${path}`, expected: repoFile ?? 'a repo file of that name', actual: 'different bytes' });
+    }
+  }
+  return out;
 }
 
 /** The Markdown review page puts a description on one line: line breaks read as spaces there. */
@@ -258,6 +283,7 @@ describe(`injection fuzz: ${RUNS} hostile strings (seed ${SEED}) in every free-t
         else differences.push({ s, where: `${r.file} refused at ${r.path}`, expected: 'rendered', actual: r.message });
       }
       const refusedTargets = new Set(rendered.refused.map((r) => r.file));
+      differences.push(...embeddedDifferences(s, rendered.files));
       const byFile = new Map<string, Map<string, string>>();
       for (const place of places) {
         if (refusedTargets.has(place.file.split('/').slice(0, 2).join('/'))) continue;

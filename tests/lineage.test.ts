@@ -121,7 +121,7 @@ describe('lineage: bad declarations fail with the construct path', () => {
     const p = new Pipeline(app, 'p');
     new ContainerStep(p, 'train', { image: IMAGE, command: ['train'], lineage: { lakefsRepository: 'repo', lakefsRef: t.pinnedCommit, sourceTable: 'events' } });
     const message = (modelOrError(app) as DfpError).message;
-    expect(message).toMatch(/ {2}events: lakeFS ref repo@not-locked is not pinned in dfp\.lock\.json; run 'dfp lock'/);
+    expect(message).toMatch(/ {2}events: lakeFS ref repo@not-locked is not pinned in tests\/fixtures\/fixtures\.lock\.json; run 'dfp lock'/);
     expect(message).toMatch(/ {2}p\/train: lineage\.lakefsRef: table 'events' reads repo@not-locked, which is not pinned/);
   });
   it('an env var the lineage also sets', () => {

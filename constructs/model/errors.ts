@@ -36,6 +36,11 @@ export class Problems {
     this.list.push({ path, message });
   }
 
+  /** Whether a problem was recorded at `path`. */
+  public has(path: string): boolean {
+    return this.list.some((p) => p.path === path);
+  }
+
   /** Whether anything was recorded. */
   public get empty(): boolean {
     return this.list.length === 0;

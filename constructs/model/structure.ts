@@ -21,8 +21,14 @@ export function guarded<T>(problems: Problems, construct: IConstruct, build: () 
   }
 }
 
-/** Each schema issue at the construct path of the nearest model object that has one. */
+/**
+ * Each schema issue at the construct path of the nearest model object that has one,
+ * unless a rule already reported that construct: its issue is then a consequence (an
+ * unpinned table's empty commit), and the rule's message is the one that says what to do.
+ */
 export function reportIssues(model: unknown, issues: readonly z.core.$ZodIssue[], problems: Problems): void {
+  const reported = (path: string) => problems.has(path);
+  const found: Array<[string, string]> = [];
   for (const issue of issues) {
     let node: unknown = model;
     let owner = '(app)';
@@ -37,6 +43,7 @@ export function reportIssues(model: unknown, issues: readonly z.core.$ZodIssue[]
       }
     }
     const name = field.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('') || 'a value';
-    problems.add(owner, `${name}: ${issue.message}; ${REMEDY}`);
+    found.push([owner, `${name}: ${issue.message}; ${REMEDY}`]);
   }
+  for (const [owner, message] of found.filter(([owner]) => !reported(owner))) problems.add(owner, message);
 }

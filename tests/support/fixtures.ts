@@ -24,9 +24,10 @@ export function envProps(overrides: Partial<EnvironmentProps> = {}): Environment
 
 /**
  * The lock of the test fixtures' lakeFS refs (`shop@main`, `shop@dev`): fixture apps
- * must not depend on the platform's dfp.lock.json, which `dfp lock` rewrites.
+ * must not depend on the platform's dfp.lock.json, which `dfp lock` rewrites. Relative,
+ * like the default lock path, so the esbuild bundle of the crash test can load this file.
  */
-export const FIXTURE_LOCK = join(import.meta.dirname, '..', 'fixtures', 'fixtures.lock.json');
+export const FIXTURE_LOCK = 'tests/fixtures/fixtures.lock.json'; // from the repository root, where tests run
 
 // Test apps point at a scratch dist/ so that a stray synth() never touches the real one.
 const SCRATCH_DIST = join(mkdtempSync(join(tmpdir(), 'dfp-dist-')), 'dist');
