@@ -1,7 +1,8 @@
 /**
  * What environments and pipelines demand of transforms: every environment's engine can
  * run every transform (it has an image for it, pinned as the environment's imageTagPolicy
- * requires), and a step that runs a transform names one that exists.
+ * requires, and an entrypoint it can start), and a step that runs a transform names one
+ * that exists.
  */
 import type { Problems } from './errors.ts';
 import { imagePolicyProblem } from './rules-environment.ts';
@@ -20,6 +21,14 @@ export function checkTransforms(model: Model, problems: Problems): void {
       }
       const policy = imagePolicyProblem(env, image);
       if (policy) problems.add(t.path, `images.${env.engine}: ${policy}`);
+      // What each engine can start; its renderer refuses the rest too, but only as a guard.
+      const code = t.code;
+      if (code.kind === 'entrypoint' && env.engine === 'spark' && !code.file.endsWith('.py')) {
+        problems.add(t.path, `code: environment '${env.name}' runs transforms on Spark, which runs Python applications: entrypoint '${code.file}' must be a .py file`);
+      }
+      if (code.kind === 'entrypoint' && env.engine === 'datafusion' && !code.file.startsWith('/')) {
+        problems.add(t.path, `code: environment '${env.name}' runs transforms on DataFusion, which runs a file of its image: entrypoint '${code.file}' must be an absolute path`);
+      }
     }
   }
   const names = new Set(model.data.transforms.map((t) => t.name));
