@@ -26,7 +26,8 @@ export function checkTransforms(model: Model, problems: Problems): void {
       if (code.kind === 'entrypoint' && env.engine === 'spark' && !code.file.endsWith('.py')) {
         problems.add(t.path, `code: environment '${env.name}' runs transforms on Spark, which runs Python applications: entrypoint '${code.file}' must be a .py file`);
       }
-      if (code.kind === 'entrypoint' && env.engine === 'datafusion' && !code.file.startsWith('/')) {
+      // A relative path is refused where the transform is built; a URI is valid on Spark only.
+      if (code.kind === 'entrypoint' && env.engine === 'datafusion' && /^[a-z0-9]+:\/\//.test(code.file)) {
         problems.add(t.path, `code: environment '${env.name}' runs transforms on DataFusion, which runs a file of its image: entrypoint '${code.file}' must be an absolute path`);
       }
     }
