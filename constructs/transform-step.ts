@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 import type { Duration } from 'cdk8s';
 import type { Arg, Comparison } from './refs.ts';
 import { ContainerStep } from './step.ts';
-import type { Transform } from './transform.ts';
+import { Transform } from './transform.ts';
 import type { RetryPolicy } from './values.ts';
 import { Resources } from './values.ts';
 
@@ -46,17 +46,20 @@ export class TransformStep extends ContainerStep {
   /** @param scope a pipeline or group @param id the step's name @param props the transform and this run's arguments */
   constructor(scope: Construct, id: string, props: TransformStepProps) {
     const t = props.transform;
+    // Anything else (JavaScript callers, casts) is reported at this step's path when the model is built.
+    const name = t instanceof Transform ? t.node.id : '(not a transform)';
+    const description = props.description ?? (t instanceof Transform ? t.props.description : undefined);
     super(scope, id, {
       image: props.launcherImage ?? TRANSFORM_LAUNCHER_IMAGE,
       command: ['python', '-m', 'dfp_tools.run_transform'],
       // `--` ends the launcher's options: what follows goes to the transform unchanged.
-      args: ['--transform', t.node.id, ...(props.timeout ? ['--timeout-seconds', props.timeout.toSeconds()] : []), '--', ...(props.args ?? [])],
+      args: ['--transform', name, ...(props.timeout ? ['--timeout-seconds', props.timeout.toSeconds()] : []), '--', ...(props.args ?? [])],
       // The launcher only creates and watches one object: a small, fixed footprint.
       resources: Resources.fixed('100m', '128Mi'),
       ...(props.retry ? { retry: props.retry } : {}),
       ...(props.timeout ? { timeout: props.timeout } : {}),
       ...(props.when ? { when: props.when } : {}),
-      ...(props.description ?? t.props.description ? { description: props.description ?? t.props.description } : {}),
+      ...(description ? { description } : {}),
     });
     this.transform = t;
   }

@@ -31,7 +31,10 @@ function expectRejected(c: BadInput, o: Outcome): void {
   const lines = o.stderr.split('\n');
   const construct = c.id === 'duplicate-id';
   // DfpError lists problems as `  <path>: <message>`; a construct error quotes the library's message.
-  const line = construct ? lines.find((l) => c.says.test(l)) : lines.find((l) => l.startsWith(`  ${c.path}: `) && c.says.test(l));
+  // A lock file that is not one is named by its path, before any construct is built.
+  const line = construct ? lines.find((l) => c.says.test(l))
+    : c.lockFile ? lines.find((l) => l.startsWith(`dfp: ${c.path} `) && c.says.test(l))
+    : lines.find((l) => l.startsWith(`  ${c.path}: `) && c.says.test(l));
   expect(line, `no line reports ${c.says} at '${c.path}':\n${o.stderr}`).toBeDefined();
   if (construct) expect(o.stderr).toMatch(/\n  at tests\/fixtures\/bad-inputs\.ts:\d+/);
   expect(o.stderr).toContain('dist/ was left unchanged.');
@@ -41,7 +44,10 @@ function expectRejected(c: BadInput, o: Outcome): void {
   for (const leftover of ['.dist.tmp', '.dist.old']) expect(existsSync(join(dirname(o.dist), leftover)), leftover).toBe(false);
 }
 
-const KINDS = ['Pipeline', 'ContainerStep', 'Condition', 'ParallelFor', 'Environment', 'IcebergTable', 'Entity', 'FeatureView', 'EmulatorBenchmark'];
+const KINDS = [
+  'Pipeline', 'ContainerStep', 'Condition', 'ParallelFor', 'Environment', 'IcebergTable', 'Entity', 'FeatureView', 'EmulatorBenchmark',
+  'Transform', 'TransformStep', 'FeatureService', 'Lock',
+];
 
 describe(`bad-input catalogue: ${BAD_INPUTS.length} malformed definitions through the CLI`, () => {
   const outcomes = new Map<string, Outcome>();
@@ -63,8 +69,8 @@ describe(`bad-input catalogue: ${BAD_INPUTS.length} malformed definitions throug
     console.log(`bad-input catalogue: ${BAD_INPUTS.length} cases + 1 control in one CLI process, ${Date.now() - started} ms`);
   }, 300_000);
 
-  it('the catalogue has at least 40 cases, unique ids, and covers every construct kind', () => {
-    expect(BAD_INPUTS.length).toBeGreaterThanOrEqual(40);
+  it('the catalogue has at least 100 cases, unique ids, and covers every construct kind', () => {
+    expect(BAD_INPUTS.length).toBeGreaterThanOrEqual(100);
     expect(new Set(BAD_INPUTS.map((c) => c.id)).size).toBe(BAD_INPUTS.length);
     expect(new Set(BAD_INPUTS.map((c) => c.kind))).toEqual(new Set(KINDS));
   });
@@ -86,7 +92,7 @@ describe(`bad-input catalogue: ${BAD_INPUTS.length} malformed definitions throug
 });
 
 describe('bad inputs as separate CLI processes, as a user runs them', () => {
-  for (const id of ['cycle', 'duplicate-id', 'device-abi', 'inline-secret-env', 'endpoints-missing']) {
+  for (const id of ['cycle', 'duplicate-id', 'device-abi', 'inline-secret-env', 'endpoints-missing', 'lock-not-json', 'inline-transform-credentials']) {
     it(id, () => {
       const dist = distCopy();
       const r = runTsx(ENTRY, { env: { DFP_DIST: dist, DFP_BREAK: id } });

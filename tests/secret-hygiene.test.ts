@@ -22,11 +22,34 @@ describe('secret hygiene of the rendered files', () => {
     for (const c of ['AKIAIOSFODNN7EXAMPLE', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'minioadmin', 'hunter2']) expect(CREDENTIALS).toContain(c);
   });
 
+  it('the lakeFS lock tests\' literal credentials are collected too', () => {
+    // tests/lakefs-lock.test.ts signs in with a wrong secret on purpose. The lakeFS test
+    // server's own keys are made per run by its setup call (tests/support/lakefs.ts): they
+    // are in no file, so they are found by kind (an AKIA… key id, a 40-character secret).
+    expect(CREDENTIALS).toContain('not-the-secret');
+  });
+
   for (const dir of ['dist', 'tests/golden']) {
     it(`${dir}/: no key ids, private keys, JWTs, inline credentials, high-entropy tokens or test credentials`, () => {
       const { files, findings } = scanTree(join(ROOT, dir), ROOT, CREDENTIALS);
       console.log(`secret scan: ${dir}/: ${files} files, ${CREDENTIALS.length} test credentials looked for, ${findings.length} findings`);
       expect(files).toBeGreaterThan(5);
+      expect(findings).toEqual([]);
+    });
+  }
+});
+
+describe('secret hygiene of the data-plane outputs, each scanned on its own', () => {
+  // Transforms carry the lakeFS S3 gateway keys and the Feast sync hook the MinIO ones: by reference only.
+  const DATA_DIRS = [
+    'dist/dev/spark', 'dist/prod/spark', 'dist/dev/feast/sync', 'dist/prod/feast/sync',
+    'tests/golden/transforms/on-spark/spark', 'tests/golden/transforms/on-datafusion/datafusion', 'tests/golden/transforms',
+  ];
+  for (const dir of DATA_DIRS) {
+    it(`${dir}/: present, and no findings`, () => {
+      const { files, findings } = scanTree(join(ROOT, dir), ROOT, CREDENTIALS);
+      console.log(`secret scan: ${dir}/: ${files} files, ${findings.length} findings`);
+      expect(files).toBeGreaterThan(0);
       expect(findings).toEqual([]);
     });
   }
@@ -54,6 +77,25 @@ describe('secret scanner controls: each kind planted in a real rendered file is 
       expect(kinds).toContain(kind);
       // The same file without the plant is clean: the finding is the plant's.
       expect(scanText(file, file.endsWith('.py') ? dag : file === 'feature_store.yaml' ? store : argo, CREDENTIALS)).toEqual([]);
+    });
+  }
+
+  // The same on a SparkApplication, a DataFusion Job and the Feast sync hook.
+  const spark = readFileSync(join(ROOT, 'dist/dev/spark/applications/kronodroid-iceberg.yaml'), 'utf8');
+  const job = readFileSync(join(ROOT, 'tests/golden/transforms/on-datafusion/datafusion/jobs/join-orders.yaml'), 'utf8');
+  const sync = readFileSync(join(ROOT, 'dist/dev/feast/sync/feast-apply.yaml'), 'utf8');
+  const dataPlanted: readonly (readonly [SecretKind, string, string, string])[] = [
+    ['inline-credential', 'spark.yaml', spark, spark.replace(/valueFrom:\n\s+secretKeyRef:\n\s+name: lakefs-credentials\n\s+key: secret_access_key/, 'value: not-by-reference')],
+    ['test-credential', 'spark.yaml', spark, spark.replace('name: lakefs-credentials', 'name: not-the-secret')],
+    ['aws-key-id', 'job.yaml', job, job.replace('key: access_key_id', 'key: AKIAZZZZZZZZZZZZZZZZ')],
+    ['inline-credential', 'job.yaml', job, job.replace(/valueFrom:\n\s+secretKeyRef:\n\s+name: lakefs-credentials\n\s+key: access_key_id/, 'value: not-by-reference')],
+    ['inline-credential', 'sync.yaml', sync, sync.replace(/valueFrom:\n\s+secretKeyRef:\n\s+name: [\w-]+\n\s+key: secretkey/, 'value: not-by-reference')],
+  ];
+  for (const [kind, file, clean, text] of dataPlanted) {
+    it(`${kind} in ${file}`, () => {
+      expect(text, 'the plant must change the file').not.toBe(clean);
+      expect(scanText(file, text, CREDENTIALS).map((f) => f.kind)).toContain(kind);
+      expect(scanText(file, clean, CREDENTIALS)).toEqual([]);
     });
   }
 

@@ -11,6 +11,7 @@ import {
 } from '../refs.ts';
 import type { ContainerStep, ContainerStepProps } from '../step.ts';
 import { TransformStep } from '../transform-step.ts';
+import { Transform } from '../transform.ts';
 import type { Arg, ArgPart, Condition, Security, Source, Step, Volume } from './schema.ts';
 import { Security as SecurityValues, type SecurityProfile } from '../values.ts';
 import type { ParamType } from '../refs.ts';
@@ -96,8 +97,22 @@ export class StepBuilder {
       dependsOn,
       ...(group ? { group } : {}),
       ...(when ? { when } : {}),
-      ...(this.step instanceof TransformStep ? { transform: this.step.transform.node.id } : {}),
+      ...(this.step instanceof TransformStep ? this.transform(this.step) : {}),
     };
+  }
+
+  /**
+   * The transform a step runs, by name: a Transform of this app. One of another app
+   * would run this app's transform of the same name, if there is one, so it is refused.
+   */
+  private transform(step: TransformStep): Pick<Step, 'transform'> {
+    const t: unknown = step.transform;
+    if (!(t instanceof Transform)) {
+      this.scope.problems.add(this.path, `transform is ${describe(t)}, not a Transform; pass the Transform construct`);
+      return {};
+    }
+    if (t.node.root !== step.node.root) this.scope.problems.add(this.path, `runs transform '${t.node.id}' of another app; pass this app's Transform`);
+    return { transform: t.node.id };
   }
 
   /**

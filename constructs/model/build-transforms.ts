@@ -12,6 +12,7 @@ import { securityModel } from './build-step.ts';
 import type { Problems } from './errors.ts';
 import { checkDnsLabel, checkDnsSubdomain, checkImage, checkSecretKey } from './names.ts';
 import { checkQuantity } from './quantity.ts';
+import { guarded } from './structure.ts';
 import type { Table, Transform as TransformModel } from './schema.ts';
 
 /** Runs add `-<5 characters>` to the name; Kubernetes labels (the Job's pods) allow 63. */
@@ -21,7 +22,8 @@ const RESERVED_CONF = /^spark\.(sql\.catalog\.|sql\.extensions$|sql\.defaultCata
 const ENTRYPOINT = /^(\/|local:\/\/\/|s3a:\/\/)\S+$/;
 
 export function buildTransforms(all: readonly IConstruct[], tables: readonly Table[], problems: Problems): TransformModel[] {
-  const transforms = all.filter((c): c is Transform => c instanceof Transform).map((t) => buildTransform(t, tables, problems));
+  // Each on its own: a prop one transform cannot have read is reported at that transform, and hides no other.
+  const transforms = all.filter((c): c is Transform => c instanceof Transform).flatMap((t) => guarded(problems, t, () => buildTransform(t, tables, problems)));
   const writer = new Map<string, string>();
   for (const t of transforms) {
     for (const out of t.outputs) {
@@ -91,11 +93,8 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
     add(checkImage(image!));
   }
 
-  const creds = p.credentials;
-  for (const ref of [creds.accessKeyId, creds.secretAccessKey]) {
-    add(checkDnsSubdomain('credentials secret', ref.secret));
-    add(checkSecretKey(ref.secret, ref.key));
-  }
+  // Secret references only: a string here (JavaScript callers, casts) is the key itself, never rendered.
+  const creds = { accessKeyId: secretRef(p.credentials?.accessKeyId, 'accessKeyId', add), secretAccessKey: secretRef(p.credentials?.secretAccessKey, 'secretAccessKey', add) };
 
   const size = (what: string, x: { cpu?: string; memory?: string } | undefined) => {
     const cpu = x?.cpu ?? '1';
@@ -133,6 +132,18 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
     sparkConf: Object.fromEntries(Object.entries(p.sparkConf ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))),
     security: securityModel(undefined),
   };
+}
+
+/** A `{ secret, key }` reference, checked; anything else is reported and replaced by an empty one. */
+function secretRef(ref: unknown, field: string, add: (message: string | undefined) => unknown): { secret: string; key: string } {
+  const r = ref as { secret?: unknown; key?: unknown } | null | undefined;
+  if (typeof r !== 'object' || r === null || typeof r.secret !== 'string') {
+    add(`credentials.${field} is ${typeof ref === 'string' ? 'a literal value' : 'not a Secret reference'}; secrets go in by reference only: { secret: '<Secret name>', key: '<key>' }`);
+    return { secret: '', key: '' };
+  }
+  add(checkDnsSubdomain('credentials secret', r.secret));
+  add(checkSecretKey(r.secret, typeof r.key === 'string' ? r.key : undefined));
+  return { secret: r.secret, key: typeof r.key === 'string' ? r.key : '' };
 }
 
 const refOf = (t: Table) => (t.lakefs.ref.kind === 'commit' ? t.lakefs.ref.id : t.lakefs.ref.name);
