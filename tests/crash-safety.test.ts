@@ -19,6 +19,7 @@ import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
+import { prng } from '../bench/generator/generate.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../constructs/model/build.ts';
 import { renderAll } from '../synth/render.ts';
@@ -30,18 +31,6 @@ import { inParallel, ROOT } from './support/process.ts';
 const KILLS = Number(process.env.DFP_CRASH_KILLS ?? 50);
 const SEED = Number(process.env.DFP_CRASH_SEED ?? 20261202);
 const ENTRY = join(ROOT, 'tests/fixtures/crash-main.ts');
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Tree = Map<string, string>;
 const render = (variant: string): Tree =>
@@ -143,7 +132,7 @@ describe(`crash safety: ${KILLS} SIGKILLs while synth writes dist/ (seed ${SEED}
   }, 120_000);
 
   it('after every kill dist/ is the whole old or the whole new tree, and so after recovery', async () => {
-    const rng = random(SEED);
+    const rng = prng(SEED); // seeded, so a failing run can be replayed
     const ops = calibration.ops;
     // Every rename and removal of the swap, and the change right after each, always; then uniform.
     const swap = ops.flatMap((o, i) => (o === 'renameSync' || (o === 'rmSync' && i > 2) ? [i + 1, i + 2] : [])).filter((k) => k <= ops.length);
