@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { FeatureView, PinnedCommit, namedRef, type IcebergTable } from './data.ts';
 import { lockOf } from './lock.ts';
 import { canonicalJson } from './model/canonical-json.ts';
+import { HEX64 } from './model/names.ts';
 import type { Arg, JsonValue } from './refs.ts';
 
 export interface LineageProps {
@@ -98,10 +99,10 @@ export function lineageProblems(l: LineageProps, pins: LineagePins): string[] {
       out.push(`lineage.lakefsRepository '${l.lakefsRepository}' is not the repository of table '${t.node.path}' ('${t.props.lakefsRepository}'); name the same repository`);
     }
   }
-  if (typeof l.lakefsRef === 'string' && !/^[0-9a-f]{64}$/.test(l.lakefsRef)) {
+  if (typeof l.lakefsRef === 'string' && !HEX64.test(l.lakefsRef)) {
     out.push(`lineage.lakefsRef '${l.lakefsRef}' is not a lakeFS commit id; pin a 64-hex commit id (or pass a step output that is one), never a branch`);
   }
-  if (l.feast?.definitionsSha256 !== undefined && !/^[0-9a-f]{64}$/.test(l.feast.definitionsSha256)) {
+  if (l.feast?.definitionsSha256 !== undefined && !HEX64.test(l.feast.definitionsSha256)) {
     out.push(`lineage.feast.definitionsSha256 '${l.feast.definitionsSha256}' is not a sha256; use the 64-hex digest of the definitions`);
   }
   if (l.icebergSnapshotId !== undefined && !/^[0-9]+$/.test(l.icebergSnapshotId)) {

@@ -5,6 +5,7 @@
  * an unknown repository or branch, a server that does not answer or is not running.
  */
 import { z } from 'zod';
+import { HEX64 } from '../constructs/model/names.ts';
 
 /** Props of {@link LakeFsClient}. */
 export interface LakeFsClientProps {
@@ -45,7 +46,6 @@ export type LakeFsCommit = z.infer<typeof commit>;
 const enc = encodeURIComponent;
 
 /** A commit id as lakeFS prints it: 64 lowercase hex digits. */
-export const COMMIT_ID = /^[0-9a-f]{64}$/;
 
 export class LakeFsClient {
   private readonly base: string;
@@ -146,7 +146,7 @@ export class LakeFsClient {
       }
       throw e;
     }
-    if (!COMMIT_ID.test(head.commit_id)) {
+    if (!HEX64.test(head.commit_id)) {
       throw new LakeFsError(`lakeFS at ${this.endpoint} answered '${head.commit_id}' for ${repo}@${name}, which is not a commit id`, 'bad-response');
     }
     return head.commit_id;

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { IConstruct } from 'constructs';
 import { IcebergTable, namedRef } from '../constructs/data.ts';
 import { Problems } from '../constructs/model/errors.ts';
+import { checkLakeFsRefName, checkLakeFsRepository } from '../constructs/model/names.ts';
 import { LakeFsClient, type LakeFsClientProps } from './client.ts';
 import { formatLock, lockKey, readLock, writeLock, type Lock } from './lock-file.ts';
 
@@ -46,8 +47,6 @@ export interface UsedRef {
   readonly paths: readonly string[];
 }
 
-const REPOSITORY = /^[a-z0-9][a-z0-9-]{2,62}$/;
-
 /**
  * Every lakeFS branch and tag the definitions under `root` read, by key, sorted. Tables
  * that name a commit need no pin. Lineage pins refer to tables, so the tables cover them.
@@ -59,8 +58,7 @@ export function usedRefs(root: IConstruct): Map<string, UsedRef> {
     const named = t instanceof IcebergTable ? namedRef(t.props.ref) : undefined;
     if (!(t instanceof IcebergTable) || !named) continue;
     const { lakefsRepository: repository } = t.props;
-    if (!REPOSITORY.test(repository)) problems.add(t.node.path, `lakefsRepository '${repository}' is not a lakeFS repository name (lowercase letters, digits and '-', 3 to 63 long)`);
-    if (!/^[\w][-\w.]*$/.test(named.name)) problems.add(t.node.path, `ref.${named.kind} '${named.name}' is not a lakeFS ${named.kind} name`);
+    for (const problem of [checkLakeFsRepository(repository), checkLakeFsRefName(named.kind, named.name)]) if (problem) problems.add(t.node.path, problem);
     const key = lockKey(repository, named.name);
     const entry = refs.get(key) ?? { repository, ...named, paths: [] };
     if (entry.kind !== named.kind) problems.add(t.node.path, `${key} is read as a ${named.kind} here and as a ${entry.kind} by ${entry.paths.join(', ')}; a lock key names one`);

@@ -10,16 +10,16 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { canonicalJson } from '../constructs/model/canonical-json.ts';
+import { HEX64, LAKEFS_REPOSITORY } from '../constructs/model/names.ts';
 
 /** The file's name at the project root. */
 export const LOCK_FILE = 'dfp.lock.json';
 
-const COMMIT = /^[0-9a-f]{64}$/;
-const REF_KEY = /^[a-z0-9][a-z0-9-]{2,62}@[^@\s]+$/;
+const REF_KEY = new RegExp(`${LAKEFS_REPOSITORY.source.slice(0, -1)}@[^@\\s]+$`);
 
 const lockSchema = z.strictObject({
   version: z.literal(1),
-  refs: z.record(z.string(), z.strictObject({ commit: z.string().regex(COMMIT, 'a commit is 64 lowercase hex digits') }))
+  refs: z.record(z.string(), z.strictObject({ commit: z.string().regex(HEX64, 'a commit is 64 lowercase hex digits') }))
     // Checked here rather than as the record's key schema, whose error does not say the key.
     .superRefine((refs, ctx) => {
       for (const key of Object.keys(refs)) {

@@ -194,4 +194,13 @@ describe('one type system: every type maps to Feast, Avro, Iceberg and Spark, or
     expect(message).toMatch(/view: feature 'missing' is not a column of ns\.events/);
     expect(message).toMatch(/view: entity 'id' is string but ns\.events\.id is int64; make them the same type/);
   });
+
+  it('a repository or branch name lakeFS would refuse fails synth at the table, as it fails `dfp lock`', () => {
+    const message = problems((app) => {
+      new IcebergTable(app, 'events', { namespace: 'ns', lakefsRepository: 'Repo_1', ref: { branch: 'main' }, fields: { ts: 'timestamp' }, timestampField: 'ts' });
+      new IcebergTable(app, 'clicks', { namespace: 'ns', lakefsRepository: 'shop', ref: { branch: 'a b' }, fields: { ts: 'timestamp' }, timestampField: 'ts' });
+    });
+    expect(message).toMatch(/events: lakefsRepository 'Repo_1' is not a lakeFS repository name \(lowercase letters, digits and '-', 3 to 63 long\)/);
+    expect(message).toMatch(/clicks: ref\.branch 'a b' is not a lakeFS branch name/);
+  });
 });

@@ -9,7 +9,7 @@ import { Entity, FeatureService, FeatureView, IcebergTable, namedRef } from '../
 import { pinnedCommit, unpinnedMessage } from '../lock.ts';
 import type { Problems } from './errors.ts';
 import { parseFieldType } from './field-types.ts';
-import { checkIdentifier } from './names.ts';
+import { checkIdentifier, checkLakeFsRefName, checkLakeFsRepository, HEX64 } from './names.ts';
 import type { DataPlane } from './schema.ts';
 
 function ident(problems: Problems, path: string, what: string, value: string): void {
@@ -40,8 +40,10 @@ export function buildDataPlane(all: readonly IConstruct[], problems: Problems): 
     for (const col of p.partitionBy ?? []) {
       if (!fields.some((f) => f.name === col)) problems.add(path, `partitionBy '${col}' is not a field of the table`);
     }
-    if ('commit' in p.ref && !/^[0-9a-f]{64}$/.test(p.ref.commit)) problems.add(path, `ref.commit '${p.ref.commit}' is not a lakeFS commit id; use the 64-hex id`);
+    if ('commit' in p.ref && !HEX64.test(p.ref.commit)) problems.add(path, `ref.commit '${p.ref.commit}' is not a lakeFS commit id; use the 64-hex id`);
     const named = namedRef(p.ref);
+    // Synth and `dfp lock` hold table refs to the same rules.
+    for (const problem of [checkLakeFsRepository(p.lakefsRepository), named && checkLakeFsRefName(named.kind, named.name)]) if (problem) problems.add(path, problem);
     const commit = named ? pinnedCommit(t, p.lakefsRepository, named.name) : 'commit' in p.ref ? p.ref.commit : undefined;
     if (named && commit === undefined) problems.add(path, unpinnedMessage(t, p.lakefsRepository, named.name));
     return {

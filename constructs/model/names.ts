@@ -8,6 +8,21 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
 const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+/** A lakeFS commit id, and any sha256 digest dfp writes: 64 lower-case hex digits. */
+export const HEX64 = /^[0-9a-f]{64}$/;
+/** lakeFS's own rule for repository names. */
+export const LAKEFS_REPOSITORY = /^[a-z0-9][a-z0-9-]{2,62}$/;
+const LAKEFS_REF_NAME = /^\w[-\w.]*$/;
+
+/** A lakeFS repository name. */
+export function checkLakeFsRepository(name: string): string | undefined {
+  return LAKEFS_REPOSITORY.test(name) ? undefined : `lakefsRepository '${name}' is not a lakeFS repository name (lowercase letters, digits and '-', 3 to 63 long)`;
+}
+
+/** A lakeFS branch or tag name. */
+export function checkLakeFsRefName(kind: 'branch' | 'tag', name: string): string | undefined {
+  return LAKEFS_REF_NAME.test(name) ? undefined : `ref.${kind} '${name}' is not a lakeFS ${kind} name`;
+}
 
 /** A Kubernetes object or template name: lower-case letters, digits and '-', at most 63. */
 export function checkDnsLabel(what: string, name: string): string | undefined {

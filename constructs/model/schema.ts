@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { androidBenchmark } from './android.ts';
+import { HEX64 } from './names.ts';
 
 export const PARAM_TYPES = ['string', 'int', 'float', 'bool', 'list', 'struct'] as const;
 export const ARTIFACT_TYPES = ['Dataset', 'Model', 'Metrics', 'Artifact'] as const;
@@ -210,7 +211,7 @@ export const table = z.object({
       z.object({ kind: z.literal('commit'), id: z.string() }),
     ]),
     /** The commit it is read at: the declared commit, or the branch's or tag's pin in dfp.lock.json. */
-    commit: z.string().regex(/^[0-9a-f]{64}$/),
+    commit: z.string().regex(HEX64),
   }),
   fields: z.array(dataField),
   timestampField: z.string(),
