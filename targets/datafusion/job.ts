@@ -9,6 +9,7 @@
  * format every table must be written in (Avro).
  */
 import type { Environment, Transform } from '../../constructs/model/schema.ts';
+import { runnerArgs, warehouseUri } from '../data-plane.ts';
 import { RenderError } from '../types.ts';
 
 const LABELS = { 'app.kubernetes.io/managed-by': 'dfp' };
@@ -57,7 +58,7 @@ export function transformJob(t: Transform, env: Environment): object {
             image,
             imagePullPolicy: 'IfNotPresent',
             command: code.kind === 'sql' ? ['python', '-m', 'dfp_datafusion.run_sql'] : ['python', code.file],
-            args: code.kind === 'sql' ? code.queries.flatMap((q) => ['--output', q.table, '--query', q.query]) : code.args.length ? [...code.args] : undefined,
+            args: runnerArgs(code),
             env: [
               secret('AWS_ACCESS_KEY_ID', t.credentials.accessKeyId),
               { name: 'AWS_ENDPOINT_URL', value: env.endpoints.lakefs },
@@ -66,7 +67,7 @@ export function transformJob(t: Transform, env: Environment): object {
               { name: 'DFP_CATALOG', value: t.catalog },
               { name: 'DFP_INPUT_TABLES', value: t.inputs.join(',') },
               { name: 'DFP_OUTPUT_TABLES', value: t.outputs.join(',') },
-              { name: 'DFP_WAREHOUSE', value: `s3://${t.lakefs.repository}/${t.lakefs.ref}/warehouse` },
+              { name: 'DFP_WAREHOUSE', value: warehouseUri('s3', t.lakefs.repository, t.lakefs.ref) },
               { name: 'DFP_WRITE_FORMAT', value: 'avro' },
             ],
             resources: { requests: size, limits: size },

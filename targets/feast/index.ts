@@ -10,6 +10,7 @@
 import { definitionsDigest } from '../../constructs/model/definitions-digest.ts';
 import type { DataPlane, Environment } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../synth/yaml.ts';
+import { ICEBERG_SPARK_EXTENSIONS, icebergCatalogConf, s3aGatewayConf, warehouseUri } from '../data-plane.ts';
 import { RenderError, type RenderedFile, type Target } from '../types.ts';
 import { definitionsModule } from './definitions.ts';
 import { FEAST_IMAGE, syncObjects } from './sync.ts';
@@ -18,20 +19,13 @@ import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts'
 export const feastProject = (env: Environment) => `dfp_${env.name.replace(/-/g, '_')}`;
 
 function featureStoreYaml(data: DataPlane, env: Environment): string {
-  const sparkConf: Record<string, string> = {
-    'spark.sql.extensions': 'org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions',
-    'spark.hadoop.fs.s3a.endpoint': env.endpoints.lakefs,
-    'spark.hadoop.fs.s3a.path.style.access': 'true',
-    // Credentials come from the pod's environment (Secret references), never from this file.
-    'spark.hadoop.fs.s3a.aws.credentials.provider': 'com.amazonaws.auth.EnvironmentVariableCredentialsProvider',
-  };
+  // Credentials come from the pod's environment (Secret references), never from this file.
+  const s3a = Object.entries(s3aGatewayConf(env.endpoints.lakefs)).map(([k, v]) => [`spark.hadoop.${k}`, v]);
+  const sparkConf: Record<string, string> = { 'spark.sql.extensions': ICEBERG_SPARK_EXTENSIONS, ...Object.fromEntries(s3a) };
   for (const t of data.tables) {
     // Feast reads the table at its pinned commit (lakeFS serves any commit id through its
     // S3 gateway), so features come from the same data the lineage names.
-    const ref = t.lakefs.commit;
-    sparkConf[`spark.sql.catalog.${t.catalog}`] = 'org.apache.iceberg.spark.SparkCatalog';
-    sparkConf[`spark.sql.catalog.${t.catalog}.type`] = 'hadoop';
-    sparkConf[`spark.sql.catalog.${t.catalog}.warehouse`] = `s3a://${t.lakefs.repository}/${ref}/warehouse`;
+    Object.assign(sparkConf, icebergCatalogConf(t.catalog, warehouseUri('s3a', t.lakefs.repository, t.lakefs.commit)));
   }
   const repo = env.artifactRepository;
   return toYaml({

@@ -7,6 +7,7 @@
  */
 import { parseFieldType, type FieldType } from '../../constructs/model/field-types.ts';
 import type { Table } from '../../constructs/model/schema.ts';
+import { warehouseUri } from '../data-plane.ts';
 import type { RenderedFile, Target } from '../types.ts';
 import { avroSchema, fingerprint } from './avro.ts';
 
@@ -28,8 +29,7 @@ function icebergTable(t: Table): object {
   const ref = t.lakefs.ref.kind === 'commit' ? t.lakefs.ref.id : t.lakefs.ref.name;
   return {
     name: t.table,
-    // lakeFS's S3 gateway: bucket = repository, first key segment = branch or commit.
-    location: `s3://${t.lakefs.repository}/${ref}/warehouse/${t.namespace}/${t.table}`,
+    location: `${warehouseUri('s3', t.lakefs.repository, ref)}/${t.namespace}/${t.table}`,
     schema: {
       type: 'struct',
       'schema-id': 0,

@@ -9,6 +9,7 @@
  */
 import type { Environment, Transform } from '../../constructs/model/schema.ts';
 import { parseQuantity } from '../../constructs/model/quantity.ts';
+import { ICEBERG_SPARK_EXTENSIONS, icebergCatalogConf, runnerArgs, s3aGatewayConf, warehouseUri } from '../data-plane.ts';
 import { RenderError } from '../types.ts';
 
 /** The Spark the images ship; the packages below are built for it (Scala 2.12). */
@@ -53,13 +54,12 @@ function pod(t: Transform, env: Environment, size: { cpu: string; memory: string
 
 export function sparkApplication(t: Transform, env: Environment): object {
   const image = t.images.spark;
-  // rules-transforms.ts reports this for every environment first; a guard, not a message users see.
+  // rules-transforms.ts reports both for every environment first: guards, not messages users see.
   if (image === undefined) throw new RenderError(t.path, 'has no Spark image');
   const code = t.code;
   if (code.kind === 'entrypoint' && !code.file.endsWith('.py')) {
     throw new RenderError(t.path, `entrypoint '${code.file}': dfp runs Python applications on Spark; give a .py file`);
   }
-  const catalog = `spark.sql.catalog.${t.catalog}`;
   const lakefs = new URL(env.endpoints.lakefs);
   return {
     apiVersion: 'sparkoperator.k8s.io/v1beta2',
@@ -81,30 +81,25 @@ export function sparkApplication(t: Transform, env: Environment): object {
       image,
       imagePullPolicy: 'IfNotPresent',
       mainApplicationFile: code.kind === 'sql' ? SQL_RUNNER : code.file.startsWith('/') ? `local://${code.file}` : code.file,
-      arguments: code.kind === 'sql' ? code.queries.flatMap((q) => ['--output', q.table, '--query', q.query]) : code.args.length ? [...code.args] : undefined,
+      arguments: runnerArgs(code),
       sparkVersion: SPARK_VERSION,
       // A template: the launcher starts copies of it; the operator never submits this one.
       suspend: true,
       deps: { packages: [...SPARK_PACKAGES] },
       sparkConf: {
         ...t.sparkConf,
-        'spark.sql.extensions': 'org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions',
-        [catalog]: 'org.apache.iceberg.spark.SparkCatalog',
-        [`${catalog}.type`]: 'hadoop',
-        [`${catalog}.warehouse`]: `s3a://${t.lakefs.repository}/${t.lakefs.ref}/warehouse`,
+        'spark.sql.extensions': ICEBERG_SPARK_EXTENSIONS,
+        ...icebergCatalogConf(t.catalog, warehouseUri('s3a', t.lakefs.repository, t.lakefs.ref)),
         // Every table this catalog creates gets Avro data files, whatever the job says.
-        [`${catalog}.table-override.write.format.default`]: 'avro',
+        [`spark.sql.catalog.${t.catalog}.table-override.write.format.default`]: 'avro',
         'spark.sql.defaultCatalog': t.catalog,
         // The pods run as a non-root user without a home: Ivy resolves the packages in /tmp.
         'spark.jars.ivy': '/tmp/.ivy2',
       },
       hadoopConf: {
+        ...s3aGatewayConf(env.endpoints.lakefs),
         'fs.s3a.impl': 'org.apache.hadoop.fs.s3a.S3AFileSystem',
-        'fs.s3a.endpoint': env.endpoints.lakefs,
         'fs.s3a.connection.ssl.enabled': String(lakefs.protocol === 'https:'),
-        // lakeFS's gateway addresses repositories as path-style buckets.
-        'fs.s3a.path.style.access': 'true',
-        'fs.s3a.aws.credentials.provider': 'com.amazonaws.auth.EnvironmentVariableCredentialsProvider',
       },
       restartPolicy: t.retries > 0
         ? { type: 'OnFailure', onFailureRetries: t.retries, onFailureRetryInterval: 30, onSubmissionFailureRetries: t.retries, onSubmissionFailureRetryInterval: 30 }

@@ -1,0 +1,69 @@
+/**
+ * What the data-plane targets (spark, datafusion, feast, schemas) agree on, written once:
+ * where Iceberg tables live on lakeFS, the Spark settings that reach them, and how a SQL
+ * transform is handed to dfp's runners. A shared helper, not a target: no target imports
+ * another.
+ */
+import type { Environment, Transform } from '../constructs/model/schema.ts';
+
+/**
+ * The Iceberg warehouse of a lakeFS repository at a branch or commit. lakeFS's S3
+ * gateway addresses the repository as the bucket and the ref as the first key segment;
+ * Spark reads it through S3A (`s3a`), everything else as plain S3.
+ */
+export function warehouseUri(scheme: 's3' | 's3a', repository: string, ref: string): string {
+  return `${scheme}://${repository}/${ref}/warehouse`;
+}
+
+/** The Spark session extensions Iceberg's SQL needs. */
+export const ICEBERG_SPARK_EXTENSIONS = 'org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions';
+
+/** Spark's settings for an Iceberg catalog (Hadoop type) over `warehouse`. */
+export function icebergCatalogConf(catalog: string, warehouse: string): Record<string, string> {
+  const key = `spark.sql.catalog.${catalog}`;
+  return { [key]: 'org.apache.iceberg.spark.SparkCatalog', [`${key}.type`]: 'hadoop', [`${key}.warehouse`]: warehouse };
+}
+
+/**
+ * Hadoop's S3A settings for lakeFS's gateway at `endpoint` (without the `spark.hadoop.`
+ * prefix Spark's own conf needs): path-style buckets, credentials only from the pod's
+ * environment, which holds Secret references.
+ */
+export function s3aGatewayConf(endpoint: string): Record<string, string> {
+  return {
+    'fs.s3a.endpoint': endpoint,
+    'fs.s3a.path.style.access': 'true',
+    'fs.s3a.aws.credentials.provider': 'com.amazonaws.auth.EnvironmentVariableCredentialsProvider',
+  };
+}
+
+/** A transform's arguments to dfp's runners: each SQL query after the table it writes. */
+export function runnerArgs(code: Transform['code']): string[] | undefined {
+  if (code.kind === 'sql') return code.queries.flatMap((q) => ['--output', q.table, '--query', q.query]);
+  return code.args.length ? [...code.args] : undefined;
+}
+
+/** One RBAC rule of a Role. */
+export interface PolicyRule {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+}
+
+/**
+ * A Role named `name` with `rules` in the environment's namespace, bound to its service
+ * account: what a transform engine's launcher (and Spark's driver) may do there.
+ */
+export function engineRole(env: Environment, name: string, rules: readonly PolicyRule[]): object[] {
+  const metadata = { name, namespace: env.namespace, labels: { 'app.kubernetes.io/managed-by': 'dfp' } };
+  return [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata, rules },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name: env.serviceAccount, namespace: env.namespace }],
+    },
+  ];
+}
