@@ -58,11 +58,16 @@ function guarded(run: () => number): number {
       stderr.write(`dfp: ${e.message}\ndist/ was left unchanged.\n`);
       return EXIT_INVALID;
     }
-    const err = e instanceof Error ? e : new Error(String(e));
-    stderr.write(`dfp: internal error: ${err.message}\nThis is a dfp bug; rerun with DFP_DEBUG=1 for details.\n`);
-    if (process.env.DFP_DEBUG) stderr.write(`${err.stack ?? ''}\n`);
-    return EXIT_INTERNAL;
+    return internalError(e, '');
   }
+}
+
+/** A dfp bug: one line, the stack only with DFP_DEBUG=1. */
+function internalError(e: unknown, untouched: string): number {
+  const err = e instanceof Error ? e : new Error(String(e));
+  stderr.write(`dfp: internal error: ${err.message}\n${untouched}This is a dfp bug; rerun with DFP_DEBUG=1 for details.\n`);
+  if (process.env.DFP_DEBUG) stderr.write(`${err.stack ?? ''}\n`);
+  return EXIT_INTERNAL;
 }
 
 export function main(args: string[]): number | Promise<number> {
@@ -139,10 +144,7 @@ async function lock(args: string[]): Promise<number> {
       stderr.write(`${e.message}\n${untouched}`);
       return EXIT_INVALID;
     }
-    const err = e instanceof Error ? e : new Error(String(e));
-    stderr.write(`dfp: internal error: ${err.message}\n${untouched}This is a dfp bug; rerun with DFP_DEBUG=1 for details.\n`);
-    if (process.env.DFP_DEBUG) stderr.write(`${err.stack ?? ''}\n`);
-    return EXIT_INTERNAL;
+    return internalError(e, untouched);
   }
 }
 
