@@ -33,7 +33,8 @@ export type PyExpr =
   | { readonly kind: 'call'; readonly fn: PyExpr; readonly args: readonly PyExpr[]; readonly kwargs: readonly (readonly [string, PyExpr])[] }
   | { readonly kind: 'list'; readonly items: readonly PyExpr[] }
   | { readonly kind: 'dict'; readonly entries: readonly (readonly [PyExpr, PyExpr])[] }
-  | { readonly kind: 'shift'; readonly left: PyExpr; readonly right: PyExpr };
+  | { readonly kind: 'shift'; readonly left: PyExpr; readonly right: PyExpr }
+  | { readonly kind: 'index'; readonly of: PyExpr; readonly index: PyExpr };
 
 /** A Python statement. */
 export type PyStmt =
@@ -122,6 +123,8 @@ export function call(fn: PyExpr | string, args: readonly PyExpr[] = [], kwargs: 
 export const list = (items: readonly PyExpr[]): PyExpr => ({ kind: 'list', items });
 export const dict = (entries: readonly (readonly [PyExpr, PyExpr])[]): PyExpr => ({ kind: 'dict', entries });
 export const shift = (left: PyExpr, right: PyExpr): PyExpr => ({ kind: 'shift', left, right });
+/** `of[index]`. */
+export const index = (of: PyExpr, i: PyExpr): PyExpr => ({ kind: 'index', of, index: i });
 
 // ---- printing literals ----------------------------------------------------------------
 
@@ -212,6 +215,8 @@ export function printExpr(e: PyExpr, depth = 0): string {
       return `${printExpr(e.left, depth)} >> ${printExpr(e.right, depth)}`;
     case 'attr':
       return `${printExpr(e.of, depth)}.${e.attr}`;
+    case 'index':
+      return `${printExpr(e.of, depth)}[${printExpr(e.index, depth)}]`;
     case 'name':
       return e.id;
   }
@@ -242,6 +247,7 @@ function printFlat(e: PyExpr): string {
     case 'list': return `[${e.items.map(printFlat).join(', ')}]`;
     case 'dict': return `{${e.entries.map(([k, v]) => `${printFlat(k)}: ${printFlat(v)}`).join(', ')}}`;
     case 'shift': return `${printFlat(e.left)} >> ${printFlat(e.right)}`;
+    case 'index': return `${printFlat(e.of)}[${printFlat(e.index)}]`;
   }
 }
 

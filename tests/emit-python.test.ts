@@ -3,11 +3,26 @@
  * are ASCII and exact. Their round trips through real Python and real Airflow are
  * checked at scale in airflow-escaping.property.test.ts.
  */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { jinjaString, jinjaTemplate, jinjaText } from '../emit/jinja.ts';
 import {
-  attr, call, Identifiers, isIdentifier, lit, name, printExpr, pyLiteral, pyNumber, pyString, sanitizeIdentifier, UnrepresentableValue,
+  attr, call, Identifiers, index, isIdentifier, list, lit, name, printExpr, pyLiteral, pyNumber, pyString, sanitizeIdentifier, UnrepresentableValue,
 } from '../emit/python.ts';
+
+describe('Python subscripts', () => {
+  it('print flat when short and broken when long, and Python reads both as the same subscript', () => {
+    const short = index(name('view'), list([lit('a'), lit('b')]));
+    const long = index(name('view'), list(Array.from({ length: 12 }, (_, i) => lit(`feature_number_${i}`))));
+    expect(printExpr(short)).toBe('view[["a", "b"]]');
+    expect(printExpr(long)).toContain('\n');
+    const dump = (code: string) => spawnSync('python3', ['-c', 'import ast, sys; print(ast.dump(ast.parse(sys.stdin.read(), mode="eval")))'], { input: code, encoding: 'utf8' });
+    const broken = dump(printExpr(long));
+    expect(broken.status).toBe(0);
+    expect(broken.stdout).toBe(dump(`view[[${Array.from({ length: 12 }, (_, i) => `"feature_number_${i}"`).join(', ')}]]`).stdout);
+    expect(broken.stdout).toContain('Subscript(');
+  });
+});
 
 describe('Python names', () => {
   it('refuses anything but identifiers where code expects a name', () => {

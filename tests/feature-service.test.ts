@@ -44,7 +44,7 @@ describe('FeatureService', () => {
       mkdirSync(dirname(join(repo, f.path.slice('test/feast/dfp_test/'.length))), { recursive: true });
       writeFileSync(join(repo, f.path.slice('test/feast/dfp_test/'.length)), f.content);
     }
-    expect(files.find((f) => f.path.endsWith('features.py'))!.content).toContain('view_order_stats.__getitem__(["amount"])');
+    expect(files.find((f) => f.path.endsWith('features.py'))!.content).toContain('view_order_stats[["amount"]]');
     const r = run(PYTHON, [join(ROOT, 'tests', 'conformance', 'feast', 'plan_apply.py'), repo], { timeoutMs: 600_000 });
     if (r.status !== 0) throw new Error(`plan_apply.py failed (${r.status}):\n${r.stderr}`);
     const [result] = (JSON.parse(r.stdout) as { results: { ok: boolean; steps: { output: string }[] }[] }).results;

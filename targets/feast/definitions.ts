@@ -5,7 +5,7 @@
  */
 import { parseFieldType, type FieldType } from '../../constructs/model/field-types.ts';
 import type { DataPlane } from '../../constructs/model/schema.ts';
-import { attr, call, dict, list, lit, name, printModule, type PyExpr, type PyStmt } from '../../emit/python.ts';
+import { attr, call, dict, index, list, lit, name, printModule, type PyExpr, type PyStmt } from '../../emit/python.ts';
 
 /** `Float64` -> name; `Array(Float32)` -> call. */
 function dtype(t: FieldType): PyExpr {
@@ -55,9 +55,9 @@ export function definitionsModule(data: DataPlane): string {
     }) });
   }
   for (const svc of data.featureServices) {
-    // A selection is the view's own projection, `view[["a", "b"]]`, spelt as the call it is.
+    // A selection is the view's own projection, `view[["a", "b"]]`.
     const served = svc.features.map((f) => (f.features.length
-      ? call(attr(name(`view_${f.view}`), '__getitem__'), [list(f.features.map((x) => lit(x)))])
+      ? index(name(`view_${f.view}`), list(f.features.map((x) => lit(x))))
       : name(`view_${f.view}`)));
     body.push({ kind: 'assign', target: `service_${svc.name}`, value: call(name('FeatureService'), [], {
       name: lit(svc.name),
