@@ -37,7 +37,9 @@ describe('Feast: feast plan and feast apply succeed on every rendered repo', () 
   cpSync(join(DIST, repos[0]!), broken, { recursive: true });
   const py = join(broken, 'features.py');
   writeFileSync(py, readFileSync(py, 'utf8').replace('dtype=Float64', 'dtype=Float65'));
-  const r = run(PYTHON, [join(ROOT, 'tests', 'conformance', 'feast', 'plan_apply.py'), ...repos.map((p) => join(DIST, p)), broken], { timeoutMs: 600_000 });
+  // The `features` golden repo (two entities, online and offline views, a selecting service) too.
+  const golden = join(ROOT, 'tests', 'golden', 'features', 'features', 'feast', 'dfp_features');
+  const r = run(PYTHON, [join(ROOT, 'tests', 'conformance', 'feast', 'plan_apply.py'), ...repos.map((p) => join(DIST, p)), golden, broken], { timeoutMs: 600_000 });
   if (r.status !== 0) throw new Error(`plan_apply.py failed (${r.status}):\n${r.stderr}`);
   const results = (JSON.parse(r.stdout) as { results: FeastResult[] }).results;
 
@@ -58,8 +60,22 @@ describe('Feast: feast plan and feast apply succeed on every rendered repo', () 
     });
   }
 
+  it('the features golden repo: plan, apply, and the registry lists both views', () => {
+    const res = results[repos.length]!;
+    expect(res.steps.map((s) => `${s.command}: ${s.code}${s.code ? `\n${s.output}` : ''}`)).toEqual([
+      'feast plan --skip-source-validation: 0',
+      'feast apply --skip-source-validation: 0',
+      'feast feature-views list: 0',
+    ]);
+    expect(res.steps[1]!.output).toContain('Created feature view customer_spend');
+    expect(res.steps[1]!.output).toContain('Created feature service checkout');
+    expect(res.steps[2]!.output).toMatch(/customer_spend\s+\{'customer'\}/);
+    expect(res.steps[2]!.output).toMatch(/order_basket\s+\{'order'\}/);
+    expect(res.ok).toBe(true);
+  });
+
   it('a repo with a dtype Feast lacks is refused (the check can fail)', () => {
-    const control = results[repos.length]!;
+    const control = results[repos.length + 1]!;
     expect(control.ok).toBe(false);
     expect(control.steps[0]!.code).not.toBe(0);
     expect(control.steps[0]!.output).toMatch(/Float65/);

@@ -16,6 +16,7 @@ import { controlFlowApp } from './fixtures/control-flow.ts';
 import { kubeflowFlowApp } from './fixtures/kubeflow-flow.ts';
 import { airflowControlFlowApp } from './fixtures/airflow-control-flow.ts';
 import { transformsApp } from './fixtures/transforms.ts';
+import { featuresApp } from './fixtures/features.ts';
 import { FIXTURE_LOCK } from './support/fixtures.ts';
 
 const GOLDEN_ROOT = join(import.meta.dirname, 'golden');
@@ -55,6 +56,7 @@ const FIXTURES: [string, (app: DfpApp) => void][] = [
   ['kubeflow-flow', kubeflowFlowApp],
   ['airflow-control-flow', airflowControlFlowApp],
   ['transforms', transformsApp],
+  ['features', featuresApp],
 ];
 
 for (const [name, define] of FIXTURES) {
