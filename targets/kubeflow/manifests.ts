@@ -28,20 +28,16 @@ function annotations(p: Pipeline): Record<string, string> | undefined {
 }
 
 /**
- * `<pipeline>-<first 10 hex digits of sha256 over the canonical specs>`: the spec and the
- * platform spec as printed YAML documents, a `null` document when there is no platform
- * spec. `ir` is the IR file (`toYaml(spec[, platformSpec])`), reused because printing
- * the spec once more cost as much as printing the file.
+ * `<pipeline>-<first 10 hex digits of sha256 over the IR file>`: a new version name
+ * exactly when the IR Kubeflow runs changes.
  */
-export function versionName(p: Pipeline, compiled: CompiledPipeline, ir: string): string {
-  const printed = compiled.platformSpec ? ir : `${ir}---\n${toYaml(null)}`;
-  const digest = createHash('sha256').update(printed).digest('hex');
-  return `${p.name}-${digest.slice(0, 10)}`;
+export function versionName(p: Pipeline, ir: string): string {
+  return `${p.name}-${createHash('sha256').update(ir).digest('hex').slice(0, 10)}`;
 }
 
 /** The Pipeline and PipelineVersion objects; `ir` is the pipeline's printed IR file. */
 export function pipelineObjects(p: Pipeline, env: Environment, compiled: CompiledPipeline, ir: string): object[] {
-  const version = versionName(p, compiled, ir);
+  const version = versionName(p, ir);
   return [
     {
       apiVersion: API_VERSION,
