@@ -5,10 +5,11 @@
  * env entries of the neutral model, so every target renders them with no code of its own.
  */
 import { createHash } from 'node:crypto';
-import { FeatureView, PinnedCommit, namedRef, type IcebergTable } from './data.ts';
+import { FeatureView, IcebergTable, PinnedCommit, namedRef } from './data.ts';
 import { lockOf } from './lock.ts';
 import { canonicalJson } from './model/canonical-json.ts';
 import { HEX64 } from './model/names.ts';
+import { tableLocation } from './model/warehouse.ts';
 import type { Arg, JsonValue } from './refs.ts';
 
 export interface LineageProps {
@@ -21,8 +22,13 @@ export interface LineageProps {
    * Never a branch: a branch moves.
    */
   readonly lakefsRef: Arg | PinnedCommit;
-  /** The table the data comes from (`fct_training_dataset`). */
-  readonly sourceTable: string;
+  /**
+   * The table the data comes from. Given as an IcebergTable, the step also learns the
+   * table's Iceberg name and its folder in the lakeFS repository, so the run can read
+   * the table's snapshot id at `lakefsRef` and `dfp trace` can fetch its files; given as
+   * a name (`fct_training_dataset`), neither is known.
+   */
+  readonly sourceTable: string | IcebergTable;
   /** The Iceberg snapshot read, when pinned. @default not set */
   readonly icebergSnapshotId?: string;
   /**
@@ -39,17 +45,27 @@ export interface LineageProps {
   readonly datasetSpec?: JsonValue;
 }
 
-/** The environment variables, in the contract's names. */
+/**
+ * The environment variables, in the contract's names. The first group comes from the
+ * step's `lineage:`; the `dfp` group is added to every step with lineage per environment
+ * when it is rendered (model/bind-environment.ts), because it names the environment.
+ */
 export const LINEAGE_ENV = {
   repository: 'LAKEFS_REPOSITORY',
   ref: 'LAKEFS_REF',
   table: 'DATA_SOURCE_TABLE',
+  icebergTable: 'ICEBERG_TABLE',
+  tableLocation: 'ICEBERG_TABLE_LOCATION',
   snapshot: 'ICEBERG_SNAPSHOT_ID',
   view: 'FEAST_FEATURE_VIEW',
   defs: 'FEAST_DEFS_SHA256',
   train: 'DATASET_TRAIN_ID',
   val: 'DATASET_VAL_ID',
   test: 'DATASET_TEST_ID',
+  pipeline: 'DFP_PIPELINE',
+  environment: 'DFP_ENVIRONMENT',
+  definitions: 'DFP_DEFINITIONS_SHA256',
+  lakefsEndpoint: 'LAKEFS_ENDPOINT',
 } as const;
 
 /** `<split>-<first 16 hex digits of sha256(canonical spec + split)>`. */
@@ -70,8 +86,12 @@ export function lineageEnv(l: LineageProps, pins: LineagePins): Record<string, A
   const env: Record<string, Arg> = {
     [LINEAGE_ENV.repository]: l.lakefsRepository,
     [LINEAGE_ENV.ref]: l.lakefsRef instanceof PinnedCommit ? pins.commitOf(l.lakefsRef.table) ?? '' : l.lakefsRef,
-    [LINEAGE_ENV.table]: l.sourceTable,
+    [LINEAGE_ENV.table]: typeof l.sourceTable === 'string' ? l.sourceTable : l.sourceTable.node.id,
   };
+  if (l.sourceTable instanceof IcebergTable) {
+    env[LINEAGE_ENV.icebergTable] = l.sourceTable.qualifiedName;
+    env[LINEAGE_ENV.tableLocation] = tableLocation(l.sourceTable.props.namespace, l.sourceTable.node.id);
+  }
   if (l.icebergSnapshotId !== undefined) env[LINEAGE_ENV.snapshot] = l.icebergSnapshotId;
   if (l.feast) {
     const view = l.feast.featureView;
@@ -98,6 +118,12 @@ export function lineageProblems(l: LineageProps, pins: LineagePins): string[] {
     } else if (l.lakefsRepository !== t.props.lakefsRepository) {
       out.push(`lineage.lakefsRepository '${l.lakefsRepository}' is not the repository of table '${t.node.path}' ('${t.props.lakefsRepository}'); name the same repository`);
     }
+  }
+  if (l.sourceTable instanceof IcebergTable && l.lakefsRef instanceof PinnedCommit && l.lakefsRef.table !== l.sourceTable) {
+    out.push(`lineage.sourceTable '${l.sourceTable.node.path}' is not the table lakefsRef pins ('${l.lakefsRef.table.node.path}'); read both from the same table`);
+  }
+  if (l.sourceTable instanceof IcebergTable && !(l.lakefsRef instanceof PinnedCommit) && l.lakefsRepository !== l.sourceTable.props.lakefsRepository) {
+    out.push(`lineage.lakefsRepository '${l.lakefsRepository}' is not the repository of table '${l.sourceTable.node.path}' ('${l.sourceTable.props.lakefsRepository}'); name the same repository`);
   }
   if (typeof l.lakefsRef === 'string' && !HEX64.test(l.lakefsRef)) {
     out.push(`lineage.lakefsRef '${l.lakefsRef}' is not a lakeFS commit id; pin a 64-hex commit id (or pass a step output that is one), never a branch`);

@@ -62,7 +62,7 @@ export function kronodroidAutoencoder(scope: Construct, data: KronodroidTraining
     lineage: {
       lakefsRepository: KRONODROID.lakefsRepository,
       lakefsRef: data.table.pinnedCommit,
-      sourceTable: KRONODROID.sourceTable,
+      sourceTable: data.table,
       feast: { featureView: data.view },
       datasetSpec: KRONODROID.datasetSpec,
     },

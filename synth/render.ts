@@ -3,6 +3,7 @@
  * with the construct path it names and the target and environment it happened in.
  */
 import { DfpError, type Problem } from '../constructs/model/errors.ts';
+import { bindEnvironment } from '../constructs/model/bind-environment.ts';
 import type { Model } from '../constructs/model/schema.ts';
 import { RenderError, type Target, type TargetOutput } from '../targets/types.ts';
 
@@ -21,10 +22,11 @@ export function renderAll(model: Model, targets: readonly Target[]): OutputFile[
   // Targets that render `last` see what the others rendered for the same environment.
   const ordered = [...targets.filter((t) => !t.last), ...targets.filter((t) => t.last)];
   for (const env of model.environments) {
+    const bound = bindEnvironment(model, env);
     const outputs: TargetOutput[] = [];
     for (const target of ordered.filter((t) => t.appliesTo(env))) {
       try {
-        const rendered = target.render(model, env, target.last ? outputs : []);
+        const rendered = target.render(bound, env, target.last ? outputs : []);
         outputs.push({ target: target.name, files: rendered });
         for (const f of rendered) {
           const path = `${env.name}/${target.name}/${f.path}`;

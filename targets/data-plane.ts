@@ -5,6 +5,7 @@
  * another.
  */
 import type { Environment, Transform } from '../constructs/model/schema.ts';
+import { WAREHOUSE_FOLDER } from '../constructs/model/warehouse.ts';
 
 /**
  * The Iceberg warehouse of a lakeFS repository at a branch or commit. lakeFS's S3
@@ -12,7 +13,7 @@ import type { Environment, Transform } from '../constructs/model/schema.ts';
  * Spark reads it through S3A (`s3a`), everything else as plain S3.
  */
 export function warehouseUri(scheme: 's3' | 's3a', repository: string, ref: string): string {
-  return `${scheme}://${repository}/${ref}/warehouse`;
+  return `${scheme}://${repository}/${ref}/${WAREHOUSE_FOLDER}`;
 }
 
 /** The Spark session extensions Iceberg's SQL needs. */

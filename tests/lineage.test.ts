@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ContainerStep, IcebergTable, LINEAGE_ENV, Pipeline, datasetId } from '../constructs/index.ts';
 import { DfpError } from '../constructs/model/errors.ts';
 import { buildModel } from '../constructs/model/build.ts';
+import { bindEnvironment, definitionsDigest } from '../constructs/model/bind-environment.ts';
 import type { Environment, Model } from '../constructs/model/schema.ts';
 import { buildApp } from '../main.ts';
 import { join } from 'node:path';
@@ -42,7 +43,7 @@ const feastDigest = readFileSync(join(ROOT, 'dist/dev/feast/dfp_dev/definitions.
 function rendered(m: Model, orchestrator: string): Map<string, string> {
   const env: Environment = { ...m.environments[0]!, orchestrator: orchestrator as Environment['orchestrator'] };
   const target = TARGETS.find((t) => t.name === orchestrator)!;
-  return new Map(target.render(m, env).map((f) => [f.path, f.content]));
+  return new Map(target.render(bindEnvironment(m, env), env).map((f) => [f.path, f.content]));
 }
 
 describe('lineage: the same stamps in every orchestrator', () => {
@@ -60,8 +61,14 @@ describe('lineage: the same stamps in every orchestrator', () => {
         DATASET_TRAIN_ID: datasetId(kronodroidSpec(), 'train'),
         DATASET_VAL_ID: datasetId(kronodroidSpec(), 'val'),
         DATA_SOURCE_TABLE: 'fct_training_dataset',
+        DFP_DEFINITIONS_SHA256: definitionsDigest(model.pipelines.find((p) => p.name === 'kronodroid-autoencoder')!),
+        DFP_ENVIRONMENT: model.environments[0]!.name,
+        DFP_PIPELINE: 'kronodroid-autoencoder',
         FEAST_DEFS_SHA256: feastDigest,
         FEAST_FEATURE_VIEW: 'kronodroid_autoencoder_features',
+        ICEBERG_TABLE: 'kronodroid.fct_training_dataset',
+        ICEBERG_TABLE_LOCATION: 'warehouse/kronodroid/fct_training_dataset',
+        LAKEFS_ENDPOINT: model.environments[0]!.endpoints.lakefs,
         LAKEFS_REF: lockedCommit,
         LAKEFS_REPOSITORY: 'kronodroid',
       });
@@ -124,8 +131,18 @@ describe('lineage: bad declarations fail with the construct path', () => {
     expect(message).toMatch(/ {2}events: lakeFS ref repo@not-locked is not pinned in tests\/fixtures\/fixtures\.lock\.json; run 'dfp lock'/);
     expect(message).toMatch(/ {2}p\/train: lineage\.lakefsRef: table 'events' reads repo@not-locked, which is not pinned/);
   });
-  it('an env var the lineage also sets', () => {
+  it('an env var the lineage also sets, or one each environment adds', () => {
     expect(problems(base, { LAKEFS_REF: 'x' })).toMatch(/p\/train: env\.LAKEFS_REF is also set by lineage; remove it from env/);
+    expect(problems(base, { DFP_ENVIRONMENT: 'x' })).toMatch(/p\/train: env\.DFP_ENVIRONMENT is also set by lineage; remove it from env/);
+  });
+  it('a source table other than the one lakefsRef pins', () => {
+    const app = testApp();
+    const fields = { id: 'string', ts: 'timestamp' };
+    const a = new IcebergTable(app, 'a', { namespace: 'ns', lakefsRepository: 'repo', ref: { commit: 'a'.repeat(64) }, fields, timestampField: 'ts' });
+    const b = new IcebergTable(app, 'b', { namespace: 'ns', lakefsRepository: 'repo', ref: { commit: 'b'.repeat(64) }, fields, timestampField: 'ts' });
+    const p = new Pipeline(app, 'p');
+    new ContainerStep(p, 'train', { image: IMAGE, command: ['train'], lineage: { lakefsRepository: 'repo', lakefsRef: a.pinnedCommit, sourceTable: b } });
+    expect((modelOrError(app) as DfpError).message).toMatch(/p\/train: lineage\.sourceTable 'b' is not the table lakefsRef pins \('a'\); read both from the same table/);
   });
 });
 

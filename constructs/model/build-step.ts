@@ -4,6 +4,7 @@
  * inputs, never another step's internals.
  */
 import { lineageEnv, lineageProblems } from '../lineage.ts';
+import { ENVIRONMENT_STAMPS } from './bind-environment.ts';
 import type { IConstruct } from 'constructs';
 import {
   ArtifactRef, Concat, LoopItemRef, OutputRef, ParamRef, PathPlaceholder,
@@ -47,7 +48,8 @@ export class StepBuilder {
     const args = (p.args ?? []).map((a, i) => this.arg(a, `args[${i}]`));
     const lineage = p.lineage ? lineageEnv(p.lineage, this.scope.pins) : {};
     for (const problem of p.lineage ? lineageProblems(p.lineage, this.scope.pins) : []) this.scope.problems.add(this.path, problem);
-    for (const name of Object.keys(lineage).filter((n) => p.env?.[n] !== undefined)) {
+    const stamped = p.lineage ? [...Object.keys(lineage), ...ENVIRONMENT_STAMPS] : [];
+    for (const name of stamped.filter((n) => p.env?.[n] !== undefined)) {
       this.scope.problems.add(this.path, `env.${name} is also set by lineage; remove it from env`);
     }
     const env = Object.entries({ ...p.env, ...lineage }).map(([name, value]) => ({ name, value: this.arg(value, `env.${name}`) }));
@@ -98,6 +100,7 @@ export class StepBuilder {
       ...(group ? { group } : {}),
       ...(when ? { when } : {}),
       ...(this.step instanceof TransformStep ? this.transform(this.step) : {}),
+      ...(p.lineage ? { lineage: true as const } : {}),
     };
   }
 

@@ -127,6 +127,11 @@ export const step = z.object({
   when: condition.optional(),
   /** The transform this step runs (by name): the step's container is the launcher that starts it. */
   transform: z.string().optional(),
+  /**
+   * The step declared `lineage:`: its env already holds the data stamps, and each
+   * environment adds the `dfp` stamps when it renders (model/bind-environment.ts).
+   */
+  lineage: z.literal(true).optional(),
 });
 export type Step = z.infer<typeof step>;
 

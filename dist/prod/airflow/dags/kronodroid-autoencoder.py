@@ -150,16 +150,28 @@ with DAG(
             k8s.V1EnvVar(name="DATASET_VAL_ID", value="val-247d85a968502c38"),
             k8s.V1EnvVar(name="DATA_SOURCE_TABLE", value="fct_training_dataset"),
             k8s.V1EnvVar(
+                name="DFP_DEFINITIONS_SHA256",
+                value="89cec4fc8872a3075e8a0d30ae886fc017bee4bea340ae3fd4cbd8f2482778fe",
+            ),
+            k8s.V1EnvVar(name="DFP_ENVIRONMENT", value="prod"),
+            k8s.V1EnvVar(name="DFP_PIPELINE", value="kronodroid-autoencoder"),
+            k8s.V1EnvVar(
                 name="FEAST_DEFS_SHA256",
                 value="7eeb77fc0e33a03e368559aa8f0297cf0d48915971e315509e14beac56576631",
             ),
             k8s.V1EnvVar(name="FEAST_FEATURE_VIEW", value="kronodroid_autoencoder_features"),
+            k8s.V1EnvVar(name="ICEBERG_TABLE", value="kronodroid.fct_training_dataset"),
+            k8s.V1EnvVar(
+                name="ICEBERG_TABLE_LOCATION",
+                value="warehouse/kronodroid/fct_training_dataset",
+            ),
             k8s.V1EnvVar(
                 name="LAKEFS_ACCESS_KEY_ID",
                 value_from=k8s.V1EnvVarSource(
                     secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="access_key_id"),
                 ),
             ),
+            k8s.V1EnvVar(name="LAKEFS_ENDPOINT", value="https://lakefs.platform.example.com"),
             k8s.V1EnvVar(
                 name="LAKEFS_REF",
                 value="096a27fd650e0325a7320163a7d662d65a06a78b524e8fa5aff71c7e77e63e2e",

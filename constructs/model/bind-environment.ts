@@ -1,0 +1,53 @@
+/**
+ * The lineage stamps only an environment knows. The model is the same for every
+ * environment; a step that declared `lineage:` also has to say where it ran (the
+ * environment, its lakeFS endpoint) and which definitions rendered it. Synth calls
+ * {@link bindEnvironment} once per environment before any target renders, so every
+ * orchestrator gets the same stamps as plain env entries and needs no code for them.
+ */
+import { createHash } from 'node:crypto';
+import { LINEAGE_ENV } from '../lineage.ts';
+import { canonicalJson } from './canonical-json.ts';
+import type { Environment, JsonValue, Model, Pipeline, Step } from './schema.ts';
+
+/** The env names {@link bindEnvironment} adds; a step with lineage may not set them itself. */
+export const ENVIRONMENT_STAMPS: readonly string[] = [
+  LINEAGE_ENV.pipeline,
+  LINEAGE_ENV.environment,
+  LINEAGE_ENV.definitions,
+  LINEAGE_ENV.lakefsEndpoint,
+];
+
+/**
+ * The sha256 of a pipeline's model, as canonical JSON. It changes whenever anything
+ * that runs changes (an image, an argument, a locked commit), and is the same for every
+ * environment and orchestrator, so `dfp trace` can find the commit of this repository
+ * whose dist/ first held it.
+ */
+export function definitionsDigest(pipeline: Pipeline): string {
+  return createHash('sha256').update(canonicalJson(pipeline as unknown as JsonValue)).digest('hex');
+}
+
+/** The model as `env` renders it: steps with lineage gain the environment's stamps. */
+export function bindEnvironment(model: Model, env: Environment): Model {
+  if (!model.pipelines.some(hasLineage)) return model;
+  return { ...model, pipelines: model.pipelines.map((p) => bindPipeline(p, env)) };
+}
+
+function hasLineage(p: Pipeline): boolean {
+  return p.steps.some((s) => s.lineage) || p.exitHandler?.lineage === true;
+}
+
+function bindPipeline(p: Pipeline, env: Environment): Pipeline {
+  if (!hasLineage(p)) return p;
+  const stamps: Record<string, string> = {
+    [LINEAGE_ENV.pipeline]: p.name,
+    [LINEAGE_ENV.environment]: env.name,
+    [LINEAGE_ENV.definitions]: definitionsDigest(p),
+    [LINEAGE_ENV.lakefsEndpoint]: env.endpoints.lakefs,
+  };
+  const bind = (s: Step): Step => (s.lineage
+    ? { ...s, env: [...s.env, ...Object.entries(stamps).map(([name, value]) => ({ name, value: [{ kind: 'literal' as const, value }] }))] }
+    : s);
+  return { ...p, steps: p.steps.map(bind), ...(p.exitHandler ? { exitHandler: bind(p.exitHandler) } : {}) };
+}
