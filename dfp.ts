@@ -5,7 +5,10 @@
  *   dfp diff [--env NAME]                   what would change in dist/, as unified diffs; exit 1 if anything
  *   dfp graph [--pipeline NAME]             print each pipeline's task graph (Mermaid)
  *   dfp lock [--update REPO@REF]            pin the lakeFS branches and tags the definitions read
- *                                           to commits in dfp.lock.json (the only networked command)
+ *                                           to commits in dfp.lock.json (the only command that
+ *                                           changes a file from what a server says)
+ *   dfp trace RUN_ID | models:/NAME/VERSION  from an MLflow run back to its exact data and weights
+ *                                           (--json, --fetch DIR; `dfp trace --help`)
  *
  * Run it with `npm run dfp -- <command>` or `npx tsx dfp.ts <command>`.
  */
@@ -21,11 +24,13 @@ import { mermaid } from './targets/docs/mermaid.ts';
 import { LakeFsError } from './lakefs/client.ts';
 import { LockUsageError, describeLock, lockRefs } from './lakefs/lock-command.ts';
 import { LOCK_FILE, LockFileError } from './lakefs/lock-file.ts';
+import { traceCommand } from './trace/command.ts';
 
 const USAGE = [
   'usage: dfp synth [--check] [--pipeline NAME] | dfp diff [--env NAME] | dfp graph [--pipeline NAME]',
   '       dfp lock [--update REPO@REF] [--endpoint URL] [--access-key-id ID] [--secret-access-key KEY] [--timeout SECONDS]',
   '            (or LAKEFS_ENDPOINT, LAKEFS_ACCESS_KEY_ID, LAKEFS_SECRET_ACCESS_KEY in the environment)',
+  '       dfp trace <run-id> | models:/<name>/<version> [--json] [--fetch DIR]   (dfp trace --help)',
   '',
 ].join('\n');
 const DIST = process.env.DFP_DIST ?? 'dist';
@@ -101,6 +106,8 @@ export function main(args: string[]): number | Promise<number> {
       });
     case 'lock':
       return lock(rest);
+    case 'trace':
+      return traceCommand(rest, { root: process.cwd(), dist: DIST }).catch((e: unknown) => internalError(e, ''));
     default:
       stderr.write(USAGE);
       return 2;

@@ -35,12 +35,23 @@ const credentials = z.object({ access_key_id: z.string(), secret_access_key: z.s
 const setupState = z.object({ state: z.string().optional() });
 const repository = z.object({ id: z.string(), default_branch: z.string(), storage_namespace: z.string() });
 const errorBody = z.object({ message: z.string() });
+const objectStats = z.object({ path: z.string(), path_type: z.string(), checksum: z.string(), size_bytes: z.number().optional() });
+const objectList = z.object({
+  pagination: z.object({ has_more: z.boolean(), next_offset: z.string() }),
+  results: z.array(objectStats),
+});
 const health = z.unknown();
 
 /** A lakeFS branch or tag and the commit it points at now. */
 export type LakeFsRefInfo = z.infer<typeof ref>;
 /** A lakeFS commit. */
 export type LakeFsCommit = z.infer<typeof commit>;
+/** An object at a ref: its path, lakeFS's checksum of its bytes, its size. */
+export interface LakeFsObject {
+  readonly path: string;
+  readonly checksum: string;
+  readonly size: number;
+}
 
 /** Path segments and query values: repository and branch names go into URLs escaped. */
 const enc = encodeURIComponent;
@@ -93,7 +104,7 @@ export class LakeFsClient {
   }
 
   /** Uploads `content` to `path` on `branch` (uncommitted until {@link commit}). */
-  public async upload(repo: string, branch: string, path: string, content: string): Promise<void> {
+  public async upload(repo: string, branch: string, path: string, content: string | Uint8Array): Promise<void> {
     await this.call('POST', `/repositories/${enc(repo)}/branches/${enc(branch)}/objects?path=${enc(path)}`, z.unknown(), {
       expect: [201],
       raw: content,
@@ -123,6 +134,40 @@ export class LakeFsClient {
   /** Tags `ref` (a branch, tag or commit) as `tag`. */
   public async createTag(repo: string, tag: string, ref: string): Promise<void> {
     await this.call('POST', `/repositories/${enc(repo)}/tags`, z.unknown(), { expect: [201], body: { id: tag, ref }, context: { repository: repo } });
+  }
+
+  /** The commit `id` of `repo`, or a not-found error saying the repository lacks it. */
+  public async getCommit(repo: string, id: string): Promise<LakeFsCommit> {
+    try {
+      return await this.call('GET', `/repositories/${enc(repo)}/commits/${enc(id)}`, commit, { context: { repository: repo, branch: id } });
+    } catch (e) {
+      if (e instanceof LakeFsError && e.reason === 'not-found') {
+        await this.getRepository(repo);
+        throw new LakeFsError(`lakeFS repository '${repo}' at ${this.endpoint} has no commit ${id}`, 'not-found');
+      }
+      throw e;
+    }
+  }
+
+  /** Every object under `prefix` at `ref` (a commit, branch or tag), sorted by path. */
+  public async listObjects(repo: string, ref: string, prefix: string): Promise<LakeFsObject[]> {
+    const out: LakeFsObject[] = [];
+    for (let after = ''; ;) {
+      const q = `prefix=${enc(prefix)}&after=${enc(after)}&amount=1000`;
+      const page = await this.call('GET', `/repositories/${enc(repo)}/refs/${enc(ref)}/objects/ls?${q}`, objectList, { context: { repository: repo, branch: ref } });
+      for (const o of page.results.filter((r) => r.path_type === 'object')) out.push({ path: o.path, checksum: o.checksum, size: o.size_bytes ?? 0 });
+      if (!page.pagination.has_more) return out.sort((a, b) => (a.path < b.path ? -1 : 1));
+      after = page.pagination.next_offset;
+    }
+  }
+
+  /** The bytes of `path` at `ref`. */
+  public async getObject(repo: string, ref: string, path: string): Promise<Uint8Array> {
+    const bytes = await this.call('GET', `/repositories/${enc(repo)}/refs/${enc(ref)}/objects?path=${enc(path)}`, z.instanceof(Uint8Array), {
+      context: { repository: repo, branch: ref },
+      binary: true,
+    });
+    return bytes;
   }
 
   /** The repository, or a not-found error naming it. */
@@ -164,8 +209,10 @@ export class LakeFsClient {
     options: {
       expect?: number[];
       body?: unknown;
-      raw?: string;
+      raw?: string | Uint8Array;
       text?: boolean;
+      /** Return the body's bytes, unparsed. */
+      binary?: boolean;
       context?: { repository?: string; branch?: string };
     } = {},
   ): Promise<T> {
@@ -173,24 +220,26 @@ export class LakeFsClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     const c = this.props.credentials;
     if (c) headers.authorization = `Basic ${Buffer.from(`${c.accessKeyId}:${c.secretAccessKey}`).toString('base64')}`;
-    let body: string | undefined;
+    let body: string | Blob | undefined;
     if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);
     } else if (options.raw !== undefined) {
       headers['content-type'] = 'application/octet-stream';
-      body = options.raw;
+      body = typeof options.raw === 'string' ? options.raw : new Blob([new Uint8Array(options.raw)]);
     }
 
     let response: Response;
-    let text: string;
+    let bytes: Uint8Array;
     try {
       response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
-      text = await response.text();
+      bytes = new Uint8Array(await response.arrayBuffer());
     } catch (e) {
       throw this.transportError(e);
     }
+    const text = new TextDecoder().decode(bytes);
     if (!(options.expect ?? [200]).includes(response.status)) throw this.statusError(response.status, text, method, path, options.context ?? {});
+    if (options.binary) return schema.parse(bytes);
     if (options.text || text === '') return schema.parse(text === '' ? undefined : text);
     let json: unknown;
     try {
