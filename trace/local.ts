@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -16,16 +16,19 @@ function filesUnder(dir: string): string[] {
     .sort();
 }
 
-/** The files below `dist` (as paths relative to `root`) whose text contains `needle`. */
+/** `file` as the user names dist/: `dist/dev/…` for the default, or below their DFP_DIST. */
+const named = (root: string, dist: string, file: string) => join(dist, relative(resolve(root, dist), file));
+
+/** The files below `dist` whose text contains `needle`. */
 export function renderedFilesHolding(root: string, dist: string, needle: string): string[] {
-  return filesUnder(join(root, dist)).filter((f) => readFileSync(f, 'utf8').includes(needle)).map((f) => relative(root, f));
+  return filesUnder(resolve(root, dist)).filter((f) => readFileSync(f, 'utf8').includes(needle)).map((f) => named(root, dist, f));
 }
 
 /** The rendered `definitions.sha256` files whose digest is `digest`. */
 export function definitionFilesWith(root: string, dist: string, digest: string): string[] {
-  return filesUnder(join(root, dist))
+  return filesUnder(resolve(root, dist))
     .filter((f) => f.endsWith('/definitions.sha256') && readFileSync(f, 'utf8').trim() === digest)
-    .map((f) => relative(root, f));
+    .map((f) => named(root, dist, f));
 }
 
 /** The oldest commit whose change to `dist` added `needle`, if `root` is a git checkout that has one. */

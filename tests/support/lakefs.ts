@@ -7,11 +7,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LakeFsClient } from '../../lakefs/client.ts';
-import { ROOT } from './process.ts';
+import { ROOT, freePort } from './process.ts';
 
 export interface LakeFsServer {
   /** `http://127.0.0.1:<port>`. */
@@ -33,17 +32,6 @@ export function lakeFsBinary(): string {
   return r.stdout.trim().split('\n').pop()!;
 }
 
-/** A port the kernel says is free on 127.0.0.1 now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Starts lakeFS, waits until it answers, and creates the admin user. */
 export async function startLakeFs(): Promise<LakeFsServer> {

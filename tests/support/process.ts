@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -56,7 +57,7 @@ export function runTsx(entry: string, options: { cwd?: string; env?: Record<stri
   return run(TSX, [entry, ...(options.args ?? [])], options);
 }
 
-const SOURCES = ['main.ts', 'dfp.ts', 'dfp.lock.json', 'cdk8s.yaml', 'package.json', 'tsconfig.json', 'constructs', 'lakefs', 'emit', 'synth', 'targets', 'pipelines', 'features', 'argocd', 'android', 'dist'];
+const SOURCES = ['main.ts', 'dfp.ts', 'dfp.lock.json', 'cdk8s.yaml', 'package.json', 'tsconfig.json', 'constructs', 'lakefs', 'mlflow', 'trace', 'emit', 'synth', 'targets', 'pipelines', 'features', 'argocd', 'android', 'dist'];
 
 /** A throw-away copy of the project (sources and dist/), sharing node_modules. */
 export function projectCopy(): string {
@@ -71,4 +72,16 @@ export function distCopy(): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'dfp-distcopy-')), 'dist');
   cpSync(join(ROOT, 'dist'), dir, { recursive: true });
   return dir;
+}
+
+/** A port the kernel says is free on 127.0.0.1 now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
 }
