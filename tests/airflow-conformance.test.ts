@@ -13,6 +13,7 @@ import { Pod } from 'kubernetes-models/v1/Pod';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DfpApp } from '../constructs/index.ts';
 import { buildModel } from '../constructs/model/build.ts';
+import { bindEnvironment } from '../constructs/model/bind-environment.ts';
 import { groupChain } from '../constructs/model/rules-pipeline.ts';
 import type { Arg, Environment, JsonValue, Model, Pipeline, Step } from '../constructs/model/schema.ts';
 import { buildApp } from '../main.ts';
@@ -24,8 +25,10 @@ import { AIRFLOW_CLI, airflowEnv, inspectDags, type AirflowDag, type DagBagRepor
 import { ROOT, run } from './support/process.ts';
 import { strictCheck } from './support/strict-schema.ts';
 
-const examples = buildModel(buildApp());
-const prod = examples.environments.find((e) => e.name === 'prod')!;
+const built = buildModel(buildApp());
+const prod = built.environments.find((e) => e.name === 'prod')!;
+// The DAG files under test are dist/'s, rendered from the model as prod binds it.
+const examples = bindEnvironment(built, prod);
 const fixtureApp = new DfpApp({ distDir: join(mkdtempSync(join(tmpdir(), 'dfp-unused-')), 'dist') });
 airflowControlFlowApp(fixtureApp);
 const fixture = buildModel(fixtureApp);

@@ -19,6 +19,8 @@ import {
   Condition, ContainerStep, DfpApp, Environment, ParallelFor, Pipeline, Resources, Security, Volume, eq, fmt,
 } from '../constructs/index.ts';
 import { buildModel } from '../constructs/model/build.ts';
+import { buildApp } from '../main.ts';
+import { definitionsDigest } from '../constructs/model/bind-environment.ts';
 import { DfpError } from '../constructs/model/errors.ts';
 import { renderAll } from '../synth/render.ts';
 import { kubeflowTarget } from '../targets/kubeflow/index.ts';
@@ -35,8 +37,14 @@ const SCRATCH = mkdtempSync(join(tmpdir(), 'dfp-kubeflow-'));
 interface CheckResult { file: string; ok: boolean; errors: string[]; checks: string[] }
 interface CompareResult { fixture: string; file: string; equal: boolean; differences: string[]; tasks: number; dags: number }
 
+/**
+ * dfp's own digest of each pipeline's model (DFP_DEFINITIONS_SHA256 in a step with
+ * lineage): kfp has no such notion, so its twins are handed the value.
+ */
+const DIGESTS = JSON.stringify(Object.fromEntries(buildModel(buildApp()).pipelines.map((p) => [p.name, definitionsDigest(p)])));
+
 function python<T>(script: string, args: string[]): T {
-  const r = run(PYTHON, [join(HARNESS, script), ...args]);
+  const r = run(PYTHON, [join(HARNESS, script), ...args], { env: { DFP_DEFINITIONS_DIGESTS: DIGESTS } });
   if (r.status !== 0) throw new Error(`${script} failed (${r.status}):\n${r.stderr}`);
   return JSON.parse(r.stdout) as { results: T } extends { results: infer R } ? T : never;
 }
