@@ -46,7 +46,7 @@ if [[ ! -x "$BIN" ]]; then
   pkg=k8s.io/component-base/version
   ldflags="-s -w -X $pkg.gitVersion=$VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
   ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
-  echo "kube-apiserver: compiling kube-apiserver $VERSION (about 6 min on two cores, once)" >&2
+  echo "kube-apiserver: compiling kube-apiserver $VERSION (about 10 minutes on two cores, once)" >&2
   go build -trimpath -ldflags "$ldflags" -o "$WORK/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
   mkdir -p "$OUT"
   mv "$WORK/kube-apiserver" "$BIN"

@@ -9,5 +9,5 @@ go 1.24.0
 
 require (
 	github.com/argoproj/argo-cd/v3 v3.5.7
-	github.com/argoproj/argo-workflows/v3 v3.6.2
+	github.com/argoproj/argo-workflows/v4 v4.0.5
 )

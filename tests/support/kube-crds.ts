@@ -3,18 +3,24 @@
  * objects the way a cluster with those controllers installed does:
  *
  * - Argo Workflows (the full CRDs, with the whole schema) and Argo CD: the release's own
- *   files, read from the module zips pinned and checksummed by scripts/kube-crds/ (go.sum).
- *   The full Argo Workflows CRDs are not structural as published, which an API server
- *   refuses; `structuralArgoSchema` makes the two known gaps structural (see there).
+ *   files, as shipped, read from the module zips pinned and checksummed by
+ *   scripts/kube-crds/ (go.sum). Argo Workflows is v4: dfp's Argo output is written
+ *   for it (the schema package tests/argo-schema.test.ts uses is generated from v4, and
+ *   `retryStrategy.backoff.cap` is a v4 field that v3.6's CRD refuses). v4's full CRDs
+ *   are structural as shipped; v3.6's were not (`inline: {}`, `steps` items without
+ *   `items`) and needed a fix-up that v4 does not.
  * - The Spark Operator and Kubeflow Pipelines: their Go modules are not served by the Go
- *   module proxy here, so their CRD files cannot be had as a pinned release. They are
+ *   module proxy here, so their CRD files cannot be had as a pinned release.
+ *   SparkApplication's CRD is generated from the operator's own API models, which
+ *   tests/support/spark-operator.ts already trusts (tests/conformance/spark-operator/crd.py):
+ *   the same Go types, through the operator's OpenAPI spec. Kubeflow Pipelines publishes
+ *   no schema for its v2beta1 Pipeline and PipelineVersion in a package here, so those are
  *   installed with `x-kubernetes-preserve-unknown-fields` under `spec` (`preservingCrd`):
  *   the server checks group, version, kind, metadata, namespace and the top level of the
- *   object; the schema packages (tests/support/spark-operator.ts, tests/conformance/kfp)
- *   still check what is inside `spec`, alone.
+ *   object, and tests/conformance/kfp still checks what is inside `spec`, alone.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ROOT } from './process.ts';
@@ -25,11 +31,12 @@ const WRAPPER = join(ROOT, 'scripts', 'kube-crds');
 
 /**
  * The module folders and the CRD files of the kinds dfp renders (the test checks that
- * every custom kind in dist/ has one). The Workflow CRD is left out: dfp renders none,
- * and it is the largest by far (2.8 MB).
+ * every custom kind it applies has one). The others (Workflow, ClusterWorkflowTemplate,
+ * ApplicationSet, …) are left out: dfp renders none, and each full Argo Workflows CRD is
+ * about 2.5 MB to install.
  */
 const RELEASES = [
-  { module: 'github.com/argoproj/argo-workflows/v3', dir: 'manifests/base/crds/full', files: ['argoproj.io_workflowtemplates.yaml', 'argoproj.io_cronworkflows.yaml'] },
+  { module: 'github.com/argoproj/argo-workflows/v4', dir: 'manifests/base/crds/full', files: ['argoproj.io_workflowtemplates.yaml', 'argoproj.io_cronworkflows.yaml'] },
   { module: 'github.com/argoproj/argo-cd/v3', dir: 'manifests/crds', files: ['application-crd.yaml', 'appproject-crd.yaml'] },
 ] as const;
 
@@ -53,60 +60,11 @@ export interface SourcedCrd {
 }
 
 /** The Argo Workflows and Argo CD CRDs of the pinned releases, as shipped. */
-export function shippedArgoCrds(): SourcedCrd[] {
+export function argoCrds(): SourcedCrd[] {
   return RELEASES.flatMap(({ module, dir, files }) => {
     const m = moduleDir(module);
     return files.map((file) => ({ source: `${module}@${m.version}/${dir}/${file}`, crd: parse(readFileSync(join(m.dir, dir, file), 'utf8')) as Json }));
   });
-}
-
-/** The same, made structural where needed (`structuralArgoSchema`). */
-export function argoCrds(): SourcedCrd[] {
-  const crds = shippedArgoCrds();
-  for (const { crd } of crds) for (const v of crd.spec.versions as Json[]) structuralArgoSchema(v.schema.openAPIV3Schema);
-  return crds;
-}
-
-/** Where `structuralArgoSchema` changed a schema: dotted paths. */
-export interface FixUp {
-  readonly path: string;
-  readonly what: 'untyped field' | 'array without items';
-}
-
-/**
- * Argo Workflows' full CRDs, as generated from its Go types, have two kinds of node
- * without a type, which a structural schema (what apiextensions.k8s.io/v1 requires)
- * may not have; an API server refuses the CRD until they have one:
- *
- * - `inline: {}` (a DAG task's or step's inline template, a recursive type the generator
- *   leaves empty) becomes an object whose fields are kept and not checked;
- * - `steps` items `{type: array}` with no `items` (ParallelSteps, which marshals itself)
- *   get items that are objects whose fields are kept and not checked.
- *
- * dfp renders neither (its templates are DAGs of named templates), so nothing dfp writes
- * goes unchecked because of this. Changes `schema` in place; returns what it changed.
- */
-export function structuralArgoSchema(schema: Json): FixUp[] {
-  const fixed: FixUp[] = [];
-  const open = () => ({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
-  const walk = (node: Json, path: string): void => {
-    if (node.type === 'array' && node.items === undefined) {
-      node.items = open();
-      fixed.push({ path, what: 'array without items' });
-    }
-    for (const [name, child] of Object.entries((node.properties ?? {}) as Record<string, Json>)) {
-      if (Object.keys(child).length === 0) {
-        node.properties[name] = open();
-        fixed.push({ path: `${path}.${name}`, what: 'untyped field' });
-      } else {
-        walk(child, `${path}.${name}`);
-      }
-    }
-    if (node.items && typeof node.items === 'object') walk(node.items, `${path}[]`);
-    if (node.additionalProperties && typeof node.additionalProperties === 'object') walk(node.additionalProperties, `${path}{}`);
-  };
-  walk(schema, '');
-  return fixed;
 }
 
 /**
@@ -133,10 +91,19 @@ export function preservingCrd(group: string, kind: string, plural: string, versi
   };
 }
 
-/** The Spark Operator's and Kubeflow Pipelines' kinds that dfp renders, with open specs. */
-export function preservingCrds(): SourcedCrd[] {
+/** The SparkApplication CRD made from the Spark Operator's API models, by the harness's locked environment. */
+export function sparkApplicationCrd(): SourcedCrd {
+  const harness = join(ROOT, 'tests', 'conformance', 'spark-operator');
+  const python = join(harness, '.venv', 'bin', 'python');
+  if (!existsSync(python)) throw new Error(`${python} is missing; run 'make python' (make test does) to create the harness environment`);
+  const r = spawnSync(python, [join(harness, 'crd.py')], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`tests/conformance/spark-operator/crd.py failed (${r.status}): ${r.stderr}`);
+  return { source: 'generated from kubeflow-spark-api (tests/conformance/spark-operator/crd.py)', crd: JSON.parse(r.stdout) as Json };
+}
+
+/** Kubeflow Pipelines' kinds that dfp renders, with open specs. */
+export function kubeflowCrds(): SourcedCrd[] {
   return [
-    { source: 'preserve-unknown-fields: sparkoperator.k8s.io SparkApplication', crd: preservingCrd('sparkoperator.k8s.io', 'SparkApplication', 'sparkapplications', ['v1beta2']) },
     { source: 'preserve-unknown-fields: pipelines.kubeflow.org Pipeline', crd: preservingCrd('pipelines.kubeflow.org', 'Pipeline', 'pipelines', ['v2beta1']) },
     { source: 'preserve-unknown-fields: pipelines.kubeflow.org PipelineVersion', crd: preservingCrd('pipelines.kubeflow.org', 'PipelineVersion', 'pipelineversions', ['v2beta1']) },
   ];
