@@ -5,8 +5,9 @@
 # etcd-server package when the machine lacks it (CI runs on a fresh machine, as root).
 #
 # scripts/kube-apiserver/ is a wrapper module that pins k8s.io/kubernetes and, through
-# go.sum, every dependency. Prints two lines on stdout: the kube-apiserver binary's path,
-# then etcd's.
+# go.sum, every dependency; its go.mod replaces each k8s.io staging module with the
+# release of the same version. Also downloads the CRD releases scripts/kube-crds/ pins.
+# Prints two lines on stdout: the kube-apiserver binary's path, then etcd's.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WRAPPER="$ROOT/scripts/kube-apiserver"
@@ -52,6 +53,11 @@ if [[ ! -x "$BIN" ]]; then
   mv "$WORK/kube-apiserver" "$BIN"
   echo "kube-apiserver: built $BIN in $((SECONDS - started)) s" >&2
 fi
+
+# The CRD releases the test installs (scripts/kube-crds/ pins them; go.sum checks the zips),
+# fetched here too so that the test itself needs no network.
+(cd "$ROOT/scripts/kube-crds" && GOFLAGS=-mod=readonly go mod download \
+  github.com/argoproj/argo-workflows/v4 github.com/argoproj/argo-cd/v3)
 
 echo "$BIN"
 echo "$ETCD"

@@ -143,7 +143,7 @@ afterAll(async () => {
     `${podResults.size} Job pods admitted by PodSecurity, refused ${[...podResults.values()].filter((r) => refusal(r)).length}; controls refused ${counts.refusedControls} of ${counts.controls}`);
   for (const [name, r] of results) if (refusal(r)) console.log(`kube-apiserver: refused ${name}: ${refusal(r)}`);
   const warned = [...results, ...podResults].filter(([, r]) => r.warnings.length > 0).map(([name]) => name);
-  console.log(`kube-apiserver: PodSecurity warned (warn=restricted) on ${warned.length}: ${[...new Set(warned)].join(', ')}`);
+  console.log(`kube-apiserver: warnings on ${warned.length} objects and pods, each the declared privileged exception: ${[...new Set(warned)].join(', ')}`);
   await server?.stop();
 });
 
@@ -173,7 +173,10 @@ describe('the API server accepts every object', () => {
       // A dry-run answer is the object as it would be stored: nothing dfp wrote was dropped.
       expect(r.body.metadata?.name).toBe(s.object.metadata.name);
       if (isException(s.object)) {
-        expect(r.warnings.join('\n')).toMatch(/would violate PodSecurity "restricted:latest": .*privileged/);
+        // The emulator's six controls, as Pod Security admission names them.
+        const warning = r.warnings.join('\n');
+        expect(warning).toMatch(/^would violate PodSecurity "restricted:latest": /);
+        for (const check of ['privileged (', 'allowPrivilegeEscalation != false', 'unrestricted capabilities', 'restricted volume types', 'runAsNonRoot != true', 'seccompProfile']) expect(warning).toContain(check);
       } else {
         expect(r.warnings).toEqual([]);
       }
@@ -224,6 +227,8 @@ describe('the API server refuses bad objects (mutation controls)', () => {
   const exceptionJob = find((s) => s.object.kind === 'Job' && isException(s.object));
   const template = find((s) => s.object.kind === 'WorkflowTemplate');
   const application = find((s) => s.object.kind === 'Application');
+  const spark = find((s) => s.object.kind === 'SparkApplication');
+  const version = find((s) => s.object.kind === 'PipelineVersion');
   const restricted = namespaces.find((n) => !privileged.includes(n) && n !== 'argocd')!;
   const mutate = (s: KubeObject, change: (o: Json) => void): Json => {
     const copy = structuredClone(s.object);
@@ -244,14 +249,21 @@ describe('the API server refuses bad objects (mutation controls)', () => {
     await refused(mutate(application, (o) => { o.spec.destination.namespaec = 'x'; }), application.namespace!, 400, /unknown field "spec.destination.namespaec"/);
   });
 
+  it('an unknown field in a SparkApplication (generated CRD) and at the top of a PipelineVersion (open CRD)', async () => {
+    await refused(mutate(spark, (o) => { o.spec.driver.memry = '1g'; }), spark.namespace!, 400, /unknown field "spec.driver.memry"/);
+    await refused(mutate(version, (o) => { o.specc = {}; }), version.namespace!, 400, /unknown field "specc"/);
+  });
+
   it('a wrong type', async () => {
     await refused(mutate(job, (o) => { o.spec.backoffLimit = 'twice'; }), job.namespace!, 400, /backoffLimit/);
     await refused(mutate(template, (o) => { o.spec.templates[0].name = 42; }), template.namespace!, 422, /spec.templates\[0\].name: Invalid value: "integer": spec.templates\[0\].name in body must be of type string/);
+    await refused(mutate(spark, (o) => { o.spec.executor.instances = 'two'; }), spark.namespace!, 422, /spec.executor.instances: Invalid value: "string": spec.executor.instances in body must be of type integer/);
   });
 
   it('a missing required field', async () => {
     await refused(mutate(job, (o) => { delete o.spec.template.spec.containers[0].name; }), job.namespace!, 422, /spec.template.spec.containers\[0\].name: Required value/);
     await refused(mutate(application, (o) => { delete o.spec.destination; }), application.namespace!, 422, /spec.destination: Required value/);
+    await refused(mutate(spark, (o) => { delete o.spec.mainApplicationFile; }), spark.namespace!, 422, /spec.mainApplicationFile: Required value/);
   });
 
   it('a privileged pod in a restricted namespace', async () => {

@@ -77,7 +77,10 @@ function startProcess(binary: string, args: string[], dir: string, logFile: stri
   const log = openSync(logFile, 'a');
   const child: ChildProcess = spawn(binary, args, { cwd: dir, stdio: ['ignore', log, log], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } });
   const state = { exited: false };
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { state.exited = true; resolve(); }));
+  // Should the test process end without stop() (an uncaught error), take the server along.
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => { state.exited = true; process.off('exit', onExit); resolve(); }));
   const stop = async () => {
     if (!state.exited) child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
