@@ -4,10 +4,12 @@
  * with server-side dry-run and strict field validation, in the namespace Argo CD would
  * sync it into, with the real Argo Workflows and Argo CD CRDs installed and Pod Security
  * admission enforcing "restricted" in every namespace but the emulator's: dist/, the
- * golden fixtures' output, and the examples rendered for Argo. None may be refused, and
- * none may draw a warning except the declared privileged exception. Mutated copies show
- * the server refuses an unknown field, a wrong type, a missing required field, and a
- * privileged pod in a restricted namespace.
+ * golden fixtures' output, and the examples rendered for Argo. None may be refused, none
+ * may draw a warning except the declared privileged exception, and what the server would
+ * store must be what dfp wrote (but for reviewed rewrites). The pod each Job would start
+ * must pass Pod Security admission. Mutated copies show the server refuses an unknown
+ * field, a wrong type, a missing required field, and a privileged pod in a restricted
+ * namespace.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

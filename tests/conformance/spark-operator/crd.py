@@ -66,8 +66,9 @@ def main():
         "kind": "CustomResourceDefinition",
         "metadata": {
             "name": "sparkapplications.sparkoperator.k8s.io",
-            # A *.k8s.io group needs this annotation; "unapproved, …" is its accepted form
-            # for groups outside Kubernetes' own API review, as the operator's own CRD has.
+            # An API server refuses a *.k8s.io CRD without this annotation (the operator's
+            # own CRD carries it too); "unapproved, …" is the form for an API that
+            # Kubernetes' API review has not approved.
             "annotations": {"api-approved.kubernetes.io": "unapproved, generated from kubeflow-spark-api by dfp's tests"},
         },
         "spec": {
