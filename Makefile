@@ -9,7 +9,7 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 
 NODE_STAMP := node_modules/.dfp-npm-ci
 
-.PHONY: synth test fuzz typecheck unit golden install python lakefs bench bench-python clean
+.PHONY: synth test fuzz typecheck unit golden install python lakefs kube-apiserver bench bench-python clean
 
 # `npm ci` again whenever the lock file or package.json changes.
 $(NODE_STAMP): package.json package-lock.json
@@ -31,6 +31,12 @@ python:
 lakefs:
 	@scripts/lakefs-build.sh >/dev/null
 
+## kube-apiserver: build the Kubernetes API server that tests/kube-apiserver.test.ts runs, from
+## the Go module proxy, and install etcd from Debian if missing (once; cached in
+## .tools/kube-apiserver/<version>/ by scripts/kube-apiserver.sh)
+kube-apiserver:
+	@scripts/kube-apiserver.sh >/dev/null
+
 ## synth: render every environment into dist/ (CHECK=1: only report whether dist/ is current)
 synth: install
 ifeq ($(CHECK),1)
@@ -40,7 +46,7 @@ else
 endif
 
 ## test: type-check, then every vitest suite (unit, golden, conformance, synth)
-test: install python lakefs typecheck
+test: install python lakefs kube-apiserver typecheck
 	npx vitest run
 
 ## fuzz: the reliability suites with long budgets (docs/security.md): 5000 hostile strings

@@ -4,8 +4,13 @@
  */
 import type { Environment } from '../../constructs/model/schema.ts';
 
-/** Argo CD's finaliser: deleting an Application also deletes what it deployed. */
-const CASCADE = 'resources-finalizer.argocd.argoproj.io';
+/**
+ * Argo CD's finaliser: deleting an Application also deletes what it deployed, in the
+ * foreground. The same as Argo CD's bare `resources-finalizer.argocd.argoproj.io`, in the
+ * form with a path, which the API server asks of a finaliser name (it warns on the
+ * bare one); Argo CD defines both (ForegroundPropagationPolicyFinalizer).
+ */
+const CASCADE = 'resources-finalizer.argocd.argoproj.io/foreground';
 
 /**
  * Sync waves: data definitions and their sync hooks first (Feast apply, the data jobs'
