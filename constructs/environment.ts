@@ -53,6 +53,13 @@ export interface EnvironmentProps {
   readonly imageTagPolicy?: 'any' | 'no-latest' | 'digest';
   /** The service account pods run as unless a step names another. @default 'dfp-runner' */
   readonly serviceAccount?: string;
+  /**
+   * The pipelines this environment renders, by name (the `Pipeline` construct ids); each
+   * must be a pipeline of the app. Data-plane files (feature store, transforms, schemas)
+   * do not depend on it. An empty list renders no pipeline.
+   * @default every pipeline of the app
+   */
+  readonly pipelines?: readonly string[];
   /** The git repository and revision Argo CD syncs this environment's `dist/` from. */
   readonly gitops: {
     /** The repository URL. */

@@ -9,6 +9,7 @@ import { buildModel } from '../constructs/model/build.ts';
 import { DfpError } from '../constructs/model/errors.ts';
 import { TARGETS } from '../targets/index.ts';
 import type { Target } from '../targets/types.ts';
+import type { Model } from '../constructs/model/schema.ts';
 import { renderAll, type OutputFile } from './render.ts';
 import { diffTrees, isEmptyDiff, readTree, recoverInterruptedWrite, writeTree, type TreeDiff } from './writer.ts';
 
@@ -27,7 +28,10 @@ export interface SynthOptions {
   /**
    * Render only this pipeline's files and leave every other file of dist/ as it is. A
    * pipeline's files are the ones named after it (`workflow-templates/iris.yaml`,
-   * `dags/iris.py`), the naming every target follows.
+   * `dags/iris.py`), the naming every target follows; the definitions are still all
+   * built and checked, but only the pipeline is rendered ({@link pipelineView}). Files
+   * that list the target folders (Argo CD's apps) are not re-rendered: after adding a
+   * pipeline to an environment that had none for its orchestrator, run a full synth.
    */
   readonly pipeline?: string;
 }
@@ -40,9 +44,16 @@ export interface SynthResult {
 /** Renders every environment of the app under `root`; throws DfpError on bad input. */
 export function synthesize(root: IConstruct, options: SynthOptions): SynthResult {
   const model = buildModel(root);
-  const files = renderAll(model, options.targets ?? TARGETS);
-  let tree = new Map(files.map((f) => [f.path, f.content]));
-  if (options.pipeline !== undefined) tree = onlyPipeline(model.pipelines.map((p) => p.name), options.pipeline, readTree(options.distDir), tree);
+  const targets = options.targets ?? TARGETS;
+  let files: OutputFile[];
+  let tree: Map<string, string>;
+  if (options.pipeline === undefined) {
+    files = renderAll(model, targets);
+    tree = new Map(files.map((f) => [f.path, f.content]));
+  } else {
+    files = renderAll(pipelineView(model, options.pipeline), targets).filter((f) => isPipelineFile(f.path, options.pipeline!));
+    tree = withPipelineFiles(readTree(options.distDir), options.pipeline, files);
+  }
   let diff: TreeDiff;
   if (options.check) {
     recoverInterruptedWrite(options.distDir);
@@ -57,12 +68,28 @@ export function synthesize(root: IConstruct, options: SynthOptions): SynthResult
 /** A pipeline's files: those whose name, without its extension, is the pipeline's name. */
 export const isPipelineFile = (path: string, pipeline: string): boolean => path.split('/').pop()!.replace(/\.[^.]+$/, '') === pipeline;
 
-function onlyPipeline(known: readonly string[], pipeline: string, current: Map<string, string>, rendered: Map<string, string>): Map<string, string> {
-  if (!known.includes(pipeline)) {
+const NO_DATA: Model['data'] = { tables: [], entities: [], featureViews: [], featureServices: [], transforms: [] };
+
+/**
+ * The model with one pipeline and nothing else to render: a pipeline's files depend only
+ * on that pipeline and the environment (the data plane and benchmark Jobs render to files
+ * of their own), so rendering this view gives the pipeline's files and skips the rest.
+ * tests/cli.test.ts holds every target to that: for each pipeline, the files rendered
+ * from its view equal those of a full synth.
+ */
+export function pipelineView(model: Model, pipeline: string): Model {
+  const known = model.pipelines.map((p) => p.name);
+  const only = model.pipelines.filter((p) => p.name === pipeline);
+  if (only.length === 0) {
     throw new DfpError([{ path: pipeline, message: `no pipeline is named '${pipeline}'; use one of ${known.join(', ')}` }], 'nothing to render');
   }
+  return { ...model, pipelines: only, androidBenchmarks: [], data: NO_DATA };
+}
+
+/** dist/ with the pipeline's files replaced by `rendered`; every other file as it is. */
+function withPipelineFiles(current: Map<string, string>, pipeline: string, rendered: readonly OutputFile[]): Map<string, string> {
   const next = new Map([...current].filter(([path]) => !isPipelineFile(path, pipeline)));
-  for (const [path, content] of rendered) if (isPipelineFile(path, pipeline)) next.set(path, content);
+  for (const f of rendered) next.set(f.path, f.content);
   return new Map([...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 

@@ -28,10 +28,14 @@ export function definitionsDigest(pipeline: Pipeline): string {
   return createHash('sha256').update(canonicalJson(pipeline as unknown as JsonValue)).digest('hex');
 }
 
-/** The model as `env` renders it: steps with lineage gain the environment's stamps. */
+/**
+ * The model as `env` renders it: only the pipelines it selects (`pipelines:`, every one
+ * by default), and steps with lineage gain the environment's stamps.
+ */
 export function bindEnvironment(model: Model, env: Environment): Model {
-  if (!model.pipelines.some(hasLineage)) return model;
-  return { ...model, pipelines: model.pipelines.map((p) => bindPipeline(p, env)) };
+  const selected = env.pipelines === undefined ? model.pipelines : model.pipelines.filter((p) => env.pipelines!.includes(p.name));
+  if (selected === model.pipelines && !model.pipelines.some(hasLineage)) return model;
+  return { ...model, pipelines: selected.map((p) => bindPipeline(p, env)) };
 }
 
 function hasLineage(p: Pipeline): boolean {

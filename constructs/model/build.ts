@@ -19,6 +19,7 @@ import { buildTransforms } from './build-transforms.ts';
 import { checkTransforms } from './rules-transforms.ts';
 import { checkEnvironments } from './rules-environment.ts';
 import { checkPipeline } from './rules-pipeline.ts';
+import { checkProps } from './props.ts';
 import { model as modelSchema, type Environment as EnvironmentModel, type Group, type Model, type Pipeline as PipelineModel, type Source } from './schema.ts';
 import { PipelineScope } from './scope.ts';
 import { guarded, reportIssues } from './structure.ts';
@@ -27,6 +28,8 @@ import { guarded, reportIssues } from './structure.ts';
 export function buildModel(root: IConstruct): Model {
   const problems = new Problems();
   const all = root.node.findAll();
+  // Props of the wrong shape first: the builders below read only the fields they know.
+  for (const c of all) checkProps(c, problems);
   // The data plane first: lineage declarations refer to its locked commits and digest.
   const data = guarded(problems, root, () => buildDataPlane(all, problems))[0] ?? { tables: [], entities: [], featureViews: [], featureServices: [] };
   const pins: LineagePins = {
@@ -161,6 +164,8 @@ function buildEnvironment(env: Environment, problems: Problems): EnvironmentMode
     imageTagPolicy: p.imageTagPolicy ?? 'no-latest',
     serviceAccount: p.serviceAccount ?? 'dfp-runner',
     gitops: { repoURL: p.gitops?.repoURL ?? '', targetRevision: p.gitops?.targetRevision ?? 'main' },
+    // Not a list (JavaScript callers, casts): left as given, for the schema to report.
+    ...(p.pipelines !== undefined ? { pipelines: Array.isArray(p.pipelines) ? [...p.pipelines].sort() : (p.pipelines as unknown as string[]) } : {}),
   };
 }
 

@@ -31,9 +31,9 @@ function formatProblems(headline: string, problems: readonly Problem[]): string 
 export class Problems {
   private readonly list: Problem[] = [];
 
-  /** Records a problem at `path`. */
+  /** Records a problem at `path`, once: the same problem found twice (per environment, per target) is listed once. */
   public add(path: string, message: string): void {
-    this.list.push({ path, message });
+    if (!this.list.some((p) => p.path === path && p.message === message)) this.list.push({ path, message });
   }
 
   /** Whether a problem was recorded at `path`. */

@@ -27,7 +27,7 @@ export function checkLakeFsRefName(kind: 'branch' | 'tag', name: string): string
 /** A Kubernetes object or template name: lower-case letters, digits and '-', at most 63. */
 export function checkDnsLabel(what: string, name: string): string | undefined {
   if (name.length > 63 || !DNS_LABEL.test(name)) {
-    return `${what} '${name}' must be a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. '${suggestLabel(name)}')`;
+    return `${what} ${quoted(name)} must be a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. '${suggestLabel(name)}')`;
   }
   return undefined;
 }
@@ -35,7 +35,7 @@ export function checkDnsLabel(what: string, name: string): string | undefined {
 /** A Kubernetes Secret, ConfigMap or PVC name. */
 export function checkDnsSubdomain(what: string, name: string): string | undefined {
   if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
-    return `${what} '${name}' must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.' (e.g. '${suggestLabel(name)}')`;
+    return `${what} ${quoted(name)} must be a DNS-1123 subdomain: at most 253 lower-case letters, digits, '-' and '.' (e.g. '${suggestLabel(name)}')`;
   }
   return undefined;
 }
@@ -43,14 +43,14 @@ export function checkDnsSubdomain(what: string, name: string): string | undefine
 /** Parameter, output and artifact names: valid in Python, Argo, Airflow and kfp alike. */
 export function checkIdentifier(what: string, name: string): string | undefined {
   if (name.length > 63 || !IDENTIFIER.test(name)) {
-    return `${what} '${name}' must be snake_case: a lower-case letter, then lower-case letters, digits and '_' (e.g. '${suggestIdentifier(name)}')`;
+    return `${what} ${quoted(name)} must be snake_case: a lower-case letter, then lower-case letters, digits and '_', at most 63 in all (e.g. '${suggestIdentifier(name)}')`;
   }
   return undefined;
 }
 
 /** A container environment variable name. */
 export function checkEnvVar(name: string): string | undefined {
-  return ENV_VAR.test(name) ? undefined : `environment variable '${name}' must match [A-Za-z_][A-Za-z0-9_]* (e.g. '${name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, '_$1')}')`;
+  return ENV_VAR.test(name) ? undefined : `environment variable ${quoted(name)} must match [A-Za-z_][A-Za-z0-9_]* (e.g. '${suggestEnvVar(name)}')`;
 }
 
 const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
@@ -78,14 +78,30 @@ export function checkSecretKey(secret: string, key: string | undefined): string 
   return SECRET_KEY.test(key) ? undefined : `key '${key}' of secret '${secret}' may only hold letters, digits, '-', '_' and '.'`;
 }
 
-function suggestLabel(name: string): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+/**
+ * A name as a message quotes it: whole up to 64 characters; longer, its start and its
+ * length, so that a 300-character name does not fill the screen.
+ */
+export function quoted(name: string): string {
+  return name.length <= 64 ? `'${name}'` : `'${name.slice(0, 32)}…' (${name.length} characters)`;
+}
+
+/** A DNS-1123 label close to `name` (also a valid subdomain): the suggestion passes the rule it is made for. */
+export function suggestLabel(name: string): string {
+  const s = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+/, '').slice(0, 63).replace(/-+$/, '');
   return s === '' ? 'my-name' : s;
 }
 
-function suggestIdentifier(name: string): string {
-  const s = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^[^a-z]+/, '');
+/** A snake_case identifier close to `name`, at most 63 long. */
+export function suggestIdentifier(name: string): string {
+  const s = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^[^a-z]+/, '').slice(0, 63);
   return s === '' ? 'my_name' : s;
+}
+
+/** An environment variable name close to `name`. */
+export function suggestEnvVar(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, '_$1');
+  return s === '' ? 'MY_VAR' : s;
 }
 
 /** A container image reference: `[registry/]repository[:tag][@digest]`. */

@@ -19,7 +19,22 @@ export function checkEnvironments(model: Model, problems: Problems, appPath: str
     if (first) problems.add(env.path, `duplicate environment name '${env.name}' (also '${first}'); each renders to dist/<name>/`);
     seen.set(env.name, env.path);
     checkEnvironment(env, problems);
-    checkImagePolicy(env, model, problems);
+    checkPipelineSelection(env, model, problems);
+  }
+  checkImagePolicies(model, problems);
+}
+
+/** `pipelines:` names pipelines of the app, each once. */
+function checkPipelineSelection(env: Environment, model: Model, problems: Problems): void {
+  if (env.pipelines === undefined || !Array.isArray(env.pipelines)) return; // not a list: the schema reports it
+  const known = model.pipelines.map((p) => p.name);
+  const seen = new Set<string>();
+  for (const name of env.pipelines) {
+    if (seen.has(name)) problems.add(env.path, `pipelines: '${name}' is listed twice; list each pipeline once`);
+    else if (typeof name === 'string' && !known.includes(name)) {
+      problems.add(env.path, `pipelines: '${name}' is not a pipeline of this app; use the name of a Pipeline (${known.length > 0 ? `one of ${known.map((k) => `'${k}'`).join(', ')}` : 'none is defined'}), or leave pipelines out to render every pipeline`);
+    }
+    seen.add(name);
   }
 }
 
@@ -52,15 +67,34 @@ function checkEnvironment(env: Environment, problems: Problems): void {
   if (env.gitops.targetRevision.trim() === '') add('gitops.targetRevision must name a branch, tag or commit');
 }
 
-function checkImagePolicy(env: Environment, model: Model, problems: Problems): void {
-  if (env.imageTagPolicy === 'any') return;
+/**
+ * Every image against every environment's policy, each problem once: an image breaks a
+ * policy whatever the environment, so environments with the same policy share one line.
+ */
+function checkImagePolicies(model: Model, problems: Problems): void {
   const jobContainers = model.androidBenchmarks.flatMap((b) => (b.deployment.kind === 'job' ? [b.deployment.container] : []));
   for (const p of [...model.pipelines, { steps: jobContainers, exitHandler: undefined }]) {
     for (const s of p.exitHandler ? [...p.steps, p.exitHandler] : p.steps) {
-      const problem = imagePolicyProblem(env, s.image);
-      if (problem) problems.add(s.path, problem);
+      for (const problem of imagePolicyProblems(model.environments, s.image)) problems.add(s.path, problem);
     }
   }
+}
+
+/**
+ * Why `image` breaks the policies of `envs`: one message per policy it breaks, naming
+ * every environment that has that policy (malformed images are reported elsewhere).
+ */
+export function imagePolicyProblems(envs: readonly Environment[], image: string): string[] {
+  const byPolicy = new Map<string, Environment[]>();
+  for (const env of envs) byPolicy.set(env.imageTagPolicy, [...(byPolicy.get(env.imageTagPolicy) ?? []), env]);
+  return [...byPolicy.values()].flatMap(([first, ...rest]) => {
+    const problem = first && imagePolicyProblem(first, image);
+    if (!problem || rest.length === 0) return problem ? [problem] : [];
+    const names = [first, ...rest].map((e) => `'${e.name}'`).join(', ');
+    return [problem
+      .replace(`environment '${first.name}' requires`, `environments ${names} require`)
+      .replace(`environment '${first.name}' forbids`, `environments ${names} forbid`)];
+  });
 }
 
 /** Why `image` breaks the environment's imageTagPolicy, or undefined (malformed images are reported elsewhere). */

@@ -13,6 +13,10 @@ import { checkInlineSecret, isSecretName, secretShape } from './secrets.ts';
 export function checkPipeline(p: Pipeline, problems: Problems): void {
   const add = (path: string, message: string | undefined) => message && problems.add(path, message);
   add(p.path, checkDnsLabel('pipeline name', p.name));
+  // Every orchestrator would accept an empty graph and run nothing: almost always a step forgotten or created in another scope.
+  if (p.steps.length === 0) {
+    add(p.path, `pipeline '${p.name}' has no steps${p.exitHandler ? ' besides its exit handler' : ''}; add one (new ContainerStep(pipeline, 'my-step', { image: 'registry/repository:tag' })), or remove the pipeline`);
+  }
   if (p.schedule) {
     add(p.path, checkCron(p.schedule.cron));
     add(p.path, checkTimezone(p.schedule.timezone));

@@ -5,30 +5,34 @@
  * that exists.
  */
 import type { Problems } from './errors.ts';
-import { imagePolicyProblem } from './rules-environment.ts';
+import { imagePolicyProblems } from './rules-environment.ts';
 import type { Model } from './schema.ts';
 
 export function checkTransforms(model: Model, problems: Problems): void {
+  // What a transform needs depends on the engine, not on which environment chose it: each
+  // problem is reported once per engine, naming every environment on that engine.
+  const engines = [...new Set(model.environments.map((e) => e.engine))].sort();
   for (const t of model.data.transforms) {
     // A transform with no image at all is reported once, where it is built.
     if (Object.keys(t.images).length === 0) continue;
-    for (const env of model.environments) {
-      const image = t.images[env.engine];
+    for (const engine of engines) {
+      const envs = model.environments.filter((e) => e.engine === engine);
+      const run = envs.length === 1 ? `environment '${envs[0]!.name}' runs` : `environments ${envs.map((e) => `'${e.name}'`).join(', ')} run`;
+      const image = t.images[engine];
       if (image === undefined) {
         const has = Object.keys(t.images).join(' or ');
-        problems.add(t.path, `environment '${env.name}' runs transforms on ${env.engine}, but this transform has an image for ${has} only; add images.${env.engine} or change the environment's engine`);
+        problems.add(t.path, `${run} transforms on ${engine}, but this transform has an image for ${has} only; add images.${engine} or change the environment's engine`);
         continue;
       }
-      const policy = imagePolicyProblem(env, image);
-      if (policy) problems.add(t.path, `images.${env.engine}: ${policy}`);
+      for (const policy of imagePolicyProblems(envs, image)) problems.add(t.path, `images.${engine}: ${policy}`);
       // What each engine can start; its renderer refuses the rest too, but only as a guard.
       const code = t.code;
-      if (code.kind === 'entrypoint' && env.engine === 'spark' && !code.file.endsWith('.py')) {
-        problems.add(t.path, `code: environment '${env.name}' runs transforms on Spark, which runs Python applications: entrypoint '${code.file}' must be a .py file`);
+      if (code.kind === 'entrypoint' && engine === 'spark' && !code.file.endsWith('.py')) {
+        problems.add(t.path, `code: ${run} transforms on Spark, which runs Python applications: entrypoint '${code.file}' must be a .py file`);
       }
       // A relative path is refused where the transform is built; a URI is valid on Spark only.
-      if (code.kind === 'entrypoint' && env.engine === 'datafusion' && /^[a-z0-9]+:\/\//.test(code.file)) {
-        problems.add(t.path, `code: environment '${env.name}' runs transforms on DataFusion, which runs a file of its image: entrypoint '${code.file}' must be an absolute path`);
+      if (code.kind === 'entrypoint' && engine === 'datafusion' && /^[a-z0-9]+:\/\//.test(code.file)) {
+        problems.add(t.path, `code: ${run} transforms on DataFusion, which runs a file of its image: entrypoint '${code.file}' must be an absolute path`);
       }
     }
   }

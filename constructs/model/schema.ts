@@ -195,6 +195,8 @@ export const environment = z.object({
   imageTagPolicy: z.enum(IMAGE_TAG_POLICIES),
   serviceAccount: z.string(),
   gitops: z.object({ repoURL: z.string(), targetRevision: z.string() }),
+  /** The pipelines the environment renders, by name, sorted; absent: every pipeline. */
+  pipelines: z.array(z.string()).optional(),
 });
 export type Environment = z.infer<typeof environment>;
 

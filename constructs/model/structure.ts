@@ -42,8 +42,17 @@ export function reportIssues(model: unknown, issues: readonly z.core.$ZodIssue[]
         field = [];
       }
     }
-    const name = field.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('') || 'a value';
-    found.push([owner, `${name}: ${issue.message}; ${REMEDY}`]);
+    found.push([owner, `${fieldName(field)}: ${issue.message}; ${REMEDY}`]);
   }
   for (const [owner, message] of found.filter(([owner]) => !reported(owner))) problems.add(owner, message);
+}
+
+/** Each issue of a construct's props, at its construct path. */
+export function reportPropIssues(path: string, issues: readonly z.core.$ZodIssue[], problems: Problems): void {
+  for (const issue of issues) problems.add(path, `${fieldName(issue.path, 'props')}: ${issue.message}; ${REMEDY}`);
+}
+
+/** `resources.requests.cpu`, `tolerations[0].operator`; 'props' for the props object itself. */
+function fieldName(field: readonly PropertyKey[], whole = 'a value'): string {
+  return field.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('') || whole;
 }
