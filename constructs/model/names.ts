@@ -35,7 +35,7 @@ export function checkDnsLabel(what: string, name: string): string | undefined {
 /** A Kubernetes Secret, ConfigMap or PVC name. */
 export function checkDnsSubdomain(what: string, name: string): string | undefined {
   if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
-    return `${what} ${quoted(name)} must be a DNS-1123 subdomain: at most 253 lower-case letters, digits, '-' and '.' (e.g. '${suggestLabel(name)}')`;
+    return `${what} ${quoted(name)} must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.' (e.g. '${suggestLabel(name)}')`;
   }
   return undefined;
 }
