@@ -42,6 +42,8 @@ export interface TransformStepProps {
 export class TransformStep extends ContainerStep {
   /** The transform this step runs. */
   public readonly transform: Transform;
+  /** The props as given (`props` holds the launcher container they become). */
+  public readonly transformStepProps: TransformStepProps;
 
   /** @param scope a pipeline or group @param id the step's name @param props the transform and this run's arguments */
   constructor(scope: Construct, id: string, props: TransformStepProps) {
@@ -62,5 +64,6 @@ export class TransformStep extends ContainerStep {
       ...(description ? { description } : {}),
     });
     this.transform = t;
+    this.transformStepProps = props;
   }
 }

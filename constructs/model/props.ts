@@ -16,22 +16,10 @@ import { Pipeline, type PipelineProps } from '../pipeline.ts';
 import { ContainerStep, type ContainerStepProps } from '../step.ts';
 import { Schedule } from '../values.ts';
 import type { Problems } from './errors.ts';
+import { DATA_PROPS } from './props-data.ts';
+import { byBuilder, props } from './props-shape.ts';
 import { reportPropIssues } from './structure.ts';
 
-/** A strict object whose unknown fields are named, with the fields it does know (and `hint`, if given). */
-function props<T extends z.core.$ZodLooseShape>(shape: T, hint = '') {
-  const known = Object.keys(shape).join(', ');
-  return z.strictObject(shape, {
-    error: (issue) => {
-      if (issue.code !== 'unrecognized_keys') return undefined;
-      const keys = issue.keys.map((k) => `'${k}'`).join(', ');
-      return `${issue.keys.length === 1 ? 'unknown field' : 'unknown fields'} ${keys}; the fields are ${known}${hint}`;
-    },
-  });
-}
-
-/** Read and reported by a builder: construct references, Durations, Comparisons. */
-const byBuilder = z.any();
 const quantities = props({ cpu: z.string().optional(), memory: z.string().optional() });
 const toleration = props({
   key: z.string().optional(),
@@ -111,19 +99,23 @@ export const environmentProps = props({
   pipelines: z.array(z.string()).optional(),
 });
 
-const SCHEMAS: ReadonlyArray<[abstract new (...args: never[]) => IConstruct, z.ZodType]> = [
-  [ContainerStep, containerStepProps],
-  [Pipeline, pipelineProps],
-  [Condition, conditionProps],
-  [ParallelFor, parallelForProps],
-  [Environment, environmentProps],
+const PROPS = (c: IConstruct): unknown => (c as IConstruct & { props: unknown }).props;
+
+/** The props of a construct of each kind, and where it keeps them; the first kind that matches counts. */
+const SCHEMAS: ReadonlyArray<readonly [abstract new (...args: never[]) => IConstruct, z.ZodType, (c: IConstruct) => unknown]> = [
+  ...DATA_PROPS,
+  [ContainerStep, containerStepProps, PROPS],
+  [Pipeline, pipelineProps, PROPS],
+  [Condition, conditionProps, PROPS],
+  [ParallelFor, parallelForProps, PROPS],
+  [Environment, environmentProps, PROPS],
 ];
 
 /** Reports every prop of `c` of the wrong shape at its construct path; true when there were any. */
 export function checkProps(c: IConstruct, problems: Problems): boolean {
-  const schema = SCHEMAS.find(([kind]) => c instanceof kind)?.[1];
-  if (!schema) return false;
-  const parsed = schema.safeParse((c as IConstruct & { props: unknown }).props);
+  const found = SCHEMAS.find(([kind]) => c instanceof kind);
+  if (!found) return false;
+  const parsed = found[1].safeParse(found[2](c));
   if (parsed.success) return false;
   reportPropIssues(c.node.path, parsed.error.issues, problems);
   return true;

@@ -1,0 +1,20 @@
+/**
+ * The two building blocks of the props schemas (props.ts, props-data.ts): a strict object
+ * that names its unknown fields, and a value a builder reads and reports itself.
+ */
+import { z } from 'zod';
+
+/** A strict object whose unknown fields are named, with the fields it does know (and `hint`, if given). */
+export function props<T extends z.core.$ZodLooseShape>(shape: T, hint = '') {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code !== 'unrecognized_keys') return undefined;
+      const keys = issue.keys.map((k) => `'${k}'`).join(', ');
+      return `${issue.keys.length === 1 ? 'unknown field' : 'unknown fields'} ${keys}; the fields are ${known}${hint}`;
+    },
+  });
+}
+
+/** Read and reported by a builder: construct references, Durations, Comparisons, Secret references. */
+export const byBuilder = z.any();
