@@ -2,8 +2,10 @@
  * docs/worked-example.md cannot rot: its pipeline code block is written to a file and
  * imported as it stands, rendered for an Argo, a Kubeflow and an Airflow environment and
  * compared byte for byte with tests/golden/worked-example/ (`UPDATE_GOLDEN=1` rewrites
- * them; review the diff); its graph is asserted from the model, the Mermaid block of the
- * page must be what dfp prints, and the registration snippet must match main.ts.
+ * them; review the diff); its graph is asserted from the model and from what Airflow's
+ * DagBag imports, the Mermaid block of the page must be what dfp prints, and the
+ * registration snippet must match main.ts. The goldens are in tests/golden/, so the API
+ * server, pod security and secret scans check them too.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,6 +18,7 @@ import { isPipelineFile } from '../synth/synth.ts';
 import { readTree } from '../synth/writer.ts';
 import { TARGETS } from '../targets/index.ts';
 import { mermaid } from '../targets/docs/mermaid.ts';
+import { inspectDags } from './support/airflow.ts';
 import { envProps, FIXTURE_LOCK } from './support/fixtures.ts';
 import { ROOT } from './support/process.ts';
 
@@ -98,6 +101,16 @@ describe('docs/worked-example.md: the code on the page is the code that renders'
       expect(f.content, f.path).toBe(readFileSync(golden, 'utf8'));
     }
   });
+
+  it("Airflow's DagBag imports the rendered DAG with no error, with the page's tasks and edges", () => {
+    const folder = mkdtempSync(join(dir, 'dags-'));
+    writeFileSync(join(folder, `${NAME}.py`), files.find((f) => f.path.endsWith('.py'))!.content);
+    const report = inspectDags(folder);
+    expect(report.import_errors).toEqual({});
+    const steps = ['extract', 'score', 'summarise', 'publish'];
+    const tasks = Object.fromEntries(Object.values(report.dags[NAME]!.tasks).map((t) => [t.task_id, t.upstream.filter((u) => steps.includes(u)).sort()]));
+    expect(tasks).toMatchObject({ extract: [], score: ['extract'], summarise: ['score'], publish: ['summarise'], cleanup: ['extract', 'publish', 'score', 'summarise'] });
+  }, 120_000);
 
   it("the page's graph is what `dfp graph` prints", () => {
     expect(block('mermaid', 'flowchart TD')).toBe(`${mermaid(model.pipelines.find((x) => x.name === NAME)!)}\n`);
