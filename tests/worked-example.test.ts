@@ -3,7 +3,7 @@
  * imported as it stands, rendered for an Argo, a Kubeflow and an Airflow environment and
  * compared byte for byte with tests/golden/worked-example/ (`UPDATE_GOLDEN=1` rewrites
  * them; review the diff); its graph is asserted from the model and from what Airflow's
- * DagBag imports, the Mermaid block of the page must be what dfp prints, and the
+ * DagBag imports (the kfp SDK loads the IR), the Mermaid block of the page must be what dfp prints, and the
  * registration snippet must match main.ts. The goldens are in tests/golden/, so the API
  * server, pod security and secret scans check them too.
  */
@@ -20,7 +20,7 @@ import { TARGETS } from '../targets/index.ts';
 import { mermaid } from '../targets/docs/mermaid.ts';
 import { inspectDags } from './support/airflow.ts';
 import { envProps, FIXTURE_LOCK } from './support/fixtures.ts';
-import { ROOT } from './support/process.ts';
+import { ROOT, run } from './support/process.ts';
 
 const PAGE = readFileSync(join(ROOT, 'docs/worked-example.md'), 'utf8');
 const GOLDEN = join(ROOT, 'tests/golden/worked-example');
@@ -110,6 +110,19 @@ describe('docs/worked-example.md: the code on the page is the code that renders'
     const steps = ['extract', 'score', 'summarise', 'publish'];
     const tasks = Object.fromEntries(Object.values(report.dags[NAME]!.tasks).map((t) => [t.task_id, t.upstream.filter((u) => steps.includes(u)).sort()]));
     expect(tasks).toMatchObject({ extract: [], score: ['extract'], summarise: ['score'], publish: ['summarise'], cleanup: ['extract', 'publish', 'score', 'summarise'] });
+  }, 120_000);
+
+  it("the kfp SDK loads, strictly parses and recompiles the IR and the PipelineVersion's spec", () => {
+    const harness = join(ROOT, 'tests/conformance/kfp');
+    const paths = files.filter((f) => f.path.includes('/kubeflow/')).map((f) => {
+      const path = join(dir, f.path.replaceAll('/', '-'));
+      writeFileSync(path, f.content);
+      return path;
+    });
+    const r = run(join(harness, '.venv/bin/python'), [join(harness, 'check.py'), ...paths]);
+    expect(r.status, r.stderr).toBe(0);
+    const results = (JSON.parse(r.stdout) as { results: { file: string; ok: boolean; errors: string[] }[] }).results;
+    expect(results.map((x) => [x.file, x.ok, x.errors])).toEqual(paths.map((x) => [x, true, []]));
   }, 120_000);
 
   it("the page's graph is what `dfp graph` prints", () => {
