@@ -85,27 +85,25 @@ function checkImagePolicies(model: Model, problems: Problems): void {
  * every environment that has that policy (malformed images are reported elsewhere).
  */
 export function imagePolicyProblems(envs: readonly Environment[], image: string): string[] {
-  const byPolicy = new Map<string, Environment[]>();
-  for (const env of envs) byPolicy.set(env.imageTagPolicy, [...(byPolicy.get(env.imageTagPolicy) ?? []), env]);
-  return [...byPolicy.values()].flatMap(([first, ...rest]) => {
-    const problem = first && imagePolicyProblem(first, image);
-    if (!problem || rest.length === 0) return problem ? [problem] : [];
-    const names = [first, ...rest].map((e) => `'${e.name}'`).join(', ');
-    return [problem
-      .replace(`environment '${first.name}' requires`, `environments ${names} require`)
-      .replace(`environment '${first.name}' forbids`, `environments ${names} forbid`)];
-  });
+  const byPolicy = new Map<Environment['imageTagPolicy'], string[]>();
+  for (const env of envs) byPolicy.set(env.imageTagPolicy, [...(byPolicy.get(env.imageTagPolicy) ?? []), env.name]);
+  return [...byPolicy].flatMap(([policy, names]) => policyProblem(policy, names, image) ?? []);
 }
 
 /** Why `image` breaks the environment's imageTagPolicy, or undefined (malformed images are reported elsewhere). */
 export function imagePolicyProblem(env: Environment, image: string): string | undefined {
-  if (env.imageTagPolicy === 'any' || checkImage(image)) return undefined;
+  return policyProblem(env.imageTagPolicy, [env.name], image);
+}
+
+function policyProblem(policy: Environment['imageTagPolicy'], envs: readonly string[], image: string): string | undefined {
+  if (policy === 'any' || checkImage(image)) return undefined;
   const { tag, digest } = imageTagAndDigest(image);
-  if (env.imageTagPolicy === 'digest' && !digest) {
-    return `image '${image}' has no digest, but environment '${env.name}' requires one (imageTagPolicy 'digest'); pin it as '<image>@sha256:…'`;
+  const [who, s] = envs.length === 1 ? [`environment '${envs[0]}'`, 's'] : [`environments ${envs.map((e) => `'${e}'`).join(', ')}`, ''];
+  if (policy === 'digest' && !digest) {
+    return `image '${image}' has no digest, but ${who} require${s} one (imageTagPolicy 'digest'); pin it as '<image>@sha256:…'`;
   }
-  if (env.imageTagPolicy === 'no-latest' && !digest && (tag === undefined || tag === 'latest')) {
-    return `image '${image}' is not pinned, but environment '${env.name}' forbids untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a version tag or a digest`;
+  if (policy === 'no-latest' && !digest && (tag === undefined || tag === 'latest')) {
+    return `image '${image}' is not pinned, but ${who} forbid${s} untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a version tag or a digest`;
   }
   return undefined;
 }
