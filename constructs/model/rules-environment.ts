@@ -37,6 +37,12 @@ function checkEnvironment(env: Environment, problems: Problems): void {
   add(checkUrl('endpoints.lakefs', env.endpoints.lakefs));
   add(checkUrl('endpoints.mlflow', env.endpoints.mlflow));
   add(checkUrl('endpoints.s3', env.endpoints.s3));
+  if (env.endpoints.datahub !== undefined) add(checkUrl('endpoints.datahub', env.endpoints.datahub));
+  // An empty secret is a refused token value, reported where it was built.
+  if (env.datahubToken.secret !== '') {
+    add(checkDnsSubdomain('datahubToken.secret', env.datahubToken.secret));
+    add(checkSecretKey(env.datahubToken.secret, env.datahubToken.key));
+  }
   const repo = env.artifactRepository;
   add(checkUrl('artifactRepository.endpoint', repo.endpoint));
   if (!BUCKET.test(repo.bucket)) add(`artifactRepository.bucket '${repo.bucket}' is not an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'`);
