@@ -27,9 +27,12 @@ export function fabricOf(env: Pick<Environment, 'name'>): Fabric {
   return Object.hasOwn(ALIASES, env.name) ? ALIASES[env.name]! : 'NON_PROD';
 }
 
+/** Python's `urllib.parse.quote` of each, as DataHub's UrnEncoder writes them (encodeURIComponent leaves `(` `)` alone). */
+const ENCODED: Readonly<Record<string, string>> = { '%': '%25', ',': '%2C', '(': '%28', ')': '%29', '\u241f': '%E2%90%9F' };
+
 /** DataHub's reserved URN characters (`,`, `(`, `)`, `␟`) and `%`, percent-encoded as DataHub does. */
 export function encodeUrnPart(s: string): string {
-  return s.replace(/[%,()\u241f]/g, (c) => encodeURIComponent(c));
+  return s.replace(/[%,()\u241f]/g, (c) => ENCODED[c]!);
 }
 
 export const datasetUrn = (ref: DatasetRef, fabric: Fabric) => `urn:li:dataset:(urn:li:dataPlatform:${ref.platform},${ref.name},${fabric})`;

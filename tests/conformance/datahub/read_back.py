@@ -33,7 +33,9 @@ from datahub.emitter.mcp import MetadataChangeProposalWrapper  # noqa: E402
 from datahub.ingestion.run.pipeline import Pipeline  # noqa: E402
 from datahub.ingestion.run.pipeline_config import PipelineConfig  # noqa: E402
 from datahub.ingestion.sink.datahub_rest import DatahubRestSinkConfig  # noqa: E402
+from datahub.ingestion.sink.sink_registry import sink_registry  # noqa: E402
 from datahub.ingestion.source.file import FileSourceConfig  # noqa: E402
+from datahub.ingestion.source.source_registry import source_registry  # noqa: E402
 from datahub.metadata.schema_classes import DataJobInputOutputClass, GlobalTagsClass, OwnershipClass  # noqa: E402
 from datahub.metadata.urns import DataJobUrn, DatasetUrn, Urn  # noqa: E402
 
@@ -119,6 +121,9 @@ def read_recipe(recipe, metadata):
         os.environ["DATAHUB_GMS_TOKEN"] = TOKEN
         raw = load_config_file(recipe)
         config = PipelineConfig.model_validate(raw)
+        # The types resolve in DataHub's own registries, as `datahub ingest` looks them up.
+        source_registry.get(config.source.type)
+        sink_registry.get(config.sink.type)
         FileSourceConfig.model_validate(config.source.config)
         sink = DatahubRestSinkConfig.model_validate(config.sink.config)
         out["source"] = config.source.type
