@@ -100,8 +100,14 @@ function hostileModel(): Model {
   new FeatureView(app, 'order_stats', { source: table, entities: [new Entity(app, 'customer', { joinKey: 'customer_id' })], features: ['amount'], owner: HOSTILE.owner, tags: { note: HOSTILE.tag } });
   const p = new Pipeline(app, 'p', { tags: [HOSTILE.tag.replace(',', ''), `team:${HOSTILE.team.replace(',', ';')}`] });
   new ContainerStep(p, 'step', { image: IMAGE });
+  // Text that breaks naive JSON, YAML or URN handling, as owner, tag and description.
+  EXTRA.forEach((x, i) => {
+    new FeatureView(app, `v${i}`, { source: table, entities: [new Entity(app, `e${i}`, { joinKey: 'customer_id' })], features: ['amount'], owner: x, tags: { note: x }, description: x });
+    new ContainerStep(new Pipeline(app, `p${i}`, { description: x }), 'step', { image: IMAGE, description: x });
+  });
   return buildModel(app);
 }
+const EXTRA = ['a\nb', ' ', '\u2028x', '"q"', '\\', '{{ 7*7 }}', '${x}', '%2C', 'é🚀👩‍👩‍👧', 'valueOf', '__proto__', 'team:', 'team:a(b)', 'urn:li:corpuser:x', '\u241f', ':', '((', '))', ',,'];
 
 let report: Report;
 const controlFiles = Object.keys(CONTROLS).map((k, i) => write(`controls/${i}.json`, CONTROLS[k]!));
@@ -229,6 +235,11 @@ describe('URN-breaking free text is encoded as DataHub encodes it, and reads bac
     const tags = reports.flatMap((r) => r.tags).map(([, id]) => decode(id));
     expect(tags).toContain(`note:${HOSTILE.tag}`);
     expect(tags).toContain(HOSTILE.tag.replace(',', ''));
+    const asWritten = owners.map(([type, id]) => (type === 'corpGroup' ? `team:${id}` : id));
+    for (const x of EXTRA) {
+      expect(asWritten, JSON.stringify(x)).toContain(x);
+      expect(tags, JSON.stringify(x)).toContain(`note:${x}`);
+    }
   });
 
   it('a dataset name that would split its URN is refused at the step that declares it', () => {

@@ -20,6 +20,9 @@ import { recipeYaml } from './recipe.ts';
 import { DATAHUB_IMAGE, syncObjects } from './sync.ts';
 import { fabricOf } from './urns.ts';
 
+/** What the ingest ConfigMap may hold: Kubernetes' 1 MiB, less room for the object's own fields. */
+const CONFIG_MAP_LIMIT = 1_000_000;
+
 /** DataHub's reserved URN characters: an identifying name holding one would split its URN. */
 const RESERVED = /[,()\u241f]/;
 
@@ -53,6 +56,10 @@ export const datahubTarget: Target = {
     const policy = imagePolicyProblem(env, DATAHUB_IMAGE);
     if (policy) throw new RenderError(env.path, `the DataHub ingest Job's ${policy}`);
     const ingested = [...files, { path: 'recipe.yml', content: recipeYaml(env, server), kubernetes: false }];
+    const bytes = ingested.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
+    if (bytes > CONFIG_MAP_LIMIT) {
+      throw new RenderError(env.path, `the DataHub metadata is ${bytes} bytes, more than the ${CONFIG_MAP_LIMIT} a ConfigMap holds; split the definitions over more apps or leave endpoints.datahub unset and ingest dist/${env.name}/datahub/metadata/ another way`);
+    }
     const digest = createHash('sha256');
     for (const f of ingested) digest.update(`${f.path}\n${f.content.length}\n${f.content}`);
     const sync = { path: 'sync/datahub-ingest.yaml', content: toYaml(...syncObjects(ingested, digest.digest('hex'), env)), kubernetes: true };
