@@ -35,7 +35,7 @@ const READ_BACK = join(ROOT, 'tests', 'conformance', 'datahub', 'read_back.py');
 
 interface Edge { flow: [string, string, string]; job: string; kind: 'reads' | 'writes' | 'after'; platform?: string; name: string; fabric?: string; flow_urn?: string }
 interface FileReport { file: string; ok: boolean; errors: string[]; mcps: number; edges: Edge[]; owners: [string, string, string][]; tags: [string, string][]; entities: [string, string, string][] }
-interface RecipeReport { recipe: string; ok: boolean; errors: string[]; source?: string; sink?: string; server?: string; token_from_env?: boolean; path?: string; records?: number }
+interface RecipeReport { recipe: string; ok: boolean; errors: string[]; stateful?: boolean; source?: string; sink?: string; server?: string; token_from_env?: boolean; path?: string; records?: number }
 interface Report { files: FileReport[]; recipes: RecipeReport[] }
 
 const scratch = mkdtempSync(join(tmpdir(), 'dfp-datahub-'));
@@ -265,7 +265,7 @@ describe('the recipe and the ingest Job', () => {
     for (const [i, m] of mounts.entries()) {
       const r = report.recipes[i]!;
       expect(r.errors, m.name).toEqual([]);
-      expect([r.source, r.sink, r.path, r.token_from_env]).toEqual(['file', 'datahub-rest', '/datahub/metadata', true]);
+      expect([r.source, r.sink, r.path, r.token_from_env, r.stateful]).toEqual(['file', 'datahub-rest', '/datahub/metadata', true, true]);
       const records = [...readTree(m.metadata).values()].reduce((n, c) => n + (JSON.parse(c) as unknown[]).length, 0);
       expect(r.records).toBe(records);
     }

@@ -7,7 +7,7 @@
  */
 import type { Environment } from '../../constructs/model/schema.ts';
 import type { RenderedFile } from '../types.ts';
-import { METADATA_MOUNT, TOKEN_VARIABLE } from './recipe.ts';
+import { TOKEN_VARIABLE } from './recipe.ts';
 
 /** The DataHub CLI at the version the conformance harness reads the files with (acryl-datahub). */
 export const DATAHUB_IMAGE = 'registry.dfp.internal/dfp/datahub-ingestion:1.7.0.17';
@@ -78,4 +78,3 @@ export function syncObjects(files: readonly RenderedFile[], digest: string, env:
   return [configMap, job];
 }
 
-export { METADATA_MOUNT };

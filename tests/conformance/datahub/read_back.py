@@ -15,7 +15,8 @@ For each MCP file:
 For each recipe: DataHub's config loader (with `${DATAHUB_GMS_TOKEN}` expanded from the
 environment), `PipelineConfig`, the file source's and the datahub-rest sink's config models;
 then the recipe's own source runs in a real ingestion Pipeline over the metadata folder as the
-Job mounts it, into a file sink instead of GMS (the only change), and the records are counted.
+Job mounts it, into a file sink instead of GMS, and without stateful ingestion (its state lives
+in GMS), and the records are counted.
 """
 import copy
 import json
@@ -133,7 +134,10 @@ def read_recipe(recipe, metadata):
         out["path"] = config.source.config["path"]
         # The recipe's source as it is, over the files where the Job mounts them, into a file sink.
         local = dict(raw)
-        local["source"] = {**raw["source"], "config": {**raw["source"]["config"], "path": metadata}}
+        # Stateful ingestion keeps its state in GMS, which is not here: the local run goes without it.
+        source_config = {k: v for k, v in raw["source"]["config"].items() if k != "stateful_ingestion"}
+        out["stateful"] = bool(raw["source"]["config"].get("stateful_ingestion", {}).get("enabled"))
+        local["source"] = {**raw["source"], "config": {**source_config, "path": metadata}}
         with tempfile.TemporaryDirectory() as tmp:
             sink_file = os.path.join(tmp, "out.json")
             local["sink"] = {"type": "file", "config": {"filename": sink_file}}
