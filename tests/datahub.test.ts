@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { ContainerStep, Entity, Environment, FeatureView, IcebergTable, Pipeline } from '../constructs/index.ts';
+import { ContainerStep, DfpApp, Entity, Environment, FeatureView, IcebergTable, Pipeline } from '../constructs/index.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { imageTagAndDigest } from '../constructs/model/names.ts';
 import type { Model } from '../constructs/model/schema.ts';
@@ -25,8 +25,12 @@ import { readTree } from '../synth/writer.ts';
 import { datahubTarget } from '../targets/datahub/index.ts';
 import { fabricOf } from '../targets/datahub/urns.ts';
 import { TARGETS } from '../targets/index.ts';
-import { tableProps } from './fixtures/transforms.ts';
-import { envProps, IMAGE, testApp } from './support/fixtures.ts';
+import { airflowControlFlowApp } from './fixtures/airflow-control-flow.ts';
+import { controlFlowApp } from './fixtures/control-flow.ts';
+import { featuresApp } from './fixtures/features.ts';
+import { kubeflowFlowApp } from './fixtures/kubeflow-flow.ts';
+import { tableProps, transformsApp } from './fixtures/transforms.ts';
+import { envProps, FIXTURE_LOCK, IMAGE, testApp } from './support/fixtures.ts';
 import { ROOT, run } from './support/process.ts';
 
 type Json = Record<string, any>;
@@ -169,34 +173,65 @@ describe('every DataHub MCP file is read back by acryl-datahub', () => {
   }
 });
 
+/** The edges the model holds for one environment, as `<flow>/<job> <kind> <what>`. */
+function modelEdges(model: Model, envName: string): string[] {
+  const env = model.environments.find((e) => e.name === envName)!;
+  const fabric = fabricOf(env);
+  const expected: string[] = [];
+  for (const p of model.pipelines) {
+    for (const s of p.exitHandler ? [...p.steps, p.exitHandler] : p.steps) {
+      const job = `${env.orchestrator},${p.name},${fabric}/${s.name}`;
+      for (const d of s.datasets?.reads ?? []) expected.push(`${job} reads ${d.platform}:${d.name}@${fabric}`);
+      for (const d of s.datasets?.writes ?? []) expected.push(`${job} writes ${d.platform}:${d.name}@${fabric}`);
+      for (const d of s.dependsOn) expected.push(`${job} after ${d}`);
+    }
+  }
+  return expected.sort();
+}
+
+/** The edges DataHub read back from the MCP files under `dir`. */
+function readEdges(dir: string): string[] {
+  return report.files.filter((f) => f.file.startsWith(`${dir}/`)).flatMap((f) => f.edges).map((e) => {
+    const job = `${e.flow.join(',')}/${e.job}`;
+    if (e.kind === 'after') {
+      expect(e.flow_urn).toBe(`urn:li:dataFlow:(${e.flow.join(',')})`); // the upstream job is in the same flow
+      return `${job} after ${e.name}`;
+    }
+    return `${job} ${e.kind} ${e.platform}:${e.name}@${e.fabric}`;
+  }).sort();
+}
+
+const GOLDEN_APPS: [string, (app: DfpApp) => void][] = [
+  ['control-flow', controlFlowApp], ['kubeflow-flow', kubeflowFlowApp], ['airflow-control-flow', airflowControlFlowApp],
+  ['transforms', transformsApp], ['features', featuresApp],
+];
+
 describe('the lineage DataHub reads back is the model\'s data flow', () => {
-  it('every step\'s datasets and dependsOn, per environment, and nothing else', () => {
+  it('dist/: every step\'s datasets and dependsOn, per environment, and nothing else', () => {
     const model = buildModel(buildApp());
-    let steps = 0;
     for (const env of model.environments) {
-      const fabric = fabricOf(env);
-      const expected: string[] = [];
-      for (const p of model.pipelines) {
-        for (const s of p.exitHandler ? [...p.steps, p.exitHandler] : p.steps) {
-          steps++;
-          const job = `${env.orchestrator},${p.name},${fabric}/${s.name}`;
-          for (const d of s.datasets?.reads ?? []) expected.push(`${job} reads ${d.platform}:${d.name}@${fabric}`);
-          for (const d of s.datasets?.writes ?? []) expected.push(`${job} writes ${d.platform}:${d.name}@${fabric}`);
-          for (const d of s.dependsOn) expected.push(`${job} after ${d}`);
-        }
-      }
-      const read = report.files.filter((f) => f.file.startsWith(join(ROOT, 'dist', env.name, 'datahub'))).flatMap((f) => f.edges).map((e) => {
-        const job = `${e.flow.join(',')}/${e.job}`;
-        if (e.kind === 'after') {
-          expect(e.flow_urn).toBe(`urn:li:dataFlow:(${e.flow.join(',')})`); // the upstream job is in the same flow
-          return `${job} after ${e.name}`;
-        }
-        return `${job} ${e.kind} ${e.platform}:${e.name}@${e.fabric}`;
-      });
-      expect(read.sort()).toEqual(expected.sort());
+      const read = readEdges(join(ROOT, 'dist', env.name, 'datahub'));
+      expect(read).toEqual(modelEdges(model, env.name));
       expect(read.length).toBeGreaterThan(5);
     }
-    expect(steps).toBeGreaterThan(0);
+  });
+
+  for (const [name, define] of GOLDEN_APPS) {
+    it(`golden ${name}: the same, for each of its environments`, () => {
+      const app = new DfpApp({ lockFile: FIXTURE_LOCK });
+      define(app);
+      const model = buildModel(app);
+      for (const env of model.environments) {
+        const dir = join(ROOT, 'tests', 'golden', name, env.name, 'datahub');
+        expect(report.files.some((f) => f.file.startsWith(`${dir}/`)), `${dir} was read`).toBe(true);
+        expect(readEdges(dir)).toEqual(modelEdges(model, env.name));
+      }
+    });
+  }
+
+  it('the transforms golden reads and writes tables, and runs steps after others', () => {
+    const read = readEdges(join(ROOT, 'tests', 'golden', 'transforms', 'on-spark', 'datahub'));
+    for (const kind of [' reads iceberg:', ' writes iceberg:', ' after ']) expect(read.some((e) => e.includes(kind)), kind).toBe(true);
   });
 
   it('the model holds the transform\'s tables and the lineage source table', () => {
