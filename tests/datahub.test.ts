@@ -229,6 +229,19 @@ describe('the lineage DataHub reads back is the model\'s data flow', () => {
     });
   }
 
+  it('control: a model with one read dropped or one dependency added no longer matches what DataHub read', () => {
+    const model = structuredClone(buildModel(buildApp())) as Model;
+    const read = readEdges(join(ROOT, 'dist', 'dev', 'datahub'));
+    const reader = model.pipelines.flatMap((p) => p.steps).find((s) => (s.datasets?.reads.length ?? 0) > 0)!;
+    const reads = reader.datasets!.reads;
+    (reader.datasets as { reads: unknown[] }).reads = reads.slice(1);
+    expect(read).not.toEqual(modelEdges(model, 'dev'));
+    (reader.datasets as { reads: unknown[] }).reads = reads;
+    expect(read).toEqual(modelEdges(model, 'dev'));
+    (reader.dependsOn as string[]).push('not-a-step');
+    expect(read).not.toEqual(modelEdges(model, 'dev'));
+  });
+
   it('the transforms golden reads and writes tables, and runs steps after others', () => {
     const read = readEdges(join(ROOT, 'tests', 'golden', 'transforms', 'on-spark', 'datahub'));
     for (const kind of [' reads iceberg:', ' writes iceberg:', ' after ']) expect(read.some((e) => e.includes(kind)), kind).toBe(true);
