@@ -8,6 +8,22 @@ export interface EndpointsSpec {
   readonly mlflow: string;
   /** The S3-compatible object store, MinIO here (`http://minio.minio:9000`). */
   readonly s3: string;
+  /**
+   * DataHub's metadata service, GMS (`http://datahub-datahub-gms.datahub:8080`), that the
+   * environment's catalogue (`dist/<env>/datahub/`) is ingested into by an Argo CD
+   * Sync-hook Job. Without it the metadata files are still rendered, for review, but
+   * nothing ingests them: no recipe and no Job.
+   * @default none: metadata files only
+   */
+  readonly datahub?: string;
+}
+
+/** The Secret key holding DataHub's token; the value is read by reference only, never written into dist/. */
+export interface DatahubTokenRef {
+  /** The Secret's name. */
+  readonly secret: string;
+  /** The key in the Secret. @default 'token' */
+  readonly key?: string;
 }
 
 /** Where the orchestrator keeps artifacts passed between steps. */
@@ -43,6 +59,12 @@ export interface EnvironmentProps {
   readonly featureStore?: 'feast' | 'alternative';
   /** The platform services. */
   readonly endpoints: EndpointsSpec;
+  /**
+   * The Secret key holding DataHub's access token, which the ingest Job passes to the
+   * `datahub` CLI as `DATAHUB_GMS_TOKEN`. A token value itself is refused.
+   * @default { secret: 'datahub-token', key: 'token' }
+   */
+  readonly datahubToken?: DatahubTokenRef;
   /** The S3 (MinIO) bucket for artifacts passed between steps. */
   readonly artifactRepository: ArtifactRepositorySpec;
   /**

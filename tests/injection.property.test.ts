@@ -185,23 +185,36 @@ function placesOf(rendered: Rendered, py: Record<string, { strings?: PyString[] 
 }
 
 /**
- * The Feast sync ConfigMap carries the rendered repo's files whole (`data/<file>`): its
- * values are checked against those files byte for byte ({@link embeddedDifferences}),
+ * The Feast and DataHub sync ConfigMaps carry the rendered files whole (`data/<file>`):
+ * their values are checked against those files byte for byte ({@link embeddedDifferences}),
  * and the strings inside them where the files themselves are read.
  */
+const SYNC_FOLDER = /^[^/]+\/(feast|datahub)\/sync\//;
 const embeddedFile = (file: string, path: string): string | undefined =>
-  /\/feast\/sync\//.test(file) ? /^#\d+\/data\/([^/]+)$/.exec(path)?.[1] : undefined;
+  SYNC_FOLDER.test(file) ? /^#\d+\/data\/([^/]+)$/.exec(path)?.[1] : undefined;
+
+/**
+ * DataHub keeps free text that becomes a URN (an owner, a tag) percent-encoded as its
+ * UrnEncoder does (`,` `(` `)` `␟`, and `%`), and a `team:<name>` owner as a corpGroup:
+ * read back, the URN names the text as written.
+ */
+function datahubUrnText(v: string): string {
+  const m = /^urn:li:(corpuser|corpGroup|tag):(.*)$/s.exec(v);
+  if (!m) return v;
+  const id = m[2]!.replace(/%(25|2C|28|29|E2%90%9F)/g, (x) => decodeURIComponent(x));
+  return m[1] === 'corpGroup' ? `urn:li:corpuser:team:${id}` : `urn:li:${m[1]}:${id}`;
+}
 
 /** Each embedded file that is not its repo file byte for byte. */
 function embeddedDifferences(s: string, files: ReadonlyMap<string, string>): Difference[] {
   const out: Difference[] = [];
   for (const [file, content] of files) {
-    if (!/\/feast\/sync\//.test(file)) continue;
-    const env = file.split('/')[0];
+    if (!SYNC_FOLDER.test(file)) continue;
+    const [env, target] = file.split('/');
     for (const [path, value] of scalars(file, content)) {
       const name = embeddedFile(file, path);
       if (name === undefined) continue;
-      const repoFile = [...files.keys()].find((f) => f.startsWith(`${env}/feast/`) && !f.includes('/sync/') && f.endsWith(`/${name}`));
+      const repoFile = [...files.keys()].find((f) => f.startsWith(`${env}/${target}/`) && !f.includes('/sync/') && f.endsWith(`/${name}`));
       stats.values++;
       stats.embedded++;
       if (repoFile === undefined || files.get(repoFile) !== value) out.push({ s: JSON.stringify(s), where: `${file} ${path}`, expected: repoFile ?? 'a repo file of that name', actual: 'different bytes' });
@@ -318,6 +331,7 @@ describe(`injection fuzz: ${RUNS} hostile strings (seed ${SEED}) in every free-t
             const lits = celStrings(actual);
             if (lits.includes(s)) actual = expected;
           }
+          if (/^[^/]+\/datahub\//.test(place.file) && typeof actual === 'string') actual = datahubUrnText(actual);
           // Kubeflow loop items are JSON text.
           if (place.path.endsWith('/items/raw') && typeof actual === 'string') actual = JSON.parse(actual).every((v: unknown) => v === s) ? expected : actual;
         }
@@ -342,9 +356,12 @@ describe(`injection fuzz: ${RUNS} hostile strings (seed ${SEED}) in every free-t
 
   it('the marker lands in every target that renders user text', () => {
     const targets = (kind: AppKind) => new Set(places[kind].map((p) => p.file.split('/')[1]));
-    for (const target of ['argo', 'kubeflow', 'airflow', 'feast', 'schemas', 'docs', 'argocd', 'spark', 'datafusion']) expect(targets('plain'), target).toContain(target);
-    // The Feast sync hook embeds the repo's files; the strings inside are checked there, the bytes here.
-    expect(stats.embedded, 'Feast sync files compared byte for byte').toBeGreaterThan(0);
+    for (const target of ['argo', 'kubeflow', 'airflow', 'feast', 'schemas', 'docs', 'argocd', 'spark', 'datafusion', 'datahub']) expect(targets('plain'), target).toContain(target);
+    // The Feast and DataHub sync hooks embed the rendered files; the strings inside are checked there, the bytes here.
+    expect(stats.embedded, 'Feast and DataHub sync files compared byte for byte').toBeGreaterThan(0);
+    // DataHub's descriptions, owners and tags, in its JSON MCP files.
+    const datahub = places.plain.filter((p) => /\/datahub\/metadata\/.*\.json$/.test(p.file)).map((p) => p.path);
+    for (const field of ['/aspect/json/description', '/aspect/json/owners/0/owner', '/aspect/json/tags/0/tag']) expect(datahub.some((p) => p.endsWith(field)), field).toBe(true);
     for (const target of ['argo', 'kubeflow', 'airflow']) expect(targets('cond'), target).toContain(target);
     for (const target of ['argo', 'airflow']) expect(targets('exceptions'), target).toContain(target);
     // Python constants in fields Airflow renders and in fields it does not are both checked.

@@ -102,7 +102,7 @@ describe('with KVM from a device plugin the benchmark needs no exception', () =>
   benchmarkJob(app, { kvm: KvmAccess.devicePlugin() });
   benchmarkPipeline(app, { step: { kvm: KvmAccess.devicePlugin('squat.ai/kvm') } });
   const files = renderAll(buildModel(app), TARGETS);
-  const pods = files.filter((f) => f.kubernetes).flatMap((f) => podsIn(f.path, parse(f.content)));
+  const pods = files.filter((f) => f.kubernetes).flatMap((f) => parseAllDocuments(f.content).flatMap((d) => podsIn(f.path, d.toJS() as Json)));
 
   it('the Job and the Argo step are restricted and request the device', () => {
     const job = pods.find((p) => p.name.startsWith('test/android/bench.yaml'))!;

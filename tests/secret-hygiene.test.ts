@@ -42,7 +42,7 @@ describe('secret hygiene of the rendered files', () => {
 describe('secret hygiene of the data-plane outputs, each scanned on its own', () => {
   // Transforms carry the lakeFS S3 gateway keys and the Feast sync hook the MinIO ones: by reference only.
   const DATA_DIRS = [
-    'dist/dev/spark', 'dist/prod/spark', 'dist/dev/feast/sync', 'dist/prod/feast/sync',
+    'dist/dev/spark', 'dist/prod/spark', 'dist/dev/feast/sync', 'dist/prod/feast/sync', 'dist/dev/datahub', 'dist/prod/datahub',
     'tests/golden/transforms/on-spark/spark', 'tests/golden/transforms/on-datafusion/datafusion', 'tests/golden/transforms',
   ];
   for (const dir of DATA_DIRS) {
@@ -84,12 +84,19 @@ describe('secret scanner controls: each kind planted in a real rendered file is 
   const spark = readFileSync(join(ROOT, 'dist/dev/spark/applications/kronodroid-iceberg.yaml'), 'utf8');
   const job = readFileSync(join(ROOT, 'tests/golden/transforms/on-datafusion/datafusion/jobs/join-orders.yaml'), 'utf8');
   const sync = readFileSync(join(ROOT, 'dist/dev/feast/sync/feast-apply.yaml'), 'utf8');
+  const recipe = readFileSync(join(ROOT, 'dist/dev/datahub/recipe.yml'), 'utf8');
+  const ingest = readFileSync(join(ROOT, 'dist/dev/datahub/sync/datahub-ingest.yaml'), 'utf8');
   const dataPlanted: readonly (readonly [SecretKind, string, string, string])[] = [
     ['inline-credential', 'spark.yaml', spark, spark.replace(/valueFrom:\n\s+secretKeyRef:\n\s+name: lakefs-credentials\n\s+key: secret_access_key/, 'value: not-by-reference')],
     ['test-credential', 'spark.yaml', spark, spark.replace('name: lakefs-credentials', 'name: not-the-secret')],
     ['aws-key-id', 'job.yaml', job, job.replace('key: access_key_id', 'key: AKIAZZZZZZZZZZZZZZZZ')],
     ['inline-credential', 'job.yaml', job, job.replace(/valueFrom:\n\s+secretKeyRef:\n\s+name: lakefs-credentials\n\s+key: access_key_id/, 'value: not-by-reference')],
     ['inline-credential', 'sync.yaml', sync, sync.replace(/valueFrom:\n\s+secretKeyRef:\n\s+name: [\w-]+\n\s+key: secretkey/, 'value: not-by-reference')],
+    // The DataHub recipe names its token as `${DATAHUB_GMS_TOKEN}`: a token written in instead is found, in the file and in the ConfigMap.
+    ['inline-credential', 'recipe.yml', recipe, recipe.replace('${DATAHUB_GMS_TOKEN}', 'not-by-reference')],
+    ['jwt', 'recipe.yml', recipe, recipe.replace('${DATAHUB_GMS_TOKEN}', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZnAifQ.c2lnbmF0dXJlLXZhbHVl')],
+    ['inline-credential', 'datahub-ingest.yaml', ingest, ingest.replace('${DATAHUB_GMS_TOKEN}', 'not-by-reference')],
+    ['inline-credential', 'datahub-ingest.yaml', ingest, ingest.replace(/valueFrom:\n\s+secretKeyRef:\n\s+name: datahub-token\n\s+key: token/, 'value: not-by-reference')],
   ];
   for (const [kind, file, clean, text] of dataPlanted) {
     it(`${kind} in ${file}`, () => {

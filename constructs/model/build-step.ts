@@ -10,10 +10,12 @@ import {
   ArtifactRef, Concat, LoopItemRef, OutputRef, ParamRef, PathPlaceholder,
   type Arg as ArgProp, type ArgPiece, type Comparison, type Operand,
 } from '../refs.ts';
-import type { ContainerStep, ContainerStepProps } from '../step.ts';
+import type { ContainerStepProps } from '../step.ts';
+import { ContainerStep } from '../step.ts';
 import { TransformStep } from '../transform-step.ts';
 import { Transform } from '../transform.ts';
-import type { Arg, ArgPart, Condition, Security, Source, Step, Volume } from './schema.ts';
+import type { Arg, ArgPart, Condition, DatasetRef, Security, Source, Step, Volume } from './schema.ts';
+import { IcebergTable } from '../data.ts';
 import { Security as SecurityValues, type SecurityProfile } from '../values.ts';
 import type { ParamType } from '../refs.ts';
 import { article } from './errors.ts';
@@ -101,6 +103,7 @@ export class StepBuilder {
       ...(when ? { when } : {}),
       ...(this.step instanceof TransformStep ? this.transform(this.step) : {}),
       ...(p.lineage ? { lineage: true as const } : {}),
+      ...stepDatasets(this.step),
     };
   }
 
@@ -182,6 +185,31 @@ export class StepBuilder {
     }
     return { kind: 'literal', value: '' };
   }
+}
+
+/**
+ * What a step reads and writes, for catalogues: a transform step its transform's input
+ * and output tables, a step with `lineage:` its source table (when given as an
+ * IcebergTable; a bare name is no known dataset). Other kinds of step (dbt, dlt) add
+ * theirs in their own builders. Sorted by platform then name, each once; none when empty.
+ */
+export function stepDatasets(step: ContainerStep): Pick<Step, 'datasets'> {
+  const reads: DatasetRef[] = [];
+  const writes: DatasetRef[] = [];
+  const iceberg = (t: unknown): DatasetRef[] => (t instanceof IcebergTable ? [{ platform: 'iceberg', name: t.qualifiedName }] : []);
+  if (step instanceof TransformStep && step.transform instanceof Transform) {
+    reads.push(...(step.transform.props.inputs ?? []).flatMap(iceberg));
+    writes.push(...(step.transform.props.outputs ?? []).flatMap(iceberg));
+  }
+  if (step.props.lineage) reads.push(...iceberg(step.props.lineage.sourceTable));
+  if (reads.length === 0 && writes.length === 0) return {};
+  return { datasets: { reads: sortedRefs(reads), writes: sortedRefs(writes) } };
+}
+
+function sortedRefs(refs: DatasetRef[]): DatasetRef[] {
+  const key = (r: DatasetRef) => `${r.platform}\u0000${r.name}`;
+  const unique = new Map(refs.map((r) => [key(r), r]));
+  return [...unique.keys()].sort().map((k) => unique.get(k)!);
 }
 
 function describe(value: unknown): string {

@@ -152,7 +152,8 @@ function buildEnvironment(env: Environment, problems: Problems): EnvironmentMode
     orchestrator: p.orchestrator ?? 'argo',
     engine: p.engine ?? 'spark',
     featureStore: p.featureStore ?? 'feast',
-    endpoints: { lakefs: endpoints.lakefs ?? '', mlflow: endpoints.mlflow ?? '', s3 },
+    endpoints: { lakefs: endpoints.lakefs ?? '', mlflow: endpoints.mlflow ?? '', s3, ...(endpoints.datahub !== undefined ? { datahub: endpoints.datahub } : {}) },
+    datahubToken: datahubTokenRef(env.node.path, p.datahubToken, problems),
     artifactRepository: {
       bucket: repo.bucket ?? '',
       keyPrefix: repo.keyPrefix ?? 'dfp',
@@ -181,6 +182,18 @@ function credentialsRef(path: string, c: unknown, problems: Problems): Environme
   }
   const str = (v: unknown, d: string) => (typeof v === 'string' ? v : d);
   return { secret: str(r.secret, ''), accessKeyKey: str(r.accessKeyKey, 'accesskey'), secretKeyKey: str(r.secretKeyKey, 'secretkey') };
+}
+
+/** DataHub's token, by Secret reference only: a string (the token itself) or any other key is refused. */
+function datahubTokenRef(path: string, t: unknown, problems: Problems): EnvironmentModel['datahubToken'] {
+  if (t === undefined) return { secret: 'datahub-token', key: 'token' };
+  const r = (t ?? {}) as Record<string, unknown>;
+  const extra = typeof t === 'object' && t !== null ? Object.keys(r).filter((k) => k !== 'secret' && k !== 'key') : [];
+  if (typeof t !== 'object' || t === null || extra.length > 0 || typeof r.secret !== 'string') {
+    const what = typeof t === 'string' ? 'is a literal value' : extra.length > 0 ? `holds ${extra.map((k) => `'${k}'`).join(', ')}, which are not Secret references` : 'names no Secret';
+    problems.add(path, `datahubToken ${what}; the DataHub token goes in by reference only: { secret: '<Secret name>', key?: '<key>' }, and the value stays in the Secret`);
+  }
+  return { secret: typeof r.secret === 'string' ? r.secret : '', key: typeof r.key === 'string' ? r.key : 'token' };
 }
 
 function isList(x: unknown): x is readonly JsonValue[] {

@@ -91,12 +91,14 @@ export const environmentProps = props({
   orchestrator: text,
   engine: text,
   featureStore: text,
-  endpoints: props({ lakefs: text, mlflow: text, s3: text }).optional(),
+  endpoints: props({ lakefs: text, mlflow: text, s3: text, datahub: text }).optional(),
   artifactRepository: props({ bucket: text, keyPrefix: text, endpoint: text, credentials: byBuilder, region: text }).optional(),
   imageTagPolicy: text,
   serviceAccount: text,
   gitops: props({ repoURL: text, targetRevision: text }).optional(),
   pipelines: z.array(z.string()).optional(),
+  // A literal token is refused with its own remedy by the environment rules.
+  datahubToken: z.unknown().optional(),
 });
 
 const PROPS = (c: IConstruct): unknown => (c as IConstruct & { props: unknown }).props;

@@ -52,6 +52,12 @@ function checkEnvironment(env: Environment, problems: Problems): void {
   add(checkUrl('endpoints.lakefs', env.endpoints.lakefs));
   add(checkUrl('endpoints.mlflow', env.endpoints.mlflow));
   add(checkUrl('endpoints.s3', env.endpoints.s3));
+  if (env.endpoints.datahub !== undefined) add(checkUrl('endpoints.datahub', env.endpoints.datahub) ?? datahubQueryProblem(env.endpoints.datahub));
+  // An empty secret is a refused token value, reported where it was built.
+  if (env.datahubToken.secret !== '') {
+    add(checkDnsSubdomain('datahubToken.secret', env.datahubToken.secret));
+    add(checkSecretKey(env.datahubToken.secret, env.datahubToken.key));
+  }
   const repo = env.artifactRepository;
   add(checkUrl('artifactRepository.endpoint', repo.endpoint));
   if (!BUCKET.test(repo.bucket)) add(`artifactRepository.bucket '${repo.bucket}' is not an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'`);
@@ -65,6 +71,13 @@ function checkEnvironment(env: Environment, problems: Problems): void {
   add(checkDnsSubdomain('serviceAccount', env.serviceAccount));
   if (!GIT_URL.test(env.gitops.repoURL)) add(`gitops.repoURL '${env.gitops.repoURL}' must be an https://, ssh:// or git@ repository URL`);
   if (env.gitops.targetRevision.trim() === '') add('gitops.targetRevision must name a branch, tag or commit');
+}
+
+/** A query on the GMS URL is where a token would hide (`?token=`): the token has its own Secret reference. */
+function datahubQueryProblem(url: string): string | undefined {
+  const u = new URL(url);
+  if (u.search === '' && u.hash === '') return undefined;
+  return `endpoints.datahub '${u.host}' must not carry a query or fragment; give the GMS base URL, and the token by reference in datahubToken: { secret: '<Secret name>', key: '<key>' }`;
 }
 
 /**

@@ -77,6 +77,10 @@ export const security = z.discriminatedUnion('profile', [
 ]);
 export type Security = z.infer<typeof security>;
 
+/** A dataset a step reads or writes: an Iceberg table (`namespace.table`), a dbt model (`<project>.<model>`) or a dlt source (`<load>.<resource>`). */
+export const datasetRef = z.object({ platform: z.enum(['iceberg', 'dbt', 'dlt']), name: z.string() });
+export type DatasetRef = z.infer<typeof datasetRef>;
+
 export const step = z.object({
   name: z.string(),
   path: z.string(),
@@ -132,6 +136,8 @@ export const step = z.object({
    * environment adds the `dfp` stamps when it renders (model/bind-environment.ts).
    */
   lineage: z.literal(true).optional(),
+  /** Datasets the step reads and writes, for catalogues (DataHub). Sorted by platform then name; none when empty. */
+  datasets: z.object({ reads: z.array(datasetRef), writes: z.array(datasetRef) }).optional(),
 });
 export type Step = z.infer<typeof step>;
 
@@ -183,7 +189,10 @@ export const environment = z.object({
   orchestrator: z.enum(ORCHESTRATORS),
   engine: z.enum(ENGINES),
   featureStore: z.enum(FEATURE_STORES),
-  endpoints: z.object({ lakefs: z.string(), mlflow: z.string(), s3: z.string() }),
+  /** `datahub`: the DataHub GMS the catalogue is ingested into; without it, no recipe and no ingest Job. */
+  endpoints: z.object({ lakefs: z.string(), mlflow: z.string(), s3: z.string(), datahub: z.string().optional() }),
+  /** The Secret key holding the DataHub access token; read by reference only. */
+  datahubToken: z.object({ secret: z.string(), key: z.string() }),
   artifactRepository: z.object({
     bucket: z.string(),
     keyPrefix: z.string(),

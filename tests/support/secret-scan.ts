@@ -32,6 +32,9 @@ const CREDENTIAL_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIV
 /** Mapping keys that hold the credential itself (not the name of a Secret or of a key in one). */
 const CREDENTIAL_KEY = /^(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key(_id)?|secret[_-]?access[_-]?key|private[_-]?key|client[_-]?secret)$/i;
 
+/** A whole value that only names an environment variable (`${DATAHUB_GMS_TOKEN}`). */
+const ENV_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
+
 /** Bits per character of `s`'s character distribution. */
 export function entropy(s: string): number {
   const counts = new Map<string, number>();
@@ -64,7 +67,8 @@ function yamlFindings(text: string): string[] {
     // A Kubernetes/Argo/KFP env entry: { name: AWS_SECRET_ACCESS_KEY, value: '…' }.
     if (typeof o.name === 'string' && CREDENTIAL_NAME.test(o.name) && typeof o.value === 'string' && o.value !== '') out.push(`${o.name}=${mask(o.value)}`);
     for (const [k, v] of Object.entries(o)) {
-      if (CREDENTIAL_KEY.test(k) && (typeof v === 'string' || typeof v === 'number') && String(v) !== '') out.push(`${k}: ${mask(String(v))}`);
+      // `${VAR}` is a reference the reader expands from its environment (a DataHub recipe's token), not a value.
+      if (CREDENTIAL_KEY.test(k) && (typeof v === 'string' || typeof v === 'number') && String(v) !== '' && !ENV_REFERENCE.test(String(v))) out.push(`${k}: ${mask(String(v))}`);
       // Nested YAML text (an Argo artifact repository ConfigMap holds YAML as a string).
       if (typeof v === 'string' && v.includes(':\n')) out.push(...yamlFindings(v));
       else walk(v);

@@ -151,7 +151,7 @@ with DAG(
             k8s.V1EnvVar(name="DATA_SOURCE_TABLE", value="fct_training_dataset"),
             k8s.V1EnvVar(
                 name="DFP_DEFINITIONS_SHA256",
-                value="89cec4fc8872a3075e8a0d30ae886fc017bee4bea340ae3fd4cbd8f2482778fe",
+                value="a56d1a870a1fb5d696b6e281600cc8bd0646315cae1d722d306360c2493f3447",
             ),
             k8s.V1EnvVar(name="DFP_ENVIRONMENT", value="prod"),
             k8s.V1EnvVar(name="DFP_PIPELINE", value="kronodroid-autoencoder"),

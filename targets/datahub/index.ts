@@ -1,0 +1,68 @@
+/**
+ * DataHub: per environment `dist/<env>/datahub/`, the catalogue of what dfp defines, as
+ * metadata change proposals in the JSON form DataHub's file source reads:
+ * `metadata/datasets.json` (each Iceberg table with its schema, owners and tags) and
+ * `metadata/pipeline.<name>.json` (the pipeline as a DataFlow, each step as a DataJob with
+ * its input and output datasets and upstream jobs). With `endpoints.datahub` set, also
+ * `recipe.yml` (file source → datahub-rest sink) and `sync/datahub-ingest.yaml`, a
+ * ConfigMap of those files and an Argo CD Sync-hook Job that runs `datahub ingest`.
+ */
+import { createHash } from 'node:crypto';
+import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts';
+import type { Model } from '../../constructs/model/schema.ts';
+import { toYaml } from '../../synth/yaml.ts';
+import { RenderError, type RenderedFile, type Target } from '../types.ts';
+import { datasetMcps } from './datasets.ts';
+import { pipelineMcps } from './flows.ts';
+import { canonicalJsonText } from './json.ts';
+import { sortMcps, type Mcp } from './mcp.ts';
+import { recipeYaml } from './recipe.ts';
+import { DATAHUB_IMAGE, syncObjects } from './sync.ts';
+import { fabricOf } from './urns.ts';
+
+/** What the ingest ConfigMap may hold: Kubernetes' 1 MiB, less room for the object's own fields. */
+const CONFIG_MAP_LIMIT = 1_000_000;
+
+/** DataHub's reserved URN characters: an identifying name holding one would split its URN. */
+const RESERVED = /[,()\u241f]/;
+
+/** Names that go into URNs as they are; the model's rules keep them plain, this makes sure. */
+function checkUrnNames(model: Model): void {
+  for (const p of model.pipelines) {
+    for (const s of p.exitHandler ? [...p.steps, p.exitHandler] : p.steps) {
+      for (const d of [...(s.datasets?.reads ?? []), ...(s.datasets?.writes ?? [])]) {
+        if (RESERVED.test(d.name) || d.name === '') {
+          throw new RenderError(s.path, `dataset '${d.name}' (${d.platform}) cannot be a DataHub URN: its name must be non-empty and hold none of , ( ) ␟; rename the table, model or resource`);
+        }
+      }
+    }
+  }
+}
+
+const file = (path: string, mcps: readonly Mcp[]): RenderedFile => ({ path, content: canonicalJsonText(sortMcps(mcps)), kubernetes: false });
+
+export const datahubTarget: Target = {
+  name: 'datahub',
+  appliesTo: () => true,
+  render(model, env): RenderedFile[] {
+    checkUrnNames(model);
+    const fabric = fabricOf(env);
+    const files: RenderedFile[] = [
+      file('metadata/datasets.json', datasetMcps(model.data, fabric)),
+      ...model.pipelines.map((p) => file(`metadata/pipeline.${p.name}.json`, pipelineMcps(p, env, fabric))),
+    ];
+    const server = env.endpoints.datahub;
+    if (server === undefined) return files;
+    const policy = imagePolicyProblem(env, DATAHUB_IMAGE);
+    if (policy) throw new RenderError(env.path, `the DataHub ingest Job's ${policy}`);
+    const ingested = [...files, { path: 'recipe.yml', content: recipeYaml(env, server), kubernetes: false }];
+    const bytes = ingested.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
+    if (bytes > CONFIG_MAP_LIMIT) {
+      throw new RenderError(env.path, `the DataHub metadata is ${bytes} bytes, more than the ${CONFIG_MAP_LIMIT} a ConfigMap holds; split the definitions over more apps or leave endpoints.datahub unset and ingest dist/${env.name}/datahub/metadata/ another way`);
+    }
+    const digest = createHash('sha256');
+    for (const f of ingested) digest.update(`${f.path}\n${f.content.length}\n${f.content}`);
+    const sync = { path: 'sync/datahub-ingest.yaml', content: toYaml(...syncObjects(ingested, digest.digest('hex'), env)), kubernetes: true };
+    return [...ingested, sync];
+  },
+};
