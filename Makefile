@@ -40,9 +40,9 @@ kube-apiserver:
 ## synth: render every environment into dist/ (CHECK=1: only report whether dist/ is current)
 synth: install
 ifeq ($(CHECK),1)
-	@npx tsx main.ts --check
+	@node scripts/run.mjs main.ts --check
 else
-	@npx tsx main.ts
+	@node scripts/run.mjs main.ts
 endif
 
 ## test: type-check, then every vitest suite (unit, golden, conformance, synth)

@@ -25,6 +25,7 @@ import { LakeFsError } from './lakefs/client.ts';
 import { LockUsageError, describeLock, lockRefs } from './lakefs/lock-command.ts';
 import { LOCK_FILE, LockFileError } from './lakefs/lock-file.ts';
 import { traceCommand } from './trace/command.ts';
+import { isEntryPoint } from './synth/entry.ts';
 
 const USAGE = [
   'usage: dfp synth [--check] [--pipeline NAME] | dfp diff [--env NAME] | dfp graph [--pipeline NAME]',
@@ -158,6 +159,6 @@ async function lock(args: string[]): Promise<number> {
 /** `dfp lock` could not pin (lakeFS unreachable, refused, or missing a ref). */
 const EXIT_LOCK_FAILED = 4;
 
-if (import.meta.url === `file://${argv[1]}`) {
+if (isEntryPoint(import.meta.url, 'dfp.ts')) {
   void Promise.resolve(main(argv.slice(2))).then((code) => exit(code));
 }

@@ -2,7 +2,7 @@
  * The cdk8s app: every environment and pipeline of the platform. `cdk8s synth` and
  * `make synth` both run this file; `make synth CHECK=1` (or `--check`) only compares.
  */
-import { argv, exit } from 'node:process';
+import { exit } from 'node:process';
 import { defineEnvironments } from './argocd/environments.ts';
 import { DfpApp, type DfpAppProps } from './constructs/index.ts';
 import { kronodroidFeatures } from './features/kronodroid.ts';
@@ -11,6 +11,7 @@ import { kronodroidAutoencoder } from './pipelines/kronodroid-autoencoder.ts';
 import { kronodroidBenchmark } from './pipelines/kronodroid-benchmark.ts';
 import { kronodroidFeaturesPipeline } from './pipelines/kronodroid-features.ts';
 import { runCli } from './synth/cli.ts';
+import { isEntryPoint } from './synth/entry.ts';
 
 /** Builds the app; tests build it too, with their own dist/ folder. */
 export function buildApp(options: DfpAppProps = {}): DfpApp {
@@ -24,7 +25,7 @@ export function buildApp(options: DfpAppProps = {}): DfpApp {
   return app;
 }
 
-if (import.meta.url === `file://${argv[1]}`) {
+if (isEntryPoint(import.meta.url, 'main.ts')) {
   exit(runCli(({ check }) => buildApp({
     check,
     ...(process.env.DFP_DIST ? { distDir: process.env.DFP_DIST } : {}),

@@ -1,24 +1,27 @@
 /**
  * The benchmark's cdk8s app: N generated pipelines and the environment(s) of the path
  * being measured. `kubeflow` renders Kubeflow IR (+ its v2beta1 manifests) the way a
- * Kubeflow environment does; `argo` renders WorkflowTemplates; `all` is the whole
+ * Kubeflow environment does; `argo` renders WorkflowTemplates; `airflow` DAG files (for
+ * the DAG-parse comparison, bench/python/parse_dags.py); `all` is the whole
  * product (both environments, every target: docs, Argo CD apps too).
  */
 import { DfpApp, Environment } from '../../constructs/index.ts';
 import { synthesize } from '../../synth/synth.ts';
+import { airflowTarget } from '../../targets/airflow/index.ts';
 import { argoTarget } from '../../targets/argo/index.ts';
 import { TARGETS } from '../../targets/index.ts';
 import { kubeflowTarget } from '../../targets/kubeflow/index.ts';
 import type { Target } from '../../targets/types.ts';
 import type { BenchPipeline } from '../generator/spec.ts';
-import { benchPipeline } from './pipeline.ts';
+import { AIRFLOW_COMMAND, benchPipeline } from './pipeline.ts';
 
-export type BenchPath = 'kubeflow' | 'argo' | 'all';
-export const BENCH_PATHS: readonly BenchPath[] = ['kubeflow', 'argo', 'all'];
+export type BenchPath = 'kubeflow' | 'argo' | 'airflow' | 'all';
+export const BENCH_PATHS: readonly BenchPath[] = ['kubeflow', 'argo', 'airflow', 'all'];
 
 export const PATH_TARGETS: Record<BenchPath, readonly Target[]> = {
   kubeflow: [kubeflowTarget],
   argo: [argoTarget],
+  airflow: [airflowTarget],
   all: TARGETS,
 };
 
@@ -31,8 +34,9 @@ const ENV_PROPS = {
 
 /** The environments of `path`, created in `app`. */
 export function benchEnvironments(app: DfpApp, path: BenchPath): void {
-  if (path !== 'argo') new Environment(app, 'bench-kubeflow', { ...ENV_PROPS, orchestrator: 'kubeflow' });
-  if (path !== 'kubeflow') new Environment(app, 'bench-argo', { ...ENV_PROPS, orchestrator: 'argo' });
+  if (path === 'kubeflow' || path === 'all') new Environment(app, 'bench-kubeflow', { ...ENV_PROPS, orchestrator: 'kubeflow' });
+  if (path === 'argo' || path === 'all') new Environment(app, 'bench-argo', { ...ENV_PROPS, orchestrator: 'argo' });
+  if (path === 'airflow') new Environment(app, 'bench-airflow', { ...ENV_PROPS, orchestrator: 'airflow' });
 }
 
 /** A DfpApp whose synth renders only the targets of one path. */
@@ -55,6 +59,7 @@ export class BenchApp extends DfpApp {
 export function buildBenchApp(specs: readonly BenchPipeline[], path: BenchPath, dist: string): BenchApp {
   const app = new BenchApp(path, dist);
   benchEnvironments(app, path);
-  for (const spec of specs) benchPipeline(app, spec);
+  const options = path === 'airflow' ? { command: AIRFLOW_COMMAND } : {};
+  for (const spec of specs) benchPipeline(app, spec, options);
   return app;
 }

@@ -6,7 +6,13 @@ import {
 } from '../../constructs/index.ts';
 import type { ArgPiece, BenchPipeline } from '../generator/spec.ts';
 
-export function benchPipeline(app: Construct, spec: BenchPipeline): Pipeline {
+/**
+ * Airflow collects a step's output parameters after its command ends, so on the Airflow
+ * path every step names its entrypoint; bench/python/airflow_twin.py uses the same.
+ */
+export const AIRFLOW_COMMAND = ['python', '-m', 'bench_step'];
+
+export function benchPipeline(app: Construct, spec: BenchPipeline, options: { command?: readonly string[] } = {}): Pipeline {
   const pipeline = new Pipeline(app, spec.name, {
     description: spec.description,
     parameters: Object.fromEntries(spec.parameters.map((p) => [p.name, { type: p.type, default: p.default }])),
@@ -33,6 +39,7 @@ export function benchPipeline(app: Construct, spec: BenchPipeline): Pipeline {
     };
     steps.set(s.name, new ContainerStep(scope, s.name, {
       image: spec.image,
+      ...(options.command ? { command: [...options.command] } : {}),
       args: s.args.map(arg),
       inputArtifacts: Object.fromEntries(s.inputs.map((a) => [a.name, steps.get(a.step)!.artifact(a.output)])),
       outputArtifacts: Object.fromEntries(s.outputs.map((a): [string, ArtifactType] => [a.name, a.type])),

@@ -16,6 +16,9 @@ export interface ProcessRun {
   readonly stdout: string;
 }
 
+/** CPU milliseconds of every process timedRun has run so far (the benchmark's own). */
+export let childCpuMs = 0;
+
 export function timedRun(command: string, args: readonly string[], options: { cwd: string; env?: Record<string, string> }): ProcessRun {
   const report = join(mkdtempSync(join(tmpdir(), 'dfp-bench-time-')), 'time.txt');
   const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', report, command, ...args], {
@@ -29,6 +32,7 @@ export function timedRun(command: string, args: readonly string[], options: { cw
   }
   // GNU time prints its line last; earlier lines would be the child's own complaints.
   const [wall, user, sys, rss] = readFileSync(report, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  childCpuMs += (user! + sys!) * 1000;
   return { wallMs: wall! * 1000, cpuMs: (user! + sys!) * 1000, maxRssKb: rss!, stdout: r.stdout };
 }
 

@@ -2,17 +2,20 @@
 import type { Machine } from './machine.ts';
 import type { DfpInProcess, Row } from './results.ts';
 
-const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const ms = (x: number) => (Number.isNaN(x) ? '—' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const s = (x: number) => (x / 1000).toFixed(2);
 const mb = (kb: number) => (kb / 1024).toFixed(0);
 const ratio = (a: number, b: number) => (a / b).toFixed(3);
 const times = (a: number, b: number) => `${(b / a).toFixed(1)}×`;
+// Runs without a floor (N above 1000) show a dash, not NaN.
+const x = (v: number, digits: number) => (Number.isNaN(v) ? '—' : `${v.toFixed(digits)}×`);
+const pc = (v: number) => (Number.isNaN(v) ? '—' : `${(100 * v).toFixed(0)}%`);
 
 export interface Comparison {
   readonly title: string;
   readonly dfpLabel: string;
   readonly peerLabel: string;
-  /** Rows by size: dfp in-process, dfp whole process (cdk8s synth), the peer. */
+  /** Rows by size: dfp in-process, dfp whole process, the peer. */
   readonly rows: readonly { n: number; dfp: Row; dfpProcess: Row; peer: Row; phases: DfpInProcess }[];
 }
 
@@ -20,7 +23,7 @@ export function comparisonTable(c: Comparison): string {
   const head = [
     `### ${c.title}`,
     '',
-    `| N | dfp ms/pipeline (CPU) | ${c.peerLabel} ms/pipeline (CPU) | dfp / ${c.peerLabel} wall (CPU) | dfp faster by | dfp in-process total s | dfp \`cdk8s synth\` process s | ${c.peerLabel} process s | dfp startup s | ${c.peerLabel} startup s | peak RSS MB dfp / cdk8s synth / ${c.peerLabel} |`,
+    `| N | dfp ms/pipeline (CPU) | ${c.peerLabel} ms/pipeline (CPU) | dfp / ${c.peerLabel} wall (CPU) | dfp faster by | dfp in-process total s | dfp process s | ${c.peerLabel} process s | dfp startup s | ${c.peerLabel} startup s | peak RSS MB dfp / dfp process / ${c.peerLabel} |`,
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const rows = c.rows.map(({ n, dfp, dfpProcess, peer }) => {
@@ -38,7 +41,7 @@ export function phaseTable(title: string, rows: readonly { n: number; phases: Df
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const rows2 = rows.map(({ n, phases: p }) =>
-    `| ${n} | ${p.files} | ${(p.bytes / 2 ** 20).toFixed(1)} | ${ms(p.constructMs)} | ${ms(p.modelMs)} | ${ms(p.renderMs)} | ${ms(p.writeMs)} | ${ms(p.totalMs)} (${ms(p.totalCpuMs)}) | ${ms(p.floorMs)} (${ms(p.floorCpuMs)}) | ${(p.totalMs / p.floorMs).toFixed(1)}× (${(p.totalCpuMs / p.floorCpuMs).toFixed(1)}×) | ${((100 * p.floorMs) / p.totalMs).toFixed(0)}% (${((100 * p.floorCpuMs) / p.totalCpuMs).toFixed(0)}%) | ${ms(p.packageFloorMs)} (${ms(p.packageFloorCpuMs)}) | ${(p.totalMs / p.packageFloorMs).toFixed(2)}× (${(p.totalCpuMs / p.packageFloorCpuMs).toFixed(2)}×) |`,
+    `| ${n} | ${p.files} | ${(p.bytes / 2 ** 20).toFixed(1)} | ${ms(p.constructMs)} | ${ms(p.modelMs)} | ${ms(p.renderMs)} | ${ms(p.writeMs)} | ${ms(p.totalMs)} (${ms(p.totalCpuMs)}) | ${ms(p.floorMs)} (${ms(p.floorCpuMs)}) | ${x(p.totalMs / p.floorMs, 1)} (${x(p.totalCpuMs / p.floorCpuMs, 1)}) | ${pc(p.floorMs / p.totalMs)} (${pc(p.floorCpuMs / p.totalCpuMs)}) | ${ms(p.packageFloorMs)} (${ms(p.packageFloorCpuMs)}) | ${x(p.totalMs / p.packageFloorMs, 2)} (${x(p.totalCpuMs / p.packageFloorCpuMs, 2)}) |`,
   );
   return [...head, ...rows2].join('\n');
 }
@@ -52,9 +55,7 @@ export function machineSection(m: Machine, loadBefore: string, loadAfter: string
     `- Node ${m.node}; ${m.python}`,
     `- Tools: ${m.tools}`,
     `- dfp commit: ${m.commit}`,
-    `- Load average (1, 5, 15 min) before the run: ${loadBefore}; after: ${loadAfter}. The 2 cores were shared with three other`,
-    '  sessions building and testing at the same time, so wall times are inflated and noisy; CPU times (user + system of the',
-    '  measured process) are distorted less, and every ratio compares numbers taken in the same run.',
+    `- Load average (1, 5, 15 min) before the run: ${loadBefore}; after: ${loadAfter}.`,
     `- The whole \`make bench\` run took ${elapsedS.toFixed(0)} s.`,
   ].join('\n');
 }

@@ -11,7 +11,7 @@ import {
 } from '../../emit/python.ts';
 import { RenderError } from '../types.ts';
 import { gateTask, loopItemsTask, producers, watcherTask } from './control.ts';
-import { podTaskKwargs } from './pod-task.ts';
+import { podTaskKwargs, sharedObjects, type SharedObjects } from './pod-task.ts';
 import { HELPER_NAMES, HELPERS_PY, OUTPUTS_SCRIPT } from './runtime.ts';
 import { loopOf } from './templates.ts';
 
@@ -70,8 +70,9 @@ export function dagFile(p: Pipeline, env: Environment): string {
   if (long.length) {
     throw new RenderError(p.path, `tag '${[...long[0]!].slice(0, 20).join('')}…' is ${[...long[0]!].length} characters long; Airflow allows at most 100, so shorten it`);
   }
-  const ids = new Identifiers(RESERVED);
-  const tasks = taskList(p, env, ids);
+  const shared = sharedObjects(p.exitHandler ? [...p.steps, p.exitHandler] : p.steps);
+  const ids = new Identifiers([...RESERVED, ...shared.names]);
+  const tasks = taskList(p, env, ids, shared);
   const body: PyStmt[] = tasks.map((task) => ({ kind: 'assign', target: ids.for(task.id), value: task.expr }));
   const edges: PyStmt[] = tasks
     .filter((task) => task.upstream.length > 0)
@@ -90,6 +91,7 @@ export function dagFile(p: Pipeline, env: Environment): string {
     { kind: 'raw', code: HELPERS_PY },
     { kind: 'blank' },
     { kind: 'assign', target: 'DFP_OUTPUTS_SCRIPT', value: { kind: 'lit', value: OUTPUTS_SCRIPT } },
+    ...(shared.statements.length ? [{ kind: 'blank' } as PyStmt, ...shared.statements] : []),
     { kind: 'blank' },
     { kind: 'with', context: blame(p.path, () => dagCall(p)), as: 'dag', body: [...body, ...(edges.length ? [{ kind: 'blank' } as PyStmt, ...edges] : [])] },
   ];
@@ -122,7 +124,7 @@ function param(x: Parameter): PyExpr {
 }
 
 /** Every task in a stable order: each step after the control tasks that guard it. */
-function taskList(p: Pipeline, env: Environment, ids: Identifiers): Task[] {
+function taskList(p: Pipeline, env: Environment, ids: Identifiers, shared: SharedObjects): Task[] {
   const tasks = new Map<string, Task>();
   const groupById = new Map(p.groups.map((g) => [g.name, g]));
   // A step waits for the gate or items task of every group around it, innermost first.
@@ -147,20 +149,20 @@ function taskList(p: Pipeline, env: Environment, ids: Identifiers): Task[] {
       tasks.set(gate, { id: gate, expr: blame(s.path, () => gateTask(p, s.path, gate, s.when!)), upstream: unique([...guards(s.group), ...producers(s.when)]) });
       upstream.push(gate);
     }
-    tasks.set(s.name, { id: s.name, expr: blame(s.path, () => stepTask(p, env, ids, s)), upstream: unique(upstream) });
+    tasks.set(s.name, { id: s.name, expr: blame(s.path, () => stepTask(p, env, ids, shared, s)), upstream: unique(upstream) });
   }
   for (const g of p.groups) addGroup(g);
 
   if (p.exitHandler) {
     const steps = p.steps.map((s) => s.name);
-    tasks.set(p.exitHandler.name, { id: p.exitHandler.name, expr: blame(p.exitHandler.path, () => stepTask(p, env, ids, p.exitHandler!, true)), upstream: steps });
+    tasks.set(p.exitHandler.name, { id: p.exitHandler.name, expr: blame(p.exitHandler.path, () => stepTask(p, env, ids, shared, p.exitHandler!, true)), upstream: steps });
     tasks.set(watcherTaskId(p.name), { id: watcherTaskId(p.name), expr: watcherTask(watcherTaskId(p.name)), upstream: steps });
   }
   return [...tasks.values()];
 }
 
-function stepTask(p: Pipeline, env: Environment, ids: Identifiers, s: Step, exitHandler = false): PyExpr {
-  const kwargs = podTaskKwargs(p, env, s, { exitHandler });
+function stepTask(p: Pipeline, env: Environment, ids: Identifiers, shared: SharedObjects, s: Step, exitHandler = false): PyExpr {
+  const kwargs = podTaskKwargs(p, env, s, shared, { exitHandler });
   const loop = loopOf(p, s);
   if (loop === undefined) return call('KubernetesPodOperator', [], kwargs);
   const group = p.groups.find((g) => g.name === loop);

@@ -6,7 +6,7 @@
  */
 import type { Environment, Pipeline, Step, Volume } from '../../constructs/model/schema.ts';
 import { jinjaText } from '../../emit/jinja.ts';
-import { attr, call, dict, list, lit, name, type PyExpr } from '../../emit/python.ts';
+import { attr, call, dict, list, lit, name, type PyExpr, type PyStmt } from '../../emit/python.ts';
 import { RenderError } from '../types.ts';
 import { argTemplate, POD_TEMPLATE_EXT } from './templates.ts';
 
@@ -16,7 +16,7 @@ const k8s = (model: string) => name(`k8s.${model}`);
 const seconds = (n: number) => call(attr(name('datetime'), 'timedelta'), [], { seconds: lit(n) });
 
 /** The keyword arguments of the step's operator (used whole, or split into partial/expand). */
-export function podTaskKwargs(p: Pipeline, env: Environment, s: Step, options: { exitHandler?: boolean }): Record<string, PyExpr | undefined> {
+export function podTaskKwargs(p: Pipeline, env: Environment, s: Step, shared: SharedObjects, options: { exitHandler?: boolean }): Record<string, PyExpr | undefined> {
   const arg = (a: Step['args'][number]) => lit(argTemplate(p, env, s, a));
   const outputs = s.outputs.parameters.map((o) => o.name);
   if (outputs.length > 0 && s.command.length === 0) {
@@ -29,13 +29,7 @@ export function podTaskKwargs(p: Pipeline, env: Environment, s: Step, options: {
 
   const envVars = [
     ...s.env.map((e) => ({ key: e.name, expr: call(k8s('V1EnvVar'), [], { name: t(e.name), value: lit(argTemplate(p, env, s, e.value)) }) })),
-    ...s.secretEnv.map((e) => ({
-      key: e.name,
-      expr: call(k8s('V1EnvVar'), [], {
-        name: t(e.name),
-        value_from: call(k8s('V1EnvVarSource'), [], { secret_key_ref: call(k8s('V1SecretKeySelector'), [], { name: lit(e.secret), key: lit(e.key) }) }),
-      }),
-    })),
+    ...s.secretEnv.map((e) => ({ key: e.name, expr: name(shared.secretEnv(e.name, e.secret, e.key)) })),
   ].sort((a, b) => (a.key < b.key ? -1 : 1));
 
   return {
@@ -74,6 +68,9 @@ const opt = (v: string | undefined) => (v === undefined ? undefined : lit(v));
  * The step's Pod Security profile, as the Argo target renders it: restricted (non-root,
  * RuntimeDefault seccomp, no privilege escalation, every capability dropped, for the
  * XCom sidecar too) or a declared privileged exception, annotated with its reason.
+ * Restricted contexts are module-level objects every task shares (sharedSecurity): the
+ * Kubernetes client's models are slow to build, and the DAG processor parses each file
+ * again and again (bench/RESULTS.md, Airflow parse). Airflow does not template them.
  */
 function security(s: Step, sidecar: boolean): Record<string, PyExpr | undefined> {
   if (s.security.profile === 'privileged') {
@@ -86,20 +83,84 @@ function security(s: Step, sidecar: boolean): Record<string, PyExpr | undefined>
       ]),
     };
   }
-  const container = () => call(k8s('V1SecurityContext'), [], {
-    allow_privilege_escalation: lit(false),
-    capabilities: call(k8s('V1Capabilities'), [], { drop: list([lit('ALL')]) }),
-  });
   return {
-    security_context: call(k8s('V1PodSecurityContext'), [], {
+    security_context: name(podSecurityName(s.security.runAsUser, s.security.runAsGroup)),
+    container_security_context: name(CONTAINER_SECURITY),
+    xcom_sidecar_container_security_context: sidecar ? name(CONTAINER_SECURITY) : undefined,
+  };
+}
+
+const CONTAINER_SECURITY = '_dfp_container_security';
+const podSecurityName = (user: number, group: number) => `_dfp_pod_security_${String(user).replace('-', 'm')}_${String(group).replace('-', 'm')}`;
+/**
+ * The module-level objects the steps refer to by name, in a stable order: restricted
+ * security contexts, and each Secret key read as an env var (its `value_from`; the env var
+ * itself stays per task, since Airflow renders its name and value as templates in place).
+ */
+export interface SharedObjects {
+  readonly names: readonly string[];
+  readonly statements: readonly PyStmt[];
+  /** The module-level name of the env var `env` that reads `key` of Secret `secret`. */
+  secretEnv(env: string, secret: string, key: string): string;
+}
+
+/**
+ * The module-level objects the steps refer to by name, in a stable order: each env var
+ * read from a Secret, and the restricted security contexts. Airflow renders an env var's
+ * name and value as templates in place; a shared one is safe because env var names are
+ * identifiers (checkEnvVar) and a Secret reference has no value, so rendering is a no-op.
+ */
+export function sharedObjects(steps: readonly Step[]): SharedObjects {
+  const refs = new Map<string, { env: string; secret: string; key: string }>();
+  for (const s of steps) for (const e of s.secretEnv) refs.set(JSON.stringify([e.name, e.secret, e.key]), { env: e.name, secret: e.secret, key: e.key });
+  // Numbered in sorted order; the value beside each says which Secret key it reads.
+  const byRef = new Map<string, string>();
+  const statements: PyStmt[] = [...refs].sort(([a], [b]) => (a < b ? -1 : 1)).map(([ref, { env, secret, key }], i) => {
+    const target = `_dfp_secret_env_${i + 1}`;
+    byRef.set(ref, target);
+    return {
+      kind: 'assign',
+      target,
+      value: call(k8s('V1EnvVar'), [], {
+        name: t(env),
+        value_from: call(k8s('V1EnvVarSource'), [], { secret_key_ref: call(k8s('V1SecretKeySelector'), [], { name: lit(secret), key: lit(key) }) }),
+      }),
+    };
+  });
+  const security = sharedSecurity(steps);
+  return {
+    names: [...byRef.values(), ...security.names],
+    statements: [...statements, ...security.statements],
+    secretEnv: (env, secret, key) => byRef.get(JSON.stringify([env, secret, key]))!,
+  };
+}
+
+function sharedSecurity(steps: readonly Step[]): { names: string[]; statements: PyStmt[] } {
+  const pods = new Map<string, { user: number; group: number }>();
+  for (const s of steps) {
+    if (s.security.profile === 'restricted') pods.set(podSecurityName(s.security.runAsUser, s.security.runAsGroup), { user: s.security.runAsUser, group: s.security.runAsGroup });
+  }
+  if (pods.size === 0) return { names: [], statements: [] };
+  const sorted = [...pods].sort(([a], [b]) => (a < b ? -1 : 1));
+  const statements: PyStmt[] = sorted.map(([target, { user, group }]) => ({
+    kind: 'assign',
+    target,
+    value: call(k8s('V1PodSecurityContext'), [], {
       run_as_non_root: lit(true),
-      run_as_user: lit(s.security.runAsUser),
-      run_as_group: lit(s.security.runAsGroup),
+      run_as_user: lit(user),
+      run_as_group: lit(group),
       seccomp_profile: call(k8s('V1SeccompProfile'), [], { type: lit('RuntimeDefault') }),
     }),
-    container_security_context: container(),
-    xcom_sidecar_container_security_context: sidecar ? container() : undefined,
-  };
+  }));
+  statements.push({
+    kind: 'assign',
+    target: CONTAINER_SECURITY,
+    value: call(k8s('V1SecurityContext'), [], {
+      allow_privilege_escalation: lit(false),
+      capabilities: call(k8s('V1Capabilities'), [], { drop: list([lit('ALL')]) }),
+    }),
+  });
+  return { names: [...sorted.map(([target]) => target), CONTAINER_SECURITY], statements };
 }
 
 function resources(s: Step): PyExpr | undefined {

@@ -81,6 +81,29 @@ DFP_OUTPUTS_SCRIPT = (
     "} > \"$x/return.json.tmp\" && mv \"$x/return.json.tmp\" \"$x/return.json\""
 )
 
+_dfp_secret_env_1 = k8s.V1EnvVar(
+    name="AWS_ACCESS_KEY_ID",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
+    ),
+)
+_dfp_secret_env_2 = k8s.V1EnvVar(
+    name="AWS_SECRET_ACCESS_KEY",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
+    ),
+)
+_dfp_pod_security_1000_1000 = k8s.V1PodSecurityContext(
+    run_as_non_root=True,
+    run_as_user=1000,
+    run_as_group=1000,
+    seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
+)
+_dfp_container_security = k8s.V1SecurityContext(
+    allow_privilege_escalation=False,
+    capabilities=k8s.V1Capabilities(drop=["ALL"]),
+)
+
 with DAG(
     dag_id="iris",
     description="Iris: PySpark processing, XGBoost training registered in MLflow, batch inference.",
@@ -107,35 +130,14 @@ with DAG(
             "--output",
             "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/process-data/dataset",
         ],
-        env_vars=[
-            k8s.V1EnvVar(
-                name="AWS_ACCESS_KEY_ID",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="AWS_SECRET_ACCESS_KEY",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
-                ),
-            ),
-        ],
+        env_vars=[_dfp_secret_env_1, _dfp_secret_env_2],
         container_resources=k8s.V1ResourceRequirements(
             requests={"cpu": "1", "memory": "2Gi"},
             limits={"cpu": "1", "memory": "2Gi"},
         ),
         service_account_name="dfp-pipelines",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
     )
     train = KubernetesPodOperator(
         task_id="train",
@@ -165,18 +167,8 @@ with DAG(
             "/tmp/dfp/outputs/parameters/model_version",
         ],
         env_vars=[
-            k8s.V1EnvVar(
-                name="AWS_ACCESS_KEY_ID",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="AWS_SECRET_ACCESS_KEY",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
-                ),
-            ),
+            _dfp_secret_env_1,
+            _dfp_secret_env_2,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -187,20 +179,9 @@ with DAG(
             limits={"cpu": "1", "memory": "2Gi"},
         ),
         service_account_name="dfp-pipelines",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
-        xcom_sidecar_container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
+        xcom_sidecar_container_security_context=_dfp_container_security,
         do_xcom_push=True,
         retries=2,
         retry_delay=datetime.timedelta(seconds=30),
@@ -224,18 +205,8 @@ with DAG(
             "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/batch-inference/predictions",
         ],
         env_vars=[
-            k8s.V1EnvVar(
-                name="AWS_ACCESS_KEY_ID",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="AWS_SECRET_ACCESS_KEY",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
-                ),
-            ),
+            _dfp_secret_env_1,
+            _dfp_secret_env_2,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -246,16 +217,8 @@ with DAG(
             limits={"cpu": "1", "memory": "2Gi"},
         ),
         service_account_name="dfp-pipelines",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
     )
 
     process_data >> train

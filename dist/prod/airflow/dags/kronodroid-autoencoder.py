@@ -81,6 +81,41 @@ DFP_OUTPUTS_SCRIPT = (
     "} > \"$x/return.json.tmp\" && mv \"$x/return.json.tmp\" \"$x/return.json\""
 )
 
+_dfp_secret_env_1 = k8s.V1EnvVar(
+    name="AWS_ACCESS_KEY_ID",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
+    ),
+)
+_dfp_secret_env_2 = k8s.V1EnvVar(
+    name="AWS_SECRET_ACCESS_KEY",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
+    ),
+)
+_dfp_secret_env_3 = k8s.V1EnvVar(
+    name="LAKEFS_ACCESS_KEY_ID",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="access_key_id"),
+    ),
+)
+_dfp_secret_env_4 = k8s.V1EnvVar(
+    name="LAKEFS_SECRET_ACCESS_KEY",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="secret_access_key"),
+    ),
+)
+_dfp_pod_security_1000_1000 = k8s.V1PodSecurityContext(
+    run_as_non_root=True,
+    run_as_user=1000,
+    run_as_group=1000,
+    seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
+)
+_dfp_container_security = k8s.V1SecurityContext(
+    allow_privilege_escalation=False,
+    capabilities=k8s.V1Capabilities(drop=["ALL"]),
+)
+
 with DAG(
     dag_id="kronodroid-autoencoder",
     description="Kronodroid: Lightning autoencoder training on the locked lakeFS commit with MLflow lineage, ExecuTorch export, on-device runtime benchmark in an Android emulator.",
@@ -133,18 +168,8 @@ with DAG(
             "/tmp/dfp/outputs/parameters/mlflow_run_id",
         ],
         env_vars=[
-            k8s.V1EnvVar(
-                name="AWS_ACCESS_KEY_ID",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="AWS_SECRET_ACCESS_KEY",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
-                ),
-            ),
+            _dfp_secret_env_1,
+            _dfp_secret_env_2,
             k8s.V1EnvVar(name="DATASET_TEST_ID", value="test-c22bf92f037f5eab"),
             k8s.V1EnvVar(name="DATASET_TRAIN_ID", value="train-17a2b4d6bf11a790"),
             k8s.V1EnvVar(name="DATASET_VAL_ID", value="val-247d85a968502c38"),
@@ -165,24 +190,14 @@ with DAG(
                 name="ICEBERG_TABLE_LOCATION",
                 value="warehouse/kronodroid/fct_training_dataset",
             ),
-            k8s.V1EnvVar(
-                name="LAKEFS_ACCESS_KEY_ID",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="access_key_id"),
-                ),
-            ),
+            _dfp_secret_env_3,
             k8s.V1EnvVar(name="LAKEFS_ENDPOINT", value="https://lakefs.platform.example.com"),
             k8s.V1EnvVar(
                 name="LAKEFS_REF",
                 value="096a27fd650e0325a7320163a7d662d65a06a78b524e8fa5aff71c7e77e63e2e",
             ),
             k8s.V1EnvVar(name="LAKEFS_REPOSITORY", value="kronodroid"),
-            k8s.V1EnvVar(
-                name="LAKEFS_SECRET_ACCESS_KEY",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="secret_access_key"),
-                ),
-            ),
+            _dfp_secret_env_4,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -195,20 +210,9 @@ with DAG(
         node_selector={"dfp.dev/accelerator": "nvidia-gpu"},
         tolerations=[k8s.V1Toleration(key="nvidia.com/gpu", operator="Exists", effect="NoSchedule")],
         service_account_name="dfp-pipelines",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
-        xcom_sidecar_container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
+        xcom_sidecar_container_security_context=_dfp_container_security,
         do_xcom_push=True,
         execution_timeout=datetime.timedelta(seconds=21600),
     )
@@ -233,18 +237,8 @@ with DAG(
             "executorch/model.pte",
         ],
         env_vars=[
-            k8s.V1EnvVar(
-                name="AWS_ACCESS_KEY_ID",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="AWS_SECRET_ACCESS_KEY",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
-                ),
-            ),
+            _dfp_secret_env_1,
+            _dfp_secret_env_2,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -255,16 +249,8 @@ with DAG(
             limits={"cpu": "2", "memory": "8Gi"},
         ),
         service_account_name="dfp-pipelines",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
     )
     benchmark_android = KubernetesPodOperator(
         task_id="benchmark-android",
@@ -314,18 +300,8 @@ with DAG(
         ],
         env_vars=[
             k8s.V1EnvVar(name="ANDROID_AVD_HOME", value="/var/dfp/android/avd"),
-            k8s.V1EnvVar(
-                name="AWS_ACCESS_KEY_ID",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="AWS_SECRET_ACCESS_KEY",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
-                ),
-            ),
+            _dfp_secret_env_1,
+            _dfp_secret_env_2,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -340,16 +316,8 @@ with DAG(
         volumes=[k8s.V1Volume(name="android-work", empty_dir=k8s.V1EmptyDirVolumeSource(size_limit="16Gi"))],
         volume_mounts=[k8s.V1VolumeMount(name="android-work", mount_path="/var/dfp/android")],
         service_account_name="dfp-pipelines",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
         execution_timeout=datetime.timedelta(seconds=7200),
     )
     aggregate_metrics = KubernetesPodOperator(
@@ -369,18 +337,8 @@ with DAG(
             "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/aggregate-metrics/summary",
         ],
         env_vars=[
-            k8s.V1EnvVar(
-                name="AWS_ACCESS_KEY_ID",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="AWS_SECRET_ACCESS_KEY",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
-                ),
-            ),
+            _dfp_secret_env_1,
+            _dfp_secret_env_2,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -391,16 +349,8 @@ with DAG(
             limits={"cpu": "500m", "memory": "1Gi"},
         ),
         service_account_name="dfp-pipelines",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
     )
 
     train >> export_executorch

@@ -81,6 +81,29 @@ DFP_OUTPUTS_SCRIPT = (
     "} > \"$x/return.json.tmp\" && mv \"$x/return.json.tmp\" \"$x/return.json\""
 )
 
+_dfp_secret_env_1 = k8s.V1EnvVar(
+    name="LAKEFS_ACCESS_KEY_ID",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="access_key_id"),
+    ),
+)
+_dfp_secret_env_2 = k8s.V1EnvVar(
+    name="LAKEFS_SECRET_ACCESS_KEY",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="secret_access_key"),
+    ),
+)
+_dfp_pod_security_1000_1000 = k8s.V1PodSecurityContext(
+    run_as_non_root=True,
+    run_as_user=1000,
+    run_as_group=1000,
+    seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
+)
+_dfp_container_security = k8s.V1SecurityContext(
+    allow_privilege_escalation=False,
+    capabilities=k8s.V1Capabilities(drop=["ALL"]),
+)
+
 with DAG(
     dag_id="kronodroid-features",
     description="Kronodroid data refresh: Spark/Iceberg transform on a lakeFS branch, then commit and merge into main. Pin the result for training with `dfp lock --update kronodroid@main`.",
@@ -127,16 +150,8 @@ with DAG(
             limits={"cpu": "100m", "memory": "128Mi"},
         ),
         service_account_name="dfp-pipelines",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
         retries=2,
         retry_delay=datetime.timedelta(seconds=60),
         retry_exponential_backoff=True,
@@ -170,39 +185,15 @@ with DAG(
             "--commit-id-file",
             "/tmp/dfp/outputs/parameters/commit_id",
         ],
-        env_vars=[
-            k8s.V1EnvVar(
-                name="LAKEFS_ACCESS_KEY_ID",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="access_key_id"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="LAKEFS_SECRET_ACCESS_KEY",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="secret_access_key"),
-                ),
-            ),
-        ],
+        env_vars=[_dfp_secret_env_1, _dfp_secret_env_2],
         container_resources=k8s.V1ResourceRequirements(
             requests={"cpu": "250m", "memory": "256Mi"},
             limits={"cpu": "250m", "memory": "256Mi"},
         ),
         service_account_name="dfp-pipelines",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
-        xcom_sidecar_container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
+        xcom_sidecar_container_security_context=_dfp_container_security,
         do_xcom_push=True,
         retries=3,
         retry_delay=datetime.timedelta(seconds=10),

@@ -81,6 +81,25 @@ DFP_OUTPUTS_SCRIPT = (
     "} > \"$x/return.json.tmp\" && mv \"$x/return.json.tmp\" \"$x/return.json\""
 )
 
+_dfp_secret_env_1 = k8s.V1EnvVar(
+    name="REPORT_TOKEN",
+    value_from=k8s.V1EnvVarSource(secret_key_ref=k8s.V1SecretKeySelector(name="report", key="token")),
+)
+_dfp_secret_env_2 = k8s.V1EnvVar(
+    name="SLACK_TOKEN",
+    value_from=k8s.V1EnvVarSource(secret_key_ref=k8s.V1SecretKeySelector(name="slack", key="token")),
+)
+_dfp_pod_security_1000_1000 = k8s.V1PodSecurityContext(
+    run_as_non_root=True,
+    run_as_user=1000,
+    run_as_group=1000,
+    seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
+)
+_dfp_container_security = k8s.V1SecurityContext(
+    allow_privilege_escalation=False,
+    capabilities=k8s.V1Capabilities(drop=["ALL"]),
+)
+
 with DAG(
     dag_id="airflow-control-flow",
     description="Every control-flow shape the Airflow target renders; \"quotes\", {{ braces }} and ${dollars} stay text.",
@@ -135,20 +154,9 @@ with DAG(
             k8s.V1VolumeMount(name="scratch", mount_path="/scratch"),
         ],
         service_account_name="golden-runner",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
-        xcom_sidecar_container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
+        xcom_sidecar_container_security_context=_dfp_container_security,
         do_xcom_push=True,
         retries=3,
         retry_delay=datetime.timedelta(seconds=5),
@@ -198,16 +206,8 @@ with DAG(
             k8s.V1VolumeMount(name="tls", mount_path="/etc/tls", read_only=True),
         ],
         service_account_name="golden-runner",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
         max_active_tis_per_dagrun=1,
     ).expand(
         labels=per_region.output,
@@ -234,16 +234,8 @@ with DAG(
         node_selector={"kubernetes.io/arch": "amd64"},
         tolerations=[k8s.V1Toleration(key="dedicated", operator="Equal", value="batch", effect="NoSchedule")],
         service_account_name="golden-runner",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
     ).expand(
         labels=per_shard.output,
     )
@@ -261,16 +253,8 @@ with DAG(
             "{{ ti.xcom_pull(task_ids='per-output-shard', key='items')[ti.map_index] | dfp_text }}",
         ],
         service_account_name="golden-runner",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
     ).expand(
         labels=per_output_shard.output,
     )
@@ -297,28 +281,15 @@ with DAG(
         ],
         env_vars=[
             k8s.V1EnvVar(name="PLAIN", value="plain"),
-            k8s.V1EnvVar(
-                name="REPORT_TOKEN",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="report", key="token"),
-                ),
-            ),
+            _dfp_secret_env_1,
             k8s.V1EnvVar(
                 name="TEMPLATE_TEXT",
                 value="{{ '\\x7b\\x7b dag_run.conf \\x7d\\x7d\\x0asecond line\\x0d\\x0a' }}",
             ),
         ],
         service_account_name="reporter",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
         execution_timeout=datetime.timedelta(seconds=600),
     )
     cleanup = KubernetesPodOperator(
@@ -332,25 +303,10 @@ with DAG(
             "--notify",
             "{{ params['notify'] | dfp_text }}",
         ],
-        env_vars=[
-            k8s.V1EnvVar(
-                name="SLACK_TOKEN",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="slack", key="token"),
-                ),
-            ),
-        ],
+        env_vars=[_dfp_secret_env_2],
         service_account_name="golden-runner",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
         trigger_rule="all_done",
     )
     airflow_control_flow_failed = PythonOperator(
