@@ -7,6 +7,8 @@ import { androidTarget } from './android/index.ts';
 import { argoTarget } from './argo/index.ts';
 import { argocdTarget } from './argocd/index.ts';
 import { datafusionTarget } from './datafusion/index.ts';
+import { dbtTarget } from './dbt/index.ts';
+import { dltTarget } from './dlt/index.ts';
 import { docsTarget } from './docs/index.ts';
 import { feastTarget } from './feast/index.ts';
 import { kubeflowTarget } from './kubeflow/index.ts';
@@ -14,4 +16,4 @@ import { schemasTarget } from './schemas/index.ts';
 import { sparkTarget } from './spark/index.ts';
 import type { Target } from './types.ts';
 
-export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, airflowTarget, androidTarget, schemasTarget, feastTarget, sparkTarget, datafusionTarget, docsTarget, argocdTarget];
+export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, airflowTarget, androidTarget, schemasTarget, feastTarget, sparkTarget, datafusionTarget, dbtTarget, dltTarget, docsTarget, argocdTarget];
