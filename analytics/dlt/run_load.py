@@ -9,6 +9,7 @@ filesystem destination's Iceberg table format into `<bucket_url>/<dataset_name>/
 i.e. the table's folder in the lakeFS warehouse.
 """
 
+import os
 import sys
 
 import dlt
@@ -19,16 +20,21 @@ READERS = {"csv": read_csv, "jsonl": read_jsonl, "parquet": read_parquet}
 
 def main() -> int:
     cfg = dlt.config
+    # dlt takes credentials (the S3 endpoint is one of their fields) only from secret providers,
+    # so the endpoint in config.toml reaches them as env defaults; the key pairs are already there.
+    for section in ("DESTINATION__FILESYSTEM__CREDENTIALS", "SOURCES__FILESYSTEM__CREDENTIALS"):
+        for key in ("endpoint_url", "region_name"):
+            os.environ.setdefault(f"{section}__{key.upper()}", cfg[f"dfp.s3.{key}"])
     columns = {name: dict(hint) for name, hint in cfg["dfp.columns"].items()}
     files = filesystem(bucket_url=cfg["dfp.source.bucket_url"], file_glob=cfg["dfp.source.file_glob"])
     rows = (files | READERS[cfg["dfp.source.format"]]()).with_name(cfg["dfp.resource"])
+    # Only the table's columns: the schema is the IcebergTable's, whatever else the files hold.
+    rows.add_map(lambda row: {name: row.get(name) for name in columns})
     rows.apply_hints(
         table_name=cfg["dfp.table_name"],
         columns=columns,
         write_disposition=cfg["dfp.write_disposition"],
         table_format=cfg["dfp.table_format"],
-        # Columns the table does not define are dropped, not added: the table's schema is dfp's.
-        schema_contract={"columns": "discard_value", "data_type": "freeze"},
     )
     pipeline = dlt.pipeline(pipeline_name=cfg["dfp.pipeline_name"], destination="filesystem", dataset_name=cfg["dfp.dataset_name"])
     info = pipeline.run(rows)

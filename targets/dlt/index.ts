@@ -29,18 +29,17 @@ function dltColumn(type: string, required: boolean): Record<string, TomlValue> {
 export function configToml(step: Step, load: DltLoad, table: Table, env: Environment, pipeline: string): string {
   const ref = table.lakefs.ref.kind === 'commit' ? table.lakefs.ref.id : table.lakefs.ref.name;
   const required = new Set([table.timestampField, ...table.partitionBy]);
-  const s3 = load.source.bucketUrl.startsWith('s3://');
   return toToml(
     [`dlt settings of ${step.path} (pipeline ${pipeline}) in environment ${env.name}, rendered by dfp.`, 'No secrets: the key pairs come from the pod\'s environment (Secret references).'],
     [
       ['runtime', { dlthub_telemetry: false, log_level: 'WARNING' }],
       ['destination.filesystem', { bucket_url: `s3://${table.lakefs.repository}/${ref}/${WAREHOUSE_FOLDER}` }],
-      ['destination.filesystem.credentials', { endpoint_url: env.endpoints.lakefs, region_name: env.artifactRepository.region }],
-      ...(s3 ? [['sources.filesystem.credentials', { endpoint_url: env.endpoints.lakefs, region_name: env.artifactRepository.region }] as const] : []),
       ['dfp', {
         pipeline_name: load.pipelineName, dataset_name: table.namespace, table_name: table.table, resource: load.resource,
         write_disposition: load.writeDisposition, table_format: 'iceberg',
       }],
+      // dlt keeps credentials (endpoint included) out of config.toml; the runner hands these to them.
+      ['dfp.s3', { endpoint_url: env.endpoints.lakefs, region_name: env.artifactRepository.region }],
       ['dfp.source', { bucket_url: load.source.bucketUrl, file_glob: load.source.fileGlob, format: load.source.format }],
       ['dfp.columns', Object.fromEntries(table.fields.map((f) => [f.name, dltColumn(f.type, required.has(f.name))]))],
     ],
