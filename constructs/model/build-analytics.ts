@@ -211,7 +211,8 @@ function dltStepFields(step: DltLoad, pipeline: string, ctx: AnalyticsContext, p
     if (!['csv', 'jsonl', 'parquet'].includes(src.format)) add(`source format '${String(src.format)}' is not one dlt's filesystem source reads; use csv, jsonl or parquet`);
   }
   const resource = p.resource ?? (dest instanceof IcebergTable ? dest.node.id : '');
-  add(checkIdentifier('resource', resource));
+  // Without a destination there is no default name to check; that problem is reported above.
+  if (p.resource !== undefined || resource !== '') add(checkIdentifier('resource', resource));
   const disposition = p.writeDisposition ?? 'replace';
   if (!['append', 'replace'].includes(disposition)) add(`writeDisposition '${String(disposition)}' is not one dfp renders; use append or replace`);
   secretRef(p.credentials?.accessKeyId, 'credentials.accessKeyId', add);
