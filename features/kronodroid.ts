@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import type { Construct, IConstruct } from 'constructs';
 import { DbtProject, Duration, Entity, FeatureService, FeatureView, IcebergTable, Transform, TransformCode } from '../constructs/index.ts';
 
@@ -120,7 +119,8 @@ export function kronodroidData(scope: Construct): KronodroidData {
     retries: 2,
   });
   const dbt = new DbtProject(app, KRONODROID.dbtProject, {
-    dir: fileURLToPath(new URL('../analytics/dbt', import.meta.url)),
+    // From the working directory, like dfp.lock.json: the repository root, where synth runs.
+    dir: 'analytics/dbt',
     sources: staging,
     image: 'registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1',
     credentials: LAKEFS_GATEWAY_CREDENTIALS,
