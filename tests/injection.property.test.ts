@@ -164,7 +164,8 @@ function pythonStrings(files: { file: string; params: Record<string, unknown> }[
 /** A place a value lands: the file, the path in it, and the text there with each value as its marker. */
 interface Place { readonly file: string; readonly path: string; readonly template: string; readonly templated?: boolean }
 
-const isPython = (f: string) => f.endsWith('.py');
+/** Files read back by Python: generated DAGs (with `ast`) and dlt's config.toml (with `tomllib`, as dlt reads it). */
+const isPython = (f: string) => f.endsWith('.py') || f.endsWith('.toml');
 const isMarkdown = (f: string) => f.endsWith('.md');
 
 function placesOf(rendered: Rendered, py: Record<string, { strings?: PyString[] }>, pyDir: string): Place[] {
@@ -185,23 +186,24 @@ function placesOf(rendered: Rendered, py: Record<string, { strings?: PyString[] 
 }
 
 /**
- * The Feast sync ConfigMap carries the rendered repo's files whole (`data/<file>`): its
+ * The Feast sync ConfigMap, and the dbt and dlt ConfigMaps, carry rendered files whole (`data/<file>`): their
  * values are checked against those files byte for byte ({@link embeddedDifferences}),
  * and the strings inside them where the files themselves are read.
  */
+const EMBEDDING = /\/(feast\/sync|dbt\/k8s|dlt\/k8s)\//;
 const embeddedFile = (file: string, path: string): string | undefined =>
-  /\/feast\/sync\//.test(file) ? /^#\d+\/data\/([^/]+)$/.exec(path)?.[1] : undefined;
+  EMBEDDING.test(file) ? /^#\d+\/data\/([^/]+)$/.exec(path)?.[1] : undefined;
 
 /** Each embedded file that is not its repo file byte for byte. */
 function embeddedDifferences(s: string, files: ReadonlyMap<string, string>): Difference[] {
   const out: Difference[] = [];
   for (const [file, content] of files) {
-    if (!/\/feast\/sync\//.test(file)) continue;
-    const env = file.split('/')[0];
+    if (!EMBEDDING.test(file)) continue;
+    const [env, target] = file.split('/');
     for (const [path, value] of scalars(file, content)) {
       const name = embeddedFile(file, path);
       if (name === undefined) continue;
-      const repoFile = [...files.keys()].find((f) => f.startsWith(`${env}/feast/`) && !f.includes('/sync/') && f.endsWith(`/${name}`));
+      const repoFile = [...files.keys()].find((f) => f.startsWith(`${env}/${target}/`) && !EMBEDDING.test(f) && f.endsWith(`/${name}`));
       stats.values++;
       stats.embedded++;
       if (repoFile === undefined || files.get(repoFile) !== value) out.push({ s: JSON.stringify(s), where: `${file} ${path}`, expected: repoFile ?? 'a repo file of that name', actual: 'different bytes' });
@@ -342,7 +344,7 @@ describe(`injection fuzz: ${RUNS} hostile strings (seed ${SEED}) in every free-t
 
   it('the marker lands in every target that renders user text', () => {
     const targets = (kind: AppKind) => new Set(places[kind].map((p) => p.file.split('/')[1]));
-    for (const target of ['argo', 'kubeflow', 'airflow', 'feast', 'schemas', 'docs', 'argocd', 'spark', 'datafusion']) expect(targets('plain'), target).toContain(target);
+    for (const target of ['argo', 'kubeflow', 'airflow', 'feast', 'schemas', 'docs', 'argocd', 'spark', 'datafusion', 'dbt', 'dlt']) expect(targets('plain'), target).toContain(target);
     // The Feast sync hook embeds the repo's files; the strings inside are checked there, the bytes here.
     expect(stats.embedded, 'Feast sync files compared byte for byte').toBeGreaterThan(0);
     for (const target of ['argo', 'kubeflow', 'airflow']) expect(targets('cond'), target).toContain(target);
