@@ -182,7 +182,7 @@ afterAll(async () => {
 });
 
 describe('the objects under test', () => {
-  it('are every Kubernetes object of dist/, the goldens and the Argo renders; the other YAML files are Kubeflow IR, Feast settings and dbt's profile and sources', () => {
+  it('are every Kubernetes object of dist/, the goldens and the Argo renders; the other YAML files are Kubeflow IR, Feast settings and the dbt profiles and sources', () => {
     const kinds = new Set(objects.map((s) => s.object.kind));
     for (const kind of ['Application', 'WorkflowTemplate', 'CronWorkflow', 'SparkApplication', 'Job', 'ConfigMap', 'Role', 'RoleBinding', 'Pipeline', 'PipelineVersion']) expect(kinds).toContain(kind);
     for (const path of otherYaml) expect(path).toMatch(/\/kubeflow\/pipelines\/[^/]+\.yaml$|\/feast\/[^/]+\/feature_store\.yaml$|\/dbt\/[^/]+\/(profiles|sources)\.yml$/);
