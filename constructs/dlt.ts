@@ -102,11 +102,10 @@ export class DltLoad extends ContainerStep {
         RUNTIME__DLTHUB_TELEMETRY: 'false',
         ...bucket,
       },
+      // The runner gives the source the same key pair (both are on the lakeFS gateway).
       secretEnv: props.credentials ? {
         DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID: props.credentials.accessKeyId,
         DESTINATION__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY: props.credentials.secretAccessKey,
-        SOURCES__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID: props.credentials.accessKeyId,
-        SOURCES__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY: props.credentials.secretAccessKey,
       } : {},
       volumes: [Volume.configMap('dlt-config', dltConfigMap(pipeline, id), `${DLT_PROJECT_DIR}/.dlt`), Volume.emptyDir('tmp', '/tmp')],
       resources: Resources.fixed('1', '2Gi'),

@@ -25,6 +25,10 @@ def main() -> int:
     for section in ("DESTINATION__FILESYSTEM__CREDENTIALS", "SOURCES__FILESYSTEM__CREDENTIALS"):
         for key in ("endpoint_url", "region_name"):
             os.environ.setdefault(f"{section}__{key.upper()}", cfg[f"dfp.s3.{key}"])
+    # The source's files are on the same gateway: the destination's key pair (Secret references) reads them.
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        if f"DESTINATION__FILESYSTEM__CREDENTIALS__{key}" in os.environ:
+            os.environ.setdefault(f"SOURCES__FILESYSTEM__CREDENTIALS__{key}", os.environ[f"DESTINATION__FILESYSTEM__CREDENTIALS__{key}"])
     columns = {name: dict(hint) for name, hint in cfg["dfp.columns"].items()}
     files = filesystem(bucket_url=cfg["dfp.source.bucket_url"], file_glob=cfg["dfp.source.file_glob"])
     rows = (files | READERS[cfg["dfp.source.format"]]()).with_name(cfg["dfp.resource"])

@@ -131,18 +131,6 @@ with DAG(
             k8s.V1EnvVar(name="DLT_DATA_DIR", value="/tmp/dlt"),
             k8s.V1EnvVar(name="DLT_PROJECT_DIR", value="/etc/dfp/dlt"),
             k8s.V1EnvVar(name="RUNTIME__DLTHUB_TELEMETRY", value="false"),
-            k8s.V1EnvVar(
-                name="SOURCES__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="access_key_id"),
-                ),
-            ),
-            k8s.V1EnvVar(
-                name="SOURCES__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY",
-                value_from=k8s.V1EnvVarSource(
-                    secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="secret_access_key"),
-                ),
-            ),
         ],
         container_resources=k8s.V1ResourceRequirements(
             requests={"cpu": "1", "memory": "2Gi"},
