@@ -190,7 +190,7 @@ function placesOf(rendered: Rendered, py: Record<string, { strings?: PyString[] 
  * values are checked against those files byte for byte ({@link embeddedDifferences}),
  * and the strings inside them where the files themselves are read.
  */
-const EMBEDDING = /\/(feast\/sync|dbt\/k8s|dlt\/k8s)\//;
+const EMBEDDING = /\/(feast|dbt|dlt)\/sync\//;
 const embeddedFile = (file: string, path: string): string | undefined =>
   EMBEDDING.test(file) ? /^#\d+\/data\/([^/]+)$/.exec(path)?.[1] : undefined;
 

@@ -3,7 +3,7 @@
  * dbt-spark profile in session mode whose Spark session has the Iceberg catalog on the
  * lakeFS S3 gateway, reading its key pair from the pod's environment: no credential in the
  * file) and `sources.yml` (the dbt sources, generated from the IcebergTable definitions),
- * and `k8s/<project>.yaml`, the two as ConfigMaps a DbtStep mounts.
+ * and `sync/<project>.yaml`, the two as ConfigMaps a DbtStep mounts.
  */
 import type { DbtProject, Environment, Model } from '../../constructs/model/schema.ts';
 import { dbtConfigMaps } from '../../constructs/model/analytics-names.ts';
@@ -39,7 +39,7 @@ export const dbtTarget: Target = {
       return [
         { path: `${p.name}/profiles.yml`, content: profile, kubernetes: false },
         { path: `${p.name}/sources.yml`, content: sources, kubernetes: false },
-        { path: `k8s/${p.name}.yaml`, content: toYaml(...configMaps(p, env, profile, sources)), kubernetes: true },
+        { path: `sync/${p.name}.yaml`, content: toYaml(...configMaps(p, env, profile, sources)), kubernetes: true },
       ];
     });
   },

@@ -3,7 +3,7 @@
  * (dlt's own settings: the filesystem destination on the lakeFS S3 gateway with the
  * table's warehouse as its bucket, the source, and the destination table's columns as
  * hints; no secret, since credentials come from the pod's environment) and
- * `k8s/<pipeline>-<step>.yaml`, the file as the ConfigMap the step mounts.
+ * `sync/<pipeline>-<step>.yaml`, the file as the ConfigMap the step mounts.
  */
 import { parseFieldType } from '../../constructs/model/field-types.ts';
 import type { DltLoad, Environment, Model, Pipeline, Step, Table } from '../../constructs/model/schema.ts';
@@ -67,7 +67,7 @@ export const dltTarget: Target = {
       const toml = configToml(s, s.dlt, table, env, p.name);
       return [
         { path: `${p.name}/${s.name}/config.toml`, content: toml, kubernetes: false },
-        { path: `k8s/${s.dlt.configMap}.yaml`, content: toYaml(configMap(s.dlt.configMap, s, env, toml)), kubernetes: true },
+        { path: `sync/${s.dlt.configMap}.yaml`, content: toYaml(configMap(s.dlt.configMap, s, env, toml)), kubernetes: true },
       ];
     }));
   },
