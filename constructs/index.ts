@@ -15,3 +15,5 @@ export { LINEAGE_ENV, datasetId, type LineageProps } from './lineage.ts';
 export { Entity, FeatureService, FeatureView, IcebergTable, PinnedCommit, type EntityProps, type FeatureServiceProps, type FeatureViewProps, type IcebergTableProps, type LakeFsRef, namedRef } from './data.ts';
 export { Transform, TransformCode, type TransformCodeSpec, type TransformProcess, type TransformProps, type TransformResources } from './transform.ts';
 export { TransformStep, TRANSFORM_LAUNCHER_IMAGE, type TransformStepProps } from './transform-step.ts';
+export { DbtProject, DbtStep, DBT_PROJECT_DIR, DBT_PROFILES_DIR, DBT_REF_ENV, type DbtCommand, type DbtProjectProps, type DbtStepProps } from './dbt.ts';
+export { DltLoad, DltSource, DLT_IMAGE, type DltFileFormat, type DltLoadProps, type DltSourceSpec } from './dlt.ts';

@@ -1,5 +1,5 @@
 import type { Construct, IConstruct } from 'constructs';
-import { Duration, Entity, FeatureService, FeatureView, IcebergTable, Transform, TransformCode } from '../constructs/index.ts';
+import { DbtProject, Duration, Entity, FeatureService, FeatureView, IcebergTable, Transform, TransformCode } from '../constructs/index.ts';
 
 /**
  * The Kronodroid data plane as the pipeline sees it: where the raw data lands, the
@@ -34,6 +34,16 @@ export const KRONODROID = {
   fileFormat: 'avro',
   /** The transform that builds the staging and training tables. */
   transform: 'kronodroid-iceberg',
+  /** Where the raw Kronodroid CSV exports land in lakeFS, which the dlt load ingests. */
+  landing: 's3://kronodroid/main/landing/kronodroid',
+  /** The dbt project (analytics/dbt/), its name in dbt_project.yml. */
+  dbtProject: 'kronodroid',
+} as const;
+
+/** The lakeFS S3 gateway key pair the engines, dbt and dlt read and write the tables with. */
+export const LAKEFS_GATEWAY_CREDENTIALS = {
+  accessKeyId: { secret: 'lakefs-credentials', key: 'access_key_id' },
+  secretAccessKey: { secret: 'lakefs-credentials', key: 'secret_access_key' },
 } as const;
 
 /** The fields every Kronodroid sample has, staged or in the training table. */
@@ -55,8 +65,12 @@ export interface KronodroidData {
   readonly staging: readonly IcebergTable[];
   /** `kronodroid.fct_training_dataset`, which training reads. */
   readonly training: IcebergTable;
-  /** Builds the staging tables from the raw files in lakeFS, then the training table from them. */
+  /** `raw_kronodroid.samples`: the raw CSV rows as the dlt load ingests them. */
+  readonly raw: IcebergTable;
+  /** Builds the staging tables from the raw table, then the training table from them. */
   readonly transform: Transform;
+  /** The dbt project (analytics/dbt/) whose models read the staging tables. */
+  readonly dbt: DbtProject;
 }
 
 const built = new WeakMap<IConstruct, KronodroidData>();
@@ -70,6 +84,13 @@ export function kronodroidData(scope: Construct): KronodroidData {
   const existing = built.get(app);
   if (existing) return existing;
   const location = { namespace: KRONODROID.stagingNamespace, lakefsRepository: KRONODROID.lakefsRepository, ref: { branch: KRONODROID.mainBranch } };
+  const raw = new IcebergTable(app, 'samples', {
+    ...location,
+    namespace: 'raw_kronodroid',
+    description: 'The Kronodroid CSV exports as ingested by dlt, one row per sample and capture.',
+    fields: { sample_id: 'string', event_timestamp: 'timestamp', capture: 'string', ...withoutKey(SAMPLE_FIELDS, 'sample_id', 'event_timestamp', 'syscall_frequencies') },
+    timestampField: 'event_timestamp',
+  });
   const staging = [
     new IcebergTable(app, 'emulator_samples', { ...location, description: 'Kronodroid samples captured on an emulator, as loaded.', fields: SAMPLE_FIELDS, timestampField: 'event_timestamp' }),
     new IcebergTable(app, 'real_device_samples', { ...location, description: 'Kronodroid samples captured on real devices, as loaded.', fields: SAMPLE_FIELDS, timestampField: 'event_timestamp' }),
@@ -85,21 +106,27 @@ export function kronodroidData(scope: Construct): KronodroidData {
   });
   const transform = new Transform(app, KRONODROID.transform, {
     description: 'Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.',
+    inputs: [raw],
     outputs: [...staging, training],
     code: TransformCode.entrypoint('/opt/dfp/kronodroid_iceberg_job.py', ['--lakefs-repository', KRONODROID.lakefsRepository, '--catalog', KRONODROID.catalog, '--file-format', KRONODROID.fileFormat]),
     images: {
       spark: 'registry.dfp.internal/dfp/kronodroid-spark:0.4.2',
       datafusion: 'registry.dfp.internal/dfp/kronodroid-datafusion:0.1.0',
     },
-    credentials: {
-      // lakeFS's S3 gateway takes lakeFS keys.
-      accessKeyId: { secret: 'lakefs-credentials', key: 'access_key_id' },
-      secretAccessKey: { secret: 'lakefs-credentials', key: 'secret_access_key' },
-    },
+    // lakeFS's S3 gateway takes lakeFS keys.
+    credentials: LAKEFS_GATEWAY_CREDENTIALS,
     resources: { driver: { cpu: '2', memory: '8Gi' }, executors: { instances: 2, cpu: '2', memory: '8Gi' } },
     retries: 2,
   });
-  const data = { staging, training, transform };
+  const dbt = new DbtProject(app, KRONODROID.dbtProject, {
+    // From the working directory, like dfp.lock.json: the repository root, where synth runs.
+    dir: 'analytics/dbt',
+    sources: staging,
+    image: 'registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1',
+    credentials: LAKEFS_GATEWAY_CREDENTIALS,
+    description: 'Kronodroid staging and feature models (dbt), built on the staging tables the transform writes.',
+  });
+  const data = { raw, staging, training, transform, dbt };
   built.set(app, data);
   return data;
 }

@@ -68,7 +68,7 @@ export function synthesize(root: IConstruct, options: SynthOptions): SynthResult
 /** A pipeline's files: those whose name, without its extension, is the pipeline's name. */
 export const isPipelineFile = (path: string, pipeline: string): boolean => path.split('/').pop()!.replace(/\.[^.]+$/, '') === pipeline;
 
-const NO_DATA: Model['data'] = { tables: [], entities: [], featureViews: [], featureServices: [], transforms: [] };
+const NO_DATA: Model['data'] = { tables: [], entities: [], featureViews: [], featureServices: [], transforms: [], dbtProjects: [] };
 
 /**
  * The model with one pipeline and nothing else to render: a pipeline's files depend only

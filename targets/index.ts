@@ -8,6 +8,8 @@ import { argoTarget } from './argo/index.ts';
 import { argocdTarget } from './argocd/index.ts';
 import { datafusionTarget } from './datafusion/index.ts';
 import { datahubTarget } from './datahub/index.ts';
+import { dbtTarget } from './dbt/index.ts';
+import { dltTarget } from './dlt/index.ts';
 import { docsTarget } from './docs/index.ts';
 import { feastTarget } from './feast/index.ts';
 import { kubeflowTarget } from './kubeflow/index.ts';
@@ -15,4 +17,4 @@ import { schemasTarget } from './schemas/index.ts';
 import { sparkTarget } from './spark/index.ts';
 import type { Target } from './types.ts';
 
-export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, airflowTarget, androidTarget, schemasTarget, feastTarget, sparkTarget, datafusionTarget, docsTarget, datahubTarget, argocdTarget];
+export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, airflowTarget, androidTarget, schemasTarget, feastTarget, sparkTarget, datafusionTarget, dbtTarget, dltTarget, docsTarget, datahubTarget, argocdTarget];

@@ -46,7 +46,7 @@ function expectRejected(c: BadInput, o: Outcome): void {
 
 const KINDS = [
   'Pipeline', 'ContainerStep', 'Condition', 'ParallelFor', 'Environment', 'IcebergTable', 'Entity', 'FeatureView', 'EmulatorBenchmark',
-  'Transform', 'TransformStep', 'FeatureService', 'Lock',
+  'Transform', 'TransformStep', 'FeatureService', 'Lock', 'DbtProject', 'DbtStep', 'DltLoad',
 ];
 
 describe(`bad-input catalogue: ${BAD_INPUTS.length} malformed definitions through the CLI`, () => {

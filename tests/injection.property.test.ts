@@ -164,7 +164,8 @@ function pythonStrings(files: { file: string; params: Record<string, unknown> }[
 /** A place a value lands: the file, the path in it, and the text there with each value as its marker. */
 interface Place { readonly file: string; readonly path: string; readonly template: string; readonly templated?: boolean }
 
-const isPython = (f: string) => f.endsWith('.py');
+/** Files read back by Python: generated DAGs (with `ast`) and dlt's config.toml (with `tomllib`, as dlt reads it). */
+const isPython = (f: string) => f.endsWith('.py') || f.endsWith('.toml');
 const isMarkdown = (f: string) => f.endsWith('.md');
 
 function placesOf(rendered: Rendered, py: Record<string, { strings?: PyString[] }>, pyDir: string): Place[] {
@@ -185,11 +186,11 @@ function placesOf(rendered: Rendered, py: Record<string, { strings?: PyString[] 
 }
 
 /**
- * The Feast and DataHub sync ConfigMaps carry the rendered files whole (`data/<file>`):
+ * The Feast, DataHub, dbt and dlt ConfigMaps carry the rendered files whole (`data/<file>`):
  * their values are checked against those files byte for byte ({@link embeddedDifferences}),
  * and the strings inside them where the files themselves are read.
  */
-const SYNC_FOLDER = /^[^/]+\/(feast|datahub)\/sync\//;
+const SYNC_FOLDER = /^[^/]+\/(feast|datahub|dbt|dlt)\/sync\//;
 const embeddedFile = (file: string, path: string): string | undefined =>
   SYNC_FOLDER.test(file) ? /^#\d+\/data\/([^/]+)$/.exec(path)?.[1] : undefined;
 
@@ -214,7 +215,7 @@ function embeddedDifferences(s: string, files: ReadonlyMap<string, string>): Dif
     for (const [path, value] of scalars(file, content)) {
       const name = embeddedFile(file, path);
       if (name === undefined) continue;
-      const repoFile = [...files.keys()].find((f) => f.startsWith(`${env}/${target}/`) && !f.includes('/sync/') && f.endsWith(`/${name}`));
+      const repoFile = [...files.keys()].find((f) => f.startsWith(`${env}/${target}/`) && !SYNC_FOLDER.test(f) && f.endsWith(`/${name}`));
       stats.values++;
       stats.embedded++;
       if (repoFile === undefined || files.get(repoFile) !== value) out.push({ s: JSON.stringify(s), where: `${file} ${path}`, expected: repoFile ?? 'a repo file of that name', actual: 'different bytes' });
@@ -356,9 +357,9 @@ describe(`injection fuzz: ${RUNS} hostile strings (seed ${SEED}) in every free-t
 
   it('the marker lands in every target that renders user text', () => {
     const targets = (kind: AppKind) => new Set(places[kind].map((p) => p.file.split('/')[1]));
-    for (const target of ['argo', 'kubeflow', 'airflow', 'feast', 'schemas', 'docs', 'argocd', 'spark', 'datafusion', 'datahub']) expect(targets('plain'), target).toContain(target);
-    // The Feast and DataHub sync hooks embed the rendered files; the strings inside are checked there, the bytes here.
-    expect(stats.embedded, 'Feast and DataHub sync files compared byte for byte').toBeGreaterThan(0);
+    for (const target of ['argo', 'kubeflow', 'airflow', 'feast', 'schemas', 'docs', 'argocd', 'spark', 'datafusion', 'datahub', 'dbt', 'dlt']) expect(targets('plain'), target).toContain(target);
+    // The Feast, DataHub, dbt and dlt sync ConfigMaps embed the rendered files; the strings inside are checked there, the bytes here.
+    expect(stats.embedded, 'sync ConfigMap files compared byte for byte').toBeGreaterThan(0);
     // DataHub's descriptions, owners and tags, in its JSON MCP files.
     const datahub = places.plain.filter((p) => /\/datahub\/metadata\/.*\.json$/.test(p.file)).map((p) => p.path);
     for (const field of ['/aspect/json/description', '/aspect/json/owners/0/owner', '/aspect/json/tags/0/tag']) expect(datahub.some((p) => p.endsWith(field)), field).toBe(true);

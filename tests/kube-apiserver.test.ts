@@ -182,10 +182,10 @@ afterAll(async () => {
 });
 
 describe('the objects under test', () => {
-  it('are every Kubernetes object of dist/, the goldens and the Argo renders; the other YAML files are Kubeflow IR, Feast settings and DataHub recipes', () => {
+  it('are every Kubernetes object of dist/, the goldens and the Argo renders; the other YAML files are Kubeflow IR, Feast settings, DataHub recipes and the dbt profiles and sources', () => {
     const kinds = new Set(objects.map((s) => s.object.kind));
     for (const kind of ['Application', 'WorkflowTemplate', 'CronWorkflow', 'SparkApplication', 'Job', 'ConfigMap', 'Role', 'RoleBinding', 'Pipeline', 'PipelineVersion']) expect(kinds).toContain(kind);
-    for (const path of otherYaml) expect(path).toMatch(/\/kubeflow\/pipelines\/[^/]+\.yaml$|\/feast\/[^/]+\/feature_store\.yaml$|\/datahub\/recipe\.yml$/);
+    for (const path of otherYaml) expect(path).toMatch(/\/kubeflow\/pipelines\/[^/]+\.yaml$|\/feast\/[^/]+\/feature_store\.yaml$|\/datahub\/recipe\.yml$|\/dbt\/[^/]+\/(profiles|sources)\.yml$/);
     // synth's own flag of Kubernetes files agrees with what is read back from dist/.
     const flagged = renderAll(buildModel(buildApp()), TARGETS).filter((f) => f.kubernetes).map((f) => `dist/${f.path}`).sort();
     const read = [...new Set(objects.filter((s) => s.name.startsWith('dist/')).map((s) => s.name.replace(/#\d+$/, '')))].sort();

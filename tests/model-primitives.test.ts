@@ -117,7 +117,7 @@ describe('the model', () => {
 
   it('implied dependencies come from consumed outputs; explicit ones from after()', () => {
     const deps = (name: string) => Object.fromEntries(model.pipelines.find((p) => p.name === name)!.steps.map((s) => [s.name, s.dependsOn]));
-    expect(deps('kronodroid-features')).toEqual({ 'lakefs-commit-merge': ['spark-transform'], 'spark-transform': [] });
+    expect(deps('kronodroid-features')).toEqual({ 'dlt-load': [], 'spark-transform': ['dlt-load'], 'dbt-build': ['spark-transform'], 'lakefs-commit-merge': ['dbt-build'] });
     expect(deps('kronodroid-autoencoder')).toMatchObject({ train: [], 'export-executorch': ['train'] });
   });
 });

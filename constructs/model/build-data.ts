@@ -23,7 +23,7 @@ function fieldType(problems: Problems, path: string, field: string, type: string
   return typeof t === 'string' ? undefined : t;
 }
 
-export function buildDataPlane(all: readonly IConstruct[], problems: Problems): Omit<DataPlane, 'transforms'> {
+export function buildDataPlane(all: readonly IConstruct[], problems: Problems): Omit<DataPlane, 'transforms' | 'dbtProjects'> {
   const tables = all.filter((c): c is IcebergTable => c instanceof IcebergTable).map((t) => {
     const path = t.node.path;
     const p = t.props;

@@ -17,6 +17,7 @@ import { buildDataPlane } from './build-data.ts';
 import { definitionsDigest } from './definitions-digest.ts';
 import type { LineagePins } from '../lineage.ts';
 import { buildTransforms } from './build-transforms.ts';
+import { analyticsStepFields, buildDbtProjects, type AnalyticsContext } from './build-analytics.ts';
 import { checkTransforms } from './rules-transforms.ts';
 import { checkEnvironments } from './rules-environment.ts';
 import { checkPipeline } from './rules-pipeline.ts';
@@ -37,7 +38,9 @@ export function buildModel(root: IConstruct): Model {
     commitOf: (table) => data.tables.find((t) => t.path === table.node.path)?.lakefs.commit || undefined,
     feastDefinitionsSha256: definitionsDigest(data),
   };
-  const pipelines = all.filter((c): c is Pipeline => c instanceof Pipeline).flatMap((p) => guarded(problems, p, () => buildPipeline(p, problems, pins)));
+  const dbtProjects = guarded(problems, root, () => buildDbtProjects(all, data.tables, problems))[0] ?? [];
+  const analytics: AnalyticsContext = { tables: data.tables, dbtProjects };
+  const pipelines = all.filter((c): c is Pipeline => c instanceof Pipeline).flatMap((p) => guarded(problems, p, () => buildPipeline(p, problems, pins, analytics)));
   const environments = all.filter((c): c is Environment => c instanceof Environment).flatMap((e) => guarded(problems, e, () => buildEnvironment(e, problems)));
   const androidBenchmarks = all.filter((c): c is IConstruct & AndroidBenchmarkSource => isAndroidBenchmarkSource(c)).flatMap((c) => guarded(problems, c, () => c[ANDROID_BENCHMARK]()));
   const transforms = guarded(problems, root, () => buildTransforms(all, data.tables, problems))[0] ?? [];
@@ -45,7 +48,7 @@ export function buildModel(root: IConstruct): Model {
     pipelines: byName(pipelines),
     environments: byName(environments),
     androidBenchmarks: androidBenchmarks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-    data: { tables: byName(data.tables), entities: byName(data.entities), featureViews: byName(data.featureViews), featureServices: byName(data.featureServices), transforms: byName(transforms) },
+    data: { tables: byName(data.tables), entities: byName(data.entities), featureViews: byName(data.featureViews), featureServices: byName(data.featureServices), transforms: byName(transforms), dbtProjects },
   };
 
   // Constructs that check their own props (node.addValidation) report in the same pass.
@@ -91,8 +94,10 @@ export function parseModelShape(model: Model): Model {
   return modelSchema.parse(model);
 }
 
-function buildPipeline(pipeline: Pipeline, problems: Problems, pins: LineagePins): PipelineModel {
+function buildPipeline(pipeline: Pipeline, problems: Problems, pins: LineagePins, analytics: AnalyticsContext): PipelineModel {
   const scope = new PipelineScope(pipeline, problems, pins);
+  // dbt and dlt steps add what they run and the datasets they read and write.
+  const build = (c: ContainerStep) => ({ ...new StepBuilder(c, scope).build(), ...analyticsStepFields(c, pipeline.node.id, analytics, problems) });
   const props = pipeline.props;
   const exit = pipeline.exitHandler;
   const steps = [];
@@ -100,7 +105,7 @@ function buildPipeline(pipeline: Pipeline, problems: Problems, pins: LineagePins
 
   for (const c of pipeline.node.findAll()) {
     if (c === pipeline || c === exit) continue;
-    if (c instanceof ContainerStep) steps.push(...guarded(problems, c, () => new StepBuilder(c, scope).build()));
+    if (c instanceof ContainerStep) steps.push(...guarded(problems, c, () => build(c)));
     else if (c instanceof ConditionGroup || c instanceof ParallelFor) groups.push(...guarded(problems, c, () => buildGroup(c, scope)));
     else if (c instanceof Pipeline || c instanceof Environment) problems.add(c.node.path, `${article(c.constructor.name)} cannot sit inside pipeline '${pipeline.node.id}'; create it at the app's top level`);
     else problems.add(c.node.path, `'${c.constructor.name}' is not a pipeline construct; use ContainerStep, Condition or ParallelFor inside a pipeline`);
@@ -111,7 +116,7 @@ function buildPipeline(pipeline: Pipeline, problems: Problems, pins: LineagePins
     if (!(exit instanceof ContainerStep) || exit.node.scope !== pipeline) {
       problems.add(pipeline.node.path, `onExit(): '${exit.node.path}' must be a ContainerStep created directly in this pipeline`);
     } else {
-      exitHandler = guarded(problems, exit, () => new StepBuilder(exit, scope).build())[0];
+      exitHandler = guarded(problems, exit, () => build(exit))[0];
     }
   }
 

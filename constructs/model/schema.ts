@@ -81,6 +81,24 @@ export type Security = z.infer<typeof security>;
 export const datasetRef = z.object({ platform: z.enum(['iceberg', 'dbt', 'dlt']), name: z.string() });
 export type DatasetRef = z.infer<typeof datasetRef>;
 
+/** What a dbt step runs: the project (by name), the command and the selection as given. */
+export const dbtRun = z.object({ project: z.string(), command: z.enum(['build', 'run', 'test']), select: z.array(z.string()) });
+export type DbtRun = z.infer<typeof dbtRun>;
+
+/** A dlt load: what the dlt target renders into the step's config.toml. */
+export const dltLoad = z.object({
+  /** The dlt pipeline name (the step's name in snake_case). */
+  pipelineName: z.string(),
+  resource: z.string(),
+  source: z.object({ kind: z.literal('files'), bucketUrl: z.string(), fileGlob: z.string(), format: z.enum(['csv', 'jsonl', 'parquet']) }),
+  /** The destination table's `namespace.table`. */
+  destination: z.string(),
+  writeDisposition: z.enum(['append', 'replace']),
+  /** The ConfigMap with config.toml the step mounts. */
+  configMap: z.string(),
+});
+export type DltLoad = z.infer<typeof dltLoad>;
+
 export const step = z.object({
   name: z.string(),
   path: z.string(),
@@ -138,6 +156,10 @@ export const step = z.object({
   lineage: z.literal(true).optional(),
   /** Datasets the step reads and writes, for catalogues (DataHub). Sorted by platform then name; none when empty. */
   datasets: z.object({ reads: z.array(datasetRef), writes: z.array(datasetRef) }).optional(),
+  /** The dbt command the step runs (a DbtStep). */
+  dbt: dbtRun.optional(),
+  /** The dlt load the step runs (a DltLoad). */
+  dlt: dltLoad.optional(),
 });
 export type Step = z.infer<typeof step>;
 
@@ -302,12 +324,48 @@ export const transform = z.object({
 });
 export type Transform = z.infer<typeof transform>;
 
+/** A dbt model as dfp read it from the project folder. */
+export const dbtModel = z.object({
+  name: z.string(),
+  /** The file, relative to the project folder. */
+  file: z.string(),
+  /** Models it `ref()`s, sorted. */
+  refs: z.array(z.string()),
+  /** Sources it reads, as the IcebergTables' `namespace.table`, sorted. */
+  sources: z.array(z.string()),
+});
+
+/** A dbt project: its models, the Iceberg tables they read as sources, and how its dbt-spark session reaches them. */
+export const dbtProject = z.object({
+  /** The project's name (dbt_project.yml `name:`). */
+  name: z.string(),
+  path: z.string(),
+  /** The profile name dbt_project.yml asks for. */
+  profile: z.string(),
+  /** The schema (Iceberg namespace) models are built in. */
+  schema: z.string(),
+  description: z.string().optional(),
+  /** The source tables' `namespace.table`, sorted. */
+  sources: z.array(z.string()),
+  models: z.array(dbtModel),
+  /** The sha256 of the model files dfp read (path and text of each). */
+  modelsSha256: z.string().regex(HEX64),
+  /** The one Iceberg catalog and lakeFS repository the sources are in; the ref is the default of the step's `DFP_LAKEFS_REF`. */
+  catalog: z.string(),
+  lakefs: z.object({ repository: z.string(), ref: z.string() }),
+  image: z.string(),
+  /** Extra Spark session properties, sorted by key. */
+  sessionConf: z.record(z.string(), z.string()),
+});
+export type DbtProject = z.infer<typeof dbtProject>;
+
 export const dataPlane = z.object({
   tables: z.array(table),
   entities: z.array(entity),
   featureViews: z.array(featureView),
   featureServices: z.array(featureService),
   transforms: z.array(transform),
+  dbtProjects: z.array(dbtProject),
 });
 export type DataPlane = z.infer<typeof dataPlane>;
 

@@ -1,4 +1,5 @@
-"""Every string constant of generated Python files, with where it is and what it becomes.
+"""Every string constant of generated Python files (and every string of a TOML file, read with
+tomllib), with where it is and what it becomes.
 
 usage: python_strings.py IN_JSON OUT_JSON
 IN_JSON: [{"file": path, "params": {...}}]. For each file: `ast.parse` (a syntax error is
@@ -13,6 +14,7 @@ definitions said; one Python process serves a whole batch of files.
 import ast
 import json
 import sys
+import tomllib
 
 from jinja2 import Undefined
 from jinja2.sandbox import SandboxedEnvironment
@@ -44,12 +46,36 @@ def strings(tree):
     return out
 
 
+def toml_strings(text):
+    """Every string of a TOML file (dlt's config.toml), by its dotted key path, as tomllib reads it."""
+    out = []
+
+    def walk(node, path):
+        if isinstance(node, str):
+            out.append({"path": ".".join(path), "value": node, "templated": False, "rendered": None})
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, path + [k])
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, path + [str(i)])
+
+    walk(tomllib.loads(text), [])
+    return out
+
+
 def main(src, dst):
     env = SandboxedEnvironment(undefined=Undefined, keep_trailing_newline=True)
     env.filters["dfp_text"] = dfp_text
     report = {}
     for item in json.load(open(src, encoding="utf-8")):
         text = open(item["file"], encoding="utf-8").read()
+        if item["file"].endswith(".toml"):
+            try:
+                report[item["file"]] = {"strings": toml_strings(text)}
+            except tomllib.TOMLDecodeError as e:
+                report[item["file"]] = {"error": "TOMLDecodeError: %s" % e}
+            continue
         try:
             tree = ast.parse(text, filename=item["file"])
         except SyntaxError as e:

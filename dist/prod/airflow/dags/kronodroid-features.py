@@ -82,12 +82,36 @@ DFP_OUTPUTS_SCRIPT = (
 )
 
 _dfp_secret_env_1 = k8s.V1EnvVar(
-    name="LAKEFS_ACCESS_KEY_ID",
+    name="AWS_ACCESS_KEY_ID",
     value_from=k8s.V1EnvVarSource(
         secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="access_key_id"),
     ),
 )
 _dfp_secret_env_2 = k8s.V1EnvVar(
+    name="AWS_SECRET_ACCESS_KEY",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="secret_access_key"),
+    ),
+)
+_dfp_secret_env_3 = k8s.V1EnvVar(
+    name="DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="access_key_id"),
+    ),
+)
+_dfp_secret_env_4 = k8s.V1EnvVar(
+    name="DESTINATION__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="secret_access_key"),
+    ),
+)
+_dfp_secret_env_5 = k8s.V1EnvVar(
+    name="LAKEFS_ACCESS_KEY_ID",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="access_key_id"),
+    ),
+)
+_dfp_secret_env_6 = k8s.V1EnvVar(
     name="LAKEFS_SECRET_ACCESS_KEY",
     value_from=k8s.V1EnvVarSource(
         secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="secret_access_key"),
@@ -106,7 +130,7 @@ _dfp_container_security = k8s.V1SecurityContext(
 
 with DAG(
     dag_id="kronodroid-features",
-    description="Kronodroid data refresh: Spark/Iceberg transform on a lakeFS branch, then commit and merge into main. Pin the result for training with `dfp lock --update kronodroid@main`.",
+    description="Kronodroid data refresh: dlt load, Spark/Iceberg transform and dbt build on a lakeFS branch, then commit and merge into main. Pin the result for training with `dfp lock --update kronodroid@main`.",
     schedule=CronTriggerTimetable("0 2 * * *", timezone="UTC"),
     start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
     catchup=False,
@@ -117,7 +141,7 @@ with DAG(
         "run_transform": Param(
             True,
             type="boolean",
-            description="Rebuild the Iceberg tables and commit them to lakeFS; false only resolves the head of target_branch.",
+            description="Rebuild the Iceberg tables with the transform and commit them to lakeFS; false skips the transform and the commit (the dlt load and dbt build still run) and only resolves the head of target_branch.",
         ),
         "target_branch": Param(
             "main",
@@ -128,6 +152,47 @@ with DAG(
     default_args={"trigger_rule": "none_failed"},
     user_defined_filters={"dfp_text": _dfp_text},
 ) as dag:
+    dlt_load = KubernetesPodOperator(
+        task_id="dlt-load",
+        doc_md="Ingests the Kronodroid CSV exports from the lakeFS landing folder into the raw Iceberg table.",
+        namespace="ml-prod",
+        image="registry.dfp.internal/dfp/dlt-runner:1.31.0-1",
+        cmds=["python", "/opt/dfp/dlt/run_load.py"],
+        env_vars=[
+            k8s.V1EnvVar(
+                name="DESTINATION__FILESYSTEM__BUCKET_URL",
+                value="s3://kronodroid/{{ params['target_branch'] | dfp_text }}/warehouse",
+            ),
+            _dfp_secret_env_3,
+            _dfp_secret_env_4,
+            k8s.V1EnvVar(name="DLT_DATA_DIR", value="/tmp/dlt"),
+            k8s.V1EnvVar(name="DLT_PROJECT_DIR", value="/etc/dfp/dlt"),
+            k8s.V1EnvVar(name="RUNTIME__DLTHUB_TELEMETRY", value="false"),
+        ],
+        container_resources=k8s.V1ResourceRequirements(
+            requests={"cpu": "1", "memory": "2Gi"},
+            limits={"cpu": "1", "memory": "2Gi"},
+        ),
+        volumes=[
+            k8s.V1Volume(
+                name="dlt-config",
+                config_map=k8s.V1ConfigMapVolumeSource(name="dlt-kronodroid-features-dlt-load"),
+            ),
+            k8s.V1Volume(name="tmp", empty_dir=k8s.V1EmptyDirVolumeSource()),
+        ],
+        volume_mounts=[
+            k8s.V1VolumeMount(name="dlt-config", mount_path="/etc/dfp/dlt/.dlt", read_only=True),
+            k8s.V1VolumeMount(name="tmp", mount_path="/tmp"),
+        ],
+        service_account_name="dfp-pipelines",
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
+        retries=2,
+        retry_delay=datetime.timedelta(seconds=60),
+        retry_exponential_backoff=True,
+        max_retry_delay=datetime.timedelta(seconds=3600),
+        execution_timeout=datetime.timedelta(seconds=3600),
+    )
     spark_transform = KubernetesPodOperator(
         task_id="spark-transform",
         doc_md="Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.",
@@ -158,6 +223,59 @@ with DAG(
         max_retry_delay=datetime.timedelta(seconds=3600),
         execution_timeout=datetime.timedelta(seconds=7200),
     )
+    dbt_build = KubernetesPodOperator(
+        task_id="dbt-build",
+        doc_md="Kronodroid staging and feature models (dbt), built on the staging tables the transform writes.",
+        namespace="ml-prod",
+        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1",
+        cmds=["dbt", "build"],
+        arguments=[
+            "--project-dir",
+            "/opt/dfp/dbt/project",
+            "--profiles-dir",
+            "/etc/dfp/dbt",
+            "--target-path",
+            "/tmp/dbt/target",
+            "--log-path",
+            "/tmp/dbt/logs",
+            "--select",
+            "+fct_sample_features",
+        ],
+        env_vars=[
+            _dfp_secret_env_1,
+            _dfp_secret_env_2,
+            k8s.V1EnvVar(name="DBT_SEND_ANONYMOUS_USAGE_STATS", value="false"),
+            k8s.V1EnvVar(name="DFP_LAKEFS_REF", value="{{ params['target_branch'] | dfp_text }}"),
+        ],
+        container_resources=k8s.V1ResourceRequirements(
+            requests={"cpu": "2", "memory": "4Gi"},
+            limits={"cpu": "2", "memory": "4Gi"},
+        ),
+        volumes=[
+            k8s.V1Volume(
+                name="dbt-profile",
+                config_map=k8s.V1ConfigMapVolumeSource(name="dbt-kronodroid-profile"),
+            ),
+            k8s.V1Volume(
+                name="dbt-sources",
+                config_map=k8s.V1ConfigMapVolumeSource(name="dbt-kronodroid-sources"),
+            ),
+            k8s.V1Volume(name="tmp", empty_dir=k8s.V1EmptyDirVolumeSource()),
+        ],
+        volume_mounts=[
+            k8s.V1VolumeMount(name="dbt-profile", mount_path="/etc/dfp/dbt", read_only=True),
+            k8s.V1VolumeMount(
+                name="dbt-sources",
+                mount_path="/opt/dfp/dbt/project/dfp",
+                read_only=True,
+            ),
+            k8s.V1VolumeMount(name="tmp", mount_path="/tmp"),
+        ],
+        service_account_name="dfp-pipelines",
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
+        execution_timeout=datetime.timedelta(seconds=3600),
+    )
     lakefs_commit_merge = KubernetesPodOperator(
         task_id="lakefs-commit-merge",
         doc_md="Commits the transform output and merges it; without a transform, resolves the branch head. Either way the output is an immutable commit id.",
@@ -185,7 +303,7 @@ with DAG(
             "--commit-id-file",
             "/tmp/dfp/outputs/parameters/commit_id",
         ],
-        env_vars=[_dfp_secret_env_1, _dfp_secret_env_2],
+        env_vars=[_dfp_secret_env_5, _dfp_secret_env_6],
         container_resources=k8s.V1ResourceRequirements(
             requests={"cpu": "250m", "memory": "256Mi"},
             limits={"cpu": "250m", "memory": "256Mi"},
@@ -201,4 +319,6 @@ with DAG(
         max_retry_delay=datetime.timedelta(seconds=3600),
     )
 
-    spark_transform >> lakefs_commit_merge
+    dlt_load >> spark_transform
+    spark_transform >> dbt_build
+    dbt_build >> lakefs_commit_merge

@@ -1,0 +1,48 @@
+/**
+ * A dbt-spark profile in session mode: dbt runs a Spark session in the step's pod, with
+ * the Iceberg catalog of the project's sources on lakeFS (the warehouse at the ref the
+ * step's `DFP_LAKEFS_REF` names, read by dbt's `env_var()`), Avro data files for what it
+ * creates, and S3A credentials only from the pod's environment (Secret references).
+ */
+import { DBT_REF_ENV } from '../../constructs/model/analytics-names.ts';
+import type { DbtProject, Environment } from '../../constructs/model/schema.ts';
+import { toYaml } from '../../synth/yaml.ts';
+import { ICEBERG_SPARK_EXTENSIONS, icebergCatalogConf, s3aGatewayConf } from '../data-plane.ts';
+import { WAREHOUSE_FOLDER } from '../../constructs/model/warehouse.ts';
+
+/** The Spark packages the session resolves: Iceberg's runtime, Avro and S3A, as the Spark target pins them. */
+const SESSION_PACKAGES = 'org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.10.0,org.apache.spark:spark-avro_2.12:3.5.6,org.apache.hadoop:hadoop-aws:3.3.4';
+
+export function profileYaml(p: DbtProject, env: Environment): string {
+  const warehouse = `s3a://${p.lakefs.repository}/{{ env_var('${DBT_REF_ENV}') }}/${WAREHOUSE_FOLDER}`;
+  const s3a = Object.entries(s3aGatewayConf(env.endpoints.lakefs)).map(([k, v]) => [`spark.hadoop.${k}`, v]);
+  const conf: Record<string, string> = {
+    ...p.sessionConf,
+    'spark.sql.extensions': ICEBERG_SPARK_EXTENSIONS,
+    ...icebergCatalogConf(p.catalog, warehouse),
+    [`spark.sql.catalog.${p.catalog}.table-override.write.format.default`]: 'avro',
+    'spark.sql.defaultCatalog': p.catalog,
+    ...Object.fromEntries(s3a),
+    'spark.hadoop.fs.s3a.impl': 'org.apache.hadoop.fs.s3a.S3AFileSystem',
+    'spark.hadoop.fs.s3a.connection.ssl.enabled': String(new URL(env.endpoints.lakefs).protocol === 'https:'),
+    'spark.jars.packages': SESSION_PACKAGES,
+    'spark.jars.ivy': '/tmp/.ivy2',
+  };
+  const sorted = Object.fromEntries(Object.entries(conf).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return toYaml({
+    [p.profile]: {
+      target: env.name,
+      outputs: {
+        [env.name]: {
+          type: 'spark',
+          method: 'session',
+          // dbt-spark requires a host; a session runs in the pod itself.
+          host: 'localhost',
+          schema: p.schema,
+          threads: 1,
+          server_side_parameters: sorted,
+        },
+      },
+    },
+  });
+}
