@@ -8,10 +8,11 @@ import { argoTarget } from './argo/index.ts';
 import { argocdTarget } from './argocd/index.ts';
 import { datafusionTarget } from './datafusion/index.ts';
 import { docsTarget } from './docs/index.ts';
+import { chrononTarget } from './chronon/index.ts';
 import { feastTarget } from './feast/index.ts';
 import { kubeflowTarget } from './kubeflow/index.ts';
 import { schemasTarget } from './schemas/index.ts';
 import { sparkTarget } from './spark/index.ts';
 import type { Target } from './types.ts';
 
-export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, airflowTarget, androidTarget, schemasTarget, feastTarget, sparkTarget, datafusionTarget, docsTarget, argocdTarget];
+export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, airflowTarget, androidTarget, schemasTarget, feastTarget, chrononTarget, sparkTarget, datafusionTarget, docsTarget, argocdTarget];
