@@ -31,7 +31,7 @@ export function buildModel(root: IConstruct): Model {
   const data = guarded(problems, root, () => buildDataPlane(all, problems))[0] ?? { tables: [], entities: [], featureViews: [], featureServices: [] };
   const pins: LineagePins = {
     commitOf: (table) => data.tables.find((t) => t.path === table.node.path)?.lakefs.commit || undefined,
-    feastDefinitionsSha256: definitionsDigest(data),
+    featureDefinitionsSha256: definitionsDigest(data),
   };
   const pipelines = all.filter((c): c is Pipeline => c instanceof Pipeline).flatMap((p) => guarded(problems, p, () => buildPipeline(p, problems, pins)));
   const environments = all.filter((c): c is Environment => c instanceof Environment).flatMap((e) => guarded(problems, e, () => buildEnvironment(e, problems)));

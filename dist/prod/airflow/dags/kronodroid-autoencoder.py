@@ -151,7 +151,7 @@ with DAG(
             k8s.V1EnvVar(name="DATA_SOURCE_TABLE", value="fct_training_dataset"),
             k8s.V1EnvVar(
                 name="DFP_DEFINITIONS_SHA256",
-                value="89cec4fc8872a3075e8a0d30ae886fc017bee4bea340ae3fd4cbd8f2482778fe",
+                value="b9840d027aa3b75c98579806d3cd10542c8cd39a9438dbca7f33006d7559b484",
             ),
             k8s.V1EnvVar(name="DFP_ENVIRONMENT", value="prod"),
             k8s.V1EnvVar(name="DFP_PIPELINE", value="kronodroid-autoencoder"),
@@ -160,6 +160,11 @@ with DAG(
                 value="7eeb77fc0e33a03e368559aa8f0297cf0d48915971e315509e14beac56576631",
             ),
             k8s.V1EnvVar(name="FEAST_FEATURE_VIEW", value="kronodroid_autoencoder_features"),
+            k8s.V1EnvVar(
+                name="FEATURE_DEFS_SHA256",
+                value="7eeb77fc0e33a03e368559aa8f0297cf0d48915971e315509e14beac56576631",
+            ),
+            k8s.V1EnvVar(name="FEATURE_VIEW", value="kronodroid_autoencoder_features"),
             k8s.V1EnvVar(name="ICEBERG_TABLE", value="kronodroid.fct_training_dataset"),
             k8s.V1EnvVar(
                 name="ICEBERG_TABLE_LOCATION",
