@@ -68,7 +68,7 @@ def main(root: str) -> dict:
         join = file2thrift(written, Join)
         columns = get_join_output_columns(join)
         joins[join.metaData.name] = {
-            "keys": columns[FeatureDisplayKeys.KEY_COLUMNS],
+            "keys": sorted(columns[FeatureDisplayKeys.KEY_COLUMNS]),  # Chronon collects them in a set
             "parts": [jp.groupBy.metaData.name for jp in join.joinParts],
             "outputColumns": columns[FeatureDisplayKeys.OUTPUT_COLUMNS],
             "team": join.metaData.team,
