@@ -185,23 +185,26 @@ function placesOf(rendered: Rendered, py: Record<string, { strings?: PyString[] 
 }
 
 /**
- * The Feast sync ConfigMap carries the rendered repo's files whole (`data/<file>`): its
- * values are checked against those files byte for byte ({@link embeddedDifferences}),
- * and the strings inside them where the files themselves are read.
+ * The Feast and Chronon sync ConfigMaps carry the rendered repo's files whole (`data/<file>`,
+ * Chronon's with the path below the repo as the key, `/` as `.`): their values are checked
+ * against those files byte for byte ({@link embeddedDifferences}), and the strings inside
+ * them where the files themselves are read.
  */
+const SYNC = /\/(feast|chronon)\/sync\//;
 const embeddedFile = (file: string, path: string): string | undefined =>
-  /\/feast\/sync\//.test(file) ? /^#\d+\/data\/([^/]+)$/.exec(path)?.[1] : undefined;
+  SYNC.test(file) ? /^#\d+\/data\/([^/]+)$/.exec(path)?.[1] : undefined;
 
 /** Each embedded file that is not its repo file byte for byte. */
 function embeddedDifferences(s: string, files: ReadonlyMap<string, string>): Difference[] {
   const out: Difference[] = [];
   for (const [file, content] of files) {
-    if (!/\/feast\/sync\//.test(file)) continue;
+    const store = SYNC.exec(file)?.[1];
+    if (store === undefined) continue;
     const env = file.split('/')[0];
     for (const [path, value] of scalars(file, content)) {
       const name = embeddedFile(file, path);
       if (name === undefined) continue;
-      const repoFile = [...files.keys()].find((f) => f.startsWith(`${env}/feast/`) && !f.includes('/sync/') && f.endsWith(`/${name}`));
+      const repoFile = [...files.keys()].find((f) => f.startsWith(`${env}/${store}/`) && !f.includes('/sync/') && f.split('/').slice(3).join('.') === name);
       stats.values++;
       stats.embedded++;
       if (repoFile === undefined || files.get(repoFile) !== value) out.push({ s: JSON.stringify(s), where: `${file} ${path}`, expected: repoFile ?? 'a repo file of that name', actual: 'different bytes' });
@@ -342,9 +345,10 @@ describe(`injection fuzz: ${RUNS} hostile strings (seed ${SEED}) in every free-t
 
   it('the marker lands in every target that renders user text', () => {
     const targets = (kind: AppKind) => new Set(places[kind].map((p) => p.file.split('/')[1]));
-    for (const target of ['argo', 'kubeflow', 'airflow', 'feast', 'schemas', 'docs', 'argocd', 'spark', 'datafusion']) expect(targets('plain'), target).toContain(target);
-    // The Feast sync hook embeds the repo's files; the strings inside are checked there, the bytes here.
-    expect(stats.embedded, 'Feast sync files compared byte for byte').toBeGreaterThan(0);
+    for (const target of ['argo', 'kubeflow', 'airflow', 'feast', 'chronon', 'schemas', 'docs', 'argocd', 'spark', 'datafusion']) expect(targets('plain'), target).toContain(target);
+    // The sync hooks embed the repos' files; the strings inside are checked there, the bytes here.
+    expect(stats.embedded, 'Feast and Chronon sync files compared byte for byte').toBeGreaterThan(0);
+    expect(places.plain.some((p) => /\/chronon\/[^/]+\/(group_bys|joins)\//.test(p.file)), 'user text in the Chronon modules').toBe(true);
     for (const target of ['argo', 'kubeflow', 'airflow']) expect(targets('cond'), target).toContain(target);
     for (const target of ['argo', 'airflow']) expect(targets('exceptions'), target).toContain(target);
     // Python constants in fields Airflow renders and in fields it does not are both checked.

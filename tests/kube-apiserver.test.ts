@@ -194,8 +194,8 @@ describe('the objects under test', () => {
 
   it('each has the namespace it is synced into; the emulator benchmark\'s are the privileged ones', () => {
     expect(objects.filter((s) => !s.namespace).map((s) => s.name)).toEqual([]);
-    expect(privileged).toEqual(['ml-dev', 'ml-prod']);
-    expect(namespaces).toEqual(['argocd', 'ml-datafusion', 'ml-dev', 'ml-features', 'ml-golden', 'ml-prod', 'ml-spark']);
+    expect(privileged).toEqual(['ml-dev', 'ml-prod', 'ml-staging']);
+    expect(namespaces).toEqual(['argocd', 'ml-datafusion', 'ml-dev', 'ml-features', 'ml-features-chronon', 'ml-golden', 'ml-prod', 'ml-spark', 'ml-staging']);
     for (const env of buildModel(buildApp()).environments) expect(namespaces).toContain(env.namespace);
   });
 });
