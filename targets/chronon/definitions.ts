@@ -59,6 +59,7 @@ function checkColumns(path: string, columns: readonly string[]): void {
 
 const tags = (t: Readonly<Record<string, string>>) => dict(Object.entries(t).map(([k, val]) => [lit(k), lit(val)]));
 
+/** `group_bys/<team>/<view>.py`: the view's GroupBy as variable `v1`. */
 export function groupByModule(data: DataPlane, v: FeatureView): string {
   const keys = keysOf(data, v);
   checkColumns(v.path, [...keys, ...v.features.map((f) => f.name)]);
@@ -86,6 +87,7 @@ export function groupByModule(data: DataPlane, v: FeatureView): string {
   ]);
 }
 
+/** `joins/<team>/<service>.py`: the service's Join as variable `v1`, importing its views' GroupBys. */
 export function joinModule(data: DataPlane, svc: FeatureService): string {
   const views = svc.features.map((f) => data.featureViews.find((v) => v.name === f.view)!);
   // Chronon joins every part onto one left source, which must hold every part's keys.

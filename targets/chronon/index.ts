@@ -17,6 +17,7 @@ import { TEAM, groupByModule, joinModule } from './definitions.ts';
 import { CHRONON_IMAGE, syncObjects } from './sync.ts';
 import { toYaml } from '../../synth/yaml.ts';
 
+/** The repo's folder under `dist/<env>/chronon/`: `dfp_<env>`, like Feast's project. */
 export const chrononProject = (env: Environment) => `dfp_${env.name.replace(/-/g, '_')}`;
 
 /** Chronon's team configuration: where the team's tables go; `default` is required by compile.py. */

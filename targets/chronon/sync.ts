@@ -43,11 +43,13 @@ const APPLY_SCRIPT = [
 /** The script's paths, for the conformance test that runs it on a copy of the ConfigMap. */
 export const APPLY_PATHS = { repoMount: REPO_MOUNT, workDir: WORK_DIR } as const;
 
+/** The ConfigMap holding the repo: `chronon-repo-dfp-<env>`. */
 export const repoConfigMapName = (project: string) => `chronon-repo-${project.replace(/_/g, '-')}`;
 
 /** The ConfigMap key of a repo file: its path below the project, `/` as `.`. */
 export const configMapKey = (path: string) => path.replace(/\//g, '.');
 
+/** The ConfigMap (sync wave -1) and the Sync-hook Job that compiles and uploads the repo. */
 export function syncObjects(project: string, repo: readonly RenderedFile[], digest: string, env: Environment): object[] {
   const name = repoConfigMapName(project);
   const configMap = {
