@@ -41,4 +41,20 @@ export function defineEnvironments(app: Construct): void {
     serviceAccount: 'dfp-pipelines',
     gitops: { repoURL: GIT_REPOSITORY, targetRevision: 'release' },
   });
+
+  new Environment(app, 'staging', {
+    namespace: 'ml-staging',
+    orchestrator: 'argo',
+    engine: 'datafusion',
+    featureStore: 'chronon',
+    endpoints: {
+      lakefs: 'http://lakefs.lakefs-staging.svc.cluster.local:8000',
+      mlflow: 'http://mlflow.mlflow-staging.svc.cluster.local:5000',
+      s3: 'http://minio.minio-staging.svc.cluster.local:9000',
+      datahub: 'http://datahub-datahub-gms.datahub-staging.svc.cluster.local:8080',
+    },
+    artifactRepository: { bucket: 'dfp-artifacts-staging', credentials: { secret: 'minio-credentials' } },
+    imageTagPolicy: 'no-latest',
+    gitops: { repoURL: GIT_REPOSITORY, targetRevision: 'staging' },
+  });
 }

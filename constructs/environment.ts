@@ -55,8 +55,8 @@ export interface EnvironmentProps {
   readonly orchestrator?: 'kubeflow' | 'airflow' | 'argo';
   /** Which engine runs data transforms. @default 'spark' */
   readonly engine?: 'spark' | 'datafusion';
-  /** Which feature store serves features. @default 'feast' */
-  readonly featureStore?: 'feast' | 'alternative';
+  /** Which feature store serves features: Feast or Chronon (docs/feature-stores.md). @default 'feast' */
+  readonly featureStore?: 'feast' | 'chronon';
   /** The platform services. */
   readonly endpoints: EndpointsSpec;
   /**

@@ -11,7 +11,7 @@ export {
 export { Schedule, Resources, Security, Volume, type DeviceSpec, type SecurityProfile, type ResourcesSpec, type RetryPolicy, type SecretKeyRef, type Toleration, type VolumeMount } from './values.ts';
 export { DfpError, type Problem } from './model/errors.ts';
 export { Duration } from 'cdk8s';
-export { LINEAGE_ENV, datasetId, type LineageProps } from './lineage.ts';
+export { LINEAGE_ENV, datasetId, type FeatureLineage, type LineageProps } from './lineage.ts';
 export { Entity, FeatureService, FeatureView, IcebergTable, PinnedCommit, type EntityProps, type FeatureServiceProps, type FeatureViewProps, type IcebergTableProps, type LakeFsRef, namedRef } from './data.ts';
 export { Transform, TransformCode, type TransformCodeSpec, type TransformProcess, type TransformProps, type TransformResources } from './transform.ts';
 export { TransformStep, TRANSFORM_LAUNCHER_IMAGE, type TransformStepProps } from './transform-step.ts';

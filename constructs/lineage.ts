@@ -12,6 +12,14 @@ import { HEX64 } from './model/names.ts';
 import { tableLocation } from './model/warehouse.ts';
 import type { Arg, JsonValue } from './refs.ts';
 
+/** The feature view a step reads, as its lineage names it. */
+export interface FeatureLineage {
+  /** The view, by construct or by name. */
+  readonly featureView: string | FeatureView;
+  /** The sha256 of its definitions. @default the digest the feature-store targets write, for a FeatureView construct */
+  readonly definitionsSha256?: string;
+}
+
 export interface LineageProps {
   /** The lakeFS repository that versions the data. */
   readonly lakefsRepository: string;
@@ -32,11 +40,15 @@ export interface LineageProps {
   /** The Iceberg snapshot read, when pinned. @default not set */
   readonly icebergSnapshotId?: string;
   /**
-   * The Feast feature view read, and the sha256 of its definitions. Given as a
-   * FeatureView construct, the digest is the one the Feast target writes in
-   * `definitions.sha256` unless `definitionsSha256` says otherwise. @default not set
+   * The feature view read, and the sha256 of its definitions, whatever the feature store.
+   * Given as a FeatureView construct, the digest is the one every feature-store target
+   * (Feast, Chronon) writes in its `definitions.sha256` unless `definitionsSha256` says
+   * otherwise. Stamped as FEATURE_VIEW / FEATURE_DEFS_SHA256 and, under their former names,
+   * FEAST_FEATURE_VIEW / FEAST_DEFS_SHA256. @default not set
    */
-  readonly feast?: { readonly featureView: string | FeatureView; readonly definitionsSha256?: string };
+  readonly features?: FeatureLineage;
+  /** The former name of {@link features}, with the same meaning; give one of the two. @default not set */
+  readonly feast?: FeatureLineage;
   /**
    * The dataset spec the train / validation / test splits are derived from (table, ref,
    * filters, split fractions, seed...). Each split's id is a hash of the spec and the
@@ -57,6 +69,8 @@ export const LINEAGE_ENV = {
   icebergTable: 'ICEBERG_TABLE',
   tableLocation: 'ICEBERG_TABLE_LOCATION',
   snapshot: 'ICEBERG_SNAPSHOT_ID',
+  featureView: 'FEATURE_VIEW',
+  featureDefs: 'FEATURE_DEFS_SHA256',
   view: 'FEAST_FEATURE_VIEW',
   defs: 'FEAST_DEFS_SHA256',
   train: 'DATASET_TRAIN_ID',
@@ -77,8 +91,8 @@ export function datasetId(spec: JsonValue, split: 'train' | 'val' | 'test'): str
 export interface LineagePins {
   /** The commit a table is read at (dfp.lock.json's pin of its branch), if known. */
   commitOf(table: IcebergTable): string | undefined;
-  /** The digest the Feast target writes in definitions.sha256. */
-  readonly feastDefinitionsSha256: string;
+  /** The digest every feature-store target writes in definitions.sha256 (the same for Feast and Chronon). */
+  readonly featureDefinitionsSha256: string;
 }
 
 /** The env entries a step's lineage adds; an unpinned table gives '' (lineageProblems reports it). */
@@ -93,10 +107,16 @@ export function lineageEnv(l: LineageProps, pins: LineagePins): Record<string, A
     env[LINEAGE_ENV.tableLocation] = tableLocation(l.sourceTable.props.namespace, l.sourceTable.node.id);
   }
   if (l.icebergSnapshotId !== undefined) env[LINEAGE_ENV.snapshot] = l.icebergSnapshotId;
-  if (l.feast) {
-    const view = l.feast.featureView;
-    env[LINEAGE_ENV.view] = view instanceof FeatureView ? view.node.id : view;
-    const digest = l.feast.definitionsSha256 ?? (view instanceof FeatureView ? pins.feastDefinitionsSha256 : undefined);
+  const f = l.features ?? l.feast;
+  if (f) {
+    // Store-neutral names and the former Feast ones, in every environment alike: a stamp that
+    // depended on the environment's feature store would make swapping the store rewrite the
+    // orchestrator's files too. The digest is of the neutral definitions, so it is the same.
+    const view = f.featureView instanceof FeatureView ? f.featureView.node.id : f.featureView;
+    const digest = f.definitionsSha256 ?? (f.featureView instanceof FeatureView ? pins.featureDefinitionsSha256 : undefined);
+    env[LINEAGE_ENV.featureView] = view;
+    if (digest !== undefined) env[LINEAGE_ENV.featureDefs] = digest;
+    env[LINEAGE_ENV.view] = view;
     if (digest !== undefined) env[LINEAGE_ENV.defs] = digest;
   }
   if (l.datasetSpec !== undefined) {
@@ -128,8 +148,11 @@ export function lineageProblems(l: LineageProps, pins: LineagePins): string[] {
   if (typeof l.lakefsRef === 'string' && !HEX64.test(l.lakefsRef)) {
     out.push(`lineage.lakefsRef '${l.lakefsRef}' is not a lakeFS commit id; pin a 64-hex commit id (or pass a step output that is one), never a branch`);
   }
-  if (l.feast?.definitionsSha256 !== undefined && !HEX64.test(l.feast.definitionsSha256)) {
-    out.push(`lineage.feast.definitionsSha256 '${l.feast.definitionsSha256}' is not a sha256; use the 64-hex digest of the definitions`);
+  if (l.features && l.feast) out.push("lineage.feast is the former name of lineage.features; give only 'features'");
+  for (const [field, f] of [['features', l.features], ['feast', l.feast]] as const) {
+    if (f?.definitionsSha256 !== undefined && !HEX64.test(f.definitionsSha256)) {
+      out.push(`lineage.${field}.definitionsSha256 '${f.definitionsSha256}' is not a sha256; use the 64-hex digest of the definitions`);
+    }
   }
   if (l.icebergSnapshotId !== undefined && !/^[0-9]+$/.test(l.icebergSnapshotId)) {
     out.push(`lineage.icebergSnapshotId '${l.icebergSnapshotId}' is not an Iceberg snapshot id; use its decimal id`);

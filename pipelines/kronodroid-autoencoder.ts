@@ -58,12 +58,12 @@ export function kronodroidAutoencoder(scope: Construct, data: KronodroidTraining
     env: { MLFLOW_TRACKING_URI: p('mlflow_tracking_uri') },
     // The pins the run records as MLflow tags: the commit dfp.lock.json pins the table's
     // branch to (a literal in every rendered file), never the branch, and the digest of
-    // the Feast definitions the Feast target writes.
+    // the feature definitions the feature-store target (Feast or Chronon) writes.
     lineage: {
       lakefsRepository: KRONODROID.lakefsRepository,
       lakefsRef: data.table.pinnedCommit,
       sourceTable: data.table,
-      feast: { featureView: data.view },
+      features: { featureView: data.view },
       datasetSpec: KRONODROID.datasetSpec,
     },
     secretEnv: { ...LAKEFS_CREDENTIALS, ...S3_CREDENTIALS },

@@ -11,10 +11,11 @@ import { datahubTarget } from './datahub/index.ts';
 import { dbtTarget } from './dbt/index.ts';
 import { dltTarget } from './dlt/index.ts';
 import { docsTarget } from './docs/index.ts';
+import { chrononTarget } from './chronon/index.ts';
 import { feastTarget } from './feast/index.ts';
 import { kubeflowTarget } from './kubeflow/index.ts';
 import { schemasTarget } from './schemas/index.ts';
 import { sparkTarget } from './spark/index.ts';
 import type { Target } from './types.ts';
 
-export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, airflowTarget, androidTarget, schemasTarget, feastTarget, sparkTarget, datafusionTarget, dbtTarget, dltTarget, docsTarget, datahubTarget, argocdTarget];
+export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, airflowTarget, androidTarget, schemasTarget, feastTarget, chrononTarget, sparkTarget, datafusionTarget, dbtTarget, dltTarget, docsTarget, datahubTarget, argocdTarget];

@@ -186,11 +186,12 @@ function placesOf(rendered: Rendered, py: Record<string, { strings?: PyString[] 
 }
 
 /**
- * The Feast, DataHub, dbt and dlt ConfigMaps carry the rendered files whole (`data/<file>`):
- * their values are checked against those files byte for byte ({@link embeddedDifferences}),
- * and the strings inside them where the files themselves are read.
+ * The Feast, Chronon, DataHub, dbt and dlt ConfigMaps carry the rendered files whole
+ * (`data/<file>`; Chronon's key is the path below the repo, `/` as `.`): their values are
+ * checked against those files byte for byte ({@link embeddedDifferences}), and the strings
+ * inside them where the files themselves are read.
  */
-const SYNC_FOLDER = /^[^/]+\/(feast|datahub|dbt|dlt)\/sync\//;
+const SYNC_FOLDER = /^[^/]+\/(feast|chronon|datahub|dbt|dlt)\/sync\//;
 const embeddedFile = (file: string, path: string): string | undefined =>
   SYNC_FOLDER.test(file) ? /^#\d+\/data\/([^/]+)$/.exec(path)?.[1] : undefined;
 
@@ -215,7 +216,8 @@ function embeddedDifferences(s: string, files: ReadonlyMap<string, string>): Dif
     for (const [path, value] of scalars(file, content)) {
       const name = embeddedFile(file, path);
       if (name === undefined) continue;
-      const repoFile = [...files.keys()].find((f) => f.startsWith(`${env}/${target}/`) && !SYNC_FOLDER.test(f) && f.endsWith(`/${name}`));
+      const repoFile = [...files.keys()].find((f) => f.startsWith(`${env}/${target}/`) && !SYNC_FOLDER.test(f)
+        && (target === 'chronon' ? f.split('/').slice(3).join('.') === name : f.endsWith(`/${name}`)));
       stats.values++;
       stats.embedded++;
       if (repoFile === undefined || files.get(repoFile) !== value) out.push({ s: JSON.stringify(s), where: `${file} ${path}`, expected: repoFile ?? 'a repo file of that name', actual: 'different bytes' });
@@ -357,12 +359,13 @@ describe(`injection fuzz: ${RUNS} hostile strings (seed ${SEED}) in every free-t
 
   it('the marker lands in every target that renders user text', () => {
     const targets = (kind: AppKind) => new Set(places[kind].map((p) => p.file.split('/')[1]));
-    for (const target of ['argo', 'kubeflow', 'airflow', 'feast', 'schemas', 'docs', 'argocd', 'spark', 'datafusion', 'datahub', 'dbt', 'dlt']) expect(targets('plain'), target).toContain(target);
-    // The Feast, DataHub, dbt and dlt sync ConfigMaps embed the rendered files; the strings inside are checked there, the bytes here.
+    for (const target of ['argo', 'kubeflow', 'airflow', 'feast', 'chronon', 'schemas', 'docs', 'argocd', 'spark', 'datafusion', 'datahub', 'dbt', 'dlt']) expect(targets('plain'), target).toContain(target);
+    // The Feast, Chronon, DataHub, dbt and dlt sync ConfigMaps embed the rendered files; the strings inside are checked there, the bytes here.
     expect(stats.embedded, 'sync ConfigMap files compared byte for byte').toBeGreaterThan(0);
     // DataHub's descriptions, owners and tags, in its JSON MCP files.
     const datahub = places.plain.filter((p) => /\/datahub\/metadata\/.*\.json$/.test(p.file)).map((p) => p.path);
     for (const field of ['/aspect/json/description', '/aspect/json/owners/0/owner', '/aspect/json/tags/0/tag']) expect(datahub.some((p) => p.endsWith(field)), field).toBe(true);
+    expect(places.plain.some((p) => /\/chronon\/[^/]+\/(group_bys|joins)\//.test(p.file)), 'user text in the Chronon modules').toBe(true);
     for (const target of ['argo', 'kubeflow', 'airflow']) expect(targets('cond'), target).toContain(target);
     for (const target of ['argo', 'airflow']) expect(targets('exceptions'), target).toContain(target);
     // Python constants in fields Airflow renders and in fields it does not are both checked.

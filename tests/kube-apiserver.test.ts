@@ -85,8 +85,11 @@ const EMULATOR_REWRITES = [
 const STORED_REWRITES: Record<string, string[]> = {
   'dist/dev/android/kronodroid-runtime-benchmark.yaml#0': EMULATOR_REWRITES,
   'dist/prod/android/kronodroid-runtime-benchmark.yaml#0': EMULATOR_REWRITES,
+  'dist/staging/android/kronodroid-runtime-benchmark.yaml#0': EMULATOR_REWRITES,
   // A transform that reads no table: DFP_INPUT_TABLES is set, to the empty string, either way.
   'golden/transforms/on-datafusion/datafusion/jobs/load-orders.yaml#0': ['.spec.template.spec.containers[0].env[5].value: "" -> undefined'],
+  // Kronodroid's transform loads raw files and reads no table either (staging runs it on DataFusion).
+  'dist/staging/datafusion/jobs/kronodroid-iceberg.yaml#0': ['.spec.template.spec.containers[0].env[5].value: "" -> undefined'],
 };
 
 const isException = (o: Json) => podsIn('x', o).some((p) => p.annotations[EXCEPTION.profile] === 'privileged');
@@ -194,8 +197,8 @@ describe('the objects under test', () => {
 
   it('each has the namespace it is synced into; the emulator benchmark\'s are the privileged ones', () => {
     expect(objects.filter((s) => !s.namespace).map((s) => s.name)).toEqual([]);
-    expect(privileged).toEqual(['ml-dev', 'ml-prod']);
-    expect(namespaces).toEqual(['argocd', 'ml-datafusion', 'ml-dev', 'ml-features', 'ml-golden', 'ml-prod', 'ml-spark']);
+    expect(privileged).toEqual(['ml-dev', 'ml-prod', 'ml-staging']);
+    expect(namespaces).toEqual(['argocd', 'ml-datafusion', 'ml-dev', 'ml-features', 'ml-features-chronon', 'ml-golden', 'ml-prod', 'ml-spark', 'ml-staging']);
     for (const env of buildModel(buildApp()).environments) expect(namespaces).toContain(env.namespace);
   });
 });

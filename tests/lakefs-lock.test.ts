@@ -9,11 +9,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildModel } from '../constructs/model/build.ts';
 import { formatLock, readLock } from '../lakefs/lock-file.ts';
-import { buildApp } from '../main.ts';
 import { readTree } from '../synth/writer.ts';
-import { TARGETS } from '../targets/index.ts';
 import { startLakeFs, type LakeFsServer } from './support/lakefs.ts';
 import { ENV_READERS } from './support/lineage-readers.ts';
 import { projectCopy, runTsx, type Run } from './support/process.ts';
@@ -104,14 +101,10 @@ describe('dfp lock against a real lakeFS', () => {
     const synth = runTsx('dfp.ts', { cwd: dir, args: ['synth'] });
     expect(synth.status, synth.stderr).toBe(0);
     const dist = readTree(join(dir, 'dist'));
-    // The committed environments render Kubeflow (dev) and Airflow (prod); Argo is the
-    // same model through the Argo target, from the same lock.
+    // The committed environments render Kubeflow (dev), Airflow (prod) and Argo (staging).
     const under = (prefix: string) => new Map([...dist].filter(([p]) => p.startsWith(prefix)).map(([p, c]) => [p.slice(prefix.length), c]));
-    const model = buildModel(buildApp({ distDir: join(dir, 'dist'), lockFile: join(dir, 'dfp.lock.json') }));
-    const argoEnv = { ...model.environments[0]!, orchestrator: 'argo' as const };
-    const argo = new Map(TARGETS.find((t) => t.name === 'argo')!.render(model, argoEnv).map((f) => [f.path, f.content]));
     const refs = {
-      argo: ENV_READERS.argo!(argo, 'kronodroid-autoencoder', 'train').LAKEFS_REF,
+      argo: ENV_READERS.argo!(under('staging/argo/'), 'kronodroid-autoencoder', 'train').LAKEFS_REF,
       kubeflow: ENV_READERS.kubeflow!(under('dev/kubeflow/'), 'kronodroid-autoencoder', 'train').LAKEFS_REF,
       airflow: ENV_READERS.airflow!(under('prod/airflow/'), 'kronodroid-autoencoder', 'train').LAKEFS_REF,
     };

@@ -46,7 +46,9 @@ describe('the launcher starts a valid copy of every run template', () => {
 
   it('finds SparkApplications and Jobs', () => {
     expect(spark.length).toBeGreaterThanOrEqual(4);
-    expect(jobs.length).toBe(2);
+    // The fixture's two DataFusion Jobs and staging's Kronodroid one.
+    expect(jobs.length).toBe(3);
+    expect(Object.keys(copies)).toContain('dist/staging/datafusion/jobs/kronodroid-iceberg.yaml');
   });
 
   it('the SparkApplication copies pass the Spark Operator models', () => {

@@ -1,10 +1,11 @@
 /**
  * The lineage contract: the training step of Kronodroid receives the same lineage env
- * vars (lakeFS repository and commit, source table, Feast view, dataset split ids) in
+ * vars (lakeFS repository and commit, source table, feature view and digest, dataset split ids) in
  * every orchestrator's output, because they are computed once in the model. Each
  * target's rendering is read back in its own format and reduced to name -> value, where
  * a run-time value becomes `output:<step>.<output>`.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ContainerStep, IcebergTable, LINEAGE_ENV, Pipeline, datasetId } from '../constructs/index.ts';
@@ -66,6 +67,8 @@ describe('lineage: the same stamps in every orchestrator', () => {
         DFP_PIPELINE: 'kronodroid-autoencoder',
         FEAST_DEFS_SHA256: feastDigest,
         FEAST_FEATURE_VIEW: 'kronodroid_autoencoder_features',
+        FEATURE_DEFS_SHA256: feastDigest,
+        FEATURE_VIEW: 'kronodroid_autoencoder_features',
         ICEBERG_TABLE: 'kronodroid.fct_training_dataset',
         ICEBERG_TABLE_LOCATION: 'warehouse/kronodroid/fct_training_dataset',
         LAKEFS_ENDPOINT: model.environments[0]!.endpoints.lakefs,
@@ -86,11 +89,25 @@ describe('lineage: the same stamps in every orchestrator', () => {
     expect(trainStep.env.find((e) => e.name === 'LAKEFS_REF')!.value).toEqual([{ kind: 'literal', value: lockedCommit }]);
   });
 
-  it('FEAST_DEFS_SHA256 is the digest the Feast target writes in definitions.sha256', () => {
-    for (const env of model.environments.filter((e) => e.featureStore === 'feast')) {
-      const written = renderAll(model, TARGETS).find((f) => f.path === `${env.name}/feast/dfp_${env.name}/definitions.sha256`)!;
-      expect(written.content).toBe(`${feastDigest}\n`);
+  it('FEATURE_DEFS_SHA256 (and FEAST_DEFS_SHA256) is the digest every feature-store target writes in definitions.sha256', () => {
+    const all = renderAll(model, TARGETS);
+    const stores = new Set<string>();
+    for (const env of model.environments) {
+      const written = all.find((f) => f.path === `${env.name}/${env.featureStore}/dfp_${env.name}/definitions.sha256`)!;
+      expect(written.content, env.name).toBe(`${feastDigest}\n`);
+      stores.add(env.featureStore);
     }
+    expect([...stores].sort()).toEqual(['chronon', 'feast']);
+  });
+
+  it('the stamps do not depend on the feature store: a Feast and a Chronon environment render the same step env', () => {
+    const feast = model.environments.find((e) => e.featureStore === 'feast')!;
+    const asStore = (featureStore: Environment['featureStore']) => {
+      const env: Environment = { ...feast, featureStore };
+      const files = new Map(TARGETS.find((t) => t.name === env.orchestrator)!.render(bindEnvironment(model, env), env).map((f) => [f.path, f.content]));
+      return READERS[env.orchestrator]!(files);
+    };
+    expect(asStore('chronon')).toEqual(asStore('feast'));
   });
 });
 
@@ -122,6 +139,11 @@ describe('lineage: bad declarations fail with the construct path', () => {
     expect(message).toMatch(/p\/train: lineage\.feast\.definitionsSha256 'abc' is not a sha256/);
     expect(message).toMatch(/p\/train: lineage\.icebergSnapshotId 'latest' is not an Iceberg snapshot id/);
   });
+  it('a bad digest under the neutral name, and both names at once', () => {
+    const message = problems({ ...base, features: { featureView: 'v', definitionsSha256: 'abc' }, feast: { featureView: 'v' } });
+    expect(message).toMatch(/p\/train: lineage\.features\.definitionsSha256 'abc' is not a sha256/);
+    expect(message).toMatch(/p\/train: lineage\.feast is the former name of lineage\.features; give only 'features'/);
+  });
   it('a table whose branch the lock does not pin, at the table and at the step that reads it', () => {
     const app = testApp();
     const t = new IcebergTable(app, 'events', { namespace: 'ns', lakefsRepository: 'repo', ref: { branch: 'not-locked' }, fields: { id: 'string', ts: 'timestamp' }, timestampField: 'ts' });
@@ -149,3 +171,43 @@ describe('lineage: bad declarations fail with the construct path', () => {
 function kronodroidSpec() {
   return { table: 'kronodroid.fct_training_dataset', splitColumn: 'split', splits: { train: 'train', val: 'validation', test: 'test' }, label: 'is_malware' };
 }
+
+describe('lineage: the helper records the feature stamps under both names', () => {
+  /** `python -m dfp_tools.lineage stamps`: the real helper, the tags it would record (no MLflow). */
+  function helperTags(env: Env): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync('python3.11', ['-m', 'dfp_tools.lineage', 'stamps'], {
+      encoding: 'utf8',
+      // Without the table location the helper asks lakeFS nothing (the snapshot id is not resolved).
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH: join(ROOT, 'images', 'transform-launcher'), PYTHONDONTWRITEBYTECODE: '1', ...env },
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+  const stamped = (env: Environment) => {
+    const files = new Map(TARGETS.find((t) => t.name === env.orchestrator)!.render(bindEnvironment(model, env), env).map((f) => [f.path, f.content]));
+    const { ICEBERG_TABLE_LOCATION: _l, ...rest } = bySource(READERS[env.orchestrator]!(files));
+    return Object.fromEntries(Object.entries(rest).filter(([k]) => (Object.values(LINEAGE_ENV) as string[]).includes(k)));
+  };
+
+  it('features.* and feast.* name the same view and digest, in the Chronon environment as in the Feast ones', () => {
+    for (const env of model.environments) {
+      const r = helperTags(stamped(env));
+      expect(r.status, r.stderr).toBe(0);
+      const tags = JSON.parse(r.stdout) as Record<string, string>;
+      expect(tags['features.feature_view'], env.name).toBe('kronodroid_autoencoder_features');
+      expect(tags['features.defs_sha256'], env.name).toBe(feastDigest);
+      expect(tags['feast.defs_sha256'], env.name).toBe(feastDigest);
+      expect(tags['dfp.environment']).toBe(env.name);
+    }
+  });
+
+  it('control: a Feast name that disagrees with the neutral one, or a digest without its view, is refused', () => {
+    const env = stamped(model.environments.find((e) => e.featureStore === 'chronon')!);
+    const disagree = helperTags({ ...env, FEAST_DEFS_SHA256: 'f'.repeat(64) });
+    expect(disagree.status).not.toBe(0);
+    expect(disagree.stderr).toMatch(/FEATURE_DEFS_SHA256 is '[0-9a-f]{64}' but FEAST_DEFS_SHA256 is 'f{64}'; the former name must hold the same value/);
+    const { FEATURE_VIEW: _v, ...noView } = env;
+    const orphan = helperTags(noView);
+    expect(orphan.status).not.toBe(0);
+    expect(orphan.stderr).toMatch(/FEATURE_VIEW is not set, but FEATURE_DEFS_SHA256 is/);
+  });
+});

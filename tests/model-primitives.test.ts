@@ -94,9 +94,9 @@ describe('cron', () => {
 describe('the model', () => {
   const model = buildModel(buildApp());
 
-  it('holds the examples and both environments', () => {
+  it('holds the examples and the three environments', () => {
     expect(model.pipelines.map((p) => p.name)).toEqual(['iris', 'kronodroid-autoencoder', 'kronodroid-features']);
-    expect(model.environments.map((e) => e.name)).toEqual(['dev', 'prod']);
+    expect(model.environments.map((e) => e.name)).toEqual(['dev', 'prod', 'staging']);
   });
 
   it('is plain JSON: a round trip through JSON changes nothing', () => {

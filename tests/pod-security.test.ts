@@ -59,14 +59,20 @@ describe('every rendered pod meets the restricted profile or is a documented exc
   const pods = renderedPods();
   const documented = documentedExceptions();
 
-  it('finds the pods: Argo step templates and the benchmark Jobs, in both environments', () => {
-    expect(pods.filter((p) => p.name.startsWith('argo-render/') && p.name.includes('(benchmark-android)')).length).toBe(2);
+  it('finds the pods: Argo step templates and the benchmark Jobs, in every environment', () => {
+    const envs = buildModel(buildApp()).environments.map((e) => e.name);
+    expect(envs).toEqual(['dev', 'prod', 'staging']);
+    expect(pods.filter((p) => p.name.startsWith('argo-render/') && p.name.includes('(benchmark-android)')).length).toBe(envs.length);
     expect(pods.filter((p) => p.name.startsWith('golden/') && p.name.includes('/argo/workflow-templates/')).length).toBeGreaterThan(0);
     expect(pods.map((p) => p.name)).toEqual(expect.arrayContaining([
       'dist/dev/android/kronodroid-runtime-benchmark.yaml#spec.template.spec',
       'dist/prod/android/kronodroid-runtime-benchmark.yaml#spec.template.spec',
       'dist/dev/spark/applications/kronodroid-iceberg.yaml#spec.driver',
       'dist/dev/spark/applications/kronodroid-iceberg.yaml#spec.executor',
+      // staging: Argo WorkflowTemplates as committed, a DataFusion Job and the Chronon sync hook.
+      'dist/staging/android/kronodroid-runtime-benchmark.yaml#spec.template.spec',
+      'dist/staging/datafusion/jobs/kronodroid-iceberg.yaml#spec.template.spec',
+      'dist/staging/chronon/sync/chronon-apply.yaml#spec.template.spec',
       'golden/transforms/on-datafusion/datafusion/jobs/join-orders.yaml#spec.template.spec',
     ]));
     expect(documented).toEqual(['kronodroid-runtime-benchmark']);

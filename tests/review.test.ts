@@ -22,7 +22,7 @@ describe('dfp diff', () => {
   editIris(dir);
   const stale = runTsx('dfp.ts', { cwd: dir, args: ['diff'] });
   const prodOnly = runTsx('dfp.ts', { cwd: dir, args: ['diff', '--env', 'prod'] });
-  const unknown = runTsx('dfp.ts', { cwd: dir, args: ['diff', '--env', 'staging'] });
+  const unknown = runTsx('dfp.ts', { cwd: dir, args: ['diff', '--env', 'qa'] });
 
   it('exits 0 and says so when dist/ is current', () => {
     expect(clean.status, clean.stderr).toBe(0);
@@ -50,7 +50,7 @@ describe('dfp diff', () => {
 
   it('an unknown environment is a usage error naming the choices, with no stack trace', () => {
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain("no environment is named 'staging'; use one of dev, prod");
+    expect(unknown.stderr).toContain("no environment is named 'qa'; use one of dev, prod, staging");
     expect(unknown.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -41,8 +41,10 @@ describe('secret hygiene of the rendered files', () => {
 
 describe('secret hygiene of the data-plane outputs, each scanned on its own', () => {
   // Transforms carry the lakeFS S3 gateway keys and the Feast sync hook the MinIO ones: by reference only.
+  // staging runs its transform on DataFusion, its pipelines on Argo and its features on Chronon.
   const DATA_DIRS = [
-    'dist/dev/spark', 'dist/prod/spark', 'dist/dev/feast/sync', 'dist/prod/feast/sync', 'dist/dev/datahub', 'dist/prod/datahub',
+    'dist/dev/spark', 'dist/prod/spark', 'dist/dev/feast/sync', 'dist/prod/feast/sync', 'dist/dev/datahub', 'dist/prod/datahub', 'dist/staging/datahub',
+    'dist/staging/datafusion', 'dist/staging/argo', 'dist/staging/chronon', 'tests/golden/features/features-chronon/chronon',
     'tests/golden/transforms/on-spark/spark', 'tests/golden/transforms/on-datafusion/datafusion', 'tests/golden/transforms',
   ];
   for (const dir of DATA_DIRS) {

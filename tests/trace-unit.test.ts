@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { firstCommitAdding, renderedFilesHolding } from '../trace/local.ts';
-import { LineageTagError, readLineage } from '../trace/tags.ts';
+import { LineageTagError, featureStamps, readLineage } from '../trace/tags.ts';
 import { runTsx } from './support/process.ts';
 
 const tags = {
@@ -36,10 +36,28 @@ describe('trace: lineage tags read back', () => {
     [{ ...tags, 'data.lakefs_ref': 'main' }, /tag data\.lakefs_ref = 'main', which is not a 64-hex digest/],
     [{ ...tags, 'data.iceberg_table_location': '../etc' }, /tag data\.iceberg_table_location = '\.\.\/etc', which is not a relative path/],
     [{ ...tags, 'dfp.weights/../../x': 'c'.repeat(64) }, /tag dfp\.weights\/\.\.\/\.\.\/x = '.*', which is not a weight path and its sha256/],
+    [{ ...tags, 'features.defs_sha256': 'abc' }, /tag features\.defs_sha256 = 'abc', which is not a 64-hex digest/],
+    [{ ...tags, 'features.defs_sha256': 'e'.repeat(64), 'feast.defs_sha256': 'f'.repeat(64) }, /tag features\.defs_sha256 = 'e{64}' but feast\.defs_sha256 = 'f{64}'; the Feast name of a stamp holds the same value/],
+    [{ ...tags, 'features.feature_view': 'a', 'feast.feature_view': 'b' }, /tag features\.feature_view = 'a' but feast\.feature_view = 'b'/],
   ])('refused: %#', (t, message) => {
     const defined = Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)) as Record<string, string>;
     expect(() => readLineage('r1', defined)).toThrow(LineageTagError);
     expect(() => readLineage('r1', defined)).toThrow(message);
+  });
+});
+
+describe('trace: the feature-store stamps, whatever the store', () => {
+  const view = 'kronodroid_autoencoder_features';
+  it('reads the store-neutral tags (features.*) that every environment records', () => {
+    const l = readLineage('r1', { ...tags, 'features.feature_view': view, 'features.defs_sha256': 'e'.repeat(64) });
+    expect(featureStamps(l.tags)).toEqual({ view, defs: 'e'.repeat(64) });
+  });
+  it('falls back to the Feast names for a run recorded before the neutral ones existed', () => {
+    const l = readLineage('r1', { ...tags, 'feast.feature_view': view, 'feast.defs_sha256': 'f'.repeat(64) });
+    expect(featureStamps(l.tags)).toEqual({ view, defs: 'f'.repeat(64) });
+  });
+  it('has none for a run that read no feature view', () => {
+    expect(featureStamps(readLineage('r1', tags).tags)).toEqual({});
   });
 });
 

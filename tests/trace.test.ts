@@ -139,6 +139,10 @@ describe('the lineage loop: from a rendered step to MLflow and back', () => {
     expect(trained.tags['data.iceberg_snapshot_id']).toBe(v1.snapshot);
     expect(trained.tags['dfp.environment']).toBe('prod');
     expect(trained.tags['dfp.definitions_sha256']).toBe(trainEnv[LINEAGE_ENV.definitions]);
+    // The store-neutral feature stamps, and the Feast names of the same values.
+    expect(trained.tags['features.feature_view']).toBe('kronodroid_autoencoder_features');
+    expect(trained.tags['features.defs_sha256']).toMatch(/^[0-9a-f]{64}$/);
+    expect(trained.tags['feast.defs_sha256']).toBe(trained.tags['features.defs_sha256']);
     expect(trained.tags['dfp.weights/executorch/model.pte']).toBe(sha256(join(work, 'train', 'model.pte')));
   });
 
@@ -166,9 +170,11 @@ describe('the lineage loop: from a rendered step to MLflow and back', () => {
     const report = JSON.parse(readFileSync(join(dir, 'lineage.json'), 'utf8')) as TraceReport;
     expect(report.lakefs.commit).toBe(v1.commit);
     expect(report.table.snapshotId).toBe(v1.snapshot);
-    expect(report.featureStore?.renderedIn).toEqual(['dev/feast/dfp_dev/definitions.sha256', 'prod/feast/dfp_prod/definitions.sha256'].map((p) => join(distDir, p)));
+    // One digest of the store-neutral definitions: Feast's repos and Chronon's hold it alike.
+    expect(report.featureStore?.definitionsSha256).toBe(trained.tags['features.defs_sha256']);
+    expect(report.featureStore?.renderedIn).toEqual(['dev/feast/dfp_dev/definitions.sha256', 'prod/feast/dfp_prod/definitions.sha256', 'staging/chronon/dfp_staging/definitions.sha256'].map((p) => join(distDir, p)));
     // The digest is the same in every environment's rendering of the pipeline.
-    expect(report.definitions.renderedIn).toEqual([`dev/kubeflow/manifests/${MODEL}.yaml`, `dev/kubeflow/pipelines/${MODEL}.yaml`, `prod/airflow/dags/${MODEL}.py`].map((p) => join(distDir, p)));
+    expect(report.definitions.renderedIn).toEqual([`dev/kubeflow/manifests/${MODEL}.yaml`, `dev/kubeflow/pipelines/${MODEL}.yaml`, `prod/airflow/dags/${MODEL}.py`, `staging/argo/workflow-templates/${MODEL}.yaml`].map((p) => join(distDir, p)));
     expect(report.metrics).toEqual({ test_loss: 0.25, val_loss: 0.125 });
   }, 300_000);
 
@@ -205,6 +211,7 @@ describe('the helper: the same stamps from every orchestrator, and nothing logge
       'a branch as LAKEFS_REF': { ...envs.airflow!, LAKEFS_REF: 'main' },
       'a commit lakeFS lacks': { ...envs.airflow!, LAKEFS_REF: 'f'.repeat(64) },
       'no definitions digest': { ...envs.airflow!, DFP_DEFINITIONS_SHA256: '' },
+      'a Feast name that disagrees': { ...envs.airflow!, FEAST_DEFS_SHA256: 'f'.repeat(64) },
     };
     const out = JSON.parse(python('helper_checks.py', [], lakefsEnv(), JSON.stringify({ stamps: envs, refuse }))) as {
       contract: [string, string][];
@@ -222,6 +229,7 @@ describe('the helper: the same stamps from every orchestrator, and nothing logge
     expect(out.refuse['a branch as LAKEFS_REF']!.error).toMatch(/^LAKEFS_REF is 'main', which is not a 64-hex lakeFS commit id/);
     expect(out.refuse['a commit lakeFS lacks']!.error).toMatch(/has no Iceberg table metadata under warehouse\/kronodroid\/fct_training_dataset\/metadata\//);
     expect(out.refuse['no definitions digest']!.error).toMatch(/^DFP_DEFINITIONS_SHA256 is not set/);
+    expect(out.refuse['a Feast name that disagrees']!.error).toMatch(/^FEATURE_DEFS_SHA256 is '[0-9a-f]{64}' but FEAST_DEFS_SHA256 is 'f{64}'/);
     for (const [name, r] of Object.entries(out.refuse)) expect(r.tags, name).toEqual([]);
     counts.refusals += Object.keys(out.refuse).length;
   }, 300_000);

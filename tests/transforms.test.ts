@@ -99,19 +99,30 @@ describe('SparkApplications pass the Spark Operator API models, strictly', () =>
 
 describe('the engines\' Kubernetes objects pass the Kubernetes schema, strictly', () => {
   const objects = new Map([
-    ...documents(join(ROOT, 'dist'), 'dist', /^[^/]+\/(spark|datafusion)\/rbac\.yaml$/),
+    ...documents(join(ROOT, 'dist'), 'dist', /^[^/]+\/(spark\/rbac|datafusion\/.*)\.yaml$/),
     ...documents(join(ROOT, 'tests', 'golden', 'transforms'), 'golden', /^[^/]+\/(spark\/rbac|datafusion\/.*)\.yaml$/),
   ]);
 
-  it('finds the Jobs and the Roles and RoleBindings', () => {
+  it('finds the Jobs (staging\'s Kronodroid transform and the fixture\'s two) and the Roles and RoleBindings', () => {
     const kinds = [...objects.values()].map((o) => o.kind);
-    expect(kinds.filter((k) => k === 'Job')).toHaveLength(2);
+    expect(objects.get('dist/staging/datafusion/jobs/kronodroid-iceberg.yaml#0')?.kind).toBe('Job');
+    expect(kinds.filter((k) => k === 'Job')).toHaveLength(3);
     expect(kinds.filter((k) => k === 'Role').length).toBeGreaterThanOrEqual(3);
     expect(kinds.filter((k) => k === 'RoleBinding').length).toBeGreaterThanOrEqual(3);
   });
 
   it('every one is valid', () => {
     expect(failures(validateKubernetes([...objects].map(([name, object]) => ({ name, object }))))).toBe('');
+  });
+
+  it('staging\'s DataFusion Job carries what the platform needs: Avro tables, the lakeFS warehouse, its lakeFS, Secret references only', () => {
+    const container = objects.get('dist/staging/datafusion/jobs/kronodroid-iceberg.yaml#0')!.spec.template.spec.containers[0];
+    const env = Object.fromEntries((container.env as Json[]).map((e) => [e.name, e.value ?? e.valueFrom]));
+    expect(env.DFP_WRITE_FORMAT).toBe('avro');
+    expect(env.DFP_WAREHOUSE).toBe('s3://kronodroid/main/warehouse');
+    expect(env.AWS_ENDPOINT_URL).toBe('http://lakefs.lakefs-staging.svc.cluster.local:8000');
+    expect(env.AWS_SECRET_ACCESS_KEY.secretKeyRef).toEqual({ name: 'lakefs-credentials', key: 'secret_access_key' });
+    expect(container.image).toMatch(/kronodroid-datafusion:\d+\.\d+\.\d+$/);
   });
 });
 

@@ -9,7 +9,7 @@ import type { LakeFsClient, LakeFsObject } from '../lakefs/client.ts';
 import type { MlflowArtifact, MlflowClient, MlflowRun } from '../mlflow/client.ts';
 import { snapshotAt } from './iceberg.ts';
 import { definitionFilesWith, firstCommitAdding, renderedFilesHolding } from './local.ts';
-import { LINEAGE_TAGS, LineageTagError, WEIGHTS_TAG, readLineage, type Lineage } from './tags.ts';
+import { LINEAGE_TAGS, LineageTagError, WEIGHTS_TAG, featureStamps, readLineage, type Lineage } from './tags.ts';
 
 /** What `dfp trace` prints; `--json` prints exactly this. */
 export interface TraceReport {
@@ -100,8 +100,7 @@ export async function trace(target: TraceTarget, mlflow: MlflowClient, lakefs: L
   const digest = t['dfp.definitions_sha256'];
   const fromGit = t['dfp.definitions_revision'] === undefined ? firstCommitAdding(checkout.root, checkout.dist, digest) : undefined;
   const revision = t['dfp.definitions_revision'] ?? fromGit;
-  const view = t['feast.feature_view'];
-  const defs = t['feast.defs_sha256'];
+  const { view, defs } = featureStamps(t);
   const report: TraceReport = {
     run: { id: run.runId, experimentId: run.experimentId, ...(run.name ? { name: run.name } : {}), status: run.status },
     ...(version ? { modelVersion: { name: version.name, version: version.version } } : {}),

@@ -15,6 +15,8 @@ export const LINEAGE_TAGS: Readonly<Record<string, string>> = {
   [LINEAGE_ENV.icebergTable]: 'data.iceberg_table',
   [LINEAGE_ENV.tableLocation]: 'data.iceberg_table_location',
   [LINEAGE_ENV.snapshot]: 'data.iceberg_snapshot_id',
+  [LINEAGE_ENV.featureView]: 'features.feature_view',
+  [LINEAGE_ENV.featureDefs]: 'features.defs_sha256',
   [LINEAGE_ENV.view]: 'feast.feature_view',
   [LINEAGE_ENV.defs]: 'feast.defs_sha256',
   [LINEAGE_ENV.train]: 'dataset.train_id',
@@ -43,6 +45,8 @@ const lineage = z.object({
   'data.iceberg_table': z.string().optional(),
   'data.iceberg_table_location': safePath.optional(),
   'data.iceberg_snapshot_id': z.string().regex(/^[0-9]+$/, 'is not a decimal snapshot id').optional(),
+  'features.feature_view': z.string().optional(),
+  'features.defs_sha256': hex64.optional(),
   'feast.feature_view': z.string().optional(),
   'feast.defs_sha256': hex64.optional(),
   'dataset.train_id': z.string().optional(),
@@ -54,6 +58,16 @@ const lineage = z.object({
   'dfp.definitions_revision': z.string().optional(),
   'dfp.lakefs_endpoint': z.string().optional(),
 });
+
+/**
+ * The feature view and definitions digest a run records: the store-neutral tags, or for
+ * a run recorded before they existed, the Feast names of the same stamps.
+ */
+export function featureStamps(t: Lineage['tags']): { view?: string; defs?: string } {
+  const view = t['features.feature_view'] ?? t['feast.feature_view'];
+  const defs = t['features.defs_sha256'] ?? t['feast.defs_sha256'];
+  return { ...(view !== undefined ? { view } : {}), ...(defs !== undefined ? { defs } : {}) };
+}
 
 /** A run's lineage, read from its tags. */
 export interface Lineage {
@@ -78,6 +92,10 @@ export function readLineage(runId: string, tags: Readonly<Record<string, string>
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0]);
     throw new LineageTagError(`run '${runId}' has tag ${key} = '${tags[key]}', which ${issue.message.replace(/^Invalid string: /, '')}`);
+  }
+  for (const [neutral, feast] of [['features.feature_view', 'feast.feature_view'], ['features.defs_sha256', 'feast.defs_sha256']] as const) {
+    const [a, b] = [parsed.data[neutral], parsed.data[feast]];
+    if (a !== undefined && b !== undefined && a !== b) throw new LineageTagError(`run '${runId}' has tag ${neutral} = '${a}' but ${feast} = '${b}'; the Feast name of a stamp holds the same value, so one was changed after the run`);
   }
   const weights: Record<string, string> = {};
   for (const [k, v] of Object.entries(tags).filter(([k]) => k.startsWith(WEIGHTS_TAG)).sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -36,7 +36,7 @@ export function buildModel(root: IConstruct): Model {
   const data = guarded(problems, root, () => buildDataPlane(all, problems))[0] ?? { tables: [], entities: [], featureViews: [], featureServices: [] };
   const pins: LineagePins = {
     commitOf: (table) => data.tables.find((t) => t.path === table.node.path)?.lakefs.commit || undefined,
-    feastDefinitionsSha256: definitionsDigest(data),
+    featureDefinitionsSha256: definitionsDigest(data),
   };
   const dbtProjects = guarded(problems, root, () => buildDbtProjects(all, data.tables, problems))[0] ?? [];
   const analytics: AnalyticsContext = { tables: data.tables, dbtProjects };

@@ -1,7 +1,8 @@
 /**
- * The digest of the feature definitions: what the Feast target writes as
- * `definitions.sha256` and training records as `feast.defs_sha256`. One function, so the
- * two can never disagree.
+ * The digest of the feature definitions: what the Feast and Chronon targets write as
+ * `definitions.sha256` and training records as `features.defs_sha256` (and, under its former
+ * name, `feast.defs_sha256`). One function over the store-neutral definitions, so no two of
+ * them can disagree and swapping the feature store does not change the stamp.
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.ts';

@@ -201,7 +201,7 @@ export type Pipeline = z.infer<typeof pipeline>;
 
 export const ORCHESTRATORS = ['kubeflow', 'airflow', 'argo'] as const;
 export const ENGINES = ['spark', 'datafusion'] as const;
-export const FEATURE_STORES = ['feast', 'alternative'] as const;
+export const FEATURE_STORES = ['feast', 'chronon'] as const;
 export const IMAGE_TAG_POLICIES = ['any', 'no-latest', 'digest'] as const;
 
 export const environment = z.object({

@@ -2,8 +2,10 @@
 step makes, `record_lineage(run_id, weights={...}, register_as=...)`.
 
 dfp renders the lineage stamps into the step's environment (docs/lineage.md): the lakeFS
-repository and commit, the source table and its folder in lakeFS, the Feast view and
-the digest of its definitions, the dataset split ids, and per environment the pipeline,
+repository and commit, the source table and its folder in lakeFS, the feature view and
+the digest of its definitions (FEATURE_VIEW / FEATURE_DEFS_SHA256, whatever the feature
+store, and under their former names FEAST_*), the dataset split ids, and per environment
+the pipeline,
 the environment and the digest of the definitions that rendered the step. This module
 checks every stamp, resolves what only the run can know (the Iceberg snapshot id of the
 table at that commit, read from the table's metadata in lakeFS), hashes the weights,
@@ -36,6 +38,9 @@ STAMPS = (
     ("ICEBERG_TABLE", "data.iceberg_table", False),
     ("ICEBERG_TABLE_LOCATION", "data.iceberg_table_location", False),
     ("ICEBERG_SNAPSHOT_ID", "data.iceberg_snapshot_id", False),
+    ("FEATURE_VIEW", "features.feature_view", False),
+    ("FEATURE_DEFS_SHA256", "features.defs_sha256", False),
+    # The former names of the two above (same values), kept for the runs and queries that use them.
     ("FEAST_FEATURE_VIEW", "feast.feature_view", False),
     ("FEAST_DEFS_SHA256", "feast.defs_sha256", False),
     ("DATASET_TRAIN_ID", "dataset.train_id", False),
@@ -68,6 +73,7 @@ def read_stamps(environ):
         stamps[name] = value
     checks = {
         "LAKEFS_REF": (HEX64, "a 64-hex lakeFS commit id, never a branch"),
+        "FEATURE_DEFS_SHA256": (HEX64, "a 64-hex sha256"),
         "FEAST_DEFS_SHA256": (HEX64, "a 64-hex sha256"),
         "DFP_DEFINITIONS_SHA256": (HEX64, "a 64-hex sha256"),
         "ICEBERG_SNAPSHOT_ID": (DECIMAL, "a decimal Iceberg snapshot id"),
@@ -82,8 +88,12 @@ def read_stamps(environ):
     for name, split in SPLIT_ID.items():
         if name in stamps and not re.match(rf"^{split}-[0-9a-f]{{16}}$", stamps[name]):
             raise LineageError(f"{name} is '{stamps[name]}', which is not a dfp split id ({split}-<16 hex>)")
-    if "FEAST_DEFS_SHA256" in stamps and "FEAST_FEATURE_VIEW" not in stamps:
-        raise LineageError("FEAST_FEATURE_VIEW is not set, but FEAST_DEFS_SHA256 is; name the view the digest belongs to")
+    for view, defs in (("FEATURE_VIEW", "FEATURE_DEFS_SHA256"), ("FEAST_FEATURE_VIEW", "FEAST_DEFS_SHA256")):
+        if defs in stamps and view not in stamps:
+            raise LineageError(f"{view} is not set, but {defs} is; name the view the digest belongs to")
+    for neutral, feast in (("FEATURE_VIEW", "FEAST_FEATURE_VIEW"), ("FEATURE_DEFS_SHA256", "FEAST_DEFS_SHA256")):
+        if neutral in stamps and feast in stamps and stamps[neutral] != stamps[feast]:
+            raise LineageError(f"{neutral} is '{stamps[neutral]}' but {feast} is '{stamps[feast]}'; the former name must hold the same value")
     location = stamps.get("ICEBERG_TABLE_LOCATION")
     if location is not None and (location.startswith("/") or ".." in location.split("/")):
         raise LineageError(f"ICEBERG_TABLE_LOCATION is '{location}', which is not a folder inside the lakeFS repository")

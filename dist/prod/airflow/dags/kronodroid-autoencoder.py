@@ -176,7 +176,7 @@ with DAG(
             k8s.V1EnvVar(name="DATA_SOURCE_TABLE", value="fct_training_dataset"),
             k8s.V1EnvVar(
                 name="DFP_DEFINITIONS_SHA256",
-                value="a56d1a870a1fb5d696b6e281600cc8bd0646315cae1d722d306360c2493f3447",
+                value="568fbd071bec71027c98cab15aabdd72ae36609c9cbb07af2d9b4e4044e10528",
             ),
             k8s.V1EnvVar(name="DFP_ENVIRONMENT", value="prod"),
             k8s.V1EnvVar(name="DFP_PIPELINE", value="kronodroid-autoencoder"),
@@ -185,6 +185,11 @@ with DAG(
                 value="7eeb77fc0e33a03e368559aa8f0297cf0d48915971e315509e14beac56576631",
             ),
             k8s.V1EnvVar(name="FEAST_FEATURE_VIEW", value="kronodroid_autoencoder_features"),
+            k8s.V1EnvVar(
+                name="FEATURE_DEFS_SHA256",
+                value="7eeb77fc0e33a03e368559aa8f0297cf0d48915971e315509e14beac56576631",
+            ),
+            k8s.V1EnvVar(name="FEATURE_VIEW", value="kronodroid_autoencoder_features"),
             k8s.V1EnvVar(name="ICEBERG_TABLE", value="kronodroid.fct_training_dataset"),
             k8s.V1EnvVar(
                 name="ICEBERG_TABLE_LOCATION",

@@ -1,0 +1,51 @@
+/**
+ * Chronon, the alternative feature store (docs/feature-stores.md): per environment with
+ * `featureStore: 'chronon'` one repo, `dist/<env>/chronon/<project>/`: `teams.json` (the
+ * team and the namespace Chronon writes its tables to), a GroupBy module per feature view
+ * (`group_bys/dfp/<view>.py`), a Join module per feature service (`joins/dfp/<service>.py`)
+ * and `definitions.sha256`, the same digest of the canonical definitions the Feast repo
+ * carries and training records as `features.defs_sha256`. `sync/chronon-apply.yaml`
+ * compiles and uploads that repo on every Argo CD sync (sync.ts). What Chronon cannot
+ * express (a TTL that is not whole hours, a column Chronon reserves, a service whose views
+ * share no table with every key) is a RenderError at the view's or service's path.
+ */
+import { definitionsDigest } from '../../constructs/model/definitions-digest.ts';
+import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts';
+import type { Environment } from '../../constructs/model/schema.ts';
+import { RenderError, type RenderedFile, type Target } from '../types.ts';
+import { TEAM, groupByModule, joinModule } from './definitions.ts';
+import { CHRONON_IMAGE, syncObjects } from './sync.ts';
+import { toYaml } from '../../synth/yaml.ts';
+
+/** The repo's folder under `dist/<env>/chronon/`: `dfp_<env>`, like Feast's project. */
+export const chrononProject = (env: Environment) => `dfp_${env.name.replace(/-/g, '_')}`;
+
+/** Chronon's team configuration: where the team's tables go; `default` is required by compile.py. */
+function teamsJson(env: Environment): string {
+  const namespace = `chronon_${env.name.replace(/-/g, '_')}`;
+  const teams = {
+    default: { description: 'Defaults for every team.', namespace, table_properties: {} },
+    [TEAM]: { description: `The definitions dfp renders for environment ${env.name}.`, namespace },
+  };
+  return `${JSON.stringify(teams, null, 2)}\n`;
+}
+
+export const chrononTarget: Target = {
+  name: 'chronon',
+  appliesTo: (env) => env.featureStore === 'chronon',
+  render(model, env): RenderedFile[] {
+    const data = model.data;
+    if (data.featureViews.length === 0) return [];
+    const policy = imagePolicyProblem(env, CHRONON_IMAGE);
+    if (policy) throw new RenderError(env.path, `the Chronon sync Job's ${policy}`);
+    const dir = chrononProject(env);
+    const digest = definitionsDigest(data);
+    const repo: RenderedFile[] = [
+      { path: `${dir}/teams.json`, content: teamsJson(env), kubernetes: false },
+      ...data.featureViews.map((v) => ({ path: `${dir}/group_bys/${TEAM}/${v.name}.py`, content: groupByModule(data, v), kubernetes: false })),
+      ...data.featureServices.map((s) => ({ path: `${dir}/joins/${TEAM}/${s.name}.py`, content: joinModule(data, s), kubernetes: false })),
+      { path: `${dir}/definitions.sha256`, content: `${digest}\n`, kubernetes: false },
+    ];
+    return [...repo, { path: 'sync/chronon-apply.yaml', content: toYaml(...syncObjects(dir, repo, digest, env)), kubernetes: true }];
+  },
+};

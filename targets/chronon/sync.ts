@@ -1,0 +1,104 @@
+/**
+ * The Chronon definitions applied on every Argo CD sync, like the Feast sync hook: the
+ * rendered repo as a ConfigMap (the very files of `dist/<env>/chronon/<project>/`, so what
+ * is applied cannot drift from what was reviewed) and a Job, an Argo CD Sync hook, that
+ * copies them out of the mount, compiles them with Chronon's own `compile.py` (the
+ * package's validation and its thrift JSON) and uploads the compiled joins' metadata to
+ * the online store with `run.py --mode metadata-upload`. The online store's jar and class
+ * are the image's (`CHRONON_ONLINE_JAR`, `CHRONON_ONLINE_CLASS`). The ConfigMap is in an
+ * earlier sync wave, so it is current when the hook runs.
+ */
+import type { Environment } from '../../constructs/model/schema.ts';
+import type { RenderedFile } from '../types.ts';
+import { TEAM } from './definitions.ts';
+
+/** chronon-ai at the version the conformance harness compiles the repo with (tests/conformance/chronon). */
+export const CHRONON_IMAGE = 'registry.dfp.internal/dfp/chronon:0.0.115';
+const LABELS = { 'app.kubernetes.io/managed-by': 'dfp', 'app.kubernetes.io/name': 'chronon-apply' };
+const REPO_MOUNT = '/chronon/repo';
+const WORK_DIR = '/work';
+
+/**
+ * A ConfigMap holds flat keys, so each file is stored under its path with `/` as `.`
+ * (`group_bys.dfp.view.py`) and the script puts it back in its folder (a view name has no `.`). Fixed text: no user
+ * value is spliced in; the file names come from the mount.
+ */
+const APPLY_SCRIPT = [
+  'set -eu',
+  `cd ${WORK_DIR}`,
+  `for f in ${REPO_MOUNT}/*; do`,
+  '  key=$(basename "$f")',
+  '  case "$key" in',
+  '    group_bys.*|joins.*) folder=${key%%.*}; rest=${key#*.}; team=${rest%%.*}; mkdir -p "$folder/$team"; cp -L "$f" "$folder/$team/${rest#*.}" ;;',
+  '    *) cp -L "$f" "./$key" ;;',
+  '  esac',
+  'done',
+  `export PYTHONPATH=${WORK_DIR}`,
+  // One file at a time: compile.py logs and skips a folder's broken files, a single file's failure fails it.
+  `for f in group_bys/${TEAM}/*.py joins/${TEAM}/*.py; do [ -e "$f" ] || continue; compile.py --chronon_root ${WORK_DIR} --conf "$f" --force-overwrite -y; done`,
+  `for conf in production/joins/${TEAM}/*; do [ -e "$conf" ] || continue; run.py --mode metadata-upload --repo ${WORK_DIR} --conf "$conf"; done`,
+  '',
+].join('\n');
+
+/** The script's paths, for the conformance test that runs it on a copy of the ConfigMap. */
+export const APPLY_PATHS = { repoMount: REPO_MOUNT, workDir: WORK_DIR } as const;
+
+/** The ConfigMap holding the repo: `chronon-repo-dfp-<env>`. */
+export const repoConfigMapName = (project: string) => `chronon-repo-${project.replace(/_/g, '-')}`;
+
+/** The ConfigMap key of a repo file: its path below the project, `/` as `.`. */
+export const configMapKey = (path: string) => path.replace(/\//g, '.');
+
+/** The ConfigMap (sync wave -1) and the Sync-hook Job that compiles and uploads the repo. */
+export function syncObjects(project: string, repo: readonly RenderedFile[], digest: string, env: Environment): object[] {
+  const name = repoConfigMapName(project);
+  const configMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name,
+      namespace: env.namespace,
+      labels: LABELS,
+      annotations: { 'argocd.argoproj.io/sync-wave': '-1', 'dfp.dev/definitions-sha256': digest },
+    },
+    data: Object.fromEntries(repo.map((f) => [configMapKey(f.path.slice(project.length + 1)), f.content])),
+  };
+  const job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: 'chronon-apply',
+      namespace: env.namespace,
+      labels: LABELS,
+      annotations: {
+        'argocd.argoproj.io/hook': 'Sync',
+        // A new Job per sync; the last one stays for its logs until the next.
+        'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+        'dfp.dev/definitions-sha256': digest,
+      },
+    },
+    spec: {
+      backoffLimit: 2,
+      template: {
+        metadata: { labels: LABELS },
+        spec: {
+          restartPolicy: 'Never',
+          serviceAccountName: env.serviceAccount,
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          volumes: [{ name: 'repo', configMap: { name } }, { name: 'work', emptyDir: {} }],
+          containers: [{
+            name: 'chronon-apply',
+            image: CHRONON_IMAGE,
+            command: ['/bin/sh', '-c', APPLY_SCRIPT],
+            env: [{ name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
+            volumeMounts: [{ name: 'repo', mountPath: REPO_MOUNT, readOnly: true }, { name: 'work', mountPath: WORK_DIR }],
+            resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+          }],
+        },
+      },
+    },
+  };
+  return [configMap, job];
+}
