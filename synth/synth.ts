@@ -83,7 +83,8 @@ export function pipelineView(model: Model, pipeline: string): Model {
   if (only.length === 0) {
     throw new DfpError([{ path: pipeline, message: `no pipeline is named '${pipeline}'; use one of ${known.join(', ')}` }], 'nothing to render');
   }
-  return { ...model, pipelines: only, androidBenchmarks: [], data: NO_DATA };
+  // Tables stay: a step that loads into one (dlt) renders from its definition.
+  return { ...model, pipelines: only, androidBenchmarks: [], data: { ...NO_DATA, tables: model.data.tables } };
 }
 
 /** dist/ with the pipeline's files replaced by `rendered`; every other file as it is. */

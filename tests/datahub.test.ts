@@ -250,7 +250,7 @@ describe('the lineage DataHub reads back is the model\'s data flow', () => {
   it('the model holds the transform\'s tables and the lineage source table', () => {
     const model = buildModel(buildApp());
     const steps = model.pipelines.flatMap((p) => p.steps.map((s) => [`${p.name}/${s.name}`, s.datasets] as const));
-    const transform = steps.find(([, d]) => (d?.writes.length ?? 0) > 0)!;
+    const transform = steps.find(([path, d]) => path.endsWith('/spark-transform') && (d?.writes.length ?? 0) > 0)!;
     expect(transform[1]!.writes.map((d) => d.name)).toContain('kronodroid.fct_training_dataset');
     const lineage = model.pipelines.flatMap((p) => p.steps).filter((s) => s.lineage);
     expect(lineage.length).toBeGreaterThan(0);

@@ -88,8 +88,6 @@ const STORED_REWRITES: Record<string, string[]> = {
   'dist/staging/android/kronodroid-runtime-benchmark.yaml#0': EMULATOR_REWRITES,
   // A transform that reads no table: DFP_INPUT_TABLES is set, to the empty string, either way.
   'golden/transforms/on-datafusion/datafusion/jobs/load-orders.yaml#0': ['.spec.template.spec.containers[0].env[5].value: "" -> undefined'],
-  // Kronodroid's transform loads raw files and reads no table either (staging runs it on DataFusion).
-  'dist/staging/datafusion/jobs/kronodroid-iceberg.yaml#0': ['.spec.template.spec.containers[0].env[5].value: "" -> undefined'],
 };
 
 const isException = (o: Json) => podsIn('x', o).some((p) => p.annotations[EXCEPTION.profile] === 'privileged');

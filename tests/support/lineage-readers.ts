@@ -13,11 +13,14 @@ const AIRFLOW_ENV = `
 import ast, json, sys
 task = sys.argv[1]
 tree = ast.parse(sys.stdin.read())
+# Env entries shared by several tasks are module-level names (one V1EnvVar each).
+shared = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
 for node in ast.walk(tree):
     if isinstance(node, ast.Call) and any(k.arg == "task_id" and isinstance(k.value, ast.Constant) and k.value.value == task for k in node.keywords):
         env = next(k.value for k in node.keywords if k.arg == "env_vars")
         pairs = {}
         for item in env.elts:
+            item = shared[item.id] if isinstance(item, ast.Name) else item
             kw = {k.arg: k.value for k in item.keywords}
             if isinstance(kw.get("value"), ast.Constant):
                 pairs[kw["name"].value] = kw["value"].value

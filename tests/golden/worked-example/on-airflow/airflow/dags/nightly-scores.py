@@ -81,6 +81,17 @@ DFP_OUTPUTS_SCRIPT = (
     "} > \"$x/return.json.tmp\" && mv \"$x/return.json.tmp\" \"$x/return.json\""
 )
 
+_dfp_pod_security_1000_1000 = k8s.V1PodSecurityContext(
+    run_as_non_root=True,
+    run_as_user=1000,
+    run_as_group=1000,
+    seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
+)
+_dfp_container_security = k8s.V1SecurityContext(
+    allow_privilege_escalation=False,
+    capabilities=k8s.V1Capabilities(drop=["ALL"]),
+)
+
 with DAG(
     dag_id="nightly-scores",
     description="Nightly scores per region.",
@@ -104,20 +115,9 @@ with DAG(
             limits={"cpu": "500m", "memory": "1Gi"},
         ),
         service_account_name="dfp-runner",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
-        xcom_sidecar_container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
+        xcom_sidecar_container_security_context=_dfp_container_security,
         do_xcom_push=True,
     )
     per_region = PythonOperator(
@@ -137,16 +137,8 @@ with DAG(
             "{{ ti.xcom_pull(task_ids='extract')['rows'] | dfp_text }}",
         ],
         service_account_name="dfp-runner",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
         max_active_tis_per_dagrun=2,
     ).expand(
         labels=per_region.output,
@@ -158,20 +150,9 @@ with DAG(
         cmds=["/bin/sh", "-c", DFP_OUTPUTS_SCRIPT, "dfp-outputs", "1", "quality", "scores"],
         arguments=["summarise", "--quality-to", "/tmp/dfp/outputs/parameters/quality"],
         service_account_name="dfp-runner",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
-        xcom_sidecar_container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
+        xcom_sidecar_container_security_context=_dfp_container_security,
         do_xcom_push=True,
     )
     if_good = ShortCircuitOperator(
@@ -190,16 +171,8 @@ with DAG(
         image="registry.dfp.internal/dfp/scores:1.4.0",
         arguments=["publish", "--quality", "{{ ti.xcom_pull(task_ids='summarise')['quality'] | dfp_text }}"],
         service_account_name="dfp-runner",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
     )
     cleanup = KubernetesPodOperator(
         task_id="cleanup",
@@ -207,16 +180,8 @@ with DAG(
         image="registry.dfp.internal/dfp/scores:1.4.0",
         arguments=["cleanup"],
         service_account_name="dfp-runner",
-        security_context=k8s.V1PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=1000,
-            run_as_group=1000,
-            seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault"),
-        ),
-        container_security_context=k8s.V1SecurityContext(
-            allow_privilege_escalation=False,
-            capabilities=k8s.V1Capabilities(drop=["ALL"]),
-        ),
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
         trigger_rule="all_done",
     )
     nightly_scores_failed = PythonOperator(
