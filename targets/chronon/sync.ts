@@ -9,12 +9,12 @@
  * earlier sync wave, so it is current when the hook runs.
  */
 import type { Environment } from '../../constructs/model/schema.ts';
+import { syncHookObjects } from '../sync-hook.ts';
 import type { RenderedFile } from '../types.ts';
 import { TEAM } from './definitions.ts';
 
 /** chronon-ai at the version the conformance harness compiles the repo with (tests/conformance/chronon). */
 export const CHRONON_IMAGE = 'registry.dfp.internal/dfp/chronon:0.0.115';
-const LABELS = { 'app.kubernetes.io/managed-by': 'dfp', 'app.kubernetes.io/name': 'chronon-apply' };
 const REPO_MOUNT = '/chronon/repo';
 const WORK_DIR = '/work';
 
@@ -51,54 +51,17 @@ export const configMapKey = (path: string) => path.replace(/\//g, '.');
 
 /** The ConfigMap (sync wave -1) and the Sync-hook Job that compiles and uploads the repo. */
 export function syncObjects(project: string, repo: readonly RenderedFile[], digest: string, env: Environment): object[] {
-  const name = repoConfigMapName(project);
-  const configMap = {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      name,
-      namespace: env.namespace,
-      labels: LABELS,
-      annotations: { 'argocd.argoproj.io/sync-wave': '-1', 'dfp.dev/definitions-sha256': digest },
-    },
+  return syncHookObjects({
+    name: 'chronon-apply',
+    configMapName: repoConfigMapName(project),
     data: Object.fromEntries(repo.map((f) => [configMapKey(f.path.slice(project.length + 1)), f.content])),
-  };
-  const job = {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: {
-      name: 'chronon-apply',
-      namespace: env.namespace,
-      labels: LABELS,
-      annotations: {
-        'argocd.argoproj.io/hook': 'Sync',
-        // A new Job per sync; the last one stays for its logs until the next.
-        'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-        'dfp.dev/definitions-sha256': digest,
-      },
-    },
-    spec: {
-      backoffLimit: 2,
-      template: {
-        metadata: { labels: LABELS },
-        spec: {
-          restartPolicy: 'Never',
-          serviceAccountName: env.serviceAccount,
-          automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-          volumes: [{ name: 'repo', configMap: { name } }, { name: 'work', emptyDir: {} }],
-          containers: [{
-            name: 'chronon-apply',
-            image: CHRONON_IMAGE,
-            command: ['/bin/sh', '-c', APPLY_SCRIPT],
-            env: [{ name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
-            volumeMounts: [{ name: 'repo', mountPath: REPO_MOUNT, readOnly: true }, { name: 'work', mountPath: WORK_DIR }],
-            resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-          }],
-        },
-      },
-    },
-  };
-  return [configMap, job];
+    digestAnnotation: 'dfp.dev/definitions-sha256',
+    digest,
+    image: CHRONON_IMAGE,
+    command: ['/bin/sh', '-c', APPLY_SCRIPT],
+    env: [{ name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
+    files: { volume: 'repo', path: REPO_MOUNT },
+    scratch: { volume: 'work', path: WORK_DIR },
+    resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+  }, env);
 }

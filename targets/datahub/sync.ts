@@ -6,12 +6,12 @@
  * the restricted Pod Security profile; the token comes from a Secret reference.
  */
 import type { Environment } from '../../constructs/model/schema.ts';
+import { syncHookObjects } from '../sync-hook.ts';
 import type { RenderedFile } from '../types.ts';
 import { TOKEN_VARIABLE } from './recipe.ts';
 
 /** The DataHub CLI at the version the conformance harness reads the files with (acryl-datahub). */
 export const DATAHUB_IMAGE = 'registry.dfp.internal/dfp/datahub-ingestion:1.7.0.17';
-const LABELS = { 'app.kubernetes.io/managed-by': 'dfp', 'app.kubernetes.io/name': 'datahub-ingest' };
 const CONFIG_MOUNT = '/datahub';
 const HOME = '/home/datahub';
 export const CONFIG_MAP_NAME = 'datahub-metadata';
@@ -20,61 +20,24 @@ export const CONFIG_MAP_NAME = 'datahub-metadata';
 export const configMapKey = (path: string) => path.split('/').pop()!;
 
 export function syncObjects(files: readonly RenderedFile[], digest: string, env: Environment): object[] {
-  // Keys are flat; the volume's items put each file back at its path under the mount.
-  const items = files.map((f) => ({ key: configMapKey(f.path), path: f.path }));
-  const configMap = {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      name: CONFIG_MAP_NAME,
-      namespace: env.namespace,
-      labels: LABELS,
-      annotations: { 'argocd.argoproj.io/sync-wave': '-1', 'dfp.dev/metadata-sha256': digest },
-    },
+  return syncHookObjects({
+    name: 'datahub-ingest',
+    configMapName: CONFIG_MAP_NAME,
     data: Object.fromEntries(files.map((f) => [configMapKey(f.path), f.content])),
-  };
-  const job = {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: {
-      name: 'datahub-ingest',
-      namespace: env.namespace,
-      labels: LABELS,
-      annotations: {
-        'argocd.argoproj.io/hook': 'Sync',
-        // A new Job per sync; the last one stays for its logs until the next.
-        'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-        'dfp.dev/metadata-sha256': digest,
-      },
-    },
-    spec: {
-      backoffLimit: 2,
-      template: {
-        metadata: { labels: LABELS },
-        spec: {
-          restartPolicy: 'Never',
-          serviceAccountName: env.serviceAccount,
-          automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-          volumes: [{ name: 'metadata', configMap: { name: CONFIG_MAP_NAME, items } }, { name: 'home', emptyDir: {} }],
-          containers: [{
-            name: 'datahub-ingest',
-            image: DATAHUB_IMAGE,
-            command: ['datahub', 'ingest', '-c', `${CONFIG_MOUNT}/recipe.yml`],
-            env: [
-              { name: TOKEN_VARIABLE, valueFrom: { secretKeyRef: { name: env.datahubToken.secret, key: env.datahubToken.key } } },
-              // The CLI keeps its settings under $HOME; the image's root file system is not written to.
-              { name: 'DATAHUB_TELEMETRY_ENABLED', value: 'false' },
-              { name: 'HOME', value: HOME },
-            ],
-            volumeMounts: [{ name: 'metadata', mountPath: CONFIG_MOUNT, readOnly: true }, { name: 'home', mountPath: HOME }],
-            resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
-            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-          }],
-        },
-      },
-    },
-  };
-  return [configMap, job];
+    // Keys are flat; the volume's items put each file back at its path under the mount.
+    items: files.map((f) => ({ key: configMapKey(f.path), path: f.path })),
+    digestAnnotation: 'dfp.dev/metadata-sha256',
+    digest,
+    image: DATAHUB_IMAGE,
+    command: ['datahub', 'ingest', '-c', `${CONFIG_MOUNT}/recipe.yml`],
+    env: [
+      { name: TOKEN_VARIABLE, valueFrom: { secretKeyRef: { name: env.datahubToken.secret, key: env.datahubToken.key } } },
+      // The CLI keeps its settings under $HOME; the image's root file system is not written to.
+      { name: 'DATAHUB_TELEMETRY_ENABLED', value: 'false' },
+      { name: 'HOME', value: HOME },
+    ],
+    files: { volume: 'metadata', path: CONFIG_MOUNT },
+    scratch: { volume: 'home', path: HOME },
+    resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+  }, env);
 }
-

@@ -6,11 +6,11 @@
  * earlier sync wave, so it is current when the hook runs.
  */
 import type { Environment } from '../../constructs/model/schema.ts';
+import { syncHookObjects } from '../sync-hook.ts';
 import type { RenderedFile } from '../types.ts';
 
 /** Feast at the version the conformance harness applies the repo with. */
 export const FEAST_IMAGE = 'registry.dfp.internal/dfp/feast:0.67.0';
-const LABELS = { 'app.kubernetes.io/managed-by': 'dfp', 'app.kubernetes.io/name': 'feast-apply' };
 const REPO_MOUNT = '/feast/repo';
 const WORK_DIR = '/work';
 
@@ -24,63 +24,26 @@ const APPLY_SCRIPT = `set -eu\ncp -L ${REPO_MOUNT}/* ${WORK_DIR}/\nexec feast --
 export const repoConfigMapName = (project: string) => `feast-repo-${project.replace(/_/g, '-')}`;
 
 export function syncObjects(project: string, repo: readonly RenderedFile[], digest: string, env: Environment): object[] {
-  const name = repoConfigMapName(project);
   const creds = env.artifactRepository.credentials;
   const secret = (variable: string, key: string) => ({ name: variable, valueFrom: { secretKeyRef: { name: creds.secret, key } } });
-  const configMap = {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      name,
-      namespace: env.namespace,
-      labels: LABELS,
-      annotations: { 'argocd.argoproj.io/sync-wave': '-1', 'dfp.dev/definitions-sha256': digest },
-    },
+  return syncHookObjects({
+    name: 'feast-apply',
+    configMapName: repoConfigMapName(project),
     data: Object.fromEntries(repo.map((f) => [f.path.slice(project.length + 1), f.content])),
-  };
-  const job = {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: {
-      name: 'feast-apply',
-      namespace: env.namespace,
-      labels: LABELS,
-      annotations: {
-        'argocd.argoproj.io/hook': 'Sync',
-        // A new Job per sync; the last one stays for its logs until the next.
-        'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-        'dfp.dev/definitions-sha256': digest,
-      },
-    },
-    spec: {
-      backoffLimit: 2,
-      template: {
-        metadata: { labels: LABELS },
-        spec: {
-          restartPolicy: 'Never',
-          serviceAccountName: env.serviceAccount,
-          automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-          volumes: [{ name: 'repo', configMap: { name } }, { name: 'work', emptyDir: {} }],
-          containers: [{
-            name: 'feast-apply',
-            image: FEAST_IMAGE,
-            command: ['/bin/sh', '-c', APPLY_SCRIPT],
-            env: [
-              secret('AWS_ACCESS_KEY_ID', creds.accessKeyKey),
-              { name: 'AWS_DEFAULT_REGION', value: env.artifactRepository.region },
-              secret('AWS_SECRET_ACCESS_KEY', creds.secretKeyKey),
-              // The registry is in the environment's bucket, on its S3 endpoint.
-              { name: 'FEAST_S3_ENDPOINT_URL', value: env.artifactRepository.endpoint },
-              { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
-            ],
-            volumeMounts: [{ name: 'repo', mountPath: REPO_MOUNT, readOnly: true }, { name: 'work', mountPath: WORK_DIR }],
-            resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-          }],
-        },
-      },
-    },
-  };
-  return [configMap, job];
+    digestAnnotation: 'dfp.dev/definitions-sha256',
+    digest,
+    image: FEAST_IMAGE,
+    command: ['/bin/sh', '-c', APPLY_SCRIPT],
+    env: [
+      secret('AWS_ACCESS_KEY_ID', creds.accessKeyKey),
+      { name: 'AWS_DEFAULT_REGION', value: env.artifactRepository.region },
+      secret('AWS_SECRET_ACCESS_KEY', creds.secretKeyKey),
+      // The registry is in the environment's bucket, on its S3 endpoint.
+      { name: 'FEAST_S3_ENDPOINT_URL', value: env.artifactRepository.endpoint },
+      { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
+    ],
+    files: { volume: 'repo', path: REPO_MOUNT },
+    scratch: { volume: 'work', path: WORK_DIR },
+    resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+  }, env);
 }
