@@ -30,8 +30,8 @@ export interface SynthOptions {
    * pipeline's files are the ones named after it (`workflow-templates/iris.yaml`,
    * `dags/iris.py`), the naming every target follows; the definitions are still all
    * built and checked, but only the pipeline is rendered ({@link pipelineView}). Files
-   * that list the target folders (Argo CD's apps) are not re-rendered: after adding a
-   * pipeline to an environment that had none for its orchestrator, run a full synth.
+   * that list the target folders (Argo CD's apps) or every pipeline (the DataHub catalogue)
+   * are not re-rendered: run a full synth before committing.
    */
   readonly pipeline?: string;
 }
