@@ -66,13 +66,14 @@ typecheck: install
 golden: install
 	UPDATE_GOLDEN=1 npx vitest run tests/golden.test.ts
 
-## bench: dfp against kfp's compiler and Hera for N = 1, 10, 100, 1000; writes bench/RESULTS.md (not part of `make test`)
+## bench: dfp against kfp's compiler and Hera for N = 1 … 10000, `make synth` whole-process, Airflow DAG parse cost; writes bench/RESULTS.md (not part of `make test`)
 bench: install bench-python
 	npx tsx bench/run.ts
 
-# The peers' locked Python environment (kfp 2.17.0, Hera 7.1.0).
+# The peers' locked Python environment (kfp 2.17.0, Hera 7.1.0), and real Airflow for the parse cost.
 bench-python:
 	@scripts/python-env.sh bench/python
+	@scripts/python-env.sh tests/conformance/airflow
 
 clean:
 	rm -rf .cdk8s.out .dist.tmp .dist.old .tools tests/conformance/*/.venv bench/python/.venv
