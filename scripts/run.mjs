@@ -1,21 +1,30 @@
 #!/usr/bin/env node
 // `node scripts/run.mjs main.ts [args…]`: runs a TypeScript entry point of this project as
-// one bundled ES module (esbuild), rebuilt only when a file it is made of has changed.
+// one bundled script (esbuild), rebuilt only when a file it is made of has changed, with
+// V8's code cache for it.
 //
 // Why: under tsx every start transpiles ~200 modules through a loader worker and Node
 // resolves and lexes every CommonJS file of cdk8s, zod and yaml one by one; that is most
 // of a synth of this repository's definitions (bench/RESULTS.md measures both ways). The
 // bundle is the same code: `make synth CHECK=1` through it must find dist/ current.
+// V8 compiles a function when it is first called; the code cache, written after the first
+// run of a bundle, holds the bytecode of every function that run called, so later runs
+// skip that compilation too (bench/optimisations.md). V8 checks a cache against its own
+// version and flags and the source's length only, and does not checksum it: a cache made
+// from other source of the same length, or a damaged one, would run wrong code or abort
+// the process. So the file starts with the sha256 of the source it was made from and of
+// its own payload, and is used only when both match.
 //
 // The bundle lives in .cache/bundle/ (not committed). It is fresh when every input it
 // was built from is unchanged: project files by sha256, files under node_modules by
 // size and mtime (npm ci rewrites them). A rebuild writes to a temporary name and renames,
-// so concurrent runs never import half a file.
+// so concurrent runs never load half a file; so does writing the code cache.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
-import { argv, cwd, exit, pid, stderr } from 'node:process';
-import { pathToFileURL } from 'node:url';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import process, { argv, cwd, exit, pid, stderr } from 'node:process';
+import { Script, constants as vmConstants } from 'node:vm';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const entry = argv[2];
@@ -26,8 +35,16 @@ if (!entry || !entry.endsWith('.ts')) {
 const entryPath = resolve(cwd(), entry);
 const cacheDir = join(ROOT, '.cache', 'bundle');
 const name = relative(ROOT, entryPath).replace(/[^A-Za-z0-9._-]/g, '_').replace(/\.ts$/, '');
-const bundle = join(cacheDir, `${name}.mjs`);
+const bundle = join(cacheDir, `${name}.cjs`);
+const codeCacheFile = join(cacheDir, `${name}.v8cache`);
 const manifestFile = join(cacheDir, `${name}.inputs.json`);
+
+/** Writes `file` under a temporary name and renames it into place. */
+function writeAtomically(file, contents) {
+  const tmp = `${file}.${pid}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, file);
+}
 
 /** What identifies one input file's content, cheaply where npm owns it. */
 function fingerprint(file) {
@@ -59,7 +76,8 @@ async function rebuild() {
     entryPoints: [entryPath],
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    // A CommonJS script, because V8's code cache is made and used through vm.Script.
+    format: 'cjs',
     target: 'node20',
     outfile: bundle,
     write: false,
@@ -68,20 +86,60 @@ async function rebuild() {
     logLevel: 'error',
     // Input paths in the metafile are relative to the project root, wherever this runs from.
     absWorkingDir: ROOT,
-    // CommonJS packages inside an ES module bundle still call require().
-    banner: { js: "import { createRequire as __dfpRequire } from 'node:module'; const require = __dfpRequire(import.meta.url);" },
+    // The sources are ES modules; in one script, import.meta.url is the bundle's URL.
+    define: { 'import.meta.url': '__dfpBundleUrl' },
+    banner: { js: "const __dfpBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   });
   mkdirSync(cacheDir, { recursive: true });
   const inputs = {};
   for (const file of Object.keys(result.metafile.inputs).sort()) inputs[file] = fingerprint(join(ROOT, file));
-  for (const out of result.outputFiles) {
-    const tmp = `${out.path}.${pid}.tmp`;
-    writeFileSync(tmp, out.contents);
-    renameSync(tmp, out.path);
+  rmSync(codeCacheFile, { force: true });
+  for (const out of result.outputFiles) writeAtomically(out.path, out.contents);
+  writeAtomically(manifestFile, `${JSON.stringify({ entry: relative(ROOT, entryPath), inputs }, null, 1)}\n`);
+}
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest();
+
+/** The V8 cache stored for `source`, or undefined when there is none or it is not for these bytes. */
+function readCodeCache(source) {
+  let file;
+  try {
+    file = readFileSync(codeCacheFile);
+  } catch {
+    return undefined;
   }
-  const tmp = `${manifestFile}.${pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ entry: relative(ROOT, entryPath), inputs }, null, 1)}\n`);
-  renameSync(tmp, manifestFile);
+  if (file.length <= 64 || !file.subarray(0, 32).equals(sha256(source))) return undefined;
+  const payload = file.subarray(64);
+  return file.subarray(32, 64).equals(sha256(payload)) ? payload : undefined;
+}
+
+/** Runs the bundle as Node runs a CommonJS file, through a vm.Script that can use and make a code cache. */
+function runBundle() {
+  const source = readFileSync(bundle);
+  const cachedData = readCodeCache(source);
+  const script = new Script(Module.wrap(source.toString('utf8')), {
+    filename: bundle,
+    cachedData,
+    importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const used = cachedData !== undefined && !script.cachedDataRejected;
+  if (process.env.DFP_RUN_VERBOSE) stderr.write(`run: code cache ${used ? 'used' : cachedData ? 'rejected' : 'none'}\n`);
+  // After the run, so that the functions it called are compiled and in the cache.
+  if (!used) {
+    process.once('exit', () => {
+      try {
+        const payload = script.createCachedData();
+        writeAtomically(codeCacheFile, Buffer.concat([sha256(source), sha256(payload), payload]));
+      } catch {
+        // A cache only saves time; without one the next run compiles as this one did.
+      }
+    });
+  }
+  const module = new Module(bundle);
+  module.filename = bundle;
+  module.paths = Module._nodeModulePaths(dirname(bundle));
+  const require = createRequire(bundle);
+  script.runInThisContext()(module.exports, require, module, bundle, dirname(bundle));
 }
 
 const fresh = isFresh();
@@ -92,4 +150,4 @@ if (!fresh) await rebuild();
 globalThis.dfpEntryPoint = relative(ROOT, entryPath);
 argv.splice(1, 2, bundle);
 if (process.env.DFP_RUN_VERBOSE) stderr.write(`run: ${basename(bundle)} ${fresh ? 'cached' : 'rebuilt'}\n`);
-await import(pathToFileURL(bundle).href);
+runBundle();
