@@ -42,6 +42,19 @@ function remember<K>(map: Map<K, string>, key: K, text: string): string {
   return text;
 }
 
+/**
+ * Strings that no YAML 1.1 reader takes for anything but a string when written plain (a
+ * letter first, then letters, digits and `_./-`; no boolean, null or exponent-only float):
+ * the package writes them as they are, so they skip asking it. Names, kinds, images
+ * and label keys are most of a manifest's scalars. tests/yaml-block.property.test.ts
+ * holds this to the package's answer.
+ */
+const PLAIN_SAFE = /^[A-Za-z][A-Za-z0-9_./-]*$/;
+// The package's YAML 1.1 tags that a letter can start: booleans, null, and a float with no
+// digits before its exponent (`e5`, `E-3`).
+const YAML11_WORDS = /^(y|yes|n|no|true|false|on|off|null)$|^e[-+]?[0-9]+$/i;
+export const isPlainSafe = (s: string): boolean => PLAIN_SAFE.test(s) && !YAML11_WORDS.test(s);
+
 function scalarNode(v: unknown, quoted: boolean): unknown {
   if (!quoted) return v;
   const node = new Scalar(v);
@@ -57,6 +70,7 @@ function scalarText(kind: 'value' | 'item', v: unknown): string {
   const t = typeof v;
   // -0 is a Map key equal to 0, but the package writes it as `-0`.
   if ((t !== 'string' && t !== 'number' && t !== 'boolean' && v !== null) || Object.is(v, -0)) throw new Unsupported();
+  if (t === 'string' && isPlainSafe(v as string)) return v as string;
   const quoted = t === 'string' && needsDoubleQuotes(v as string);
   const map: Map<unknown, string> = kind === 'value' ? (quoted ? cache.quotedValues : cache.values) : quoted ? cache.quotedItems : cache.items;
   const known = map.get(v);
@@ -69,6 +83,7 @@ function scalarText(kind: 'value' | 'item', v: unknown): string {
 }
 
 function keyText(k: string): string {
+  if (isPlainSafe(k)) return k;
   const known = cache.keys.get(k);
   if (known !== undefined) return known;
   if (k === '__proto__') throw new Unsupported();

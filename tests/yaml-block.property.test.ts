@@ -6,12 +6,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blockYaml } from '../synth/yaml-block.ts';
+import { blockYaml, isPlainSafe } from '../synth/yaml-block.ts';
 import { libraryYaml } from '../synth/yaml-style.ts';
 import { toYaml } from '../synth/yaml.ts';
 
 const TRICKY = [
-  '', ' ', 'y', 'n', 'on', 'Off', 'yes', 'NO', '~', 'null', 'true', '0755', '1:20', '.5', '1e3', '-', '- x', '? q', 'a: b',
+  '', ' ', 'e5', 'E-3', 'y', 'n', 'on', 'Off', 'yes', 'NO', '~', 'null', 'true', '0755', '1:20', '.5', '1e3', '-', '- x', '? q', 'a: b',
   'a #b', '#c', '{{inputs.parameters.x}}', "'q'", '"d"', '|', '>', '&a', '*b', '!t', '%p', '@', '`', ',', '[x]', '{y: 1}',
   'line1\nline2', 'a\n\nb\n', 'x\n\n', ' lead\nx', 'x \n y', 'a\n \nb', ' \n', '\t\nz', 'tab\there', 'é\u0001', '\u2028', 'a\r\nb',
   '0x1F', '+1', '-0', 'NaN', '.inf', '2026-12-02', '=', '<<',
@@ -39,6 +39,27 @@ describe('yaml block printer', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('writes the strings it takes as plain (skipping the package) exactly as the package does, as keys, values and items', () => {
+    // The fast path's whole alphabet, and every casing of the YAML 1.1 words it must leave to the package.
+    const alphabet = 'aAzZyYnNoOtTfFlLeEsSuU019_./-'.split('');
+    const word = fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 8 }).map((cs) => cs.join(''));
+    const casings = (w: string): string[] => [...w].reduce<string[]>((acc, c) => acc.flatMap((p) => [p + c.toLowerCase(), p + c.toUpperCase()]), ['']);
+    const words = ['y', 'yes', 'n', 'no', 'true', 'false', 'on', 'off', 'null'].flatMap(casings).concat(['e5', 'E0', 'e-3', 'E+12']);
+    let plain = 0;
+    fc.assert(
+      fc.property(fc.oneof(word, fc.constantFrom(...words)), (w) => {
+        if (isPlainSafe(w)) plain += 1;
+        for (const doc of [{ [w]: w }, [w], { k: [w, { [w]: [w] }] }]) {
+          const fast = blockYaml(doc); // declines integer-like keys only
+          if (fast !== undefined || !/^(0|[1-9][0-9]*)$/.test(w)) expect(fast).toBe(reference(doc));
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    for (const w of words) expect(isPlainSafe(w), w).toBe(false);
+    expect(plain).toBeGreaterThan(1000); // the comparison exercised the fast path, not just the package
   });
 
   it('handles the shapes dfp renders without declining', () => {

@@ -3,7 +3,6 @@
  * frozen. All problems are collected and reported together, each with its construct path.
  */
 import type { IConstruct } from 'constructs';
-import { z } from 'zod';
 import { Environment } from '../environment.ts';
 import { Condition as ConditionGroup, ParallelFor } from '../groups.ts';
 import { Pipeline } from '../pipeline.ts';
@@ -30,8 +29,9 @@ import { guarded, reportIssues } from './structure.ts';
 export function buildModel(root: IConstruct): Model {
   const problems = new Problems();
   const all = root.node.findAll();
+  const parseOptions = schemaParseOptions(all.filter((c) => c instanceof ContainerStep).length);
   // Props of the wrong shape first: the builders below read only the fields they know.
-  for (const c of all) checkProps(c, problems);
+  for (const c of all) checkProps(c, problems, parseOptions);
   // The data plane first: lineage declarations refer to its locked commits and digest.
   const data = guarded(problems, root, () => buildDataPlane(all, problems))[0] ?? { tables: [], entities: [], featureViews: [], featureServices: [] };
   const pins: LineagePins = {
@@ -65,8 +65,7 @@ export function buildModel(root: IConstruct): Model {
   }
   // The schema is the boundary for what the rules do not look at: a prop of the wrong
   // type (a JavaScript caller, a cast) is reported at the construct holding it.
-  chooseSchemaMode(model);
-  const parsed = modelSchema.safeParse(model);
+  const parsed = modelSchema.safeParse(model, parseOptions);
   if (!parsed.success) reportIssues(model, parsed.error.issues, problems);
   if (crash !== undefined && problems.empty) throw crash; // a dfp bug, not a user error
   problems.throwIfAny();
@@ -76,18 +75,13 @@ export function buildModel(root: IConstruct): Model {
 /**
  * zod compiles each object schema into a function the first time it parses with it. For
  * the few pipelines of a typical synth that compilation costs more than it saves (about
- * 18 ms of a 30 ms model phase for one pipeline), while hundreds of pipelines gain from
- * it (bench/optimisations.md). The first model a process parses decides, once: zod
- * keeps a schema's mode after its first parse. Both modes accept and refuse the same.
+ * 10 ms of a 30 ms model phase for one pipeline), while hundreds of pipelines gain from
+ * it (bench/optimisations.md). zod reads its global `jitless` switch when a schema is
+ * made (at import), so the choice goes with each parse instead. Both modes accept and
+ * refuse the same.
  */
-let schemaModeChosen = false;
 const COMPILE_SCHEMAS_FROM_STEPS = 200;
-function chooseSchemaMode(model: Model): void {
-  if (schemaModeChosen) return;
-  schemaModeChosen = true;
-  const steps = model.pipelines.reduce((n, p) => n + p.steps.length, 0);
-  z.config({ jitless: steps < COMPILE_SCHEMAS_FROM_STEPS });
-}
+const schemaParseOptions = (steps: number) => ({ jitless: steps < COMPILE_SCHEMAS_FROM_STEPS });
 
 /** The model parsed by its zod schema: unchanged when the builder is right, else a throw. */
 export function parseModelShape(model: Model): Model {

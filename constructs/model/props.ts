@@ -114,10 +114,10 @@ const SCHEMAS: ReadonlyArray<readonly [abstract new (...args: never[]) => IConst
 ];
 
 /** Reports every prop of `c` of the wrong shape at its construct path; true when there were any. */
-export function checkProps(c: IConstruct, problems: Problems): boolean {
+export function checkProps(c: IConstruct, problems: Problems, parseOptions?: { readonly jitless: boolean }): boolean {
   const found = SCHEMAS.find(([kind]) => c instanceof kind);
   if (!found) return false;
-  const parsed = found[1].safeParse(found[2](c));
+  const parsed = found[1].safeParse(found[2](c), parseOptions);
   if (parsed.success) return false;
   reportPropIssues(c.node.path, parsed.error.issues, problems);
   return true;
