@@ -47,12 +47,15 @@ function specsFile(n: number): string {
   return file;
 }
 
+const floorRatio = (p: DfpInProcess) => (Number.isNaN(p.floorCpuMs) ? '(no floor measured) vs' : `${(p.totalCpuMs / p.floorCpuMs).toFixed(1)}x`);
 /** Node options for dfp's processes at size n. */
 const nodeEnv = (n: number): Record<string, string> => (n > LARGE ? { NODE_OPTIONS: '--max-old-space-size=16384', DFP_BENCH_NO_FLOOR: '1' } : {});
 
 function dfpInProcess(specs: string, path: 'kubeflow' | 'argo', n: number): { row: Row; phases: DfpInProcess } {
   const run = timedRun('node', [RUN, 'bench/dfp/inprocess.ts', specs, path, join(WORK, `inprocess-${path}-${n}`, 'dist')], { cwd: ROOT, env: nodeEnv(n) });
-  const p = lastJson<DfpInProcess>(run);
+  // JSON has no NaN: a run without a floor (N above LARGE) reports its floor as null.
+  const raw = lastJson<Record<keyof DfpInProcess, unknown>>(run);
+  const p = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v === null ? NaN : v])) as unknown as DfpInProcess;
   if (!p.floorIdentical) throw new Error(`the floor printed other bytes than the ${path} synth at N=${n}`);
   const row = { tool: `dfp ${path}`, n, rendered: n, startupMs: p.startupMs, perPipelineMs: p.totalMs / n, perPipelineCpuMs: p.totalCpuMs / n, processWallMs: run.wallMs, maxRssKb: p.maxRssKb, bytes: p.bytes };
   return { row, phases: p };
@@ -158,12 +161,12 @@ function main(): void {
     const kfProcess = dfpProcess(specs, 'kubeflow', n);
     const kfp = peer('kfp', specs, n);
     kubeflow.push({ n, dfp: kf.row, dfpProcess: kfProcess, peer: kfp, phases: kf.phases });
-    log(`N=${n} kubeflow: dfp ${kf.row.perPipelineMs.toFixed(2)} ms/pipeline (CPU ${kf.row.perPipelineCpuMs.toFixed(2)}), kfp ${kfp.perPipelineMs.toFixed(1)} (CPU ${kfp.perPipelineCpuMs.toFixed(1)})${kfp.rendered < n ? ` [${kfp.rendered} rendered]` : ''}: dfp/kfp ${(kf.row.perPipelineMs / kfp.perPipelineMs).toFixed(3)} (CPU ${(kf.row.perPipelineCpuMs / kfp.perPipelineCpuMs).toFixed(3)}); dfp total ${(kf.phases.totalCpuMs / kf.phases.floorCpuMs).toFixed(1)}x its YAML floor (CPU); dfp process ${(kfProcess.processWallMs / 1000).toFixed(2)} s vs kfp process ${(kfp.processWallMs / 1000).toFixed(2)} s`);
+    log(`N=${n} kubeflow: dfp ${kf.row.perPipelineMs.toFixed(2)} ms/pipeline (CPU ${kf.row.perPipelineCpuMs.toFixed(2)}), kfp ${kfp.perPipelineMs.toFixed(1)} (CPU ${kfp.perPipelineCpuMs.toFixed(1)})${kfp.rendered < n ? ` [${kfp.rendered} rendered]` : ''}: dfp/kfp ${(kf.row.perPipelineMs / kfp.perPipelineMs).toFixed(3)} (CPU ${(kf.row.perPipelineCpuMs / kfp.perPipelineCpuMs).toFixed(3)}); dfp total ${floorRatio(kf.phases)} its YAML floor (CPU); dfp process ${(kfProcess.processWallMs / 1000).toFixed(2)} s vs kfp process ${(kfp.processWallMs / 1000).toFixed(2)} s`);
     const ar = dfpInProcess(specs, 'argo', n);
     const arProcess = dfpProcess(specs, 'argo', n);
     const hera = peer('hera', specs, n);
     argo.push({ n, dfp: ar.row, dfpProcess: arProcess, peer: hera, phases: ar.phases });
-    log(`N=${n} argo:     dfp ${ar.row.perPipelineMs.toFixed(2)} ms/pipeline (CPU ${ar.row.perPipelineCpuMs.toFixed(2)}), hera ${hera.perPipelineMs.toFixed(1)} (CPU ${hera.perPipelineCpuMs.toFixed(1)})${hera.rendered < n ? ` [${hera.rendered} rendered]` : ''}: dfp/hera ${(ar.row.perPipelineMs / hera.perPipelineMs).toFixed(3)} (CPU ${(ar.row.perPipelineCpuMs / hera.perPipelineCpuMs).toFixed(3)}); dfp total ${(ar.phases.totalCpuMs / ar.phases.floorCpuMs).toFixed(1)}x its YAML floor (CPU); dfp process ${(arProcess.processWallMs / 1000).toFixed(2)} s vs hera process ${(hera.processWallMs / 1000).toFixed(2)} s`);
+    log(`N=${n} argo:     dfp ${ar.row.perPipelineMs.toFixed(2)} ms/pipeline (CPU ${ar.row.perPipelineCpuMs.toFixed(2)}), hera ${hera.perPipelineMs.toFixed(1)} (CPU ${hera.perPipelineCpuMs.toFixed(1)})${hera.rendered < n ? ` [${hera.rendered} rendered]` : ''}: dfp/hera ${(ar.row.perPipelineMs / hera.perPipelineMs).toFixed(3)} (CPU ${(ar.row.perPipelineCpuMs / hera.perPipelineCpuMs).toFixed(3)}); dfp total ${floorRatio(ar.phases)} its YAML floor (CPU); dfp process ${(arProcess.processWallMs / 1000).toFixed(2)} s vs hera process ${(hera.processWallMs / 1000).toFixed(2)} s`);
   }
   const airflow = airflowParse(AIRFLOW_N);
   log(`airflow parse, N=${AIRFLOW_N}: dfp ${airflow.dfp.sumOfMediansMs.toFixed(0)} ms for ${airflow.dfp.files} files (median ${airflow.dfp.medianPerFileMs.toFixed(1)} ms/file), hand-written ${airflow.hand.sumOfMediansMs.toFixed(0)} ms (median ${airflow.hand.medianPerFileMs.toFixed(1)} ms/file): dfp / hand-written ${(airflow.dfp.sumOfMediansMs / airflow.hand.sumOfMediansMs).toFixed(3)}`);

@@ -1,5 +1,5 @@
 /**
- * scripts/run.mjs, the way `make synth`, `npm run dfp` and CI start dfp: one bundled module,
+ * scripts/run.mjs, the way `make synth`, `npm run dfp` and CI start dfp: one bundled script,
  * rebuilt only when a source changed. It must render exactly what tsx renders (the
  * committed dist/ is current through it), notice every edit, and keep dfp's error
  * contract (exit code, construct path, no stack trace).
