@@ -111,6 +111,8 @@ export class DbtStep extends ContainerStep {
   public readonly command: DbtCommand;
   /** The selection, as given. */
   public readonly select: readonly string[];
+  /** The step's props, as given (the container props it passes on are dfp's). */
+  public readonly dbtStepProps: DbtStepProps;
 
   /** @param scope a pipeline or group @param id the step's name @param props the project, command and selection */
   constructor(scope: Construct, id: string, props: DbtStepProps) {
@@ -151,6 +153,7 @@ export class DbtStep extends ContainerStep {
     this.project = project;
     this.command = command;
     this.select = select;
+    this.dbtStepProps = props;
   }
 }
 

@@ -3,12 +3,11 @@
  * props.ts). Construct references (tables, entities, views), Durations, the transform's
  * code and Secret references are read and reported by the builders.
  */
-import type { IConstruct } from 'constructs';
 import { z } from 'zod';
 import { Entity, FeatureService, FeatureView, IcebergTable, type EntityProps, type FeatureServiceProps, type FeatureViewProps, type IcebergTableProps } from '../data.ts';
 import { TransformStep, type TransformStepProps } from '../transform-step.ts';
 import { Transform, type TransformProps } from '../transform.ts';
-import { byBuilder, props } from './props-shape.ts';
+import { PROPS, byBuilder, props, type PropsEntry, type Same } from './props-shape.ts';
 
 const text = z.string().optional();
 const labels = z.record(z.string(), z.string()).optional();
@@ -65,10 +64,8 @@ export const transformStepProps = props({
   description: text,
 });
 
-const PROPS = (c: IConstruct): unknown => (c as IConstruct & { props: unknown }).props;
-
 /** Before ContainerStep in props.ts: a TransformStep's own props are what its user wrote. */
-export const DATA_PROPS: ReadonlyArray<readonly [abstract new (...args: never[]) => IConstruct, z.ZodType, (c: IConstruct) => unknown]> = [
+export const DATA_PROPS: readonly PropsEntry[] = [
   [TransformStep, transformStepProps, (c) => (c as TransformStep).transformStepProps],
   [IcebergTable, icebergTableProps, PROPS],
   [Entity, entityProps, PROPS],
@@ -79,7 +76,6 @@ export const DATA_PROPS: ReadonlyArray<readonly [abstract new (...args: never[])
 
 // Each schema names exactly the fields of its props interface: adding a field to one
 // without the other fails `tsc` here.
-type Same<A, B> = [Exclude<A, B>, Exclude<B, A>] extends [never, never] ? true : false;
 const sameFields: [
   Same<keyof IcebergTableProps, keyof z.infer<typeof icebergTableProps>>,
   Same<keyof EntityProps, keyof z.infer<typeof entityProps>>,

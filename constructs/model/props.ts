@@ -16,8 +16,9 @@ import { Pipeline, type PipelineProps } from '../pipeline.ts';
 import { ContainerStep, type ContainerStepProps } from '../step.ts';
 import { Schedule } from '../values.ts';
 import type { Problems } from './errors.ts';
+import { ANALYTICS_PROPS } from './props-analytics.ts';
 import { DATA_PROPS } from './props-data.ts';
-import { byBuilder, props } from './props-shape.ts';
+import { PROPS, byBuilder, props, type PropsEntry, type Same } from './props-shape.ts';
 import { reportPropIssues } from './structure.ts';
 
 const quantities = props({ cpu: z.string().optional(), memory: z.string().optional() });
@@ -101,11 +102,10 @@ export const environmentProps = props({
   datahubToken: z.unknown().optional(),
 });
 
-const PROPS = (c: IConstruct): unknown => (c as IConstruct & { props: unknown }).props;
-
 /** The props of a construct of each kind, and where it keeps them; the first kind that matches counts. */
-const SCHEMAS: ReadonlyArray<readonly [abstract new (...args: never[]) => IConstruct, z.ZodType, (c: IConstruct) => unknown]> = [
+const SCHEMAS: readonly PropsEntry[] = [
   ...DATA_PROPS,
+  ...ANALYTICS_PROPS,
   [ContainerStep, containerStepProps, PROPS],
   [Pipeline, pipelineProps, PROPS],
   [Condition, conditionProps, PROPS],
@@ -125,7 +125,6 @@ export function checkProps(c: IConstruct, problems: Problems, parseOptions?: { r
 
 // Each schema names exactly the fields of its props interface: adding a field to one
 // without the other fails `tsc` here.
-type Same<A, B> = [Exclude<A, B>, Exclude<B, A>] extends [never, never] ? true : false;
 const sameFields: [
   Same<keyof ContainerStepProps, keyof z.infer<typeof containerStepProps>>,
   Same<keyof PipelineProps, keyof z.infer<typeof pipelineProps>>,
