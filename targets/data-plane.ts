@@ -1,5 +1,5 @@
 /**
- * What the data-plane targets (spark, datafusion, feast, schemas) agree on, written once:
+ * What the data-plane targets (spark, datafusion, feast, chronon, schemas) agree on, written once:
  * where Iceberg tables live on lakeFS, the Spark settings that reach them, and how a SQL
  * transform is handed to dfp's runners. A shared helper, not a target: no target imports
  * another.
@@ -68,3 +68,9 @@ export function engineRole(env: Environment, name: string, rules: readonly Polic
     },
   ];
 }
+
+/**
+ * The folder (and project name) of an environment's feature-store repo, Feast's or
+ * Chronon's: `dfp_<env>`, a Python identifier for an environment name with `-`.
+ */
+export const featureRepoName = (env: Pick<Environment, 'name'>) => `dfp_${env.name.replace(/-/g, '_')}`;

@@ -12,13 +12,14 @@
 import { definitionsDigest } from '../../constructs/model/definitions-digest.ts';
 import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts';
 import type { Environment } from '../../constructs/model/schema.ts';
+import { toYaml } from '../../synth/yaml.ts';
+import { featureRepoName } from '../data-plane.ts';
 import { RenderError, type RenderedFile, type Target } from '../types.ts';
 import { TEAM, groupByModule, joinModule } from './definitions.ts';
 import { CHRONON_IMAGE, syncObjects } from './sync.ts';
-import { toYaml } from '../../synth/yaml.ts';
 
-/** The repo's folder under `dist/<env>/chronon/`: `dfp_<env>`, like Feast's project. */
-export const chrononProject = (env: Environment) => `dfp_${env.name.replace(/-/g, '_')}`;
+/** The repo's folder under `dist/<env>/chronon/`: `dfp_<env>`, as Feast's project is named. */
+export const chrononProject = featureRepoName;
 
 /** Chronon's team configuration: where the team's tables go; `default` is required by compile.py. */
 function teamsJson(env: Environment): string {

@@ -18,20 +18,17 @@ import { canonicalJsonText } from './json.ts';
 import { sortMcps, type Mcp } from './mcp.ts';
 import { recipeYaml } from './recipe.ts';
 import { DATAHUB_IMAGE, syncObjects } from './sync.ts';
-import { fabricOf } from './urns.ts';
+import { URN_RESERVED, fabricOf } from './urns.ts';
 
 /** What the ingest ConfigMap may hold: Kubernetes' 1 MiB, less room for the object's own fields. */
 const CONFIG_MAP_LIMIT = 1_000_000;
-
-/** DataHub's reserved URN characters: an identifying name holding one would split its URN. */
-const RESERVED = /[,()\u241f]/;
 
 /** Names that go into URNs as they are; the model's rules keep them plain, this makes sure. */
 function checkUrnNames(model: Model): void {
   for (const p of model.pipelines) {
     for (const s of p.exitHandler ? [...p.steps, p.exitHandler] : p.steps) {
       for (const d of [...(s.datasets?.reads ?? []), ...(s.datasets?.writes ?? [])]) {
-        if (RESERVED.test(d.name) || d.name === '') {
+        if (URN_RESERVED.test(d.name) || d.name === '') {
           throw new RenderError(s.path, `dataset '${d.name}' (${d.platform}) cannot be a DataHub URN: its name must be non-empty and hold none of , ( ) ␟; rename the table, model or resource`);
         }
       }

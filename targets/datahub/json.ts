@@ -1,17 +1,12 @@
 /**
- * The one JSON printer of the DataHub files: keys sorted at every level, two-space
- * indent, LF, one final newline. The same MCPs always give the same bytes.
+ * The one JSON printer of the DataHub files: the model's canonical JSON (keys sorted at
+ * every level), laid out with a two-space indent, LF and one final newline, so that the
+ * same MCPs always give the same bytes and a change reads as a small diff.
  */
-type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-
-function sortKeys(value: Json): Json {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys(value[k]!)]));
-  }
-  return value;
-}
+import { canonicalJson } from '../../constructs/model/canonical-json.ts';
+import type { JsonValue } from '../../constructs/model/schema.ts';
 
 export function canonicalJsonText(value: unknown): string {
-  return `${JSON.stringify(sortKeys(value as Json), null, 2)}\n`;
+  // JSON.parse keeps the sorted key order canonicalJson wrote.
+  return `${JSON.stringify(JSON.parse(canonicalJson(value as JsonValue)), null, 2)}\n`;
 }

@@ -27,6 +27,9 @@ export function fabricOf(env: Pick<Environment, 'name'>): Fabric {
   return Object.hasOwn(ALIASES, env.name) ? ALIASES[env.name]! : 'NON_PROD';
 }
 
+/** DataHub's reserved URN characters: an identifying name holding one would split its URN. */
+export const URN_RESERVED = /[,()\u241f]/;
+
 /** Python's `urllib.parse.quote` of each, as DataHub's UrnEncoder writes them (encodeURIComponent leaves `(` `)` alone). */
 const ENCODED: Readonly<Record<string, string>> = { '%': '%25', ',': '%2C', '(': '%28', ')': '%29', '\u241f': '%E2%90%9F' };
 

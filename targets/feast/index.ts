@@ -10,13 +10,13 @@
 import { definitionsDigest } from '../../constructs/model/definitions-digest.ts';
 import type { DataPlane, Environment } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../synth/yaml.ts';
-import { ICEBERG_SPARK_EXTENSIONS, icebergCatalogConf, s3aGatewayConf, warehouseUri } from '../data-plane.ts';
+import { ICEBERG_SPARK_EXTENSIONS, featureRepoName, icebergCatalogConf, s3aGatewayConf, warehouseUri } from '../data-plane.ts';
 import { RenderError, type RenderedFile, type Target } from '../types.ts';
 import { definitionsModule } from './definitions.ts';
 import { FEAST_IMAGE, syncObjects } from './sync.ts';
 import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts';
 
-export const feastProject = (env: Environment) => `dfp_${env.name.replace(/-/g, '_')}`;
+export const feastProject = featureRepoName;
 
 function featureStoreYaml(data: DataPlane, env: Environment): string {
   // Credentials come from the pod's environment (Secret references), never from this file.
