@@ -1,6 +1,15 @@
 /** 'an int', 'a string', 'an Environment': kind names read as English in messages. */
 export const article = (kind: string): string => `${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind}`;
 
+/**
+ * `environment 'dev'` or `environments 'dev', 'prod'`, and whether a verb after it is
+ * plural: a problem that holds for several environments is said once, naming them all.
+ */
+export function environmentsNamed(names: readonly string[]): { readonly who: string; readonly plural: boolean } {
+  const plural = names.length !== 1;
+  return { who: `${plural ? 'environments' : 'environment'} ${names.map((n) => `'${n}'`).join(', ')}`, plural };
+}
+
 /** One thing wrong with the definitions: where (the construct path) and what to change. */
 export interface Problem {
   readonly path: string;

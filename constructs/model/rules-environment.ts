@@ -2,7 +2,7 @@
  * Rules for environments, and for what an environment demands of every pipeline
  * (its image tag policy).
  */
-import type { Problems } from './errors.ts';
+import { environmentsNamed, type Problems } from './errors.ts';
 import { checkDnsLabel, checkDnsSubdomain, checkImage, checkSecretKey, checkUrl, imageTagAndDigest } from './names.ts';
 import { ENGINES, FEATURE_STORES, IMAGE_TAG_POLICIES, ORCHESTRATORS, type Environment, type Model } from './schema.ts';
 
@@ -111,7 +111,8 @@ export function imagePolicyProblem(env: Environment, image: string): string | un
 function policyProblem(policy: Environment['imageTagPolicy'], envs: readonly string[], image: string): string | undefined {
   if (policy === 'any' || checkImage(image)) return undefined;
   const { tag, digest } = imageTagAndDigest(image);
-  const [who, s] = envs.length === 1 ? [`environment '${envs[0]}'`, 's'] : [`environments ${envs.map((e) => `'${e}'`).join(', ')}`, ''];
+  const { who, plural } = environmentsNamed(envs);
+  const s = plural ? '' : 's';
   if (policy === 'digest' && !digest) {
     return `image '${image}' has no digest, but ${who} require${s} one (imageTagPolicy 'digest'); pin it as '<image>@sha256:…'`;
   }

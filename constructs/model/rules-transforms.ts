@@ -4,7 +4,7 @@
  * requires, and an entrypoint it can start), and a step that runs a transform names one
  * that exists.
  */
-import type { Problems } from './errors.ts';
+import { environmentsNamed, type Problems } from './errors.ts';
 import { imagePolicyProblems } from './rules-environment.ts';
 import type { Model } from './schema.ts';
 
@@ -17,7 +17,8 @@ export function checkTransforms(model: Model, problems: Problems): void {
     if (Object.keys(t.images).length === 0) continue;
     for (const engine of engines) {
       const envs = model.environments.filter((e) => e.engine === engine);
-      const run = envs.length === 1 ? `environment '${envs[0]!.name}' runs` : `environments ${envs.map((e) => `'${e.name}'`).join(', ')} run`;
+      const named = environmentsNamed(envs.map((e) => e.name));
+      const run = `${named.who} ${named.plural ? 'run' : 'runs'}`;
       const image = t.images[engine];
       if (image === undefined) {
         const has = Object.keys(t.images).join(' or ');
