@@ -71,11 +71,11 @@ export const isPipelineFile = (path: string, pipeline: string): boolean => path.
 const NO_DATA: Model['data'] = { tables: [], entities: [], featureViews: [], featureServices: [], transforms: [], dbtProjects: [] };
 
 /**
- * The model with one pipeline and nothing else to render: a pipeline's files depend only
- * on that pipeline and the environment (the data plane and benchmark Jobs render to files
- * of their own), so rendering this view gives the pipeline's files and skips the rest.
- * tests/cli.test.ts holds every target to that: for each pipeline, the files rendered
- * from its view equal those of a full synth.
+ * The model with one pipeline, and of the rest only what a pipeline's files are rendered
+ * from: a pipeline's files depend on that pipeline, the environment and, for a step that
+ * loads into one (dlt), a table's definition. The data plane's own files and the benchmark
+ * Jobs are skipped. tests/usability.test.ts holds every target to that: for each pipeline,
+ * the files rendered from its view equal those of a full synth.
  */
 export function pipelineView(model: Model, pipeline: string): Model {
   const known = model.pipelines.map((p) => p.name);
@@ -83,7 +83,6 @@ export function pipelineView(model: Model, pipeline: string): Model {
   if (only.length === 0) {
     throw new DfpError([{ path: pipeline, message: `no pipeline is named '${pipeline}'; use one of ${known.join(', ')}` }], 'nothing to render');
   }
-  // Tables stay: a step that loads into one (dlt) renders from its definition.
   return { ...model, pipelines: only, androidBenchmarks: [], data: { ...NO_DATA, tables: model.data.tables } };
 }
 

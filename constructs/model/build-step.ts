@@ -10,8 +10,7 @@ import {
   ArtifactRef, Concat, LoopItemRef, OutputRef, ParamRef, PathPlaceholder,
   type Arg as ArgProp, type ArgPiece, type Comparison, type Operand,
 } from '../refs.ts';
-import type { ContainerStepProps } from '../step.ts';
-import { ContainerStep } from '../step.ts';
+import { ContainerStep, type ContainerStepProps } from '../step.ts';
 import { TransformStep } from '../transform-step.ts';
 import { Transform } from '../transform.ts';
 import type { Arg, ArgPart, Condition, DatasetRef, Security, Source, Step, Volume } from './schema.ts';

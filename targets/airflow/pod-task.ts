@@ -92,15 +92,11 @@ function security(s: Step, sidecar: boolean): Record<string, PyExpr | undefined>
 
 const CONTAINER_SECURITY = '_dfp_container_security';
 const podSecurityName = (user: number, group: number) => `_dfp_pod_security_${String(user).replace('-', 'm')}_${String(group).replace('-', 'm')}`;
-/**
- * The module-level objects the steps refer to by name, in a stable order: restricted
- * security contexts, and each Secret key read as an env var (its `value_from`; the env var
- * itself stays per task, since Airflow renders its name and value as templates in place).
- */
+/** What sharedObjects makes: the module-level names, their assignments, and the lookup of a Secret env var's name. */
 export interface SharedObjects {
   readonly names: readonly string[];
   readonly statements: readonly PyStmt[];
-  /** The module-level name of the env var `env` that reads `key` of Secret `secret`. */
+  /** The module-level name of the V1EnvVar `env` that reads `key` of Secret `secret`. */
   secretEnv(env: string, secret: string, key: string): string;
 }
 
