@@ -5,6 +5,7 @@
  * another. Each target keeps what is its own (image, command, env, what it mounts where).
  */
 import type { Environment } from '../constructs/model/schema.ts';
+import { restrictedContainerSecurity, restrictedPodSecurity } from './pod-security.ts';
 
 /** A directory the hook's container mounts: the ConfigMap (read-only) or an empty scratch folder. */
 export interface HookMount {
@@ -69,7 +70,7 @@ export function syncHookObjects(spec: SyncHookSpec, env: Environment): object[] 
           restartPolicy: 'Never',
           serviceAccountName: env.serviceAccount,
           automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: restrictedPodSecurity(1000, 1000),
           volumes: [
             { name: spec.files.volume, configMap: spec.items ? { name: spec.configMapName, items: spec.items } : { name: spec.configMapName } },
             { name: spec.scratch.volume, emptyDir: {} },
@@ -84,7 +85,7 @@ export function syncHookObjects(spec: SyncHookSpec, env: Environment): object[] 
               { name: spec.scratch.volume, mountPath: spec.scratch.path },
             ],
             resources: spec.resources,
-            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+            securityContext: restrictedContainerSecurity(),
           }],
         },
       },

@@ -1,6 +1,7 @@
 /** One model Step -> one Argo container template. */
 import type { ITemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/Template';
 import type { Pipeline, Step, Volume } from '../../constructs/model/schema.ts';
+import { restrictedContainerSecurity, restrictedPodSecurity } from '../pod-security.ts';
 import { argText, literal, PATHS } from './expressions.ts';
 
 type Quantities = Record<string, string>;
@@ -41,8 +42,8 @@ function security(s: Step) {
     };
   }
   return {
-    pod: { runAsNonRoot: true, runAsUser: s.security.runAsUser, runAsGroup: s.security.runAsGroup, seccompProfile: { type: 'RuntimeDefault' } },
-    container: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    pod: restrictedPodSecurity(s.security.runAsUser, s.security.runAsGroup),
+    container: restrictedContainerSecurity(),
     annotations: undefined,
   };
 }

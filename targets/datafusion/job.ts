@@ -10,6 +10,7 @@
  */
 import type { Environment, Transform } from '../../constructs/model/schema.ts';
 import { runnerArgs, warehouseUri } from '../data-plane.ts';
+import { restrictedContainerSecurity, restrictedPodSecurity } from '../pod-security.ts';
 import { RenderError } from '../types.ts';
 
 const LABELS = { 'app.kubernetes.io/managed-by': 'dfp' };
@@ -52,7 +53,7 @@ export function transformJob(t: Transform, env: Environment): object {
           serviceAccountName: env.serviceAccount,
           // The engine talks to lakeFS only, never to the Kubernetes API.
           automountServiceAccountToken: false,
-          securityContext: sec ? { runAsNonRoot: true, runAsUser: sec.runAsUser, runAsGroup: sec.runAsGroup, seccompProfile: { type: 'RuntimeDefault' } } : undefined,
+          securityContext: sec ? restrictedPodSecurity(sec.runAsUser, sec.runAsGroup) : undefined,
           containers: [{
             name: 'transform',
             image,
@@ -71,7 +72,7 @@ export function transformJob(t: Transform, env: Environment): object {
               { name: 'DFP_WRITE_FORMAT', value: 'avro' },
             ],
             resources: { requests: size, limits: size },
-            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+            securityContext: restrictedContainerSecurity(),
           }],
         },
       },

@@ -10,6 +10,7 @@
 import type { Environment, Transform } from '../../constructs/model/schema.ts';
 import { parseQuantity } from '../../constructs/model/quantity.ts';
 import { ICEBERG_SPARK_EXTENSIONS, icebergCatalogConf, runnerArgs, s3aGatewayConf, warehouseUri } from '../data-plane.ts';
+import { restrictedContainerSecurity, restrictedPodSecurity } from '../pod-security.ts';
 import { RenderError } from '../types.ts';
 
 /** The Spark the images ship; the packages below are built for it (Scala 2.12). */
@@ -47,8 +48,8 @@ function pod(t: Transform, env: Environment, size: { cpu: string; memory: string
     labels: { ...LABELS, 'dfp.dev/transform': t.name },
     env: [secret('AWS_ACCESS_KEY_ID', t.credentials.accessKeyId), secret('AWS_SECRET_ACCESS_KEY', t.credentials.secretAccessKey)],
     serviceAccount: env.serviceAccount,
-    podSecurityContext: sec ? { runAsNonRoot: true, runAsUser: sec.runAsUser, runAsGroup: sec.runAsGroup, seccompProfile: { type: 'RuntimeDefault' } } : undefined,
-    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    podSecurityContext: sec ? restrictedPodSecurity(sec.runAsUser, sec.runAsGroup) : undefined,
+    securityContext: restrictedContainerSecurity(),
   };
 }
 
