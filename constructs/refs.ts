@@ -90,7 +90,8 @@ export function fmt(strings: TemplateStringsArray, ...values: ArgPiece[]): Conca
 }
 
 /** A comparison operator in a condition. */
-export type ComparisonOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+export const COMPARISON_OPS = ['==', '!=', '<', '<=', '>', '>='] as const;
+export type ComparisonOp = (typeof COMPARISON_OPS)[number];
 
 /** One side of a comparison: a runtime value or a literal. */
 export type Operand = RuntimeValue | string | number | boolean;

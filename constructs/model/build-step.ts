@@ -17,7 +17,7 @@ import type { Arg, ArgPart, Condition, DatasetRef, Security, Source, Step, Volum
 import { IcebergTable } from '../data.ts';
 import { Security as SecurityValues, type SecurityProfile } from '../values.ts';
 import type { ParamType } from '../refs.ts';
-import { article } from './errors.ts';
+import { describeValue } from './errors.ts';
 import type { PipelineScope } from './scope.ts';
 
 /** The name a step input gets for a runtime value; stable, readable, snake_case. */
@@ -113,7 +113,7 @@ export class StepBuilder {
   private transform(step: TransformStep): Pick<Step, 'transform'> {
     const t: unknown = step.transform;
     if (!(t instanceof Transform)) {
-      this.scope.problems.add(this.path, `transform is ${describe(t)}, not a Transform; pass the Transform construct`);
+      this.scope.problems.add(this.path, `transform is ${describeValue(t)}, not a Transform; pass the Transform construct`);
       return {};
     }
     if (t.node.root !== step.node.root) this.scope.problems.add(this.path, `runs transform '${t.node.id}' of another app; pass this app's Transform`);
@@ -180,7 +180,7 @@ export class StepBuilder {
     if (stray instanceof ArtifactRef) {
       this.scope.problems.add(this.path, `${field}: artifact '${stray.name}' cannot be used as an argument; pass it in inputArtifacts and use inputArtifactPath() for its local path`);
     } else {
-      this.scope.problems.add(this.path, `${field}: ${describe(stray)} cannot be used as an argument; use a string, a number, pipeline.param(), step.output(), loop.item() or a path placeholder`);
+      this.scope.problems.add(this.path, `${field}: ${describeValue(stray)} cannot be used as an argument; use a string, a number, pipeline.param(), step.output(), loop.item() or a path placeholder`);
     }
     return { kind: 'literal', value: '' };
   }
@@ -209,12 +209,6 @@ function sortedRefs(refs: DatasetRef[]): DatasetRef[] {
   const key = (r: DatasetRef) => `${r.platform}\u0000${r.name}`;
   const unique = new Map(refs.map((r) => [key(r), r]));
   return [...unique.keys()].sort().map((k) => unique.get(k)!);
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') return article((value as object).constructor?.name ?? 'object');
-  return article(typeof value);
 }
 
 /** The settings of a step's pod that hold no runtime values: resources, volumes, scheduling. */

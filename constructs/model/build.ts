@@ -8,7 +8,7 @@ import { Condition as ConditionGroup, ParallelFor } from '../groups.ts';
 import { Pipeline } from '../pipeline.ts';
 import { ContainerStep } from '../step.ts';
 import type { JsonValue, Operand } from '../refs.ts';
-import { Problems, article } from './errors.ts';
+import { Problems, article, describeValue } from './errors.ts';
 import { StepBuilder } from './build-step.ts';
 import { ANDROID_BENCHMARK, isAndroidBenchmarkSource, type AndroidBenchmarkSource } from './android.ts';
 import { checkAndroidBenchmarks } from './rules-android.ts';
@@ -21,7 +21,7 @@ import { checkTransforms } from './rules-transforms.ts';
 import { checkEnvironments } from './rules-environment.ts';
 import { checkPipeline } from './rules-pipeline.ts';
 import { checkProps } from './props.ts';
-import { model as modelSchema, type Environment as EnvironmentModel, type Group, type Model, type Pipeline as PipelineModel, type Source } from './schema.ts';
+import { jsonValue, model as modelSchema, type Environment as EnvironmentModel, type Group, type Model, type Pipeline as PipelineModel, type Source } from './schema.ts';
 import { PipelineScope } from './scope.ts';
 import { guarded, reportIssues } from './structure.ts';
 
@@ -65,12 +65,25 @@ export function buildModel(root: IConstruct): Model {
   }
   // The schema is the boundary for what the rules do not look at: a prop of the wrong
   // type (a JavaScript caller, a cast) is reported at the construct holding it.
-  const parsed = modelSchema.safeParse(model, parseOptions);
+  // Pipelines are the exception (see PIPELINE_FREE_MODEL).
+  const { pipelines: _, ...rest } = model;
+  const parsed = pipelineFreeModel.safeParse(rest, parseOptions);
   if (!parsed.success) reportIssues(model, parsed.error.issues, problems);
   if (crash !== undefined && problems.empty) throw crash; // a dfp bug, not a user error
   problems.throwIfAny();
-  return deepFreeze(parsed.data!);
+  return deepFreeze({ pipelines: model.pipelines, ...parsed.data! });
 }
+
+/**
+ * The model's schema without its pipelines. Every construct a pipeline is made of has a
+ * strict props schema (props.ts), and the builders check what those leave to them, so
+ * parsing the built pipelines again refused nothing more while costing a fifth of the
+ * model phase at 100 pipelines (bench/optimisations.md). tests/model-boundary.property.test.ts
+ * holds that: pipelines with fields of the wrong type are refused, or their model is of
+ * the schema's shape; tests/model-shape.test.ts holds the builder's output to it exactly.
+ * The rest (environments, the data plane, Android benchmarks) is small and still parsed.
+ */
+const pipelineFreeModel = modelSchema.omit({ pipelines: true });
 
 /**
  * zod compiles each object schema into a function the first time it parses with it. For
@@ -122,7 +135,7 @@ function buildPipeline(pipeline: Pipeline, problems: Problems, pins: LineagePins
     parameters: Object.entries(props.parameters ?? {}).map(([name, spec]) => ({
       name,
       type: spec.type,
-      ...(spec.default !== undefined ? { default: spec.default } : {}),
+      ...(spec.default !== undefined ? { default: jsonCopy(spec.default, pipeline, `parameter '${name}': default`, problems) } : {}),
       ...(spec.description !== undefined ? { description: spec.description } : {}),
     })),
     ...(props.schedule ? { schedule: { cron: props.schedule.expression, timezone: props.schedule.timezone } } : {}),
@@ -145,7 +158,7 @@ function buildGroup(g: ConditionGroup | ParallelFor, scope: PipelineScope): Grou
   return {
     kind: 'loop',
     ...base,
-    items: isList(items) ? { kind: 'literal', value: [...items] } : scope.source(items, g, 'items') ?? { kind: 'literal', value: [] },
+    items: isList(items) ? { kind: 'literal', value: literalItems(items, g, scope.problems) } : scope.source(items, g, 'items') ?? { kind: 'literal', value: [] },
     ...(g.props.parallelism !== undefined ? { parallelism: g.props.parallelism } : {}),
   };
 }
@@ -211,6 +224,34 @@ function datahubTokenRef(path: string, t: unknown, problems: Problems): Environm
     problems.add(path, `datahubToken ${what}; the DataHub token goes in by reference only: { secret: '<Secret name>', key?: '<key>' }, and the value stays in the Secret`);
   }
   return { secret: typeof r.secret === 'string' ? r.secret : '', key: typeof r.key === 'string' ? r.key : 'token' };
+}
+
+/**
+ * A loop's literal items, copied: each becomes a JSON value the targets print (a
+ * Duration, a function, NaN or undefined would not print as the user meant).
+ */
+function literalItems(items: readonly JsonValue[], loop: ParallelFor, problems: Problems): JsonValue[] {
+  return items.map((item, i) => jsonCopy(item, loop, `items[${i}]`, problems));
+}
+
+/**
+ * A JSON value the user gave (a loop item, a parameter default), copied so that freezing
+ * the model leaves the user's objects alone; anything else (a Duration, a function,
+ * NaN, undefined inside a list), which no target could print as meant, is reported.
+ */
+function jsonCopy(value: JsonValue, at: IConstruct, what: string, problems: Problems): JsonValue {
+  if (!jsonValue.safeParse(value, { jitless: true }).success) {
+    problems.add(at.node.path, `${what} is ${describeValue(value)}${isList(value) || describeValue(value) === 'an Object' ? ' holding a value that is not JSON' : ''}, not a JSON value; give strings, finite numbers, booleans, null, and lists and plain objects of them`);
+    return null;
+  }
+  return copyJson(value);
+}
+
+function copyJson(v: JsonValue): JsonValue {
+  if (Array.isArray(v)) return v.map(copyJson);
+  // fromEntries defines each key, `__proto__` included, where assigning it would set the prototype.
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copyJson(x)]));
+  return v;
 }
 
 function isList(x: unknown): x is readonly JsonValue[] {

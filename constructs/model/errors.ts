@@ -1,6 +1,13 @@
 /** 'an int', 'a string', 'an Environment': kind names read as English in messages. */
 export const article = (kind: string): string => `${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind}`;
 
+/** What a value of the wrong type is, for a message: `a Duration`, `a number`, `null`. */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return article((value as object).constructor?.name ?? 'object');
+  return article(typeof value);
+}
+
 /**
  * `environment 'dev'` or `environments 'dev', 'prod'`, and whether a verb after it is
  * plural: a problem that holds for several environments is said once, naming them all.

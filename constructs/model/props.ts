@@ -14,6 +14,7 @@ import { Environment, type EnvironmentProps } from '../environment.ts';
 import { Condition, ParallelFor, type ConditionProps, type ParallelForProps } from '../groups.ts';
 import { Pipeline, type PipelineProps } from '../pipeline.ts';
 import { ContainerStep, type ContainerStepProps } from '../step.ts';
+import { ArtifactRef, COMPARISON_OPS, Comparison, LoopItemRef, OutputRef, ParamRef, type RuntimeValue } from '../refs.ts';
 import { Schedule } from '../values.ts';
 import type { Problems } from './errors.ts';
 import { ANALYTICS_PROPS } from './props-analytics.ts';
@@ -39,6 +40,15 @@ const security = z.discriminatedUnion('profile', [
   props({ profile: z.literal('restricted'), runAsUser: z.number().optional(), runAsGroup: z.number().optional() }),
   props({ profile: z.literal('privileged'), reason: z.string() }),
 ]);
+
+// A reference of the wrong kind (an artifact in a condition) is reported by the builder, which says what to use.
+const runtimeRef = z.custom<RuntimeValue>((v) => v instanceof ParamRef || v instanceof OutputRef || v instanceof LoopItemRef || v instanceof ArtifactRef);
+const operand = z.union([z.string(), z.number(), z.boolean(), runtimeRef], {
+  error: () => 'expected a string, a finite number, a boolean, pipeline.param(), step.output() or loop.item()',
+});
+/** A Comparison made by eq(), ne(), lt(), le(), gt() or ge(), with operands a condition can compare. */
+const comparison = z.custom<Comparison>((v) => v instanceof Comparison, { message: 'expected a comparison made by eq(), ne(), lt(), le(), gt() or ge()' })
+  .pipe(props({ left: operand, op: z.enum(COMPARISON_OPS), right: operand }));
 
 export const containerStepProps = props({
   image: z.string(),
@@ -69,7 +79,7 @@ export const containerStepProps = props({
   caching: z.boolean().optional(),
   serviceAccount: z.string().optional(),
   security: security.optional(),
-  when: byBuilder.optional(),
+  when: comparison.optional(),
   description: z.string().optional(),
 });
 
@@ -81,7 +91,7 @@ export const pipelineProps = props({
   timeout: byBuilder.optional(),
 });
 
-export const conditionProps = props({ when: byBuilder });
+export const conditionProps = props({ when: comparison });
 export const parallelForProps = props({ items: byBuilder, parallelism: z.number().optional() });
 
 // Missing settings and values outside an enum are reported by the environment rules,

@@ -95,7 +95,7 @@ export function checkStep(s: Step, typeOf: (src: Source) => string, problems: Pr
     }
   }
   const gpu = s.resources.gpu;
-  if (gpu && (!Number.isInteger(gpu.count) || gpu.count < 1)) add(`resources.gpu.count must be a whole number of at least 1, not ${gpu.count}`);
+  if (gpu && (!Number.isSafeInteger(gpu.count) || gpu.count < 1)) add(`resources.gpu.count must be a whole number of at least 1, not ${gpu.count}`);
   checkSecurity(s, problems);
 
   const envNames = new Set<string>();
@@ -154,10 +154,11 @@ export function checkStep(s: Step, typeOf: (src: Source) => string, problems: Pr
   }
   if (s.retry) {
     const r = s.retry;
-    if (!Number.isInteger(r.limit) || r.limit < 0 || r.limit > 100) add(`retry.limit must be a whole number from 0 to 100, not ${r.limit}`);
-    if (r.backoffSeconds <= 0) add('retry.backoffSeconds must be more than 0');
+    if (!Number.isSafeInteger(r.limit) || r.limit < 0 || r.limit > 100) add(`retry.limit must be a whole number from 0 to 100, not ${r.limit}`);
+    if (!Number.isSafeInteger(r.backoffSeconds) || r.backoffSeconds <= 0) add(`retry.backoffSeconds must be a whole number of seconds more than 0, not ${r.backoffSeconds}`);
     if (r.backoffFactor < 1) add('retry.backoffFactor must be at least 1');
-    if (r.maxBackoffSeconds < r.backoffSeconds) add('retry.maxBackoffSeconds must be at least retry.backoffSeconds');
+    if (!Number.isSafeInteger(r.maxBackoffSeconds)) add(`retry.maxBackoffSeconds must be a whole number of seconds, not ${r.maxBackoffSeconds}`);
+    else if (r.maxBackoffSeconds < r.backoffSeconds) add('retry.maxBackoffSeconds must be at least retry.backoffSeconds');
   }
   if (s.timeoutSeconds !== undefined && s.timeoutSeconds <= 0) add('timeout must be longer than zero seconds');
   if (s.serviceAccount !== undefined) add(checkDnsSubdomain('serviceAccount', s.serviceAccount));
@@ -179,7 +180,7 @@ function checkSecurity(s: Step, problems: Problems): void {
   }
   if (sec.profile === 'restricted') {
     for (const [field, id] of [['runAsUser', sec.runAsUser], ['runAsGroup', sec.runAsGroup]] as const) {
-      if (!Number.isInteger(id) || id < 1 || id > 2147483647) add(`security.${field} ${id} must be a non-root id from 1 to 2147483647; the restricted profile forbids root`);
+      if (!Number.isSafeInteger(id) || id < 1 || id > 2147483647) add(`security.${field} ${id} must be a non-root id from 1 to 2147483647; the restricted profile forbids root`);
     }
     for (const v of s.volumes) {
       if (v.source.kind === 'hostDevice') add(`volume '${v.name}': host device '${v.source.path}' breaks the restricted Pod Security profile; declare security: Security.privileged(reason), or use a device-plugin resource (resources.devices)`);
@@ -188,7 +189,7 @@ function checkSecurity(s: Step, problems: Problems): void {
   const seen = new Set<string>();
   for (const d of s.resources.devices) {
     if (!EXTENDED_RESOURCE.test(d.resource) || d.resource.length > 253) add(`resources.devices: '${d.resource}' is not an extended resource name; write it as '<domain>/<name>' (e.g. 'devices.kubevirt.io/kvm')`);
-    if (!Number.isInteger(d.count) || d.count < 1) add(`resources.devices: '${d.resource}' count must be a whole number of at least 1, not ${d.count}`);
+    if (!Number.isSafeInteger(d.count) || d.count < 1) add(`resources.devices: '${d.resource}' count must be a whole number of at least 1, not ${d.count}`);
     if (seen.has(d.resource) || d.resource === s.resources.gpu?.resource) add(`resources.devices: '${d.resource}' is requested twice; request it once`);
     seen.add(d.resource);
   }
@@ -231,7 +232,7 @@ function checkGroups(p: Pipeline, typeOf: (src: Source) => string, problems: Pro
       const t = typeOf(g.items);
       if (t !== 'list' && t !== 'unknown') problems.add(g.path, `items must be a list (a literal array, or a list parameter or output), not ${article(t)}`);
       if (g.items.kind === 'literal' && Array.isArray(g.items.value) && g.items.value.length === 0) problems.add(g.path, 'items is an empty list; the loop would never run');
-      if (g.parallelism !== undefined && (!Number.isInteger(g.parallelism) || g.parallelism < 1)) problems.add(g.path, `parallelism must be a whole number of at least 1, not ${g.parallelism}`);
+      if (g.parallelism !== undefined && (!Number.isSafeInteger(g.parallelism) || g.parallelism < 1)) problems.add(g.path, `parallelism must be a whole number of at least 1, not ${g.parallelism}`);
     }
   }
 }

@@ -4,13 +4,14 @@
  * are inferred from them.
  */
 import { z } from 'zod';
+import { COMPARISON_OPS } from '../refs.ts';
 import { androidBenchmark } from './android.ts';
 import { HEX64 } from './names.ts';
 
 export const PARAM_TYPES = ['string', 'int', 'float', 'bool', 'list', 'struct'] as const;
 export const ARTIFACT_TYPES = ['Dataset', 'Model', 'Metrics', 'Artifact'] as const;
 
-const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
+export const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
 );
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -43,7 +44,7 @@ export type Arg = z.infer<typeof arg>;
 
 export const condition = z.object({
   left: source,
-  op: z.enum(['==', '!=', '<', '<=', '>', '>=']),
+  op: z.enum(COMPARISON_OPS),
   right: source,
 });
 export type Condition = z.infer<typeof condition>;
