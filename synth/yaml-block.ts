@@ -93,6 +93,36 @@ function keyText(k: string): string {
   return remember(cache.keys, k, key);
 }
 
+/**
+ * A map that appears in more than one document (Kubeflow's pipeline spec is the IR file
+ * and again the PipelineVersion's `spec.pipelineSpec`): printed where it first appears,
+ * and its lines reused, indented, after that. The printer's lines for a map do not
+ * depend on where the map sits, only their indentation does (block literal lines
+ * included), so the reused text is the text printing it again would give.
+ * tests/yaml-block.property.test.ts compares the two.
+ */
+export class PrintOnce {
+  // null: not printed yet; undefined: the package must print it.
+  #text: string | undefined | null = null;
+  /** @param value a map (not a list) that is not changed after it is first printed */
+  constructor(public readonly value: object) {}
+
+  /** The map as a document (printed at most once), or undefined when the package must print it. */
+  public text(): string | undefined {
+    if (this.#text === null) this.#text = Array.isArray(this.value) ? undefined : blockYaml(this.value);
+    return this.#text;
+  }
+}
+
+/** `document` with every PrintOnce replaced by its value: what the package prints. */
+export function withoutPrintOnce(document: unknown): unknown {
+  if (document instanceof PrintOnce) return withoutPrintOnce(document.value);
+  if (Array.isArray(document)) return document.map(withoutPrintOnce);
+  // fromEntries defines each key, `__proto__` included, where assigning it would set the prototype.
+  if (document !== null && typeof document === 'object') return Object.fromEntries(Object.entries(document).map(([k, v]) => [k, withoutPrintOnce(v)]));
+  return document;
+}
+
 /** Continuation lines of a block literal moved to `indent`; empty lines stay empty. */
 function indented(text: string, indent: string): string {
   return indent === '' || !text.includes('\n') ? text : text.replace(/\n(?=[^\n])/g, `\n${indent}`);
@@ -110,13 +140,18 @@ function keysOf(o: Record<string, unknown>): string[] {
   return keys.sort(compareKeys);
 }
 
+
 /** A map's lines; its first line starts with `first` (a list item's `- `), the others with `indent`. */
 function mapLines(o: Record<string, unknown>, keys: string[], indent: string, first: string, out: string[]): void {
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     out.push(i === 0 ? first : indent, keyText(k));
     const v = o[k];
-    if (v !== null && typeof v === 'object') {
+    if (v instanceof PrintOnce) {
+      const text = v.text();
+      if (text === undefined) throw new Unsupported();
+      out.push(':\n', indent, '  ', indented(text, `${indent}  `));
+    } else if (v !== null && typeof v === 'object') {
       const inner = `${indent}  `;
       if (Array.isArray(v)) {
         if (v.length === 0) out.push(': []\n');
@@ -141,7 +176,8 @@ function mapLines(o: Record<string, unknown>, keys: string[], indent: string, fi
 /** A list's lines; its first item starts after `first`, the others after `indent`. */
 function listLines(a: readonly unknown[], indent: string, first: string, out: string[]): void {
   for (let i = 0; i < a.length; i++) {
-    const v = a[i];
+    // A list item's first line starts after `- `, unlike a document's: printed here.
+    const v = a[i] instanceof PrintOnce ? (a[i] as PrintOnce).value : a[i];
     if (v === undefined) throw new Unsupported();
     const lead = `${i === 0 ? first : indent}- `;
     if (v !== null && typeof v === 'object') {
@@ -162,6 +198,7 @@ function listLines(a: readonly unknown[], indent: string, first: string, out: st
 
 /** The document as YAML, or undefined when the package must print it. */
 export function blockYaml(document: unknown): string | undefined {
+  if (document instanceof PrintOnce) return document.text();
   if (document === null || typeof document !== 'object') return undefined;
   try {
     const out: string[] = [];

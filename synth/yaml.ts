@@ -4,10 +4,10 @@
  * laid out by synth/yaml-block.ts, which writes exactly what the `yaml` package would,
  * several times faster; a value it does not handle is printed by the package itself.
  */
-import { blockYaml } from './yaml-block.ts';
+import { blockYaml, withoutPrintOnce } from './yaml-block.ts';
 import { libraryYaml } from './yaml-style.ts';
 
 /** One or more YAML documents, LF line ends, one final newline. */
 export function toYaml(...documents: unknown[]): string {
-  return documents.map((d) => blockYaml(d) ?? libraryYaml(d)).join('---\n');
+  return documents.map((d) => blockYaml(d) ?? libraryYaml(withoutPrintOnce(d))).join('---\n');
 }

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blockYaml, isPlainSafe } from '../synth/yaml-block.ts';
+import { PrintOnce, blockYaml, isPlainSafe } from '../synth/yaml-block.ts';
 import { libraryYaml } from '../synth/yaml-style.ts';
 import { toYaml } from '../synth/yaml.ts';
 
@@ -60,6 +60,26 @@ describe('yaml block printer', () => {
     );
     for (const w of words) expect(isPlainSafe(w), w).toBe(false);
     expect(plain).toBeGreaterThan(1000); // the comparison exercised the fast path, not just the package
+  });
+
+  it('embeds a map printed once (PrintOnce) exactly as printing it again would, at any depth, in maps and lists', () => {
+    const map = fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 });
+    let embedded = 0;
+    fc.assert(
+      fc.property(map, fc.array(key, { minLength: 1, maxLength: 4 }), fc.boolean(), (inner, keys, inList) => {
+        // The shared map sits under `keys` (and in a list item when `inList`), beside other data.
+        const wrap = (v: unknown) => keys.reduceRight<unknown>((acc, k) => ({ [k]: acc, zz: 1 }), inList ? [v, 'x'] : v);
+        const once = new PrintOnce(inner);
+        const first = toYaml(once);
+        expect(first).toBe(toYaml(inner));
+        const reused = toYaml(wrap(once));
+        expect(reused).toBe(toYaml(wrap(inner)));
+        expect(reused).toBe(reference(wrap(inner)));
+        if (once.text() !== undefined && !inList) embedded += 1;
+      }),
+      { numRuns: 2000, seed: 20261203 },
+    );
+    expect(embedded).toBeGreaterThan(300); // the reuse path ran, not only the package's fallback
   });
 
   it('handles the shapes dfp renders without declining', () => {

@@ -5,6 +5,7 @@
  * embed the same spec (`manifests/<name>.yaml`), for Argo CD.
  */
 import { toYaml } from '../../synth/yaml.ts';
+import { PrintOnce } from '../../synth/yaml-block.ts';
 import type { RenderedFile, Target } from '../types.ts';
 import { pipelineObjects } from './manifests.ts';
 import { compilePipeline } from './pipeline-spec.ts';
@@ -15,10 +16,13 @@ export const kubeflowTarget: Target = {
   render(model, env): RenderedFile[] {
     return model.pipelines.flatMap((p) => {
       const compiled = compilePipeline(p);
-      const ir = compiled.platformSpec ? toYaml(compiled.pipelineSpec, compiled.platformSpec) : toYaml(compiled.pipelineSpec);
+      // The PipelineVersion embeds both documents of the IR file: printed once, for both files.
+      const spec = new PrintOnce(compiled.pipelineSpec);
+      const platform = compiled.platformSpec && new PrintOnce(compiled.platformSpec);
+      const ir = platform ? toYaml(spec, platform) : toYaml(spec);
       return [
         { path: `pipelines/${p.name}.yaml`, content: ir, kubernetes: false },
-        { path: `manifests/${p.name}.yaml`, content: toYaml(...pipelineObjects(p, env, compiled, ir)), kubernetes: true },
+        { path: `manifests/${p.name}.yaml`, content: toYaml(...pipelineObjects(p, env, { pipelineSpec: spec, platformSpec: platform }, ir)), kubernetes: true },
       ];
     });
   },
