@@ -137,9 +137,27 @@ function keysOf(o: Record<string, unknown>): string[] {
     if (c >= 48 && c <= 57 && INTEGER_LIKE.test(k)) throw new Unsupported();
     keys.push(k);
   }
-  return keys.sort(compareKeys);
+  return sortKeys(keys);
 }
 
+/**
+ * `keys` sorted in place. A map's keys are few and mostly in order already; insertion
+ * sort allocates nothing, where Array.prototype.sort copies every array it sorts (a tenth
+ * of all the memory a synth allocated, in a heap profile).
+ */
+function sortKeys(keys: string[]): string[] {
+  if (keys.length > 32) return keys.sort(compareKeys);
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && compareKeys(keys[j]!, k) > 0) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
+}
 
 /** A map's lines; its first line starts with `first` (a list item's `- `), the others with `indent`. */
 function mapLines(o: Record<string, unknown>, keys: string[], indent: string, first: string, out: string[]): void {

@@ -9,5 +9,7 @@ import { libraryYaml } from './yaml-style.ts';
 
 /** One or more YAML documents, LF line ends, one final newline. */
 export function toYaml(...documents: unknown[]): string {
-  return documents.map((d) => blockYaml(d) ?? libraryYaml(withoutPrintOnce(d))).join('---\n');
+  const print = (d: unknown) => blockYaml(d) ?? libraryYaml(withoutPrintOnce(d));
+  // One document: no join, which would copy the whole text once more (undefined prints as '', as join writes it).
+  return documents.length === 1 ? print(documents[0]) ?? '' : documents.map(print).join('---\n');
 }
