@@ -217,20 +217,36 @@ function listLines(a: readonly unknown[], indent: string, first: string, out: st
 /** The document as YAML, or undefined when the package must print it. */
 export function blockYaml(document: unknown): string | undefined {
   if (document instanceof PrintOnce) return document.text();
-  if (document === null || typeof document !== 'object') return undefined;
+  const out: string[] = [];
+  return appendBlockYaml(document, out) ? out.join('') : undefined;
+}
+
+/**
+ * The document's pieces appended to `out`, so that the documents of one file are joined
+ * once (a join per document copied every file's text once more); false, with `out` as it
+ * was, when the package must print it.
+ */
+export function appendBlockYaml(document: unknown, out: string[]): boolean {
+  if (document instanceof PrintOnce) {
+    const text = document.text();
+    if (text !== undefined) out.push(text);
+    return text !== undefined;
+  }
+  if (document === null || typeof document !== 'object') return false;
+  const start = out.length;
   try {
-    const out: string[] = [];
     if (Array.isArray(document)) {
-      if (document.length === 0) return undefined;
+      if (document.length === 0) return false;
       listLines(document, '', '', out);
     } else {
       const keys = keysOf(document as Record<string, unknown>);
-      if (keys.length === 0) return undefined;
+      if (keys.length === 0) return false;
       mapLines(document as Record<string, unknown>, keys, '', '', out);
     }
-    return out.join('');
+    return true;
   } catch (e) {
-    if (e instanceof Unsupported) return undefined;
-    throw e;
+    if (!(e instanceof Unsupported)) throw e;
+    out.length = start;
+    return false;
   }
 }
