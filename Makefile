@@ -50,14 +50,14 @@ test: install python lakefs kube-apiserver typecheck
 	npx vitest run
 
 ## fuzz: the reliability suites with long budgets (docs/security.md): 5000 hostile strings
-## per property, 300 SIGKILLs, 40 fresh-process synths. `make test` runs them with short ones.
+## per property, 300 SIGKILLs, 40 fresh-process synths, 20000 malformed pipelines. `make test` runs them with short ones.
 RELIABILITY_TESTS := tests/injection.property.test.ts tests/escaping.property.test.ts \
 	tests/airflow-escaping.property.test.ts tests/crash-safety.test.ts tests/determinism.test.ts \
-	tests/bad-input.test.ts tests/secret-hygiene.test.ts
+	tests/bad-input.test.ts tests/secret-hygiene.test.ts tests/model-boundary.property.test.ts
 fuzz: install python typecheck
 	DFP_FUZZ_RUNS=$${DFP_FUZZ_RUNS:-5000} DFP_PROPERTY_RUNS=$${DFP_PROPERTY_RUNS:-5000} \
 	DFP_CRASH_KILLS=$${DFP_CRASH_KILLS:-300} DFP_DETERMINISM_SYNTHS=$${DFP_DETERMINISM_SYNTHS:-40} \
-	npx vitest run $(RELIABILITY_TESTS)
+	DFP_BOUNDARY_RUNS=$${DFP_BOUNDARY_RUNS:-20000} npx vitest run $(RELIABILITY_TESTS)
 
 typecheck: install
 	npx tsc --noEmit

@@ -4,8 +4,9 @@
  * dropped. The builders read only the fields they know, so an unknown field
  * (`resources: { cpu: '2x' }` instead of `resources: { requests: { cpu } }`), or an object
  * where a list belongs, would otherwise vanish without a word. Every object is strict;
- * values that hold construct references (arguments, conditions, lineage, durations) are
- * read, and reported, by the builders themselves. A props field added to a construct
+ * conditions are checked here (a Comparison with a known operator and operands a
+ * condition can compare); other values that hold construct references (arguments,
+ * lineage, durations) are read, and reported, by the builders themselves. A props field added to a construct
  * must be added here too: the type checks at the end of this file fail until it is.
  */
 import type { IConstruct } from 'constructs';

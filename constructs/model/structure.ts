@@ -2,7 +2,8 @@
  * Props of the wrong type (JavaScript callers, casts, `as never`) must still end in a
  * problem at the construct path, never a stack trace. Two nets: a builder that throws on
  * a prop is reported at its construct, and the model's zod schema, checked after the
- * rules, reports each field of the wrong shape at the construct that holds it.
+ * rules (pipelines excepted: build.ts says why), reports each field of the wrong shape at
+ * the construct that holds it.
  */
 import type { IConstruct } from 'constructs';
 import type { z } from 'zod';
