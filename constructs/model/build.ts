@@ -7,7 +7,7 @@ import { Environment } from '../environment.ts';
 import { Condition as ConditionGroup, ParallelFor } from '../groups.ts';
 import { Pipeline } from '../pipeline.ts';
 import { ContainerStep } from '../step.ts';
-import type { JsonValue, Operand } from '../refs.ts';
+import type { JsonValue, LoopItemRef, Operand } from '../refs.ts';
 import { Problems, article, describeValue } from './errors.ts';
 import { StepBuilder } from './build-step.ts';
 import { ANDROID_BENCHMARK, isAndroidBenchmarkSource, type AndroidBenchmarkSource } from './android.ts';
@@ -65,7 +65,7 @@ export function buildModel(root: IConstruct): Model {
   }
   // The schema is the boundary for what the rules do not look at: a prop of the wrong
   // type (a JavaScript caller, a cast) is reported at the construct holding it.
-  // Pipelines are the exception (see PIPELINE_FREE_MODEL).
+  // Pipelines are the exception (see pipelineFreeModel).
   const { pipelines: _, ...rest } = model;
   const parsed = pipelineFreeModel.safeParse(rest, parseOptions);
   if (!parsed.success) reportIssues(model, parsed.error.issues, problems);
@@ -154,11 +154,14 @@ function buildGroup(g: ConditionGroup | ParallelFor, scope: PipelineScope): Grou
     const c = g.props.when;
     return { kind: 'condition', ...base, condition: { left: operand(c.left, 'when.left'), op: c.op, right: operand(c.right, 'when.right') } };
   }
-  const items = g.props.items;
+  const items: unknown = g.props.items;
   return {
     kind: 'loop',
     ...base,
-    items: isList(items) ? { kind: 'literal', value: literalItems(items, g, scope.problems) } : scope.source(items, g, 'items') ?? { kind: 'literal', value: [] },
+    // A string or number (untyped callers) stays a literal, for the rule that says a list is needed.
+    items: isList(items) ? { kind: 'literal', value: items.map((item, i) => jsonCopy(item, g, `items[${i}]`, scope.problems)) }
+      : typeof items !== 'object' || items === null ? { kind: 'literal', value: items as JsonValue }
+        : scope.source(items as LoopItemRef, g, 'items') ?? { kind: 'literal', value: [] },
     ...(g.props.parallelism !== undefined ? { parallelism: g.props.parallelism } : {}),
   };
 }
@@ -227,21 +230,14 @@ function datahubTokenRef(path: string, t: unknown, problems: Problems): Environm
 }
 
 /**
- * A loop's literal items, copied: each becomes a JSON value the targets print (a
- * Duration, a function, NaN or undefined would not print as the user meant).
- */
-function literalItems(items: readonly JsonValue[], loop: ParallelFor, problems: Problems): JsonValue[] {
-  return items.map((item, i) => jsonCopy(item, loop, `items[${i}]`, problems));
-}
-
-/**
  * A JSON value the user gave (a loop item, a parameter default), copied so that freezing
  * the model leaves the user's objects alone; anything else (a Duration, a function,
  * NaN, undefined inside a list), which no target could print as meant, is reported.
  */
 function jsonCopy(value: JsonValue, at: IConstruct, what: string, problems: Problems): JsonValue {
   if (!jsonValue.safeParse(value, { jitless: true }).success) {
-    problems.add(at.node.path, `${what} is ${describeValue(value)}${isList(value) || describeValue(value) === 'an Object' ? ' holding a value that is not JSON' : ''}, not a JSON value; give strings, finite numbers, booleans, null, and lists and plain objects of them`);
+    const container = value !== null && typeof value === 'object' && (isList(value) || Object.getPrototypeOf(value) === Object.prototype);
+    problems.add(at.node.path, `${what} ${container ? 'holds a value that is not JSON' : `is ${describeValue(value)}, not a JSON value`}; give strings, finite numbers, booleans, null, and lists and plain objects of them`);
     return null;
   }
   return copyJson(value);

@@ -231,7 +231,8 @@ function checkGroups(p: Pipeline, typeOf: (src: Source) => string, problems: Pro
     else {
       const t = typeOf(g.items);
       if (t !== 'list' && t !== 'unknown') problems.add(g.path, `items must be a list (a literal array, or a list parameter or output), not ${article(t)}`);
-      if (g.items.kind === 'literal' && Array.isArray(g.items.value) && g.items.value.length === 0) problems.add(g.path, 'items is an empty list; the loop would never run');
+      // Not when the builder reported the loop: a reference it could not resolve leaves an empty list behind.
+      if (g.items.kind === 'literal' && Array.isArray(g.items.value) && g.items.value.length === 0 && !problems.has(g.path)) problems.add(g.path, 'items is an empty list; the loop would never run');
       if (g.parallelism !== undefined && (!Number.isSafeInteger(g.parallelism) || g.parallelism < 1)) problems.add(g.path, `parallelism must be a whole number of at least 1, not ${g.parallelism}`);
     }
   }

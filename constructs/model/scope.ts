@@ -6,9 +6,9 @@ import type { IConstruct } from 'constructs';
 import { Condition as ConditionGroup, ParallelFor } from '../groups.ts';
 import { Pipeline } from '../pipeline.ts';
 import { ContainerStep } from '../step.ts';
-import { LoopItemRef, OutputRef, ParamRef, type ArtifactRef, type ArtifactType, type JsonValue, type ParamType, type PathPlaceholder } from '../refs.ts';
+import { ArtifactRef, LoopItemRef, OutputRef, ParamRef, type ArtifactType, type JsonValue, type ParamType, type PathPlaceholder } from '../refs.ts';
 import type { LineagePins } from '../lineage.ts';
-import type { Problems } from './errors.ts';
+import { describeValue, type Problems } from './errors.ts';
 import type { Source } from './schema.ts';
 
 export class PipelineScope {
@@ -90,6 +90,14 @@ export class PipelineScope {
         return undefined;
       }
       return { kind: 'taskOutput', step: name, output: ref.name };
+    }
+    if (!(ref instanceof LoopItemRef)) {
+      // Only reachable from untyped callers (JavaScript, casts): the types allow no other value here.
+      const stray: unknown = ref;
+      this.problems.add(at, stray instanceof ArtifactRef
+        ? `${field}: artifact '${stray.name}' has no value to compare or loop over; use an output parameter (step.output()) or a pipeline parameter`
+        : `${field}: ${describeValue(stray)} is not a runtime value; use pipeline.param(), step.output() or loop.item()`);
+      return undefined;
     }
     if (!this.isInside(user, ref.loop)) {
       this.problems.add(at, `${field}: the item of loop '${ref.loop.node.path}' is only available to steps inside that loop; move the step into it`);
