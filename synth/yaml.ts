@@ -7,6 +7,8 @@
 import { appendBlockYaml, withoutPrintOnce } from './yaml-block.ts';
 import { libraryYaml } from './yaml-style.ts';
 
+export { PrintOnce } from './yaml-block.ts';
+
 /** One or more YAML documents, LF line ends, one final newline. */
 export function toYaml(...documents: unknown[]): string {
   const out: string[] = [];

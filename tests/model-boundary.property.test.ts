@@ -105,7 +105,7 @@ function setPath(props: Props, path: string, value: unknown): void {
   node[keys[keys.length - 1]!] = value;
 }
 
-type Outcome = { built: true; error?: string } | { built: false; refused: 'constructor' | 'model' };
+type Outcome = { built: true; error?: string } | { built: false };
 
 /** One pipeline with the mutations applied; built, then its model checked against the full schema. */
 function attempt(mutations: { kind: Kind; field: string; value: unknown }[]): Outcome {
@@ -126,15 +126,14 @@ function attempt(mutations: { kind: Kind; field: string; value: unknown }[]): Ou
     const loop = new ParallelFor(p, 'each', mutate('loop', all.loop));
     new ContainerStep(loop, 'item', { image: IMAGE, args: [loop.item()] });
   } catch (e) {
-    // The construct library refusing at construction is reported by the CLI as a construct error.
-    if (e instanceof Error) return { built: false, refused: 'constructor' };
-    throw e;
+    // No constructor checks these props: a throw here would reach the user as a stack trace.
+    return { built: true, error: `a constructor threw ${e instanceof Error ? e.stack : String(e)}` };
   }
   let model;
   try {
     model = buildModel(app);
   } catch (e) {
-    if (e instanceof DfpError) return { built: false, refused: 'model' };
+    if (e instanceof DfpError) return { built: false };
     return { built: true, error: `buildModel threw ${e instanceof Error ? e.stack : String(e)}` };
   }
   try {

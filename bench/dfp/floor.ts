@@ -23,9 +23,9 @@ function documentsOf(model: Model, env: Environment, path: BenchPath): unknown[]
     return model.pipelines.flatMap((p) => {
       const compiled = compilePipeline(p);
       const plain = compiled.platformSpec ? [compiled.pipelineSpec, compiled.platformSpec] : [compiled.pipelineSpec];
-      const [spec, platform] = plain.map((d) => new PrintOnce(d));
+      const once = plain.map((d) => new PrintOnce(d));
       // The manifests embed the version name, a digest of the printed IR (printed untimed here, from the plain data).
-      return [[spec, platform].filter((d) => d !== undefined), pipelineObjects(p, env, { pipelineSpec: spec!, platformSpec: platform }, toYaml(...plain))];
+      return [once, pipelineObjects(p, env, { pipelineSpec: once[0]!, platformSpec: once[1] }, toYaml(...plain))];
     });
   }
   if (path === 'argo') {

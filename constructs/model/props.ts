@@ -6,8 +6,9 @@
  * where a list belongs, would otherwise vanish without a word. Every object is strict;
  * conditions are checked here (a Comparison with a known operator and operands a
  * condition can compare); other values that hold construct references (arguments,
- * lineage, durations) are read, and reported, by the builders themselves. A props field added to a construct
- * must be added here too: the type checks at the end of this file fail until it is.
+ * lineage, durations) are read, and reported, by the builders themselves. A props field
+ * added to a construct must be added here too: the type checks at the end of this file
+ * fail until it is.
  */
 import type { IConstruct } from 'constructs';
 import { z } from 'zod';

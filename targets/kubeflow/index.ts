@@ -4,8 +4,7 @@
  * step needs one) and the Kubernetes-native Pipeline + PipelineVersion objects that
  * embed the same spec (`manifests/<name>.yaml`), for Argo CD.
  */
-import { toYaml } from '../../synth/yaml.ts';
-import { PrintOnce } from '../../synth/yaml-block.ts';
+import { PrintOnce, toYaml } from '../../synth/yaml.ts';
 import type { RenderedFile, Target } from '../types.ts';
 import { pipelineObjects } from './manifests.ts';
 import { compilePipeline } from './pipeline-spec.ts';
