@@ -21,6 +21,8 @@ if [[ ! -x "$UV" ]] || [[ "$("$UV" --version | cut -d' ' -f2)" != "$UV_VERSION" 
 fi
 
 export UV_PYTHON_DOWNLOADS=never
-export UV_CACHE_DIR="$ROOT/.tools/uv-cache"
+# The package cache is machine-wide (DFP_CACHE, default ~/.cache/dfp), so a fresh clone, as
+# CI uses, installs from it instead of downloading every wheel again.
+export UV_CACHE_DIR="${DFP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dfp}/uv"
 # --locked: fail, rather than silently re-resolve, when pyproject.toml and uv.lock disagree.
 "$UV" sync --quiet --locked --python python3.11 --project "$1"

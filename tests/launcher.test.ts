@@ -18,7 +18,7 @@ import { validateSparkApplications } from './support/spark-operator.ts';
 type Json = Record<string, any>;
 // Any Python 3.11 runs the pure functions; this one is pinned by a harness.
 const PYTHON = join(ROOT, 'tests', 'conformance', 'spark-operator', '.venv', 'bin', 'python');
-const LAUNCHER = join(ROOT, 'images', 'transform-launcher');
+const LAUNCHER = join(ROOT, 'images', 'dfp_tools');
 
 function python(script: string, input: unknown): any {
   const r = spawnSync(PYTHON, ['-c', script], { env: { ...process.env, PYTHONPATH: LAUNCHER }, input: JSON.stringify(input), encoding: 'utf8', timeout: 120_000 });

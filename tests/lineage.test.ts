@@ -178,7 +178,7 @@ describe('lineage: the helper records the feature stamps under both names', () =
     const r = spawnSync('python3.11', ['-m', 'dfp_tools.lineage', 'stamps'], {
       encoding: 'utf8',
       // Without the table location the helper asks lakeFS nothing (the snapshot id is not resolved).
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH: join(ROOT, 'images', 'transform-launcher'), PYTHONDONTWRITEBYTECODE: '1', ...env },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH: join(ROOT, 'images', 'dfp_tools'), PYTHONDONTWRITEBYTECODE: '1', ...env },
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }

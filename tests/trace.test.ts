@@ -28,7 +28,7 @@ import { ROOT, freePort, runTsxAsync, type Run } from './support/process.ts';
 const REPO = 'kronodroid';
 const TABLE = 'warehouse/kronodroid/fct_training_dataset';
 const MODEL = 'kronodroid-autoencoder';
-const HELPER_PATH = join(ROOT, 'images', 'transform-launcher');
+const HELPER_PATH = join(ROOT, 'images', 'dfp_tools');
 const work = mkdtempSync(join(tmpdir(), 'dfp-trace-'));
 const tableDir = join(work, 'table');
 const lockFile = join(work, 'dfp.lock.json');

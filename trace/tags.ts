@@ -1,6 +1,6 @@
 /**
  * The MLflow tags a run's lineage is recorded in (docs/lineage.md), as
- * images/transform-launcher/dfp_tools/lineage.py writes them, and their reading back
+ * images/dfp_tools/dfp_tools/lineage.py writes them, and their reading back
  * into typed data at this boundary. tests/trace.test.ts holds the two lists equal.
  */
 import { z } from 'zod';
