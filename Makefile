@@ -9,7 +9,7 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 
 NODE_STAMP := node_modules/.dfp-npm-ci
 
-.PHONY: synth test fuzz typecheck unit golden install python lakefs kube-apiserver bench bench-python clean
+.PHONY: synth test fuzz typecheck unit golden install python lakefs kube-apiserver argo-validate bench bench-python clean
 
 # `npm ci` again whenever the lock file or package.json changes.
 $(NODE_STAMP): package.json package-lock.json
@@ -37,6 +37,13 @@ lakefs:
 kube-apiserver:
 	@scripts/kube-apiserver.sh >/dev/null
 
+## argo-validate: build our harness around Argo Workflows' own validator (workflow/validate of
+## the release the embedded cluster runs), which tests/argo-validate.test.ts runs on every Argo
+## file dfp renders, from the Go module proxy (once; cached in .tools/argo-validate/ by
+## scripts/argo-validate.sh)
+argo-validate:
+	@scripts/argo-validate.sh >/dev/null
+
 ## synth: render every environment into dist/ (CHECK=1: only report whether dist/ is current)
 synth: install
 ifeq ($(CHECK),1)
@@ -46,7 +53,7 @@ else
 endif
 
 ## test: type-check, then every vitest suite (unit, golden, conformance, synth)
-test: install python lakefs kube-apiserver typecheck
+test: install python lakefs kube-apiserver argo-validate typecheck
 	npx vitest run
 
 ## fuzz: the reliability suites with long budgets (docs/security.md): 5000 hostile strings
