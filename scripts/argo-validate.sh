@@ -36,6 +36,8 @@ if [[ ! -x "$BIN" ]]; then
   go build -trimpath -ldflags "-s -w" -o "$WORK/argo-validate" .
   mkdir -p "$OUT"
   mv "$WORK/argo-validate" "$BIN"
+  # Builds of earlier sources are never run again.
+  find "$ROOT/.tools/argo-validate" -mindepth 1 -maxdepth 1 -type d ! -name "$(basename "$OUT")" ! -name 'build.*' -exec rm -rf {} +
   echo "argo-validate: built $BIN in $((SECONDS - started)) s" >&2
 fi
 echo "$BIN"

@@ -91,8 +91,8 @@ func main() {
 				}
 				continue
 			}
-			objects = append(objects, object{file: path, index: i, obj: pr.Object, err: pr.Err})
 			switch v := pr.Object.(type) {
+			case *wfv1.CronWorkflow, *wfv1.Workflow:
 			case *wfv1.WorkflowTemplate:
 				ns := namespaced[v.Namespace]
 				if ns.byName == nil {
@@ -102,7 +102,11 @@ func main() {
 				ns.byName[v.Name] = v
 			case *wfv1.ClusterWorkflowTemplate:
 				cluster[v.Name] = v
+			default:
+				// WorkflowEventBinding, and objects of other kinds: argo lint does not validate them either.
+				continue
 			}
+			objects = append(objects, object{file: path, index: i, obj: pr.Object, err: pr.Err})
 		}
 	}
 	if len(objects) == 0 {
@@ -144,11 +148,9 @@ func main() {
 			if o.err == nil {
 				err = validate.ValidateWorkflow(getter(v.Namespace), cluster, v, nil, validate.ValidateOpts{Lint: true})
 			}
-		case nil:
-			r.Kind = "unparsed"
 		default:
-			// WorkflowEventBinding: argo lint does not validate it either.
-			continue
+			// A document of an Argo kind that did not parse at all.
+			r.Kind = "unparsed"
 		}
 		if o.err != nil {
 			r.Refusals = append(r.Refusals, o.err.Error())
