@@ -31,12 +31,12 @@ function problems(app: DfpApp): { path: string; message: string }[] {
 }
 
 describe('Airflow target refuses what Airflow cannot run, by construct path', () => {
-  it('a scheduled pipeline with a parameter that has no default', () => {
+  it('a scheduled pipeline with a parameter that has no default: refused by the model, for every orchestrator', () => {
     const { app, p } = airflowApp({ schedule: Schedule.daily(6, 0, 'UTC'), parameters: { run_name: { type: 'string' } } });
     new ContainerStep(p, 'step', { image: IMAGE, args: [p.param('run_name')] });
     expect(problems(app)).toEqual([{
       path: 'p',
-      message: "cannot render for airflow in environment 'test': parameter 'run_name' has no default, and Airflow refuses to schedule a DAG whose params cannot all be resolved; give it a default or drop the schedule",
+      message: "parameter 'run_name' has no default, but the pipeline runs on a schedule ('0 6 * * *'), and a scheduled run has nobody to supply a value (Argo's cron controller, Airflow's scheduler and a Kubeflow recurring run would start nothing); give it a default or drop the schedule",
     }]);
   });
 

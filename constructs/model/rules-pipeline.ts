@@ -20,6 +20,7 @@ export function checkPipeline(p: Pipeline, problems: Problems): void {
   if (p.schedule) {
     add(p.path, checkCron(p.schedule.cron));
     add(p.path, checkTimezone(p.schedule.timezone));
+    add(p.path, checkScheduledParameters(p));
   }
   for (const tag of p.tags) {
     // Argo and Kubeflow list tags in one comma-separated annotation: a comma would split one.
@@ -51,6 +52,19 @@ export function checkPipeline(p: Pipeline, problems: Problems): void {
   checkCycles(p, problems);
   checkGroupBoundaries(p, problems);
   if (p.exitHandler) checkExitHandler(p, p.exitHandler, problems);
+}
+
+/**
+ * A scheduled run is started by a clock, which has no value to give a parameter without a
+ * default: Argo's cron controller refuses to submit the Workflow (its validator: "value is
+ * required"), Airflow refuses to schedule the DAG, and a Kubeflow recurring run made from
+ * the schedule would have nothing to pass. The same on every orchestrator, so a model rule.
+ */
+function checkScheduledParameters(p: Pipeline): string | undefined {
+  const required = p.parameters.filter((x) => x.default === undefined).map((x) => `'${x.name}'`);
+  if (required.length === 0) return undefined;
+  const [noun, has, them] = required.length > 1 ? ['parameters', 'have', 'them defaults'] : ['parameter', 'has', 'it a default'];
+  return `${noun} ${required.join(', ')} ${has} no default, but the pipeline runs on a schedule ('${p.schedule!.cron}'), and a scheduled run has nobody to supply a value (Argo's cron controller, Airflow's scheduler and a Kubeflow recurring run would start nothing); give ${them} or drop the schedule`;
 }
 
 const isOneOf = (names: readonly string[], name: unknown): boolean => typeof name === 'string' && names.includes(name);

@@ -61,10 +61,8 @@ interface Task {
 }
 
 export function dagFile(p: Pipeline, env: Environment): string {
-  const required = p.parameters.filter((x) => x.default === undefined).map((x) => x.name);
-  if (p.schedule && required.length) {
-    throw new RenderError(p.path, `parameter${required.length > 1 ? 's' : ''} ${required.map((r) => `'${r}'`).join(', ')} ha${required.length > 1 ? 've' : 's'} no default, and Airflow refuses to schedule a DAG whose params cannot all be resolved; give ${required.length > 1 ? 'them defaults' : 'it a default'} or drop the schedule`);
-  }
+  // A scheduled pipeline with a parameter that has no default, which Airflow refuses to
+  // schedule, never gets here: the model refuses it for every orchestrator (rules-pipeline.ts).
   // Airflow's DAG refuses longer tags (TAG_MAX_LEN, counted in code points).
   const long = p.tags.filter((tag) => [...tag].length > 100);
   if (long.length) {

@@ -2,7 +2,7 @@
 import type { ITemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/Template';
 import type { Pipeline, Step, Volume } from '../../constructs/model/schema.ts';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../pod-security.ts';
-import { argText, literal, PATHS } from './expressions.ts';
+import { argText, inputParameter, literal, PATHS } from './expressions.ts';
 
 type Quantities = Record<string, string>;
 
@@ -49,19 +49,32 @@ function security(s: Step) {
 }
 
 /**
- * The step's container template. `exitHandler` templates get their inputs' values
- * directly, because Argo invokes them without a task to pass arguments.
+ * How the template reads each input. A step's inputs are its template's input parameters,
+ * which its DAG task passes. The exit handler has no task: Argo invokes it with the
+ * workflow's own arguments, whatever inputs it declares, so an input named like a
+ * parameter that has no default is "not supplied" to Argo's validator (it refuses the
+ * WorkflowTemplate). The exit handler can only read pipeline parameters (the model refuses
+ * anything else), so it reads them where they are, as `{{workflow.parameters.<name>}}`,
+ * and declares no inputs.
  */
+function inputReader(s: Step, exitHandler: boolean): { ref: (name: string) => string; declared: Step['inputs']['parameters'] } {
+  if (!exitHandler) return { ref: inputParameter, declared: s.inputs.parameters };
+  const globals = new Map(s.inputs.parameters.flatMap((i) => (i.source.kind === 'pipelineParam' ? [[i.name, i.source.name] as const] : [])));
+  return {
+    ref: (name) => (globals.has(name) ? `{{workflow.parameters.${globals.get(name)}}}` : inputParameter(name)),
+    declared: s.inputs.parameters.filter((i) => !globals.has(i.name)),
+  };
+}
+
+/** The step's container template; `exitHandler`: the pipeline's exit handler (see inputReader). */
 export function containerTemplate(p: Pipeline, s: Step, options: { exitHandler?: boolean } = {}): ITemplate {
   const at = s.path;
+  const inputs = inputReader(s, options.exitHandler === true);
   const env = [
-    ...s.env.map((e) => ({ name: e.name, value: argText(at, `env.${e.name}`, e.value) })),
+    ...s.env.map((e) => ({ name: e.name, value: argText(at, `env.${e.name}`, e.value, inputs.ref) })),
     ...s.secretEnv.map((e) => ({ name: e.name, valueFrom: { secretKeyRef: { name: e.secret, key: e.key } } })),
   ].sort((a, b) => (a.name < b.name ? -1 : 1));
-  const params = s.inputs.parameters.map((i) => ({
-    name: i.name,
-    value: options.exitHandler && i.source.kind === 'pipelineParam' ? `{{workflow.parameters.${i.source.name}}}` : undefined,
-  }));
+  const params = inputs.declared.map((i) => ({ name: i.name }));
   const cacheable = s.caching && s.inputs.artifacts.length === 0;
   const sec = security(s);
 
@@ -79,8 +92,8 @@ export function containerTemplate(p: Pipeline, s: Step, options: { exitHandler?:
       // @kubernetes-models wrongly requires a name on template containers; Argo's own is 'main'.
       name: 'main',
       image: literal(at, 'image', s.image),
-      command: nonEmptyList(s.command.map((a, i) => argText(at, `command[${i}]`, a))),
-      args: nonEmptyList(s.args.map((a, i) => argText(at, `args[${i}]`, a))),
+      command: nonEmptyList(s.command.map((a, i) => argText(at, `command[${i}]`, a, inputs.ref))),
+      args: nonEmptyList(s.args.map((a, i) => argText(at, `args[${i}]`, a, inputs.ref))),
       env: nonEmptyList(env),
       resources: resources(s),
       volumeMounts: nonEmptyList(s.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly || undefined }))),
@@ -102,7 +115,7 @@ export function containerTemplate(p: Pipeline, s: Step, options: { exitHandler?:
     serviceAccountName: s.serviceAccount,
     memoize: cacheable
       ? {
-          key: [s.name, ...s.inputs.parameters.map((i) => `{{inputs.parameters.${i.name}}}`)].join('/'),
+          key: [s.name, ...s.inputs.parameters.map((i) => inputs.ref(i.name))].join('/'),
           maxAge: '720h',
           cache: { configMap: { name: `dfp-memo-${p.name}` } },
         }

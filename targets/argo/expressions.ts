@@ -27,13 +27,19 @@ export const PATHS = {
   inputArtifactPath: (name: string) => `/tmp/dfp/inputs/artifacts/${name}`,
 };
 
-/** One argument as Argo text, inside the step's own container template. */
-export function argText(path: string, field: string, arg: Arg): string {
+/** A step's own input parameter, as its container template reads it. */
+export const inputParameter = (name: string): string => `{{inputs.parameters.${name}}}`;
+
+/**
+ * One argument as Argo text, inside the step's own container template; `inputRef` says
+ * how the template reads an input (the exit handler reads pipeline parameters as globals).
+ */
+export function argText(path: string, field: string, arg: Arg, inputRef: (name: string) => string = inputParameter): string {
   return arg
     .map((part) => {
       switch (part.kind) {
         case 'literal': return literal(path, field, part.value);
-        case 'input': return `{{inputs.parameters.${part.name}}}`;
+        case 'input': return inputRef(part.name);
         default: return PATHS[part.kind](part.name);
       }
     })
