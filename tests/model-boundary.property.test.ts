@@ -28,7 +28,8 @@ function validProps(refs: { param: ParamRef; output: OutputRef; artifact: Artifa
   return {
     pipeline: {
       description: 'd',
-      parameters: { n: { type: 'int', default: 3, description: 'count' }, s: { type: 'string' } },
+      // Scheduled: every parameter needs a default (a scheduled run has nobody to supply one).
+      parameters: { n: { type: 'int', default: 3, description: 'count' }, s: { type: 'string', default: 'x' } },
       schedule: Schedule.daily(6),
       tags: ['t'],
       timeout: Duration.hours(1),
