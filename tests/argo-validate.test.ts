@@ -9,7 +9,8 @@
  * and every test fixture's environments (control-flow, portable-flow, kubeflow-flow,
  * transforms, features), rendered with the orchestrator swapped to Argo the way
  * tests/environments.test.ts swaps an axis (not airflow-control-flow: it holds text with
- * `{{`, which dfp refuses for Argo at synth); and every Argo golden file under
+ * `{{`, which dfp refuses for Argo at synth), and the injection fixture with a hostile
+ * string in every free-text field, a `when` literal and loop items; and every Argo golden file under
  * tests/golden/ (the worked example's included). Hand-written bad objects are the controls:
  * each must be refused, for the reason it was written for, so a harness that accepted
  * everything would fail here.
@@ -26,6 +27,7 @@ import { renderAll } from '../synth/render.ts';
 import { TARGETS } from '../targets/index.ts';
 import { controlFlowApp } from './fixtures/control-flow.ts';
 import { featuresApp } from './fixtures/features.ts';
+import { conditionsApp, exceptionsApp, plainApp, valuesOf } from './fixtures/injection-app.ts';
 import { kubeflowFlowApp } from './fixtures/kubeflow-flow.ts';
 import { portableFlowApp } from './fixtures/portable-flow.ts';
 import { transformsApp } from './fixtures/transforms.ts';
@@ -85,6 +87,14 @@ function renderedOnArgo(label: string, make: () => DfpApp): Group[] {
   return argoFolders(dir, label);
 }
 
+/**
+ * A string with what YAML, JSON, govaluate and shells treat specially (not `{{`, which dfp
+ * refuses for Argo at synth), in every free-text field of the injection fixture.
+ */
+const HOSTILE = `it's "q" #1: {a} [b] & | > \\ ü $x, 'c' == "d" || !e`;
+/** What a `when` literal may hold on Argo (dfp refuses the rest at synth), every character of it. */
+const CONDITION_TEXT = 'Run 2: a_b.c/d@e+f-g';
+
 const withPlatformEnvironments = (define: (app: Construct) => void) => (app: DfpApp) => {
   defineEnvironments(app);
   define(app);
@@ -99,6 +109,9 @@ function groups(): Group[] {
     ...renderedOnArgo('kubeflow-flow', fixture(kubeflowFlowApp)),
     ...renderedOnArgo('transforms', fixture(transformsApp)),
     ...renderedOnArgo('features', fixture(featuresApp)),
+    ...renderedOnArgo('injection-plain', () => plainApp(valuesOf(HOSTILE))),
+    ...renderedOnArgo('injection-conditions', () => conditionsApp(valuesOf(CONDITION_TEXT))),
+    ...renderedOnArgo('injection-exceptions', () => exceptionsApp(valuesOf(HOSTILE))),
     ...argoFolders(join(ROOT, 'tests', 'golden'), 'golden'),
   ];
 }
@@ -130,6 +143,11 @@ describe("Argo's own validator accepts every Argo file dfp renders", () => {
     for (const fixture of ['control-flow/golden', 'kubeflow-flow/golden', 'transforms/on-spark', 'transforms/on-datafusion']) {
       expect(labels).toContain(fixture);
     }
+    for (const env of ['env-argo', 'env-kubeflow', 'env-airflow']) {
+      expect(labels).toContain(`injection-plain/${env}`);
+      expect(labels).toContain(`injection-conditions/${env}`);
+    }
+    expect(labels).toContain('injection-exceptions/env-argo');
     for (const golden of ['control-flow/golden', 'transforms/on-spark', 'transforms/on-datafusion', 'worked-example/on-argo']) {
       expect(labels).toContain(`golden/${golden}`);
     }
