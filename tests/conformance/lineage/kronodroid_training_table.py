@@ -30,7 +30,7 @@ location = os.path.join(root, "warehouse", namespace, name)
 rng = random.Random(seed)
 start = datetime(2026, 1, 1, tzinfo=timezone.utc)
 # Per system call, how much more often malware calls it (some not at all).
-lift = [rng.choice([1.0, 1.0, 1.5, 2.5]) for _ in range(SYSCALLS)]
+lift = [rng.choice([1.0, 1.0, 1.0, 1.3, 1.8]) for _ in range(SYSCALLS)]
 base = [rng.uniform(0.5, 4.0) for _ in range(SYSCALLS)]
 
 records = {k: [] for k in ("sample_id", "event_timestamp", "split", "is_malware", "malware_family", "api_level", "permission_count", "syscall_frequencies", "detection_ratio", "first_seen")}
@@ -42,10 +42,10 @@ for i in range(rows):
     records["split"].append("train" if u < 0.7 else "validation" if u < 0.85 else "test")
     records["is_malware"].append(1 if malware else 0)
     records["malware_family"].append(rng.choice(FAMILIES) if malware else None)
-    records["api_level"].append(rng.randint(16, 28) if malware else rng.randint(21, 34))
-    records["permission_count"].append(max(0, int(rng.gauss(24 if malware else 11, 5))))
-    records["syscall_frequencies"].append([max(0.0, rng.gauss(math.log1p(b * (l if malware else 1.0)), 0.3)) for b, l in zip(base, lift)])
-    records["detection_ratio"].append(min(1.0, max(0.0, rng.gauss(0.55 if malware else 0.03, 0.15 if malware else 0.02))))
+    records["api_level"].append(rng.randint(16, 33) if malware else rng.randint(19, 34))
+    records["permission_count"].append(max(0, int(rng.gauss(16 if malware else 12, 6))))
+    records["syscall_frequencies"].append([max(0.0, rng.gauss(math.log1p(b * (l if malware else 1.0)), 0.4)) for b, l in zip(base, lift)])
+    records["detection_ratio"].append(min(1.0, max(0.0, rng.gauss(0.25 if malware else 0.05, 0.2 if malware else 0.08))))
     records["first_seen"].append(date(2020, 1, 1) + timedelta(days=rng.randint(0, 2000)))
 
 schema = pa.schema([

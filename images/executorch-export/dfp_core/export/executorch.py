@@ -144,11 +144,12 @@ def _latencies(run, x_one, iterations, warmup):
 def compare(program, pte, paths, iterations, warmup):
     """Each runtime on the reference inputs: max |output - PyTorch| and latency of one inference."""
     import numpy as np
-    import onnxruntime as ort
     import torch
-    from ai_edge_litert.interpreter import Interpreter
+    # ExecuTorch first: its runtime is loaded and the method planned before LiteRT's and
+    # ONNX Runtime's libraries come into the process (LiteRT loaded first breaks it).
     from executorch.runtime import Runtime
 
+    torch.set_num_threads(1)
     inputs = np.load(paths["reference_inputs"]).astype(np.float32)
     module = program.module()
     with torch.no_grad():
@@ -158,10 +159,15 @@ def compare(program, pte, paths, iterations, warmup):
         with torch.no_grad():
             return module(torch.from_numpy(x)).numpy()
 
-    et_method = Runtime.get().load_program(pte.read_bytes()).load_method("forward")
+    # The Program must outlive its Method (the method points into it).
+    et_program = Runtime.get().load_program(pte.read_bytes())
+    et_method = et_program.load_method("forward")
 
     def et_run(x):
         return et_method.execute([torch.from_numpy(x)])[0].numpy()
+
+    import onnxruntime as ort
+    from ai_edge_litert.interpreter import Interpreter
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1

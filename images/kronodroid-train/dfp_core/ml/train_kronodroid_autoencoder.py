@@ -97,13 +97,20 @@ def train(args, environ):
 
     pl.seed_everything(SEED, workers=True, verbose=False)
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
-    mean = splits.features["train"].mean(axis=0)
-    std = splits.features["train"].std(axis=0)
+    # An anomaly detector: it learns to reconstruct benign samples (label 0); malware should
+    # reconstruct worse, which the test split's ROC AUC of the reconstruction error measures.
+    benign = {s: splits.features[s][splits.labels[s] == 0] for s in splits.features}
+    for s, rows_ in benign.items():
+        if len(rows_) == 0:
+            raise InputError(f"{ref.where()}: the {s} split has no benign rows ({KRONODROID_SPEC['label']} = 0) to learn from")
+    mean = benign["train"].mean(axis=0)
+    std = benign["train"].std(axis=0)
     std = np.where(std > 1e-8, std, 1.0).astype(np.float32)
-    tensors = {s: torch.from_numpy((splits.features[s] - mean) / std) for s in splits.features}
+    tensors = {s: torch.from_numpy(((splits.features[s] - mean) / std).astype(np.float32)) for s in splits.features}
+    fit = {s: torch.from_numpy(((benign[s] - mean) / std).astype(np.float32)) for s in benign}
     loaders = {
-        s: DataLoader(TensorDataset(tensors[s]), batch_size=args.batch_size, shuffle=(s == "train"), generator=torch.Generator().manual_seed(SEED))
-        for s in tensors
+        s: DataLoader(TensorDataset(fit[s]), batch_size=args.batch_size, shuffle=(s == "train"), generator=torch.Generator().manual_seed(SEED))
+        for s in fit
     }
     input_dim = tensors["train"].shape[1]
     task = AutoencoderTask(input_dim, args.latent_dim, HIDDEN_DIM, LEARNING_RATE)
@@ -135,7 +142,7 @@ def train(args, environ):
         "output": {"name": "reconstruction", "shape": [1, input_dim], "dtype": "float32"},
         "features": list(splits.feature_names),
         "standardisation": {"mean": [float(v) for v in mean], "std": [float(v) for v in std]},
-        "dataset": {"spec": KRONODROID_SPEC, "split_ids": split_ids, "rows": {s: len(v) for s, v in splits.ids.items()}},
+        "dataset": {"spec": KRONODROID_SPEC, "split_ids": split_ids, "rows": {s: len(v) for s, v in splits.ids.items()}, "trained_on": "benign rows (label 0)"},
         "files": {"exported_program": "model.pt2", "onnx": "model.onnx", "tflite": "model.tflite", "reference_inputs": "reference_inputs.npy"},
         "torch": torch.__version__.split("+")[0],
     }
@@ -150,6 +157,7 @@ def train(args, environ):
         "rows_train": len(splits.ids["train"]),
         "rows_val": len(splits.ids["val"]),
         "rows_test": len(splits.ids["test"]),
+        "rows_benign_train": len(benign["train"]),
     }
     sizes = {f"model_bytes_{k}": (model_dir / f).stat().st_size for k, f in (("pt2", "model.pt2"), ("onnx", "model.onnx"), ("tflite", "model.tflite"))}
 
