@@ -18,6 +18,7 @@ largest absolute difference from PyTorch and the latency of one inference (batch
 in the format the emulator benchmark writes (`dfp.runtime-benchmark/v1`, android/README.md).
 """
 import argparse
+import logging
 import json
 import os
 import platform
@@ -28,6 +29,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+
+# torch warns on import that triton (left out: no GPU here) cannot count flops; a CPU step never needs it.
+logging.getLogger("torch.utils.flop_counter").setLevel(logging.ERROR)
 PROGRAM = "export_executorch"
 RESULTS_FORMAT = "dfp.runtime-benchmark/v1"
 BACKENDS = ("xnnpack", "portable")
@@ -206,8 +210,6 @@ def compare(program, pte, paths, iterations, warmup):
 
 
 def export(args, environ):
-    import torch
-
     config, input_dim, paths = read_model_dir(args.model_dir)
     if args.mlflow_run_id:
         check_mlflow(environ)
@@ -218,6 +220,8 @@ def export(args, environ):
             mlflow.MlflowClient().get_run(args.mlflow_run_id)
         except MlflowException:
             raise InputError(f"--mlflow-run-id {args.mlflow_run_id}: MLflow has no such run") from None
+    import torch
+
     try:
         program = torch.export.load(str(paths["exported_program"]))
     except Exception as e:  # noqa: BLE001 - a corrupt input

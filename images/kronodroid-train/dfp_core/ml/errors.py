@@ -5,9 +5,13 @@ LineageError) becomes `<program>: <message>` on stderr and exit status 1; a wron
 command-line value is refused by `ArgumentParser` as one line and exit status 2.
 """
 import argparse
+import logging
 import sys
 import traceback
 
+
+# torch warns on import that triton (left out: no GPU here) cannot count flops; a CPU step never needs it.
+logging.getLogger("torch.utils.flop_counter").setLevel(logging.ERROR)
 
 class InputError(Exception):
     """An input (argument, table, lakeFS commit, MLflow server) is missing or wrong."""

@@ -69,14 +69,17 @@ def check_mlflow(environ):
 def train(args, environ):
     from dfp_tools.lineage import lineage_tags
 
-    from .data import read_table, table_ref, to_splits
+    from .data import check_commit, current_metadata_path, read_table, table_ref, to_splits
     from .dataset_spec import KRONODROID_SPEC, check_split_ids
 
-    # 1. Every check that needs no training, before anything is written.
+    # 1. Every check that needs no training, before anything is written: the split ids,
+    # the table's address, MLflow, the commit, the table at it, then every lineage stamp.
     split_ids = check_split_ids(environ)
-    tags = lineage_tags(environ)
     ref = table_ref(environ)
     check_mlflow(environ)
+    check_commit(ref)
+    current_metadata_path(ref)
+    tags = lineage_tags(environ)
 
     # 2. The data at the commit.
     started = time.monotonic()
