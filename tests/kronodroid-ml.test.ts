@@ -84,14 +84,24 @@ function lakefsEnv(): Record<string, string> {
   return { LAKEFS_ENDPOINT: lakefs.endpoint, LAKEFS_ACCESS_KEY_ID: lakefs.credentials.accessKeyId, LAKEFS_SECRET_ACCESS_KEY: lakefs.credentials.secretAccessKey };
 }
 
+/** fetch, once more on a fresh connection when the server closed a kept-alive one under us. */
+async function fetchAgain(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    if ((e as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw e;
+    return fetch(url, init);
+  }
+}
+
 async function mlflowGet(path: string, query: Record<string, string>): Promise<Record<string, unknown>> {
-  const r = await fetch(`${mlflow.trackingUri}/api/2.0/mlflow/${path}?${new URLSearchParams(query)}`);
+  const r = await fetchAgain(`${mlflow.trackingUri}/api/2.0/mlflow/${path}?${new URLSearchParams(query)}`);
   expect(r.status, await r.clone().text()).toBe(200);
   return (await r.json()) as Record<string, unknown>;
 }
 
 async function mlflowPost(path: string, body: unknown): Promise<Record<string, unknown>> {
-  const r = await fetch(`${mlflow.trackingUri}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetchAgain(`${mlflow.trackingUri}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   expect(r.status, await r.clone().text()).toBe(200);
   return (await r.json()) as Record<string, unknown>;
 }
@@ -105,7 +115,7 @@ async function mlflowState(): Promise<{ runs: string[]; versions: string[]; metr
   const runs = experiments.length
     ? (((await mlflowPost('runs/search', { experiment_ids: experiments.map((e) => e.experiment_id), max_results: 1000 })).runs ?? []) as { info: { run_id: string }; data: { metrics?: unknown[] } }[])
     : [];
-  const versions = ((await mlflowPost('model-versions/search', {}).catch(() => ({ model_versions: [] }))).model_versions ?? []) as { name: string; version: string }[];
+  const versions = ((await mlflowGet('model-versions/search', { max_results: '1000' })).model_versions ?? []) as { name: string; version: string }[];
   const artifacts: string[] = [];
   for (const r of runs) artifacts.push(...(await listArtifacts(r.info.run_id)).map((a) => `${r.info.run_id}/${a}`));
   return {
@@ -300,6 +310,17 @@ print(json.dumps({"torch": torch.__version__, "cuda": torch.cuda.is_available(),
       numbers.push(`${name} venv: ${mb(sizeOf(join(image, '.venv')))} (torch ${mb(sizeOf(join(site, 'torch')))}, CUDA libraries torch links ${mb(sizeOf(join(site, 'nvidia')))})`);
     }
   }, 20 * 60_000);
+});
+
+describe('Avro data files (the platform writes write.format.default=avro; pyiceberg writes only Parquet)', () => {
+  it('an Iceberg Avro data file of the training schema is read back by the training reader value for value', () => {
+    const dir = mkdtempSync(join(work, 'avro-'));
+    const r = spawnSync(TRAIN_PY, [join(TRAIN_IMAGE, 'tests', 'check_avro_reader.py'), dir], { encoding: 'utf8', timeout: 300_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work } });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { rows: number; equal: boolean; columns: string[] };
+    expect(out).toMatchObject({ rows: 300, equal: true });
+    expect([...out.columns].sort()).toEqual(['api_level', 'detection_ratio', 'is_malware', 'permission_count', 'sample_id', 'split', 'syscall_frequencies']);
+  }, 300_000);
 });
 
 describe('bad input: one line naming the input, exit != 0, nothing logged or registered', () => {

@@ -180,7 +180,9 @@ def train(args, environ):
 
         now = int(time.time() * 1000)
         history = [Metric(k, h[k], now, h["epoch"]) for h in task.history for k in ("train_loss", "val_loss")]
-        client.log_batch(run.info.run_id, metrics=history + [Metric(k, float(v), now, 0) for k, v in {**metrics, **sizes}.items()])
+        # train_loss and val_loss are logged per epoch above; the rest once.
+        final = {k: v for k, v in {**metrics, **sizes}.items() if k not in ("train_loss", "val_loss")}
+        client.log_batch(run.info.run_id, metrics=history + [Metric(k, float(v), now, 0) for k, v in final.items()])
         record_lineage(
             weights={"model": model_dir, "onnx": model_dir / "model.onnx", "tflite": model_dir / "model.tflite"},
             register_as=args.register_as,
