@@ -29,9 +29,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-
 # torch warns on import that triton (left out: no GPU here) cannot count flops; a CPU step never needs it.
 logging.getLogger("torch.utils.flop_counter").setLevel(logging.ERROR)
+
 PROGRAM = "export_executorch"
 RESULTS_FORMAT = "dfp.runtime-benchmark/v1"
 BACKENDS = ("xnnpack", "portable")
@@ -220,8 +220,14 @@ def export(args, environ):
             mlflow.MlflowClient().get_run(args.mlflow_run_id)
         except MlflowException:
             raise InputError(f"--mlflow-run-id {args.mlflow_run_id}: MLflow has no such run") from None
+    import zipfile
+
+    if not zipfile.is_zipfile(paths["exported_program"]):
+        raise InputError(f"--model-dir {args.model_dir}: {paths['exported_program'].name} is not a torch.export program (not a .pt2 archive)")
     import torch
 
+    # torch.export.load logs its own stack trace before raising; the one line below says it.
+    logging.getLogger("torch.export").setLevel(logging.CRITICAL)
     try:
         program = torch.export.load(str(paths["exported_program"]))
     except Exception as e:  # noqa: BLE001 - a corrupt input
