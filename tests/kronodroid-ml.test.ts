@@ -200,7 +200,7 @@ describe('the Kronodroid ML steps, run as dfp renders them', () => {
     expect(runId).toMatch(/^[0-9a-f]{32}$/);
     const metrics = JSON.parse(readFileSync(join(trainDir, 'outputs', 'artifacts', 'metrics'), 'utf8')) as { metrics: Record<string, number>; model_bytes: Record<string, number>; epochs: unknown[] };
     expect(metrics.epochs).toHaveLength(2);
-    expect(metrics.metrics.rows_train + metrics.metrics.rows_val + metrics.metrics.rows_test).toBe(ROWS);
+    expect((metrics.metrics.rows_train ?? 0) + (metrics.metrics.rows_val ?? 0) + (metrics.metrics.rows_test ?? 0)).toBe(ROWS);
     expect({ train: metrics.metrics.rows_train, validation: metrics.metrics.rows_val, test: metrics.metrics.rows_test }).toEqual(tableRows);
     for (const k of ['train_loss', 'val_loss', 'test_loss']) expect(Number.isFinite(metrics.metrics[k])).toBe(true);
 
