@@ -23,7 +23,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLakeFs, type LakeFsServer } from './support/lakefs.ts';
 import { LINEAGE_HARNESS, LINEAGE_PYTHON, startMlflow, type MlflowServer } from './support/mlflow.ts';
-import { ROOT, freePort, inParallel } from './support/process.ts';
+import { ROOT, freePort, inParallel, runTsxAsync } from './support/process.ts';
 
 const TRAIN_IMAGE = join(ROOT, 'images', 'kronodroid-train');
 const EXPORT_IMAGE = join(ROOT, 'images', 'executorch-export');
@@ -283,6 +283,22 @@ describe('the Kronodroid ML steps, run as dfp renders them', () => {
     expect(await listArtifacts(runId)).toEqual(expect.arrayContaining(['summary/summary']));
     const run = (await mlflowGet('runs/get', { run_id: runId })).run as { data: { metrics: { key: string }[] } };
     expect(run.data.metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['summary.training.val_loss', 'summary.executorch.latency_ms_p50']));
+  }, 10 * 60_000);
+});
+
+describe('dfp trace on the trained model', () => {
+  it('goes from models:/kronodroid-autoencoder/1 back to the table at the commit and the weights, every checksum matching', async () => {
+    expect(runId).not.toBe('');
+    const dir = join(work, 'traced');
+    const r = await runTsxAsync('dfp.ts', { args: ['trace', `models:/${MODEL}/1`, '--json', '--fetch', dir], env: { MLFLOW_TRACKING_URI: mlflow.trackingUri, ...lakefsEnv() } });
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { lakefs: { commit: string }; table: { snapshotId: string }; weights: { path: string; sha256: string }[] };
+    expect(report.lakefs.commit).toBe(commits.good);
+    expect(report.table.snapshotId).toBe(snapshot);
+    // The model folder, byte for byte as the train step wrote it.
+    const model = join(trainDir, 'outputs', 'artifacts', 'model');
+    for (const f of readdirSync(model)) expect(readFileSync(join(dir, 'weights', 'model', f)).equals(readFileSync(join(model, f))), f).toBe(true);
+    expect(readFileSync(join(dir, 'weights', 'onnx', 'model.onnx')).equals(readFileSync(join(model, 'model.onnx')))).toBe(true);
   }, 10 * 60_000);
 });
 
