@@ -133,6 +133,9 @@ def run(args):
     # Catalogs load on first use, so these take effect for this session's queries.
     spark.conf.set(f"{conf}.warehouse", warehouse)
     spark.conf.set(f"{conf}.table-override.write.format.default", args.file_format)
+    # Spark makes a CTAS/RTAS schema nullable; Iceberg keeps the query's nullability (the
+    # IcebergTables' required fields) only with this catalog option.
+    spark.conf.set(f"{conf}.use-nullable-query-schema", "false")
     scratch = tempfile.mkdtemp(prefix="dfp-input-")
     spark.conf.set(f"spark.sql.catalog.{INPUT_CATALOG}", "org.apache.iceberg.spark.SparkCatalog")
     spark.conf.set(f"spark.sql.catalog.{INPUT_CATALOG}.type", "hadoop")
