@@ -6,7 +6,9 @@ Each table is read as Iceberg's Hadoop catalog lays it out (metadata/version-hin
 vN.metadata.json), the way Spark and dfp_tools.lineage read it. pyiceberg 0.12 plans the scan
 (metadata, manifests) but its scan cannot decode Avro data files ("Unsupported file format:
 AVRO"), so each planned data file is decoded with pyiceberg's own Avro reader against the
-table schema (by field id), the identity-partition values coming from the manifest. Prints one JSON object:
+table schema (by field id). pyiceberg 0.12.0's Cython Avro decoder reads a double with a
+float's precision (CythonBinaryDecoder(struct.pack('<d', 0.001132)).read_double() gives
+0.0011320000048726797), so the data files are decoded with its pure-Python decoder. Prints one JSON object:
 {table: {"schema", "spec", "properties", "formats", "snapshot_id", "rows"}} with the rows
 normalised (timestamps as epoch microseconds, dates as ISO text, floats as repr) and sorted.
 """
@@ -37,7 +39,11 @@ def plain(v):
 
 
 def read_rows(t):
+    import pyiceberg.avro.file as avro_file
+    from pyiceberg.avro.decoder import StreamingBinaryDecoder
     from pyiceberg.avro.file import AvroFile
+
+    avro_file.new_decoder = StreamingBinaryDecoder
     from pyiceberg.typedef import Record
 
     schema = t.schema()
