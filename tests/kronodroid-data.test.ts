@@ -246,6 +246,17 @@ describe('the Kronodroid data refresh on a real lakeFS', () => {
   }, 600_000);
 });
 
+describe('the rendered commit-merge step gives the program what it reads', () => {
+  it('its command, arguments and env (LAKEFS_ENDPOINT from the environment, the key pair by Secret reference)', () => {
+    const t = parse(readFileSync(join(ROOT, 'dist', 'staging', 'argo', 'workflow-templates', 'kronodroid-features.yaml'), 'utf8'));
+    const c = t.spec.templates.find((x: { name: string }) => x.name === 'lakefs-commit-merge').container;
+    expect(c.command).toEqual(['python', '-m', 'dfp_tools.lakefs_commit_merge']);
+    expect(c.args.filter((a: string) => a.startsWith('--')).map((a: string) => a.split('=')[0])).toEqual(['--repository', '--branch', '--into', '--commit', '--commit-id-file']);
+    const env = Object.fromEntries((c.env as { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string } } }[]).map((e) => [e.name, e.value ?? `secret:${e.valueFrom!.secretKeyRef.name}`]));
+    expect(env).toEqual({ LAKEFS_ACCESS_KEY_ID: 'secret:lakefs-credentials', LAKEFS_ENDPOINT: 'http://lakefs.lakefs-staging.svc.cluster.local:8000', LAKEFS_SECRET_ACCESS_KEY: 'secret:lakefs-credentials' });
+  });
+});
+
 describe('bad input: one line naming the input, exit != 0, nothing written or committed', () => {
   const oneLine = (r: Ran, prefix: string, pattern: RegExp) => {
     expect(r.status).not.toBe(0);
