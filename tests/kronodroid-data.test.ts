@@ -262,9 +262,11 @@ describe('the rendered commit-merge step gives the program what it reads', () =>
 describe('bad input: one line naming the input, exit != 0, nothing written or committed', () => {
   // The program's own error is one line starting with its name; Spark's JVM logs its
   // shutdown after it, so the line is looked for, and must be the only one of its kind.
-  const oneLine = (r: Ran, prefix: string, pattern: RegExp) => {
+  // spark-submit runs a Python driver with its stderr merged into its stdout (Spark's
+  // PythonRunner), so a Spark job's line is on stdout.
+  const oneLine = (r: Ran, prefix: string, pattern: RegExp, stream: 'stderr' | 'stdout' = 'stderr') => {
     expect(r.status).not.toBe(0);
-    const lines = r.stderr.split('\n').filter((l) => l.startsWith(prefix));
+    const lines = r[stream].split('\n').filter((l) => l.startsWith(prefix));
     expect(lines, r.stderr.slice(-2000)).toHaveLength(1);
     expect(lines[0]).toMatch(pattern);
   };
@@ -320,8 +322,9 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
   }, 600_000);
 
   it('Spark job: no raw table on the branch', async () => {
-    const r = sparkJob(['--branch', 'no-raw', '--enabled', 'true']);
-    oneLine(r, 'kronodroid_iceberg_job: ', /input table raw_kronodroid\.samples has no Iceberg metadata under s3a:\/\/kronodroid\/no-raw\/warehouse/);
-    expect(await objects('no-raw', 'warehouse/')).toEqual([]);
+    await lakefs.client.createBranch(REPO, 'no-raw-spark', landingCommit);
+    const r = sparkJob(['--branch', 'no-raw-spark', '--enabled', 'true']);
+    oneLine(r, 'kronodroid_iceberg_job: ', /input table raw_kronodroid\.samples has no Iceberg metadata under s3a:\/\/kronodroid\/no-raw-spark\/warehouse/, 'stdout');
+    expect(await objects('no-raw-spark', 'warehouse/')).toEqual([]);
   }, 900_000);
 });
