@@ -289,7 +289,7 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
     oneLine(noRepo, 'lakefs_commit_merge: ', /lakeFS repository 'nope' does not exist/);
     const notBool = commitMerge(['--branch', 'spark', '--commit=maybe']);
     expect(notBool.status).toBe(2);
-    expect(lastLine(notBool.stderr)).toMatch(/argument --commit: must be true or false, got 'maybe'/);
+    expect(notBool.stderr.trim()).toBe("lakefs_commit_merge: error: argument --commit: must be true or false, got 'maybe'");
     expect(await lakefs.client.resolveBranch(REPO, 'main')).toBe(main);
   }, 600_000);
 
@@ -315,6 +315,9 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
     oneLine(dataFusion(['--branch', 'corrupt']), 'kronodroid_iceberg_job: ', /input table raw_kronodroid\.samples \(.*99999-corrupt\.metadata\.json\) is not readable Iceberg metadata/);
     expect(await objects('corrupt', 'warehouse/kronodroid/fct_training_dataset/metadata/')).toEqual(before);
     oneLine(dataFusion(['--branch', 'datafusion', '--enabled', 'maybe']), 'kronodroid_iceberg_job: ', /--enabled must be true or false, got 'maybe'/);
+    const parquet = runPy('kronodroid-datafusion', [join(IMAGES, 'kronodroid-datafusion', 'kronodroid_iceberg_job.py'), '--lakefs-repository', REPO, '--catalog', 'lakefs', '--file-format', 'parquet']);
+    expect(parquet.status).toBe(2);
+    expect(parquet.stderr.trim()).toBe("kronodroid_iceberg_job: error: argument --file-format: invalid choice: 'parquet' (choose from 'avro')");
     const off = dataFusion(['--branch', 'no-raw', '--enabled', 'false']);
     expect(off.status).toBe(0);
     expect(json(off)).toEqual({ engine: 'datafusion', enabled: false });

@@ -24,7 +24,6 @@ input is read and every query runs before any table is written, and nothing is c
 to lakeFS here (the pipeline's lakefs-commit-merge step does that).
 """
 
-import argparse
 import json
 import os
 import sys
@@ -33,7 +32,7 @@ import uuid
 
 from dfp_tools.kronodroid import (
     DATAFUSION, OUTPUT_TABLES, PARTITION_BY, RAW_COLUMNS, RAW_TABLE, SCHEMAS, TransformError,
-    newest_dlt_metadata, parse_bool, statements, warehouse_for,
+    newest_dlt_metadata, parse_bool, parser, statements, warehouse_for,
 )
 
 
@@ -277,7 +276,7 @@ def run(args, environ):
 
 
 def main(argv=None, environ=None):
-    ap = argparse.ArgumentParser(prog="kronodroid_iceberg_job.py", description="The Kronodroid transform on DataFusion.")
+    ap = parser("kronodroid_iceberg_job", "The Kronodroid transform on DataFusion.")
     ap.add_argument("--lakefs-repository", required=True)
     ap.add_argument("--catalog", required=True)
     ap.add_argument("--file-format", required=True, choices=["avro"])

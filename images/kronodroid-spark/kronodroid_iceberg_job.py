@@ -23,7 +23,6 @@ input is checked before any table is written, and nothing is committed to lakeFS
 the pipeline's lakefs-commit-merge step does that after the transform and dbt succeed.
 """
 
-import argparse
 import json
 import sys
 import tempfile
@@ -31,7 +30,7 @@ import time
 
 from dfp_tools.kronodroid import (
     OUTPUT_TABLES, PARTITION_BY, RAW_COLUMNS, RAW_TABLE, SCHEMAS, SPARK, TransformError,
-    newest_dlt_metadata, parse_bool, statements, warehouse_for,
+    newest_dlt_metadata, parse_bool, parser, statements, warehouse_for,
 )
 
 INPUT_CATALOG = "dfp_input"
@@ -174,7 +173,7 @@ def run(args):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="kronodroid_iceberg_job.py", description="The Kronodroid transform on Spark.")
+    ap = parser("kronodroid_iceberg_job", "The Kronodroid transform on Spark.")
     ap.add_argument("--lakefs-repository", required=True)
     ap.add_argument("--catalog", required=True)
     ap.add_argument("--file-format", required=True, choices=["avro"])

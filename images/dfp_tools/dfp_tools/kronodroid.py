@@ -122,6 +122,17 @@ def newest_dlt_metadata(names):
     return found[-1] if found else None
 
 
+def parser(prog, description):
+    """An argparse parser whose errors are one line (`prog: error: …`, exit 2), no usage block."""
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message):
+            self.exit(2, f"{self.prog}: error: {message}\n")
+
+    return Parser(prog=prog, description=description)
+
+
 class TransformError(Exception):
     """A one-line reason the transform refused to run, naming the input at fault."""
 

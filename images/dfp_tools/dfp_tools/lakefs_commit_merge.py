@@ -129,8 +129,15 @@ def write_atomically(path, text):
     os.replace(tmp, path)
 
 
+class Parser(argparse.ArgumentParser):
+    """Errors on one line (`lakefs_commit_merge: error: …`, exit 2), no usage block."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def main(argv=None, environ=None):
-    ap = argparse.ArgumentParser(prog="python -m dfp_tools.lakefs_commit_merge", description="Commit a lakeFS branch and merge it, or resolve its head.")
+    ap = Parser(prog="lakefs_commit_merge", description="Commit a lakeFS branch and merge it, or resolve its head.")
     ap.add_argument("--repository", required=True)
     ap.add_argument("--branch", required=True)
     ap.add_argument("--into", required=True)
