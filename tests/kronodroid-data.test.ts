@@ -324,10 +324,16 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
     for (const b of ['no-raw', 'corrupt']) expect(await objects(b, 'warehouse/stg_kronodroid/')).toEqual([]);
   }, 600_000);
 
-  it('Spark job: no raw table on the branch', async () => {
+  it('Spark job: no raw table on the branch, corrupt raw metadata', async () => {
     await lakefs.client.createBranch(REPO, 'no-raw-spark', landingCommit);
     const r = sparkJob(['--branch', 'no-raw-spark', '--enabled', 'true']);
     oneLine(r, 'kronodroid_iceberg_job: ', /input table raw_kronodroid\.samples has no Iceberg metadata under s3a:\/\/kronodroid\/no-raw-spark\/warehouse/, 'stdout');
     expect(await objects('no-raw-spark', 'warehouse/')).toEqual([]);
+    await lakefs.client.createBranch(REPO, 'corrupt-spark', 'main');
+    await lakefs.client.upload(REPO, 'corrupt-spark', 'warehouse/raw_kronodroid/samples/metadata/99999-corrupt.metadata.json', '{"not": "iceberg"');
+    const tables = await objects('corrupt-spark', 'warehouse/stg_kronodroid/');
+    const c = sparkJob(['--branch', 'corrupt-spark', '--enabled', 'true']);
+    oneLine(c, 'kronodroid_iceberg_job: ', /input table raw_kronodroid\.samples \(.*99999-corrupt\.metadata\.json\) cannot be read/, 'stdout');
+    expect(await objects('corrupt-spark', 'warehouse/stg_kronodroid/')).toEqual(tables);
   }, 900_000);
 });
