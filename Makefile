@@ -20,7 +20,10 @@ install: $(NODE_STAMP)
 
 # Every conformance harness with its own locked Python environment (kfp, Airflow, …), and
 # the benchmark's peers (bench/python), which tests/bench-generator.test.ts uses.
-PY_HARNESSES := $(patsubst %/pyproject.toml,%,$(wildcard tests/conformance/*/pyproject.toml)) bench/python
+# The images' Python projects with a lock (images/<name>/uv.lock) too: their tests run the
+# programs in these venvs (tests/kronodroid-data.test.ts, tests/iris.test.ts).
+PY_HARNESSES := $(patsubst %/pyproject.toml,%,$(wildcard tests/conformance/*/pyproject.toml)) bench/python \
+  $(patsubst %/uv.lock,%,$(wildcard images/*/uv.lock))
 
 ## python: create or refresh each harness's .venv from its uv.lock
 python:
@@ -83,4 +86,4 @@ bench-python:
 	@scripts/python-env.sh tests/conformance/airflow
 
 clean:
-	rm -rf .cdk8s.out .dist.tmp .dist.old .tools tests/conformance/*/.venv bench/python/.venv
+	rm -rf .cdk8s.out .dist.tmp .dist.old .tools tests/conformance/*/.venv bench/python/.venv images/*/.venv

@@ -4,7 +4,7 @@
  * on lakeFS's S3 gateway. The dlt target renders each load's `config.toml` per
  * environment (endpoint, bucket, dataset, table, columns from the table definition; no
  * secret: credentials come from Secret references in the pod's environment) as a
- * ConfigMap the step mounts; the image runs dfp's load runner (analytics/dlt/run_load.py).
+ * ConfigMap the step mounts; the image runs dfp's load runner (images/dlt-runner/run_load.py).
  */
 import type { Construct } from 'constructs';
 import type { Duration } from 'cdk8s';
@@ -20,7 +20,7 @@ import { Resources, Volume } from './values.ts';
 export const DLT_IMAGE = 'registry.dfp.internal/dfp/dlt-runner:1.31.0-1';
 /** The folder the step mounts `.dlt/config.toml` under (dlt's DLT_PROJECT_DIR). */
 export const DLT_PROJECT_DIR = '/etc/dfp/dlt';
-/** The runner in the image: the very file analytics/dlt/run_load.py. */
+/** The runner in the image: the very file images/dlt-runner/run_load.py. */
 export const DLT_RUNNER = '/opt/dfp/dlt/run_load.py';
 
 /** The file formats dlt's filesystem source reads. */

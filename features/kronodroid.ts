@@ -88,7 +88,9 @@ export function kronodroidData(scope: Construct): KronodroidData {
     ...location,
     namespace: 'raw_kronodroid',
     description: 'The Kronodroid CSV exports as ingested by dlt, one row per sample and capture.',
-    fields: { sample_id: 'string', event_timestamp: 'timestamp', capture: 'string', ...withoutKey(SAMPLE_FIELDS, 'sample_id', 'event_timestamp', 'syscall_frequencies') },
+    // syscall_counts: one count per syscall (dfp_tools.kronodroid.SYSCALLS), joined by ';';
+    // the transform turns them into the staged syscall_frequencies.
+    fields: { sample_id: 'string', event_timestamp: 'timestamp', capture: 'string', ...withoutKey(SAMPLE_FIELDS, 'sample_id', 'event_timestamp', 'syscall_frequencies'), syscall_counts: 'string' },
     timestampField: 'event_timestamp',
   });
   const staging = [

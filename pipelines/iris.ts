@@ -1,5 +1,5 @@
 /**
- * Iris, the platform's smallest end-to-end pipeline: process the data with PySpark,
+ * Iris, the platform's smallest end-to-end pipeline: process the data (pandas; images/iris/),
  * train an XGBoost classifier registered in MLflow, and run batch inference, daily.
  */
 import type { Construct } from 'constructs';
@@ -15,7 +15,7 @@ const S3_CREDENTIALS = {
 
 export function iris(scope: Construct): Pipeline {
   const pipeline = new Pipeline(scope, 'iris', {
-    description: 'Iris: PySpark processing, XGBoost training registered in MLflow, batch inference.',
+    description: 'Iris: pandas processing, XGBoost training registered in MLflow, batch inference.',
     tags: ['iris', 'example'],
     schedule: Schedule.daily(6, 0, 'UTC'),
     parameters: {

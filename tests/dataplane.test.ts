@@ -102,7 +102,7 @@ describe('Avro: avsc reads every rendered schema', () => {
     const valid = {
       sample_id: { string: 'a1' }, event_timestamp: 1_700_000_000_000_000, split: 'train', is_malware: { int: 1 }, malware_family: null,
       api_level: { int: 30 }, permission_count: { int: 12 }, syscall_frequencies: { array: [0.5, 0.25] }, detection_ratio: { double: 0.9 }, first_seen: { int: 19000 },
-      capture: { string: 'emulator' },
+      capture: { string: 'emulator' }, syscall_counts: { string: '3;1' },
     };
     it(`${path}: parses; a valid record round-trips; invalid records are rejected`, () => {
       // Each table has some of these columns: staging lacks the split, raw (dlt's load) the frequencies.
@@ -153,9 +153,10 @@ describe('Iceberg: pyiceberg reads every rendered table definition', () => {
         ['api_level', 'int'], ['permission_count', 'int'], ['syscall_frequencies', 'list<float>'], ['detection_ratio', 'double'], ['first_seen', 'date'],
       ];
       // The staging tables (stg_kronodroid.*) have the same columns but the split; the raw
-      // table dlt loads has a capture column and no frequencies (features/kronodroid.ts).
+      // table dlt loads has a capture column and the syscall counts the transform turns into
+      // frequencies (features/kronodroid.ts).
       const expected = file.includes('.fct_training_dataset.') ? training
-        : file.includes('/raw_kronodroid.') ? [...training.slice(0, 2), ['capture', 'string'], ...training.slice(3).filter(([name]) => name !== 'syscall_frequencies')]
+        : file.includes('/raw_kronodroid.') ? [...training.slice(0, 2), ['capture', 'string'], ...training.slice(3).filter(([name]) => name !== 'syscall_frequencies'), ['syscall_counts', 'string']]
           : training.filter(([name]) => name !== 'split');
       expect(results[i]!.schema!.map(([name, type]) => [name, type])).toEqual(expected);
     });

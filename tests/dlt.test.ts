@@ -2,7 +2,7 @@
  * The Kronodroid dlt load, run by real dlt 1.31.0 (uv-locked, tests/conformance/dlt/):
  * each environment's rendered config.toml, mounted as the step mounts it, with the source
  * and destination URLs pointed at local folders through dlt's env provider, runs the very
- * runner the image runs (analytics/dlt/run_load.py) on CSV files written by this test.
+ * runner the image runs (images/dlt-runner/run_load.py) on CSV files written by this test.
  * The Iceberg table dlt wrote is read back with pyiceberg 0.12.0: the rows are the source's
  * (order-independent), with only the table's columns, and its schema has the Iceberg types
  * of the IcebergTable definition. A config without the column hints gives other types
@@ -21,25 +21,25 @@ import { modelOrError, testApp } from './support/fixtures.ts';
 import { ROOT, run } from './support/process.ts';
 
 const HARNESS = join(ROOT, 'tests', 'conformance', 'dlt');
-const RUNNER = join(ROOT, 'analytics', 'dlt', 'run_load.py');
+const RUNNER = join(ROOT, 'images', 'dlt-runner', 'run_load.py');
 const model = buildModel(buildApp());
 const step = model.pipelines.find((p) => p.name === 'kronodroid-features')!.steps.find((s) => s.name === 'dlt-load')!;
 const table = model.data.tables.find((t) => t.name === 'raw_kronodroid.samples')!;
 const icebergTypes: Record<string, unknown> = JSON.parse(readFileSync(join(ROOT, 'dist', 'dev', 'schemas', 'raw_kronodroid.samples.iceberg.json'), 'utf8'))
   .schema.fields.reduce((o: Record<string, unknown>, f: { name: string; type: unknown }) => ({ ...o, [f.name]: f.type }), {});
 
-const HEADER = ['sample_id', 'event_timestamp', 'capture', 'is_malware', 'malware_family', 'api_level', 'permission_count', 'detection_ratio', 'first_seen', 'not_in_table'];
+const HEADER = ['sample_id', 'event_timestamp', 'capture', 'is_malware', 'malware_family', 'api_level', 'permission_count', 'detection_ratio', 'first_seen', 'syscall_counts', 'not_in_table'];
 const FILES = {
-  'emulator.csv': [['s1', '2026-01-01T00:00:00Z', 'emulator', '1', 'joker', '30', '14', '0.75', '2025-12-01', 'x']],
+  'emulator.csv': [['s1', '2026-01-01T00:00:00Z', 'emulator', '1', 'joker', '30', '14', '0.75', '2025-12-01', '3;1', 'x']],
   'device.csv': [
-    ['s2', '2026-01-02T00:00:00Z', 'real_device', '0', '', '33', '3', '0.0', '2025-12-02', 'y'],
-    ['s1', '2026-01-03T00:00:00Z', 'real_device', '1', 'joker', '30', '14', '0.8', '2025-12-01', 'z'],
+    ['s2', '2026-01-02T00:00:00Z', 'real_device', '0', '', '33', '3', '0.0', '2025-12-02', '', 'y'],
+    ['s1', '2026-01-03T00:00:00Z', 'real_device', '1', 'joker', '30', '14', '0.8', '2025-12-01', '0;7', 'z'],
   ],
 };
 const EXPECTED = [
-  { sample_id: 's1', event_timestamp: '2026-01-01T00:00:00+00:00', capture: 'emulator', is_malware: 1, malware_family: 'joker', api_level: 30, permission_count: 14, detection_ratio: 0.75, first_seen: '2025-12-01' },
-  { sample_id: 's2', event_timestamp: '2026-01-02T00:00:00+00:00', capture: 'real_device', is_malware: 0, malware_family: null, api_level: 33, permission_count: 3, detection_ratio: 0, first_seen: '2025-12-02' },
-  { sample_id: 's1', event_timestamp: '2026-01-03T00:00:00+00:00', capture: 'real_device', is_malware: 1, malware_family: 'joker', api_level: 30, permission_count: 14, detection_ratio: 0.8, first_seen: '2025-12-01' },
+  { sample_id: 's1', event_timestamp: '2026-01-01T00:00:00+00:00', capture: 'emulator', is_malware: 1, malware_family: 'joker', api_level: 30, permission_count: 14, detection_ratio: 0.75, first_seen: '2025-12-01', syscall_counts: '3;1' },
+  { sample_id: 's2', event_timestamp: '2026-01-02T00:00:00+00:00', capture: 'real_device', is_malware: 0, malware_family: null, api_level: 33, permission_count: 3, detection_ratio: 0, first_seen: '2025-12-02', syscall_counts: null },
+  { sample_id: 's1', event_timestamp: '2026-01-03T00:00:00+00:00', capture: 'real_device', is_malware: 1, malware_family: 'joker', api_level: 30, permission_count: 14, detection_ratio: 0.8, first_seen: '2025-12-01', syscall_counts: '0;7' },
 ];
 
 const order = (rows: Record<string, unknown>[]) => [...rows].sort((a, b) => `${a.sample_id}|${a.capture}`.localeCompare(`${b.sample_id}|${b.capture}`));

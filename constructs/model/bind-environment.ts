@@ -34,7 +34,7 @@ export function definitionsDigest(pipeline: Pipeline): string {
  */
 export function bindEnvironment(model: Model, env: Environment): Model {
   const selected = env.pipelines === undefined ? model.pipelines : model.pipelines.filter((p) => env.pipelines!.includes(p.name));
-  if (selected === model.pipelines && !model.pipelines.some(hasLineage)) return model;
+  if (selected === model.pipelines && !model.pipelines.some(needsBinding)) return model;
   return { ...model, pipelines: selected.map((p) => bindPipeline(p, env)) };
 }
 
@@ -42,8 +42,27 @@ function hasLineage(p: Pipeline): boolean {
   return p.steps.some((s) => s.lineage) || p.exitHandler?.lineage === true;
 }
 
+/**
+ * A step given lakeFS's key pair (`LAKEFS_ACCESS_KEY_ID` from a Secret) without lineage is
+ * also told where lakeFS is: `LAKEFS_ENDPOINT`, the environment's (a lineage step gets it
+ * with its stamps). lakeFS programs (dfp_tools.lakefs_commit_merge) read it from there.
+ */
+function needsLakeFsEndpoint(s: Step): boolean {
+  return !s.lineage && s.secretEnv.some((e) => e.name === 'LAKEFS_ACCESS_KEY_ID') && !s.env.some((e) => e.name === LINEAGE_ENV.lakefsEndpoint);
+}
+
+function needsBinding(p: Pipeline): boolean {
+  return hasLineage(p) || p.steps.some(needsLakeFsEndpoint) || (p.exitHandler !== undefined && needsLakeFsEndpoint(p.exitHandler));
+}
+
 function bindPipeline(p: Pipeline, env: Environment): Pipeline {
-  if (!hasLineage(p)) return p;
+  if (!needsBinding(p)) return p;
+  if (!hasLineage(p)) {
+    const endpoint = (s: Step): Step => (needsLakeFsEndpoint(s)
+      ? { ...s, env: [...s.env, { name: LINEAGE_ENV.lakefsEndpoint, value: [{ kind: 'literal' as const, value: env.endpoints.lakefs }] }] }
+      : s);
+    return { ...p, steps: p.steps.map(endpoint), ...(p.exitHandler ? { exitHandler: endpoint(p.exitHandler) } : {}) };
+  }
   const stamps: Record<string, string> = {
     [LINEAGE_ENV.pipeline]: p.name,
     [LINEAGE_ENV.environment]: env.name,
@@ -52,6 +71,8 @@ function bindPipeline(p: Pipeline, env: Environment): Pipeline {
   };
   const bind = (s: Step): Step => (s.lineage
     ? { ...s, env: [...s.env, ...Object.entries(stamps).map(([name, value]) => ({ name, value: [{ kind: 'literal' as const, value }] }))] }
-    : s);
+    : needsLakeFsEndpoint(s)
+      ? { ...s, env: [...s.env, { name: LINEAGE_ENV.lakefsEndpoint, value: [{ kind: 'literal' as const, value: env.endpoints.lakefs }] }] }
+      : s);
   return { ...p, steps: p.steps.map(bind), ...(p.exitHandler ? { exitHandler: bind(p.exitHandler) } : {}) };
 }

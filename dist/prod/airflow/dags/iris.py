@@ -106,7 +106,7 @@ _dfp_container_security = k8s.V1SecurityContext(
 
 with DAG(
     dag_id="iris",
-    description="Iris: PySpark processing, XGBoost training registered in MLflow, batch inference.",
+    description="Iris: pandas processing, XGBoost training registered in MLflow, batch inference.",
     schedule=CronTriggerTimetable("0 6 * * *", timezone="UTC"),
     start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
     catchup=False,

@@ -303,7 +303,11 @@ with DAG(
             "--commit-id-file",
             "/tmp/dfp/outputs/parameters/commit_id",
         ],
-        env_vars=[_dfp_secret_env_5, _dfp_secret_env_6],
+        env_vars=[
+            _dfp_secret_env_5,
+            k8s.V1EnvVar(name="LAKEFS_ENDPOINT", value="https://lakefs.platform.example.com"),
+            _dfp_secret_env_6,
+        ],
         container_resources=k8s.V1ResourceRequirements(
             requests={"cpu": "250m", "memory": "256Mi"},
             limits={"cpu": "250m", "memory": "256Mi"},

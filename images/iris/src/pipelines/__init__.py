@@ -1,0 +1,1 @@
+"""The Iris pipeline's steps (pipelines/iris.ts): python -m src.pipelines.<step>."""
