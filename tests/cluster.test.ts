@@ -1,0 +1,220 @@
+/**
+ * The embedded cluster end to end (docs/cluster.md): `scripts/cluster/up` on a host where it
+ * is not running, then, in a namespace whose Pod Security admission enforces "restricted",
+ * a Pod and a Job of a static smoke image to Succeeded/Complete, a privileged Pod refused
+ * (so the namespace really enforces), and an Argo Workflow of two steps that passes a
+ * parameter and an artifact (through MinIO: the object is read back from the bucket) to
+ * Succeeded; then `scripts/cluster/down`, and the host compared with how it was before up:
+ * no process, mount, link, route, iptables rule, path, cgroup or kernel setting left or
+ * changed.
+ *
+ * Needs root and a few minutes (more on the first run, which builds the binaries), so it
+ * runs only with DFP_CLUSTER=1 (`make cluster-test`), not in `make test`.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from './support/process.ts';
+
+const ENABLED = process.env.DFP_CLUSTER === '1';
+const SCRIPTS = join(ROOT, 'scripts', 'cluster');
+const NAMESPACE = 'dfp-smoke';
+const ARGO_NAMESPACE = 'argo';
+const SMOKE_IMAGE = 'registry.dfp.internal/dfp/cluster-smoke:test';
+
+function sh(command: string, args: string[], timeoutMs = 120_000, input?: string): string {
+  const r = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, input, stdio: ['pipe', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** The snapshot's lines that are this cluster's business: another engineer's podman/buildah are not. */
+function snapshot(): string[] {
+  return sh(join(SCRIPTS, 'host-snapshot'), []).split('\n')
+    .filter((l) => l && !/NETAVARK|netavark|podman|\/var\/lib\/containers|\/run\/containers|\/run\/user\//.test(l));
+}
+
+let kubeconfig = '';
+const kubectl = (args: string[], input?: string) => sh(kubectlBin, ['--kubeconfig', kubeconfig, ...args], 300_000, input);
+let kubectlBin = '';
+let before: string[] = [];
+let isUp = false;
+const upLog: string[] = [];
+
+/** The restricted security context every container here needs. */
+const RESTRICTED = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+const POD_SECURITY = { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } };
+
+function smokePod(name: string, args: string[]) {
+  return {
+    restartPolicy: 'Never',
+    securityContext: POD_SECURITY,
+    containers: [{ name, image: SMOKE_IMAGE, imagePullPolicy: 'Never', command: ['/bin/smoke'], args, securityContext: RESTRICTED }],
+  };
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not done within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+describe.skipIf(!ENABLED)('embedded cluster (DFP_CLUSTER=1)', () => {
+  beforeAll(() => {
+    if (process.getuid?.() !== 0) throw new Error('the cluster test needs root: run it as root, or skip it (unset DFP_CLUSTER)');
+    before = snapshot();
+    if (before.some((l) => l.startsWith('link cni0') || l.includes('/cluster/containerd'))) {
+      throw new Error('the embedded cluster is already running: stop it first (make cluster-down); the test compares the host before up and after down');
+    }
+    const t0 = Date.now();
+    const r = spawnSync(join(SCRIPTS, 'up'), { cwd: ROOT, encoding: 'utf8', timeout: 60 * 60_000 });
+    upLog.push(r.stderr);
+    isUp = true;
+    if (r.status !== 0) throw new Error(`scripts/cluster/up failed (exit ${r.status}):\n${r.stderr}`);
+    kubeconfig = r.stdout.trim().split('\n').at(-1)!;
+    console.log(`up: ${((Date.now() - t0) / 1000).toFixed(1)} s\n${r.stderr.split('\n').filter((l) => !l.startsWith('cluster: ')).join('\n')}`);
+    kubectlBin = sh('bash', ['-c', `source ${SCRIPTS}/lib.sh; eval "$(${SCRIPTS}/build)"; echo "$BIN_DIR/kubectl-$K8S_VERSION"`]).trim();
+
+    // The smoke image: one static binary FROM scratch, imported like the platform's images.
+    const dir = mkdtempSync(join(tmpdir(), 'dfp-cluster-smoke-'));
+    try {
+      sh('bash', ['-c', `set -euo pipefail; source ${SCRIPTS}/lib.sh
+        (cd ${SCRIPTS}/smoke && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o ${dir}/smoke .)
+        docker_archive ${dir}/smoke.tar ${SMOKE_IMAGE} /bin/smoke ${dir}/smoke
+        ${SCRIPTS}/import ${dir}/smoke.tar`], 600_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'Namespace',
+      metadata: { name: NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } },
+    }));
+    // The namespace's default ServiceAccount comes from the controller manager.
+    return waitFor('default ServiceAccount', 60_000, () => (spawnSync(kubectlBin, ['--kubeconfig', kubeconfig, '-n', NAMESPACE, 'get', 'sa', 'default']).status === 0 ? true : undefined));
+  }, 60 * 60_000);
+
+  afterAll(() => {
+    // Only if a test failed before the last one took the cluster down.
+    if (isUp) spawnSync(join(SCRIPTS, 'down'), { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  }, 300_000);
+
+  it('runs a Pod to Succeeded under Pod Security "restricted"', async () => {
+    const t0 = Date.now();
+    kubectl(['-n', NAMESPACE, 'apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hello' }, spec: smokePod('hello', ['echo', 'hello from the embedded cluster']) }));
+    const phase = await waitFor('pod hello', 120_000, () => {
+      const p = kubectl(['-n', NAMESPACE, 'get', 'pod', 'hello', '-o', 'jsonpath={.status.phase}']);
+      return p === 'Succeeded' || p === 'Failed' ? p : undefined;
+    });
+    console.log(`pod to ${phase}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect(phase).toBe('Succeeded');
+    expect(kubectl(['-n', NAMESPACE, 'logs', 'hello'])).toBe('hello from the embedded cluster\n');
+  }, 180_000);
+
+  it('refuses a privileged Pod in that namespace (admission enforces "restricted")', () => {
+    const r = spawnSync(kubectlBin, ['--kubeconfig', kubeconfig, '-n', NAMESPACE, 'apply', '-f', '-'], {
+      encoding: 'utf8',
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'privileged' }, spec: { containers: [{ name: 'p', image: SMOKE_IMAGE, imagePullPolicy: 'Never', securityContext: { privileged: true } }] } }),
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/violates PodSecurity "restricted:latest".*privileged/);
+  });
+
+  it('runs a Job to Complete', async () => {
+    const t0 = Date.now();
+    kubectl(['-n', NAMESPACE, 'apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'smoke-job' },
+      spec: { backoffLimit: 0, template: { spec: smokePod('job', ['write', '/tmp/x', 'job ran', '/tmp/y', 'ok']) } },
+    }));
+    const done = await waitFor('job smoke-job', 180_000, () => {
+      const c = kubectl(['-n', NAMESPACE, 'get', 'job', 'smoke-job', '-o', 'jsonpath={range .status.conditions[?(@.status=="True")]}{.type} {end}']);
+      return /Complete|Failed/.test(c) ? c.trim() : undefined;
+    });
+    console.log(`job to ${done}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect(done).toContain('Complete');
+    expect(kubectl(['-n', NAMESPACE, 'logs', 'job/smoke-job'])).toBe('wrote /tmp/x\nwrote /tmp/y\n');
+  }, 240_000);
+
+  it('runs an Argo Workflow of two steps passing a parameter and an artifact through MinIO', async () => {
+    const token = `t-${Date.now()}`;
+    const step = (name: string, args: string[], extra: Record<string, unknown>) => ({
+      name,
+      ...extra,
+      container: { image: SMOKE_IMAGE, imagePullPolicy: 'Never', command: ['/bin/smoke'], args, securityContext: RESTRICTED },
+    });
+    const workflow = {
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow',
+      metadata: { name: 'smoke-steps' },
+      spec: {
+        entrypoint: 'main',
+        serviceAccountName: 'argo-workflow',
+        securityContext: POD_SECURITY,
+        templates: [
+          {
+            name: 'main',
+            steps: [
+              [{ name: 'produce', template: 'produce' }],
+              [{
+                name: 'consume', template: 'consume',
+                arguments: {
+                  parameters: [{ name: 'token', value: '{{steps.produce.outputs.parameters.token}}' }],
+                  artifacts: [{ name: 'data', from: '{{steps.produce.outputs.artifacts.data}}' }],
+                },
+              }],
+            ],
+          },
+          step('produce', ['write', '/tmp/token', token, '/tmp/data.txt', `artifact ${token}`], {
+            outputs: {
+              parameters: [{ name: 'token', valueFrom: { path: '/tmp/token' } }],
+              artifacts: [{ name: 'data', path: '/tmp/data.txt' }],
+            },
+          }),
+          // The artifact must hold "artifact " + the parameter: one check of both.
+          step('consume', ['expect', '/tmp/in/data.txt', 'artifact {{inputs.parameters.token}}'], {
+            inputs: { parameters: [{ name: 'token' }], artifacts: [{ name: 'data', path: '/tmp/in/data.txt' }] },
+          }),
+        ],
+      },
+    };
+    const t0 = Date.now();
+    kubectl(['-n', ARGO_NAMESPACE, 'create', '-f', '-'], JSON.stringify(workflow));
+    const phase = await waitFor('workflow smoke-steps', 240_000, () => {
+      const p = kubectl(['-n', ARGO_NAMESPACE, 'get', 'workflow', 'smoke-steps', '-o', 'jsonpath={.status.phase}']);
+      return p === 'Succeeded' || p === 'Failed' || p === 'Error' ? p : undefined;
+    });
+    console.log(`workflow to ${phase}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const status = JSON.parse(kubectl(['-n', ARGO_NAMESPACE, 'get', 'workflow', 'smoke-steps', '-o', 'json'])).status;
+    expect(phase, JSON.stringify(status, null, 1)).toBe('Succeeded');
+    const nodes = Object.values(status.nodes) as any[];
+    const produce = nodes.find((n) => n.displayName === 'produce');
+    const consume = nodes.find((n) => n.displayName === 'consume');
+    expect(produce.outputs.parameters[0].value).toBe(token);
+    expect(consume.inputs.parameters[0].value).toBe(token);
+    // The artifact went through MinIO: read the object back from the bucket.
+    const key: string = produce.outputs.artifacts.find((a: any) => a.name === 'data').s3.key;
+    const env = readFileSync(join(kubeconfig, '..', 'minio.env'), 'utf8');
+    const user = /MINIO_ROOT_USER=(.*)/.exec(env)![1]!;
+    const password = /MINIO_ROOT_PASSWORD=(.*)/.exec(env)![1]!;
+    const out = join(mkdtempSync(join(tmpdir(), 'dfp-cluster-artifact-')), 'data.tgz');
+    sh('curl', ['-fsS', '--aws-sigv4', 'aws:amz:us-east-1:s3', '--user', `${user}:${password}`, '-o', out, `http://127.0.0.1:9000/argo-artifacts/${key}`]);
+    expect(sh('tar', ['-xzOf', out])).toBe(`artifact ${token}`);
+    rmSync(join(out, '..'), { recursive: true, force: true });
+  }, 300_000);
+
+  it('down leaves no process, mount, link, route, iptables rule, path, cgroup or kernel setting behind', () => {
+    const t0 = Date.now();
+    const r = spawnSync(join(SCRIPTS, 'down'), { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+    isUp = false;
+    expect(r.status, r.stderr).toBe(0);
+    console.log(`down: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const after = snapshot();
+    const added = after.filter((l) => !before.includes(l));
+    const removed = before.filter((l) => !after.includes(l));
+    expect({ added, removed }).toEqual({ added: [], removed: [] });
+  }, 300_000);
+});
