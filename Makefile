@@ -32,9 +32,9 @@ python:
 lakefs:
 	@scripts/lakefs-build.sh >/dev/null
 
-## kube-apiserver: build the Kubernetes API server that tests/kube-apiserver.test.ts runs, from
-## the Go module proxy, and install etcd from Debian if missing (once; cached in
-## .tools/kube-apiserver/<version>/ by scripts/kube-apiserver.sh)
+## kube-apiserver: build the Kubernetes API server and etcd 3.6 that tests/kube-apiserver.test.ts
+## runs, from the Go module proxy (once; cached in .tools/kube-apiserver/<version>/ and
+## $DFP_CACHE/bin/ by scripts/kube-apiserver.sh)
 kube-apiserver:
 	@scripts/kube-apiserver.sh >/dev/null
 

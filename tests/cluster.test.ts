@@ -9,13 +9,15 @@
  * changed.
  *
  * Needs root and a few minutes (more on the first run, which builds the binaries), so it
- * runs only with DFP_CLUSTER=1 (`make cluster-test`), not in `make test`.
+ * runs only with DFP_CLUSTER=1 (`make cluster-test`), not in `make test`. The choice of
+ * kubeconfig (KUBECONFIG, else the embedded cluster's) is checked always.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterKubeconfig } from './support/cluster.ts';
 import { ROOT } from './support/process.ts';
 
 const ENABLED = process.env.DFP_CLUSTER === '1';
@@ -217,4 +219,37 @@ describe.skipIf(!ENABLED)('embedded cluster (DFP_CLUSTER=1)', () => {
     const removed = before.filter((l) => !after.includes(l));
     expect({ added, removed }).toEqual({ added: [], removed: [] });
   }, 300_000);
+});
+
+describe('the kubeconfig pipeline runs use', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dfp-kubeconfig-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const script = (env: Record<string, string>) =>
+    spawnSync(join(SCRIPTS, 'kubeconfig'), { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, ...env } });
+
+  it('is KUBECONFIG when set, in the TypeScript helper and the script alike', () => {
+    const own = join(dir, 'own.yaml');
+    writeFileSync(own, 'apiVersion: v1\nkind: Config\n');
+    const env = { KUBECONFIG: own, DFP_CACHE: join(dir, 'cache') };
+    expect(clusterKubeconfig(env)).toBe(own);
+    expect(script(env).stdout.trim()).toBe(own);
+  });
+
+  it('is the embedded cluster\'s otherwise, and neither is an error that says what to do', () => {
+    const env = { DFP_CLUSTER_DIR: join(dir, 'cluster') };
+    expect(() => clusterKubeconfig(env)).toThrow(/make cluster-up.*or set KUBECONFIG/);
+    const r = script(env);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/make cluster-up.*or set KUBECONFIG/);
+    sh('mkdir', ['-p', join(dir, 'cluster')]);
+    writeFileSync(join(dir, 'cluster', 'kubeconfig'), 'apiVersion: v1\nkind: Config\n');
+    expect(clusterKubeconfig(env)).toBe(join(dir, 'cluster', 'kubeconfig'));
+    expect(script(env).stdout.trim()).toBe(join(dir, 'cluster', 'kubeconfig'));
+  });
+
+  it('is refused when KUBECONFIG names a file that does not exist', () => {
+    const env = { KUBECONFIG: join(dir, 'missing.yaml') };
+    expect(() => clusterKubeconfig(env)).toThrow(/missing\.yaml, which does not exist/);
+    expect(script(env).stderr).toMatch(/missing\.yaml, which does not exist/);
+  });
 });
