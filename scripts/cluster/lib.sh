@@ -7,9 +7,10 @@ BIN_DIR="$DFP_CACHE/bin"
 STATE="${DFP_CLUSTER_DIR:-$DFP_CACHE/cluster}"
 KUBECONFIG_PATH="$STATE/kubeconfig"
 
-BRIDGE=cni0
-NODE_IP=10.88.0.1
-POD_CIDR=10.88.0.0/24
+# Not 10.88.0.0/16: podman's default network (podman0, 10.88.0.1) may be up on this machine.
+BRIDGE=dfp0
+NODE_IP=10.77.0.1
+POD_CIDR=10.77.0.0/24
 SERVICE_CIDR=10.96.0.0/24
 API_SERVICE_IP=10.96.0.1
 API_PORT=6443
