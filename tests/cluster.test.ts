@@ -48,6 +48,7 @@ const kubectl = (args: string[], input?: string) => sh(kubectlBin, ['--kubeconfi
 let kubectlBin = '';
 let before: string[] = [];
 let isUp = false;
+let imagesDir = '';
 const upLog: string[] = [];
 
 /** The restricted security context every container here needs. */
@@ -79,25 +80,24 @@ describe.skipIf(!ENABLED)('embedded cluster (DFP_CLUSTER=1)', () => {
     if (before.some((l) => l.startsWith('link dfp0') || l.includes('/cluster/containerd'))) {
       throw new Error('the embedded cluster is already running: stop it first (make cluster-down); the test compares the host before up and after down');
     }
+    // The smoke image: one static binary FROM scratch, in a folder of archives that up
+    // imports the way it imports the platform's ($DFP_CLUSTER_IMAGES, default $DFP_CACHE/images).
+    const images = mkdtempSync(join(tmpdir(), 'dfp-cluster-images-'));
+    imagesDir = images;
+    sh('bash', ['-c', `set -euo pipefail; source ${SCRIPTS}/lib.sh
+      (cd ${SCRIPTS}/smoke && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o ${images}/smoke .)
+      docker_archive ${images}/smoke.tar ${SMOKE_IMAGE} /bin/smoke ${images}/smoke
+      rm ${images}/smoke`], 600_000);
     const t0 = Date.now();
-    const r = spawnSync(join(SCRIPTS, 'up'), { cwd: ROOT, encoding: 'utf8', timeout: 60 * 60_000 });
+    const r = spawnSync(join(SCRIPTS, 'up'), { cwd: ROOT, encoding: 'utf8', timeout: 60 * 60_000, env: { ...process.env, DFP_CLUSTER_IMAGES: images } });
     upLog.push(r.stderr);
     isUp = true;
     if (r.status !== 0) throw new Error(`scripts/cluster/up failed (exit ${r.status}):\n${r.stderr}`);
     kubeconfig = r.stdout.trim().split('\n').at(-1)!;
     console.log(`up: ${((Date.now() - t0) / 1000).toFixed(1)} s\n${r.stderr.split('\n').filter((l) => !l.startsWith('cluster: ')).join('\n')}`);
+    expect(r.stderr).toContain('images imported: ');
+    expect(r.stderr).toMatch(/images imported: .*smoke\.tar/);
     kubectlBin = sh('bash', ['-c', `source ${SCRIPTS}/lib.sh; eval "$(${SCRIPTS}/build)"; echo "$BIN_DIR/kubectl-$K8S_VERSION"`]).trim();
-
-    // The smoke image: one static binary FROM scratch, imported like the platform's images.
-    const dir = mkdtempSync(join(tmpdir(), 'dfp-cluster-smoke-'));
-    try {
-      sh('bash', ['-c', `set -euo pipefail; source ${SCRIPTS}/lib.sh
-        (cd ${SCRIPTS}/smoke && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o ${dir}/smoke .)
-        docker_archive ${dir}/smoke.tar ${SMOKE_IMAGE} /bin/smoke ${dir}/smoke
-        ${SCRIPTS}/import ${dir}/smoke.tar`], 600_000);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
     kubectl(['apply', '-f', '-'], JSON.stringify({
       apiVersion: 'v1', kind: 'Namespace',
       metadata: { name: NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } },
@@ -109,6 +109,7 @@ describe.skipIf(!ENABLED)('embedded cluster (DFP_CLUSTER=1)', () => {
   afterAll(() => {
     // Only if a test failed before the last one took the cluster down.
     if (isUp) spawnSync(join(SCRIPTS, 'down'), { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+    if (imagesDir) rmSync(imagesDir, { recursive: true, force: true });
   }, 300_000);
 
   it('runs a Pod to Succeeded under Pod Security "restricted"', async () => {
