@@ -1,7 +1,8 @@
 /**
  * The embedded cluster end to end (docs/cluster.md): `scripts/cluster/up` on a host where it
  * is not running, then, in a namespace whose Pod Security admission enforces "restricted",
- * a Pod and a Job of a static smoke image to Succeeded/Complete, a privileged Pod refused
+ * a Pod and a Job of a static smoke image to Succeeded/Complete, pods that reach the API
+ * service and the bridge and have no route to any other address, a privileged Pod refused
  * (so the namespace really enforces), and an Argo Workflow of two steps that passes a
  * parameter and an artifact (through MinIO: the object is read back from the bucket) to
  * Succeeded; then `scripts/cluster/down`, and the host compared with how it was before up:
@@ -123,6 +124,28 @@ describe.skipIf(!ENABLED)('embedded cluster (DFP_CLUSTER=1)', () => {
     expect(phase).toBe('Succeeded');
     expect(kubectl(['-n', NAMESPACE, 'logs', 'hello'])).toBe('hello from the embedded cluster\n');
   }, 180_000);
+
+  it('gives pods the API service and the bridge, and no route anywhere else', async () => {
+    // A pod runs one program: one pod per address. 192.0.2.1 (TEST-NET-1) and 8.8.8.8 stand
+    // for any outside address; with no route the pod's kernel refuses, so no packet leaves.
+    const cases: [string, string, string][] = [
+      ['net-api', '10.96.0.1:443', 'open'],
+      ['net-minio', '10.77.0.1:9000', 'open'],
+      ['net-testnet', '192.0.2.1:80', 'unreachable'],
+      ['net-public', '8.8.8.8:53', 'unreachable'],
+    ];
+    for (const [name, address, want] of cases) {
+      kubectl(['-n', NAMESPACE, 'apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: smokePod(name, ['dial', address, want]) }));
+    }
+    for (const [name, address, want] of cases) {
+      const phase = await waitFor(`pod ${name}`, 120_000, () => {
+        const p = kubectl(['-n', NAMESPACE, 'get', 'pod', name, '-o', 'jsonpath={.status.phase}']);
+        return p === 'Succeeded' || p === 'Failed' ? p : undefined;
+      });
+      expect(`${address}: ${phase}: ${kubectl(['-n', NAMESPACE, 'logs', name]).trim()}`).toBe(
+        `${address}: Succeeded: ${address}: ${want === 'open' ? 'open' : 'unreachable (no route)'}`);
+    }
+  }, 300_000);
 
   it('refuses a privileged Pod in that namespace (admission enforces "restricted")', () => {
     const r = spawnSync(kubectlBin, ['--kubeconfig', kubeconfig, '-n', NAMESPACE, 'apply', '-f', '-'], {

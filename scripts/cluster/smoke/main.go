@@ -6,13 +6,20 @@
 //	smoke write PATH TEXT ...   writes each TEXT to its PATH (parents created)
 //	smoke expect PATH TEXT ...  fails unless each file at PATH holds exactly TEXT
 //	smoke equal A B             fails unless A and B are the same string
+//	smoke dial ADDR open|unreachable
+//	                            connects to ADDR (host:port) over TCP; fails unless the
+//	                            connection opens, or unless the pod has no route to ADDR
 package main
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 )
 
 func fail(format string, args ...any) {
@@ -65,6 +72,26 @@ func main() {
 			fail("not equal: %q", args)
 		}
 		fmt.Printf("equal: %q\n", args[0])
+	case "dial":
+		if len(args) != 2 {
+			fail("usage: smoke dial ADDR open|unreachable")
+		}
+		conn, err := net.DialTimeout("tcp", args[0], 5*time.Second)
+		switch {
+		case err == nil:
+			conn.Close()
+			if args[1] != "open" {
+				fail("%s: connected, want %s", args[0], args[1])
+			}
+			fmt.Printf("%s: open\n", args[0])
+		case errors.Is(err, syscall.ENETUNREACH):
+			if args[1] != "unreachable" {
+				fail("%s: %v, want %s", args[0], err, args[1])
+			}
+			fmt.Printf("%s: unreachable (no route)\n", args[0])
+		default:
+			fail("%s: %v, want %s", args[0], err, args[1])
+		}
 	default:
 		fail("unknown command %q", os.Args[1])
 	}
