@@ -24,7 +24,7 @@ import { ROOT } from './support/process.ts';
 const ENABLED = process.env.DFP_CLUSTER === '1';
 const SCRIPTS = join(ROOT, 'scripts', 'cluster');
 const NAMESPACE = 'dfp-smoke';
-const ARGO_NAMESPACE = 'argo';
+const ARGO_NAMESPACE = process.env.DFP_ARGO_NAMESPACE || 'argo';
 const SMOKE_IMAGE = 'registry.dfp.internal/dfp/cluster-smoke:test';
 
 function sh(command: string, args: string[], timeoutMs = 120_000, input?: string): string {

@@ -19,7 +19,9 @@ ETCD_PEER_PORT=2380
 MINIO_PORT=9000
 MINIO_CONSOLE_PORT=9001
 NODE_NAME=dfp-node
-ARGO_NAMESPACE=argo
+# The namespace Argo's controller runs in and manages (namespaced install); a pipeline's
+# namespace (e.g. ml-staging) can be given instead.
+ARGO_NAMESPACE="${DFP_ARGO_NAMESPACE:-argo}"
 CONTAINERD_SOCK="$STATE/containerd/containerd.sock"
 
 # Versions of what is not pinned by a wrapper module's go.mod.
