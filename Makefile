@@ -9,7 +9,8 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 
 NODE_STAMP := node_modules/.dfp-npm-ci
 
-.PHONY: synth test fuzz typecheck unit golden install python lakefs kube-apiserver argo-validate bench bench-python clean
+.PHONY: synth test fuzz typecheck unit golden install python lakefs kube-apiserver argo-validate bench bench-python clean \
+	cluster-build cluster-up cluster-down cluster-test
 
 # `npm ci` again whenever the lock file or package.json changes.
 $(NODE_STAMP): package.json package-lock.json
@@ -34,9 +35,9 @@ python:
 lakefs:
 	@scripts/lakefs-build.sh >/dev/null
 
-## kube-apiserver: build the Kubernetes API server that tests/kube-apiserver.test.ts runs, from
-## the Go module proxy, and install etcd from Debian if missing (once; cached in
-## .tools/kube-apiserver/<version>/ by scripts/kube-apiserver.sh)
+## kube-apiserver: build the Kubernetes API server and etcd 3.6 that tests/kube-apiserver.test.ts
+## runs, from the Go module proxy (once; cached in .tools/kube-apiserver/<version>/ and
+## $DFP_CACHE/bin/ by scripts/kube-apiserver.sh)
 kube-apiserver:
 	@scripts/kube-apiserver.sh >/dev/null
 
@@ -46,6 +47,25 @@ kube-apiserver:
 ## scripts/argo-validate.sh)
 argo-validate:
 	@scripts/argo-validate.sh >/dev/null
+
+## cluster-build: build the embedded cluster's binaries from the Go module proxy and install
+## containerd, runc, CNI plugins and iptables from Debian (once; cached in $DFP_CACHE/bin)
+cluster-build:
+	@scripts/cluster/build >/dev/null
+
+## cluster-up: start the embedded single-node Kubernetes cluster with Argo Workflows and MinIO
+## (root; idempotent; prints the kubeconfig's path; docs/cluster.md)
+cluster-up:
+	@scripts/cluster/up
+
+## cluster-down: stop it and remove every process, mount, route, bridge, rule and path it made
+cluster-down:
+	@scripts/cluster/down
+
+## cluster-test: up, a Pod, a Job and a two-step Argo Workflow under Pod Security "restricted",
+## down, and a check that the host is as before (root, a few minutes; not part of `make test`)
+cluster-test: install
+	DFP_CLUSTER=1 npx vitest run tests/cluster.test.ts
 
 ## synth: render every environment into dist/ (CHECK=1: only report whether dist/ is current)
 synth: install

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Kubernetes API server that tests/kube-apiserver.test.ts runs, from the Go
 # module proxy, and caches it in .tools/kube-apiserver/<version>/kube-apiserver
-# (git-ignored), so a fresh clone builds it once. Installs etcd, its storage, from Debian's
-# etcd-server package when the machine lacks it (CI runs on a fresh machine, as root).
+# (git-ignored), so a fresh clone builds it once. Builds etcd 3.6, its storage, from the
+# module proxy too (scripts/etcd/), into $DFP_CACHE/bin/ (machine-wide).
 #
 # scripts/kube-apiserver/ is a wrapper module that pins k8s.io/kubernetes and, through
 # go.sum, every dependency; its go.mod replaces each k8s.io staging module with the
@@ -13,18 +13,18 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WRAPPER="$ROOT/scripts/kube-apiserver"
 command -v go >/dev/null || { echo "kube-apiserver: Go is needed to build the API server" >&2; exit 1; }
 
-# etcd: the API server's only dependency at run time. Debian ships it as etcd-server.
-ETCD="$(command -v etcd || true)"
-if [[ -z "$ETCD" ]]; then
-  if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then
-    echo "kube-apiserver: etcd is missing; install Debian's etcd-server package (apt-get install etcd-server)" >&2
-    exit 1
-  fi
-  echo "kube-apiserver: installing etcd (Debian's etcd-server)" >&2
-  apt-get update -qq >&2
-  # The package's service is never started here: the test starts its own etcd.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server >&2
-  ETCD="$(command -v etcd)"
+# etcd: the API server's only dependency at run time. etcd 3.6, built from the Go module
+# proxy by the wrapper module scripts/etcd/ into $DFP_CACHE/bin/etcd-<version>, the same
+# binary the embedded cluster runs (scripts/cluster/build makes it the same way).
+DFP_CACHE="${DFP_CACHE:-$HOME/.cache/dfp}"
+ETCD_VERSION="$(cd "$ROOT/scripts/etcd" && GOFLAGS=-mod=readonly go list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)"
+ETCD="$DFP_CACHE/bin/etcd-$ETCD_VERSION"
+if [[ ! -x "$ETCD" ]]; then
+  mkdir -p "$DFP_CACHE/bin"
+  echo "kube-apiserver: compiling etcd $ETCD_VERSION (under a minute on two idle cores, once)" >&2
+  (cd "$ROOT/scripts/etcd" && GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 \
+    go build -trimpath -ldflags "-s -w" -o "$ETCD.$$" go.etcd.io/etcd/server/v3)
+  mv "$ETCD.$$" "$ETCD"
 fi
 
 # The version the wrapper pins, read by Go itself (go.mod's layout is Go's to choose).

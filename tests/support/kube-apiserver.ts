@@ -1,6 +1,6 @@
 /**
- * A real Kubernetes API server for tests: kube-apiserver built from the Go module proxy
- * and etcd from Debian (both by scripts/kube-apiserver.sh, cached in .tools/), run on
+ * A real Kubernetes API server for tests: kube-apiserver and etcd 3.6 built from the Go
+ * module proxy (both by scripts/kube-apiserver.sh, cached in .tools/ and $DFP_CACHE/bin/), run on
  * 127.0.0.1 only, on free ports, with their own CA, serving certificate and
  * service-account key made by openssl in a temporary folder, a static bearer token, and
  * the PodSecurity admission plugin. No controller manager runs, so nothing is ever
