@@ -6,19 +6,43 @@
 import { DfpError } from '../constructs/model/errors.ts';
 import type { DfpApp } from '../constructs/app.ts';
 import { LockFileError } from '../lakefs/lock-file.ts';
+import { UsageError, helpText, parseVerb, usageLine, type VerbSpec } from './args.ts';
+import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_STALE, EXIT_USAGE, exitCodeText } from './exit-codes.ts';
 import { describeDiff } from './synth.ts';
 
-export const EXIT_OK = 0;
-export const EXIT_INVALID = 1;
-export const EXIT_STALE = 3;
-export const EXIT_INTERNAL = 70;
+export { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_STALE } from './exit-codes.ts';
 
+/** `node scripts/run.mjs main.ts [--check]`, which `make synth` runs. */
+const SYNTH: VerbSpec = {
+  name: 'synth',
+  summary: 'Renders every environment into dist/, atomically (make synth; make synth CHECK=1 adds --check).',
+  options: { check: { type: 'boolean', help: 'write nothing; exit 3 listing the files when dist/ is not what the definitions render' } },
+};
+
+/**
+ * Builds the app `makeApp` returns and synthesizes it. `argv` is parsed strictly: an
+ * unknown flag (`--chek`) is a usage error (exit 2), never a silent full synth. A
+ * {@link UsageError} thrown by `makeApp` is passed on to the caller's usage printing.
+ */
 export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = process.argv.slice(2)): number {
-  const check = argv.includes('--check') || ['1', 'true'].includes(process.env.DFP_CHECK ?? '');
+  let check: boolean;
+  try {
+    const parsed = parseVerb(SYNTH, argv);
+    if (parsed.help) {
+      process.stdout.write(helpText(SYNTH, exitCodeText()));
+      return EXIT_OK;
+    }
+    check = parsed.values.check === true || ['1', 'true'].includes(process.env.DFP_CHECK ?? '');
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`dfp: ${e.message}\nusage: ${usageLine(SYNTH)}\n`);
+    return EXIT_USAGE;
+  }
   let app: DfpApp;
   try {
     app = makeApp({ check });
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     if (e instanceof LockFileError) {
       process.stderr.write(`dfp: ${e.message}\ndist/ was left unchanged.\n`);
       return EXIT_INVALID;
