@@ -4,10 +4,11 @@
  * trace unless they ask for one with DFP_DEBUG=1.
  */
 import { DfpError } from '../constructs/model/errors.ts';
-import type { DfpApp } from '../constructs/app.ts';
+import { lastApp, type DfpApp } from '../constructs/app.ts';
 import { LockFileError } from '../lakefs/lock-file.ts';
 import { UsageError, helpText, parseVerb, usageLine, type VerbSpec } from './args.ts';
 import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_STALE, EXIT_USAGE, exitCodeText } from './exit-codes.ts';
+import { describeBuildError } from './build-error.ts';
 import { describeDiff } from './synth.ts';
 
 export { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_STALE } from './exit-codes.ts';
@@ -39,7 +40,10 @@ export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = 
     return EXIT_USAGE;
   }
   let app: DfpApp;
+  const limit = Error.stackTraceLimit;
   try {
+    // Deep enough to reach the user's frame below constructs' and dfp's own.
+    Error.stackTraceLimit = 100;
     app = makeApp({ check });
   } catch (e) {
     if (e instanceof UsageError) throw e;
@@ -48,11 +52,11 @@ export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = 
       return EXIT_INVALID;
     }
     // Thrown by the user's own definition code (or by constructs, e.g. a duplicate id).
-    const err = e instanceof Error ? e : new Error(String(e));
-    const where = userFrame(err);
-    process.stderr.write(`dfp: the definitions could not be built: ${err.message}${where ? `\n  at ${where}` : ''}\ndist/ was left unchanged.\n`);
-    if (process.env.DFP_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+    process.stderr.write(`${describeBuildError(e, lastApp())}\ndist/ was left unchanged.\n`);
+    if (process.env.DFP_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
     return EXIT_INVALID;
+  } finally {
+    Error.stackTraceLimit = limit;
   }
   try {
     app.synth();
@@ -78,16 +82,4 @@ export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = 
     if (process.env.DFP_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
     return EXIT_INTERNAL;
   }
-}
-
-/** The first stack frame in the user's definition files, as `file:line`. */
-function userFrame(err: Error): string | undefined {
-  const cwd = process.cwd();
-  for (const line of (err.stack ?? '').split('\n').slice(1)) {
-    const m = /\(?(?:file:\/\/)?([^()\s]+):(\d+):\d+\)?$/.exec(line.trim());
-    if (!m || !m[1] || m[1].includes('node_modules') || m[1].startsWith('node:')) continue;
-    if (/\/(constructs|synth)\/[^/]+\.ts$/.test(m[1]) || m[1].includes('/constructs/model/')) continue;
-    return `${m[1].startsWith(cwd) ? m[1].slice(cwd.length + 1) : m[1]}:${m[2]}`;
-  }
-  return undefined;
 }
