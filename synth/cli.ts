@@ -63,6 +63,7 @@ export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = 
     const result = app.result;
     if (!result) throw new Error('synth produced no result');
     const summary = describeDiff(result.diff);
+    if (result.notes.length > 0) process.stdout.write(`${result.notes.join('\n')}\n`);
     if (check) {
       const stale = summary !== 'dist/ is up to date';
       (stale ? process.stderr : process.stdout).write(
