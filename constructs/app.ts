@@ -19,6 +19,16 @@ export interface DfpAppProps {
   readonly lockFile?: string | false;
 }
 
+let latest: DfpApp | undefined;
+
+/**
+ * The app constructed last in this process: when the definition code throws half-way
+ * (a duplicate id), the CLI looks in it for the construct paths to name.
+ */
+export function lastApp(): DfpApp | undefined {
+  return latest;
+}
+
 /**
  * The cdk8s app that holds every environment and pipeline. `synth()` writes dist/
  * itself, atomically; the cdk8s CLI's output folder gets only a copy of the
@@ -41,6 +51,7 @@ export class DfpApp extends App {
     const lock: LockContext = file === false ? { file: LOCK_FILE, lock: emptyLock() } : { file, lock: readLock(file) };
     // Context must be set before any child is added; every construct then sees the lock.
     this.node.setContext(LOCK_CONTEXT, lock);
+    latest = this;
   }
 
   /** Renders every environment into dist/ (or compares, in check mode). */

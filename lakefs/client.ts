@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { HEX64 } from '../constructs/model/names.ts';
+import { describeBody } from '../synth/http-body.ts';
 
 /** Props of {@link LakeFsClient}. */
 export interface LakeFsClientProps {
@@ -245,11 +246,11 @@ export class LakeFsClient {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new LakeFsError(`lakeFS at ${this.endpoint} answered ${method} ${path} with something that is not JSON; is ${this.endpoint} a lakeFS server?`, 'bad-response');
+      throw new LakeFsError(`${this.endpoint} answered ${method} ${path} with ${describeBody(text)}, not lakeFS's JSON; is ${this.endpoint} a lakeFS server (e.g. http://lakefs:8000)?`, 'bad-response');
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new LakeFsError(`lakeFS at ${this.endpoint} answered ${method} ${path} in an unexpected shape (${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')})`, 'bad-response');
+      throw new LakeFsError(`${this.endpoint} answered ${method} ${path} in a shape lakeFS does not use (${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}); is ${this.endpoint} a lakeFS server?`, 'bad-response');
     }
     return parsed.data;
   }
@@ -266,13 +267,19 @@ export class LakeFsClient {
   }
 
   private statusError(status: number, text: string, method: string, path: string, context: { repository?: string; branch?: string }): LakeFsError {
-    let detail = text.trim().slice(0, 200);
+    let body: z.infer<typeof errorBody> | undefined;
     try {
       const parsed = errorBody.safeParse(JSON.parse(text));
-      if (parsed.success) detail = parsed.data.message;
+      if (parsed.success) body = parsed.data;
     } catch {
-      // Not JSON: keep the text as it came.
+      body = undefined;
     }
+    // lakeFS answers every error with JSON {"message": …}; anything else (a web server's
+    // HTML 404, MLflow's pages) is not lakeFS, whatever the status says.
+    if (body === undefined) {
+      return new LakeFsError(`${this.endpoint} answered ${method} ${path} with ${status} and ${describeBody(text)}, not lakeFS's JSON error; is ${this.endpoint} a lakeFS server (e.g. http://lakefs:8000)?`, 'bad-response');
+    }
+    const detail = body.message;
     if (status === 401) {
       return new LakeFsError(`lakeFS at ${this.endpoint} rejected the credentials (401 ${detail}); check LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY`, 'unauthorized');
     }

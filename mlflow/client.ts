@@ -5,6 +5,7 @@
  * with zod here; every failure is an {@link MlflowError} saying what to do.
  */
 import { z } from 'zod';
+import { describeBody } from '../synth/http-body.ts';
 
 /** Props of {@link MlflowClient}. */
 export interface MlflowClientProps {
@@ -150,11 +151,11 @@ export class MlflowClient {
     try {
       value = JSON.parse(text);
     } catch {
-      throw new MlflowError(`MLflow at ${this.base} answered with something that is not JSON for ${what}; is ${this.base} an MLflow tracking server?`, 'bad-response');
+      throw new MlflowError(`${this.base} answered ${what} with ${describeBody(text)}, not MLflow's JSON; is ${this.base} an MLflow tracking server (e.g. http://mlflow:5000)?`, 'bad-response');
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
-      throw new MlflowError(`MLflow at ${this.base} answered ${what} in an unexpected shape (${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')})`, 'bad-response');
+      throw new MlflowError(`${this.base} answered ${what} in a shape MLflow does not use (${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}); is ${this.base} an MLflow tracking server?`, 'bad-response');
     }
     return parsed.data;
   }
@@ -189,17 +190,23 @@ export class MlflowClient {
   }
 
   private statusError(status: number, text: string, what: string): MlflowError {
-    let detail = text.trim().slice(0, 200);
+    let body: z.infer<typeof errorBody> | undefined;
     try {
       const parsed = errorBody.safeParse(JSON.parse(text));
-      if (parsed.success) detail = parsed.data.message;
+      if (parsed.success) body = parsed.data;
     } catch {
-      // Not JSON: keep the text as it came.
+      body = undefined;
     }
     if (status === 401 || status === 403) {
       return new MlflowError(`MLflow at ${this.base} refused the credentials (${status}); check MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD`, 'unauthorized');
     }
-    if (status === 404 || /RESOURCE_DOES_NOT_EXIST/.test(text)) return new MlflowError(`MLflow at ${this.base} has no ${what} (${detail})`, 'not-found');
+    // MLflow's REST API answers errors with JSON {"error_code": …, "message": …}; a 404
+    // HTML page (a web server, lakeFS's UI) means this is not MLflow, not that the run is missing.
+    if (body?.error_code === undefined) {
+      return new MlflowError(`${this.base} answered ${what} with ${status} and ${describeBody(text)}, not MLflow's JSON error; is ${this.base} an MLflow tracking server (e.g. http://mlflow:5000)?`, status === 404 ? 'bad-response' : 'server');
+    }
+    const detail = body.message;
+    if (status === 404 || body.error_code === 'RESOURCE_DOES_NOT_EXIST') return new MlflowError(`MLflow at ${this.base} has no ${what} (${detail})`, 'not-found');
     return new MlflowError(`MLflow at ${this.base} failed to give ${what} (${status} ${detail})`, 'server');
   }
 }

@@ -72,6 +72,30 @@ function isFresh() {
   }
 }
 
+/** What to change for an esbuild error, by its text. */
+function remedy(text, file) {
+  if (/^Could not resolve /.test(text)) return `no such file or package: check the path (relative to ${file}, with its .ts extension), or add the package to package.json`;
+  const noExport = /^No matching export in "([^"]+)" for import "([^"]+)"/.exec(text);
+  if (noExport) return `${noExport[1]} exports no '${noExport[2]}': import a name it exports, or export it there`;
+  return 'fix the code there (make synth bundles without type-checking; npm run typecheck checks the types too)';
+}
+
+/**
+ * The bundle could not be built: a syntax error, an import of a file or name that does
+ * not exist. Said as the definitions' other errors are, at the user's file:line, with what
+ * to change, without esbuild's stack; nothing ran, so nothing was written (exit 1).
+ */
+function bundleFailed(e) {
+  const errors = Array.isArray(e?.errors) && e.errors.length > 0 ? e.errors : [{ text: e?.message ?? String(e) }];
+  const lines = errors.map(({ text, location }) => {
+    if (!location) return `  ${text}`;
+    const where = `${location.file}:${location.line}:${location.column + 1}`;
+    return `  ${where}: ${text}\n      ${location.lineText.trim()}\n    ${remedy(text, location.file)}`;
+  });
+  stderr.write(`dfp: the definitions could not be bundled (${errors.length} ${errors.length === 1 ? 'problem' : 'problems'}):\n${lines.join('\n')}\ndist/ was left unchanged.\n`);
+  exit(1);
+}
+
 async function rebuild() {
   const { build } = await import('esbuild');
   const result = await build({
@@ -84,8 +108,12 @@ async function rebuild() {
     outfile: bundle,
     write: false,
     metafile: true,
+    // The map turns a frame of the bundle back into the user's file:line (synth/user-frame.ts).
     sourcemap: 'linked',
-    logLevel: 'error',
+    // Class names as written (`Pipeline`, not `_Pipeline`) in what constructs and errors print.
+    keepNames: true,
+    // Errors are printed by bundleFailed, at the user's file:line.
+    logLevel: 'silent',
     // Input paths in the metafile are relative to the project root, wherever this runs from.
     absWorkingDir: ROOT,
     // The sources are ES modules; in one script, import.meta.url is the bundle's URL.
@@ -145,7 +173,7 @@ function runBundle() {
 }
 
 const fresh = isFresh();
-if (!fresh) await rebuild();
+if (!fresh) await rebuild().catch(bundleFailed);
 // Every module in the bundle shares one import.meta.url, so the entry points ask
 // synth/entry.ts, which reads this name, whether they were started; their arguments
 // follow the bundle as they followed the .ts file.

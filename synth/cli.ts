@@ -4,37 +4,66 @@
  * trace unless they ask for one with DFP_DEBUG=1.
  */
 import { DfpError } from '../constructs/model/errors.ts';
-import type { DfpApp } from '../constructs/app.ts';
+import { lastApp, type DfpApp } from '../constructs/app.ts';
 import { LockFileError } from '../lakefs/lock-file.ts';
+import { UsageError, helpText, parseVerb, usageLine, type VerbSpec } from './args.ts';
+import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_STALE, EXIT_USAGE, exitCodeText } from './exit-codes.ts';
+import { describeBuildError } from './build-error.ts';
 import { describeDiff } from './synth.ts';
 
-export const EXIT_OK = 0;
-export const EXIT_INVALID = 1;
-export const EXIT_STALE = 3;
-export const EXIT_INTERNAL = 70;
+export { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_STALE } from './exit-codes.ts';
 
+/** `node scripts/run.mjs main.ts [--check]`, which `make synth` runs. */
+const SYNTH: VerbSpec = {
+  name: 'synth',
+  summary: 'Renders every environment into dist/, atomically (make synth; make synth CHECK=1 adds --check).',
+  options: { check: { type: 'boolean', help: 'write nothing; exit 3 listing the files when dist/ is not what the definitions render' } },
+};
+
+/**
+ * Builds the app `makeApp` returns and synthesizes it. `argv` is parsed strictly: an
+ * unknown flag (`--chek`) is a usage error (exit 2), never a silent full synth. A
+ * {@link UsageError} thrown by `makeApp` is passed on to the caller's usage printing.
+ */
 export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = process.argv.slice(2)): number {
-  const check = argv.includes('--check') || ['1', 'true'].includes(process.env.DFP_CHECK ?? '');
-  let app: DfpApp;
+  let check: boolean;
   try {
+    const parsed = parseVerb(SYNTH, argv);
+    if (parsed.help) {
+      process.stdout.write(helpText(SYNTH, exitCodeText()));
+      return EXIT_OK;
+    }
+    check = parsed.values.check === true || ['1', 'true'].includes(process.env.DFP_CHECK ?? '');
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`dfp: ${e.message}\nusage: ${usageLine(SYNTH)}\n`);
+    return EXIT_USAGE;
+  }
+  let app: DfpApp;
+  const limit = Error.stackTraceLimit;
+  try {
+    // Deep enough to reach the user's frame below constructs' and dfp's own.
+    Error.stackTraceLimit = 100;
     app = makeApp({ check });
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     if (e instanceof LockFileError) {
       process.stderr.write(`dfp: ${e.message}\ndist/ was left unchanged.\n`);
       return EXIT_INVALID;
     }
     // Thrown by the user's own definition code (or by constructs, e.g. a duplicate id).
-    const err = e instanceof Error ? e : new Error(String(e));
-    const where = userFrame(err);
-    process.stderr.write(`dfp: the definitions could not be built: ${err.message}${where ? `\n  at ${where}` : ''}\ndist/ was left unchanged.\n`);
-    if (process.env.DFP_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+    process.stderr.write(`${describeBuildError(e, lastApp())}\ndist/ was left unchanged.\n`);
+    if (process.env.DFP_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
     return EXIT_INVALID;
+  } finally {
+    Error.stackTraceLimit = limit;
   }
   try {
     app.synth();
     const result = app.result;
     if (!result) throw new Error('synth produced no result');
     const summary = describeDiff(result.diff);
+    if (result.notes.length > 0) process.stdout.write(`${result.notes.join('\n')}\n`);
     if (check) {
       const stale = summary !== 'dist/ is up to date';
       (stale ? process.stderr : process.stdout).write(
@@ -54,16 +83,4 @@ export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = 
     if (process.env.DFP_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
     return EXIT_INTERNAL;
   }
-}
-
-/** The first stack frame in the user's definition files, as `file:line`. */
-function userFrame(err: Error): string | undefined {
-  const cwd = process.cwd();
-  for (const line of (err.stack ?? '').split('\n').slice(1)) {
-    const m = /\(?(?:file:\/\/)?([^()\s]+):(\d+):\d+\)?$/.exec(line.trim());
-    if (!m || !m[1] || m[1].includes('node_modules') || m[1].startsWith('node:')) continue;
-    if (/\/(constructs|synth)\/[^/]+\.ts$/.test(m[1]) || m[1].includes('/constructs/model/')) continue;
-    return `${m[1].startsWith(cwd) ? m[1].slice(cwd.length + 1) : m[1]}:${m[2]}`;
-  }
-  return undefined;
 }

@@ -11,6 +11,8 @@ import { TARGETS } from '../targets/index.ts';
 import type { Target } from '../targets/types.ts';
 import type { Model } from '../constructs/model/schema.ts';
 import { renderAll, type OutputFile } from './render.ts';
+import { synthNotes } from './notes.ts';
+import { checkObjectSizes } from './size-limits.ts';
 import { diffTrees, isEmptyDiff, readTree, recoverInterruptedWrite, writeTree, type TreeDiff } from './writer.ts';
 
 export interface SynthOptions {
@@ -39,6 +41,8 @@ export interface SynthOptions {
 export interface SynthResult {
   readonly files: readonly OutputFile[];
   readonly diff: TreeDiff;
+  /** What an orchestrator will not do of what a pipeline asks (synth/notes.ts), one line each. */
+  readonly notes: readonly string[];
 }
 
 /** Renders every environment of the app under `root`; throws DfpError on bad input. */
@@ -47,13 +51,18 @@ export function synthesize(root: IConstruct, options: SynthOptions): SynthResult
   const targets = options.targets ?? TARGETS;
   let files: OutputFile[];
   let tree: Map<string, string>;
+  let notes: string[];
   if (options.pipeline === undefined) {
+    notes = synthNotes(model);
     files = renderAll(model, targets);
     tree = new Map(files.map((f) => [f.path, f.content]));
   } else {
-    files = renderAll(pipelineView(model, options.pipeline), targets).filter((f) => isPipelineFile(f.path, options.pipeline!));
+    const view = pipelineView(model, options.pipeline);
+    notes = synthNotes(view);
+    files = renderAll(view, targets).filter((f) => isPipelineFile(f.path, options.pipeline!));
     tree = withPipelineFiles(readTree(options.distDir), options.pipeline, files);
   }
+  checkObjectSizes(files, model);
   let diff: TreeDiff;
   if (options.check) {
     recoverInterruptedWrite(options.distDir);
@@ -62,7 +71,7 @@ export function synthesize(root: IConstruct, options: SynthOptions): SynthResult
     diff = writeTree(options.distDir, tree);
   }
   if (options.manifestDir) writeManifestMirror(options.manifestDir, files);
-  return { files, diff };
+  return { files, diff, notes };
 }
 
 /** A pipeline's files: those whose name, without its extension, is the pipeline's name. */

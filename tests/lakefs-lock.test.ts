@@ -4,8 +4,9 @@
  * commit is the one the server reports, it reaches the training step's LAKEFS_REF in
  * every orchestrator's output, and every failure leaves dfp.lock.json byte for byte as it was.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -195,6 +196,17 @@ describe('dfp lock refuses, and leaves the lock file as it was', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/lock needs lakeFS credentials/);
     expect(readFileSync(join(dir, 'dfp.lock.json'), 'utf8')).toBe(before);
+  });
+
+  it('the secret access key from --secret-access-key-file, with none in the environment (a secret is never a flag)', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'dfp-secret-')), 'lakefs-secret');
+    writeFileSync(file, `${server.credentials.secretAccessKey}\n`);
+    const r = lock(dir, ['--secret-access-key-file', file], { LAKEFS_SECRET_ACCESS_KEY: '' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'dfp.lock.json'), 'utf8')).toBe(before);
+    const flag = lock(dir, ['--secret-access-key', server.credentials.secretAccessKey], { LAKEFS_SECRET_ACCESS_KEY: '' });
+    expect(flag.status).toBe(2);
+    expect(flag.stderr).not.toContain(server.credentials.secretAccessKey);
   });
 
   it('the lakeFS server stopped (runs last: it stops the shared server)', async () => {

@@ -1,6 +1,6 @@
 /**
  * The reviewer's commands, run as users run them on a copy of the project:
- * `dfp diff` (summary + unified diffs, exit 1 when dist/ is stale, writes nothing),
+ * `dfp diff` (summary + unified diffs, exit 3 when dist/ is stale, as `synth --check`; writes nothing),
  * `dfp synth --pipeline` (renders one pipeline, leaves every other file alone) and
  * `dfp graph`.
  */
@@ -29,8 +29,8 @@ describe('dfp diff', () => {
     expect(clean.stdout).toBe('dfp: dist/ is up to date\n');
   });
 
-  it('exits 1 with a per-file summary, then unified diffs, and writes nothing', () => {
-    expect(stale.status).toBe(1);
+  it('exits 3 (as synth --check does) with a per-file summary, then unified diffs, and writes nothing', () => {
+    expect(stale.status).toBe(3);
     const [summary, ...patches] = stale.stdout.split('\n===');
     expect(summary).toMatch(/^0 added, 0 removed, \d+ changed:/);
     expect(summary).toContain('changed:  dev/kubeflow/pipelines/iris.yaml');
@@ -43,7 +43,7 @@ describe('dfp diff', () => {
   });
 
   it('--env limits the review to one environment', () => {
-    expect(prodOnly.status).toBe(1);
+    expect(prodOnly.status).toBe(3);
     expect(prodOnly.stdout).toContain('prod/');
     expect(prodOnly.stdout).not.toContain('dev/');
   });
@@ -73,10 +73,10 @@ describe('dfp synth --pipeline', () => {
     expect([...after.keys()]).toEqual([...before.keys()]);
   });
 
-  it('an unknown pipeline fails with the choices and leaves dist/ alone', () => {
+  it('an unknown pipeline is a usage error (exit 2, as graph) with the choices, and leaves dist/ alone', () => {
     const dir = projectCopy();
     const r = runTsx('dfp.ts', { cwd: dir, args: ['synth', '--pipeline', 'nope'] });
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toContain("no pipeline is named 'nope'; use one of iris, kronodroid-autoencoder");
     expect(readTree(join(dir, 'dist'))).toEqual(readTree(join(ROOT, 'dist')));
   });

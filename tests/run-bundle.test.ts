@@ -57,7 +57,7 @@ describe('scripts/run.mjs', () => {
 
     // dfp.ts bundles main.ts too; only the entry that was started may run its CLI.
     const diff = runner(dir, ['dfp.ts', 'diff', '--env', 'prod']);
-    expect(diff.status).toBe(1);
+    expect(diff.status).toBe(3);
     expect(diff.stdout).toContain('max_depth');
     expect(diff.stdout).not.toContain('dist/ is out of date');
 

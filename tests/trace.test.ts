@@ -270,6 +270,20 @@ describe('trace: each broken pin or service is one clear line, exit ≠ 0, nothi
     expectCleanFailure(f, 1, /MLflow at .* has no model version models:\/no-such-model\/3/, dir('model'));
   }, 300_000);
 
+  it('servers swapped: MLflow given as lakeFS and lakeFS as MLflow are called what they are (exit 4), also as --json', async () => {
+    const [asMlflow, asLakefs, json] = await Promise.all([
+      dfp(['trace', trained.run_id, '--mlflow', lakefs.endpoint]),
+      dfp(['trace', trained.run_id, '--lakefs', mlflow.trackingUri]),
+      dfp(['trace', trained.run_id, '--json', '--mlflow', lakefs.endpoint]),
+    ]);
+    expectCleanFailure(asMlflow, 4, /is http:\/\/127\.0\.0\.1:\d+ an MLflow tracking server \(e\.g\. http:\/\/mlflow:5000\)\?$/);
+    expectCleanFailure(asLakefs, 4, /is http:\/\/127\.0\.0\.1:\d+ a lakeFS server( \(e\.g\. http:\/\/lakefs:8000\))?\?$/);
+    for (const r of [asMlflow, asLakefs]) expect(r.stderr).not.toMatch(/<[a-z!]/i); // no HTML printed
+    expect(json.status).toBe(4);
+    expect(json.stderr).toBe('');
+    expect(JSON.parse(json.stdout).error).toMatchObject({ exit: 4, kind: 'service' });
+  }, 120_000);
+
   it('a DIR with files in it is refused before anything is downloaded', async () => {
     const full = join(work, 'not-empty');
     mkdirSync(full);

@@ -195,6 +195,8 @@ describe('transform mistakes are reported with the construct path', () => {
       "not-a-table: outputs[0] is not an IcebergTable; pass the table construct (new IcebergTable(...))",
       "nothing: outputs: name at least one IcebergTable the transform writes",
       "unknown-table: outputs[0] 'foreign' is not a table of this app; create it under the same app",
+      // The step passed as an output sits outside any pipeline, which is refused too (rules-usability.ts).
+      "x: this step is created under the app, so no orchestrator would run it; create it in a Pipeline (new ContainerStep(pipeline, 'x', {...})) or in a Condition or ParallelFor of one",
     ]);
   });
 

@@ -2,15 +2,33 @@
  * `dfp trace <run-id> | models:/<name>/<version>`: from an MLflow run back to the exact
  * data, feature definitions and weights that made it. Exits 0 when every pin holds,
  * 1 when one does not (no lineage tags, a commit lakeFS lacks, a tampered artifact),
- * 2 on a usage mistake, 4 when MLflow or lakeFS cannot be asked. Credentials come from
- * the environment or flags and are never written anywhere.
+ * 2 on a usage mistake, 4 when MLflow or lakeFS cannot be asked (synth/exit-codes.ts).
+ * Credentials come from the environment only and are never written anywhere; with
+ * --json an error is a JSON document too.
  */
 import { stderr, stdout } from 'node:process';
+import { UsageError, checkEndpoint, parseVerb, type VerbSpec } from '../synth/args.ts';
+import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_SERVICE, EXIT_USAGE, exitCodeText } from '../synth/exit-codes.ts';
 import { LakeFsClient, LakeFsError } from '../lakefs/client.ts';
 import { MlflowClient, MlflowError } from '../mlflow/client.ts';
 import { checkFetchDir, fetchTrace } from './fetch.ts';
 import { formatReport } from './format.ts';
 import { TraceError, trace, type Checkout, type TraceTarget } from './report.ts';
+
+/** The verb's flags, parsed strictly by synth/args.ts. */
+export const TRACE_VERB: VerbSpec = {
+  name: 'trace',
+  summary: 'From an MLflow run back to the exact data, feature definitions and weights that made it.',
+  positionals: ['<run-id> | models:/<name>/<version>'],
+  options: {
+    json: { type: 'boolean', help: 'print the report, or the error, as one JSON document on stdout' },
+    fetch: { type: 'string', value: 'DIR', help: 'download the data and the weights into DIR (new or empty)' },
+    mlflow: { type: 'string', value: 'URL', help: 'the tracking server (or MLFLOW_TRACKING_URI)' },
+    lakefs: { type: 'string', value: 'URL', help: 'the lakeFS server (or LAKEFS_ENDPOINT)' },
+    timeout: { type: 'string', value: 'SECONDS', help: 'seconds per request, default 30' },
+  },
+  secretsFrom: 'set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD) and LAKEFS_SECRET_ACCESS_KEY in the environment',
+};
 
 export const TRACE_HELP = `usage: dfp trace <run-id> | models:/<name>/<version> [--json] [--fetch DIR]
                  [--mlflow URL] [--lakefs URL] [--timeout SECONDS]
@@ -23,7 +41,8 @@ revision, the lakeFS repository and commit, the table and its snapshot, the feat
 view and its definitions digest (and which rendered definitions.sha256 equals it), the
 dataset split ids, the weights with their sha256, and the run's metrics.
 
-  --json          print the report as one JSON document
+  --json          print the report as one JSON document; an error too, as
+                  {"error": {"exit": N, "kind": "...", "message": "..."}}
   --fetch DIR     download the table's files as they were at the commit, and the
                   weights, into DIR (new or empty), checking every checksum; DIR is
                   only created when everything matched
@@ -31,58 +50,56 @@ dataset split ids, the weights with their sha256, and the run's metrics.
   --lakefs URL    the lakeFS server            (or LAKEFS_ENDPOINT)
   --timeout S     seconds per request, default 30
 
-Credentials, from the environment only: MLFLOW_TRACKING_TOKEN, or
+Credentials, from the environment only (never flags): MLFLOW_TRACKING_TOKEN, or
 MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD; LAKEFS_ACCESS_KEY_ID and
 LAKEFS_SECRET_ACCESS_KEY.
 
-Exit status: 0 every pin holds; 1 a pin does not; 2 usage; 4 MLflow or lakeFS
-could not be asked.
-`;
+${exitCodeText()}`;
 
-const EXIT_BROKEN_PIN = 1;
-const EXIT_USAGE = 2;
-const EXIT_SERVICE = 4;
+const KIND: Record<number, string> = { [EXIT_INVALID]: 'broken-pin', [EXIT_USAGE]: 'usage', [EXIT_SERVICE]: 'service', [EXIT_INTERNAL]: 'internal' };
 
-class TraceUsageError extends Error {}
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const value = args[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new TraceUsageError(`${name} needs a value`);
-  args.splice(i, 2);
-  return value;
+/** Writes an error as text on stderr, or with --json as one JSON document on stdout; returns its exit code. */
+function failure(json: boolean, exit: number, message: string, usage = false): number {
+  if (json) stdout.write(`${JSON.stringify({ error: { exit, kind: KIND[exit] ?? 'error', message } }, null, 2)}\n`);
+  else stderr.write(`dfp trace: ${message}\n${usage ? `${TRACE_HELP.split('\n\n')[0]}\n` : ''}`);
+  return exit;
 }
 
 function parseTarget(s: string): TraceTarget {
   const model = /^models:\/([^/]+)\/([0-9]+)$/.exec(s);
   if (model) return { model: model[1]!, version: model[2]! };
-  if (s.startsWith('models:')) throw new TraceUsageError(`'${s}' is not a model version; write models:/<name>/<version>, e.g. models:/kronodroid-autoencoder/1`);
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(s)) throw new TraceUsageError(`'${s}' is not an MLflow run id`);
+  if (s.startsWith('models:')) throw new UsageError(`'${s}' is not a model version; write models:/<name>/<version>, e.g. models:/kronodroid-autoencoder/1`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(s)) throw new UsageError(`'${s}' is not an MLflow run id`);
   return { runId: s };
 }
 
 /** Runs the verb; `checkout` is where this repository's dist/ and git history are. */
+/** A dfp bug: one line (or JSON), the stack only with DFP_DEBUG=1. */
+function internal(json: boolean, e: unknown): number {
+  const err = e instanceof Error ? e : new Error(String(e));
+  if (process.env.DFP_DEBUG) stderr.write(`${err.stack ?? ''}\n`);
+  return failure(json, EXIT_INTERNAL, `internal error: ${err.message}; this is a dfp bug, rerun with DFP_DEBUG=1 for details`);
+}
+
 export async function traceCommand(argv: readonly string[], checkout: Checkout, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const args = [...argv];
-  if (args.includes('--help') || args.includes('-h')) {
-    stdout.write(TRACE_HELP);
-    return 0;
-  }
+  const json = argv.includes('--json');
   let run: () => Promise<number>;
   try {
-    const mlflowUri = flag(args, '--mlflow') ?? env.MLFLOW_TRACKING_URI;
-    const lakefsUri = flag(args, '--lakefs') ?? env.LAKEFS_ENDPOINT;
-    const fetchDir = flag(args, '--fetch');
-    const timeout = flag(args, '--timeout');
-    const json = args.includes('--json');
-    const rest = args.filter((a) => a !== '--json');
-    if (rest.length !== 1 || rest[0]!.startsWith('--')) throw new TraceUsageError(rest.length === 0 ? 'trace needs a run id or models:/<name>/<version>' : `unexpected argument '${rest.find((a, i) => i > 0 || a.startsWith('--'))}'`);
-    const target = parseTarget(rest[0]!);
-    if (!mlflowUri) throw new TraceUsageError('trace needs the MLflow tracking server: set MLFLOW_TRACKING_URI or pass --mlflow');
-    if (!lakefsUri) throw new TraceUsageError('trace needs the lakeFS server: set LAKEFS_ENDPOINT or pass --lakefs');
-    if (!env.LAKEFS_ACCESS_KEY_ID || !env.LAKEFS_SECRET_ACCESS_KEY) throw new TraceUsageError('trace needs lakeFS credentials: set LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY');
-    if (timeout !== undefined && !(Number(timeout) > 0)) throw new TraceUsageError(`--timeout '${timeout}' is not a positive number of seconds`);
+    const p = parseVerb(TRACE_VERB, argv);
+    if (p.help) {
+      stdout.write(TRACE_HELP);
+      return EXIT_OK;
+    }
+    const v = p.values as Record<string, string | undefined>;
+    const target = parseTarget(p.positionals[0]!);
+    const mlflowUri = v.mlflow !== undefined ? checkEndpoint('--mlflow', v.mlflow) : env.MLFLOW_TRACKING_URI ? checkEndpoint('MLFLOW_TRACKING_URI', env.MLFLOW_TRACKING_URI) : undefined;
+    const lakefsUri = v.lakefs !== undefined ? checkEndpoint('--lakefs', v.lakefs) : env.LAKEFS_ENDPOINT ? checkEndpoint('LAKEFS_ENDPOINT', env.LAKEFS_ENDPOINT) : undefined;
+    const fetchDir = v.fetch;
+    const timeout = v.timeout;
+    if (!mlflowUri) throw new UsageError('trace needs the MLflow tracking server: set MLFLOW_TRACKING_URI or pass --mlflow');
+    if (!lakefsUri) throw new UsageError('trace needs the lakeFS server: set LAKEFS_ENDPOINT or pass --lakefs');
+    if (!env.LAKEFS_ACCESS_KEY_ID || !env.LAKEFS_SECRET_ACCESS_KEY) throw new UsageError('trace needs lakeFS credentials: set LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY');
+    if (timeout !== undefined && !(Number(timeout) > 0)) throw new UsageError(`--timeout '${timeout}' is not a positive number of seconds`);
     const timeoutMs = timeout === undefined ? 30_000 : Number(timeout) * 1000;
     const mlflow = new MlflowClient({
       trackingUri: mlflowUri,
@@ -103,21 +120,16 @@ export async function traceCommand(argv: readonly string[], checkout: Checkout, 
       return 0;
     };
   } catch (e) {
-    if (!(e instanceof TraceUsageError)) throw e;
-    stderr.write(`dfp trace: ${e.message}\n${TRACE_HELP.split('\n\n')[0]}\n`);
-    return EXIT_USAGE;
+    if (!(e instanceof UsageError)) return internal(json, e);
+    return failure(json, EXIT_USAGE, e.message, true);
   }
   try {
     return await run();
   } catch (e) {
-    if (e instanceof TraceError) {
-      stderr.write(`dfp trace: ${e.message}\n`);
-      return EXIT_BROKEN_PIN;
-    }
+    if (e instanceof TraceError) return failure(json, EXIT_INVALID, e.message);
     if (e instanceof MlflowError || e instanceof LakeFsError) {
-      stderr.write(`dfp trace: ${e.message}\n`);
-      return e.reason === 'not-found' && e instanceof MlflowError ? EXIT_BROKEN_PIN : EXIT_SERVICE;
+      return failure(json, e.reason === 'not-found' && e instanceof MlflowError ? EXIT_INVALID : EXIT_SERVICE, e.message);
     }
-    throw e;
+    return internal(json, e);
   }
 }

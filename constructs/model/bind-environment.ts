@@ -29,13 +29,18 @@ export function definitionsDigest(pipeline: Pipeline): string {
 }
 
 /**
- * The model as `env` renders it: only the pipelines it selects (`pipelines:`, every one
- * by default), and steps with lineage gain the environment's stamps.
+ * The model as `env` renders it: only the pipelines and benchmark Jobs it selects
+ * (`pipelines:`, every one by default), and steps with lineage gain the environment's stamps.
  */
 export function bindEnvironment(model: Model, env: Environment): Model {
   const selected = env.pipelines === undefined ? model.pipelines : model.pipelines.filter((p) => env.pipelines!.includes(p.name));
   if (selected === model.pipelines && !model.pipelines.some(needsBinding)) return model;
-  return { ...model, pipelines: selected.map((p) => bindPipeline(p, env)) };
+  return { ...model, pipelines: selected.map((p) => bindPipeline(p, env)), androidBenchmarks: selectedBenchmarks(model, env) };
+}
+
+/** An environment that lists its pipelines deploys the benchmark Jobs it lists too, and no other. */
+function selectedBenchmarks(model: Model, env: Environment): Model['androidBenchmarks'] {
+  return env.pipelines === undefined ? model.androidBenchmarks : model.androidBenchmarks.filter((b) => env.pipelines!.includes(b.name));
 }
 
 function hasLineage(p: Pipeline): boolean {

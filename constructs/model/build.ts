@@ -20,6 +20,7 @@ import { analyticsStepFields, buildDbtProjects, type AnalyticsContext } from './
 import { checkTransforms } from './rules-transforms.ts';
 import { checkEnvironments } from './rules-environment.ts';
 import { checkPipeline } from './rules-pipeline.ts';
+import { checkMountPaths, checkStepPlacement } from './rules-usability.ts';
 import { checkProps } from './props.ts';
 import { jsonValue, model as modelSchema, type Environment as EnvironmentModel, type Group, type Model, type Pipeline as PipelineModel, type Source } from './schema.ts';
 import { PipelineScope } from './scope.ts';
@@ -59,6 +60,8 @@ export function buildModel(root: IConstruct): Model {
     checkAndroidBenchmarks(model, problems);
     checkEnvironments(model, problems, root.node.path || '(app)');
     checkTransforms(model, problems);
+    checkStepPlacement(all, problems);
+    checkMountPaths(model, problems);
   } catch (e) {
     // A rule can only trip over a value of the wrong type, which the schema names below.
     crash = e;

@@ -28,10 +28,12 @@ export function checkEnvironments(model: Model, problems: Problems, appPath: str
 function checkPipelineSelection(env: Environment, model: Model, problems: Problems): void {
   if (env.pipelines === undefined || !Array.isArray(env.pipelines)) return; // not a list: the schema reports it
   const known = model.pipelines.map((p) => p.name);
+  // An emulator benchmark Job is selected by its name too (bind-environment.ts).
+  const benchmarks = model.androidBenchmarks.filter((b) => b.deployment.kind === 'job').map((b) => b.name);
   const seen = new Set<string>();
   for (const name of env.pipelines) {
     if (seen.has(name)) problems.add(env.path, `pipelines: '${name}' is listed twice; list each pipeline once`);
-    else if (typeof name === 'string' && !known.includes(name)) {
+    else if (typeof name === 'string' && !known.includes(name) && !benchmarks.includes(name)) {
       problems.add(env.path, `pipelines: '${name}' is not a pipeline of this app; use the name of a Pipeline (${known.length > 0 ? `one of ${known.map((k) => `'${k}'`).join(', ')}` : 'none is defined'}), or leave pipelines out to render every pipeline`);
     }
     seen.add(name);

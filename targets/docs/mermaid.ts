@@ -29,6 +29,9 @@ function groupTitle(g: Group): string {
   return g.kind === 'condition' ? `if ${conditionText(g.condition)}` : `for each item of ${sourceText(g.items)}${g.parallelism ? `, ${g.parallelism} at a time` : ''}`;
 }
 
+/** A header at most 60 characters long: a long literal list is cut, not drawn 1,000 px wide. */
+const shorten = (text: string) => (text.length > 60 ? `${text.slice(0, 59)}…` : text);
+
 export function mermaid(p: Pipeline): string {
   const ids = new Map<string, string>();
   const all = [...p.steps, ...(p.exitHandler ? [p.exitHandler] : [])];
@@ -39,10 +42,15 @@ export function mermaid(p: Pipeline): string {
     const text = s.when ? `${s.name}, when ${conditionText(s.when)}` : s.name;
     lines.push(`${indent}${ids.get(name)}[${label(text)}]`);
   };
+  // A group's title is short and its condition or items are a header node inside it: Mermaid
+  // lays out nodes, not titles, so a long title made a box wider than its layout and it
+  // covered its siblings (tests/mermaid-layout.test.ts draws every graph to check).
   const emit = (group: string | undefined, indent: string) => {
     for (const s of p.steps.filter((x) => x.group === group)) node(s.name, indent);
     p.groups.filter((g) => g.parent === group).forEach((g) => {
-      lines.push(`${indent}subgraph g${p.groups.indexOf(g)}[${label(groupTitle(g))}]`);
+      const id = `g${p.groups.indexOf(g)}`;
+      lines.push(`${indent}subgraph ${id}[${label(g.kind === 'condition' ? 'if' : 'for each')}]`);
+      lines.push(`${indent}  ${id}h(${label(shorten(groupTitle(g)))})`);
       emit(g.name, `${indent}  `);
       lines.push(`${indent}end`);
     });

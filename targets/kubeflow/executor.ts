@@ -8,6 +8,7 @@
  * variable, no shell, so the value cannot be parsed as code.
  */
 import type { Arg, Step } from '../../constructs/model/schema.ts';
+import { legacyResourceFields } from './legacy-resources.ts';
 import { RenderError } from '../types.ts';
 import type { ContainerSpec } from './ir.ts';
 
@@ -46,13 +47,14 @@ function commandWithRuntimeEnv(s: Step, command: string[]): string[] {
 }
 
 /** KFP has one accelerator slot per task: a GPU or one device-plugin resource. */
-function accelerator(s: Step): { resourceType: string; resourceCount: string } | undefined {
+function accelerator(s: Step): { resourceType: string; resourceCount: string; type: string; count: string } | undefined {
   const wanted = [...(s.resources.gpu ? [s.resources.gpu] : []), ...s.resources.devices];
   if (wanted.length > 1) {
     throw new RenderError(s.path, `Kubeflow gives a task one accelerator, and this step asks for ${wanted.map((w) => w.resource).join(' and ')}; keep one`);
   }
   const [only] = wanted;
-  return only ? { resourceType: only.resource, resourceCount: String(only.count) } : undefined;
+  // `type` and `count` (an int64, a string in JSON) are what backends before KFP 2.4 read.
+  return only ? { resourceType: only.resource, resourceCount: String(only.count), type: only.resource, count: String(only.count) } : undefined;
 }
 
 function resources(s: Step): Record<string, unknown> | undefined {
@@ -62,6 +64,7 @@ function resources(s: Step): Record<string, unknown> | undefined {
     resourceCpuLimit: r.limits.cpu,
     resourceMemoryRequest: r.requests.memory,
     resourceMemoryLimit: r.limits.memory,
+    ...legacyResourceFields(r),
     accelerator: accelerator(s),
   };
   return Object.values(out).some((v) => v !== undefined) ? out : undefined;

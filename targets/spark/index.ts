@@ -7,6 +7,7 @@
 import { toYaml } from '../../synth/yaml.ts';
 import type { RenderedFile, Target } from '../types.ts';
 import { sparkApplication } from './application.ts';
+import { checkOperatorLimits } from './operator-limits.ts';
 import { rbac } from './rbac.ts';
 
 export const sparkTarget: Target = {
@@ -16,7 +17,11 @@ export const sparkTarget: Target = {
     const transforms = model.data.transforms;
     if (transforms.length === 0) return [];
     return [
-      ...transforms.map((t) => ({ path: `applications/${t.name}.yaml`, content: toYaml(sparkApplication(t, env)), kubernetes: true })),
+      ...transforms.map((t) => {
+        const app = sparkApplication(t, env);
+        checkOperatorLimits(app, t.path);
+        return { path: `applications/${t.name}.yaml`, content: toYaml(app), kubernetes: true };
+      }),
       { path: 'rbac.yaml', content: toYaml(...rbac(env)), kubernetes: true },
     ];
   },

@@ -23,8 +23,6 @@ import yaml
 from kfp import compiler
 
 CONDITION_INPUT = re.compile(r"inputs\.parameter_values\['((?:[^'\\]|\\.)*)'\]")
-# Deprecated twins kfp still writes next to the string fields dfp writes.
-LEGACY_RESOURCES = {"cpuLimit", "cpuRequest", "memoryLimit", "memoryRequest"}
 
 
 class Describer:
@@ -118,9 +116,9 @@ class Describer:
                 self.walk(child, own)
                 continue
             executor = self.executors[child["executorLabel"]]["container"]
-            resources = {k: v for k, v in executor.get("resources", {}).items() if k not in LEGACY_RESOURCES}
-            if "accelerator" in resources:
-                resources["accelerator"] = {k: v for k, v in resources["accelerator"].items() if k in ("resourceType", "resourceCount")}
+            # Every field kfp writes, the older numeric ones and accelerator type/count that
+            # backends before KFP 2.4 read among them (dfp writes them too).
+            resources = executor.get("resources", {})
             retry = task.get("retryPolicy")
             self.containers[tname] = {
                 "scope": scope,

@@ -12,6 +12,8 @@ untyped (Any) kept unchecked.
 import json
 import sys
 
+from markers import apply as apply_markers
+
 from kubeflow_spark_api.models.spark_v1beta2_spark_application import SparkV1beta2SparkApplication
 
 KEPT = ("type", "properties", "items", "required", "enum", "additionalProperties")
@@ -58,6 +60,8 @@ def main():
     # apiVersion, kind and metadata are the API server's own; a CRD may not constrain them.
     for key in ("apiVersion", "kind", "metadata"):
         root["properties"].pop(key, None)
+    # The enums and minimums of the operator's kubebuilder markers, which the models lack.
+    apply_markers(root)
     root["required"] = [r for r in root.get("required", []) if r not in ("apiVersion", "kind", "metadata")]
     if not root["required"]:
         del root["required"]
