@@ -40,11 +40,11 @@ export function launcherCalls(source: string): Call[] {
   const calls: Call[] = [];
   source.split('\n').forEach((text, i) => {
     for (const m of text.matchAll(/\b(custom|batch)\.(\w+)\(/g)) {
-      const [, client, method] = m;
+      const client = m[1]!, method = m[2]!;
       let resource: [string, string];
       if (client === 'custom') {
         if (!/^\w+_namespaced_custom_object$/.test(method) || !text.includes('*SPARK[:2]')) throw new Error(`run_transform.py:${i + 1}: a custom-object call not on SPARK: ${method}`);
-        resource = [spark[1], spark[3]];
+        resource = [spark[1]!, spark[3]!];
       } else {
         if (!/_namespaced_job$/.test(method)) throw new Error(`run_transform.py:${i + 1}: a batch call on something other than a Job: ${method}`);
         resource = ['batch', 'jobs'];
