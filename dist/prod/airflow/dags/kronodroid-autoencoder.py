@@ -131,6 +131,11 @@ with DAG(
         "batch_size": Param(512, type="integer"),
         "max_rows_per_split": Param(0, type="integer", description="0 means unlimited; a small value makes a smoke test."),
         "mlflow_tracking_uri": Param("http://mlflow.mlflow.svc.cluster.local:5000", type="string"),
+        "run_android_benchmark": Param(
+            True,
+            type="boolean",
+            description="false: the emulator step writes a results file saying the benchmark was skipped instead of running it, and aggregate-metrics reports the skip.",
+        ),
     },
     default_args={"trigger_rule": "none_failed"},
     user_defined_filters={"dfp_text": _dfp_text},
@@ -176,7 +181,7 @@ with DAG(
             k8s.V1EnvVar(name="DATA_SOURCE_TABLE", value="fct_training_dataset"),
             k8s.V1EnvVar(
                 name="DFP_DEFINITIONS_SHA256",
-                value="568fbd071bec71027c98cab15aabdd72ae36609c9cbb07af2d9b4e4044e10528",
+                value="ba2660f16cb5847ad0806da5c4f22378dadf980079fbc8384e57f24366328bfc",
             ),
             k8s.V1EnvVar(name="DFP_ENVIRONMENT", value="prod"),
             k8s.V1EnvVar(name="DFP_PIPELINE", value="kronodroid-autoencoder"),
@@ -302,6 +307,8 @@ with DAG(
             "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/benchmark-android/results",
             "--work-dir",
             "/var/dfp/android",
+            "--run-benchmark",
+            "{{ params['run_android_benchmark'] | dfp_text }}",
         ],
         env_vars=[
             k8s.V1EnvVar(name="ANDROID_AVD_HOME", value="/var/dfp/android/avd"),
