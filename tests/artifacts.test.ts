@@ -54,13 +54,13 @@ describe('dfp_tools.artifacts through lakeFS\'s S3 gateway', () => {
     writeFileSync(join(dir, 'model', 'sub', 'config.json'), '{"latent_dim": 16}');
     const keys = { K_METRICS: 'main/pipelines/kronodroid/run 1/train/metrics', K_MODEL: 'main/pipelines/kronodroid/run 1/train/model' };
 
-    const up = tool(['upload', ...common, `K_METRICS=${join(dir, 'metrics')}`, `K_MODEL=${join(dir, 'model')}`], keys);
+    const up = tool(['upload', ...common, '--item', 'K_METRICS', join(dir, 'metrics'), '--item', 'K_MODEL', join(dir, 'model')], keys);
     expect(up.err).toBe('');
     expect(up.status).toBe(0);
     expect(up.out).toContain('(2 objects)');
 
     const back = join(dir, 'back', 'inputs', 'artifacts');
-    const down = tool(['download', ...common, `K_METRICS=${join(back, 'training_metrics')}`, `K_MODEL=${join(back, 'model')}`], keys);
+    const down = tool(['download', ...common, '--item', 'K_METRICS', join(back, 'training_metrics'), '--item', 'K_MODEL', join(back, 'model')], keys);
     expect(down.err).toBe('');
     expect(down.status).toBe(0);
     expect(readFileSync(join(back, 'training_metrics'), 'utf8')).toBe('{"loss": 0.25}\n');
@@ -70,7 +70,7 @@ describe('dfp_tools.artifacts through lakeFS\'s S3 gateway', () => {
 
   it('a missing input fails the download with its key', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dfp-artifacts-'));
-    const r = tool(['download', ...common, `K=${join(dir, 'x')}`], { K: 'main/pipelines/none/here' });
+    const r = tool(['download', ...common, '--item', 'K', join(dir, 'x')], { K: 'main/pipelines/none/here' });
     expect(r.status).not.toBe(0);
     expect(r.err).toContain('no artifact at s3://dfp-artifacts/main/pipelines/none/here');
   });
@@ -78,7 +78,7 @@ describe('dfp_tools.artifacts through lakeFS\'s S3 gateway', () => {
   it('a key that is not set is refused, not uploaded to an empty key', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dfp-artifacts-'));
     writeFileSync(join(dir, 'x'), 'x');
-    const r = tool(['upload', ...common, `UNSET=${join(dir, 'x')}`]);
+    const r = tool(['upload', ...common, '--item', 'UNSET', join(dir, 'x')]);
     expect(r.status).toBe(1);
     expect(r.err).toContain("$UNSET is '': expected the artifact's object key");
   });
@@ -88,7 +88,7 @@ describe('dfp_tools.artifacts through lakeFS\'s S3 gateway', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dfp-artifacts-'));
     const sync = join(dir, 'sync');
     const out = join(dir, 'outputs', 'artifacts', 'summary');
-    const child = spawn(PYTHON, ['-m', 'dfp_tools.artifacts', 'upload', ...common, '--wait-for', sync, '--poll-seconds', '0.1', '--stay', `K=${out}`], { env: { ...env, K: key } });
+    const child = spawn(PYTHON, ['-m', 'dfp_tools.artifacts', 'upload', ...common, '--wait-for', sync, '--poll-seconds', '0.1', '--stay', '--item', 'K', out], { env: { ...env, K: key } });
     let err = '';
     child.stderr.on('data', (d) => { err += d; });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
@@ -115,7 +115,7 @@ describe('dfp_tools.artifacts through lakeFS\'s S3 gateway', () => {
     const r = await sidecar(0, (out) => writeFileSync(out, 'summary'), key);
     expect(r.code).toBe('0');
     const back = mkdtempSync(join(tmpdir(), 'dfp-artifacts-'));
-    expect(tool(['download', ...common, `K=${join(back, 's')}`], { K: key }).status).toBe(0);
+    expect(tool(['download', ...common, '--item', 'K', join(back, 's')], { K: key }).status).toBe(0);
     expect(readFileSync(join(back, 's'), 'utf8')).toBe('summary');
   }, 60_000);
 
@@ -124,7 +124,7 @@ describe('dfp_tools.artifacts through lakeFS\'s S3 gateway', () => {
     const r = await sidecar(3, (out) => writeFileSync(out, 'partial'), key);
     expect(r.code).toBe('0');
     const back = mkdtempSync(join(tmpdir(), 'dfp-artifacts-'));
-    expect(tool(['download', ...common, `K=${join(back, 's')}`], { K: key }).status).not.toBe(0);
+    expect(tool(['download', ...common, '--item', 'K', join(back, 's')], { K: key }).status).not.toBe(0);
   }, 60_000);
 
   it('the sidecar reports 1 when the step wrote no output artifact', async () => {

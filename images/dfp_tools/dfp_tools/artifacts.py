@@ -3,9 +3,10 @@ paths every orchestrator hands a step (`/tmp/dfp/inputs/artifacts/<name>`,
 `/tmp/dfp/outputs/artifacts/<name>`), for orchestrators that do not move them themselves
 (Airflow: targets/airflow/artifacts.ts renders the containers that call this).
 
-    python -m dfp_tools.artifacts download --endpoint URL --region R --bucket B ENV=PATH...
+    python -m dfp_tools.artifacts download --endpoint URL --region R --bucket B \
+        [--make-dir DIR]... [--item KEY_ENV PATH]...
     python -m dfp_tools.artifacts upload --endpoint URL --region R --bucket B \
-        --wait-for DIR ENV=PATH...
+        [--wait-for DIR --stay] [--item KEY_ENV PATH]...
 
 Each item names an environment variable holding the object key (the pod sets it from one
 of its annotations, which the orchestrator filled in for this run) and the local path, so
@@ -31,12 +32,10 @@ MAIN_EXIT = "main.exit"
 UPLOAD_EXIT = "upload.exit"
 
 
-def parse_item(text):
-    """`ENV=PATH` -> (env, path)."""
-    env, sep, path = text.partition("=")
-    if not sep or not env or not path.startswith("/"):
-        raise argparse.ArgumentTypeError(f"{text!r}: expected ENV=/absolute/path")
-    return env, path
+def check_items(parser, items):
+    for env, path in items:
+        if not env or not path.startswith("/"):
+            parser.error(f"--item {env!r} {path!r}: expected an environment variable name and an absolute path")
 
 
 def client(endpoint, region):
@@ -103,12 +102,18 @@ def download(s3, bucket, key, path):
     return count
 
 
+def make_dir(path):
+    """A folder any user of the pod may write (the step and the sidecar may run as different users)."""
+    os.makedirs(path, exist_ok=True)
+    try:
+        os.chmod(path, 0o777)
+    except PermissionError:  # made by another user, who made it writable
+        pass
+
+
 def make_dirs(items):
-    """The parents of every local path, writable by any user of the pod (an emptyDir)."""
     for _, path in items:
-        parent = os.path.dirname(path)
-        os.makedirs(parent, exist_ok=True)
-        os.chmod(parent, 0o777)
+        make_dir(os.path.dirname(path))
 
 
 def write_exit(directory, name, code):
@@ -134,10 +139,15 @@ def main(argv=None):
     parser.add_argument("--wait-for", help="upload only: the folder of the step's exit marker")
     parser.add_argument("--poll-seconds", type=float, default=1.0)
     parser.add_argument("--stay", action="store_true", help="upload only: after uploading, wait for SIGTERM (a sidecar)")
-    parser.add_argument("items", nargs="+", type=parse_item)
+    parser.add_argument("--make-dir", action="append", default=[], help="download only: a folder to create, writable by every user of the pod")
+    parser.add_argument("--item", dest="items", nargs=2, action="append", default=[], metavar=("KEY_ENV", "PATH"),
+                        help="the variable holding an artifact's object key, and its local path")
     args = parser.parse_args(argv)
+    check_items(parser, args.items)
 
     if args.direction == "download":
+        for d in args.make_dir:
+            make_dir(d)
         make_dirs(args.items)
         s3 = client(args.endpoint, args.region)
         for env, path in args.items:
@@ -148,8 +158,7 @@ def main(argv=None):
 
     code = 0
     if args.wait_for:
-        os.makedirs(args.wait_for, exist_ok=True)
-        os.chmod(args.wait_for, 0o777)
+        make_dir(args.wait_for)
         make_dirs(args.items)
         done = os.path.join(args.wait_for, UPLOAD_EXIT)
         if not os.path.exists(done):

@@ -80,6 +80,14 @@ DFP_OUTPUTS_SCRIPT = (
     "  printf '}'\n"
     "} > \"$x/return.json.tmp\" && mv \"$x/return.json.tmp\" \"$x/return.json\""
 )
+DFP_ARTIFACTS_SCRIPT = (
+    "set -u\n"
+    "\"$@\"; rc=$?\n"
+    "printf '%s\\n' \"$rc\" > /tmp/dfp/sync/main.exit.tmp && mv /tmp/dfp/sync/main.exit.tmp /tmp/dfp/sync/main.exit\n"
+    "while [ ! -f /tmp/dfp/sync/upload.exit ]; do sleep 1; done\n"
+    "[ \"$rc\" -eq 0 ] || exit \"$rc\"\n"
+    "exit \"$(cat /tmp/dfp/sync/upload.exit)\""
+)
 
 _dfp_secret_env_1 = k8s.V1EnvVar(
     name="AWS_ACCESS_KEY_ID",
@@ -148,6 +156,10 @@ with DAG(
         cmds=[
             "/bin/sh",
             "-c",
+            DFP_ARTIFACTS_SCRIPT,
+            "dfp-artifacts",
+            "/bin/sh",
+            "-c",
             DFP_OUTPUTS_SCRIPT,
             "dfp-outputs",
             "1",
@@ -166,9 +178,9 @@ with DAG(
             "--max-rows-per-split",
             "{{ params['max_rows_per_split'] | dfp_text }}",
             "--model-dir",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/train/model",
+            "/tmp/dfp/outputs/artifacts/model",
             "--metrics-file",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/train/metrics",
+            "/tmp/dfp/outputs/artifacts/metrics",
             "--run-id-file",
             "/tmp/dfp/outputs/parameters/mlflow_run_id",
         ],
@@ -219,10 +231,122 @@ with DAG(
         ),
         node_selector={"dfp.dev/accelerator": "nvidia-gpu"},
         tolerations=[k8s.V1Toleration(key="nvidia.com/gpu", operator="Exists", effect="NoSchedule")],
+        volumes=[k8s.V1Volume(name="dfp-artifacts", empty_dir=k8s.V1EmptyDirVolumeSource())],
+        volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+        init_containers=[
+            k8s.V1Container(
+                name="dfp-artifacts-in",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "download",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--make-dir",
+                    "/tmp/dfp/inputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/outputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/sync",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="AWS_ACCESS_KEY_ID",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="accesskey",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="AWS_SECRET_ACCESS_KEY",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="secretkey",
+                            ),
+                        ),
+                    ),
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+            ),
+            k8s.V1Container(
+                name="dfp-artifacts-out",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "upload",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--wait-for",
+                    "/tmp/dfp/sync",
+                    "--stay",
+                    "--item",
+                    "DFP_ARTIFACT_OUT_1",
+                    "/tmp/dfp/outputs/artifacts/model",
+                    "--item",
+                    "DFP_ARTIFACT_OUT_2",
+                    "/tmp/dfp/outputs/artifacts/metrics",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_OUT_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-out-1']",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_OUT_2",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-out-2']",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="AWS_ACCESS_KEY_ID",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="accesskey",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="AWS_SECRET_ACCESS_KEY",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="secretkey",
+                            ),
+                        ),
+                    ),
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+                restart_policy="Always",
+            ),
+        ],
         service_account_name="dfp-pipelines",
         security_context=_dfp_pod_security_1000_1000,
         container_security_context=_dfp_container_security,
         xcom_sidecar_container_security_context=_dfp_container_security,
+        annotations={
+            "dfp.dev/artifact-out-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/train/model",
+            "dfp.dev/artifact-out-2": "pipelines/{{ dag.dag_id }}/{{ run_id }}/train/metrics",
+        },
         do_xcom_push=True,
         execution_timeout=datetime.timedelta(seconds=21600),
     )
@@ -231,16 +355,24 @@ with DAG(
         doc_md="Exports the trained model to ExecuTorch (.pte) for the xnnpack backend, quantization none.",
         namespace="ml-prod",
         image="registry.dfp.internal/dfp/executorch-export:0.5.0",
-        cmds=["python", "-m", "dfp_core.export.executorch"],
+        cmds=[
+            "/bin/sh",
+            "-c",
+            DFP_ARTIFACTS_SCRIPT,
+            "dfp-artifacts",
+            "python",
+            "-m",
+            "dfp_core.export.executorch",
+        ],
         arguments=[
             "--model-dir",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/train/model",
+            "/tmp/dfp/inputs/artifacts/model",
             "--backend",
             "xnnpack",
             "--quantization",
             "none",
             "--output",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/export-executorch/pte",
+            "/tmp/dfp/outputs/artifacts/pte",
             "--mlflow-run-id",
             "{{ ti.xcom_pull(task_ids='train')['mlflow_run_id'] | dfp_text }}",
             "--mlflow-artifact-path",
@@ -258,16 +390,128 @@ with DAG(
             requests={"cpu": "2", "memory": "8Gi"},
             limits={"cpu": "2", "memory": "8Gi"},
         ),
+        volumes=[k8s.V1Volume(name="dfp-artifacts", empty_dir=k8s.V1EmptyDirVolumeSource())],
+        volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+        init_containers=[
+            k8s.V1Container(
+                name="dfp-artifacts-in",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "download",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--make-dir",
+                    "/tmp/dfp/inputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/outputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/sync",
+                    "--item",
+                    "DFP_ARTIFACT_IN_1",
+                    "/tmp/dfp/inputs/artifacts/model",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_IN_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-in-1']",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="AWS_ACCESS_KEY_ID",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="accesskey",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="AWS_SECRET_ACCESS_KEY",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="secretkey",
+                            ),
+                        ),
+                    ),
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+            ),
+            k8s.V1Container(
+                name="dfp-artifacts-out",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "upload",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--wait-for",
+                    "/tmp/dfp/sync",
+                    "--stay",
+                    "--item",
+                    "DFP_ARTIFACT_OUT_1",
+                    "/tmp/dfp/outputs/artifacts/pte",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_OUT_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-out-1']",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="AWS_ACCESS_KEY_ID",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="accesskey",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="AWS_SECRET_ACCESS_KEY",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="secretkey",
+                            ),
+                        ),
+                    ),
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+                restart_policy="Always",
+            ),
+        ],
         service_account_name="dfp-pipelines",
         security_context=_dfp_pod_security_1000_1000,
         container_security_context=_dfp_container_security,
+        annotations={
+            "dfp.dev/artifact-in-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/train/model",
+            "dfp.dev/artifact-out-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/export-executorch/pte",
+        },
     )
     benchmark_android = KubernetesPodOperator(
         task_id="benchmark-android",
         doc_md="Benchmarks executorch, tflite, onnxruntime on an emulated pixel-6-api-34 and logs the results to the MLflow run.",
         namespace="ml-prod",
         image="registry.dfp.internal/dfp/android-emulator:34-x86_64-1.2.0",
-        cmds=["dfp-android-benchmark"],
+        cmds=["/bin/sh", "-c", DFP_ARTIFACTS_SCRIPT, "dfp-artifacts", "dfp-android-benchmark"],
         arguments=[
             "--device-name",
             "pixel-6-api-34",
@@ -290,7 +534,7 @@ with DAG(
             "--instrumentation",
             "com.dfp.runtimecomparison.test/androidx.test.runner.AndroidJUnitRunner",
             "--model",
-            "executorch=s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/export-executorch/pte",
+            "executorch=/tmp/dfp/inputs/artifacts/executorch_model",
             "--model",
             "tflite=runs:/{{ ti.xcom_pull(task_ids='train')['mlflow_run_id'] | dfp_text }}/tflite/model.tflite",
             "--model",
@@ -304,7 +548,7 @@ with DAG(
             "--metric-prefix",
             "android",
             "--results",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/benchmark-android/results",
+            "/tmp/dfp/outputs/artifacts/results",
             "--work-dir",
             "/var/dfp/android",
             "--run-benchmark",
@@ -325,11 +569,130 @@ with DAG(
         ),
         node_selector={"dfp.dev/kvm": "true"},
         tolerations=[k8s.V1Toleration(key="dfp.dev/kvm", operator="Exists", effect="NoSchedule")],
-        volumes=[k8s.V1Volume(name="android-work", empty_dir=k8s.V1EmptyDirVolumeSource(size_limit="16Gi"))],
-        volume_mounts=[k8s.V1VolumeMount(name="android-work", mount_path="/var/dfp/android")],
+        volumes=[
+            k8s.V1Volume(
+                name="android-work",
+                empty_dir=k8s.V1EmptyDirVolumeSource(size_limit="16Gi"),
+            ),
+            k8s.V1Volume(name="dfp-artifacts", empty_dir=k8s.V1EmptyDirVolumeSource()),
+        ],
+        volume_mounts=[
+            k8s.V1VolumeMount(name="android-work", mount_path="/var/dfp/android"),
+            k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp"),
+        ],
+        init_containers=[
+            k8s.V1Container(
+                name="dfp-artifacts-in",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "download",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--make-dir",
+                    "/tmp/dfp/inputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/outputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/sync",
+                    "--item",
+                    "DFP_ARTIFACT_IN_1",
+                    "/tmp/dfp/inputs/artifacts/executorch_model",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_IN_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-in-1']",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="AWS_ACCESS_KEY_ID",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="accesskey",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="AWS_SECRET_ACCESS_KEY",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="secretkey",
+                            ),
+                        ),
+                    ),
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+            ),
+            k8s.V1Container(
+                name="dfp-artifacts-out",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "upload",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--wait-for",
+                    "/tmp/dfp/sync",
+                    "--stay",
+                    "--item",
+                    "DFP_ARTIFACT_OUT_1",
+                    "/tmp/dfp/outputs/artifacts/results",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_OUT_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-out-1']",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="AWS_ACCESS_KEY_ID",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="accesskey",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="AWS_SECRET_ACCESS_KEY",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="secretkey",
+                            ),
+                        ),
+                    ),
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+                restart_policy="Always",
+            ),
+        ],
         service_account_name="dfp-pipelines",
         security_context=_dfp_pod_security_1000_1000,
         container_security_context=_dfp_container_security,
+        annotations={
+            "dfp.dev/artifact-in-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/export-executorch/pte",
+            "dfp.dev/artifact-out-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/benchmark-android/results",
+        },
         execution_timeout=datetime.timedelta(seconds=7200),
     )
     aggregate_metrics = KubernetesPodOperator(
@@ -337,16 +700,24 @@ with DAG(
         doc_md="Joins the training metrics and the on-device results into one summary and logs it on the MLflow run.",
         namespace="ml-prod",
         image="registry.dfp.internal/dfp/kronodroid-train:0.3.1",
-        cmds=["python", "-m", "dfp_core.ml.aggregate_metrics"],
+        cmds=[
+            "/bin/sh",
+            "-c",
+            DFP_ARTIFACTS_SCRIPT,
+            "dfp-artifacts",
+            "python",
+            "-m",
+            "dfp_core.ml.aggregate_metrics",
+        ],
         arguments=[
             "--training-metrics",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/train/metrics",
+            "/tmp/dfp/inputs/artifacts/training_metrics",
             "--benchmark-results",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/benchmark-android/results",
+            "/tmp/dfp/inputs/artifacts/benchmark_results",
             "--mlflow-run-id",
             "{{ ti.xcom_pull(task_ids='train')['mlflow_run_id'] | dfp_text }}",
             "--summary",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/aggregate-metrics/summary",
+            "/tmp/dfp/outputs/artifacts/summary",
         ],
         env_vars=[
             _dfp_secret_env_1,
@@ -360,9 +731,133 @@ with DAG(
             requests={"cpu": "500m", "memory": "1Gi"},
             limits={"cpu": "500m", "memory": "1Gi"},
         ),
+        volumes=[k8s.V1Volume(name="dfp-artifacts", empty_dir=k8s.V1EmptyDirVolumeSource())],
+        volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+        init_containers=[
+            k8s.V1Container(
+                name="dfp-artifacts-in",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "download",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--make-dir",
+                    "/tmp/dfp/inputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/outputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/sync",
+                    "--item",
+                    "DFP_ARTIFACT_IN_1",
+                    "/tmp/dfp/inputs/artifacts/training_metrics",
+                    "--item",
+                    "DFP_ARTIFACT_IN_2",
+                    "/tmp/dfp/inputs/artifacts/benchmark_results",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_IN_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-in-1']",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_IN_2",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-in-2']",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="AWS_ACCESS_KEY_ID",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="accesskey",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="AWS_SECRET_ACCESS_KEY",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="secretkey",
+                            ),
+                        ),
+                    ),
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+            ),
+            k8s.V1Container(
+                name="dfp-artifacts-out",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "upload",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--wait-for",
+                    "/tmp/dfp/sync",
+                    "--stay",
+                    "--item",
+                    "DFP_ARTIFACT_OUT_1",
+                    "/tmp/dfp/outputs/artifacts/summary",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_OUT_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-out-1']",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="AWS_ACCESS_KEY_ID",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="accesskey",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="AWS_SECRET_ACCESS_KEY",
+                        value_from=k8s.V1EnvVarSource(
+                            secret_key_ref=k8s.V1SecretKeySelector(
+                                name="object-store-credentials",
+                                key="secretkey",
+                            ),
+                        ),
+                    ),
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+                restart_policy="Always",
+            ),
+        ],
         service_account_name="dfp-pipelines",
         security_context=_dfp_pod_security_1000_1000,
         container_security_context=_dfp_container_security,
+        annotations={
+            "dfp.dev/artifact-in-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/train/metrics",
+            "dfp.dev/artifact-in-2": "pipelines/{{ dag.dag_id }}/{{ run_id }}/benchmark-android/results",
+            "dfp.dev/artifact-out-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/aggregate-metrics/summary",
+        },
     )
 
     train >> export_executorch
