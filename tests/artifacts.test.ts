@@ -5,13 +5,15 @@
  * tests/conformance/artifacts. Files and directories go up and come back byte for byte;
  * the sidecar handshake uploads only after the step succeeded and reports its own
  * failure through the marker the step's wrapper exits with; a missing input or output
- * fails with its path.
+ * fails with its path. The wrapper the Airflow pod runs the step in (ARTIFACTS_SCRIPT),
+ * run by `sh` beside the real sidecar, exits with the step's failure or the upload's.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS_SCRIPT } from '../targets/airflow/runtime.ts';
 import { startLakeFs, type LakeFsServer } from './support/lakefs.ts';
 import { ROOT } from './support/process.ts';
 
@@ -131,5 +133,38 @@ describe('dfp_tools.artifacts through lakeFS\'s S3 gateway', () => {
     const r = await sidecar(0, () => {}, 'main/pipelines/p/run2/aggregate/summary');
     expect(r.code).toBe('1');
     expect(r.err).toMatch(/the step wrote no artifact at .*outputs\/artifacts\/summary/);
+  }, 60_000);
+
+  /** The step's wrapper, as the pod runs it, beside the sidecar: the wrapper's exit code and whether the object arrived. */
+  async function pod(command: string[], key: string) {
+    const dir = mkdtempSync(join(tmpdir(), 'dfp-artifacts-'));
+    const sync = join(dir, 'sync');
+    const out = join(dir, 'outputs', 'artifacts', 'summary');
+    const side = spawn(PYTHON, ['-m', 'dfp_tools.artifacts', 'upload', ...common, '--wait-for', sync, '--poll-seconds', '0.1', '--stay', '--item', 'K', out], { env: { ...env, K: key } });
+    const sideExit = new Promise<number | null>((resolve) => side.once('exit', (c) => resolve(c)));
+    try {
+      for (let i = 0; !existsSync(join(dir, 'outputs', 'artifacts')) && i < 100; i++) await new Promise((r) => setTimeout(r, 100));
+      const step = spawn('sh', ['-c', ARTIFACTS_SCRIPT, 'dfp-artifacts', ...command], { env: { PATH: process.env.PATH, DFP_SYNC_DIR: sync, OUT: out } });
+      const code = await new Promise<number | null>((resolve) => step.once('exit', (c) => resolve(c)));
+      side.kill('SIGTERM');
+      expect(await sideExit).toBe(0);
+      const back = mkdtempSync(join(tmpdir(), 'dfp-artifacts-'));
+      const got = tool(['download', ...common, '--item', 'K', join(back, 's')], { K: key });
+      return { code, uploaded: got.status === 0 ? readFileSync(join(back, 's'), 'utf8') : null };
+    } finally {
+      side.kill('SIGKILL');
+    }
+  }
+
+  it('the wrapper exits 0 once the sidecar uploaded what the step wrote', async () => {
+    expect(await pod(['sh', '-c', 'printf done > "$OUT"'], 'main/pipelines/w/ok/s/summary')).toEqual({ code: 0, uploaded: 'done' });
+  }, 60_000);
+
+  it('the wrapper exits with the step\'s own failure, and nothing is uploaded', async () => {
+    expect(await pod(['sh', '-c', 'printf partial > "$OUT"; exit 3'], 'main/pipelines/w/failed/s/summary')).toEqual({ code: 3, uploaded: null });
+  }, 60_000);
+
+  it('the wrapper fails when the upload fails (the step wrote no output artifact)', async () => {
+    expect(await pod(['true'], 'main/pipelines/w/none/s/summary')).toEqual({ code: 1, uploaded: null });
   }, 60_000);
 });

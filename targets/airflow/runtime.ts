@@ -25,15 +25,16 @@ export const SYNC_DIR = `${DFP_DIR}/sync`;
  * Runs the step's command, leaves its exit code for the upload sidecar, waits for the
  * sidecar's, and exits with the command's (if it failed) or the upload's. Called as
  * `sh -c SCRIPT dfp-artifacts command args…`: the command arrives as arguments, never as
- * script text.
+ * script text. DFP_SYNC_DIR moves the marker folder (tests only).
  */
 export const ARTIFACTS_SCRIPT = [
   'set -u',
+  `d=\${DFP_SYNC_DIR:-${SYNC_DIR}}`,
   '"$@"; rc=$?',
-  `printf '%s\\n' "$rc" > ${SYNC_DIR}/main.exit.tmp && mv ${SYNC_DIR}/main.exit.tmp ${SYNC_DIR}/main.exit`,
-  `while [ ! -f ${SYNC_DIR}/upload.exit ]; do sleep 1; done`,
+  `printf '%s\\n' "$rc" > "$d/main.exit.tmp" && mv "$d/main.exit.tmp" "$d/main.exit"`,
+  'while [ ! -f "$d/upload.exit" ]; do sleep 1; done',
   '[ "$rc" -eq 0 ] || exit "$rc"',
-  `exit "$(cat ${SYNC_DIR}/upload.exit)"`,
+  'exit "$(cat "$d/upload.exit")"',
 ].join('\n');
 
 /**

@@ -82,11 +82,12 @@ DFP_OUTPUTS_SCRIPT = (
 )
 DFP_ARTIFACTS_SCRIPT = (
     "set -u\n"
+    "d=${DFP_SYNC_DIR:-/tmp/dfp/sync}\n"
     "\"$@\"; rc=$?\n"
-    "printf '%s\\n' \"$rc\" > /tmp/dfp/sync/main.exit.tmp && mv /tmp/dfp/sync/main.exit.tmp /tmp/dfp/sync/main.exit\n"
-    "while [ ! -f /tmp/dfp/sync/upload.exit ]; do sleep 1; done\n"
+    "printf '%s\\n' \"$rc\" > \"$d/main.exit.tmp\" && mv \"$d/main.exit.tmp\" \"$d/main.exit\"\n"
+    "while [ ! -f \"$d/upload.exit\" ]; do sleep 1; done\n"
     "[ \"$rc\" -eq 0 ] || exit \"$rc\"\n"
-    "exit \"$(cat /tmp/dfp/sync/upload.exit)\""
+    "exit \"$(cat \"$d/upload.exit\")\""
 )
 
 _dfp_secret_env_1 = k8s.V1EnvVar(
