@@ -39,7 +39,21 @@ export interface ArtifactMachinery {
   readonly wrap: boolean;
 }
 
-export function artifactMachinery(p: Pipeline, env: Environment, s: Step, containerSecurity: PyExpr | undefined): ArtifactMachinery | undefined {
+/** The S3 credentials of the environment's artifact repository, as Secret-referenced env vars. */
+export function artifactCredentials(env: Environment): { env: string; secret: string; key: string }[] {
+  const c = env.artifactRepository.credentials;
+  return [
+    { env: 'AWS_ACCESS_KEY_ID', secret: c.secret, key: c.accessKeyKey },
+    { env: 'AWS_SECRET_ACCESS_KEY', secret: c.secret, key: c.secretKeyKey },
+  ];
+}
+
+/**
+ * `shared.security`: the restricted container context (undefined for a privileged step);
+ * `shared.credentials`: the module-level env vars of artifactCredentials (asked for only
+ * when the step has artifacts).
+ */
+export function artifactMachinery(p: Pipeline, env: Environment, s: Step, shared: { security: PyExpr | undefined; credentials: () => PyExpr[] }): ArtifactMachinery | undefined {
   const inputs = s.inputs.artifacts.map((a, i) => {
     const producer = p.steps.find((x) => x.name === a.source.step);
     if (!producer) throw new Error(`${s.path}: unknown producer '${a.source.step}'`);
@@ -51,11 +65,7 @@ export function artifactMachinery(p: Pipeline, env: Environment, s: Step, contai
   const repo = env.artifactRepository;
   const store = ['--endpoint', repo.endpoint, '--region', repo.region, '--bucket', repo.bucket];
   const mount = call(k8s('V1VolumeMount'), [], { name: lit(ARTIFACT_VOLUME), mount_path: lit(DFP_DIR) });
-  const credentials = [['AWS_ACCESS_KEY_ID', repo.credentials.accessKeyKey], ['AWS_SECRET_ACCESS_KEY', repo.credentials.secretKeyKey]].map(([env, key]) =>
-    call(k8s('V1EnvVar'), [], {
-      name: lit(env!),
-      value_from: call(k8s('V1EnvVarSource'), [], { secret_key_ref: call(k8s('V1SecretKeySelector'), [], { name: lit(repo.credentials.secret), key: lit(key!) }) }),
-    }));
+  const credentials = shared.credentials();
   const annotation = (dir: 'in' | 'out', n: number) => `dfp.dev/artifact-${dir}-${n}`;
   const keyEnv = (dir: 'in' | 'out', n: number) => `DFP_ARTIFACT_${dir.toUpperCase()}_${n}`;
   const fromAnnotation = (dir: 'in' | 'out', n: number) => call(k8s('V1EnvVar'), [], {
@@ -69,7 +79,7 @@ export function artifactMachinery(p: Pipeline, env: Environment, s: Step, contai
     args: list(args.map(lit)),
     env: list([...envVars, ...credentials]),
     volume_mounts: list([mount]),
-    security_context: containerSecurity,
+    security_context: shared.security,
     ...extra,
   });
 

@@ -70,7 +70,7 @@ export function dagFile(p: Pipeline, env: Environment): string {
   if (long.length) {
     throw new RenderError(p.path, `tag '${[...long[0]!].slice(0, 20).join('')}…' is ${[...long[0]!].length} characters long; Airflow allows at most 100, so shorten it`);
   }
-  const shared = sharedObjects(p.exitHandler ? [...p.steps, p.exitHandler] : p.steps);
+  const shared = sharedObjects(p.exitHandler ? [...p.steps, p.exitHandler] : p.steps, env);
   const ids = new Identifiers([...RESERVED, ...shared.names]);
   const tasks = taskList(p, env, ids, shared);
   const body: PyStmt[] = tasks.map((task) => ({ kind: 'assign', target: ids.for(task.id), value: task.expr }));

@@ -8,7 +8,7 @@ import type { Environment, Pipeline, Step, Volume } from '../../constructs/model
 import { jinjaText } from '../../emit/jinja.ts';
 import { attr, call, dict, list, lit, name, type PyExpr, type PyStmt } from '../../emit/python.ts';
 import { RenderError } from '../types.ts';
-import { annotationsDict, artifactMachinery } from './artifacts.ts';
+import { annotationsDict, artifactCredentials, artifactMachinery } from './artifacts.ts';
 import { argTemplate, POD_TEMPLATE_EXT } from './templates.ts';
 
 /** A user string in a templated field: renders back to exactly itself. */
@@ -24,7 +24,10 @@ export function podTaskKwargs(p: Pipeline, env: Environment, s: Step, shared: Sh
     throw new RenderError(s.path, `has output parameters (${outputs.join(', ')}) but no command; Airflow collects outputs after the command ends, so set 'command' (the image's entrypoint) explicitly`);
   }
   const sec = security(s, outputs.length > 0);
-  const artifacts = artifactMachinery(p, env, s, s.security.profile === 'restricted' ? name(CONTAINER_SECURITY) : undefined);
+  const artifacts = artifactMachinery(p, env, s, {
+    security: s.security.profile === 'restricted' ? name(CONTAINER_SECURITY) : undefined,
+    credentials: () => artifactCredentials(env).map((e) => name(shared.secretEnv(e.env, e.secret, e.key))),
+  });
   if (artifacts?.wrap && s.command.length === 0) {
     throw new RenderError(s.path, `has output artifacts (${s.outputs.artifacts.map((a) => a.name).join(', ')}) but no command; on Airflow the step's command runs in a wrapper that waits for their upload, so set 'command' (the image's entrypoint) explicitly`);
   }
@@ -122,9 +125,13 @@ export interface SharedObjects {
  * name and value as templates in place; a shared one is safe because env var names are
  * identifiers (checkEnvVar) and a Secret reference has no value, so rendering is a no-op.
  */
-export function sharedObjects(steps: readonly Step[]): SharedObjects {
+export function sharedObjects(steps: readonly Step[], env: Environment): SharedObjects {
   const refs = new Map<string, { env: string; secret: string; key: string }>();
   for (const s of steps) for (const e of s.secretEnv) refs.set(JSON.stringify([e.name, e.secret, e.key]), { env: e.name, secret: e.secret, key: e.key });
+  // The artifact containers' credentials (artifacts.ts), when a step has artifacts.
+  if (steps.some((s) => s.inputs.artifacts.length + s.outputs.artifacts.length > 0)) {
+    for (const e of artifactCredentials(env)) refs.set(JSON.stringify([e.env, e.secret, e.key]), e);
+  }
   // Numbered in sorted order; the value beside each says which Secret key it reads.
   const byRef = new Map<string, string>();
   const statements: PyStmt[] = [...refs].sort(([a], [b]) => (a < b ? -1 : 1)).map(([ref, { env, secret, key }], i) => {

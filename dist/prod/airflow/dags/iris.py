@@ -97,9 +97,21 @@ _dfp_secret_env_1 = k8s.V1EnvVar(
     ),
 )
 _dfp_secret_env_2 = k8s.V1EnvVar(
+    name="AWS_ACCESS_KEY_ID",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="object-store-credentials", key="accesskey"),
+    ),
+)
+_dfp_secret_env_3 = k8s.V1EnvVar(
     name="AWS_SECRET_ACCESS_KEY",
     value_from=k8s.V1EnvVarSource(
         secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
+    ),
+)
+_dfp_secret_env_4 = k8s.V1EnvVar(
+    name="AWS_SECRET_ACCESS_KEY",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="object-store-credentials", key="secretkey"),
     ),
 )
 _dfp_pod_security_1000_1000 = k8s.V1PodSecurityContext(
@@ -144,7 +156,7 @@ with DAG(
             "src.pipelines.data_pipeline",
         ],
         arguments=["--output", "/tmp/dfp/outputs/artifacts/dataset"],
-        env_vars=[_dfp_secret_env_1, _dfp_secret_env_2],
+        env_vars=[_dfp_secret_env_1, _dfp_secret_env_3],
         container_resources=k8s.V1ResourceRequirements(
             requests={"cpu": "1", "memory": "2Gi"},
             limits={"cpu": "1", "memory": "2Gi"},
@@ -171,26 +183,7 @@ with DAG(
                     "--make-dir",
                     "/tmp/dfp/sync",
                 ],
-                env=[
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="accesskey",
-                            ),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="secretkey",
-                            ),
-                        ),
-                    ),
-                ],
+                env=[_dfp_secret_env_2, _dfp_secret_env_4],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,
             ),
@@ -222,24 +215,8 @@ with DAG(
                             ),
                         ),
                     ),
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="accesskey",
-                            ),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="secretkey",
-                            ),
-                        ),
-                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
                 ],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,
@@ -280,7 +257,7 @@ with DAG(
         ],
         env_vars=[
             _dfp_secret_env_1,
-            _dfp_secret_env_2,
+            _dfp_secret_env_3,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -320,24 +297,8 @@ with DAG(
                             ),
                         ),
                     ),
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="accesskey",
-                            ),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="secretkey",
-                            ),
-                        ),
-                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
                 ],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,
@@ -380,7 +341,7 @@ with DAG(
         ],
         env_vars=[
             _dfp_secret_env_1,
-            _dfp_secret_env_2,
+            _dfp_secret_env_3,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -424,24 +385,8 @@ with DAG(
                             ),
                         ),
                     ),
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="accesskey",
-                            ),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="secretkey",
-                            ),
-                        ),
-                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
                 ],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,
@@ -474,24 +419,8 @@ with DAG(
                             ),
                         ),
                     ),
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="accesskey",
-                            ),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="secretkey",
-                            ),
-                        ),
-                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
                 ],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,

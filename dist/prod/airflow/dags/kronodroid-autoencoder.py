@@ -97,18 +97,30 @@ _dfp_secret_env_1 = k8s.V1EnvVar(
     ),
 )
 _dfp_secret_env_2 = k8s.V1EnvVar(
+    name="AWS_ACCESS_KEY_ID",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="object-store-credentials", key="accesskey"),
+    ),
+)
+_dfp_secret_env_3 = k8s.V1EnvVar(
     name="AWS_SECRET_ACCESS_KEY",
     value_from=k8s.V1EnvVarSource(
         secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
     ),
 )
-_dfp_secret_env_3 = k8s.V1EnvVar(
+_dfp_secret_env_4 = k8s.V1EnvVar(
+    name="AWS_SECRET_ACCESS_KEY",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="object-store-credentials", key="secretkey"),
+    ),
+)
+_dfp_secret_env_5 = k8s.V1EnvVar(
     name="LAKEFS_ACCESS_KEY_ID",
     value_from=k8s.V1EnvVarSource(
         secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="access_key_id"),
     ),
 )
-_dfp_secret_env_4 = k8s.V1EnvVar(
+_dfp_secret_env_6 = k8s.V1EnvVar(
     name="LAKEFS_SECRET_ACCESS_KEY",
     value_from=k8s.V1EnvVarSource(
         secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="secret_access_key"),
@@ -187,7 +199,7 @@ with DAG(
         ],
         env_vars=[
             _dfp_secret_env_1,
-            _dfp_secret_env_2,
+            _dfp_secret_env_3,
             k8s.V1EnvVar(name="DATASET_TEST_ID", value="test-c22bf92f037f5eab"),
             k8s.V1EnvVar(name="DATASET_TRAIN_ID", value="train-17a2b4d6bf11a790"),
             k8s.V1EnvVar(name="DATASET_VAL_ID", value="val-247d85a968502c38"),
@@ -213,14 +225,14 @@ with DAG(
                 name="ICEBERG_TABLE_LOCATION",
                 value="warehouse/kronodroid/fct_training_dataset",
             ),
-            _dfp_secret_env_3,
+            _dfp_secret_env_5,
             k8s.V1EnvVar(name="LAKEFS_ENDPOINT", value="https://lakefs.platform.example.com"),
             k8s.V1EnvVar(
                 name="LAKEFS_REF",
                 value="096a27fd650e0325a7320163a7d662d65a06a78b524e8fa5aff71c7e77e63e2e",
             ),
             k8s.V1EnvVar(name="LAKEFS_REPOSITORY", value="kronodroid"),
-            _dfp_secret_env_4,
+            _dfp_secret_env_6,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -254,26 +266,7 @@ with DAG(
                     "--make-dir",
                     "/tmp/dfp/sync",
                 ],
-                env=[
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="accesskey",
-                            ),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="secretkey",
-                            ),
-                        ),
-                    ),
-                ],
+                env=[_dfp_secret_env_2, _dfp_secret_env_4],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,
             ),
@@ -316,24 +309,8 @@ with DAG(
                             ),
                         ),
                     ),
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="accesskey",
-                            ),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="secretkey",
-                            ),
-                        ),
-                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
                 ],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,
@@ -381,7 +358,7 @@ with DAG(
         ],
         env_vars=[
             _dfp_secret_env_1,
-            _dfp_secret_env_2,
+            _dfp_secret_env_3,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -425,24 +402,8 @@ with DAG(
                             ),
                         ),
                     ),
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="accesskey",
-                            ),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="secretkey",
-                            ),
-                        ),
-                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
                 ],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,
@@ -475,24 +436,8 @@ with DAG(
                             ),
                         ),
                     ),
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="accesskey",
-                            ),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="secretkey",
-                            ),
-                        ),
-                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
                 ],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,
@@ -558,7 +503,7 @@ with DAG(
         env_vars=[
             k8s.V1EnvVar(name="ANDROID_AVD_HOME", value="/var/dfp/android/avd"),
             _dfp_secret_env_1,
-            _dfp_secret_env_2,
+            _dfp_secret_env_3,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -613,24 +558,8 @@ with DAG(
                             ),
                         ),
                     ),
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="accesskey",
-                            ),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="secretkey",
-                            ),
-                        ),
-                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
                 ],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,
@@ -663,24 +592,8 @@ with DAG(
                             ),
                         ),
                     ),
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="accesskey",
-                            ),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="secretkey",
-                            ),
-                        ),
-                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
                 ],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,
@@ -722,7 +635,7 @@ with DAG(
         ],
         env_vars=[
             _dfp_secret_env_1,
-            _dfp_secret_env_2,
+            _dfp_secret_env_3,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -777,24 +690,8 @@ with DAG(
                             ),
                         ),
                     ),
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="accesskey",
-                            ),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="secretkey",
-                            ),
-                        ),
-                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
                 ],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,
@@ -827,24 +724,8 @@ with DAG(
                             ),
                         ),
                     ),
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="accesskey",
-                            ),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(
-                                name="object-store-credentials",
-                                key="secretkey",
-                            ),
-                        ),
-                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
                 ],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,

@@ -91,10 +91,22 @@ DFP_ARTIFACTS_SCRIPT = (
 )
 
 _dfp_secret_env_1 = k8s.V1EnvVar(
+    name="AWS_ACCESS_KEY_ID",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
+    ),
+)
+_dfp_secret_env_2 = k8s.V1EnvVar(
+    name="AWS_SECRET_ACCESS_KEY",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
+    ),
+)
+_dfp_secret_env_3 = k8s.V1EnvVar(
     name="REPORT_TOKEN",
     value_from=k8s.V1EnvVarSource(secret_key_ref=k8s.V1SecretKeySelector(name="report", key="token")),
 )
-_dfp_secret_env_2 = k8s.V1EnvVar(
+_dfp_secret_env_4 = k8s.V1EnvVar(
     name="SLACK_TOKEN",
     value_from=k8s.V1EnvVarSource(secret_key_ref=k8s.V1SecretKeySelector(name="slack", key="token")),
 )
@@ -197,20 +209,7 @@ with DAG(
                     "--make-dir",
                     "/tmp/dfp/sync",
                 ],
-                env=[
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
-                        ),
-                    ),
-                ],
+                env=[_dfp_secret_env_1, _dfp_secret_env_2],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,
             ),
@@ -242,18 +241,8 @@ with DAG(
                             ),
                         ),
                     ),
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
-                        ),
-                    ),
+                    _dfp_secret_env_1,
+                    _dfp_secret_env_2,
                 ],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,
@@ -343,18 +332,8 @@ with DAG(
                             ),
                         ),
                     ),
-                    k8s.V1EnvVar(
-                        name="AWS_ACCESS_KEY_ID",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
-                        ),
-                    ),
-                    k8s.V1EnvVar(
-                        name="AWS_SECRET_ACCESS_KEY",
-                        value_from=k8s.V1EnvVarSource(
-                            secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
-                        ),
-                    ),
+                    _dfp_secret_env_1,
+                    _dfp_secret_env_2,
                 ],
                 volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
                 security_context=_dfp_container_security,
@@ -437,7 +416,7 @@ with DAG(
         ],
         env_vars=[
             k8s.V1EnvVar(name="PLAIN", value="plain"),
-            _dfp_secret_env_1,
+            _dfp_secret_env_3,
             k8s.V1EnvVar(
                 name="TEMPLATE_TEXT",
                 value="{{ '\\x7b\\x7b dag_run.conf \\x7d\\x7d\\x0asecond line\\x0d\\x0a' }}",
@@ -459,7 +438,7 @@ with DAG(
             "--notify",
             "{{ params['notify'] | dfp_text }}",
         ],
-        env_vars=[_dfp_secret_env_2],
+        env_vars=[_dfp_secret_env_4],
         service_account_name="golden-runner",
         security_context=_dfp_pod_security_1000_1000,
         container_security_context=_dfp_container_security,
