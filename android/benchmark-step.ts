@@ -26,6 +26,14 @@ export interface EmulatorBenchmarkStepProps extends BenchmarkSettingsProps {
   readonly retry?: RetryPolicy;
   /** What the step does. @default a sentence naming the device and runtimes */
   readonly description?: string;
+  /**
+   * A bool (usually a pipeline parameter): when false at run time, the step writes a
+   * results file saying the benchmark was skipped and exits 0 without fetching anything
+   * or booting the emulator (`--run-benchmark false`), so the steps reading `results`
+   * still run. The pod is still scheduled as configured (KVM node, resources).
+   * @default always runs (no `--run-benchmark` argument)
+   */
+  readonly run?: Arg;
 }
 
 /** The step's output artifact: the results as JSON (`Metrics`). */
@@ -46,6 +54,7 @@ export class EmulatorBenchmarkStep extends ContainerStep implements AndroidBench
     const container = benchmarkContainer(settings, { runId: settings.runId, results: outputArtifactPath(RESULTS_ARTIFACT), file, ...(settings.trackingUri !== undefined ? { trackingUri: settings.trackingUri } : {}) });
     super(scope, id, {
       ...container,
+      ...(settings.run !== undefined ? { args: [...(container.args ?? []), '--run-benchmark', settings.run] } : {}),
       description: settings.description ?? `Benchmarks ${Object.keys(settings.models).join(', ')} on an emulated ${settings.device.name} and logs the results to the MLflow run.`,
       inputArtifacts: Object.fromEntries(artifacts),
       outputArtifacts: { [RESULTS_ARTIFACT]: 'Metrics' },

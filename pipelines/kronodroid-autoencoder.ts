@@ -4,7 +4,9 @@
  * `dfp lock --update kronodroid@main` moves the pin), never a moving branch, so the MLflow
  * run points at exact data and the rendered files say which. The trained model is
  * exported to ExecuTorch and compared on an emulated Android device against TFLite and
- * ONNX Runtime; the numbers land on the same MLflow run.
+ * ONNX Runtime; the numbers land on the same MLflow run. `run_android_benchmark=false`
+ * makes the emulator step write a results file that says it was skipped, which
+ * aggregate-metrics reads and reports (android/README.md, "Skipping the benchmark").
  */
 import type { Construct } from 'constructs';
 import {
@@ -37,6 +39,11 @@ export function kronodroidAutoencoder(scope: Construct, data: KronodroidTraining
       batch_size: { type: 'int', default: 512 },
       max_rows_per_split: { type: 'int', default: 0, description: '0 means unlimited; a small value makes a smoke test.' },
       mlflow_tracking_uri: { type: 'string', default: 'http://mlflow.mlflow.svc.cluster.local:5000' },
+      run_android_benchmark: {
+        type: 'bool',
+        default: true,
+        description: 'false: the emulator step writes a results file saying the benchmark was skipped instead of running it, and aggregate-metrics reports the skip.',
+      },
     },
     timeout: Duration.hours(12),
   });
@@ -102,6 +109,9 @@ export function kronodroidAutoencoder(scope: Construct, data: KronodroidTraining
     warmup: 20,
     runId: train.output('mlflow_run_id'),
     trackingUri: p('mlflow_tracking_uri'),
+    // Skipping happens inside the step, not with a Condition: aggregate-metrics reads the
+    // results artifact, and a step outside a Condition cannot read one made inside it.
+    run: p('run_android_benchmark'),
   });
 
   new ContainerStep(pipeline, 'aggregate-metrics', {

@@ -18,7 +18,7 @@ import { groupChain } from '../constructs/model/rules-pipeline.ts';
 import type { Arg, Environment, JsonValue, Model, Pipeline, Step } from '../constructs/model/schema.ts';
 import { buildApp } from '../main.ts';
 import { airflowTarget } from '../targets/airflow/index.ts';
-import { OUTPUTS_SCRIPT } from '../targets/airflow/runtime.ts';
+import { ARTIFACTS_SCRIPT, OUTPUTS_SCRIPT } from '../targets/airflow/runtime.ts';
 import { airflowControlFlowApp } from './fixtures/airflow-control-flow.ts';
 import { restrictedViolations } from './support/pod-security.ts';
 import { AIRFLOW_CLI, airflowEnv, inspectDags, type AirflowDag, type DagBagReport } from './support/airflow.ts';
@@ -43,24 +43,25 @@ const cases: { model: Model; env: Environment; p: Pipeline }[] = [
 const text = (v: JsonValue | undefined): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /** What a step's argument renders to in the harness's run context (params at defaults, map index 0). */
-function expectedText(c: (typeof cases)[number], s: Step, arg: Arg): string {
+/** The object key of an artifact in the run context (run id manual__dfp, map index 0). */
+function expectedKey(c: (typeof cases)[number], producer: string, name: string): string {
   const { p, env } = c;
   const repo = env.artifactRepository;
-  const uri = (producer: string, name: string) => {
-    const step = p.steps.find((x) => x.name === producer)!;
-    const mapped = groupChain(p.groups, step.group).some((g) => p.groups.find((x) => x.name === g)?.kind === 'loop');
-    return `s3://${repo.bucket}/${repo.keyPrefix ? `${repo.keyPrefix}/` : ''}${p.name}/manual__dfp/${producer}/${mapped ? '0/' : ''}${name}`;
-  };
+  const step = p.steps.find((x) => x.name === producer)!;
+  const mapped = groupChain(p.groups, step.group).some((g) => p.groups.find((x) => x.name === g)?.kind === 'loop');
+  return `${repo.keyPrefix ? `${repo.keyPrefix}/` : ''}${p.name}/manual__dfp/${producer}/${mapped ? '0/' : ''}${name}`;
+}
+
+function expectedText(c: (typeof cases)[number], s: Step, arg: Arg): string {
+  const { p } = c;
   return arg
     .map((part) => {
       switch (part.kind) {
         case 'literal': return part.value;
         case 'outputPath': return `/tmp/dfp/outputs/parameters/${part.name}`;
-        case 'outputArtifactPath': return uri(s.name, part.name);
-        case 'inputArtifactPath': {
-          const a = s.inputs.artifacts.find((x) => x.name === part.name)!;
-          return uri(a.source.step, a.source.output);
-        }
+        // The same local paths as on Argo and Kubeflow; the pod moves the files.
+        case 'outputArtifactPath': return `/tmp/dfp/outputs/artifacts/${part.name}`;
+        case 'inputArtifactPath': return `/tmp/dfp/inputs/artifacts/${part.name}`;
         case 'input': {
           const src = s.inputs.parameters.find((x) => x.name === part.name)!.source;
           switch (src.kind) {
@@ -160,7 +161,8 @@ describe('Airflow DagBag imports the DAG files', () => {
           expect(r.image).toBe(s.image);
           const command = s.command.map((a) => expectedText(c, s, a));
           const outputs = s.outputs.parameters.map((o) => o.name);
-          expect(r.cmds).toEqual(outputs.length ? ['/bin/sh', '-c', OUTPUTS_SCRIPT, 'dfp-outputs', String(outputs.length), ...outputs, ...command] : command);
+          const inner = outputs.length ? ['/bin/sh', '-c', OUTPUTS_SCRIPT, 'dfp-outputs', String(outputs.length), ...outputs, ...command] : command;
+          expect(r.cmds).toEqual(s.outputs.artifacts.length ? ['/bin/sh', '-c', ARTIFACTS_SCRIPT, 'dfp-artifacts', ...inner] : inner);
           expect(r.arguments).toEqual(s.args.map((a) => expectedText(c, s, a)));
           expect(r.do_xcom_push).toBe(outputs.length > 0);
           const env = [
@@ -180,7 +182,8 @@ describe('Airflow DagBag imports the DAG files', () => {
             expect(r.resources?.requests).toEqual({ ...s.resources.requests, ...gpu });
             expect(r.resources?.limits).toEqual({ ...s.resources.limits, ...gpu });
           } else expect(r.resources).toBeNull();
-          expect((r.volume_mounts ?? []).map((m) => [m.name, m.mount_path])).toEqual(s.volumes.map((v) => [v.name, v.mountPath]));
+          const artifacts = s.inputs.artifacts.length + s.outputs.artifacts.length > 0;
+          expect((r.volume_mounts ?? []).map((m) => [m.name, m.mount_path])).toEqual([...s.volumes.map((v) => [v.name, v.mountPath]), ...(artifacts ? [['dfp-artifacts', '/tmp/dfp']] : [])]);
         });
 
         it(`${s.name}: the Pod the provider builds is a valid Kubernetes Pod running the step`, () => {
@@ -193,7 +196,32 @@ describe('Airflow DagBag imports the DAG files', () => {
           expect(pod.spec.serviceAccountName).toBe(s.serviceAccount ?? c.env.serviceAccount);
           // The provider adds its XCom sidecar exactly when the step has outputs to return.
           expect(sidecars.map((x) => x.name)).toEqual(s.outputs.parameters.length ? ['airflow-xcom-sidecar'] : []);
-          expect((pod.spec.volumes ?? []).map((v) => v.name).filter((n) => n !== 'xcom')).toEqual(s.volumes.map((v) => v.name));
+          const artifacts = s.inputs.artifacts.length + s.outputs.artifacts.length > 0;
+          expect((pod.spec.volumes ?? []).map((v) => v.name).filter((n) => n !== 'xcom')).toEqual([...s.volumes.map((v) => v.name), ...(artifacts ? ['dfp-artifacts'] : [])]);
+        });
+
+        it(`${s.name}: the pod moves its artifacts: keys rendered into annotations, read by the download and upload containers`, () => {
+          type Container = { name: string; image: string; command: string[]; args: string[]; restartPolicy?: string; env?: { name: string; valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string } } }[] };
+          const pod = dag().tasks[s.name]!.rendered.pod as { metadata?: { annotations?: Record<string, string> }; spec: { initContainers?: Container[] } };
+          const init = pod.spec.initContainers ?? [];
+          if (s.inputs.artifacts.length + s.outputs.artifacts.length === 0) {
+            expect(init).toEqual([]);
+            return;
+          }
+          const annotations = pod.metadata?.annotations ?? {};
+          const ins = s.inputs.artifacts.map((a, i) => ({ ann: `dfp.dev/artifact-in-${i + 1}`, env: `DFP_ARTIFACT_IN_${i + 1}`, key: expectedKey(c, a.source.step, a.source.output), path: `/tmp/dfp/inputs/artifacts/${a.name}` }));
+          const outs = s.outputs.artifacts.map((a, i) => ({ ann: `dfp.dev/artifact-out-${i + 1}`, env: `DFP_ARTIFACT_OUT_${i + 1}`, key: expectedKey(c, s.name, a.name), path: `/tmp/dfp/outputs/artifacts/${a.name}` }));
+          for (const x of [...ins, ...outs]) expect(annotations[x.ann]).toBe(x.key);
+          expect(init.map((x) => [x.name, x.restartPolicy ?? null])).toEqual([['dfp-artifacts-in', null], ...(outs.length ? [['dfp-artifacts-out', 'Always']] : [])]);
+          const repo = c.env.artifactRepository;
+          for (const [container, items] of [[init[0]!, ins], ...(outs.length ? [[init[1]!, outs] as const] : [])] as const) {
+            expect(container.command).toEqual(['python', '-m', 'dfp_tools.artifacts']);
+            expect(container.args).toEqual(expect.arrayContaining(['--endpoint', repo.endpoint, '--bucket', repo.bucket, '--region', repo.region, ...items.flatMap((x) => ['--item', x.env, x.path])]));
+            const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.valueFrom]));
+            for (const x of items) expect(env[x.env]).toEqual({ fieldRef: { fieldPath: `metadata.annotations['${x.ann}']` } });
+            expect(env.AWS_ACCESS_KEY_ID).toEqual({ secretKeyRef: { name: repo.credentials.secret, key: repo.credentials.accessKeyKey } });
+            expect(env.AWS_SECRET_ACCESS_KEY).toEqual({ secretKeyRef: { name: repo.credentials.secret, key: repo.credentials.secretKeyKey } });
+          }
         });
 
         it(`${s.name}: the built Pod meets the restricted Pod Security profile (or is the step's declared exception)`, () => {

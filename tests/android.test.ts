@@ -199,6 +199,20 @@ describe('Kronodroid: train -> export -> benchmark -> aggregate, in every orches
     });
   }
 
+  it('run_android_benchmark: a bool parameter, default true, documented, handed to the benchmark as --run-benchmark', () => {
+    const param = kronodroid.parameters.find((x) => x.name === 'run_android_benchmark');
+    expect(param).toMatchObject({ type: 'bool', default: true });
+    expect(param!.description).toMatch(/skipped/);
+    const bench = kronodroid.steps.find((s) => s.name === 'benchmark-android')!;
+    const i = bench.args.findIndex((a) => a.length === 1 && a[0]!.kind === 'literal' && a[0]!.value === '--run-benchmark');
+    expect(i).toBeGreaterThan(-1);
+    expect(bench.inputs.parameters.find((x) => x.source.kind === 'pipelineParam' && x.source.name === 'run_android_benchmark')).toBeDefined();
+    // aggregate-metrics still reads the results artifact, so it runs whether or not the benchmark did.
+    const agg = kronodroid.steps.find((s) => s.name === 'aggregate-metrics')!;
+    expect(agg.when).toBeUndefined();
+    expect(agg.inputs.artifacts.map((a) => a.source)).toContainEqual({ step: 'benchmark-android', output: 'results' });
+  });
+
   it('argo: the benchmark template takes KVM from the device plugin, runs on KVM nodes and is restricted like the others', () => {
     // Rendered directly, so the check holds whichever orchestrator 'dev' uses. The step
     // uses KvmAccess.devicePlugin() because Kubeflow cannot mount a host device.

@@ -12,7 +12,7 @@ import {
 import { RenderError } from '../types.ts';
 import { gateTask, loopItemsTask, producers, watcherTask } from './control.ts';
 import { podTaskKwargs, sharedObjects, type SharedObjects } from './pod-task.ts';
-import { HELPER_NAMES, HELPERS_PY, OUTPUTS_SCRIPT } from './runtime.ts';
+import { ARTIFACTS_SCRIPT, HELPER_NAMES, HELPERS_PY, OUTPUTS_SCRIPT } from './runtime.ts';
 import { loopOf } from './templates.ts';
 
 const IMPORTS: PyStmt[] = [
@@ -68,7 +68,7 @@ export function dagFile(p: Pipeline, env: Environment): string {
   if (long.length) {
     throw new RenderError(p.path, `tag '${[...long[0]!].slice(0, 20).join('')}…' is ${[...long[0]!].length} characters long; Airflow allows at most 100, so shorten it`);
   }
-  const shared = sharedObjects(p.exitHandler ? [...p.steps, p.exitHandler] : p.steps);
+  const shared = sharedObjects(p.exitHandler ? [...p.steps, p.exitHandler] : p.steps, env);
   const ids = new Identifiers([...RESERVED, ...shared.names]);
   const tasks = taskList(p, env, ids, shared);
   const body: PyStmt[] = tasks.map((task) => ({ kind: 'assign', target: ids.for(task.id), value: task.expr }));
@@ -89,6 +89,7 @@ export function dagFile(p: Pipeline, env: Environment): string {
     { kind: 'raw', code: HELPERS_PY },
     { kind: 'blank' },
     { kind: 'assign', target: 'DFP_OUTPUTS_SCRIPT', value: { kind: 'lit', value: OUTPUTS_SCRIPT } },
+    ...(p.steps.some((s) => s.outputs.artifacts.length > 0) ? [{ kind: 'assign', target: 'DFP_ARTIFACTS_SCRIPT', value: { kind: 'lit', value: ARTIFACTS_SCRIPT } } as PyStmt] : []),
     ...(shared.statements.length ? [{ kind: 'blank' } as PyStmt, ...shared.statements] : []),
     { kind: 'blank' },
     { kind: 'with', context: blame(p.path, () => dagCall(p)), as: 'dag', body: [...body, ...(edges.length ? [{ kind: 'blank' } as PyStmt, ...edges] : [])] },

@@ -8,6 +8,7 @@ import type { Environment, Pipeline, Step, Volume } from '../../constructs/model
 import { jinjaText } from '../../emit/jinja.ts';
 import { attr, call, dict, list, lit, name, type PyExpr, type PyStmt } from '../../emit/python.ts';
 import { RenderError } from '../types.ts';
+import { annotationsDict, artifactCredentials, artifactMachinery } from './artifacts.ts';
 import { argTemplate, POD_TEMPLATE_EXT } from './templates.ts';
 
 /** A user string in a templated field: renders back to exactly itself. */
@@ -22,10 +23,25 @@ export function podTaskKwargs(p: Pipeline, env: Environment, s: Step, shared: Sh
   if (outputs.length > 0 && s.command.length === 0) {
     throw new RenderError(s.path, `has output parameters (${outputs.join(', ')}) but no command; Airflow collects outputs after the command ends, so set 'command' (the image's entrypoint) explicitly`);
   }
+  const sec = security(s, outputs.length > 0);
+  const artifacts = artifactMachinery(p, env, s, {
+    security: s.security.profile === 'restricted' ? name(CONTAINER_SECURITY) : undefined,
+    credentials: () => artifactCredentials(env).map((e) => name(shared.secretEnv(e.env, e.secret, e.key))),
+  });
+  if (artifacts?.wrap && s.command.length === 0) {
+    throw new RenderError(s.path, `has output artifacts (${s.outputs.artifacts.map((a) => a.name).join(', ')}) but no command; on Airflow the step's command runs in a wrapper that waits for their upload, so set 'command' (the image's entrypoint) explicitly`);
+  }
   // With outputs, `sh` runs the command and then writes the XCom file (runtime.ts).
-  const cmds = outputs.length > 0
+  const inner = outputs.length > 0
     ? [lit('/bin/sh'), lit('-c'), name('DFP_OUTPUTS_SCRIPT'), lit('dfp-outputs'), lit(String(outputs.length)), ...outputs.map(t), ...s.command.map(arg)]
     : s.command.map(arg);
+  // With output artifacts, the outer `sh` waits for their upload (runtime.ts, artifacts.ts).
+  const cmds = artifacts?.wrap ? [lit('/bin/sh'), lit('-c'), name('DFP_ARTIFACTS_SCRIPT'), lit('dfp-artifacts'), ...inner] : inner;
+  const volumes = [...s.volumes.map(volume), ...(artifacts ? [artifacts.volume] : [])];
+  const mounts = [
+    ...s.volumes.map((v) => call(k8s('V1VolumeMount'), [], { name: t(v.name), mount_path: lit(v.mountPath), read_only: v.readOnly ? lit(true) : undefined })),
+    ...(artifacts ? [artifacts.volumeMount] : []),
+  ];
 
   const envVars = [
     ...s.env.map((e) => ({ key: e.name, expr: call(k8s('V1EnvVar'), [], { name: t(e.name), value: lit(argTemplate(p, env, s, e.value)) }) })),
@@ -45,12 +61,12 @@ export function podTaskKwargs(p: Pipeline, env: Environment, s: Step, shared: Sh
     tolerations: s.tolerations.length
       ? list(s.tolerations.map((x) => call(k8s('V1Toleration'), [], { key: opt(x.key), operator: lit(x.operator), value: opt(x.value), effect: opt(x.effect) })))
       : undefined,
-    volumes: s.volumes.length ? list(s.volumes.map(volume)) : undefined,
-    volume_mounts: s.volumes.length
-      ? list(s.volumes.map((v) => call(k8s('V1VolumeMount'), [], { name: t(v.name), mount_path: lit(v.mountPath), read_only: v.readOnly ? lit(true) : undefined })))
-      : undefined,
+    volumes: volumes.length ? list(volumes) : undefined,
+    volume_mounts: mounts.length ? list(mounts) : undefined,
+    init_containers: artifacts?.initContainers,
     service_account_name: lit(s.serviceAccount ?? env.serviceAccount),
-    ...security(s, outputs.length > 0),
+    ...sec.kwargs,
+    annotations: annotationsDict(sec.annotations, artifacts?.annotations ?? [], t),
     do_xcom_push: outputs.length > 0 ? lit(true) : undefined,
     retries: s.retry ? lit(s.retry.limit) : undefined,
     retry_delay: s.retry ? seconds(s.retry.backoffSeconds) : undefined,
@@ -72,21 +88,24 @@ const opt = (v: string | undefined) => (v === undefined ? undefined : lit(v));
  * Kubernetes client's models are slow to build, and the DAG processor parses each file
  * again and again (bench/RESULTS.md, Airflow parse). Airflow does not template them.
  */
-function security(s: Step, sidecar: boolean): Record<string, PyExpr | undefined> {
+function security(s: Step, sidecar: boolean): { kwargs: Record<string, PyExpr | undefined>; annotations: [string, string][] } {
   if (s.security.profile === 'privileged') {
     return {
-      container_security_context: call(k8s('V1SecurityContext'), [], { privileged: lit(true) }),
-      annotations: dict([
-        [lit('dfp.dev/pod-security'), lit('privileged')],
-        [lit('dfp.dev/pod-security-reason'), lit(s.security.reason)],
-        [lit('dfp.dev/source'), lit(s.path)],
-      ]),
+      kwargs: { container_security_context: call(k8s('V1SecurityContext'), [], { privileged: lit(true) }) },
+      annotations: [
+        ['dfp.dev/pod-security', 'privileged'],
+        ['dfp.dev/pod-security-reason', s.security.reason],
+        ['dfp.dev/source', s.path],
+      ],
     };
   }
   return {
-    security_context: name(podSecurityName(s.security.runAsUser, s.security.runAsGroup)),
-    container_security_context: name(CONTAINER_SECURITY),
-    xcom_sidecar_container_security_context: sidecar ? name(CONTAINER_SECURITY) : undefined,
+    kwargs: {
+      security_context: name(podSecurityName(s.security.runAsUser, s.security.runAsGroup)),
+      container_security_context: name(CONTAINER_SECURITY),
+      xcom_sidecar_container_security_context: sidecar ? name(CONTAINER_SECURITY) : undefined,
+    },
+    annotations: [],
   };
 }
 
@@ -106,9 +125,13 @@ export interface SharedObjects {
  * name and value as templates in place; a shared one is safe because env var names are
  * identifiers (checkEnvVar) and a Secret reference has no value, so rendering is a no-op.
  */
-export function sharedObjects(steps: readonly Step[]): SharedObjects {
+export function sharedObjects(steps: readonly Step[], env: Environment): SharedObjects {
   const refs = new Map<string, { env: string; secret: string; key: string }>();
   for (const s of steps) for (const e of s.secretEnv) refs.set(JSON.stringify([e.name, e.secret, e.key]), { env: e.name, secret: e.secret, key: e.key });
+  // The artifact containers' credentials (artifacts.ts), when a step has artifacts.
+  if (steps.some((s) => s.inputs.artifacts.length + s.outputs.artifacts.length > 0)) {
+    for (const e of artifactCredentials(env)) refs.set(JSON.stringify([e.env, e.secret, e.key]), e);
+  }
   // Numbered in sorted order; the value beside each says which Secret key it reads.
   const byRef = new Map<string, string>();
   const statements: PyStmt[] = [...refs].sort(([a], [b]) => (a < b ? -1 : 1)).map(([ref, { env, secret, key }], i) => {

@@ -5,13 +5,37 @@
  */
 
 /** Names the helpers bind at module level; task variables must not take them. */
-export const HELPER_NAMES = ['_dfp_text', '_dfp_value', '_dfp_condition', '_dfp_loop_items', '_dfp_fail_if_any_failed', 'DFP_OUTPUTS_SCRIPT'];
+export const HELPER_NAMES = ['_dfp_text', '_dfp_value', '_dfp_condition', '_dfp_loop_items', '_dfp_fail_if_any_failed', 'DFP_OUTPUTS_SCRIPT', 'DFP_ARTIFACTS_SCRIPT'];
 
 /**
  * Where a step writes output parameters. The same place the Argo target uses, so a
  * step's program does not depend on the orchestrator.
  */
 export const OUTPUT_DIR = '/tmp/dfp/outputs/parameters';
+
+/** The folder all of a step's local paths are under; an emptyDir when the step has artifacts. */
+export const DFP_DIR = '/tmp/dfp';
+/** Where a step reads an input artifact and writes an output one: Argo's and Kubeflow's paths. */
+export const inputArtifactPath = (name: string) => `${DFP_DIR}/inputs/artifacts/${name}`;
+export const outputArtifactPath = (name: string) => `${DFP_DIR}/outputs/artifacts/${name}`;
+/** Where the step's wrapper and the upload sidecar leave their exit codes for each other. */
+export const SYNC_DIR = `${DFP_DIR}/sync`;
+
+/**
+ * Runs the step's command, leaves its exit code for the upload sidecar, waits for the
+ * sidecar's, and exits with the command's (if it failed) or the upload's. Called as
+ * `sh -c SCRIPT dfp-artifacts command args…`: the command arrives as arguments, never as
+ * script text. DFP_SYNC_DIR moves the marker folder (tests only).
+ */
+export const ARTIFACTS_SCRIPT = [
+  'set -u',
+  `d=\${DFP_SYNC_DIR:-${SYNC_DIR}}`,
+  '"$@"; rc=$?',
+  `printf '%s\\n' "$rc" > "$d/main.exit.tmp" && mv "$d/main.exit.tmp" "$d/main.exit"`,
+  'while [ ! -f "$d/upload.exit" ]; do sleep 1; done',
+  '[ "$rc" -eq 0 ] || exit "$rc"',
+  'exit "$(cat "$d/upload.exit")"',
+].join('\n');
 
 /**
  * Runs the step's command, then writes its output parameter files into the XCom file

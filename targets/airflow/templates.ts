@@ -7,7 +7,7 @@ import { groupChain } from '../../constructs/model/rules-pipeline.ts';
 import type { Arg, Environment, Pipeline, Source, Step } from '../../constructs/model/schema.ts';
 import { jinjaString, jinjaTemplate, type TemplatePart } from '../../emit/jinja.ts';
 import { RenderError } from '../types.ts';
-import { OUTPUT_DIR } from './runtime.ts';
+import { inputArtifactPath, OUTPUT_DIR, outputArtifactPath } from './runtime.ts';
 
 /** KubernetesPodOperator's `template_ext`: a templated value ending in one is read as a file name. */
 export const POD_TEMPLATE_EXT = ['.yaml', '.yml', '.json'];
@@ -48,20 +48,23 @@ export function sourceExpression(p: Pipeline, step: Step, source: Source): strin
   }
 }
 
-/** Where an artifact lives: the environment's object store, one prefix per run, step and map index. */
-export function artifactUri(p: Pipeline, env: Environment, producer: Step, artifact: string): TemplatePart[] {
+/**
+ * The object key of an artifact in the environment's store, one prefix per run, step and
+ * map index, as template text for the pod's annotations (targets/airflow/artifacts.ts).
+ */
+export function artifactKey(p: Pipeline, env: Environment, producer: Step, artifact: string): string {
   const repo = env.artifactRepository;
   const prefix = repo.keyPrefix ? `${repo.keyPrefix}/` : '';
   const mapped = loopOf(p, producer) !== undefined;
-  return [
-    { text: `s3://${repo.bucket}/${prefix}` },
+  return jinjaTemplate(merge([
+    { text: prefix },
     { expression: 'dag.dag_id' },
     { text: '/' },
     { expression: 'run_id' },
     { text: `/${producer.name}/` },
     ...(mapped ? [{ expression: 'ti.map_index' }, { text: '/' }] : []),
     { text: artifact },
-  ];
+  ]), { templateExt: POD_TEMPLATE_EXT });
 }
 
 /** One model argument as template text for a field of the step's pod. */
@@ -81,13 +84,12 @@ export function argTemplate(p: Pipeline, env: Environment, step: Step, arg: Arg)
       }
       case 'outputPath':
         return [{ text: `${OUTPUT_DIR}/${part.name}` }];
+      // Local paths, as on Argo and Kubeflow; artifacts.ts renders what moves the files.
       case 'outputArtifactPath':
-        return artifactUri(p, env, step, part.name);
+        return [{ text: outputArtifactPath(part.name) }];
       case 'inputArtifactPath': {
-        const input = step.inputs.artifacts.find((a) => a.name === part.name);
-        const producer = input && p.steps.find((s) => s.name === input.source.step);
-        if (!input || !producer) throw new Error(`${step.path}: unknown input artifact '${part.name}'`);
-        return artifactUri(p, env, producer, input.source.output);
+        if (!step.inputs.artifacts.some((a) => a.name === part.name)) throw new Error(`${step.path}: unknown input artifact '${part.name}'`);
+        return [{ text: inputArtifactPath(part.name) }];
       }
     }
   });

@@ -19,7 +19,8 @@ import tomllib
 from jinja2 import Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
-TEMPLATED = {"cmds", "arguments", "env_vars", "op_kwargs"}
+# The KubernetesPodOperator fields Airflow renders that hold user text (its template_fields).
+TEMPLATED = {"cmds", "arguments", "env_vars", "op_kwargs", "annotations"}
 
 
 def dfp_text(value):

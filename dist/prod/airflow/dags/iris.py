@@ -80,6 +80,15 @@ DFP_OUTPUTS_SCRIPT = (
     "  printf '}'\n"
     "} > \"$x/return.json.tmp\" && mv \"$x/return.json.tmp\" \"$x/return.json\""
 )
+DFP_ARTIFACTS_SCRIPT = (
+    "set -u\n"
+    "d=${DFP_SYNC_DIR:-/tmp/dfp/sync}\n"
+    "\"$@\"; rc=$?\n"
+    "printf '%s\\n' \"$rc\" > \"$d/main.exit.tmp\" && mv \"$d/main.exit.tmp\" \"$d/main.exit\"\n"
+    "while [ ! -f \"$d/upload.exit\" ]; do sleep 1; done\n"
+    "[ \"$rc\" -eq 0 ] || exit \"$rc\"\n"
+    "exit \"$(cat \"$d/upload.exit\")\""
+)
 
 _dfp_secret_env_1 = k8s.V1EnvVar(
     name="AWS_ACCESS_KEY_ID",
@@ -88,9 +97,21 @@ _dfp_secret_env_1 = k8s.V1EnvVar(
     ),
 )
 _dfp_secret_env_2 = k8s.V1EnvVar(
+    name="AWS_ACCESS_KEY_ID",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="object-store-credentials", key="accesskey"),
+    ),
+)
+_dfp_secret_env_3 = k8s.V1EnvVar(
     name="AWS_SECRET_ACCESS_KEY",
     value_from=k8s.V1EnvVarSource(
         secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
+    ),
+)
+_dfp_secret_env_4 = k8s.V1EnvVar(
+    name="AWS_SECRET_ACCESS_KEY",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="object-store-credentials", key="secretkey"),
     ),
 )
 _dfp_pod_security_1000_1000 = k8s.V1PodSecurityContext(
@@ -125,19 +146,87 @@ with DAG(
         task_id="process-data",
         namespace="ml-prod",
         image="registry.dfp.internal/dfp/iris:1.0.0",
-        cmds=["python", "-m", "src.pipelines.data_pipeline"],
-        arguments=[
-            "--output",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/process-data/dataset",
+        cmds=[
+            "/bin/sh",
+            "-c",
+            DFP_ARTIFACTS_SCRIPT,
+            "dfp-artifacts",
+            "python",
+            "-m",
+            "src.pipelines.data_pipeline",
         ],
-        env_vars=[_dfp_secret_env_1, _dfp_secret_env_2],
+        arguments=["--output", "/tmp/dfp/outputs/artifacts/dataset"],
+        env_vars=[_dfp_secret_env_1, _dfp_secret_env_3],
         container_resources=k8s.V1ResourceRequirements(
             requests={"cpu": "1", "memory": "2Gi"},
             limits={"cpu": "1", "memory": "2Gi"},
         ),
+        volumes=[k8s.V1Volume(name="dfp-artifacts", empty_dir=k8s.V1EmptyDirVolumeSource())],
+        volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+        init_containers=[
+            k8s.V1Container(
+                name="dfp-artifacts-in",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "download",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--make-dir",
+                    "/tmp/dfp/inputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/outputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/sync",
+                ],
+                env=[_dfp_secret_env_2, _dfp_secret_env_4],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+            ),
+            k8s.V1Container(
+                name="dfp-artifacts-out",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "upload",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--wait-for",
+                    "/tmp/dfp/sync",
+                    "--stay",
+                    "--item",
+                    "DFP_ARTIFACT_OUT_1",
+                    "/tmp/dfp/outputs/artifacts/dataset",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_OUT_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-out-1']",
+                            ),
+                        ),
+                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+                restart_policy="Always",
+            ),
+        ],
         service_account_name="dfp-pipelines",
         security_context=_dfp_pod_security_1000_1000,
         container_security_context=_dfp_container_security,
+        annotations={"dfp.dev/artifact-out-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/process-data/dataset"},
     )
     train = KubernetesPodOperator(
         task_id="train",
@@ -156,7 +245,7 @@ with DAG(
         ],
         arguments=[
             "--data",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/process-data/dataset",
+            "/tmp/dfp/inputs/artifacts/dataset",
             "--model-name",
             "{{ params['model_name'] | dfp_text }}",
             "--max-depth",
@@ -168,7 +257,7 @@ with DAG(
         ],
         env_vars=[
             _dfp_secret_env_1,
-            _dfp_secret_env_2,
+            _dfp_secret_env_3,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -178,10 +267,48 @@ with DAG(
             requests={"cpu": "1", "memory": "2Gi"},
             limits={"cpu": "1", "memory": "2Gi"},
         ),
+        volumes=[k8s.V1Volume(name="dfp-artifacts", empty_dir=k8s.V1EmptyDirVolumeSource())],
+        volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+        init_containers=[
+            k8s.V1Container(
+                name="dfp-artifacts-in",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "download",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--make-dir",
+                    "/tmp/dfp/inputs/artifacts",
+                    "--item",
+                    "DFP_ARTIFACT_IN_1",
+                    "/tmp/dfp/inputs/artifacts/dataset",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_IN_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-in-1']",
+                            ),
+                        ),
+                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+            ),
+        ],
         service_account_name="dfp-pipelines",
         security_context=_dfp_pod_security_1000_1000,
         container_security_context=_dfp_container_security,
         xcom_sidecar_container_security_context=_dfp_container_security,
+        annotations={"dfp.dev/artifact-in-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/process-data/dataset"},
         do_xcom_push=True,
         retries=2,
         retry_delay=datetime.timedelta(seconds=30),
@@ -193,20 +320,28 @@ with DAG(
         task_id="batch-inference",
         namespace="ml-prod",
         image="registry.dfp.internal/dfp/iris:1.0.0",
-        cmds=["python", "-m", "src.pipelines.inference_pipeline"],
+        cmds=[
+            "/bin/sh",
+            "-c",
+            DFP_ARTIFACTS_SCRIPT,
+            "dfp-artifacts",
+            "python",
+            "-m",
+            "src.pipelines.inference_pipeline",
+        ],
         arguments=[
             "--data",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/process-data/dataset",
+            "/tmp/dfp/inputs/artifacts/dataset",
             "--model-name",
             "{{ params['model_name'] | dfp_text }}",
             "--model-version",
             "{{ ti.xcom_pull(task_ids='train')['model_version'] | dfp_text }}",
             "--predictions",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/batch-inference/predictions",
+            "/tmp/dfp/outputs/artifacts/predictions",
         ],
         env_vars=[
             _dfp_secret_env_1,
-            _dfp_secret_env_2,
+            _dfp_secret_env_3,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -216,9 +351,89 @@ with DAG(
             requests={"cpu": "1", "memory": "2Gi"},
             limits={"cpu": "1", "memory": "2Gi"},
         ),
+        volumes=[k8s.V1Volume(name="dfp-artifacts", empty_dir=k8s.V1EmptyDirVolumeSource())],
+        volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+        init_containers=[
+            k8s.V1Container(
+                name="dfp-artifacts-in",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "download",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--make-dir",
+                    "/tmp/dfp/inputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/outputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/sync",
+                    "--item",
+                    "DFP_ARTIFACT_IN_1",
+                    "/tmp/dfp/inputs/artifacts/dataset",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_IN_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-in-1']",
+                            ),
+                        ),
+                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+            ),
+            k8s.V1Container(
+                name="dfp-artifacts-out",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "upload",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--wait-for",
+                    "/tmp/dfp/sync",
+                    "--stay",
+                    "--item",
+                    "DFP_ARTIFACT_OUT_1",
+                    "/tmp/dfp/outputs/artifacts/predictions",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_OUT_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-out-1']",
+                            ),
+                        ),
+                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+                restart_policy="Always",
+            ),
+        ],
         service_account_name="dfp-pipelines",
         security_context=_dfp_pod_security_1000_1000,
         container_security_context=_dfp_container_security,
+        annotations={
+            "dfp.dev/artifact-in-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/process-data/dataset",
+            "dfp.dev/artifact-out-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/batch-inference/predictions",
+        },
     )
 
     process_data >> train

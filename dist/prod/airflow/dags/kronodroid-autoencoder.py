@@ -80,6 +80,15 @@ DFP_OUTPUTS_SCRIPT = (
     "  printf '}'\n"
     "} > \"$x/return.json.tmp\" && mv \"$x/return.json.tmp\" \"$x/return.json\""
 )
+DFP_ARTIFACTS_SCRIPT = (
+    "set -u\n"
+    "d=${DFP_SYNC_DIR:-/tmp/dfp/sync}\n"
+    "\"$@\"; rc=$?\n"
+    "printf '%s\\n' \"$rc\" > \"$d/main.exit.tmp\" && mv \"$d/main.exit.tmp\" \"$d/main.exit\"\n"
+    "while [ ! -f \"$d/upload.exit\" ]; do sleep 1; done\n"
+    "[ \"$rc\" -eq 0 ] || exit \"$rc\"\n"
+    "exit \"$(cat \"$d/upload.exit\")\""
+)
 
 _dfp_secret_env_1 = k8s.V1EnvVar(
     name="AWS_ACCESS_KEY_ID",
@@ -88,18 +97,30 @@ _dfp_secret_env_1 = k8s.V1EnvVar(
     ),
 )
 _dfp_secret_env_2 = k8s.V1EnvVar(
+    name="AWS_ACCESS_KEY_ID",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="object-store-credentials", key="accesskey"),
+    ),
+)
+_dfp_secret_env_3 = k8s.V1EnvVar(
     name="AWS_SECRET_ACCESS_KEY",
     value_from=k8s.V1EnvVarSource(
         secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
     ),
 )
-_dfp_secret_env_3 = k8s.V1EnvVar(
+_dfp_secret_env_4 = k8s.V1EnvVar(
+    name="AWS_SECRET_ACCESS_KEY",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="object-store-credentials", key="secretkey"),
+    ),
+)
+_dfp_secret_env_5 = k8s.V1EnvVar(
     name="LAKEFS_ACCESS_KEY_ID",
     value_from=k8s.V1EnvVarSource(
         secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="access_key_id"),
     ),
 )
-_dfp_secret_env_4 = k8s.V1EnvVar(
+_dfp_secret_env_6 = k8s.V1EnvVar(
     name="LAKEFS_SECRET_ACCESS_KEY",
     value_from=k8s.V1EnvVarSource(
         secret_key_ref=k8s.V1SecretKeySelector(name="lakefs-credentials", key="secret_access_key"),
@@ -131,6 +152,11 @@ with DAG(
         "batch_size": Param(512, type="integer"),
         "max_rows_per_split": Param(0, type="integer", description="0 means unlimited; a small value makes a smoke test."),
         "mlflow_tracking_uri": Param("http://mlflow.mlflow.svc.cluster.local:5000", type="string"),
+        "run_android_benchmark": Param(
+            True,
+            type="boolean",
+            description="false: the emulator step writes a results file saying the benchmark was skipped instead of running it, and aggregate-metrics reports the skip.",
+        ),
     },
     default_args={"trigger_rule": "none_failed"},
     user_defined_filters={"dfp_text": _dfp_text},
@@ -141,6 +167,10 @@ with DAG(
         namespace="ml-prod",
         image="registry.dfp.internal/dfp/kronodroid-train:0.3.1",
         cmds=[
+            "/bin/sh",
+            "-c",
+            DFP_ARTIFACTS_SCRIPT,
+            "dfp-artifacts",
             "/bin/sh",
             "-c",
             DFP_OUTPUTS_SCRIPT,
@@ -161,22 +191,22 @@ with DAG(
             "--max-rows-per-split",
             "{{ params['max_rows_per_split'] | dfp_text }}",
             "--model-dir",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/train/model",
+            "/tmp/dfp/outputs/artifacts/model",
             "--metrics-file",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/train/metrics",
+            "/tmp/dfp/outputs/artifacts/metrics",
             "--run-id-file",
             "/tmp/dfp/outputs/parameters/mlflow_run_id",
         ],
         env_vars=[
             _dfp_secret_env_1,
-            _dfp_secret_env_2,
+            _dfp_secret_env_3,
             k8s.V1EnvVar(name="DATASET_TEST_ID", value="test-c22bf92f037f5eab"),
             k8s.V1EnvVar(name="DATASET_TRAIN_ID", value="train-17a2b4d6bf11a790"),
             k8s.V1EnvVar(name="DATASET_VAL_ID", value="val-247d85a968502c38"),
             k8s.V1EnvVar(name="DATA_SOURCE_TABLE", value="fct_training_dataset"),
             k8s.V1EnvVar(
                 name="DFP_DEFINITIONS_SHA256",
-                value="568fbd071bec71027c98cab15aabdd72ae36609c9cbb07af2d9b4e4044e10528",
+                value="ba2660f16cb5847ad0806da5c4f22378dadf980079fbc8384e57f24366328bfc",
             ),
             k8s.V1EnvVar(name="DFP_ENVIRONMENT", value="prod"),
             k8s.V1EnvVar(name="DFP_PIPELINE", value="kronodroid-autoencoder"),
@@ -195,14 +225,14 @@ with DAG(
                 name="ICEBERG_TABLE_LOCATION",
                 value="warehouse/kronodroid/fct_training_dataset",
             ),
-            _dfp_secret_env_3,
+            _dfp_secret_env_5,
             k8s.V1EnvVar(name="LAKEFS_ENDPOINT", value="https://lakefs.platform.example.com"),
             k8s.V1EnvVar(
                 name="LAKEFS_REF",
                 value="096a27fd650e0325a7320163a7d662d65a06a78b524e8fa5aff71c7e77e63e2e",
             ),
             k8s.V1EnvVar(name="LAKEFS_REPOSITORY", value="kronodroid"),
-            _dfp_secret_env_4,
+            _dfp_secret_env_6,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -214,10 +244,87 @@ with DAG(
         ),
         node_selector={"dfp.dev/accelerator": "nvidia-gpu"},
         tolerations=[k8s.V1Toleration(key="nvidia.com/gpu", operator="Exists", effect="NoSchedule")],
+        volumes=[k8s.V1Volume(name="dfp-artifacts", empty_dir=k8s.V1EmptyDirVolumeSource())],
+        volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+        init_containers=[
+            k8s.V1Container(
+                name="dfp-artifacts-in",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "download",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--make-dir",
+                    "/tmp/dfp/inputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/outputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/sync",
+                ],
+                env=[_dfp_secret_env_2, _dfp_secret_env_4],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+            ),
+            k8s.V1Container(
+                name="dfp-artifacts-out",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "upload",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--wait-for",
+                    "/tmp/dfp/sync",
+                    "--stay",
+                    "--item",
+                    "DFP_ARTIFACT_OUT_1",
+                    "/tmp/dfp/outputs/artifacts/model",
+                    "--item",
+                    "DFP_ARTIFACT_OUT_2",
+                    "/tmp/dfp/outputs/artifacts/metrics",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_OUT_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-out-1']",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_OUT_2",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-out-2']",
+                            ),
+                        ),
+                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+                restart_policy="Always",
+            ),
+        ],
         service_account_name="dfp-pipelines",
         security_context=_dfp_pod_security_1000_1000,
         container_security_context=_dfp_container_security,
         xcom_sidecar_container_security_context=_dfp_container_security,
+        annotations={
+            "dfp.dev/artifact-out-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/train/model",
+            "dfp.dev/artifact-out-2": "pipelines/{{ dag.dag_id }}/{{ run_id }}/train/metrics",
+        },
         do_xcom_push=True,
         execution_timeout=datetime.timedelta(seconds=21600),
     )
@@ -226,16 +333,24 @@ with DAG(
         doc_md="Exports the trained model to ExecuTorch (.pte) for the xnnpack backend, quantization none.",
         namespace="ml-prod",
         image="registry.dfp.internal/dfp/executorch-export:0.5.0",
-        cmds=["python", "-m", "dfp_core.export.executorch"],
+        cmds=[
+            "/bin/sh",
+            "-c",
+            DFP_ARTIFACTS_SCRIPT,
+            "dfp-artifacts",
+            "python",
+            "-m",
+            "dfp_core.export.executorch",
+        ],
         arguments=[
             "--model-dir",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/train/model",
+            "/tmp/dfp/inputs/artifacts/model",
             "--backend",
             "xnnpack",
             "--quantization",
             "none",
             "--output",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/export-executorch/pte",
+            "/tmp/dfp/outputs/artifacts/pte",
             "--mlflow-run-id",
             "{{ ti.xcom_pull(task_ids='train')['mlflow_run_id'] | dfp_text }}",
             "--mlflow-artifact-path",
@@ -243,7 +358,7 @@ with DAG(
         ],
         env_vars=[
             _dfp_secret_env_1,
-            _dfp_secret_env_2,
+            _dfp_secret_env_3,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -253,16 +368,96 @@ with DAG(
             requests={"cpu": "2", "memory": "8Gi"},
             limits={"cpu": "2", "memory": "8Gi"},
         ),
+        volumes=[k8s.V1Volume(name="dfp-artifacts", empty_dir=k8s.V1EmptyDirVolumeSource())],
+        volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+        init_containers=[
+            k8s.V1Container(
+                name="dfp-artifacts-in",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "download",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--make-dir",
+                    "/tmp/dfp/inputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/outputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/sync",
+                    "--item",
+                    "DFP_ARTIFACT_IN_1",
+                    "/tmp/dfp/inputs/artifacts/model",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_IN_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-in-1']",
+                            ),
+                        ),
+                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+            ),
+            k8s.V1Container(
+                name="dfp-artifacts-out",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "upload",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--wait-for",
+                    "/tmp/dfp/sync",
+                    "--stay",
+                    "--item",
+                    "DFP_ARTIFACT_OUT_1",
+                    "/tmp/dfp/outputs/artifacts/pte",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_OUT_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-out-1']",
+                            ),
+                        ),
+                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+                restart_policy="Always",
+            ),
+        ],
         service_account_name="dfp-pipelines",
         security_context=_dfp_pod_security_1000_1000,
         container_security_context=_dfp_container_security,
+        annotations={
+            "dfp.dev/artifact-in-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/train/model",
+            "dfp.dev/artifact-out-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/export-executorch/pte",
+        },
     )
     benchmark_android = KubernetesPodOperator(
         task_id="benchmark-android",
         doc_md="Benchmarks executorch, tflite, onnxruntime on an emulated pixel-6-api-34 and logs the results to the MLflow run.",
         namespace="ml-prod",
         image="registry.dfp.internal/dfp/android-emulator:34-x86_64-1.2.0",
-        cmds=["dfp-android-benchmark"],
+        cmds=["/bin/sh", "-c", DFP_ARTIFACTS_SCRIPT, "dfp-artifacts", "dfp-android-benchmark"],
         arguments=[
             "--device-name",
             "pixel-6-api-34",
@@ -285,7 +480,7 @@ with DAG(
             "--instrumentation",
             "com.dfp.runtimecomparison.test/androidx.test.runner.AndroidJUnitRunner",
             "--model",
-            "executorch=s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/export-executorch/pte",
+            "executorch=/tmp/dfp/inputs/artifacts/executorch_model",
             "--model",
             "tflite=runs:/{{ ti.xcom_pull(task_ids='train')['mlflow_run_id'] | dfp_text }}/tflite/model.tflite",
             "--model",
@@ -299,14 +494,16 @@ with DAG(
             "--metric-prefix",
             "android",
             "--results",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/benchmark-android/results",
+            "/tmp/dfp/outputs/artifacts/results",
             "--work-dir",
             "/var/dfp/android",
+            "--run-benchmark",
+            "{{ params['run_android_benchmark'] | dfp_text }}",
         ],
         env_vars=[
             k8s.V1EnvVar(name="ANDROID_AVD_HOME", value="/var/dfp/android/avd"),
             _dfp_secret_env_1,
-            _dfp_secret_env_2,
+            _dfp_secret_env_3,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -318,11 +515,98 @@ with DAG(
         ),
         node_selector={"dfp.dev/kvm": "true"},
         tolerations=[k8s.V1Toleration(key="dfp.dev/kvm", operator="Exists", effect="NoSchedule")],
-        volumes=[k8s.V1Volume(name="android-work", empty_dir=k8s.V1EmptyDirVolumeSource(size_limit="16Gi"))],
-        volume_mounts=[k8s.V1VolumeMount(name="android-work", mount_path="/var/dfp/android")],
+        volumes=[
+            k8s.V1Volume(
+                name="android-work",
+                empty_dir=k8s.V1EmptyDirVolumeSource(size_limit="16Gi"),
+            ),
+            k8s.V1Volume(name="dfp-artifacts", empty_dir=k8s.V1EmptyDirVolumeSource()),
+        ],
+        volume_mounts=[
+            k8s.V1VolumeMount(name="android-work", mount_path="/var/dfp/android"),
+            k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp"),
+        ],
+        init_containers=[
+            k8s.V1Container(
+                name="dfp-artifacts-in",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "download",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--make-dir",
+                    "/tmp/dfp/inputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/outputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/sync",
+                    "--item",
+                    "DFP_ARTIFACT_IN_1",
+                    "/tmp/dfp/inputs/artifacts/executorch_model",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_IN_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-in-1']",
+                            ),
+                        ),
+                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+            ),
+            k8s.V1Container(
+                name="dfp-artifacts-out",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "upload",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--wait-for",
+                    "/tmp/dfp/sync",
+                    "--stay",
+                    "--item",
+                    "DFP_ARTIFACT_OUT_1",
+                    "/tmp/dfp/outputs/artifacts/results",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_OUT_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-out-1']",
+                            ),
+                        ),
+                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+                restart_policy="Always",
+            ),
+        ],
         service_account_name="dfp-pipelines",
         security_context=_dfp_pod_security_1000_1000,
         container_security_context=_dfp_container_security,
+        annotations={
+            "dfp.dev/artifact-in-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/export-executorch/pte",
+            "dfp.dev/artifact-out-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/benchmark-android/results",
+        },
         execution_timeout=datetime.timedelta(seconds=7200),
     )
     aggregate_metrics = KubernetesPodOperator(
@@ -330,20 +614,28 @@ with DAG(
         doc_md="Joins the training metrics and the on-device results into one summary and logs it on the MLflow run.",
         namespace="ml-prod",
         image="registry.dfp.internal/dfp/kronodroid-train:0.3.1",
-        cmds=["python", "-m", "dfp_core.ml.aggregate_metrics"],
+        cmds=[
+            "/bin/sh",
+            "-c",
+            DFP_ARTIFACTS_SCRIPT,
+            "dfp-artifacts",
+            "python",
+            "-m",
+            "dfp_core.ml.aggregate_metrics",
+        ],
         arguments=[
             "--training-metrics",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/train/metrics",
+            "/tmp/dfp/inputs/artifacts/training_metrics",
             "--benchmark-results",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/benchmark-android/results",
+            "/tmp/dfp/inputs/artifacts/benchmark_results",
             "--mlflow-run-id",
             "{{ ti.xcom_pull(task_ids='train')['mlflow_run_id'] | dfp_text }}",
             "--summary",
-            "s3://dfp-artifacts-prod/pipelines/{{ dag.dag_id }}/{{ run_id }}/aggregate-metrics/summary",
+            "/tmp/dfp/outputs/artifacts/summary",
         ],
         env_vars=[
             _dfp_secret_env_1,
-            _dfp_secret_env_2,
+            _dfp_secret_env_3,
             k8s.V1EnvVar(
                 name="MLFLOW_TRACKING_URI",
                 value="{{ params['mlflow_tracking_uri'] | dfp_text }}",
@@ -353,9 +645,101 @@ with DAG(
             requests={"cpu": "500m", "memory": "1Gi"},
             limits={"cpu": "500m", "memory": "1Gi"},
         ),
+        volumes=[k8s.V1Volume(name="dfp-artifacts", empty_dir=k8s.V1EmptyDirVolumeSource())],
+        volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+        init_containers=[
+            k8s.V1Container(
+                name="dfp-artifacts-in",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "download",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--make-dir",
+                    "/tmp/dfp/inputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/outputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/sync",
+                    "--item",
+                    "DFP_ARTIFACT_IN_1",
+                    "/tmp/dfp/inputs/artifacts/training_metrics",
+                    "--item",
+                    "DFP_ARTIFACT_IN_2",
+                    "/tmp/dfp/inputs/artifacts/benchmark_results",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_IN_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-in-1']",
+                            ),
+                        ),
+                    ),
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_IN_2",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-in-2']",
+                            ),
+                        ),
+                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+            ),
+            k8s.V1Container(
+                name="dfp-artifacts-out",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "upload",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--wait-for",
+                    "/tmp/dfp/sync",
+                    "--stay",
+                    "--item",
+                    "DFP_ARTIFACT_OUT_1",
+                    "/tmp/dfp/outputs/artifacts/summary",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_OUT_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-out-1']",
+                            ),
+                        ),
+                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+                restart_policy="Always",
+            ),
+        ],
         service_account_name="dfp-pipelines",
         security_context=_dfp_pod_security_1000_1000,
         container_security_context=_dfp_container_security,
+        annotations={
+            "dfp.dev/artifact-in-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/train/metrics",
+            "dfp.dev/artifact-in-2": "pipelines/{{ dag.dag_id }}/{{ run_id }}/benchmark-android/results",
+            "dfp.dev/artifact-out-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/aggregate-metrics/summary",
+        },
     )
 
     train >> export_executorch

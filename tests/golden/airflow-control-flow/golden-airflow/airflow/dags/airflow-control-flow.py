@@ -80,12 +80,33 @@ DFP_OUTPUTS_SCRIPT = (
     "  printf '}'\n"
     "} > \"$x/return.json.tmp\" && mv \"$x/return.json.tmp\" \"$x/return.json\""
 )
+DFP_ARTIFACTS_SCRIPT = (
+    "set -u\n"
+    "d=${DFP_SYNC_DIR:-/tmp/dfp/sync}\n"
+    "\"$@\"; rc=$?\n"
+    "printf '%s\\n' \"$rc\" > \"$d/main.exit.tmp\" && mv \"$d/main.exit.tmp\" \"$d/main.exit\"\n"
+    "while [ ! -f \"$d/upload.exit\" ]; do sleep 1; done\n"
+    "[ \"$rc\" -eq 0 ] || exit \"$rc\"\n"
+    "exit \"$(cat \"$d/upload.exit\")\""
+)
 
 _dfp_secret_env_1 = k8s.V1EnvVar(
+    name="AWS_ACCESS_KEY_ID",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="accesskey"),
+    ),
+)
+_dfp_secret_env_2 = k8s.V1EnvVar(
+    name="AWS_SECRET_ACCESS_KEY",
+    value_from=k8s.V1EnvVarSource(
+        secret_key_ref=k8s.V1SecretKeySelector(name="minio-credentials", key="secretkey"),
+    ),
+)
+_dfp_secret_env_3 = k8s.V1EnvVar(
     name="REPORT_TOKEN",
     value_from=k8s.V1EnvVarSource(secret_key_ref=k8s.V1SecretKeySelector(name="report", key="token")),
 )
-_dfp_secret_env_2 = k8s.V1EnvVar(
+_dfp_secret_env_4 = k8s.V1EnvVar(
     name="SLACK_TOKEN",
     value_from=k8s.V1EnvVarSource(secret_key_ref=k8s.V1SecretKeySelector(name="slack", key="token")),
 )
@@ -128,13 +149,26 @@ with DAG(
         task_id="prepare",
         namespace="ml-golden",
         image="registry.dfp.internal/test/tool:2.1.0",
-        cmds=["/bin/sh", "-c", DFP_OUTPUTS_SCRIPT, "dfp-outputs", "2", "score", "shards", "tool"],
+        cmds=[
+            "/bin/sh",
+            "-c",
+            DFP_ARTIFACTS_SCRIPT,
+            "dfp-artifacts",
+            "/bin/sh",
+            "-c",
+            DFP_OUTPUTS_SCRIPT,
+            "dfp-outputs",
+            "2",
+            "score",
+            "shards",
+            "tool",
+        ],
         arguments=[
             "prepare",
             "--mode",
             "{{ params['mode'] | dfp_text }}",
             "--out",
-            "s3://dfp-test/dfp/{{ dag.dag_id }}/{{ run_id }}/prepare/data",
+            "/tmp/dfp/outputs/artifacts/data",
             "--score",
             "/tmp/dfp/outputs/parameters/score",
             "--shards",
@@ -148,15 +182,78 @@ with DAG(
                 persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(claim_name="shared-work"),
             ),
             k8s.V1Volume(name="scratch", empty_dir=k8s.V1EmptyDirVolumeSource(size_limit="2Gi")),
+            k8s.V1Volume(name="dfp-artifacts", empty_dir=k8s.V1EmptyDirVolumeSource()),
         ],
         volume_mounts=[
             k8s.V1VolumeMount(name="work", mount_path="/work"),
             k8s.V1VolumeMount(name="scratch", mount_path="/scratch"),
+            k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp"),
+        ],
+        init_containers=[
+            k8s.V1Container(
+                name="dfp-artifacts-in",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "download",
+                    "--endpoint",
+                    "http://minio:9000",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-test",
+                    "--make-dir",
+                    "/tmp/dfp/inputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/outputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/sync",
+                ],
+                env=[_dfp_secret_env_1, _dfp_secret_env_2],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+            ),
+            k8s.V1Container(
+                name="dfp-artifacts-out",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "upload",
+                    "--endpoint",
+                    "http://minio:9000",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-test",
+                    "--wait-for",
+                    "/tmp/dfp/sync",
+                    "--stay",
+                    "--item",
+                    "DFP_ARTIFACT_OUT_1",
+                    "/tmp/dfp/outputs/artifacts/data",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_OUT_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-out-1']",
+                            ),
+                        ),
+                    ),
+                    _dfp_secret_env_1,
+                    _dfp_secret_env_2,
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+                restart_policy="Always",
+            ),
         ],
         service_account_name="golden-runner",
         security_context=_dfp_pod_security_1000_1000,
         container_security_context=_dfp_container_security,
         xcom_sidecar_container_security_context=_dfp_container_security,
+        annotations={"dfp.dev/artifact-out-1": "dfp/{{ dag.dag_id }}/{{ run_id }}/prepare/data"},
         do_xcom_push=True,
         retries=3,
         retry_delay=datetime.timedelta(seconds=5),
@@ -190,7 +287,7 @@ with DAG(
             "--size",
             "{{ ti.xcom_pull(task_ids='per-region', key='items')[ti.map_index]['size'] | dfp_text }}",
             "--in",
-            "s3://dfp-test/dfp/{{ dag.dag_id }}/{{ run_id }}/prepare/data",
+            "/tmp/dfp/inputs/artifacts/data",
             "--score",
             "{{ ti.xcom_pull(task_ids='prepare')['score'] | dfp_text }}",
         ],
@@ -200,14 +297,52 @@ with DAG(
                 config_map=k8s.V1ConfigMapVolumeSource(name="publish-settings"),
             ),
             k8s.V1Volume(name="tls", secret=k8s.V1SecretVolumeSource(secret_name="publish-tls")),
+            k8s.V1Volume(name="dfp-artifacts", empty_dir=k8s.V1EmptyDirVolumeSource()),
         ],
         volume_mounts=[
             k8s.V1VolumeMount(name="settings", mount_path="/etc/publish", read_only=True),
             k8s.V1VolumeMount(name="tls", mount_path="/etc/tls", read_only=True),
+            k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp"),
+        ],
+        init_containers=[
+            k8s.V1Container(
+                name="dfp-artifacts-in",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "download",
+                    "--endpoint",
+                    "http://minio:9000",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-test",
+                    "--make-dir",
+                    "/tmp/dfp/inputs/artifacts",
+                    "--item",
+                    "DFP_ARTIFACT_IN_1",
+                    "/tmp/dfp/inputs/artifacts/data",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_IN_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-in-1']",
+                            ),
+                        ),
+                    ),
+                    _dfp_secret_env_1,
+                    _dfp_secret_env_2,
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+            ),
         ],
         service_account_name="golden-runner",
         security_context=_dfp_pod_security_1000_1000,
         container_security_context=_dfp_container_security,
+        annotations={"dfp.dev/artifact-in-1": "dfp/{{ dag.dag_id }}/{{ run_id }}/prepare/data"},
         max_active_tis_per_dagrun=1,
     ).expand(
         labels=per_region.output,
@@ -281,7 +416,7 @@ with DAG(
         ],
         env_vars=[
             k8s.V1EnvVar(name="PLAIN", value="plain"),
-            _dfp_secret_env_1,
+            _dfp_secret_env_3,
             k8s.V1EnvVar(
                 name="TEMPLATE_TEXT",
                 value="{{ '\\x7b\\x7b dag_run.conf \\x7d\\x7d\\x0asecond line\\x0d\\x0a' }}",
@@ -303,7 +438,7 @@ with DAG(
             "--notify",
             "{{ params['notify'] | dfp_text }}",
         ],
-        env_vars=[_dfp_secret_env_2],
+        env_vars=[_dfp_secret_env_4],
         service_account_name="golden-runner",
         security_context=_dfp_pod_security_1000_1000,
         container_security_context=_dfp_container_security,
