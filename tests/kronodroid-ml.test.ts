@@ -284,6 +284,22 @@ describe('the Kronodroid ML steps, run as dfp renders them', () => {
     const run = (await mlflowGet('runs/get', { run_id: runId })).run as { data: { metrics: { key: string }[] } };
     expect(run.data.metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['summary.training.val_loss', 'summary.executorch.latency_ms_p50']));
   }, 10 * 60_000);
+
+  it('aggregate-metrics: a skipped emulator benchmark (run_android_benchmark=false) is said in the summary and the log', async () => {
+    const dir = join(work, 'aggregate-skipped');
+    mkdirSync(join(dir, 'inputs', 'artifacts'), { recursive: true });
+    cpSync(join(trainDir, 'outputs', 'artifacts', 'metrics'), join(dir, 'inputs', 'artifacts', 'training_metrics'));
+    // What the emulator step writes with --run-benchmark false (android/README.md).
+    writeFileSync(join(dir, 'inputs', 'artifacts', 'benchmark_results'), JSON.stringify({ skipped: true, reason: '--run-benchmark false' }));
+    const step = renderedStep('aggregate-metrics', dir, { train_mlflow_run_id: runId, mlflow_tracking_uri: '' });
+    const r = await runPython(TRAIN_PY, step, { MLFLOW_TRACKING_URI: mlflow.trackingUri });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('android benchmark: skipped (--run-benchmark false)');
+    const summary = JSON.parse(readFileSync(join(dir, 'outputs', 'artifacts', 'summary'), 'utf8')) as { android_benchmark: string; runtimes: object; training: Record<string, number> };
+    expect(summary.android_benchmark).toBe('skipped');
+    expect(summary.runtimes).toEqual({});
+    expect(summary.training.val_loss).toBeGreaterThan(0);
+  }, 10 * 60_000);
 });
 
 describe('dfp trace on the trained model', () => {

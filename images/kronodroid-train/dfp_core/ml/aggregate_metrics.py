@@ -4,7 +4,8 @@
 --training-metrics   the train step's metrics file (JSON: {"metrics": {...}, "model_bytes": {...}})
 --benchmark-results  the benchmark's results (JSON, format `dfp.runtime-benchmark/v1`, written
                      alike by the emulator benchmark and by the host-CPU comparison of the
-                     ExecuTorch export; see android/README.md)
+                     ExecuTorch export; or `{"skipped": true, "reason": ...}` when the
+                     pipeline ran with run_android_benchmark=false; see android/README.md)
 --mlflow-run-id      the training run the summary is logged on
 --summary            where the summary (JSON) is written
 
@@ -41,6 +42,14 @@ def _read_json(path, flag):
 def summarise(training, results):
     if not isinstance(training, dict) or not isinstance(training.get("metrics"), dict):
         raise InputError("--training-metrics has no 'metrics' object; give the train step's metrics file")
+    if isinstance(results, dict) and results.get("skipped") is True:
+        # The emulator step ran with --run-benchmark false: the summary says so instead of
+        # inventing runtimes, and the training metrics are still joined and logged.
+        reason = results.get("reason") if isinstance(results.get("reason"), str) else "no reason given"
+        print(f"android benchmark: skipped ({reason})", file=sys.stderr)
+        summary = {"training": training["metrics"], "model_bytes": training.get("model_bytes", {}),
+                   "android_benchmark": "skipped", "android_benchmark_reason": reason, "runtimes": {}, "fastest_runtime": None}
+        return summary, {f"training.{k}": v for k, v in training["metrics"].items() if isinstance(v, (int, float))}
     if not isinstance(results, dict) or results.get("format") != RESULTS_FORMAT or not isinstance(results.get("runtimes"), dict):
         raise InputError(f"--benchmark-results is not a {RESULTS_FORMAT} document (no 'format' or 'runtimes'); give the benchmark's results file")
     summary = {
