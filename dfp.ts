@@ -7,6 +7,8 @@
  *   dfp lock [--update REPO@REF]            pin the lakeFS branches and tags the definitions read
  *                                           to commits in dfp.lock.json (the only command that
  *                                           changes a file from what a server says)
+ *   dfp lock --images FILE...               record the image digests `make images` built
+ *                                           (scripts/images/build.sh calls it) in dfp.lock.json
  *   dfp trace RUN_ID | models:/NAME/VERSION  from an MLflow run back to its exact data and weights
  *                                           (--json, --fetch DIR; `dfp trace --help`)
  *
@@ -22,7 +24,7 @@ import { review } from './synth/review.ts';
 import { TARGETS } from './targets/index.ts';
 import { mermaid } from './targets/docs/mermaid.ts';
 import { LakeFsError } from './lakefs/client.ts';
-import { LockUsageError, describeLock, lockRefs } from './lakefs/lock-command.ts';
+import { LockUsageError, describeImageLock, describeLock, lockImages, lockRefs } from './lakefs/lock-command.ts';
 import { LOCK_FILE, LockFileError } from './lakefs/lock-file.ts';
 import { traceCommand } from './trace/command.ts';
 import { isEntryPoint } from './synth/entry.ts';
@@ -31,6 +33,7 @@ const USAGE = [
   'usage: dfp synth [--check] [--pipeline NAME] | dfp diff [--env NAME] | dfp graph [--pipeline NAME]',
   '       dfp lock [--update REPO@REF] [--endpoint URL] [--access-key-id ID] [--secret-access-key KEY] [--timeout SECONDS]',
   '            (or LAKEFS_ENDPOINT, LAKEFS_ACCESS_KEY_ID, LAKEFS_SECRET_ACCESS_KEY in the environment)',
+  '       dfp lock --images <digest file>...   (written by make images: one "<image> sha256:<digest>" line each)',
   '       dfp trace <run-id> | models:/<name>/<version> [--json] [--fetch DIR]   (dfp trace --help)',
   '',
 ].join('\n');
@@ -117,6 +120,21 @@ export function main(args: string[]): number | Promise<number> {
 
 /** `dfp lock`: every failure exits non-zero with one clear line and the lock untouched. */
 async function lock(args: string[]): Promise<number> {
+  if (args[0] === '--images') {
+    const files = args.slice(1);
+    if (files.length === 0) {
+      stderr.write(`dfp: lock --images needs the digest files make images wrote ($DFP_CACHE/images/<name>.digest)\n${USAGE}`);
+      return 2;
+    }
+    try {
+      stdout.write(`${describeImageLock(lockImages(LOCK, files), LOCK)}\n`);
+      return 0;
+    } catch (e) {
+      if (!(e instanceof LockFileError)) return internalError(e, `${LOCK} was left unchanged.\n`);
+      stderr.write(`dfp lock --images: ${e.message}\n${LOCK} was left unchanged.\n`);
+      return EXIT_LOCK_FAILED;
+    }
+  }
   let options;
   try {
     const endpoint = option(args, '--endpoint') ?? process.env.LAKEFS_ENDPOINT;

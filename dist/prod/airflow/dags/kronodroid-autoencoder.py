@@ -179,6 +179,7 @@ with DAG(
                 value="568fbd071bec71027c98cab15aabdd72ae36609c9cbb07af2d9b4e4044e10528",
             ),
             k8s.V1EnvVar(name="DFP_ENVIRONMENT", value="prod"),
+            k8s.V1EnvVar(name="DFP_IMAGE", value="registry.dfp.internal/dfp/kronodroid-train:0.3.1"),
             k8s.V1EnvVar(name="DFP_PIPELINE", value="kronodroid-autoencoder"),
             k8s.V1EnvVar(
                 name="FEAST_DEFS_SHA256",

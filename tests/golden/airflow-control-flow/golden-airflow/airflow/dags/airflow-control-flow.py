@@ -127,7 +127,7 @@ with DAG(
     prepare = KubernetesPodOperator(
         task_id="prepare",
         namespace="ml-golden",
-        image="registry.dfp.internal/test/tool:2.1.0",
+        image="registry.dfp.internal/test/tool:2.1.0@sha256:e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1",
         cmds=["/bin/sh", "-c", DFP_OUTPUTS_SCRIPT, "dfp-outputs", "2", "score", "shards", "tool"],
         arguments=[
             "prepare",
@@ -183,7 +183,7 @@ with DAG(
     publish = KubernetesPodOperator.partial(
         task_id="publish",
         namespace="ml-golden",
-        image="registry.dfp.internal/test/tool:2.1.0",
+        image="registry.dfp.internal/test/tool:2.1.0@sha256:e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1",
         arguments=[
             "publish",
             "--region={{ ti.xcom_pull(task_ids='per-region', key='items')[ti.map_index]['region'] | dfp_text }}",
@@ -220,7 +220,7 @@ with DAG(
     process_shard = KubernetesPodOperator.partial(
         task_id="process-shard",
         namespace="ml-golden",
-        image="registry.dfp.internal/test/tool:2.1.0",
+        image="registry.dfp.internal/test/tool:2.1.0@sha256:e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1",
         arguments=[
             "shard",
             "{{ ti.xcom_pull(task_ids='per-shard', key='items')[ti.map_index] | dfp_text }}",
@@ -247,7 +247,7 @@ with DAG(
     check_shard = KubernetesPodOperator.partial(
         task_id="check-shard",
         namespace="ml-golden",
-        image="registry.dfp.internal/test/tool:2.1.0",
+        image="registry.dfp.internal/test/tool:2.1.0@sha256:e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1",
         arguments=[
             "check",
             "{{ ti.xcom_pull(task_ids='per-output-shard', key='items')[ti.map_index] | dfp_text }}",
@@ -271,7 +271,7 @@ with DAG(
     report = KubernetesPodOperator(
         task_id="report",
         namespace="ml-golden",
-        image="registry.dfp.internal/test/tool:2.1.0",
+        image="registry.dfp.internal/test/tool:2.1.0@sha256:e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1",
         arguments=[
             "report",
             "--run",
@@ -295,7 +295,7 @@ with DAG(
     cleanup = KubernetesPodOperator(
         task_id="cleanup",
         namespace="ml-golden",
-        image="registry.dfp.internal/test/tool:2.1.0",
+        image="registry.dfp.internal/test/tool:2.1.0@sha256:e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1",
         arguments=[
             "cleanup",
             "--run",
