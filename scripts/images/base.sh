@@ -74,6 +74,9 @@ build_base() {
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/cache/ldconfig/aux-cache "$1"/var/log/* "$1"/etc/machine-id "$1"/var/cache/debconf/*-old "$1"/var/lib/dpkg/*-old'
     --customize-hook='find "$1/usr/lib" -name __pycache__ -type d -prune -exec rm -rf {} +'
     "$SUITE")
+  # openjdk's postinst links its man page into /usr/share/man/man1, which the path-exclude
+  # above leaves absent: give it the folder (the page itself is still excluded).
+  [[ "$name" == python-java-base ]] && recipe=(--essential-hook='mkdir -p "$1/usr/share/man/man1"' "${recipe[@]}")
   local sources=("deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY_MIRROR $SUITE-security main")
   # Import: FROM scratch + the tarball. --timestamp fixes the layer's and the config's
   # times; the environment puts Python in UTF-8 mode, keeps uv from downloading Pythons, and
@@ -125,6 +128,8 @@ CMD ["/usr/bin/python3"]'
     buildah pull --quiet "oci-archive:$archive" >/dev/null
     buildah tag "$("$ROOT/scripts/images/oci-digest.sh" --config "$archive" | cut -d: -f2)" "localhost/dfp/$name:bookworm"
   fi
+  # Older keys of this base are of no further use.
+  for old in "$OUT/$name".*.tar; do [[ "$old" == "$archive" || "$old" == "$rootfs" ]] || rm -f "$old"; done
   size="$(du -m "$archive" | cut -f1)"
   printf '%s\t%s\t%s MB\t%s\n' "$name" "$digest" "$size" "$archive"
 }

@@ -4,7 +4,10 @@
 # $DFP_CACHE/images/<name>.tar (the embedded cluster imports every archive there), tagged
 # registry.dfp.internal/dfp/<name>:<tag> with the tag the pipelines give it in dist/.
 #
-#   scripts/images/build.sh [name...]       (default: every image with a Containerfile)
+#   scripts/images/build.sh [--rebuild] [name...]   (default: every image with a Containerfile)
+#
+# --rebuild builds again what the cache holds (the bases stay cached) and says, per image,
+# whether the digest came out the same: the check that the builds are reproducible.
 #
 # An image is rebuilt only when its inputs change (its folder, dfp_tools, the Containerfile,
 # the base image's digest, the tag: scripts/images/inputs.py), so a second run with no
@@ -33,15 +36,25 @@ BUD_FLAGS=(--layers=false --identity-label=false --timestamp "$SOURCE_DATE_EPOCH
 MOUNTS=(-v "$UV_CACHE:/var/cache/dfp-uv")
 [[ -f /etc/ssl/certs/ca-certificates.crt ]] && MOUNTS+=(-v /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro)
 
+REBUILD=0
+if [[ "${1:-}" == --rebuild ]]; then REBUILD=1; shift; fi
 names=("$@")
 if [[ ${#names[@]} -eq 0 ]]; then
   for f in images/*/Containerfile; do names+=("$(basename "$(dirname "$f")")"); done
 fi
 
-# The bases first (cached; minutes only on a machine that never built them).
+# The bases the images need, first (cached; minutes only on a machine that never built them).
+bases=()
+for name in "${names[@]}"; do
+  [[ -f "images/$name/Containerfile" ]] || continue
+  b="$(awk 'toupper($1)=="FROM" { sub(/^localhost\/dfp\//, "", $2); sub(/:.*/, "", $2); print $2; exit }' "images/$name/Containerfile")"
+  [[ " ${bases[*]} " == *" $b "* ]] || bases+=("$b")
+done
 declare -A BASE_DIGEST
-while IFS=$'\t' read -r base digest _size _archive; do BASE_DIGEST[$base]=$digest; done \
-  < <(scripts/images/base.sh python-base python-java-base)
+if [[ ${#bases[@]} -gt 0 ]]; then
+  while IFS=$'\t' read -r base digest _size _archive; do BASE_DIGEST[$base]=$digest; done \
+    < <(scripts/images/base.sh "${bases[@]}")
+fi
 
 # What a Containerfile copies from the build context (images/), for the missing-file check.
 copy_sources() {
@@ -79,7 +92,11 @@ for name in "${names[@]}"; do
   key="$(python3 scripts/images/inputs.py images "$name" "$base_digest" "$ref" "${BUD_FLAGS[*]}")"
   archive="$OUT/$name.tar"
   t0=$SECONDS
-  if [[ -f "$archive" && -f "$OUT/$name.key" && "$(cat "$OUT/$name.key")" == "$key" && -f "$OUT/$name.digest" ]]; then
+  previous=""
+  if [[ $REBUILD == 1 && -f "$OUT/$name.digest" && -f "$OUT/$name.key" && "$(cat "$OUT/$name.key")" == "$key" ]]; then
+    previous="$(cut -d' ' -f2 "$OUT/$name.digest")"
+  fi
+  if [[ $REBUILD == 0 && -f "$archive" && -f "$OUT/$name.key" && "$(cat "$OUT/$name.key")" == "$key" && -f "$OUT/$name.digest" ]]; then
     status=cached ; cached=$((cached + 1))
   else
     rm -f "$OUT/$name.key" "$OUT/$name.digest"
@@ -100,11 +117,16 @@ for name in "${names[@]}"; do
   printf '%s %s\n' "$ref" "$digest" > "$OUT/$name.digest"
   size_mb="$(du -m "$archive" | cut -f1)"
   if [[ $status == built ]]; then cold=$((cold + secs)); else warm=$((warm + secs)); fi
+  if [[ -n "$previous" ]]; then
+    if [[ "$previous" == "$digest" ]]; then status=same; else status=CHANGED; echo "images: $name: rebuilt from the same inputs as $digest, was $previous" >&2; fi
+  fi
   rows+=("$(printf '%-22s %-12s %-7s %6s MB %5s s  %s' "$name" "$tag" "$status" "$size_mb" "$secs" "$digest")")
 done
 
 echo
 printf '%-22s %-12s %-7s %9s %7s  %s\n' image tag status size time digest
+# status: built (new inputs), cached (unchanged inputs: nothing built), same/CHANGED (--rebuild:
+# built again from unchanged inputs, and whether the digest is the one the cache had).
 for r in "${rows[@]}"; do echo "$r"; done
 echo "built $built in ${cold} s, cached $cached in ${warm} s; archives in $OUT (sizes: gzip-compressed OCI archives)"
 

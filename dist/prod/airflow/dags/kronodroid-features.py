@@ -197,7 +197,7 @@ with DAG(
         task_id="spark-transform",
         doc_md="Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+        image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7014c51d635417b0554bf425f6f2b9a60f07b65aeeb719b285348887e2ae27b2",
         cmds=["python", "-m", "dfp_tools.run_transform"],
         arguments=[
             "--transform",
