@@ -7,7 +7,7 @@
  * `make images`; there a missing archive fails. Under `make test` it is skipped (the
  * builds take minutes: docs/images.md). Prints what each run took.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ import { archiveExists, canRunImages, imageArchive, runInImage, unpackImage, typ
 const ROOT = join(import.meta.dirname, '..');
 const enabled = process.env.DFP_IMAGES_RUN === '1';
 const timings: string[] = [];
+/** Unpacking a large image and starting Feast take minutes on 2 shared cores. */
+const TIMEOUT = 900_000;
 
 /** The image, unpacked once per test file. */
 const unpacked = new Map<string, OciImage>();
@@ -37,6 +39,14 @@ function run(name: string, args: string[], options: Parameters<typeof runInImage
   return r;
 }
 
+/** A folder of `files` that the image's uid 1000 can read, as a ConfigMap volume is. */
+function configMapFolder(prefix: string, files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text, { mode: 0o644 });
+  return dir;
+}
+
 afterAll(() => {
   if (timings.length) console.log(`images-run:\n  ${timings.join('\n  ')}`);
 });
@@ -44,7 +54,7 @@ afterAll(() => {
 describe.skipIf(!enabled)('built images run their entry points (runc, read-only, uid 1000, no network)', () => {
   it('this machine can run them', () => {
     expect(canRunImages(), 'runc (Debian) and root are needed').toBe(true);
-  });
+  }, TIMEOUT);
 
   it('transform-launcher: python -m dfp_tools.run_transform, with the pinned Kubernetes client', () => {
     const help = run('transform-launcher', ['python', '-m', 'dfp_tools.run_transform', '--help']);
@@ -57,15 +67,14 @@ describe.skipIf(!enabled)('built images run their entry points (runc, read-only,
     expect(outside.stderr).toMatch(/kubernetes\.config\.config_exception\.ConfigException: Service host\/port is not set/);
     const version = run('transform-launcher', ['python', '-c', 'import kubernetes, os; print(kubernetes.__version__, os.getuid())']);
     expect(version.stdout).toBe('34.1.0 1000\n');
-  });
+  }, TIMEOUT);
 
   it('feast: loads the feature_store.yaml dfp renders (redis online store, spark offline store) and plans the repo', () => {
     // The sync hook's own steps: the rendered repo copied out of its ConfigMap mount, then
     // Feast on it. Only the registry, an S3 object this sandbox cannot reach, is pointed at
     // a local file; the online and offline stores are as rendered.
     const hook = parse(readFileSync(join(ROOT, 'dist/dev/feast/sync/feast-apply.yaml'), 'utf8').split('\n---\n')[0]!) as { data: Record<string, string> };
-    const repo = mkdtempSync(join(tmpdir(), 'dfp-feast-repo-'));
-    for (const [file, text] of Object.entries(hook.data)) writeFileSync(join(repo, file), text);
+    const repo = configMapFolder('dfp-feast-repo-', hook.data);
     const rendered = parse(hook.data['feature_store.yaml']!) as Record<string, any>;
     expect(rendered.online_store.type).toBe('redis');
     expect(rendered.offline_store.type).toBe('spark');
@@ -91,7 +100,7 @@ describe.skipIf(!enabled)('built images run their entry points (runc, read-only,
     ].join('\n')], { mounts: { '/feast/repo': repo } });
     expect(stores.status, stores.stderr).toBe(0);
     expect(stores.stdout).toBe('RedisOnlineStoreConfig SparkOfflineStoreConfig\n');
-  });
+  }, TIMEOUT);
 
   it('datahub-ingestion: the datahub CLI the ingest hook calls, with the file source and the datahub-rest sink', () => {
     const version = run('datahub-ingestion', ['datahub', 'version']);
@@ -105,13 +114,12 @@ describe.skipIf(!enabled)('built images run their entry points (runc, read-only,
     ].join('\n')]);
     expect(plugins.status, plugins.stderr).toBe(0);
     expect(plugins.stdout).toBe('GenericFileSource DatahubRestSink\n');
-  });
+  }, TIMEOUT);
 
   it('chronon: compile.py compiles the group-by dfp renders', () => {
     // The hook's own layout: group_bys.<team>.<name> keys into group_bys/<team>/<name>.
     const hook = parse(readFileSync(join(ROOT, 'dist/staging/chronon/sync/chronon-apply.yaml'), 'utf8').split('\n---\n')[0]!) as { data: Record<string, string> };
-    const repo = mkdtempSync(join(tmpdir(), 'dfp-chronon-repo-'));
-    for (const [file, text] of Object.entries(hook.data)) writeFileSync(join(repo, file), text);
+    const repo = configMapFolder('dfp-chronon-repo-', hook.data);
     const script = [
       'set -eu',
       'cd /work',
@@ -125,7 +133,7 @@ describe.skipIf(!enabled)('built images run their entry points (runc, read-only,
     const groupBys = Object.keys(hook.data).filter((k) => k.startsWith('group_bys.')).length;
     expect(groupBys).toBeGreaterThan(0);
     expect(compiled.stdout.trim().split('\n').filter((l) => l && !l.includes(' ')).length).toBeGreaterThanOrEqual(groupBys);
-  });
+  }, TIMEOUT);
 
   it('dbt-kronodroid: dbt with the spark adapter and Java, and the project where the step points --project-dir', () => {
     const version = run('dbt-kronodroid', ['dbt', '--version']);
@@ -140,5 +148,5 @@ describe.skipIf(!enabled)('built images run their entry points (runc, read-only,
     expect(project.stdout).toContain('fct_sample_features.sql');
     const ours = readdirSync(join(ROOT, 'images/dbt-kronodroid/project/models/marts')).sort();
     for (const f of ours) expect(project.stdout).toContain(f);
-  });
+  }, TIMEOUT);
 });

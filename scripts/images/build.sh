@@ -22,7 +22,8 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 DFP_CACHE="${DFP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dfp}"
 OUT="$DFP_CACHE/images"
-UV_CACHE="$DFP_CACHE/uv"
+# uv's package cache; DFP_IMAGES_UV_CACHE names another folder (an empty one: a build with a cold cache).
+UV_CACHE="${DFP_IMAGES_UV_CACHE:-$DFP_CACHE/uv}"
 mkdir -p "$OUT" "$UV_CACHE"
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1735689600}" # the bases' time: 2025-01-01T00:00:00Z
 REGISTRY=registry.dfp.internal/dfp
