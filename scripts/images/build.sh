@@ -103,7 +103,8 @@ for name in "${names[@]}"; do
     rm -f "$OUT/$name.key" "$OUT/$name.digest"
     log="$OUT/$name.build.log"
     if ! buildah bud "${BUD_FLAGS[@]}" "${MOUNTS[@]}" -f "$cf" -t "$ref" images >"$log" 2>&1; then
-      echo "images: $name: buildah bud failed; the last lines of $log:" >&2
+      cp "$log" "$OUT/$name.failed.log"
+      echo "images: $name: buildah bud failed; the last lines of $OUT/$name.failed.log:" >&2
       tail -n 15 "$log" >&2
       failed+=("$name") ; continue
     fi

@@ -197,7 +197,7 @@ with DAG(
         task_id="spark-transform",
         doc_md="Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:fa2399a35e4af4f0fb55acaea5c105ba0e2145bc374198d1e45922d9f52aa5b3",
+        image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:ba499acc65d676fc285615495f0e18abfadd7cc0265355f8225e1f703b173f16",
         cmds=["python", "-m", "dfp_tools.run_transform"],
         arguments=[
             "--transform",
@@ -227,7 +227,7 @@ with DAG(
         task_id="dbt-build",
         doc_md="Kronodroid staging and feature models (dbt), built on the staging tables the transform writes.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:3482e88a6950e60aa4161b597b4886f04a418f902e0d4c34d82b98dae127fed2",
+        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:26aaeb19ef4e35033f8af75d509302453ff2a0a9b268945aa9173896dbdbc0df",
         cmds=["dbt", "build"],
         arguments=[
             "--project-dir",
