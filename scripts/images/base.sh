@@ -20,6 +20,8 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 DFP_CACHE="${DFP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dfp}"
 OUT="$DFP_CACHE/images/base"
 mkdir -p "$OUT"
+# shellcheck source=tools.sh
+source "$ROOT/scripts/images/tools.sh"
 
 UV_VERSION=0.9.30
 # Debian's own release and snapshot: the packages are bookworm's as the mirror serves them;

@@ -25,6 +25,8 @@ OUT="$DFP_CACHE/images"
 # uv's package cache; DFP_IMAGES_UV_CACHE names another folder (an empty one: a build with a cold cache).
 UV_CACHE="${DFP_IMAGES_UV_CACHE:-$DFP_CACHE/uv}"
 mkdir -p "$OUT" "$UV_CACHE"
+# shellcheck source=tools.sh
+source "$ROOT/scripts/images/tools.sh"
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1735689600}" # the bases' time: 2025-01-01T00:00:00Z
 REGISTRY=registry.dfp.internal/dfp
 # Every flag that shapes the image is part of the key.
