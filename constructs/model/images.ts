@@ -22,7 +22,8 @@ export type ImagePins = Readonly<Record<string, string>>;
 
 /** `image@digest` when the lock pins `image` (and it has no digest of its own), else `image`. */
 export function pinImage(pins: ImagePins, image: string): string {
-  if (imageTagAndDigest(image).digest !== undefined) return image;
+  // A prop of the wrong type (a JavaScript caller) is left for the rules to report at its path.
+  if (typeof image !== 'string' || imageTagAndDigest(image).digest !== undefined) return image;
   const digest = pins[image];
   return digest === undefined ? image : `${image}@${digest}`;
 }
