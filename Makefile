@@ -9,8 +9,8 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 
 NODE_STAMP := node_modules/.dfp-npm-ci
 
-.PHONY: synth test fuzz typecheck unit golden install python lakefs kube-apiserver argo-validate bench bench-python clean \
-	cluster-build cluster-up cluster-down cluster-test
+.PHONY: synth test fuzz typecheck unit golden install python lakefs kube-apiserver argo-validate bench bench-python \
+	cluster-build cluster-up cluster-down cluster-test images images-test clean
 
 # `npm ci` again whenever the lock file or package.json changes.
 $(NODE_STAMP): package.json package-lock.json
@@ -104,6 +104,17 @@ bench: install bench-python
 bench-python:
 	@scripts/python-env.sh bench/python
 	@scripts/python-env.sh tests/conformance/airflow
+
+## images: build every images/*/Containerfile with buildah on the local Debian bases (mmdebstrap) into
+## $(DFP_CACHE)/images/<name>.tar, only what changed, and record the digests in dfp.lock.json
+## (docs/images.md). Cold: the bases ~4 min each, then minutes per image; warm (no change): seconds.
+## IMAGES="a b" builds only those. Not part of `make test`.
+images: install
+	@scripts/images/build.sh $(IMAGES)
+
+## images-test: run built images' entry points for real with runc (tests/images-run.test.ts); after `make images`
+images-test: install
+	DFP_IMAGES_RUN=1 npx vitest run tests/images-run.test.ts
 
 clean:
 	rm -rf .cdk8s.out .dist.tmp .dist.old .tools tests/conformance/*/.venv bench/python/.venv images/*/.venv

@@ -7,6 +7,8 @@
  *   dfp lock [--update REPO@REF]            pin the lakeFS branches and tags the definitions read
  *                                           to commits in dfp.lock.json (the only command that
  *                                           changes a file from what a server says)
+ *   dfp lock --images FILE...               record the image digests `make images` built
+ *                                           (scripts/images/build.sh calls it) in dfp.lock.json
  *   dfp trace RUN_ID | models:/NAME/VERSION  from an MLflow run back to its exact data and weights
  *
  * Every verb parses its arguments strictly (synth/args.ts) and returns the exit codes of
@@ -28,7 +30,7 @@ import { review } from './synth/review.ts';
 import { TARGETS } from './targets/index.ts';
 import { mermaid } from './targets/docs/mermaid.ts';
 import { LakeFsError } from './lakefs/client.ts';
-import { LockUsageError, describeLock, lockRefs } from './lakefs/lock-command.ts';
+import { LockUsageError, describeImageLock, describeLock, lockImages, lockRefs } from './lakefs/lock-command.ts';
 import { LOCK_FILE, LockFileError } from './lakefs/lock-file.ts';
 import { TRACE_VERB, traceCommand } from './trace/command.ts';
 import { isEntryPoint } from './synth/entry.ts';
@@ -67,7 +69,8 @@ const VERBS: Readonly<Record<string, VerbSpec>> = {
       timeout: { type: 'string', value: 'SECONDS', help: 'seconds per request, default 10' },
     },
     secretsFrom: 'set LAKEFS_SECRET_ACCESS_KEY in the environment, or pass --secret-access-key-file FILE',
-    more: 'The secret access key is never taken as a flag: a flag shows in the process list and the shell history.\n',
+    more: 'The secret access key is never taken as a flag: a flag shows in the process list and the shell history.\n'
+      + "'dfp lock --images FILE...' records instead the image digests make images wrote (one '<image> sha256:<digest>' line per file).\n",
   },
   trace: TRACE_VERB,
 };
@@ -191,6 +194,21 @@ function secretFrom(file: string | undefined): string | undefined {
 
 /** `dfp lock`: every failure exits non-zero with one clear line and the lock untouched. */
 async function lock(args: string[]): Promise<number> {
+  if (args[0] === '--images') {
+    const files = args.slice(1);
+    try {
+      if (files.length === 0) throw new UsageError('lock --images needs the digest files make images wrote ($DFP_CACHE/images/<name>.digest)', 'lock');
+      const flag = files.find((f) => f.startsWith('-'));
+      if (flag !== undefined) throw new UsageError(`lock --images takes only digest files, not '${flag}'`, 'lock');
+      stdout.write(`${describeImageLock(lockImages(LOCK, files), LOCK)}\n`);
+      return EXIT_OK;
+    } catch (e) {
+      if (e instanceof UsageError) return usageError(e);
+      if (!(e instanceof LockFileError)) return internalError(e, `${LOCK} was left unchanged.\n`);
+      stderr.write(`dfp lock --images: ${e.message}\n${LOCK} was left unchanged.\n`);
+      return EXIT_INVALID;
+    }
+  }
   let options;
   try {
     const p = parsed(VERBS.lock!, args);

@@ -80,6 +80,8 @@ export const LINEAGE_ENV = {
   environment: 'DFP_ENVIRONMENT',
   definitions: 'DFP_DEFINITIONS_SHA256',
   lakefsEndpoint: 'LAKEFS_ENDPOINT',
+  /** The step's own image, by digest when dfp.lock.json pins it: the code that ran. */
+  image: 'DFP_IMAGE',
 } as const;
 
 /** `<split>-<first 16 hex digits of sha256(canonical spec + split)>`. */

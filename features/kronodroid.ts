@@ -36,7 +36,7 @@ export const KRONODROID = {
   transform: 'kronodroid-iceberg',
   /** Where the raw Kronodroid CSV exports land in lakeFS, which the dlt load ingests. */
   landing: 's3://kronodroid/main/landing/kronodroid',
-  /** The dbt project (analytics/dbt/), its name in dbt_project.yml. */
+  /** The dbt project (images/dbt-kronodroid/project/), its name in dbt_project.yml. */
   dbtProject: 'kronodroid',
 } as const;
 
@@ -69,7 +69,7 @@ export interface KronodroidData {
   readonly raw: IcebergTable;
   /** Builds the staging tables from the raw table, then the training table from them. */
   readonly transform: Transform;
-  /** The dbt project (analytics/dbt/) whose models read the staging tables. */
+  /** The dbt project (images/dbt-kronodroid/project/) whose models read the staging tables. */
   readonly dbt: DbtProject;
 }
 
@@ -122,7 +122,7 @@ export function kronodroidData(scope: Construct): KronodroidData {
   });
   const dbt = new DbtProject(app, KRONODROID.dbtProject, {
     // From the working directory, like dfp.lock.json: the repository root, where synth runs.
-    dir: 'analytics/dbt',
+    dir: 'images/dbt-kronodroid/project',
     sources: staging,
     image: 'registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1',
     credentials: LAKEFS_GATEWAY_CREDENTIALS,

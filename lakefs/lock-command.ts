@@ -10,7 +10,7 @@ import { IcebergTable, namedRef } from '../constructs/data.ts';
 import { Problems } from '../constructs/model/errors.ts';
 import { checkLakeFsRefName, checkLakeFsRepository } from '../constructs/model/names.ts';
 import { LakeFsClient, type LakeFsClientProps } from './client.ts';
-import { formatLock, lockKey, readLock, writeLock, type Lock } from './lock-file.ts';
+import { LockFileError, formatLock, lockKey, readLock, writeLock, type Lock } from './lock-file.ts';
 
 /** Options of {@link lockRefs}. */
 export interface LockOptions {
@@ -103,7 +103,8 @@ export async function lockRefs(root: IConstruct, options: LockOptions): Promise<
 
   const refs = options.update !== undefined ? { ...before.refs } : {};
   for (const r of resolved) refs[r.key] = { commit: r.commit };
-  const after: Lock = { version: 1, refs };
+  // The image pins are `dfp lock --images`'s (lockImages); a lakeFS lock keeps them.
+  const after: Lock = { version: 1, refs, ...(before.images ? { images: before.images } : {}) };
   const text = formatLock(after);
   const current = existsSync(options.lockFile) ? readFileSync(options.lockFile, 'utf8') : undefined;
   if (current !== text) writeLock(options.lockFile, after);
@@ -118,6 +119,50 @@ function readLockOrEmpty(file: string): Lock {
     // A full lock rewrites the file, so a broken one is no obstacle; it only loses the "was" column.
     return { version: 1, refs: {} };
   }
+}
+
+/** One image `dfp lock --images` pinned. */
+export interface LockedImage {
+  readonly ref: string;
+  readonly digest: string;
+  readonly previous?: string;
+}
+
+/**
+ * `dfp lock --images FILE...`: records the digests `make images` built (each file holds one
+ * line, `<registry>/<name>:<tag> sha256:<hex>`, as scripts/images/build.sh writes it) in the
+ * lock's `images` section, keeping every other pin. Reads no network. Throws LockFileError
+ * for a file that is not such a line (the lock is then untouched).
+ */
+export function lockImages(lockFile: string, files: readonly string[]): { images: LockedImage[]; written: boolean } {
+  const before = readLock(lockFile);
+  const images = { ...(before.images ?? {}) };
+  const locked: LockedImage[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new LockFileError(`cannot read ${file} (${(e as Error).message}); run 'make images' to write it`);
+    }
+    const m = /^(\S+) (sha256:[0-9a-f]{64})\n?$/.exec(text);
+    if (!m) throw new LockFileError(`${file} is not '<image> sha256:<digest>' on one line; run 'make images' to write it again`);
+    const [, ref, digest] = m as unknown as [string, string, string];
+    const previous = images[ref]?.digest;
+    images[ref] = { digest };
+    locked.push({ ref, digest, ...(previous !== undefined ? { previous } : {}) });
+  }
+  const after: Lock = { ...before, images };
+  const text = formatLock(after); // checks each key and digest
+  const current = existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : undefined;
+  if (current !== text) writeLock(lockFile, after);
+  return { images: locked, written: current !== text };
+}
+
+/** One line per image for the terminal. */
+export function describeImageLock(result: { images: readonly LockedImage[]; written: boolean }, lockFile: string): string {
+  const lines = result.images.map((i) => `  ${i.ref} -> ${i.digest} (${i.previous === undefined ? 'new pin' : i.previous === i.digest ? 'unchanged' : `was ${i.previous}`})`);
+  return [`dfp lock --images: ${result.written ? 'wrote' : 'kept'} ${lockFile}`, ...lines].join('\n');
 }
 
 /** One line per ref for the terminal. */

@@ -1,7 +1,9 @@
 /**
  * dfp.lock.json: the lakeFS refs the definitions read (`<repository>@<branch>`), each
- * pinned to a commit id by `dfp lock`. Synth reads only this file, never lakeFS, so the
- * same commit renders the same dist/ and a data bump is a reviewed diff of this file.
+ * pinned to a commit id by `dfp lock`, and the images they name (`<registry>/<name>:<tag>`),
+ * each pinned to the manifest digest `make images` built (`dfp lock --images`). Synth reads
+ * only this file, never lakeFS or a registry, so the same commit renders the same dist/ and
+ * a data bump or an image rebuild is a reviewed diff of this file.
  *
  * The format is canonical (sorted keys, two-space indent, final newline), so `dfp lock`
  * on unchanged data rewrites it byte for byte.
@@ -10,12 +12,14 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { canonicalJson } from '../constructs/model/canonical-json.ts';
-import { HEX64, LAKEFS_REPOSITORY } from '../constructs/model/names.ts';
+import { HEX64, LAKEFS_REPOSITORY, imageTagAndDigest } from '../constructs/model/names.ts';
 
 /** The file's name at the project root. */
 export const LOCK_FILE = 'dfp.lock.json';
 
 const REF_KEY = new RegExp(`${LAKEFS_REPOSITORY.source.slice(0, -1)}@[^@\\s]+$`);
+/** An image manifest digest, as registries and `ctr images import` name it. */
+export const IMAGE_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 const lockSchema = z.strictObject({
   version: z.literal(1),
@@ -26,6 +30,15 @@ const lockSchema = z.strictObject({
         if (!REF_KEY.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' is not <repository>@<branch>` });
       }
     }),
+  /** Image (`registry/name:tag`, as the definitions name it) -> the manifest digest it was built as. */
+  images: z.record(z.string(), z.strictObject({ digest: z.string().regex(IMAGE_DIGEST, 'a digest is sha256: and 64 lowercase hex digits') }))
+    .superRefine((images, ctx) => {
+      for (const key of Object.keys(images)) {
+        const { tag, digest } = imageTagAndDigest(key);
+        if (tag === undefined || digest !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' is not <registry>/<name>:<tag>` });
+      }
+    })
+    .optional(),
 });
 
 /** The lock's content. */

@@ -64,6 +64,8 @@ export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = 
     if (!result) throw new Error('synth produced no result');
     const summary = describeDiff(result.diff);
     if (result.notes.length > 0) process.stdout.write(`${result.notes.join('\n')}\n`);
+    // When writing dist/ (a check only says whether dist/ is current).
+    if (!check && result.unpinnedImages.length > 0) process.stderr.write(unpinnedWarning(result.unpinnedImages));
     if (check) {
       const stale = summary !== 'dist/ is up to date';
       (stale ? process.stderr : process.stdout).write(
@@ -83,4 +85,9 @@ export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = 
     if (process.env.DFP_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
     return EXIT_INTERNAL;
   }
+}
+
+/** What synth says about images it rendered by tag: a warning, not an error (docs/images.md). */
+export function unpinnedWarning(images: readonly string[]): string {
+  return `dfp: warning: ${images.length} image${images.length === 1 ? '' : 's'} rendered by tag, with no digest in the lock (run 'make images', which records the digests in dfp.lock.json, and commit it): ${images.join(', ')}\n`;
 }

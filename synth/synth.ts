@@ -5,6 +5,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { IConstruct } from 'constructs';
+import { unpinnedImages } from '../constructs/model/images.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { DfpError } from '../constructs/model/errors.ts';
 import { TARGETS } from '../targets/index.ts';
@@ -43,6 +44,8 @@ export interface SynthResult {
   readonly diff: TreeDiff;
   /** What an orchestrator will not do of what a pipeline asks (synth/notes.ts), one line each. */
   readonly notes: readonly string[];
+  /** Images rendered by tag because dfp.lock.json pins no digest for them (constructs/model/images.ts). */
+  readonly unpinnedImages: readonly string[];
 }
 
 /** Renders every environment of the app under `root`; throws DfpError on bad input. */
@@ -71,7 +74,7 @@ export function synthesize(root: IConstruct, options: SynthOptions): SynthResult
     diff = writeTree(options.distDir, tree);
   }
   if (options.manifestDir) writeManifestMirror(options.manifestDir, files);
-  return { files, diff, notes };
+  return { files, diff, notes, unpinnedImages: unpinnedImages(model) };
 }
 
 /** A pipeline's files: those whose name, without its extension, is the pipeline's name. */

@@ -23,7 +23,7 @@ import { modelOrError, testApp } from './support/fixtures.ts';
 import { ROOT, run } from './support/process.ts';
 
 const HARNESS = join(ROOT, 'tests', 'conformance', 'dbt');
-const PROJECT = join(ROOT, 'analytics', 'dbt');
+const PROJECT = join(ROOT, 'images', 'dbt-kronodroid', 'project');
 const model = buildModel(buildApp());
 const project = model.data.dbtProjects.find((p) => p.name === 'kronodroid')!;
 

@@ -5,7 +5,7 @@
  * data written out as files. The Kubernetes schema and pod-security suites cover the
  * objects with the rest of dist/.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,12 +13,12 @@ import { parseAllDocuments } from 'yaml';
 import { imageTagAndDigest } from '../constructs/model/names.ts';
 import { readTree } from '../synth/writer.ts';
 import { ROOT, run } from './support/process.ts';
-import { Entity, Environment, FeatureView, IcebergTable } from '../constructs/index.ts';
+import { DfpApp, Entity, Environment, FeatureView, IcebergTable } from '../constructs/index.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { tableProps } from './fixtures/transforms.ts';
 import { renderAll } from '../synth/render.ts';
 import { TARGETS } from '../targets/index.ts';
-import { envProps, testApp } from './support/fixtures.ts';
+import { FIXTURE_LOCK, envProps } from './support/fixtures.ts';
 
 type Json = Record<string, any>;
 const tree = readTree(join(ROOT, 'dist'));
@@ -26,12 +26,22 @@ const hooks = [...tree].filter(([p]) => /^[^/]+\/feast\/sync\/feast-apply\.yaml$
 const PYTHON = join(ROOT, 'tests', 'conformance', 'feast', '.venv', 'bin', 'python');
 
 describe('feast apply runs on every Argo CD sync, on the reviewed files', () => {
-  it('an environment that demands digests refuses the tag-pinned Feast image, at its path', () => {
-    const app = testApp(false);
-    new Environment(app, 'strict', envProps({ imageTagPolicy: 'digest' }));
-    const table = new IcebergTable(app, 'orders', tableProps({ customer_id: 'string', amount: 'float64' }));
-    new FeatureView(app, 'order_stats', { source: table, entities: [new Entity(app, 'customer', { joinKey: 'customer_id' })], features: ['amount'] });
-    expect(() => renderAll(buildModel(app), TARGETS)).toThrow(/strict: cannot render for feast in environment 'strict': the Feast sync Job's image 'registry.dfp.internal\/dfp\/feast:0.67.0' has no digest/);
+  it('an environment that demands digests refuses the Feast image when the lock does not pin it, and takes it pinned', () => {
+    const strictApp = (lockFile: string) => {
+      const app = new DfpApp({ distDir: join(mkdtempSync(join(tmpdir(), 'dfp-dist-')), 'dist'), lockFile });
+      new Environment(app, 'strict', envProps({ imageTagPolicy: 'digest' }));
+      const table = new IcebergTable(app, 'orders', tableProps({ customer_id: 'string', amount: 'float64' }));
+      new FeatureView(app, 'order_stats', { source: table, entities: [new Entity(app, 'customer', { joinKey: 'customer_id' })], features: ['amount'] });
+      return app;
+    };
+    // The fixtures' lock pins the Feast image (tests/fixtures/fixtures.lock.json); the same pins without it:
+    const { images: _pinned, ...unpinned } = JSON.parse(readFileSync(FIXTURE_LOCK, 'utf8')) as Record<string, unknown>;
+    const noImages = join(mkdtempSync(join(tmpdir(), 'dfp-lock-')), 'dfp.lock.json');
+    writeFileSync(noImages, JSON.stringify(unpinned));
+    expect(() => renderAll(buildModel(strictApp(noImages)), TARGETS)).toThrow(/strict: cannot render for feast in environment 'strict': the Feast sync Job's image 'registry.dfp.internal\/dfp\/feast:0.67.0' has no digest/);
+    // (Only the Feast target: the fixtures' lock leaves the DataHub hook's image unpinned.)
+    const pinned = renderAll(buildModel(strictApp(FIXTURE_LOCK)), TARGETS.filter((t) => t.name === 'feast')).find((f) => f.path === 'strict/feast/sync/feast-apply.yaml')!;
+    expect(pinned.content).toContain(`image: registry.dfp.internal/dfp/feast:0.67.0@sha256:${'e3'.repeat(32)}\n`);
   });
 
   it('every environment on Feast has the hook', () => {

@@ -26,6 +26,7 @@ import { renderAll } from '../synth/render.ts';
 import { kubeflowTarget } from '../targets/kubeflow/index.ts';
 import { controlFlowApp } from './fixtures/control-flow.ts';
 import { kubeflowFlowApp } from './fixtures/kubeflow-flow.ts';
+import { FIXTURE_LOCK } from './support/fixtures.ts';
 import { IMAGE, envProps } from './support/fixtures.ts';
 import { ROOT, run } from './support/process.ts';
 
@@ -51,9 +52,9 @@ function python<T>(script: string, args: string[]): T {
 const check = (files: string[]) => python<{ results: CheckResult[] }>('check.py', files).results;
 const compare = (pairs: [string, string][]) => python<{ results: CompareResult[] }>('compare.py', pairs.flat()).results;
 
-/** Renders an app's Kubeflow files into the scratch folder; returns path → file. */
+/** Renders an app's Kubeflow files into the scratch folder, with the fixtures' lock as its golden files are; returns path → file. */
 function renderKubeflow(define: (app: DfpApp) => void, prefix: string): Map<string, string> {
-  const app = new DfpApp();
+  const app = new DfpApp({ lockFile: FIXTURE_LOCK });
   define(app);
   const model = buildModel(app);
   const out = new Map<string, string>();

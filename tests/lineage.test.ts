@@ -64,6 +64,8 @@ describe('lineage: the same stamps in every orchestrator', () => {
         DATA_SOURCE_TABLE: 'fct_training_dataset',
         DFP_DEFINITIONS_SHA256: definitionsDigest(model.pipelines.find((p) => p.name === 'kronodroid-autoencoder')!),
         DFP_ENVIRONMENT: model.environments[0]!.name,
+        // The step's image as the model has it: by digest when dfp.lock.json pins it.
+        DFP_IMAGE: model.pipelines.find((p) => p.name === 'kronodroid-autoencoder')!.steps.find((s) => s.name === 'train')!.image,
         DFP_PIPELINE: 'kronodroid-autoencoder',
         FEAST_DEFS_SHA256: feastDigest,
         FEAST_FEATURE_VIEW: 'kronodroid_autoencoder_features',

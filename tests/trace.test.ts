@@ -100,6 +100,9 @@ function expectCleanFailure(r: Run, code: number, message: RegExp, fetchDir?: st
 let v1: { commit: string; snapshot: string };
 let v1Files: string;
 let trainEnv: Env;
+/** The training step's image and the digest this test pins it to, as `make images` would. */
+const TRAIN_IMAGE = 'registry.dfp.internal/dfp/kronodroid-train:0.3.1';
+const TRAIN_DIGEST = `sha256:${'c0'.repeat(32)}`;
 let trained: { run_id: string; model_version: string; tags: Record<string, string> };
 
 beforeAll(async () => {
@@ -111,6 +114,11 @@ beforeAll(async () => {
   cpSync(join(tableDir, 'warehouse'), join(v1Files, 'warehouse'), { recursive: true });
 
   // As a data bump is done: pin the branch, render, and take the step from the rendered file.
+  // The training image is pinned as `make images` pins it (`dfp lock --images`), and the
+  // lakeFS lock that follows keeps that pin.
+  writeFileSync(join(work, 'train.digest'), `${TRAIN_IMAGE} ${TRAIN_DIGEST}\n`);
+  const images = await dfp(['lock', '--images', join(work, 'train.digest')]);
+  expect(images.status, images.stderr).toBe(0);
   const lock = await dfp(['lock']);
   expect(lock.status, lock.stderr).toBe(0);
   const synth = await dfp(['synth']);
@@ -144,6 +152,9 @@ describe('the lineage loop: from a rendered step to MLflow and back', () => {
     expect(trained.tags['features.defs_sha256']).toMatch(/^[0-9a-f]{64}$/);
     expect(trained.tags['feast.defs_sha256']).toBe(trained.tags['features.defs_sha256']);
     expect(trained.tags['dfp.weights/executorch/model.pte']).toBe(sha256(join(work, 'train', 'model.pte')));
+    // The image, by the digest the lock pins: rendered into the step, recorded by the run.
+    expect(trainEnv[LINEAGE_ENV.image]).toBe(`${TRAIN_IMAGE}@${TRAIN_DIGEST}`);
+    expect(trained.tags['code.image']).toBe(`${TRAIN_IMAGE}@${TRAIN_DIGEST}`);
   });
 
   it('new data moves the branch; trace --fetch returns the data as it was and the weights', async () => {
@@ -158,6 +169,7 @@ describe('the lineage loop: from a rendered step to MLflow and back', () => {
     console.log(`dfp trace ${trained.run_id} --fetch DIR:\n${r.stdout}${r.stderr}`);
     expect(r.stdout).toContain(`lakeFS:               ${REPO} @ ${v1.commit}`);
     expect(r.stdout).toContain(`snapshot:           ${v1.snapshot}`);
+    expect(r.stdout).toContain(`image:                ${TRAIN_IMAGE}@${TRAIN_DIGEST}\n`);
     expect(r.stderr).toMatch(/fetched 1\/\d+ \(/);
     // Byte for byte the files at the old commit, and none of the new snapshot's.
     expect(filesOf(join(dir, 'data'))).toEqual(filesOf(v1Files));
@@ -170,6 +182,7 @@ describe('the lineage loop: from a rendered step to MLflow and back', () => {
     const report = JSON.parse(readFileSync(join(dir, 'lineage.json'), 'utf8')) as TraceReport;
     expect(report.lakefs.commit).toBe(v1.commit);
     expect(report.table.snapshotId).toBe(v1.snapshot);
+    expect(report.image).toEqual({ ref: `${TRAIN_IMAGE}@${TRAIN_DIGEST}`, digest: TRAIN_DIGEST });
     // One digest of the store-neutral definitions: Feast's repos and Chronon's hold it alike.
     expect(report.featureStore?.definitionsSha256).toBe(trained.tags['features.defs_sha256']);
     expect(report.featureStore?.renderedIn).toEqual(['dev/feast/dfp_dev/definitions.sha256', 'prod/feast/dfp_prod/definitions.sha256', 'staging/chronon/dfp_staging/definitions.sha256'].map((p) => join(distDir, p)));

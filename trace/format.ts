@@ -14,6 +14,7 @@ export function formatReport(r: TraceReport): string {
   row('definitions', `sha256 ${d.sha256}`);
   row('  revision', revision);
   row('  rendered now in', d.renderedIn.length ? d.renderedIn.join(', ') : 'no file of this checkout\'s dist/ (the definitions have changed since)');
+  if (r.image) row('image', r.image.digest ? r.image.ref : `${r.image.ref} (by tag: dfp.lock.json pinned no digest for it)`);
   row('lakeFS', `${r.lakefs.repository} @ ${r.lakefs.commit}`);
   row('  commit', `"${r.lakefs.message}", ${r.lakefs.committedAt}`);
   row('table', `${r.table.name}${r.table.iceberg ? ` (Iceberg ${r.table.iceberg})` : ''}`);

@@ -25,6 +25,8 @@ export interface TraceReport {
     /** The files of this checkout's dist/ that hold the digest now. */
     readonly renderedIn: readonly string[];
   };
+  /** The image the run ran in, as rendered (by digest when the lock pinned it); absent for a run recorded without it. */
+  readonly image?: { readonly ref: string; readonly digest?: string };
   readonly lakefs: { readonly repository: string; readonly commit: string; readonly message: string; readonly committedAt: string };
   readonly table: {
     readonly name: string;
@@ -112,6 +114,7 @@ export async function trace(target: TraceTarget, mlflow: MlflowClient, lakefs: L
       revisionFrom: t['dfp.definitions_revision'] !== undefined ? 'run' : fromGit ? 'git' : 'unknown',
       renderedIn: renderedFilesHolding(checkout.root, checkout.dist, digest),
     },
+    ...(t['code.image'] ? { image: imageOf(t['code.image']) } : {}),
     lakefs: { repository: repo, commit, message: c.message, committedAt: new Date(c.creation_date * 1000).toISOString() },
     table: {
       name: t['data.source_table'],
@@ -137,4 +140,10 @@ function sameTags(name: string, version: string, tags: Readonly<Record<string, s
       throw new TraceError(`models:/${name}/${version} has tag ${key} = '${tags[key] ?? '(none)'}', but its run '${run.runId}' has '${run.tags[key] ?? '(none)'}'; the version's lineage is not its run's`);
     }
   }
+}
+
+/** The recorded image and its digest, if it has one. */
+function imageOf(ref: string): { ref: string; digest?: string } {
+  const digest = /@(sha256:[0-9a-f]{64})$/.exec(ref)?.[1];
+  return { ref, ...(digest ? { digest } : {}) };
 }

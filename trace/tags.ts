@@ -27,6 +27,7 @@ export const LINEAGE_TAGS: Readonly<Record<string, string>> = {
   [LINEAGE_ENV.definitions]: 'dfp.definitions_sha256',
   DFP_DEFINITIONS_REVISION: 'dfp.definitions_revision',
   [LINEAGE_ENV.lakefsEndpoint]: 'dfp.lakefs_endpoint',
+  [LINEAGE_ENV.image]: 'code.image',
 };
 
 /** A weight file's tag: `dfp.weights/<artifact path>` = its sha256. */
@@ -57,6 +58,8 @@ const lineage = z.object({
   'dfp.definitions_sha256': hex64,
   'dfp.definitions_revision': z.string().optional(),
   'dfp.lakefs_endpoint': z.string().optional(),
+  /** The training step's image, `name:tag@sha256:…` when dfp.lock.json pinned it. */
+  'code.image': z.string().min(1).optional(),
 });
 
 /**

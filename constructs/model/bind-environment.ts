@@ -16,6 +16,7 @@ export const ENVIRONMENT_STAMPS: readonly string[] = [
   LINEAGE_ENV.environment,
   LINEAGE_ENV.definitions,
   LINEAGE_ENV.lakefsEndpoint,
+  LINEAGE_ENV.image,
 ];
 
 /**
@@ -30,7 +31,8 @@ export function definitionsDigest(pipeline: Pipeline): string {
 
 /**
  * The model as `env` renders it: only the pipelines and benchmark Jobs it selects
- * (`pipelines:`, every one by default), and steps with lineage gain the environment's stamps.
+ * (`pipelines:`, every one by default), and steps with lineage gain the environment's stamps
+ * and their image.
  */
 export function bindEnvironment(model: Model, env: Environment): Model {
   const selected = env.pipelines === undefined ? model.pipelines : model.pipelines.filter((p) => env.pipelines!.includes(p.name));
@@ -74,10 +76,13 @@ function bindPipeline(p: Pipeline, env: Environment): Pipeline {
     [LINEAGE_ENV.definitions]: definitionsDigest(p),
     [LINEAGE_ENV.lakefsEndpoint]: env.endpoints.lakefs,
   };
+  // And the step's image, as the model has it (by digest when the lock pins it: images.ts),
+  // so the run can record the exact code that made it (dfp_tools.lineage: `code.image`).
+  const literal = (name: string, value: string) => ({ name, value: [{ kind: 'literal' as const, value }] });
   const bind = (s: Step): Step => (s.lineage
-    ? { ...s, env: [...s.env, ...Object.entries(stamps).map(([name, value]) => ({ name, value: [{ kind: 'literal' as const, value }] }))] }
+    ? { ...s, env: [...s.env, ...Object.entries(stamps).map(([name, value]) => literal(name, value)), literal(LINEAGE_ENV.image, s.image)] }
     : needsLakeFsEndpoint(s)
-      ? { ...s, env: [...s.env, { name: LINEAGE_ENV.lakefsEndpoint, value: [{ kind: 'literal' as const, value: env.endpoints.lakefs }] }] }
+      ? { ...s, env: [...s.env, literal(LINEAGE_ENV.lakefsEndpoint, env.endpoints.lakefs)] }
       : s);
   return { ...p, steps: p.steps.map(bind), ...(p.exitHandler ? { exitHandler: bind(p.exitHandler) } : {}) };
 }

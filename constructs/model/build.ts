@@ -24,6 +24,8 @@ import { checkMountPaths, checkStepPlacement } from './rules-usability.ts';
 import { checkProps } from './props.ts';
 import { jsonValue, model as modelSchema, type Environment as EnvironmentModel, type Group, type Model, type Pipeline as PipelineModel, type Source } from './schema.ts';
 import { PipelineScope } from './scope.ts';
+import { pinModelImages } from './images.ts';
+import { lockOf } from '../lock.ts';
 import { guarded, reportIssues } from './structure.ts';
 
 /** Builds, checks and freezes the model of every pipeline and environment under `root`. */
@@ -45,11 +47,17 @@ export function buildModel(root: IConstruct): Model {
   const environments = all.filter((c): c is Environment => c instanceof Environment).flatMap((e) => guarded(problems, e, () => buildEnvironment(e, problems)));
   const androidBenchmarks = all.filter((c): c is IConstruct & AndroidBenchmarkSource => isAndroidBenchmarkSource(c)).flatMap((c) => guarded(problems, c, () => c[ANDROID_BENCHMARK]()));
   const transforms = guarded(problems, root, () => buildTransforms(all, data.tables, problems))[0] ?? [];
+  // Images as the lock pins them (images.ts), before the rules, so that imageTagPolicy
+  // 'digest' accepts an image the lock pins.
+  const imagePins = Object.fromEntries(Object.entries(lockOf(root).lock.images ?? {}).map(([image, { digest }]) => [image, digest]));
   const model: Model = {
-    pipelines: byName(pipelines),
-    environments: byName(environments),
-    androidBenchmarks: androidBenchmarks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-    data: { tables: byName(data.tables), entities: byName(data.entities), featureViews: byName(data.featureViews), featureServices: byName(data.featureServices), transforms: byName(transforms), dbtProjects },
+    ...pinModelImages({
+      pipelines: byName(pipelines),
+      environments: byName(environments),
+      androidBenchmarks: androidBenchmarks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+      data: { tables: byName(data.tables), entities: byName(data.entities), featureViews: byName(data.featureViews), featureServices: byName(data.featureServices), transforms: byName(transforms), dbtProjects },
+    }, imagePins),
+    imagePins,
   };
 
   // Constructs that check their own props (node.addValidation) report in the same pass.

@@ -376,5 +376,7 @@ export const model = z.object({
   /** Android runtime benchmarks, Jobs and pipeline steps alike. Sorted by path. */
   androidBenchmarks: z.array(z.lazy(() => androidBenchmark)),
   data: dataPlane,
+  /** dfp.lock.json's image pins (image -> `sha256:…`); every image above is already pinned by them (images.ts). */
+  imagePins: z.record(z.string(), z.string()),
 });
 export type Model = z.infer<typeof model>;

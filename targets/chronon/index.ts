@@ -17,6 +17,7 @@ import { featureRepoName } from '../data-plane.ts';
 import { RenderError, type RenderedFile, type Target } from '../types.ts';
 import { TEAM, groupByModule, joinModule } from './definitions.ts';
 import { CHRONON_IMAGE, syncObjects } from './sync.ts';
+import { pinImage } from '../../constructs/model/images.ts';
 
 /** The repo's folder under `dist/<env>/chronon/`: `dfp_<env>`, as Feast's project is named. */
 export const chrononProject = featureRepoName;
@@ -37,7 +38,9 @@ export const chrononTarget: Target = {
   render(model, env): RenderedFile[] {
     const data = model.data;
     if (data.featureViews.length === 0) return [];
-    const policy = imagePolicyProblem(env, CHRONON_IMAGE);
+    // The lock's digest, when it pins the image (constructs/model/images.ts).
+    const image = pinImage(model.imagePins, CHRONON_IMAGE);
+    const policy = imagePolicyProblem(env, image);
     if (policy) throw new RenderError(env.path, `the Chronon sync Job's ${policy}`);
     const dir = chrononProject(env);
     const digest = definitionsDigest(data);
@@ -47,6 +50,6 @@ export const chrononTarget: Target = {
       ...data.featureServices.map((s) => ({ path: `${dir}/joins/${TEAM}/${s.name}.py`, content: joinModule(data, s), kubernetes: false })),
       { path: `${dir}/definitions.sha256`, content: `${digest}\n`, kubernetes: false },
     ];
-    return [...repo, { path: 'sync/chronon-apply.yaml', content: toYaml(...syncObjects(dir, repo, digest, env)), kubernetes: true }];
+    return [...repo, { path: 'sync/chronon-apply.yaml', content: toYaml(...syncObjects(dir, repo, digest, env, image)), kubernetes: true }];
   },
 };

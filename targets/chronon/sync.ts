@@ -13,8 +13,7 @@ import { syncHookObjects } from '../sync-hook.ts';
 import type { RenderedFile } from '../types.ts';
 import { TEAM } from './definitions.ts';
 
-/** chronon-ai at the version the conformance harness compiles the repo with (tests/conformance/chronon). */
-export const CHRONON_IMAGE = 'registry.dfp.internal/dfp/chronon:0.0.115';
+export { CHRONON_IMAGE } from '../../constructs/model/images.ts';
 const REPO_MOUNT = '/chronon/repo';
 const WORK_DIR = '/work';
 
@@ -50,14 +49,14 @@ export const repoConfigMapName = (project: string) => `chronon-repo-${project.re
 export const configMapKey = (path: string) => path.replace(/\//g, '.');
 
 /** The ConfigMap (sync wave -1) and the Sync-hook Job that compiles and uploads the repo. */
-export function syncObjects(project: string, repo: readonly RenderedFile[], digest: string, env: Environment): object[] {
+export function syncObjects(project: string, repo: readonly RenderedFile[], digest: string, env: Environment, image: string): object[] {
   return syncHookObjects({
     name: 'chronon-apply',
     configMapName: repoConfigMapName(project),
     data: Object.fromEntries(repo.map((f) => [configMapKey(f.path.slice(project.length + 1)), f.content])),
     digestAnnotation: 'dfp.dev/definitions-sha256',
     digest,
-    image: CHRONON_IMAGE,
+    image,
     command: ['/bin/sh', '-c', APPLY_SCRIPT],
     env: [{ name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
     files: { volume: 'repo', path: REPO_MOUNT },

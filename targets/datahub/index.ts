@@ -18,6 +18,7 @@ import { canonicalJsonText } from './json.ts';
 import { sortMcps, type Mcp } from './mcp.ts';
 import { recipeYaml } from './recipe.ts';
 import { DATAHUB_IMAGE, syncObjects } from './sync.ts';
+import { pinImage } from '../../constructs/model/images.ts';
 import { URN_RESERVED, fabricOf } from './urns.ts';
 
 /** What the ingest ConfigMap may hold: Kubernetes' 1 MiB, less room for the object's own fields. */
@@ -50,7 +51,9 @@ export const datahubTarget: Target = {
     ];
     const server = env.endpoints.datahub;
     if (server === undefined) return files;
-    const policy = imagePolicyProblem(env, DATAHUB_IMAGE);
+    // The lock's digest, when it pins the image (constructs/model/images.ts).
+    const image = pinImage(model.imagePins, DATAHUB_IMAGE);
+    const policy = imagePolicyProblem(env, image);
     if (policy) throw new RenderError(env.path, `the DataHub ingest Job's ${policy}`);
     const ingested = [...files, { path: 'recipe.yml', content: recipeYaml(env, server), kubernetes: false }];
     const bytes = ingested.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
@@ -59,7 +62,7 @@ export const datahubTarget: Target = {
     }
     const digest = createHash('sha256');
     for (const f of ingested) digest.update(`${f.path}\n${f.content.length}\n${f.content}`);
-    const sync = { path: 'sync/datahub-ingest.yaml', content: toYaml(...syncObjects(ingested, digest.digest('hex'), env)), kubernetes: true };
+    const sync = { path: 'sync/datahub-ingest.yaml', content: toYaml(...syncObjects(ingested, digest.digest('hex'), env, image)), kubernetes: true };
     return [...ingested, sync];
   },
 };

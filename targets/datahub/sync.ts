@@ -10,8 +10,7 @@ import { syncHookObjects } from '../sync-hook.ts';
 import type { RenderedFile } from '../types.ts';
 import { TOKEN_VARIABLE } from './recipe.ts';
 
-/** The DataHub CLI at the version the conformance harness reads the files with (acryl-datahub). */
-export const DATAHUB_IMAGE = 'registry.dfp.internal/dfp/datahub-ingestion:1.7.0.17';
+export { DATAHUB_IMAGE } from '../../constructs/model/images.ts';
 const CONFIG_MOUNT = '/datahub';
 const HOME = '/home/datahub';
 export const CONFIG_MAP_NAME = 'datahub-metadata';
@@ -19,7 +18,7 @@ export const CONFIG_MAP_NAME = 'datahub-metadata';
 /** A ConfigMap key for a rendered file: its name (`metadata/datasets.json` → `datasets.json`). */
 export const configMapKey = (path: string) => path.split('/').pop()!;
 
-export function syncObjects(files: readonly RenderedFile[], digest: string, env: Environment): object[] {
+export function syncObjects(files: readonly RenderedFile[], digest: string, env: Environment, image: string): object[] {
   return syncHookObjects({
     name: 'datahub-ingest',
     configMapName: CONFIG_MAP_NAME,
@@ -28,7 +27,7 @@ export function syncObjects(files: readonly RenderedFile[], digest: string, env:
     items: files.map((f) => ({ key: configMapKey(f.path), path: f.path })),
     digestAnnotation: 'dfp.dev/metadata-sha256',
     digest,
-    image: DATAHUB_IMAGE,
+    image,
     command: ['datahub', 'ingest', '-c', `${CONFIG_MOUNT}/recipe.yml`],
     env: [
       { name: TOKEN_VARIABLE, valueFrom: { secretKeyRef: { name: env.datahubToken.secret, key: env.datahubToken.key } } },

@@ -14,6 +14,7 @@ import { ICEBERG_SPARK_EXTENSIONS, featureRepoName, icebergCatalogConf, s3aGatew
 import { RenderError, type RenderedFile, type Target } from '../types.ts';
 import { definitionsModule } from './definitions.ts';
 import { FEAST_IMAGE, syncObjects } from './sync.ts';
+import { pinImage } from '../../constructs/model/images.ts';
 import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts';
 
 export const feastProject = featureRepoName;
@@ -43,7 +44,9 @@ export const feastTarget: Target = {
   appliesTo: (env) => env.featureStore === 'feast',
   render(model, env): RenderedFile[] {
     if (model.data.featureViews.length === 0) return [];
-    const policy = imagePolicyProblem(env, FEAST_IMAGE);
+    // The lock's digest, when it pins the image (constructs/model/images.ts).
+    const image = pinImage(model.imagePins, FEAST_IMAGE);
+    const policy = imagePolicyProblem(env, image);
     if (policy) throw new RenderError(env.path, `the Feast sync Job's ${policy}`);
     const dir = feastProject(env);
     const digest = definitionsDigest(model.data);
@@ -52,6 +55,6 @@ export const feastTarget: Target = {
       { path: `${dir}/features.py`, content: definitionsModule(model.data), kubernetes: false },
       { path: `${dir}/definitions.sha256`, content: `${digest}\n`, kubernetes: false },
     ];
-    return [...repo, { path: 'sync/feast-apply.yaml', content: toYaml(...syncObjects(dir, repo, digest, env)), kubernetes: true }];
+    return [...repo, { path: 'sync/feast-apply.yaml', content: toYaml(...syncObjects(dir, repo, digest, env, image)), kubernetes: true }];
   },
 };

@@ -9,8 +9,7 @@ import type { Environment } from '../../constructs/model/schema.ts';
 import { syncHookObjects } from '../sync-hook.ts';
 import type { RenderedFile } from '../types.ts';
 
-/** Feast at the version the conformance harness applies the repo with. */
-export const FEAST_IMAGE = 'registry.dfp.internal/dfp/feast:0.67.0';
+export { FEAST_IMAGE } from '../../constructs/model/images.ts';
 const REPO_MOUNT = '/feast/repo';
 const WORK_DIR = '/work';
 
@@ -23,7 +22,7 @@ const APPLY_SCRIPT = `set -eu\ncp -L ${REPO_MOUNT}/* ${WORK_DIR}/\nexec feast --
 
 export const repoConfigMapName = (project: string) => `feast-repo-${project.replace(/_/g, '-')}`;
 
-export function syncObjects(project: string, repo: readonly RenderedFile[], digest: string, env: Environment): object[] {
+export function syncObjects(project: string, repo: readonly RenderedFile[], digest: string, env: Environment, image: string): object[] {
   const creds = env.artifactRepository.credentials;
   const secret = (variable: string, key: string) => ({ name: variable, valueFrom: { secretKeyRef: { name: creds.secret, key } } });
   return syncHookObjects({
@@ -32,7 +31,7 @@ export function syncObjects(project: string, repo: readonly RenderedFile[], dige
     data: Object.fromEntries(repo.map((f) => [f.path.slice(project.length + 1), f.content])),
     digestAnnotation: 'dfp.dev/definitions-sha256',
     digest,
-    image: FEAST_IMAGE,
+    image,
     command: ['/bin/sh', '-c', APPLY_SCRIPT],
     env: [
       secret('AWS_ACCESS_KEY_ID', creds.accessKeyKey),

@@ -6,7 +6,8 @@ repository and commit, the source table and its folder in lakeFS, the feature vi
 the digest of its definitions (FEATURE_VIEW / FEATURE_DEFS_SHA256, whatever the feature
 store, and under their former names FEAST_*), the dataset split ids, and per environment
 the pipeline,
-the environment and the digest of the definitions that rendered the step. This module
+the environment and the digest of the definitions that rendered the step, and the step's
+image (DFP_IMAGE, by digest when the lock pins it; tag `code.image`). This module
 checks every stamp, resolves what only the run can know (the Iceberg snapshot id of the
 table at that commit, read from the table's metadata in lakeFS), hashes the weights,
 and only then writes to MLflow: run tags in one batch, the weights as run artifacts, and
@@ -51,6 +52,8 @@ STAMPS = (
     ("DFP_DEFINITIONS_SHA256", "dfp.definitions_sha256", True),
     ("DFP_DEFINITIONS_REVISION", "dfp.definitions_revision", False),
     ("LAKEFS_ENDPOINT", "dfp.lakefs_endpoint", False),
+    # The image the step ran, by digest when dfp.lock.json pins it: the exact code.
+    ("DFP_IMAGE", "code.image", False),
 )
 # Weights are tagged `dfp.weights/<artifact path>` = sha256 of the file.
 WEIGHTS_TAG = "dfp.weights/"

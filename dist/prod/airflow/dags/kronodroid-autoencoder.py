@@ -209,6 +209,7 @@ with DAG(
                 value="ba2660f16cb5847ad0806da5c4f22378dadf980079fbc8384e57f24366328bfc",
             ),
             k8s.V1EnvVar(name="DFP_ENVIRONMENT", value="prod"),
+            k8s.V1EnvVar(name="DFP_IMAGE", value="registry.dfp.internal/dfp/kronodroid-train:0.3.1"),
             k8s.V1EnvVar(name="DFP_PIPELINE", value="kronodroid-autoencoder"),
             k8s.V1EnvVar(
                 name="FEAST_DEFS_SHA256",

@@ -197,7 +197,7 @@ with DAG(
         task_id="spark-transform",
         doc_md="Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+        image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:ba499acc65d676fc285615495f0e18abfadd7cc0265355f8225e1f703b173f16",
         cmds=["python", "-m", "dfp_tools.run_transform"],
         arguments=[
             "--transform",
@@ -227,7 +227,7 @@ with DAG(
         task_id="dbt-build",
         doc_md="Kronodroid staging and feature models (dbt), built on the staging tables the transform writes.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1",
+        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:26aaeb19ef4e35033f8af75d509302453ff2a0a9b268945aa9173896dbdbc0df",
         cmds=["dbt", "build"],
         arguments=[
             "--project-dir",

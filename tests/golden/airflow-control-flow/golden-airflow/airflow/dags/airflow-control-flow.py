@@ -148,7 +148,7 @@ with DAG(
     prepare = KubernetesPodOperator(
         task_id="prepare",
         namespace="ml-golden",
-        image="registry.dfp.internal/test/tool:2.1.0",
+        image="registry.dfp.internal/test/tool:2.1.0@sha256:e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1",
         cmds=[
             "/bin/sh",
             "-c",
@@ -280,7 +280,7 @@ with DAG(
     publish = KubernetesPodOperator.partial(
         task_id="publish",
         namespace="ml-golden",
-        image="registry.dfp.internal/test/tool:2.1.0",
+        image="registry.dfp.internal/test/tool:2.1.0@sha256:e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1",
         arguments=[
             "publish",
             "--region={{ ti.xcom_pull(task_ids='per-region', key='items')[ti.map_index]['region'] | dfp_text }}",
@@ -355,7 +355,7 @@ with DAG(
     process_shard = KubernetesPodOperator.partial(
         task_id="process-shard",
         namespace="ml-golden",
-        image="registry.dfp.internal/test/tool:2.1.0",
+        image="registry.dfp.internal/test/tool:2.1.0@sha256:e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1",
         arguments=[
             "shard",
             "{{ ti.xcom_pull(task_ids='per-shard', key='items')[ti.map_index] | dfp_text }}",
@@ -382,7 +382,7 @@ with DAG(
     check_shard = KubernetesPodOperator.partial(
         task_id="check-shard",
         namespace="ml-golden",
-        image="registry.dfp.internal/test/tool:2.1.0",
+        image="registry.dfp.internal/test/tool:2.1.0@sha256:e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1",
         arguments=[
             "check",
             "{{ ti.xcom_pull(task_ids='per-output-shard', key='items')[ti.map_index] | dfp_text }}",
@@ -406,7 +406,7 @@ with DAG(
     report = KubernetesPodOperator(
         task_id="report",
         namespace="ml-golden",
-        image="registry.dfp.internal/test/tool:2.1.0",
+        image="registry.dfp.internal/test/tool:2.1.0@sha256:e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1",
         arguments=[
             "report",
             "--run",
@@ -430,7 +430,7 @@ with DAG(
     cleanup = KubernetesPodOperator(
         task_id="cleanup",
         namespace="ml-golden",
-        image="registry.dfp.internal/test/tool:2.1.0",
+        image="registry.dfp.internal/test/tool:2.1.0@sha256:e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1",
         arguments=[
             "cleanup",
             "--run",

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# `make images`: builds every images/*/Containerfile with buildah (daemonless), on the
+# local base images of scripts/images/base.sh, into one OCI archive per image in
+# $DFP_CACHE/images/<name>.tar (the embedded cluster imports every archive there), tagged
+# registry.dfp.internal/dfp/<name>:<tag> with the tag the pipelines give it in dist/.
+#
+#   scripts/images/build.sh [--rebuild] [name...]   (default: every image with a Containerfile)
+#
+# --rebuild builds again what the cache holds (the bases stay cached) and says, per image,
+# whether the digest came out the same: the check that the builds are reproducible.
+#
+# An image is rebuilt only when its inputs change (its folder, dfp_tools, the Containerfile,
+# the base image's digest, the tag: scripts/images/inputs.py), so a second run with no
+# change builds nothing and reports the same digests. Prints per image: tag, size, build
+# time, digest, and the cold and warm totals; then records the digests in dfp.lock.json
+# (`dfp lock --images`), from which synth renders `name:tag@sha256:…`.
+# An image whose folder lacks its Python project (pyproject.toml + uv.lock) or a file its
+# Containerfile copies fails with a message naming it; the others are still built, and the
+# script exits 1.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+DFP_CACHE="${DFP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dfp}"
+OUT="$DFP_CACHE/images"
+# uv's package cache; DFP_IMAGES_UV_CACHE names another folder (an empty one: a build with a cold cache).
+UV_CACHE="${DFP_IMAGES_UV_CACHE:-$DFP_CACHE/uv}"
+mkdir -p "$OUT" "$UV_CACHE"
+# shellcheck source=tools.sh
+source "$ROOT/scripts/images/tools.sh"
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1735689600}" # the bases' time: 2025-01-01T00:00:00Z
+REGISTRY=registry.dfp.internal/dfp
+# Every flag that shapes the image is part of the key.
+BUD_FLAGS=(--layers=false --identity-label=false --timestamp "$SOURCE_DATE_EPOCH" --pull=never
+  --build-arg UV_CACHE_DIR=/var/cache/dfp-uv)
+
+# Mounted while RUN steps run, never part of the image: uv's package cache (machine-wide,
+# shared with scripts/python-env.sh), and the host's CA bundle, so that downloads from PyPI
+# trust what the host trusts (a TLS-inspecting proxy's CA, for one).
+MOUNTS=(-v "$UV_CACHE:/var/cache/dfp-uv")
+[[ -f /etc/ssl/certs/ca-certificates.crt ]] && MOUNTS+=(-v /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro)
+
+REBUILD=0
+if [[ "${1:-}" == --rebuild ]]; then REBUILD=1; shift; fi
+names=("$@")
+if [[ ${#names[@]} -eq 0 ]]; then
+  for f in images/*/Containerfile; do names+=("$(basename "$(dirname "$f")")"); done
+fi
+
+# The bases the images need, first (cached; minutes only on a machine that never built them).
+bases=()
+for name in "${names[@]}"; do
+  [[ -f "images/$name/Containerfile" ]] || continue
+  b="$(awk 'toupper($1)=="FROM" { sub(/^localhost\/dfp\//, "", $2); sub(/:.*/, "", $2); print $2; exit }' "images/$name/Containerfile")"
+  [[ " ${bases[*]} " == *" $b "* ]] || bases+=("$b")
+done
+declare -A BASE_DIGEST
+if [[ ${#bases[@]} -gt 0 ]]; then
+  while IFS=$'\t' read -r base digest _size _archive; do BASE_DIGEST[$base]=$digest; done \
+    < <(scripts/images/base.sh "${bases[@]}")
+fi
+
+# What a Containerfile copies from the build context (images/), for the missing-file check.
+copy_sources() {
+  awk 'toupper($1)=="COPY" { for (i = 2; i < NF; i++) if ($i !~ /^--/) print $i }' "$1"
+}
+
+failed=() ; rows=() ; cold=0 ; warm=0 ; built=0 ; cached=0
+for name in "${names[@]}"; do
+  dir="images/$name"
+  cf="$dir/Containerfile"
+  problems=()
+  [[ -f "$cf" ]] || problems+=("no $cf")
+  [[ -f "$dir/pyproject.toml" ]] || problems+=("no $dir/pyproject.toml (the image's Python project)")
+  [[ -f "$dir/uv.lock" ]] || problems+=("no $dir/uv.lock (lock it: .tools/uv/bin/uv lock --project $dir)")
+  if [[ -f "$cf" ]]; then
+    for src in $(copy_sources "$cf"); do [[ -e "images/$src" ]] || problems+=("no images/$src, which $cf copies"); done
+  fi
+  tags=()
+  while IFS= read -r t; do tags+=("$t"); done \
+    < <(grep -rhoE "$REGISTRY/$name:[A-Za-z0-9._-]+" dist 2>/dev/null | sed "s#^$REGISTRY/$name:##" | sort -u)
+  [[ ${#tags[@]} -gt 0 ]] || problems+=("dist/ names no image $REGISTRY/$name:<tag> (run make synth?)")
+  [[ ${#tags[@]} -le 1 ]] || problems+=("dist/ names $REGISTRY/$name with several tags (${tags[*]}); one archive holds one")
+  if [[ ${#problems[@]} -gt 0 ]]; then
+    for p in "${problems[@]}"; do echo "images: $name: $p" >&2; done
+    failed+=("$name") ; rm -f "$OUT/$name.tar" "$OUT/$name.digest" "$OUT/$name.key"
+    continue
+  fi
+  tag="${tags[0]}" ; ref="$REGISTRY/$name:$tag"
+  base="$(awk 'toupper($1)=="FROM" { sub(/^localhost\/dfp\//, "", $2); sub(/:.*/, "", $2); print $2; exit }' "$cf")"
+  base_digest="${BASE_DIGEST[$base]:-}"
+  if [[ -z "$base_digest" ]]; then
+    echo "images: $name: $cf is not FROM localhost/dfp/python-base or python-java-base" >&2
+    failed+=("$name") ; continue
+  fi
+  key="$(python3 scripts/images/inputs.py images "$name" "$base_digest" "$ref" "${BUD_FLAGS[*]}")"
+  archive="$OUT/$name.tar"
+  t0=$SECONDS
+  previous=""
+  if [[ $REBUILD == 1 && -f "$OUT/$name.digest" && -f "$OUT/$name.key" && "$(cat "$OUT/$name.key")" == "$key" ]]; then
+    previous="$(cut -d' ' -f2 "$OUT/$name.digest")"
+  fi
+  if [[ $REBUILD == 0 && -f "$archive" && -f "$OUT/$name.key" && "$(cat "$OUT/$name.key")" == "$key" && -f "$OUT/$name.digest" ]]; then
+    status=cached ; cached=$((cached + 1))
+  else
+    rm -f "$OUT/$name.key" "$OUT/$name.digest"
+    log="$OUT/$name.build.log"
+    if ! buildah bud "${BUD_FLAGS[@]}" "${MOUNTS[@]}" -f "$cf" -t "$ref" images >"$log" 2>&1; then
+      cp "$log" "$OUT/$name.failed.log"
+      echo "images: $name: buildah bud failed; the last lines of $OUT/$name.failed.log:" >&2
+      tail -n 15 "$log" >&2
+      failed+=("$name") ; continue
+    fi
+    rm -f "$archive.tmp"
+    buildah push --quiet "$ref" "oci-archive:$archive.tmp:$ref" >/dev/null
+    mv "$archive.tmp" "$archive"
+    echo "$key" > "$OUT/$name.key"
+    status=built ; built=$((built + 1))
+  fi
+  secs=$((SECONDS - t0))
+  digest="$(scripts/images/oci-digest.sh "$archive")"
+  printf '%s %s\n' "$ref" "$digest" > "$OUT/$name.digest"
+  size_mb="$(du -m "$archive" | cut -f1)"
+  if [[ $status == built ]]; then cold=$((cold + secs)); else warm=$((warm + secs)); fi
+  if [[ -n "$previous" ]]; then
+    if [[ "$previous" == "$digest" ]]; then status=same; else status=CHANGED; echo "images: $name: rebuilt from the same inputs as $digest, was $previous" >&2; fi
+  fi
+  rows+=("$(printf '%-22s %-12s %-7s %6s MB %5s s  %s' "$name" "$tag" "$status" "$size_mb" "$secs" "$digest")")
+done
+
+echo
+printf '%-22s %-12s %-7s %9s %7s  %s\n' image tag status size time digest
+# status: built (new inputs), cached (unchanged inputs: nothing built), same/CHANGED (--rebuild:
+# built again from unchanged inputs, and whether the digest is the one the cache had).
+for r in "${rows[@]}"; do echo "$r"; done
+echo "built $built in ${cold} s, cached $cached in ${warm} s; archives in $OUT (sizes: gzip-compressed OCI archives)"
+
+# The digests into dfp.lock.json (only the images built or cached above).
+if [[ ${#rows[@]} -gt 0 ]]; then
+  digest_files=()
+  for r in "${rows[@]}"; do digest_files+=("$OUT/$(echo "$r" | cut -d' ' -f1).digest"); done
+  node scripts/run.mjs dfp.ts lock --images "${digest_files[@]}"
+fi
+
+if [[ ${#failed[@]} -gt 0 ]]; then
+  echo "images: ${#failed[@]} image(s) not built: ${failed[*]} (see the messages above)" >&2
+  exit 1
+fi
