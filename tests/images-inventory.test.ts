@@ -74,16 +74,41 @@ function yamlContainers(file: string, text: string): Container[] {
   return out;
 }
 
-/** The KubernetesPodOperator calls of an Airflow DAG file: image, cmds and arguments (string literals only). */
+/** The text of the list literal `key=[...]` in `code` (up to its matching bracket, string literals skipped), or undefined. */
+function listLiteral(code: string, key: string): string | undefined {
+  const at = new RegExp(`\\b${key}=\\[`).exec(code);
+  if (!at) return undefined;
+  let depth = 0;
+  for (let i = at.index + at[0].length - 1; i < code.length; i++) {
+    const ch = code[i];
+    if (ch === '"') {
+      for (i++; i < code.length && code[i] !== '"'; i++) if (code[i] === '\\') i++;
+    } else if (ch === '[') depth++;
+    else if (ch === ']' && --depth === 0) return code.slice(at.index + at[0].length, i);
+  }
+  return undefined;
+}
+
+/**
+ * The containers of an Airflow DAG file: each KubernetesPodOperator's own (image, cmds and
+ * arguments) and each container in its pod (init containers and sidecars: image, command and
+ * args), string literals only.
+ */
 function airflowContainers(file: string, text: string): Container[] {
   const out: Container[] = [];
   const strings = (list: string | undefined) => [...(list ?? '').matchAll(/"(?:[^"\\]|\\.)*"/g)].map((m) => JSON.parse(m[0]) as string);
+  const mounts = (code: string) => [...code.matchAll(/mount_path="([^"]+)"/g)].map((m) => m[1]!);
   for (const call of text.split(/KubernetesPodOperator\(/).slice(1)) {
-    const image = /\bimage="([^"]+)"/.exec(call)?.[1];
-    if (!image?.includes(REGISTRY)) continue;
-    const cmds = /\bcmds=\[([\s\S]*?)\],?\n/.exec(call)?.[1];
-    const args = /\barguments=\[([\s\S]*?)\n {8}\],?\n/.exec(call)?.[1] ?? /\barguments=\[(.*?)\],?\n/.exec(call)?.[1];
-    out.push({ file, image, argv: [...strings(cmds), ...strings(args)], mounts: [...call.matchAll(/mount_path="([^"]+)"/g)].map((m) => m[1]!) });
+    const [own = '', ...podContainers] = call.split(/k8s\.V1Container\(/);
+    const image = /\bimage="([^"]+)"/.exec(own)?.[1];
+    if (image?.includes(REGISTRY)) {
+      out.push({ file, image, argv: [...strings(listLiteral(own, 'cmds')), ...strings(listLiteral(own, 'arguments'))], mounts: mounts(own) });
+    }
+    for (const c of podContainers) {
+      const cImage = /\bimage="([^"]+)"/.exec(c)?.[1];
+      if (!cImage?.includes(REGISTRY)) continue;
+      out.push({ file, image: cImage, argv: [...strings(listLiteral(c, 'command')), ...strings(listLiteral(c, 'args'))], mounts: mounts(c) });
+    }
   }
   return out;
 }
