@@ -11,7 +11,7 @@
  * - docs/cli.md: its example outputs are what the CLI prints.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,7 +108,7 @@ describe('docs/environments.md', () => {
 });
 
 describe('docs/one-pipeline.md', () => {
-  it('the sparse clone renders one pipeline without images/, tests/ or docs/, and synth --pipeline changes only its files', () => {
+  it('the sparse clone renders one pipeline without the images but the dbt project, tests/ or docs/, and synth --pipeline changes only its files', () => {
     // (A clone of the committed branch: uncommitted edits of this checkout are not in it.)
     const text = page('one-pipeline.md');
     const checkout = block(text, 'sh', 'git clone --sparse');
@@ -125,7 +125,9 @@ describe('docs/one-pipeline.md', () => {
     symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'));
     const r = run('bash', ['-euo', 'pipefail', '-c', render.split('\n').slice(1).join('\n')], { cwd: clone, timeoutMs: 600_000 });
     expect(r.status, r.stderr).toBe(0);
-    for (const absent of ['images', 'tests', 'docs', 'bench']) expect(existsSync(join(clone, absent)), absent).toBe(false);
+    for (const absent of ['tests', 'docs', 'bench']) expect(existsSync(join(clone, absent)), absent).toBe(false);
+    // Of images/, only the dbt project's folder (synth reads the project), no other image.
+    expect(readdirSync(join(clone, 'images'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)).toEqual(['dbt-kronodroid']);
     expect(r.stdout).toContain('dfp: rendered');
     expect(r.stdout.trim().split('\n').pop()).toMatch(/dist\/ unchanged$/); // git status printed nothing after it
     // The edit the page leaves to the reader: only iris's files change.

@@ -74,7 +74,7 @@ describe('the lock pins images', () => {
     expect(readFileSync(file, 'utf8')).toBe(before);
   });
 
-  it('the verb: exit 0 and one line per image; a missing file exits 4 with the lock untouched', () => {
+  it('the verb: exit 0 and one line per image; a missing file exits 1 (invalid input, as a bad lock file does) with the lock untouched', () => {
     const file = lockFile({ version: 1, refs: {} });
     const dir = mkdtempSync(join(tmpdir(), 'dfp-digests-'));
     writeFileSync(join(dir, 'train.digest'), `${PINNED} ${DIGEST}\n`);
@@ -82,7 +82,7 @@ describe('the lock pins images', () => {
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toContain(`${PINNED} -> ${DIGEST} (new pin)`);
     const missing = runTsx('dfp.ts', { args: ['lock', '--images', join(dir, 'nope.digest')], env: { DFP_LOCK: file } });
-    expect(missing.status).toBe(4);
+    expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/^dfp lock --images: cannot read .*nope\.digest .*run 'make images' to write it\n.* was left unchanged\.\n$/);
   });
 });

@@ -122,7 +122,7 @@ describe('the engines\' Kubernetes objects pass the Kubernetes schema, strictly'
     expect(env.DFP_WAREHOUSE).toBe('s3://kronodroid/main/warehouse');
     expect(env.AWS_ENDPOINT_URL).toBe('http://lakefs.lakefs-staging.svc.cluster.local:8000');
     expect(env.AWS_SECRET_ACCESS_KEY.secretKeyRef).toEqual({ name: 'lakefs-credentials', key: 'secret_access_key' });
-    expect(container.image).toMatch(/kronodroid-datafusion:\d+\.\d+\.\d+$/);
+    expect(container.image).toMatch(/kronodroid-datafusion:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/);
   });
 });
 
