@@ -11,12 +11,13 @@ this script adds the Hadoop catalog's two names for the current metadata file.
 import json
 import os
 import random
-import shutil
 import sys
 from datetime import datetime, timedelta, timezone
 
 import pyarrow as pa
 from pyiceberg.catalog.sql import SqlCatalog
+
+from hadoop_metadata import publish_version
 
 root, namespace, name, rows, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 location = os.path.join(root, "warehouse", namespace, name)
@@ -35,9 +36,5 @@ identifier = f"{namespace}.{name}"
 table = catalog.load_table(identifier) if catalog.table_exists(identifier) else catalog.create_table(identifier, schema=data.schema, location=f"file://{location}")
 table.append(data)
 table = catalog.load_table(identifier)
-metadata_dir = os.path.join(location, "metadata")
-version = 1 + sum(1 for f in os.listdir(metadata_dir) if f.startswith("v") and f.endswith(".metadata.json"))
-shutil.copyfile(table.metadata_location.removeprefix("file://"), os.path.join(metadata_dir, f"v{version}.metadata.json"))
-with open(os.path.join(metadata_dir, "version-hint.text"), "w") as f:
-    f.write(str(version))
+version = publish_version(table, location)
 print(json.dumps({"snapshot_id": str(table.metadata.current_snapshot_id), "version": version}))

@@ -14,12 +14,13 @@ import json
 import math
 import os
 import random
-import shutil
 import sys
 from datetime import date, datetime, timedelta, timezone
 
 import pyarrow as pa
 from pyiceberg.catalog.sql import SqlCatalog
+
+from hadoop_metadata import publish_version
 
 SYSCALLS = 16
 FAMILIES = ["airpush", "dowgin", "fakeinst", "kuguo", "opfake", "smsreg"]
@@ -75,10 +76,6 @@ else:
 table = catalog.load_table(identifier)
 table.append(data)
 table = catalog.load_table(identifier)
-metadata_dir = os.path.join(location, "metadata")
-version = 1 + sum(1 for f in os.listdir(metadata_dir) if f.startswith("v") and f.endswith(".metadata.json"))
-shutil.copyfile(table.metadata_location.removeprefix("file://"), os.path.join(metadata_dir, f"v{version}.metadata.json"))
-with open(os.path.join(metadata_dir, "version-hint.text"), "w") as f:
-    f.write(str(version))
+version = publish_version(table, location)
 counts = {s: records["split"].count(s) for s in ("train", "validation", "test")}
 print(json.dumps({"snapshot_id": str(table.metadata.current_snapshot_id), "version": version, "rows": counts}))
