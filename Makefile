@@ -10,7 +10,7 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 NODE_STAMP := node_modules/.dfp-npm-ci
 
 .PHONY: synth test fuzz typecheck unit golden install python lakefs kube-apiserver argo-validate bench bench-python \
-	cluster-build cluster-up cluster-down cluster-test images images-test clean
+	cluster-build cluster-up cluster-down cluster-test images images-test e2e clean
 
 # `npm ci` again whenever the lock file or package.json changes.
 $(NODE_STAMP): package.json package-lock.json
@@ -115,6 +115,13 @@ images: install
 ## images-test: run built images' entry points for real with runc (tests/images-run.test.ts); after `make images`
 images-test: install
 	DFP_IMAGES_RUN=1 npx vitest run tests/images-run.test.ts
+
+## e2e: the pipelines in dist/ run for real by Argo, Airflow and kfp's local runner on the embedded
+## cluster (root; docs/cluster.md), then a table of the runs and the wall time (not part of `make test`)
+e2e: install python images
+	@rm -rf .e2e && start=$$(date +%s); status=0; \
+	DFP_E2E=1 npx vitest run --config vitest.e2e.config.ts || status=$$?; \
+	node scripts/e2e/table.mjs; echo "make e2e: $$(( $$(date +%s) - start )) s"; exit $$status
 
 clean:
 	rm -rf .cdk8s.out .dist.tmp .dist.old .tools tests/conformance/*/.venv bench/python/.venv images/*/.venv
