@@ -17,6 +17,7 @@
  * of them inside their built images. The Android emulator image is the one exception: its
  * SDK cannot be fetched here (docs/images.md).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -164,6 +165,23 @@ function copies(containerfile: string): { sources: string[]; dest: string }[] {
 
 const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
 
+/**
+ * The image's FROM: a Debian base of scripts/images/base.sh, or a base built from
+ * images/bases/<base>/ (torch-base) whose Python packages the image's uv.lock keeps exactly
+ * (scripts/images/base-lock-check.py), or the image would carry a second copy of them.
+ */
+function baseProblems(name: string): string[] {
+  const from = readFileSync(join(IMAGES, name, 'Containerfile'), 'utf8').split('\n').map((l) => l.trim().split(/\s+/)).find((w) => w[0]?.toUpperCase() === 'FROM')?.[1] ?? '';
+  const base = /^localhost\/dfp\/([a-z0-9-]+):[A-Za-z0-9._-]+$/.exec(from)?.[1];
+  if (!base) return [`images/${name}/Containerfile is FROM '${from}', not a local base localhost/dfp/<base>:<tag>`];
+  if (base === 'python-base' || base === 'python-java-base') return [];
+  const baseDir = join(IMAGES, 'bases', base);
+  if (!isFile(join(baseDir, 'Containerfile'))) return [`images/${name}/Containerfile is FROM ${from}, but images/bases/${base}/Containerfile is missing`];
+  if (!isFile(join(baseDir, 'uv.lock'))) return [];
+  const r = spawnSync('python3', [join(ROOT, 'scripts', 'images', 'base-lock-check.py'), `images/bases/${base}`, `images/${name}`], { cwd: ROOT, encoding: 'utf8' });
+  return r.status === 0 ? [] : r.stdout.trim().split('\n').map((l) => l.replace(/^images: /, ''));
+}
+
 /** Everything missing for image `name`, one line each. */
 function missing(name: string): string[] {
   const dir = join(IMAGES, name);
@@ -174,6 +192,7 @@ function missing(name: string): string[] {
   }
   if (!isFile(join(dir, 'Containerfile'))) return problems;
   const copied = copies(join(dir, 'Containerfile'));
+  problems.push(...baseProblems(name));
   const lock = isFile(join(dir, 'uv.lock')) ? readFileSync(join(dir, 'uv.lock'), 'utf8') : '';
   const locked = (pkg: string) => new RegExp(`^name = "${pkg.replace(/[.-]/g, '[-_.]')}"$`, 'm').test(lock);
   const copiedFolder = (rel: string) => copied.some((c) => c.sources.some((s) => rel === s || rel.startsWith(`${s}/`)));

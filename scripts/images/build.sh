@@ -46,11 +46,23 @@ if [[ ${#names[@]} -eq 0 ]]; then
   for f in images/*/Containerfile; do names+=("$(basename "$(dirname "$f")")"); done
 fi
 
-# The bases the images need, first (cached; minutes only on a machine that never built them).
-bases=()
+# The FROM of a Containerfile: its image name under localhost/dfp/ (python-base, …) and the whole reference.
+from_name() { awk 'toupper($1)=="FROM" { sub(/^localhost\/dfp\//, "", $2); sub(/:.*/, "", $2); print $2; exit }' "$1"; }
+from_ref() { awk 'toupper($1)=="FROM" { print $2; exit }' "$1"; }
+
+# The bases the images need, first (cached; minutes only on a machine that never built them):
+# the Debian ones of base.sh, and the ones built from images/bases/<name>/Containerfile on
+# them (torch-base: the torch layer that kronodroid-train and executorch-export share).
+bases=() ; derived=()
+declare -A BASE_REF
 for name in "${names[@]}"; do
   [[ -f "images/$name/Containerfile" ]] || continue
-  b="$(awk 'toupper($1)=="FROM" { sub(/^localhost\/dfp\//, "", $2); sub(/:.*/, "", $2); print $2; exit }' "images/$name/Containerfile")"
+  b="$(from_name "images/$name/Containerfile")"
+  if [[ -f "images/bases/$b/Containerfile" ]]; then
+    [[ " ${derived[*]} " == *" $b "* ]] || derived+=("$b")
+    BASE_REF[$b]="$(from_ref "images/$name/Containerfile")"
+    b="$(from_name "images/bases/$b/Containerfile")"
+  fi
   [[ " ${bases[*]} " == *" $b "* ]] || bases+=("$b")
 done
 declare -A BASE_DIGEST
@@ -58,6 +70,59 @@ if [[ ${#bases[@]} -gt 0 ]]; then
   while IFS=$'\t' read -r base digest _size _archive; do BASE_DIGEST[$base]=$digest; done \
     < <(scripts/images/base.sh "${bases[@]}")
 fi
+
+# A base of images/bases/<name>: built with the same flags, kept in buildah's store only (no
+# archive: every image built on it carries its layers, and it is large). Its identity in the
+# images' keys is its image id (the config's digest), recorded with the key of its inputs in
+# $OUT/base/<name>.state; the build is reproducible, so a store that lost it (buildah rmi)
+# gets it back, with the same id, only when an image on it must be built.
+declare -A DERIVED_KEY
+derived_key() {
+  local d="$1" parent; parent="$(from_name "images/bases/$d/Containerfile")"
+  python3 scripts/images/inputs.py images "bases/$d" "${BASE_DIGEST[$parent]:-}" "${BASE_REF[$d]}" "${BUD_FLAGS[*]}"
+}
+derived_id_in_store() {
+  local id; id="$(buildah inspect --type image --format '{{.FromImageID}}' "${BASE_REF[$1]}" 2>/dev/null)" || return 0
+  echo "sha256:$id"
+}
+build_derived() {
+  local d="$1" t0=$SECONDS log="$OUT/base/$1.build.log" id
+  if ! buildah bud "${BUD_FLAGS[@]}" "${MOUNTS[@]}" -f "images/bases/$d/Containerfile" -t "${BASE_REF[$d]}" images >"$log" 2>&1; then
+    echo "images: base $d: buildah bud failed; the last lines of $log:" >&2
+    tail -n 15 "$log" >&2
+    return 1
+  fi
+  id="$(derived_id_in_store "$d")"
+  echo "base: $d image in $((SECONDS - t0)) s, $(buildah images --format '{{.Size}}' "${BASE_REF[$d]}" | head -1) in the store, id $id" >&2
+  printf '%s %s\n' "${DERIVED_KEY[$d]}" "$id" > "$OUT/base/$d.state"
+  BASE_DIGEST[$d]="$id"
+}
+# Before an image on base d is built: the base in the store, with the id its key was made with.
+ensure_derived() {
+  local d="$1" want="${BASE_DIGEST[$1]}"
+  [[ " ${REBUILT_BASES[*]} " == *" $d "* ]] && return 0 # built in this run
+  [[ $REBUILD == 0 && "$(derived_id_in_store "$d")" == "$want" ]] && return 0
+  build_derived "$d" || return 1
+  REBUILT_BASES+=("$d")
+  if [[ "${BASE_DIGEST[$d]}" != "$want" ]]; then
+    echo "images: base $d: built again from the same inputs as ${BASE_DIGEST[$d]}, was $want (not reproducible); run make images again" >&2
+    return 1
+  fi
+  [[ $REBUILD == 1 ]] && echo "base: $d: built again from the same inputs: the same id" >&2
+  return 0
+}
+REBUILT_BASES=()
+for d in "${derived[@]}"; do
+  DERIVED_KEY[$d]="$(derived_key "$d")"
+  state="$(cat "$OUT/base/$d.state" 2>/dev/null || true)"
+  if [[ "${state%% *}" == "${DERIVED_KEY[$d]}" ]]; then
+    BASE_DIGEST[$d]="${state#* }"
+  else
+    mkdir -p "$OUT/base"
+    build_derived "$d" || exit 1
+    REBUILT_BASES+=("$d")
+  fi
+done
 
 # What a Containerfile copies from the build context (images/), for the missing-file check.
 copy_sources() {
@@ -86,10 +151,15 @@ for name in "${names[@]}"; do
     continue
   fi
   tag="${tags[0]}" ; ref="$REGISTRY/$name:$tag"
-  base="$(awk 'toupper($1)=="FROM" { sub(/^localhost\/dfp\//, "", $2); sub(/:.*/, "", $2); print $2; exit }' "$cf")"
+  base="$(from_name "$cf")"
   base_digest="${BASE_DIGEST[$base]:-}"
   if [[ -z "$base_digest" ]]; then
-    echo "images: $name: $cf is not FROM localhost/dfp/python-base or python-java-base" >&2
+    echo "images: $name: $cf is not FROM localhost/dfp/python-base, python-java-base or a base of images/bases/" >&2
+    failed+=("$name") ; continue
+  fi
+  # On a base of images/bases/ that is a Python environment: the image's lock must keep it.
+  if [[ -f "images/bases/$base/uv.lock" ]] && ! python3 scripts/images/base-lock-check.py "images/bases/$base" "$dir" >&2; then
+    echo "images: $name: its uv.lock does not keep the packages of its base $base (above)" >&2
     failed+=("$name") ; continue
   fi
   key="$(python3 scripts/images/inputs.py images "$name" "$base_digest" "$ref" "${BUD_FLAGS[*]}")"
@@ -103,6 +173,9 @@ for name in "${names[@]}"; do
     status=cached ; cached=$((cached + 1))
   else
     rm -f "$OUT/$name.key" "$OUT/$name.digest"
+    if [[ -n "${BASE_REF[$base]:-}" ]] && ! ensure_derived "$base"; then
+      failed+=("$name") ; continue
+    fi
     log="$OUT/$name.build.log"
     if ! buildah bud "${BUD_FLAGS[@]}" "${MOUNTS[@]}" -f "$cf" -t "$ref" images >"$log" 2>&1; then
       cp "$log" "$OUT/$name.failed.log"

@@ -5,7 +5,8 @@
 Prints the sha256 of: every file the build context gives the Containerfile from the
 image's folder and from dfp_tools (path, mode and content; the same exclusions as
 images/.dockerignore), the Containerfile, .dockerignore, and the extra texts (the base
-image's digest, the tags, the build flags). A file that changes the image changes the key;
+image's digest, the tags, the build flags). A base built from images/bases/<name>
+(`bases/<name>` as the name) copies nothing of dfp_tools, so dfp_tools is not hashed. A file that changes the image changes the key;
 a local .venv, byte code or the image's tests do not.
 """
 import hashlib
@@ -38,7 +39,8 @@ def files(root, folder, top_tests):
 def main(argv):
     root, name, extra = argv[1], argv[2], argv[3:]
     h = hashlib.sha256()
-    paths = sorted(set(files(root, name, True)) | set(files(root, "dfp_tools", True)) | {".dockerignore"})
+    shared = set() if name.startswith("bases/") else set(files(root, "dfp_tools", True))
+    paths = sorted(set(files(root, name, True)) | shared | {".dockerignore"})
     for rel in paths:
         full = os.path.join(root, rel)
         if not os.path.isfile(full):

@@ -165,7 +165,7 @@ with DAG(
         task_id="train",
         doc_md="Trains the Lightning autoencoder on the pinned Feast/Iceberg data, logs to MLflow (with ONNX and TFLite exports for the runtime comparison) and registers the model with its lineage tags.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/kronodroid-train:0.3.1",
+        image="registry.dfp.internal/dfp/kronodroid-train:0.3.1@sha256:b3470e30eaa0d551f24011c7d0e6c6cc5626303d1464436fa58725e9a0f8bbe9",
         cmds=[
             "/bin/sh",
             "-c",
@@ -206,10 +206,13 @@ with DAG(
             k8s.V1EnvVar(name="DATA_SOURCE_TABLE", value="fct_training_dataset"),
             k8s.V1EnvVar(
                 name="DFP_DEFINITIONS_SHA256",
-                value="ba2660f16cb5847ad0806da5c4f22378dadf980079fbc8384e57f24366328bfc",
+                value="81e86fd241ece6f8c882b96ca7096f1dcd99a2bbbed2c87499360212cc88dd25",
             ),
             k8s.V1EnvVar(name="DFP_ENVIRONMENT", value="prod"),
-            k8s.V1EnvVar(name="DFP_IMAGE", value="registry.dfp.internal/dfp/kronodroid-train:0.3.1"),
+            k8s.V1EnvVar(
+                name="DFP_IMAGE",
+                value="registry.dfp.internal/dfp/kronodroid-train:0.3.1@sha256:b3470e30eaa0d551f24011c7d0e6c6cc5626303d1464436fa58725e9a0f8bbe9",
+            ),
             k8s.V1EnvVar(name="DFP_PIPELINE", value="kronodroid-autoencoder"),
             k8s.V1EnvVar(
                 name="FEAST_DEFS_SHA256",
@@ -333,7 +336,7 @@ with DAG(
         task_id="export-executorch",
         doc_md="Exports the trained model to ExecuTorch (.pte) for the xnnpack backend, quantization none.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/executorch-export:0.5.0",
+        image="registry.dfp.internal/dfp/executorch-export:0.5.0@sha256:7e094cf800b858a2d3c6d9e5fad7ab3eddb3a70e716e5321be51a5a49c9fbcaf",
         cmds=[
             "/bin/sh",
             "-c",
@@ -614,7 +617,7 @@ with DAG(
         task_id="aggregate-metrics",
         doc_md="Joins the training metrics and the on-device results into one summary and logs it on the MLflow run.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/kronodroid-train:0.3.1",
+        image="registry.dfp.internal/dfp/kronodroid-train:0.3.1@sha256:b3470e30eaa0d551f24011c7d0e6c6cc5626303d1464436fa58725e9a0f8bbe9",
         cmds=[
             "/bin/sh",
             "-c",
