@@ -111,7 +111,7 @@ ensure_derived() {
   [[ $REBUILD == 1 ]] && echo "base: $d: built again from the same inputs: the same id" >&2
   return 0
 }
-REBUILT_BASES=()
+REBUILT_BASES=() ; FAILED_BASES=()
 for d in "${derived[@]}"; do
   DERIVED_KEY[$d]="$(derived_key "$d")"
   state="$(cat "$OUT/base/$d.state" 2>/dev/null || true)"
@@ -119,8 +119,7 @@ for d in "${derived[@]}"; do
     BASE_DIGEST[$d]="${state#* }"
   else
     mkdir -p "$OUT/base"
-    build_derived "$d" || exit 1
-    REBUILT_BASES+=("$d")
+    if build_derived "$d"; then REBUILT_BASES+=("$d"); else FAILED_BASES+=("$d"); fi
   fi
 done
 
@@ -152,6 +151,10 @@ for name in "${names[@]}"; do
   fi
   tag="${tags[0]}" ; ref="$REGISTRY/$name:$tag"
   base="$(from_name "$cf")"
+  if [[ " ${FAILED_BASES[*]} " == *" $base "* ]]; then
+    echo "images: $name: its base $base (images/bases/$base) did not build (above)" >&2
+    failed+=("$name") ; continue
+  fi
   base_digest="${BASE_DIGEST[$base]:-}"
   if [[ -z "$base_digest" ]]; then
     echo "images: $name: $cf is not FROM localhost/dfp/python-base, python-java-base or a base of images/bases/" >&2
