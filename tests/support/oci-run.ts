@@ -82,8 +82,14 @@ export function unpackImage(archive: string): OciImage {
   const dirs = manifest.layers.map((l) => layerDir(archive, l.digest));
   if (!layerRoot) layerRoot = mkdtempSync(join(layersParent(), 'dfp-oci-layers-'));
   const rootfs = mkdtempSync(join(layerRoot, 'rootfs-'));
-  // overlayfs: the first lowerdir is the top layer; with no upperdir the mount is read-only.
-  sh('mount', ['-t', 'overlay', 'overlay', '-o', `ro,lowerdir=${[...dirs].reverse().join(':')}`, rootfs]);
+  // overlayfs: the first lowerdir is the top layer. An upper folder of its own takes what
+  // runc creates (the mount points of volumes the image lacks, as /work); the layers are
+  // never written, and runc makes the root read-only for the process (root.readonly).
+  const upper = `${rootfs}.upper`;
+  const workdir = `${rootfs}.work`;
+  mkdirSync(upper);
+  mkdirSync(workdir);
+  sh('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${[...dirs].reverse().join(':')},upperdir=${upper},workdir=${workdir}`, rootfs]);
   mounted.push(rootfs);
   const config = (blob(manifest.config.digest) as { config: OciImage['config'] }).config;
   return { rootfs, config, digest };
