@@ -23,8 +23,8 @@ import { startMlflow, type MlflowServer } from '../support/mlflow.ts';
 import { projectCopy, run } from '../support/process.ts';
 import { recordRun } from './support/run-table.ts';
 import {
-  ROOT, configMapsIn, imageNames, loadImages, misreportedSteps, podmanDockerHost, readIr, runKfpLocal, runnerFor,
-  succeededSteps, tasksOf, type IrFile, type KfpLocalResult,
+  ROOT, artifactHandOffs, configMapsIn, imageNames, imageRefs, loadImages, misreportedSteps, podmanDockerHost, readIr,
+  runKfpLocal, runnerFor, succeededSteps, taskLogs, tasksOf, type IrFile, type KfpLocalResult,
 } from './support/kfp-local.ts';
 
 const ENABLED = process.env.DFP_E2E === '1';
@@ -67,6 +67,8 @@ interface Plan {
   readonly engine: string;
   readonly ir: IrFile;
   readonly envDir: string;
+  /** Pipeline arguments besides the ones every run gets (MLflow's address, a smoke size). */
+  readonly arguments?: Record<string, unknown>;
 }
 
 describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podman', () => {
@@ -94,7 +96,11 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
         plans.push({ pipeline: p.pipeline, engine: 'datafusion', ir: readIr(join(dfDev, 'kubeflow', 'pipelines', `${p.pipeline}.yaml`)), envDir: dfDev });
       }
     }
-    for (const [name, what] of loadImages([...new Set(plans.flatMap((p) => imageNames(p.ir)))].sort())) loaded.set(name, what);
+    // The autoencoder's images (torch: 2.2 and 2.3 GB archives, and the emulator, which is
+    // not buildable here) are loaded only when asked for: kfp.local stops that pipeline at
+    // its first artifact hand-off anyway (export-executorch reads train's model), as iris shows.
+    const wanted = plans.filter((p) => p.pipeline !== 'kronodroid-autoencoder' || process.env.DFP_E2E_KFP_AUTOENCODER === '1');
+    for (const [ref, what] of loadImages([...new Set(wanted.flatMap((p) => imageRefs(p.ir)))].sort())) loaded.set(ref, what);
     if (await portAnswers(LAKEFS_PORT)) throw new Error(`127.0.0.1:${LAKEFS_PORT} is taken; dist/dev names lakeFS on port ${LAKEFS_PORT}`);
     [lakefs, mlflow] = await Promise.all([startLakeFs({ port: LAKEFS_PORT }), startMlflow()]);
     // The landing files the dlt load reads, as tests/kronodroid-data.test.ts makes them.
@@ -106,7 +112,7 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
     if (gen.status !== 0) throw new Error(`kronodroid_synthetic failed: ${gen.stderr}`);
     for (const f of readdirSync(landing)) await lakefs.client.upload(REPO, 'main', `landing/kronodroid/${f}`, readFileSync(join(landing, f)));
     await lakefs.client.commit(REPO, 'main', 'synthetic KronoDroid landing files');
-    console.log(`kubeflow e2e: set-up ${((Date.now() - started) / 1000).toFixed(0)} s; images ${[...loaded].map(([n, w]) => `${n} ${w}`).join(', ')}`);
+    console.log(`kubeflow e2e: set-up ${((Date.now() - started) / 1000).toFixed(0)} s; images:\n${[...loaded].map(([n, w]) => `  ${n} ${w}`).join('\n')}`);
   });
 
   afterAll(async () => {
@@ -118,12 +124,16 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
   function execute(plan: Plan): { result?: KfpLocalResult; missing: string[] } {
     const key = `${plan.pipeline}/${plan.engine}`;
     const steps = tasksOf(plan.ir);
-    const missing = imageNames(plan.ir).filter((n) => loaded.get(n) === 'missing');
+    const missing = imageRefs(plan.ir).filter((r) => !['present', 'loaded'].includes(loaded.get(r) ?? 'not loaded'))
+      .map((r) => `${/\/dfp\/([^:@/]+)/.exec(r)?.[1] ?? r} ${loaded.get(r) ?? 'not loaded'}`);
     if (missing.length > 0) {
-      recordRun({
-        orchestrator: 'kubeflow', environment: 'dev', pipeline: plan.pipeline, engine: plan.engine, steps: steps.length, stepsSucceeded: 0,
-        status: 'not run', seconds: 0, note: `no image archive in $DFP_CACHE/images for ${missing.join(', ')} (make images)`,
-      });
+      const handOff = artifactHandOffs(plan.ir)[0];
+      const note = [
+        `not started: images ${missing.join(', ')}`,
+        handOff ? `kfp.local 2.17 would stop at '${handOff.task}' (reads '${handOff.output}' of '${handOff.producer}', an artifact of a container step)` : '',
+      ].filter(Boolean).join('; ');
+      console.log(`kfp.local ${key}: ${note}`);
+      recordRun({ orchestrator: 'kubeflow', environment: 'dev', pipeline: plan.pipeline, engine: plan.engine, steps: steps.length, stepsSucceeded: 0, status: 'not run', seconds: 0, note });
       return { missing };
     }
     const root = join(work, 'root', key.replace('/', '-'));
@@ -139,19 +149,33 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
       hosts: { 'lakefs.lakefs.svc.cluster.local': '127.0.0.1', 'mlflow.mlflow.svc.cluster.local': '127.0.0.1' },
     });
     expect(problems, `${key}: what kfp.local's DockerRunner cannot express`).toEqual([]);
-    const args: Record<string, unknown> = {};
+    const args: Record<string, unknown> = { ...plan.arguments };
     if (plan.ir.spec.root.inputDefinitions?.parameters?.mlflow_tracking_uri) args.mlflow_tracking_uri = mlflow!.trackingUri;
     if (plan.ir.spec.root.inputDefinitions?.parameters?.run_android_benchmark) args.run_android_benchmark = false;
     if (plan.ir.spec.root.inputDefinitions?.parameters?.max_rows_per_split) args.max_rows_per_split = 200;
     if (plan.ir.spec.root.inputDefinitions?.parameters?.max_epochs) args.max_epochs = 1;
     const result = runKfpLocal({ pipeline: plan.ir.path, pipelineRoot: root, arguments: args, runner }, dockerHost, join(work, key.replace('/', '-')));
     results.set(key, result);
-    console.log(`----- kfp.local ${key}\n${result.log.slice(-12_000)}`);
+    const logDir = join(process.env.DFP_E2E_OUT ?? join(ROOT, '.e2e'), 'kubeflow');
+    mkdirSync(logDir, { recursive: true });
+    writeFileSync(join(logDir, `${plan.pipeline}-${plan.engine}.log`), result.log);
+    const byTask = taskLogs(result.log);
+    const lines = steps.map((t) => `  ${t}: kfp ${result.tasks[t] ?? 'not run'}, exit ${(result.exits[t] ?? []).join(',') || '-'}`);
+    console.log(`kfp.local ${key}: ${result.status} in ${result.seconds.toFixed(0)} s (log: ${join(logDir, `${plan.pipeline}-${plan.engine}.log`)})\n${lines.join('\n')}${result.error ? `\n  kfp: ${result.error}` : ''}`);
+    for (const t of steps.filter((x) => (result.exits[x] ?? []).some((c) => c !== 0))) {
+      console.log(`----- ${key} ${t} (last lines)\n${(byTask.get(t) ?? '').split('\n').filter((l) => !/^\s+(File "|\^|return |result )/.test(l)).slice(-12).join('\n')}`);
+    }
     const ok = succeededSteps(result);
     const misreported = misreportedSteps(result);
     const artifact = result.error ? ARTIFACT_LIMIT.exec(result.error) : null;
+    const failedBecause = steps.filter((t) => (result.exits[t] ?? []).some((c) => c !== 0)).map((t) => {
+      const last = (taskLogs(result.log).get(t) ?? '').split('\n').map((l) => l.trim())
+        .filter((l) => /Error|Exception|not found|failed/.test(l) && !/^File "/.test(l)).at(-1) ?? '';
+      return `${t} exit ${result.exits[t]!.join(',')}: ${last.slice(0, 160)}`;
+    });
     const note = [
       misreported.length ? `kfp.local said SUCCESS for ${misreported.join(', ')} although the container exited non-zero` : '',
+      ...failedBecause,
       artifact ? `stopped by kfp.local: a container step's output artifact '${artifact[1]}' of '${artifact[2]}' is never registered (docs/kubeflow.md)` : '',
       !artifact && result.error ? result.error.split('\n').at(-1)!.slice(0, 300) : '',
       args.run_android_benchmark === false ? 'run_android_benchmark=false' : '',
@@ -172,32 +196,41 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
 
   it('iris: process-data runs; kfp.local stops at the first artifact a container step hands on', () => {
     const plan = plans.find((p) => p.pipeline === 'iris')!;
-    const { result } = execute(plan);
-    expect(result, 'the iris image is built').toBeDefined();
+    const { result, missing } = execute(plan);
+    expect(missing, 'the iris image dist/ names resolves in podman (make images)').toEqual([]);
     expect(succeededSteps(result!)).toEqual(['process-data']);
     expect(result!.error).toMatch(ARTIFACT_LIMIT);
+    expect(ARTIFACT_LIMIT.exec(result!.error!)!.slice(1)).toEqual(['dataset', 'process-data']);
     // The step wrote its artifact where kfp told it to; kfp.local just never registered it.
     expect(result!.log).toMatch(/"rows": 150, "train": 120, "test": 30/);
   });
 
   for (const engine of ['spark', 'datafusion']) {
-    it(`kronodroid-features on ${engine}`, () => {
+    it(`kronodroid-features on ${engine}: the dlt load lands in lakeFS; the transform launcher finds no Kubernetes API`, async () => {
       const plan = plans.find((p) => p.pipeline === 'kronodroid-features' && p.engine === engine)!;
-      const { result } = execute(plan);
-      expect(result).toBeDefined();
-      expect(misreportedSteps(result!)).toEqual([]);
-      expect(succeededSteps(result!)).toContain('dlt-load');
+      const branch = `e2e-kfp-${engine}`;
+      await lakefs!.client.createBranch(REPO, branch, 'main');
+      const { result, missing } = execute({ ...plan, arguments: { target_branch: branch } });
+      expect(missing).toEqual([]);
+      const r = result!;
+      const byTask = taskLogs(r.log);
+      expect(succeededSteps(r)).toContain('dlt-load');
+      const raw = await lakefs!.client.listObjects(REPO, branch, 'warehouse/raw_kronodroid/');
+      expect(raw.length, `dlt-load wrote the raw Iceberg table on ${branch}`).toBeGreaterThan(0);
+      // kfp.local gives a step no service account and no KUBERNETES_SERVICE_HOST: the
+      // launcher (dfp_tools.run_transform) cannot reach an API server, on either engine.
+      expect(r.exits['spark-transform']).toEqual([1]);
+      expect(byTask.get('spark-transform')).toMatch(/ConfigException: Service host\/port is not set/);
+      // kfp.local's verdict is recorded as it is; the row says which steps it misreported.
+      expect(misreportedSteps(r)).toContain('spark-transform');
     });
   }
 
-  it('kronodroid-autoencoder with run_android_benchmark=false', () => {
+  it('kronodroid-autoencoder (run_android_benchmark=false): kfp.local would stop at export-executorch', () => {
     const plan = plans.find((p) => p.pipeline === 'kronodroid-autoencoder')!;
+    expect(artifactHandOffs(plan.ir).filter((h) => h.task === 'export-executorch')).toEqual([{ task: 'export-executorch', input: 'model', producer: 'train', output: 'model' }]);
     const { result, missing } = execute(plan);
-    if (missing.length > 0) {
-      console.log(`kronodroid-autoencoder not run: no image archive for ${missing.join(', ')}`);
-      expect(missing.every((m) => ['kronodroid-train', 'executorch-export', 'android-emulator'].includes(m))).toBe(true);
-      return;
-    }
-    expect(result!.tasks['benchmark-android']).not.toBe('SUCCESS');
+    if (missing.length > 0) return; // recorded as not run, with the reason
+    expect(result!.error).toMatch(ARTIFACT_LIMIT);
   });
 });

@@ -33,11 +33,51 @@ export function podmanDockerHost(): string {
   return out.trim().split('\n').at(-1)!;
 }
 
-/** Loads `$DFP_CACHE/images/<name>.tar` into podman; what happened to each. */
-export function loadImages(names: readonly string[]): Map<string, string> {
-  const r = spawnSync(join(ROOT, 'scripts', 'kfp-local', 'load-images'), [...names], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Makes podman resolve each image reference, loading `$DFP_CACHE/images/<name>.tar` where
+ * needed (scripts/kfp-local/load-images); ref -> `present`, `loaded`, `missing`,
+ * `stale <digest>`, `nospace <MB>` or `failed`.
+ */
+export function loadImages(refs: readonly string[]): Map<string, string> {
+  const r = spawnSync(join(ROOT, 'scripts', 'kfp-local', 'load-images'), [...refs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0 && r.status !== 1) throw new Error(`scripts/kfp-local/load-images failed (exit ${r.status})`);
-  return new Map(r.stdout.trim().split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
+  return new Map(r.stdout.trim().split('\n').filter(Boolean).map((l) => {
+    const [ref, ...what] = l.split(' ');
+    return [ref!, what.join(' ')];
+  }));
+}
+
+/** The image references the executors run, as dist/ names them. */
+export function imageRefs(ir: IrFile): string[] {
+  return [...new Set(Object.values(ir.spec.deploymentSpec.executors as Record<string, Json>).map((e) => e.container.image as string))].sort();
+}
+
+/**
+ * Where a task reads an output artifact of another task: kfp.local 2.17 registers output
+ * artifacts only from the executor output file kfp's Python executor writes, so with
+ * container steps the first such reader stops the run (docs/kubeflow.md).
+ */
+export function artifactHandOffs(ir: IrFile): { task: string; input: string; producer: string; output: string }[] {
+  const out: { task: string; input: string; producer: string; output: string }[] = [];
+  for (const [task, spec] of Object.entries(ir.spec.root.dag.tasks as Record<string, Json>)) {
+    for (const [input, a] of Object.entries((spec.inputs?.artifacts ?? {}) as Record<string, Json>)) {
+      if (a.taskOutputArtifact) out.push({ task, input, producer: a.taskOutputArtifact.producerTask, output: a.taskOutputArtifact.outputArtifactKey });
+    }
+  }
+  return out.sort((x, y) => x.task.localeCompare(y.task) || x.input.localeCompare(y.input));
+}
+
+/** kfp.local's output split by task: the lines between "Executing task 'x'" and its verdict. */
+export function taskLogs(log: string): Map<string, string> {
+  const logs = new Map<string, string>();
+  let current: string | undefined;
+  for (const line of log.split('\n')) {
+    const start = /Executing task '([\w.-]+)'/.exec(line);
+    if (start) current = start[1];
+    if (current) logs.set(current, `${logs.get(current) ?? ''}${line}\n`);
+    if (/finished with status/.test(line)) current = undefined;
+  }
+  return logs;
 }
 
 /** One rendered IR file: the PipelineSpec and the Kubernetes platform spec (if any). */
