@@ -127,7 +127,7 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
     const missing = imageRefs(plan.ir).filter((r) => !['present', 'loaded'].includes(loaded.get(r) ?? 'not loaded'))
       .map((r) => `${/\/dfp\/([^:@/]+)/.exec(r)?.[1] ?? r} ${loaded.get(r) ?? 'not loaded'}`);
     if (missing.length > 0) {
-      const handOff = artifactHandOffs(plan.ir)[0];
+      const handOff = artifactHandOffs(plan.ir)[0]; // the first kfp.local meets
       const note = [
         `not started: images ${missing.join(', ')}`,
         handOff ? `kfp.local 2.17 would stop at '${handOff.task}' (reads '${handOff.output}' of '${handOff.producer}', an artifact of a container step)` : '',
@@ -138,6 +138,7 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
     }
     const root = join(work, 'root', key.replace('/', '-'));
     mkdirSync(root, { recursive: true });
+    mkdirSync(join(work, key.replace('/', '-')), { recursive: true });
     chmodSync(root, 0o777); // the steps run as the user their securityContext names
     const { runner, problems } = runnerFor(plan.ir, {
       secrets: {

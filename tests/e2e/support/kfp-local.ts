@@ -64,7 +64,10 @@ export function artifactHandOffs(ir: IrFile): { task: string; input: string; pro
       if (a.taskOutputArtifact) out.push({ task, input, producer: a.taskOutputArtifact.producerTask, output: a.taskOutputArtifact.outputArtifactKey });
     }
   }
-  return out.sort((x, y) => x.task.localeCompare(y.task) || x.input.localeCompare(y.input));
+  // In the order kfp.local runs the tasks: a task after everything it depends on.
+  const tasks = ir.spec.root.dag.tasks as Record<string, Json>;
+  const depth = (t: string): number => Math.max(0, ...((tasks[t]?.dependentTasks ?? []) as string[]).map((d) => depth(d) + 1));
+  return out.sort((x, y) => depth(x.task) - depth(y.task) || x.task.localeCompare(y.task) || x.input.localeCompare(y.input));
 }
 
 /** kfp.local's output split by task: the lines between "Executing task 'x'" and its verdict. */
