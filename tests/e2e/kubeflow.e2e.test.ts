@@ -49,7 +49,7 @@ function portAnswers(port: number): Promise<boolean> {
 }
 
 /** dev's definitions with the one engine line swapped to DataFusion, rendered by the CLI into a temporary dist/. */
-function renderDataFusionDev(): string {
+function renderDataFusionDev(): { copy: string; dev: string } {
   const copy = projectCopy();
   const envFile = join(copy, 'argocd', 'environments.ts');
   const source = readFileSync(envFile, 'utf8');
@@ -59,7 +59,7 @@ function renderDataFusionDev(): string {
   const dist = join(copy, 'dist-datafusion');
   const r = run('node', ['scripts/run.mjs', 'main.ts'], { cwd: copy, env: { DFP_DIST: dist }, timeoutMs: 300_000 });
   if (r.status !== 0) throw new Error(`synth with dev on DataFusion failed (exit ${r.status}):\n${r.stderr}`);
-  return join(dist, 'dev');
+  return { copy, dev: join(dist, 'dev') };
 }
 
 interface Plan {
@@ -76,6 +76,7 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
   let lakefs: LakeFsServer | undefined;
   let mlflow: MlflowServer | undefined;
   let work: string;
+  let copyDir: string | undefined;
   const plans: Plan[] = [];
   const loaded = new Map<string, string>();
   const results = new Map<string, KfpLocalResult>();
@@ -91,7 +92,9 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
       plans.push({ pipeline: ir.spec.pipelineInfo.name, engine: transform ? 'spark' : '-', ir, envDir: DEV });
     }
     if (plans.some((p) => p.engine === 'spark')) {
-      const dfDev = renderDataFusionDev();
+      const rendered = renderDataFusionDev();
+      copyDir = rendered.copy;
+      const dfDev = rendered.dev;
       for (const p of plans.filter((x) => x.engine === 'spark')) {
         plans.push({ pipeline: p.pipeline, engine: 'datafusion', ir: readIr(join(dfDev, 'kubeflow', 'pipelines', `${p.pipeline}.yaml`)), envDir: dfDev });
       }
@@ -118,6 +121,7 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
   afterAll(async () => {
     await Promise.all([lakefs?.stop(), mlflow?.stop()]);
     if (work) rmSync(work, { recursive: true, force: true });
+    if (copyDir) rmSync(copyDir, { recursive: true, force: true });
   });
 
   /** Runs one plan with kfp.local, or says why it was not started; records the row. */
@@ -216,8 +220,10 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
       const r = result!;
       const byTask = taskLogs(r.log);
       expect(succeededSteps(r)).toContain('dlt-load');
-      const raw = await lakefs!.client.listObjects(REPO, branch, 'warehouse/raw_kronodroid/');
-      expect(raw.length, `dlt-load wrote the raw Iceberg table on ${branch}`).toBeGreaterThan(0);
+      for (const part of ['metadata', 'data']) {
+        const objects = await lakefs!.client.listObjects(REPO, branch, `warehouse/raw_kronodroid/samples/${part}/`);
+        expect(objects.length, `dlt-load wrote the raw Iceberg table's ${part} on ${branch}`).toBeGreaterThan(0);
+      }
       // kfp.local gives a step no service account and no KUBERNETES_SERVICE_HOST: the
       // launcher (dfp_tools.run_transform) cannot reach an API server, on either engine.
       expect(r.exits['spark-transform']).toEqual([1]);
