@@ -33,11 +33,15 @@ export function lakeFsBinary(): string {
 }
 
 
-/** Starts lakeFS, waits until it answers, and creates the admin user. */
-export async function startLakeFs(): Promise<LakeFsServer> {
+/**
+ * Starts lakeFS, waits until it answers, and creates the admin user. `port`: a fixed port
+ * on 127.0.0.1 (the e2e runs give containers the address dist/ names, e.g. `:8000`).
+ * @default a free port
+ */
+export async function startLakeFs(options: { readonly port?: number } = {}): Promise<LakeFsServer> {
   const binary = lakeFsBinary();
   const dir = mkdtempSync(join(tmpdir(), 'dfp-lakefs-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   const logFile = join(dir, 'lakefs.log');
   const log = openSync(logFile, 'a');
