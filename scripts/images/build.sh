@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # `make images`: builds every images/*/Containerfile with buildah (daemonless), on the
-# local base images of scripts/images/base.sh, into one OCI archive per image in
-# $DFP_CACHE/images/<name>.tar (the embedded cluster imports every archive there), tagged
-# registry.dfp.internal/dfp/<name>:<tag> with the tag the pipelines give it in dist/.
+# local base images of scripts/images/base.sh, into one OCI archive per image and set of
+# inputs, $DFP_CACHE/images/<name>/<key>.tar (<key>: the hash of its inputs, below) with
+# <key>.digest beside it (`<ref> <digest>`), tagged registry.dfp.internal/dfp/<name>:<tag>
+# with the tag the pipelines give it in dist/. Builds from different inputs (branches, CI
+# clones sharing the machine) coexist; going back to inputs built before is a cache hit.
+# scripts/images/archive-for finds the archive of a reference dist/ names.
 #
 #   scripts/images/build.sh [--rebuild] [name...]   (default: every image with a Containerfile)
 #
@@ -11,7 +14,13 @@
 #
 # An image is rebuilt only when its inputs change (its folder, dfp_tools, the Containerfile,
 # the base image's digest, the tag: scripts/images/inputs.py), so a second run with no
-# change builds nothing and reports the same digests. Prints per image: tag, size, build
+# change builds nothing and reports the same digests. After each image, the
+# DFP_IMAGES_KEEP (default 2) archives of it used last (built or found cached) are kept and
+# the older ones deleted, each named on stderr.
+# The flat layout of before ($DFP_CACHE/images/<name>.tar, .key, .digest) is moved into
+# <name>/<key>.* once (a move, never a copy); <name>.tar is then kept as a link to the
+# archive used last, with <name>.key and <name>.digest, for branches that still read the
+# flat layout (remove once every branch has merged archive-for). Prints per image: tag, size, build
 # time, digest, and the cold and warm totals; then records the digests in dfp.lock.json
 # (`dfp lock --images`), from which synth renders `name:tag@sha256:…`.
 # An image whose folder lacks its Python project (pyproject.toml + uv.lock) or a file its
@@ -38,6 +47,13 @@ BUD_FLAGS=(--layers=false --identity-label=false --timestamp "$SOURCE_DATE_EPOCH
 # trust what the host trusts (a TLS-inspecting proxy's CA, for one).
 MOUNTS=(-v "$UV_CACHE:/var/cache/dfp-uv")
 [[ -f /etc/ssl/certs/ca-certificates.crt ]] && MOUNTS+=(-v /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro)
+
+KEEP="${DFP_IMAGES_KEEP:-2}"
+[[ "$KEEP" =~ ^[1-9][0-9]*$ ]] || { echo "images: DFP_IMAGES_KEEP=$KEEP: want a whole number of archives per image, 1 or more" >&2; exit 2; }
+
+# shellcheck source=cache.sh
+source "$ROOT/scripts/images/cache.sh"
+cache_migrate
 
 REBUILD=0
 if [[ "${1:-}" == --rebuild ]]; then REBUILD=1; shift; fi
@@ -128,7 +144,7 @@ copy_sources() {
   awk 'toupper($1)=="COPY" { for (i = 2; i < NF; i++) if ($i !~ /^--/) print $i }' "$1"
 }
 
-failed=() ; rows=() ; cold=0 ; warm=0 ; built=0 ; cached=0
+failed=() ; rows=() ; digest_files=() ; cold=0 ; warm=0 ; built=0 ; cached=0
 for name in "${names[@]}"; do
   dir="images/$name"
   cf="$dir/Containerfile"
@@ -146,7 +162,7 @@ for name in "${names[@]}"; do
   [[ ${#tags[@]} -le 1 ]] || problems+=("dist/ names $REGISTRY/$name with several tags (${tags[*]}); one archive holds one")
   if [[ ${#problems[@]} -gt 0 ]]; then
     for p in "${problems[@]}"; do echo "images: $name: $p" >&2; done
-    failed+=("$name") ; rm -f "$OUT/$name.tar" "$OUT/$name.digest" "$OUT/$name.key"
+    failed+=("$name")
     continue
   fi
   tag="${tags[0]}" ; ref="$REGISTRY/$name:$tag"
@@ -166,35 +182,34 @@ for name in "${names[@]}"; do
     failed+=("$name") ; continue
   fi
   key="$(python3 scripts/images/inputs.py images "$name" "$base_digest" "$ref" "${BUD_FLAGS[*]}")"
-  archive="$OUT/$name.tar"
+  mkdir -p "$OUT/$name"
+  archive="$OUT/$name/$key.tar" ; digest_file="$OUT/$name/$key.digest"
   t0=$SECONDS
   previous=""
-  if [[ $REBUILD == 1 && -f "$OUT/$name.digest" && -f "$OUT/$name.key" && "$(cat "$OUT/$name.key")" == "$key" ]]; then
-    previous="$(cut -d' ' -f2 "$OUT/$name.digest")"
+  if [[ $REBUILD == 1 && -f "$digest_file" ]]; then
+    previous="$(cut -d' ' -f2 "$digest_file")"
   fi
-  if [[ $REBUILD == 0 && -f "$archive" && -f "$OUT/$name.key" && "$(cat "$OUT/$name.key")" == "$key" && -f "$OUT/$name.digest" ]]; then
+  if [[ $REBUILD == 0 ]] && cache_get "$name" "$key" >/dev/null; then
     status=cached ; cached=$((cached + 1))
+    digest="$(cut -d' ' -f2 "$digest_file")"
   else
-    rm -f "$OUT/$name.key" "$OUT/$name.digest"
     if [[ -n "${BASE_REF[$base]:-}" ]] && ! ensure_derived "$base"; then
       failed+=("$name") ; continue
     fi
-    log="$OUT/$name.build.log"
+    log="$OUT/$name/$key.build.log"
     if ! buildah bud "${BUD_FLAGS[@]}" "${MOUNTS[@]}" -f "$cf" -t "$ref" images >"$log" 2>&1; then
-      cp "$log" "$OUT/$name.failed.log"
-      echo "images: $name: buildah bud failed; the last lines of $OUT/$name.failed.log:" >&2
-      tail -n 15 "$log" >&2
+      mv "$log" "$OUT/$name/failed.log"
+      echo "images: $name: buildah bud failed; the last lines of $OUT/$name/failed.log:" >&2
+      tail -n 15 "$OUT/$name/failed.log" >&2
       failed+=("$name") ; continue
     fi
-    rm -f "$archive.tmp"
-    buildah push --quiet "$ref" "oci-archive:$archive.tmp:$ref" >/dev/null
-    mv "$archive.tmp" "$archive"
-    echo "$key" > "$OUT/$name.key"
+    rm -f "$archive.tmp.$$"
+    buildah push --quiet "$ref" "oci-archive:$archive.tmp.$$:$ref" >/dev/null
+    digest="$(cache_put "$name" "$key" "$ref" "$archive.tmp.$$")"
     status=built ; built=$((built + 1))
   fi
   secs=$((SECONDS - t0))
-  digest="$(scripts/images/oci-digest.sh "$archive")"
-  printf '%s %s\n' "$ref" "$digest" > "$OUT/$name.digest"
+  digest_files+=("$digest_file")
   size_mb="$(du -m "$archive" | cut -f1)"
   if [[ $status == built ]]; then cold=$((cold + secs)); else warm=$((warm + secs)); fi
   if [[ -n "$previous" ]]; then
@@ -208,12 +223,10 @@ printf '%-22s %-12s %-7s %9s %7s  %s\n' image tag status size time digest
 # status: built (new inputs), cached (unchanged inputs: nothing built), same/CHANGED (--rebuild:
 # built again from unchanged inputs, and whether the digest is the one the cache had).
 for r in "${rows[@]}"; do echo "$r"; done
-echo "built $built in ${cold} s, cached $cached in ${warm} s; archives in $OUT (sizes: gzip-compressed OCI archives)"
+echo "built $built in ${cold} s, cached $cached in ${warm} s; archives in $OUT/<name>/<key>.tar (sizes: gzip-compressed OCI archives)"
 
 # The digests into dfp.lock.json (only the images built or cached above).
-if [[ ${#rows[@]} -gt 0 ]]; then
-  digest_files=()
-  for r in "${rows[@]}"; do digest_files+=("$OUT/$(echo "$r" | cut -d' ' -f1).digest"); done
+if [[ ${#digest_files[@]} -gt 0 ]]; then
   node scripts/run.mjs dfp.ts lock --images "${digest_files[@]}"
 fi
 
