@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startLakeFs, type LakeFsServer } from './support/lakefs.ts';
 import { LINEAGE_HARNESS, LINEAGE_PYTHON, startMlflow, type MlflowServer } from './support/mlflow.ts';
-import { archiveExists, canRunImages, imageArchive, releaseImages, runInImage, runInImageAsync, unpackImage, type OciImage } from './support/oci-run.ts';
+import { canRunImages, findImageArchive, imageArchive, releaseImages, runInImage, runInImageAsync, unpackImage, type OciImage } from './support/oci-run.ts';
 import { inParallel } from './support/process.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -27,7 +27,8 @@ const TIMEOUT = 900_000;
 /** The image, unpacked once per test file. */
 const unpacked = new Map<string, OciImage>();
 function image(name: string): OciImage {
-  expect(archiveExists(name), `${imageArchive(name)} is missing: run 'make images' first`).toBe(true);
+  const found = findImageArchive(name);
+  expect('error' in found ? found.error : '', `the archive of ${name} dist/ names`).toBe('');
   if (!unpacked.has(name)) {
     const t0 = Date.now();
     unpacked.set(name, unpackImage(imageArchive(name)));

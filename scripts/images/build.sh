@@ -7,10 +7,12 @@
 # clones sharing the machine) coexist; going back to inputs built before is a cache hit.
 # scripts/images/archive-for finds the archive of a reference dist/ names.
 #
-#   scripts/images/build.sh [--rebuild] [name...]   (default: every image with a Containerfile)
+#   scripts/images/build.sh [--rebuild | --cached-only] [name...]   (default: every image with a Containerfile)
 #
 # --rebuild builds again what the cache holds (the bases stay cached) and says, per image,
 # whether the digest came out the same: the check that the builds are reproducible.
+# --cached-only builds no image (nor a base of images/bases/): those whose inputs have an
+# archive are reported and locked as usual, the others named, and the script exits 1.
 #
 # An image is rebuilt only when its inputs change (its folder, dfp_tools, the Containerfile,
 # the base image's digest, the tag: scripts/images/inputs.py), so a second run with no
@@ -55,8 +57,9 @@ KEEP="${DFP_IMAGES_KEEP:-2}"
 source "$ROOT/scripts/images/cache.sh"
 cache_migrate
 
-REBUILD=0
+REBUILD=0 CACHED_ONLY=0
 if [[ "${1:-}" == --rebuild ]]; then REBUILD=1; shift; fi
+if [[ "${1:-}" == --cached-only ]]; then CACHED_ONLY=1; shift; fi
 names=("$@")
 if [[ ${#names[@]} -eq 0 ]]; then
   for f in images/*/Containerfile; do names+=("$(basename "$(dirname "$f")")"); done
@@ -135,7 +138,8 @@ for d in "${derived[@]}"; do
     BASE_DIGEST[$d]="${state#* }"
   else
     mkdir -p "$OUT/base"
-    if build_derived "$d"; then REBUILT_BASES+=("$d"); else FAILED_BASES+=("$d"); fi
+    if [[ $CACHED_ONLY == 1 ]]; then echo "images: base $d: its inputs changed; not built (--cached-only)" >&2; FAILED_BASES+=("$d")
+    elif build_derived "$d"; then REBUILT_BASES+=("$d"); else FAILED_BASES+=("$d"); fi
   fi
 done
 
@@ -192,6 +196,9 @@ for name in "${names[@]}"; do
   if [[ $REBUILD == 0 ]] && cache_get "$name" "$key" >/dev/null; then
     status=cached ; cached=$((cached + 1))
     digest="$(cut -d' ' -f2 "$digest_file")"
+  elif [[ $CACHED_ONLY == 1 ]]; then
+    echo "images: $name: no archive of its inputs ($key); not built (--cached-only)" >&2
+    failed+=("$name") ; continue
   else
     if [[ -n "${BASE_REF[$base]:-}" ]] && ! ensure_derived "$base"; then
       failed+=("$name") ; continue

@@ -11,10 +11,29 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const DFP_CACHE = process.env.DFP_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/root', '.cache'), 'dfp');
+const ROOT = join(import.meta.dirname, '..', '..');
 
-/** The archive `make images` writes for image `name`. */
-export const imageArchive = (name: string): string => join(DFP_CACHE, 'images', `${name}.tar`);
+/**
+ * The archive `make images` built for image `name` with the digest dist/ names
+ * (`registry.dfp.internal/dfp/<name>:<tag>@sha256:…`), found by scripts/images/archive-for
+ * in `$DFP_CACHE/images/<name>/<key>.tar`; or why there is none (which image to build).
+ */
+export function findImageArchive(name: string): { path: string } | { error: string } {
+  const grep = spawnSync('grep', ['-rhoE', `registry\\.dfp\\.internal/dfp/${name}:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}`, join(ROOT, 'dist')], { encoding: 'utf8' });
+  const refs = [...new Set(grep.stdout.split('\n').filter(Boolean))].sort();
+  if (refs.length !== 1) {
+    return { error: refs.length === 0 ? `dist/ names no image registry.dfp.internal/dfp/${name}:<tag>@sha256:… (make images IMAGES=${name}, then make synth)` : `dist/ names ${name} by several digests: ${refs.join(', ')}` };
+  }
+  const r = spawnSync(join(ROOT, 'scripts', 'images', 'archive-for'), refs, { encoding: 'utf8' });
+  return r.status === 0 ? { path: r.stdout.trim() } : { error: r.stderr.trim() };
+}
+
+/** The archive of image `name` that dist/ names; throws archive-for's message when there is none. */
+export function imageArchive(name: string): string {
+  const found = findImageArchive(name);
+  if ('error' in found) throw new Error(found.error);
+  return found.path;
+}
 
 function sh(cmd: string, args: string[], options: { cwd?: string } = {}): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
@@ -201,4 +220,7 @@ export function runInImageAsync(image: OciImage, options: RunOptions): Promise<R
 /** Whether this machine can run images: runc installed and running as root. */
 export const canRunImages = (): boolean => spawnSync('runc', ['--version']).status === 0 && process.getuid?.() === 0;
 
-export const archiveExists = (name: string): boolean => existsSync(imageArchive(name));
+export const archiveExists = (name: string): boolean => {
+  const found = findImageArchive(name);
+  return 'path' in found && existsSync(found.path);
+};

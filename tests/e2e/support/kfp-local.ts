@@ -34,7 +34,7 @@ export function podmanDockerHost(): string {
 }
 
 /**
- * Makes podman resolve each image reference, loading `$DFP_CACHE/images/<name>.tar` where
+ * Makes podman resolve each image reference, loading the archive holding its digest (scripts/images/archive-for) where
  * needed (scripts/kfp-local/load-images); ref -> `present`, `loaded`, `missing`,
  * `stale <digest>`, `nospace <MB>` or `failed`.
  */
