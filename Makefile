@@ -106,7 +106,8 @@ bench-python:
 	@scripts/python-env.sh tests/conformance/airflow
 
 ## images: build every images/*/Containerfile with buildah on the local Debian bases (mmdebstrap) into
-## $(DFP_CACHE)/images/<name>.tar, only what changed, and record the digests in dfp.lock.json
+## $(DFP_CACHE)/images/<name>/<key>.tar (one per set of inputs; DFP_IMAGES_KEEP, default 2, kept per image),
+## only what changed, and record the digests in dfp.lock.json
 ## (docs/images.md). Cold: the bases ~4 min each, then minutes per image; warm (no change): seconds.
 ## IMAGES="a b" builds only those. Not part of `make test`.
 images: install

@@ -197,7 +197,7 @@ async function lock(args: string[]): Promise<number> {
   if (args[0] === '--images') {
     const files = args.slice(1);
     try {
-      if (files.length === 0) throw new UsageError('lock --images needs the digest files make images wrote ($DFP_CACHE/images/<name>.digest)', 'lock');
+      if (files.length === 0) throw new UsageError('lock --images needs the digest files make images wrote ($DFP_CACHE/images/<name>/<key>.digest)', 'lock');
       const flag = files.find((f) => f.startsWith('-'));
       if (flag !== undefined) throw new UsageError(`lock --images takes only digest files, not '${flag}'`, 'lock');
       stdout.write(`${describeImageLock(lockImages(LOCK, files), LOCK)}\n`);
