@@ -93,7 +93,9 @@ fi
 # A base of images/bases/<name>: built with the same flags, kept in buildah's store only (no
 # archive: every image built on it carries its layers, and it is large). Its identity in the
 # images' keys is its image id (the config's digest), recorded with the key of its inputs in
-# $OUT/base/<name>.state; the build is reproducible, so a store that lost it (buildah rmi)
+# $OUT/base/<name>.<key>.state (one per set of inputs, as the archives: a branch going back to
+# inputs built before needs no build of the base to find its images cached; <name>.state,
+# the last one, for branches on the flat layout); the build is reproducible, so a store that lost it (buildah rmi)
 # gets it back, with the same id, only when an image on it must be built.
 declare -A DERIVED_KEY
 derived_key() {
@@ -113,7 +115,8 @@ build_derived() {
   fi
   id="$(derived_id_in_store "$d")"
   echo "base: $d image in $((SECONDS - t0)) s, $(buildah images --format '{{.Size}}' "${BASE_REF[$d]}" | head -1) in the store, id $id" >&2
-  printf '%s %s\n' "${DERIVED_KEY[$d]}" "$id" > "$OUT/base/$d.state"
+  printf '%s %s\n' "${DERIVED_KEY[$d]}" "$id" > "$OUT/base/$d.${DERIVED_KEY[$d]}.state"
+  cp "$OUT/base/$d.${DERIVED_KEY[$d]}.state" "$OUT/base/$d.state"
   BASE_DIGEST[$d]="$id"
 }
 # Before an image on base d is built: the base in the store, with the id its key was made with.
@@ -133,9 +136,10 @@ ensure_derived() {
 REBUILT_BASES=() ; FAILED_BASES=()
 for d in "${derived[@]}"; do
   DERIVED_KEY[$d]="$(derived_key "$d")"
-  state="$(cat "$OUT/base/$d.state" 2>/dev/null || true)"
+  state="$(cat "$OUT/base/$d.${DERIVED_KEY[$d]}.state" 2>/dev/null || cat "$OUT/base/$d.state" 2>/dev/null || true)"
   if [[ "${state%% *}" == "${DERIVED_KEY[$d]}" ]]; then
     BASE_DIGEST[$d]="${state#* }"
+    [[ -f "$OUT/base/$d.${DERIVED_KEY[$d]}.state" ]] || echo "$state" > "$OUT/base/$d.${DERIVED_KEY[$d]}.state"
   else
     mkdir -p "$OUT/base"
     if [[ $CACHED_ONLY == 1 ]]; then echo "images: base $d: its inputs changed; not built (--cached-only)" >&2; FAILED_BASES+=("$d")
