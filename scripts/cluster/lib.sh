@@ -115,7 +115,7 @@ stop_named() {
     for ((i = 0; i < 50; i++)); do [[ -d "/proc/$pid" ]] || break; sleep 0.1; done
     log "stopped $1 (pid $pid)"
   fi
-  rm -f "$STATE/run/$1.pid" "$STATE/run/$1.exe"
+  rm -f "$STATE/run/$1.pid" "$STATE/run/$1.exe" "$STATE/run/$1.sig"
 }
 
 # expose PORT: a service the host runs on 127.0.0.1:PORT becomes reachable from pods at
