@@ -265,19 +265,21 @@ describe.skipIf(!ENABLED)('embedded cluster (DFP_CLUSTER=1)', () => {
   }, 180_000);
 
   it('listens on nothing but loopback and the bridge address', () => {
-    // Every listening socket of the cluster's processes (what host-snapshot counts as ours).
+    // Every listening socket of the cluster's processes: those in the session of a process
+    // up started (each runs in its own, setsid), workers included.
     const out = sh('bash', ['-c', `source ${SCRIPTS}/lib.sh
+      sessions=" $(cat "$STATE"/run/*.pid | tr '\\n' ' ') "
       ss -ltnupH | while read -r proto state recv send local peer users; do
         for pid in $(grep -o 'pid=[0-9]*' <<<"$users" | cut -d= -f2 | sort -u); do
-          exe="$(readlink /proc/$pid/exe 2>/dev/null || true)"; cmd="$(tr '\\0' ' ' </proc/$pid/cmdline 2>/dev/null || true)"
-          if [[ "$exe" == "$BIN_DIR"/* || "$exe" == */containerd* || "$cmd" == *"$STATE"* ]]; then echo "$proto $local $(basename "$exe")"; fi
+          sid="$(ps -o sid= -p "$pid" | tr -d ' ')"
+          [[ -n "$sid" && "$sessions" == *" $sid "* ]] && echo "$proto $local $(basename "$(readlink /proc/$pid/exe)")"
         done
       done | sort -u`]);
     const lines = out.trim().split('\n');
     console.log(`listening:\n${out}`);
     for (const want of ['10.77.0.1:53 coredns', '10.77.0.1:8000 lakefs', '10.77.0.1:5000 python', '10.77.0.1:9000 minio', '10.77.0.1:6443 kube-apiserver']) {
       const [address, name] = want.split(' ');
-      expect(lines.some((l) => l.includes(` ${address} `) && l.split(' ')[2]!.startsWith(name!)), want).toBe(true);
+      expect(lines.some((l) => l.includes(` ${address} `) && l.split(' ')[2]!.startsWith(name!)), `${want}\n${out}`).toBe(true);
     }
     const elsewhere = lines.filter((l) => !/ (127\.0\.0\.1|\[::1\]|10\.77\.0\.1):\d+ /.test(l));
     expect(elsewhere).toEqual([]);
