@@ -53,8 +53,9 @@ argo-validate:
 cluster-build:
 	@scripts/cluster/build >/dev/null
 
-## cluster-up: start the embedded single-node Kubernetes cluster with Argo Workflows and MinIO
-## (root; idempotent; prints the kubeconfig's path; docs/cluster.md)
+## cluster-up: start the embedded single-node Kubernetes cluster (kube-proxy, CoreDNS) with Argo
+## Workflows, and MinIO, lakeFS and MLflow under the Service names dist/ uses (root; idempotent;
+## prints the kubeconfig's path; docs/cluster.md)
 cluster-up:
 	@scripts/cluster/up
 
@@ -62,8 +63,9 @@ cluster-up:
 cluster-down:
 	@scripts/cluster/down
 
-## cluster-test: up, a Pod, a Job and a two-step Argo Workflow under Pod Security "restricted",
-## down, and a check that the host is as before (root, a few minutes; not part of `make test`)
+## cluster-test: up, a Pod, a Job, Services and DNS (lakeFS, MLflow, MinIO by name from pods), a
+## two-step Argo Workflow under Pod Security "restricted", down, and a check that the host is as
+## before (root, a few minutes; not part of `make test`)
 cluster-test: install
 	DFP_CLUSTER=1 npx vitest run tests/cluster.test.ts
 

@@ -2,12 +2,17 @@
  * The embedded cluster end to end (docs/cluster.md): `scripts/cluster/up` on a host where it
  * is not running, then, in a namespace whose Pod Security admission enforces "restricted",
  * a Pod and a Job of a static smoke image to Succeeded/Complete, pods that reach the API
- * service and the bridge and have no route to any other address, a privileged Pod refused
- * (so the namespace really enforces), and an Argo Workflow of two steps that passes a
- * parameter and an artifact (through MinIO: the object is read back from the bucket) to
- * Succeeded; then `scripts/cluster/down`, and the host compared with how it was before up:
- * no process, mount, link, route, iptables rule, path, cgroup or kernel setting left or
- * changed.
+ * service (by address and by name) and the bridge and have no route to any other address;
+ * pods that resolve the platform services' names dist/ uses (CoreDNS) and reach them through
+ * their Services (kube-proxy): lakeFS's healthcheck, MLflow's API with a model file logged
+ * through its artifact proxy and read back from the host, MinIO; a Service with a selector
+ * spread over its two pods; DataHub's and outside names resolving to nothing; the Secrets
+ * dist/ names, with credentials lakeFS accepts; no listener beyond loopback and the bridge;
+ * a privileged Pod refused (so the namespace really enforces), and an Argo Workflow of two
+ * steps that passes a parameter and an artifact (through MinIO: the object is read back from
+ * the bucket) to Succeeded; then `scripts/cluster/down`, and the host compared with how it
+ * was before up: no process, mount, link, route, iptables rule, path, cgroup or kernel
+ * setting left or changed.
  *
  * Needs root and a few minutes (more on the first run, which builds the binaries), so it
  * runs only with DFP_CLUSTER=1 (`make cluster-test`), not in `make test`. The choice of
@@ -19,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterKubeconfig } from './support/cluster.ts';
+import { clusterServices, parseEndpoints } from './support/cluster-services.ts';
 import { ROOT } from './support/process.ts';
 
 const ENABLED = process.env.DFP_CLUSTER === '1';
@@ -130,6 +136,7 @@ describe.skipIf(!ENABLED)('embedded cluster (DFP_CLUSTER=1)', () => {
     // for any outside address; with no route the pod's kernel refuses, so no packet leaves.
     const cases: [string, string, string][] = [
       ['net-api', '10.96.0.1:443', 'open'],
+      ['net-api-name', 'kubernetes.default.svc:443', 'open'],
       ['net-minio', '10.77.0.1:9000', 'open'],
       ['net-testnet', '192.0.2.1:80', 'unreachable'],
       ['net-public', '8.8.8.8:53', 'unreachable'],
@@ -146,6 +153,137 @@ describe.skipIf(!ENABLED)('embedded cluster (DFP_CLUSTER=1)', () => {
         `${address}: Succeeded: ${address}: ${want === 'open' ? 'open' : 'unreachable (no route)'}`);
     }
   }, 300_000);
+
+  /** Runs the smoke image with ARGS as pod NAME to its end; its phase and log. */
+  async function runSmoke(name: string, args: string[]): Promise<{ phase: string; log: string }> {
+    kubectl(['-n', NAMESPACE, 'apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: smokePod(name, args) }));
+    const phase = await waitFor(`pod ${name}`, 120_000, () => {
+      const p = kubectl(['-n', NAMESPACE, 'get', 'pod', name, '-o', 'jsonpath={.status.phase}']);
+      return p === 'Succeeded' || p === 'Failed' ? p : undefined;
+    });
+    return { phase, log: kubectl(['-n', NAMESPACE, 'logs', name]).trim() };
+  }
+
+  it('resolves lakefs.lakefs.svc.cluster.local (and the staging name) in a pod and gets lakeFS\'s healthcheck', async () => {
+    const services = clusterServices({ ...process.env, DFP_CLUSTER_DIR: join(kubeconfig, '..') });
+    expect(services.lakefs.clusterEndpoint).toBe('http://lakefs.lakefs.svc.cluster.local:8000');
+    const resolved = await runSmoke('dns-lakefs', ['resolve', 'lakefs.lakefs.svc.cluster.local']);
+    const clusterIp = kubectl(['-n', 'lakefs', 'get', 'service', 'lakefs', '-o', 'jsonpath={.spec.clusterIP}']);
+    // The name is the Service's address (CoreDNS), not the host's: kube-proxy routes it.
+    expect(resolved).toEqual({ phase: 'Succeeded', log: `lakefs.lakefs.svc.cluster.local: ${clusterIp}` });
+    for (const [name, url] of [['lakefs-prod', services.lakefs.clusterEndpoint], ['lakefs-staging', services.lakefs.stagingClusterEndpoint]] as const) {
+      // lakeFS answers its healthcheck with 204 and no body.
+      expect(await runSmoke(name, ['get', `${url}/api/v1/healthcheck`])).toEqual({ phase: 'Succeeded', log: '204' });
+    }
+  }, 300_000);
+
+  it('reaches MLflow\'s API from a pod and logs a model through its artifact proxy, and reaches MinIO by name', async () => {
+    const services = clusterServices({ ...process.env, DFP_CLUSTER_DIR: join(kubeconfig, '..') });
+    const health = await runSmoke('mlflow-health', ['get', `${services.mlflow.clusterEndpoint}/health`]);
+    expect(health).toEqual({ phase: 'Succeeded', log: '200 OK' });
+    // The staging name, through the same server: a run with model/MLmodel uploaded to it.
+    const logged = await runSmoke('mlflow-log', ['mlflow', services.mlflow.stagingClusterEndpoint, `cluster-test-${Date.now()}`]);
+    expect(logged.phase, logged.log).toBe('Succeeded');
+    const runId = logged.log;
+    expect(runId).toMatch(/^[0-9a-f]{32}$/);
+    // Read back from the host: the run finished, and the server holds the model file.
+    const run = await (await fetch(`${services.mlflow.endpoint}/api/2.0/mlflow/runs/get?run_id=${runId}`)).json() as any;
+    expect(run.run.info.status).toBe('FINISHED');
+    const listed = await (await fetch(`${services.mlflow.endpoint}/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=model`)).json() as any;
+    expect(listed.files.map((f: any) => f.path)).toEqual(['model/MLmodel']);
+    const model = await (await fetch(`${services.mlflow.endpoint}/get-artifact?run_id=${runId}&path=model/MLmodel`)).text();
+    expect(model).toContain(`run_id: ${runId}`);
+    for (const [name, url] of [['minio-prod', services.minio.clusterEndpoint], ['minio-staging', services.minio.stagingClusterEndpoint]] as const) {
+      expect(await runSmoke(name, ['get', `${url}/minio/health/live`])).toEqual({ phase: 'Succeeded', log: '200' });
+    }
+  }, 300_000);
+
+  it('load-balances a Service with a selector across its pods (kube-proxy)', async () => {
+    const labels = { app: 'echo' };
+    kubectl(['-n', NAMESPACE, 'apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'List', items: [
+        {
+          apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'echo' },
+          spec: {
+            replicas: 2, selector: { matchLabels: labels },
+            template: {
+              metadata: { labels },
+              spec: {
+                securityContext: POD_SECURITY,
+                containers: [{
+                  name: 'echo', image: SMOKE_IMAGE, imagePullPolicy: 'Never', command: ['/bin/smoke'],
+                  args: ['serve', ':8080', '$(POD_NAME)'],
+                  env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+                  readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
+                  securityContext: RESTRICTED,
+                }],
+              },
+            },
+          },
+        },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo' }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] } },
+      ],
+    }));
+    kubectl(['-n', NAMESPACE, 'rollout', 'status', 'deployment/echo', '--timeout=180s']);
+    const pods = kubectl(['-n', NAMESPACE, 'get', 'pods', '-l', 'app=echo', '-o', 'jsonpath={.items[*].metadata.name}']).split(' ').sort();
+    expect(pods).toHaveLength(2);
+    // 20 connections through the Service's name: each pod answers some (the chance that
+    // kube-proxy's random choice picks one pod 20 times is 2 × 2^-20).
+    const r = await runSmoke('echo-client', ['get', `http://echo.${NAMESPACE}.svc.cluster.local`, '20']);
+    expect(r.phase, r.log).toBe('Succeeded');
+    const answers = r.log.split('\n');
+    expect(answers).toHaveLength(20);
+    expect([...new Set(answers)].sort()).toEqual(pods.map((p) => `200 ${p}`));
+  }, 300_000);
+
+  it('resolves only the cluster\'s names: DataHub GMS and outside names are NXDOMAIN', async () => {
+    for (const [name, host] of [['dns-datahub', 'datahub-datahub-gms.datahub.svc.cluster.local'], ['dns-outside', 'pypi.org']] as const) {
+      const r = await runSmoke(name, ['resolve', host]);
+      expect(r).toEqual({ phase: 'Failed', log: `smoke: lookup ${host} on 10.96.0.10:53: no such host` });
+    }
+  }, 300_000);
+
+  it('creates the Secrets dist/ names, holding credentials the services accept', async () => {
+    const ns = 'dfp-secrets';
+    sh(join(SCRIPTS, 'secrets'), [ns], 120_000);
+    const services = clusterServices({ ...process.env, DFP_CLUSTER_DIR: join(kubeconfig, '..') });
+    const data = (name: string) => {
+      const d = JSON.parse(kubectl(['-n', ns, 'get', 'secret', name, '-o', 'json'])).data as Record<string, string>;
+      return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+    };
+    const lakefs = data('lakefs-credentials');
+    expect(lakefs).toEqual({ access_key_id: services.lakefs.accessKeyId, secret_access_key: services.lakefs.secretAccessKey });
+    for (const name of ['minio-credentials', 'object-store-credentials']) {
+      expect(data(name)).toEqual({ accesskey: services.minio.accessKey, secretkey: services.minio.secretKey });
+    }
+    expect(Object.keys(data('datahub-token'))).toEqual(['token']);
+    // lakeFS accepts the key: the current user is the admin up created.
+    const auth = `Basic ${Buffer.from(`${lakefs.access_key_id}:${lakefs.secret_access_key}`).toString('base64')}`;
+    const user = await (await fetch(`${services.lakefs.endpoint}/api/v1/user`, { headers: { authorization: auth } })).json() as any;
+    expect(user.user.id).toBe('dfp-admin');
+    kubectl(['delete', 'namespace', ns, '--wait=false']);
+  }, 180_000);
+
+  it('listens on nothing but loopback and the bridge address', () => {
+    // Every listening socket of the cluster's processes: those in the session of a process
+    // up started (each runs in its own, setsid), workers included.
+    const out = sh('bash', ['-c', `source ${SCRIPTS}/lib.sh
+      sessions=" $(cat "$STATE"/run/*.pid | tr '\\n' ' ') "
+      ss -ltnupH | while read -r proto state recv send local peer users; do
+        for pid in $(grep -o 'pid=[0-9]*' <<<"$users" | cut -d= -f2 | sort -u); do
+          sid="$(ps -o sid= -p "$pid" | tr -d ' ')"
+          [[ -n "$sid" && "$sessions" == *" $sid "* ]] && echo "$proto $local $(basename "$(readlink /proc/$pid/exe)")"
+        done
+      done | sort -u`]);
+    const lines = out.trim().split('\n');
+    console.log(`listening:\n${out}`);
+    for (const want of ['10.77.0.1:53 coredns', '10.77.0.1:8000 lakefs', '10.77.0.1:5000 python', '10.77.0.1:9000 minio', '10.77.0.1:6443 kube-apiserver']) {
+      const [address, name] = want.split(' ');
+      expect(lines.some((l) => l.includes(` ${address} `) && l.split(' ')[2]!.startsWith(name!)), `${want}\n${out}`).toBe(true);
+    }
+    const elsewhere = lines.filter((l) => !/ (127\.0\.0\.1|\[::1\]|10\.77\.0\.1):\d+ /.test(l));
+    expect(elsewhere).toEqual([]);
+  });
 
   it('refuses a privileged Pod in that namespace (admission enforces "restricted")', () => {
     const r = spawnSync(kubectlBin, ['--kubeconfig', kubeconfig, '-n', NAMESPACE, 'apply', '-f', '-'], {
@@ -274,6 +412,25 @@ describe('the kubeconfig pipeline runs use', () => {
     writeFileSync(join(dir, 'cluster', 'kubeconfig'), 'apiVersion: v1\nkind: Config\n');
     expect(clusterKubeconfig(env)).toBe(join(dir, 'cluster', 'kubeconfig'));
     expect(script(env).stdout.trim()).toBe(join(dir, 'cluster', 'kubeconfig'));
+  });
+
+  it('reads the platform services\' endpoints, and names a missing one', () => {
+    const text = ['KUBECONFIG=/k', 'LAKEFS_ENDPOINT=http://10.77.0.1:8000', 'LAKEFS_CLUSTER_ENDPOINT=http://lakefs.lakefs.svc.cluster.local:8000',
+      'LAKEFS_STAGING_CLUSTER_ENDPOINT=http://lakefs.lakefs-staging.svc.cluster.local:8000', 'LAKEFS_BLOCKSTORE=s3://lakefs',
+      'LAKEFS_ACCESS_KEY_ID=AKIA', 'LAKEFS_SECRET_ACCESS_KEY=a=b', 'MLFLOW_TRACKING_URI=http://10.77.0.1:5000',
+      'MLFLOW_CLUSTER_TRACKING_URI=http://mlflow.mlflow.svc.cluster.local:5000', 'MLFLOW_STAGING_CLUSTER_TRACKING_URI=http://mlflow.mlflow-staging.svc.cluster.local:5000',
+      'MINIO_ENDPOINT=http://10.77.0.1:9000', 'MINIO_CLUSTER_ENDPOINT=http://minio.minio.svc.cluster.local:9000',
+      'MINIO_STAGING_CLUSTER_ENDPOINT=http://minio.minio-staging.svc.cluster.local:9000', 'MINIO_ACCESS_KEY=u', 'MINIO_SECRET_KEY=p'].join('\n');
+    const s = parseEndpoints(text);
+    expect(s.lakefs.secretAccessKey).toBe('a=b');
+    expect(s.mlflow.stagingClusterEndpoint).toBe('http://mlflow.mlflow-staging.svc.cluster.local:5000');
+    expect(s.minio).toEqual({ endpoint: 'http://10.77.0.1:9000', clusterEndpoint: 'http://minio.minio.svc.cluster.local:9000',
+      stagingClusterEndpoint: 'http://minio.minio-staging.svc.cluster.local:9000', accessKey: 'u', secretKey: 'p' });
+    expect(() => parseEndpoints(text.replace(/^MINIO_SECRET_KEY=.*$/m, ''))).toThrow(/printed no MINIO_SECRET_KEY/);
+  });
+
+  it('says the services are not up when the cluster is not', () => {
+    expect(() => clusterServices({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, DFP_CLUSTER_DIR: join(dir, 'nowhere') })).toThrow(/not up.*make cluster-up/);
   });
 
   it('is refused when KUBECONFIG names a file that does not exist', () => {

@@ -18,6 +18,18 @@ ETCD_CLIENT_PORT=2379
 ETCD_PEER_PORT=2380
 MINIO_PORT=9000
 MINIO_CONSOLE_PORT=9001
+# The cluster's DNS: CoreDNS on the host at $NODE_IP:53, the Service kube-system/kube-dns at
+# $DNS_SERVICE_IP (kubelet's clusterDNS). Its health and readiness answer on 127.0.0.1 only.
+DNS_SERVICE_IP=10.96.0.10
+COREDNS_HEALTH_PORT=10054
+COREDNS_READY_PORT=10055
+# kube-proxy's own health and metrics servers (127.0.0.1 only).
+KUBE_PROXY_HEALTHZ_PORT=10256
+KUBE_PROXY_METRICS_PORT=10249
+# The platform services the pipelines talk to, host processes on $NODE_IP (scripts/cluster/
+# services), named in the cluster by selector-less Services (the names dist/ uses).
+LAKEFS_PORT=8000
+MLFLOW_PORT=5000
 NODE_NAME=dfp-node
 # The namespace Argo's controller runs in and manages (namespaced install); a pipeline's
 # namespace (e.g. ml-staging) can be given instead.
@@ -70,6 +82,10 @@ FIXED_PATHS=(
 SYSCTLS=(
   net.ipv4.ip_forward vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
   kernel.keys.root_maxkeys kernel.keys.root_maxbytes
+  # kube-proxy's: it is told to leave them alone (conntrack settings 0, no localhost
+  # NodePorts), and they are restored all the same if it ever does not.
+  net.ipv4.conf.all.route_localnet net.netfilter.nf_conntrack_max
+  net.netfilter.nf_conntrack_tcp_timeout_established net.netfilter.nf_conntrack_tcp_timeout_close_wait
 )
 
 kubectl_() { "$BIN_DIR/kubectl-$K8S_VERSION" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
@@ -85,17 +101,21 @@ running_pid() {
   echo "$pid"
 }
 
-# Stops the process up started as NAME (TERM, then KILL after 15 s) and forgets it.
+# Stops the process up started as NAME (TERM, then KILL after 15 s) and forgets it. up starts
+# each in its own session (setsid), so its process group is its pid: the group is signalled,
+# which ends a server's workers too (MLflow's).
 stop_named() {
   local pid i
   if pid="$(running_pid "$1")"; then
-    kill -TERM "$pid" 2>/dev/null || true
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 150; i++)); do [[ -d "/proc/$pid" ]] || break; sleep 0.1; done
-    [[ -d "/proc/$pid" ]] && kill -KILL "$pid" 2>/dev/null || true
+    [[ -d "/proc/$pid" ]] && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; }
+    # What is left of its group (workers that outlived their parent).
+    kill -KILL -- "-$pid" 2>/dev/null || true
     for ((i = 0; i < 50; i++)); do [[ -d "/proc/$pid" ]] || break; sleep 0.1; done
     log "stopped $1 (pid $pid)"
   fi
-  rm -f "$STATE/run/$1.pid" "$STATE/run/$1.exe"
+  rm -f "$STATE/run/$1.pid" "$STATE/run/$1.exe" "$STATE/run/$1.sig"
 }
 
 # expose PORT: a service the host runs on 127.0.0.1:PORT becomes reachable from pods at
