@@ -43,7 +43,9 @@ export async function startMlflow(): Promise<MlflowServer> {
     stdio: ['ignore', log, log],
     // Its own process group, so stop() ends the server's workers too.
     detached: true,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true' },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true',
+      // MLflow 3.x starts seven job-runner processes (~1.5 GiB) the tests never use.
+      MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' },
   });
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
