@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DfpApp } from '../constructs/index.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { bindEnvironment } from '../constructs/model/bind-environment.ts';
-import { groupChain } from '../constructs/model/rules-pipeline.ts';
+import { groupChain } from '../constructs/model/graph.ts';
 import type { Arg, Environment, JsonValue, Model, Pipeline, Step } from '../constructs/model/schema.ts';
 import { buildApp } from '../main.ts';
 import { airflowTarget } from '../targets/airflow/index.ts';

@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { DfpApp, Environment, LINEAGE_ENV, type EnvironmentProps } from '../constructs/index.ts';
 import { bindEnvironment } from '../constructs/model/bind-environment.ts';
 import { buildModel } from '../constructs/model/build.ts';
-import { groupChain } from '../constructs/model/rules-pipeline.ts';
+import { groupChain } from '../constructs/model/graph.ts';
 import type { Environment as EnvModel, Pipeline } from '../constructs/model/schema.ts';
 import { defineEnvironments } from '../argocd/environments.ts';
 import { buildApp } from '../main.ts';
