@@ -1,3 +1,4 @@
+import type { Problem } from '../constructs/model/errors.ts';
 import type { Environment, Model } from '../constructs/model/schema.ts';
 
 /** One rendered file, relative to `dist/<env>/<target>/`. */
@@ -30,6 +31,12 @@ export interface Target {
    * points at what the others wrote, without knowing them). @default false
    */
   readonly last?: boolean;
+  /**
+   * Every problem the format cannot express for this environment's model, each at its
+   * construct path. Run for every environment and target before any file is rendered;
+   * `render` may assume it found nothing. @default no problems
+   */
+  check?(model: Model, env: Environment): Problem[];
   /** The files for one environment. Throw {@link RenderError} for input the format cannot express. */
   render(model: Model, env: Environment, others?: readonly TargetOutput[]): RenderedFile[];
 }

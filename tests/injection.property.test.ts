@@ -73,6 +73,12 @@ function renderEach(app: DfpApp): Rendered | DfpError {
   for (const env of model.environments) {
     const outputs: TargetOutput[] = [];
     for (const t of ordered.filter((x) => x.appliesTo(env))) {
+      // A target renders only what its checks accept (synth/render.ts).
+      const problems = t.check?.(model, env) ?? [];
+      if (problems.length > 0) {
+        refused.push(...problems.map((p) => ({ file: `${env.name}/${t.name}`, path: p.path, message: p.message })));
+        continue;
+      }
       try {
         const out = t.render(model, env, t.last ? outputs : []);
         outputs.push({ target: t.name, files: out });

@@ -63,11 +63,7 @@ interface Task {
 export function dagFile(p: Pipeline, env: Environment): string {
   // A scheduled pipeline with a parameter that has no default, which Airflow refuses to
   // schedule, never gets here: the model refuses it for every orchestrator (rules-pipeline.ts).
-  // Airflow's DAG refuses longer tags (TAG_MAX_LEN, counted in code points).
-  const long = p.tags.filter((tag) => [...tag].length > 100);
-  if (long.length) {
-    throw new RenderError(p.path, `tag '${[...long[0]!].slice(0, 20).join('')}…' is ${[...long[0]!].length} characters long; Airflow allows at most 100, so shorten it`);
-  }
+  // Tags longer than Airflow allows are refused before rendering (check.ts).
   const shared = sharedObjects(p.exitHandler ? [...p.steps, p.exitHandler] : p.steps, env);
   const ids = new Identifiers([...RESERVED, ...shared.names]);
   const tasks = taskList(p, env, ids, shared);

@@ -4,11 +4,13 @@
  * applies them.
  */
 import type { RenderedFile, Target } from '../types.ts';
+import { checkAirflow } from './check.ts';
 import { dagFile } from './dag-file.ts';
 
 export const airflowTarget: Target = {
   name: 'airflow',
   appliesTo: (env) => env.orchestrator === 'airflow',
+  check: (model) => checkAirflow(model),
   render(model, env): RenderedFile[] {
     // Python module names cannot hold '-', but Airflow loads DAG files by path, not by import.
     return model.pipelines.map((p) => ({ path: `dags/${p.name}.py`, content: dagFile(p, env), kubernetes: false }));

@@ -15,12 +15,10 @@ export const POD_TEMPLATE_EXT = ['.yaml', '.yml', '.json'];
 /** The text form every run-time value takes in a template: strings as-is, the rest as JSON. */
 const TEXT_FILTER = 'dfp_text';
 
-/** The loop (ParallelFor group) a step runs in, if any; nested loops are refused. */
+/** The loop (ParallelFor group) a step runs in, if any; check.ts refuses nested loops. */
 export function loopOf(p: Pipeline, s: Step): string | undefined {
   const loops = PipelineGraph.of(p).loopsAround(s);
-  if (loops.length > 1) {
-    throw new RenderError(s.path, `runs inside nested loops (${loops.join(' > ')}); Airflow's dynamic task mapping cannot nest, so flatten the loops into one over combined items`);
-  }
+  if (loops.length > 1) throw new Error(`dfp bug: ${s.path} runs inside nested loops, which checkAirflow refuses`);
   return loops[0];
 }
 

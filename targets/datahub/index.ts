@@ -42,6 +42,12 @@ const file = (path: string, mcps: readonly Mcp[]): RenderedFile => ({ path, cont
 export const datahubTarget: Target = {
   name: 'datahub',
   appliesTo: () => true,
+  check(model, env) {
+    if (env.endpoints.datahub === undefined) return [];
+    // The lock's digest, when it pins the image (constructs/model/images.ts).
+    const policy = imagePolicyProblem(env, pinImage(model.imagePins, DATAHUB_IMAGE));
+    return policy ? [{ path: env.path, message: `the DataHub ingest Job's ${policy}` }] : [];
+  },
   render(model, env): RenderedFile[] {
     checkUrnNames(model);
     const fabric = fabricOf(env);
@@ -53,8 +59,6 @@ export const datahubTarget: Target = {
     if (server === undefined) return files;
     // The lock's digest, when it pins the image (constructs/model/images.ts).
     const image = pinImage(model.imagePins, DATAHUB_IMAGE);
-    const policy = imagePolicyProblem(env, image);
-    if (policy) throw new RenderError(env.path, `the DataHub ingest Job's ${policy}`);
     const ingested = [...files, { path: 'recipe.yml', content: recipeYaml(env, server), kubernetes: false }];
     const bytes = ingested.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
     if (bytes > CONFIG_MAP_LIMIT) {

@@ -11,7 +11,7 @@ import { definitionsDigest } from '../../constructs/model/definitions-digest.ts'
 import type { DataPlane, Environment } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../synth/yaml.ts';
 import { ICEBERG_SPARK_EXTENSIONS, featureRepoName, icebergCatalogConf, s3aGatewayConf, warehouseUri } from '../data-plane.ts';
-import { RenderError, type RenderedFile, type Target } from '../types.ts';
+import type { RenderedFile, Target } from '../types.ts';
 import { definitionsModule } from './definitions.ts';
 import { FEAST_IMAGE, syncObjects } from './sync.ts';
 import { pinImage } from '../../constructs/model/images.ts';
@@ -42,12 +42,16 @@ function featureStoreYaml(data: DataPlane, env: Environment): string {
 export const feastTarget: Target = {
   name: 'feast',
   appliesTo: (env) => env.featureStore === 'feast',
+  check(model, env) {
+    if (model.data.featureViews.length === 0) return [];
+    // The lock's digest, when it pins the image (constructs/model/images.ts).
+    const policy = imagePolicyProblem(env, pinImage(model.imagePins, FEAST_IMAGE));
+    return policy ? [{ path: env.path, message: `the Feast sync Job's ${policy}` }] : [];
+  },
   render(model, env): RenderedFile[] {
     if (model.data.featureViews.length === 0) return [];
     // The lock's digest, when it pins the image (constructs/model/images.ts).
     const image = pinImage(model.imagePins, FEAST_IMAGE);
-    const policy = imagePolicyProblem(env, image);
-    if (policy) throw new RenderError(env.path, `the Feast sync Job's ${policy}`);
     const dir = feastProject(env);
     const digest = definitionsDigest(model.data);
     const repo: RenderedFile[] = [

@@ -6,12 +6,14 @@
  */
 import { PrintOnce, toYaml } from '../../synth/yaml.ts';
 import type { RenderedFile, Target } from '../types.ts';
+import { checkKubeflow } from './check.ts';
 import { pipelineObjects } from './manifests.ts';
 import { compilePipeline } from './pipeline-spec.ts';
 
 export const kubeflowTarget: Target = {
   name: 'kubeflow',
   appliesTo: (env) => env.orchestrator === 'kubeflow',
+  check: (model) => checkKubeflow(model),
   render(model, env): RenderedFile[] {
     return model.pipelines.flatMap((p) => {
       const compiled = compilePipeline(p);
