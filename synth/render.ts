@@ -5,13 +5,15 @@
 import { DfpError, type Problem } from '../constructs/model/errors.ts';
 import { bindEnvironment } from '../constructs/model/bind-environment.ts';
 import type { Environment, Model } from '../constructs/model/schema.ts';
-import { RenderError, type Target, type TargetOutput } from '../targets/types.ts';
+import { RenderError, SYNC_WAVE, type Target, type TargetOutput } from '../targets/types.ts';
 
 /** A rendered file with its full path below dist/. */
 export interface OutputFile {
   readonly path: string;
   readonly content: string;
   readonly kubernetes: boolean;
+  /** The pipeline the file belongs to (RenderedFile.pipeline). */
+  readonly pipeline?: string;
 }
 
 const SAFE_PATH = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/;
@@ -36,14 +38,14 @@ export function renderAll(model: Model, targets: readonly Target[]): OutputFile[
     for (const target of ordered.filter((t) => t.appliesTo(env))) {
       try {
         const rendered = target.render(m, env, target.last ? outputs : []);
-        outputs.push({ target: target.name, files: rendered });
+        outputs.push({ target: target.name, syncWave: target.syncWave ?? SYNC_WAVE.orchestrators, files: rendered });
         for (const f of rendered) {
           const path = `${env.name}/${target.name}/${f.path}`;
           // A path is a contract with reviewers and Argo CD: no escapes, no clashes, no CRLF.
           if (!SAFE_PATH.test(path) || files.has(path) || f.content.includes('\r') || !f.content.endsWith('\n')) {
             throw new Error(`target '${target.name}' produced an invalid or duplicate file '${path}'`);
           }
-          files.set(path, { path, content: f.content, kubernetes: f.kubernetes });
+          files.set(path, { path, content: f.content, kubernetes: f.kubernetes, ...(f.pipeline !== undefined ? { pipeline: f.pipeline } : {}) });
         }
       } catch (e) {
         if (e instanceof RenderError) problems.push(blame(target, env, e.path, e.message));

@@ -81,7 +81,7 @@ function renderEach(app: DfpApp): Rendered | DfpError {
       }
       try {
         const out = t.render(model, env, t.last ? outputs : []);
-        outputs.push({ target: t.name, files: out });
+        outputs.push({ target: t.name, syncWave: 0, files: out });
         for (const f of out) files.set(`${env.name}/${t.name}/${f.path}`, f.content);
       } catch (e) {
         if (!(e instanceof RenderError)) throw e;

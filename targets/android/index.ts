@@ -4,11 +4,12 @@
  * ordinary steps, rendered by the orchestrator targets.
  */
 import { toYaml } from '../../synth/yaml.ts';
-import type { RenderedFile, Target } from '../types.ts';
+import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { benchmarkJob } from './job.ts';
 
 export const androidTarget: Target = {
   name: 'android',
+  syncWave: SYNC_WAVE.standalone,
   appliesTo: () => true,
   render(model, env): RenderedFile[] {
     const files: RenderedFile[] = [];

@@ -24,7 +24,7 @@ function kubernetesFolder(output: TargetOutput): ApplicationSource | undefined {
   const prefix = common.length ? `${common.join('/')}/` : '';
   const mixed = output.files.some((f) => !f.kubernetes && f.path.startsWith(prefix));
   if (mixed) throw new Error(`dfp bug: target '${output.target}' mixes Kubernetes and other files under '${prefix || '.'}'`);
-  return { target: output.target, subPath: common.join('/') };
+  return { target: output.target, subPath: common.join('/'), syncWave: output.syncWave };
 }
 
 export const argocdTarget: Target = {

@@ -66,8 +66,8 @@ export const dltTarget: Target = {
       if (!table) throw new RenderError(s.path, `destination ${s.dlt.destination} is not a table of the model`);
       const toml = configToml(s, s.dlt, table, env, p.name);
       return [
-        { path: `${p.name}/${s.name}/config.toml`, content: toml, kubernetes: false },
-        { path: `sync/${s.dlt.configMap}.yaml`, content: toYaml(configMap(s.dlt.configMap, s, env, toml)), kubernetes: true },
+        { path: `${p.name}/${s.name}/config.toml`, content: toml, kubernetes: false, pipeline: p.name },
+        { path: `sync/${s.dlt.configMap}.yaml`, content: toYaml(configMap(s.dlt.configMap, s, env, toml)), kubernetes: true, pipeline: p.name },
       ];
     }));
   },

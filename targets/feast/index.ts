@@ -11,7 +11,7 @@ import { definitionsDigest } from '../../constructs/model/definitions-digest.ts'
 import type { DataPlane, Environment } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../synth/yaml.ts';
 import { ICEBERG_SPARK_EXTENSIONS, featureRepoName, icebergCatalogConf, s3aGatewayConf, warehouseUri } from '../data-plane.ts';
-import type { RenderedFile, Target } from '../types.ts';
+import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { definitionsModule } from './definitions.ts';
 import { FEAST_IMAGE, syncObjects } from './sync.ts';
 import { pinImage } from '../../constructs/model/images.ts';
@@ -41,6 +41,7 @@ function featureStoreYaml(data: DataPlane, env: Environment): string {
 
 export const feastTarget: Target = {
   name: 'feast',
+  syncWave: SYNC_WAVE.definitions,
   appliesTo: (env) => env.featureStore === 'feast',
   check(model, env) {
     if (model.data.featureViews.length === 0) return [];
