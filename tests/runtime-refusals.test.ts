@@ -16,7 +16,7 @@ import { buildApp } from '../main.ts';
 import { synthNotes } from '../synth/notes.ts';
 import { renderAll, type OutputFile } from '../synth/render.ts';
 import { CONFIGMAP_DATA_LIMIT, checkObjectSizes } from '../synth/size-limits.ts';
-import { toYaml } from '../synth/yaml.ts';
+import { toYaml } from '../emit/yaml.ts';
 import { TARGETS } from '../targets/index.ts';
 import { cpuToFloat, memoryToFloat } from '../targets/kubeflow/legacy-resources.ts';
 import { benchmarkJob } from './fixtures/android.ts';

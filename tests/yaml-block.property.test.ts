@@ -6,9 +6,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PrintOnce, blockYaml, isPlainSafe } from '../synth/yaml-block.ts';
-import { libraryYaml } from '../synth/yaml-style.ts';
-import { toYaml } from '../synth/yaml.ts';
+import { PrintOnce, blockYaml, isPlainSafe } from '../emit/yaml-block.ts';
+import { libraryYaml } from '../emit/yaml-style.ts';
+import { toYaml } from '../emit/yaml.ts';
 
 const TRICKY = [
   '', ' ', 'e5', 'E-3', 'y', 'n', 'on', 'Off', 'yes', 'NO', '~', 'null', 'true', '0755', '1:20', '.5', '1e3', '-', '- x', '? q', 'a: b',

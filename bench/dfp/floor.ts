@@ -1,13 +1,13 @@
 /**
- * The serialisation floor: the time the YAML printer (synth/yaml.ts) alone needs for the
+ * The serialisation floor: the time the YAML printer (emit/yaml.ts) alone needs for the
  * same output. The objects each target hands to toYaml are built first, untimed, by the
  * same functions the target calls; then only the printing is timed. The printed text
  * must equal the rendered files byte for byte, or the floor measured something else.
  */
 import type { Environment, Model } from '../../constructs/model/schema.ts';
-import { toYaml } from '../../synth/yaml.ts';
-import { PrintOnce, clearScalarCache, withoutPrintOnce } from '../../synth/yaml-block.ts';
-import { libraryYaml } from '../../synth/yaml-style.ts';
+import { toYaml } from '../../emit/yaml.ts';
+import { PrintOnce, clearScalarCache, withoutPrintOnce } from '../../emit/yaml-block.ts';
+import { libraryYaml } from '../../emit/yaml-style.ts';
 import { artifactRepositoryConfigMap } from '../../targets/argo/artifact-repository.ts';
 import { cronWorkflow, workflowTemplate } from '../../targets/argo/workflow-template.ts';
 import { pipelineObjects } from '../../targets/kubeflow/manifests.ts';
@@ -39,7 +39,7 @@ function documentsOf(model: Model, env: Environment, path: BenchPath): unknown[]
 
 /** Milliseconds (wall and CPU) spent in toYaml for the path's files, and whether the bytes match `rendered`. */
 export interface Floor {
-  /** toYaml (synth/yaml.ts) over every document of the output: wall and CPU ms. */
+  /** toYaml (emit/yaml.ts) over every document of the output: wall and CPU ms. */
   readonly ms: number;
   readonly cpuMs: number;
   /** The yaml package's own printer over the same documents. */

@@ -3,7 +3,7 @@
  * environment (whatever its orchestrator). Benchmarks that are pipeline steps are
  * ordinary steps, rendered by the orchestrator targets.
  */
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { benchmarkJob } from './job.ts';
 

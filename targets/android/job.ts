@@ -1,6 +1,6 @@
 /**
  * One benchmark -> one batch/v1 Job, built with cdk8s-plus-28 in a private, never
- * synthesised chart (no file system, no name hashes), then printed by synth/yaml.ts like
+ * synthesised chart (no file system, no name hashes), then printed by emit/yaml.ts like
  * every other object. cdk8s-plus supplies the safe pod defaults (restartPolicy Never, no
  * service-account token); what it cannot express from the model verbatim (quantities,
  * device-plugin resources, the node selector and tolerations) is set afterwards.

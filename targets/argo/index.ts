@@ -2,7 +2,7 @@
  * Argo Workflows: per pipeline a WorkflowTemplate (and a CronWorkflow when scheduled),
  * plus the environment's artifact repository ConfigMap.
  */
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { artifactRepositoryConfigMap } from './artifact-repository.ts';
 import { cronWorkflow, workflowTemplate } from './workflow-template.ts';

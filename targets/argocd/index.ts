@@ -5,7 +5,7 @@
  * revision. Folders without Kubernetes objects (Airflow's DAG files, Kubeflow's IR) get
  * none: they are read by git-sync and the kfp client, not applied.
  */
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import type { RenderedFile, Target, TargetOutput } from '../types.ts';
 import { rootApplication, targetApplication, type ApplicationSource } from './application.ts';
 

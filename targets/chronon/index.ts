@@ -12,7 +12,7 @@
 import { definitionsDigest } from '../../constructs/model/definitions-digest.ts';
 import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts';
 import type { Environment } from '../../constructs/model/schema.ts';
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import { featureRepoName } from '../data-plane.ts';
 import type { RenderedFile, Target } from '../types.ts';
 import { TEAM, groupByModule, joinModule } from './definitions.ts';

@@ -4,7 +4,7 @@
  * and the Role the launcher needs (`rbac.yaml`). The same transforms, the same names: an
  * environment switches engines by its one `engine` line.
  */
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { transformJob } from './job.ts';
 import { rbac } from './rbac.ts';

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts';
 import type { Model } from '../../constructs/model/schema.ts';
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import { RenderError, type RenderedFile, type Target } from '../types.ts';
 import { datasetMcps } from './datasets.ts';
 import { pipelineMcps } from './flows.ts';

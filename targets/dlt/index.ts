@@ -8,7 +8,7 @@
 import { parseFieldType } from '../../constructs/model/field-types.ts';
 import type { DltLoad, Environment, Model, Pipeline, Step, Table } from '../../constructs/model/schema.ts';
 import { WAREHOUSE_FOLDER } from '../../constructs/model/warehouse.ts';
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import { RenderError, type RenderedFile, type Target } from '../types.ts';
 import { toToml, type TomlValue } from './toml.ts';
 

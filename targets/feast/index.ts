@@ -9,7 +9,7 @@
  */
 import { definitionsDigest } from '../../constructs/model/definitions-digest.ts';
 import type { DataPlane, Environment } from '../../constructs/model/schema.ts';
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import { ICEBERG_SPARK_EXTENSIONS, featureRepoName, icebergCatalogConf, s3aGatewayConf, warehouseUri } from '../data-plane.ts';
 import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { definitionsModule } from './definitions.ts';

@@ -4,7 +4,7 @@
  * step needs one) and the Kubernetes-native Pipeline + PipelineVersion objects that
  * embed the same spec (`manifests/<name>.yaml`), for Argo CD.
  */
-import { PrintOnce, toYaml } from '../../synth/yaml.ts';
+import { PrintOnce, toYaml } from '../../emit/yaml.ts';
 import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { checkKubeflow } from './check.ts';
 import { pipelineObjects } from './manifests.ts';

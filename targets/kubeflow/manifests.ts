@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Environment, Pipeline } from '../../constructs/model/schema.ts';
-import type { PrintOnce } from '../../synth/yaml.ts';
+import type { PrintOnce } from '../../emit/yaml.ts';
 import type { CompiledPipeline } from './pipeline-spec.ts';
 
 /** The IR file's documents, as plain data or already printed for the IR file. */

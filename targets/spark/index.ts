@@ -4,7 +4,7 @@
  * copies of) and the Role the launcher and the drivers need (`rbac.yaml`). Argo CD
  * applies the folder before the orchestrators' (sync wave 1).
  */
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { sparkApplication } from './application.ts';
 import { checkOperatorLimits } from './operator-limits.ts';

@@ -1,7 +1,7 @@
 /**
  * The one YAML printer for Kubernetes-style output. Deterministic by construction:
- * the style of synth/yaml-style.ts, a fixed key order, no line wrapping. Documents are
- * laid out by synth/yaml-block.ts, which writes exactly what the `yaml` package would,
+ * the style of emit/yaml-style.ts, a fixed key order, no line wrapping. Documents are
+ * laid out by emit/yaml-block.ts, which writes exactly what the `yaml` package would,
  * several times faster; a value it does not handle is printed by the package itself.
  */
 import { appendBlockYaml, withoutPrintOnce } from './yaml-block.ts';
