@@ -31,7 +31,7 @@ import { TARGETS } from './targets/index.ts';
 import { mermaid } from './targets/docs/mermaid.ts';
 import { LakeFsError } from './lakefs/client.ts';
 import { LockUsageError, describeImageLock, describeLock, lockImages, lockRefs } from './lakefs/lock-command.ts';
-import { LOCK_FILE, LockFileError } from './lakefs/lock-file.ts';
+import { LOCK_FILE, LockFileError } from './constructs/model/lock-file.ts';
 import { TRACE_VERB, traceCommand } from './trace/command.ts';
 import { isEntryPoint } from './synth/entry.ts';
 

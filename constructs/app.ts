@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { LOCK_FILE, emptyLock, readLock } from '../lakefs/lock-file.ts';
+import { LOCK_FILE, emptyLock, readLock } from './model/lock-file.ts';
 import { synthesize, type SynthResult } from '../synth/synth.ts';
 import { LOCK_CONTEXT, type LockContext } from './lock.ts';
 

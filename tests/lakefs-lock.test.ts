@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { formatLock, readLock } from '../lakefs/lock-file.ts';
+import { formatLock, readLock } from '../constructs/model/lock-file.ts';
 import { readTree } from '../synth/writer.ts';
 import { startLakeFs, type LakeFsServer } from './support/lakefs.ts';
 import { ENV_READERS } from './support/lineage-readers.ts';

@@ -11,8 +11,8 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { canonicalJson } from '../constructs/model/canonical-json.ts';
-import { HEX64, LAKEFS_REPOSITORY, imageTagAndDigest } from '../constructs/model/names.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { HEX64, LAKEFS_REPOSITORY, imageTagAndDigest } from './names.ts';
 
 /** The file's name at the project root. */
 export const LOCK_FILE = 'dfp.lock.json';
