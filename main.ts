@@ -4,7 +4,7 @@
  */
 import { exit } from 'node:process';
 import { defineEnvironments } from './argocd/environments.ts';
-import { DfpApp, type DfpAppProps } from './constructs/index.ts';
+import { DfpApp, type DfpAppProps } from './app/dfp-app.ts';
 import { kronodroidFeatures } from './features/kronodroid.ts';
 import { iris } from './pipelines/iris.ts';
 import { kronodroidAutoencoder } from './pipelines/kronodroid-autoencoder.ts';

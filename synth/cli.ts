@@ -4,7 +4,7 @@
  * trace unless they ask for one with DFP_DEBUG=1.
  */
 import { DfpError } from '../constructs/model/errors.ts';
-import { lastApp, type DfpApp } from '../constructs/app.ts';
+import { lastApp, type DfpApp } from '../app/dfp-app.ts';
 import { LockFileError } from '../constructs/model/lock-file.ts';
 import { UsageError, helpText, parseVerb, usageLine, type VerbSpec } from './args.ts';
 import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_STALE, EXIT_USAGE, exitCodeText } from './exit-codes.ts';

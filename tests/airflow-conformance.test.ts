@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pod } from 'kubernetes-models/v1/Pod';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DfpApp } from '../constructs/index.ts';
+import { DfpApp } from '../app/dfp-app.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { bindEnvironment } from '../constructs/model/bind-environment.ts';
 import { groupChain } from '../constructs/model/graph.ts';

@@ -4,7 +4,7 @@
  * parameter and over a step's output, a step-level `when`, an exit handler).
  */
 import { describe, expect, it } from 'vitest';
-import { DfpApp } from '../constructs/index.ts';
+import { DfpApp } from '../app/dfp-app.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { artifactInputName, groupChain, inputNameFor, PipelineGraph } from '../constructs/model/graph.ts';
 import { controlFlowApp } from './fixtures/control-flow.ts';

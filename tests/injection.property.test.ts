@@ -19,7 +19,7 @@ import fc from 'fast-check';
 import { marked, type Token } from 'marked';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DfpApp } from '../constructs/index.ts';
+import type { DfpApp } from '../app/dfp-app.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { DfpError } from '../constructs/model/errors.ts';
 import { TARGETS } from '../targets/index.ts';

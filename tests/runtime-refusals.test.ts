@@ -9,7 +9,8 @@
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ContainerStep, Environment, Pipeline, Resources, Schedule, type DfpApp } from '../constructs/index.ts';
+import { ContainerStep, Environment, Pipeline, Resources, Schedule } from '../constructs/index.ts';
+import { type DfpApp } from '../app/dfp-app.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { DfpError } from '../constructs/model/errors.ts';
 import { buildApp } from '../main.ts';

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  Condition, ContainerStep, Environment, ParallelFor, Pipeline, Resources, Schedule, eq,
-  type ContainerStepProps, type DfpApp, type EnvironmentProps,
+  Condition, ContainerStep, Environment, ParallelFor, Pipeline, Resources, Schedule, eq, type ContainerStepProps, type EnvironmentProps,
 } from '../constructs/index.ts';
+import { type DfpApp } from '../app/dfp-app.ts';
 import { DfpError, Problems } from '../constructs/model/errors.ts';
 import { checkDnsLabel, checkDnsSubdomain, checkEnvVar, checkIdentifier } from '../constructs/model/names.ts';
 import { buildModel } from '../constructs/model/build.ts';
