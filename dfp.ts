@@ -23,7 +23,7 @@ import { Environment } from './constructs/environment.ts';
 import { Pipeline } from './constructs/pipeline.ts';
 import { buildApp } from './main.ts';
 import { UsageError, checkEndpoint, checkVerb, helpText, parseVerb, unknownName, usageLine, type VerbSpec } from './synth/args.ts';
-import { runCli } from './synth/cli.ts';
+import { runCli } from './app/cli.ts';
 import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_SERVICE, EXIT_STALE, EXIT_USAGE, exitCodeText } from './synth/exit-codes.ts';
 import { renderAll } from './synth/render.ts';
 import { review } from './synth/review.ts';

@@ -14,7 +14,7 @@ import { buildModel } from '../constructs/model/build.ts';
 import { DATAHUB_IMAGE, FEAST_IMAGE, pinImage, unpinnedImages } from '../constructs/model/images.ts';
 import { describeImageLock, lockImages } from '../lakefs/lock-command.ts';
 import { LockFileError, formatLock, readLock } from '../constructs/model/lock-file.ts';
-import { unpinnedWarning } from '../synth/cli.ts';
+import { unpinnedWarning } from '../app/cli.ts';
 import { renderAll } from '../synth/render.ts';
 import { TARGETS } from '../targets/index.ts';
 import { envProps } from './support/fixtures.ts';
