@@ -20,7 +20,7 @@
  * annotations (the downward API), so neither a command line nor a script holds them.
  */
 import { PipelineGraph } from '../../constructs/model/graph.ts';
-import { TRANSFORM_LAUNCHER_IMAGE } from '../../constructs/transform-step.ts';
+import { TRANSFORM_LAUNCHER_IMAGE } from '../../constructs/model/images.ts';
 import type { Environment, Pipeline, Step } from '../../constructs/model/schema.ts';
 import { call, dict, list, lit, name, type PyExpr } from '../../emit/python.ts';
 import { DFP_DIR, inputArtifactPath, outputArtifactPath, SYNC_DIR } from './runtime.ts';

@@ -10,7 +10,7 @@
  * share no table with every key) is a RenderError at the view's or service's path.
  */
 import { definitionsDigest } from '../../constructs/model/definitions-digest.ts';
-import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts';
+import { imagePolicyProblem } from '../../constructs/model/images.ts';
 import type { Environment } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../emit/yaml.ts';
 import { featureRepoName } from '../data-plane.ts';

@@ -8,7 +8,7 @@
  * ConfigMap of those files and an Argo CD Sync-hook Job that runs `datahub ingest`.
  */
 import { createHash } from 'node:crypto';
-import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts';
+import { imagePolicyProblem } from '../../constructs/model/images.ts';
 import type { Model } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../emit/yaml.ts';
 import { RenderError, type RenderedFile, type Target } from '../types.ts';

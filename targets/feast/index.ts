@@ -15,7 +15,7 @@ import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { definitionsModule } from './definitions.ts';
 import { FEAST_IMAGE, syncObjects } from './sync.ts';
 import { pinImage } from '../../constructs/model/images.ts';
-import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts';
+import { imagePolicyProblem } from '../../constructs/model/images.ts';
 
 export const feastProject = featureRepoName;
 
