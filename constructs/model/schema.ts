@@ -4,16 +4,26 @@
  * are inferred from them.
  */
 import { z } from 'zod';
-import { COMPARISON_OPS } from '../refs.ts';
 import { HEX64 } from './names.ts';
 
+/** The value types a pipeline parameter or step output parameter can have. */
 export const PARAM_TYPES = ['string', 'int', 'float', 'bool', 'list', 'struct'] as const;
+/** The artifact types a step can produce or consume (the kfp system types). */
 export const ARTIFACT_TYPES = ['Dataset', 'Model', 'Metrics', 'Artifact'] as const;
+/** A comparison operator in a condition. */
+export const COMPARISON_OPS = ['==', '!=', '<', '<=', '>', '>='] as const;
+export type ComparisonOp = (typeof COMPARISON_OPS)[number];
+/** How a dlt load writes its destination table. */
+export const WRITE_DISPOSITIONS = ['append', 'replace'] as const;
+/** A Kubernetes toleration's operator and the taint effects it may name. */
+export const TOLERATION_OPERATORS = ['Equal', 'Exists'] as const;
+export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
 
+/** A JSON value: what a parameter default or a literal loop item can hold. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
 );
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export const paramType = z.enum(PARAM_TYPES);
 export const artifactType = z.enum(ARTIFACT_TYPES);
@@ -93,7 +103,7 @@ export const dltLoad = z.object({
   source: z.object({ kind: z.literal('files'), bucketUrl: z.string(), fileGlob: z.string(), format: z.enum(['csv', 'jsonl', 'parquet']) }),
   /** The destination table's `namespace.table`. */
   destination: z.string(),
-  writeDisposition: z.enum(['append', 'replace']),
+  writeDisposition: z.enum(WRITE_DISPOSITIONS),
   /** The ConfigMap with config.toml the step mounts. */
   configMap: z.string(),
 });
@@ -130,9 +140,9 @@ export const step = z.object({
   tolerations: z.array(
     z.object({
       key: z.string().optional(),
-      operator: z.enum(['Equal', 'Exists']),
+      operator: z.enum(TOLERATION_OPERATORS),
       value: z.string().optional(),
-      effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+      effect: z.enum(TAINT_EFFECTS).optional(),
     }),
   ),
   retry: z
