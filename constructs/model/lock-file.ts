@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from '../../emit/json.ts';
 import { HEX64, LAKEFS_REPOSITORY, imageTagAndDigest } from './names.ts';
 
 /** The file's name at the project root. */

@@ -4,6 +4,7 @@
  * are inferred from them.
  */
 import { z } from 'zod';
+import type { JsonValue } from '../../emit/json.ts';
 import { HEX64 } from './names.ts';
 
 /** The value types a pipeline parameter or step output parameter can have. */
@@ -19,8 +20,8 @@ export const WRITE_DISPOSITIONS = ['append', 'replace'] as const;
 export const TOLERATION_OPERATORS = ['Equal', 'Exists'] as const;
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
 
-/** A JSON value: what a parameter default or a literal loop item can hold. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+// Declared once, with the JSON printer (emit/json.ts).
+export type { JsonValue };
 export const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
 );

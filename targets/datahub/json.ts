@@ -3,7 +3,7 @@
  * every level), laid out with a two-space indent, LF and one final newline, so that the
  * same MCPs always give the same bytes and a change reads as a small diff.
  */
-import { canonicalJson } from '../../constructs/model/canonical-json.ts';
+import { canonicalJson } from '../../emit/json.ts';
 import type { JsonValue } from '../../constructs/model/schema.ts';
 
 export function canonicalJsonText(value: unknown): string {

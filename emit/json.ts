@@ -2,7 +2,9 @@
  * JSON with object keys sorted and no white space: equal data gives equal text, so it
  * can be hashed (dataset split ids, the Feast definitions digest).
  */
-import type { JsonValue } from './schema.ts';
+
+/** A JSON value: what a parameter default or a literal loop item can hold. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export function canonicalJson(value: JsonValue): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
