@@ -15,3 +15,13 @@ export function canonicalJson(value: JsonValue): string {
   }
   return JSON.stringify(value);
 }
+
+/**
+ * JSON as a file: two-space indent, LF, one final newline. Keys are sorted at every level
+ * (canonicalJson's order), unless the author's order means something (`sortKeys: false`:
+ * an Avro schema's fields). The one way dfp prints a JSON file.
+ */
+export function jsonText(value: unknown, options: { readonly sortKeys?: boolean } = {}): string {
+  const data = options.sortKeys === false ? value : JSON.parse(canonicalJson(value as JsonValue));
+  return `${JSON.stringify(data, null, 2)}\n`;
+}

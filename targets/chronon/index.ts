@@ -10,6 +10,7 @@
  * share no table with every key) is a RenderError at the view's or service's path.
  */
 import { definitionsDigest } from '../../constructs/model/definitions-digest.ts';
+import { jsonText } from '../../emit/json.ts';
 import { imagePolicyProblem } from '../../constructs/model/images.ts';
 import type { Environment } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../emit/yaml.ts';
@@ -29,7 +30,7 @@ function teamsJson(env: Environment): string {
     default: { description: 'Defaults for every team.', namespace, table_properties: {} },
     [TEAM]: { description: `The definitions dfp renders for environment ${env.name}.`, namespace },
   };
-  return `${JSON.stringify(teams, null, 2)}\n`;
+  return jsonText(teams);
 }
 
 export const chrononTarget: Target = {

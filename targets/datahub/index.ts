@@ -14,7 +14,7 @@ import { toYaml } from '../../emit/yaml.ts';
 import { RenderError, type RenderedFile, type Target } from '../types.ts';
 import { datasetMcps } from './datasets.ts';
 import { pipelineMcps } from './flows.ts';
-import { canonicalJsonText } from './json.ts';
+import { jsonText } from '../../emit/json.ts';
 import { sortMcps, type Mcp } from './mcp.ts';
 import { recipeYaml } from './recipe.ts';
 import { DATAHUB_IMAGE, syncObjects } from './sync.ts';
@@ -37,7 +37,7 @@ function checkUrnNames(model: Model): void {
   }
 }
 
-const file = (path: string, mcps: readonly Mcp[]): RenderedFile => ({ path, content: canonicalJsonText(sortMcps(mcps)), kubernetes: false });
+const file = (path: string, mcps: readonly Mcp[]): RenderedFile => ({ path, content: jsonText(sortMcps(mcps)), kubernetes: false });
 
 export const datahubTarget: Target = {
   name: 'datahub',
