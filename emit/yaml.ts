@@ -7,9 +7,11 @@
 import { appendBlockYaml, withoutPrintOnce } from './yaml-block.ts';
 import { libraryYaml } from './yaml-style.ts';
 
-export { PrintOnce } from './yaml-block.ts';
-
-/** One or more YAML documents, LF line ends, one final newline. */
+/**
+ * One or more YAML documents, LF line ends, one final newline. A map printed as a document
+ * and found again nested in a later one is not laid out twice (yaml-block.ts); do not
+ * change a map after printing it.
+ */
 export function toYaml(...documents: unknown[]): string {
   const out: string[] = [];
   documents.forEach((d, i) => {

@@ -82,6 +82,21 @@ describe('yaml block printer', () => {
     expect(embedded).toBeGreaterThan(300); // the reuse path ran, not only the package's fallback
   });
 
+  it('reuses the lines of a map toYaml printed as a document when the same map is nested later, exactly as printing it again would', () => {
+    const map = fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 });
+    fc.assert(
+      fc.property(map, fc.array(key, { minLength: 1, maxLength: 4 }), fc.boolean(), (inner, keys, inList) => {
+        const wrap = (v: unknown) => keys.reduceRight<unknown>((acc, k) => ({ [k]: acc, zz: 1 }), inList ? [v, 'x'] : v);
+        const fresh = toYaml(wrap(structuredClone(inner))); // never printed as a document
+        toYaml(inner); // printed as a document: its lines are remembered
+        const reused = toYaml(wrap(inner));
+        expect(reused).toBe(fresh);
+        expect(reused).toBe(reference(wrap(inner)));
+      }),
+      { numRuns: 1000, seed: 20261207 },
+    );
+  });
+
   it('handles the shapes dfp renders without declining', () => {
     const doc = { apiVersion: 'v1', kind: 'X', metadata: { name: 'n' }, spec: { list: [{ a: 'l1\nl2', b: [] }, ['x', {}]], empty: {}, n: 0.5 } };
     expect(blockYaml(doc)).toBe(libraryYaml(doc));

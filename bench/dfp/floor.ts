@@ -6,7 +6,7 @@
  */
 import type { Environment, Model } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../emit/yaml.ts';
-import { PrintOnce, clearScalarCache, withoutPrintOnce } from '../../emit/yaml-block.ts';
+import { clearScalarCache, withoutPrintOnce } from '../../emit/yaml-block.ts';
 import { libraryYaml } from '../../emit/yaml-style.ts';
 import { artifactRepositoryConfigMap } from '../../targets/argo/artifact-repository.ts';
 import { cronWorkflow, workflowTemplate } from '../../targets/argo/workflow-template.ts';
@@ -16,16 +16,16 @@ import type { BenchPath } from './app.ts';
 
 /**
  * The documents of each file, in the order the target renders them. As in the target, the
- * manifest embeds the IR file's documents, printed once (PrintOnce) when the IR file is.
+ * manifest embeds the IR file's documents, the same objects, which the printer lays out once.
  */
 function documentsOf(model: Model, env: Environment, path: BenchPath): unknown[][] {
   if (path === 'kubeflow') {
     return model.pipelines.flatMap((p) => {
       const compiled = compilePipeline(p);
       const plain = compiled.platformSpec ? [compiled.pipelineSpec, compiled.platformSpec] : [compiled.pipelineSpec];
-      const once = plain.map((d) => new PrintOnce(d));
-      // The manifests embed the version name, a digest of the printed IR (printed untimed here, from the plain data).
-      return [once, pipelineObjects(p, env, { pipelineSpec: once[0]!, platformSpec: once[1] }, toYaml(...plain))];
+      // The manifests embed the version name, a digest of the printed IR (printed untimed
+      // here, from a copy, so that the timed print lays the IR out as the target's does).
+      return [plain, pipelineObjects(p, env, compiled, toYaml(...structuredClone(plain)))];
     });
   }
   if (path === 'argo') {

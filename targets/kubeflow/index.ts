@@ -4,7 +4,7 @@
  * step needs one) and the Kubernetes-native Pipeline + PipelineVersion objects that
  * embed the same spec (`manifests/<name>.yaml`), for Argo CD.
  */
-import { PrintOnce, toYaml } from '../../emit/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { checkKubeflow } from './check.ts';
 import { pipelineObjects } from './manifests.ts';
@@ -18,9 +18,10 @@ export const kubeflowTarget: Target = {
   render(model, env): RenderedFile[] {
     return model.pipelines.flatMap((p) => {
       const compiled = compilePipeline(p);
-      // The PipelineVersion embeds both documents of the IR file: printed once, for both files.
-      const spec = new PrintOnce(compiled.pipelineSpec);
-      const platform = compiled.platformSpec && new PrintOnce(compiled.platformSpec);
+      // The PipelineVersion embeds both documents of the IR file, the same objects: the
+      // printer lays them out once, for both files.
+      const spec = compiled.pipelineSpec;
+      const platform = compiled.platformSpec;
       const ir = platform ? toYaml(spec, platform) : toYaml(spec);
       return [
         { path: `pipelines/${p.name}.yaml`, content: ir, kubernetes: false, pipeline: p.name },
