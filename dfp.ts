@@ -23,7 +23,7 @@ import { Environment } from './constructs/environment.ts';
 import { Pipeline } from './constructs/pipeline.ts';
 import { buildApp } from './main.ts';
 import { UsageError, checkEndpoint, checkVerb, helpText, parseVerb, unknownName, usageLine, type VerbSpec } from './synth/args.ts';
-import { runCli } from './synth/cli.ts';
+import { runCli } from './app/cli.ts';
 import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_SERVICE, EXIT_STALE, EXIT_USAGE, exitCodeText } from './synth/exit-codes.ts';
 import { renderAll } from './synth/render.ts';
 import { review } from './synth/review.ts';
@@ -31,7 +31,7 @@ import { TARGETS } from './targets/index.ts';
 import { mermaid } from './targets/docs/mermaid.ts';
 import { LakeFsError } from './lakefs/client.ts';
 import { LockUsageError, describeImageLock, describeLock, lockImages, lockRefs } from './lakefs/lock-command.ts';
-import { LOCK_FILE, LockFileError } from './lakefs/lock-file.ts';
+import { LOCK_FILE, LockFileError } from './constructs/model/lock-file.ts';
 import { TRACE_VERB, traceCommand } from './trace/command.ts';
 import { isEntryPoint } from './synth/entry.ts';
 

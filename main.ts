@@ -4,13 +4,13 @@
  */
 import { exit } from 'node:process';
 import { defineEnvironments } from './argocd/environments.ts';
-import { DfpApp, type DfpAppProps } from './constructs/index.ts';
+import { DfpApp, type DfpAppProps } from './app/dfp-app.ts';
 import { kronodroidFeatures } from './features/kronodroid.ts';
 import { iris } from './pipelines/iris.ts';
 import { kronodroidAutoencoder } from './pipelines/kronodroid-autoencoder.ts';
 import { kronodroidBenchmark } from './pipelines/kronodroid-benchmark.ts';
 import { kronodroidFeaturesPipeline } from './pipelines/kronodroid-features.ts';
-import { runCli } from './synth/cli.ts';
+import { runCli } from './app/cli.ts';
 import { isEntryPoint } from './synth/entry.ts';
 
 /** Builds the app; tests build it too, with their own dist/ folder. */

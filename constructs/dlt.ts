@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import type { Duration } from 'cdk8s';
 import { IcebergTable } from './data.ts';
 import { WAREHOUSE_FOLDER } from './model/warehouse.ts';
+import type { WRITE_DISPOSITIONS } from './model/schema.ts';
 import { Pipeline } from './pipeline.ts';
 import { Concat, type Arg, type Comparison } from './refs.ts';
 import { ContainerStep } from './step.ts';
@@ -51,7 +52,7 @@ export interface DltLoadProps {
   /** The table the rows land in: an IcebergTable of this app (its namespace is dlt's dataset). */
   readonly destination: IcebergTable;
   /** dlt's write disposition. @default 'replace' */
-  readonly writeDisposition?: 'append' | 'replace';
+  readonly writeDisposition?: (typeof WRITE_DISPOSITIONS)[number];
   /** The lakeFS branch to write to; a runtime value is allowed. @default the destination table's ref */
   readonly branch?: Arg;
   /** The lakeFS S3 gateway key pair, for the source and the destination; only the references are rendered. */

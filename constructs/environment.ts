@@ -1,4 +1,11 @@
 import { Construct } from 'constructs';
+import type { ENGINES, FEATURE_STORES, IMAGE_TAG_POLICIES, ORCHESTRATORS } from './model/schema.ts';
+
+/** The choices of an environment, as the model's schema lists them. */
+export type Orchestrator = (typeof ORCHESTRATORS)[number];
+export type Engine = (typeof ENGINES)[number];
+export type FeatureStore = (typeof FEATURE_STORES)[number];
+export type ImageTagPolicy = (typeof IMAGE_TAG_POLICIES)[number];
 
 /** The services an environment's pipelines talk to. */
 export interface EndpointsSpec {
@@ -52,11 +59,11 @@ export interface EnvironmentProps {
   /** The Kubernetes namespace pipelines run in. */
   readonly namespace: string;
   /** Which orchestrator renders the pipelines. @default 'argo' */
-  readonly orchestrator?: 'kubeflow' | 'airflow' | 'argo';
+  readonly orchestrator?: Orchestrator;
   /** Which engine runs data transforms. @default 'spark' */
-  readonly engine?: 'spark' | 'datafusion';
+  readonly engine?: Engine;
   /** Which feature store serves features: Feast or Chronon (docs/feature-stores.md). @default 'feast' */
-  readonly featureStore?: 'feast' | 'chronon';
+  readonly featureStore?: FeatureStore;
   /** The platform services. */
   readonly endpoints: EndpointsSpec;
   /**
@@ -72,7 +79,7 @@ export interface EnvironmentProps {
    * `latest`, or a digest); `digest` (`@sha256:` only).
    * @default 'no-latest'
    */
-  readonly imageTagPolicy?: 'any' | 'no-latest' | 'digest';
+  readonly imageTagPolicy?: ImageTagPolicy;
   /** The service account pods run as unless a step names another. @default 'dfp-runner' */
   readonly serviceAccount?: string;
   /**

@@ -1,5 +1,4 @@
 /** The dfp authoring library: everything a pipeline or environment definition imports. */
-export { DfpApp, type DfpAppProps } from './app.ts';
 export { Environment, type EnvironmentProps, type EndpointsSpec, type ArtifactRepositorySpec, type DatahubTokenRef } from './environment.ts';
 export { Pipeline, type PipelineProps, type ParameterSpec } from './pipeline.ts';
 export { ContainerStep, type ContainerStepProps, type OutputSpec } from './step.ts';

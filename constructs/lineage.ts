@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { FeatureView, IcebergTable, PinnedCommit, namedRef } from './data.ts';
 import { lockOf } from './lock.ts';
-import { canonicalJson } from './model/canonical-json.ts';
+import { canonicalJson } from '../emit/json.ts';
 import { HEX64 } from './model/names.ts';
 import { tableLocation } from './model/warehouse.ts';
 import type { Arg, JsonValue } from './refs.ts';

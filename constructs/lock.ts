@@ -4,7 +4,7 @@
  * The builder looks a branch up here; it never asks lakeFS (only `dfp lock` does).
  */
 import type { IConstruct } from 'constructs';
-import { emptyLock, lockKey, type Lock } from '../lakefs/lock-file.ts';
+import { emptyLock, lockKey, type Lock } from './model/lock-file.ts';
 
 /** The context key that holds {@link LockContext}. */
 export const LOCK_CONTEXT = 'dfp:lock';

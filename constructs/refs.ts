@@ -5,14 +5,10 @@
  */
 import type { IConstruct } from 'constructs';
 
-/** The value types a pipeline parameter or step output parameter can have. */
-export type ParamType = 'string' | 'int' | 'float' | 'bool' | 'list' | 'struct';
+import { COMPARISON_OPS, type ArtifactType, type ComparisonOp, type JsonValue, type ParamType } from './model/schema.ts';
 
-/** The artifact types a step can produce or consume (the kfp system types). */
-export type ArtifactType = 'Dataset' | 'Model' | 'Metrics' | 'Artifact';
-
-/** A JSON value: what a parameter default or a literal loop item can hold. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+// Declared once, in the model's schema (constructs/model/schema.ts); re-exported for constructs.
+export { COMPARISON_OPS, type ArtifactType, type ComparisonOp, type JsonValue, type ParamType };
 
 /** A pipeline parameter, read at run time: `pipeline.param('max_epochs')`. */
 export class ParamRef {
@@ -89,9 +85,6 @@ export function fmt(strings: TemplateStringsArray, ...values: ArgPiece[]): Conca
   return new Concat(pieces);
 }
 
-/** A comparison operator in a condition. */
-export const COMPARISON_OPS = ['==', '!=', '<', '<=', '>', '>='] as const;
-export type ComparisonOp = (typeof COMPARISON_OPS)[number];
 
 /** One side of a comparison: a runtime value or a literal. */
 export type Operand = RuntimeValue | string | number | boolean;

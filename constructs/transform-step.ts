@@ -14,8 +14,10 @@ import { Transform } from './transform.ts';
 import type { RetryPolicy } from './values.ts';
 import { Resources } from './values.ts';
 
+import { TRANSFORM_LAUNCHER_IMAGE } from './model/images.ts';
+
 /** The launcher dfp builds (dfp_tools.run_transform); pinned, as environments require. */
-export const TRANSFORM_LAUNCHER_IMAGE = 'registry.dfp.internal/dfp/transform-launcher:0.1.0';
+export { TRANSFORM_LAUNCHER_IMAGE };
 
 /** Props of {@link TransformStep}. */
 export interface TransformStepProps {

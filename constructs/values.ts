@@ -1,6 +1,7 @@
 /**
  * Value objects with static factories for the props that have more than one shape.
  */
+import type { TAINT_EFFECTS, TOLERATION_OPERATORS } from './model/schema.ts';
 
 /** When a pipeline runs on its own. */
 export class Schedule {
@@ -88,11 +89,11 @@ export interface Toleration {
   /** The taint key. @default matches every key (with operator Exists) */
   readonly key?: string;
   /** @default 'Equal' */
-  readonly operator?: 'Equal' | 'Exists';
+  readonly operator?: (typeof TOLERATION_OPERATORS)[number];
   /** The taint value, with operator Equal. @default none */
   readonly value?: string;
   /** @default every effect */
-  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  readonly effect?: (typeof TAINT_EFFECTS)[number];
 }
 
 /** How a step is retried after a failure. */

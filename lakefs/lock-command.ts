@@ -10,7 +10,7 @@ import { IcebergTable, namedRef } from '../constructs/data.ts';
 import { Problems } from '../constructs/model/errors.ts';
 import { checkLakeFsRefName, checkLakeFsRepository } from '../constructs/model/names.ts';
 import { LakeFsClient, type LakeFsClientProps } from './client.ts';
-import { LockFileError, formatLock, lockKey, readLock, writeLock, type Lock } from './lock-file.ts';
+import { LockFileError, formatLock, lockKey, readLock, writeLock, type Lock } from '../constructs/model/lock-file.ts';
 
 /** Options of {@link lockRefs}. */
 export interface LockOptions {

@@ -30,11 +30,13 @@ export interface SynthOptions {
   readonly targets?: readonly Target[];
   /**
    * Render only this pipeline's files and leave every other file of dist/ as it is. A
-   * pipeline's files are the ones named after it (`workflow-templates/iris.yaml`,
-   * `dags/iris.py`), the naming every target follows; the definitions are still all
-   * built and checked, but only the pipeline is rendered ({@link pipelineView}). Files
-   * that list the target folders (Argo CD's apps) or every pipeline (the DataHub catalogue)
-   * are not re-rendered: run a full synth before committing.
+   * pipeline's files are those its targets say belong to it (RenderedFile.pipeline:
+   * `workflow-templates/iris.yaml`, `dags/iris.py`, dlt's config of a step); the
+   * definitions are still all built and checked, but only the pipeline is rendered
+   * ({@link pipelineView}). Files that list the target folders (Argo CD's apps) or every
+   * pipeline (the DataHub catalogue) are not re-rendered, nor is a file of the pipeline
+   * that it no longer renders removed unless it is named after it: run a full synth
+   * before committing.
    */
   readonly pipeline?: string;
 }
@@ -62,7 +64,7 @@ export function synthesize(root: IConstruct, options: SynthOptions): SynthResult
   } else {
     const view = pipelineView(model, options.pipeline);
     notes = synthNotes(view);
-    files = renderAll(view, targets).filter((f) => isPipelineFile(f.path, options.pipeline!));
+    files = renderAll(view, targets).filter((f) => f.pipeline === options.pipeline);
     tree = withPipelineFiles(readTree(options.distDir), options.pipeline, files);
   }
   checkObjectSizes(files, model);
@@ -77,7 +79,11 @@ export function synthesize(root: IConstruct, options: SynthOptions): SynthResult
   return { files, diff, notes, unpinnedImages: unpinnedImages(model) };
 }
 
-/** A pipeline's files: those whose name, without its extension, is the pipeline's name. */
+/**
+ * Whether a file of dist/ is named after the pipeline (its name without the extension is
+ * the pipeline's): how the files of a pipeline that is re-rendered alone are found in the
+ * tree on disk, which records no owner. Rendered files say their pipeline themselves.
+ */
 export const isPipelineFile = (path: string, pipeline: string): boolean => path.split('/').pop()!.replace(/\.[^.]+$/, '') === pipeline;
 
 const NO_DATA: Model['data'] = { tables: [], entities: [], featureViews: [], featureServices: [], transforms: [], dbtProjects: [] };
@@ -101,6 +107,7 @@ export function pipelineView(model: Model, pipeline: string): Model {
 /** dist/ with the pipeline's files replaced by `rendered`; every other file as it is. */
 function withPipelineFiles(current: Map<string, string>, pipeline: string, rendered: readonly OutputFile[]): Map<string, string> {
   const next = new Map([...current].filter(([path]) => !isPipelineFile(path, pipeline)));
+  // Files the pipeline owns under other names (dlt's) are replaced where they are.
   for (const f of rendered) next.set(f.path, f.content);
   return new Map([...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

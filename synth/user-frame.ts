@@ -3,7 +3,7 @@
  * as one esbuild bundle (scripts/run.mjs), so V8's frames name `.cache/bundle/main.cjs`;
  * each frame is mapped back through the bundle's source map (written next to it) to the
  * TypeScript file and line the user wrote. Frames in node_modules and in dfp's own
- * library (constructs/, synth/) are skipped: the first frame left is the user's.
+ * library (app/, constructs/, synth/) are skipped: the first frame left is the user's.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -37,7 +37,7 @@ export function originalPosition(file: string, line: number, column: number): { 
 }
 
 /** dfp's own library: an error raised there is reported at the user's line that called it. */
-const LIBRARY = /(^|\/)(node_modules|constructs|synth|targets|emit|lakefs|mlflow|trace)\//;
+const LIBRARY = /(^|\/)(node_modules|app|constructs|synth|targets|emit|lakefs|mlflow|trace)\//;
 
 /** The first stack frame in the user's definition files, as `file:line` relative to `cwd`. */
 export function userFrame(err: Error, cwd = process.cwd()): string | undefined {

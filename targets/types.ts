@@ -1,3 +1,4 @@
+import type { Problem } from '../constructs/model/errors.ts';
 import type { Environment, Model } from '../constructs/model/schema.ts';
 
 /** One rendered file, relative to `dist/<env>/<target>/`. */
@@ -8,11 +9,25 @@ export interface RenderedFile {
   readonly content: string;
   /** True when the file holds Kubernetes objects (applied by Argo CD, checked by kubectl). */
   readonly kubernetes: boolean;
+  /**
+   * The pipeline the file belongs to: `synth --pipeline NAME` renders exactly the files
+   * of NAME, whatever they are called. @default none: the file belongs to the environment
+   */
+  readonly pipeline?: string;
 }
+
+/**
+ * Argo CD sync waves (targets/argocd/): data definitions and their sync hooks first
+ * (Feast apply), then the data jobs' engines, then what orchestrates pipelines, then what
+ * runs on its own (benchmark Jobs).
+ */
+export const SYNC_WAVE = { definitions: 0, engines: 1, orchestrators: 2, standalone: 3 } as const;
 
 /** What one target rendered for an environment; given to targets that render `last`. */
 export interface TargetOutput {
   readonly target: string;
+  /** The target's Argo CD sync wave. */
+  readonly syncWave: number;
   readonly files: readonly RenderedFile[];
 }
 
@@ -30,6 +45,14 @@ export interface Target {
    * points at what the others wrote, without knowing them). @default false
    */
   readonly last?: boolean;
+  /** The Argo CD sync wave of the target's Kubernetes objects. @default SYNC_WAVE.orchestrators */
+  readonly syncWave?: number;
+  /**
+   * Every problem the format cannot express for this environment's model, each at its
+   * construct path. Run for every environment and target before any file is rendered;
+   * `render` may assume it found nothing. @default no problems
+   */
+  check?(model: Model, env: Environment): Problem[];
   /** The files for one environment. Throw {@link RenderError} for input the format cannot express. */
   render(model: Model, env: Environment, others?: readonly TargetOutput[]): RenderedFile[];
 }

@@ -22,7 +22,8 @@ import { printModule, lit, type PyValue } from '../emit/python.ts';
 import { AIRFLOW_HARNESS, AIRFLOW_PYTHON, inspectDags, type DagBagReport } from './support/airflow.ts';
 import { envProps, IMAGE } from './support/fixtures.ts';
 import { run } from './support/process.ts';
-import { DfpApp, Environment } from '../constructs/index.ts';
+import { Environment } from '../constructs/index.ts';
+import { DfpApp } from '../app/dfp-app.ts';
 
 const RUNS = Number(process.env.DFP_PROPERTY_RUNS ?? 2000);
 

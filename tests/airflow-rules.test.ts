@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  ContainerStep, DfpApp, Environment, ParallelFor, Pipeline, Schedule, eq, outputPath, type PipelineProps,
+  ContainerStep, Environment, ParallelFor, Pipeline, Schedule, eq, outputPath, type PipelineProps,
 } from '../constructs/index.ts';
+import { DfpApp } from '../app/dfp-app.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { DfpError } from '../constructs/model/errors.ts';
 import { renderAll } from '../synth/render.ts';

@@ -14,6 +14,8 @@ import { buildApp } from '../main.ts';
 import { renderAll } from '../synth/render.ts';
 import { readTree } from '../synth/writer.ts';
 import { TARGETS } from '../targets/index.ts';
+import { argocdTarget } from '../targets/argocd/index.ts';
+import type { Target } from '../targets/types.ts';
 import { ROOT } from './support/process.ts';
 import { ARGOCD_TYPES, type StrictProblem, strictCheck } from './support/strict-schema.ts';
 
@@ -96,4 +98,20 @@ describe('Argo CD: the checks reject bad Applications', () => {
       expect(mine.map((p) => `${p.path} ${p.message}`).join('\n')).toMatch(expected);
     });
   }
+});
+
+describe('sync waves are declared by the targets, not by Argo CD', () => {
+  it('a target the Argo CD target has never heard of gets the wave it declares', () => {
+    const model = buildModel(buildApp());
+    const newcomer: Target = {
+      name: 'newcomer',
+      syncWave: 7,
+      appliesTo: () => true,
+      render: () => [{ path: 'objects/thing.yaml', content: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: thing\n', kubernetes: true }],
+    };
+    const files = renderAll({ ...model, environments: model.environments.slice(0, 1) }, [newcomer, argocdTarget]);
+    const app = parse(files.find((f) => f.path.endsWith('/argocd/apps/newcomer.yaml'))!.content);
+    expect(app.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('7');
+    expect(app.spec.source.path).toMatch(/\/newcomer\/objects$/);
+  });
 });

@@ -9,7 +9,7 @@ import { ContainerStep, Pipeline } from '../constructs/index.ts';
 import { DfpError } from '../constructs/model/errors.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { renderAll } from '../synth/render.ts';
-import { toYaml } from '../synth/yaml.ts';
+import { toYaml } from '../emit/yaml.ts';
 import { TARGETS } from '../targets/index.ts';
 import { IMAGE, testApp } from './support/fixtures.ts';
 

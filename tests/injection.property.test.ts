@@ -19,7 +19,7 @@ import fc from 'fast-check';
 import { marked, type Token } from 'marked';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DfpApp } from '../constructs/index.ts';
+import type { DfpApp } from '../app/dfp-app.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { DfpError } from '../constructs/model/errors.ts';
 import { TARGETS } from '../targets/index.ts';
@@ -73,9 +73,15 @@ function renderEach(app: DfpApp): Rendered | DfpError {
   for (const env of model.environments) {
     const outputs: TargetOutput[] = [];
     for (const t of ordered.filter((x) => x.appliesTo(env))) {
+      // A target renders only what its checks accept (synth/render.ts).
+      const problems = t.check?.(model, env) ?? [];
+      if (problems.length > 0) {
+        refused.push(...problems.map((p) => ({ file: `${env.name}/${t.name}`, path: p.path, message: p.message })));
+        continue;
+      }
       try {
         const out = t.render(model, env, t.last ? outputs : []);
-        outputs.push({ target: t.name, files: out });
+        outputs.push({ target: t.name, syncWave: 0, files: out });
         for (const f of out) files.set(`${env.name}/${t.name}/${f.path}`, f.content);
       } catch (e) {
         if (!(e instanceof RenderError)) throw e;

@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import {
-  Condition, ContainerStep, DfpApp, Environment, ParallelFor, Pipeline, Resources, Security, Volume, eq, fmt,
+  Condition, ContainerStep, Environment, ParallelFor, Pipeline, Resources, Security, Volume, eq, fmt,
 } from '../constructs/index.ts';
+import { DfpApp } from '../app/dfp-app.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { buildApp } from '../main.ts';
 import { definitionsDigest } from '../constructs/model/bind-environment.ts';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { formatLock, readLock } from '../lakefs/lock-file.ts';
+import { formatLock, readLock } from '../constructs/model/lock-file.ts';
 import { readTree } from '../synth/writer.ts';
 import { startLakeFs, type LakeFsServer } from './support/lakefs.ts';
 import { ENV_READERS } from './support/lineage-readers.ts';
@@ -61,7 +61,7 @@ function copyReading(repository: string, ref: string | { tag: string }): string 
   const refProp = typeof ref === 'string' ? `{ branch: '${name}' }` : `{ tag: '${name}' }`;
   const table = `new IcebergTable(app, 'probe_${name.replace(/-/g, '_')}', { namespace: 'probe', lakefsRepository: '${repository}', ref: ${refProp}, fields: { id: 'string', ts: 'timestamp' }, timestampField: 'ts' });`;
   const text = readFileSync(main, 'utf8')
-    .replace("import { DfpApp, type DfpAppProps } from './constructs/index.ts';", "import { DfpApp, IcebergTable, type DfpAppProps } from './constructs/index.ts';")
+    .replace("import { DfpApp, type DfpAppProps } from './app/dfp-app.ts';", "import { DfpApp, type DfpAppProps } from './app/dfp-app.ts';\nimport { IcebergTable } from './constructs/index.ts';")
     .replace('  kronodroidBenchmark(app);\n', `  kronodroidBenchmark(app);\n  ${table}\n`);
   expect(text).toContain(table);
   writeFileSync(main, text);

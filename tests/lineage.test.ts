@@ -17,7 +17,7 @@ import { buildApp } from '../main.ts';
 import { join } from 'node:path';
 import { renderAll } from '../synth/render.ts';
 import { TARGETS } from '../targets/index.ts';
-import { readLock } from '../lakefs/lock-file.ts';
+import { readLock } from '../constructs/model/lock-file.ts';
 import { IMAGE, modelOrError, testApp } from './support/fixtures.ts';
 import { ENV_READERS, type Env } from './support/lineage-readers.ts';
 import { ROOT } from './support/process.ts';

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LockFileError, formatLock, readLock, writeLock } from '../lakefs/lock-file.ts';
+import { LockFileError, formatLock, readLock, writeLock } from '../constructs/model/lock-file.ts';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);

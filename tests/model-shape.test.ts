@@ -4,7 +4,7 @@
  * synth, so this test holds the builder to the schema for every example and fixture.
  */
 import { describe, expect, it } from 'vitest';
-import { DfpApp } from '../constructs/index.ts';
+import { DfpApp } from '../app/dfp-app.ts';
 import { buildModel, parseModelShape } from '../constructs/model/build.ts';
 import { buildApp } from '../main.ts';
 import { generatePipelines } from '../bench/generator/generate.ts';

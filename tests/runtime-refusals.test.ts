@@ -9,14 +9,15 @@
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ContainerStep, Environment, Pipeline, Resources, Schedule, type DfpApp } from '../constructs/index.ts';
+import { ContainerStep, Environment, Pipeline, Resources, Schedule } from '../constructs/index.ts';
+import { type DfpApp } from '../app/dfp-app.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { DfpError } from '../constructs/model/errors.ts';
 import { buildApp } from '../main.ts';
 import { synthNotes } from '../synth/notes.ts';
 import { renderAll, type OutputFile } from '../synth/render.ts';
 import { CONFIGMAP_DATA_LIMIT, checkObjectSizes } from '../synth/size-limits.ts';
-import { toYaml } from '../synth/yaml.ts';
+import { toYaml } from '../emit/yaml.ts';
 import { TARGETS } from '../targets/index.ts';
 import { cpuToFloat, memoryToFloat } from '../targets/kubeflow/legacy-resources.ts';
 import { benchmarkJob } from './fixtures/android.ts';

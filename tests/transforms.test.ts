@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import {
-  ContainerStep, DfpApp, Environment, IcebergTable, Pipeline, Transform, TransformCode, TransformStep, type EnvironmentProps,
+  ContainerStep, Environment, IcebergTable, Pipeline, Transform, TransformCode, TransformStep, type EnvironmentProps,
 } from '../constructs/index.ts';
+import { DfpApp } from '../app/dfp-app.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { DfpError } from '../constructs/model/errors.ts';
 import { buildApp } from '../main.ts';

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  Condition, ContainerStep, Environment, ParallelFor, Pipeline, Resources, Schedule, eq,
-  type ContainerStepProps, type DfpApp, type EnvironmentProps,
+  Condition, ContainerStep, Environment, ParallelFor, Pipeline, Resources, Schedule, eq, type ContainerStepProps, type EnvironmentProps,
 } from '../constructs/index.ts';
+import { type DfpApp } from '../app/dfp-app.ts';
 import { DfpError, Problems } from '../constructs/model/errors.ts';
 import { checkDnsLabel, checkDnsSubdomain, checkEnvVar, checkIdentifier } from '../constructs/model/names.ts';
 import { buildModel } from '../constructs/model/build.ts';
@@ -194,20 +194,34 @@ describe('synth --pipeline renders only that pipeline', () => {
 
   for (const p of model.pipelines) {
     it(`${p.name}: its files rendered alone are those of a full synth, and nothing else is rendered`, () => {
-      const alone = renderAll(pipelineView(model, p.name), TARGETS).filter((f) => isPipelineFile(f.path, p.name));
-      const expected = full.filter((f) => isPipelineFile(f.path, p.name));
+      const alone = renderAll(pipelineView(model, p.name), TARGETS).filter((f) => f.pipeline === p.name);
+      const expected = full.filter((f) => f.pipeline === p.name);
       expect(alone.length).toBeGreaterThan(0);
       expect(alone).toEqual(expected);
     });
   }
+
+  it('a pipeline\'s files are those its targets say it owns, whatever their names: kronodroid-features includes dlt\'s', () => {
+    const dist = join(mkdtempSync(join(tmpdir(), 'dfp-one-')), 'dist');
+    cpSync(join(ROOT, 'dist'), dist, { recursive: true });
+    const result = synthesize(buildApp({ distDir: dist }), { distDir: dist, pipeline: 'kronodroid-features' });
+    const paths = result.files.map((f) => f.path);
+    const dlt = paths.filter((p) => p.split('/')[1] === 'dlt');
+    // Not named after the pipeline: config.toml of its load step and the ConfigMap of it.
+    expect(dlt).toContain('dev/dlt/kronodroid-features/dlt-load/config.toml');
+    expect(dlt).toContain('dev/dlt/sync/dlt-kronodroid-features-dlt-load.yaml');
+    expect(dlt.some((p) => isPipelineFile(p, 'kronodroid-features'))).toBe(false);
+    expect(paths).toEqual(full.filter((f) => f.pipeline === 'kronodroid-features').map((f) => f.path));
+    expect(readTree(dist)).toEqual(readTree(join(ROOT, 'dist')));
+  });
 
   it('synthesize writes the pipeline\'s files only and keeps every other file of dist/', () => {
     const dist = join(mkdtempSync(join(tmpdir(), 'dfp-one-')), 'dist');
     cpSync(join(ROOT, 'dist'), dist, { recursive: true });
     const result = synthesize(buildApp({ distDir: dist }), { distDir: dist, pipeline: 'iris' });
     expect(result.files.length).toBeGreaterThan(0);
-    expect(result.files.every((f) => isPipelineFile(f.path, 'iris'))).toBe(true);
-    expect(result.files.map((f) => f.path)).toEqual(full.filter((f) => isPipelineFile(f.path, 'iris')).map((f) => f.path));
+    expect(result.files.every((f) => f.pipeline === 'iris' && isPipelineFile(f.path, 'iris'))).toBe(true);
+    expect(result.files.map((f) => f.path)).toEqual(full.filter((f) => f.pipeline === 'iris').map((f) => f.path));
     expect(readTree(dist)).toEqual(readTree(join(ROOT, 'dist')));
   });
 

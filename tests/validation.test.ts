@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  Condition, ContainerStep, Duration, Environment, ParallelFor, Pipeline, type PipelineProps, Resources, Schedule, Volume,
-  type ContainerStepProps, type DfpApp, type EnvironmentProps, eq, gt, inputArtifactPath, outputArtifactPath, outputPath,
+  Condition, ContainerStep, Duration, Environment, ParallelFor, Pipeline, type PipelineProps, Resources, Schedule, Volume, type ContainerStepProps, type EnvironmentProps, eq, gt, inputArtifactPath, outputArtifactPath, outputPath,
 } from '../constructs/index.ts';
+import { type DfpApp } from '../app/dfp-app.ts';
 import { DfpError } from '../constructs/model/errors.ts';
 import { IMAGE, envProps, modelOrError, testApp } from './support/fixtures.ts';
 

@@ -10,7 +10,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DfpApp, Environment } from '../constructs/index.ts';
+import { Environment } from '../constructs/index.ts';
+import { DfpApp } from '../app/dfp-app.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import type { Model } from '../constructs/model/schema.ts';
 import { renderAll, type OutputFile } from '../synth/render.ts';

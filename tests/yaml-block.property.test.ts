@@ -6,9 +6,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PrintOnce, blockYaml, isPlainSafe } from '../synth/yaml-block.ts';
-import { libraryYaml } from '../synth/yaml-style.ts';
-import { toYaml } from '../synth/yaml.ts';
+import { PrintOnce, blockYaml, isPlainSafe } from '../emit/yaml-block.ts';
+import { libraryYaml } from '../emit/yaml-style.ts';
+import { toYaml } from '../emit/yaml.ts';
 
 const TRICKY = [
   '', ' ', 'e5', 'E-3', 'y', 'n', 'on', 'Off', 'yes', 'NO', '~', 'null', 'true', '0755', '1:20', '.5', '1e3', '-', '- x', '? q', 'a: b',
@@ -80,6 +80,21 @@ describe('yaml block printer', () => {
       { numRuns: 2000, seed: 20261203 },
     );
     expect(embedded).toBeGreaterThan(300); // the reuse path ran, not only the package's fallback
+  });
+
+  it('reuses the lines of a map toYaml printed as a document when the same map is nested later, exactly as printing it again would', () => {
+    const map = fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 });
+    fc.assert(
+      fc.property(map, fc.array(key, { minLength: 1, maxLength: 4 }), fc.boolean(), (inner, keys, inList) => {
+        const wrap = (v: unknown) => keys.reduceRight<unknown>((acc, k) => ({ [k]: acc, zz: 1 }), inList ? [v, 'x'] : v);
+        const fresh = toYaml(wrap(structuredClone(inner))); // never printed as a document
+        toYaml(inner); // printed as a document: its lines are remembered
+        const reused = toYaml(wrap(inner));
+        expect(reused).toBe(fresh);
+        expect(reused).toBe(reference(wrap(inner)));
+      }),
+      { numRuns: 1000, seed: 20261207 },
+    );
   });
 
   it('handles the shapes dfp renders without declining', () => {

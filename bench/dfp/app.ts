@@ -5,7 +5,8 @@
  * the DAG-parse comparison, bench/python/parse_dags.py); `all` is the whole
  * product (both environments, every target: docs, Argo CD apps too).
  */
-import { DfpApp, Environment } from '../../constructs/index.ts';
+import { Environment } from '../../constructs/index.ts';
+import { DfpApp } from '../../app/dfp-app.ts';
 import { synthesize } from '../../synth/synth.ts';
 import { airflowTarget } from '../../targets/airflow/index.ts';
 import { argoTarget } from '../../targets/argo/index.ts';

@@ -1,13 +1,13 @@
 /**
- * The serialisation floor: the time the YAML printer (synth/yaml.ts) alone needs for the
+ * The serialisation floor: the time the YAML printer (emit/yaml.ts) alone needs for the
  * same output. The objects each target hands to toYaml are built first, untimed, by the
  * same functions the target calls; then only the printing is timed. The printed text
  * must equal the rendered files byte for byte, or the floor measured something else.
  */
 import type { Environment, Model } from '../../constructs/model/schema.ts';
-import { toYaml } from '../../synth/yaml.ts';
-import { PrintOnce, clearScalarCache, withoutPrintOnce } from '../../synth/yaml-block.ts';
-import { libraryYaml } from '../../synth/yaml-style.ts';
+import { toYaml } from '../../emit/yaml.ts';
+import { clearScalarCache, withoutPrintOnce } from '../../emit/yaml-block.ts';
+import { libraryYaml } from '../../emit/yaml-style.ts';
 import { artifactRepositoryConfigMap } from '../../targets/argo/artifact-repository.ts';
 import { cronWorkflow, workflowTemplate } from '../../targets/argo/workflow-template.ts';
 import { pipelineObjects } from '../../targets/kubeflow/manifests.ts';
@@ -16,16 +16,16 @@ import type { BenchPath } from './app.ts';
 
 /**
  * The documents of each file, in the order the target renders them. As in the target, the
- * manifest embeds the IR file's documents, printed once (PrintOnce) when the IR file is.
+ * manifest embeds the IR file's documents, the same objects, which the printer lays out once.
  */
 function documentsOf(model: Model, env: Environment, path: BenchPath): unknown[][] {
   if (path === 'kubeflow') {
     return model.pipelines.flatMap((p) => {
       const compiled = compilePipeline(p);
       const plain = compiled.platformSpec ? [compiled.pipelineSpec, compiled.platformSpec] : [compiled.pipelineSpec];
-      const once = plain.map((d) => new PrintOnce(d));
-      // The manifests embed the version name, a digest of the printed IR (printed untimed here, from the plain data).
-      return [once, pipelineObjects(p, env, { pipelineSpec: once[0]!, platformSpec: once[1] }, toYaml(...plain))];
+      // The manifests embed the version name, a digest of the printed IR (printed untimed
+      // here, from a copy, so that the timed print lays the IR out as the target's does).
+      return [plain, pipelineObjects(p, env, compiled, toYaml(...structuredClone(plain)))];
     });
   }
   if (path === 'argo') {
@@ -39,7 +39,7 @@ function documentsOf(model: Model, env: Environment, path: BenchPath): unknown[]
 
 /** Milliseconds (wall and CPU) spent in toYaml for the path's files, and whether the bytes match `rendered`. */
 export interface Floor {
-  /** toYaml (synth/yaml.ts) over every document of the output: wall and CPU ms. */
+  /** toYaml (emit/yaml.ts) over every document of the output: wall and CPU ms. */
   readonly ms: number;
   readonly cpuMs: number;
   /** The yaml package's own printer over the same documents. */

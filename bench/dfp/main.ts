@@ -3,7 +3,7 @@
  * reads the specs from DFP_BENCH_SPECS, renders path DFP_BENCH_PATH into DFP_BENCH_DIST.
  */
 import { readFileSync } from 'node:fs';
-import { runCli } from '../../synth/cli.ts';
+import { runCli } from '../../app/cli.ts';
 import type { BenchPipeline } from '../generator/spec.ts';
 import { BENCH_PATHS, buildBenchApp, type BenchPath } from './app.ts';
 

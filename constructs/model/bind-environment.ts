@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LINEAGE_ENV } from '../lineage.ts';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from '../../emit/json.ts';
 import type { Environment, JsonValue, Model, Pipeline, Step } from './schema.ts';
 
 /** The env names {@link bindEnvironment} adds; a step with lineage may not set them itself. */

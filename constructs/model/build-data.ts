@@ -8,6 +8,7 @@ import type { IConstruct } from 'constructs';
 import { Entity, FeatureService, FeatureView, IcebergTable, namedRef } from '../data.ts';
 import { pinnedCommit, unpinnedMessage } from '../lock.ts';
 import type { Problems } from './errors.ts';
+import { guarded } from './structure.ts';
 import { parseFieldType } from './field-types.ts';
 import { checkIdentifier, checkLakeFsRefName, checkLakeFsRepository, HEX64 } from './names.ts';
 import type { DataPlane } from './schema.ts';
@@ -24,7 +25,9 @@ function fieldType(problems: Problems, path: string, field: string, type: string
 }
 
 export function buildDataPlane(all: readonly IConstruct[], problems: Problems): Omit<DataPlane, 'transforms' | 'dbtProjects'> {
-  const tables = all.filter((c): c is IcebergTable => c instanceof IcebergTable).map((t) => {
+  // Each construct is guarded on its own: a prop that cannot be read drops that construct
+  // alone, reported at its path, and the rest of the data plane is still built and checked.
+  const tables = all.filter((c): c is IcebergTable => c instanceof IcebergTable).flatMap((t) => guarded(problems, t, () => {
     const path = t.node.path;
     const p = t.props;
     ident(problems, path, 'table', t.node.id);
@@ -62,22 +65,27 @@ export function buildDataPlane(all: readonly IConstruct[], problems: Problems): 
       partitionBy: [...(p.partitionBy ?? [])],
       ...(p.description ? { description: p.description } : {}),
     };
-  });
+  }));
 
-  const entities = all.filter((c): c is Entity => c instanceof Entity).map((e) => {
+  const entities = all.filter((c): c is Entity => c instanceof Entity).flatMap((e) => guarded(problems, e, () => {
     const path = e.node.path;
     const type = e.props.type ?? 'string';
     ident(problems, path, 'entity', e.node.id);
     const t = fieldType(problems, path, e.props.joinKey ?? e.node.id, type);
     if (t && !['string', 'int32', 'int64'].includes(type)) problems.add(path, `join key type '${type}' cannot key a Feast entity; use string, int32 or int64`);
     return { name: e.node.id, path, joinKey: e.props.joinKey ?? e.node.id, type, ...(e.props.description ? { description: e.props.description } : {}) };
-  });
+  }));
 
-  const featureViews = all.filter((c): c is FeatureView => c instanceof FeatureView).map((v) => {
+  const featureViews = all.filter((c): c is FeatureView => c instanceof FeatureView).flatMap((v) => guarded(problems, v, () => {
     const path = v.node.path;
     const p = v.props;
     ident(problems, path, 'feature view', v.node.id);
-    const source = tables.find((t) => t.path === p.source.node.path)!;
+    const source = p.source instanceof IcebergTable ? tables.find((t) => t.path === p.source.node.path) : undefined;
+    if (!source) {
+      const table = p.source instanceof IcebergTable ? ` (${p.source.node.path} could not be built; see its own problems)` : '';
+      problems.add(path, `source is not an IcebergTable of this app${table}; pass the table construct`);
+      return [];
+    }
     const features = p.features.map((name) => {
       const column = source.fields.find((f) => f.name === name);
       if (!column) {
@@ -98,7 +106,7 @@ export function buildDataPlane(all: readonly IConstruct[], problems: Problems): 
     }
     if (p.features.length === 0) problems.add(path, 'features: name at least one column of the source');
     const ttlSeconds = p.ttl ? Math.round(p.ttl.toSeconds()) : 0;
-    return {
+    return [{
       name: v.node.id,
       path,
       source: source.name,
@@ -109,10 +117,10 @@ export function buildDataPlane(all: readonly IConstruct[], problems: Problems): 
       tags: Object.fromEntries(Object.entries(p.tags ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))),
       ...(p.owner ? { owner: p.owner } : {}),
       ...(p.description ? { description: p.description } : {}),
-    };
-  });
+    }];
+  })).flat();
 
-  const featureServices = all.filter((c): c is FeatureService => c instanceof FeatureService).map((svc) => {
+  const featureServices = all.filter((c): c is FeatureService => c instanceof FeatureService).flatMap((svc) => guarded(problems, svc, () => {
     const path = svc.node.path;
     const p = svc.props;
     ident(problems, path, 'feature service', svc.node.id);
@@ -141,7 +149,7 @@ export function buildDataPlane(all: readonly IConstruct[], problems: Problems): 
       ...(p.owner ? { owner: p.owner } : {}),
       ...(p.description ? { description: p.description } : {}),
     };
-  });
+  }));
 
   for (const [kind, xs] of [['table', tables], ['entity', entities], ['feature view', featureViews], ['feature service', featureServices]] as const) {
     const seen = new Map<string, string>();

@@ -19,17 +19,7 @@ import { Security as SecurityValues, type SecurityProfile } from '../values.ts';
 import type { ParamType } from '../refs.ts';
 import { describeValue } from './errors.ts';
 import type { PipelineScope } from './scope.ts';
-
-/** The name a step input gets for a runtime value; stable, readable, snake_case. */
-export function inputNameFor(source: Source): string {
-  const snake = (s: string) => s.replace(/-/g, '_');
-  switch (source.kind) {
-    case 'pipelineParam': return source.name;
-    case 'taskOutput': return `${snake(source.step)}_${source.output}`;
-    case 'loopItem': return source.field ? `${snake(source.loop)}_item_${source.field}` : `${snake(source.loop)}_item`;
-    case 'literal': throw new Error('literals are not step inputs');
-  }
-}
+import { inputNameFor } from './graph.ts';
 
 /** Resolves references for one step, reporting problems at the step's path. */
 export class StepBuilder {

@@ -36,7 +36,7 @@ export function buildModel(root: IConstruct): Model {
   // Props of the wrong shape first: the builders below read only the fields they know.
   for (const c of all) checkProps(c, problems, parseOptions);
   // The data plane first: lineage declarations refer to its locked commits and digest.
-  const data = guarded(problems, root, () => buildDataPlane(all, problems))[0] ?? { tables: [], entities: [], featureViews: [], featureServices: [] };
+  const data = buildDataPlane(all, problems);
   const pins: LineagePins = {
     commitOf: (table) => data.tables.find((t) => t.path === table.node.path)?.lakefs.commit || undefined,
     featureDefinitionsSha256: definitionsDigest(data),

@@ -5,7 +5,7 @@
  * them can disagree and swapping the feature store does not change the stamp.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from '../../emit/json.ts';
 import type { DataPlane, JsonValue, Table } from './schema.ts';
 
 /**

@@ -9,13 +9,16 @@
  * an environment with imageTagPolicy 'digest' refuses them (rules-environment.ts).
  */
 import type { AndroidBenchmark } from './android.ts';
-import { imageTagAndDigest } from './names.ts';
-import type { Model, Pipeline, Step } from './schema.ts';
+import { environmentsNamed } from './errors.ts';
+import { checkImage, imageTagAndDigest } from './names.ts';
+import type { Environment, Model, Pipeline, Step } from './schema.ts';
 
 /** The images the sync hooks run, at the versions their conformance harnesses pin. */
 export const FEAST_IMAGE = 'registry.dfp.internal/dfp/feast:0.67.0';
 export const CHRONON_IMAGE = 'registry.dfp.internal/dfp/chronon:0.0.115';
 export const DATAHUB_IMAGE = 'registry.dfp.internal/dfp/datahub-ingestion:1.7.0.17';
+/** The launcher dfp builds (dfp_tools.run_transform), which also moves Airflow's artifacts; pinned, as environments require. */
+export const TRANSFORM_LAUNCHER_IMAGE = 'registry.dfp.internal/dfp/transform-launcher:0.1.0';
 
 /** Image reference -> `sha256:<hex>`, as dfp.lock.json's `images` section has it. */
 export type ImagePins = Readonly<Record<string, string>>;
@@ -72,4 +75,33 @@ export function renderedImages(model: Model): string[] {
 /** The images synth renders by tag because the lock has no digest for them. */
 export function unpinnedImages(model: Model): string[] {
   return renderedImages(model).filter((i) => imageTagAndDigest(i).digest === undefined);
+}
+
+/**
+ * Why `image` breaks the policies of `envs`: one message per policy it breaks, naming
+ * every environment that has that policy (malformed images are reported elsewhere).
+ */
+export function imagePolicyProblems(envs: readonly Environment[], image: string): string[] {
+  const byPolicy = new Map<Environment['imageTagPolicy'], string[]>();
+  for (const env of envs) byPolicy.set(env.imageTagPolicy, [...(byPolicy.get(env.imageTagPolicy) ?? []), env.name]);
+  return [...byPolicy].flatMap(([policy, names]) => policyProblem(policy, names, image) ?? []);
+}
+
+/** Why `image` breaks the environment's imageTagPolicy, or undefined (malformed images are reported elsewhere). */
+export function imagePolicyProblem(env: Environment, image: string): string | undefined {
+  return policyProblem(env.imageTagPolicy, [env.name], image);
+}
+
+function policyProblem(policy: Environment['imageTagPolicy'], envs: readonly string[], image: string): string | undefined {
+  if (policy === 'any' || checkImage(image)) return undefined;
+  const { tag, digest } = imageTagAndDigest(image);
+  const { who, plural } = environmentsNamed(envs);
+  const s = plural ? '' : 's';
+  if (policy === 'digest' && !digest) {
+    return `image '${image}' has no digest, but ${who} require${s} one (imageTagPolicy 'digest'); pin it as '<image>@sha256:…'`;
+  }
+  if (policy === 'no-latest' && !digest && (tag === undefined || tag === 'latest')) {
+    return `image '${image}' is not pinned, but ${who} forbid${s} untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a version tag or a digest`;
+  }
+  return undefined;
 }

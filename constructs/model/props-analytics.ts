@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DbtProject, DbtStep, type DbtProjectProps, type DbtStepProps } from '../dbt.ts';
 import { DltLoad, type DltLoadProps } from '../dlt.ts';
 import { PROPS, byBuilder, props, type PropsEntry, type Same } from './props-shape.ts';
+import { WRITE_DISPOSITIONS } from './schema.ts';
 
 const text = z.string().optional();
 const keyPair = props({ accessKeyId: byBuilder, secretAccessKey: byBuilder });
@@ -39,7 +40,7 @@ export const dltLoadProps = props({
   source: props({ kind: z.literal('files'), bucketUrl: z.string(), fileGlob: z.string(), format: z.enum(['csv', 'jsonl', 'parquet']) }, ' (build it with DltSource.files(...))'),
   resource: text,
   destination: byBuilder,
-  writeDisposition: z.enum(['append', 'replace']).optional(),
+  writeDisposition: z.enum(WRITE_DISPOSITIONS).optional(),
   branch: byBuilder.optional(),
   credentials: keyPair,
   image: text,

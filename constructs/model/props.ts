@@ -23,13 +23,14 @@ import { ANALYTICS_PROPS } from './props-analytics.ts';
 import { DATA_PROPS } from './props-data.ts';
 import { PROPS, byBuilder, props, type PropsEntry, type Same } from './props-shape.ts';
 import { reportPropIssues } from './structure.ts';
+import { TAINT_EFFECTS, TOLERATION_OPERATORS } from './schema.ts';
 
 const quantities = props({ cpu: z.string().optional(), memory: z.string().optional() });
 const toleration = props({
   key: z.string().optional(),
-  operator: z.enum(['Equal', 'Exists']).optional(),
+  operator: z.enum(TOLERATION_OPERATORS).optional(),
   value: z.string().optional(),
-  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+  effect: z.enum(TAINT_EFFECTS).optional(),
 });
 const volume = z.discriminatedUnion('kind', [
   props({ kind: z.literal('hostDevice'), name: z.string(), path: z.string() }),

@@ -2,8 +2,9 @@
  * Rules for environments, and for what an environment demands of every pipeline
  * (its image tag policy).
  */
-import { environmentsNamed, type Problems } from './errors.ts';
-import { checkDnsLabel, checkDnsSubdomain, checkImage, checkSecretKey, checkUrl, imageTagAndDigest } from './names.ts';
+import type { Problems } from './errors.ts';
+import { imagePolicyProblems } from './images.ts';
+import { checkDnsLabel, checkDnsSubdomain, checkImage, checkSecretKey, checkUrl } from './names.ts';
 import { ENGINES, FEATURE_STORES, IMAGE_TAG_POLICIES, ORCHESTRATORS, type Environment, type Model } from './schema.ts';
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -93,33 +94,4 @@ function checkImagePolicies(model: Model, problems: Problems): void {
       for (const problem of imagePolicyProblems(model.environments, s.image)) problems.add(s.path, problem);
     }
   }
-}
-
-/**
- * Why `image` breaks the policies of `envs`: one message per policy it breaks, naming
- * every environment that has that policy (malformed images are reported elsewhere).
- */
-export function imagePolicyProblems(envs: readonly Environment[], image: string): string[] {
-  const byPolicy = new Map<Environment['imageTagPolicy'], string[]>();
-  for (const env of envs) byPolicy.set(env.imageTagPolicy, [...(byPolicy.get(env.imageTagPolicy) ?? []), env.name]);
-  return [...byPolicy].flatMap(([policy, names]) => policyProblem(policy, names, image) ?? []);
-}
-
-/** Why `image` breaks the environment's imageTagPolicy, or undefined (malformed images are reported elsewhere). */
-export function imagePolicyProblem(env: Environment, image: string): string | undefined {
-  return policyProblem(env.imageTagPolicy, [env.name], image);
-}
-
-function policyProblem(policy: Environment['imageTagPolicy'], envs: readonly string[], image: string): string | undefined {
-  if (policy === 'any' || checkImage(image)) return undefined;
-  const { tag, digest } = imageTagAndDigest(image);
-  const { who, plural } = environmentsNamed(envs);
-  const s = plural ? '' : 's';
-  if (policy === 'digest' && !digest) {
-    return `image '${image}' has no digest, but ${who} require${s} one (imageTagPolicy 'digest'); pin it as '<image>@sha256:…'`;
-  }
-  if (policy === 'no-latest' && !digest && (tag === undefined || tag === 'latest')) {
-    return `image '${image}' is not pinned, but ${who} forbid${s} untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a version tag or a digest`;
-  }
-  return undefined;
 }

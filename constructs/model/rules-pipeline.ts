@@ -4,6 +4,7 @@
  */
 import { checkCron, checkTimezone } from './cron.ts';
 import { article, type Problems } from './errors.ts';
+import { groupChain } from './graph.ts';
 import { checkDnsLabel, checkDnsSubdomain, checkEnvVar, checkIdentifier, checkImage, checkLabelKey, checkLabelValue, checkSecretKey } from './names.ts';
 import { checkQuantity, parseQuantity } from './quantity.ts';
 import { ARTIFACT_TYPES, PARAM_TYPES, type Condition, type Group, type Pipeline, type Source, type Step } from './schema.ts';
@@ -272,13 +273,6 @@ function checkCycles(p: Pipeline, problems: Problems): void {
     state.set(name, 'done');
   };
   for (const s of p.steps) visit(s.name);
-}
-
-/** The chain of groups a step or group sits in, innermost first. */
-export function groupChain(groups: readonly Group[], innermost: string | undefined): string[] {
-  const chain: string[] = [];
-  for (let g = innermost; g !== undefined; g = groups.find((x) => x.name === g)?.parent) chain.push(g);
-  return chain;
 }
 
 /**

@@ -5,7 +5,7 @@
  * that exists.
  */
 import { environmentsNamed, type Problems } from './errors.ts';
-import { imagePolicyProblems } from './rules-environment.ts';
+import { imagePolicyProblems } from './images.ts';
 import type { Model } from './schema.ts';
 
 export function checkTransforms(model: Model, problems: Problems): void {

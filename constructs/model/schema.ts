@@ -4,17 +4,27 @@
  * are inferred from them.
  */
 import { z } from 'zod';
-import { COMPARISON_OPS } from '../refs.ts';
-import { androidBenchmark } from './android.ts';
+import type { JsonValue } from '../../emit/json.ts';
 import { HEX64 } from './names.ts';
 
+/** The value types a pipeline parameter or step output parameter can have. */
 export const PARAM_TYPES = ['string', 'int', 'float', 'bool', 'list', 'struct'] as const;
+/** The artifact types a step can produce or consume (the kfp system types). */
 export const ARTIFACT_TYPES = ['Dataset', 'Model', 'Metrics', 'Artifact'] as const;
+/** A comparison operator in a condition. */
+export const COMPARISON_OPS = ['==', '!=', '<', '<=', '>', '>='] as const;
+export type ComparisonOp = (typeof COMPARISON_OPS)[number];
+/** How a dlt load writes its destination table. */
+export const WRITE_DISPOSITIONS = ['append', 'replace'] as const;
+/** A Kubernetes toleration's operator and the taint effects it may name. */
+export const TOLERATION_OPERATORS = ['Equal', 'Exists'] as const;
+export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
 
+// Declared once, with the JSON printer (emit/json.ts).
+export type { JsonValue };
 export const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
 );
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export const paramType = z.enum(PARAM_TYPES);
 export const artifactType = z.enum(ARTIFACT_TYPES);
@@ -94,7 +104,7 @@ export const dltLoad = z.object({
   source: z.object({ kind: z.literal('files'), bucketUrl: z.string(), fileGlob: z.string(), format: z.enum(['csv', 'jsonl', 'parquet']) }),
   /** The destination table's `namespace.table`. */
   destination: z.string(),
-  writeDisposition: z.enum(['append', 'replace']),
+  writeDisposition: z.enum(WRITE_DISPOSITIONS),
   /** The ConfigMap with config.toml the step mounts. */
   configMap: z.string(),
 });
@@ -131,9 +141,9 @@ export const step = z.object({
   tolerations: z.array(
     z.object({
       key: z.string().optional(),
-      operator: z.enum(['Equal', 'Exists']),
+      operator: z.enum(TOLERATION_OPERATORS),
       value: z.string().optional(),
-      effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+      effect: z.enum(TAINT_EFFECTS).optional(),
     }),
   ),
   retry: z
@@ -370,11 +380,78 @@ export const dataPlane = z.object({
 });
 export type DataPlane = z.infer<typeof dataPlane>;
 
+/**
+ * The Android runtime benchmark (android.ts holds its constants): the emulated device, the
+ * runtimes compared and where their files come from, and how the benchmark is deployed
+ * (a Kubernetes Job, or a step of a pipeline). Checked by rules-android.ts.
+ */
+export const deviceProfile = z.object({
+  /** The profile's name (`pixel-6-api-34`), a DNS-1123 label. */
+  name: z.string(),
+  /** Android API level of the system image. */
+  apiLevel: z.number(),
+  /** The system image's ABI; checked against ANDROID_ABIS by the rules, to name the mistake. */
+  abi: z.string(),
+  /** RAM of the emulated device, MiB. */
+  ramMb: z.number(),
+  /** Virtual CPU cores. */
+  cores: z.number(),
+  screen: z.object({ widthPx: z.number(), heightPx: z.number(), densityDpi: z.number() }),
+});
+export type DeviceProfileModel = z.infer<typeof deviceProfile>;
+
+/** Where a file the benchmark needs (APK, model) comes from. */
+export const fileSource = z.discriminatedUnion('kind', [
+  /** An artifact of the MLflow run being measured, by its path inside the run. */
+  z.object({ kind: z.literal('mlflowRun'), path: z.string() }),
+  /** An object in S3 (MinIO), `s3://bucket/key`, read with the benchmark's S3 credentials. */
+  z.object({ kind: z.literal('s3'), uri: z.string() }),
+  /** An input artifact of the pipeline step (only for benchmarks that are pipeline steps). */
+  z.object({ kind: z.literal('stepArtifact'), input: z.string() }),
+]);
+export type FileSource = z.infer<typeof fileSource>;
+
+export const androidBenchmark = z.object({
+  name: z.string(),
+  path: z.string(),
+  emulatorImage: z.string(),
+  device: deviceProfile,
+  kvm: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('hostDevice'), path: z.string() }),
+    z.object({ kind: z.literal('devicePlugin'), resource: z.string() }),
+  ]),
+  apk: fileSource,
+  testApk: fileSource,
+  /** The instrumentation to run: `<test package>/<runner class>`. */
+  instrumentation: z.string(),
+  /** One model file per runtime compared, in the author's order. */
+  models: z.array(z.object({ runtime: z.string(), source: fileSource })),
+  iterations: z.number(),
+  warmup: z.number(),
+  /** Prefix of every metric logged to MLflow (`android.executorch.latency_ms_p50`). */
+  metricPrefix: z.string(),
+  s3Credentials: z.object({ secret: z.string(), accessKeyKey: z.string(), secretKeyKey: z.string() }).optional(),
+  deployment: z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('job'),
+      /** The MLflow run the models belong to and the metrics are logged on. */
+      runId: z.string(),
+      activeDeadlineSeconds: z.number(),
+      backoffLimit: z.number(),
+      ttlSecondsAfterFinished: z.number(),
+      /** The Job's container, as a step with no inputs, outputs or dependencies. */
+      container: step,
+    }),
+    z.object({ kind: z.literal('pipelineStep'), pipeline: z.string(), step: z.string() }),
+  ]),
+});
+export type AndroidBenchmark = z.infer<typeof androidBenchmark>;
+
 export const model = z.object({
   pipelines: z.array(pipeline),
   environments: z.array(environment),
   /** Android runtime benchmarks, Jobs and pipeline steps alike. Sorted by path. */
-  androidBenchmarks: z.array(z.lazy(() => androidBenchmark)),
+  androidBenchmarks: z.array(androidBenchmark),
   data: dataPlane,
   /** dfp.lock.json's image pins (image -> `sha256:…`); every image above is already pinned by them (images.ts). */
   imagePins: z.record(z.string(), z.string()),

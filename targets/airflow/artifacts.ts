@@ -19,7 +19,8 @@
  * Jinja escaper) and reach the containers as environment variables read from those
  * annotations (the downward API), so neither a command line nor a script holds them.
  */
-import { TRANSFORM_LAUNCHER_IMAGE } from '../../constructs/transform-step.ts';
+import { PipelineGraph } from '../../constructs/model/graph.ts';
+import { TRANSFORM_LAUNCHER_IMAGE } from '../../constructs/model/images.ts';
 import type { Environment, Pipeline, Step } from '../../constructs/model/schema.ts';
 import { call, dict, list, lit, name, type PyExpr } from '../../emit/python.ts';
 import { DFP_DIR, inputArtifactPath, outputArtifactPath, SYNC_DIR } from './runtime.ts';
@@ -55,7 +56,7 @@ export function artifactCredentials(env: Environment): { env: string; secret: st
  */
 export function artifactMachinery(p: Pipeline, env: Environment, s: Step, shared: { security: PyExpr | undefined; credentials: () => PyExpr[] }): ArtifactMachinery | undefined {
   const inputs = s.inputs.artifacts.map((a, i) => {
-    const producer = p.steps.find((x) => x.name === a.source.step);
+    const producer = PipelineGraph.of(p).step(a.source.step);
     if (!producer) throw new Error(`${s.path}: unknown producer '${a.source.step}'`);
     return { n: i + 1, path: inputArtifactPath(a.name), key: artifactKey(p, env, producer, a.source.output) };
   });

@@ -5,6 +5,7 @@
  * the exit handler succeeded. Their inputs are data (`op_kwargs`), read by the fixed
  * helpers in runtime.ts; string values in them are Jinja-escaped, as op_kwargs is templated.
  */
+import { PipelineGraph } from '../../constructs/model/graph.ts';
 import type { Condition, JsonValue, Pipeline, Source } from '../../constructs/model/schema.ts';
 import { jinjaText } from '../../emit/jinja.ts';
 import { call, lit, name, type PyExpr, type PyValue } from '../../emit/python.ts';
@@ -25,7 +26,7 @@ function sourceSpec(p: Pipeline, path: string, s: Source): PyValue {
     case 'literal': return { kind: 'literal', value: templatedValue(s.value) };
     case 'pipelineParam': return { kind: 'param', name: s.name };
     case 'taskOutput': {
-      const type = p.steps.find((x) => x.name === s.step)?.outputs.parameters.find((o) => o.name === s.output)?.type ?? 'string';
+      const type = PipelineGraph.of(p).step(s.step)?.outputs.parameters.find((o) => o.name === s.output)?.type ?? 'string';
       return { kind: 'output', task: s.step, output: s.output, type };
     }
     case 'loopItem':

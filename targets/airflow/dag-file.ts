@@ -4,7 +4,7 @@
  * Dependencies are `>>` edges; every task runs when no upstream failed (`none_failed`), so
  * a step skipped by its condition does not skip the steps after it, as in Argo and kfp.
  */
-import { groupChain } from '../../constructs/model/rules-pipeline.ts';
+import { PipelineGraph } from '../../constructs/model/graph.ts';
 import type { Environment, Group, Parameter, Pipeline, Step } from '../../constructs/model/schema.ts';
 import {
   attr, call, dict, Identifiers, list, lit, name, printExpr, printModule, shift, UnrepresentableValue, type PyExpr, type PyStmt,
@@ -63,11 +63,7 @@ interface Task {
 export function dagFile(p: Pipeline, env: Environment): string {
   // A scheduled pipeline with a parameter that has no default, which Airflow refuses to
   // schedule, never gets here: the model refuses it for every orchestrator (rules-pipeline.ts).
-  // Airflow's DAG refuses longer tags (TAG_MAX_LEN, counted in code points).
-  const long = p.tags.filter((tag) => [...tag].length > 100);
-  if (long.length) {
-    throw new RenderError(p.path, `tag '${[...long[0]!].slice(0, 20).join('')}…' is ${[...long[0]!].length} characters long; Airflow allows at most 100, so shorten it`);
-  }
+  // Tags longer than Airflow allows are refused before rendering (check.ts).
   const shared = sharedObjects(p.exitHandler ? [...p.steps, p.exitHandler] : p.steps, env);
   const ids = new Identifiers([...RESERVED, ...shared.names]);
   const tasks = taskList(p, env, ids, shared);
@@ -125,12 +121,12 @@ function param(x: Parameter): PyExpr {
 /** Every task in a stable order: each step after the control tasks that guard it. */
 function taskList(p: Pipeline, env: Environment, ids: Identifiers, shared: SharedObjects): Task[] {
   const tasks = new Map<string, Task>();
-  const groupById = new Map(p.groups.map((g) => [g.name, g]));
+  const graph = PipelineGraph.of(p);
   // A step waits for the gate or items task of every group around it, innermost first.
-  const guards = (parent: string | undefined): string[] => groupChain(p.groups, parent);
+  const guards = (parent: string | undefined): string[] => [...graph.chain(parent)];
   const addGroup = (g: Group) => {
     if (tasks.has(g.name)) return;
-    if (g.parent) addGroup(groupById.get(g.parent)!);
+    if (g.parent) addGroup(graph.group(g.parent)!);
     const outer = guards(g.parent);
     if (g.kind === 'condition') {
       tasks.set(g.name, { id: g.name, expr: blame(g.path, () => gateTask(p, g.path, g.name, g.condition)), upstream: [...outer, ...producers(g.condition)] });
@@ -141,7 +137,7 @@ function taskList(p: Pipeline, env: Environment, ids: Identifiers, shared: Share
   };
 
   for (const s of p.steps) {
-    if (s.group) addGroup(groupById.get(s.group)!);
+    if (s.group) addGroup(graph.group(s.group)!);
     const upstream = [...guards(s.group), ...s.dependsOn];
     if (s.when) {
       const gate = whenTaskId(s.name);
@@ -150,7 +146,7 @@ function taskList(p: Pipeline, env: Environment, ids: Identifiers, shared: Share
     }
     tasks.set(s.name, { id: s.name, expr: blame(s.path, () => stepTask(p, env, ids, shared, s)), upstream: unique(upstream) });
   }
-  for (const g of p.groups) addGroup(g);
+  graph.walk({ group: addGroup });
 
   if (p.exitHandler) {
     const steps = p.steps.map((s) => s.name);
@@ -164,7 +160,7 @@ function stepTask(p: Pipeline, env: Environment, ids: Identifiers, shared: Share
   const kwargs = podTaskKwargs(p, env, s, shared, { exitHandler });
   const loop = loopOf(p, s);
   if (loop === undefined) return call('KubernetesPodOperator', [], kwargs);
-  const group = p.groups.find((g) => g.name === loop);
+  const group = PipelineGraph.of(p).group(loop);
   const parallelism = group?.kind === 'loop' ? group.parallelism : undefined;
   // One pod per item: the map index picks the item (templates.ts); the label names it.
   // The loop's items task is defined earlier in the file, under the identifier `ids` gave it.

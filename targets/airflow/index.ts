@@ -3,14 +3,17 @@
  * (docs/airflow.md). The files are Python, not Kubernetes objects, so Argo CD never
  * applies them.
  */
-import type { RenderedFile, Target } from '../types.ts';
+import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
+import { checkAirflow } from './check.ts';
 import { dagFile } from './dag-file.ts';
 
 export const airflowTarget: Target = {
   name: 'airflow',
+  syncWave: SYNC_WAVE.orchestrators,
   appliesTo: (env) => env.orchestrator === 'airflow',
+  check: (model) => checkAirflow(model),
   render(model, env): RenderedFile[] {
     // Python module names cannot hold '-', but Airflow loads DAG files by path, not by import.
-    return model.pipelines.map((p) => ({ path: `dags/${p.name}.py`, content: dagFile(p, env), kubernetes: false }));
+    return model.pipelines.map((p) => ({ path: `dags/${p.name}.py`, content: dagFile(p, env), kubernetes: false, pipeline: p.name }));
   },
 };

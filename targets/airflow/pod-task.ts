@@ -7,7 +7,6 @@
 import type { Environment, Pipeline, Step, Volume } from '../../constructs/model/schema.ts';
 import { jinjaText } from '../../emit/jinja.ts';
 import { attr, call, dict, list, lit, name, type PyExpr, type PyStmt } from '../../emit/python.ts';
-import { RenderError } from '../types.ts';
 import { annotationsDict, artifactCredentials, artifactMachinery } from './artifacts.ts';
 import { argTemplate, POD_TEMPLATE_EXT } from './templates.ts';
 
@@ -17,20 +16,15 @@ const k8s = (model: string) => name(`k8s.${model}`);
 const seconds = (n: number) => call(attr(name('datetime'), 'timedelta'), [], { seconds: lit(n) });
 
 /** The keyword arguments of the step's operator (used whole, or split into partial/expand). */
+/** The step passed checkAirflow (check.ts): a step with outputs has a command. */
 export function podTaskKwargs(p: Pipeline, env: Environment, s: Step, shared: SharedObjects, options: { exitHandler?: boolean }): Record<string, PyExpr | undefined> {
   const arg = (a: Step['args'][number]) => lit(argTemplate(p, env, s, a));
   const outputs = s.outputs.parameters.map((o) => o.name);
-  if (outputs.length > 0 && s.command.length === 0) {
-    throw new RenderError(s.path, `has output parameters (${outputs.join(', ')}) but no command; Airflow collects outputs after the command ends, so set 'command' (the image's entrypoint) explicitly`);
-  }
   const sec = security(s, outputs.length > 0);
   const artifacts = artifactMachinery(p, env, s, {
     security: s.security.profile === 'restricted' ? name(CONTAINER_SECURITY) : undefined,
     credentials: () => artifactCredentials(env).map((e) => name(shared.secretEnv(e.env, e.secret, e.key))),
   });
-  if (artifacts?.wrap && s.command.length === 0) {
-    throw new RenderError(s.path, `has output artifacts (${s.outputs.artifacts.map((a) => a.name).join(', ')}) but no command; on Airflow the step's command runs in a wrapper that waits for their upload, so set 'command' (the image's entrypoint) explicitly`);
-  }
   // With outputs, `sh` runs the command and then writes the XCom file (runtime.ts).
   const inner = outputs.length > 0
     ? [lit('/bin/sh'), lit('-c'), name('DFP_OUTPUTS_SCRIPT'), lit('dfp-outputs'), lit(String(outputs.length)), ...outputs.map(t), ...s.command.map(arg)]

@@ -3,7 +3,7 @@
  * through the one Jinja escaper, run-time values as Jinja expressions dfp writes from
  * names it has validated (task ids, param and output names), never from user text.
  */
-import { groupChain } from '../../constructs/model/rules-pipeline.ts';
+import { PipelineGraph } from '../../constructs/model/graph.ts';
 import type { Arg, Environment, Pipeline, Source, Step } from '../../constructs/model/schema.ts';
 import { jinjaString, jinjaTemplate, type TemplatePart } from '../../emit/jinja.ts';
 import { RenderError } from '../types.ts';
@@ -15,12 +15,10 @@ export const POD_TEMPLATE_EXT = ['.yaml', '.yml', '.json'];
 /** The text form every run-time value takes in a template: strings as-is, the rest as JSON. */
 const TEXT_FILTER = 'dfp_text';
 
-/** The loop (ParallelFor group) a step runs in, if any; nested loops are refused. */
+/** The loop (ParallelFor group) a step runs in, if any; check.ts refuses nested loops. */
 export function loopOf(p: Pipeline, s: Step): string | undefined {
-  const loops = groupChain(p.groups, s.group).filter((g) => p.groups.find((x) => x.name === g)?.kind === 'loop');
-  if (loops.length > 1) {
-    throw new RenderError(s.path, `runs inside nested loops (${loops.join(' > ')}); Airflow's dynamic task mapping cannot nest, so flatten the loops into one over combined items`);
-  }
+  const loops = PipelineGraph.of(p).loopsAround(s);
+  if (loops.length > 1) throw new Error(`dfp bug: ${s.path} runs inside nested loops, which checkAirflow refuses`);
   return loops[0];
 }
 
@@ -33,7 +31,7 @@ export function sourceExpression(p: Pipeline, step: Step, source: Source): strin
     case 'pipelineParam':
       return `params[${jinjaString(source.name)}] | ${TEXT_FILTER}`;
     case 'taskOutput': {
-      const producer = p.steps.find((s) => s.name === source.step);
+      const producer = PipelineGraph.of(p).step(source.step);
       // A producer inside the same loop: read the output of this step's own map index.
       const mapped = producer && loopOf(p, producer) !== undefined ? ', map_indexes=ti.map_index' : '';
       return `ti.xcom_pull(task_ids=${jinjaString(source.step)}${mapped})[${jinjaString(source.output)}] | ${TEXT_FILTER}`;

@@ -3,12 +3,13 @@
  * environment (whatever its orchestrator). Benchmarks that are pipeline steps are
  * ordinary steps, rendered by the orchestrator targets.
  */
-import { toYaml } from '../../synth/yaml.ts';
-import type { RenderedFile, Target } from '../types.ts';
+import { toYaml } from '../../emit/yaml.ts';
+import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { benchmarkJob } from './job.ts';
 
 export const androidTarget: Target = {
   name: 'android',
+  syncWave: SYNC_WAVE.standalone,
   appliesTo: () => true,
   render(model, env): RenderedFile[] {
     const files: RenderedFile[] = [];

@@ -1,12 +1,9 @@
 /**
- * One benchmark -> one batch/v1 Job, built with cdk8s-plus-28 in a private, never
- * synthesised chart (no file system, no name hashes), then printed by synth/yaml.ts like
- * every other object. cdk8s-plus supplies the safe pod defaults (restartPolicy Never, no
- * service-account token); what it cannot express from the model verbatim (quantities,
- * device-plugin resources, the node selector and tolerations) is set afterwards.
+ * One benchmark -> one batch/v1 Job, built as plain data like every other Job dfp renders
+ * and printed by emit/yaml.ts. The pod has the safe defaults cdk8s-plus gives a Job
+ * (restartPolicy Never, no service-account token, a grace period); the model's values
+ * (quantities, device-plugin resources, node selector, tolerations) go in verbatim.
  */
-import { ApiObject, App, Chart, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import type { AndroidBenchmark } from '../../constructs/model/android.ts';
 import type { Arg, Environment, Step, Volume } from '../../constructs/model/schema.ts';
 import { RenderError } from '../types.ts';
@@ -22,10 +19,36 @@ export function jobName(b: AndroidBenchmark, d: JobDeployment): string {
 
 export function benchmarkJob(b: AndroidBenchmark, d: JobDeployment, env: Environment): object {
   const c = d.container;
-  const chart = new Chart(new App({ outdir: '.cdk8s.out' }), 'android', { disableResourceNameHashes: true });
   const labels = { ...MANAGED_BY, 'app.kubernetes.io/name': 'android-benchmark', 'dfp.dev/benchmark': b.name, 'dfp.dev/device': b.device.name };
-  const privileged = c.security.profile === 'privileged';
-  const job = new kplus.Job(chart, 'job', {
+  const sec = c.security;
+  const podAnnotations = sec.profile === 'privileged'
+    ? { 'dfp.dev/pod-security': 'privileged', 'dfp.dev/pod-security-reason': sec.reason, 'dfp.dev/source': b.path }
+    : undefined;
+  const container = {
+    name: 'main',
+    image: c.image,
+    // A pinned tag (the image policy) never changes, and the emulator image is large.
+    imagePullPolicy: 'IfNotPresent',
+    command: c.command.map((a, i) => text(b, `command[${i}]`, a)),
+    args: c.args.map((a, i) => text(b, `args[${i}]`, a)),
+    env: envVariables(b, c, env),
+    resources: resources(c),
+    securityContext: sec.profile === 'privileged'
+      ? { privileged: true, allowPrivilegeEscalation: true, runAsNonRoot: false, readOnlyRootFilesystem: false }
+      : {
+          privileged: false,
+          allowPrivilegeEscalation: false,
+          runAsNonRoot: true,
+          // The emulator writes its AVD and snapshots; the work volume is an emptyDir.
+          readOnlyRootFilesystem: false,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+    volumeMounts: c.volumes.length ? c.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly })) : undefined,
+  };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
     metadata: {
       name: jobName(b, d),
       namespace: env.namespace,
@@ -36,106 +59,65 @@ export function benchmarkJob(b: AndroidBenchmark, d: JobDeployment, env: Environ
         'dfp.dev/runtimes': b.models.map((m) => m.runtime).join(','),
       },
     },
-    podMetadata: {
-      labels,
-      ...(c.security.profile === 'privileged'
-        ? { annotations: { 'dfp.dev/pod-security': 'privileged', 'dfp.dev/pod-security-reason': c.security.reason, 'dfp.dev/source': b.path } }
-        : {}),
-    },
-    activeDeadline: Duration.seconds(d.activeDeadlineSeconds),
-    backoffLimit: d.backoffLimit,
-    ttlAfterFinished: Duration.seconds(d.ttlSecondsAfterFinished),
-    serviceAccount: kplus.ServiceAccount.fromServiceAccountName(chart, 'service-account', c.serviceAccount ?? env.serviceAccount),
-    securityContext: c.security.profile === 'restricted'
-      ? { ensureNonRoot: true, user: c.security.runAsUser, group: c.security.runAsGroup }
-      : { ensureNonRoot: false },
-  });
-
-  const container = job.addContainer({
-    name: 'main',
-    image: c.image,
-    // A pinned tag (the image policy) never changes, and the emulator image is large.
-    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-    command: c.command.map((a, i) => text(b, `command[${i}]`, a)),
-    args: c.args.map((a, i) => text(b, `args[${i}]`, a)),
-    envVariables: Object.fromEntries(envVariables(chart, b, c, env)),
-    securityContext: privileged
-      ? { privileged: true, allowPrivilegeEscalation: true, ensureNonRoot: false, readOnlyRootFilesystem: false }
-      : {
-          ensureNonRoot: true,
-          allowPrivilegeEscalation: false,
-          // The emulator writes its AVD and snapshots; the work volume is an emptyDir.
-          readOnlyRootFilesystem: false,
-          capabilities: { drop: [kplus.Capability.ALL] },
-          seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+    spec: {
+      activeDeadlineSeconds: d.activeDeadlineSeconds,
+      backoffLimit: d.backoffLimit,
+      ttlSecondsAfterFinished: d.ttlSecondsAfterFinished,
+      template: {
+        metadata: { labels, ...(podAnnotations ? { annotations: podAnnotations } : {}) },
+        spec: {
+          automountServiceAccountToken: false,
+          containers: [container],
+          dnsPolicy: 'ClusterFirst',
+          hostNetwork: false,
+          nodeSelector: Object.keys(c.nodeSelector).length ? { ...c.nodeSelector } : undefined,
+          restartPolicy: 'Never',
+          securityContext: sec.profile === 'restricted'
+            ? { runAsNonRoot: true, runAsUser: sec.runAsUser, runAsGroup: sec.runAsGroup, fsGroupChangePolicy: 'Always' }
+            : { runAsNonRoot: false, fsGroupChangePolicy: 'Always' },
+          serviceAccountName: c.serviceAccount ?? env.serviceAccount,
+          setHostnameAsFQDN: false,
+          terminationGracePeriodSeconds: 30,
+          tolerations: c.tolerations.length ? c.tolerations.map((t) => ({ ...t })) : undefined,
+          volumes: c.volumes.length ? c.volumes.map(volume) : undefined,
         },
-  });
-  for (const v of c.volumes) container.mount(v.mountPath, volume(chart, v), { readOnly: v.readOnly });
-
-  // The generated KubeJob re-types every value after JSON patches (a plain quantity string
-  // becomes undefined), so the model's values are set on the finished plain object instead.
-  const json = structuredClone(ApiObject.of(job).toJson()) as KubeJob;
-  const template = json.spec.template;
-  delete template.metadata.labels['cdk8s.io/metadata.addr'];
-  template.spec.containers[0]!.resources = resources(c);
-  if (Object.keys(c.nodeSelector).length) template.spec.nodeSelector = { ...c.nodeSelector };
-  if (c.tolerations.length) template.spec.tolerations = c.tolerations.map((t) => ({ ...t }));
-  for (const v of c.volumes) {
-    const rendered = template.spec.volumes?.find((x) => x.name === v.name);
-    if (v.source.kind === 'emptyDir' && v.source.sizeLimit && rendered?.emptyDir) rendered.emptyDir.sizeLimit = v.source.sizeLimit;
-  }
-  return json;
-}
-
-/** The parts of the rendered Job this file completes. */
-interface KubeJob {
-  spec: {
-    template: {
-      metadata: { labels: Record<string, string> };
-      spec: {
-        containers: Record<string, unknown>[];
-        nodeSelector?: Record<string, string>;
-        tolerations?: unknown[];
-        volumes?: { name: string; emptyDir?: Record<string, unknown> }[];
-      };
-    };
+      },
+    },
   };
 }
 
+type EnvVar = { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
+
 /** Env of the container, sorted, plus the environment's MLflow and S3 endpoints. */
-function envVariables(chart: Chart, b: AndroidBenchmark, c: Step, env: Environment): [string, kplus.EnvValue][] {
-  const entries: [string, kplus.EnvValue][] = [
-    ...c.env.map((e, i): [string, kplus.EnvValue] => [e.name, kplus.EnvValue.fromValue(text(b, `env[${i}]`, e.value))]),
-    ['MLFLOW_TRACKING_URI', kplus.EnvValue.fromValue(env.endpoints.mlflow)],
-    ['MLFLOW_S3_ENDPOINT_URL', kplus.EnvValue.fromValue(env.endpoints.s3)],
-    ['AWS_ENDPOINT_URL', kplus.EnvValue.fromValue(env.endpoints.s3)],
-    ...c.secretEnv.map((e, i): [string, kplus.EnvValue] => [
-      e.name,
-      kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(chart, `secret-${i}`, e.secret), key: e.key }),
-    ]),
+function envVariables(b: AndroidBenchmark, c: Step, env: Environment): EnvVar[] | undefined {
+  const entries: EnvVar[] = [
+    ...c.env.map((e, i) => ({ name: e.name, value: text(b, `env[${i}]`, e.value) })),
+    { name: 'MLFLOW_TRACKING_URI', value: env.endpoints.mlflow },
+    { name: 'MLFLOW_S3_ENDPOINT_URL', value: env.endpoints.s3 },
+    { name: 'AWS_ENDPOINT_URL', value: env.endpoints.s3 },
+    ...c.secretEnv.map((e) => ({ name: e.name, valueFrom: { secretKeyRef: { name: e.secret, key: e.key } } })),
   ];
   const seen = new Set<string>();
-  for (const [name] of entries) {
+  for (const { name } of entries) {
     if (seen.has(name)) throw new RenderError(b.path, `environment variable '${name}' is set by the benchmark and by the environment's endpoints; drop it from the benchmark`);
     seen.add(name);
   }
-  return entries.sort(([x], [y]) => (x < y ? -1 : 1));
+  return entries.sort((x, y) => (x.name < y.name ? -1 : 1));
 }
 
-function volume(chart: Chart, v: Volume): kplus.Volume {
+function volume(v: Volume): object {
   const s = v.source;
   switch (s.kind) {
     case 'emptyDir':
-      // sizeLimit is set verbatim afterwards: cdk8s-plus would re-spell it in MiB.
-      return kplus.Volume.fromEmptyDir(chart, `volume-${v.name}`, v.name, s.medium ? { medium: kplus.EmptyDirMedium.MEMORY } : {});
+      return { name: v.name, emptyDir: { medium: s.medium ? 'Memory' : undefined, sizeLimit: s.sizeLimit } };
     case 'hostDevice':
-      return kplus.Volume.fromHostPath(chart, `volume-${v.name}`, v.name, { path: s.path, type: kplus.HostPathVolumeType.CHAR_DEVICE });
+      return { name: v.name, hostPath: { path: s.path, type: 'CharDevice' } };
     case 'configMap':
-      return kplus.Volume.fromConfigMap(chart, `volume-${v.name}`, kplus.ConfigMap.fromConfigMapName(chart, `cm-${v.name}`, s.name), { name: v.name });
+      return { name: v.name, configMap: { name: s.name } };
     case 'secret':
-      return kplus.Volume.fromSecret(chart, `volume-${v.name}`, kplus.Secret.fromSecretName(chart, `sv-${v.name}`, s.secretName), { name: v.name });
+      return { name: v.name, secret: { secretName: s.secretName } };
     case 'pvc':
-      return kplus.Volume.fromPersistentVolumeClaim(chart, `volume-${v.name}`, kplus.PersistentVolumeClaim.fromClaimName(chart, `pvc-${v.name}`, s.claimName), { name: v.name, readOnly: v.readOnly });
+      return { name: v.name, persistentVolumeClaim: { claimName: s.claimName, readOnly: v.readOnly } };
   }
 }
 

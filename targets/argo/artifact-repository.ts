@@ -3,7 +3,7 @@
  * Credentials are Secret references; the key pair itself never enters dist/.
  */
 import type { Environment } from '../../constructs/model/schema.ts';
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 
 export const ARTIFACT_REPOSITORY_CONFIGMAP = 'dfp-artifact-repositories';
 export const ARTIFACT_REPOSITORY_KEY = 'dfp';

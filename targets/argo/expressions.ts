@@ -4,7 +4,7 @@
  * #8253), so a user string holding one is refused here instead of being run.
  */
 import type { Arg, Condition, Pipeline, Source } from '../../constructs/model/schema.ts';
-import { inputNameFor } from '../../constructs/model/build-step.ts';
+import { inputNameFor, PipelineGraph } from '../../constructs/model/graph.ts';
 import { RenderError } from '../types.ts';
 
 /** A user string placed where Argo substitutes templates. */
@@ -55,7 +55,7 @@ export function sourceRef(p: Pipeline, path: string, source: Source, level: stri
     case 'literal': return literal(path, 'a literal value', valueText(source.value));
     case 'pipelineParam': return `{{workflow.parameters.${source.name}}}`;
     case 'taskOutput': {
-      const producer = p.steps.find((s) => s.name === source.step);
+      const producer = PipelineGraph.of(p).step(source.step);
       return producer?.group === level
         ? `{{tasks.${source.step}.outputs.parameters.${source.output}}}`
         : `{{inputs.parameters.${inputNameFor(source)}}}`;

@@ -2,22 +2,23 @@
  * Argo Workflows: per pipeline a WorkflowTemplate (and a CronWorkflow when scheduled),
  * plus the environment's artifact repository ConfigMap.
  */
-import { toYaml } from '../../synth/yaml.ts';
-import type { RenderedFile, Target } from '../types.ts';
+import { toYaml } from '../../emit/yaml.ts';
+import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { artifactRepositoryConfigMap } from './artifact-repository.ts';
 import { cronWorkflow, workflowTemplate } from './workflow-template.ts';
 
 export const argoTarget: Target = {
   name: 'argo',
+  syncWave: SYNC_WAVE.orchestrators,
   appliesTo: (env) => env.orchestrator === 'argo',
   render(model, env): RenderedFile[] {
     const files: RenderedFile[] = [
       { path: 'artifact-repositories.yaml', content: toYaml(artifactRepositoryConfigMap(env)), kubernetes: true },
     ];
     for (const p of model.pipelines) {
-      files.push({ path: `workflow-templates/${p.name}.yaml`, content: toYaml(workflowTemplate(p, env)), kubernetes: true });
+      files.push({ path: `workflow-templates/${p.name}.yaml`, content: toYaml(workflowTemplate(p, env)), kubernetes: true, pipeline: p.name });
       const cron = cronWorkflow(p, env);
-      if (cron) files.push({ path: `cron-workflows/${p.name}.yaml`, content: toYaml(cron), kubernetes: true });
+      if (cron) files.push({ path: `cron-workflows/${p.name}.yaml`, content: toYaml(cron), kubernetes: true, pipeline: p.name });
     }
     return files;
   },

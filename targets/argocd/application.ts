@@ -12,27 +12,13 @@ import type { Environment } from '../../constructs/model/schema.ts';
  */
 const CASCADE = 'resources-finalizer.argocd.argoproj.io/foreground';
 
-/**
- * Sync waves: data definitions and their sync hooks first (Feast apply, the data jobs'
- * CRDs), then what orchestrates pipelines, then what runs on its own (benchmark Jobs).
- * A target not listed syncs with the orchestrators.
- */
-export const SYNC_WAVES: Readonly<Record<string, number>> = {
-  feast: 0,
-  spark: 1,
-  datafusion: 1,
-  argo: 2,
-  kubeflow: 2,
-  airflow: 2,
-  android: 3,
-};
-const DEFAULT_WAVE = 2;
-
 export interface ApplicationSource {
   /** The target's folder name, e.g. `kubeflow`. */
   readonly target: string;
   /** The folder below `dist/<env>/<target>/` that holds its Kubernetes objects ('' for all of it). */
   readonly subPath: string;
+  /** The target's sync wave (Target.syncWave). */
+  readonly syncWave: number;
 }
 
 function syncPolicy() {
@@ -57,7 +43,7 @@ export function targetApplication(env: Environment, src: ApplicationSource): obj
       name: `${env.name}-${src.target}`,
       namespace: ARGOCD_NAMESPACE,
       labels: labels(env),
-      annotations: { 'argocd.argoproj.io/sync-wave': String(SYNC_WAVES[src.target] ?? DEFAULT_WAVE) },
+      annotations: { 'argocd.argoproj.io/sync-wave': String(src.syncWave) },
       finalizers: [CASCADE],
     },
     spec: {

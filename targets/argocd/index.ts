@@ -5,7 +5,7 @@
  * revision. Folders without Kubernetes objects (Airflow's DAG files, Kubeflow's IR) get
  * none: they are read by git-sync and the kfp client, not applied.
  */
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import type { RenderedFile, Target, TargetOutput } from '../types.ts';
 import { rootApplication, targetApplication, type ApplicationSource } from './application.ts';
 
@@ -24,7 +24,7 @@ function kubernetesFolder(output: TargetOutput): ApplicationSource | undefined {
   const prefix = common.length ? `${common.join('/')}/` : '';
   const mixed = output.files.some((f) => !f.kubernetes && f.path.startsWith(prefix));
   if (mixed) throw new Error(`dfp bug: target '${output.target}' mixes Kubernetes and other files under '${prefix || '.'}'`);
-  return { target: output.target, subPath: common.join('/') };
+  return { target: output.target, subPath: common.join('/'), syncWave: output.syncWave };
 }
 
 export const argocdTarget: Target = {

@@ -10,11 +10,12 @@
  * share no table with every key) is a RenderError at the view's or service's path.
  */
 import { definitionsDigest } from '../../constructs/model/definitions-digest.ts';
-import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts';
+import { jsonText } from '../../emit/json.ts';
+import { imagePolicyProblem } from '../../constructs/model/images.ts';
 import type { Environment } from '../../constructs/model/schema.ts';
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import { featureRepoName } from '../data-plane.ts';
-import { RenderError, type RenderedFile, type Target } from '../types.ts';
+import type { RenderedFile, Target } from '../types.ts';
 import { TEAM, groupByModule, joinModule } from './definitions.ts';
 import { CHRONON_IMAGE, syncObjects } from './sync.ts';
 import { pinImage } from '../../constructs/model/images.ts';
@@ -29,19 +30,23 @@ function teamsJson(env: Environment): string {
     default: { description: 'Defaults for every team.', namespace, table_properties: {} },
     [TEAM]: { description: `The definitions dfp renders for environment ${env.name}.`, namespace },
   };
-  return `${JSON.stringify(teams, null, 2)}\n`;
+  return jsonText(teams);
 }
 
 export const chrononTarget: Target = {
   name: 'chronon',
   appliesTo: (env) => env.featureStore === 'chronon',
+  check(model, env) {
+    if (model.data.featureViews.length === 0) return [];
+    // The lock's digest, when it pins the image (constructs/model/images.ts).
+    const policy = imagePolicyProblem(env, pinImage(model.imagePins, CHRONON_IMAGE));
+    return policy ? [{ path: env.path, message: `the Chronon sync Job's ${policy}` }] : [];
+  },
   render(model, env): RenderedFile[] {
     const data = model.data;
     if (data.featureViews.length === 0) return [];
     // The lock's digest, when it pins the image (constructs/model/images.ts).
     const image = pinImage(model.imagePins, CHRONON_IMAGE);
-    const policy = imagePolicyProblem(env, image);
-    if (policy) throw new RenderError(env.path, `the Chronon sync Job's ${policy}`);
     const dir = chrononProject(env);
     const digest = definitionsDigest(data);
     const repo: RenderedFile[] = [

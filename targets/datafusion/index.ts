@@ -4,13 +4,14 @@
  * and the Role the launcher needs (`rbac.yaml`). The same transforms, the same names: an
  * environment switches engines by its one `engine` line.
  */
-import { toYaml } from '../../synth/yaml.ts';
-import type { RenderedFile, Target } from '../types.ts';
+import { toYaml } from '../../emit/yaml.ts';
+import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { transformJob } from './job.ts';
 import { rbac } from './rbac.ts';
 
 export const datafusionTarget: Target = {
   name: 'datafusion',
+  syncWave: SYNC_WAVE.engines,
   appliesTo: (env) => env.engine === 'datafusion',
   render(model, env): RenderedFile[] {
     const transforms = model.data.transforms;

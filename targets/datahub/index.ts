@@ -8,13 +8,13 @@
  * ConfigMap of those files and an Argo CD Sync-hook Job that runs `datahub ingest`.
  */
 import { createHash } from 'node:crypto';
-import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts';
+import { imagePolicyProblem } from '../../constructs/model/images.ts';
 import type { Model } from '../../constructs/model/schema.ts';
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import { RenderError, type RenderedFile, type Target } from '../types.ts';
 import { datasetMcps } from './datasets.ts';
 import { pipelineMcps } from './flows.ts';
-import { canonicalJsonText } from './json.ts';
+import { jsonText } from '../../emit/json.ts';
 import { sortMcps, type Mcp } from './mcp.ts';
 import { recipeYaml } from './recipe.ts';
 import { DATAHUB_IMAGE, syncObjects } from './sync.ts';
@@ -37,11 +37,17 @@ function checkUrnNames(model: Model): void {
   }
 }
 
-const file = (path: string, mcps: readonly Mcp[]): RenderedFile => ({ path, content: canonicalJsonText(sortMcps(mcps)), kubernetes: false });
+const file = (path: string, mcps: readonly Mcp[]): RenderedFile => ({ path, content: jsonText(sortMcps(mcps)), kubernetes: false });
 
 export const datahubTarget: Target = {
   name: 'datahub',
   appliesTo: () => true,
+  check(model, env) {
+    if (env.endpoints.datahub === undefined) return [];
+    // The lock's digest, when it pins the image (constructs/model/images.ts).
+    const policy = imagePolicyProblem(env, pinImage(model.imagePins, DATAHUB_IMAGE));
+    return policy ? [{ path: env.path, message: `the DataHub ingest Job's ${policy}` }] : [];
+  },
   render(model, env): RenderedFile[] {
     checkUrnNames(model);
     const fabric = fabricOf(env);
@@ -53,8 +59,6 @@ export const datahubTarget: Target = {
     if (server === undefined) return files;
     // The lock's digest, when it pins the image (constructs/model/images.ts).
     const image = pinImage(model.imagePins, DATAHUB_IMAGE);
-    const policy = imagePolicyProblem(env, image);
-    if (policy) throw new RenderError(env.path, `the DataHub ingest Job's ${policy}`);
     const ingested = [...files, { path: 'recipe.yml', content: recipeYaml(env, server), kubernetes: false }];
     const bytes = ingested.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
     if (bytes > CONFIG_MAP_LIMIT) {

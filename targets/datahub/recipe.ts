@@ -6,7 +6,7 @@
  * ingestion removes what the definitions no longer hold, like synth's orphan cleanup.
  */
 import type { Environment } from '../../constructs/model/schema.ts';
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 
 /** Where the ingest Job mounts the MCP files. */
 export const METADATA_MOUNT = '/datahub/metadata';

@@ -7,7 +7,7 @@
  */
 import type { DbtProject, Environment, Model } from '../../constructs/model/schema.ts';
 import { dbtConfigMaps } from '../../constructs/model/analytics-names.ts';
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import type { RenderedFile, Target } from '../types.ts';
 import { profileYaml } from './profile.ts';
 import { sourcesYaml } from './sources.ts';

@@ -6,7 +6,7 @@
  */
 import { DBT_REF_ENV } from '../../constructs/model/analytics-names.ts';
 import type { DbtProject, Environment } from '../../constructs/model/schema.ts';
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import { ICEBERG_SPARK_EXTENSIONS, icebergCatalogConf, s3aGatewayConf } from '../data-plane.ts';
 import { WAREHOUSE_FOLDER } from '../../constructs/model/warehouse.ts';
 

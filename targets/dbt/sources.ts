@@ -5,7 +5,7 @@
  */
 import { parseFieldType, type FieldType } from '../../constructs/model/field-types.ts';
 import type { DbtProject, Table } from '../../constructs/model/schema.ts';
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 
 export function sourcesYaml(p: DbtProject, tables: readonly Table[]): string {
   const used = tables.filter((t) => p.sources.includes(t.name));

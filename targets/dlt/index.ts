@@ -8,7 +8,7 @@
 import { parseFieldType } from '../../constructs/model/field-types.ts';
 import type { DltLoad, Environment, Model, Pipeline, Step, Table } from '../../constructs/model/schema.ts';
 import { WAREHOUSE_FOLDER } from '../../constructs/model/warehouse.ts';
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import { RenderError, type RenderedFile, type Target } from '../types.ts';
 import { toToml, type TomlValue } from './toml.ts';
 
@@ -66,8 +66,8 @@ export const dltTarget: Target = {
       if (!table) throw new RenderError(s.path, `destination ${s.dlt.destination} is not a table of the model`);
       const toml = configToml(s, s.dlt, table, env, p.name);
       return [
-        { path: `${p.name}/${s.name}/config.toml`, content: toml, kubernetes: false },
-        { path: `sync/${s.dlt.configMap}.yaml`, content: toYaml(configMap(s.dlt.configMap, s, env, toml)), kubernetes: true },
+        { path: `${p.name}/${s.name}/config.toml`, content: toml, kubernetes: false, pipeline: p.name },
+        { path: `sync/${s.dlt.configMap}.yaml`, content: toYaml(configMap(s.dlt.configMap, s, env, toml)), kubernetes: true, pipeline: p.name },
       ];
     }));
   },

@@ -52,6 +52,6 @@ export const docsTarget: Target = {
   name: 'docs',
   appliesTo: () => true,
   render(model, env): RenderedFile[] {
-    return model.pipelines.map((p) => ({ path: `${p.name}.md`, content: page(p, env), kubernetes: false }));
+    return model.pipelines.map((p) => ({ path: `${p.name}.md`, content: page(p, env), kubernetes: false, pipeline: p.name }));
   },
 };

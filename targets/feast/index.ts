@@ -9,13 +9,13 @@
  */
 import { definitionsDigest } from '../../constructs/model/definitions-digest.ts';
 import type { DataPlane, Environment } from '../../constructs/model/schema.ts';
-import { toYaml } from '../../synth/yaml.ts';
+import { toYaml } from '../../emit/yaml.ts';
 import { ICEBERG_SPARK_EXTENSIONS, featureRepoName, icebergCatalogConf, s3aGatewayConf, warehouseUri } from '../data-plane.ts';
-import { RenderError, type RenderedFile, type Target } from '../types.ts';
+import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { definitionsModule } from './definitions.ts';
 import { FEAST_IMAGE, syncObjects } from './sync.ts';
 import { pinImage } from '../../constructs/model/images.ts';
-import { imagePolicyProblem } from '../../constructs/model/rules-environment.ts';
+import { imagePolicyProblem } from '../../constructs/model/images.ts';
 
 export const feastProject = featureRepoName;
 
@@ -41,13 +41,18 @@ function featureStoreYaml(data: DataPlane, env: Environment): string {
 
 export const feastTarget: Target = {
   name: 'feast',
+  syncWave: SYNC_WAVE.definitions,
   appliesTo: (env) => env.featureStore === 'feast',
+  check(model, env) {
+    if (model.data.featureViews.length === 0) return [];
+    // The lock's digest, when it pins the image (constructs/model/images.ts).
+    const policy = imagePolicyProblem(env, pinImage(model.imagePins, FEAST_IMAGE));
+    return policy ? [{ path: env.path, message: `the Feast sync Job's ${policy}` }] : [];
+  },
   render(model, env): RenderedFile[] {
     if (model.data.featureViews.length === 0) return [];
     // The lock's digest, when it pins the image (constructs/model/images.ts).
     const image = pinImage(model.imagePins, FEAST_IMAGE);
-    const policy = imagePolicyProblem(env, image);
-    if (policy) throw new RenderError(env.path, `the Feast sync Job's ${policy}`);
     const dir = feastProject(env);
     const digest = definitionsDigest(model.data);
     const repo: RenderedFile[] = [

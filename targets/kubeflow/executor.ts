@@ -9,21 +9,18 @@
  */
 import type { Arg, Step } from '../../constructs/model/schema.ts';
 import { legacyResourceFields } from './legacy-resources.ts';
-import { RenderError } from '../types.ts';
 import type { ContainerSpec } from './ir.ts';
 
-const PLACEHOLDER = {
+export const PLACEHOLDER = {
   input: (n: string) => `{{$.inputs.parameters['${n}']}}`,
   outputPath: (n: string) => `{{$.outputs.parameters['${n}'].output_file}}`,
   outputArtifactPath: (n: string) => `{{$.outputs.artifacts['${n}'].path}}`,
   inputArtifactPath: (n: string) => `{{$.inputs.artifacts['${n}'].path}}`,
 };
 
-/** A user string where the KFP driver substitutes placeholders; it has no escape for `{{$`. */
+/** A user string where the KFP driver substitutes placeholders; checkKubeflow refuses `{{$` in it. */
 function literal(at: string, field: string, value: string): string {
-  if (value.includes('{{$')) {
-    throw new RenderError(at, `${field} contains '{{$', which the Kubeflow Pipelines driver would replace as a placeholder and cannot escape; pass the text as a pipeline parameter or drop the braces`);
-  }
+  if (value.includes('{{$')) throw new Error(`dfp bug: ${at}: ${field} holds '{{$', which checkKubeflow refuses`);
   return value;
 }
 
@@ -37,21 +34,15 @@ function commandWithRuntimeEnv(s: Step, command: string[]): string[] {
   const runtime = s.env.filter((e) => !isConstant(e.value)).sort((a, b) => (a.name < b.name ? -1 : 1));
   if (runtime.length === 0) return command;
   const first = command[0];
-  if (first === undefined) {
-    throw new RenderError(s.path, `env ${runtime.map((e) => e.name).join(', ')} is known only at run time, which Kubeflow can set only through the command; give the step an explicit command`);
-  }
-  if (first.includes('=') || first.startsWith('-')) {
-    throw new RenderError(s.path, `the command '${first}' would be read by 'env' as an option or a variable; start the command with the program's name`);
-  }
+  // checkKubeflow (check.ts) refuses a missing command or one 'env' would misread.
+  if (first === undefined) throw new Error(`dfp bug: ${s.path} has run-time env but no command`);
   return ['env', ...runtime.map((e) => `${e.name}=${argText(s.path, `env.${e.name}`, e.value)}`), ...command];
 }
 
 /** KFP has one accelerator slot per task: a GPU or one device-plugin resource. */
 function accelerator(s: Step): { resourceType: string; resourceCount: string; type: string; count: string } | undefined {
   const wanted = [...(s.resources.gpu ? [s.resources.gpu] : []), ...s.resources.devices];
-  if (wanted.length > 1) {
-    throw new RenderError(s.path, `Kubeflow gives a task one accelerator, and this step asks for ${wanted.map((w) => w.resource).join(' and ')}; keep one`);
-  }
+  if (wanted.length > 1) throw new Error(`dfp bug: ${s.path} asks for more than one accelerator, which checkKubeflow refuses`);
   const [only] = wanted;
   // `type` and `count` (an int64, a string in JSON) are what backends before KFP 2.4 read.
   return only ? { resourceType: only.resource, resourceCount: String(only.count), type: only.resource, count: String(only.count) } : undefined;

@@ -4,24 +4,28 @@
  * step needs one) and the Kubernetes-native Pipeline + PipelineVersion objects that
  * embed the same spec (`manifests/<name>.yaml`), for Argo CD.
  */
-import { PrintOnce, toYaml } from '../../synth/yaml.ts';
-import type { RenderedFile, Target } from '../types.ts';
+import { toYaml } from '../../emit/yaml.ts';
+import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
+import { checkKubeflow } from './check.ts';
 import { pipelineObjects } from './manifests.ts';
 import { compilePipeline } from './pipeline-spec.ts';
 
 export const kubeflowTarget: Target = {
   name: 'kubeflow',
+  syncWave: SYNC_WAVE.orchestrators,
   appliesTo: (env) => env.orchestrator === 'kubeflow',
+  check: (model) => checkKubeflow(model),
   render(model, env): RenderedFile[] {
     return model.pipelines.flatMap((p) => {
       const compiled = compilePipeline(p);
-      // The PipelineVersion embeds both documents of the IR file: printed once, for both files.
-      const spec = new PrintOnce(compiled.pipelineSpec);
-      const platform = compiled.platformSpec && new PrintOnce(compiled.platformSpec);
+      // The PipelineVersion embeds both documents of the IR file, the same objects: the
+      // printer lays them out once, for both files.
+      const spec = compiled.pipelineSpec;
+      const platform = compiled.platformSpec;
       const ir = platform ? toYaml(spec, platform) : toYaml(spec);
       return [
-        { path: `pipelines/${p.name}.yaml`, content: ir, kubernetes: false },
-        { path: `manifests/${p.name}.yaml`, content: toYaml(...pipelineObjects(p, env, { pipelineSpec: spec, platformSpec: platform }, ir)), kubernetes: true },
+        { path: `pipelines/${p.name}.yaml`, content: ir, kubernetes: false, pipeline: p.name },
+        { path: `manifests/${p.name}.yaml`, content: toYaml(...pipelineObjects(p, env, { pipelineSpec: spec, platformSpec: platform }, ir)), kubernetes: true, pipeline: p.name },
       ];
     });
   },

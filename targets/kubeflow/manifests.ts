@@ -6,11 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Environment, Pipeline } from '../../constructs/model/schema.ts';
-import type { PrintOnce } from '../../synth/yaml.ts';
 import type { CompiledPipeline } from './pipeline-spec.ts';
-
-/** The IR file's documents, as plain data or already printed for the IR file. */
-export type EmbeddedSpec = { [K in keyof CompiledPipeline]: CompiledPipeline[K] | PrintOnce };
 
 const API_VERSION = 'pipelines.kubeflow.org/v2beta1';
 
@@ -39,7 +35,7 @@ export function versionName(p: Pipeline, ir: string): string {
 }
 
 /** The Pipeline and PipelineVersion objects; `ir` is the pipeline's printed IR file. */
-export function pipelineObjects(p: Pipeline, env: Environment, compiled: EmbeddedSpec, ir: string): object[] {
+export function pipelineObjects(p: Pipeline, env: Environment, compiled: CompiledPipeline, ir: string): object[] {
   const version = versionName(p, ir);
   return [
     {

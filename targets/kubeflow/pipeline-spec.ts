@@ -45,14 +45,10 @@ class Compiler {
   }
 
   public compile(): CompiledPipeline {
-    this.checkNames();
     const components: Record<string, ComponentSpec> = {};
     const executors: PipelineSpec['deploymentSpec']['executors'] = {};
     const platform: Record<string, Record<string, unknown>> = {};
     for (const s of this.allSteps) {
-      if (s.serviceAccount !== undefined) {
-        throw new RenderError(s.path, `serviceAccount '${s.serviceAccount}': Kubeflow runs every step of a run under the run's service account; drop it from the step (the environment's serviceAccount applies)`);
-      }
       components[`comp-${s.name}`] = { executorLabel: `exec-${s.name}`, inputDefinitions: stepInputs(s), outputDefinitions: stepOutputs(s) };
       executors[`exec-${s.name}`] = { container: containerSpec(s) };
       const k8s = kubernetesConfig(s);
@@ -170,19 +166,6 @@ class Compiler {
       description: x.description,
     }]);
     return parameters.length ? { parameters: record(parameters) } : undefined;
-  }
-
-  /** Task names share one namespace per DAG and component names one per spec. */
-  private checkNames(): void {
-    const seen = new Map<string, string>();
-    for (const s of this.allSteps) seen.set(s.name, s.path);
-    for (const scope of this.scopes.nested()) {
-      const clash = seen.get(scope.id);
-      if (clash !== undefined) {
-        throw new RenderError(scope.path, `its Kubeflow DAG is named '${scope.id}', like the step at ${clash}; rename one of them`);
-      }
-      seen.set(scope.id, scope.path);
-    }
   }
 }
 

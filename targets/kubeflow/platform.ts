@@ -4,7 +4,6 @@
  * step's deadline. Secrets are referenced by name and key only.
  */
 import type { Step } from '../../constructs/model/schema.ts';
-import { RenderError } from '../types.ts';
 
 const constant = (value: string) => ({ runtimeValue: { constant: value } });
 
@@ -23,20 +22,20 @@ function secretsAsEnv(s: Step): Record<string, unknown>[] {
   }));
 }
 
+/** The step passed checkKubeflow (check.ts): no read-only PVC, no host device. */
 function volumes(s: Step): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   const push = (field: string, value: unknown) => (out[field] ??= []).push(value);
   for (const v of s.volumes) {
     const src = v.source;
     if (src.kind === 'pvc') {
-      if (v.readOnly) throw new RenderError(s.path, `volume '${v.name}': Kubeflow mounts PVCs read-write only; drop readOnly or mount the claim in another orchestrator`);
       push('pvcMount', { constant: src.claimName, pvcNameParameter: constant(src.claimName), mountPath: v.mountPath });
     } else if (src.kind === 'emptyDir') {
       push('emptyDirMounts', { volumeName: v.name, mountPath: v.mountPath, medium: src.medium, sizeLimit: src.sizeLimit });
     } else if (src.kind === 'configMap') {
       push('configMapAsVolume', { configMapName: src.name, configMapNameParameter: constant(src.name), mountPath: v.mountPath, optional: false });
     } else if (src.kind === 'hostDevice') {
-      throw new RenderError(s.path, `volume '${v.name}': Kubeflow cannot mount a host device (${src.path}); give the step a device-plugin resource instead (for KVM, KvmAccess.devicePlugin())`);
+      throw new Error(`dfp bug: ${s.path} mounts a host device, which checkKubeflow refuses`);
     } else {
       push('secretAsVolume', { secretName: src.secretName, secretNameParameter: constant(src.secretName), mountPath: v.mountPath, optional: false });
     }
@@ -50,9 +49,7 @@ function volumes(s: Step): Record<string, unknown[]> {
  * are left to the namespace's Pod Security admission (docs/pod-security.md).
  */
 function securityContext(s: Step): Record<string, unknown> {
-  if (s.security.profile === 'privileged') {
-    throw new RenderError(s.path, `Kubeflow cannot run a privileged container (${s.security.reason}); use the restricted profile, with a device-plugin resource for devices`);
-  }
+  if (s.security.profile === 'privileged') throw new Error(`dfp bug: ${s.path} is privileged, which checkKubeflow refuses`);
   // int64 in protobuf JSON is a string.
   return { runAsUser: String(s.security.runAsUser), runAsGroup: String(s.security.runAsGroup), runAsNonRoot: true };
 }

@@ -5,6 +5,7 @@
  * This module places every step and group in its DAG ("scope") and answers questions
  * about the nesting; it knows nothing about the PipelineSpec format.
  */
+import { PipelineGraph } from '../../constructs/model/graph.ts';
 import type { Condition, Group, Pipeline, Source, Step } from '../../constructs/model/schema.ts';
 
 export const ROOT = 'root';
@@ -31,15 +32,17 @@ export class Scopes {
     const top = p.exitHandler ? EXIT_SCOPE : ROOT;
     if (p.exitHandler) this.add({ id: EXIT_SCOPE, kind: 'exit', parent: ROOT, path: p.path });
     const groupScope = (g: string | undefined): string => g ?? top;
-    for (const g of p.groups) this.add(groupToScope(g, groupScope(g.parent)));
-    for (const s of p.steps) {
-      const home = groupScope(s.group);
-      if (s.when) {
-        const id = `condition-${s.name}`;
-        this.add({ id, kind: 'condition', parent: home, path: s.path, condition: s.when });
-        this.stepScope.set(s.name, id);
-      } else this.stepScope.set(s.name, home);
-    }
+    PipelineGraph.of(p).walk({
+      group: (g) => this.add(groupToScope(g, groupScope(g.parent))),
+      step: (s) => {
+        const home = groupScope(s.group);
+        if (s.when) {
+          const id = `condition-${s.name}`;
+          this.add({ id, kind: 'condition', parent: home, path: s.path, condition: s.when });
+          this.stepScope.set(s.name, id);
+        } else this.stepScope.set(s.name, home);
+      },
+    });
     if (p.exitHandler) this.stepScope.set(p.exitHandler.name, ROOT);
   }
 

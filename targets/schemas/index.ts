@@ -7,11 +7,13 @@
  */
 import { parseFieldType, type FieldType } from '../../constructs/model/field-types.ts';
 import type { Table } from '../../constructs/model/schema.ts';
+import { jsonText } from '../../emit/json.ts';
 import { warehouseUri } from '../data-plane.ts';
 import type { RenderedFile, Target } from '../types.ts';
 import { avroSchema, fingerprint } from './avro.ts';
 
-const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+// An Avro schema's and a table definition's keys keep the order the formats' readers expect.
+const json = (value: unknown) => jsonText(value, { sortKeys: false });
 
 /**
  * The table as an Iceberg REST catalog CreateTableRequest: its schema (field ids in

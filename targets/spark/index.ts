@@ -4,14 +4,15 @@
  * copies of) and the Role the launcher and the drivers need (`rbac.yaml`). Argo CD
  * applies the folder before the orchestrators' (sync wave 1).
  */
-import { toYaml } from '../../synth/yaml.ts';
-import type { RenderedFile, Target } from '../types.ts';
+import { toYaml } from '../../emit/yaml.ts';
+import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { sparkApplication } from './application.ts';
 import { checkOperatorLimits } from './operator-limits.ts';
 import { rbac } from './rbac.ts';
 
 export const sparkTarget: Target = {
   name: 'spark',
+  syncWave: SYNC_WAVE.engines,
   appliesTo: (env) => env.engine === 'spark',
   render(model, env): RenderedFile[] {
     const transforms = model.data.transforms;

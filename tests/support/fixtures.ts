@@ -5,7 +5,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DfpApp, Environment, type EnvironmentProps } from '../../constructs/index.ts';
+import { Environment, type EnvironmentProps } from '../../constructs/index.ts';
+import { DfpApp } from '../../app/dfp-app.ts';
 import { buildModel } from '../../constructs/model/build.ts';
 import type { Model } from '../../constructs/model/schema.ts';
 import { DfpError } from '../../constructs/model/errors.ts';

@@ -57,7 +57,7 @@ export function runTsx(entry: string, options: { cwd?: string; env?: Record<stri
   return run(TSX, [entry, ...(options.args ?? [])], options);
 }
 
-const SOURCES = ['main.ts', 'dfp.ts', 'dfp.lock.json', 'cdk8s.yaml', 'package.json', 'tsconfig.json', 'constructs', 'lakefs', 'mlflow', 'trace', 'emit', 'synth', 'targets', 'pipelines', 'features', 'argocd', 'android', 'images/dbt-kronodroid/project', 'dist', 'scripts/run.mjs'];
+const SOURCES = ['main.ts', 'dfp.ts', 'app', 'dfp.lock.json', 'cdk8s.yaml', 'package.json', 'tsconfig.json', 'constructs', 'lakefs', 'mlflow', 'trace', 'emit', 'synth', 'targets', 'pipelines', 'features', 'argocd', 'android', 'images/dbt-kronodroid/project', 'dist', 'scripts/run.mjs'];
 
 /** A throw-away copy of the project (sources and dist/), sharing node_modules. */
 export function projectCopy(): string {

@@ -23,7 +23,7 @@ SPLIT_ENV = {"train": "DATASET_TRAIN_ID", "val": "DATASET_VAL_ID", "test": "DATA
 
 
 def canonical_json(value):
-    """constructs/model/canonical-json.ts: sorted keys, no spaces, JSON.stringify's scalars."""
+    """emit/json.ts: sorted keys, no spaces, JSON.stringify's scalars."""
     if isinstance(value, list):
         return "[" + ",".join(canonical_json(v) for v in value) + "]"
     if isinstance(value, dict):

@@ -3,7 +3,7 @@
  * `{{ … }}` expressions break templating engines), YAML 1.1 quoting so that strings
  * like `on` or `0755` stay strings for the Go and Python parsers that read the files.
  * The `yaml` package's printer, with these options, is the reference for every byte;
- * synth/yaml-block.ts lays out the same text faster and asks it how to write scalars.
+ * emit/yaml-block.ts lays out the same text faster and asks it how to write scalars.
  */
 import { Scalar, stringify, type ToStringOptions, type DocumentOptions, type SchemaOptions, type CreateNodeOptions } from 'yaml';
 

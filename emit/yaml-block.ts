@@ -114,6 +114,21 @@ export class PrintOnce {
   }
 }
 
+/**
+ * Maps printed as documents by appendBlockYaml, and where their lines are: a map that
+ * appears again, nested in a later document (Kubeflow's pipeline spec is the IR file and
+ * again the PipelineVersion's `spec.pipelineSpec`), reuses them, indented, as PrintOnce
+ * does, with nothing asked of the caller but not to change a map after printing it.
+ * Joined only when reused, so a document printed once costs no extra copy.
+ */
+const printedDocuments = new WeakMap<object, { readonly pieces: string[]; readonly start: number; readonly end: number; text?: string }>();
+
+function printedText(map: object): string | undefined {
+  const p = printedDocuments.get(map);
+  if (p === undefined) return undefined;
+  return (p.text ??= p.pieces.slice(p.start, p.end).join(''));
+}
+
 /** `document` with every PrintOnce replaced by its value: what the package prints. */
 export function withoutPrintOnce(document: unknown): unknown {
   if (document instanceof PrintOnce) return withoutPrintOnce(document.value);
@@ -165,10 +180,10 @@ function mapLines(o: Record<string, unknown>, keys: string[], indent: string, fi
     const k = keys[i]!;
     out.push(i === 0 ? first : indent, keyText(k));
     const v = o[k];
-    if (v instanceof PrintOnce) {
-      const text = v.text();
-      if (text === undefined) throw new Unsupported();
-      out.push(':\n', indent, '  ', indented(text, `${indent}  `));
+    const printed = v instanceof PrintOnce ? v.text() ?? null : v !== null && typeof v === 'object' && !Array.isArray(v) ? printedText(v) : undefined;
+    if (printed === null) throw new Unsupported();
+    if (printed !== undefined) {
+      out.push(':\n', indent, '  ', indented(printed, `${indent}  `));
     } else if (v !== null && typeof v === 'object') {
       const inner = `${indent}  `;
       if (Array.isArray(v)) {
@@ -242,6 +257,7 @@ export function appendBlockYaml(document: unknown, out: string[]): boolean {
       const keys = keysOf(document as Record<string, unknown>);
       if (keys.length === 0) return false;
       mapLines(document as Record<string, unknown>, keys, '', '', out);
+      printedDocuments.set(document, { pieces: out, start, end: out.length });
     }
     return true;
   } catch (e) {

@@ -4,14 +4,14 @@
  * trace unless they ask for one with DFP_DEBUG=1.
  */
 import { DfpError } from '../constructs/model/errors.ts';
-import { lastApp, type DfpApp } from '../constructs/app.ts';
-import { LockFileError } from '../lakefs/lock-file.ts';
-import { UsageError, helpText, parseVerb, usageLine, type VerbSpec } from './args.ts';
-import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_STALE, EXIT_USAGE, exitCodeText } from './exit-codes.ts';
-import { describeBuildError } from './build-error.ts';
-import { describeDiff } from './synth.ts';
+import { lastApp, type DfpApp } from './dfp-app.ts';
+import { LockFileError } from '../constructs/model/lock-file.ts';
+import { UsageError, helpText, parseVerb, usageLine, type VerbSpec } from '../synth/args.ts';
+import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_STALE, EXIT_USAGE, exitCodeText } from '../synth/exit-codes.ts';
+import { describeBuildError } from '../synth/build-error.ts';
+import { describeDiff } from '../synth/synth.ts';
 
-export { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_STALE } from './exit-codes.ts';
+export { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_STALE } from '../synth/exit-codes.ts';
 
 /** `node scripts/run.mjs main.ts [--check]`, which `make synth` runs. */
 const SYNTH: VerbSpec = {

@@ -11,8 +11,8 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { canonicalJson } from '../constructs/model/canonical-json.ts';
-import { HEX64, LAKEFS_REPOSITORY, imageTagAndDigest } from '../constructs/model/names.ts';
+import { jsonText } from '../../emit/json.ts';
+import { HEX64, LAKEFS_REPOSITORY, imageTagAndDigest } from './names.ts';
 
 /** The file's name at the project root. */
 export const LOCK_FILE = 'dfp.lock.json';
@@ -83,8 +83,8 @@ export function readLock(path: string): Lock {
 
 /** The file's text: canonical key order, indented for review, one final newline. */
 export function formatLock(lock: Lock): string {
-  // canonicalJson fixes the order; parsing it back keeps that order (no key is an integer).
-  return `${JSON.stringify(JSON.parse(canonicalJson(lockSchema.parse(lock))), null, 2)}\n`;
+  // Sorted keys (no key is an integer, so parsing keeps the order).
+  return jsonText(lockSchema.parse(lock));
 }
 
 /**

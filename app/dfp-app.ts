@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
-import { LOCK_FILE, emptyLock, readLock } from '../lakefs/lock-file.ts';
+import { LOCK_FILE, emptyLock, readLock } from '../constructs/model/lock-file.ts';
 import { synthesize, type SynthResult } from '../synth/synth.ts';
-import { LOCK_CONTEXT, type LockContext } from './lock.ts';
+import { LOCK_CONTEXT, type LockContext } from '../constructs/lock.ts';
 
 /** Props of {@link DfpApp}. */
 export interface DfpAppProps {
