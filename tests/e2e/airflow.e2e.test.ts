@@ -1,0 +1,122 @@
+/**
+ * `make e2e`, Airflow: real Airflow (tests/conformance/airflow's locked venv, apache-airflow
+ * 3.1.8 + apache-airflow-providers-cncf-kubernetes 10.25.0) runs prod's DAGs
+ * (dist/prod/airflow/dags) with `airflow dags test`, every task a KubernetesPodOperator pod
+ * on the embedded cluster (docs/cluster.md), in namespace ml-prod under Pod Security
+ * `restricted`, as the ServiceAccount and Roles dfp renders.
+ *
+ * prod's endpoints are external (`https://*.platform.example.com`), so what runs is a variant
+ * of prod rendered by `dfp synth` from a copy of the definitions in which only prod's endpoint
+ * values are changed to services pods reach here (support/airflow-variant.ts); the first test
+ * proves that its dist/prod differs from the committed one by exactly those values. prod's
+ * engine is Spark, whose operator cannot be built here: the pipelines with a transform run a
+ * second time with the engine line swapped to DataFusion (the one-line change users make),
+ * and each recorded run says which engine it used.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMlflow, type MlflowServer } from '../support/mlflow.ts';
+import {
+  NODE_IP, MINIO_PORT, applicableObjects, createNamespace, deleteNamespace, ensureBucket, ensureDigestRefs, expose, kubeconfig,
+  kubectl, listKeys, minioCredentials, pinnedImages, secret, serviceAccount, unexpose,
+} from './support/airflow-cluster.ts';
+import { airflowHome, dagsTest, type AirflowHome, type DagRun } from './support/airflow-run.ts';
+import { ROOT, changedLines, endpointOnlyDiff, renderVariant, type ProdEndpoints, type Variant } from './support/airflow-variant.ts';
+import { recordRun } from './support/run-table.ts';
+
+const NAMESPACE = 'ml-prod';
+const SERVICE_ACCOUNT = 'dfp-pipelines';
+const ARTIFACT_BUCKET = 'dfp-artifacts-prod';
+const LOGICAL_DATE = '2026-12-07';
+
+let mlflow: MlflowServer | undefined;
+let mlflowPort = 0;
+let endpoints: ProdEndpoints;
+let spark: Variant;
+let airflow: AirflowHome;
+const temp: string[] = [];
+
+/** The row `make e2e` prints for one DAG run. */
+function record(run: DagRun, engine: string, note?: string): void {
+  const states = Object.values(run.tasks);
+  recordRun({
+    orchestrator: 'airflow',
+    environment: 'prod',
+    pipeline: run.dagId,
+    engine,
+    steps: states.length,
+    stepsSucceeded: states.filter((s) => s === 'success').length,
+    status: run.state,
+    seconds: run.seconds,
+    note: [`run ${run.runId}`, note].filter(Boolean).join('; '),
+  });
+}
+
+/** A failed run's story: the task states and the end of Airflow's output. */
+function explain(run: DagRun): string {
+  return `${run.dagId}: ${JSON.stringify(run.tasks)}; exit ${run.exitCode}; log ${run.logFile}\n${run.log.split('\n').slice(-60).join('\n')}`;
+}
+
+describe.skipIf(process.env.DFP_E2E !== '1')('Airflow runs prod (dist/prod up to its endpoints) on the cluster', () => {
+  beforeAll(async () => {
+    mlflow = await startMlflow();
+    mlflowPort = Number(new URL(mlflow.trackingUri).port);
+    expose(mlflowPort);
+    // lakeFS is not reached by the runs below (iris); its value is still replaced so that no
+    // pod is ever pointed at an outside address.
+    endpoints = {
+      s3: `http://${NODE_IP}:${MINIO_PORT}`,
+      mlflow: `http://${NODE_IP}:${mlflowPort}`,
+      lakefs: `http://${NODE_IP}:8000`,
+    };
+    spark = renderVariant({ endpoints, engine: 'spark' });
+    temp.push(spark.dir);
+
+    createNamespace(NAMESPACE);
+    // What the platform provides and dfp only references: the ServiceAccount pods run as and
+    // the Secrets (docs/security.md: dfp renders Secret references, never values).
+    serviceAccount(NAMESPACE, SERVICE_ACCOUNT);
+    const minio = minioCredentials();
+    for (const name of ['minio-credentials', 'object-store-credentials']) secret(NAMESPACE, name, { accesskey: minio.user, secretkey: minio.password });
+    ensureBucket(ARTIFACT_BUCKET);
+    const objects = applicableObjects(join(spark.dist, 'prod'));
+    kubectl(['apply', '--server-side', '-f', '-'], objects.yaml);
+    console.log(`airflow e2e: applied dist/prod's ${JSON.stringify(objects.kinds)} in ${NAMESPACE}`);
+    const refs = ensureDigestRefs(pinnedImages(join(spark.dist, 'prod', 'airflow', 'dags')));
+    if (refs.tagged.length) console.log(`airflow e2e: digest references added for ${refs.tagged.join(', ')}`);
+    airflow = airflowHome(join(spark.dist, 'prod', 'airflow', 'dags'), kubeconfig());
+    temp.push(airflow.home);
+  });
+
+  afterAll(async () => {
+    deleteNamespace(NAMESPACE);
+    if (mlflowPort) unexpose(mlflowPort);
+    await mlflow?.stop();
+    if (process.env.DFP_E2E_KEEP !== '1') for (const d of temp) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("the variant's definitions change only prod's endpoint values, and its dist/prod differs from the committed dist/prod only there", () => {
+    const defs = changedLines(spark.originalEnvironments, spark.environments);
+    expect(defs).not.toBe('line counts differ');
+    expect((defs as { from: string }[]).map((d) => d.from.trim().split(':')[0])).toEqual(['lakefs', 'mlflow', 's3']);
+    const diff = endpointOnlyDiff(join(spark.dist, 'prod'), join(ROOT, 'dist', 'prod'), endpoints);
+    expect(diff.problems).toEqual([]);
+    expect(diff.changed).toBeGreaterThan(0);
+    console.log(`airflow e2e: the variant's dist/prod differs from dist/prod in ${diff.changed} lines, each an endpoint value`);
+  });
+
+  it('iris: every task succeeds; its artifacts pass through MinIO, moved by the init container and sidecar dfp renders', async () => {
+    const run = await dagsTest(airflow, 'iris', LOGICAL_DATE, { mlflow_tracking_uri: endpoints.mlflow });
+    record(run, '-');
+    expect(run.tasks, explain(run)).toEqual({ 'process-data': 'success', train: 'success', 'batch-inference': 'success' });
+    expect(run.state).toBe('success');
+    // The artifacts the sidecar uploaded, under the keys the DAG's annotations name.
+    const keys = listKeys(ARTIFACT_BUCKET, `pipelines/iris/${run.runId}/`);
+    expect(keys.some((k) => k.includes('/process-data/dataset'))).toBe(true);
+    expect(keys.some((k) => k.includes('/batch-inference/predictions'))).toBe(true);
+    // Pods ran as the ServiceAccount dfp renders, and none is left behind.
+    const left = kubectl(['get', 'pods', '-n', NAMESPACE, '-l', 'dag_id=iris', '-o', 'name']).trim();
+    expect(left).toBe('');
+  });
+});
