@@ -4,7 +4,9 @@
  * Dependencies are `>>` edges; every task runs when no upstream failed (`none_failed`), so
  * a step skipped by its condition does not skip the steps after it, as in Argo and kfp.
  */
+import { pinImage, type ImagePins } from '../../constructs/model/images.ts';
 import { groupChain } from '../../constructs/model/rules-pipeline.ts';
+import { TRANSFORM_LAUNCHER_IMAGE } from '../../constructs/transform-step.ts';
 import type { Environment, Group, Parameter, Pipeline, Step } from '../../constructs/model/schema.ts';
 import {
   attr, call, dict, Identifiers, list, lit, name, printExpr, printModule, shift, UnrepresentableValue, type PyExpr, type PyStmt,
@@ -60,7 +62,11 @@ interface Task {
   readonly upstream: readonly string[];
 }
 
-export function dagFile(p: Pipeline, env: Environment): string {
+/**
+ * `pins`: the lock's image digests (model.imagePins), for the images the target adds itself
+ * (the artifact containers' transform-launcher), so that they are pinned as the steps' are.
+ */
+export function dagFile(p: Pipeline, env: Environment, pins: ImagePins = {}): string {
   // A scheduled pipeline with a parameter that has no default, which Airflow refuses to
   // schedule, never gets here: the model refuses it for every orchestrator (rules-pipeline.ts).
   // Airflow's DAG refuses longer tags (TAG_MAX_LEN, counted in code points).
@@ -68,7 +74,7 @@ export function dagFile(p: Pipeline, env: Environment): string {
   if (long.length) {
     throw new RenderError(p.path, `tag '${[...long[0]!].slice(0, 20).join('')}…' is ${[...long[0]!].length} characters long; Airflow allows at most 100, so shorten it`);
   }
-  const shared = sharedObjects(p.exitHandler ? [...p.steps, p.exitHandler] : p.steps, env);
+  const shared = sharedObjects(p.exitHandler ? [...p.steps, p.exitHandler] : p.steps, env, pinImage(pins, TRANSFORM_LAUNCHER_IMAGE));
   const ids = new Identifiers([...RESERVED, ...shared.names]);
   const tasks = taskList(p, env, ids, shared);
   const body: PyStmt[] = tasks.map((task) => ({ kind: 'assign', target: ids.for(task.id), value: task.expr }));

@@ -11,6 +11,6 @@ export const airflowTarget: Target = {
   appliesTo: (env) => env.orchestrator === 'airflow',
   render(model, env): RenderedFile[] {
     // Python module names cannot hold '-', but Airflow loads DAG files by path, not by import.
-    return model.pipelines.map((p) => ({ path: `dags/${p.name}.py`, content: dagFile(p, env), kubernetes: false }));
+    return model.pipelines.map((p) => ({ path: `dags/${p.name}.py`, content: dagFile(p, env, model.imagePins), kubernetes: false }));
   },
 };

@@ -145,7 +145,7 @@ with DAG(
     process_data = KubernetesPodOperator(
         task_id="process-data",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:a733f41f6fa03ab2b23c120f0bb7f44122d0dee85cb9cd5c2a4078e647e41057",
+        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:e354b471f121de174802fc0a61d807bb5b04e2c5c2888c07056eeab60f09f692",
         cmds=[
             "/bin/sh",
             "-c",
@@ -166,7 +166,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -189,7 +189,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",
@@ -231,7 +231,7 @@ with DAG(
     train = KubernetesPodOperator(
         task_id="train",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:a733f41f6fa03ab2b23c120f0bb7f44122d0dee85cb9cd5c2a4078e647e41057",
+        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:e354b471f121de174802fc0a61d807bb5b04e2c5c2888c07056eeab60f09f692",
         cmds=[
             "/bin/sh",
             "-c",
@@ -272,7 +272,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -319,7 +319,7 @@ with DAG(
     batch_inference = KubernetesPodOperator(
         task_id="batch-inference",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:a733f41f6fa03ab2b23c120f0bb7f44122d0dee85cb9cd5c2a4078e647e41057",
+        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:e354b471f121de174802fc0a61d807bb5b04e2c5c2888c07056eeab60f09f692",
         cmds=[
             "/bin/sh",
             "-c",
@@ -356,7 +356,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -393,7 +393,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",
