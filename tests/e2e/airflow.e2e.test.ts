@@ -13,7 +13,8 @@
  * second time with the engine line swapped to DataFusion (the one-line change users make),
  * and each recorded run says which engine it used.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { TRANSFORM_LAUNCHER_IMAGE } from '../../constructs/transform-step.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMlflow, type MlflowServer } from '../support/mlflow.ts';
@@ -85,7 +86,10 @@ describe.skipIf(process.env.DFP_E2E !== '1')('Airflow runs prod (dist/prod up to
     console.log(`airflow e2e: applied dist/prod's ${JSON.stringify(objects.kinds)} in ${NAMESPACE}`);
     const refs = ensureDigestRefs(pinnedImages(join(spark.dist, 'prod', 'airflow', 'dags')));
     if (refs.tagged.length) console.log(`airflow e2e: digest references added for ${refs.tagged.join(', ')}`);
-    airflow = airflowHome(join(spark.dist, 'prod', 'airflow', 'dags'), kubeconfig());
+    const lock = JSON.parse(readFileSync(join(ROOT, 'dfp.lock.json'), 'utf8')) as { images: Record<string, string> };
+    const sidecar = `${TRANSFORM_LAUNCHER_IMAGE}@${lock.images[TRANSFORM_LAUNCHER_IMAGE]}`;
+    ensureDigestRefs([sidecar]);
+    airflow = airflowHome(join(spark.dist, 'prod', 'airflow', 'dags'), kubeconfig(), sidecar);
     temp.push(airflow.home);
   });
 

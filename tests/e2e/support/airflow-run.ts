@@ -21,8 +21,15 @@ export interface AirflowHome {
   readonly env: Record<string, string>;
 }
 
-/** A fresh AIRFLOW_HOME over `dagsFolder`, its SQLite DB migrated. */
-export function airflowHome(dagsFolder: string, kubeconfig: string): AirflowHome {
+/**
+ * A fresh AIRFLOW_HOME over `dagsFolder`, its SQLite DB migrated. `xcomSidecarImage`: the
+ * image of the XCom sidecar KubernetesPodOperator adds to a pod that pushes XCom (a task
+ * with step outputs). It is a setting of Airflow's Kubernetes connection, not of a task:
+ * the provider's default, `alpine:3.24.2` from Docker Hub, cannot be pulled where there is
+ * no Docker Hub (here; an air-gapped cluster), so the platform names one of its own images
+ * with `sh` (docs/airflow.md).
+ */
+export function airflowHome(dagsFolder: string, kubeconfig: string, xcomSidecarImage: string): AirflowHome {
   const home = mkdtempSync(join(tmpdir(), 'dfp-e2e-airflow-'));
   mkdirSync(join(home, 'logs'), { recursive: true });
   const env: Record<string, string> = {
@@ -38,7 +45,7 @@ export function airflowHome(dagsFolder: string, kubeconfig: string): AirflowHome
     // KubernetesPodOperator's connection: the cluster's kubeconfig, never in-cluster config.
     AIRFLOW_CONN_KUBERNETES_DEFAULT: JSON.stringify({
       conn_type: 'kubernetes',
-      extra: { kube_config_path: kubeconfig, in_cluster: false },
+      extra: { kube_config_path: kubeconfig, in_cluster: false, xcom_sidecar_container_image: xcomSidecarImage },
     }),
     NO_PROXY: '*',
     PYTHONUNBUFFERED: '1',
