@@ -145,7 +145,7 @@ with DAG(
     process_data = KubernetesPodOperator(
         task_id="process-data",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:e354b471f121de174802fc0a61d807bb5b04e2c5c2888c07056eeab60f09f692",
+        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:59ddba78184d90e4083175a20a5133dfb0ac411322cecec648b55d61feff9dc3",
         cmds=[
             "/bin/sh",
             "-c",
@@ -231,7 +231,7 @@ with DAG(
     train = KubernetesPodOperator(
         task_id="train",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:e354b471f121de174802fc0a61d807bb5b04e2c5c2888c07056eeab60f09f692",
+        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:59ddba78184d90e4083175a20a5133dfb0ac411322cecec648b55d61feff9dc3",
         cmds=[
             "/bin/sh",
             "-c",
@@ -319,7 +319,7 @@ with DAG(
     batch_inference = KubernetesPodOperator(
         task_id="batch-inference",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:e354b471f121de174802fc0a61d807bb5b04e2c5c2888c07056eeab60f09f692",
+        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:59ddba78184d90e4083175a20a5133dfb0ac411322cecec648b55d61feff9dc3",
         cmds=[
             "/bin/sh",
             "-c",
