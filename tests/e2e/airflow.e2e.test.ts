@@ -24,6 +24,7 @@ import {
 } from './support/airflow-cluster.ts';
 import { airflowHome, dagsTest, type AirflowHome, type DagRun } from './support/airflow-run.ts';
 import { ROOT, changedLines, endpointOnlyDiff, renderVariant, type ProdEndpoints, type Variant } from './support/airflow-variant.ts';
+import { clusterLakeFs, seedKronodroid, type ClusterLakeFs } from './support/airflow-lakefs.ts';
 import { recordRun } from './support/run-table.ts';
 
 const NAMESPACE = 'ml-prod';
@@ -35,7 +36,10 @@ let mlflow: MlflowServer | undefined;
 let mlflowPort = 0;
 let endpoints: ProdEndpoints;
 let spark: Variant;
+let datafusion: Variant | undefined;
 let airflow: AirflowHome;
+let sidecar: string;
+let lakefs: ClusterLakeFs | undefined;
 const temp: string[] = [];
 
 /** The row `make e2e` prints for one DAG run. */
@@ -61,18 +65,27 @@ function explain(run: DagRun): string {
 
 describe.skipIf(process.env.DFP_E2E !== '1')('Airflow runs prod (dist/prod up to its endpoints) on the cluster', () => {
   beforeAll(async () => {
-    mlflow = await startMlflow();
-    mlflowPort = Number(new URL(mlflow.trackingUri).port);
-    expose(mlflowPort);
-    // lakeFS is not reached by the runs below (iris); its value is still replaced so that no
-    // pod is ever pointed at an outside address.
-    endpoints = {
-      s3: `http://${NODE_IP}:${MINIO_PORT}`,
-      mlflow: `http://${NODE_IP}:${mlflowPort}`,
-      lakefs: `http://${NODE_IP}:8000`,
-    };
+    // The cluster's own lakeFS, MLflow and MinIO Services (scripts/cluster/up runs them under
+    // the names dev's endpoints use) when it has them; otherwise MinIO at the bridge address
+    // and an MLflow of our own on loopback, exposed to pods there. Never an outside address.
+    lakefs = clusterLakeFs();
+    if (lakefs) {
+      endpoints = {
+        s3: 'http://minio.minio.svc.cluster.local:9000',
+        mlflow: 'http://mlflow.mlflow.svc.cluster.local:5000',
+        lakefs: lakefs.clusterEndpoint,
+      };
+    } else {
+      mlflow = await startMlflow();
+      mlflowPort = Number(new URL(mlflow.trackingUri).port);
+      expose(mlflowPort);
+      endpoints = { s3: `http://${NODE_IP}:${MINIO_PORT}`, mlflow: `http://${NODE_IP}:${mlflowPort}`, lakefs: `http://${NODE_IP}:8000` };
+    }
     spark = renderVariant({ endpoints, engine: 'spark' });
     temp.push(spark.dir);
+    // prod with its engine line swapped to DataFusion (the one-line change users make).
+    datafusion = renderVariant({ endpoints, engine: 'datafusion' });
+    temp.push(datafusion.dir);
 
     createNamespace(NAMESPACE);
     // What the platform provides and dfp only references: the ServiceAccount pods run as and
@@ -81,13 +94,17 @@ describe.skipIf(process.env.DFP_E2E !== '1')('Airflow runs prod (dist/prod up to
     const minio = minioCredentials();
     for (const name of ['minio-credentials', 'object-store-credentials']) secret(NAMESPACE, name, { accesskey: minio.user, secretkey: minio.password });
     ensureBucket(ARTIFACT_BUCKET);
-    const objects = applicableObjects(join(spark.dist, 'prod'));
+    if (lakefs) secret(NAMESPACE, 'lakefs-credentials', { access_key_id: lakefs.accessKeyId, secret_access_key: lakefs.secretAccessKey });
+    // The DataFusion variant's objects: the same as prod's (ConfigMaps, the launcher's Role)
+    // plus the transform's run template, a suspended Job, instead of the SparkApplication.
+    const objects = applicableObjects(join(datafusion.dist, 'prod'));
     kubectl(['apply', '--server-side', '-f', '-'], objects.yaml);
-    console.log(`airflow e2e: applied dist/prod's ${JSON.stringify(objects.kinds)} in ${NAMESPACE}`);
-    const refs = ensureDigestRefs(pinnedImages(join(spark.dist, 'prod', 'airflow', 'dags')));
+    console.log(`airflow e2e: applied dist/prod's (DataFusion) ${JSON.stringify(objects.kinds)} in ${NAMESPACE}`);
+    const refs = ensureDigestRefs([...pinnedImages(join(spark.dist, 'prod')), ...pinnedImages(join(datafusion.dist, 'prod'))]);
+    if (refs.missing.length) console.log(`airflow e2e: not in the cluster with the digest dist/ pins: ${refs.missing.join(', ')}`);
     if (refs.tagged.length) console.log(`airflow e2e: digest references added for ${refs.tagged.join(', ')}`);
-    const lock = JSON.parse(readFileSync(join(ROOT, 'dfp.lock.json'), 'utf8')) as { images: Record<string, string> };
-    const sidecar = `${TRANSFORM_LAUNCHER_IMAGE}@${lock.images[TRANSFORM_LAUNCHER_IMAGE]}`;
+    const lock = JSON.parse(readFileSync(join(ROOT, 'dfp.lock.json'), 'utf8')) as { images: Record<string, { digest: string }> };
+    sidecar = `${TRANSFORM_LAUNCHER_IMAGE}@${lock.images[TRANSFORM_LAUNCHER_IMAGE]!.digest}`;
     ensureDigestRefs([sidecar]);
     airflow = airflowHome(join(spark.dist, 'prod', 'airflow', 'dags'), kubeconfig(), sidecar);
     temp.push(airflow.home);
@@ -108,6 +125,12 @@ describe.skipIf(process.env.DFP_E2E !== '1')('Airflow runs prod (dist/prod up to
     expect(diff.problems).toEqual([]);
     expect(diff.changed).toBeGreaterThan(0);
     console.log(`airflow e2e: the variant's dist/prod differs from dist/prod in ${diff.changed} lines, each an endpoint value`);
+    // The DataFusion variant: the same three lines and prod's engine line, nothing else.
+    const swapped = changedLines(datafusion!.originalEnvironments, datafusion!.environments);
+    expect(swapped).not.toBe('line counts differ');
+    expect((swapped as { from: string; to: string }[]).map((d) => d.to.trim())).toEqual([
+      "engine: 'datafusion',", `lakefs: '${endpoints.lakefs}',`, `mlflow: '${endpoints.mlflow}',`, `s3: '${endpoints.s3}',`,
+    ]);
   });
 
   it('iris: every task succeeds; its artifacts pass through MinIO, moved by the init container and sidecar dfp renders', async () => {
@@ -122,5 +145,31 @@ describe.skipIf(process.env.DFP_E2E !== '1')('Airflow runs prod (dist/prod up to
     // Pods ran as the ServiceAccount dfp renders, and none is left behind.
     const left = kubectl(['get', 'pods', '-n', NAMESPACE, '-l', 'dag_id=iris', '-o', 'name']).trim();
     expect(left).toBe('');
+  });
+
+  it.skipIf(!clusterLakeFs())('kronodroid-features, engine swapped to DataFusion: dlt load, the transform as a Job copied by the launcher under the Role dfp renders, dbt build, lakeFS commit and merge', async () => {
+    // The launcher's pod waits beside the Job it starts: both must fit the node at once, or the
+    // Job's pod stays Pending until the step's timeout (two hours). Said now, with the numbers.
+    const cpu = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q));
+    const job = JSON.parse(kubectl(['get', 'job', '-n', NAMESPACE, 'kronodroid-iceberg', '-o', 'json'])) as {
+      spec: { template: { spec: { containers: { resources?: { requests?: Record<string, string> } }[] } } };
+    };
+    const jobCpu = job.spec.template.spec.containers.reduce((n, c) => n + cpu(c.resources?.requests?.cpu ?? '0'), 0);
+    const nodes = JSON.parse(kubectl(['get', 'nodes', '-o', 'json'])) as { items: { status: { allocatable: Record<string, string> } }[] };
+    const allocatable = Math.max(...nodes.items.map((n) => cpu(n.status.allocatable.cpu ?? '0')));
+    const launcherCpu = 0.1;
+    expect(jobCpu + launcherCpu, `the transform's Job requests ${jobCpu} CPU and its launcher's pod ${launcherCpu}; the largest node has ${allocatable} allocatable, so the Job could never be scheduled while its launcher waits`).toBeLessThanOrEqual(allocatable);
+    const branch = `airflow-e2e-${Date.now().toString(36)}`;
+    const seeded = await seedKronodroid(lakefs!, 'kronodroid', 40, branch);
+    const df = airflowHome(join(datafusion!.dist, 'prod', 'airflow', 'dags'), kubeconfig(), sidecar);
+    temp.push(df.home);
+    const run = await dagsTest(df, 'kronodroid-features', LOGICAL_DATE, { target_branch: branch, run_transform: true });
+    record(run, 'datafusion', `${seeded.rows} landing CSV rows; lakeFS branch ${branch}`);
+    expect(run.tasks, explain(run)).toEqual({ 'dlt-load': 'success', 'spark-transform': 'success', 'dbt-build': 'success', 'lakefs-commit-merge': 'success' });
+    expect(run.state).toBe('success');
+    // The transform ran as a copy of the suspended Job template (not a SparkApplication).
+    expect(run.log).toMatch(/started Job ml-prod\/kronodroid-iceberg-/);
+    // The merge moved main past the seeded landing commit.
+    expect(await lakefs!.client.resolveBranch('kronodroid', 'main')).not.toBe(seeded.commit);
   });
 });

@@ -5,7 +5,7 @@
  * does not render them), MinIO's bucket, and host services exposed to pods.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ROOT, filesUnder } from './airflow-variant.ts';
@@ -166,11 +166,24 @@ export function pinnedImages(dir: string): string[] {
 export function ensureDigestRefs(refs: readonly string[]): { tagged: string[]; missing: string[] } {
   const sock = join(CLUSTER_STATE, 'containerd', 'containerd.sock');
   const ctr = (...args: string[]) => execFileSync('ctr', ['--address', sock, '-n', 'k8s.io', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const listing = ctr('images', 'ls');
-  const have = new Map<string, string>();
-  for (const line of listing.split('\n').slice(1)) {
-    const [name, , digest] = line.trim().split(/\s+/);
-    if (name && digest) have.set(name, digest);
+  const list = () => {
+    const have = new Map<string, string>();
+    for (const line of ctr('images', 'ls').split('\n').slice(1)) {
+      const [name, , digest] = line.trim().split(/\s+/);
+      if (name && digest) have.set(name, digest);
+    }
+    return have;
+  };
+  let have = list();
+  // An image kubelet's image GC removed under disk pressure (CLUSTER.log, 13:04) is imported
+  // again from its archive, as `up` imported it.
+  const gone = [...new Set(refs.map((r) => r.split('@')[0]!).filter((nameTag) => !have.has(nameTag)))];
+  const archives = gone
+    .map((nameTag) => join(DFP_CACHE, 'images', `${nameTag.slice(nameTag.lastIndexOf('/') + 1, nameTag.lastIndexOf(':'))}.tar`))
+    .filter((f) => existsSync(f));
+  if (archives.length) {
+    execFileSync(join(ROOT, 'scripts', 'cluster', 'import'), archives, { stdio: ['ignore', 'ignore', 'pipe'] });
+    have = list();
   }
   const tagged: string[] = [];
   const missing: string[] = [];
