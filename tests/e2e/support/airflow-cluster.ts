@@ -187,7 +187,7 @@ export function ensureDigestRefs(refs: readonly string[]): { tagged: string[]; m
   }
   const tagged: string[] = [];
   const missing: string[] = [];
-  for (const ref of refs) {
+  for (const ref of [...new Set(refs)]) {
     const [nameTag, digest] = ref.split('@') as [string, string];
     const byDigest = `${nameTag.slice(0, nameTag.lastIndexOf(':'))}@${digest}`;
     if (have.has(byDigest)) continue;
