@@ -185,6 +185,20 @@ export function ensureDigestRefs(refs: readonly string[]): { tagged: string[]; m
     execFileSync(join(ROOT, 'scripts', 'cluster', 'import'), archives, { stdio: ['ignore', 'ignore', 'pipe'] });
     have = list();
   }
+  // An image whose tag another build moved to a different digest (the archives in
+  // $DFP_CACHE/images are shared by every checkout on the machine) is imported again when
+  // the archive there is the build dist/ pins.
+  const archiveOf = (nameTag: string) => join(DFP_CACHE, 'images', `${nameTag.slice(nameTag.lastIndexOf('/') + 1, nameTag.lastIndexOf(':'))}.tar`);
+  const moved = [...new Set(refs)].filter((ref) => {
+    const [nameTag, digest] = ref.split('@') as [string, string];
+    const byDigest = `${nameTag.slice(0, nameTag.lastIndexOf(':'))}@${digest}`;
+    const digestFile = archiveOf(nameTag).replace(/\.tar$/, '.digest');
+    return !have.has(byDigest) && have.get(nameTag) !== digest && existsSync(digestFile) && readFileSync(digestFile, 'utf8').includes(digest);
+  });
+  if (moved.length) {
+    execFileSync(join(ROOT, 'scripts', 'cluster', 'import'), [...new Set(moved.map((r) => archiveOf(r.split('@')[0]!)))], { stdio: ['ignore', 'ignore', 'pipe'] });
+    have = list();
+  }
   const tagged: string[] = [];
   const missing: string[] = [];
   for (const ref of [...new Set(refs)]) {
