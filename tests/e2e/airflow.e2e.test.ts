@@ -60,7 +60,9 @@ function record(run: DagRun, engine: string, note?: string): void {
 
 /** A failed run's story: the task states and the end of Airflow's output. */
 function explain(run: DagRun): string {
-  return `${run.dagId}: ${JSON.stringify(run.tasks)}; exit ${run.exitCode}; log ${run.logFile}\n${run.log.split('\n').slice(-60).join('\n')}`;
+  const lines = run.log.split('\n');
+  const telling = lines.filter((l) => /\[base\]|\[dfp-artifacts|Event: (Failed|Error)|Error: |Exception: /.test(l)).slice(0, 40);
+  return `${run.dagId}: ${JSON.stringify(run.tasks)}; exit ${run.exitCode}; log ${run.logFile}\n${telling.join('\n')}\n…\n${lines.slice(-15).join('\n')}`;
 }
 
 describe.skipIf(process.env.DFP_E2E !== '1')('Airflow runs prod (dist/prod up to its endpoints) on the cluster', () => {

@@ -153,7 +153,14 @@ export function endpointOnlyDiff(variantProd: string, committedProd: string, end
   for (const f of ours.filter((x) => theirs.includes(x))) {
     const diff = changedLines(readFileSync(join(committedProd, f), 'utf8'), readFileSync(join(variantProd, f), 'utf8'));
     if (diff === 'line counts differ') {
-      problems.push(`${f}: line counts differ`);
+      // A longer value can make the Python printer wrap a call differently (dfp prints a call
+      // on one line when it fits): such a file must be the committed one with the endpoints
+      // replaced, up to whitespace.
+      const squash = (t: string) => t.replace(/\s+/g, '');
+      const committed = readFileSync(join(committedProd, f), 'utf8');
+      const ours = readFileSync(join(variantProd, f), 'utf8');
+      if (!f.endsWith('.py') || squash(swap(committed)) !== squash(ours)) problems.push(`${f}: line counts differ, and not by endpoint values and line wrapping only`);
+      else changed += committed.split('\n').filter((l) => swap(l) !== l).length;
       continue;
     }
     for (const d of diff) {
