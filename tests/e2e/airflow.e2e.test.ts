@@ -13,7 +13,8 @@
  * second time with the engine line swapped to DataFusion (the one-line change users make),
  * and each recorded run says which engine it used.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { TRANSFORM_LAUNCHER_IMAGE } from '../../constructs/transform-step.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +128,16 @@ describe.skipIf(process.env.DFP_E2E !== '1')('Airflow runs prod (dist/prod up to
     expect(diff.problems).toEqual([]);
     expect(diff.changed).toBeGreaterThan(0);
     console.log(`airflow e2e: the variant's dist/prod differs from dist/prod in ${diff.changed} lines, each an endpoint value`);
+    // Control: one more change in a DAG (its namespace) is found.
+    const control = mkdtempSync(join(tmpdir(), 'dfp-e2e-control-'));
+    temp.push(control);
+    const dags = join(spark.dist, 'prod', 'airflow', 'dags');
+    for (const f of readdirSync(dags).filter((x) => x.endsWith('.py'))) {
+      const text = readFileSync(join(dags, f), 'utf8');
+      writeFileSync(join(control, f), f === 'iris.py' ? text.replace('namespace="ml-prod"', 'namespace="ml-prod-2"') : text);
+    }
+    const refused = endpointOnlyDiff(control, join(ROOT, 'dist', 'prod', 'airflow', 'dags'), endpoints);
+    expect(refused.problems.join('\n')).toMatch(/^iris\.py:\d+: not an endpoint change/);
     // The DataFusion variant: the same three lines and prod's engine line, nothing else.
     const swapped = changedLines(datafusion!.originalEnvironments, datafusion!.environments);
     expect(swapped).not.toBe('line counts differ');

@@ -49,6 +49,8 @@ export function airflowHome(dagsFolder: string, kubeconfig: string, xcomSidecarI
     }),
     NO_PROXY: '*',
     PYTHONUNBUFFERED: '1',
+    // Nothing written into the DAG folder (the variant's dist/, which a test compares).
+    PYTHONDONTWRITEBYTECODE: '1',
   };
   execFileSync(join(VENV_BIN, 'airflow'), ['db', 'migrate'], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
   return { home, env };
