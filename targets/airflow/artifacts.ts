@@ -12,7 +12,8 @@
  *   and a wrapper (runtime.ts ARTIFACTS_SCRIPT) that makes the step wait for the upload
  *   and fail with it, before Airflow reads the result and deletes the pod.
  *
- * Both run `python -m dfp_tools.artifacts` from the transform-launcher image, with the
+ * Both run `python -m dfp_tools.artifacts` from the transform-launcher image (pinned by
+ * digest when dfp.lock.json pins it, as the steps' images are), with the
  * repository's endpoint, bucket, region and credential Secret exactly as Argo's artifact
  * repository ConfigMap names them. The object keys hold the run id, known only at run
  * time: they are written into the pod's annotations (a field Airflow renders, through the
@@ -20,7 +21,6 @@
  * annotations (the downward API), so neither a command line nor a script holds them.
  */
 import { PipelineGraph } from '../../constructs/model/graph.ts';
-import { TRANSFORM_LAUNCHER_IMAGE } from '../../constructs/model/images.ts';
 import type { Environment, Pipeline, Step } from '../../constructs/model/schema.ts';
 import { call, dict, list, lit, name, type PyExpr } from '../../emit/python.ts';
 import { DFP_DIR, inputArtifactPath, outputArtifactPath, SYNC_DIR } from './runtime.ts';
@@ -54,7 +54,7 @@ export function artifactCredentials(env: Environment): { env: string; secret: st
  * `shared.credentials`: the module-level env vars of artifactCredentials (asked for only
  * when the step has artifacts).
  */
-export function artifactMachinery(p: Pipeline, env: Environment, s: Step, shared: { security: PyExpr | undefined; credentials: () => PyExpr[] }): ArtifactMachinery | undefined {
+export function artifactMachinery(p: Pipeline, env: Environment, s: Step, shared: { image: string; security: PyExpr | undefined; credentials: () => PyExpr[] }): ArtifactMachinery | undefined {
   const inputs = s.inputs.artifacts.map((a, i) => {
     const producer = PipelineGraph.of(p).step(a.source.step);
     if (!producer) throw new Error(`${s.path}: unknown producer '${a.source.step}'`);
@@ -75,7 +75,7 @@ export function artifactMachinery(p: Pipeline, env: Environment, s: Step, shared
   });
   const container = (containerName: string, args: string[], envVars: PyExpr[], extra: Record<string, PyExpr> = {}) => call(k8s('V1Container'), [], {
     name: lit(containerName),
-    image: lit(TRANSFORM_LAUNCHER_IMAGE),
+    image: lit(shared.image),
     command: list(['python', '-m', 'dfp_tools.artifacts'].map(lit)),
     args: list(args.map(lit)),
     env: list([...envVars, ...credentials]),

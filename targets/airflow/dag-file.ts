@@ -5,6 +5,7 @@
  * a step skipped by its condition does not skip the steps after it, as in Argo and kfp.
  */
 import { PipelineGraph } from '../../constructs/model/graph.ts';
+import { pinImage, TRANSFORM_LAUNCHER_IMAGE, type ImagePins } from '../../constructs/model/images.ts';
 import type { Environment, Group, Parameter, Pipeline, Step } from '../../constructs/model/schema.ts';
 import {
   attr, call, dict, Identifiers, list, lit, name, printExpr, printModule, shift, UnrepresentableValue, type PyExpr, type PyStmt,
@@ -60,11 +61,15 @@ interface Task {
   readonly upstream: readonly string[];
 }
 
-export function dagFile(p: Pipeline, env: Environment): string {
+/**
+ * `pins`: the lock's image digests (model.imagePins), for the images the target adds itself
+ * (the artifact containers' transform-launcher), so that they are pinned as the steps' are.
+ */
+export function dagFile(p: Pipeline, env: Environment, pins: ImagePins = {}): string {
   // A scheduled pipeline with a parameter that has no default, which Airflow refuses to
   // schedule, never gets here: the model refuses it for every orchestrator (rules-pipeline.ts).
   // Tags longer than Airflow allows are refused before rendering (check.ts).
-  const shared = sharedObjects(p.exitHandler ? [...p.steps, p.exitHandler] : p.steps, env);
+  const shared = sharedObjects(p.exitHandler ? [...p.steps, p.exitHandler] : p.steps, env, pinImage(pins, TRANSFORM_LAUNCHER_IMAGE));
   const ids = new Identifiers([...RESERVED, ...shared.names]);
   const tasks = taskList(p, env, ids, shared);
   const body: PyStmt[] = tasks.map((task) => ({ kind: 'assign', target: ids.for(task.id), value: task.expr }));

@@ -9,6 +9,7 @@ import { jinjaText } from '../../emit/jinja.ts';
 import { attr, call, dict, list, lit, name, type PyExpr, type PyStmt } from '../../emit/python.ts';
 import { annotationsDict, artifactCredentials, artifactMachinery } from './artifacts.ts';
 import { argTemplate, POD_TEMPLATE_EXT } from './templates.ts';
+import { TRANSFORM_LAUNCHER_IMAGE } from '../../constructs/model/images.ts';
 
 /** A user string in a templated field: renders back to exactly itself. */
 const t = (s: string): PyExpr => lit(jinjaText(s, { templateExt: POD_TEMPLATE_EXT }));
@@ -22,6 +23,7 @@ export function podTaskKwargs(p: Pipeline, env: Environment, s: Step, shared: Sh
   const outputs = s.outputs.parameters.map((o) => o.name);
   const sec = security(s, outputs.length > 0);
   const artifacts = artifactMachinery(p, env, s, {
+    image: shared.launcherImage,
     security: s.security.profile === 'restricted' ? name(CONTAINER_SECURITY) : undefined,
     credentials: () => artifactCredentials(env).map((e) => name(shared.secretEnv(e.env, e.secret, e.key))),
   });
@@ -111,6 +113,8 @@ export interface SharedObjects {
   readonly statements: readonly PyStmt[];
   /** The module-level name of the V1EnvVar `env` that reads `key` of Secret `secret`. */
   secretEnv(env: string, secret: string, key: string): string;
+  /** The image of the artifact containers (artifacts.ts), pinned as the lock says. */
+  readonly launcherImage: string;
 }
 
 /**
@@ -119,7 +123,7 @@ export interface SharedObjects {
  * name and value as templates in place; a shared one is safe because env var names are
  * identifiers (checkEnvVar) and a Secret reference has no value, so rendering is a no-op.
  */
-export function sharedObjects(steps: readonly Step[], env: Environment): SharedObjects {
+export function sharedObjects(steps: readonly Step[], env: Environment, launcherImage: string = TRANSFORM_LAUNCHER_IMAGE): SharedObjects {
   const refs = new Map<string, { env: string; secret: string; key: string }>();
   for (const s of steps) for (const e of s.secretEnv) refs.set(JSON.stringify([e.name, e.secret, e.key]), { env: e.name, secret: e.secret, key: e.key });
   // The artifact containers' credentials (artifacts.ts), when a step has artifacts.
@@ -145,6 +149,7 @@ export function sharedObjects(steps: readonly Step[], env: Environment): SharedO
     names: [...byRef.values(), ...security.names],
     statements: [...statements, ...security.statements],
     secretEnv: (env, secret, key) => byRef.get(JSON.stringify([env, secret, key]))!,
+    launcherImage,
   };
 }
 

@@ -253,7 +253,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -276,7 +276,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",
@@ -377,7 +377,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -414,7 +414,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",
@@ -533,7 +533,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -570,7 +570,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",
@@ -654,7 +654,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -702,7 +702,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",
