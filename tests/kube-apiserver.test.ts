@@ -13,7 +13,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { buildModel } from '../constructs/model/build.ts';
 import { buildApp } from '../main.ts';
 import { renderAll } from '../synth/render.ts';
@@ -35,10 +35,11 @@ function subjects(): { objects: KubeObject[]; otherYaml: string[]; destinations:
   const golden = renderedTree(join(ROOT, 'tests', 'golden'), 'golden');
   const model = buildModel(buildApp());
   const argo: KubeObject[] = model.environments.flatMap((env) =>
-    argoTarget.render(model, { ...env, orchestrator: 'argo' }).map((f) => {
-      const object = parse(f.content) as Json;
-      return { name: `argo-render/${env.name}/${f.path}#0`, object, namespace: object.metadata?.namespace ?? env.namespace };
-    }));
+    argoTarget.render(model, { ...env, orchestrator: 'argo' }).flatMap((f) =>
+      parseAllDocuments(f.content).map((d, i) => {
+        const object = d.toJS() as Json;
+        return { name: `argo-render/${env.name}/${f.path}#${i}`, object, namespace: object.metadata?.namespace ?? env.namespace };
+      })));
   return {
     objects: [...dist.objects, ...golden.objects, ...argo],
     otherYaml: [...dist.otherYaml, ...golden.otherYaml],
