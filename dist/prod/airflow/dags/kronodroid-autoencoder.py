@@ -206,7 +206,7 @@ with DAG(
             k8s.V1EnvVar(name="DATA_SOURCE_TABLE", value="fct_training_dataset"),
             k8s.V1EnvVar(
                 name="DFP_DEFINITIONS_SHA256",
-                value="ba2660f16cb5847ad0806da5c4f22378dadf980079fbc8384e57f24366328bfc",
+                value="381340a13c8bfc786c2f991880f26895de8a1dcb666fc64b340e7671efc848fe",
             ),
             k8s.V1EnvVar(name="DFP_ENVIRONMENT", value="prod"),
             k8s.V1EnvVar(name="DFP_IMAGE", value="registry.dfp.internal/dfp/kronodroid-train:0.3.1"),
