@@ -227,7 +227,7 @@ with DAG(
         task_id="dbt-build",
         doc_md="Kronodroid staging and feature models (dbt), built on the staging tables the transform writes.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:26aaeb19ef4e35033f8af75d509302453ff2a0a9b268945aa9173896dbdbc0df",
+        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:ae4b12608f550eada54c394dad4ae6c4ef5a8c5b21eecdf07aba3356710b1b72",
         cmds=["dbt", "build"],
         arguments=[
             "--project-dir",
