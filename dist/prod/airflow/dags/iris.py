@@ -145,7 +145,7 @@ with DAG(
     process_data = KubernetesPodOperator(
         task_id="process-data",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:a733f41f6fa03ab2b23c120f0bb7f44122d0dee85cb9cd5c2a4078e647e41057",
+        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:59ddba78184d90e4083175a20a5133dfb0ac411322cecec648b55d61feff9dc3",
         cmds=[
             "/bin/sh",
             "-c",
@@ -231,7 +231,7 @@ with DAG(
     train = KubernetesPodOperator(
         task_id="train",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:a733f41f6fa03ab2b23c120f0bb7f44122d0dee85cb9cd5c2a4078e647e41057",
+        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:59ddba78184d90e4083175a20a5133dfb0ac411322cecec648b55d61feff9dc3",
         cmds=[
             "/bin/sh",
             "-c",
@@ -319,7 +319,7 @@ with DAG(
     batch_inference = KubernetesPodOperator(
         task_id="batch-inference",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:a733f41f6fa03ab2b23c120f0bb7f44122d0dee85cb9cd5c2a4078e647e41057",
+        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:59ddba78184d90e4083175a20a5133dfb0ac411322cecec648b55d61feff9dc3",
         cmds=[
             "/bin/sh",
             "-c",
