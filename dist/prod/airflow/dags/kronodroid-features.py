@@ -248,8 +248,8 @@ with DAG(
             k8s.V1EnvVar(name="DFP_LAKEFS_REF", value="{{ params['target_branch'] | dfp_text }}"),
         ],
         container_resources=k8s.V1ResourceRequirements(
-            requests={"cpu": "2", "memory": "4Gi"},
-            limits={"cpu": "2", "memory": "4Gi"},
+            requests={"cpu": "1", "memory": "4Gi"},
+            limits={"cpu": "1", "memory": "4Gi"},
         ),
         volumes=[
             k8s.V1Volume(
