@@ -197,7 +197,7 @@ with DAG(
         task_id="spark-transform",
         doc_md="Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
+        image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
         cmds=["python", "-m", "dfp_tools.run_transform"],
         arguments=[
             "--transform",
