@@ -44,7 +44,8 @@ function kubernetesFiles(dir: string): string[] {
 export function notApplied(o: KubeObject): string | undefined {
   if (o.apiVersion.startsWith('argoproj.io/') && o.kind === 'Application') return 'an Argo CD Application';
   if (o.metadata.annotations?.['argocd.argoproj.io/hook']) return 'an Argo CD sync hook (Argo CD runs it on sync)';
-  if (o.metadata.annotations?.['dfp.dev/pod-security'] === 'privileged') return 'a privileged pod (the emulator benchmark needs a KVM node)';
+  const pod = (o as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } }).spec?.template?.metadata;
+  if (pod?.annotations?.['dfp.dev/pod-security'] === 'privileged') return 'a privileged pod (the emulator benchmark needs a KVM node and /dev/kvm)';
   return undefined;
 }
 
@@ -76,9 +77,19 @@ function argoController(namespace: string): KubeObject[] {
       capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
     },
   };
+  // Memoization (a step with `caching: true`) keeps its cache in a ConfigMap the controller
+  // creates and updates; the release's namespaced controller Role only reads ConfigMaps, so
+  // every memoized step ended in Error ("could not save to config map cache"). Argo's docs
+  // ask the install to grant it; a staging cluster's Argo must, too (docs/step-options.md).
+  const memoize = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'argo-memoize', namespace },
+    rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update'] }] };
+  const memoizeBinding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'argo-memoize', namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'argo-memoize' }, subjects: [{ kind: 'ServiceAccount', name: 'argo', namespace }] };
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'argo', namespace } },
     ...release,
+    memoize as KubeObject,
+    memoizeBinding as KubeObject,
     {
       apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'workflow-controller-configmap', namespace },
       // One `config` key, JSON (YAML): Argo joins several keys as `key: value` lines.
@@ -135,6 +146,12 @@ function envFile(name: string): Record<string, string> {
  * the running services' keys; left alone when they exist (the cluster's own script made them).
  */
 function ensureSecrets(): void {
+  // The cluster's own script, where this checkout has it (it writes the same keys).
+  const script = join(ROOT, 'scripts', 'cluster', 'secrets');
+  if (existsSync(script)) {
+    execFileSync(script, [NS], { stdio: ['ignore', 'ignore', 'inherit'] });
+    return;
+  }
   const minio = envFile('minio.env');
   const lakefs = envFile('lakefs.env');
   const secrets: Record<string, Record<string, string>> = {
@@ -238,6 +255,23 @@ interface Workflow extends KubeObject {
   status?: { phase?: string; message?: string; startedAt?: string; finishedAt?: string; nodes?: Record<string, WorkflowNode> };
 }
 
+/**
+ * The images a WorkflowTemplate's steps name that the cluster's node does not hold (kubelet
+ * reports its images in the Node's status): a run of them would wait for a pull that cannot
+ * happen (no registry) until the workflow's deadline, so the run is refused at once instead.
+ */
+function missingImages(template: string): string[] {
+  const wt = getJson<KubeObject & { spec: { templates: { container?: { image: string } }[] } }>(['-n', NS, 'workflowtemplate', template]);
+  const wanted = [...new Set((wt?.spec.templates ?? []).flatMap((t) => (t.container ? [t.container.image] : [])))];
+  const nodes = getJson<{ items: { status: { images?: { names?: string[] }[] } }[] }>(['nodes']);
+  const held = new Set((nodes?.items ?? []).flatMap((n) => (n.status.images ?? []).flatMap((i) => i.names ?? [])));
+  const present = (ref: string) => {
+    const [name, digest] = ref.split('@');
+    return digest ? held.has(`${name!.replace(/:[^:/]+$/, '')}@${digest}`) : held.has(ref);
+  };
+  return wanted.filter((ref) => !present(ref));
+}
+
 /** Submits the WorkflowTemplate as a Workflow with `parameters`; returns its name. */
 function submit(template: string, parameters: Record<string, string>): string {
   const wf = {
@@ -281,6 +315,11 @@ function diagnose(wf: Workflow): string {
 
 /** Runs a pipeline, records its row, and returns the finished Workflow. */
 async function runPipeline(pipeline: string, parameters: Record<string, string>, engine: string, timeoutMs: number): Promise<Workflow> {
+  const missing = missingImages(pipeline).filter((ref) => !(pipeline === 'kronodroid-autoencoder' && ref.includes('/android-emulator:')));
+  if (missing.length) {
+    recordRun({ orchestrator: 'argo', environment: ENV, pipeline, engine, steps: 0, stepsSucceeded: 0, status: 'not run', seconds: 0, note: `images not in the cluster: ${missing.join(', ')}` });
+    throw new Error(`${pipeline}: the cluster holds no ${missing.join(', ')}: build it (make images) and import it (scripts/cluster/import)`);
+  }
   const t0 = Date.now();
   const name = submit(pipeline, parameters);
   const wf = await finished(name, timeoutMs);
@@ -305,6 +344,9 @@ describe('Argo Workflows runs staging\'s pipelines from dist/staging', () => {
     const staging = stagingObjects();
     left = staging.left;
     apply(argoController(NS));
+    // Argo CD replaces what is annotated Replace=true (a Job's pod template is immutable).
+    const replace = (o: KubeObject) => (o.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '').split(',').includes('Replace=true');
+    for (const o of staging.applied.filter(replace)) kubectl(['-n', NS, 'delete', o.kind.toLowerCase(), o.metadata.name!, '--ignore-not-found']);
     apply(staging.applied);
     ensureSecrets();
     ensureBucket(artifactBucket());
