@@ -21,6 +21,9 @@ export function valueText(value: unknown): string {
 }
 
 /** Where the step's files live inside its container. */
+/** The folder under which a step's inputs and outputs live. */
+export const IO_ROOT = '/tmp/dfp';
+
 export const PATHS = {
   outputPath: (name: string) => `/tmp/dfp/outputs/parameters/${name}`,
   outputArtifactPath: (name: string) => `/tmp/dfp/outputs/artifacts/${name}`,

@@ -188,7 +188,10 @@ const LANDING = 'landing/kronodroid';
  * load reads `landing/kronodroid/*.csv`) and committed; then a branch for this run.
  */
 async function seedKronodroid(branch: string): Promise<void> {
-  await lakefsOk('POST', '/repositories', { name: REPO, storage_namespace: `s3://lakefs/${REPO}`, default_branch: 'main' }, [409]);
+  // One lakeFS serves every environment's names here: the repository may exist already.
+  if ((await lakefsApi('GET', `/repositories/${REPO}`)).status === 404) {
+    await lakefsOk('POST', '/repositories', { name: REPO, storage_namespace: `s3://lakefs/${REPO}`, default_branch: 'main' }, [409]);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'dfp-e2e-kronodroid-'));
   try {
     execFileSync('python3', ['-m', 'dfp_tools.kronodroid_synthetic', '--out', dir, '--samples', '240', '--seed', '7'], {

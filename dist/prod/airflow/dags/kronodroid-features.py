@@ -227,7 +227,7 @@ with DAG(
         task_id="dbt-build",
         doc_md="Kronodroid staging and feature models (dbt), built on the staging tables the transform writes.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:ae4b12608f550eada54c394dad4ae6c4ef5a8c5b21eecdf07aba3356710b1b72",
+        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:27ca3fa65dae38d3ca8cf0aeb48a51cbee4092cc2493e93dbe2b9510aef4cefa",
         cmds=["dbt", "build"],
         arguments=[
             "--project-dir",
