@@ -3,12 +3,9 @@ import type { ITemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1
 import type { Pipeline, Step, Volume } from '../../constructs/model/schema.ts';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../pod-security.ts';
 import { skippedContent } from './dag.ts';
-import { argText, inputParameter, IO_ROOT, literal, PATHS } from './expressions.ts';
+import { argText, inputParameter, literal, PATHS } from './expressions.ts';
 
 type Quantities = Record<string, string>;
-
-/** The emptyDir a step with input artifacts gets at IO_ROOT (see containerTemplate). */
-export const IO_VOLUME = 'dfp-io';
 
 function resources(s: Step): { requests?: Quantities; limits?: Quantities } | undefined {
   const gpu: Quantities = s.resources.gpu ? { [s.resources.gpu.resource]: String(s.resources.gpu.count) } : {};
@@ -80,11 +77,6 @@ export function containerTemplate(p: Pipeline, s: Step, options: { exitHandler?:
   ].sort((a, b) => (a.name < b.name ? -1 : 1));
   const params = inputs.declared.map((i) => ({ name: i.name }));
   const cacheable = s.caching && s.inputs.artifacts.length === 0;
-  // Argo mounts each input artifact at its path; the runtime makes the folders above it,
-  // root-owned, so a step that runs as a non-root user could not create its outputs
-  // folder beside them (PermissionError on /tmp/dfp/outputs: iris' train, on the cluster).
-  // An emptyDir at the inputs' and outputs' root (mode 0777) keeps it writable.
-  const io = s.inputs.artifacts.length > 0 ? [{ name: IO_VOLUME, mountPath: IO_ROOT }] : [];
   const sec = security(s);
 
   return {
@@ -108,12 +100,12 @@ export function containerTemplate(p: Pipeline, s: Step, options: { exitHandler?:
       args: nonEmptyList(s.args.map((a, i) => argText(at, `args[${i}]`, a, inputs.ref))),
       env: nonEmptyList(env),
       resources: resources(s),
-      volumeMounts: nonEmptyList([...s.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly || undefined })), ...io]),
+      volumeMounts: nonEmptyList(s.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly || undefined }))),
       securityContext: sec.container,
     },
     securityContext: sec.pod,
     metadata: sec.annotations ? { annotations: sec.annotations } : undefined,
-    volumes: nonEmptyList([...s.volumes.map((v) => ({ name: v.name, ...volumeSource(v) })), ...io.map((m) => ({ name: m.name, emptyDir: {} }))]),
+    volumes: nonEmptyList(s.volumes.map((v) => ({ name: v.name, ...volumeSource(v) }))),
     nodeSelector: Object.keys(s.nodeSelector).length ? s.nodeSelector : undefined,
     tolerations: nonEmptyList(s.tolerations.map((t) => ({ ...t }))),
     retryStrategy: s.retry
