@@ -299,10 +299,18 @@ async function finished(name: string, timeoutMs: number): Promise<Workflow> {
   }, 2000);
 }
 
-/** The step (Pod) nodes of a run, and the skipped ones. */
+/**
+ * The steps of a run, one Pod node each (of a retried step, `train(0)`, `train(1)`…, the one
+ * that succeeded, else the last), named as the step; and the skipped ones.
+ */
 function steps(wf: Workflow) {
   const nodes = Object.values(wf.status?.nodes ?? {});
-  return { pods: nodes.filter((n) => n.type === 'Pod'), skipped: nodes.filter((n) => n.type === 'Skipped') };
+  const byStep = new Map<string, WorkflowNode>();
+  for (const n of nodes.filter((x) => x.type === 'Pod').sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? ''))) {
+    const name = n.displayName.replace(/\(\d+\)$/, '');
+    if (byStep.get(name)?.phase !== 'Succeeded') byStep.set(name, { ...n, displayName: name });
+  }
+  return { pods: [...byStep.values()], skipped: nodes.filter((n) => n.type === 'Skipped') };
 }
 
 /** What went wrong, for the assertion message: each failed node's message and its pod's log tail. */

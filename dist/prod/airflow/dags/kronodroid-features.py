@@ -227,7 +227,7 @@ with DAG(
         task_id="dbt-build",
         doc_md="Kronodroid staging and feature models (dbt), built on the staging tables the transform writes.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:27ca3fa65dae38d3ca8cf0aeb48a51cbee4092cc2493e93dbe2b9510aef4cefa",
+        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:ca4dd06136750d5231bdaca0390157dcbdf3944497345d4d01d94bc7997360c1",
         cmds=["dbt", "build"],
         arguments=[
             "--project-dir",
