@@ -326,7 +326,13 @@ function diagnose(wf: Workflow): string {
 
 /** Runs a pipeline, records its row, and returns the finished Workflow. */
 async function runPipeline(pipeline: string, parameters: Record<string, string>, engine: string, timeoutMs: number): Promise<Workflow> {
-  const missing = missingImages(pipeline).filter((ref) => !(pipeline === 'kronodroid-autoencoder' && ref.includes('/android-emulator:')));
+  // kubelet reports its images in the Node's status every so often: a fresh import shows within a minute.
+  const lacking = () => missingImages(pipeline).filter((ref) => !(pipeline === 'kronodroid-autoencoder' && ref.includes('/android-emulator:')));
+  let missing = lacking();
+  for (let i = 0; i < 18 && missing.length; i++) {
+    await new Promise((r) => setTimeout(r, 5000));
+    missing = lacking();
+  }
   if (missing.length) {
     recordRun({ orchestrator: 'argo', environment: ENV, pipeline, engine, steps: 0, stepsSucceeded: 0, status: 'not run', seconds: 0, note: `images not in the cluster: ${missing.join(', ')}` });
     throw new Error(`${pipeline}: the cluster holds no ${missing.join(', ')}: build it (make images) and import it (scripts/cluster/import)`);
