@@ -29,6 +29,9 @@ export function profileYaml(p: DbtProject, env: Environment): string {
     'spark.sql.defaultCatalog': p.catalog,
     ...Object.fromEntries(s3a),
     'spark.hadoop.fs.s3a.impl': 'org.apache.hadoop.fs.s3a.S3AFileSystem',
+    // Tables another engine wrote (DataFusion's pyiceberg) name their files s3://…: the
+    // same S3A client reads them (its fs.s3a.* settings apply to either scheme).
+    'spark.hadoop.fs.s3.impl': 'org.apache.hadoop.fs.s3a.S3AFileSystem',
     'spark.hadoop.fs.s3a.connection.ssl.enabled': String(new URL(env.endpoints.lakefs).protocol === 'https:'),
     'spark.driver.extraClassPath': SESSION_JARS,
   };
