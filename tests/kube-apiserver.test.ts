@@ -300,7 +300,7 @@ describe('the API server refuses bad objects (mutation controls)', () => {
   const version = find((s) => s.object.kind === 'PipelineVersion');
   const restricted = namespaces.find((n) => !privileged.includes(n) && n !== 'argocd')!;
   const mutate = (s: KubeObject, change: (o: Json) => void): Json => {
-    const copy = structuredClone(s.object);
+    const copy = structuredClone(forV4(s.object));
     change(copy);
     return copy;
   };
