@@ -227,7 +227,7 @@ with DAG(
         task_id="dbt-build",
         doc_md="Kronodroid staging and feature models (dbt), built on the staging tables the transform writes.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:ca4dd06136750d5231bdaca0390157dcbdf3944497345d4d01d94bc7997360c1",
+        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:d72c5ebd28b65f0bb2131e170cdc5dab1edcb29665d0b6086e5d3dfaef7113c6",
         cmds=["dbt", "build"],
         arguments=[
             "--project-dir",
