@@ -292,11 +292,32 @@ function submit(template: string, parameters: Record<string, string>): string {
 
 const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
 
+/** How long a step's pod may stay unschedulable before the run is stopped (no node will come). */
+const UNSCHEDULABLE_MS = 90_000;
+
+/**
+ * Waits for the run's final phase. A pod the scheduler cannot place (a GPU or KVM node this
+ * cluster does not have) would wait until the workflow's deadline, hours: after
+ * UNSCHEDULABLE_MS the run is terminated, and its message says why.
+ */
 async function finished(name: string, timeoutMs: number): Promise<Workflow> {
-  return waitFor(`Workflow ${NS}/${name} to finish`, timeoutMs, () => {
-    const wf = getJson<Workflow>(['-n', NS, 'workflow', name]);
-    return wf?.status?.phase && FINAL.has(wf.status.phase) ? wf : undefined;
+  let stopped: string | undefined;
+  const wf = await waitFor(`Workflow ${NS}/${name} to finish`, timeoutMs, () => {
+    const w = getJson<Workflow>(['-n', NS, 'workflow', name]);
+    if (w?.status?.phase && FINAL.has(w.status.phase)) return w;
+    if (!stopped) {
+      const pods = getJson<{ items: { metadata: { name: string }; status: { conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[] } }[] }>(['-n', NS, 'pods', '-l', `workflows.argoproj.io/workflow=${name}`]);
+      for (const p of pods?.items ?? []) {
+        const c = p.status.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'False' && x.reason === 'Unschedulable');
+        if (c?.lastTransitionTime && Date.now() - Date.parse(c.lastTransitionTime) > UNSCHEDULABLE_MS) {
+          stopped = `${p.metadata.name} unschedulable for ${UNSCHEDULABLE_MS / 1000} s: ${c.message ?? ''}`;
+          kubectl(['-n', NS, 'patch', 'workflow', name, '--type=merge', '-p', '{"spec":{"shutdown":"Terminate"}}']);
+        }
+      }
+    }
+    return undefined;
   }, 2000);
+  return stopped ? { ...wf, status: { ...wf.status, message: `${wf.status?.message ?? ''} (stopped: ${stopped})` } } : wf;
 }
 
 /**
@@ -342,7 +363,7 @@ async function runPipeline(pipeline: string, parameters: Record<string, string>,
   const wf = await finished(name, timeoutMs);
   const seconds = (Date.now() - t0) / 1000;
   const { pods, skipped } = steps(wf);
-  const notes = [`workflow ${name}`, ...skipped.map((n) => `${n.displayName} skipped (${n.message ?? 'when false'})`)];
+  const notes = [`workflow ${name}`, ...skipped.map((n) => `${n.displayName} skipped (${n.message ?? 'when false'})`), ...(/stopped: /.test(wf.status?.message ?? '') ? [wf.status!.message!.trim()] : [])];
   recordRun({
     orchestrator: 'argo', environment: ENV, pipeline, engine,
     steps: pods.length, stepsSucceeded: pods.filter((n) => n.phase === 'Succeeded').length,
