@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import { Duration } from 'cdk8s';
 import { ANDROID_BENCHMARK, type AndroidBenchmark, type AndroidBenchmarkSource, type FileSource } from '../constructs/model/android.ts';
 import { Pipeline } from '../constructs/pipeline.ts';
-import { inputArtifactPath, outputArtifactPath, type Arg, type ArtifactRef } from '../constructs/refs.ts';
+import { eq, inputArtifactPath, outputArtifactPath, type Arg, type ArtifactRef } from '../constructs/refs.ts';
 import { ContainerStep } from '../constructs/step.ts';
 import type { RetryPolicy } from '../constructs/values.ts';
 import type { BenchmarkFile } from './files.ts';
@@ -30,7 +30,9 @@ export interface EmulatorBenchmarkStepProps extends BenchmarkSettingsProps {
    * A bool (usually a pipeline parameter): when false at run time, the step writes a
    * results file saying the benchmark was skipped and exits 0 without fetching anything
    * or booting the emulator (`--run-benchmark false`), so the steps reading `results`
-   * still run. The pod is still scheduled as configured (KVM node, resources).
+   * still run. On Kubeflow and Airflow the pod is still scheduled as configured (KVM node,
+   * resources); Argo skips the task instead (its `when`), scheduling nothing, and hands
+   * the readers of `results` the same skipped-results file ({@link SKIPPED_RESULTS}).
    * @default always runs (no `--run-benchmark` argument)
    */
   readonly run?: Arg;
@@ -38,6 +40,9 @@ export interface EmulatorBenchmarkStepProps extends BenchmarkSettingsProps {
 
 /** The step's output artifact: the results as JSON (`Metrics`). */
 export const RESULTS_ARTIFACT = 'results';
+
+/** The results file of a skipped benchmark, as `dfp-android-benchmark --run-benchmark false` writes it. */
+export const SKIPPED_RESULTS = '{"skipped": true, "reason": "--run-benchmark false"}\n';
 
 /** An emulator benchmark run as a step of a pipeline; writes the `results` artifact. */
 export class EmulatorBenchmarkStep extends ContainerStep implements AndroidBenchmarkSource {
@@ -61,6 +66,9 @@ export class EmulatorBenchmarkStep extends ContainerStep implements AndroidBench
       timeout: settings.timeout ?? Duration.hours(2),
       ...(settings.retry ? { retry: settings.retry } : {}),
     });
+    if (settings.run !== undefined) {
+      this.skippable = { when: eq(settings.run as Parameters<typeof eq>[0], true), artifacts: { [RESULTS_ARTIFACT]: SKIPPED_RESULTS } };
+    }
   }
 
   /** The benchmark's settings, deployed as this step. */

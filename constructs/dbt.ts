@@ -143,8 +143,10 @@ export class DbtStep extends ContainerStep {
         Volume.configMap('dbt-sources', maps.sources, `${DBT_PROJECT_DIR}/${DBT_SOURCES_FOLDER}`),
         Volume.emptyDir('tmp', '/tmp'),
       ],
-      // A local Spark session runs in the pod: driver-sized.
-      resources: Resources.fixed('2', '4Gi'),
+      // A local Spark session runs in the pod: driver-sized (one core: a pipeline's steps and a
+      // transform's launcher beside its Job must fit a two-core node, as the cluster of
+      // `make e2e` is).
+      resources: Resources.fixed('1', '4Gi'),
       ...(props.retry ? { retry: props.retry } : {}),
       ...(props.timeout ? { timeout: props.timeout } : {}),
       ...(props.when ? { when: props.when } : {}),

@@ -63,12 +63,26 @@ export interface ContainerStepProps {
   readonly description?: string;
 }
 
+/** A step that can skip itself: the condition under which it runs, and what its skipped artifacts read as. */
+export interface SkipSpec {
+  /** The step runs only when this holds at run time. */
+  readonly when: Comparison;
+  /** Content a reader of each named output artifact gets when the step was skipped. */
+  readonly artifacts: Readonly<Record<string, string>>;
+}
+
 /**
  * One container run as a pipeline step. Its construct id is its name, unique within the
  * pipeline and a DNS-1123 label (`train`, `lakefs-commit`).
  */
 export class ContainerStep extends Construct {
   private readonly explicitDeps: IConstruct[] = [];
+  /**
+   * Set by a step that skips itself at run time (EmulatorBenchmarkStep's `run`): when
+   * `when` is false an orchestrator that can skip a task schedules nothing, and each
+   * reader of an artifact named in `artifacts` gets that content instead (model `skip`).
+   */
+  protected skippable?: SkipSpec;
 
   /** @param scope a pipeline or group @param id the step's name @param props its container */
   constructor(scope: Construct, id: string, public readonly props: ContainerStepProps) {
@@ -78,6 +92,11 @@ export class ContainerStep extends Construct {
   /** The step's name. */
   public get name(): string {
     return this.node.id;
+  }
+
+  /** How the step may be skipped at run time, if it can be (see `skippable`). */
+  public get skipSpec(): SkipSpec | undefined {
+    return this.skippable;
   }
 
   /** Steps this one runs after although it consumes none of their outputs. */

@@ -117,7 +117,9 @@ export function kronodroidData(scope: Construct): KronodroidData {
     },
     // lakeFS's S3 gateway takes lakeFS keys.
     credentials: LAKEFS_GATEWAY_CREDENTIALS,
-    resources: { driver: { cpu: '2', memory: '8Gi' }, executors: { instances: 2, cpu: '2', memory: '8Gi' } },
+    // One core for the driver (a DataFusion Job's whole size): with the launcher's pod
+    // beside it, it fits a two-core node (the cluster of `make e2e`; two cores did not).
+    resources: { driver: { cpu: '1', memory: '8Gi' }, executors: { instances: 2, cpu: '2', memory: '8Gi' } },
     retries: 2,
   });
   const dbt = new DbtProject(app, KRONODROID.dbtProject, {

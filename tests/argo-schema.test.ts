@@ -32,13 +32,15 @@ const MODELS: Record<string, (o: Json) => { validate(): void }> = {
  */
 function argoFiles(): Map<string, Json> {
   const files = new Map<string, Json>();
+  // rbac.yaml holds ServiceAccounts, a Role and a RoleBinding, no Argo object: the API
+  // server checks it (tests/kube-apiserver.test.ts, strict field validation).
   const model = buildModel(buildApp());
   for (const env of model.environments) {
-    for (const f of argoTarget.render(model, { ...env, orchestrator: 'argo' })) files.set(`examples/${env.name}/argo/${f.path}`, parse(f.content) as Json);
+    for (const f of argoTarget.render(model, { ...env, orchestrator: 'argo' })) if (!f.path.endsWith('rbac.yaml')) files.set(`examples/${env.name}/argo/${f.path}`, parse(f.content) as Json);
   }
   for (const [root, label] of [[join(ROOT, 'dist'), 'dist'], [join(ROOT, 'tests', 'golden', 'control-flow'), 'golden']] as const) {
     for (const [path, content] of readTree(root)) {
-      if (path.split('/').includes('argo')) files.set(`${label}/${path}`, parse(content) as Json);
+      if (path.split('/').includes('argo') && !path.endsWith('rbac.yaml')) files.set(`${label}/${path}`, parse(content) as Json);
     }
   }
   return files;
@@ -63,13 +65,21 @@ function validateWithModels(object: Json): void {
   make(object).validate();
 }
 
+/**
+ * Where @kubernetes-models/argo-workflows' types disagree with Argo v3.7.9 itself: its
+ * `memoize.cache.configMap` is a LocalObjectReference, but v3.7.9's Go type is a
+ * ConfigMapKeySelector and its CRD schema requires `key` (the API server refuses a
+ * WorkflowTemplate without it; `make e2e` found it applying dist/staging).
+ */
+const KNOWN_TYPE_ERRORS = [/memoize\.cache\.configMap\.key$/];
+
 const format = (ps: readonly StrictProblem[]) => ps.map((p) => `${p.subject} ${p.path}: ${p.message}`).join('\n');
 
 describe('every rendered Argo object conforms to the Argo and Kubernetes types', () => {
   const files = argoFiles();
   let problems: StrictProblem[] = [];
   beforeAll(() => {
-    problems = strictCheck([...files].flatMap(([name, object]) => subjectsOf(name, object)));
+    problems = strictCheck([...files].flatMap(([name, object]) => subjectsOf(name, object))).filter((p) => !KNOWN_TYPE_ERRORS.some((re) => re.test(p.path)));
   });
 
   it('finds the rendered files (every environment, both examples, the control-flow fixture, staging\'s committed ones)', () => {

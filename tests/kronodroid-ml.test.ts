@@ -56,7 +56,7 @@ function renderedStep(name: string, dir: string, extra: Record<string, string> =
       if (v === undefined) throw new Error(`no test value for parameter ${p} of ${name}`);
       return v;
     })
-    .replace(/^\/tmp\/dfp\//, `${dir}/`);
+    .replace(/^\/tmp\/dfp(-outputs)?\//, (_m, out?: string) => `${dir}/${out ? 'outputs/' : ''}`);
   const env = Object.fromEntries((t.container.env as { name: string; value?: string }[]).filter((e) => e.value !== undefined).map((e) => [e.name, fill(e.value!)]));
   return { command: t.container.command, args: (t.container.args as string[]).map(fill), env };
 }

@@ -45,6 +45,13 @@ export class StepBuilder {
     }
     const env = Object.entries({ ...p.env, ...lineage }).map(([name, value]) => ({ name, value: this.arg(value, `env.${name}`) }));
     const when = p.when ? this.condition(p.when, 'when') : undefined;
+    const skipSpec = this.step.skipSpec;
+    const skip = skipSpec
+      ? {
+          when: this.condition(skipSpec.when, 'skip.when'),
+          artifacts: Object.entries(skipSpec.artifacts).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, content]) => ({ name, content })),
+        }
+      : undefined;
     const artifacts = Object.entries(p.inputArtifacts ?? {}).map(([name, ref]) => {
       const type = this.scope.artifactType(ref, this.path, `inputArtifacts.${name}`) ?? 'Artifact';
       return { name, type, source: { step: this.scope.stepName(ref.step), output: ref.name } };
@@ -53,6 +60,7 @@ export class StepBuilder {
       ...[...this.inputs.values()].flatMap((i) => (i.source.kind === 'taskOutput' ? [i.source.step] : [])),
       ...artifacts.map((a) => a.source.step),
       ...(when ? [when.left, when.right].flatMap((s) => (s.kind === 'taskOutput' ? [s.step] : [])) : []),
+      ...(skip ? [skip.when.left, skip.when.right].flatMap((s) => (s.kind === 'taskOutput' ? [s.step] : [])) : []),
     ];
     const explicit = this.step.explicitDependencies.flatMap((d) => this.scope.stepsOf(d, this.path, 'after()'));
     const dependsOn = [...new Set([...implied, ...explicit])].filter((d) => d !== '').sort();
@@ -90,6 +98,7 @@ export class StepBuilder {
       dependsOn,
       ...(group ? { group } : {}),
       ...(when ? { when } : {}),
+      ...(skip ? { skip } : {}),
       ...(this.step instanceof TransformStep ? this.transform(this.step) : {}),
       ...(p.lineage ? { lineage: true as const } : {}),
       ...stepDatasets(this.step),

@@ -158,6 +158,14 @@ export const step = z.object({
   /** The innermost condition or loop group the step sits in. */
   group: z.string().optional(),
   when: condition.optional(),
+  /**
+   * The step can skip itself at run time (an emulator benchmark's `run: false`): its own
+   * arguments carry the switch, so every orchestrator may run it, and one that can skip a
+   * task instead (Argo: the task's `when`) schedules nothing when `when` is false; each
+   * reader of an artifact listed in `artifacts` then gets `content` at its path instead of
+   * the step's output. Artifacts sorted by name.
+   */
+  skip: z.object({ when: condition, artifacts: z.array(z.object({ name: z.string(), content: z.string() })) }).optional(),
   /** The transform this step runs (by name): the step's container is the launcher that starts it. */
   transform: z.string().optional(),
   /**

@@ -2,6 +2,7 @@
 import type { ITemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/Template';
 import type { Pipeline, Step, Volume } from '../../constructs/model/schema.ts';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../pod-security.ts';
+import { skippedContent } from './dag.ts';
 import { argText, inputParameter, literal, PATHS } from './expressions.ts';
 
 type Quantities = Record<string, string>;
@@ -82,7 +83,10 @@ export function containerTemplate(p: Pipeline, s: Step, options: { exitHandler?:
     name: s.name,
     inputs: nonEmpty({
       parameters: nonEmptyList(params),
-      artifacts: nonEmptyList(s.inputs.artifacts.map((a) => ({ name: a.name, path: PATHS.inputArtifactPath(a.name) }))),
+      artifacts: nonEmptyList(s.inputs.artifacts.map((a) => {
+        const skipped = skippedContent(p, a.source);
+        return { name: a.name, path: PATHS.inputArtifactPath(a.name), raw: skipped === undefined ? undefined : { data: literal(at, `inputArtifacts.${a.name}`, skipped) } };
+      })),
     }),
     outputs: nonEmpty({
       parameters: nonEmptyList(s.outputs.parameters.map((o) => ({ name: o.name, valueFrom: { path: PATHS.outputPath(o.name) } }))),
@@ -117,7 +121,9 @@ export function containerTemplate(p: Pipeline, s: Step, options: { exitHandler?:
       ? {
           key: [s.name, ...s.inputs.parameters.map((i) => inputs.ref(i.name))].join('/'),
           maxAge: '720h',
-          cache: { configMap: { name: `dfp-memo-${p.name}` } },
+          // Argo's CRD schema requires a key (a ConfigMapKeySelector); Argo ignores it, entries are
+          // keyed by memoize.key. Without it the API server refuses the WorkflowTemplate.
+          cache: { configMap: { name: `dfp-memo-${p.name}`, key: s.name } },
         }
       : undefined,
   } as ITemplate;

@@ -46,10 +46,18 @@ export class DagBuilder {
       dependencies: this.members(s.dependsOn, level, s.name),
       arguments: this.args(
         s.inputs.parameters.map((i) => ({ name: i.name, value: sourceRef(this.p, s.path, i.source, level) })),
-        s.inputs.artifacts.map((a) => ({ name: a.name, from: this.artifactRef(a.source, level) })),
+        // An artifact of a step that may be skipped is optional: when the producer was
+        // skipped Argo drops the argument and the template's own raw content is read instead.
+        s.inputs.artifacts.map((a) => ({ name: a.name, from: this.artifactRef(a.source, level), optional: skippedContent(this.p, a.source) !== undefined || undefined })),
       ),
-      when: s.when ? whenText(this.p, s.path, s.when, level, (src) => this.typeOf(src)) : undefined,
+      when: this.stepWhen(s, level),
     } as IDAGTask;
+  }
+
+  /** The task's `when`: the step's own, and the condition under which a skippable step runs. */
+  private stepWhen(s: Step, level: string | undefined): string | undefined {
+    const texts = [s.when, s.skip?.when].flatMap((c) => (c ? [whenText(this.p, s.path, c, level, (src) => this.typeOf(src))] : []));
+    return texts.length > 1 ? texts.map((t) => `(${t})`).join(' && ') : texts[0];
   }
 
   private groupTask(g: Group, level: string | undefined): IDAGTask {
@@ -105,4 +113,9 @@ export class DagBuilder {
     if (!parameters.length && !artifacts.length) return undefined;
     return { parameters: parameters.length ? parameters : undefined, artifacts: artifacts.length ? artifacts : undefined };
   }
+}
+
+/** What a reader of `source` gets when its producer was skipped (model `skip`), if it may be. */
+export function skippedContent(p: Pipeline, source: ArtifactSource): string | undefined {
+  return p.steps.find((s) => s.name === source.step)?.skip?.artifacts.find((a) => a.name === source.output)?.content;
 }

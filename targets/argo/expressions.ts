@@ -21,9 +21,17 @@ export function valueText(value: unknown): string {
 }
 
 /** Where the step's files live inside its container. */
+/**
+ * Where a step reads and writes. Outputs are not under the inputs' folder: Argo mounts each
+ * input artifact at its path, and the runtime makes the folders above the mount root-owned
+ * (0755), so a step running as a non-root user could not create an outputs folder beside
+ * them (iris' train failed with PermissionError on /tmp/dfp/outputs on the cluster). A
+ * writable folder over both does not help either: Argo then extracts the artifacts into it
+ * under folders it makes with mode 0700, as its own user, which the step cannot enter.
+ */
 export const PATHS = {
-  outputPath: (name: string) => `/tmp/dfp/outputs/parameters/${name}`,
-  outputArtifactPath: (name: string) => `/tmp/dfp/outputs/artifacts/${name}`,
+  outputPath: (name: string) => `/tmp/dfp-outputs/parameters/${name}`,
+  outputArtifactPath: (name: string) => `/tmp/dfp-outputs/artifacts/${name}`,
   inputArtifactPath: (name: string) => `/tmp/dfp/inputs/artifacts/${name}`,
 };
 

@@ -1,10 +1,12 @@
 /**
  * Argo Workflows: per pipeline a WorkflowTemplate (and a CronWorkflow when scheduled),
- * plus the environment's artifact repository ConfigMap.
+ * plus the environment's artifact repository ConfigMap and the service accounts its pods run
+ * as, with the Role Argo's executor needs (rbac.ts).
  */
 import { toYaml } from '../../emit/yaml.ts';
 import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { artifactRepositoryConfigMap } from './artifact-repository.ts';
+import { argoRbac } from './rbac.ts';
 import { cronWorkflow, workflowTemplate } from './workflow-template.ts';
 
 export const argoTarget: Target = {
@@ -14,6 +16,7 @@ export const argoTarget: Target = {
   render(model, env): RenderedFile[] {
     const files: RenderedFile[] = [
       { path: 'artifact-repositories.yaml', content: toYaml(artifactRepositoryConfigMap(env)), kubernetes: true },
+      { path: 'rbac.yaml', content: toYaml(...argoRbac(model, env)), kubernetes: true },
     ];
     for (const p of model.pipelines) {
       files.push({ path: `workflow-templates/${p.name}.yaml`, content: toYaml(workflowTemplate(p, env)), kubernetes: true, pipeline: p.name });

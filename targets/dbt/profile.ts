@@ -10,8 +10,13 @@ import { toYaml } from '../../emit/yaml.ts';
 import { ICEBERG_SPARK_EXTENSIONS, icebergCatalogConf, s3aGatewayConf } from '../data-plane.ts';
 import { WAREHOUSE_FOLDER } from '../../constructs/model/warehouse.ts';
 
-/** The Spark packages the session resolves: Iceberg's runtime, Avro and S3A, as the Spark target pins them. */
-const SESSION_PACKAGES = 'org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.10.0,org.apache.spark:spark-avro_2.12:3.5.6,org.apache.hadoop:hadoop-aws:3.3.4';
+/**
+ * Where the dbt image keeps the session's jars (Iceberg's Spark runtime, Avro and S3A, the
+ * versions the Spark target pins; images/dbt-kronodroid/jars.txt). They are on the driver's
+ * classpath, never `spark.jars.packages`: that resolves them from Maven when the session
+ * starts, and pods have no route to Maven (`make e2e` found the step failing so).
+ */
+export const SESSION_JARS = '/opt/dfp/jars/*';
 
 export function profileYaml(p: DbtProject, env: Environment): string {
   const warehouse = `s3a://${p.lakefs.repository}/{{ env_var('${DBT_REF_ENV}') }}/${WAREHOUSE_FOLDER}`;
@@ -24,9 +29,11 @@ export function profileYaml(p: DbtProject, env: Environment): string {
     'spark.sql.defaultCatalog': p.catalog,
     ...Object.fromEntries(s3a),
     'spark.hadoop.fs.s3a.impl': 'org.apache.hadoop.fs.s3a.S3AFileSystem',
+    // Tables another engine wrote (DataFusion's pyiceberg) name their files s3://…: the
+    // same S3A client reads them (its fs.s3a.* settings apply to either scheme).
+    'spark.hadoop.fs.s3.impl': 'org.apache.hadoop.fs.s3a.S3AFileSystem',
     'spark.hadoop.fs.s3a.connection.ssl.enabled': String(new URL(env.endpoints.lakefs).protocol === 'https:'),
-    'spark.jars.packages': SESSION_PACKAGES,
-    'spark.jars.ivy': '/tmp/.ivy2',
+    'spark.driver.extraClassPath': SESSION_JARS,
   };
   const sorted = Object.fromEntries(Object.entries(conf).sort(([a], [b]) => (a < b ? -1 : 1)));
   return toYaml({

@@ -19,6 +19,8 @@ import time
 
 SPARK = ("sparkoperator.k8s.io", "v1beta2", "sparkapplications")
 NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+# Labels the API server puts on a Job's pod template, naming that Job: a run's copy gets its own.
+GENERATED_POD_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid", "job-name", "batch.kubernetes.io/job-name")
 # Annotations that belong to the template's deployment, not to a run.
 DEPLOY_ONLY = ("argocd.argoproj.io/",)
 
@@ -97,10 +99,11 @@ def main(argv=None):
         template.update(apiVersion="batch/v1", kind="Job")
         for generated in ("uid", "resourceVersion", "creationTimestamp", "managedFields", "selector"):
             template["metadata"].pop(generated, None)
-        # The API server adds a selector and its label; a copy must get its own.
+        # The API server adds a selector and its labels (the controller's uid, and since
+        # Kubernetes 1.27 the Job's name, which must equal the Job's own): a copy gets its own.
         template["spec"].pop("selector", None)
-        template["spec"]["template"]["metadata"]["labels"].pop("controller-uid", None)
-        template["spec"]["template"]["metadata"]["labels"].pop("batch.kubernetes.io/controller-uid", None)
+        for generated in GENERATED_POD_LABELS:
+            template["spec"]["template"]["metadata"]["labels"].pop(generated, None)
         create = lambda o: api.sanitize_for_serialization(batch.create_namespaced_job(namespace, o))
         read = lambda n: api.sanitize_for_serialization(batch.read_namespaced_job(n, namespace)) | {"kind": "Job"}
         delete = lambda n: batch.delete_namespaced_job(n, namespace, propagation_policy="Background")

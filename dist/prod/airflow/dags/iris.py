@@ -166,7 +166,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -189,7 +189,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",
@@ -272,7 +272,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -356,7 +356,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -393,7 +393,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",

@@ -206,7 +206,7 @@ with DAG(
             k8s.V1EnvVar(name="DATA_SOURCE_TABLE", value="fct_training_dataset"),
             k8s.V1EnvVar(
                 name="DFP_DEFINITIONS_SHA256",
-                value="81e86fd241ece6f8c882b96ca7096f1dcd99a2bbbed2c87499360212cc88dd25",
+                value="030494ff1cd552e464cb703f8bcc5e5cd8d9bf0809a7cfd9937f46d75798c246",
             ),
             k8s.V1EnvVar(name="DFP_ENVIRONMENT", value="prod"),
             k8s.V1EnvVar(
@@ -253,7 +253,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -276,7 +276,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",
@@ -377,7 +377,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -414,7 +414,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",
@@ -533,7 +533,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -570,7 +570,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",
@@ -654,7 +654,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -702,7 +702,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",

@@ -197,7 +197,7 @@ with DAG(
         task_id="spark-transform",
         doc_md="Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:e54ac237a69192b091ba0296f162351c5f59b30091916c0ea5e1b68d9fbc90a5",
+        image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
         cmds=["python", "-m", "dfp_tools.run_transform"],
         arguments=[
             "--transform",
@@ -227,7 +227,7 @@ with DAG(
         task_id="dbt-build",
         doc_md="Kronodroid staging and feature models (dbt), built on the staging tables the transform writes.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:26aaeb19ef4e35033f8af75d509302453ff2a0a9b268945aa9173896dbdbc0df",
+        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:d72c5ebd28b65f0bb2131e170cdc5dab1edcb29665d0b6086e5d3dfaef7113c6",
         cmds=["dbt", "build"],
         arguments=[
             "--project-dir",
@@ -248,8 +248,8 @@ with DAG(
             k8s.V1EnvVar(name="DFP_LAKEFS_REF", value="{{ params['target_branch'] | dfp_text }}"),
         ],
         container_resources=k8s.V1ResourceRequirements(
-            requests={"cpu": "2", "memory": "4Gi"},
-            limits={"cpu": "2", "memory": "4Gi"},
+            requests={"cpu": "1", "memory": "4Gi"},
+            limits={"cpu": "1", "memory": "4Gi"},
         ),
         volumes=[
             k8s.V1Volume(
