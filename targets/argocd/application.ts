@@ -13,20 +13,25 @@ import type { Environment } from '../../constructs/model/schema.ts';
 const CASCADE = 'resources-finalizer.argocd.argoproj.io/foreground';
 
 /**
- * Sync waves: data definitions and their sync hooks first (Feast apply, the data jobs'
- * CRDs), then what orchestrates pipelines, then what runs on its own (benchmark Jobs).
- * A target not listed syncs with the orchestrators.
+ * Sync waves of the child Applications, in the root's sync. Two waves, because there is
+ * one order to keep: the definitions that other Applications' objects read at run time
+ * (the dbt and dlt ConfigMaps an Argo WorkflowTemplate mounts, the Feast and Chronon
+ * registries a pipeline reads, each with its apply hook) come before everything else.
+ * A wave orders Applications only where the environment's Argo CD has a health check for
+ * Applications (docs/gitops.md): with it the root creates wave 1 once every wave-0
+ * Application has finished its sync, hooks included, and is Healthy. Everything else
+ * (engines, orchestrators, the catalog, benchmarks) is wave 1: nothing waits for it, so a
+ * long run (a SparkApplication, a benchmark Job) or a catalog that cannot be reached holds
+ * back nothing. A target not listed is wave 1. tests/argocd.test.ts fails when an object
+ * reads a ConfigMap that another Application of the same or a later wave syncs.
  */
 export const SYNC_WAVES: Readonly<Record<string, number>> = {
   feast: 0,
-  spark: 1,
-  datafusion: 1,
-  argo: 2,
-  kubeflow: 2,
-  airflow: 2,
-  android: 3,
+  chronon: 0,
+  dbt: 0,
+  dlt: 0,
 };
-const DEFAULT_WAVE = 2;
+const DEFAULT_WAVE = 1;
 
 export interface ApplicationSource {
   /** The target's folder name, e.g. `kubeflow`. */
