@@ -104,13 +104,24 @@ function childState(child: ChildApp, healthySince: Map<string, number>, all: Map
 }
 
 /** Every child exists and its latest sync (at `revision`, when given) has finished. */
-function settled(children: readonly ChildApp[], healthySince: Map<string, number>, revision?: string, after = 0) {
+/**
+ * Every child exists and its latest sync has finished; with `revision`, every child compares
+ * against it and is Synced, and those in `mustSync` (whose objects the commit changes; the
+ * others have nothing to sync and start no sync) finished a sync after `after`.
+ */
+function settled(children: readonly ChildApp[], healthySince: Map<string, number>, revision?: string, after = 0, mustSync?: ReadonlySet<string>) {
   const all = new Map(applications().map((a) => [a.metadata.name as string, a]));
   const states = children.map((c) => childState(c, healthySince, all));
-  if (states.some((s) => !s || s.phase === '-' || s.phase === 'Running' || s.finished === null || s.finished < after)) return null;
-  if (revision && states.some((s) => s!.revision !== revision)) return null;
+  if (states.some((s) => !s || s.phase === '-' || s.phase === 'Running' || s.finished === null)) return null;
+  if (states.some((s) => (!mustSync || mustSync.has(s!.name)) && s!.finished! < after)) return null;
+  if (revision && states.some((s) => s!.revision !== revision || s!.sync !== 'Synced')) return null;
   return states as ChildState[];
 }
+/** The Applications that own the objects a commit adds, changes or removes. */
+const owners = (diff: { added: string[]; changed: string[]; removed: string[] }, ...sets: (readonly DesiredObject[])[]) => {
+  const byKey = new Map(sets.flat().map((o) => [o.key, o.app]));
+  return new Set([...diff.added, ...diff.changed, ...diff.removed].map((k) => byKey.get(k)!));
+};
 
 /** Why a child's hook pods do not finish: their containers' waiting or terminated reasons. */
 function hookPodWaiting(app: string, children: readonly ChildApp[]): string {
@@ -424,7 +435,7 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
         repo.push(edited, branch);
         const t = Date.now();
         for (const a of apps) refresh(a);
-        await waitFor(`${env}'s children to sync ${edited.slice(0, 8)}`, SYNC_LIMIT_S, () => settled(waitable(), new Map(), edited, Math.floor(t / 1000) * 1000), 1000);
+        await waitFor(`${env}'s children to sync ${edited.slice(0, 8)}`, SYNC_LIMIT_S, () => settled(waitable(), new Map(), edited, Math.floor(t / 1000) * 1000, owners(want, current, editedObjs)), 1000);
         await sleep(5000); // the stuck children's objects are applied before their hook
         terminateStuck();
         const after = liveObjects(apps, kinds);
@@ -447,9 +458,12 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
         const { name, namespace } = target!.object.metadata;
         const synced = liveObjects(apps, kinds).get(target!.key)!;
         const t = Date.now();
-        kubectl(['-n', namespace, 'patch', 'configmap', name, '--type=merge', '-p', JSON.stringify({ data: { 'drift.txt': 'edited by hand' } })]);
+        // A value Argo CD manages is changed (a key added by hand would not be drift to Argo
+        // CD: its diff covers the fields it applied).
+        const key = Object.keys(target!.object.data ?? {}).sort()[0]!;
+        kubectl(['-n', namespace, 'patch', 'configmap', name, '--type=merge', '-p', JSON.stringify({ data: { [key]: 'edited by hand' } })]);
         await waitFor(`${target!.key} to be put back`, 120, () => liveObjects([target!.app], ['configmap']).get(target!.key)?.hash === synced.hash || null, 500);
-        row[target!.app]!.heal = `ConfigMap/${name} put back in ${fmt(Date.now() - t)}`;
+        row[target!.app]!.heal = `ConfigMap/${name} (${key}) put back in ${fmt(Date.now() - t)}`;
       }, 180_000);
 
       it(`a commit that removes a pipeline (${PIPELINE}) prunes exactly its objects`, async () => {
@@ -462,7 +476,7 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
         repo.push(commit, branch);
         const t = Date.now();
         for (const a of apps) refresh(a);
-        await waitFor(`${env}'s children to sync ${commit.slice(0, 8)}`, SYNC_LIMIT_S, () => settled(waitable(), new Map(), commit, Math.floor(t / 1000) * 1000), 1000);
+        await waitFor(`${env}'s children to sync ${commit.slice(0, 8)}`, SYNC_LIMIT_S, () => settled(waitable(), new Map(), commit, Math.floor(t / 1000) * 1000, owners(want, editedObjs, without)), 1000);
         await sleep(5000);
         terminateStuck();
         // Pruning runs in the sync; give deletions with finalisers a moment.
