@@ -24,6 +24,7 @@
  * (Kubeflow Pipelines, the Spark Operator) are installed as tests/support/kube-crds.ts
  * makes them. DFP_E2E_ARGOCD_ENVS=dev,prod limits the environments.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -230,7 +231,13 @@ function installCrds(objs: readonly DesiredObject[]): void {
   for (const crd of crds) {
     if (tryKubectlJson(['get', 'crd', crd.metadata.name])) continue;
     kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(crd));
-    kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${crd.metadata.name}`]);
+    // A CRD just created has no conditions yet (kubectl wait then fails at once): poll.
+    for (let i = 0; ; i++) {
+      const got = tryKubectlJson(['get', 'crd', crd.metadata.name]);
+      if ((got?.status?.conditions ?? []).some((c: Json) => c.type === 'Established' && c.status === 'True')) break;
+      if (i > 120) throw new Error(`CRD ${crd.metadata.name} not Established within 60 s`);
+      spawnSync('sleep', ['0.5']);
+    }
   }
 }
 
