@@ -17,11 +17,19 @@ export interface RenderedFile {
 }
 
 /**
- * Argo CD sync waves (targets/argocd/): data definitions and their sync hooks first
- * (Feast apply), then the data jobs' engines, then what orchestrates pipelines, then what
- * runs on its own (benchmark Jobs).
+ * Argo CD sync waves of the child Applications, in the root's sync (docs/gitops.md). Two
+ * waves, because there is one order to keep: the definitions other Applications' objects
+ * read at run time (the dbt and dlt ConfigMaps an Argo WorkflowTemplate mounts, the Feast and
+ * Chronon registries a pipeline reads, each with its apply hook) come before everything else.
+ * A wave orders Applications only where the environment's Argo CD has a health check for
+ * Applications: with it the root creates wave 1 once every wave-0 Application has finished
+ * its sync, hooks included, and is Healthy. Engines, orchestrators, the catalog and the
+ * benchmarks are all wave 1: nothing waits for them, so a long run (a SparkApplication, a
+ * benchmark Job) or a catalog that cannot be reached holds back nothing.
+ * tests/argocd.test.ts fails when an object reads a ConfigMap that another Application of the
+ * same or a later wave syncs.
  */
-export const SYNC_WAVE = { definitions: 0, engines: 1, orchestrators: 2, standalone: 3 } as const;
+export const SYNC_WAVE = { definitions: 0, engines: 1, orchestrators: 1, standalone: 1 } as const;
 
 /** What one target rendered for an environment; given to targets that render `last`. */
 export interface TargetOutput {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { buildModel } from '../constructs/model/build.ts';
 import { buildApp } from '../main.ts';
 import { renderAll } from '../synth/render.ts';
@@ -113,5 +113,69 @@ describe('sync waves are declared by the targets, not by Argo CD', () => {
     const app = parse(files.find((f) => f.path.endsWith('/argocd/apps/newcomer.yaml'))!.content);
     expect(app.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('7');
     expect(app.spec.source.path).toMatch(/\/newcomer\/objects$/);
+  });
+});
+
+/**
+ * What the child Applications' sync waves claim (SYNC_WAVE in targets/types.ts, each target's own,
+ * docs/gitops.md): an object that reads a ConfigMap at run time (a volume, envFrom,
+ * configMapKeyRef) finds it synced by its own Application or by one of an earlier wave.
+ * Argo CD orders objects by wave only inside one Application; across Applications only the
+ * root's waves order, so a ConfigMap synced by another Application of the same or a later
+ * wave may be missing when the object's pods start.
+ */
+interface WaveApp { name: string; wave: number; path: string }
+function configMapReads(o: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(o)) for (const v of o) configMapReads(v, out);
+  else if (o && typeof o === 'object') {
+    for (const [k, v] of Object.entries(o as Json)) {
+      if ((k === 'configMap' || k === 'configMapRef' || k === 'configMapKeyRef') && v && typeof (v as Json).name === 'string') out.add((v as Json).name);
+      configMapReads(v, out);
+    }
+  }
+  return out;
+}
+/** Every read of a ConfigMap that another Application, not of an earlier wave, syncs. */
+function waveViolations(apps: readonly WaveApp[], files: ReadonlyMap<string, string>): string[] {
+  const owner = (path: string) => apps.find((a) => `dist/${path}`.startsWith(`${a.path}/`));
+  const objects = [...files].flatMap(([path, text]) => {
+    const app = owner(path);
+    return app ? parseAllDocuments(text).map((d) => ({ path, app, object: d.toJSON() as Json })) : [];
+  });
+  const syncedBy = new Map(objects.filter((o) => o.object.kind === 'ConfigMap').map((o) => [o.object.metadata.name as string, o.app]));
+  const out: string[] = [];
+  for (const { path, app, object } of objects) {
+    for (const name of configMapReads(object)) {
+      const from = syncedBy.get(name);
+      if (from && from !== app && from.wave >= app.wave) {
+        out.push(`${path}: ${object.kind} ${object.metadata.name} (${app.name}, wave ${app.wave}) reads ConfigMap ${name}, synced by ${from.name} in wave ${from.wave}`);
+      }
+    }
+  }
+  return out;
+}
+function waveApps(env: string): WaveApp[] {
+  return applications.filter(([p]) => p.startsWith(`${env}/argocd/apps/`)).map(([, a]) => ({
+    name: a.metadata.name as string, wave: Number(a.metadata.annotations['argocd.argoproj.io/sync-wave']), path: a.spec.source.path as string,
+  }));
+}
+
+describe('Argo CD: the sync waves order what they claim', () => {
+  for (const env of model.environments) {
+    it(`${env.name}: every ConfigMap an object reads is synced by its own Application or one of an earlier wave`, () => {
+      const apps = waveApps(env.name);
+      const reads = [...tree].filter(([p]) => p.startsWith(`${env.name}/`)).filter(([, t]) => configMapReads(parseAllDocuments(t).map((d) => d.toJSON())).size > 0);
+      expect(apps.length).toBeGreaterThan(0);
+      expect(waveViolations(apps, tree)).toEqual([]);
+      // The check has something to check where an environment has cross-Application reads.
+      if (env.name === 'staging') expect(reads.length).toBeGreaterThan(1);
+    });
+  }
+
+  it('fails when a ConfigMap is synced in the same wave as the object that reads it', () => {
+    const argo = waveApps('staging').find((a) => a.name === 'staging-argo')!.wave;
+    const apps = waveApps('staging').map((a) => ({ ...a, wave: a.name === 'staging-dbt' ? argo : a.wave }));
+    expect(waveViolations(apps, tree).join('\n')).toContain(
+      `WorkflowTemplate kronodroid-features (staging-argo, wave ${argo}) reads ConfigMap dbt-kronodroid-profile, synced by staging-dbt in wave ${argo}`);
   });
 });

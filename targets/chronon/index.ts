@@ -15,7 +15,7 @@ import { imagePolicyProblem } from '../../constructs/model/images.ts';
 import type { Environment } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../emit/yaml.ts';
 import { featureRepoName } from '../data-plane.ts';
-import type { RenderedFile, Target } from '../types.ts';
+import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { TEAM, groupByModule, joinModule } from './definitions.ts';
 import { CHRONON_IMAGE, syncObjects } from './sync.ts';
 import { pinImage } from '../../constructs/model/images.ts';
@@ -35,6 +35,7 @@ function teamsJson(env: Environment): string {
 
 export const chrononTarget: Target = {
   name: 'chronon',
+  syncWave: SYNC_WAVE.definitions,
   appliesTo: (env) => env.featureStore === 'chronon',
   check(model, env) {
     if (model.data.featureViews.length === 0) return [];

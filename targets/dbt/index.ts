@@ -8,7 +8,7 @@
 import type { DbtProject, Environment, Model } from '../../constructs/model/schema.ts';
 import { dbtConfigMaps } from '../../constructs/model/analytics-names.ts';
 import { toYaml } from '../../emit/yaml.ts';
-import type { RenderedFile, Target } from '../types.ts';
+import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { profileYaml } from './profile.ts';
 import { sourcesYaml } from './sources.ts';
 
@@ -31,6 +31,7 @@ function configMaps(p: DbtProject, env: Environment, profile: string, sources: s
 
 export const dbtTarget: Target = {
   name: 'dbt',
+  syncWave: SYNC_WAVE.definitions,
   appliesTo: () => true,
   render(model: Model, env): RenderedFile[] {
     return model.data.dbtProjects.flatMap((p) => {

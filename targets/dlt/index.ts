@@ -9,7 +9,7 @@ import { parseFieldType } from '../../constructs/model/field-types.ts';
 import type { DltLoad, Environment, Model, Pipeline, Step, Table } from '../../constructs/model/schema.ts';
 import { WAREHOUSE_FOLDER } from '../../constructs/model/warehouse.ts';
 import { toYaml } from '../../emit/yaml.ts';
-import { RenderError, type RenderedFile, type Target } from '../types.ts';
+import { RenderError, SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { toToml, type TomlValue } from './toml.ts';
 
 /** dlt's data type (and precision) for a dfp field type. */
@@ -59,6 +59,7 @@ const loadsOf = (p: Pipeline) => (p.exitHandler ? [...p.steps, p.exitHandler] : 
 
 export const dltTarget: Target = {
   name: 'dlt',
+  syncWave: SYNC_WAVE.definitions,
   appliesTo: () => true,
   render(model: Model, env): RenderedFile[] {
     return model.pipelines.flatMap((p) => loadsOf(p).flatMap((s) => {

@@ -3,6 +3,11 @@
  * PipelineVersion that embeds the compiled spec, for Argo CD to apply. A version's spec
  * cannot change once created, so its name carries a hash of what it embeds: a changed
  * pipeline becomes a new version, an unchanged one keeps its name.
+ *
+ * Argo CD never prunes a PipelineVersion (docs/gitops.md): when an edit renames it, the
+ * previous version may still be used by a run in progress or by a recurring run, so it
+ * stays in the cluster, and does not make the Application OutOfSync (IgnoreExtraneous).
+ * Removing old versions is the platform's retention job, not a sync's.
  */
 import { createHash } from 'node:crypto';
 import type { Environment, Pipeline } from '../../constructs/model/schema.ts';
@@ -34,6 +39,12 @@ export function versionName(p: Pipeline, ir: string): string {
   return `${p.name}-${createHash('sha256').update(ir).digest('hex').slice(0, 10)}`;
 }
 
+/** Argo CD's per-object settings that keep a PipelineVersion when git no longer has it. */
+export const KEEP_WHEN_REMOVED = {
+  'argocd.argoproj.io/sync-options': 'Prune=false',
+  'argocd.argoproj.io/compare-options': 'IgnoreExtraneous',
+};
+
 /** The Pipeline and PipelineVersion objects; `ir` is the pipeline's printed IR file. */
 export function pipelineObjects(p: Pipeline, env: Environment, compiled: CompiledPipeline, ir: string): object[] {
   const version = versionName(p, ir);
@@ -47,7 +58,7 @@ export function pipelineObjects(p: Pipeline, env: Environment, compiled: Compile
     {
       apiVersion: API_VERSION,
       kind: 'PipelineVersion',
-      metadata: { name: version, namespace: env.namespace, labels: labels(p) },
+      metadata: { name: version, namespace: env.namespace, labels: labels(p), annotations: { ...KEEP_WHEN_REMOVED } },
       spec: {
         pipelineName: p.name,
         displayName: version,
