@@ -10,7 +10,7 @@ export NPM_CONFIG_UPDATE_NOTIFIER := false
 NODE_STAMP := node_modules/.dfp-npm-ci
 
 .PHONY: synth test fuzz typecheck unit golden install python lakefs kube-apiserver argo-validate bench bench-python \
-	cluster-build cluster-up cluster-down cluster-test images images-test e2e clean
+	cluster-build cluster-up cluster-down cluster-test images images-test e2e lint format clean
 
 # `npm ci` again whenever the lock file or package.json changes.
 $(NODE_STAMP): package.json package-lock.json
@@ -93,6 +93,15 @@ fuzz: install python typecheck
 
 typecheck: install
 	npx tsc --noEmit
+
+## lint: eslint (typescript-eslint's recommended rules) and Prettier's check at width 120
+lint: install
+	npx eslint --max-warnings 0 .
+	npx prettier --check --log-level warn '**/*.{ts,mjs,js}'
+
+## format: rewrite the TypeScript and JavaScript in Prettier's layout (.prettierrc.json)
+format: install
+	npx prettier --write --log-level warn '**/*.{ts,mjs,js}'
 
 ## golden: rewrite the golden files after an intended change; review the diff
 golden: install

@@ -1,0 +1,34 @@
+// eslint with typescript-eslint's recommended rules, run by `make lint` (part of `make test`).
+// Formatting is Prettier's (`make format`); eslint checks what a formatter cannot.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeGlobals = Object.fromEntries(
+  ['process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'setInterval',
+    'clearInterval', 'setImmediate', '__dirname', 'performance', 'TextEncoder', 'TextDecoder', 'structuredClone',
+    'AbortController', 'AbortSignal', 'fetch', 'queueMicrotask'].map((name) => [name, 'readonly']),
+);
+
+export default tseslint.config(
+  {
+    ignores: ['dist/**', 'node_modules/**', '.tools/**', '.e2e/**', 'images/**', 'spark-warehouse/**',
+      'tests/golden/**', '.cdk8s.out/**', '.dist.*/**', 'cdk8s.out/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: nodeGlobals },
+    rules: {
+      // A leading underscore marks a value left unused on purpose (a dropped tuple member, an unused parameter).
+      '@typescript-eslint/no-unused-vars': ['error', {
+        argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_',
+        caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true,
+      }],
+    },
+  },
+  {
+    // Tests read parsed YAML and JSON of many shapes; product code keeps its types.
+    files: ['tests/**', 'bench/**'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+);
