@@ -51,6 +51,8 @@ export class DfpApp extends App {
     const lock: LockContext = file === false ? { file: LOCK_FILE, lock: emptyLock() } : { file, lock: readLock(file) };
     // Context must be set before any child is added; every construct then sees the lock.
     this.node.setContext(LOCK_CONTEXT, lock);
+    // The CLI finds the app the user's file made through this module-level slot.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     latest = this;
   }
 

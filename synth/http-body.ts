@@ -14,6 +14,8 @@ export function describeBody(text: string): string {
 }
 
 function clean(s: string, max: number): string {
+  // Control characters are what this replaces: a server's reply must print on one line.
+  // eslint-disable-next-line no-control-regex
   const one = s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
   return one.length > max ? `${one.slice(0, max)}…` : one;
 }

@@ -25,6 +25,7 @@ function runStep(outputs: string[], command: string[]) {
 }
 
 // Text a program writes to an output file: any Unicode but NUL and control characters other than tab, CR and LF.
+// eslint-disable-next-line no-control-regex
 const value = fc.string({ unit: 'grapheme', maxLength: 60 }).filter((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(s));
 const withBreaks = fc.array(fc.oneof(value, fc.constantFrom('\n', '\r\n', '\t', '\\', '"', '\\n', '{{', "'")), { maxLength: 8 }).map((xs) => xs.join(''));
 

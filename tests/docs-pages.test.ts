@@ -22,7 +22,6 @@ import { buildModel } from '../constructs/model/build.ts';
 import { DfpError } from '../constructs/model/errors.ts';
 import { buildApp } from '../main.ts';
 import { renderAll } from '../synth/render.ts';
-import { readTree } from '../synth/writer.ts';
 import { TARGETS } from '../targets/index.ts';
 import { envProps, FIXTURE_LOCK } from './support/fixtures.ts';
 import { ROOT, run, runTsx, runTsxAsync } from './support/process.ts';

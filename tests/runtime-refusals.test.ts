@@ -6,7 +6,6 @@
  * orchestrator cannot honour; the older KFP resource fields next to the newer ones; and an
  * emulator benchmark Job deployed only where the environment's `pipelines` list selects it.
  */
-import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ContainerStep, Environment, Pipeline, Resources, Schedule } from '../constructs/index.ts';

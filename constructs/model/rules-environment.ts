@@ -4,7 +4,7 @@
  */
 import type { Problems } from './errors.ts';
 import { imagePolicyProblems } from './images.ts';
-import { checkDnsLabel, checkDnsSubdomain, checkImage, checkSecretKey, checkUrl } from './names.ts';
+import { checkDnsLabel, checkDnsSubdomain, checkSecretKey, checkUrl } from './names.ts';
 import { ENGINES, FEATURE_STORES, IMAGE_TAG_POLICIES, ORCHESTRATORS, type Environment, type Model } from './schema.ts';
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;

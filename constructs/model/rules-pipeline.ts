@@ -7,7 +7,7 @@ import { article, type Problems } from './errors.ts';
 import { groupChain } from './graph.ts';
 import { checkDnsLabel, checkDnsSubdomain, checkEnvVar, checkIdentifier, checkImage, checkLabelKey, checkLabelValue, checkSecretKey } from './names.ts';
 import { checkQuantity, parseQuantity } from './quantity.ts';
-import { ARTIFACT_TYPES, PARAM_TYPES, type Condition, type Group, type Pipeline, type Source, type Step } from './schema.ts';
+import { ARTIFACT_TYPES, PARAM_TYPES, type Condition, type Pipeline, type Source, type Step } from './schema.ts';
 import { jsonType } from './scope.ts';
 import { checkInlineSecret, isSecretName, secretShape } from './secrets.ts';
 

@@ -8,7 +8,7 @@ import type { Condition, Group, Pipeline, Source } from '../../constructs/model/
 /** A quoted Mermaid label: quotes, angle brackets, `#` and line breaks as entity codes. */
 export function label(text: string): string {
   const escaped = [...text].map((ch) => {
-    if (/[A-Za-z0-9 ._\-/:=,()\[\]+*'!?@%&$^~|]/.test(ch)) return ch;
+    if (/[A-Za-z0-9 ._\-/:=,()[\]+*'!?@%&$^~|]/.test(ch)) return ch;
     return `#${ch.codePointAt(0)};`;
   }).join('');
   return `"${escaped}"`;

@@ -5,7 +5,7 @@
  */
 import { parseFieldType, type FieldType } from '../../constructs/model/field-types.ts';
 import type { DataPlane } from '../../constructs/model/schema.ts';
-import { attr, call, dict, index, list, lit, name, printModule, type PyExpr, type PyStmt } from '../../emit/python.ts';
+import { call, dict, index, list, lit, name, printModule, type PyExpr, type PyStmt } from '../../emit/python.ts';
 
 /** `Float64` -> name; `Array(Float32)` -> call. */
 function dtype(t: FieldType): PyExpr {

@@ -86,7 +86,7 @@ export async function startLakeFs(options: { readonly port?: number } = {}): Pro
     } catch (e) {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`lakeFS did not answer on ${endpoint} within 60 s (${(e as Error).message}); see ${logFile}`);
+        throw new Error(`lakeFS did not answer on ${endpoint} within 60 s (${(e as Error).message}); see ${logFile}`, { cause: e });
       }
       await new Promise((r) => setTimeout(r, 250));
     }

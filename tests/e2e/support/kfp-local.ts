@@ -24,7 +24,6 @@ export const ROOT = join(import.meta.dirname, '..', '..', '..');
 export const KFP_PYTHON = join(ROOT, 'tests', 'conformance', 'kfp', '.venv', 'bin', 'python');
 const DRIVER = join(import.meta.dirname, 'kfp-local-run.py');
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
 
 /** Starts podman's API service (installing podman from Debian when missing); its DOCKER_HOST. */

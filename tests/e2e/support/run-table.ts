@@ -37,7 +37,7 @@ export function recordRun(row: RunRow): void {
 
 /** Every recorded row, in a stable order. */
 export function readRuns(): RunRow[] {
-  let files: string[] = [];
+  let files: string[];
   try {
     files = readdirSync(runsDir()).filter((f) => f.endsWith('.json'));
   } catch {
