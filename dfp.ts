@@ -22,9 +22,26 @@ import { DfpError } from './constructs/model/errors.ts';
 import { Environment } from './constructs/environment.ts';
 import { Pipeline } from './constructs/pipeline.ts';
 import { buildApp } from './main.ts';
-import { UsageError, checkEndpoint, checkVerb, helpText, parseVerb, unknownName, usageLine, type VerbSpec } from './synth/args.ts';
+import {
+  UsageError,
+  checkEndpoint,
+  checkVerb,
+  helpText,
+  parseVerb,
+  unknownName,
+  usageLine,
+  type VerbSpec,
+} from './synth/args.ts';
 import { runCli } from './app/cli.ts';
-import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_SERVICE, EXIT_STALE, EXIT_USAGE, exitCodeText } from './synth/exit-codes.ts';
+import {
+  EXIT_INTERNAL,
+  EXIT_INVALID,
+  EXIT_OK,
+  EXIT_SERVICE,
+  EXIT_STALE,
+  EXIT_USAGE,
+  exitCodeText,
+} from './synth/exit-codes.ts';
 import { renderAll } from './synth/render.ts';
 import { review } from './synth/review.ts';
 import { TARGETS } from './targets/index.ts';
@@ -44,8 +61,15 @@ const VERBS: Readonly<Record<string, VerbSpec>> = {
     name: 'synth',
     summary: 'Renders every environment into dist/, atomically (or, with --check, only says whether dist/ is current).',
     options: {
-      check: { type: 'boolean', help: 'write nothing; exit 3 listing the files when dist/ is not what the definitions render' },
-      pipeline: { type: 'string', value: 'NAME', help: "render only this pipeline's files and leave every other file alone" },
+      check: {
+        type: 'boolean',
+        help: 'write nothing; exit 3 listing the files when dist/ is not what the definitions render',
+      },
+      pipeline: {
+        type: 'string',
+        value: 'NAME',
+        help: "render only this pipeline's files and leave every other file alone",
+      },
     },
   },
   diff: {
@@ -63,14 +87,23 @@ const VERBS: Readonly<Record<string, VerbSpec>> = {
     summary: 'Pins the lakeFS branches and tags the definitions read to commits in dfp.lock.json.',
     options: {
       update: { type: 'string', value: 'REPO@REF', help: 're-pin only this ref and keep every other pin' },
-      endpoint: { type: 'string', value: 'URL', help: 'the lakeFS server, e.g. http://lakefs:8000 (or LAKEFS_ENDPOINT)' },
+      endpoint: {
+        type: 'string',
+        value: 'URL',
+        help: 'the lakeFS server, e.g. http://lakefs:8000 (or LAKEFS_ENDPOINT)',
+      },
       'access-key-id': { type: 'string', value: 'ID', help: 'the access key id (or LAKEFS_ACCESS_KEY_ID)' },
-      'secret-access-key-file': { type: 'string', value: 'FILE', help: 'a file holding the secret access key (or LAKEFS_SECRET_ACCESS_KEY)' },
+      'secret-access-key-file': {
+        type: 'string',
+        value: 'FILE',
+        help: 'a file holding the secret access key (or LAKEFS_SECRET_ACCESS_KEY)',
+      },
       timeout: { type: 'string', value: 'SECONDS', help: 'seconds per request, default 10' },
     },
     secretsFrom: 'set LAKEFS_SECRET_ACCESS_KEY in the environment, or pass --secret-access-key-file FILE',
-    more: 'The secret access key is never taken as a flag: a flag shows in the process list and the shell history.\n'
-      + "'dfp lock --images FILE...' records instead the image digests make images wrote (one '<image> sha256:<digest>' line per file).\n",
+    more:
+      'The secret access key is never taken as a flag: a flag shows in the process list and the shell history.\n' +
+      "'dfp lock --images FILE...' records instead the image digests make images wrote (one '<image> sha256:<digest>' line per file).\n",
   },
   trace: TRACE_VERB,
 };
@@ -81,7 +114,9 @@ const HELP = `${USAGE}\n'dfp <verb> --help' tells more about one verb.\n\n${exit
 /** A usage mistake: the message, the verb's usage line (or all of them), exit 2. */
 function usageError(e: UsageError): number {
   const spec = e.verb !== undefined ? VERBS[e.verb] : undefined;
-  stderr.write(`dfp: ${e.message}\n${spec ? `usage: ${usageLine(spec)}\n(dfp ${spec.name} --help for more)\n` : USAGE}`);
+  stderr.write(
+    `dfp: ${e.message}\n${spec ? `usage: ${usageLine(spec)}\n(dfp ${spec.name} --help for more)\n` : USAGE}`,
+  );
   return EXIT_USAGE;
 }
 
@@ -105,7 +140,9 @@ function guarded(run: () => number): number {
 /** A dfp bug: one line, the stack only with DFP_DEBUG=1. */
 function internalError(e: unknown, untouched: string): number {
   const err = e instanceof Error ? e : new Error(String(e));
-  stderr.write(`dfp: internal error: ${err.message}\n${untouched}This is a dfp bug; rerun with DFP_DEBUG=1 for details.\n`);
+  stderr.write(
+    `dfp: internal error: ${err.message}\n${untouched}This is a dfp bug; rerun with DFP_DEBUG=1 for details.\n`,
+  );
   if (process.env.DFP_DEBUG) stderr.write(`${err.stack ?? ''}\n`);
   return EXIT_INTERNAL;
 }
@@ -113,7 +150,10 @@ function internalError(e: unknown, untouched: string): number {
 /** The pipeline named `name`, or the same usage error whichever verb asked. */
 function checkPipeline(app: Construct, name: string | undefined, verb: string): void {
   if (name === undefined) return;
-  const names = app.node.children.filter((c) => c instanceof Pipeline).map((c) => c.node.id).sort();
+  const names = app.node.children
+    .filter((c) => c instanceof Pipeline)
+    .map((c) => c.node.id)
+    .sort();
   if (!names.includes(name)) throw unknownName('pipeline', name, names, verb);
 }
 
@@ -143,11 +183,19 @@ export function main(args: string[]): number | Promise<number> {
         const p = parsed(VERBS.synth!, rest);
         if (!p) return EXIT_OK;
         const pipeline = p.values.pipeline as string | undefined;
-        return runCli(({ check }) => {
-          const app = buildApp({ check, distDir: DIST, ...(pipeline !== undefined ? { pipeline } : {}), lockFile: LOCK });
-          checkPipeline(app, pipeline, 'synth');
-          return app;
-        }, p.values.check ? ['--check'] : []);
+        return runCli(
+          ({ check }) => {
+            const app = buildApp({
+              check,
+              distDir: DIST,
+              ...(pipeline !== undefined ? { pipeline } : {}),
+              lockFile: LOCK,
+            });
+            checkPipeline(app, pipeline, 'synth');
+            return app;
+          },
+          p.values.check ? ['--check'] : [],
+        );
       });
     case 'diff':
       return guarded(() => {
@@ -156,7 +204,10 @@ export function main(args: string[]): number | Promise<number> {
         const env = p.values.env as string | undefined;
         const app = buildApp({ distDir: DIST, lockFile: LOCK });
         // A usage mistake is answered before the definitions are checked, as graph and synth do.
-        const names = app.node.children.filter((c) => c instanceof Environment).map((c) => c.node.id).sort();
+        const names = app.node.children
+          .filter((c) => c instanceof Environment)
+          .map((c) => c.node.id)
+          .sort();
         if (env !== undefined && !names.includes(env)) throw unknownName('environment', env, names, 'diff');
         const model = buildModel(app);
         const rendered = new Map(renderAll(model, TARGETS).map((f) => [f.path, f.content]));
@@ -172,7 +223,8 @@ export function main(args: string[]): number | Promise<number> {
         const app = buildApp({ distDir: DIST, lockFile: LOCK });
         checkPipeline(app, only, 'graph');
         const model = buildModel(app);
-        for (const pl of model.pipelines.filter((x) => only === undefined || x.name === only)) stdout.write(`%% ${pl.name}\n${mermaid(pl)}\n\n`);
+        for (const pl of model.pipelines.filter((x) => only === undefined || x.name === only))
+          stdout.write(`%% ${pl.name}\n${mermaid(pl)}\n\n`);
         return EXIT_OK;
       });
     case 'lock':
@@ -188,7 +240,10 @@ function secretFrom(file: string | undefined): string | undefined {
   try {
     return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   } catch (e) {
-    throw new UsageError(`cannot read --secret-access-key-file '${file}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'lock');
+    throw new UsageError(
+      `cannot read --secret-access-key-file '${file}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      'lock',
+    );
   }
 }
 
@@ -197,7 +252,11 @@ async function lock(args: string[]): Promise<number> {
   if (args[0] === '--images') {
     const files = args.slice(1);
     try {
-      if (files.length === 0) throw new UsageError('lock --images needs the digest files make images wrote ($DFP_CACHE/images/<name>/<key>.digest)', 'lock');
+      if (files.length === 0)
+        throw new UsageError(
+          'lock --images needs the digest files make images wrote ($DFP_CACHE/images/<name>/<key>.digest)',
+          'lock',
+        );
       const flag = files.find((f) => f.startsWith('-'));
       if (flag !== undefined) throw new UsageError(`lock --images takes only digest files, not '${flag}'`, 'lock');
       stdout.write(`${describeImageLock(lockImages(LOCK, files), LOCK)}\n`);
@@ -214,17 +273,31 @@ async function lock(args: string[]): Promise<number> {
     const p = parsed(VERBS.lock!, args);
     if (!p) return EXIT_OK;
     const v = p.values as Record<string, string | undefined>;
-    const endpoint = v.endpoint !== undefined ? checkEndpoint('--endpoint', v.endpoint)
-      : process.env.LAKEFS_ENDPOINT ? checkEndpoint('LAKEFS_ENDPOINT', process.env.LAKEFS_ENDPOINT) : undefined;
+    const endpoint =
+      v.endpoint !== undefined
+        ? checkEndpoint('--endpoint', v.endpoint)
+        : process.env.LAKEFS_ENDPOINT
+          ? checkEndpoint('LAKEFS_ENDPOINT', process.env.LAKEFS_ENDPOINT)
+          : undefined;
     const accessKeyId = v['access-key-id'] ?? process.env.LAKEFS_ACCESS_KEY_ID;
     const secretAccessKey = secretFrom(v['secret-access-key-file']);
     const timeout = v.timeout;
-    if (!endpoint) throw new UsageError('lock needs the lakeFS endpoint: set LAKEFS_ENDPOINT or pass --endpoint', 'lock');
-    if (!accessKeyId || !secretAccessKey) throw new UsageError('lock needs lakeFS credentials: set LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY (or pass --secret-access-key-file FILE)', 'lock');
-    if (timeout !== undefined && !(Number(timeout) > 0)) throw new UsageError(`--timeout '${timeout}' is not a positive number of seconds`, 'lock');
+    if (!endpoint)
+      throw new UsageError('lock needs the lakeFS endpoint: set LAKEFS_ENDPOINT or pass --endpoint', 'lock');
+    if (!accessKeyId || !secretAccessKey)
+      throw new UsageError(
+        'lock needs lakeFS credentials: set LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY (or pass --secret-access-key-file FILE)',
+        'lock',
+      );
+    if (timeout !== undefined && !(Number(timeout) > 0))
+      throw new UsageError(`--timeout '${timeout}' is not a positive number of seconds`, 'lock');
     options = {
       lockFile: LOCK,
-      lakefs: { endpoint, credentials: { accessKeyId, secretAccessKey }, ...(timeout !== undefined ? { timeoutMs: Number(timeout) * 1000 } : {}) },
+      lakefs: {
+        endpoint,
+        credentials: { accessKeyId, secretAccessKey },
+        ...(timeout !== undefined ? { timeoutMs: Number(timeout) * 1000 } : {}),
+      },
       ...(v.update !== undefined ? { update: v.update } : {}),
     };
   } catch (e) {

@@ -4,15 +4,46 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const nodeGlobals = Object.fromEntries(
-  ['process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'setInterval',
-    'clearInterval', 'setImmediate', '__dirname', 'performance', 'TextEncoder', 'TextDecoder', 'structuredClone',
-    'AbortController', 'AbortSignal', 'fetch', 'queueMicrotask'].map((name) => [name, 'readonly']),
+  [
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'URLSearchParams',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    '__dirname',
+    'performance',
+    'TextEncoder',
+    'TextDecoder',
+    'structuredClone',
+    'AbortController',
+    'AbortSignal',
+    'fetch',
+    'queueMicrotask',
+  ].map((name) => [name, 'readonly']),
 );
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', '.tools/**', '.e2e/**', 'images/**', 'spark-warehouse/**',
-      'tests/golden/**', '.cache/**', '.worked-example-*/**', '.docs-pages-*/**', '.cdk8s.out/**', '.dist.*/**', 'cdk8s.out/**'],
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.tools/**',
+      '.e2e/**',
+      'images/**',
+      'spark-warehouse/**',
+      'tests/golden/**',
+      '.cache/**',
+      '.worked-example-*/**',
+      '.docs-pages-*/**',
+      '.cdk8s.out/**',
+      '.dist.*/**',
+      'cdk8s.out/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -22,10 +53,16 @@ export default tseslint.config(
       // Error messages are matched with their indentation spelled out: two spaces read as two spaces.
       'no-regex-spaces': 'off',
       // A leading underscore marks a value left unused on purpose (a dropped tuple member, an unused parameter).
-      '@typescript-eslint/no-unused-vars': ['error', {
-        argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_',
-        caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true,
-      }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
     },
   },
   {

@@ -26,9 +26,13 @@ export function buildApp(options: DfpAppProps = {}): DfpApp {
 }
 
 if (isEntryPoint(import.meta.url, 'main.ts')) {
-  exit(runCli(({ check }) => buildApp({
-    check,
-    ...(process.env.DFP_DIST ? { distDir: process.env.DFP_DIST } : {}),
-    ...(process.env.DFP_LOCK ? { lockFile: process.env.DFP_LOCK } : {}),
-  })));
+  exit(
+    runCli(({ check }) =>
+      buildApp({
+        check,
+        ...(process.env.DFP_DIST ? { distDir: process.env.DFP_DIST } : {}),
+        ...(process.env.DFP_LOCK ? { lockFile: process.env.DFP_LOCK } : {}),
+      }),
+    ),
+  );
 }

@@ -6,7 +6,12 @@
  */
 import type { Construct } from 'constructs';
 import { Duration } from 'cdk8s';
-import { ANDROID_BENCHMARK, type AndroidBenchmark, type AndroidBenchmarkSource, type FileSource } from '../constructs/model/android.ts';
+import {
+  ANDROID_BENCHMARK,
+  type AndroidBenchmark,
+  type AndroidBenchmarkSource,
+  type FileSource,
+} from '../constructs/model/android.ts';
 import { Pipeline } from '../constructs/pipeline.ts';
 import { eq, inputArtifactPath, outputArtifactPath, type Arg, type ArtifactRef } from '../constructs/refs.ts';
 import { ContainerStep } from '../constructs/step.ts';
@@ -47,7 +52,11 @@ export const SKIPPED_RESULTS = '{"skipped": true, "reason": "--run-benchmark fal
 /** An emulator benchmark run as a step of a pipeline; writes the `results` artifact. */
 export class EmulatorBenchmarkStep extends ContainerStep implements AndroidBenchmarkSource {
   /** @param scope a pipeline or group @param id the step's name @param settings the benchmark */
-  constructor(scope: Construct, id: string, public readonly settings: EmulatorBenchmarkStepProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly settings: EmulatorBenchmarkStepProps,
+  ) {
     const artifacts = new Map<string, ArtifactRef>();
     const file = (f: BenchmarkFile, field: string): Arg => {
       const l = f.location;
@@ -56,18 +65,28 @@ export class EmulatorBenchmarkStep extends ContainerStep implements AndroidBench
       artifacts.set(artifactInputName(field), l.ref);
       return inputArtifactPath(artifactInputName(field));
     };
-    const container = benchmarkContainer(settings, { runId: settings.runId, results: outputArtifactPath(RESULTS_ARTIFACT), file, ...(settings.trackingUri !== undefined ? { trackingUri: settings.trackingUri } : {}) });
+    const container = benchmarkContainer(settings, {
+      runId: settings.runId,
+      results: outputArtifactPath(RESULTS_ARTIFACT),
+      file,
+      ...(settings.trackingUri !== undefined ? { trackingUri: settings.trackingUri } : {}),
+    });
     super(scope, id, {
       ...container,
       ...(settings.run !== undefined ? { args: [...(container.args ?? []), '--run-benchmark', settings.run] } : {}),
-      description: settings.description ?? `Benchmarks ${Object.keys(settings.models).join(', ')} on an emulated ${settings.device.name} and logs the results to the MLflow run.`,
+      description:
+        settings.description ??
+        `Benchmarks ${Object.keys(settings.models).join(', ')} on an emulated ${settings.device.name} and logs the results to the MLflow run.`,
       inputArtifacts: Object.fromEntries(artifacts),
       outputArtifacts: { [RESULTS_ARTIFACT]: 'Metrics' },
       timeout: settings.timeout ?? Duration.hours(2),
       ...(settings.retry ? { retry: settings.retry } : {}),
     });
     if (settings.run !== undefined) {
-      this.skippable = { when: eq(settings.run as Parameters<typeof eq>[0], true), artifacts: { [RESULTS_ARTIFACT]: SKIPPED_RESULTS } };
+      this.skippable = {
+        when: eq(settings.run as Parameters<typeof eq>[0], true),
+        artifacts: { [RESULTS_ARTIFACT]: SKIPPED_RESULTS },
+      };
     }
   }
 
@@ -86,5 +105,7 @@ export class EmulatorBenchmarkStep extends ContainerStep implements AndroidBench
 
 /** `models.executorch` -> `executorch_model`, `testApk` -> `test_apk`. */
 function artifactInputName(field: string): string {
-  return field.startsWith('models.') ? `${field.slice('models.'.length)}_model` : field.replace(/([A-Z])/g, '_$1').toLowerCase();
+  return field.startsWith('models.')
+    ? `${field.slice('models.'.length)}_model`
+    : field.replace(/([A-Z])/g, '_$1').toLowerCase();
 }

@@ -6,7 +6,12 @@
  */
 import { Construct } from 'constructs';
 import { Duration } from 'cdk8s';
-import { ANDROID_BENCHMARK, type AndroidBenchmark, type AndroidBenchmarkSource, type FileSource } from '../constructs/model/android.ts';
+import {
+  ANDROID_BENCHMARK,
+  type AndroidBenchmark,
+  type AndroidBenchmarkSource,
+  type FileSource,
+} from '../constructs/model/android.ts';
 import { podSettingsModel, securityModel } from '../constructs/model/build-step.ts';
 import type { Arg as ModelArg, Step } from '../constructs/model/schema.ts';
 import { Concat, type Arg } from '../constructs/refs.ts';
@@ -34,7 +39,11 @@ export const RESULTS_FILE = '/var/dfp/android/results.json';
  */
 export class EmulatorBenchmark extends Construct implements AndroidBenchmarkSource {
   /** @param scope the app @param id the Job's name @param props the benchmark */
-  constructor(scope: Construct, id: string, public readonly props: EmulatorBenchmarkProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly props: EmulatorBenchmarkProps,
+  ) {
     super(scope, id);
   }
 
@@ -88,6 +97,8 @@ function jobContainer(name: string, path: string, p: ContainerStepProps): Step {
 
 function literalArg(a: Arg): ModelArg {
   const pieces = a instanceof Concat ? a.pieces : [a];
-  const text = pieces.map((x) => (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' ? String(x) : '')).join('');
+  const text = pieces
+    .map((x) => (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' ? String(x) : ''))
+    .join('');
   return [{ kind: 'literal', value: text }];
 }

@@ -54,26 +54,44 @@ export const PTE_ARTIFACT = 'pte';
 export const PTE_RUN_PATH = 'executorch/model.pte';
 
 const options = z.object({
-  backend: z.enum(EXECUTORCH_BACKENDS, { error: (i) => `backend '${String(i.input)}' is not an ExecuTorch backend; use one of ${EXECUTORCH_BACKENDS.join(', ')}` }),
-  quantization: z.enum(EXECUTORCH_QUANTIZATIONS, { error: (i) => `quantization '${String(i.input)}' is not supported; use one of ${EXECUTORCH_QUANTIZATIONS.join(', ')}` }),
+  backend: z.enum(EXECUTORCH_BACKENDS, {
+    error: (i) =>
+      `backend '${String(i.input)}' is not an ExecuTorch backend; use one of ${EXECUTORCH_BACKENDS.join(', ')}`,
+  }),
+  quantization: z.enum(EXECUTORCH_QUANTIZATIONS, {
+    error: (i) =>
+      `quantization '${String(i.input)}' is not supported; use one of ${EXECUTORCH_QUANTIZATIONS.join(', ')}`,
+  }),
 });
 
 /** An ExecuTorch export step; its output artifact `pte` is the `.pte` file. */
 export class ExecuTorchExport extends ContainerStep {
   /** @param scope a pipeline or group @param id the step's name @param exportProps what to export and how */
-  constructor(scope: Construct, id: string, public readonly exportProps: ExecuTorchExportProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly exportProps: ExecuTorchExportProps,
+  ) {
     const backend = exportProps.backend ?? 'xnnpack';
     const quantization = exportProps.quantization ?? 'none';
     super(scope, id, {
       image: exportProps.image,
-      description: exportProps.description ?? `Exports the trained model to ExecuTorch (.pte) for the ${backend} backend, quantization ${quantization}.`,
+      description:
+        exportProps.description ??
+        `Exports the trained model to ExecuTorch (.pte) for the ${backend} backend, quantization ${quantization}.`,
       command: ['python', '-m', 'dfp_core.export.executorch'],
       args: [
-        '--model-dir', inputArtifactPath('model'),
-        '--backend', backend,
-        '--quantization', quantization,
-        '--output', outputArtifactPath(PTE_ARTIFACT),
-        ...(exportProps.runId !== undefined ? ['--mlflow-run-id', exportProps.runId, '--mlflow-artifact-path', PTE_RUN_PATH] : []),
+        '--model-dir',
+        inputArtifactPath('model'),
+        '--backend',
+        backend,
+        '--quantization',
+        quantization,
+        '--output',
+        outputArtifactPath(PTE_ARTIFACT),
+        ...(exportProps.runId !== undefined
+          ? ['--mlflow-run-id', exportProps.runId, '--mlflow-artifact-path', PTE_RUN_PATH]
+          : []),
       ],
       env: exportProps.trackingUri !== undefined ? { MLFLOW_TRACKING_URI: exportProps.trackingUri } : {},
       secretEnv: exportProps.secretEnv ?? {},
@@ -92,5 +110,7 @@ function checkOptions(backend: unknown, quantization: unknown): string[] {
   const ok = SUPPORTED[parsed.data.backend];
   return ok.includes(parsed.data.quantization)
     ? []
-    : [`backend '${parsed.data.backend}' cannot run quantization '${parsed.data.quantization}'; use ${ok.map((q) => `'${q}'`).join(' or ')}, or the xnnpack backend`];
+    : [
+        `backend '${parsed.data.backend}' cannot run quantization '${parsed.data.quantization}'; use ${ok.map((q) => `'${q}'`).join(' or ')}, or the xnnpack backend`,
+      ];
 }

@@ -54,6 +54,8 @@ export class KvmAccess {
 
   private constructor(
     /** The access mode. */
-    public readonly mode: { readonly kind: 'hostDevice'; readonly path: string } | { readonly kind: 'devicePlugin'; readonly resource: string },
+    public readonly mode:
+      | { readonly kind: 'hostDevice'; readonly path: string }
+      | { readonly kind: 'devicePlugin'; readonly resource: string },
   ) {}
 }

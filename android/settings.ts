@@ -50,7 +50,8 @@ export const DEFAULT_INSTRUMENTATION = 'com.dfp.runtimecomparison.test/androidx.
 export const KVM_NODE_LABEL = 'dfp.dev/kvm';
 /** The emulator's working area: AVD, fetched files, results. */
 const WORK_DIR = '/var/dfp/android';
-const KVM_REASON = 'the Android emulator needs the node /dev/kvm for hardware virtualisation; mounting a host device requires a privileged container';
+const KVM_REASON =
+  'the Android emulator needs the node /dev/kvm for hardware virtualisation; mounting a host device requires a privileged container';
 
 /** How one benchmark's files become arguments: a path in the container, or a URI to fetch. */
 export type FileArg = (file: BenchmarkFile, field: string) => Arg;
@@ -77,7 +78,11 @@ export function settingsModel(
     iterations: p.iterations ?? 100,
     warmup: p.warmup ?? 10,
     metricPrefix: p.metricPrefix ?? 'android',
-    s3Credentials: { secret: creds.secret, accessKeyKey: creds.accessKeyKey ?? 'accesskey', secretKeyKey: creds.secretKeyKey ?? 'secretkey' },
+    s3Credentials: {
+      secret: creds.secret,
+      accessKeyKey: creds.accessKeyKey ?? 'accesskey',
+      secretKeyKey: creds.secretKeyKey ?? 'secretkey',
+    },
   };
 }
 
@@ -94,7 +99,10 @@ export function benchmarkContainer(
   const kvm = (p.kvm ?? KvmAccess.hostDevice()).mode;
   const creds = p.s3Credentials ?? { secret: 'minio-credentials' };
   const d = p.device;
-  const models = Object.entries(p.models).flatMap(([runtime, file]) => ['--model', concat(`${runtime}=`, run.file(file, `models.${runtime}`))]);
+  const models = Object.entries(p.models).flatMap(([runtime, file]) => [
+    '--model',
+    concat(`${runtime}=`, run.file(file, `models.${runtime}`)),
+  ]);
   const volumes: VolumeMount[] = [Volume.emptyDir('android-work', WORK_DIR, { sizeLimit: '16Gi' })];
   if (kvm.kind === 'hostDevice') volumes.push(Volume.hostDevice('kvm', kvm.path));
   const resources = p.resources ?? {
@@ -105,23 +113,39 @@ export function benchmarkContainer(
     image: p.emulatorImage,
     command: ['dfp-android-benchmark'],
     args: [
-      '--device-name', d.name,
-      '--api-level', d.apiLevel,
-      '--abi', d.abi,
-      '--ram-mb', d.ramMb,
-      '--cores', d.cores,
-      '--screen', `${d.screen.widthPx}x${d.screen.heightPx}`,
-      '--density', d.screen.densityDpi,
-      '--apk', run.file(p.apk, 'apk'),
-      '--test-apk', run.file(p.testApk, 'testApk'),
-      '--instrumentation', p.instrumentation ?? DEFAULT_INSTRUMENTATION,
+      '--device-name',
+      d.name,
+      '--api-level',
+      d.apiLevel,
+      '--abi',
+      d.abi,
+      '--ram-mb',
+      d.ramMb,
+      '--cores',
+      d.cores,
+      '--screen',
+      `${d.screen.widthPx}x${d.screen.heightPx}`,
+      '--density',
+      d.screen.densityDpi,
+      '--apk',
+      run.file(p.apk, 'apk'),
+      '--test-apk',
+      run.file(p.testApk, 'testApk'),
+      '--instrumentation',
+      p.instrumentation ?? DEFAULT_INSTRUMENTATION,
       ...models,
-      '--iterations', p.iterations ?? 100,
-      '--warmup', p.warmup ?? 10,
-      '--mlflow-run-id', run.runId,
-      '--metric-prefix', p.metricPrefix ?? 'android',
-      '--results', run.results,
-      '--work-dir', WORK_DIR,
+      '--iterations',
+      p.iterations ?? 100,
+      '--warmup',
+      p.warmup ?? 10,
+      '--mlflow-run-id',
+      run.runId,
+      '--metric-prefix',
+      p.metricPrefix ?? 'android',
+      '--results',
+      run.results,
+      '--work-dir',
+      WORK_DIR,
     ],
     env: {
       ANDROID_AVD_HOME: `${WORK_DIR}/avd`,
@@ -133,7 +157,9 @@ export function benchmarkContainer(
     },
     resources: {
       ...resources,
-      ...(kvm.kind === 'devicePlugin' ? { devices: [...(resources.devices ?? []), { resource: kvm.resource, count: 1 }] } : {}),
+      ...(kvm.kind === 'devicePlugin'
+        ? { devices: [...(resources.devices ?? []), { resource: kvm.resource, count: 1 }] }
+        : {}),
     },
     volumes,
     nodeSelector: p.nodeSelector ?? { [KVM_NODE_LABEL]: 'true' },

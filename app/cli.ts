@@ -17,7 +17,12 @@ export { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_STALE } from '../synth/exit-
 const SYNTH: VerbSpec = {
   name: 'synth',
   summary: 'Renders every environment into dist/, atomically (make synth; make synth CHECK=1 adds --check).',
-  options: { check: { type: 'boolean', help: 'write nothing; exit 3 listing the files when dist/ is not what the definitions render' } },
+  options: {
+    check: {
+      type: 'boolean',
+      help: 'write nothing; exit 3 listing the files when dist/ is not what the definitions render',
+    },
+  },
 };
 
 /**
@@ -69,11 +74,15 @@ export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = 
     if (check) {
       const stale = summary !== 'dist/ is up to date';
       (stale ? process.stderr : process.stdout).write(
-        stale ? `dfp: dist/ is out of date with the definitions; run 'make synth' and commit dist/.\n${summary}\n` : `dfp: ${summary}\n`,
+        stale
+          ? `dfp: dist/ is out of date with the definitions; run 'make synth' and commit dist/.\n${summary}\n`
+          : `dfp: ${summary}\n`,
       );
       return stale ? EXIT_STALE : EXIT_OK;
     }
-    process.stdout.write(`dfp: rendered ${result.files.length} files; ${summary === 'dist/ is up to date' ? 'dist/ unchanged' : summary}\n`);
+    process.stdout.write(
+      `dfp: rendered ${result.files.length} files; ${summary === 'dist/ is up to date' ? 'dist/ unchanged' : summary}\n`,
+    );
     return EXIT_OK;
   } catch (e) {
     if (e instanceof DfpError) {
@@ -81,7 +90,9 @@ export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = 
       return EXIT_INVALID;
     }
     const err = e instanceof Error ? e : new Error(String(e));
-    process.stderr.write(`dfp: internal error: ${err.message}\ndist/ was left unchanged. This is a dfp bug; rerun with DFP_DEBUG=1 for details.\n`);
+    process.stderr.write(
+      `dfp: internal error: ${err.message}\ndist/ was left unchanged. This is a dfp bug; rerun with DFP_DEBUG=1 for details.\n`,
+    );
     if (process.env.DFP_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
     return EXIT_INTERNAL;
   }

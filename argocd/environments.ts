@@ -36,7 +36,11 @@ export function defineEnvironments(app: Construct): void {
       datahub: 'https://datahub-gms.platform.example.com',
     },
     datahubToken: { secret: 'datahub-ingest-token', key: 'token' },
-    artifactRepository: { bucket: 'dfp-artifacts-prod', keyPrefix: 'pipelines', credentials: { secret: 'object-store-credentials' } },
+    artifactRepository: {
+      bucket: 'dfp-artifacts-prod',
+      keyPrefix: 'pipelines',
+      credentials: { secret: 'object-store-credentials' },
+    },
     imageTagPolicy: 'no-latest',
     serviceAccount: 'dfp-pipelines',
     gitops: { repoURL: GIT_REPOSITORY, targetRevision: 'release' },

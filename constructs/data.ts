@@ -42,7 +42,11 @@ export interface IcebergTableProps {
 
 /** An Iceberg table (Avro data files) in a lakeFS repository. Its construct id is the table name. */
 export class IcebergTable extends Construct {
-  constructor(scope: Construct, id: string, public readonly props: IcebergTableProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly props: IcebergTableProps,
+  ) {
     super(scope, id);
   }
 
@@ -79,7 +83,11 @@ export interface EntityProps {
 
 /** A Feast entity: the key features are looked up by. */
 export class Entity extends Construct {
-  constructor(scope: Construct, id: string, public readonly props: EntityProps = {}) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly props: EntityProps = {},
+  ) {
     super(scope, id);
   }
 }
@@ -106,7 +114,11 @@ export interface FeatureViewProps {
 
 /** A Feast feature view over an Iceberg table. Its construct id is the view's name. */
 export class FeatureView extends Construct {
-  constructor(scope: Construct, id: string, public readonly props: FeatureViewProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly props: FeatureViewProps,
+  ) {
     super(scope, id);
   }
 }
@@ -128,7 +140,11 @@ export interface FeatureServiceProps {
 
 /** A Feast feature service: the features one model reads, by name. Its construct id is the service's name. */
 export class FeatureService extends Construct {
-  constructor(scope: Construct, id: string, public readonly props: FeatureServiceProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly props: FeatureServiceProps,
+  ) {
     super(scope, id);
   }
 }

@@ -24,7 +24,13 @@ export interface DbtModelFile {
 
 /** A dbt project folder, read. */
 export type DbtProjectFiles =
-  | { readonly ok: true; readonly name: string; readonly profile: string; readonly models: readonly DbtModelFile[]; readonly sha256: string }
+  | {
+      readonly ok: true;
+      readonly name: string;
+      readonly profile: string;
+      readonly models: readonly DbtModelFile[];
+      readonly sha256: string;
+    }
   | { readonly ok: false; readonly problem: string };
 
 // dbt's Jinja calls with literal arguments; a ref built from variables cannot be known before dbt runs.
@@ -35,17 +41,20 @@ const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
 
 function sqlFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).sort().flatMap((entry) => {
-    const full = join(dir, entry);
-    if (statSync(full).isDirectory()) return sqlFiles(full);
-    return entry.endsWith('.sql') ? [full] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((entry) => {
+      const full = join(dir, entry);
+      if (statSync(full).isDirectory()) return sqlFiles(full);
+      return entry.endsWith('.sql') ? [full] : [];
+    });
 }
 
 /** Reads the project at `dir`: dbt_project.yml and every model file below its model-paths. */
 export function readDbtProject(dir: string): DbtProjectFiles {
   const projectFile = join(dir, 'dbt_project.yml');
-  if (!existsSync(projectFile)) return { ok: false, problem: `dir '${dir}' holds no dbt_project.yml; point dir at the dbt project folder` };
+  if (!existsSync(projectFile))
+    return { ok: false, problem: `dir '${dir}' holds no dbt_project.yml; point dir at the dbt project folder` };
   let project: unknown;
   try {
     project = parse(readFileSync(projectFile, 'utf8'));
@@ -56,15 +65,30 @@ export function readDbtProject(dir: string): DbtProjectFiles {
   if (typeof p.name !== 'string' || typeof p.profile !== 'string') {
     return { ok: false, problem: `${projectFile} must set name and profile; add them` };
   }
-  const paths = Array.isArray(p['model-paths']) ? p['model-paths'].filter((x): x is string => typeof x === 'string') : ['models'];
+  const paths = Array.isArray(p['model-paths'])
+    ? p['model-paths'].filter((x): x is string => typeof x === 'string')
+    : ['models'];
   const digest = createHash('sha256');
-  const models = paths.flatMap((mp) => sqlFiles(join(dir, mp))).map((full): DbtModelFile => {
-    const text = readFileSync(full, 'utf8');
-    const file = relative(dir, full).split(sep).join('/');
-    digest.update(`${file}\n${text}\n`);
-    const refs = [...text.matchAll(REF)].map((m) => (m[4] !== undefined ? `${m[2]}.${m[4]}` : m[2]!));
-    const sources = [...text.matchAll(SOURCE)].map((m) => `${m[2]}.${m[4]}`);
-    return { name: file.slice(file.lastIndexOf('/') + 1, -'.sql'.length), file, refs: sorted(refs), sources: sorted(sources) };
-  });
-  return { ok: true, name: p.name, profile: p.profile, models: models.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), sha256: digest.digest('hex') };
+  const models = paths
+    .flatMap((mp) => sqlFiles(join(dir, mp)))
+    .map((full): DbtModelFile => {
+      const text = readFileSync(full, 'utf8');
+      const file = relative(dir, full).split(sep).join('/');
+      digest.update(`${file}\n${text}\n`);
+      const refs = [...text.matchAll(REF)].map((m) => (m[4] !== undefined ? `${m[2]}.${m[4]}` : m[2]!));
+      const sources = [...text.matchAll(SOURCE)].map((m) => `${m[2]}.${m[4]}`);
+      return {
+        name: file.slice(file.lastIndexOf('/') + 1, -'.sql'.length),
+        file,
+        refs: sorted(refs),
+        sources: sorted(sources),
+      };
+    });
+  return {
+    ok: true,
+    name: p.name,
+    profile: p.profile,
+    models: models.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    sha256: digest.digest('hex'),
+  };
 }

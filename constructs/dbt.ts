@@ -66,9 +66,16 @@ export class DbtProject extends Construct {
   public readonly files: DbtProjectFiles;
 
   /** @param scope the app or a data-plane module @param id the project's name @param props its folder, sources and image */
-  constructor(scope: Construct, id: string, public readonly props: DbtProjectProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly props: DbtProjectProps,
+  ) {
     super(scope, id);
-    this.files = typeof props.dir === 'string' ? readDbtProject(resolve(props.dir)) : { ok: false, problem: 'dir is not a path; give the dbt project folder' };
+    this.files =
+      typeof props.dir === 'string'
+        ? readDbtProject(resolve(props.dir))
+        : { ok: false, problem: 'dir is not a path; give the dbt project folder' };
   }
 
   /** The model names dfp found, sorted; none when the folder could not be read. */
@@ -128,16 +135,24 @@ export class DbtStep extends ContainerStep {
       image: project instanceof DbtProject ? project.props.image : '',
       command: ['dbt', command],
       args: [
-        '--project-dir', DBT_PROJECT_DIR, '--profiles-dir', DBT_PROFILES_DIR,
+        '--project-dir',
+        DBT_PROJECT_DIR,
+        '--profiles-dir',
+        DBT_PROFILES_DIR,
         // The project and profile folders are read-only mounts: dbt writes below /tmp.
-        '--target-path', '/tmp/dbt/target', '--log-path', '/tmp/dbt/logs',
+        '--target-path',
+        '/tmp/dbt/target',
+        '--log-path',
+        '/tmp/dbt/logs',
         ...(select.length ? ['--select', ...select] : []),
       ],
       env: {
         [DBT_REF_ENV]: props.branch ?? ref ?? '',
         DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
       },
-      ...(creds ? { secretEnv: { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey } } : {}),
+      ...(creds
+        ? { secretEnv: { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey } }
+        : {}),
       volumes: [
         Volume.configMap('dbt-profile', maps.profile, DBT_PROFILES_DIR),
         Volume.configMap('dbt-sources', maps.sources, `${DBT_PROJECT_DIR}/${DBT_SOURCES_FOLDER}`),

@@ -28,7 +28,12 @@ export const DLT_RUNNER = '/opt/dfp/dlt/run_load.py';
 export type DltFileFormat = 'csv' | 'jsonl' | 'parquet';
 
 /** What a load reads. Build it with {@link DltSource.files}. */
-export type DltSourceSpec = { readonly kind: 'files'; readonly bucketUrl: string; readonly fileGlob: string; readonly format: DltFileFormat };
+export type DltSourceSpec = {
+  readonly kind: 'files';
+  readonly bucketUrl: string;
+  readonly fileGlob: string;
+  readonly format: DltFileFormat;
+};
 
 /** Factories for a load's source. */
 export class DltSource {
@@ -38,7 +43,10 @@ export class DltSource {
    * fsspec URL without credentials in it.
    * @param options the glob below the folder and the files' format @default `*.csv`, csv
    */
-  public static files(bucketUrl: string, options: { readonly fileGlob?: string; readonly format?: DltFileFormat } = {}): DltSourceSpec {
+  public static files(
+    bucketUrl: string,
+    options: { readonly fileGlob?: string; readonly format?: DltFileFormat } = {},
+  ): DltSourceSpec {
     return { kind: 'files', bucketUrl, fileGlob: options.fileGlob ?? '*.csv', format: options.format ?? 'csv' };
   }
 }
@@ -89,10 +97,18 @@ export class DltLoad extends ContainerStep {
     const pipeline = Pipeline.of(scope)?.node.id ?? scope.node.id;
     const dest = props.destination;
     // A runtime branch overrides config.toml's bucket (the table's declared ref) through dlt's env provider.
-    const branch = props.branch instanceof Concat ? props.branch.pieces : props.branch !== undefined ? [props.branch] : undefined;
-    const bucket: Record<string, Arg> = branch && dest instanceof IcebergTable
-      ? { DESTINATION__FILESYSTEM__BUCKET_URL: new Concat([`s3://${dest.props.lakefsRepository}/`, ...branch, `/${WAREHOUSE_FOLDER}`]) }
-      : {};
+    const branch =
+      props.branch instanceof Concat ? props.branch.pieces : props.branch !== undefined ? [props.branch] : undefined;
+    const bucket: Record<string, Arg> =
+      branch && dest instanceof IcebergTable
+        ? {
+            DESTINATION__FILESYSTEM__BUCKET_URL: new Concat([
+              `s3://${dest.props.lakefsRepository}/`,
+              ...branch,
+              `/${WAREHOUSE_FOLDER}`,
+            ]),
+          }
+        : {};
     super(scope, id, {
       image: props.image ?? DLT_IMAGE,
       command: ['python', DLT_RUNNER],
@@ -104,11 +120,16 @@ export class DltLoad extends ContainerStep {
         ...bucket,
       },
       // The runner gives the source the same key pair (both are on the lakeFS gateway).
-      secretEnv: props.credentials ? {
-        DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID: props.credentials.accessKeyId,
-        DESTINATION__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY: props.credentials.secretAccessKey,
-      } : {},
-      volumes: [Volume.configMap('dlt-config', dltConfigMap(pipeline, id), `${DLT_PROJECT_DIR}/.dlt`), Volume.emptyDir('tmp', '/tmp')],
+      secretEnv: props.credentials
+        ? {
+            DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID: props.credentials.accessKeyId,
+            DESTINATION__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY: props.credentials.secretAccessKey,
+          }
+        : {},
+      volumes: [
+        Volume.configMap('dlt-config', dltConfigMap(pipeline, id), `${DLT_PROJECT_DIR}/.dlt`),
+        Volume.emptyDir('tmp', '/tmp'),
+      ],
       resources: Resources.fixed('1', '2Gi'),
       ...(props.retry ? { retry: props.retry } : {}),
       ...(props.timeout ? { timeout: props.timeout } : {}),

@@ -105,7 +105,11 @@ export interface EnvironmentProps {
  */
 export class Environment extends Construct {
   /** @param scope the app @param id the environment's name @param props its settings */
-  constructor(scope: Construct, id: string, public readonly props: EnvironmentProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly props: EnvironmentProps,
+  ) {
     super(scope, id);
   }
 }

@@ -10,7 +10,11 @@ export interface ConditionProps {
 /** A group of steps that run only when a condition holds at run time. */
 export class Condition extends Construct {
   /** @param scope a pipeline or group @param id the group's name @param props its condition */
-  constructor(scope: Construct, id: string, public readonly props: ConditionProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly props: ConditionProps,
+  ) {
     super(scope, id);
   }
 }
@@ -26,7 +30,11 @@ export interface ParallelForProps {
 /** A group of steps that runs once per item of a list, in parallel. */
 export class ParallelFor extends Construct {
   /** @param scope a pipeline or group @param id the group's name @param props what to loop over */
-  constructor(scope: Construct, id: string, public readonly props: ParallelForProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly props: ParallelForProps,
+  ) {
     super(scope, id);
   }
 

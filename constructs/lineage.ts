@@ -86,7 +86,10 @@ export const LINEAGE_ENV = {
 
 /** `<split>-<first 16 hex digits of sha256(canonical spec + split)>`. */
 export function datasetId(spec: JsonValue, split: 'train' | 'val' | 'test'): string {
-  return `${split}-${createHash('sha256').update(`${canonicalJson(spec)}\n${split}`).digest('hex').slice(0, 16)}`;
+  return `${split}-${createHash('sha256')
+    .update(`${canonicalJson(spec)}\n${split}`)
+    .digest('hex')
+    .slice(0, 16)}`;
 }
 
 /** What the model builder knows that a lineage declaration may refer to. */
@@ -101,7 +104,7 @@ export interface LineagePins {
 export function lineageEnv(l: LineageProps, pins: LineagePins): Record<string, Arg> {
   const env: Record<string, Arg> = {
     [LINEAGE_ENV.repository]: l.lakefsRepository,
-    [LINEAGE_ENV.ref]: l.lakefsRef instanceof PinnedCommit ? pins.commitOf(l.lakefsRef.table) ?? '' : l.lakefsRef,
+    [LINEAGE_ENV.ref]: l.lakefsRef instanceof PinnedCommit ? (pins.commitOf(l.lakefsRef.table) ?? '') : l.lakefsRef,
     [LINEAGE_ENV.table]: typeof l.sourceTable === 'string' ? l.sourceTable : l.sourceTable.node.id,
   };
   if (l.sourceTable instanceof IcebergTable) {
@@ -115,7 +118,8 @@ export function lineageEnv(l: LineageProps, pins: LineagePins): Record<string, A
     // depended on the environment's feature store would make swapping the store rewrite the
     // orchestrator's files too. The digest is of the neutral definitions, so it is the same.
     const view = f.featureView instanceof FeatureView ? f.featureView.node.id : f.featureView;
-    const digest = f.definitionsSha256 ?? (f.featureView instanceof FeatureView ? pins.featureDefinitionsSha256 : undefined);
+    const digest =
+      f.definitionsSha256 ?? (f.featureView instanceof FeatureView ? pins.featureDefinitionsSha256 : undefined);
     env[LINEAGE_ENV.featureView] = view;
     if (digest !== undefined) env[LINEAGE_ENV.featureDefs] = digest;
     env[LINEAGE_ENV.view] = view;
@@ -136,24 +140,47 @@ export function lineageProblems(l: LineageProps, pins: LineagePins): string[] {
     const t = l.lakefsRef.table;
     if (pins.commitOf(t) === undefined) {
       const key = `${t.props.lakefsRepository}@${namedRef(t.props.ref)?.name ?? '?'}`;
-      out.push(`lineage.lakefsRef: table '${t.node.path}' reads ${key}, which is not pinned in ${lockOf(t).file}; run 'dfp lock --update ${key}'`);
+      out.push(
+        `lineage.lakefsRef: table '${t.node.path}' reads ${key}, which is not pinned in ${lockOf(t).file}; run 'dfp lock --update ${key}'`,
+      );
     } else if (l.lakefsRepository !== t.props.lakefsRepository) {
-      out.push(`lineage.lakefsRepository '${l.lakefsRepository}' is not the repository of table '${t.node.path}' ('${t.props.lakefsRepository}'); name the same repository`);
+      out.push(
+        `lineage.lakefsRepository '${l.lakefsRepository}' is not the repository of table '${t.node.path}' ('${t.props.lakefsRepository}'); name the same repository`,
+      );
     }
   }
-  if (l.sourceTable instanceof IcebergTable && l.lakefsRef instanceof PinnedCommit && l.lakefsRef.table !== l.sourceTable) {
-    out.push(`lineage.sourceTable '${l.sourceTable.node.path}' is not the table lakefsRef pins ('${l.lakefsRef.table.node.path}'); read both from the same table`);
+  if (
+    l.sourceTable instanceof IcebergTable &&
+    l.lakefsRef instanceof PinnedCommit &&
+    l.lakefsRef.table !== l.sourceTable
+  ) {
+    out.push(
+      `lineage.sourceTable '${l.sourceTable.node.path}' is not the table lakefsRef pins ('${l.lakefsRef.table.node.path}'); read both from the same table`,
+    );
   }
-  if (l.sourceTable instanceof IcebergTable && !(l.lakefsRef instanceof PinnedCommit) && l.lakefsRepository !== l.sourceTable.props.lakefsRepository) {
-    out.push(`lineage.lakefsRepository '${l.lakefsRepository}' is not the repository of table '${l.sourceTable.node.path}' ('${l.sourceTable.props.lakefsRepository}'); name the same repository`);
+  if (
+    l.sourceTable instanceof IcebergTable &&
+    !(l.lakefsRef instanceof PinnedCommit) &&
+    l.lakefsRepository !== l.sourceTable.props.lakefsRepository
+  ) {
+    out.push(
+      `lineage.lakefsRepository '${l.lakefsRepository}' is not the repository of table '${l.sourceTable.node.path}' ('${l.sourceTable.props.lakefsRepository}'); name the same repository`,
+    );
   }
   if (typeof l.lakefsRef === 'string' && !HEX64.test(l.lakefsRef)) {
-    out.push(`lineage.lakefsRef '${l.lakefsRef}' is not a lakeFS commit id; pin a 64-hex commit id (or pass a step output that is one), never a branch`);
+    out.push(
+      `lineage.lakefsRef '${l.lakefsRef}' is not a lakeFS commit id; pin a 64-hex commit id (or pass a step output that is one), never a branch`,
+    );
   }
   if (l.features && l.feast) out.push("lineage.feast is the former name of lineage.features; give only 'features'");
-  for (const [field, f] of [['features', l.features], ['feast', l.feast]] as const) {
+  for (const [field, f] of [
+    ['features', l.features],
+    ['feast', l.feast],
+  ] as const) {
     if (f?.definitionsSha256 !== undefined && !HEX64.test(f.definitionsSha256)) {
-      out.push(`lineage.${field}.definitionsSha256 '${f.definitionsSha256}' is not a sha256; use the 64-hex digest of the definitions`);
+      out.push(
+        `lineage.${field}.definitionsSha256 '${f.definitionsSha256}' is not a sha256; use the 64-hex digest of the definitions`,
+      );
     }
   }
   if (l.icebergSnapshotId !== undefined && !/^[0-9]+$/.test(l.icebergSnapshotId)) {

@@ -17,7 +17,9 @@ export interface LockContext {
 
 /** The lock that applies to `scope`; an empty one when the app read none. */
 export function lockOf(scope: IConstruct): LockContext {
-  return (scope.node.tryGetContext(LOCK_CONTEXT) as LockContext | undefined) ?? { file: 'dfp.lock.json', lock: emptyLock() };
+  return (
+    (scope.node.tryGetContext(LOCK_CONTEXT) as LockContext | undefined) ?? { file: 'dfp.lock.json', lock: emptyLock() }
+  );
 }
 
 /** The commit `repository@branch` (or `@tag`) is pinned to, if the lock has it. */

@@ -44,7 +44,11 @@ export class Pipeline extends Construct {
   public exitHandler?: IConstruct;
 
   /** @param scope the app @param id the pipeline's name @param props its settings */
-  constructor(scope: Construct, id: string, public readonly props: PipelineProps = {}) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly props: PipelineProps = {},
+  ) {
     super(scope, id);
   }
 

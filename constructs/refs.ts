@@ -5,7 +5,13 @@
  */
 import type { IConstruct } from 'constructs';
 
-import { COMPARISON_OPS, type ArtifactType, type ComparisonOp, type JsonValue, type ParamType } from './model/schema.ts';
+import {
+  COMPARISON_OPS,
+  type ArtifactType,
+  type ComparisonOp,
+  type JsonValue,
+  type ParamType,
+} from './model/schema.ts';
 
 // Declared once, in the model's schema (constructs/model/schema.ts); re-exported for constructs.
 export { COMPARISON_OPS, type ArtifactType, type ComparisonOp, type JsonValue, type ParamType };
@@ -14,28 +20,40 @@ export { COMPARISON_OPS, type ArtifactType, type ComparisonOp, type JsonValue, t
 export class ParamRef {
   public readonly kind = 'pipelineParam' as const;
   /** @param pipeline the pipeline that declares it @param name the parameter's name */
-  constructor(public readonly pipeline: IConstruct, public readonly name: string) {}
+  constructor(
+    public readonly pipeline: IConstruct,
+    public readonly name: string,
+  ) {}
 }
 
 /** An output parameter of another step: `merge.output('commit_id')`. */
 export class OutputRef {
   public readonly kind = 'taskOutput' as const;
   /** @param step the producing step @param name the output parameter's name */
-  constructor(public readonly step: IConstruct, public readonly name: string) {}
+  constructor(
+    public readonly step: IConstruct,
+    public readonly name: string,
+  ) {}
 }
 
 /** An output artifact of another step: `process.artifact('dataset')`. */
 export class ArtifactRef {
   public readonly kind = 'taskArtifact' as const;
   /** @param step the producing step @param name the output artifact's name */
-  constructor(public readonly step: IConstruct, public readonly name: string) {}
+  constructor(
+    public readonly step: IConstruct,
+    public readonly name: string,
+  ) {}
 }
 
 /** The current item of a `ParallelFor` loop, or one field of it when items are objects. */
 export class LoopItemRef {
   public readonly kind = 'loopItem' as const;
   /** @param loop the enclosing loop @param field the field of a struct item, if any */
-  constructor(public readonly loop: IConstruct, public readonly field?: string) {}
+  constructor(
+    public readonly loop: IConstruct,
+    public readonly field?: string,
+  ) {}
 }
 
 /**
@@ -85,14 +103,17 @@ export function fmt(strings: TemplateStringsArray, ...values: ArgPiece[]): Conca
   return new Concat(pieces);
 }
 
-
 /** One side of a comparison: a runtime value or a literal. */
 export type Operand = RuntimeValue | string | number | boolean;
 
 /** A condition evaluated at run time; build it with {@link eq}, {@link ne}, {@link gt}… */
 export class Comparison {
   /** @param left left operand @param op operator @param right right operand */
-  constructor(public readonly left: Operand, public readonly op: ComparisonOp, public readonly right: Operand) {}
+  constructor(
+    public readonly left: Operand,
+    public readonly op: ComparisonOp,
+    public readonly right: Operand,
+  ) {}
 }
 
 /** `left == right` */

@@ -85,7 +85,11 @@ export class ContainerStep extends Construct {
   protected skippable?: SkipSpec;
 
   /** @param scope a pipeline or group @param id the step's name @param props its container */
-  constructor(scope: Construct, id: string, public readonly props: ContainerStepProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly props: ContainerStepProps,
+  ) {
     super(scope, id);
   }
 

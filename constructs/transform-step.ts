@@ -57,7 +57,13 @@ export class TransformStep extends ContainerStep {
       image: props.launcherImage ?? TRANSFORM_LAUNCHER_IMAGE,
       command: ['python', '-m', 'dfp_tools.run_transform'],
       // `--` ends the launcher's options: what follows goes to the transform unchanged.
-      args: ['--transform', name, ...(props.timeout ? ['--timeout-seconds', props.timeout.toSeconds()] : []), '--', ...(props.args ?? [])],
+      args: [
+        '--transform',
+        name,
+        ...(props.timeout ? ['--timeout-seconds', props.timeout.toSeconds()] : []),
+        '--',
+        ...(props.args ?? []),
+      ],
       // The launcher only creates and watches one object: a small, fixed footprint.
       resources: Resources.fixed('100m', '128Mi'),
       ...(props.retry ? { retry: props.retry } : {}),

@@ -99,7 +99,11 @@ export interface TransformProps {
  */
 export class Transform extends Construct {
   /** @param scope any construct; usually the app or a data-plane module @param id the transform's name */
-  constructor(scope: Construct, id: string, public readonly props: TransformProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly props: TransformProps,
+  ) {
     super(scope, id);
   }
 }

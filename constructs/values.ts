@@ -111,8 +111,20 @@ export interface RetryPolicy {
 /** A volume mounted into a step's container. */
 export type VolumeMount =
   | { readonly kind: 'hostDevice'; readonly name: string; readonly path: string }
-  | { readonly kind: 'pvc'; readonly name: string; readonly claimName: string; readonly mountPath: string; readonly readOnly?: boolean }
-  | { readonly kind: 'emptyDir'; readonly name: string; readonly mountPath: string; readonly sizeLimit?: string; readonly medium?: 'Memory' }
+  | {
+      readonly kind: 'pvc';
+      readonly name: string;
+      readonly claimName: string;
+      readonly mountPath: string;
+      readonly readOnly?: boolean;
+    }
+  | {
+      readonly kind: 'emptyDir';
+      readonly name: string;
+      readonly mountPath: string;
+      readonly sizeLimit?: string;
+      readonly medium?: 'Memory';
+    }
   | { readonly kind: 'configMap'; readonly name: string; readonly configMap: string; readonly mountPath: string }
   | { readonly kind: 'secret'; readonly name: string; readonly secret: string; readonly mountPath: string };
 
@@ -124,7 +136,11 @@ export class Volume {
   }
 
   /** Scratch space that lives as long as the pod; `Memory` puts it in RAM. */
-  public static emptyDir(name: string, mountPath: string, options: { sizeLimit?: string; medium?: 'Memory' } = {}): VolumeMount {
+  public static emptyDir(
+    name: string,
+    mountPath: string,
+    options: { sizeLimit?: string; medium?: 'Memory' } = {},
+  ): VolumeMount {
     return { kind: 'emptyDir', name, mountPath, ...options };
   }
 

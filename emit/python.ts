@@ -30,7 +30,12 @@ export type PyExpr =
   | { readonly kind: 'lit'; readonly value: PyValue }
   | { readonly kind: 'name'; readonly id: string }
   | { readonly kind: 'attr'; readonly of: PyExpr; readonly attr: string }
-  | { readonly kind: 'call'; readonly fn: PyExpr; readonly args: readonly PyExpr[]; readonly kwargs: readonly (readonly [string, PyExpr])[] }
+  | {
+      readonly kind: 'call';
+      readonly fn: PyExpr;
+      readonly args: readonly PyExpr[];
+      readonly kwargs: readonly (readonly [string, PyExpr])[];
+    }
   | { readonly kind: 'list'; readonly items: readonly PyExpr[] }
   | { readonly kind: 'dict'; readonly entries: readonly (readonly [PyExpr, PyExpr])[] }
   | { readonly kind: 'shift'; readonly left: PyExpr; readonly right: PyExpr }
@@ -49,9 +54,44 @@ export type PyStmt =
 
 // Python 3.11's keyword.kwlist plus the soft keywords, which are legal but confusing as names.
 const KEYWORDS = new Set([
-  'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif',
-  'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or',
-  'pass', 'raise', 'return', 'try', 'while', 'with', 'yield', 'match', 'case', '_',
+  'False',
+  'None',
+  'True',
+  'and',
+  'as',
+  'assert',
+  'async',
+  'await',
+  'break',
+  'class',
+  'continue',
+  'def',
+  'del',
+  'elif',
+  'else',
+  'except',
+  'finally',
+  'for',
+  'from',
+  'global',
+  'if',
+  'import',
+  'in',
+  'is',
+  'lambda',
+  'nonlocal',
+  'not',
+  'or',
+  'pass',
+  'raise',
+  'return',
+  'try',
+  'while',
+  'with',
+  'yield',
+  'match',
+  'case',
+  '_',
 ]);
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
@@ -104,7 +144,8 @@ export const lit = (value: PyValue): PyExpr => ({ kind: 'lit', value });
 
 /** A (dotted) name; throws on anything else, because names come from dfp, not users. */
 export function name(id: string): PyExpr {
-  if (!DOTTED.test(id) || id.split('.').some((part) => KEYWORDS.has(part))) throw new Error(`not a Python name: ${JSON.stringify(id)}`);
+  if (!DOTTED.test(id) || id.split('.').some((part) => KEYWORDS.has(part)))
+    throw new Error(`not a Python name: ${JSON.stringify(id)}`);
   return { kind: 'name', id };
 }
 
@@ -114,9 +155,14 @@ export function attr(of: PyExpr, a: string): PyExpr {
 }
 
 /** A call; keyword arguments whose value is undefined are left out. */
-export function call(fn: PyExpr | string, args: readonly PyExpr[] = [], kwargs: Readonly<Record<string, PyExpr | undefined>> = {}): PyExpr {
+export function call(
+  fn: PyExpr | string,
+  args: readonly PyExpr[] = [],
+  kwargs: Readonly<Record<string, PyExpr | undefined>> = {},
+): PyExpr {
   const entries = Object.entries(kwargs).filter((e): e is [string, PyExpr] => e[1] !== undefined);
-  for (const [k] of entries) if (!isIdentifier(k)) throw new Error(`not a Python keyword argument: ${JSON.stringify(k)}`);
+  for (const [k] of entries)
+    if (!isIdentifier(k)) throw new Error(`not a Python keyword argument: ${JSON.stringify(k)}`);
   return { kind: 'call', fn: typeof fn === 'string' ? name(fn) : fn, args, kwargs: entries };
 }
 
@@ -149,11 +195,16 @@ export function pyString(s: string): string {
 
 function escapeCodePoint(cp: number): string {
   switch (cp) {
-    case 0x5c: return '\\\\';
-    case 0x22: return '\\"';
-    case 0x0a: return '\\n';
-    case 0x0d: return '\\r';
-    case 0x09: return '\\t';
+    case 0x5c:
+      return '\\\\';
+    case 0x22:
+      return '\\"';
+    case 0x0a:
+      return '\\n';
+    case 0x0d:
+      return '\\r';
+    case 0x09:
+      return '\\t';
   }
   if (cp >= 0x20 && cp < 0x7f) return String.fromCharCode(cp);
   if (cp <= 0xff) return `\\x${hex(cp, 2)}`;
@@ -186,7 +237,9 @@ export function pyLiteral(v: PyValue): string {
   if (typeof v === 'number') return pyNumber(v);
   if (typeof v === 'string') return pyString(v);
   if (Array.isArray(v)) return `[${v.map(pyLiteral).join(', ')}]`;
-  return `{${Object.entries(v).map(([k, x]) => `${pyString(k)}: ${pyLiteral(x)}`).join(', ')}}`;
+  return `{${Object.entries(v)
+    .map(([k, x]) => `${pyString(k)}: ${pyLiteral(x)}`)
+    .join(', ')}}`;
 }
 
 // ---- printing code --------------------------------------------------------------------
@@ -202,7 +255,10 @@ export function printExpr(e: PyExpr, depth = 0): string {
   const close = INDENT.repeat(depth);
   switch (e.kind) {
     case 'call': {
-      const items = [...e.args.map((a) => printExpr(a, depth + 1)), ...e.kwargs.map(([k, v]) => `${k}=${printExpr(v, depth + 1)}`)];
+      const items = [
+        ...e.args.map((a) => printExpr(a, depth + 1)),
+        ...e.kwargs.map(([k, v]) => `${k}=${printExpr(v, depth + 1)}`),
+      ];
       return `${printExpr(e.fn, depth)}(\n${items.map((i) => `${pad}${i},\n`).join('')}${close})`;
     }
     case 'list':
@@ -234,20 +290,29 @@ function printLiteralBroken(v: PyValue, depth: number): string {
     return `(\n${lines.map((line) => `${pad}${pyString(line)}\n`).join('')}${INDENT.repeat(depth)})`;
   }
   if (Array.isArray(v)) return printExpr(list(v.map(lit)), depth);
-  if (v !== null && typeof v === 'object') return printExpr(dict(Object.entries(v).map(([k, x]) => [lit(k), lit(x as PyValue)])), depth);
+  if (v !== null && typeof v === 'object')
+    return printExpr(dict(Object.entries(v).map(([k, x]) => [lit(k), lit(x as PyValue)])), depth);
   return pyLiteral(v as PyValue);
 }
 
 function printFlat(e: PyExpr): string {
   switch (e.kind) {
-    case 'lit': return pyLiteral(e.value);
-    case 'name': return e.id;
-    case 'attr': return `${printFlat(e.of)}.${e.attr}`;
-    case 'call': return `${printFlat(e.fn)}(${[...e.args.map(printFlat), ...e.kwargs.map(([k, v]) => `${k}=${printFlat(v)}`)].join(', ')})`;
-    case 'list': return `[${e.items.map(printFlat).join(', ')}]`;
-    case 'dict': return `{${e.entries.map(([k, v]) => `${printFlat(k)}: ${printFlat(v)}`).join(', ')}}`;
-    case 'shift': return `${printFlat(e.left)} >> ${printFlat(e.right)}`;
-    case 'index': return `${printFlat(e.of)}[${printFlat(e.index)}]`;
+    case 'lit':
+      return pyLiteral(e.value);
+    case 'name':
+      return e.id;
+    case 'attr':
+      return `${printFlat(e.of)}.${e.attr}`;
+    case 'call':
+      return `${printFlat(e.fn)}(${[...e.args.map(printFlat), ...e.kwargs.map(([k, v]) => `${k}=${printFlat(v)}`)].join(', ')})`;
+    case 'list':
+      return `[${e.items.map(printFlat).join(', ')}]`;
+    case 'dict':
+      return `{${e.entries.map(([k, v]) => `${printFlat(k)}: ${printFlat(v)}`).join(', ')}}`;
+    case 'shift':
+      return `${printFlat(e.left)} >> ${printFlat(e.right)}`;
+    case 'index':
+      return `${printFlat(e.of)}[${printFlat(e.index)}]`;
   }
 }
 
@@ -275,7 +340,10 @@ export function printModule(stmts: readonly PyStmt[], depth = 0): string {
           return `${pad}with ${printExpr(s.context, depth)} as ${s.as}:\n${printModule(s.body, depth + 1)}`;
         case 'raw':
           // Fixed code written in dfp's own source (helper functions), never user data.
-          return s.code.split('\n').map((line) => (line === '' ? '\n' : `${pad}${line}\n`)).join('');
+          return s.code
+            .split('\n')
+            .map((line) => (line === '' ? '\n' : `${pad}${line}\n`))
+            .join('');
         case 'comment':
           return `${pad}# ${commentText(s.text)}\n`;
         case 'blank':

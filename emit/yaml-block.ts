@@ -72,7 +72,8 @@ function scalarText(kind: 'value' | 'item', v: unknown): string {
   if ((t !== 'string' && t !== 'number' && t !== 'boolean' && v !== null) || Object.is(v, -0)) throw new Unsupported();
   if (t === 'string' && isPlainSafe(v as string)) return v as string;
   const quoted = t === 'string' && needsDoubleQuotes(v as string);
-  const map: Map<unknown, string> = kind === 'value' ? (quoted ? cache.quotedValues : cache.values) : quoted ? cache.quotedItems : cache.items;
+  const map: Map<unknown, string> =
+    kind === 'value' ? (quoted ? cache.quotedValues : cache.values) : quoted ? cache.quotedItems : cache.items;
   const known = map.get(v);
   if (known !== undefined) return known;
   const prefix = kind === 'value' ? 'k: ' : '- ';
@@ -121,7 +122,10 @@ export class PrintOnce {
  * does, with nothing asked of the caller but not to change a map after printing it.
  * Joined only when reused, so a document printed once costs no extra copy.
  */
-const printedDocuments = new WeakMap<object, { readonly pieces: string[]; readonly start: number; readonly end: number; text?: string }>();
+const printedDocuments = new WeakMap<
+  object,
+  { readonly pieces: string[]; readonly start: number; readonly end: number; text?: string }
+>();
 
 function printedText(map: object): string | undefined {
   const p = printedDocuments.get(map);
@@ -134,7 +138,8 @@ export function withoutPrintOnce(document: unknown): unknown {
   if (document instanceof PrintOnce) return withoutPrintOnce(document.value);
   if (Array.isArray(document)) return document.map(withoutPrintOnce);
   // fromEntries defines each key, `__proto__` included, where assigning it would set the prototype.
-  if (document !== null && typeof document === 'object') return Object.fromEntries(Object.entries(document).map(([k, v]) => [k, withoutPrintOnce(v)]));
+  if (document !== null && typeof document === 'object')
+    return Object.fromEntries(Object.entries(document).map(([k, v]) => [k, withoutPrintOnce(v)]));
   return document;
 }
 
@@ -180,7 +185,12 @@ function mapLines(o: Record<string, unknown>, keys: string[], indent: string, fi
     const k = keys[i]!;
     out.push(i === 0 ? first : indent, keyText(k));
     const v = o[k];
-    const printed = v instanceof PrintOnce ? v.text() ?? null : v !== null && typeof v === 'object' && !Array.isArray(v) ? printedText(v) : undefined;
+    const printed =
+      v instanceof PrintOnce
+        ? (v.text() ?? null)
+        : v !== null && typeof v === 'object' && !Array.isArray(v)
+          ? printedText(v)
+          : undefined;
     if (printed === null) throw new Unsupported();
     if (printed !== undefined) {
       out.push(':\n', indent, '  ', indented(printed, `${indent}  `));

@@ -5,7 +5,14 @@
  * The `yaml` package's printer, with these options, is the reference for every byte;
  * emit/yaml-block.ts lays out the same text faster and asks it how to write scalars.
  */
-import { Scalar, stringify, type ToStringOptions, type DocumentOptions, type SchemaOptions, type CreateNodeOptions } from 'yaml';
+import {
+  Scalar,
+  stringify,
+  type ToStringOptions,
+  type DocumentOptions,
+  type SchemaOptions,
+  type CreateNodeOptions,
+} from 'yaml';
 
 export const YAML_OPTIONS: DocumentOptions & SchemaOptions & CreateNodeOptions & ToStringOptions = {
   version: '1.1',

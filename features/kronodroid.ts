@@ -1,5 +1,14 @@
 import type { Construct, IConstruct } from 'constructs';
-import { DbtProject, Duration, Entity, FeatureService, FeatureView, IcebergTable, Transform, TransformCode } from '../constructs/index.ts';
+import {
+  DbtProject,
+  Duration,
+  Entity,
+  FeatureService,
+  FeatureView,
+  IcebergTable,
+  Transform,
+  TransformCode,
+} from '../constructs/index.ts';
 
 /**
  * The Kronodroid data plane as the pipeline sees it: where the raw data lands, the
@@ -83,26 +92,51 @@ export function kronodroidData(scope: Construct): KronodroidData {
   const app = scope.node.root;
   const existing = built.get(app);
   if (existing) return existing;
-  const location = { namespace: KRONODROID.stagingNamespace, lakefsRepository: KRONODROID.lakefsRepository, ref: { branch: KRONODROID.mainBranch } };
+  const location = {
+    namespace: KRONODROID.stagingNamespace,
+    lakefsRepository: KRONODROID.lakefsRepository,
+    ref: { branch: KRONODROID.mainBranch },
+  };
   const raw = new IcebergTable(app, 'samples', {
     ...location,
     namespace: 'raw_kronodroid',
     description: 'The Kronodroid CSV exports as ingested by dlt, one row per sample and capture.',
     // syscall_counts: one count per syscall (dfp_tools.kronodroid.SYSCALLS), joined by ';';
     // the transform turns them into the staged syscall_frequencies.
-    fields: { sample_id: 'string', event_timestamp: 'timestamp', capture: 'string', ...withoutKey(SAMPLE_FIELDS, 'sample_id', 'event_timestamp', 'syscall_frequencies'), syscall_counts: 'string' },
+    fields: {
+      sample_id: 'string',
+      event_timestamp: 'timestamp',
+      capture: 'string',
+      ...withoutKey(SAMPLE_FIELDS, 'sample_id', 'event_timestamp', 'syscall_frequencies'),
+      syscall_counts: 'string',
+    },
     timestampField: 'event_timestamp',
   });
   const staging = [
-    new IcebergTable(app, 'emulator_samples', { ...location, description: 'Kronodroid samples captured on an emulator, as loaded.', fields: SAMPLE_FIELDS, timestampField: 'event_timestamp' }),
-    new IcebergTable(app, 'real_device_samples', { ...location, description: 'Kronodroid samples captured on real devices, as loaded.', fields: SAMPLE_FIELDS, timestampField: 'event_timestamp' }),
+    new IcebergTable(app, 'emulator_samples', {
+      ...location,
+      description: 'Kronodroid samples captured on an emulator, as loaded.',
+      fields: SAMPLE_FIELDS,
+      timestampField: 'event_timestamp',
+    }),
+    new IcebergTable(app, 'real_device_samples', {
+      ...location,
+      description: 'Kronodroid samples captured on real devices, as loaded.',
+      fields: SAMPLE_FIELDS,
+      timestampField: 'event_timestamp',
+    }),
   ];
   const training = new IcebergTable(app, 'fct_training_dataset', {
     namespace: 'kronodroid',
     lakefsRepository: KRONODROID.lakefsRepository,
     ref: { branch: KRONODROID.mainBranch },
     description: 'One row per APK sample: static and dynamic features, split and label.',
-    fields: { sample_id: 'string', event_timestamp: 'timestamp', split: 'string', ...withoutKey(SAMPLE_FIELDS, 'sample_id', 'event_timestamp') },
+    fields: {
+      sample_id: 'string',
+      event_timestamp: 'timestamp',
+      split: 'string',
+      ...withoutKey(SAMPLE_FIELDS, 'sample_id', 'event_timestamp'),
+    },
     timestampField: 'event_timestamp',
     partitionBy: ['split'],
   });
@@ -110,7 +144,14 @@ export function kronodroidData(scope: Construct): KronodroidData {
     description: 'Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.',
     inputs: [raw],
     outputs: [...staging, training],
-    code: TransformCode.entrypoint('/opt/dfp/kronodroid_iceberg_job.py', ['--lakefs-repository', KRONODROID.lakefsRepository, '--catalog', KRONODROID.catalog, '--file-format', KRONODROID.fileFormat]),
+    code: TransformCode.entrypoint('/opt/dfp/kronodroid_iceberg_job.py', [
+      '--lakefs-repository',
+      KRONODROID.lakefsRepository,
+      '--catalog',
+      KRONODROID.catalog,
+      '--file-format',
+      KRONODROID.fileFormat,
+    ]),
     images: {
       spark: 'registry.dfp.internal/dfp/kronodroid-spark:0.4.2',
       datafusion: 'registry.dfp.internal/dfp/kronodroid-datafusion:0.1.0',
@@ -146,7 +187,10 @@ function withoutKey<T extends Record<string, string>>(o: T, ...keys: string[]): 
  */
 export function kronodroidFeatures(scope: Construct): { table: IcebergTable; view: FeatureView; transform: Transform } {
   const { training: table, transform } = kronodroidData(scope);
-  const sample = new Entity(scope, 'sample', { joinKey: 'sample_id', description: 'An APK sample of the Kronodroid dataset.' });
+  const sample = new Entity(scope, 'sample', {
+    joinKey: 'sample_id',
+    description: 'An APK sample of the Kronodroid dataset.',
+  });
   const view = new FeatureView(scope, KRONODROID.featureView, {
     source: table,
     entities: [sample],

@@ -23,7 +23,8 @@ export class LakeFsError extends Error {
   constructor(
     message: string,
     /** What went wrong, for callers and tests that branch on it. */
-    public readonly reason: 'unreachable' | 'timeout' | 'unauthorized' | 'not-found' | 'conflict' | 'bad-response' | 'server',
+    public readonly reason:
+      'unreachable' | 'timeout' | 'unauthorized' | 'not-found' | 'conflict' | 'bad-response' | 'server',
   ) {
     super(message);
     this.name = 'LakeFsError';
@@ -31,12 +32,22 @@ export class LakeFsError extends Error {
 }
 
 const ref = z.object({ id: z.string(), commit_id: z.string() });
-const commit = z.object({ id: z.string(), parents: z.array(z.string()), message: z.string(), creation_date: z.number() });
+const commit = z.object({
+  id: z.string(),
+  parents: z.array(z.string()),
+  message: z.string(),
+  creation_date: z.number(),
+});
 const credentials = z.object({ access_key_id: z.string(), secret_access_key: z.string() });
 const setupState = z.object({ state: z.string().optional() });
 const repository = z.object({ id: z.string(), default_branch: z.string(), storage_namespace: z.string() });
 const errorBody = z.object({ message: z.string() });
-const objectStats = z.object({ path: z.string(), path_type: z.string(), checksum: z.string(), size_bytes: z.number().optional() });
+const objectStats = z.object({
+  path: z.string(),
+  path_type: z.string(),
+  checksum: z.string(),
+  size_bytes: z.number().optional(),
+});
 const objectList = z.object({
   pagination: z.object({ has_more: z.boolean(), next_offset: z.string() }),
   results: z.array(objectStats),
@@ -101,16 +112,26 @@ export class LakeFsClient {
 
   /** Creates `branch` from `source` (a branch, tag or commit). */
   public async createBranch(repo: string, branch: string, source: string): Promise<void> {
-    await this.call('POST', `/repositories/${enc(repo)}/branches`, z.unknown(), { expect: [201], body: { name: branch, source }, context: { repository: repo }, text: true });
+    await this.call('POST', `/repositories/${enc(repo)}/branches`, z.unknown(), {
+      expect: [201],
+      body: { name: branch, source },
+      context: { repository: repo },
+      text: true,
+    });
   }
 
   /** Uploads `content` to `path` on `branch` (uncommitted until {@link commit}). */
   public async upload(repo: string, branch: string, path: string, content: string | Uint8Array): Promise<void> {
-    await this.call('POST', `/repositories/${enc(repo)}/branches/${enc(branch)}/objects?path=${enc(path)}`, z.unknown(), {
-      expect: [201],
-      raw: content,
-      context: { repository: repo, branch },
-    });
+    await this.call(
+      'POST',
+      `/repositories/${enc(repo)}/branches/${enc(branch)}/objects?path=${enc(path)}`,
+      z.unknown(),
+      {
+        expect: [201],
+        raw: content,
+        context: { repository: repo, branch },
+      },
+    );
   }
 
   /** Commits what is staged on `branch`; returns the new commit. */
@@ -124,23 +145,33 @@ export class LakeFsClient {
 
   /** The branch and the commit at its head now. */
   public async getBranch(repo: string, branch: string): Promise<LakeFsRefInfo> {
-    return this.call('GET', `/repositories/${enc(repo)}/branches/${enc(branch)}`, ref, { context: { repository: repo, branch } });
+    return this.call('GET', `/repositories/${enc(repo)}/branches/${enc(branch)}`, ref, {
+      context: { repository: repo, branch },
+    });
   }
 
   /** The tag and the commit it points at. */
   public async getTag(repo: string, tag: string): Promise<LakeFsRefInfo> {
-    return this.call('GET', `/repositories/${enc(repo)}/tags/${enc(tag)}`, ref, { context: { repository: repo, branch: tag } });
+    return this.call('GET', `/repositories/${enc(repo)}/tags/${enc(tag)}`, ref, {
+      context: { repository: repo, branch: tag },
+    });
   }
 
   /** Tags `ref` (a branch, tag or commit) as `tag`. */
   public async createTag(repo: string, tag: string, ref: string): Promise<void> {
-    await this.call('POST', `/repositories/${enc(repo)}/tags`, z.unknown(), { expect: [201], body: { id: tag, ref }, context: { repository: repo } });
+    await this.call('POST', `/repositories/${enc(repo)}/tags`, z.unknown(), {
+      expect: [201],
+      body: { id: tag, ref },
+      context: { repository: repo },
+    });
   }
 
   /** The commit `id` of `repo`, or a not-found error saying the repository lacks it. */
   public async getCommit(repo: string, id: string): Promise<LakeFsCommit> {
     try {
-      return await this.call('GET', `/repositories/${enc(repo)}/commits/${enc(id)}`, commit, { context: { repository: repo, branch: id } });
+      return await this.call('GET', `/repositories/${enc(repo)}/commits/${enc(id)}`, commit, {
+        context: { repository: repo, branch: id },
+      });
     } catch (e) {
       if (e instanceof LakeFsError && e.reason === 'not-found') {
         await this.getRepository(repo);
@@ -155,8 +186,11 @@ export class LakeFsClient {
     const out: LakeFsObject[] = [];
     for (let after = ''; ;) {
       const q = `prefix=${enc(prefix)}&after=${enc(after)}&amount=1000`;
-      const page = await this.call('GET', `/repositories/${enc(repo)}/refs/${enc(ref)}/objects/ls?${q}`, objectList, { context: { repository: repo, branch: ref } });
-      for (const o of page.results.filter((r) => r.path_type === 'object')) out.push({ path: o.path, checksum: o.checksum, size: o.size_bytes ?? 0 });
+      const page = await this.call('GET', `/repositories/${enc(repo)}/refs/${enc(ref)}/objects/ls?${q}`, objectList, {
+        context: { repository: repo, branch: ref },
+      });
+      for (const o of page.results.filter((r) => r.path_type === 'object'))
+        out.push({ path: o.path, checksum: o.checksum, size: o.size_bytes ?? 0 });
       if (!page.pagination.has_more) return out.sort((a, b) => (a.path < b.path ? -1 : 1));
       after = page.pagination.next_offset;
     }
@@ -164,10 +198,15 @@ export class LakeFsClient {
 
   /** The bytes of `path` at `ref`. */
   public async getObject(repo: string, ref: string, path: string): Promise<Uint8Array> {
-    const bytes = await this.call('GET', `/repositories/${enc(repo)}/refs/${enc(ref)}/objects?path=${enc(path)}`, z.instanceof(Uint8Array), {
-      context: { repository: repo, branch: ref },
-      binary: true,
-    });
+    const bytes = await this.call(
+      'GET',
+      `/repositories/${enc(repo)}/refs/${enc(ref)}/objects?path=${enc(path)}`,
+      z.instanceof(Uint8Array),
+      {
+        context: { repository: repo, branch: ref },
+        binary: true,
+      },
+    );
     return bytes;
   }
 
@@ -188,12 +227,18 @@ export class LakeFsClient {
     } catch (e) {
       if (e instanceof LakeFsError && e.reason === 'not-found') {
         await this.getRepository(repo);
-        throw new LakeFsError(`lakeFS repository '${repo}' at ${this.endpoint} has no ${kind} '${name}'; create it, or fix the ref in the definitions`, 'not-found');
+        throw new LakeFsError(
+          `lakeFS repository '${repo}' at ${this.endpoint} has no ${kind} '${name}'; create it, or fix the ref in the definitions`,
+          'not-found',
+        );
       }
       throw e;
     }
     if (!HEX64.test(head.commit_id)) {
-      throw new LakeFsError(`lakeFS at ${this.endpoint} answered '${head.commit_id}' for ${repo}@${name}, which is not a commit id`, 'bad-response');
+      throw new LakeFsError(
+        `lakeFS at ${this.endpoint} answered '${head.commit_id}' for ${repo}@${name}, which is not a commit id`,
+        'bad-response',
+      );
     }
     return head.commit_id;
   }
@@ -239,18 +284,25 @@ export class LakeFsClient {
       throw this.transportError(e);
     }
     const text = new TextDecoder().decode(bytes);
-    if (!(options.expect ?? [200]).includes(response.status)) throw this.statusError(response.status, text, method, path, options.context ?? {});
+    if (!(options.expect ?? [200]).includes(response.status))
+      throw this.statusError(response.status, text, method, path, options.context ?? {});
     if (options.binary) return schema.parse(bytes);
     if (options.text || text === '') return schema.parse(text === '' ? undefined : text);
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new LakeFsError(`${this.endpoint} answered ${method} ${path} with ${describeBody(text)}, not lakeFS's JSON; is ${this.endpoint} a lakeFS server (e.g. http://lakefs:8000)?`, 'bad-response');
+      throw new LakeFsError(
+        `${this.endpoint} answered ${method} ${path} with ${describeBody(text)}, not lakeFS's JSON; is ${this.endpoint} a lakeFS server (e.g. http://lakefs:8000)?`,
+        'bad-response',
+      );
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new LakeFsError(`${this.endpoint} answered ${method} ${path} in a shape lakeFS does not use (${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}); is ${this.endpoint} a lakeFS server?`, 'bad-response');
+      throw new LakeFsError(
+        `${this.endpoint} answered ${method} ${path} in a shape lakeFS does not use (${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}); is ${this.endpoint} a lakeFS server?`,
+        'bad-response',
+      );
     }
     return parsed.data;
   }
@@ -258,15 +310,32 @@ export class LakeFsClient {
   private transportError(e: unknown): LakeFsError {
     const err = e as { name?: string; cause?: { code?: string; message?: string }; message?: string };
     if (err.name === 'TimeoutError' || err.name === 'AbortError') {
-      return new LakeFsError(`lakeFS at ${this.endpoint} did not answer within ${this.timeoutMs / 1000} s; is it overloaded, or is the endpoint right?`, 'timeout');
+      return new LakeFsError(
+        `lakeFS at ${this.endpoint} did not answer within ${this.timeoutMs / 1000} s; is it overloaded, or is the endpoint right?`,
+        'timeout',
+      );
     }
     const code = err.cause?.code;
     // fetch says only "fetch failed"; the reason is in its cause.
-    const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'unknown host' : code ?? err.cause?.message ?? err.message ?? 'network error';
-    return new LakeFsError(`cannot reach lakeFS at ${this.endpoint} (${why}); is lakeFS running at ${this.endpoint}?`, 'unreachable');
+    const why =
+      code === 'ECONNREFUSED'
+        ? 'connection refused'
+        : code === 'ENOTFOUND'
+          ? 'unknown host'
+          : (code ?? err.cause?.message ?? err.message ?? 'network error');
+    return new LakeFsError(
+      `cannot reach lakeFS at ${this.endpoint} (${why}); is lakeFS running at ${this.endpoint}?`,
+      'unreachable',
+    );
   }
 
-  private statusError(status: number, text: string, method: string, path: string, context: { repository?: string; branch?: string }): LakeFsError {
+  private statusError(
+    status: number,
+    text: string,
+    method: string,
+    path: string,
+    context: { repository?: string; branch?: string },
+  ): LakeFsError {
     let body: z.infer<typeof errorBody> | undefined;
     try {
       const parsed = errorBody.safeParse(JSON.parse(text));
@@ -277,22 +346,36 @@ export class LakeFsClient {
     // lakeFS answers every error with JSON {"message": …}; anything else (a web server's
     // HTML 404, MLflow's pages) is not lakeFS, whatever the status says.
     if (body === undefined) {
-      return new LakeFsError(`${this.endpoint} answered ${method} ${path} with ${status} and ${describeBody(text)}, not lakeFS's JSON error; is ${this.endpoint} a lakeFS server (e.g. http://lakefs:8000)?`, 'bad-response');
+      return new LakeFsError(
+        `${this.endpoint} answered ${method} ${path} with ${status} and ${describeBody(text)}, not lakeFS's JSON error; is ${this.endpoint} a lakeFS server (e.g. http://lakefs:8000)?`,
+        'bad-response',
+      );
     }
     const detail = body.message;
     if (status === 401) {
-      return new LakeFsError(`lakeFS at ${this.endpoint} rejected the credentials (401 ${detail}); check LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY`, 'unauthorized');
+      return new LakeFsError(
+        `lakeFS at ${this.endpoint} rejected the credentials (401 ${detail}); check LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY`,
+        'unauthorized',
+      );
     }
     if (status === 403) {
-      return new LakeFsError(`lakeFS at ${this.endpoint} refused ${method} ${path} (403 ${detail}); the access key lacks permission`, 'unauthorized');
+      return new LakeFsError(
+        `lakeFS at ${this.endpoint} refused ${method} ${path} (403 ${detail}); the access key lacks permission`,
+        'unauthorized',
+      );
     }
     if (status === 404) {
-      const what = context.branch === undefined && context.repository !== undefined
-        ? `lakeFS at ${this.endpoint} has no repository '${context.repository}'; create it, or fix the repository in the definitions`
-        : `lakeFS at ${this.endpoint} found nothing at ${method} ${path} (404 ${detail})`;
+      const what =
+        context.branch === undefined && context.repository !== undefined
+          ? `lakeFS at ${this.endpoint} has no repository '${context.repository}'; create it, or fix the repository in the definitions`
+          : `lakeFS at ${this.endpoint} found nothing at ${method} ${path} (404 ${detail})`;
       return new LakeFsError(what, 'not-found');
     }
-    if (status === 409) return new LakeFsError(`lakeFS at ${this.endpoint}: ${method} ${path} conflicts with what exists (409 ${detail})`, 'conflict');
+    if (status === 409)
+      return new LakeFsError(
+        `lakeFS at ${this.endpoint}: ${method} ${path} conflicts with what exists (409 ${detail})`,
+        'conflict',
+      );
     return new LakeFsError(`lakeFS at ${this.endpoint} failed ${method} ${path} (${status} ${detail})`, 'server');
   }
 }

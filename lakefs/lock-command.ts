@@ -58,10 +58,15 @@ export function usedRefs(root: IConstruct): Map<string, UsedRef> {
     const named = t instanceof IcebergTable ? namedRef(t.props.ref) : undefined;
     if (!(t instanceof IcebergTable) || !named) continue;
     const { lakefsRepository: repository } = t.props;
-    for (const problem of [checkLakeFsRepository(repository), checkLakeFsRefName(named.kind, named.name)]) if (problem) problems.add(t.node.path, problem);
+    for (const problem of [checkLakeFsRepository(repository), checkLakeFsRefName(named.kind, named.name)])
+      if (problem) problems.add(t.node.path, problem);
     const key = lockKey(repository, named.name);
     const entry = refs.get(key) ?? { repository, ...named, paths: [] };
-    if (entry.kind !== named.kind) problems.add(t.node.path, `${key} is read as a ${named.kind} here and as a ${entry.kind} by ${entry.paths.join(', ')}; a lock key names one`);
+    if (entry.kind !== named.kind)
+      problems.add(
+        t.node.path,
+        `${key} is read as a ${named.kind} here and as a ${entry.kind} by ${entry.paths.join(', ')}; a lock key names one`,
+      );
     entry.paths.push(t.node.path);
     refs.set(key, entry);
   }
@@ -86,7 +91,9 @@ export async function lockRefs(root: IConstruct, options: LockOptions): Promise<
     const one = used.get(options.update);
     if (!one) {
       const known = [...used.keys()];
-      throw new LockUsageError(`no table reads '${options.update}'; the definitions read ${known.length ? known.join(', ') : 'no lakeFS branch or tag'}`);
+      throw new LockUsageError(
+        `no table reads '${options.update}'; the definitions read ${known.length ? known.join(', ') : 'no lakeFS branch or tag'}`,
+      );
     }
     wanted = [one];
   }
@@ -146,7 +153,10 @@ export function lockImages(lockFile: string, files: readonly string[]): { images
       throw new LockFileError(`cannot read ${file} (${(e as Error).message}); run 'make images' to write it`);
     }
     const m = /^(\S+) (sha256:[0-9a-f]{64})\n?$/.exec(text);
-    if (!m) throw new LockFileError(`${file} is not '<image> sha256:<digest>' on one line; run 'make images' to write it again`);
+    if (!m)
+      throw new LockFileError(
+        `${file} is not '<image> sha256:<digest>' on one line; run 'make images' to write it again`,
+      );
     const [, ref, digest] = m as unknown as [string, string, string];
     const previous = images[ref]?.digest;
     images[ref] = { digest };
@@ -160,8 +170,14 @@ export function lockImages(lockFile: string, files: readonly string[]): { images
 }
 
 /** One line per image for the terminal. */
-export function describeImageLock(result: { images: readonly LockedImage[]; written: boolean }, lockFile: string): string {
-  const lines = result.images.map((i) => `  ${i.ref} -> ${i.digest} (${i.previous === undefined ? 'new pin' : i.previous === i.digest ? 'unchanged' : `was ${i.previous}`})`);
+export function describeImageLock(
+  result: { images: readonly LockedImage[]; written: boolean },
+  lockFile: string,
+): string {
+  const lines = result.images.map(
+    (i) =>
+      `  ${i.ref} -> ${i.digest} (${i.previous === undefined ? 'new pin' : i.previous === i.digest ? 'unchanged' : `was ${i.previous}`})`,
+  );
   return [`dfp lock --images: ${result.written ? 'wrote' : 'kept'} ${lockFile}`, ...lines].join('\n');
 }
 

@@ -21,7 +21,10 @@ export interface MlflowClientProps {
 
 /** An MLflow call that failed, with a message for the person running dfp. */
 export class MlflowError extends Error {
-  constructor(message: string, public readonly reason: 'unreachable' | 'timeout' | 'unauthorized' | 'not-found' | 'bad-response' | 'server') {
+  constructor(
+    message: string,
+    public readonly reason: 'unreachable' | 'timeout' | 'unauthorized' | 'not-found' | 'bad-response' | 'server',
+  ) {
     super(message);
     this.name = 'MlflowError';
   }
@@ -45,10 +48,18 @@ const run = z.object({
   }),
 });
 const modelVersion = z.object({
-  model_version: z.object({ name: z.string(), version: z.string(), run_id: z.string(), source: z.string().optional(), tags: z.array(keyValue).optional() }),
+  model_version: z.object({
+    name: z.string(),
+    version: z.string(),
+    run_id: z.string(),
+    source: z.string().optional(),
+    tags: z.array(keyValue).optional(),
+  }),
 });
 const artifactList = z.object({
-  files: z.array(z.object({ path: z.string(), is_dir: z.boolean(), file_size: z.coerce.number().optional() })).optional(),
+  files: z
+    .array(z.object({ path: z.string(), is_dir: z.boolean(), file_size: z.coerce.number().optional() }))
+    .optional(),
 });
 const errorBody = z.object({ error_code: z.string().optional(), message: z.string() });
 
@@ -92,9 +103,13 @@ export class MlflowClient {
   }
 
   public async getRun(runId: string): Promise<MlflowRun> {
-    const r = (await this.json(`/api/2.0/mlflow/runs/get?run_id=${encodeURIComponent(runId)}`, run, `run '${runId}'`)).run;
+    const r = (await this.json(`/api/2.0/mlflow/runs/get?run_id=${encodeURIComponent(runId)}`, run, `run '${runId}'`))
+      .run;
     const metrics: Record<string, number> = {};
-    for (const m of [...(r.data.metrics ?? [])].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : (a.step ?? 0) - (b.step ?? 0)))) metrics[m.key] = m.value;
+    for (const m of [...(r.data.metrics ?? [])].sort((a, b) =>
+      a.key < b.key ? -1 : a.key > b.key ? 1 : (a.step ?? 0) - (b.step ?? 0),
+    ))
+      metrics[m.key] = m.value;
     return {
       runId: r.info.run_id,
       experimentId: r.info.experiment_id,
@@ -109,14 +124,22 @@ export class MlflowClient {
 
   public async getModelVersion(name: string, version: string): Promise<MlflowModelVersion> {
     const q = `name=${encodeURIComponent(name)}&version=${encodeURIComponent(version)}`;
-    const v = (await this.json(`/api/2.0/mlflow/model-versions/get?${q}`, modelVersion, `model version models:/${name}/${version}`)).model_version;
+    const v = (
+      await this.json(
+        `/api/2.0/mlflow/model-versions/get?${q}`,
+        modelVersion,
+        `model version models:/${name}/${version}`,
+      )
+    ).model_version;
     return { name: v.name, version: v.version, runId: v.run_id, tags: toMap(v.tags) };
   }
 
   /** Every file under the run's artifact root, depth first, sorted by path. */
   public async listArtifacts(runId: string, path = ''): Promise<MlflowArtifact[]> {
     const q = `run_id=${encodeURIComponent(runId)}${path ? `&path=${encodeURIComponent(path)}` : ''}`;
-    const files = (await this.json(`/api/2.0/mlflow/artifacts/list?${q}`, artifactList, `the artifacts of run '${runId}'`)).files ?? [];
+    const files =
+      (await this.json(`/api/2.0/mlflow/artifacts/list?${q}`, artifactList, `the artifacts of run '${runId}'`)).files ??
+      [];
     const out: MlflowArtifact[] = [];
     for (const f of files) {
       if (f.is_dir) out.push(...(await this.listArtifacts(runId, f.path)));
@@ -133,13 +156,24 @@ export class MlflowClient {
   public async downloadArtifact(r: MlflowRun, path: string): Promise<Uint8Array> {
     const m = /^mlflow-artifacts:\/*(.*)$/.exec(r.artifactUri);
     if (!m) {
-      throw new MlflowError(`run '${r.runId}' keeps its artifacts at ${r.artifactUri}, not behind the tracking server (mlflow-artifacts:/); start the server with --serve-artifacts`, 'bad-response');
+      throw new MlflowError(
+        `run '${r.runId}' keeps its artifacts at ${r.artifactUri}, not behind the tracking server (mlflow-artifacts:/); start the server with --serve-artifacts`,
+        'bad-response',
+      );
     }
     const root = m[1]!.replace(/\/+$/, '');
-    const url = `/api/2.0/mlflow-artifacts/artifacts/${[...root.split('/'), ...path.split('/')].filter((s) => s).map(encodeURIComponent).join('/')}`;
+    const url = `/api/2.0/mlflow-artifacts/artifacts/${[...root.split('/'), ...path.split('/')]
+      .filter((s) => s)
+      .map(encodeURIComponent)
+      .join('/')}`;
     const response = await this.fetch(url);
     const bytes = new Uint8Array(await this.body(response, 'arrayBuffer'));
-    if (response.status !== 200) throw this.statusError(response.status, new TextDecoder().decode(bytes), `artifact '${path}' of run '${r.runId}'`);
+    if (response.status !== 200)
+      throw this.statusError(
+        response.status,
+        new TextDecoder().decode(bytes),
+        `artifact '${path}' of run '${r.runId}'`,
+      );
     return bytes;
   }
 
@@ -151,11 +185,17 @@ export class MlflowClient {
     try {
       value = JSON.parse(text);
     } catch {
-      throw new MlflowError(`${this.base} answered ${what} with ${describeBody(text)}, not MLflow's JSON; is ${this.base} an MLflow tracking server (e.g. http://mlflow:5000)?`, 'bad-response');
+      throw new MlflowError(
+        `${this.base} answered ${what} with ${describeBody(text)}, not MLflow's JSON; is ${this.base} an MLflow tracking server (e.g. http://mlflow:5000)?`,
+        'bad-response',
+      );
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
-      throw new MlflowError(`${this.base} answered ${what} in a shape MLflow does not use (${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}); is ${this.base} an MLflow tracking server?`, 'bad-response');
+      throw new MlflowError(
+        `${this.base} answered ${what} in a shape MLflow does not use (${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}); is ${this.base} an MLflow tracking server?`,
+        'bad-response',
+      );
     }
     return parsed.data;
   }
@@ -163,7 +203,8 @@ export class MlflowClient {
   private async fetch(path: string): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.props.token) headers.authorization = `Bearer ${this.props.token}`;
-    else if (this.props.basicAuth) headers.authorization = `Basic ${Buffer.from(`${this.props.basicAuth.username}:${this.props.basicAuth.password}`).toString('base64')}`;
+    else if (this.props.basicAuth)
+      headers.authorization = `Basic ${Buffer.from(`${this.props.basicAuth.username}:${this.props.basicAuth.password}`).toString('base64')}`;
     try {
       return await fetch(`${this.base}${path}`, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (e) {
@@ -171,7 +212,10 @@ export class MlflowClient {
     }
   }
 
-  private async body<K extends 'text' | 'arrayBuffer'>(response: Response, kind: K): Promise<K extends 'text' ? string : ArrayBuffer> {
+  private async body<K extends 'text' | 'arrayBuffer'>(
+    response: Response,
+    kind: K,
+  ): Promise<K extends 'text' ? string : ArrayBuffer> {
     try {
       return (await response[kind]()) as K extends 'text' ? string : ArrayBuffer;
     } catch (e) {
@@ -182,11 +226,22 @@ export class MlflowClient {
   private transportError(e: unknown): MlflowError {
     const err = e as { name?: string; cause?: { code?: string; message?: string }; message?: string };
     if (err.name === 'TimeoutError' || err.name === 'AbortError') {
-      return new MlflowError(`MLflow at ${this.base} did not answer within ${this.timeoutMs / 1000} s; is it overloaded, or is MLFLOW_TRACKING_URI right?`, 'timeout');
+      return new MlflowError(
+        `MLflow at ${this.base} did not answer within ${this.timeoutMs / 1000} s; is it overloaded, or is MLFLOW_TRACKING_URI right?`,
+        'timeout',
+      );
     }
     const code = err.cause?.code;
-    const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'unknown host' : code ?? err.cause?.message ?? err.message ?? 'network error';
-    return new MlflowError(`cannot reach MLflow at ${this.base} (${why}); is the tracking server running, and is MLFLOW_TRACKING_URI right?`, 'unreachable');
+    const why =
+      code === 'ECONNREFUSED'
+        ? 'connection refused'
+        : code === 'ENOTFOUND'
+          ? 'unknown host'
+          : (code ?? err.cause?.message ?? err.message ?? 'network error');
+    return new MlflowError(
+      `cannot reach MLflow at ${this.base} (${why}); is the tracking server running, and is MLFLOW_TRACKING_URI right?`,
+      'unreachable',
+    );
   }
 
   private statusError(status: number, text: string, what: string): MlflowError {
@@ -198,15 +253,22 @@ export class MlflowClient {
       body = undefined;
     }
     if (status === 401 || status === 403) {
-      return new MlflowError(`MLflow at ${this.base} refused the credentials (${status}); check MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD`, 'unauthorized');
+      return new MlflowError(
+        `MLflow at ${this.base} refused the credentials (${status}); check MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD`,
+        'unauthorized',
+      );
     }
     // MLflow's REST API answers errors with JSON {"error_code": …, "message": …}; a 404
     // HTML page (a web server, lakeFS's UI) means this is not MLflow, not that the run is missing.
     if (body?.error_code === undefined) {
-      return new MlflowError(`${this.base} answered ${what} with ${status} and ${describeBody(text)}, not MLflow's JSON error; is ${this.base} an MLflow tracking server (e.g. http://mlflow:5000)?`, status === 404 ? 'bad-response' : 'server');
+      return new MlflowError(
+        `${this.base} answered ${what} with ${status} and ${describeBody(text)}, not MLflow's JSON error; is ${this.base} an MLflow tracking server (e.g. http://mlflow:5000)?`,
+        status === 404 ? 'bad-response' : 'server',
+      );
     }
     const detail = body.message;
-    if (status === 404 || body.error_code === 'RESOURCE_DOES_NOT_EXIST') return new MlflowError(`MLflow at ${this.base} has no ${what} (${detail})`, 'not-found');
+    if (status === 404 || body.error_code === 'RESOURCE_DOES_NOT_EXIST')
+      return new MlflowError(`MLflow at ${this.base} has no ${what} (${detail})`, 'not-found');
     return new MlflowError(`MLflow at ${this.base} failed to give ${what} (${status} ${detail})`, 'server');
   }
 }

@@ -4,7 +4,14 @@
  */
 import type { Construct } from 'constructs';
 import {
-  ContainerStep, Duration, Pipeline, Resources, Schedule, inputArtifactPath, outputArtifactPath, outputPath,
+  ContainerStep,
+  Duration,
+  Pipeline,
+  Resources,
+  Schedule,
+  inputArtifactPath,
+  outputArtifactPath,
+  outputPath,
 } from '../constructs/index.ts';
 
 const IMAGE = 'registry.dfp.internal/dfp/iris:1.0.0';
@@ -42,11 +49,16 @@ export function iris(scope: Construct): Pipeline {
     image: IMAGE,
     command: ['python', '-m', 'src.pipelines.training_pipeline'],
     args: [
-      '--data', inputArtifactPath('dataset'),
-      '--model-name', p('model_name'),
-      '--max-depth', p('max_depth'),
-      '--learning-rate', p('learning_rate'),
-      '--model-version-file', outputPath('model_version'),
+      '--data',
+      inputArtifactPath('dataset'),
+      '--model-name',
+      p('model_name'),
+      '--max-depth',
+      p('max_depth'),
+      '--learning-rate',
+      p('learning_rate'),
+      '--model-version-file',
+      outputPath('model_version'),
     ],
     env: mlflow,
     secretEnv: S3_CREDENTIALS,
@@ -61,10 +73,14 @@ export function iris(scope: Construct): Pipeline {
     image: IMAGE,
     command: ['python', '-m', 'src.pipelines.inference_pipeline'],
     args: [
-      '--data', inputArtifactPath('dataset'),
-      '--model-name', p('model_name'),
-      '--model-version', train.output('model_version'),
-      '--predictions', outputArtifactPath('predictions'),
+      '--data',
+      inputArtifactPath('dataset'),
+      '--model-name',
+      p('model_name'),
+      '--model-version',
+      train.output('model_version'),
+      '--predictions',
+      outputArtifactPath('predictions'),
     ],
     env: mlflow,
     secretEnv: S3_CREDENTIALS,

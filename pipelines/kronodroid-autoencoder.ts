@@ -10,12 +10,27 @@
  */
 import type { Construct } from 'constructs';
 import {
-  ContainerStep, Duration, Pipeline, Resources, inputArtifactPath, outputArtifactPath, outputPath,
-  type FeatureView, type IcebergTable,
+  ContainerStep,
+  Duration,
+  Pipeline,
+  Resources,
+  inputArtifactPath,
+  outputArtifactPath,
+  outputPath,
+  type FeatureView,
+  type IcebergTable,
 } from '../constructs/index.ts';
 import { KRONODROID } from '../features/kronodroid.ts';
 import { IMAGES, S3_CREDENTIALS, LAKEFS_CREDENTIALS } from './kronodroid-shared.ts';
-import { BenchmarkFile, EmulatorBenchmarkStep, ExecuTorchExport, KvmAccess, PIXEL_6_API_34, PTE_ARTIFACT, RESULTS_ARTIFACT } from '../android/index.ts';
+import {
+  BenchmarkFile,
+  EmulatorBenchmarkStep,
+  ExecuTorchExport,
+  KvmAccess,
+  PIXEL_6_API_34,
+  PTE_ARTIFACT,
+  RESULTS_ARTIFACT,
+} from '../android/index.ts';
 
 /** The runtime comparison app (ExecuTorch, TFLite, ONNX Runtime) and its instrumentation APK. */
 export const RUNTIME_COMPARISON_APP = {
@@ -31,18 +46,24 @@ export interface KronodroidTrainingData {
 
 export function kronodroidAutoencoder(scope: Construct, data: KronodroidTrainingData): Pipeline {
   const pipeline = new Pipeline(scope, 'kronodroid-autoencoder', {
-    description: 'Kronodroid: Lightning autoencoder training on the locked lakeFS commit with MLflow lineage, ExecuTorch export, on-device runtime benchmark in an Android emulator.',
+    description:
+      'Kronodroid: Lightning autoencoder training on the locked lakeFS commit with MLflow lineage, ExecuTorch export, on-device runtime benchmark in an Android emulator.',
     tags: ['kronodroid', 'autoencoder', 'team:ml-platform'],
     parameters: {
       max_epochs: { type: 'int', default: 10 },
       latent_dim: { type: 'int', default: 16 },
       batch_size: { type: 'int', default: 512 },
-      max_rows_per_split: { type: 'int', default: 0, description: '0 means unlimited; a small value makes a smoke test.' },
+      max_rows_per_split: {
+        type: 'int',
+        default: 0,
+        description: '0 means unlimited; a small value makes a smoke test.',
+      },
       mlflow_tracking_uri: { type: 'string', default: 'http://mlflow.mlflow.svc.cluster.local:5000' },
       run_android_benchmark: {
         type: 'bool',
         default: true,
-        description: 'false: the emulator step writes a results file saying the benchmark was skipped instead of running it, and aggregate-metrics reports the skip.',
+        description:
+          'false: the emulator step writes a results file saying the benchmark was skipped instead of running it, and aggregate-metrics reports the skip.',
       },
     },
     timeout: Duration.hours(12),
@@ -50,17 +71,25 @@ export function kronodroidAutoencoder(scope: Construct, data: KronodroidTraining
   const p = (name: string) => pipeline.param(name);
 
   const train = new ContainerStep(pipeline, 'train', {
-    description: 'Trains the Lightning autoencoder on the pinned Feast/Iceberg data, logs to MLflow (with ONNX and TFLite exports for the runtime comparison) and registers the model with its lineage tags.',
+    description:
+      'Trains the Lightning autoencoder on the pinned Feast/Iceberg data, logs to MLflow (with ONNX and TFLite exports for the runtime comparison) and registers the model with its lineage tags.',
     image: IMAGES.train,
     command: ['python', '-m', 'dfp_core.ml.train_kronodroid_autoencoder'],
     args: [
-      '--max-epochs', p('max_epochs'),
-      '--latent-dim', p('latent_dim'),
-      '--batch-size', p('batch_size'),
-      '--max-rows-per-split', p('max_rows_per_split'),
-      '--model-dir', outputArtifactPath('model'),
-      '--metrics-file', outputArtifactPath('metrics'),
-      '--run-id-file', outputPath('mlflow_run_id'),
+      '--max-epochs',
+      p('max_epochs'),
+      '--latent-dim',
+      p('latent_dim'),
+      '--batch-size',
+      p('batch_size'),
+      '--max-rows-per-split',
+      p('max_rows_per_split'),
+      '--model-dir',
+      outputArtifactPath('model'),
+      '--metrics-file',
+      outputArtifactPath('metrics'),
+      '--run-id-file',
+      outputPath('mlflow_run_id'),
     ],
     env: { MLFLOW_TRACKING_URI: p('mlflow_tracking_uri') },
     // The pins the run records as MLflow tags: the commit dfp.lock.json pins the table's
@@ -119,14 +148,21 @@ export function kronodroidAutoencoder(scope: Construct, data: KronodroidTraining
     image: IMAGES.train,
     command: ['python', '-m', 'dfp_core.ml.aggregate_metrics'],
     args: [
-      '--training-metrics', inputArtifactPath('training_metrics'),
-      '--benchmark-results', inputArtifactPath('benchmark_results'),
-      '--mlflow-run-id', train.output('mlflow_run_id'),
-      '--summary', outputArtifactPath('summary'),
+      '--training-metrics',
+      inputArtifactPath('training_metrics'),
+      '--benchmark-results',
+      inputArtifactPath('benchmark_results'),
+      '--mlflow-run-id',
+      train.output('mlflow_run_id'),
+      '--summary',
+      outputArtifactPath('summary'),
     ],
     env: { MLFLOW_TRACKING_URI: p('mlflow_tracking_uri') },
     secretEnv: S3_CREDENTIALS,
-    inputArtifacts: { training_metrics: train.artifact('metrics'), benchmark_results: benchmark.artifact(RESULTS_ARTIFACT) },
+    inputArtifacts: {
+      training_metrics: train.artifact('metrics'),
+      benchmark_results: benchmark.artifact(RESULTS_ARTIFACT),
+    },
     outputArtifacts: { summary: 'Metrics' },
     resources: Resources.fixed('500m', '1Gi'),
   });

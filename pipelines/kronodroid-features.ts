@@ -6,18 +6,40 @@
  * `dfp lock --update kronodroid@main` and shows the new commit in the rendered diff.
  */
 import type { Construct } from 'constructs';
-import { ContainerStep, DbtStep, DltLoad, DltSource, Duration, Pipeline, Resources, Schedule, TransformStep, fmt, outputPath } from '../constructs/index.ts';
+import {
+  ContainerStep,
+  DbtStep,
+  DltLoad,
+  DltSource,
+  Duration,
+  Pipeline,
+  Resources,
+  Schedule,
+  TransformStep,
+  fmt,
+  outputPath,
+} from '../constructs/index.ts';
 import { KRONODROID, LAKEFS_GATEWAY_CREDENTIALS, kronodroidData } from '../features/kronodroid.ts';
 import { IMAGES, LAKEFS_CREDENTIALS } from './kronodroid-shared.ts';
 
 export function kronodroidFeaturesPipeline(scope: Construct): Pipeline {
   const pipeline = new Pipeline(scope, 'kronodroid-features', {
-    description: 'Kronodroid data refresh: dlt load, Spark/Iceberg transform and dbt build on a lakeFS branch, then commit and merge into main. Pin the result for training with `dfp lock --update kronodroid@main`.',
+    description:
+      'Kronodroid data refresh: dlt load, Spark/Iceberg transform and dbt build on a lakeFS branch, then commit and merge into main. Pin the result for training with `dfp lock --update kronodroid@main`.',
     tags: ['kronodroid', 'data', 'team:ml-platform'],
     schedule: Schedule.daily(2, 0, 'UTC'),
     parameters: {
-      run_transform: { type: 'bool', default: true, description: 'Rebuild the Iceberg tables with the transform and commit them to lakeFS; false skips the transform and the commit (the dlt load and dbt build still run) and only resolves the head of target_branch.' },
-      target_branch: { type: 'string', default: 'main', description: 'The lakeFS branch the transform writes to before it is merged into main.' },
+      run_transform: {
+        type: 'bool',
+        default: true,
+        description:
+          'Rebuild the Iceberg tables with the transform and commit them to lakeFS; false skips the transform and the commit (the dlt load and dbt build still run) and only resolves the head of target_branch.',
+      },
+      target_branch: {
+        type: 'string',
+        default: 'main',
+        description: 'The lakeFS branch the transform writes to before it is merged into main.',
+      },
     },
     timeout: Duration.hours(4),
   });
@@ -41,10 +63,12 @@ export function kronodroidFeaturesPipeline(scope: Construct): Pipeline {
   const transform = new TransformStep(pipeline, 'spark-transform', {
     transform: data.transform,
     args: [
-      '--branch', p('target_branch'),
+      '--branch',
+      p('target_branch'),
       // The job decides, not a `when`: the commit-merge step must wait for the transform
       // whenever it runs, and Kubeflow cannot order a task after one that may be skipped.
-      '--enabled', p('run_transform'),
+      '--enabled',
+      p('run_transform'),
     ],
     retry: { limit: 2, backoffSeconds: 60 },
     timeout: Duration.hours(2),
@@ -60,17 +84,27 @@ export function kronodroidFeaturesPipeline(scope: Construct): Pipeline {
   }).after(transform);
 
   new ContainerStep(pipeline, 'lakefs-commit-merge', {
-    description: 'Commits the transform output and merges it; without a transform, resolves the branch head. Either way the output is an immutable commit id.',
+    description:
+      'Commits the transform output and merges it; without a transform, resolves the branch head. Either way the output is an immutable commit id.',
     image: IMAGES.lakefs,
     command: ['python', '-m', 'dfp_tools.lakefs_commit_merge'],
     args: [
-      '--repository', KRONODROID.lakefsRepository,
-      '--branch', p('target_branch'),
-      '--into', KRONODROID.mainBranch,
+      '--repository',
+      KRONODROID.lakefsRepository,
+      '--branch',
+      p('target_branch'),
+      '--into',
+      KRONODROID.mainBranch,
       fmt`--commit=${p('run_transform')}`,
-      '--commit-id-file', outputPath('commit_id'),
+      '--commit-id-file',
+      outputPath('commit_id'),
     ],
-    outputs: { commit_id: { type: 'string', description: 'The merge commit; `dfp lock --update kronodroid@main` pins it for training.' } },
+    outputs: {
+      commit_id: {
+        type: 'string',
+        description: 'The merge commit; `dfp lock --update kronodroid@main` pins it for training.',
+      },
+    },
     secretEnv: LAKEFS_CREDENTIALS,
     resources: Resources.fixed('250m', '256Mi'),
     retry: { limit: 3, backoffSeconds: 10 },

@@ -36,7 +36,9 @@ if (!entry || !entry.endsWith('.ts')) {
 }
 const entryPath = resolve(cwd(), entry);
 const cacheDir = join(ROOT, '.cache', 'bundle');
-const name = relative(ROOT, entryPath).replace(/[^A-Za-z0-9._-]/g, '_').replace(/\.ts$/, '');
+const name = relative(ROOT, entryPath)
+  .replace(/[^A-Za-z0-9._-]/g, '_')
+  .replace(/\.ts$/, '');
 const bundle = join(cacheDir, `${name}.cjs`);
 const codeCacheFile = join(cacheDir, `${name}.v8cache`);
 const manifestFile = join(cacheDir, `${name}.inputs.json`);
@@ -74,7 +76,8 @@ function isFresh() {
 
 /** What to change for an esbuild error, by its text. */
 function remedy(text, file) {
-  if (/^Could not resolve /.test(text)) return `no such file or package: check the path (relative to ${file}, with its .ts extension), or add the package to package.json`;
+  if (/^Could not resolve /.test(text))
+    return `no such file or package: check the path (relative to ${file}, with its .ts extension), or add the package to package.json`;
   const noExport = /^No matching export in "([^"]+)" for import "([^"]+)"/.exec(text);
   if (noExport) return `${noExport[1]} exports no '${noExport[2]}': import a name it exports, or export it there`;
   return 'fix the code there (make synth bundles without type-checking; npm run typecheck checks the types too)';
@@ -92,7 +95,9 @@ function bundleFailed(e) {
     const where = `${location.file}:${location.line}:${location.column + 1}`;
     return `  ${where}: ${text}\n      ${location.lineText.trim()}\n    ${remedy(text, location.file)}`;
   });
-  stderr.write(`dfp: the definitions could not be bundled (${errors.length} ${errors.length === 1 ? 'problem' : 'problems'}):\n${lines.join('\n')}\ndist/ was left unchanged.\n`);
+  stderr.write(
+    `dfp: the definitions could not be bundled (${errors.length} ${errors.length === 1 ? 'problem' : 'problems'}):\n${lines.join('\n')}\ndist/ was left unchanged.\n`,
+  );
   exit(1);
 }
 
@@ -153,7 +158,8 @@ function runBundle() {
     importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const used = cachedData !== undefined && !script.cachedDataRejected;
-  if (process.env.DFP_RUN_VERBOSE) stderr.write(`run: code cache ${used ? 'used' : cachedData ? 'rejected' : 'none'}\n`);
+  if (process.env.DFP_RUN_VERBOSE)
+    stderr.write(`run: code cache ${used ? 'used' : cachedData ? 'rejected' : 'none'}\n`);
   // After the run, so that the functions it called are compiled and in the cache.
   if (!used || process.env.DFP_RUN_CODE_CACHE === 'remake') {
     process.once('exit', () => {

@@ -8,7 +8,10 @@ import { parseArgs } from 'node:util';
 
 /** A mistake in how dfp was called; the CLI prints it with the verb's usage and exits 2. */
 export class UsageError extends Error {
-  constructor(message: string, public readonly verb?: string) {
+  constructor(
+    message: string,
+    public readonly verb?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }
@@ -46,7 +49,9 @@ const SECRET = /secret|password|token|api-key/i;
 
 /** Edit distance with transpositions (optimal string alignment), for near-miss suggestions. */
 export function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -79,21 +84,32 @@ export function suggest(given: string, choices: readonly string[], what: string)
 /** `no pipeline is named 'x' (did you mean 'y'?); use one of a, b`: the same for every verb. */
 export function unknownName(what: string, given: string, choices: readonly string[], verb: string): UsageError {
   const near = nearest(given, choices);
-  return new UsageError(`no ${what} is named '${given}'${near !== undefined ? ` (did you mean '${near}'?)` : ''}; use one of ${choices.join(', ')}`, verb);
+  return new UsageError(
+    `no ${what} is named '${given}'${near !== undefined ? ` (did you mean '${near}'?)` : ''}; use one of ${choices.join(', ')}`,
+    verb,
+  );
 }
 
-const flagsOf = (spec: VerbSpec) => Object.keys(spec.options).map((o) => `--${o}`).concat('--help');
+const flagsOf = (spec: VerbSpec) =>
+  Object.keys(spec.options)
+    .map((o) => `--${o}`)
+    .concat('--help');
 
 /** The one-line usage of a verb: `dfp synth [--check] [--pipeline NAME]`. */
 export function usageLine(spec: VerbSpec): string {
-  const opts = Object.entries(spec.options).map(([name, o]) => `[--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}]`);
+  const opts = Object.entries(spec.options).map(
+    ([name, o]) => `[--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}]`,
+  );
   return ['dfp', spec.name, ...(spec.positionals ?? []), ...opts].join(' ');
 }
 
 /** `dfp <verb> --help`. */
 export function helpText(spec: VerbSpec, exitCodes: string): string {
-  const width = Math.max(...Object.entries(spec.options).map(([n, o]) => n.length + (o.value ? o.value.length + 1 : 0)), 4) + 4;
-  const lines = Object.entries(spec.options).map(([name, o]) => `  ${`--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`.padEnd(width)}${o.help}`);
+  const width =
+    Math.max(...Object.entries(spec.options).map(([n, o]) => n.length + (o.value ? o.value.length + 1 : 0)), 4) + 4;
+  const lines = Object.entries(spec.options).map(
+    ([name, o]) => `  ${`--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`.padEnd(width)}${o.help}`,
+  );
   return `usage: ${usageLine(spec)}\n\n${spec.summary}\n\n${lines.join('\n')}${lines.length ? '\n' : ''}  ${'--help'.padEnd(width)}${HELP.help}\n${spec.more ? `\n${spec.more}` : ''}\n${exitCodes}`;
 }
 
@@ -108,7 +124,10 @@ export function parseVerb(spec: VerbSpec, argv: readonly string[]): Parsed {
     if (arg === '--') break;
     const name = /^--([^=]+)/.exec(arg)?.[1];
     if (name !== undefined && !known.has(name) && SECRET.test(name) && !name.endsWith('-file')) {
-      throw new UsageError(`${spec.name} takes no secret as a flag ('--${name}' would show in the process list and the shell history); ${spec.secretsFrom ?? 'set it in the environment'}`, spec.name);
+      throw new UsageError(
+        `${spec.name} takes no secret as a flag ('--${name}' would show in the process list and the shell history); ${spec.secretsFrom ?? 'set it in the environment'}`,
+        spec.name,
+      );
     }
   }
   const options = Object.fromEntries(Object.entries(spec.options).map(([n, o]) => [n, { type: o.type }]));
@@ -127,22 +146,42 @@ export function parseVerb(spec: VerbSpec, argv: readonly string[]): Parsed {
   }
   if (parsed.positionals.length > expected.length) {
     const extra = parsed.positionals[expected.length]!;
-    throw new UsageError(`${spec.name} takes ${expected.length === 0 ? 'no arguments' : `only ${expected.join(' ')}`}, not also '${extra}'`, spec.name);
+    throw new UsageError(
+      `${spec.name} takes ${expected.length === 0 ? 'no arguments' : `only ${expected.join(' ')}`}, not also '${extra}'`,
+      spec.name,
+    );
   }
-  if (parsed.positionals.length < expected.length) throw new UsageError(`${spec.name} needs ${expected.slice(parsed.positionals.length).join(' ')}`, spec.name);
-  return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals, help: false };
+  if (parsed.positionals.length < expected.length)
+    throw new UsageError(`${spec.name} needs ${expected.slice(parsed.positionals.length).join(' ')}`, spec.name);
+  return {
+    values: parsed.values as Record<string, string | boolean | undefined>,
+    positionals: parsed.positionals,
+    help: false,
+  };
 }
 
 /** Turns parseArgs's complaint into one that says what to change. */
 function describe(spec: VerbSpec, argv: readonly string[], e: unknown): string {
   const code = (e as { code?: string }).code;
-  const { tokens } = parseArgs({ args: [...argv], options: Object.fromEntries(Object.entries(spec.options).map(([n, o]) => [n, { type: o.type }])), strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: Object.fromEntries(Object.entries(spec.options).map(([n, o]) => [n, { type: o.type }])),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   for (const t of tokens) {
-    if (t.kind === 'positional' && (spec.positionals ?? []).length === 0) return `${spec.name} takes no arguments, not '${t.value}'`;
+    if (t.kind === 'positional' && (spec.positionals ?? []).length === 0)
+      return `${spec.name} takes no arguments, not '${t.value}'`;
     if (t.kind !== 'option') continue;
     const o = spec.options[t.name];
-    if (o === undefined) return `${spec.name} has no option '${t.rawName}'${suggest(t.rawName, flagsOf(spec), 'options')}`;
-    if (o.type === 'string' && (t.value === undefined || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && t.inlineValue === false && t.value.startsWith('-'))) {
+    if (o === undefined)
+      return `${spec.name} has no option '${t.rawName}'${suggest(t.rawName, flagsOf(spec), 'options')}`;
+    if (
+      o.type === 'string' &&
+      (t.value === undefined ||
+        (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && t.inlineValue === false && t.value.startsWith('-')))
+    ) {
       return `--${t.name} needs a value (--${t.name} ${o.value ?? 'VALUE'})`;
     }
     if (o.type === 'boolean' && t.value !== undefined) return `--${t.name} takes no value; write --${t.name} alone`;

@@ -34,8 +34,9 @@ export function describeBuildError(e: unknown, app: IConstruct | undefined): str
   const last = all.length > 1 ? all[all.length - 1]! : undefined;
   const during = last ? `\n  the last construct created before it: ${last.node.path}` : '';
   const missing = err.name === 'ReferenceError' ? /^(\S+) is not defined$/.exec(err.message)?.[1] : undefined;
-  const fix = missing !== undefined
-    ? `import '${missing}' in that file (dfp's constructs come from constructs/index.ts), or define it`
-    : `fix the code at ${where ?? 'the definitions'}`;
+  const fix =
+    missing !== undefined
+      ? `import '${missing}' in that file (dfp's constructs come from constructs/index.ts), or define it`
+      : `fix the code at ${where ?? 'the definitions'}`;
   return `dfp: the definitions could not be built: your code threw ${kind}${err.message}${at}${during}\n  ${fix} (DFP_DEBUG=1 prints the stack)`;
 }

@@ -45,7 +45,12 @@ export function renderAll(model: Model, targets: readonly Target[]): OutputFile[
           if (!SAFE_PATH.test(path) || files.has(path) || f.content.includes('\r') || !f.content.endsWith('\n')) {
             throw new Error(`target '${target.name}' produced an invalid or duplicate file '${path}'`);
           }
-          files.set(path, { path, content: f.content, kubernetes: f.kubernetes, ...(f.pipeline !== undefined ? { pipeline: f.pipeline } : {}) });
+          files.set(path, {
+            path,
+            content: f.content,
+            kubernetes: f.kubernetes,
+            ...(f.pipeline !== undefined ? { pipeline: f.pipeline } : {}),
+          });
         }
       } catch (e) {
         if (e instanceof RenderError) problems.push(blame(target, env, e.path, e.message));

@@ -20,7 +20,9 @@ export function review(distDir: string, rendered: ReadonlyMap<string, string>, p
   const paths = [...diff.added, ...diff.removed, ...diff.changed].sort();
   if (paths.length === 0) return { differs: false, text: 'dfp: dist/ is up to date\n' };
   const patches = paths.map((p) =>
-    createTwoFilesPatch(`a/dist/${p}`, `b/dist/${p}`, current.get(p) ?? '', next.get(p) ?? '', undefined, undefined, { context: 3 }),
+    createTwoFilesPatch(`a/dist/${p}`, `b/dist/${p}`, current.get(p) ?? '', next.get(p) ?? '', undefined, undefined, {
+      context: 3,
+    }),
   );
   return { differs: true, text: `${describeDiff(diff)}\n\n${patches.join('\n')}` };
 }

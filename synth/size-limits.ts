@@ -28,20 +28,34 @@ export function checkObjectSizes(files: readonly OutputFile[], model: Model): vo
   for (const f of files) {
     if (!f.kubernetes || Buffer.byteLength(f.content) < MEASURE_FROM) continue;
     for (const doc of parseAllDocuments(f.content)) {
-      const object = doc.toJS() as { kind?: string; metadata?: { name?: string }; data?: Record<string, string>; binaryData?: Record<string, string> } | null;
+      const object = doc.toJS() as {
+        kind?: string;
+        metadata?: { name?: string };
+        data?: Record<string, string>;
+        binaryData?: Record<string, string>;
+      } | null;
       if (object === null || typeof object !== 'object') continue;
       const name = `${object.kind ?? 'object'} '${object.metadata?.name ?? '?'}' in dist/${f.path}`;
       const size = Buffer.byteLength(JSON.stringify(object));
       const path = constructOf(f.path, model);
       if (object.kind === 'ConfigMap') {
-        const data = [...Object.values(object.data ?? {}), ...Object.values(object.binaryData ?? {})].reduce((n, v) => n + Buffer.byteLength(String(v)), 0);
+        const data = [...Object.values(object.data ?? {}), ...Object.values(object.binaryData ?? {})].reduce(
+          (n, v) => n + Buffer.byteLength(String(v)),
+          0,
+        );
         if (data > CONFIGMAP_DATA_LIMIT) {
-          problems.push({ path, message: `${name} would hold ${mib(data)} of data, over the 1 MiB a ConfigMap may hold; make what it is rendered from smaller (descriptions, parameter defaults, the number of pipelines in this environment)` });
+          problems.push({
+            path,
+            message: `${name} would hold ${mib(data)} of data, over the 1 MiB a ConfigMap may hold; make what it is rendered from smaller (descriptions, parameter defaults, the number of pipelines in this environment)`,
+          });
           continue;
         }
       }
       if (size > ETCD_OBJECT_LIMIT) {
-        problems.push({ path, message: `${name} would be ${mib(size)}, over the 1.5 MiB etcd stores (--max-request-bytes; the API server refuses it at apply); make parameter defaults, loop items and descriptions smaller, or pass large values as artifacts` });
+        problems.push({
+          path,
+          message: `${name} would be ${mib(size)}, over the 1.5 MiB etcd stores (--max-request-bytes; the API server refuses it at apply); make parameter defaults, loop items and descriptions smaller, or pass large values as artifacts`,
+        });
       }
     }
   }
@@ -50,7 +64,10 @@ export function checkObjectSizes(files: readonly OutputFile[], model: Model): vo
 
 /** The construct a file is rendered from: the pipeline it is named after, else its environment. */
 function constructOf(file: string, model: Model): string {
-  const base = file.split('/').pop()!.replace(/\.[^.]+$/, '');
+  const base = file
+    .split('/')
+    .pop()!
+    .replace(/\.[^.]+$/, '');
   const pipeline = model.pipelines.find((p) => p.name === base);
   if (pipeline) return pipeline.path;
   const env = model.environments.find((e) => e.name === file.split('/')[0]);

@@ -84,9 +84,20 @@ export function synthesize(root: IConstruct, options: SynthOptions): SynthResult
  * the pipeline's): how the files of a pipeline that is re-rendered alone are found in the
  * tree on disk, which records no owner. Rendered files say their pipeline themselves.
  */
-export const isPipelineFile = (path: string, pipeline: string): boolean => path.split('/').pop()!.replace(/\.[^.]+$/, '') === pipeline;
+export const isPipelineFile = (path: string, pipeline: string): boolean =>
+  path
+    .split('/')
+    .pop()!
+    .replace(/\.[^.]+$/, '') === pipeline;
 
-const NO_DATA: Model['data'] = { tables: [], entities: [], featureViews: [], featureServices: [], transforms: [], dbtProjects: [] };
+const NO_DATA: Model['data'] = {
+  tables: [],
+  entities: [],
+  featureViews: [],
+  featureServices: [],
+  transforms: [],
+  dbtProjects: [],
+};
 
 /**
  * The model with one pipeline, and of the rest only what a pipeline's files are rendered
@@ -99,13 +110,20 @@ export function pipelineView(model: Model, pipeline: string): Model {
   const known = model.pipelines.map((p) => p.name);
   const only = model.pipelines.filter((p) => p.name === pipeline);
   if (only.length === 0) {
-    throw new DfpError([{ path: pipeline, message: `no pipeline is named '${pipeline}'; use one of ${known.join(', ')}` }], 'nothing to render');
+    throw new DfpError(
+      [{ path: pipeline, message: `no pipeline is named '${pipeline}'; use one of ${known.join(', ')}` }],
+      'nothing to render',
+    );
   }
   return { ...model, pipelines: only, androidBenchmarks: [], data: { ...NO_DATA, tables: model.data.tables } };
 }
 
 /** dist/ with the pipeline's files replaced by `rendered`; every other file as it is. */
-function withPipelineFiles(current: Map<string, string>, pipeline: string, rendered: readonly OutputFile[]): Map<string, string> {
+function withPipelineFiles(
+  current: Map<string, string>,
+  pipeline: string,
+  rendered: readonly OutputFile[],
+): Map<string, string> {
   const next = new Map([...current].filter(([path]) => !isPipelineFile(path, pipeline)));
   // Files the pipeline owns under other names (dlt's) are replaced where they are.
   for (const f of rendered) next.set(f.path, f.content);
@@ -130,5 +148,7 @@ export function describeDiff(diff: TreeDiff): string {
     ...diff.removed.map((p) => `  removed:  ${p}`),
     ...diff.changed.map((p) => `  changed:  ${p}`),
   ];
-  return [`${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed:`, ...lines].join('\n');
+  return [`${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed:`, ...lines].join(
+    '\n',
+  );
 }

@@ -18,4 +18,19 @@ import { schemasTarget } from './schemas/index.ts';
 import { sparkTarget } from './spark/index.ts';
 import type { Target } from './types.ts';
 
-export const TARGETS: readonly Target[] = [argoTarget, kubeflowTarget, airflowTarget, androidTarget, schemasTarget, feastTarget, chrononTarget, sparkTarget, datafusionTarget, dbtTarget, dltTarget, docsTarget, datahubTarget, argocdTarget];
+export const TARGETS: readonly Target[] = [
+  argoTarget,
+  kubeflowTarget,
+  airflowTarget,
+  androidTarget,
+  schemasTarget,
+  feastTarget,
+  chrononTarget,
+  sparkTarget,
+  datafusionTarget,
+  dbtTarget,
+  dltTarget,
+  docsTarget,
+  datahubTarget,
+  argocdTarget,
+];

@@ -5,7 +5,11 @@
  * shared helper, not a target. tests/pod-security.test.ts and the API server's Pod Security
  * admission check every pod against the profile.
  */
-export const restrictedPodSecurity = (runAsUser: number, runAsGroup: number) =>
-  ({ runAsNonRoot: true, runAsUser, runAsGroup, seccompProfile: { type: 'RuntimeDefault' } });
+export const restrictedPodSecurity = (runAsUser: number, runAsGroup: number) => ({
+  runAsNonRoot: true,
+  runAsUser,
+  runAsGroup,
+  seccompProfile: { type: 'RuntimeDefault' },
+});
 
 export const restrictedContainerSecurity = () => ({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });

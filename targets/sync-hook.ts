@@ -72,21 +72,26 @@ export function syncHookObjects(spec: SyncHookSpec, env: Environment): object[] 
           automountServiceAccountToken: false,
           securityContext: restrictedPodSecurity(1000, 1000),
           volumes: [
-            { name: spec.files.volume, configMap: spec.items ? { name: spec.configMapName, items: spec.items } : { name: spec.configMapName } },
+            {
+              name: spec.files.volume,
+              configMap: spec.items ? { name: spec.configMapName, items: spec.items } : { name: spec.configMapName },
+            },
             { name: spec.scratch.volume, emptyDir: {} },
           ],
-          containers: [{
-            name: spec.name,
-            image: spec.image,
-            command: spec.command,
-            env: spec.env,
-            volumeMounts: [
-              { name: spec.files.volume, mountPath: spec.files.path, readOnly: true },
-              { name: spec.scratch.volume, mountPath: spec.scratch.path },
-            ],
-            resources: spec.resources,
-            securityContext: restrictedContainerSecurity(),
-          }],
+          containers: [
+            {
+              name: spec.name,
+              image: spec.image,
+              command: spec.command,
+              env: spec.env,
+              volumeMounts: [
+                { name: spec.files.volume, mountPath: spec.files.path, readOnly: true },
+                { name: spec.scratch.volume, mountPath: spec.scratch.path },
+              ],
+              resources: spec.resources,
+              securityContext: restrictedContainerSecurity(),
+            },
+          ],
         },
       },
     },

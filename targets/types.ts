@@ -67,7 +67,10 @@ export interface Target {
 
 /** Input the target's format cannot express; `path` is the construct path to blame. */
 export class RenderError extends Error {
-  constructor(public readonly path: string, message: string) {
+  constructor(
+    public readonly path: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'RenderError';
   }

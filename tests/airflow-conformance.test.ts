@@ -57,26 +57,36 @@ function expectedText(c: (typeof cases)[number], s: Step, arg: Arg): string {
   return arg
     .map((part) => {
       switch (part.kind) {
-        case 'literal': return part.value;
-        case 'outputPath': return `/tmp/dfp/outputs/parameters/${part.name}`;
+        case 'literal':
+          return part.value;
+        case 'outputPath':
+          return `/tmp/dfp/outputs/parameters/${part.name}`;
         // The same local paths as on Argo and Kubeflow; the pod moves the files.
-        case 'outputArtifactPath': return `/tmp/dfp/outputs/artifacts/${part.name}`;
-        case 'inputArtifactPath': return `/tmp/dfp/inputs/artifacts/${part.name}`;
+        case 'outputArtifactPath':
+          return `/tmp/dfp/outputs/artifacts/${part.name}`;
+        case 'inputArtifactPath':
+          return `/tmp/dfp/inputs/artifacts/${part.name}`;
         case 'input': {
           const src = s.inputs.parameters.find((x) => x.name === part.name)!.source;
           switch (src.kind) {
-            case 'literal': return text(src.value);
-            case 'pipelineParam': return text(p.parameters.find((x) => x.name === src.name)!.default);
-            case 'taskOutput': return `<xcom:${src.step}:${src.output}>`;
+            case 'literal':
+              return text(src.value);
+            case 'pipelineParam':
+              return text(p.parameters.find((x) => x.name === src.name)!.default);
+            case 'taskOutput':
+              return `<xcom:${src.step}:${src.output}>`;
             case 'loopItem': {
               const loop = p.groups.find((g) => g.name === src.loop)!;
               if (loop.kind !== 'loop') throw new Error('not a loop');
               const items = loop.items;
               const first =
-                items.kind === 'literal' ? (items.value as JsonValue[])[0]
-                : items.kind === 'pipelineParam' ? (p.parameters.find((x) => x.name === items.name)!.default as JsonValue[])[0]
-                : items.kind === 'taskOutput' ? `<xcom-item:${items.step}:${items.output}>`
-                : undefined;
+                items.kind === 'literal'
+                  ? (items.value as JsonValue[])[0]
+                  : items.kind === 'pipelineParam'
+                    ? (p.parameters.find((x) => x.name === items.name)!.default as JsonValue[])[0]
+                    : items.kind === 'taskOutput'
+                      ? `<xcom-item:${items.step}:${items.output}>`
+                      : undefined;
               return text(src.field === undefined ? first : (first as Record<string, JsonValue>)[src.field]);
             }
           }
@@ -139,7 +149,10 @@ describe('Airflow DagBag imports the DAG files', () => {
           ...(p.exitHandler ? [`${p.name}.failed`] : []),
         ].sort();
         expect(Object.keys(dag().tasks).sort()).toEqual(expected);
-        for (const g of p.groups) expect(dag().tasks[g.name]!.operator).toBe(g.kind === 'condition' ? 'ShortCircuitOperator' : 'PythonOperator');
+        for (const g of p.groups)
+          expect(dag().tasks[g.name]!.operator).toBe(
+            g.kind === 'condition' ? 'ShortCircuitOperator' : 'PythonOperator',
+          );
       });
 
       for (const s of steps) {
@@ -150,7 +163,9 @@ describe('Airflow DagBag imports the DAG files', () => {
           const inLoop = groupChain(p.groups, s.group).some((g) => p.groups.find((x) => x.name === g)?.kind === 'loop');
           expect(t.operator).toBe('KubernetesPodOperator');
           expect(t.mapped).toBe(inLoop);
-          expect(t.upstream.filter((u) => stepNames.has(u))).toEqual(exit ? p.steps.map((x) => x.name).sort() : [...s.dependsOn].sort());
+          expect(t.upstream.filter((u) => stepNames.has(u))).toEqual(
+            exit ? p.steps.map((x) => x.name).sort() : [...s.dependsOn].sort(),
+          );
           expect(t.upstream.filter((u) => !stepNames.has(u))).toEqual(exit ? [] : controlUpstream(p, s));
           expect(t.trigger_rule).toBe(exit ? 'all_done' : 'none_failed');
           expect(t.retries).toBe(s.retry?.limit ?? 0);
@@ -161,8 +176,12 @@ describe('Airflow DagBag imports the DAG files', () => {
           expect(r.image).toBe(s.image);
           const command = s.command.map((a) => expectedText(c, s, a));
           const outputs = s.outputs.parameters.map((o) => o.name);
-          const inner = outputs.length ? ['/bin/sh', '-c', OUTPUTS_SCRIPT, 'dfp-outputs', String(outputs.length), ...outputs, ...command] : command;
-          expect(r.cmds).toEqual(s.outputs.artifacts.length ? ['/bin/sh', '-c', ARTIFACTS_SCRIPT, 'dfp-artifacts', ...inner] : inner);
+          const inner = outputs.length
+            ? ['/bin/sh', '-c', OUTPUTS_SCRIPT, 'dfp-outputs', String(outputs.length), ...outputs, ...command]
+            : command;
+          expect(r.cmds).toEqual(
+            s.outputs.artifacts.length ? ['/bin/sh', '-c', ARTIFACTS_SCRIPT, 'dfp-artifacts', ...inner] : inner,
+          );
           expect(r.arguments).toEqual(s.args.map((a) => expectedText(c, s, a)));
           expect(r.do_xcom_push).toBe(outputs.length > 0);
           const env = [
@@ -183,13 +202,20 @@ describe('Airflow DagBag imports the DAG files', () => {
             expect(r.resources?.limits).toEqual({ ...s.resources.limits, ...gpu });
           } else expect(r.resources).toBeNull();
           const artifacts = s.inputs.artifacts.length + s.outputs.artifacts.length > 0;
-          expect((r.volume_mounts ?? []).map((m) => [m.name, m.mount_path])).toEqual([...s.volumes.map((v) => [v.name, v.mountPath]), ...(artifacts ? [['dfp-artifacts', '/tmp/dfp']] : [])]);
+          expect((r.volume_mounts ?? []).map((m) => [m.name, m.mount_path])).toEqual([
+            ...s.volumes.map((v) => [v.name, v.mountPath]),
+            ...(artifacts ? [['dfp-artifacts', '/tmp/dfp']] : []),
+          ]);
         });
 
         it(`${s.name}: the Pod the provider builds is a valid Kubernetes Pod running the step`, () => {
-          const pod = dag().tasks[s.name]!.rendered.pod as { spec: { containers: Record<string, unknown>[]; serviceAccountName?: string; volumes?: { name: string }[] } };
+          const pod = dag().tasks[s.name]!.rendered.pod as {
+            spec: { containers: Record<string, unknown>[]; serviceAccountName?: string; volumes?: { name: string }[] };
+          };
           expect(() => new Pod(pod as never).validate()).not.toThrow();
-          expect(strictCheck([{ name: s.name, type: { module: 'kubernetes-models/v1/Pod', type: 'IPod' }, value: pod }])).toEqual([]);
+          expect(
+            strictCheck([{ name: s.name, type: { module: 'kubernetes-models/v1/Pod', type: 'IPod' }, value: pod }]),
+          ).toEqual([]);
           const [main, ...sidecars] = pod.spec.containers;
           expect(main!.image).toBe(s.image);
           expect(main!.args ?? []).toEqual(s.args.map((a) => expectedText(c, s, a)));
@@ -197,35 +223,85 @@ describe('Airflow DagBag imports the DAG files', () => {
           // The provider adds its XCom sidecar exactly when the step has outputs to return.
           expect(sidecars.map((x) => x.name)).toEqual(s.outputs.parameters.length ? ['airflow-xcom-sidecar'] : []);
           const artifacts = s.inputs.artifacts.length + s.outputs.artifacts.length > 0;
-          expect((pod.spec.volumes ?? []).map((v) => v.name).filter((n) => n !== 'xcom')).toEqual([...s.volumes.map((v) => v.name), ...(artifacts ? ['dfp-artifacts'] : [])]);
+          expect((pod.spec.volumes ?? []).map((v) => v.name).filter((n) => n !== 'xcom')).toEqual([
+            ...s.volumes.map((v) => v.name),
+            ...(artifacts ? ['dfp-artifacts'] : []),
+          ]);
         });
 
         it(`${s.name}: the pod moves its artifacts: keys rendered into annotations, read by the download and upload containers`, () => {
-          type Container = { name: string; image: string; command: string[]; args: string[]; restartPolicy?: string; env?: { name: string; valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string } } }[] };
-          const pod = dag().tasks[s.name]!.rendered.pod as { metadata?: { annotations?: Record<string, string> }; spec: { initContainers?: Container[] } };
+          type Container = {
+            name: string;
+            image: string;
+            command: string[];
+            args: string[];
+            restartPolicy?: string;
+            env?: {
+              name: string;
+              valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string } };
+            }[];
+          };
+          const pod = dag().tasks[s.name]!.rendered.pod as {
+            metadata?: { annotations?: Record<string, string> };
+            spec: { initContainers?: Container[] };
+          };
           const init = pod.spec.initContainers ?? [];
           if (s.inputs.artifacts.length + s.outputs.artifacts.length === 0) {
             expect(init).toEqual([]);
             return;
           }
           const annotations = pod.metadata?.annotations ?? {};
-          const ins = s.inputs.artifacts.map((a, i) => ({ ann: `dfp.dev/artifact-in-${i + 1}`, env: `DFP_ARTIFACT_IN_${i + 1}`, key: expectedKey(c, a.source.step, a.source.output), path: `/tmp/dfp/inputs/artifacts/${a.name}` }));
-          const outs = s.outputs.artifacts.map((a, i) => ({ ann: `dfp.dev/artifact-out-${i + 1}`, env: `DFP_ARTIFACT_OUT_${i + 1}`, key: expectedKey(c, s.name, a.name), path: `/tmp/dfp/outputs/artifacts/${a.name}` }));
+          const ins = s.inputs.artifacts.map((a, i) => ({
+            ann: `dfp.dev/artifact-in-${i + 1}`,
+            env: `DFP_ARTIFACT_IN_${i + 1}`,
+            key: expectedKey(c, a.source.step, a.source.output),
+            path: `/tmp/dfp/inputs/artifacts/${a.name}`,
+          }));
+          const outs = s.outputs.artifacts.map((a, i) => ({
+            ann: `dfp.dev/artifact-out-${i + 1}`,
+            env: `DFP_ARTIFACT_OUT_${i + 1}`,
+            key: expectedKey(c, s.name, a.name),
+            path: `/tmp/dfp/outputs/artifacts/${a.name}`,
+          }));
           for (const x of [...ins, ...outs]) expect(annotations[x.ann]).toBe(x.key);
-          expect(init.map((x) => [x.name, x.restartPolicy ?? null])).toEqual([['dfp-artifacts-in', null], ...(outs.length ? [['dfp-artifacts-out', 'Always']] : [])]);
+          expect(init.map((x) => [x.name, x.restartPolicy ?? null])).toEqual([
+            ['dfp-artifacts-in', null],
+            ...(outs.length ? [['dfp-artifacts-out', 'Always']] : []),
+          ]);
           const repo = c.env.artifactRepository;
-          for (const [container, items] of [[init[0]!, ins], ...(outs.length ? [[init[1]!, outs] as const] : [])] as const) {
+          for (const [container, items] of [
+            [init[0]!, ins],
+            ...(outs.length ? [[init[1]!, outs] as const] : []),
+          ] as const) {
             expect(container.command).toEqual(['python', '-m', 'dfp_tools.artifacts']);
-            expect(container.args).toEqual(expect.arrayContaining(['--endpoint', repo.endpoint, '--bucket', repo.bucket, '--region', repo.region, ...items.flatMap((x) => ['--item', x.env, x.path])]));
+            expect(container.args).toEqual(
+              expect.arrayContaining([
+                '--endpoint',
+                repo.endpoint,
+                '--bucket',
+                repo.bucket,
+                '--region',
+                repo.region,
+                ...items.flatMap((x) => ['--item', x.env, x.path]),
+              ]),
+            );
             const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.valueFrom]));
-            for (const x of items) expect(env[x.env]).toEqual({ fieldRef: { fieldPath: `metadata.annotations['${x.ann}']` } });
-            expect(env.AWS_ACCESS_KEY_ID).toEqual({ secretKeyRef: { name: repo.credentials.secret, key: repo.credentials.accessKeyKey } });
-            expect(env.AWS_SECRET_ACCESS_KEY).toEqual({ secretKeyRef: { name: repo.credentials.secret, key: repo.credentials.secretKeyKey } });
+            for (const x of items)
+              expect(env[x.env]).toEqual({ fieldRef: { fieldPath: `metadata.annotations['${x.ann}']` } });
+            expect(env.AWS_ACCESS_KEY_ID).toEqual({
+              secretKeyRef: { name: repo.credentials.secret, key: repo.credentials.accessKeyKey },
+            });
+            expect(env.AWS_SECRET_ACCESS_KEY).toEqual({
+              secretKeyRef: { name: repo.credentials.secret, key: repo.credentials.secretKeyKey },
+            });
           }
         });
 
         it(`${s.name}: the built Pod meets the restricted Pod Security profile (or is the step's declared exception)`, () => {
-          const pod = dag().tasks[s.name]!.rendered.pod as { metadata?: { annotations?: Record<string, string> }; spec: Record<string, unknown> };
+          const pod = dag().tasks[s.name]!.rendered.pod as {
+            metadata?: { annotations?: Record<string, string> };
+            spec: Record<string, unknown>;
+          };
           const annotations = pod.metadata?.annotations ?? {};
           const violations = restrictedViolations({ name: `airflow/${s.name}`, annotations, spec: pod.spec });
           if (s.security.profile === 'privileged') expect(annotations['dfp.dev/pod-security']).toBe('privileged');
@@ -233,12 +309,20 @@ describe('Airflow DagBag imports the DAG files', () => {
         });
       }
 
-      for (const s of p.steps.filter((x) => x.when && x.when.left.kind !== 'taskOutput' && x.when.right.kind !== 'taskOutput')) {
+      for (const s of p.steps.filter(
+        (x) => x.when && x.when.left.kind !== 'taskOutput' && x.when.right.kind !== 'taskOutput',
+      )) {
         it(`${s.name}.when: the gate, called like Airflow calls it, decides as the model does with default params`, () => {
           const value = (src: NonNullable<Step['when']>['left']) =>
-            src.kind === 'literal' ? src.value : src.kind === 'pipelineParam' ? p.parameters.find((x) => x.name === src.name)!.default : undefined;
+            src.kind === 'literal'
+              ? src.value
+              : src.kind === 'pipelineParam'
+                ? p.parameters.find((x) => x.name === src.name)!.default
+                : undefined;
           const [a, b] = [value(s.when!.left), value(s.when!.right)] as [JsonValue, JsonValue];
-          const expected = { '==': a === b, '!=': a !== b, '<': a! < b!, '<=': a! <= b!, '>': a! > b!, '>=': a! >= b! }[s.when!.op];
+          const expected = { '==': a === b, '!=': a !== b, '<': a! < b!, '<=': a! <= b!, '>': a! > b!, '>=': a! >= b! }[
+            s.when!.op
+          ];
           expect(dag().tasks[`${s.name}.when`]!.rendered.evaluated).toEqual({ result: expected, pushed: {} });
         });
       }
@@ -250,9 +334,11 @@ describe('Airflow DagBag imports the DAG files', () => {
           if (g.kind === 'loop') {
             const src = g.items;
             const items =
-              src.kind === 'literal' ? src.value
-              : src.kind === 'pipelineParam' ? p.parameters.find((x) => x.name === src.name)!.default
-              : undefined;
+              src.kind === 'literal'
+                ? src.value
+                : src.kind === 'pipelineParam'
+                  ? p.parameters.find((x) => x.name === src.name)!.default
+                  : undefined;
             if (g.items.kind === 'literal') expect(rendered.items).toEqual({ kind: 'literal', value: g.items.value });
             if (g.items.kind === 'pipelineParam') expect(rendered.items).toEqual({ kind: 'param', name: g.items.name });
             // Called like Airflow calls it: publishes the items and returns one label set per item.
@@ -274,14 +360,19 @@ describe('Airflow DagBag imports the DAG files', () => {
 describe('airflow dags list', () => {
   it('lists every DAG from a fresh SQLite metadata database', () => {
     const env = airflowEnv(folder);
-    for (const args of [['db', 'migrate'], ['dags', 'reserialize']]) {
+    for (const args of [
+      ['db', 'migrate'],
+      ['dags', 'reserialize'],
+    ]) {
       const r = run(AIRFLOW_CLI, args, { env });
       expect(r.status, `airflow ${args.join(' ')}: ${r.stderr.slice(-3000)}`).toBe(0);
     }
     const list = run(AIRFLOW_CLI, ['dags', 'list', '--output', 'json'], { env });
     expect(list.status, list.stderr.slice(-3000)).toBe(0);
     const json = list.stdout.slice(list.stdout.indexOf('[{'));
-    const listed = (JSON.parse(json.slice(0, json.lastIndexOf('}]') + 2)) as { dag_id: string }[]).map((d) => d.dag_id).sort();
+    const listed = (JSON.parse(json.slice(0, json.lastIndexOf('}]') + 2)) as { dag_id: string }[])
+      .map((d) => d.dag_id)
+      .sort();
     expect(listed).toEqual(cases.map((c) => c.p.name).sort());
   });
 });

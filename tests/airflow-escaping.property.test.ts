@@ -30,13 +30,67 @@ const RUNS = Number(process.env.DFP_PROPERTY_RUNS ?? 2000);
 /** Pieces that break naive Python, Jinja or shell quoting, joined at random, plus arbitrary Unicode. */
 const nasty = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.array(
-    fc.constantFrom('"', "'", '"""', "'''", '\\', '\\n', '\\x41', '\\u0041', '\\N{BULLET}', '\n', '\r\n', '\r', '\t', ' ', '#', '{{', '}}',
-      '{%', '%}', '{#', '#}', '{{ 7*7 }}', "{{ ''.__class__ }}", '{% raw %}', '{% endraw %}', '${x}', '$(VAR)', '`id`', '%s', '{0}',
-      'f"{x}"', 'b"', 'r"', '.json', '.yaml', '.yml', '.sql', 'None', 'True', '\u2028', '\u0085', '\u00a0', '\u000c', 'é', 'ß', '🚀',
-      '👩‍👩‍👧', '\u0000', '\ufeff', '\u202e', ')', ']', '}', '\x7f'),
-    { maxLength: 12 },
-  ).map((xs) => xs.join('')),
+  fc
+    .array(
+      fc.constantFrom(
+        '"',
+        "'",
+        '"""',
+        "'''",
+        '\\',
+        '\\n',
+        '\\x41',
+        '\\u0041',
+        '\\N{BULLET}',
+        '\n',
+        '\r\n',
+        '\r',
+        '\t',
+        ' ',
+        '#',
+        '{{',
+        '}}',
+        '{%',
+        '%}',
+        '{#',
+        '#}',
+        '{{ 7*7 }}',
+        "{{ ''.__class__ }}",
+        '{% raw %}',
+        '{% endraw %}',
+        '${x}',
+        '$(VAR)',
+        '`id`',
+        '%s',
+        '{0}',
+        'f"{x}"',
+        'b"',
+        'r"',
+        '.json',
+        '.yaml',
+        '.yml',
+        '.sql',
+        'None',
+        'True',
+        '\u2028',
+        '\u0085',
+        '\u00a0',
+        '\u000c',
+        'é',
+        'ß',
+        '🚀',
+        '👩‍👩‍👧',
+        '\u0000',
+        '\ufeff',
+        '\u202e',
+        ')',
+        ']',
+        '}',
+        '\x7f',
+      ),
+      { maxLength: 12 },
+    )
+    .map((xs) => xs.join('')),
 );
 
 /** A tag must fit Airflow's 100 code points, and the model rules refuse empty ones and commas. */
@@ -70,21 +124,24 @@ const strings: string[] = [];
 let report: DagBagReport;
 
 describe(`Airflow DAG files with ${RUNS} random strings in every string field`, () => {
-  beforeAll(() => {
-    let i = 0;
-    fc.assert(
-      fc.property(nasty, (s) => {
-        const files = renderAll(buildModel(appWith(s, i)), TARGETS);
-        const dag = files.find((f) => f.path === `test/airflow/dags/p${i}.py`);
-        expect(dag).toBeDefined();
-        writeFileSync(join(folder, `p${i}.py`), dag!.content);
-        strings.push(s);
-        i++;
-      }),
-      { numRuns: RUNS },
-    );
-    report = inspectDags(folder);
-  }, Math.max(600_000, RUNS * 400));
+  beforeAll(
+    () => {
+      let i = 0;
+      fc.assert(
+        fc.property(nasty, (s) => {
+          const files = renderAll(buildModel(appWith(s, i)), TARGETS);
+          const dag = files.find((f) => f.path === `test/airflow/dags/p${i}.py`);
+          expect(dag).toBeDefined();
+          writeFileSync(join(folder, `p${i}.py`), dag!.content);
+          strings.push(s);
+          i++;
+        }),
+        { numRuns: RUNS },
+      );
+      report = inspectDags(folder);
+    },
+    Math.max(600_000, RUNS * 400),
+  );
 
   it('renders every one, and Airflow imports every file with zero import errors', () => {
     expect(strings.length).toBeGreaterThanOrEqual(RUNS);
@@ -112,7 +169,10 @@ describe(`Airflow DAG files with ${RUNS} random strings in every string field`, 
       const where = `p${i}: ${JSON.stringify(s)}`;
       expect(step.cmds, where).toEqual([s]);
       expect(step.arguments, where).toEqual([s, s, `${s}=${s}`]);
-      expect(step.env, where).toEqual([{ name: 'MIXED', value: `${s}${s}` }, { name: 'VALUE', value: s }]);
+      expect(step.env, where).toEqual([
+        { name: 'MIXED', value: `${s}${s}` },
+        { name: 'VALUE', value: s },
+      ]);
       expect(tasks['step.when']!.rendered.op_kwargs, where).toEqual({
         left: { kind: 'param', name: 'x' },
         op: '==',
@@ -126,10 +186,20 @@ describe(`Airflow DAG files with ${RUNS} random strings in every string field`, 
 
 describe('Python literals: random JSON values evaluate back to themselves', () => {
   it(`${RUNS} values (integers of any size, floats, -0, Unicode keys and strings, nesting)`, () => {
-    const values = fc.sample(fc.jsonValue({ stringUnit: 'grapheme', maxDepth: 3 }), { numRuns: RUNS, seed: 20261124 }) as PyValue[];
+    const values = fc.sample(fc.jsonValue({ stringUnit: 'grapheme', maxDepth: 3 }), {
+      numRuns: RUNS,
+      seed: 20261124,
+    }) as PyValue[];
     const dir = mkdtempSync(join(tmpdir(), 'dfp-literals-'));
-    writeFileSync(join(dir, 'literals.py'), printModule([{ kind: 'assign', target: 'VALUES', value: { kind: 'list', items: values.map(lit) } }]));
-    const r = run(AIRFLOW_PYTHON, [join(AIRFLOW_HARNESS, 'eval_literals.py'), join(dir, 'literals.py'), join(dir, 'out.json')]);
+    writeFileSync(
+      join(dir, 'literals.py'),
+      printModule([{ kind: 'assign', target: 'VALUES', value: { kind: 'list', items: values.map(lit) } }]),
+    );
+    const r = run(AIRFLOW_PYTHON, [
+      join(AIRFLOW_HARNESS, 'eval_literals.py'),
+      join(dir, 'literals.py'),
+      join(dir, 'out.json'),
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const back = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as unknown[];
     // JSON has no -0; Python's 0 is JavaScript's 0 after the round trip.

@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  ContainerStep, Environment, ParallelFor, Pipeline, Schedule, eq, outputPath, type PipelineProps,
+  ContainerStep,
+  Environment,
+  ParallelFor,
+  Pipeline,
+  Schedule,
+  eq,
+  outputPath,
+  type PipelineProps,
 } from '../constructs/index.ts';
 import { DfpApp } from '../app/dfp-app.ts';
 import { buildModel } from '../constructs/model/build.ts';
@@ -33,12 +40,18 @@ function problems(app: DfpApp): { path: string; message: string }[] {
 
 describe('Airflow target refuses what Airflow cannot run, by construct path', () => {
   it('a scheduled pipeline with a parameter that has no default: refused by the model, for every orchestrator', () => {
-    const { app, p } = airflowApp({ schedule: Schedule.daily(6, 0, 'UTC'), parameters: { run_name: { type: 'string' } } });
+    const { app, p } = airflowApp({
+      schedule: Schedule.daily(6, 0, 'UTC'),
+      parameters: { run_name: { type: 'string' } },
+    });
     new ContainerStep(p, 'step', { image: IMAGE, args: [p.param('run_name')] });
-    expect(problems(app)).toEqual([{
-      path: 'p',
-      message: "parameter 'run_name' has no default, but the pipeline runs on a schedule ('0 6 * * *'), and a scheduled run has nobody to supply a value (Argo's cron controller, Airflow's scheduler and a Kubeflow recurring run would start nothing); give it a default or drop the schedule",
-    }]);
+    expect(problems(app)).toEqual([
+      {
+        path: 'p',
+        message:
+          "parameter 'run_name' has no default, but the pipeline runs on a schedule ('0 6 * * *'), and a scheduled run has nobody to supply a value (Argo's cron controller, Airflow's scheduler and a Kubeflow recurring run would start nothing); give it a default or drop the schedule",
+      },
+    ]);
   });
 
   it('an output parameter on a step without a command', () => {
@@ -46,7 +59,9 @@ describe('Airflow target refuses what Airflow cannot run, by construct path', ()
     new ContainerStep(p, 'step', { image: IMAGE, args: ['--out', outputPath('value')], outputs: { value: 'string' } });
     const [problem] = problems(app);
     expect(problem?.path).toBe('p/step');
-    expect(problem?.message).toContain("has output parameters (value) but no command; Airflow collects outputs after the command ends, so set 'command'");
+    expect(problem?.message).toContain(
+      "has output parameters (value) but no command; Airflow collects outputs after the command ends, so set 'command'",
+    );
   });
 
   it('a step inside nested loops', () => {
@@ -80,8 +95,10 @@ describe('Airflow target refuses what Airflow cannot run, by construct path', ()
 describe('Python names', () => {
   it('steps named like the modules and helpers the DAG file binds get their own variables', () => {
     const { app, p } = airflowApp();
-    for (const name of ['dag', 'json', 'datetime', 'k8s', 'param', 'class']) new ContainerStep(p, name, { image: IMAGE });
+    for (const name of ['dag', 'json', 'datetime', 'k8s', 'param', 'class'])
+      new ContainerStep(p, name, { image: IMAGE });
     const dag = renderAll(buildModel(app), TARGETS).find((f) => f.path === 'test/airflow/dags/p.py')!.content;
-    for (const v of ['dag_2', 'json_2', 'datetime_2', 'k8s_2', 'param', 'class_']) expect(dag).toContain(`\n    ${v} = KubernetesPodOperator(`);
+    for (const v of ['dag_2', 'json_2', 'datetime_2', 'k8s_2', 'param', 'class_'])
+      expect(dag).toContain(`\n    ${v} = KubernetesPodOperator(`);
   });
 });

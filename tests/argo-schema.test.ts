@@ -36,11 +36,16 @@ function argoFiles(): Map<string, Json> {
   // server checks it (tests/kube-apiserver.test.ts, strict field validation).
   const model = buildModel(buildApp());
   for (const env of model.environments) {
-    for (const f of argoTarget.render(model, { ...env, orchestrator: 'argo' })) if (!f.path.endsWith('rbac.yaml')) files.set(`examples/${env.name}/argo/${f.path}`, parse(f.content) as Json);
+    for (const f of argoTarget.render(model, { ...env, orchestrator: 'argo' }))
+      if (!f.path.endsWith('rbac.yaml')) files.set(`examples/${env.name}/argo/${f.path}`, parse(f.content) as Json);
   }
-  for (const [root, label] of [[join(ROOT, 'dist'), 'dist'], [join(ROOT, 'tests', 'golden', 'control-flow'), 'golden']] as const) {
+  for (const [root, label] of [
+    [join(ROOT, 'dist'), 'dist'],
+    [join(ROOT, 'tests', 'golden', 'control-flow'), 'golden'],
+  ] as const) {
     for (const [path, content] of readTree(root)) {
-      if (path.split('/').includes('argo') && !path.endsWith('rbac.yaml')) files.set(`${label}/${path}`, parse(content) as Json);
+      if (path.split('/').includes('argo') && !path.endsWith('rbac.yaml'))
+        files.set(`${label}/${path}`, parse(content) as Json);
     }
   }
   return files;
@@ -79,13 +84,21 @@ describe('every rendered Argo object conforms to the Argo and Kubernetes types',
   const files = argoFiles();
   let problems: StrictProblem[] = [];
   beforeAll(() => {
-    problems = strictCheck([...files].flatMap(([name, object]) => subjectsOf(name, object))).filter((p) => !KNOWN_TYPE_ERRORS.some((re) => re.test(p.path)));
+    problems = strictCheck([...files].flatMap(([name, object]) => subjectsOf(name, object))).filter(
+      (p) => !KNOWN_TYPE_ERRORS.some((re) => re.test(p.path)),
+    );
   });
 
-  it('finds the rendered files (every environment, both examples, the control-flow fixture, staging\'s committed ones)', () => {
+  it("finds the rendered files (every environment, both examples, the control-flow fixture, staging's committed ones)", () => {
     const kinds = [...files.values()].map((o) => o.kind);
     // staging is on Argo: its WorkflowTemplates and CronWorkflows are in dist/ as committed.
-    for (const f of ['workflow-templates/iris.yaml', 'workflow-templates/kronodroid-autoencoder.yaml', 'workflow-templates/kronodroid-features.yaml', 'cron-workflows/iris.yaml', 'artifact-repositories.yaml']) {
+    for (const f of [
+      'workflow-templates/iris.yaml',
+      'workflow-templates/kronodroid-autoencoder.yaml',
+      'workflow-templates/kronodroid-features.yaml',
+      'cron-workflows/iris.yaml',
+      'artifact-repositories.yaml',
+    ]) {
       expect(files.has(`dist/staging/argo/${f}`), f).toBe(true);
     }
     // dev's two examples and the control-flow fixture (prod renders Airflow DAG files).
@@ -119,7 +132,9 @@ describe('the checks reject bad objects', () => {
 
   it('an unknown field deep inside a container', () => {
     const i = containerTemplate(template);
-    const bad = mutate(template, (o) => { o.spec.templates[i].container.imagePullPolicyy = 'Always'; });
+    const bad = mutate(template, (o) => {
+      o.spec.templates[i].container.imagePullPolicyy = 'Always';
+    });
     expect(() => validateWithModels(bad)).not.toThrow(); // the package alone accepts it
     const ps = strict('bad', bad);
     expect(ps).toHaveLength(1);
@@ -128,19 +143,25 @@ describe('the checks reject bad objects', () => {
   });
 
   it('a misspelt top-level spec field', () => {
-    const bad = mutate(template, (o) => { o.spec.retryStratgy = { limit: 2 }; });
+    const bad = mutate(template, (o) => {
+      o.spec.retryStratgy = { limit: 2 };
+    });
     expect(strict('bad', bad).map((p) => p.path)).toEqual(['spec.retryStratgy']);
   });
 
   it('a missing required field', () => {
     const i = containerTemplate(template);
-    const bad = mutate(template, (o) => { delete o.spec.templates[i].container.name; });
+    const bad = mutate(template, (o) => {
+      delete o.spec.templates[i].container.name;
+    });
     expect(() => validateWithModels(bad)).toThrow(/name/);
     expect(strict('bad', bad)[0]!.message).toMatch(/'"name"' is missing/);
   });
 
   it('a value of the wrong type', () => {
-    const bad = mutate(template, (o) => { o.spec.podGC.strategy = 42; });
+    const bad = mutate(template, (o) => {
+      o.spec.podGC.strategy = 42;
+    });
     expect(() => validateWithModels(bad)).toThrow();
     expect(strict('bad', bad).map((p) => p.path)).toEqual(['spec.podGC.strategy']);
   });
@@ -148,7 +169,9 @@ describe('the checks reject bad objects', () => {
   it('an unknown field inside the artifact repository embedded in the ConfigMap', () => {
     const repo = parse(config.data.dfp);
     repo.s3.bucketName = repo.s3.bucket;
-    const bad = mutate(config, (o) => { o.data.dfp = JSON.stringify(repo); });
+    const bad = mutate(config, (o) => {
+      o.data.dfp = JSON.stringify(repo);
+    });
     expect(() => validateWithModels(bad)).not.toThrow(); // opaque string to Kubernetes
     const ps = strict('cm', bad);
     expect(ps.map((p) => [p.subject, p.path])).toEqual([['cm#data.dfp', 's3.bucketName']]);

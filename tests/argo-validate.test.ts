@@ -47,10 +47,12 @@ const SCRATCH = mkdtempSync(join(tmpdir(), 'dfp-argo-validate-'));
 afterAll(() => rmSync(SCRATCH, { recursive: true, force: true }));
 
 function walk(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? walk(path) : [path];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? walk(path) : [path];
+    });
 }
 
 /** Every `<…>/argo/` folder below `root`, as one group each. */
@@ -120,7 +122,8 @@ function groups(): Group[] {
 /** Groups with at least one WorkflowTemplate or CronWorkflow (an environment with no pipeline has only its artifact repository). */
 const workflowFiles = (g: Group) => g.files.filter((f) => /\/(workflow-templates|cron-workflows)\//.test(f));
 
-const refusalsOf = (v: ArgoValidation) => v.verdicts.filter((x) => x.refusals.length > 0).map((x) => `${x.file} ${x.kind} ${x.name}: ${x.refusals.join('; ')}`);
+const refusalsOf = (v: ArgoValidation) =>
+  v.verdicts.filter((x) => x.refusals.length > 0).map((x) => `${x.file} ${x.kind} ${x.name}: ${x.refusals.join('; ')}`);
 
 describe("Argo's own validator accepts every Argo file dfp renders", () => {
   const all = groups().filter((g) => workflowFiles(g).length > 0);
@@ -131,7 +134,9 @@ describe("Argo's own validator accepts every Argo file dfp renders", () => {
     for (const g of all) results.set(g.label, argoValidate(g.files));
     const objects = [...results.values()].reduce((n, r) => n + r.verdicts.length, 0);
     const refused = [...results.values()].reduce((n, r) => n + refusalsOf(r).length, 0);
-    console.log(`argo-validate: ${all.reduce((n, g) => n + workflowFiles(g).length, 0)} files, ${objects} objects in ${all.length} groups, ${refused} refused`);
+    console.log(
+      `argo-validate: ${all.reduce((n, g) => n + workflowFiles(g).length, 0)} files, ${objects} objects in ${all.length} groups, ${refused} refused`,
+    );
   }, 30 * 60_000);
 
   it('finds every source: dist/, every environment and fixture on Argo, every Argo golden', () => {
@@ -141,7 +146,12 @@ describe("Argo's own validator accepts every Argo file dfp renders", () => {
       expect(labels).toContain(`examples/${env}`);
       expect(labels).toContain(`portable-flow/${env}`);
     }
-    for (const fixture of ['control-flow/golden', 'kubeflow-flow/golden', 'transforms/on-spark', 'transforms/on-datafusion']) {
+    for (const fixture of [
+      'control-flow/golden',
+      'kubeflow-flow/golden',
+      'transforms/on-spark',
+      'transforms/on-datafusion',
+    ]) {
       expect(labels).toContain(fixture);
     }
     for (const env of ['env-argo', 'env-kubeflow', 'env-airflow']) {
@@ -149,7 +159,12 @@ describe("Argo's own validator accepts every Argo file dfp renders", () => {
       expect(labels).toContain(`injection-conditions/${env}`);
     }
     expect(labels).toContain('injection-exceptions/env-argo');
-    for (const golden of ['control-flow/golden', 'transforms/on-spark', 'transforms/on-datafusion', 'worked-example/on-argo']) {
+    for (const golden of [
+      'control-flow/golden',
+      'transforms/on-spark',
+      'transforms/on-datafusion',
+      'worked-example/on-argo',
+    ]) {
       expect(labels).toContain(`golden/${golden}`);
     }
   });
@@ -172,15 +187,20 @@ const IMAGE = 'registry.dfp.internal/test/step:1.0.0';
 const container = (args = '[]') => `{ name: main, image: "${IMAGE}", args: ${args} }`;
 
 const CONTROLS: Record<string, string> = {
-  'unknown-template.yaml': template('unknown-template', `  entrypoint: main
+  'unknown-template.yaml': template(
+    'unknown-template',
+    `  entrypoint: main
   templates:
     - name: main
       dag:
         tasks:
           - name: a
             template: nowhere
-`),
-  'exit-input.yaml': template('exit-input', `  entrypoint: main
+`,
+  ),
+  'exit-input.yaml': template(
+    'exit-input',
+    `  entrypoint: main
   onExit: cleanup
   templates:
     - name: main
@@ -190,15 +210,19 @@ const CONTROLS: Record<string, string> = {
         parameters:
           - name: run
       container: ${container('["{{inputs.parameters.run}}"]')}
-`),
-  'cron-required.yaml': `${template('needs-run', `  entrypoint: main
+`,
+  ),
+  'cron-required.yaml': `${template(
+    'needs-run',
+    `  entrypoint: main
   arguments:
     parameters:
       - name: run_name
   templates:
     - name: main
       container: ${container('["{{workflow.parameters.run_name}}"]')}
-`)}---
+`,
+  )}---
 apiVersion: argoproj.io/v1alpha1
 kind: CronWorkflow
 metadata:
@@ -210,23 +234,32 @@ spec:
     workflowTemplateRef:
       name: needs-run
 `,
-  'unknown-field.yaml': template('unknown-field', `  entrypoint: main
+  'unknown-field.yaml': template(
+    'unknown-field',
+    `  entrypoint: main
   templates:
     - name: main
       container: { name: main, image: "${IMAGE}", imagePullPolicyy: Always }
-`),
-  'caller.yaml': template('caller', `  entrypoint: main
+`,
+  ),
+  'caller.yaml': template(
+    'caller',
+    `  entrypoint: main
   templates:
     - name: main
       dag:
         tasks:
           - name: a
             templateRef: { name: callee, template: work }
-`),
-  'callee.yaml': template('callee', `  templates:
+`,
+  ),
+  'callee.yaml': template(
+    'callee',
+    `  templates:
     - name: work
       container: ${container()}
-`),
+`,
+  ),
   'not-argo.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: not-argo\n',
 };
 
@@ -247,25 +280,53 @@ describe('controls: the validator refuses bad objects, each for its reason', () 
   };
 
   it('a DAG task naming a template that does not exist', () => {
-    refused(['unknown-template.yaml'], 'WorkflowTemplate', 'unknown-template', /templates\.main\.tasks\.a template name 'nowhere' undefined/);
+    refused(
+      ['unknown-template.yaml'],
+      'WorkflowTemplate',
+      'unknown-template',
+      /templates\.main\.tasks\.a template name 'nowhere' undefined/,
+    );
   });
 
   it('an exit handler whose input parameter is never supplied', () => {
-    refused(['exit-input.yaml'], 'WorkflowTemplate', 'exit-input', /templates\.cleanup inputs\.parameters\.run was not supplied/);
+    refused(
+      ['exit-input.yaml'],
+      'WorkflowTemplate',
+      'exit-input',
+      /templates\.cleanup inputs\.parameters\.run was not supplied/,
+    );
   });
 
   it('a CronWorkflow of a WorkflowTemplate with a required parameter and no value (the WorkflowTemplate alone is accepted)', () => {
     const r = argoValidate([at('cron-required.yaml')]);
-    expect(r.verdicts.map((v) => [v.kind, v.refusals.length > 0])).toEqual([['WorkflowTemplate', false], ['CronWorkflow', true]]);
-    refused(['cron-required.yaml'], 'CronWorkflow', 'needs-run', /spec\.arguments\.run_name\.value or spec\.arguments\.run_name\.valueFrom is required/);
+    expect(r.verdicts.map((v) => [v.kind, v.refusals.length > 0])).toEqual([
+      ['WorkflowTemplate', false],
+      ['CronWorkflow', true],
+    ]);
+    refused(
+      ['cron-required.yaml'],
+      'CronWorkflow',
+      'needs-run',
+      /spec\.arguments\.run_name\.value or spec\.arguments\.run_name\.valueFrom is required/,
+    );
   });
 
   it('an unknown field (strict parse, as argo lint --strict)', () => {
-    refused(['unknown-field.yaml'], 'WorkflowTemplate', 'unknown-field', /unknown field "spec\.templates\[0\]\.container\.imagePullPolicyy"/);
+    refused(
+      ['unknown-field.yaml'],
+      'WorkflowTemplate',
+      'unknown-field',
+      /unknown field "spec\.templates\[0\]\.container\.imagePullPolicyy"/,
+    );
   });
 
   it('a templateRef to a WorkflowTemplate not among the files; given together, it resolves', () => {
-    refused(['caller.yaml'], 'WorkflowTemplate', 'caller', /couldn't find workflow template "callee" in namespace "ml-control"/);
+    refused(
+      ['caller.yaml'],
+      'WorkflowTemplate',
+      'caller',
+      /couldn't find workflow template "callee" in namespace "ml-control"/,
+    );
     const together = argoValidate([at('caller.yaml'), at('callee.yaml')]);
     expect(refusalsOf(together)).toEqual([]);
     expect(together.status).toBe(0);

@@ -23,7 +23,9 @@ type Json = Record<string, any>;
 const DIST = join(ROOT, 'dist');
 const model = buildModel(buildApp());
 const tree = readTree(DIST);
-const applications = [...tree].filter(([path]) => path.split('/')[1] === 'argocd').map(([path, text]) => [path, parse(text) as Json] as const);
+const applications = [...tree]
+  .filter(([path]) => path.split('/')[1] === 'argocd')
+  .map(([path, text]) => [path, parse(text) as Json] as const);
 
 describe('Argo CD: the app of apps validates strictly', () => {
   let problems: StrictProblem[] = [];
@@ -35,8 +37,16 @@ describe('Argo CD: the app of apps validates strictly', () => {
     for (const env of model.environments) {
       const own = applications.filter(([p]) => p.startsWith(`${env.name}/`)).map(([p]) => p);
       expect(own).toContain(`${env.name}/argocd/root.yaml`);
-      const withObjects = new Set(renderAll(model, TARGETS).filter((f) => f.kubernetes && f.path.startsWith(`${env.name}/`) && !f.path.includes('/argocd/')).map((f) => f.path.split('/')[1]));
-      for (const target of withObjects) expect(own.some((p) => p === `${env.name}/argocd/apps/${target}.yaml`), `${env.name}: no Application for ${target}`).toBe(true);
+      const withObjects = new Set(
+        renderAll(model, TARGETS)
+          .filter((f) => f.kubernetes && f.path.startsWith(`${env.name}/`) && !f.path.includes('/argocd/'))
+          .map((f) => f.path.split('/')[1]),
+      );
+      for (const target of withObjects)
+        expect(
+          own.some((p) => p === `${env.name}/argocd/apps/${target}.yaml`),
+          `${env.name}: no Application for ${target}`,
+        ).toBe(true);
     }
   });
 
@@ -48,7 +58,11 @@ describe('Argo CD: the app of apps validates strictly', () => {
   }
 
   it('each child points at an existing dist/ folder of Kubernetes objects, in its environment', () => {
-    const kubernetes = new Set(renderAll(model, TARGETS).filter((f) => f.kubernetes).map((f) => f.path));
+    const kubernetes = new Set(
+      renderAll(model, TARGETS)
+        .filter((f) => f.kubernetes)
+        .map((f) => f.path),
+    );
     for (const [name, app] of applications.filter(([p]) => p.includes('/apps/'))) {
       const env = model.environments.find((e) => name.startsWith(`${e.name}/`))!;
       const path: string = app.spec.source.path;
@@ -77,10 +91,34 @@ describe('Argo CD: the app of apps validates strictly', () => {
 describe('Argo CD: the checks reject bad Applications', () => {
   const base = applications.find(([p]) => p.includes('/apps/'))![1];
   const cases: [string, (a: Json) => void, RegExp][] = [
-    ['an unknown field in the sync policy', (a) => { a.spec.syncPolicy.automatic = true; }, /automatic/],
-    ['a misspelt source field', (a) => { a.spec.source.repoUrl = a.spec.source.repoURL; }, /repoUrl/],
-    ['a missing destination', (a) => { delete a.spec.destination; }, /destination/],
-    ['a wrong type', (a) => { a.spec.syncPolicy.retry.limit = 'five'; }, /limit|string/],
+    [
+      'an unknown field in the sync policy',
+      (a) => {
+        a.spec.syncPolicy.automatic = true;
+      },
+      /automatic/,
+    ],
+    [
+      'a misspelt source field',
+      (a) => {
+        a.spec.source.repoUrl = a.spec.source.repoURL;
+      },
+      /repoUrl/,
+    ],
+    [
+      'a missing destination',
+      (a) => {
+        delete a.spec.destination;
+      },
+      /destination/,
+    ],
+    [
+      'a wrong type',
+      (a) => {
+        a.spec.syncPolicy.retry.limit = 'five';
+      },
+      /limit|string/,
+    ],
   ];
   const mutated = cases.map(([name, mutate]) => {
     const value = structuredClone(base);
@@ -107,7 +145,13 @@ describe('sync waves are declared by the targets, not by Argo CD', () => {
       name: 'newcomer',
       syncWave: 7,
       appliesTo: () => true,
-      render: () => [{ path: 'objects/thing.yaml', content: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: thing\n', kubernetes: true }],
+      render: () => [
+        {
+          path: 'objects/thing.yaml',
+          content: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: thing\n',
+          kubernetes: true,
+        },
+      ],
     };
     const files = renderAll({ ...model, environments: model.environments.slice(0, 1) }, [newcomer, argocdTarget]);
     const app = parse(files.find((f) => f.path.endsWith('/argocd/apps/newcomer.yaml'))!.content);
@@ -124,12 +168,21 @@ describe('sync waves are declared by the targets, not by Argo CD', () => {
  * root's waves order, so a ConfigMap synced by another Application of the same or a later
  * wave may be missing when the object's pods start.
  */
-interface WaveApp { name: string; wave: number; path: string }
+interface WaveApp {
+  name: string;
+  wave: number;
+  path: string;
+}
 function configMapReads(o: unknown, out = new Set<string>()): Set<string> {
   if (Array.isArray(o)) for (const v of o) configMapReads(v, out);
   else if (o && typeof o === 'object') {
     for (const [k, v] of Object.entries(o as Json)) {
-      if ((k === 'configMap' || k === 'configMapRef' || k === 'configMapKeyRef') && v && typeof (v as Json).name === 'string') out.add((v as Json).name);
+      if (
+        (k === 'configMap' || k === 'configMapRef' || k === 'configMapKeyRef') &&
+        v &&
+        typeof (v as Json).name === 'string'
+      )
+        out.add((v as Json).name);
       configMapReads(v, out);
     }
   }
@@ -142,29 +195,39 @@ function waveViolations(apps: readonly WaveApp[], files: ReadonlyMap<string, str
     const app = owner(path);
     return app ? parseAllDocuments(text).map((d) => ({ path, app, object: d.toJSON() as Json })) : [];
   });
-  const syncedBy = new Map(objects.filter((o) => o.object.kind === 'ConfigMap').map((o) => [o.object.metadata.name as string, o.app]));
+  const syncedBy = new Map(
+    objects.filter((o) => o.object.kind === 'ConfigMap').map((o) => [o.object.metadata.name as string, o.app]),
+  );
   const out: string[] = [];
   for (const { path, app, object } of objects) {
     for (const name of configMapReads(object)) {
       const from = syncedBy.get(name);
       if (from && from !== app && from.wave >= app.wave) {
-        out.push(`${path}: ${object.kind} ${object.metadata.name} (${app.name}, wave ${app.wave}) reads ConfigMap ${name}, synced by ${from.name} in wave ${from.wave}`);
+        out.push(
+          `${path}: ${object.kind} ${object.metadata.name} (${app.name}, wave ${app.wave}) reads ConfigMap ${name}, synced by ${from.name} in wave ${from.wave}`,
+        );
       }
     }
   }
   return out;
 }
 function waveApps(env: string): WaveApp[] {
-  return applications.filter(([p]) => p.startsWith(`${env}/argocd/apps/`)).map(([, a]) => ({
-    name: a.metadata.name as string, wave: Number(a.metadata.annotations['argocd.argoproj.io/sync-wave']), path: a.spec.source.path as string,
-  }));
+  return applications
+    .filter(([p]) => p.startsWith(`${env}/argocd/apps/`))
+    .map(([, a]) => ({
+      name: a.metadata.name as string,
+      wave: Number(a.metadata.annotations['argocd.argoproj.io/sync-wave']),
+      path: a.spec.source.path as string,
+    }));
 }
 
 describe('Argo CD: the sync waves order what they claim', () => {
   for (const env of model.environments) {
     it(`${env.name}: every ConfigMap an object reads is synced by its own Application or one of an earlier wave`, () => {
       const apps = waveApps(env.name);
-      const reads = [...tree].filter(([p]) => p.startsWith(`${env.name}/`)).filter(([, t]) => configMapReads(parseAllDocuments(t).map((d) => d.toJSON())).size > 0);
+      const reads = [...tree]
+        .filter(([p]) => p.startsWith(`${env.name}/`))
+        .filter(([, t]) => configMapReads(parseAllDocuments(t).map((d) => d.toJSON())).size > 0);
       expect(apps.length).toBeGreaterThan(0);
       expect(waveViolations(apps, tree)).toEqual([]);
       // The check has something to check where an environment has cross-Application reads.
@@ -176,6 +239,7 @@ describe('Argo CD: the sync waves order what they claim', () => {
     const argo = waveApps('staging').find((a) => a.name === 'staging-argo')!.wave;
     const apps = waveApps('staging').map((a) => ({ ...a, wave: a.name === 'staging-dbt' ? argo : a.wave }));
     expect(waveViolations(apps, tree).join('\n')).toContain(
-      `WorkflowTemplate kronodroid-features (staging-argo, wave ${argo}) reads ConfigMap dbt-kronodroid-profile, synced by staging-dbt in wave ${argo}`);
+      `WorkflowTemplate kronodroid-features (staging-argo, wave ${argo}) reads ConfigMap dbt-kronodroid-profile, synced by staging-dbt in wave ${argo}`,
+    );
   });
 });

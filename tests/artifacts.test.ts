@@ -42,11 +42,15 @@ afterAll(async () => {
 });
 
 function tool(args: string[], extra: Record<string, string> = {}) {
-  const r = spawnSync(PYTHON, ['-m', 'dfp_tools.artifacts', ...args], { env: { ...env, ...extra }, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(PYTHON, ['-m', 'dfp_tools.artifacts', ...args], {
+    env: { ...env, ...extra },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
 
-describe('dfp_tools.artifacts through lakeFS\'s S3 gateway', () => {
+describe("dfp_tools.artifacts through lakeFS's S3 gateway", () => {
   it('uploads a file and a directory, and downloads both byte for byte into fresh paths', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dfp-artifacts-'));
     const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31) % 256));
@@ -54,15 +58,33 @@ describe('dfp_tools.artifacts through lakeFS\'s S3 gateway', () => {
     mkdirSync(join(dir, 'model', 'sub'), { recursive: true });
     writeFileSync(join(dir, 'model', 'weights.bin'), bytes);
     writeFileSync(join(dir, 'model', 'sub', 'config.json'), '{"latent_dim": 16}');
-    const keys = { K_METRICS: 'main/pipelines/kronodroid/run 1/train/metrics', K_MODEL: 'main/pipelines/kronodroid/run 1/train/model' };
+    const keys = {
+      K_METRICS: 'main/pipelines/kronodroid/run 1/train/metrics',
+      K_MODEL: 'main/pipelines/kronodroid/run 1/train/model',
+    };
 
-    const up = tool(['upload', ...common, '--item', 'K_METRICS', join(dir, 'metrics'), '--item', 'K_MODEL', join(dir, 'model')], keys);
+    const up = tool(
+      ['upload', ...common, '--item', 'K_METRICS', join(dir, 'metrics'), '--item', 'K_MODEL', join(dir, 'model')],
+      keys,
+    );
     expect(up.err).toBe('');
     expect(up.status).toBe(0);
     expect(up.out).toContain('(2 objects)');
 
     const back = join(dir, 'back', 'inputs', 'artifacts');
-    const down = tool(['download', ...common, '--item', 'K_METRICS', join(back, 'training_metrics'), '--item', 'K_MODEL', join(back, 'model')], keys);
+    const down = tool(
+      [
+        'download',
+        ...common,
+        '--item',
+        'K_METRICS',
+        join(back, 'training_metrics'),
+        '--item',
+        'K_MODEL',
+        join(back, 'model'),
+      ],
+      keys,
+    );
     expect(down.err).toBe('');
     expect(down.status).toBe(0);
     expect(readFileSync(join(back, 'training_metrics'), 'utf8')).toBe('{"loss": 0.25}\n');
@@ -90,9 +112,28 @@ describe('dfp_tools.artifacts through lakeFS\'s S3 gateway', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dfp-artifacts-'));
     const sync = join(dir, 'sync');
     const out = join(dir, 'outputs', 'artifacts', 'summary');
-    const child = spawn(PYTHON, ['-m', 'dfp_tools.artifacts', 'upload', ...common, '--wait-for', sync, '--poll-seconds', '0.1', '--stay', '--item', 'K', out], { env: { ...env, K: key } });
+    const child = spawn(
+      PYTHON,
+      [
+        '-m',
+        'dfp_tools.artifacts',
+        'upload',
+        ...common,
+        '--wait-for',
+        sync,
+        '--poll-seconds',
+        '0.1',
+        '--stay',
+        '--item',
+        'K',
+        out,
+      ],
+      { env: { ...env, K: key } },
+    );
     let err = '';
-    child.stderr.on('data', (d) => { err += d; });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     try {
       // The sidecar makes the folders the step writes into; the step then writes and exits.
@@ -100,7 +141,8 @@ describe('dfp_tools.artifacts through lakeFS\'s S3 gateway', () => {
       expect(existsSync(join(dir, 'outputs', 'artifacts'))).toBe(true);
       write(out);
       writeFileSync(join(sync, 'main.exit'), `${mainExit}\n`);
-      for (let i = 0; !existsSync(join(sync, 'upload.exit')) && i < 300; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; !existsSync(join(sync, 'upload.exit')) && i < 300; i++)
+        await new Promise((r) => setTimeout(r, 100));
       const code = readFileSync(join(sync, 'upload.exit'), 'utf8').trim();
       // A sidecar waits to be stopped after its work, then exits 0.
       expect(child.exitCode).toBeNull();
@@ -140,11 +182,31 @@ describe('dfp_tools.artifacts through lakeFS\'s S3 gateway', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dfp-artifacts-'));
     const sync = join(dir, 'sync');
     const out = join(dir, 'outputs', 'artifacts', 'summary');
-    const side = spawn(PYTHON, ['-m', 'dfp_tools.artifacts', 'upload', ...common, '--wait-for', sync, '--poll-seconds', '0.1', '--stay', '--item', 'K', out], { env: { ...env, K: key } });
+    const side = spawn(
+      PYTHON,
+      [
+        '-m',
+        'dfp_tools.artifacts',
+        'upload',
+        ...common,
+        '--wait-for',
+        sync,
+        '--poll-seconds',
+        '0.1',
+        '--stay',
+        '--item',
+        'K',
+        out,
+      ],
+      { env: { ...env, K: key } },
+    );
     const sideExit = new Promise<number | null>((resolve) => side.once('exit', (c) => resolve(c)));
     try {
-      for (let i = 0; !existsSync(join(dir, 'outputs', 'artifacts')) && i < 100; i++) await new Promise((r) => setTimeout(r, 100));
-      const step = spawn('sh', ['-c', ARTIFACTS_SCRIPT, 'dfp-artifacts', ...command], { env: { PATH: process.env.PATH, DFP_SYNC_DIR: sync, OUT: out } });
+      for (let i = 0; !existsSync(join(dir, 'outputs', 'artifacts')) && i < 100; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      const step = spawn('sh', ['-c', ARTIFACTS_SCRIPT, 'dfp-artifacts', ...command], {
+        env: { PATH: process.env.PATH, DFP_SYNC_DIR: sync, OUT: out },
+      });
       const code = await new Promise<number | null>((resolve) => step.once('exit', (c) => resolve(c)));
       side.kill('SIGTERM');
       expect(await sideExit).toBe(0);
@@ -157,11 +219,17 @@ describe('dfp_tools.artifacts through lakeFS\'s S3 gateway', () => {
   }
 
   it('the wrapper exits 0 once the sidecar uploaded what the step wrote', async () => {
-    expect(await pod(['sh', '-c', 'printf done > "$OUT"'], 'main/pipelines/w/ok/s/summary')).toEqual({ code: 0, uploaded: 'done' });
+    expect(await pod(['sh', '-c', 'printf done > "$OUT"'], 'main/pipelines/w/ok/s/summary')).toEqual({
+      code: 0,
+      uploaded: 'done',
+    });
   }, 60_000);
 
-  it('the wrapper exits with the step\'s own failure, and nothing is uploaded', async () => {
-    expect(await pod(['sh', '-c', 'printf partial > "$OUT"; exit 3'], 'main/pipelines/w/failed/s/summary')).toEqual({ code: 3, uploaded: null });
+  it("the wrapper exits with the step's own failure, and nothing is uploaded", async () => {
+    expect(await pod(['sh', '-c', 'printf partial > "$OUT"; exit 3'], 'main/pipelines/w/failed/s/summary')).toEqual({
+      code: 3,
+      uploaded: null,
+    });
   }, 60_000);
 
   it('the wrapper fails when the upload fails (the step wrote no output artifact)', async () => {

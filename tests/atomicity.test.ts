@@ -27,7 +27,9 @@ describe('synth failing midway', () => {
         throw new Error('disk quota exceeded while rendering');
       },
     };
-    expect(() => synthesize(buildApp(), { distDir: dist, targets: [argoTarget, exploding] })).toThrow('disk quota exceeded');
+    expect(() => synthesize(buildApp(), { distDir: dist, targets: [argoTarget, exploding] })).toThrow(
+      'disk quota exceeded',
+    );
     expect(readTree(dist)).toEqual(before);
   });
 
@@ -43,7 +45,9 @@ describe('synth failing midway', () => {
       expect.unreachable('synth should have failed');
     } catch (e) {
       expect(e).toBeInstanceOf(DfpError);
-      expect((e as DfpError).message).toMatch(/kronodroid-autoencoder\/train: cannot render for \w+ in environment '\w+': args\[14\] contains '\{\{/);
+      expect((e as DfpError).message).toMatch(
+        /kronodroid-autoencoder\/train: cannot render for \w+ in environment '\w+': args\[14\] contains '\{\{/,
+      );
     }
     expect(readTree(dist)).toEqual(readTree(join(ROOT, 'dist')));
   });
@@ -52,7 +56,11 @@ describe('synth failing midway', () => {
     const dist = distCopy();
     const before = readTree(dist);
     // 'x' as a file and 'x/y' beneath it cannot both exist: the write fails partway.
-    const impossible = new Map([['a.yaml', 'a: 1\n'], ['x', 'file\n'], ['x/y', 'nested\n']]);
+    const impossible = new Map([
+      ['a.yaml', 'a: 1\n'],
+      ['x', 'file\n'],
+      ['x/y', 'nested\n'],
+    ]);
     expect(() => writeTree(dist, impossible)).toThrow();
     expect(readTree(dist)).toEqual(before);
     writeTree(dist, new Map([['only.yaml', 'only: true\n']]));
@@ -66,7 +74,13 @@ describe('the writer', () => {
 
   it('removes files it no longer renders', () => {
     const dist = fresh();
-    writeTree(dist, new Map([['dev/argo/old.yaml', 'old: 1\n'], ['dev/argo/kept.yaml', 'kept: 1\n']]));
+    writeTree(
+      dist,
+      new Map([
+        ['dev/argo/old.yaml', 'old: 1\n'],
+        ['dev/argo/kept.yaml', 'kept: 1\n'],
+      ]),
+    );
     const diff = writeTree(dist, new Map([['dev/argo/kept.yaml', 'kept: 2\n']]));
     expect(diff).toEqual({ added: [], removed: ['dev/argo/old.yaml'], changed: ['dev/argo/kept.yaml'] });
     expect([...readTree(dist).entries()]).toEqual([['dev/argo/kept.yaml', 'kept: 2\n']]);

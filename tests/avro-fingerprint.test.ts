@@ -22,7 +22,10 @@ const HARNESS = join(ROOT, 'tests', 'conformance', 'avro');
 const tree = readTree(join(ROOT, 'dist'));
 const schemas = [...tree.keys()].filter((p) => p.endsWith('.avsc'));
 
-interface Forms { fastavro: { canonical: string; sha256: string }; avro: { canonical: string } }
+interface Forms {
+  fastavro: { canonical: string; sha256: string };
+  avro: { canonical: string };
+}
 
 function forms(paths: readonly string[]): Record<string, Forms> {
   const r = run(join(HARNESS, '.venv', 'bin', 'python'), [join(HARNESS, 'fingerprints.py'), ...paths]);
@@ -31,7 +34,8 @@ function forms(paths: readonly string[]): Record<string, Forms> {
 }
 
 /** The [PRIMITIVES] rule applied to a canonical form: `{"type":"long"}` becomes `"long"`. */
-const simplePrimitives = (form: string) => form.replace(/\{"type":("(?:null|boolean|int|long|float|double|bytes|string)")\}/g, '$1');
+const simplePrimitives = (form: string) =>
+  form.replace(/\{"type":("(?:null|boolean|int|long|float|double|bytes|string)")\}/g, '$1');
 
 describe('Avro Parsing Canonical Form: dfp, fastavro and the specification agree', () => {
   const all = forms(schemas.map((p) => join(ROOT, 'dist', p)));
@@ -48,7 +52,10 @@ describe('Avro Parsing Canonical Form: dfp, fastavro and the specification agree
       const f = all[join(ROOT, 'dist', path)]!;
       const schema = JSON.parse(tree.get(path)!) as { name: string; namespace: string };
       expect(canonicalForm(schema)).toBe(f.fastavro.canonical);
-      const recorded = JSON.parse(tree.get(`${path.split('/')[0]}/schemas/fingerprints.json`)!).schemas as Record<string, string>;
+      const recorded = JSON.parse(tree.get(`${path.split('/')[0]}/schemas/fingerprints.json`)!).schemas as Record<
+        string,
+        string
+      >;
       expect(recorded[`${schema.namespace}.${schema.name}`]).toBe(f.fastavro.sha256);
       // Apache Avro's Python form differs only where [PRIMITIVES] applies.
       expect(simplePrimitives(f.avro.canonical)).toBe(f.fastavro.canonical);
@@ -58,7 +65,14 @@ describe('Avro Parsing Canonical Form: dfp, fastavro and the specification agree
   it("the spec's own example: a primitive as an object is the primitive's name", () => {
     expect(canonicalForm({ type: 'int' })).toBe('"int"');
     expect(canonicalForm({ type: 'long', logicalType: 'timestamp-micros' })).toBe('"long"');
-    expect(canonicalForm({ type: 'record', name: 'r', namespace: 'n', doc: 'x', fields: [{ name: 'a', type: { type: 'int', logicalType: 'date' }, default: 1 }] }))
-      .toBe('{"name":"n.r","type":"record","fields":[{"name":"a","type":"int"}]}');
+    expect(
+      canonicalForm({
+        type: 'record',
+        name: 'r',
+        namespace: 'n',
+        doc: 'x',
+        fields: [{ name: 'a', type: { type: 'int', logicalType: 'date' }, default: 1 }],
+      }),
+    ).toBe('{"name":"n.r","type":"record","fields":[{"name":"a","type":"int"}]}');
   });
 });

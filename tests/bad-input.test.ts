@@ -32,21 +32,38 @@ function expectRejected(c: BadInput, o: Outcome): void {
   const construct = c.id === 'duplicate-id';
   // DfpError lists problems as `  <path>: <message>`; a construct error quotes the library's message.
   // A lock file that is not one is named by its path, before any construct is built.
-  const line = construct ? lines.find((l) => c.says.test(l))
-    : c.lockFile ? lines.find((l) => l.startsWith(`dfp: ${c.path} `) && c.says.test(l))
-    : lines.find((l) => l.startsWith(`  ${c.path}: `) && c.says.test(l));
+  const line = construct
+    ? lines.find((l) => c.says.test(l))
+    : c.lockFile
+      ? lines.find((l) => l.startsWith(`dfp: ${c.path} `) && c.says.test(l))
+      : lines.find((l) => l.startsWith(`  ${c.path}: `) && c.says.test(l));
   expect(line, `no line reports ${c.says} at '${c.path}':\n${o.stderr}`).toBeDefined();
   if (construct) expect(o.stderr).toMatch(/\n  at tests\/fixtures\/bad-inputs\.ts:\d+/);
   expect(o.stderr).toContain('dist/ was left unchanged.');
   expect(o.stderr).not.toMatch(STACK_FRAME);
   expect(o.stderr).not.toContain('internal error');
   expect(readTree(o.dist)).toEqual(COMMITTED);
-  for (const leftover of ['.dist.tmp', '.dist.old']) expect(existsSync(join(dirname(o.dist), leftover)), leftover).toBe(false);
+  for (const leftover of ['.dist.tmp', '.dist.old'])
+    expect(existsSync(join(dirname(o.dist), leftover)), leftover).toBe(false);
 }
 
 const KINDS = [
-  'Pipeline', 'ContainerStep', 'Condition', 'ParallelFor', 'Environment', 'IcebergTable', 'Entity', 'FeatureView', 'EmulatorBenchmark',
-  'Transform', 'TransformStep', 'FeatureService', 'Lock', 'DbtProject', 'DbtStep', 'DltLoad',
+  'Pipeline',
+  'ContainerStep',
+  'Condition',
+  'ParallelFor',
+  'Environment',
+  'IcebergTable',
+  'Entity',
+  'FeatureView',
+  'EmulatorBenchmark',
+  'Transform',
+  'TransformStep',
+  'FeatureService',
+  'Lock',
+  'DbtProject',
+  'DbtStep',
+  'DltLoad',
 ];
 
 describe(`bad-input catalogue: ${BAD_INPUTS.length} malformed definitions through the CLI`, () => {
@@ -64,9 +81,15 @@ describe(`bad-input catalogue: ${BAD_INPUTS.length} malformed definitions throug
       const id = section.slice(0, section.indexOf('\n'));
       const exit = new RegExp(`^@@exit ${id} (\\d+)$`, 'm').exec(section);
       const body = section.slice(id.length + 1, exit?.index ?? section.length);
-      outcomes.set(id, { code: exit ? Number(exit[1]) : undefined, stderr: body, dist: cases.find((c) => c.id === id)!.dist });
+      outcomes.set(id, {
+        code: exit ? Number(exit[1]) : undefined,
+        stderr: body,
+        dist: cases.find((c) => c.id === id)!.dist,
+      });
     }
-    console.log(`bad-input catalogue: ${BAD_INPUTS.length} cases + 1 control in one CLI process, ${Date.now() - started} ms`);
+    console.log(
+      `bad-input catalogue: ${BAD_INPUTS.length} cases + 1 control in one CLI process, ${Date.now() - started} ms`,
+    );
   }, 300_000);
 
   it('the catalogue has at least 100 cases, unique ids, and covers every construct kind', () => {
@@ -79,7 +102,9 @@ describe(`bad-input catalogue: ${BAD_INPUTS.length} malformed definitions throug
     const o = outcomes.get('valid')!;
     expect(o.code, o.stderr).toBe(0);
     // Nothing on stderr but the warning naming the images the lock does not pin (docs/images.md).
-    expect(o.stderr.replace(/^dfp: warning: \d+ images? rendered by tag, with no digest in the lock .*\n/, '')).toBe('');
+    expect(o.stderr.replace(/^dfp: warning: \d+ images? rendered by tag, with no digest in the lock .*\n/, '')).toBe(
+      '',
+    );
     expect(readTree(o.dist)).toEqual(COMMITTED);
   });
 
@@ -93,11 +118,22 @@ describe(`bad-input catalogue: ${BAD_INPUTS.length} malformed definitions throug
 });
 
 describe('bad inputs as separate CLI processes, as a user runs them', () => {
-  for (const id of ['cycle', 'duplicate-id', 'device-abi', 'inline-secret-env', 'endpoints-missing', 'lock-not-json', 'inline-transform-credentials']) {
+  for (const id of [
+    'cycle',
+    'duplicate-id',
+    'device-abi',
+    'inline-secret-env',
+    'endpoints-missing',
+    'lock-not-json',
+    'inline-transform-credentials',
+  ]) {
     it(id, () => {
       const dist = distCopy();
       const r = runTsx(ENTRY, { env: { DFP_DIST: dist, DFP_BREAK: id } });
-      expectRejected(BAD_INPUTS.find((c) => c.id === id)!, { code: r.status ?? undefined, stderr: r.stderr, dist });
+      expectRejected(
+        BAD_INPUTS.find((c) => c.id === id)!,
+        { code: r.status ?? undefined, stderr: r.stderr, dist },
+      );
     });
   }
 });

@@ -32,7 +32,9 @@ describe('bench generator', () => {
     expect(env.status, env.stderr).toBe(0);
     const file = join(SCRATCH, 'specs.json');
     writeFileSync(file, JSON.stringify(specs));
-    const r = run(join(HARNESS, '.venv', 'bin', 'python'), [join(HARNESS, 'check_twins.py'), file, SCRATCH], { cwd: HARNESS });
+    const r = run(join(HARNESS, '.venv', 'bin', 'python'), [join(HARNESS, 'check_twins.py'), file, SCRATCH], {
+      cwd: HARNESS,
+    });
     expect(r.status, r.stderr).toBe(0);
     twins = JSON.parse(r.stdout) as Record<string, Twins>;
   }, 300_000);
@@ -69,13 +71,22 @@ describe('bench generator', () => {
   it('renders with Hera to a WorkflowTemplate with the same steps, condition, loop and secret references', () => {
     for (const s of specs) {
       const secretSteps = s.steps.filter((x) => x.secret).length;
-      expect(twins[s.name]!.hera).toEqual({ kind: 'WorkflowTemplate', containers: s.steps.length, conditions: 1, loops: 1, secretSteps });
+      expect(twins[s.name]!.hera).toEqual({
+        kind: 'WorkflowTemplate',
+        containers: s.steps.length,
+        conditions: 1,
+        loops: 1,
+        secretSteps,
+      });
     }
   });
 
-  it('the Airflow parse comparison reads both sides with real Airflow: dfp\'s DAG files and the hand-written twins import, and a broken twin is counted', () => {
+  it("the Airflow parse comparison reads both sides with real Airflow: dfp's DAG files and the hand-written twins import, and a broken twin is counted", () => {
     const dfpDist = join(SCRATCH, 'airflow-dist');
-    const files = renderAll(buildModel(buildBenchApp(specs, 'airflow', dfpDist)), TARGETS.filter((t) => t.name === 'airflow'));
+    const files = renderAll(
+      buildModel(buildBenchApp(specs, 'airflow', dfpDist)),
+      TARGETS.filter((t) => t.name === 'airflow'),
+    );
     const dags = join(SCRATCH, 'airflow-dfp');
     mkdirSync(dags, { recursive: true });
     for (const f of files) writeFileSync(join(dags, f.path.split('/').pop()!), f.content);
@@ -88,9 +99,16 @@ describe('bench generator', () => {
     const twinFile = join(hand, `${specs[0]!.name}.py`);
     writeFileSync(join(broken, 'broken.py'), run('cat', [twinFile]).stdout);
     appendFileSync(join(broken, 'broken.py'), '    undefined_step >> step_00\n');
-    const parse = run(AIRFLOW_PYTHON, [join(HARNESS, 'parse_dags.py'), '1', `dfp=${dags}`, `hand=${hand}`, `broken=${broken}`], { env: airflowEnv(hand), timeoutMs: 300_000 });
+    const parse = run(
+      AIRFLOW_PYTHON,
+      [join(HARNESS, 'parse_dags.py'), '1', `dfp=${dags}`, `hand=${hand}`, `broken=${broken}`],
+      { env: airflowEnv(hand), timeoutMs: 300_000 },
+    );
     expect(parse.status, parse.stderr).toBe(0);
-    const r = JSON.parse(parse.stdout.trim().split('\n').pop()!) as Record<string, { files: number; dags: number; tasks: number; importErrors: number }>;
+    const r = JSON.parse(parse.stdout.trim().split('\n').pop()!) as Record<
+      string,
+      { files: number; dags: number; tasks: number; importErrors: number }
+    >;
     const steps = specs.reduce((n, x) => n + x.steps.length, 0);
     expect(r.dfp).toMatchObject({ files: 3, dags: 3, importErrors: 0 });
     expect(r.dfp!.tasks).toBeGreaterThanOrEqual(steps);

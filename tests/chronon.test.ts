@@ -39,26 +39,48 @@ const DIST = join(ROOT, 'dist');
 const tree = readTree(DIST);
 const GOLDEN = join(ROOT, 'tests', 'golden', 'features', 'features-chronon', 'chronon', 'dfp_features_chronon');
 // A repo is a folder with a teams.json (chronon/sync/ holds the apply hook, not a repo).
-const repos = [...tree.keys()].filter((p) => p.split('/')[1] === 'chronon' && p.endsWith('/teams.json')).map((p) => p.replace(/\/teams\.json$/, '')).sort();
+const repos = [...tree.keys()]
+  .filter((p) => p.split('/')[1] === 'chronon' && p.endsWith('/teams.json'))
+  .map((p) => p.replace(/\/teams\.json$/, ''))
+  .sort();
 
 interface Compiled {
-  groupBys: Record<string, { keys: string[]; columns: string[]; table: string; timeColumn: string; online: boolean; accuracy: number }>;
-  joins: Record<string, { keys: string[]; parts: string[]; outputColumns: string[]; team: string; outputNamespace: string }>;
+  groupBys: Record<
+    string,
+    { keys: string[]; columns: string[]; table: string; timeColumn: string; online: boolean; accuracy: number }
+  >;
+  joins: Record<
+    string,
+    { keys: string[]; parts: string[]; outputColumns: string[]; team: string; outputNamespace: string }
+  >;
 }
 
 /** compile_check.py on a copy of `repo` (Chronon writes its production/ folder into the repo). */
-function compile(repo: string, mutate?: (dir: string) => void): { status: number | null; result?: Compiled; output: string } {
+function compile(
+  repo: string,
+  mutate?: (dir: string) => void,
+): { status: number | null; result?: Compiled; output: string } {
   const dir = mkdtempSync(join(tmpdir(), 'dfp-chronon-'));
   cpSync(repo, dir, { recursive: true });
   mutate?.(dir);
-  const r = run(join(VENV_BIN, 'python'), [join(HARNESS, 'compile_check.py'), dir], { timeoutMs: 300_000, env: { PYTHONDONTWRITEBYTECODE: '1' } });
+  const r = run(join(VENV_BIN, 'python'), [join(HARNESS, 'compile_check.py'), dir], {
+    timeoutMs: 300_000,
+    env: { PYTHONDONTWRITEBYTECODE: '1' },
+  });
   const line = r.stdout.split('\n').find((l) => l.startsWith('DFP-CHRONON '));
-  return { status: r.status, output: `${r.stdout}\n${r.stderr}`, ...(line ? { result: JSON.parse(line.slice('DFP-CHRONON '.length)) as Compiled } : {}) };
+  return {
+    status: r.status,
+    output: `${r.stdout}\n${r.stderr}`,
+    ...(line ? { result: JSON.parse(line.slice('DFP-CHRONON '.length)) as Compiled } : {}),
+  };
 }
 
 /** What the model says the compiled repo must hold. */
 function expected(data: DataPlane, namespace: string): Compiled {
-  const keysOf = (view: string) => data.featureViews.find((v) => v.name === view)!.entities.map((e) => data.entities.find((x) => x.name === e)!.joinKey);
+  const keysOf = (view: string) =>
+    data.featureViews
+      .find((v) => v.name === view)!
+      .entities.map((e) => data.entities.find((x) => x.name === e)!.joinKey);
   const groupBys: Compiled['groupBys'] = {};
   for (const v of data.featureViews) {
     const t = data.tables.find((x) => x.name === v.source)!;
@@ -76,7 +98,12 @@ function expected(data: DataPlane, namespace: string): Compiled {
     joins[`dfp.${s.name}.v1`] = {
       keys: [...new Set(s.features.flatMap((f) => keysOf(f.view)))].sort(),
       parts: s.features.map((f) => `dfp.${f.view}.v1`),
-      outputColumns: s.features.flatMap((f) => (f.features.length ? f.features : data.featureViews.find((v) => v.name === f.view)!.features.map((x) => x.name)).map((x) => `${f.view}__${x}`)),
+      outputColumns: s.features.flatMap((f) =>
+        (f.features.length
+          ? f.features
+          : data.featureViews.find((v) => v.name === f.view)!.features.map((x) => x.name)
+        ).map((x) => `${f.view}__${x}`),
+      ),
       team: 'dfp',
       outputNamespace: namespace,
     };
@@ -87,7 +114,9 @@ function expected(data: DataPlane, namespace: string): Compiled {
 describe('Chronon: the real package loads and compiles every rendered repo', () => {
   it('finds a repo for every environment on Chronon', () => {
     const model = buildModel(buildApp());
-    expect(repos).toEqual(model.environments.filter((e) => e.featureStore === 'chronon').map((e) => `${e.name}/chronon/dfp_${e.name}`));
+    expect(repos).toEqual(
+      model.environments.filter((e) => e.featureStore === 'chronon').map((e) => `${e.name}/chronon/dfp_${e.name}`),
+    );
     expect(repos).toEqual(['staging/chronon/dfp_staging']);
   });
 
@@ -96,7 +125,12 @@ describe('Chronon: the real package loads and compiles every rendered repo', () 
   featuresApp(goldenApp);
   const golden = buildModel(goldenApp).data;
   const cases: [string, string, DataPlane, string][] = [
-    ...repos.map((r): [string, string, DataPlane, string] => [r, join(DIST, r), platform, `chronon_${r.split('/')[0]}`]),
+    ...repos.map((r): [string, string, DataPlane, string] => [
+      r,
+      join(DIST, r),
+      platform,
+      `chronon_${r.split('/')[0]}`,
+    ]),
     ['the features golden repo', GOLDEN, golden, 'chronon_features_chronon'],
   ];
   for (const [name, dir, data, namespace] of cases) {
@@ -112,7 +146,9 @@ describe('Chronon: the real package loads and compiles every rendered repo', () 
   }
 
   it('the Feast repo of the same definitions has the same digest', () => {
-    expect(tree.get('dev/feast/dfp_dev/definitions.sha256')).toBe(tree.get('staging/chronon/dfp_staging/definitions.sha256'));
+    expect(tree.get('dev/feast/dfp_dev/definitions.sha256')).toBe(
+      tree.get('staging/chronon/dfp_staging/definitions.sha256'),
+    );
   });
 
   const repo = join(DIST, repos[0]!);
@@ -128,13 +164,23 @@ describe('Chronon: the real package loads and compiles every rendered repo', () 
     writeFileSync(path, text.replace(from, to));
   };
   it('control: an operation Chronon does not have fails', () => {
-    control(edit('group_bys/dfp/kronodroid_autoencoder_features.py', 'Operation.LAST', 'Operation.LATEST'), /type object 'Operation' has no attribute 'LATEST'/);
+    control(
+      edit('group_bys/dfp/kronodroid_autoencoder_features.py', 'Operation.LAST', 'Operation.LATEST'),
+      /type object 'Operation' has no attribute 'LATEST'/,
+    );
   }, 300_000);
-  it('control: a served feature the GroupBy does not output fails Chronon\'s derivation check', () => {
-    control(edit('joins/dfp/kronodroid_autoencoder.py', 'v1_api_level_last_3650d', 'v1_api_levl_last_3650d'), /Incorrect derivation expression dfp_kronodroid_autoencoder_features_v1_api_levl_last_3650d, expression not found/);
+  it("control: a served feature the GroupBy does not output fails Chronon's derivation check", () => {
+    control(
+      edit('joins/dfp/kronodroid_autoencoder.py', 'v1_api_level_last_3650d', 'v1_api_levl_last_3650d'),
+      /Incorrect derivation expression dfp_kronodroid_autoencoder_features_v1_api_levl_last_3650d, expression not found/,
+    );
   }, 300_000);
   it('control: a teams.json without the team fails', () => {
-    control((dir) => writeFileSync(join(dir, 'teams.json'), JSON.stringify({ default: { namespace: 'x', table_properties: {} } })), /team dfp does not exist/);
+    control(
+      (dir) =>
+        writeFileSync(join(dir, 'teams.json'), JSON.stringify({ default: { namespace: 'x', table_properties: {} } })),
+      /team dfp does not exist/,
+    );
   }, 300_000);
 });
 
@@ -150,14 +196,18 @@ describe('Chronon: the sync hook compiles the reviewed files on every Argo CD sy
     const [configMap, job] = parseAllDocuments(content).map((d) => d.toJS() as Json);
 
     it(`${env}: the ConfigMap holds the repo's files byte for byte, one key per file`, () => {
-      const files = [...tree].filter(([p]) => p.startsWith(`${repoDir}/`)).map(([p, c]) => [configMapKey(p.slice(repoDir.length + 1)), c]);
+      const files = [...tree]
+        .filter(([p]) => p.startsWith(`${repoDir}/`))
+        .map(([p, c]) => [configMapKey(p.slice(repoDir.length + 1)), c]);
       expect(Object.entries(configMap!.data).sort()).toEqual(files.sort());
       expect(configMap!.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
     });
 
     it(`${env}: the Job is a restricted Sync hook with a pinned image that mounts that ConfigMap`, () => {
       expect(job!.metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
-      expect(job!.metadata.annotations['dfp.dev/definitions-sha256']).toBe(tree.get(`${repoDir}/definitions.sha256`)!.trim());
+      expect(job!.metadata.annotations['dfp.dev/definitions-sha256']).toBe(
+        tree.get(`${repoDir}/definitions.sha256`)!.trim(),
+      );
       const pod = job!.spec.template.spec;
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(pod.volumes).toContainEqual({ name: 'repo', configMap: { name: configMap!.metadata.name } });
@@ -173,16 +223,28 @@ describe('Chronon: the sync hook compiles the reviewed files on every Argo CD sy
       const [mount, work] = [join(scratch, 'mount'), join(scratch, 'work')];
       mkdirSync(mount);
       mkdirSync(work);
-      for (const [key, text] of Object.entries(configMap!.data as Record<string, string>)) writeFileSync(join(mount, key), text);
+      for (const [key, text] of Object.entries(configMap!.data as Record<string, string>))
+        writeFileSync(join(mount, key), text);
       const script = (job!.spec.template.spec.containers[0].command as string[])[2]!;
       // The metadata upload needs the online store's jar; everything before it runs as in the pod.
       const lines = script.split('\n');
       expect(lines.filter((l) => l.includes('run.py --mode metadata-upload'))).toHaveLength(1);
-      const local = lines.filter((l) => !l.includes('run.py')).join('\n').replaceAll(APPLY_PATHS.repoMount, mount).replaceAll(APPLY_PATHS.workDir, work);
-      const r = spawnSync('/bin/sh', ['-c', local], { encoding: 'utf8', env: { PATH: `${VENV_BIN}:/usr/bin:/bin`, PYTHONDONTWRITEBYTECODE: '1' }, timeout: 300_000 });
+      const local = lines
+        .filter((l) => !l.includes('run.py'))
+        .join('\n')
+        .replaceAll(APPLY_PATHS.repoMount, mount)
+        .replaceAll(APPLY_PATHS.workDir, work);
+      const r = spawnSync('/bin/sh', ['-c', local], {
+        encoding: 'utf8',
+        env: { PATH: `${VENV_BIN}:/usr/bin:/bin`, PYTHONDONTWRITEBYTECODE: '1' },
+        timeout: 300_000,
+      });
       expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-      for (const s of buildModel(buildApp()).data.featureServices) expect(existsSync(join(work, 'production', 'joins', 'dfp', `${s.name}.v1`)), s.name).toBe(true);
-      expect(readFileSync(join(work, 'group_bys', 'dfp', 'kronodroid_autoencoder_features.py'), 'utf8')).toBe(tree.get(`${repoDir}/group_bys/dfp/kronodroid_autoencoder_features.py`));
+      for (const s of buildModel(buildApp()).data.featureServices)
+        expect(existsSync(join(work, 'production', 'joins', 'dfp', `${s.name}.v1`)), s.name).toBe(true);
+      expect(readFileSync(join(work, 'group_bys', 'dfp', 'kronodroid_autoencoder_features.py'), 'utf8')).toBe(
+        tree.get(`${repoDir}/group_bys/dfp/kronodroid_autoencoder_features.py`),
+      );
     }, 300_000);
   }
 });
@@ -191,7 +253,11 @@ describe('Chronon: what it cannot express is refused at the construct path', () 
   function chrononApp() {
     const app = testApp(false);
     new Environment(app, 'alt', envProps({ featureStore: 'chronon' }));
-    const orders = new IcebergTable(app, 'orders', tableProps({ customer_id: 'string', amount: 'float64', ts: 'int64' }));
+    const orders = new IcebergTable(
+      app,
+      'orders',
+      tableProps({ customer_id: 'string', amount: 'float64', ts: 'int64' }),
+    );
     const customer = new Entity(app, 'customer', { joinKey: 'customer_id' });
     return { app, orders, customer };
   }
@@ -206,33 +272,59 @@ describe('Chronon: what it cannot express is refused at the construct path', () 
 
   it('a TTL that is not a whole number of hours', () => {
     const { app, orders, customer } = chrononApp();
-    new FeatureView(app, 'spend', { source: orders, entities: [customer], features: ['amount'], ttl: Duration.minutes(90) });
-    expect(renderError(app)).toMatch(/spend: cannot render for chronon in environment 'alt': ttl of 5400 s is not a whole number of hours, and Chronon windows are in hours or days; use Duration\.hours/);
+    new FeatureView(app, 'spend', {
+      source: orders,
+      entities: [customer],
+      features: ['amount'],
+      ttl: Duration.minutes(90),
+    });
+    expect(renderError(app)).toMatch(
+      /spend: cannot render for chronon in environment 'alt': ttl of 5400 s is not a whole number of hours, and Chronon windows are in hours or days; use Duration\.hours/,
+    );
   });
   it('a column Chronon reserves', () => {
     const { app, orders, customer } = chrononApp();
     new FeatureView(app, 'spend', { source: orders, entities: [customer], features: ['ts'] });
-    expect(renderError(app)).toMatch(/spend: cannot render for chronon in environment 'alt': column 'ts' is reserved by Chronon .*rename it in the table, e\.g\. 'ts_value'/);
+    expect(renderError(app)).toMatch(
+      /spend: cannot render for chronon in environment 'alt': column 'ts' is reserved by Chronon .*rename it in the table, e\.g\. 'ts_value'/,
+    );
   });
-  it('a service whose views have keys the first view\'s table lacks', () => {
+  it("a service whose views have keys the first view's table lacks", () => {
     const { app, orders, customer } = chrononApp();
     const visits = new IcebergTable(app, 'visits', tableProps({ visitor_id: 'string', pages: 'int32' }));
     const spend = new FeatureView(app, 'spend', { source: orders, entities: [customer], features: ['amount'] });
-    const pages = new FeatureView(app, 'pages', { source: visits, entities: [new Entity(app, 'visitor', { joinKey: 'visitor_id' })], features: ['pages'] });
+    const pages = new FeatureView(app, 'pages', {
+      source: visits,
+      entities: [new Entity(app, 'visitor', { joinKey: 'visitor_id' })],
+      features: ['pages'],
+    });
     new FeatureService(app, 'both', { features: [spend, pages] });
-    expect(renderError(app)).toMatch(/both: cannot render for chronon in environment 'alt': Chronon joins a service's views onto one table, shop\.orders .* has no column 'visitor_id'/);
+    expect(renderError(app)).toMatch(
+      /both: cannot render for chronon in environment 'alt': Chronon joins a service's views onto one table, shop\.orders .* has no column 'visitor_id'/,
+    );
   });
-  it('the same definitions render for Feast, so the refusal is Chronon\'s alone', () => {
+  it("the same definitions render for Feast, so the refusal is Chronon's alone", () => {
     const { app, orders, customer } = chrononApp();
     new Environment(app, 'feast', envProps({ featureStore: 'feast' }));
-    new FeatureView(app, 'spend', { source: orders, entities: [customer], features: ['amount'], ttl: Duration.minutes(90) });
+    new FeatureView(app, 'spend', {
+      source: orders,
+      entities: [customer],
+      features: ['amount'],
+      ttl: Duration.minutes(90),
+    });
     expect(renderError(app)).not.toMatch(/for feast/);
   });
   it('an environment that demands digests refuses the tag-pinned Chronon image, at its path', () => {
     const app = testApp(false);
     new Environment(app, 'strict', envProps({ imageTagPolicy: 'digest', featureStore: 'chronon' }));
     const table = new IcebergTable(app, 'orders', tableProps({ customer_id: 'string', amount: 'float64' }));
-    new FeatureView(app, 'order_stats', { source: table, entities: [new Entity(app, 'customer', { joinKey: 'customer_id' })], features: ['amount'] });
-    expect(renderError(app)).toMatch(/strict: cannot render for chronon in environment 'strict': the Chronon sync Job's image 'registry.dfp.internal\/dfp\/chronon:0.0.115' has no digest/);
+    new FeatureView(app, 'order_stats', {
+      source: table,
+      entities: [new Entity(app, 'customer', { joinKey: 'customer_id' })],
+      features: ['amount'],
+    });
+    expect(renderError(app)).toMatch(
+      /strict: cannot render for chronon in environment 'strict': the Chronon sync Job's image 'registry.dfp.internal\/dfp\/chronon:0.0.115' has no digest/,
+    );
   });
 });

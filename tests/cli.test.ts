@@ -20,12 +20,21 @@ describe('check mode', () => {
     expect(current.stdout).toContain('dist/ is up to date');
 
     const file = join(dir, 'pipelines', 'iris.ts');
-    writeFileSync(file, readFileSync(file, 'utf8').replace("max_depth: { type: 'int', default: 4 }", "max_depth: { type: 'int', default: 5 }"));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        "max_depth: { type: 'int', default: 4 }",
+        "max_depth: { type: 'int', default: 5 }",
+      ),
+    );
     const stale = runTsx('main.ts', { cwd: dir, args: ['--check'] });
     expect(stale.status).toBe(3);
     expect(stale.stderr).toContain('dist/ is out of date');
     // Every environment's iris output changes, whatever its orchestrator, and nothing else.
-    const changed = stale.stderr.split('\n').filter((l) => l.includes('changed:  ')).map((l) => l.trim().slice('changed:  '.length));
+    const changed = stale.stderr
+      .split('\n')
+      .filter((l) => l.includes('changed:  '))
+      .map((l) => l.trim().slice('changed:  '.length));
     expect(changed.some((f) => f.startsWith('dev/'))).toBe(true);
     expect(changed.some((f) => f.startsWith('prod/'))).toBe(true);
     expect(changed.every((f) => f.includes('/iris.'))).toBe(true);
@@ -46,7 +55,9 @@ describe('cdk8s synth', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(readTree(join(dir, 'dist'))).toEqual(readTree(join(ROOT, 'dist')));
     const mirrored = readdirSync(join(dir, '.cdk8s.out')).sort();
-    const kubernetesFiles = renderAll(buildModel(buildApp()), TARGETS).filter((f) => f.kubernetes).map((f) => f.path.replaceAll('/', '--'));
+    const kubernetesFiles = renderAll(buildModel(buildApp()), TARGETS)
+      .filter((f) => f.kubernetes)
+      .map((f) => f.path.replaceAll('/', '--'));
     expect(mirrored).toEqual(kubernetesFiles.sort());
     expect(mirrored.length).toBeGreaterThan(0);
   });

@@ -34,7 +34,12 @@ const ENTRY = join(ROOT, 'tests/fixtures/crash-main.ts');
 
 type Tree = Map<string, string>;
 const render = (variant: string): Tree =>
-  new Map(renderAll(buildModel(crashApp(variant, join(tmpdir(), 'dfp-never-written'))), TARGETS).map((f) => [f.path, f.content]));
+  new Map(
+    renderAll(buildModel(crashApp(variant, join(tmpdir(), 'dfp-never-written'))), TARGETS).map((f) => [
+      f.path,
+      f.content,
+    ]),
+  );
 const same = (a: Tree, b: Tree) => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 
 let OLD: Tree;
@@ -92,14 +97,25 @@ function trial(kill: Kill = {}, runner: 'bundle' | 'tsx' = 'bundle', dist?: stri
       if (existsSync(dist!)) {
         const now = readTree(dist!);
         // The property: never a partial tree, never a mixture.
-        if (!same(now, OLD) && !same(now, NEW)) return reject(new Error(`dist/ is neither tree after a kill: ${JSON.stringify(diffTrees(OLD, now)).slice(0, 300)}`));
+        if (!same(now, OLD) && !same(now, NEW))
+          return reject(
+            new Error(`dist/ is neither tree after a kill: ${JSON.stringify(diffTrees(OLD, now)).slice(0, 300)}`),
+          );
         state = same(now, OLD) ? 'old' : 'new';
       } else {
-        if (!same(readTree(join(dir, '.dist.old')), OLD)) return reject(new Error('dist/ is missing and .dist.old is not the complete old tree'));
+        if (!same(readTree(join(dir, '.dist.old')), OLD))
+          return reject(new Error('dist/ is missing and .dist.old is not the complete old tree'));
         state = 'between-renames';
       }
       const ops = /^@@ops (.*)$/m.exec(stderr)?.[1]?.split(',') ?? [];
-      resolve({ killed, state, leftovers: existsSync(join(dir, '.dist.tmp')) || existsSync(join(dir, '.dist.old')), ops, ms, dist: dist! });
+      resolve({
+        killed,
+        state,
+        leftovers: existsSync(join(dir, '.dist.tmp')) || existsSync(join(dir, '.dist.old')),
+        ops,
+        ms,
+        dist: dist!,
+      });
     });
   });
 }
@@ -113,7 +129,14 @@ describe(`crash safety: ${KILLS} SIGKILLs while synth writes dist/ (seed ${SEED}
     template = join(mkdtempSync(join(tmpdir(), 'dfp-crash-template-')), 'dist');
     writeTree(template, OLD);
     bundle = join(mkdtempSync(join(tmpdir(), 'dfp-crash-bundle-')), 'crash-main.cjs');
-    buildSync({ entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'error' });
+    buildSync({
+      entryPoints: [ENTRY],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: bundle,
+      logLevel: 'error',
+    });
     calibration = await trial();
   }, 120_000);
 
@@ -131,44 +154,58 @@ describe(`crash safety: ${KILLS} SIGKILLs while synth writes dist/ (seed ${SEED}
     expect(viaTsx.ops).toEqual(calibration.ops);
   }, 120_000);
 
-  it('after every kill dist/ is the whole old or the whole new tree, and so after recovery', async () => {
-    const rng = prng(SEED); // seeded, so a failing run can be replayed
-    const ops = calibration.ops;
-    // Every rename and removal of the swap, and the change right after each, always; then uniform.
-    const swap = ops.flatMap((o, i) => (o === 'renameSync' || (o === 'rmSync' && i > 2) ? [i + 1, i + 2] : [])).filter((k) => k <= ops.length);
-    const plan: Kill[] = Array.from({ length: KILLS }, (_, i) =>
-      i < swap.length ? { op: swap[i]! } : i % 5 === 4 ? { ms: rng() * calibration.ms } : { op: 1 + Math.floor(rng() * ops.length) });
-    const started = Date.now();
-    const trials = await inParallel(plan.map((k) => () => trial(k)));
+  it(
+    'after every kill dist/ is the whole old or the whole new tree, and so after recovery',
+    async () => {
+      const rng = prng(SEED); // seeded, so a failing run can be replayed
+      const ops = calibration.ops;
+      // Every rename and removal of the swap, and the change right after each, always; then uniform.
+      const swap = ops
+        .flatMap((o, i) => (o === 'renameSync' || (o === 'rmSync' && i > 2) ? [i + 1, i + 2] : []))
+        .filter((k) => k <= ops.length);
+      const plan: Kill[] = Array.from({ length: KILLS }, (_, i) =>
+        i < swap.length
+          ? { op: swap[i]! }
+          : i % 5 === 4
+            ? { ms: rng() * calibration.ms }
+            : { op: 1 + Math.floor(rng() * ops.length) },
+      );
+      const started = Date.now();
+      const trials = await inParallel(plan.map((k) => () => trial(k)));
 
-    const after = { old: 0, new: 0 };
-    for (const t of trials) {
-      recoverInterruptedWrite(t.dist); // what the next synth does first
-      const tree = readTree(t.dist);
-      expect(same(tree, OLD) || same(tree, NEW)).toBe(true);
-      after[same(tree, NEW) ? 'new' : 'old']++;
-      expect(existsSync(join(t.dist, '..', '.dist.tmp')) || existsSync(join(t.dist, '..', '.dist.old'))).toBe(false);
-    }
-    const count = (f: (t: Trial) => boolean) => trials.filter(f).length;
-    const killed = count((t) => t.killed);
-    console.log(
-      `crash safety: ${trials.length} runs (seed ${SEED}; ${plan.filter((k) => k.op).length} aimed at 1 of ${ops.length} file operations, ${plan.filter((k) => k.ms !== undefined).length} timed), ` +
-      `${killed} killed; right after the kill: ${count((t) => t.killed && t.state === 'old')} old (${count((t) => t.killed && t.state === 'old' && t.leftovers)} beside a partial new tree), ` +
-      `${count((t) => t.state === 'between-renames')} between the renames, ${count((t) => t.killed && t.state === 'new')} new; ` +
-      `after recovery: ${after.old} old, ${after.new} new; ${Date.now() - started} ms`,
-    );
-    expect(trials).toHaveLength(KILLS);
-    // Aimed kills always land; the stages of the swap are all reached.
-    expect(killed).toBeGreaterThanOrEqual(plan.filter((k) => k.op).length);
-    expect(count((t) => t.killed && t.state === 'old' && t.leftovers)).toBeGreaterThan(0);
-    expect(count((t) => t.state === 'between-renames')).toBeGreaterThan(0);
-    expect(count((t) => t.killed && t.state === 'new')).toBeGreaterThan(0);
-  }, Math.max(600_000, KILLS * 4000));
+      const after = { old: 0, new: 0 };
+      for (const t of trials) {
+        recoverInterruptedWrite(t.dist); // what the next synth does first
+        const tree = readTree(t.dist);
+        expect(same(tree, OLD) || same(tree, NEW)).toBe(true);
+        after[same(tree, NEW) ? 'new' : 'old']++;
+        expect(existsSync(join(t.dist, '..', '.dist.tmp')) || existsSync(join(t.dist, '..', '.dist.old'))).toBe(false);
+      }
+      const count = (f: (t: Trial) => boolean) => trials.filter(f).length;
+      const killed = count((t) => t.killed);
+      console.log(
+        `crash safety: ${trials.length} runs (seed ${SEED}; ${plan.filter((k) => k.op).length} aimed at 1 of ${ops.length} file operations, ${plan.filter((k) => k.ms !== undefined).length} timed), ` +
+          `${killed} killed; right after the kill: ${count((t) => t.killed && t.state === 'old')} old (${count((t) => t.killed && t.state === 'old' && t.leftovers)} beside a partial new tree), ` +
+          `${count((t) => t.state === 'between-renames')} between the renames, ${count((t) => t.killed && t.state === 'new')} new; ` +
+          `after recovery: ${after.old} old, ${after.new} new; ${Date.now() - started} ms`,
+      );
+      expect(trials).toHaveLength(KILLS);
+      // Aimed kills always land; the stages of the swap are all reached.
+      expect(killed).toBeGreaterThanOrEqual(plan.filter((k) => k.op).length);
+      expect(count((t) => t.killed && t.state === 'old' && t.leftovers)).toBeGreaterThan(0);
+      expect(count((t) => t.state === 'between-renames')).toBeGreaterThan(0);
+      expect(count((t) => t.killed && t.state === 'new')).toBeGreaterThan(0);
+    },
+    Math.max(600_000, KILLS * 4000),
+  );
 
   it('the next synth after a kill mid-write recovers and writes the whole new tree', async () => {
     const ops = calibration.ops;
     // Killed mid-write, then between the renames; the first next run through tsx, as users run it.
-    for (const [op, runner] of [[Math.floor(ops.length / 2), 'tsx'], [ops.indexOf('renameSync') + 2, 'bundle']] as const) {
+    for (const [op, runner] of [
+      [Math.floor(ops.length / 2), 'tsx'],
+      [ops.indexOf('renameSync') + 2, 'bundle'],
+    ] as const) {
       const t = await trial({ op });
       expect(t.killed && t.leftovers).toBe(true);
       const next = await trial({}, runner, t.dist);

@@ -38,10 +38,41 @@ type Json = Record<string, any>;
 const PYTHON = join(ROOT, 'tests', 'conformance', 'datahub', '.venv', 'bin', 'python');
 const READ_BACK = join(ROOT, 'tests', 'conformance', 'datahub', 'read_back.py');
 
-interface Edge { flow: [string, string, string]; job: string; kind: 'reads' | 'writes' | 'after'; platform?: string; name: string; fabric?: string; flow_urn?: string }
-interface FileReport { file: string; ok: boolean; errors: string[]; mcps: number; edges: Edge[]; owners: [string, string, string][]; tags: [string, string][]; entities: [string, string, string][] }
-interface RecipeReport { recipe: string; ok: boolean; errors: string[]; stateful?: boolean; source?: string; sink?: string; server?: string; token_from_env?: boolean; path?: string; records?: number }
-interface Report { files: FileReport[]; recipes: RecipeReport[] }
+interface Edge {
+  flow: [string, string, string];
+  job: string;
+  kind: 'reads' | 'writes' | 'after';
+  platform?: string;
+  name: string;
+  fabric?: string;
+  flow_urn?: string;
+}
+interface FileReport {
+  file: string;
+  ok: boolean;
+  errors: string[];
+  mcps: number;
+  edges: Edge[];
+  owners: [string, string, string][];
+  tags: [string, string][];
+  entities: [string, string, string][];
+}
+interface RecipeReport {
+  recipe: string;
+  ok: boolean;
+  errors: string[];
+  stateful?: boolean;
+  source?: string;
+  sink?: string;
+  server?: string;
+  token_from_env?: boolean;
+  path?: string;
+  records?: number;
+}
+interface Report {
+  files: FileReport[];
+  recipes: RecipeReport[];
+}
 
 const scratch = mkdtempSync(join(tmpdir(), 'dfp-datahub-'));
 const write = (rel: string, content: string) => {
@@ -55,17 +86,39 @@ const write = (rel: string, content: string) => {
 function mount(sync: string, dir: string): { recipe: string; metadata: string; configMap: Json; job: Json } {
   const [configMap, job] = parseAllDocuments(sync).map((d) => d.toJS() as Json);
   const volume = job!.spec.template.spec.volumes.find((v: Json) => v.configMap);
-  for (const item of volume.configMap.items as { key: string; path: string }[]) write(join(dir, item.path), configMap!.data[item.key]);
-  return { recipe: join(scratch, dir, 'recipe.yml'), metadata: join(scratch, dir, 'metadata'), configMap: configMap!, job: job! };
+  for (const item of volume.configMap.items as { key: string; path: string }[])
+    write(join(dir, item.path), configMap!.data[item.key]);
+  return {
+    recipe: join(scratch, dir, 'recipe.yml'),
+    metadata: join(scratch, dir, 'metadata'),
+    configMap: configMap!,
+    job: job!,
+  };
 }
 
 // ---------------------------------------------------------------- what is read back
 
 const trees = { dist: readTree(join(ROOT, 'dist')), golden: readTree(join(ROOT, 'tests', 'golden')) };
 const mcpFiles = Object.entries(trees).flatMap(([root, tree]) =>
-  [...tree].filter(([p]) => /\/datahub\/metadata\/[^/]+\.json$/.test(p)).map(([p, c]) => ({ name: `${root}/${p}`, path: join(ROOT, root === 'dist' ? 'dist' : 'tests/golden', p), content: c })));
+  [...tree]
+    .filter(([p]) => /\/datahub\/metadata\/[^/]+\.json$/.test(p))
+    .map(([p, c]) => ({
+      name: `${root}/${p}`,
+      path: join(ROOT, root === 'dist' ? 'dist' : 'tests/golden', p),
+      content: c,
+    })),
+);
 const hooks = Object.entries(trees).flatMap(([root, tree]) =>
-  [...tree].filter(([p]) => /\/datahub\/sync\/datahub-ingest\.yaml$/.test(p)).map(([p, c]) => ({ name: `${root}/${p}`, dir: `mount/${root}/${p.replace(/\/sync\/.*$/, '')}`, content: c, tree, base: p.replace(/\/sync\/.*$/, '') })));
+  [...tree]
+    .filter(([p]) => /\/datahub\/sync\/datahub-ingest\.yaml$/.test(p))
+    .map(([p, c]) => ({
+      name: `${root}/${p}`,
+      dir: `mount/${root}/${p.replace(/\/sync\/.*$/, '')}`,
+      content: c,
+      tree,
+      base: p.replace(/\/sync\/.*$/, ''),
+    })),
+);
 
 /** Mutation controls: each must make the real reader fail. */
 const dev = (f: string) => trees.dist.get(`dev/datahub/metadata/${f}`)!;
@@ -75,15 +128,25 @@ const mutate = (f: string, change: (mcps: Json[]) => void) => {
   return JSON.stringify(mcps, null, 2);
 };
 const CONTROLS: Record<string, string> = {
-  'broken aspect: a schema field whose nullable is a string': mutate('datasets.json', (m) => { m.find((x) => x.aspectName === 'schemaMetadata')!.aspect.json.fields[0].nullable = 'yes'; }),
-  'broken aspect: dataFlowInfo without its name': mutate('pipeline.kronodroid-features.json', (m) => { delete m.find((x) => x.aspectName === 'dataFlowInfo')!.aspect.json.name; }),
-  'an aspect name DataHub does not know': mutate('pipeline.kronodroid-features.json', (m) => { m[0]!.aspectName = 'dataFlowInfos'; }),
+  'broken aspect: a schema field whose nullable is a string': mutate('datasets.json', (m) => {
+    m.find((x) => x.aspectName === 'schemaMetadata')!.aspect.json.fields[0].nullable = 'yes';
+  }),
+  'broken aspect: dataFlowInfo without its name': mutate('pipeline.kronodroid-features.json', (m) => {
+    delete m.find((x) => x.aspectName === 'dataFlowInfo')!.aspect.json.name;
+  }),
+  'an aspect name DataHub does not know': mutate('pipeline.kronodroid-features.json', (m) => {
+    m[0]!.aspectName = 'dataFlowInfos';
+  }),
   'malformed URN: an unbalanced dataset URN in the lineage': mutate('pipeline.kronodroid-features.json', (m) => {
     const io = m.find((x) => x.aspectName === 'dataJobInputOutput' && x.aspect.json.outputDatasets.length)!;
     io.aspect.json.outputDatasets[0] = io.aspect.json.outputDatasets[0].replace(/\)$/, '');
   }),
-  'malformed URN: a name with an unencoded comma': mutate('datasets.json', (m) => { m[0]!.entityUrn = m[0]!.entityUrn.replace('kronodroid.', 'kronodroid,'); }),
-  'a fabric DataHub lacks': mutate('datasets.json', (m) => { m[0]!.entityUrn = m[0]!.entityUrn.replace(',DEV)', ',STAGING)'); }),
+  'malformed URN: a name with an unencoded comma': mutate('datasets.json', (m) => {
+    m[0]!.entityUrn = m[0]!.entityUrn.replace('kronodroid.', 'kronodroid,');
+  }),
+  'a fabric DataHub lacks': mutate('datasets.json', (m) => {
+    m[0]!.entityUrn = m[0]!.entityUrn.replace(',DEV)', ',STAGING)');
+  }),
   'not a list of MCPs': '{"entityUrn": "urn:li:dataset:(urn:li:dataPlatform:iceberg,a.b,DEV)"}',
 };
 const recipeControl = (change: (r: Json) => void) => {
@@ -92,8 +155,13 @@ const recipeControl = (change: (r: Json) => void) => {
   return JSON.stringify(r);
 };
 const RECIPE_CONTROLS: Record<string, string> = {
-  'a misspelt source option': recipeControl((r) => { r.source.config.paht = r.source.config.path; delete r.source.config.path; }),
-  'a sink DataHub does not have': recipeControl((r) => { r.sink.type = 'datahub-rst'; }),
+  'a misspelt source option': recipeControl((r) => {
+    r.source.config.paht = r.source.config.path;
+    delete r.source.config.path;
+  }),
+  'a sink DataHub does not have': recipeControl((r) => {
+    r.sink.type = 'datahub-rst';
+  }),
 };
 
 // URN-breaking free text: an owner and tags with DataHub's reserved characters and '%'.
@@ -102,28 +170,72 @@ function hostileModel(): Model {
   const app = testApp(false);
   new Environment(app, 'dev', envProps());
   const table = new IcebergTable(app, 'orders', tableProps({ customer_id: 'string', amount: 'float64' }));
-  new FeatureView(app, 'order_stats', { source: table, entities: [new Entity(app, 'customer', { joinKey: 'customer_id' })], features: ['amount'], owner: HOSTILE.owner, tags: { note: HOSTILE.tag } });
+  new FeatureView(app, 'order_stats', {
+    source: table,
+    entities: [new Entity(app, 'customer', { joinKey: 'customer_id' })],
+    features: ['amount'],
+    owner: HOSTILE.owner,
+    tags: { note: HOSTILE.tag },
+  });
   const p = new Pipeline(app, 'p', { tags: [HOSTILE.tag.replace(',', ''), `team:${HOSTILE.team.replace(',', ';')}`] });
   new ContainerStep(p, 'step', { image: IMAGE });
   // Text that breaks naive JSON, YAML or URN handling, as owner, tag and description.
   EXTRA.forEach((x, i) => {
-    new FeatureView(app, `v${i}`, { source: table, entities: [new Entity(app, `e${i}`, { joinKey: 'customer_id' })], features: ['amount'], owner: x, tags: { note: x }, description: x });
+    new FeatureView(app, `v${i}`, {
+      source: table,
+      entities: [new Entity(app, `e${i}`, { joinKey: 'customer_id' })],
+      features: ['amount'],
+      owner: x,
+      tags: { note: x },
+      description: x,
+    });
     new ContainerStep(new Pipeline(app, `p${i}`, { description: x }), 'step', { image: IMAGE, description: x });
   });
   return buildModel(app);
 }
-const EXTRA = ['a\nb', ' ', '\u2028x', '"q"', '\\', '{{ 7*7 }}', '${x}', '%2C', 'é🚀👩‍👩‍👧', 'valueOf', '__proto__', 'team:', 'team:a(b)', 'urn:li:corpuser:x', '\u241f', ':', '((', '))', ',,'];
+const EXTRA = [
+  'a\nb',
+  ' ',
+  '\u2028x',
+  '"q"',
+  '\\',
+  '{{ 7*7 }}',
+  '${x}',
+  '%2C',
+  'é🚀👩‍👩‍👧',
+  'valueOf',
+  '__proto__',
+  'team:',
+  'team:a(b)',
+  'urn:li:corpuser:x',
+  '\u241f',
+  ':',
+  '((',
+  '))',
+  ',,',
+];
 
 let report: Report;
 const controlFiles = Object.keys(CONTROLS).map((k, i) => write(`controls/${i}.json`, CONTROLS[k]!));
-const hostileFiles = datahubTarget.render(hostileModel(), hostileModel().environments[0]!).filter((f) => f.path.endsWith('.json')).map((f) => write(`hostile/${f.path}`, f.content));
+const hostileFiles = datahubTarget
+  .render(hostileModel(), hostileModel().environments[0]!)
+  .filter((f) => f.path.endsWith('.json'))
+  .map((f) => write(`hostile/${f.path}`, f.content));
 const mounts = hooks.map((h) => ({ ...h, ...mount(h.content, h.dir) }));
 
 beforeAll(() => {
   const started = Date.now();
-  const recipeControls = Object.values(RECIPE_CONTROLS).map((c, i) => ({ recipe: write(`recipe-controls/${i}.yml`, c), metadata: mounts[0]!.metadata }));
+  const recipeControls = Object.values(RECIPE_CONTROLS).map((c, i) => ({
+    recipe: write(`recipe-controls/${i}.yml`, c),
+    metadata: mounts[0]!.metadata,
+  }));
   const request = {
-    files: [...mcpFiles.map((f) => f.path), ...mounts.flatMap((m) => [...readTree(m.metadata).keys()].map((k) => join(m.metadata, k))), ...controlFiles, ...hostileFiles],
+    files: [
+      ...mcpFiles.map((f) => f.path),
+      ...mounts.flatMap((m) => [...readTree(m.metadata).keys()].map((k) => join(m.metadata, k))),
+      ...controlFiles,
+      ...hostileFiles,
+    ],
     recipes: [...mounts.map((m) => ({ recipe: m.recipe, metadata: m.metadata })), ...recipeControls],
   };
   const r = run(PYTHON, [READ_BACK, write('request.json', JSON.stringify(request))], { timeoutMs: 600_000 });
@@ -131,9 +243,11 @@ beforeAll(() => {
   report = JSON.parse(r.stdout) as Report;
   const files = report.files.slice(0, mcpFiles.length);
   const edges = files.reduce((n, f) => n + f.edges.length, 0);
-  console.log(`datahub: ${files.reduce((n, f) => n + f.mcps, 0)} MCPs in ${files.length} files read back (dist/ and goldens), ${edges} edges; ` +
-    `${mounts.length} recipes run over their mounted ConfigMaps (${report.recipes.slice(0, mounts.length).reduce((n, x) => n + (x.records ?? 0), 0)} records); ` +
-    `${controlFiles.length + recipeControls.length} controls; ${Date.now() - started} ms`);
+  console.log(
+    `datahub: ${files.reduce((n, f) => n + f.mcps, 0)} MCPs in ${files.length} files read back (dist/ and goldens), ${edges} edges; ` +
+      `${mounts.length} recipes run over their mounted ConfigMaps (${report.recipes.slice(0, mounts.length).reduce((n, x) => n + (x.records ?? 0), 0)} records); ` +
+      `${controlFiles.length + recipeControls.length} controls; ${Date.now() - started} ms`,
+  );
 }, 600_000);
 
 const fileReport = (path: string) => report.files.find((f) => f.file === path)!;
@@ -143,7 +257,10 @@ describe('every DataHub MCP file is read back by acryl-datahub', () => {
     const model = buildModel(buildApp());
     for (const env of model.environments) {
       expect(trees.dist.has(`${env.name}/datahub/metadata/datasets.json`)).toBe(true);
-      for (const p of model.pipelines) expect(trees.dist.has(`${env.name}/datahub/metadata/pipeline.${p.name}.json`), `${env.name} ${p.name}`).toBe(true);
+      for (const p of model.pipelines)
+        expect(trees.dist.has(`${env.name}/datahub/metadata/pipeline.${p.name}.json`), `${env.name} ${p.name}`).toBe(
+          true,
+        );
     }
     expect(mcpFiles.filter((f) => f.name.startsWith('golden/')).length).toBeGreaterThan(5);
   });
@@ -192,23 +309,30 @@ function modelEdges(model: Model, envName: string): string[] {
 
 /** The edges DataHub read back from the MCP files under `dir`. */
 function readEdges(dir: string): string[] {
-  return report.files.filter((f) => f.file.startsWith(`${dir}/`)).flatMap((f) => f.edges).map((e) => {
-    const job = `${e.flow.join(',')}/${e.job}`;
-    if (e.kind === 'after') {
-      expect(e.flow_urn).toBe(`urn:li:dataFlow:(${e.flow.join(',')})`); // the upstream job is in the same flow
-      return `${job} after ${e.name}`;
-    }
-    return `${job} ${e.kind} ${e.platform}:${e.name}@${e.fabric}`;
-  }).sort();
+  return report.files
+    .filter((f) => f.file.startsWith(`${dir}/`))
+    .flatMap((f) => f.edges)
+    .map((e) => {
+      const job = `${e.flow.join(',')}/${e.job}`;
+      if (e.kind === 'after') {
+        expect(e.flow_urn).toBe(`urn:li:dataFlow:(${e.flow.join(',')})`); // the upstream job is in the same flow
+        return `${job} after ${e.name}`;
+      }
+      return `${job} ${e.kind} ${e.platform}:${e.name}@${e.fabric}`;
+    })
+    .sort();
 }
 
 const GOLDEN_APPS: [string, (app: DfpApp) => void][] = [
-  ['control-flow', controlFlowApp], ['kubeflow-flow', kubeflowFlowApp], ['airflow-control-flow', airflowControlFlowApp],
-  ['transforms', transformsApp], ['features', featuresApp],
+  ['control-flow', controlFlowApp],
+  ['kubeflow-flow', kubeflowFlowApp],
+  ['airflow-control-flow', airflowControlFlowApp],
+  ['transforms', transformsApp],
+  ['features', featuresApp],
 ];
 
-describe('the lineage DataHub reads back is the model\'s data flow', () => {
-  it('dist/: every step\'s datasets and dependsOn, per environment, and nothing else', () => {
+describe("the lineage DataHub reads back is the model's data flow", () => {
+  it("dist/: every step's datasets and dependsOn, per environment, and nothing else", () => {
     const model = buildModel(buildApp());
     for (const env of model.environments) {
       const read = readEdges(join(ROOT, 'dist', env.name, 'datahub'));
@@ -224,7 +348,10 @@ describe('the lineage DataHub reads back is the model\'s data flow', () => {
       const model = buildModel(app);
       for (const env of model.environments) {
         const dir = join(ROOT, 'tests', 'golden', name, env.name, 'datahub');
-        expect(report.files.some((f) => f.file.startsWith(`${dir}/`)), `${dir} was read`).toBe(true);
+        expect(
+          report.files.some((f) => f.file.startsWith(`${dir}/`)),
+          `${dir} was read`,
+        ).toBe(true);
         expect(readEdges(dir)).toEqual(modelEdges(model, env.name));
       }
     });
@@ -245,25 +372,42 @@ describe('the lineage DataHub reads back is the model\'s data flow', () => {
 
   it('the transforms golden reads and writes tables, and runs steps after others', () => {
     const read = readEdges(join(ROOT, 'tests', 'golden', 'transforms', 'on-spark', 'datahub'));
-    for (const kind of [' reads iceberg:', ' writes iceberg:', ' after ']) expect(read.some((e) => e.includes(kind)), kind).toBe(true);
+    for (const kind of [' reads iceberg:', ' writes iceberg:', ' after '])
+      expect(
+        read.some((e) => e.includes(kind)),
+        kind,
+      ).toBe(true);
   });
 
-  it('the model holds the transform\'s tables and the lineage source table', () => {
+  it("the model holds the transform's tables and the lineage source table", () => {
     const model = buildModel(buildApp());
     const steps = model.pipelines.flatMap((p) => p.steps.map((s) => [`${p.name}/${s.name}`, s.datasets] as const));
     const transform = steps.find(([path, d]) => path.endsWith('/spark-transform') && (d?.writes.length ?? 0) > 0)!;
     expect(transform[1]!.writes.map((d) => d.name)).toContain('kronodroid.fct_training_dataset');
     const lineage = model.pipelines.flatMap((p) => p.steps).filter((s) => s.lineage);
     expect(lineage.length).toBeGreaterThan(0);
-    for (const s of lineage) expect(s.datasets?.reads, s.path).toContainEqual({ platform: 'iceberg', name: 'kronodroid.fct_training_dataset' });
-    for (const [, d] of steps) if (d) for (const list of [d.reads, d.writes]) expect(list.map((x) => `${x.platform}\u0000${x.name}`)).toEqual(list.map((x) => `${x.platform}\u0000${x.name}`).sort());
+    for (const s of lineage)
+      expect(s.datasets?.reads, s.path).toContainEqual({
+        platform: 'iceberg',
+        name: 'kronodroid.fct_training_dataset',
+      });
+    for (const [, d] of steps)
+      if (d)
+        for (const list of [d.reads, d.writes])
+          expect(list.map((x) => `${x.platform}\u0000${x.name}`)).toEqual(
+            list.map((x) => `${x.platform}\u0000${x.name}`).sort(),
+          );
   });
 
   it('every table is a Dataset with its schema, its fields mapped to DataHub types', () => {
     const model = buildModel(buildApp());
     const datasets = JSON.parse(trees.dist.get('dev/datahub/metadata/datasets.json')!) as Json[];
     for (const t of model.data.tables) {
-      const schema = datasets.find((m) => m.aspectName === 'schemaMetadata' && m.entityUrn === `urn:li:dataset:(urn:li:dataPlatform:iceberg,${t.name},DEV)`);
+      const schema = datasets.find(
+        (m) =>
+          m.aspectName === 'schemaMetadata' &&
+          m.entityUrn === `urn:li:dataset:(urn:li:dataPlatform:iceberg,${t.name},DEV)`,
+      );
       expect(schema, t.name).toBeDefined();
       expect(schema!.aspect.json.fields.map((f: Json) => f.fieldPath)).toEqual(t.fields.map((f) => f.name));
       const ts = schema!.aspect.json.fields.find((f: Json) => f.fieldPath === t.timestampField);
@@ -295,7 +439,9 @@ describe('URN-breaking free text is encoded as DataHub encodes it, and reads bac
     const model = hostileModel() as Json;
     const bad = structuredClone(model);
     bad.pipelines[0].steps[0].datasets = { reads: [{ platform: 'dbt', name: 'shop.orders(v2)' }], writes: [] };
-    expect(() => datahubTarget.render(bad as Model, bad.environments[0])).toThrow(/dataset 'shop.orders\(v2\)' \(dbt\) cannot be a DataHub URN: .* hold none of , \( \) ␟; rename/);
+    expect(() => datahubTarget.render(bad as Model, bad.environments[0])).toThrow(
+      /dataset 'shop.orders\(v2\)' \(dbt\) cannot be a DataHub URN: .* hold none of , \( \) ␟; rename/,
+    );
     try {
       datahubTarget.render(bad as Model, bad.environments[0]);
     } catch (e) {
@@ -305,21 +451,37 @@ describe('URN-breaking free text is encoded as DataHub encodes it, and reads bac
 
   it('fabrics: a FabricType name as it is, common aliases, NON_PROD otherwise', () => {
     const f = (name: string) => fabricOf({ name });
-    expect([f('dev'), f('prod'), f('qa'), f('staging'), f('production'), f('non-prod'), f('eu-west'), f('valueOf')]).toEqual(['DEV', 'PROD', 'QA', 'STG', 'PROD', 'NON_PROD', 'NON_PROD', 'NON_PROD']);
+    expect([
+      f('dev'),
+      f('prod'),
+      f('qa'),
+      f('staging'),
+      f('production'),
+      f('non-prod'),
+      f('eu-west'),
+      f('valueOf'),
+    ]).toEqual(['DEV', 'PROD', 'QA', 'STG', 'PROD', 'NON_PROD', 'NON_PROD', 'NON_PROD']);
   });
 });
 
 describe('the recipe and the ingest Job', () => {
-  it('every recipe passes DataHub\'s config models and runs over the mounted files, token from the environment', () => {
+  it("every recipe passes DataHub's config models and runs over the mounted files, token from the environment", () => {
     for (const [i, m] of mounts.entries()) {
       const r = report.recipes[i]!;
       expect(r.errors, m.name).toEqual([]);
-      expect([r.source, r.sink, r.path, r.token_from_env, r.stateful]).toEqual(['file', 'datahub-rest', '/datahub/metadata', true, true]);
+      expect([r.source, r.sink, r.path, r.token_from_env, r.stateful]).toEqual([
+        'file',
+        'datahub-rest',
+        '/datahub/metadata',
+        true,
+        true,
+      ]);
       const records = [...readTree(m.metadata).values()].reduce((n, c) => n + (JSON.parse(c) as unknown[]).length, 0);
       expect(r.records).toBe(records);
     }
     const model = buildModel(buildApp());
-    for (const env of model.environments) expect(report.recipes.find((r) => r.recipe.includes(`/dist/${env.name}/`))?.server).toBe(env.endpoints.datahub);
+    for (const env of model.environments)
+      expect(report.recipes.find((r) => r.recipe.includes(`/dist/${env.name}/`))?.server).toBe(env.endpoints.datahub);
   });
 
   for (const [i, what] of Object.keys(RECIPE_CONTROLS).entries()) {
@@ -332,7 +494,9 @@ describe('the recipe and the ingest Job', () => {
     it(`${m.name}: a Sync-hook Job with a pinned image, the token by Secret reference, the ConfigMap a wave earlier`, () => {
       expect(m.configMap.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
       expect(m.job.metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
-      expect(m.job.metadata.annotations['dfp.dev/metadata-sha256']).toBe(m.configMap.metadata.annotations['dfp.dev/metadata-sha256']);
+      expect(m.job.metadata.annotations['dfp.dev/metadata-sha256']).toBe(
+        m.configMap.metadata.annotations['dfp.dev/metadata-sha256'],
+      );
       const [container] = m.job.spec.template.spec.containers;
       expect(container.command).toEqual(['datahub', 'ingest', '-c', '/datahub/recipe.yml']);
       const { tag } = imageTagAndDigest(container.image);
@@ -353,9 +517,15 @@ describe('the recipe and the ingest Job', () => {
 
   it('an environment without endpoints.datahub gets the metadata files only: no recipe, no Job', () => {
     const app = testApp(false);
-    new Environment(app, 'offline', envProps({ endpoints: { lakefs: 'http://lakefs:8000', mlflow: 'http://mlflow:5000', s3: 'http://minio:9000' } }));
+    new Environment(
+      app,
+      'offline',
+      envProps({ endpoints: { lakefs: 'http://lakefs:8000', mlflow: 'http://mlflow:5000', s3: 'http://minio:9000' } }),
+    );
     new ContainerStep(new Pipeline(app, 'p'), 'step', { image: IMAGE });
-    const paths = renderAll(buildModel(app), TARGETS).map((f) => f.path).filter((p) => p.includes('datahub'));
+    const paths = renderAll(buildModel(app), TARGETS)
+      .map((f) => f.path)
+      .filter((p) => p.includes('datahub'));
     expect(paths).toEqual(['offline/datahub/metadata/datasets.json', 'offline/datahub/metadata/pipeline.p.json']);
   });
 
@@ -369,8 +539,8 @@ describe('the recipe and the ingest Job', () => {
   it('an environment that demands digests refuses the tag-pinned DataHub image, at its path', () => {
     const app = testApp(false);
     new Environment(app, 'strict', envProps({ imageTagPolicy: 'digest' }));
-    expect(() => renderAll(buildModel(app), TARGETS)).toThrow(/strict: cannot render for datahub in environment 'strict': the DataHub ingest Job's image 'registry.dfp.internal\/dfp\/datahub-ingestion:1.7.0.17' has no digest/);
+    expect(() => renderAll(buildModel(app), TARGETS)).toThrow(
+      /strict: cannot render for datahub in environment 'strict': the DataHub ingest Job's image 'registry.dfp.internal\/dfp\/datahub-ingestion:1.7.0.17' has no digest/,
+    );
   });
 });
-
-

@@ -25,10 +25,21 @@ const PYTHON = join(ROOT, 'tests', 'conformance', 'feast', '.venv', 'bin', 'pyth
 const DIST = join(ROOT, 'dist');
 const tree = readTree(DIST);
 // A repo is a folder with a feature_store.yaml (feast/sync/ holds the apply hook, not a repo).
-const repos = [...tree.keys()].filter((p) => p.split('/')[1] === 'feast' && p.endsWith('/feature_store.yaml')).map((p) => p.split('/').slice(0, 3).join('/')).sort();
+const repos = [...tree.keys()]
+  .filter((p) => p.split('/')[1] === 'feast' && p.endsWith('/feature_store.yaml'))
+  .map((p) => p.split('/').slice(0, 3).join('/'))
+  .sort();
 
-interface Step { command: string; code: number; output: string }
-interface FeastResult { repo: string; ok: boolean; steps: Step[] }
+interface Step {
+  command: string;
+  code: number;
+  output: string;
+}
+interface FeastResult {
+  repo: string;
+  ok: boolean;
+  steps: Step[];
+}
 
 describe('Feast: feast plan and feast apply succeed on every rendered repo', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'dfp-feast-'));
@@ -39,7 +50,11 @@ describe('Feast: feast plan and feast apply succeed on every rendered repo', () 
   writeFileSync(py, readFileSync(py, 'utf8').replace('dtype=Float64', 'dtype=Float65'));
   // The `features` golden repo (two entities, online and offline views, a selecting service) too.
   const golden = join(ROOT, 'tests', 'golden', 'features', 'features', 'feast', 'dfp_features');
-  const r = run(PYTHON, [join(ROOT, 'tests', 'conformance', 'feast', 'plan_apply.py'), ...repos.map((p) => join(DIST, p)), golden, broken], { timeoutMs: 600_000 });
+  const r = run(
+    PYTHON,
+    [join(ROOT, 'tests', 'conformance', 'feast', 'plan_apply.py'), ...repos.map((p) => join(DIST, p)), golden, broken],
+    { timeoutMs: 600_000 },
+  );
   if (r.status !== 0) throw new Error(`plan_apply.py failed (${r.status}):\n${r.stderr}`);
   const results = (JSON.parse(r.stdout) as { results: FeastResult[] }).results;
 
@@ -90,30 +105,53 @@ describe('Feast: feast plan and feast apply succeed on every rendered repo', () 
 
 describe('Avro: avsc reads every rendered schema', () => {
   const schemas = [...tree].filter(([p]) => p.endsWith('.avsc'));
-  const fingerprints = new Map([...tree].filter(([p]) => p.endsWith('/fingerprints.json')).map(([p, c]) => [p.split('/')[0]!, JSON.parse(c).schemas as Record<string, string>]));
+  const fingerprints = new Map(
+    [...tree]
+      .filter(([p]) => p.endsWith('/fingerprints.json'))
+      .map(([p, c]) => [p.split('/')[0]!, JSON.parse(c).schemas as Record<string, string>]),
+  );
 
   it('finds the Kronodroid training table in every environment', () => {
-    expect(schemas.map(([p]) => p)).toEqual(expect.arrayContaining(['dev/schemas/kronodroid.fct_training_dataset.avsc', 'prod/schemas/kronodroid.fct_training_dataset.avsc']));
+    expect(schemas.map(([p]) => p)).toEqual(
+      expect.arrayContaining([
+        'dev/schemas/kronodroid.fct_training_dataset.avsc',
+        'prod/schemas/kronodroid.fct_training_dataset.avsc',
+      ]),
+    );
   });
 
   for (const [path, text] of schemas) {
     const schema = JSON.parse(text);
     const type = avro.Type.forSchema(schema);
     const valid = {
-      sample_id: { string: 'a1' }, event_timestamp: 1_700_000_000_000_000, split: 'train', is_malware: { int: 1 }, malware_family: null,
-      api_level: { int: 30 }, permission_count: { int: 12 }, syscall_frequencies: { array: [0.5, 0.25] }, detection_ratio: { double: 0.9 }, first_seen: { int: 19000 },
-      capture: { string: 'emulator' }, syscall_counts: { string: '3;1' },
+      sample_id: { string: 'a1' },
+      event_timestamp: 1_700_000_000_000_000,
+      split: 'train',
+      is_malware: { int: 1 },
+      malware_family: null,
+      api_level: { int: 30 },
+      permission_count: { int: 12 },
+      syscall_frequencies: { array: [0.5, 0.25] },
+      detection_ratio: { double: 0.9 },
+      first_seen: { int: 19000 },
+      capture: { string: 'emulator' },
+      syscall_counts: { string: '3;1' },
     };
     it(`${path}: parses; a valid record round-trips; invalid records are rejected`, () => {
       // Each table has some of these columns: staging lacks the split, raw (dlt's load) the frequencies.
       const columns = new Set((schema.fields as { name: string }[]).map((f) => f.name));
-      const plain = Object.fromEntries(Object.entries(valid).filter(([k]) => columns.has(k)).map(([k, v]) => [k, v && typeof v === 'object' && !Array.isArray(v) ? Object.values(v)[0] : v]));
+      const plain = Object.fromEntries(
+        Object.entries(valid)
+          .filter(([k]) => columns.has(k))
+          .map(([k, v]) => [k, v && typeof v === 'object' && !Array.isArray(v) ? Object.values(v)[0] : v]),
+      );
       expect(type.isValid(plain)).toBe(true);
       expect(type.fromBuffer(type.toBuffer(plain))).toEqual(plain);
       expect(type.isValid({ ...plain, event_timestamp: undefined })).toBe(false);
       if (columns.has('split')) expect(type.isValid({ ...plain, split: null })).toBe(false);
       expect(type.isValid({ ...plain, api_level: 'thirty' })).toBe(false);
-      if (columns.has('syscall_frequencies')) expect(type.isValid({ ...plain, syscall_frequencies: ['x'] })).toBe(false);
+      if (columns.has('syscall_frequencies'))
+        expect(type.isValid({ ...plain, syscall_frequencies: ['x'] })).toBe(false);
       expect(type.isValid({ ...plain, permission_count: 1.5 })).toBe(false);
     });
     it(`${path}: the recorded fingerprint is avsc's sha256 fingerprint of the same schema`, () => {
@@ -135,13 +173,31 @@ describe('Iceberg: pyiceberg reads every rendered table definition', () => {
   const unknown = join(scratch, 'unknown.json');
   writeFileSync(unknown, JSON.stringify({ ...original, 'sort-order': {} }));
   const badType = join(scratch, 'bad-type.json');
-  writeFileSync(badType, JSON.stringify({ ...original, schema: { ...original.schema, fields: [{ ...original.schema.fields[0], type: 'varchar' }] } }));
-  const r = run(join(ICEBERG, '.venv', 'bin', 'python'), [join(ICEBERG, 'check.py'), ...files.map((f) => join(DIST, f)), unknown, badType]);
+  writeFileSync(
+    badType,
+    JSON.stringify({
+      ...original,
+      schema: { ...original.schema, fields: [{ ...original.schema.fields[0], type: 'varchar' }] },
+    }),
+  );
+  const r = run(join(ICEBERG, '.venv', 'bin', 'python'), [
+    join(ICEBERG, 'check.py'),
+    ...files.map((f) => join(DIST, f)),
+    unknown,
+    badType,
+  ]);
   if (r.status !== 0) throw new Error(`check.py failed (${r.status}):\n${r.stderr}`);
-  const results = (JSON.parse(r.stdout) as { results: { ok: boolean; errors: string[]; schema: [string, string, boolean][] | null }[] }).results;
+  const results = (
+    JSON.parse(r.stdout) as { results: { ok: boolean; errors: string[]; schema: [string, string, boolean][] | null }[] }
+  ).results;
 
   it('finds the Kronodroid table in every environment', () => {
-    expect(files).toEqual(expect.arrayContaining(['dev/schemas/kronodroid.fct_training_dataset.iceberg.json', 'prod/schemas/kronodroid.fct_training_dataset.iceberg.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dev/schemas/kronodroid.fct_training_dataset.iceberg.json',
+        'prod/schemas/kronodroid.fct_training_dataset.iceberg.json',
+      ]),
+    );
   });
 
   files.forEach((file, i) => {
@@ -149,14 +205,29 @@ describe('Iceberg: pyiceberg reads every rendered table definition', () => {
       expect(results[i]!.errors).toEqual([]);
       expect(results[i]!.ok).toBe(true);
       const training = [
-        ['sample_id', 'string'], ['event_timestamp', 'timestamptz'], ['split', 'string'], ['is_malware', 'int'], ['malware_family', 'string'],
-        ['api_level', 'int'], ['permission_count', 'int'], ['syscall_frequencies', 'list<float>'], ['detection_ratio', 'double'], ['first_seen', 'date'],
+        ['sample_id', 'string'],
+        ['event_timestamp', 'timestamptz'],
+        ['split', 'string'],
+        ['is_malware', 'int'],
+        ['malware_family', 'string'],
+        ['api_level', 'int'],
+        ['permission_count', 'int'],
+        ['syscall_frequencies', 'list<float>'],
+        ['detection_ratio', 'double'],
+        ['first_seen', 'date'],
       ];
       // The staging tables (stg_kronodroid.*) have the same columns but the split; the raw
       // table dlt loads has a capture column and the syscall counts the transform turns into
       // frequencies (features/kronodroid.ts).
-      const expected = file.includes('.fct_training_dataset.') ? training
-        : file.includes('/raw_kronodroid.') ? [...training.slice(0, 2), ['capture', 'string'], ...training.slice(3).filter(([name]) => name !== 'syscall_frequencies'), ['syscall_counts', 'string']]
+      const expected = file.includes('.fct_training_dataset.')
+        ? training
+        : file.includes('/raw_kronodroid.')
+          ? [
+              ...training.slice(0, 2),
+              ['capture', 'string'],
+              ...training.slice(3).filter(([name]) => name !== 'syscall_frequencies'),
+              ['syscall_counts', 'string'],
+            ]
           : training.filter(([name]) => name !== 'split');
       expect(results[i]!.schema!.map(([name, type]) => [name, type])).toEqual(expected);
     });
@@ -172,11 +243,23 @@ describe('Iceberg: pyiceberg reads every rendered table definition', () => {
 
 describe('one type system: every type maps to Feast, Avro, Iceberg and Spark, or says why not', () => {
   it('maps the types', () => {
-    expect(parseFieldType('list<float32>')).toMatchObject({ feast: 'Array(Float32)', iceberg: 'list<float>', spark: 'ARRAY<FLOAT>' });
-    expect(parseFieldType('decimal(10,2)')).toMatchObject({ iceberg: 'decimal(10, 2)', spark: 'DECIMAL(10,2)', avro: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 } });
+    expect(parseFieldType('list<float32>')).toMatchObject({
+      feast: 'Array(Float32)',
+      iceberg: 'list<float>',
+      spark: 'ARRAY<FLOAT>',
+    });
+    expect(parseFieldType('decimal(10,2)')).toMatchObject({
+      iceberg: 'decimal(10, 2)',
+      spark: 'DECIMAL(10,2)',
+      avro: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 },
+    });
     expect((parseFieldType('decimal(10,2)') as { feast?: string }).feast).toBeUndefined();
     expect((parseFieldType('date') as { feast?: string }).feast).toBeUndefined();
-    expect(parseFieldType('timestamp')).toMatchObject({ feast: 'UnixTimestamp', avro: { type: 'long', logicalType: 'timestamp-micros' }, iceberg: 'timestamptz' });
+    expect(parseFieldType('timestamp')).toMatchObject({
+      feast: 'UnixTimestamp',
+      avro: { type: 'long', logicalType: 'timestamp-micros' },
+      iceberg: 'timestamptz',
+    });
   });
 
   function problems(define: (app: ReturnType<typeof testApp>) => void): string {
@@ -187,7 +270,13 @@ describe('one type system: every type maps to Feast, Avro, Iceberg and Spark, or
     return (result as DfpError).message;
   }
   const table = (app: ReturnType<typeof testApp>, fields: Record<string, string>) =>
-    new IcebergTable(app, 'events', { namespace: 'ns', lakefsRepository: 'repo', ref: { branch: 'main' }, fields: { id: 'string', ts: 'timestamp', ...fields }, timestampField: 'ts' });
+    new IcebergTable(app, 'events', {
+      namespace: 'ns',
+      lakefsRepository: 'repo',
+      ref: { branch: 'main' },
+      fields: { id: 'string', ts: 'timestamp', ...fields },
+      timestampField: 'ts',
+    });
 
   it('a feature whose type Feast cannot hold (a date, a decimal) fails at the view', () => {
     const message = problems((app) => {
@@ -207,7 +296,14 @@ describe('one type system: every type maps to Feast, Avro, Iceberg and Spark, or
 
   it('an event time that is not a timestamp, a missing column, a mismatched entity, a moving commit', () => {
     const message = problems((app) => {
-      const t = new IcebergTable(app, 'events', { namespace: 'ns', lakefsRepository: 'repo', ref: { commit: 'main' }, fields: { id: 'int64', ts: 'string' }, timestampField: 'ts', partitionBy: ['day'] });
+      const t = new IcebergTable(app, 'events', {
+        namespace: 'ns',
+        lakefsRepository: 'repo',
+        ref: { commit: 'main' },
+        fields: { id: 'int64', ts: 'string' },
+        timestampField: 'ts',
+        partitionBy: ['day'],
+      });
       new FeatureView(app, 'view', { source: t, entities: [new Entity(app, 'id')], features: ['missing'] });
     });
     expect(message).toMatch(/events: timestampField 'ts' has type 'string'; it must be a timestamp/);
@@ -219,10 +315,24 @@ describe('one type system: every type maps to Feast, Avro, Iceberg and Spark, or
 
   it('a repository or branch name lakeFS would refuse fails synth at the table, as it fails `dfp lock`', () => {
     const message = problems((app) => {
-      new IcebergTable(app, 'events', { namespace: 'ns', lakefsRepository: 'Repo_1', ref: { branch: 'main' }, fields: { ts: 'timestamp' }, timestampField: 'ts' });
-      new IcebergTable(app, 'clicks', { namespace: 'ns', lakefsRepository: 'shop', ref: { branch: 'a b' }, fields: { ts: 'timestamp' }, timestampField: 'ts' });
+      new IcebergTable(app, 'events', {
+        namespace: 'ns',
+        lakefsRepository: 'Repo_1',
+        ref: { branch: 'main' },
+        fields: { ts: 'timestamp' },
+        timestampField: 'ts',
+      });
+      new IcebergTable(app, 'clicks', {
+        namespace: 'ns',
+        lakefsRepository: 'shop',
+        ref: { branch: 'a b' },
+        fields: { ts: 'timestamp' },
+        timestampField: 'ts',
+      });
     });
-    expect(message).toMatch(/events: lakefsRepository 'Repo_1' is not a lakeFS repository name \(lowercase letters, digits and '-', 3 to 63 long\)/);
+    expect(message).toMatch(
+      /events: lakefsRepository 'Repo_1' is not a lakeFS repository name \(lowercase letters, digits and '-', 3 to 63 long\)/,
+    );
     expect(message).toMatch(/clicks: ref\.branch 'a b' is not a lakeFS branch name/);
   });
 });

@@ -36,7 +36,16 @@ function dbt(args: string[]): { status: number | null; out: any; stderr: string 
   return { status: r.status, out: last.startsWith('{') ? JSON.parse(last) : undefined, stderr: r.stderr };
 }
 
-const HEADER = ['sample_id', 'event_timestamp', 'is_malware', 'malware_family', 'api_level', 'permission_count', 'detection_ratio', 'first_seen'];
+const HEADER = [
+  'sample_id',
+  'event_timestamp',
+  'is_malware',
+  'malware_family',
+  'api_level',
+  'permission_count',
+  'detection_ratio',
+  'first_seen',
+];
 const EMULATOR = [
   ['s1', '2026-01-01 00:00:00', '1', 'joker', '30', '14', '0.75', '2025-12-01'],
   ['s2', '2026-01-02 00:00:00', '0', '', '33', '3', '0.0', '2025-12-02'],
@@ -52,7 +61,8 @@ function seeds(emulator: string[][], device: string[][]): string {
   return dir;
 }
 
-const byKey = (rows: Record<string, unknown>[]) => [...rows].sort((a, b) => String(a.sample_key).localeCompare(String(b.sample_key)));
+const byKey = (rows: Record<string, unknown>[]) =>
+  [...rows].sort((a, b) => String(a.sample_key).localeCompare(String(b.sample_key)));
 
 describe('the dbt project, parsed and built by real dbt-core', () => {
   it('dfp read the project: its models and their edges', () => {
@@ -77,7 +87,9 @@ describe('the dbt project, parsed and built by real dbt-core', () => {
         expect(r.out.sources[t.name].schema).toBe(t.namespace);
         expect(Object.keys(r.out.sources[t.name].columns)).toEqual(t.fields.map((f) => f.name));
       }
-      console.log(`dbt parse (${env}, dbt-spark session profile): ${Object.keys(r.out.models).length} models, ${Object.keys(r.out.sources).length} sources, ${r.out.tests.length} tests, ${Date.now() - started} ms`);
+      console.log(
+        `dbt parse (${env}, dbt-spark session profile): ${Object.keys(r.out.models).length} models, ${Object.keys(r.out.sources).length} sources, ${r.out.tests.length} tests, ${Date.now() - started} ms`,
+      );
     }, 600_000);
   }
 
@@ -86,13 +98,24 @@ describe('the dbt project, parsed and built by real dbt-core', () => {
     const profile = parse(readFileSync(join(ROOT, 'dist', 'dev', 'dbt', 'kronodroid', 'profiles.yml'), 'utf8'));
     delete profile.kronodroid.outputs.dev.method;
     writeFileSync(join(dir, 'profiles.yml'), stringify(profile));
-    const r = dbt(['parse', PROJECT, join(dir, 'profiles.yml'), join(ROOT, 'dist', 'dev', 'dbt', 'kronodroid', 'sources.yml'), 'dev']);
+    const r = dbt([
+      'parse',
+      PROJECT,
+      join(dir, 'profiles.yml'),
+      join(ROOT, 'dist', 'dev', 'dbt', 'kronodroid', 'sources.yml'),
+      'dev',
+    ]);
     expect(r.status).not.toBe(0);
   }, 600_000);
 
   it('dbt build on dbt-duckdb: every model builds and every schema test passes on the seed rows', () => {
     const started = Date.now();
-    const r = dbt(['build', PROJECT, join(ROOT, 'dist', 'dev', 'dbt', 'kronodroid', 'sources.yml'), seeds(EMULATOR, DEVICE)]);
+    const r = dbt([
+      'build',
+      PROJECT,
+      join(ROOT, 'dist', 'dev', 'dbt', 'kronodroid', 'sources.yml'),
+      seeds(EMULATOR, DEVICE),
+    ]);
     expect(r.status, r.stderr.slice(-3000) + JSON.stringify(r.out)).toBe(0);
     const status = Object.entries(r.out.status as Record<string, string>);
     const models = status.filter(([id]) => id.startsWith('model.'));
@@ -102,20 +125,62 @@ describe('the dbt project, parsed and built by real dbt-core', () => {
     expect(tests.map(([, s]) => s)).toEqual(tests.map(() => 'pass'));
     expect(tests.length).toBeGreaterThanOrEqual(8);
     const base = { api_level: 30, permission_count: 14, first_seen: '2025-12-01', is_malware: 1 };
-    expect(byKey(r.out.rows.fct_sample_features)).toEqual(byKey([
-      { ...base, sample_key: 's1:emulator', sample_id: 's1', capture: 'emulator', event_timestamp: '2026-01-01T00:00:00', malware_family: 'joker', detection_ratio: 0.75 },
-      { sample_key: 's2:emulator', sample_id: 's2', capture: 'emulator', event_timestamp: '2026-01-02T00:00:00', is_malware: 0, malware_family: 'benign', api_level: 33, permission_count: 3, detection_ratio: 0, first_seen: '2025-12-02' },
-      { ...base, sample_key: 's1:real_device', sample_id: 's1', capture: 'real_device', event_timestamp: '2026-01-03T00:00:00', malware_family: 'unknown', detection_ratio: 0.8 },
-    ]));
-    console.log(`dbt: ${models.length} models, ${tests.length} tests passed (dbt build on dbt-duckdb, ${Date.now() - started} ms)`);
+    expect(byKey(r.out.rows.fct_sample_features)).toEqual(
+      byKey([
+        {
+          ...base,
+          sample_key: 's1:emulator',
+          sample_id: 's1',
+          capture: 'emulator',
+          event_timestamp: '2026-01-01T00:00:00',
+          malware_family: 'joker',
+          detection_ratio: 0.75,
+        },
+        {
+          sample_key: 's2:emulator',
+          sample_id: 's2',
+          capture: 'emulator',
+          event_timestamp: '2026-01-02T00:00:00',
+          is_malware: 0,
+          malware_family: 'benign',
+          api_level: 33,
+          permission_count: 3,
+          detection_ratio: 0,
+          first_seen: '2025-12-02',
+        },
+        {
+          ...base,
+          sample_key: 's1:real_device',
+          sample_id: 's1',
+          capture: 'real_device',
+          event_timestamp: '2026-01-03T00:00:00',
+          malware_family: 'unknown',
+          detection_ratio: 0.8,
+        },
+      ]),
+    );
+    console.log(
+      `dbt: ${models.length} models, ${tests.length} tests passed (dbt build on dbt-duckdb, ${Date.now() - started} ms)`,
+    );
   }, 600_000);
 
   it('mutation control: on bad rows (a label of 2, a duplicated sample) dbt build fails on exactly those tests', () => {
     const bad = [...EMULATOR, ['s3', '2026-01-04 00:00:00', '2', 'x', '30', '1', '0.1', '2025-12-03'], EMULATOR[0]!];
-    const r = dbt(['build', PROJECT, join(ROOT, 'dist', 'dev', 'dbt', 'kronodroid', 'sources.yml'), seeds(bad, DEVICE)]);
+    const r = dbt([
+      'build',
+      PROJECT,
+      join(ROOT, 'dist', 'dev', 'dbt', 'kronodroid', 'sources.yml'),
+      seeds(bad, DEVICE),
+    ]);
     expect(r.status).toBe(1);
-    const failed = Object.entries(r.out.status as Record<string, string>).filter(([, s]) => s === 'fail').map(([id]) => id.split('.')[2]).sort();
-    expect(failed).toEqual(['accepted_values_fct_sample_features_is_malware__False__0__1', 'unique_fct_sample_features_sample_key']);
+    const failed = Object.entries(r.out.status as Record<string, string>)
+      .filter(([, s]) => s === 'fail')
+      .map(([id]) => id.split('.')[2])
+      .sort();
+    expect(failed).toEqual([
+      'accepted_values_fct_sample_features_is_malware__False__0__1',
+      'unique_fct_sample_features_sample_key',
+    ]);
   }, 600_000);
 });
 
@@ -130,9 +195,26 @@ describe('what dfp refuses before dbt runs, at the construct path', () => {
   }
   function app(dir: string, select: string[]) {
     const a = testApp();
-    const t = new IcebergTable(a, 'emulator_samples', { namespace: 'stg_kronodroid', lakefsRepository: 'shop', ref: { branch: 'main' }, fields: { sample_id: 'string', ts: 'timestamp' }, timestampField: 'ts' });
-    const real = new IcebergTable(a, 'real_device_samples', { namespace: 'stg_kronodroid', lakefsRepository: 'shop', ref: { branch: 'main' }, fields: { sample_id: 'string', ts: 'timestamp' }, timestampField: 'ts' });
-    const p = new DbtProject(a, 'kronodroid', { dir, sources: [t, real], image: 'registry.dfp.internal/test/dbt:1.11.16', credentials: { accessKeyId: { secret: 'lakefs', key: 'id' }, secretAccessKey: { secret: 'lakefs', key: 'key' } } });
+    const t = new IcebergTable(a, 'emulator_samples', {
+      namespace: 'stg_kronodroid',
+      lakefsRepository: 'shop',
+      ref: { branch: 'main' },
+      fields: { sample_id: 'string', ts: 'timestamp' },
+      timestampField: 'ts',
+    });
+    const real = new IcebergTable(a, 'real_device_samples', {
+      namespace: 'stg_kronodroid',
+      lakefsRepository: 'shop',
+      ref: { branch: 'main' },
+      fields: { sample_id: 'string', ts: 'timestamp' },
+      timestampField: 'ts',
+    });
+    const p = new DbtProject(a, 'kronodroid', {
+      dir,
+      sources: [t, real],
+      image: 'registry.dfp.internal/test/dbt:1.11.16',
+      credentials: { accessKeyId: { secret: 'lakefs', key: 'id' }, secretAccessKey: { secret: 'lakefs', key: 'key' } },
+    });
     new DbtStep(new Pipeline(a, 'p'), 'dbt', { project: p, select });
     return a;
   }
@@ -150,26 +232,42 @@ describe('what dfp refuses before dbt runs, at the construct path', () => {
     const dir = projectWith((sql) => sql.replace("ref('stg_kronodroid__samples')", "ref('stg_kronodroid__sample')"));
     expect(problems(app(dir, []))).toContainEqual({
       path: 'kronodroid',
-      message: expect.stringMatching(/^model fct_sample_features \(models\/marts\/fct_sample_features.sql\) calls ref\('stg_kronodroid__sample'\), which names no model of the project; models are fct_sample_features, stg_kronodroid__samples: fix the ref or add the model$/),
+      message: expect.stringMatching(
+        /^model fct_sample_features \(models\/marts\/fct_sample_features.sql\) calls ref\('stg_kronodroid__sample'\), which names no model of the project; models are fct_sample_features, stg_kronodroid__samples: fix the ref or add the model$/,
+      ),
     });
   });
 
   it('a selection that names no model', () => {
-    expect(problems(app(PROJECT, ['+fct_training_dataset']))).toEqual([{
-      path: 'p/dbt',
-      message: "select '+fct_training_dataset' names no model of dbt project kronodroid; its models are fct_sample_features, stg_kronodroid__samples: select one of them",
-    }]);
+    expect(problems(app(PROJECT, ['+fct_training_dataset']))).toEqual([
+      {
+        path: 'p/dbt',
+        message:
+          "select '+fct_training_dataset' names no model of dbt project kronodroid; its models are fct_sample_features, stg_kronodroid__samples: select one of them",
+      },
+    ]);
   });
 
   it('the dbt step reads the source tables and writes the selected models (datasets)', () => {
-    const step = model.pipelines.find((p) => p.name === 'kronodroid-features')!.steps.find((s) => s.name === 'dbt-build')!;
+    const step = model.pipelines
+      .find((p) => p.name === 'kronodroid-features')!
+      .steps.find((s) => s.name === 'dbt-build')!;
     expect(step.dbt).toEqual({ project: 'kronodroid', command: 'build', select: ['+fct_sample_features'] });
     expect(step.datasets).toEqual({
-      reads: [{ platform: 'iceberg', name: 'stg_kronodroid.emulator_samples' }, { platform: 'iceberg', name: 'stg_kronodroid.real_device_samples' }],
-      writes: [{ platform: 'dbt', name: 'kronodroid.fct_sample_features' }, { platform: 'dbt', name: 'kronodroid.stg_kronodroid__samples' }],
+      reads: [
+        { platform: 'iceberg', name: 'stg_kronodroid.emulator_samples' },
+        { platform: 'iceberg', name: 'stg_kronodroid.real_device_samples' },
+      ],
+      writes: [
+        { platform: 'dbt', name: 'kronodroid.fct_sample_features' },
+        { platform: 'dbt', name: 'kronodroid.stg_kronodroid__samples' },
+      ],
     });
     // Selecting only the feature model reads the staging model it refs, as a dbt dataset.
     const only = buildModel(app(PROJECT, ['fct_sample_features'])).pipelines[0]!.steps[0]!;
-    expect(only.datasets).toEqual({ reads: [{ platform: 'dbt', name: 'kronodroid.stg_kronodroid__samples' }], writes: [{ platform: 'dbt', name: 'kronodroid.fct_sample_features' }] });
+    expect(only.datasets).toEqual({
+      reads: [{ platform: 'dbt', name: 'kronodroid.stg_kronodroid__samples' }],
+      writes: [{ platform: 'dbt', name: 'kronodroid.fct_sample_features' }],
+    });
   });
 });

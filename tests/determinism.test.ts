@@ -29,15 +29,23 @@ async function synthIn(env: Record<string, string>): Promise<Map<string, string>
 }
 
 describe('determinism', () => {
-  it(`${SYNTHS} synths in fresh processes, ${SETTINGS.length} time zones and locales, are byte-identical and equal dist/`, async () => {
-    const started = Date.now();
-    const settings = Array.from({ length: SYNTHS }, (_, i) => SETTINGS[i % SETTINGS.length]!);
-    const trees = await inParallel(settings.map((env) => () => synthIn(env)));
-    const committed = [...readTree(join(ROOT, 'dist')).entries()];
-    expect(committed.length).toBeGreaterThanOrEqual(6);
-    trees.forEach((tree, i) => expect([...tree.entries()], `synth ${i} (${JSON.stringify(settings[i])})`).toEqual(committed));
-    console.log(`determinism: ${trees.length} synths in fresh processes (${SETTINGS.map((s) => `${s.TZ}/${s.LC_ALL}`).join(', ')}), ${committed.length} files each, byte-identical, ${Date.now() - started} ms`);
-  }, Math.max(600_000, SYNTHS * 15_000));
+  it(
+    `${SYNTHS} synths in fresh processes, ${SETTINGS.length} time zones and locales, are byte-identical and equal dist/`,
+    async () => {
+      const started = Date.now();
+      const settings = Array.from({ length: SYNTHS }, (_, i) => SETTINGS[i % SETTINGS.length]!);
+      const trees = await inParallel(settings.map((env) => () => synthIn(env)));
+      const committed = [...readTree(join(ROOT, 'dist')).entries()];
+      expect(committed.length).toBeGreaterThanOrEqual(6);
+      trees.forEach((tree, i) =>
+        expect([...tree.entries()], `synth ${i} (${JSON.stringify(settings[i])})`).toEqual(committed),
+      );
+      console.log(
+        `determinism: ${trees.length} synths in fresh processes (${SETTINGS.map((s) => `${s.TZ}/${s.LC_ALL}`).join(', ')}), ${committed.length} files each, byte-identical, ${Date.now() - started} ms`,
+      );
+    },
+    Math.max(600_000, SYNTHS * 15_000),
+  );
 
   it('the settings do reach the process: its time zone offset and locale differ from the control', async () => {
     // Control: without this, a runner that dropped TZ/LC_ALL would make the test above vacuous.

@@ -54,11 +54,19 @@ describe('docs: no user text breaks the graph', () => {
         const first = base.steps[0]!;
         const p: Pipeline = {
           ...base,
-          steps: [{ ...first, when: { left: { kind: 'pipelineParam', name: 'x' }, op: '==', right: { kind: 'literal', value: text } } }, ...base.steps.slice(1)],
+          steps: [
+            {
+              ...first,
+              when: { left: { kind: 'pipelineParam', name: 'x' }, op: '==', right: { kind: 'literal', value: text } },
+            },
+            ...base.steps.slice(1),
+          ],
         };
         const graph = mermaid(p);
         await parser.parse(graph);
-        expect(graph.split('\n').filter((l) => l.includes(label(`${first.name}, when params.x == ${JSON.stringify(text)}`)))).toHaveLength(1);
+        expect(
+          graph.split('\n').filter((l) => l.includes(label(`${first.name}, when params.x == ${JSON.stringify(text)}`))),
+        ).toHaveLength(1);
       }),
       { numRuns: 300 },
     );

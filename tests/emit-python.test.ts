@@ -7,7 +7,20 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { jinjaString, jinjaTemplate, jinjaText } from '../emit/jinja.ts';
 import {
-  attr, call, Identifiers, index, isIdentifier, list, lit, name, printExpr, pyLiteral, pyNumber, pyString, sanitizeIdentifier, UnrepresentableValue,
+  attr,
+  call,
+  Identifiers,
+  index,
+  isIdentifier,
+  list,
+  lit,
+  name,
+  printExpr,
+  pyLiteral,
+  pyNumber,
+  pyString,
+  sanitizeIdentifier,
+  UnrepresentableValue,
 } from '../emit/python.ts';
 
 describe('Python subscripts', () => {
@@ -16,17 +29,24 @@ describe('Python subscripts', () => {
     const long = index(name('view'), list(Array.from({ length: 12 }, (_, i) => lit(`feature_number_${i}`))));
     expect(printExpr(short)).toBe('view[["a", "b"]]');
     expect(printExpr(long)).toContain('\n');
-    const dump = (code: string) => spawnSync('python3', ['-c', 'import ast, sys; print(ast.dump(ast.parse(sys.stdin.read(), mode="eval")))'], { input: code, encoding: 'utf8' });
+    const dump = (code: string) =>
+      spawnSync('python3', ['-c', 'import ast, sys; print(ast.dump(ast.parse(sys.stdin.read(), mode="eval")))'], {
+        input: code,
+        encoding: 'utf8',
+      });
     const broken = dump(printExpr(long));
     expect(broken.status).toBe(0);
-    expect(broken.stdout).toBe(dump(`view[[${Array.from({ length: 12 }, (_, i) => `"feature_number_${i}"`).join(', ')}]]`).stdout);
+    expect(broken.stdout).toBe(
+      dump(`view[[${Array.from({ length: 12 }, (_, i) => `"feature_number_${i}"`).join(', ')}]]`).stdout,
+    );
     expect(broken.stdout).toContain('Subscript(');
   });
 });
 
 describe('Python names', () => {
   it('refuses anything but identifiers where code expects a name', () => {
-    for (const bad of ['a; import os', 'x)', '__import__("os")', 'class', 'a.b-c', '', 'é']) expect(() => name(bad)).toThrow('not a Python name');
+    for (const bad of ['a; import os', 'x)', '__import__("os")', 'class', 'a.b-c', '', 'é'])
+      expect(() => name(bad)).toThrow('not a Python name');
     expect(() => attr(name('k8s'), 'V1EnvVar()')).toThrow('not a Python attribute');
     expect(() => call('f', [], { 'x=1, y': lit(1) })).toThrow('not a Python keyword argument');
     expect(printExpr(name('k8s.V1EnvVar'))).toBe('k8s.V1EnvVar');
@@ -47,7 +67,7 @@ describe('Python literals', () => {
   it('prints strings in ASCII with escapes Python reads back', () => {
     expect(pyString('say "hi"\\\n')).toBe('"say \\"hi\\"\\\\\\n"');
     expect(pyString('\u2028é🚀\u0000')).toBe('"\\u2028\\xe9\\U0001f680\\x00"');
-    expect(pyString("'''\"\"\"")).toBe('"\'\'\'\\"\\"\\""');
+    expect(pyString('\'\'\'"""')).toBe('"\'\'\'\\"\\"\\""');
   });
 
   it('refuses lone surrogates and non-finite numbers', () => {

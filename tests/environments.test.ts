@@ -42,7 +42,11 @@ function orchestratorFiles(files: ReadonlyMap<string, string>, env: EnvModel): M
 }
 
 /** Every pipeline's graph as the environment's orchestrator rendered it. */
-function graphs(files: ReadonlyMap<string, string>, env: EnvModel, pipelines: readonly Pipeline[]): Record<string, Graph> {
+function graphs(
+  files: ReadonlyMap<string, string>,
+  env: EnvModel,
+  pipelines: readonly Pipeline[],
+): Record<string, Graph> {
   const own = orchestratorFiles(files, env);
   if (env.orchestrator === 'airflow') {
     const dir = mkdtempSync(join(tmpdir(), 'dfp-envs-airflow-'));
@@ -55,7 +59,10 @@ function graphs(files: ReadonlyMap<string, string>, env: EnvModel, pipelines: re
     expect(report.import_errors).toEqual({});
     return Object.fromEntries(pipelines.map((p) => [p.name, airflowGraph(report.dags[p.name]!)]));
   }
-  const read = env.orchestrator === 'argo' ? (p: string) => argoGraph(own.get(`workflow-templates/${p}.yaml`)!) : (p: string) => kubeflowGraph(own.get(`pipelines/${p}.yaml`)!);
+  const read =
+    env.orchestrator === 'argo'
+      ? (p: string) => argoGraph(own.get(`workflow-templates/${p}.yaml`)!)
+      : (p: string) => kubeflowGraph(own.get(`pipelines/${p}.yaml`)!);
   return Object.fromEntries(pipelines.map((p) => [p.name, read(p.name)]));
 }
 
@@ -71,16 +78,27 @@ function expectModel(g: Graph, p: Pipeline, orchestrator?: string): void {
   expect(g.exit).toBe(p.exitHandler?.name ?? null);
   // Argo skips a step that can skip itself (model `skip`) with a `when` of its own; the
   // others run it and let its arguments skip the work.
-  expect(g.when).toEqual(p.steps.filter((s) => s.when || (orchestrator === 'argo' && s.skip)).map((s) => s.name).sort());
+  expect(g.when).toEqual(
+    p.steps
+      .filter((s) => s.when || (orchestrator === 'argo' && s.skip))
+      .map((s) => s.name)
+      .sort(),
+  );
   for (const s of p.steps) {
     for (const d of s.dependsOn) expect(g.after[s.name], `${s.name} after ${d}`).toContain(d);
-    const chain = groupChain(p.groups, s.group).map((n) => `${p.groups.find((x) => x.name === n)!.kind}:${n}`).sort();
+    const chain = groupChain(p.groups, s.group)
+      .map((n) => `${p.groups.find((x) => x.name === n)!.kind}:${n}`)
+      .sort();
     expect(g.groups[s.name], s.name).toEqual(chain);
   }
 }
 
 /** The lineage stamps of every step that has them, without the two that name the environment. */
-function lineageEnv(files: ReadonlyMap<string, string>, env: EnvModel, pipelines: readonly Pipeline[]): Record<string, Env> {
+function lineageEnv(
+  files: ReadonlyMap<string, string>,
+  env: EnvModel,
+  pipelines: readonly Pipeline[],
+): Record<string, Env> {
   const own = orchestratorFiles(files, env);
   const out: Record<string, Env> = {};
   const names = new Set<string>(Object.values(LINEAGE_ENV));
@@ -89,10 +107,13 @@ function lineageEnv(files: ReadonlyMap<string, string>, env: EnvModel, pipelines
       const all = ENV_READERS[env.orchestrator]!(own, p.name, s.name);
       expect(all[LINEAGE_ENV.environment]).toBe(env.name);
       expect(all[LINEAGE_ENV.lakefsEndpoint]).toBe(env.endpoints.lakefs);
-      out[`${p.name}/${s.name}`] = Object.fromEntries(Object.entries(all)
-        .filter(([k]) => names.has(k) && k !== LINEAGE_ENV.environment && k !== LINEAGE_ENV.lakefsEndpoint)
-        // A run-time value is written in each orchestrator's template syntax; its name is what matters.
-        .map(([k, v]) => [k, /\{\{|^input:|^output:/.test(v) ? 'run-time value' : v]).sort());
+      out[`${p.name}/${s.name}`] = Object.fromEntries(
+        Object.entries(all)
+          .filter(([k]) => names.has(k) && k !== LINEAGE_ENV.environment && k !== LINEAGE_ENV.lakefsEndpoint)
+          // A run-time value is written in each orchestrator's template syntax; its name is what matters.
+          .map(([k, v]) => [k, /\{\{|^input:|^output:/.test(v) ? 'run-time value' : v])
+          .sort(),
+      );
     }
   }
   return out;
@@ -152,7 +173,7 @@ describe('every control-flow shape (conditions, loops, when, fan-in, exit handle
       expect(per.staging![p.name]).toEqual(per.dev![p.name]);
     });
   }
-  it('control: a dependency dropped from one orchestrator\'s file is a different graph', () => {
+  it("control: a dependency dropped from one orchestrator's file is a different graph", () => {
     const staging = byName('staging');
     const own = orchestratorFiles(files, staging);
     const path = `workflow-templates/${pipelines[0]!.name}.yaml`;
@@ -162,7 +183,7 @@ describe('every control-flow shape (conditions, loops, when, fan-in, exit handle
   });
 });
 
-describe('swapping one axis of one environment changes only that axis\'s files there, and its Argo CD Applications', () => {
+describe("swapping one axis of one environment changes only that axis's files there, and its Argo CD Applications", () => {
   const render = (env: string, change: Partial<EnvironmentProps>): Map<string, string> => {
     const app = buildApp();
     if (env) {
@@ -185,7 +206,9 @@ describe('swapping one axis of one environment changes only that axis\'s files t
     const from = byName(env)[axis as 'orchestrator'] as string;
     it(`${env}: ${axis} ${from} -> ${to} changes ${env}/${from}/, ${env}/${to}/ and ${env}/argocd/ only`, () => {
       const after = render(env, { [axis]: to });
-      const changed = [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p)).sort();
+      const changed = [...new Set([...before.keys(), ...after.keys()])]
+        .filter((p) => before.get(p) !== after.get(p))
+        .sort();
       const allowed = [`${env}/${from}/`, `${env}/${to}/`, `${env}/argocd/`];
       // The review page of a pipeline names the orchestrator it was rendered for in its title, and only there.
       const reviewPages = axis === 'orchestrator' ? changed.filter((p) => p.startsWith(`${env}/docs/`)) : [];
@@ -199,9 +222,15 @@ describe('swapping one axis of one environment changes only that axis\'s files t
       const catalogue = axis === 'orchestrator' ? changed.filter((p) => p.startsWith(`${env}/datahub/`)) : [];
       const digestless = (text: string) => text.replace(/(metadata-sha256: )[0-9a-f]{64}/g, '$1…');
       for (const file of catalogue) {
-        expect(digestless(before.get(file)!.replaceAll(`dataFlow:(${from},`, `dataFlow:(${to},`)), file).toBe(digestless(after.get(file)!));
+        expect(digestless(before.get(file)!.replaceAll(`dataFlow:(${from},`, `dataFlow:(${to},`)), file).toBe(
+          digestless(after.get(file)!),
+        );
       }
-      expect(changed.filter((p) => !allowed.some((a) => p.startsWith(a)) && !reviewPages.includes(p) && !catalogue.includes(p))).toEqual([]);
+      expect(
+        changed.filter(
+          (p) => !allowed.some((a) => p.startsWith(a)) && !reviewPages.includes(p) && !catalogue.includes(p),
+        ),
+      ).toEqual([]);
       // The old folder is gone, the new one is there, and the Applications follow.
       expect([...before.keys()].some((p) => p.startsWith(`${env}/${from}/`))).toBe(true);
       expect([...after.keys()].some((p) => p.startsWith(`${env}/${from}/`))).toBe(false);
@@ -213,14 +242,33 @@ describe('swapping one axis of one environment changes only that axis\'s files t
       expect(apps(after).includes(`${env}/argocd/apps/${from}.yaml`)).toBe(false);
     }, 120_000);
   }
-  it('control: a stamp that named the feature store would change the orchestrator\'s files too', () => {
+  it("control: a stamp that named the feature store would change the orchestrator's files too", () => {
     const prod = byName('prod');
     const stamped = (featureStore: EnvModel['featureStore']) => {
       const env = { ...prod, featureStore };
       const bound = bindEnvironment(model, env);
       // The rule the lineage design keeps: what a step's env holds does not name the store.
-      const withStore = { ...bound, pipelines: bound.pipelines.map((p) => ({ ...p, steps: p.steps.map((s) => (s.lineage ? { ...s, env: [...s.env, { name: 'FEATURE_STORE', value: [{ kind: 'literal' as const, value: featureStore }] }] } : s)) })) };
-      return TARGETS.find((t) => t.name === 'airflow')!.render(withStore, env).map((f) => f.content).join('\n');
+      const withStore = {
+        ...bound,
+        pipelines: bound.pipelines.map((p) => ({
+          ...p,
+          steps: p.steps.map((s) =>
+            s.lineage
+              ? {
+                  ...s,
+                  env: [
+                    ...s.env,
+                    { name: 'FEATURE_STORE', value: [{ kind: 'literal' as const, value: featureStore }] },
+                  ],
+                }
+              : s,
+          ),
+        })),
+      };
+      return TARGETS.find((t) => t.name === 'airflow')!
+        .render(withStore, env)
+        .map((f) => f.content)
+        .join('\n');
     };
     expect(stamped('chronon')).not.toBe(stamped('feast'));
   });

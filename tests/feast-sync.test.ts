@@ -32,16 +32,25 @@ describe('feast apply runs on every Argo CD sync, on the reviewed files', () => 
       const app = new DfpApp({ distDir: join(mkdtempSync(join(tmpdir(), 'dfp-dist-')), 'dist'), lockFile });
       new Environment(app, 'strict', envProps({ imageTagPolicy: 'digest' }));
       const table = new IcebergTable(app, 'orders', tableProps({ customer_id: 'string', amount: 'float64' }));
-      new FeatureView(app, 'order_stats', { source: table, entities: [new Entity(app, 'customer', { joinKey: 'customer_id' })], features: ['amount'] });
+      new FeatureView(app, 'order_stats', {
+        source: table,
+        entities: [new Entity(app, 'customer', { joinKey: 'customer_id' })],
+        features: ['amount'],
+      });
       return app;
     };
     // The fixtures' lock pins the Feast image (tests/fixtures/fixtures.lock.json); the same pins without it:
     const { images: _pinned, ...unpinned } = JSON.parse(readFileSync(FIXTURE_LOCK, 'utf8')) as Record<string, unknown>;
     const noImages = join(mkdtempSync(join(tmpdir(), 'dfp-lock-')), 'dfp.lock.json');
     writeFileSync(noImages, JSON.stringify(unpinned));
-    expect(() => renderAll(buildModel(strictApp(noImages)), TARGETS)).toThrow(/strict: cannot render for feast in environment 'strict': the Feast sync Job's image 'registry.dfp.internal\/dfp\/feast:0.67.0' has no digest/);
+    expect(() => renderAll(buildModel(strictApp(noImages)), TARGETS)).toThrow(
+      /strict: cannot render for feast in environment 'strict': the Feast sync Job's image 'registry.dfp.internal\/dfp\/feast:0.67.0' has no digest/,
+    );
     // (Only the Feast target: the fixtures' lock leaves the DataHub hook's image unpinned.)
-    const pinned = renderAll(buildModel(strictApp(FIXTURE_LOCK)), TARGETS.filter((t) => t.name === 'feast')).find((f) => f.path === 'strict/feast/sync/feast-apply.yaml')!;
+    const pinned = renderAll(
+      buildModel(strictApp(FIXTURE_LOCK)),
+      TARGETS.filter((t) => t.name === 'feast'),
+    ).find((f) => f.path === 'strict/feast/sync/feast-apply.yaml')!;
     expect(pinned.content).toContain(`image: registry.dfp.internal/dfp/feast:0.67.0@sha256:${'e3'.repeat(32)}\n`);
   });
 
@@ -54,14 +63,19 @@ describe('feast apply runs on every Argo CD sync, on the reviewed files', () => 
   for (const [path, content] of hooks) {
     const env = path.split('/')[0]!;
     const [configMap, job] = parseAllDocuments(content).map((d) => d.toJS() as Json);
-    const repoDir = [...tree.keys()].find((p) => p.startsWith(`${env}/feast/`) && p.endsWith('/feature_store.yaml'))!.replace(/\/feature_store\.yaml$/, '');
+    const repoDir = [...tree.keys()]
+      .find((p) => p.startsWith(`${env}/feast/`) && p.endsWith('/feature_store.yaml'))!
+      .replace(/\/feature_store\.yaml$/, '');
     const dir = join(scratch, env);
     mkdirSync(dir);
-    for (const [name, text] of Object.entries(configMap!.data as Record<string, string>)) writeFileSync(join(dir, name), text);
+    for (const [name, text] of Object.entries(configMap!.data as Record<string, string>))
+      writeFileSync(join(dir, name), text);
     mounted.push(dir);
 
     it(`${env}: the ConfigMap holds the repo's files byte for byte`, () => {
-      const files = [...tree].filter(([p]) => p.startsWith(`${repoDir}/`)).map(([p, c]) => [p.slice(repoDir.length + 1), c]);
+      const files = [...tree]
+        .filter(([p]) => p.startsWith(`${repoDir}/`))
+        .map(([p, c]) => [p.slice(repoDir.length + 1), c]);
       expect(Object.entries(configMap!.data).sort()).toEqual(files.sort());
       expect(configMap!.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
     });
@@ -76,14 +90,19 @@ describe('feast apply runs on every Argo CD sync, on the reviewed files', () => 
       expect(container.command.join(' ')).toMatch(/feast --chdir \/work apply/);
       const { tag } = imageTagAndDigest(container.image);
       expect(tag && tag !== 'latest').toBeTruthy();
-      for (const e of container.env) expect(e.value === undefined ? e.valueFrom.secretKeyRef.name : 'literal').toBeTruthy();
+      for (const e of container.env)
+        expect(e.value === undefined ? e.valueFrom.secretKeyRef.name : 'literal').toBeTruthy();
     });
   }
 
   it('real Feast plans and applies each repo as the Job mounts it', () => {
-    const r = run(PYTHON, [join(ROOT, 'tests', 'conformance', 'feast', 'plan_apply.py'), ...mounted], { timeoutMs: 600_000 });
+    const r = run(PYTHON, [join(ROOT, 'tests', 'conformance', 'feast', 'plan_apply.py'), ...mounted], {
+      timeoutMs: 600_000,
+    });
     if (r.status !== 0) throw new Error(`plan_apply.py failed (${r.status}):\n${r.stderr}`);
-    const results = (JSON.parse(r.stdout) as { results: { ok: boolean; steps: { command: string; code: number; output: string }[] }[] }).results;
+    const results = (
+      JSON.parse(r.stdout) as { results: { ok: boolean; steps: { command: string; code: number; output: string }[] }[] }
+    ).results;
     expect(results).toHaveLength(mounted.length);
     for (const res of results) {
       expect(res.ok, res.steps.map((s) => s.output).join('\n')).toBe(true);

@@ -20,9 +20,17 @@ import { ROOT, run } from './support/process.ts';
 const PYTHON = join(ROOT, 'tests', 'conformance', 'feast', '.venv', 'bin', 'python');
 
 function shop(app: DfpApp) {
-  const table = new IcebergTable(app, 'orders', tableProps({ customer_id: 'string', amount: 'float64', items: 'int32', region: 'string' }));
+  const table = new IcebergTable(
+    app,
+    'orders',
+    tableProps({ customer_id: 'string', amount: 'float64', items: 'int32', region: 'string' }),
+  );
   const customer = new Entity(app, 'customer', { joinKey: 'customer_id' });
-  const orders = new FeatureView(app, 'order_stats', { source: table, entities: [customer], features: ['amount', 'items', 'region'] });
+  const orders = new FeatureView(app, 'order_stats', {
+    source: table,
+    entities: [customer],
+    features: ['amount', 'items', 'region'],
+  });
   return { table, orders };
 }
 
@@ -38,7 +46,10 @@ describe('FeatureService', () => {
     const app = testApp();
     const { orders } = shop(app);
     new FeatureService(app, 'order_model', { features: [orders], owner: 'team:shop', tags: { model: 'orders' } });
-    new FeatureService(app, 'amount_only', { features: [{ view: orders, features: ['amount'] }], description: 'Just the amount.' });
+    new FeatureService(app, 'amount_only', {
+      features: [{ view: orders, features: ['amount'] }],
+      description: 'Just the amount.',
+    });
     const files = renderAll(buildModel(app), TARGETS).filter((f) => f.path.startsWith('test/feast/dfp_test/'));
     const repo = join(mkdtempSync(join(tmpdir(), 'dfp-feature-service-')), 'repo');
     for (const f of files) {
@@ -54,16 +65,18 @@ describe('FeatureService', () => {
   }, 600_000);
 
   it('mistakes name the service: not a view, an unknown feature, an empty selection, a view twice, no views, a bad name', () => {
-    expect(problems((app) => {
-      const { table, orders } = shop(app);
-      new FeatureService(app, 'not_a_view', { features: [table as unknown as FeatureView] });
-      new FeatureService(app, 'unknown_feature', { features: [{ view: orders, features: ['amount', 'tax'] }] });
-      new FeatureService(app, 'empty_selection', { features: [{ view: orders, features: [] }] });
-      new FeatureService(app, 'twice', { features: [orders, { view: orders, features: ['items'] }] });
-      new FeatureService(app, 'nothing', { features: [] });
-      new FeatureService(app, 'Bad-Name', { features: [orders] });
-    })).toEqual([
-      "not_a_view: features[0] is not a FeatureView of this app; pass the view (or { view, features })",
+    expect(
+      problems((app) => {
+        const { table, orders } = shop(app);
+        new FeatureService(app, 'not_a_view', { features: [table as unknown as FeatureView] });
+        new FeatureService(app, 'unknown_feature', { features: [{ view: orders, features: ['amount', 'tax'] }] });
+        new FeatureService(app, 'empty_selection', { features: [{ view: orders, features: [] }] });
+        new FeatureService(app, 'twice', { features: [orders, { view: orders, features: ['items'] }] });
+        new FeatureService(app, 'nothing', { features: [] });
+        new FeatureService(app, 'Bad-Name', { features: [orders] });
+      }),
+    ).toEqual([
+      'not_a_view: features[0] is not a FeatureView of this app; pass the view (or { view, features })',
       "unknown_feature: feature 'tax' is not a feature of view order_stats; it has amount, items, region",
       'empty_selection: features[0]: select at least one feature of order_stats, or pass the view itself to serve all',
       'twice: view order_stats is served twice; list it once',

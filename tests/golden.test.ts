@@ -36,7 +36,8 @@ describe('golden: the examples render to the committed dist/', () => {
     for (const env of buildModel(buildApp()).environments) {
       const file = expected[env.orchestrator];
       if (!file) continue;
-      for (const pipeline of ['iris', 'kronodroid-autoencoder']) expect(paths).toContain(`${env.name}/${file(pipeline)}`);
+      for (const pipeline of ['iris', 'kronodroid-autoencoder'])
+        expect(paths).toContain(`${env.name}/${file(pipeline)}`);
     }
   });
 

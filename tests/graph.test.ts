@@ -63,7 +63,11 @@ describe('PipelineGraph', () => {
     // loop's own item enters the loop's template (Argo passes it in); pipeline parameters
     // are read as globals and never enter a group.
     expect(graph.valuesEntering('if-good').map(inputNameFor)).toEqual(['prepare_score']);
-    expect(graph.valuesEntering('per-region').map(inputNameFor)).toEqual(['per_region_item_region', 'per_region_item_size', 'prepare_score']);
+    expect(graph.valuesEntering('per-region').map(inputNameFor)).toEqual([
+      'per_region_item_region',
+      'per_region_item_size',
+      'prepare_score',
+    ]);
     expect(graph.valuesEntering('per-shard').map(inputNameFor)).toEqual(['per_shard_item']);
     expect(graph.artifactsEntering('if-good')).toEqual([{ step: 'prepare', output: 'data' }]);
     expect(graph.artifactsEntering('per-shard')).toEqual([]);
@@ -78,8 +82,15 @@ describe('PipelineGraph', () => {
     const seen: string[] = [];
     graph.walk({ group: (g) => seen.push(`group:${g.name}`), step: (s) => seen.push(`step:${s.name}`) });
     expect(seen).toEqual([
-      'group:if-good', 'group:per-region', 'group:per-shard', 'group:per-output-shard',
-      'step:prepare', 'step:publish', 'step:process-shard', 'step:check-shard', 'step:report',
+      'group:if-good',
+      'group:per-region',
+      'group:per-shard',
+      'group:per-output-shard',
+      'step:prepare',
+      'step:publish',
+      'step:process-shard',
+      'step:check-shard',
+      'step:report',
     ]);
   });
 

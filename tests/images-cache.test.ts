@@ -8,7 +8,17 @@
  * the images of `make images` are not built here.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +33,10 @@ const hasBuildah = spawnSync('buildah', ['--version']).status === 0;
 let work: string;
 let cache: string;
 const images = (): string => join(cache, 'images');
-const env = (keep?: number): Record<string, string> => ({ DFP_CACHE: cache, ...(keep ? { DFP_IMAGES_KEEP: String(keep) } : {}) });
+const env = (keep?: number): Record<string, string> => ({
+  DFP_CACHE: cache,
+  ...(keep ? { DFP_IMAGES_KEEP: String(keep) } : {}),
+});
 
 /** A real OCI archive of REF: an image FROM scratch holding one file with `content`. */
 function fixture(content: string): string {
@@ -31,7 +44,17 @@ function fixture(content: string): string {
   writeFileSync(join(dir, 'f'), content);
   writeFileSync(join(dir, 'Containerfile'), 'FROM scratch\nCOPY f /f\n');
   const tag = `${LOCAL}:${content.replace(/[^a-z0-9]/g, '')}`;
-  const bud = run('buildah', ['bud', '-q', '--layers=false', '--identity-label=false', '--timestamp', '0', '-t', tag, dir]);
+  const bud = run('buildah', [
+    'bud',
+    '-q',
+    '--layers=false',
+    '--identity-label=false',
+    '--timestamp',
+    '0',
+    '-t',
+    tag,
+    dir,
+  ]);
   expect(bud.status, bud.stderr).toBe(0);
   const archive = join(dir, 'image.tar');
   const push = run('buildah', ['push', '--quiet', tag, `oci-archive:${archive}:${REF}`]);
@@ -40,10 +63,15 @@ function fixture(content: string): string {
   return archive;
 }
 
-const put = (key: string, archive: string, keep?: number) => run(CACHE_SH, ['put', 'cache-fixture', key, REF, archive], { env: env(keep) });
+const put = (key: string, archive: string, keep?: number) =>
+  run(CACHE_SH, ['put', 'cache-fixture', key, REF, archive], { env: env(keep) });
 const get = (key: string, keep?: number) => run(CACHE_SH, ['get', 'cache-fixture', key], { env: env(keep) });
 const archiveFor = (...args: string[]) => run(ARCHIVE_FOR, args, { env: env() });
-const keys = (): string[] => readdirSync(join(images(), 'cache-fixture')).filter((f) => f.endsWith('.tar')).map((f) => f.replace(/\.tar$/, '')).sort();
+const keys = (): string[] =>
+  readdirSync(join(images(), 'cache-fixture'))
+    .filter((f) => f.endsWith('.tar'))
+    .map((f) => f.replace(/\.tar$/, ''))
+    .sort();
 
 describe.skipIf(!hasBuildah)('images: the archive cache, keyed by inputs', () => {
   const digests: Record<string, string> = {};
@@ -90,7 +118,9 @@ describe.skipIf(!hasBuildah)('images: the archive cache, keyed by inputs', () =>
     expect(c.status, c.stderr).toBe(0);
     digests.cccc = c.stdout.trim();
     expect(keys()).toEqual(['aaaa', 'cccc']);
-    expect(c.stderr).toMatch(new RegExp(`images: cache-fixture: removed .*/cache-fixture/bbbb\\.tar \\(\\d+ MB, ${digests.bbbb}\\)`));
+    expect(c.stderr).toMatch(
+      new RegExp(`images: cache-fixture: removed .*/cache-fixture/bbbb\\.tar \\(\\d+ MB, ${digests.bbbb}\\)`),
+    );
     expect(existsSync(join(images(), 'cache-fixture', 'bbbb.digest'))).toBe(false);
     // With DFP_IMAGES_KEEP=3 a fourth set of inputs removes nothing; with 1, all but the one used.
     const d = put('dddd', fixture('four'), 3);
@@ -100,7 +130,9 @@ describe.skipIf(!hasBuildah)('images: the archive cache, keyed by inputs', () =>
     expect(one.status, one.stderr).toBe(0);
     expect(keys()).toEqual(['cccc']);
     expect(one.stderr.match(/removed/g)).toHaveLength(2);
-    expect(run(CACHE_SH, ['get', 'cache-fixture', 'cccc'], { env: { DFP_CACHE: cache, DFP_IMAGES_KEEP: '0' } }).stderr).toMatch(/DFP_IMAGES_KEEP=0: want a whole number of archives per image, 1 or more/);
+    expect(
+      run(CACHE_SH, ['get', 'cache-fixture', 'cccc'], { env: { DFP_CACHE: cache, DFP_IMAGES_KEEP: '0' } }).stderr,
+    ).toMatch(/DFP_IMAGES_KEEP=0: want a whole number of archives per image, 1 or more/);
   });
 
   it('archive-for prints the archive holding the digest dist/ names, or says which image to build', () => {
@@ -110,13 +142,17 @@ describe.skipIf(!hasBuildah)('images: the archive cache, keyed by inputs', () =>
     const gone = archiveFor(`${REF}@${digests.aaaa}`);
     expect(gone.status).toBe(1);
     expect(gone.stdout).toBe('');
-    expect(gone.stderr).toBe(`archive-for: no archive of cache-fixture with ${digests.aaaa} in ${join(images(), 'cache-fixture')}/ (dist/ names it); build it: make images IMAGES=cache-fixture\n`);
+    expect(gone.stderr).toBe(
+      `archive-for: no archive of cache-fixture with ${digests.aaaa} in ${join(images(), 'cache-fixture')}/ (dist/ names it); build it: make images IMAGES=cache-fixture\n`,
+    );
     const both = archiveFor(`${REF}@${digests.aaaa}`, `${REF}@${digests.cccc}`);
     expect(both.status).toBe(1);
     expect(both.stdout).toBe(found.stdout);
     const byTag = archiveFor(REF);
     expect(byTag.status).toBe(1);
-    expect(byTag.stderr).toMatch(/^archive-for: registry.dfp.internal\/dfp\/cache-fixture:1.0.0 is not registry.dfp.internal\/dfp\/<name>:<tag>@sha256:<64 hex digits>/);
+    expect(byTag.stderr).toMatch(
+      /^archive-for: registry.dfp.internal\/dfp\/cache-fixture:1.0.0 is not registry.dfp.internal\/dfp\/<name>:<tag>@sha256:<64 hex digits>/,
+    );
   });
 
   it('moves the flat layout of before into <name>/<key>.* once: the same file, not a copy', () => {

@@ -27,7 +27,8 @@ import { readTree } from '../synth/writer.ts';
 const ROOT = join(import.meta.dirname, '..');
 const IMAGES = join(ROOT, 'images');
 const REGISTRY = 'registry.dfp.internal/dfp/';
-const IMAGE_REF = /registry\.dfp\.internal\/dfp\/([a-z0-9][a-z0-9._-]*):([A-Za-z0-9_][A-Za-z0-9._-]*)(?:@sha256:[0-9a-f]{64})?/g;
+const IMAGE_REF =
+  /registry\.dfp\.internal\/dfp\/([a-z0-9][a-z0-9._-]*):([A-Za-z0-9_][A-Za-z0-9._-]*)(?:@sha256:[0-9a-f]{64})?/g;
 
 /** Images dist/ names that this repository cannot build, and why (docs/images.md says the same). */
 const NOT_BUILT_HERE: Record<string, string> = {
@@ -44,7 +45,26 @@ const PROGRAMS: Record<string, string> = {
 };
 
 /** What the base images have (coreutils, the shell, the interpreter): no check needed. */
-const BASE_PROGRAMS = new Set(['python', 'python3', '/bin/sh', 'sh', 'cp', 'mkdir', 'basename', 'cd', 'exec', 'set', 'export', 'for', 'do', 'done', 'case', 'esac', 'in', 'continue']);
+const BASE_PROGRAMS = new Set([
+  'python',
+  'python3',
+  '/bin/sh',
+  'sh',
+  'cp',
+  'mkdir',
+  'basename',
+  'cd',
+  'exec',
+  'set',
+  'export',
+  'for',
+  'do',
+  'done',
+  'case',
+  'esac',
+  'in',
+  'continue',
+]);
 
 interface Container {
   readonly file: string;
@@ -64,7 +84,9 @@ function yamlContainers(file: string, text: string): Container[] {
     const o = node as Record<string, unknown>;
     if (typeof o.image === 'string' && o.image.includes(REGISTRY)) {
       const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-      const mounts = Array.isArray(o.volumeMounts) ? (o.volumeMounts as { mountPath?: string }[]).map((m) => m.mountPath ?? '') : [];
+      const mounts = Array.isArray(o.volumeMounts)
+        ? (o.volumeMounts as { mountPath?: string }[]).map((m) => m.mountPath ?? '')
+        : [];
       // A SparkApplication: the image runs spark-submit on mainApplicationFile.
       const app = typeof o.mainApplicationFile === 'string' ? [o.mainApplicationFile, ...list(o.arguments)] : [];
       out.push({ file, image: o.image, argv: [...list(o.command), ...list(o.args), ...app], mounts });
@@ -97,18 +119,29 @@ function listLiteral(code: string, key: string): string | undefined {
  */
 function airflowContainers(file: string, text: string): Container[] {
   const out: Container[] = [];
-  const strings = (list: string | undefined) => [...(list ?? '').matchAll(/"(?:[^"\\]|\\.)*"/g)].map((m) => JSON.parse(m[0]) as string);
+  const strings = (list: string | undefined) =>
+    [...(list ?? '').matchAll(/"(?:[^"\\]|\\.)*"/g)].map((m) => JSON.parse(m[0]) as string);
   const mounts = (code: string) => [...code.matchAll(/mount_path="([^"]+)"/g)].map((m) => m[1]!);
   for (const call of text.split(/KubernetesPodOperator\(/).slice(1)) {
     const [own = '', ...podContainers] = call.split(/k8s\.V1Container\(/);
     const image = /\bimage="([^"]+)"/.exec(own)?.[1];
     if (image?.includes(REGISTRY)) {
-      out.push({ file, image, argv: [...strings(listLiteral(own, 'cmds')), ...strings(listLiteral(own, 'arguments'))], mounts: mounts(own) });
+      out.push({
+        file,
+        image,
+        argv: [...strings(listLiteral(own, 'cmds')), ...strings(listLiteral(own, 'arguments'))],
+        mounts: mounts(own),
+      });
     }
     for (const c of podContainers) {
       const cImage = /\bimage="([^"]+)"/.exec(c)?.[1];
       if (!cImage?.includes(REGISTRY)) continue;
-      out.push({ file, image: cImage, argv: [...strings(listLiteral(c, 'command')), ...strings(listLiteral(c, 'args'))], mounts: mounts(c) });
+      out.push({
+        file,
+        image: cImage,
+        argv: [...strings(listLiteral(c, 'command')), ...strings(listLiteral(c, 'args'))],
+        mounts: mounts(c),
+      });
     }
   }
   return out;
@@ -123,7 +156,8 @@ const containers: Container[] = [...dist].flatMap(([file, text]) => {
 
 /** name -> the files of dist/ that name it. */
 const images = new Map<string, Set<string>>();
-for (const [file, text] of dist) for (const m of text.matchAll(IMAGE_REF)) images.set(m[1]!, (images.get(m[1]!) ?? new Set()).add(file));
+for (const [file, text] of dist)
+  for (const m of text.matchAll(IMAGE_REF)) images.set(m[1]!, (images.get(m[1]!) ?? new Set()).add(file));
 
 const imageName = (ref: string) => new RegExp(`^${REGISTRY.replace(/[./]/g, '\\$&')}([^:@]+)`).exec(ref)?.[1];
 
@@ -139,7 +173,13 @@ function programsOf(c: Container): { modules: string[]; paths: string[]; command
     while (argv[0] !== undefined && /^[A-Za-z_][A-Za-z0-9_]*=/.test(argv[0])) argv = argv.slice(1);
   }
   const shell = (argv[0] === '/bin/sh' || argv[0] === 'sh') && argv[1] === '-c';
-  const words = shell ? argv.slice(2).join('\n').split(/[\s;|&()]+/).filter(Boolean) : argv;
+  const words = shell
+    ? argv
+        .slice(2)
+        .join('\n')
+        .split(/[\s;|&()]+/)
+        .filter(Boolean)
+    : argv;
   words.forEach((w, i) => {
     if ((w === 'python' || w === 'python3') && words[i + 1] === '-m' && words[i + 2]) modules.push(words[i + 2]!);
     const path = w.replace(/^local:\/\//, '');
@@ -156,7 +196,8 @@ function programsOf(c: Container): { modules: string[]; paths: string[]; command
 
 /** `COPY src... dest` lines of a Containerfile, sources relative to images/. */
 function copies(containerfile: string): { sources: string[]; dest: string }[] {
-  return readFileSync(containerfile, 'utf8').split('\n')
+  return readFileSync(containerfile, 'utf8')
+    .split('\n')
     .map((l) => l.trim().split(/\s+/))
     .filter((w) => w[0]?.toUpperCase() === 'COPY')
     .map((w) => w.slice(1).filter((x) => !x.startsWith('--')))
@@ -171,15 +212,29 @@ const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
  * (scripts/images/base-lock-check.py), or the image would carry a second copy of them.
  */
 function baseProblems(name: string): string[] {
-  const from = readFileSync(join(IMAGES, name, 'Containerfile'), 'utf8').split('\n').map((l) => l.trim().split(/\s+/)).find((w) => w[0]?.toUpperCase() === 'FROM')?.[1] ?? '';
+  const from =
+    readFileSync(join(IMAGES, name, 'Containerfile'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .find((w) => w[0]?.toUpperCase() === 'FROM')?.[1] ?? '';
   const base = /^localhost\/dfp\/([a-z0-9-]+):[A-Za-z0-9._-]+$/.exec(from)?.[1];
   if (!base) return [`images/${name}/Containerfile is FROM '${from}', not a local base localhost/dfp/<base>:<tag>`];
   if (base === 'python-base' || base === 'python-java-base') return [];
   const baseDir = join(IMAGES, 'bases', base);
-  if (!isFile(join(baseDir, 'Containerfile'))) return [`images/${name}/Containerfile is FROM ${from}, but images/bases/${base}/Containerfile is missing`];
+  if (!isFile(join(baseDir, 'Containerfile')))
+    return [`images/${name}/Containerfile is FROM ${from}, but images/bases/${base}/Containerfile is missing`];
   if (!isFile(join(baseDir, 'uv.lock'))) return [];
-  const r = spawnSync('python3', [join(ROOT, 'scripts', 'images', 'base-lock-check.py'), `images/bases/${base}`, `images/${name}`], { cwd: ROOT, encoding: 'utf8' });
-  return r.status === 0 ? [] : r.stdout.trim().split('\n').map((l) => l.replace(/^images: /, ''));
+  const r = spawnSync(
+    'python3',
+    [join(ROOT, 'scripts', 'images', 'base-lock-check.py'), `images/bases/${base}`, `images/${name}`],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  return r.status === 0
+    ? []
+    : r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/^images: /, ''));
 }
 
 /** Everything missing for image `name`, one line each. */
@@ -204,11 +259,19 @@ function missing(name: string): string[] {
       if (seen.has(key)) continue;
       seen.add(key);
       const rel = m.replace(/\./g, '/');
-      const candidates = [name, `${name}/src`, ...(locked('dfp-tools') ? ['dfp_tools'] : [])]
-        .flatMap((base) => [`${base}/${rel}.py`, `${base}/${rel}/__main__.py`]);
+      const candidates = [name, `${name}/src`, ...(locked('dfp-tools') ? ['dfp_tools'] : [])].flatMap((base) => [
+        `${base}/${rel}.py`,
+        `${base}/${rel}/__main__.py`,
+      ]);
       const found = candidates.find((p) => isFile(join(IMAGES, p)));
-      if (!found) problems.push(`'python -m ${m}' (dist/${c.file}): no module ${m} in images/${name}/${locked('dfp-tools') ? ' or images/dfp_tools/' : ''} (looked for ${candidates.map((p) => `images/${p}`).join(', ')})`);
-      else if (!copiedFolder(found)) problems.push(`'python -m ${m}' (dist/${c.file}): images/${found} exists, but images/${name}/Containerfile copies no folder that holds it`);
+      if (!found)
+        problems.push(
+          `'python -m ${m}' (dist/${c.file}): no module ${m} in images/${name}/${locked('dfp-tools') ? ' or images/dfp_tools/' : ''} (looked for ${candidates.map((p) => `images/${p}`).join(', ')})`,
+        );
+      else if (!copiedFolder(found))
+        problems.push(
+          `'python -m ${m}' (dist/${c.file}): images/${found} exists, but images/${name}/Containerfile copies no folder that holds it`,
+        );
     }
     for (const p of paths) {
       const key = `path ${p}`;
@@ -217,15 +280,22 @@ function missing(name: string): string[] {
       const copy = copied.find((x) => p === x.dest || p.startsWith(`${x.dest}/`));
       const source = copy?.sources.length === 1 ? `${copy.sources[0]}${p.slice(copy.dest.length)}` : undefined;
       if (!copy) problems.push(`${p} (dist/${c.file}): images/${name}/Containerfile copies nothing to it`);
-      else if (!source || !existsSync(join(IMAGES, source))) problems.push(`${p} (dist/${c.file}): images/${source ?? copy.sources.join(' ')} is missing (images/${name}/Containerfile copies it there)`);
+      else if (!source || !existsSync(join(IMAGES, source)))
+        problems.push(
+          `${p} (dist/${c.file}): images/${source ?? copy.sources.join(' ')} is missing (images/${name}/Containerfile copies it there)`,
+        );
     }
     for (const cmd of commands) {
       const key = `command ${cmd}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const pkg = PROGRAMS[cmd];
-      if (!pkg) problems.push(`'${cmd}' (dist/${c.file}): not a program this test knows; add it to PROGRAMS with the package that provides it`);
-      else if (!locked(pkg)) problems.push(`'${cmd}' (dist/${c.file}): images/${name}/uv.lock does not install ${pkg}, which provides it`);
+      if (!pkg)
+        problems.push(
+          `'${cmd}' (dist/${c.file}): not a program this test knows; add it to PROGRAMS with the package that provides it`,
+        );
+      else if (!locked(pkg))
+        problems.push(`'${cmd}' (dist/${c.file}): images/${name}/uv.lock does not install ${pkg}, which provides it`);
     }
   }
   return problems;
@@ -234,9 +304,21 @@ function missing(name: string): string[] {
 describe('every image and program dist/ references is built or contained here', () => {
   it('reads the images and the programs of every orchestrator and target', () => {
     // Not a vacuous pass: the readers found what the examples render.
-    expect([...images.keys()].sort()).toEqual(expect.arrayContaining(['feast', 'iris', 'kronodroid-train', 'transform-launcher', 'dbt-kronodroid']));
+    expect([...images.keys()].sort()).toEqual(
+      expect.arrayContaining(['feast', 'iris', 'kronodroid-train', 'transform-launcher', 'dbt-kronodroid']),
+    );
     const kinds = new Set(containers.map((c) => c.file.split('/')[1]));
-    expect([...kinds].sort()).toEqual(['airflow', 'android', 'argo', 'chronon', 'datafusion', 'datahub', 'feast', 'kubeflow', 'spark']);
+    expect([...kinds].sort()).toEqual([
+      'airflow',
+      'android',
+      'argo',
+      'chronon',
+      'datafusion',
+      'datahub',
+      'feast',
+      'kubeflow',
+      'spark',
+    ]);
     const all = containers.map(programsOf);
     expect(all.flatMap((p) => p.modules)).toContain('dfp_tools.run_transform');
     expect(all.flatMap((p) => p.paths)).toContain('/opt/dfp/kronodroid_iceberg_job.py');

@@ -33,24 +33,56 @@ function lockFile(lock: object): string {
 
 /** A two-step pipeline (one image pinned, one not) in one environment per orchestrator, or one that demands digests. */
 function app(policy?: 'digest') {
-  const a = new DfpApp({ distDir: join(mkdtempSync(join(tmpdir(), 'dfp-dist-')), 'dist'), lockFile: lockFile({ version: 1, refs: { 'shop@main': { commit: COMMIT } }, images: { [PINNED]: { digest: DIGEST } } }) });
-  if (policy) new Environment(a, 'strict', envProps({ namespace: 'ml-strict', imageTagPolicy: policy, orchestrator: 'argo' }));
-  else for (const orchestrator of ['argo', 'kubeflow', 'airflow'] as const) new Environment(a, orchestrator, envProps({ namespace: `ml-${orchestrator}`, orchestrator }));
-  const table = new IcebergTable(a, 'orders', { namespace: 'shop', lakefsRepository: 'shop', ref: { branch: 'main' }, fields: { id: 'string', amount: 'float64', ts: 'timestamp' }, timestampField: 'ts' });
+  const a = new DfpApp({
+    distDir: join(mkdtempSync(join(tmpdir(), 'dfp-dist-')), 'dist'),
+    lockFile: lockFile({
+      version: 1,
+      refs: { 'shop@main': { commit: COMMIT } },
+      images: { [PINNED]: { digest: DIGEST } },
+    }),
+  });
+  if (policy)
+    new Environment(a, 'strict', envProps({ namespace: 'ml-strict', imageTagPolicy: policy, orchestrator: 'argo' }));
+  else
+    for (const orchestrator of ['argo', 'kubeflow', 'airflow'] as const)
+      new Environment(a, orchestrator, envProps({ namespace: `ml-${orchestrator}`, orchestrator }));
+  const table = new IcebergTable(a, 'orders', {
+    namespace: 'shop',
+    lakefsRepository: 'shop',
+    ref: { branch: 'main' },
+    fields: { id: 'string', amount: 'float64', ts: 'timestamp' },
+    timestampField: 'ts',
+  });
   const p = new Pipeline(a, 'p');
   const prep = new ContainerStep(p, 'prep', { image: UNPINNED, command: ['prep'] });
-  new ContainerStep(p, 'train', { image: PINNED, command: ['train'], lineage: { lakefsRepository: 'shop', lakefsRef: table.pinnedCommit, sourceTable: table } }).after(prep);
+  new ContainerStep(p, 'train', {
+    image: PINNED,
+    command: ['train'],
+    lineage: { lakefsRepository: 'shop', lakefsRef: table.pinnedCommit, sourceTable: table },
+  }).after(prep);
   return a;
 }
 
 describe('the lock pins images', () => {
   it('reads and writes the images section in the canonical form, and refuses a wrong key or digest', () => {
     const text = formatLock({ version: 1, refs: {}, images: { [PINNED]: { digest: DIGEST } } });
-    expect(text).toBe(`{\n  "images": {\n    "${PINNED}": {\n      "digest": "${DIGEST}"\n    }\n  },\n  "refs": {},\n  "version": 1\n}\n`);
-    expect(readLock(lockFile(JSON.parse(text)))).toEqual({ version: 1, refs: {}, images: { [PINNED]: { digest: DIGEST } } });
+    expect(text).toBe(
+      `{\n  "images": {\n    "${PINNED}": {\n      "digest": "${DIGEST}"\n    }\n  },\n  "refs": {},\n  "version": 1\n}\n`,
+    );
+    expect(readLock(lockFile(JSON.parse(text)))).toEqual({
+      version: 1,
+      refs: {},
+      images: { [PINNED]: { digest: DIGEST } },
+    });
     for (const [images, message] of [
-      [{ [PINNED]: { digest: 'ab'.repeat(32) } }, /images\.registry\.dfp\.internal\/test\/train:2\.0\.0\.digest: a digest is sha256: and 64 lowercase hex digits/],
-      [{ 'registry.dfp.internal/test/train': { digest: DIGEST } }, /'registry\.dfp\.internal\/test\/train' is not <registry>\/<name>:<tag>/],
+      [
+        { [PINNED]: { digest: 'ab'.repeat(32) } },
+        /images\.registry\.dfp\.internal\/test\/train:2\.0\.0\.digest: a digest is sha256: and 64 lowercase hex digits/,
+      ],
+      [
+        { 'registry.dfp.internal/test/train': { digest: DIGEST } },
+        /'registry\.dfp\.internal\/test\/train' is not <registry>\/<name>:<tag>/,
+      ],
       [{ [`${PINNED}@${DIGEST}`]: { digest: DIGEST } }, /is not <registry>\/<name>:<tag>/],
     ] as const) {
       expect(() => readLock(lockFile({ version: 1, refs: {}, images }))).toThrow(message);
@@ -63,15 +95,23 @@ describe('the lock pins images', () => {
     writeFileSync(join(dir, 'train.digest'), `${PINNED} ${DIGEST}\n`);
     const first = lockImages(file, [join(dir, 'train.digest')]);
     expect(first.written).toBe(true);
-    expect(describeImageLock(first, 'dfp.lock.json')).toBe(`dfp lock --images: wrote dfp.lock.json\n  ${PINNED} -> ${DIGEST} (new pin)`);
-    expect(readLock(file)).toEqual({ version: 1, refs: { 'shop@main': { commit: COMMIT } }, images: { [PINNED]: { digest: DIGEST } } });
+    expect(describeImageLock(first, 'dfp.lock.json')).toBe(
+      `dfp lock --images: wrote dfp.lock.json\n  ${PINNED} -> ${DIGEST} (new pin)`,
+    );
+    expect(readLock(file)).toEqual({
+      version: 1,
+      refs: { 'shop@main': { commit: COMMIT } },
+      images: { [PINNED]: { digest: DIGEST } },
+    });
     const again = lockImages(file, [join(dir, 'train.digest')]);
     expect(again.written).toBe(false);
     expect(describeImageLock(again, 'dfp.lock.json')).toContain('(unchanged)');
     const before = readFileSync(file, 'utf8');
     writeFileSync(join(dir, 'bad.digest'), `${PINNED} latest\n`);
     expect(() => lockImages(file, [join(dir, 'bad.digest')])).toThrow(LockFileError);
-    expect(() => lockImages(file, [join(dir, 'bad.digest')])).toThrow(/bad\.digest is not '<image> sha256:<digest>' on one line; run 'make images'/);
+    expect(() => lockImages(file, [join(dir, 'bad.digest')])).toThrow(
+      /bad\.digest is not '<image> sha256:<digest>' on one line; run 'make images'/,
+    );
     expect(readFileSync(file, 'utf8')).toBe(before);
   });
 
@@ -84,17 +124,25 @@ describe('the lock pins images', () => {
     expect(ok.stdout).toContain(`${PINNED} -> ${DIGEST} (new pin)`);
     const missing = runTsx('dfp.ts', { args: ['lock', '--images', join(dir, 'nope.digest')], env: { DFP_LOCK: file } });
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toMatch(/^dfp lock --images: cannot read .*nope\.digest .*run 'make images' to write it\n.* was left unchanged\.\n$/);
+    expect(missing.stderr).toMatch(
+      /^dfp lock --images: cannot read .*nope\.digest .*run 'make images' to write it\n.* was left unchanged\.\n$/,
+    );
   });
 });
 
 describe('synth renders pinned images by digest', () => {
   const model = buildModel(app());
   const files = renderAll(model, TARGETS);
-  const orchestratorFiles = files.filter((f) => /\/(argo\/workflow-templates|kubeflow\/pipelines|airflow\/dags)\/p\./.test(f.path));
+  const orchestratorFiles = files.filter((f) =>
+    /\/(argo\/workflow-templates|kubeflow\/pipelines|airflow\/dags)\/p\./.test(f.path),
+  );
 
   it('in every orchestrator, by digest where the lock pins the image and by tag where it does not', () => {
-    expect(orchestratorFiles.map((f) => f.path).sort()).toEqual(['airflow/airflow/dags/p.py', 'argo/argo/workflow-templates/p.yaml', 'kubeflow/kubeflow/pipelines/p.yaml']);
+    expect(orchestratorFiles.map((f) => f.path).sort()).toEqual([
+      'airflow/airflow/dags/p.py',
+      'argo/argo/workflow-templates/p.yaml',
+      'kubeflow/kubeflow/pipelines/p.yaml',
+    ]);
     for (const f of orchestratorFiles) {
       expect(f.content, f.path).toContain(`${PINNED}@${DIGEST}`);
       expect(f.content, f.path).toContain(UNPINNED);
@@ -113,16 +161,22 @@ describe('synth renders pinned images by digest', () => {
   it('names what it rendered by tag, for the warning make synth prints', () => {
     // The step's, and the DataHub ingest hook's (the environments have a DataHub endpoint).
     expect(unpinnedImages(model)).toEqual([DATAHUB_IMAGE, UNPINNED]);
-    expect(unpinnedWarning([UNPINNED])).toBe(`dfp: warning: 1 image rendered by tag, with no digest in the lock (run 'make images', which records the digests in dfp.lock.json, and commit it): ${UNPINNED}\n`);
+    expect(unpinnedWarning([UNPINNED])).toBe(
+      `dfp: warning: 1 image rendered by tag, with no digest in the lock (run 'make images', which records the digests in dfp.lock.json, and commit it): ${UNPINNED}\n`,
+    );
   });
 
-  it('pins the sync hooks\' images from the same lock', () => {
+  it("pins the sync hooks' images from the same lock", () => {
     expect(pinImage({ [FEAST_IMAGE]: DIGEST }, FEAST_IMAGE)).toBe(`${FEAST_IMAGE}@${DIGEST}`);
-    expect(pinImage({ [FEAST_IMAGE]: DIGEST }, `${FEAST_IMAGE}@sha256:${'0'.repeat(64)}`)).toBe(`${FEAST_IMAGE}@sha256:${'0'.repeat(64)}`);
+    expect(pinImage({ [FEAST_IMAGE]: DIGEST }, `${FEAST_IMAGE}@sha256:${'0'.repeat(64)}`)).toBe(
+      `${FEAST_IMAGE}@sha256:${'0'.repeat(64)}`,
+    );
   });
 
   it('an environment that demands digests takes the pinned image and refuses the unpinned one, at its path', () => {
-    expect(() => buildModel(app('digest'))).toThrow(/p\/prep: image 'registry\.dfp\.internal\/test\/prep:1\.0\.0' has no digest, but environment 'strict' requires one/);
+    expect(() => buildModel(app('digest'))).toThrow(
+      /p\/prep: image 'registry\.dfp\.internal\/test\/prep:1\.0\.0' has no digest, but environment 'strict' requires one/,
+    );
     expect(() => buildModel(app('digest'))).not.toThrow(/p\/train:/);
   });
 });

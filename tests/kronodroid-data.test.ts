@@ -32,9 +32,20 @@ const IVY = join(process.env.DFP_CACHE ?? join(process.env.HOME ?? '/root', '.ca
 const SAMPLES = 2000;
 const REPO = 'kronodroid';
 
-interface Ran { status: number | null; stdout: string; stderr: string; seconds: number }
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
 
-function runPy(image: string, args: string[], env: Record<string, string> = {}, cwd?: string, timeoutMs = 900_000): Ran {
+function runPy(
+  image: string,
+  args: string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+  timeoutMs = 900_000,
+): Ran {
   const started = Date.now();
   const r = spawnSync(python(image), args, {
     cwd: cwd ?? ROOT,
@@ -42,7 +53,13 @@ function runPy(image: string, args: string[], env: Record<string, string> = {}, 
     timeout: timeoutMs,
     maxBuffer: 256 * 1024 * 1024,
     // The checkout's dfp_tools first: the code under test, not the copy uv installed.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', TZ: 'UTC', PYTHONPATH: join(IMAGES, 'dfp_tools'), ...env },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/root',
+      TZ: 'UTC',
+      PYTHONPATH: join(IMAGES, 'dfp_tools'),
+      ...env,
+    },
   });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', seconds: (Date.now() - started) / 1000 };
 }
@@ -60,34 +77,48 @@ const counts: Record<string, number> = {};
 function dltLoad(branch: string, source = `s3://${REPO}/main/landing/kronodroid`): Ran {
   const project = mkdtempSync(join(work, 'dlt-'));
   mkdirSync(join(project, '.dlt'));
-  writeFileSync(join(project, '.dlt', 'config.toml'), readFileSync(join(ROOT, 'dist', 'dev', 'dlt', 'kronodroid-features', 'dlt-load', 'config.toml')));
+  writeFileSync(
+    join(project, '.dlt', 'config.toml'),
+    readFileSync(join(ROOT, 'dist', 'dev', 'dlt', 'kronodroid-features', 'dlt-load', 'config.toml')),
+  );
   // The env the dlt-load step sets (dist/staging/argo/workflow-templates/kronodroid-features.yaml), with this test's lakeFS.
-  return runPy('dlt-runner', [join(IMAGES, 'dlt-runner', 'run_load.py')], {
-    DLT_PROJECT_DIR: project,
-    DLT_DATA_DIR: join(project, 'data'),
-    RUNTIME__DLTHUB_TELEMETRY: 'false',
-    DESTINATION__FILESYSTEM__BUCKET_URL: `s3://${REPO}/${branch}/warehouse`,
-    DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID: creds.AWS_ACCESS_KEY_ID,
-    DESTINATION__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY: creds.AWS_SECRET_ACCESS_KEY,
-    DFP__S3__ENDPOINT_URL: lakefs.endpoint,
-    DFP__SOURCE__BUCKET_URL: source,
-  }, project);
+  return runPy(
+    'dlt-runner',
+    [join(IMAGES, 'dlt-runner', 'run_load.py')],
+    {
+      DLT_PROJECT_DIR: project,
+      DLT_DATA_DIR: join(project, 'data'),
+      RUNTIME__DLTHUB_TELEMETRY: 'false',
+      DESTINATION__FILESYSTEM__BUCKET_URL: `s3://${REPO}/${branch}/warehouse`,
+      DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID: creds.AWS_ACCESS_KEY_ID,
+      DESTINATION__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY: creds.AWS_SECRET_ACCESS_KEY,
+      DFP__S3__ENDPOINT_URL: lakefs.endpoint,
+      DFP__SOURCE__BUCKET_URL: source,
+    },
+    project,
+  );
 }
 
 function commitMerge(args: string[], env: Record<string, string> = {}): Ran & { commitId?: string } {
   const out = join(mkdtempSync(join(work, 'cm-')), 'outputs', 'commit_id');
-  const r = runPy('lakefs-tools', ['-m', 'dfp_tools.lakefs_commit_merge', '--repository', REPO, '--into', 'main', ...args, '--commit-id-file', out], {
-    LAKEFS_ENDPOINT: lakefs.endpoint,
-    LAKEFS_ACCESS_KEY_ID: lakefs.credentials.accessKeyId,
-    LAKEFS_SECRET_ACCESS_KEY: lakefs.credentials.secretAccessKey,
-    ...env,
-  });
+  const r = runPy(
+    'lakefs-tools',
+    ['-m', 'dfp_tools.lakefs_commit_merge', '--repository', REPO, '--into', 'main', ...args, '--commit-id-file', out],
+    {
+      LAKEFS_ENDPOINT: lakefs.endpoint,
+      LAKEFS_ACCESS_KEY_ID: lakefs.credentials.accessKeyId,
+      LAKEFS_SECRET_ACCESS_KEY: lakefs.credentials.secretAccessKey,
+      ...env,
+    },
+  );
   return { ...r, commitId: existsSync(out) ? readFileSync(out, 'utf8') : undefined };
 }
 
 /** The rendered DataFusion Job (staging), its command and env, against this test's lakeFS. */
 function dataFusion(runArgs: string[]): Ran {
-  const job = parse(readFileSync(join(ROOT, 'dist', 'staging', 'datafusion', 'jobs', 'kronodroid-iceberg.yaml'), 'utf8'));
+  const job = parse(
+    readFileSync(join(ROOT, 'dist', 'staging', 'datafusion', 'jobs', 'kronodroid-iceberg.yaml'), 'utf8'),
+  );
   const c = job.spec.template.spec.containers[0];
   expect(c.command).toEqual(['python', '/opt/dfp/kronodroid_iceberg_job.py']);
   const env: Record<string, string> = {};
@@ -96,46 +127,94 @@ function dataFusion(runArgs: string[]): Ran {
     else env[e.name] = creds[e.name as keyof typeof creds];
   }
   env.AWS_ENDPOINT_URL = lakefs.endpoint;
-  return runPy('kronodroid-datafusion', [join(IMAGES, 'kronodroid-datafusion', 'kronodroid_iceberg_job.py'), ...c.args, ...runArgs], env);
+  return runPy(
+    'kronodroid-datafusion',
+    [join(IMAGES, 'kronodroid-datafusion', 'kronodroid_iceberg_job.py'), ...c.args, ...runArgs],
+    env,
+  );
 }
 
 /** spark-submit with the rendered SparkApplication's (dev) sparkConf, hadoopConf and packages, master local[2]. */
 function sparkSubmit(program: string, args: string[], warehouseOverride?: string): Ran {
-  const app = parse(readFileSync(join(ROOT, 'dist', 'dev', 'spark', 'applications', 'kronodroid-iceberg.yaml'), 'utf8'));
+  const app = parse(
+    readFileSync(join(ROOT, 'dist', 'dev', 'spark', 'applications', 'kronodroid-iceberg.yaml'), 'utf8'),
+  );
   const spec = app.spec;
   const venv = join(IMAGES, 'kronodroid-spark', '.venv');
-  const conf: Record<string, string> = { ...spec.sparkConf, 'spark.jars.ivy': IVY, 'spark.ui.enabled': 'false', 'spark.sql.shuffle.partitions': '2', 'spark.driver.memory': '1g' };
-  for (const [k, v] of Object.entries(spec.hadoopConf as Record<string, string>)) conf[`spark.hadoop.${k}`] = k === 'fs.s3a.endpoint' ? lakefs.endpoint : v;
+  const conf: Record<string, string> = {
+    ...spec.sparkConf,
+    'spark.jars.ivy': IVY,
+    'spark.ui.enabled': 'false',
+    'spark.sql.shuffle.partitions': '2',
+    'spark.driver.memory': '1g',
+  };
+  for (const [k, v] of Object.entries(spec.hadoopConf as Record<string, string>))
+    conf[`spark.hadoop.${k}`] = k === 'fs.s3a.endpoint' ? lakefs.endpoint : v;
   if (warehouseOverride) conf['spark.sql.catalog.lakefs.warehouse'] = warehouseOverride;
   const started = Date.now();
-  const r = spawnSync(join(venv, 'bin', 'spark-submit'), [
-    '--master', 'local[2]', '--packages', spec.deps.packages.join(','),
-    ...Object.entries(conf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
-    program, ...args,
-  ], {
-    // Spark's INFO log is megabytes.
-    cwd: ROOT, encoding: 'utf8', timeout: 1_200_000, maxBuffer: 512 * 1024 * 1024,
-    env: {
-      PATH: `${join(venv, 'bin')}:${process.env.PATH}`, HOME: process.env.HOME ?? '/root', TZ: 'UTC',
-      SPARK_HOME: join(venv, 'lib', 'python3.11', 'site-packages', 'pyspark'), PYSPARK_PYTHON: join(venv, 'bin', 'python'),
-      PYTHONPATH: join(IMAGES, 'dfp_tools'), ...creds,
+  const r = spawnSync(
+    join(venv, 'bin', 'spark-submit'),
+    [
+      '--master',
+      'local[2]',
+      '--packages',
+      spec.deps.packages.join(','),
+      ...Object.entries(conf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
+      program,
+      ...args,
+    ],
+    {
+      // Spark's INFO log is megabytes.
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 1_200_000,
+      maxBuffer: 512 * 1024 * 1024,
+      env: {
+        PATH: `${join(venv, 'bin')}:${process.env.PATH}`,
+        HOME: process.env.HOME ?? '/root',
+        TZ: 'UTC',
+        SPARK_HOME: join(venv, 'lib', 'python3.11', 'site-packages', 'pyspark'),
+        PYSPARK_PYTHON: join(venv, 'bin', 'python'),
+        PYTHONPATH: join(IMAGES, 'dfp_tools'),
+        ...creds,
+      },
     },
-  });
+  );
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', seconds: (Date.now() - started) / 1000 };
 }
 
 function sparkJob(runArgs: string[]): Ran {
-  const app = parse(readFileSync(join(ROOT, 'dist', 'dev', 'spark', 'applications', 'kronodroid-iceberg.yaml'), 'utf8'));
+  const app = parse(
+    readFileSync(join(ROOT, 'dist', 'dev', 'spark', 'applications', 'kronodroid-iceberg.yaml'), 'utf8'),
+  );
   expect(app.spec.mainApplicationFile).toBe('local:///opt/dfp/kronodroid_iceberg_job.py');
-  return sparkSubmit(join(IMAGES, 'kronodroid-spark', 'kronodroid_iceberg_job.py'), [...app.spec.arguments, ...runArgs]);
+  return sparkSubmit(join(IMAGES, 'kronodroid-spark', 'kronodroid_iceberg_job.py'), [
+    ...app.spec.arguments,
+    ...runArgs,
+  ]);
 }
 
 function readTables(branch: string) {
-  const r = runPy('kronodroid-datafusion', [join(IMAGES, 'kronodroid-datafusion', 'tests', 'read_tables.py'), `s3://${REPO}/${branch}/warehouse`], {
-    ...creds, AWS_ENDPOINT_URL: lakefs.endpoint, AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
-  });
+  const r = runPy(
+    'kronodroid-datafusion',
+    [join(IMAGES, 'kronodroid-datafusion', 'tests', 'read_tables.py'), `s3://${REPO}/${branch}/warehouse`],
+    {
+      ...creds,
+      AWS_ENDPOINT_URL: lakefs.endpoint,
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
+    },
+  );
   expect(r.status, r.stderr.slice(-3000)).toBe(0);
-  return json(r) as Record<string, { schema: unknown[]; spec: unknown[]; properties: Record<string, string>; formats: string[]; rows: Record<string, unknown>[] }>;
+  return json(r) as Record<
+    string,
+    {
+      schema: unknown[];
+      spec: unknown[];
+      properties: Record<string, string>;
+      formats: string[];
+      rows: Record<string, unknown>[];
+    }
+  >;
 }
 
 async function objects(ref: string, prefix: string): Promise<string[]> {
@@ -145,11 +224,26 @@ async function objects(ref: string, prefix: string): Promise<string[]> {
 beforeAll(async () => {
   lakefs = await startLakeFs();
   work = mkdtempSync(join(tmpdir(), 'dfp-kronodroid-data-'));
-  creds = { AWS_ACCESS_KEY_ID: lakefs.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: lakefs.credentials.secretAccessKey };
+  creds = {
+    AWS_ACCESS_KEY_ID: lakefs.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: lakefs.credentials.secretAccessKey,
+  };
   await lakefs.client.createRepository(REPO, `local://${REPO}`);
-  const gen = runPy('lakefs-tools', ['-m', 'dfp_tools.kronodroid_synthetic', '--out', join(work, 'landing'), '--samples', String(SAMPLES), '--seed', '7', '--bad-rows', '3']);
+  const gen = runPy('lakefs-tools', [
+    '-m',
+    'dfp_tools.kronodroid_synthetic',
+    '--out',
+    join(work, 'landing'),
+    '--samples',
+    String(SAMPLES),
+    '--seed',
+    '7',
+    '--bad-rows',
+    '3',
+  ]);
   expect(gen.status, gen.stderr).toBe(0);
-  for (const f of readdirSync(join(work, 'landing'))) await lakefs.client.upload(REPO, 'main', `landing/kronodroid/${f}`, readFileSync(join(work, 'landing', f)));
+  for (const f of readdirSync(join(work, 'landing')))
+    await lakefs.client.upload(REPO, 'main', `landing/kronodroid/${f}`, readFileSync(join(work, 'landing', f)));
   landingCommit = (await lakefs.client.commit(REPO, 'main', 'synthetic KronoDroid landing files')).id;
   counts.csvRows = Object.values(json(gen).files as Record<string, number>).reduce((a, b) => a + b, 0);
 }, 600_000);
@@ -172,7 +266,9 @@ describe('the Kronodroid data refresh on a real lakeFS', () => {
     expect(loaded).toMatch(/^[0-9a-f]{64}$/);
     expect(loaded).toBe(await lakefs.client.resolveBranch(REPO, 'main'));
     expect(loaded).not.toBe(landingCommit);
-    console.log(`dlt: ${counts.csvRows} CSV rows (${SAMPLES} synthetic samples) loaded on lakeFS in ${r.seconds.toFixed(1)} s; commit-merge ${m.seconds.toFixed(1)} s -> main ${loaded.slice(0, 12)}`);
+    console.log(
+      `dlt: ${counts.csvRows} CSV rows (${SAMPLES} synthetic samples) loaded on lakeFS in ${r.seconds.toFixed(1)} s; commit-merge ${m.seconds.toFixed(1)} s -> main ${loaded.slice(0, 12)}`,
+    );
   }, 900_000);
 
   it('Spark and DataFusion give equal tables from the same commit: rows, IcebergTable schemas, Avro data files', async () => {
@@ -191,13 +287,23 @@ describe('the Kronodroid data refresh on a real lakeFS', () => {
 
     const a = readTables('datafusion');
     const b = readTables('spark');
-    for (const table of ['stg_kronodroid.emulator_samples', 'stg_kronodroid.real_device_samples', 'kronodroid.fct_training_dataset']) {
+    for (const table of [
+      'stg_kronodroid.emulator_samples',
+      'stg_kronodroid.real_device_samples',
+      'kronodroid.fct_training_dataset',
+    ]) {
       const expected = JSON.parse(readFileSync(join(ROOT, 'dist', 'dev', 'schemas', `${table}.iceberg.json`), 'utf8'));
       for (const t of [a[table]!, b[table]!]) {
         expect(t.formats).toEqual(['AVRO']);
         expect(t.properties['write.format.default']).toBe('avro');
         expect(t.schema).toEqual(expected.schema.fields);
-        expect(t.spec).toEqual(expected['partition-spec'].fields.map((f: { name: string; transform: string; 'source-id': number }) => ({ name: f.name, transform: f.transform, 'source-id': f['source-id'] })));
+        expect(t.spec).toEqual(
+          expected['partition-spec'].fields.map((f: { name: string; transform: string; 'source-id': number }) => ({
+            name: f.name,
+            transform: f.transform,
+            'source-id': f['source-id'],
+          })),
+        );
       }
       expect(a[table]!.rows.length).toBeGreaterThan(0);
       expect(b[table]!.rows).toEqual(a[table]!.rows);
@@ -206,19 +312,27 @@ describe('the Kronodroid data refresh on a real lakeFS', () => {
     // One row per sample; the rows without a sample id were dropped; every split is there.
     expect(training.length).toBe(SAMPLES);
     expect(new Set(training.map((r) => r.sample_id)).size).toBe(SAMPLES);
-    const splits = Object.fromEntries(['train', 'validation', 'test'].map((s) => [s, training.filter((r) => r.split === s).length]));
+    const splits = Object.fromEntries(
+      ['train', 'validation', 'test'].map((s) => [s, training.filter((r) => r.split === s).length]),
+    );
     expect(splits.train).toBeGreaterThan(SAMPLES * 0.65);
     expect(splits.validation).toBeGreaterThan(0);
     expect(splits.test).toBeGreaterThan(0);
     const freq = training.find((r) => r.syscall_frequencies)!.syscall_frequencies as string[];
     expect(freq).toHaveLength(16);
     expect(Math.abs(freq.reduce((s, x) => s + Number(x), 0) - 1)).toBeLessThan(1e-5);
-    console.log(`transform: ${dfOut.raw_rows} raw rows -> ${JSON.stringify(Object.fromEntries(Object.entries(dfOut.tables).map(([k, v]) => [k, (v as { rows: number }).rows])))}, splits ${JSON.stringify(splits)}; DataFusion ${df.seconds.toFixed(1)} s, Spark (local[2], JVM start included) ${sp.seconds.toFixed(1)} s`);
+    console.log(
+      `transform: ${dfOut.raw_rows} raw rows -> ${JSON.stringify(Object.fromEntries(Object.entries(dfOut.tables).map(([k, v]) => [k, (v as { rows: number }).rows])))}, splits ${JSON.stringify(splits)}; DataFusion ${df.seconds.toFixed(1)} s, Spark (local[2], JVM start included) ${sp.seconds.toFixed(1)} s`,
+    );
   }, 1_800_000);
 
   it('Spark reads the tables DataFusion wrote (its Avro files and pyiceberg-written manifests) and gets what pyiceberg gets', () => {
     const result = join(work, 'spark-read.json');
-    const r = sparkSubmit(join(IMAGES, 'kronodroid-spark', 'tests', 'read_tables.py'), ['lakefs', result], `s3a://${REPO}/datafusion/warehouse`);
+    const r = sparkSubmit(
+      join(IMAGES, 'kronodroid-spark', 'tests', 'read_tables.py'),
+      ['lakefs', result],
+      `s3a://${REPO}/datafusion/warehouse`,
+    );
     expect(r.status, r.stderr.slice(-4000)).toBe(0);
     const spark = JSON.parse(readFileSync(result, 'utf8'));
     const pyiceberg = readTables('datafusion');
@@ -250,12 +364,29 @@ describe('the Kronodroid data refresh on a real lakeFS', () => {
 
 describe('the rendered commit-merge step gives the program what it reads', () => {
   it('its command, arguments and env (LAKEFS_ENDPOINT from the environment, the key pair by Secret reference)', () => {
-    const t = parse(readFileSync(join(ROOT, 'dist', 'staging', 'argo', 'workflow-templates', 'kronodroid-features.yaml'), 'utf8'));
+    const t = parse(
+      readFileSync(join(ROOT, 'dist', 'staging', 'argo', 'workflow-templates', 'kronodroid-features.yaml'), 'utf8'),
+    );
     const c = t.spec.templates.find((x: { name: string }) => x.name === 'lakefs-commit-merge').container;
     expect(c.command).toEqual(['python', '-m', 'dfp_tools.lakefs_commit_merge']);
-    expect(c.args.filter((a: string) => a.startsWith('--')).map((a: string) => a.split('=')[0])).toEqual(['--repository', '--branch', '--into', '--commit', '--commit-id-file']);
-    const env = Object.fromEntries((c.env as { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string } } }[]).map((e) => [e.name, e.value ?? `secret:${e.valueFrom!.secretKeyRef.name}`]));
-    expect(env).toEqual({ LAKEFS_ACCESS_KEY_ID: 'secret:lakefs-credentials', LAKEFS_ENDPOINT: 'http://lakefs.lakefs-staging.svc.cluster.local:8000', LAKEFS_SECRET_ACCESS_KEY: 'secret:lakefs-credentials' });
+    expect(c.args.filter((a: string) => a.startsWith('--')).map((a: string) => a.split('=')[0])).toEqual([
+      '--repository',
+      '--branch',
+      '--into',
+      '--commit',
+      '--commit-id-file',
+    ]);
+    const env = Object.fromEntries(
+      (c.env as { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string } } }[]).map((e) => [
+        e.name,
+        e.value ?? `secret:${e.valueFrom!.secretKeyRef.name}`,
+      ]),
+    );
+    expect(env).toEqual({
+      LAKEFS_ACCESS_KEY_ID: 'secret:lakefs-credentials',
+      LAKEFS_ENDPOINT: 'http://lakefs.lakefs-staging.svc.cluster.local:8000',
+      LAKEFS_SECRET_ACCESS_KEY: 'secret:lakefs-credentials',
+    });
   });
 });
 
@@ -275,21 +406,50 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
     const main = await lakefs.client.resolveBranch(REPO, 'main');
     const down = `http://127.0.0.1:${await freePort()}`;
     const cases: [Ran & { commitId?: string }, RegExp][] = [
-      [commitMerge(['--branch', 'no-such-branch', '--commit=true']), /branch 'no-such-branch' of lakeFS repository 'kronodroid' \(--branch\) does not exist/],
-      [commitMerge(['--branch', 'spark', '--commit=false'], { LAKEFS_SECRET_ACCESS_KEY: 'wrong' }), /refused the key pair/],
-      [commitMerge(['--branch', 'spark', '--commit=true'], { LAKEFS_ENDPOINT: down }), /cannot reach lakeFS at http:\/\/127\.0\.0\.1:\d+/],
+      [
+        commitMerge(['--branch', 'no-such-branch', '--commit=true']),
+        /branch 'no-such-branch' of lakeFS repository 'kronodroid' \(--branch\) does not exist/,
+      ],
+      [
+        commitMerge(['--branch', 'spark', '--commit=false'], { LAKEFS_SECRET_ACCESS_KEY: 'wrong' }),
+        /refused the key pair/,
+      ],
+      [
+        commitMerge(['--branch', 'spark', '--commit=true'], { LAKEFS_ENDPOINT: down }),
+        /cannot reach lakeFS at http:\/\/127\.0\.0\.1:\d+/,
+      ],
     ];
     for (const [r, pattern] of cases) {
       oneLine(r, 'lakefs_commit_merge: ', pattern);
       expect(r.commitId).toBeUndefined();
     }
-    const noRepo = runPy('lakefs-tools', ['-m', 'dfp_tools.lakefs_commit_merge', '--repository', 'nope', '--branch', 'main', '--into', 'main', '--commit=false', '--commit-id-file', join(work, 'x')], {
-      LAKEFS_ENDPOINT: lakefs.endpoint, LAKEFS_ACCESS_KEY_ID: lakefs.credentials.accessKeyId, LAKEFS_SECRET_ACCESS_KEY: lakefs.credentials.secretAccessKey,
-    });
+    const noRepo = runPy(
+      'lakefs-tools',
+      [
+        '-m',
+        'dfp_tools.lakefs_commit_merge',
+        '--repository',
+        'nope',
+        '--branch',
+        'main',
+        '--into',
+        'main',
+        '--commit=false',
+        '--commit-id-file',
+        join(work, 'x'),
+      ],
+      {
+        LAKEFS_ENDPOINT: lakefs.endpoint,
+        LAKEFS_ACCESS_KEY_ID: lakefs.credentials.accessKeyId,
+        LAKEFS_SECRET_ACCESS_KEY: lakefs.credentials.secretAccessKey,
+      },
+    );
     oneLine(noRepo, 'lakefs_commit_merge: ', /lakeFS repository 'nope' does not exist/);
     const notBool = commitMerge(['--branch', 'spark', '--commit=maybe']);
     expect(notBool.status).toBe(2);
-    expect(notBool.stderr.trim()).toBe("lakefs_commit_merge: error: argument --commit: must be true or false, got 'maybe'");
+    expect(notBool.stderr.trim()).toBe(
+      "lakefs_commit_merge: error: argument --commit: must be true or false, got 'maybe'",
+    );
     expect(await lakefs.client.resolveBranch(REPO, 'main')).toBe(main);
   }, 600_000);
 
@@ -300,7 +460,12 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
     const text = readFileSync(join(work, 'landing', 'kronodroid_emulator.csv'), 'utf8').split('\n');
     const cells = text[1]!.split(',');
     cells[5] = 'thirty';
-    await lakefs.client.upload(REPO, 'bad-dlt', 'landing/bad/kronodroid_emulator.csv', [text[0], cells.join(','), ...text.slice(2)].join('\n'));
+    await lakefs.client.upload(
+      REPO,
+      'bad-dlt',
+      'landing/bad/kronodroid_emulator.csv',
+      [text[0], cells.join(','), ...text.slice(2)].join('\n'),
+    );
     const bad = dltLoad('bad-dlt', `s3://${REPO}/bad-dlt/landing/bad`);
     oneLine(bad, 'run_load: ', /api_level.*data_type/);
     expect(await objects('bad-dlt', 'warehouse/raw_kronodroid/samples/data/')).toEqual([]);
@@ -308,16 +473,43 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
 
   it('DataFusion job: no raw table on the branch, corrupt raw metadata, --enabled not a bool; --enabled false does nothing', async () => {
     await lakefs.client.createBranch(REPO, 'no-raw', landingCommit);
-    oneLine(dataFusion(['--branch', 'no-raw']), 'kronodroid_iceberg_job: ', /input table raw_kronodroid\.samples has no Iceberg metadata under s3:\/\/kronodroid\/no-raw\/warehouse/);
+    oneLine(
+      dataFusion(['--branch', 'no-raw']),
+      'kronodroid_iceberg_job: ',
+      /input table raw_kronodroid\.samples has no Iceberg metadata under s3:\/\/kronodroid\/no-raw\/warehouse/,
+    );
     await lakefs.client.createBranch(REPO, 'corrupt', 'datafusion');
-    await lakefs.client.upload(REPO, 'corrupt', 'warehouse/raw_kronodroid/samples/metadata/99999-corrupt.metadata.json', '{"not": "iceberg"');
+    await lakefs.client.upload(
+      REPO,
+      'corrupt',
+      'warehouse/raw_kronodroid/samples/metadata/99999-corrupt.metadata.json',
+      '{"not": "iceberg"',
+    );
     const before = await objects('corrupt', 'warehouse/kronodroid/fct_training_dataset/metadata/');
-    oneLine(dataFusion(['--branch', 'corrupt']), 'kronodroid_iceberg_job: ', /input table raw_kronodroid\.samples \(.*99999-corrupt\.metadata\.json\) is not readable Iceberg metadata/);
+    oneLine(
+      dataFusion(['--branch', 'corrupt']),
+      'kronodroid_iceberg_job: ',
+      /input table raw_kronodroid\.samples \(.*99999-corrupt\.metadata\.json\) is not readable Iceberg metadata/,
+    );
     expect(await objects('corrupt', 'warehouse/kronodroid/fct_training_dataset/metadata/')).toEqual(before);
-    oneLine(dataFusion(['--branch', 'datafusion', '--enabled', 'maybe']), 'kronodroid_iceberg_job: ', /--enabled must be true or false, got 'maybe'/);
-    const parquet = runPy('kronodroid-datafusion', [join(IMAGES, 'kronodroid-datafusion', 'kronodroid_iceberg_job.py'), '--lakefs-repository', REPO, '--catalog', 'lakefs', '--file-format', 'parquet']);
+    oneLine(
+      dataFusion(['--branch', 'datafusion', '--enabled', 'maybe']),
+      'kronodroid_iceberg_job: ',
+      /--enabled must be true or false, got 'maybe'/,
+    );
+    const parquet = runPy('kronodroid-datafusion', [
+      join(IMAGES, 'kronodroid-datafusion', 'kronodroid_iceberg_job.py'),
+      '--lakefs-repository',
+      REPO,
+      '--catalog',
+      'lakefs',
+      '--file-format',
+      'parquet',
+    ]);
     expect(parquet.status).toBe(2);
-    expect(parquet.stderr.trim()).toBe("kronodroid_iceberg_job: error: argument --file-format: invalid choice: 'parquet' (choose from 'avro')");
+    expect(parquet.stderr.trim()).toBe(
+      "kronodroid_iceberg_job: error: argument --file-format: invalid choice: 'parquet' (choose from 'avro')",
+    );
     const off = dataFusion(['--branch', 'no-raw', '--enabled', 'false']);
     expect(off.status).toBe(0);
     expect(json(off)).toEqual({ engine: 'datafusion', enabled: false });
@@ -327,13 +519,28 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
   it('Spark job: no raw table on the branch, corrupt raw metadata', async () => {
     await lakefs.client.createBranch(REPO, 'no-raw-spark', landingCommit);
     const r = sparkJob(['--branch', 'no-raw-spark', '--enabled', 'true']);
-    oneLine(r, 'kronodroid_iceberg_job: ', /input table raw_kronodroid\.samples has no Iceberg metadata under s3a:\/\/kronodroid\/no-raw-spark\/warehouse/, 'stdout');
+    oneLine(
+      r,
+      'kronodroid_iceberg_job: ',
+      /input table raw_kronodroid\.samples has no Iceberg metadata under s3a:\/\/kronodroid\/no-raw-spark\/warehouse/,
+      'stdout',
+    );
     expect(await objects('no-raw-spark', 'warehouse/')).toEqual([]);
     await lakefs.client.createBranch(REPO, 'corrupt-spark', 'main');
-    await lakefs.client.upload(REPO, 'corrupt-spark', 'warehouse/raw_kronodroid/samples/metadata/99999-corrupt.metadata.json', '{"not": "iceberg"');
+    await lakefs.client.upload(
+      REPO,
+      'corrupt-spark',
+      'warehouse/raw_kronodroid/samples/metadata/99999-corrupt.metadata.json',
+      '{"not": "iceberg"',
+    );
     const tables = await objects('corrupt-spark', 'warehouse/stg_kronodroid/');
     const c = sparkJob(['--branch', 'corrupt-spark', '--enabled', 'true']);
-    oneLine(c, 'kronodroid_iceberg_job: ', /input table raw_kronodroid\.samples \(.*99999-corrupt\.metadata\.json\) cannot be read/, 'stdout');
+    oneLine(
+      c,
+      'kronodroid_iceberg_job: ',
+      /input table raw_kronodroid\.samples \(.*99999-corrupt\.metadata\.json\) cannot be read/,
+      'stdout',
+    );
     expect(await objects('corrupt-spark', 'warehouse/stg_kronodroid/')).toEqual(tables);
   }, 900_000);
 });

@@ -38,8 +38,14 @@ function subjects(): { objects: KubeObject[]; otherYaml: string[]; destinations:
     argoTarget.render(model, { ...env, orchestrator: 'argo' }).flatMap((f) =>
       parseAllDocuments(f.content).map((d, i) => {
         const object = d.toJS() as Json;
-        return { name: `argo-render/${env.name}/${f.path}#${i}`, object, namespace: object.metadata?.namespace ?? env.namespace };
-      })));
+        return {
+          name: `argo-render/${env.name}/${f.path}#${i}`,
+          object,
+          namespace: object.metadata?.namespace ?? env.namespace,
+        };
+      }),
+    ),
+  );
   return {
     objects: [...dist.objects, ...golden.objects, ...argo],
     otherYaml: [...dist.otherYaml, ...golden.otherYaml],
@@ -79,7 +85,9 @@ function podOfJob(job: Json, namespace: string): Json {
 function rewrites(sent: unknown, stored: unknown, path = ''): string[] {
   if (sent && typeof sent === 'object') {
     if (!stored || typeof stored !== 'object') return [`${path}: ${JSON.stringify(sent)} -> ${JSON.stringify(stored)}`];
-    return Object.entries(sent as Json).flatMap(([k, v]) => rewrites(v, (stored as Json)[k], Array.isArray(sent) ? `${path}[${k}]` : `${path}.${k}`));
+    return Object.entries(sent as Json).flatMap(([k, v]) =>
+      rewrites(v, (stored as Json)[k], Array.isArray(sent) ? `${path}[${k}]` : `${path}.${k}`),
+    );
   }
   return sent === stored ? [] : [`${path}: ${JSON.stringify(sent)} -> ${JSON.stringify(stored)}`];
 }
@@ -102,7 +110,9 @@ const STORED_REWRITES: Record<string, string[]> = {
   'dist/prod/android/kronodroid-runtime-benchmark.yaml#0': EMULATOR_REWRITES,
   'dist/staging/android/kronodroid-runtime-benchmark.yaml#0': EMULATOR_REWRITES,
   // A transform that reads no table: DFP_INPUT_TABLES is set, to the empty string, either way.
-  'golden/transforms/on-datafusion/datafusion/jobs/load-orders.yaml#0': ['.spec.template.spec.containers[0].env[5].value: "" -> undefined'],
+  'golden/transforms/on-datafusion/datafusion/jobs/load-orders.yaml#0': [
+    '.spec.template.spec.containers[0].env[5].value: "" -> undefined',
+  ],
 };
 
 const isException = (o: Json) => podsIn('x', o).some((p) => p.annotations[EXCEPTION.profile] === 'privileged');
@@ -116,7 +126,8 @@ async function resourceOf(apiVersion: string, kind: string): Promise<{ plural: s
   if (!resources.has(key)) {
     const r = await server.request('GET', apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`);
     for (const res of (r.body.resources ?? []) as Json[]) {
-      if (!String(res.name).includes('/')) resources.set(`${apiVersion}/${res.kind}`, { plural: res.name, namespaced: res.namespaced });
+      if (!String(res.name).includes('/'))
+        resources.set(`${apiVersion}/${res.kind}`, { plural: res.name, namespaced: res.namespaced });
     }
   }
   const found = resources.get(key);
@@ -132,16 +143,28 @@ async function create(object: Json, namespace: string | null, real = false): Pro
   return server.request('POST', `${base}${scope}/${plural}${real ? '?fieldValidation=Strict' : `?${DRY_RUN}`}`, object);
 }
 
-const refusal = (r: ApiResponse) => (r.status >= 200 && r.status < 300 ? '' : `${r.status} ${r.body.reason ?? ''}: ${r.body.message ?? JSON.stringify(r.body)}`);
+const refusal = (r: ApiResponse) =>
+  r.status >= 200 && r.status < 300
+    ? ''
+    : `${r.status} ${r.body.reason ?? ''}: ${r.body.message ?? JSON.stringify(r.body)}`;
 
 async function installCrd({ source, crd }: SourcedCrd): Promise<void> {
-  const r = await server.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions?fieldValidation=Strict', crd);
+  const r = await server.request(
+    'POST',
+    '/apis/apiextensions.k8s.io/v1/customresourcedefinitions?fieldValidation=Strict',
+    crd,
+  );
   if (refusal(r)) throw new Error(`the API server refused the CRD ${source}: ${refusal(r)}`);
   const deadline = Date.now() + 60_000;
   const { group, versions, names } = crd.spec;
   for (;;) {
-    const got = await server.request('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
-    const established = (got.body.status?.conditions ?? []).some((c: Json) => c.type === 'Established' && c.status === 'True');
+    const got = await server.request(
+      'GET',
+      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
+    );
+    const established = (got.body.status?.conditions ?? []).some(
+      (c: Json) => c.type === 'Established' && c.status === 'True',
+    );
     const discovery = established ? await server.request('GET', `/apis/${group}/${versions[0].name}`) : undefined;
     if (discovery?.body.resources?.some((x: Json) => x.name === names.plural)) return;
     if (Date.now() > deadline) throw new Error(`the CRD ${source} was not established within 60 s`);
@@ -153,7 +176,9 @@ const PSA = 'pod-security.kubernetes.io';
 const { objects, otherYaml, destinations } = subjects();
 /** The namespaces that run a declared privileged exception: they admit privileged pods and warn on the rest. */
 const privileged = [...new Set(objects.filter((s) => isException(s.object)).map((s) => s.namespace!))].sort();
-const namespaces = [...new Set([...destinations, ...objects.map((s) => s.namespace).filter((n): n is string => !!n)])].sort();
+const namespaces = [
+  ...new Set([...destinations, ...objects.map((s) => s.namespace).filter((n): n is string => !!n)]),
+].sort();
 const jobs = objects.filter((s) => s.object.kind === 'Job');
 const results = new Map<string, ApiResponse>();
 const podResults = new Map<string, ApiResponse>();
@@ -176,7 +201,8 @@ beforeAll(async () => {
   // The accounts dfp renders (the Argo target's rbac.yaml) are created for real from their
   // own objects, below, instead.
   const renderedAccounts = new Map<string, Json>();
-  for (const s of objects) if (s.object.kind === 'ServiceAccount') renderedAccounts.set(`${s.namespace}/${s.object.metadata.name}`, s.object);
+  for (const s of objects)
+    if (s.object.kind === 'ServiceAccount') renderedAccounts.set(`${s.namespace}/${s.object.metadata.name}`, s.object);
   const accounts = new Set(namespaces.map((n) => `${n}/default`));
   for (const j of jobs) accounts.add(`${j.namespace}/${j.object.spec.template.spec.serviceAccountName ?? 'default'}`);
   for (const account of [...accounts].filter((a) => !renderedAccounts.has(a)).sort()) {
@@ -198,36 +224,77 @@ beforeAll(async () => {
     results.set(s.name, await create(forV4(s.object), s.namespace));
   }
   for (const j of jobs) podResults.set(j.name, await create(podOfJob(j.object, j.namespace!), j.namespace));
-  console.log(`kube-apiserver: ${namespaces.length} namespaces (privileged: ${privileged.join(', ')}), set up and applied in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `kube-apiserver: ${namespaces.length} namespaces (privileged: ${privileged.join(', ')}), set up and applied in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }, 40 * 60_000);
 
 afterAll(async () => {
   const refused = [...results.values()].filter((r) => refusal(r)).length;
   const kinds = new Map<string, number>();
   for (const s of objects) kinds.set(s.object.kind, (kinds.get(s.object.kind) ?? 0) + 1);
-  console.log(`kube-apiserver: applied ${results.size} objects with server-side dry-run and strict field validation, refused ${refused} (${[...kinds].sort().map(([k, n]) => `${n} ${k}`).join(', ')}); ` +
-    `${podResults.size} Job pods admitted by PodSecurity, refused ${[...podResults.values()].filter((r) => refusal(r)).length}; controls refused ${counts.refusedControls} of ${counts.controls}`);
+  console.log(
+    `kube-apiserver: applied ${results.size} objects with server-side dry-run and strict field validation, refused ${refused} (${[
+      ...kinds,
+    ]
+      .sort()
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ')}); ` +
+      `${podResults.size} Job pods admitted by PodSecurity, refused ${[...podResults.values()].filter((r) => refusal(r)).length}; controls refused ${counts.refusedControls} of ${counts.controls}`,
+  );
   for (const [name, r] of results) if (refusal(r)) console.log(`kube-apiserver: refused ${name}: ${refusal(r)}`);
   const warned = [...results, ...podResults].filter(([, r]) => r.warnings.length > 0).map(([name]) => name);
-  console.log(`kube-apiserver: warnings on ${warned.length} objects and pods, each the declared privileged exception: ${[...new Set(warned)].join(', ')}`);
+  console.log(
+    `kube-apiserver: warnings on ${warned.length} objects and pods, each the declared privileged exception: ${[...new Set(warned)].join(', ')}`,
+  );
   await server?.stop();
 });
 
 describe('the objects under test', () => {
   it('are every Kubernetes object of dist/, the goldens and the Argo renders; the other YAML files are Kubeflow IR, Feast settings, DataHub recipes and the dbt profiles and sources', () => {
     const kinds = new Set(objects.map((s) => s.object.kind));
-    for (const kind of ['Application', 'WorkflowTemplate', 'CronWorkflow', 'SparkApplication', 'Job', 'ConfigMap', 'Role', 'RoleBinding', 'Pipeline', 'PipelineVersion']) expect(kinds).toContain(kind);
-    for (const path of otherYaml) expect(path).toMatch(/\/kubeflow\/pipelines\/[^/]+\.yaml$|\/feast\/[^/]+\/feature_store\.yaml$|\/datahub\/recipe\.yml$|\/dbt\/[^/]+\/(profiles|sources)\.yml$/);
+    for (const kind of [
+      'Application',
+      'WorkflowTemplate',
+      'CronWorkflow',
+      'SparkApplication',
+      'Job',
+      'ConfigMap',
+      'Role',
+      'RoleBinding',
+      'Pipeline',
+      'PipelineVersion',
+    ])
+      expect(kinds).toContain(kind);
+    for (const path of otherYaml)
+      expect(path).toMatch(
+        /\/kubeflow\/pipelines\/[^/]+\.yaml$|\/feast\/[^/]+\/feature_store\.yaml$|\/datahub\/recipe\.yml$|\/dbt\/[^/]+\/(profiles|sources)\.yml$/,
+      );
     // synth's own flag of Kubernetes files agrees with what is read back from dist/.
-    const flagged = renderAll(buildModel(buildApp()), TARGETS).filter((f) => f.kubernetes).map((f) => `dist/${f.path}`).sort();
-    const read = [...new Set(objects.filter((s) => s.name.startsWith('dist/')).map((s) => s.name.replace(/#\d+$/, '')))].sort();
+    const flagged = renderAll(buildModel(buildApp()), TARGETS)
+      .filter((f) => f.kubernetes)
+      .map((f) => `dist/${f.path}`)
+      .sort();
+    const read = [
+      ...new Set(objects.filter((s) => s.name.startsWith('dist/')).map((s) => s.name.replace(/#\d+$/, ''))),
+    ].sort();
     expect(read).toEqual(flagged);
   });
 
-  it('each has the namespace it is synced into; the emulator benchmark\'s are the privileged ones', () => {
+  it("each has the namespace it is synced into; the emulator benchmark's are the privileged ones", () => {
     expect(objects.filter((s) => !s.namespace).map((s) => s.name)).toEqual([]);
     expect(privileged).toEqual(['ml-dev', 'ml-prod', 'ml-staging']);
-    expect(namespaces).toEqual(['argocd', 'ml-datafusion', 'ml-dev', 'ml-features', 'ml-features-chronon', 'ml-golden', 'ml-prod', 'ml-spark', 'ml-staging']);
+    expect(namespaces).toEqual([
+      'argocd',
+      'ml-datafusion',
+      'ml-dev',
+      'ml-features',
+      'ml-features-chronon',
+      'ml-golden',
+      'ml-prod',
+      'ml-spark',
+      'ml-staging',
+    ]);
     for (const env of buildModel(buildApp()).environments) expect(namespaces).toContain(env.namespace);
   });
 });
@@ -245,7 +312,15 @@ describe('the API server accepts every object', () => {
         // The emulator's six controls, as Pod Security admission names them.
         const warning = r.warnings.join('\n');
         expect(warning).toMatch(/^would violate PodSecurity "restricted:latest": /);
-        for (const check of ['privileged (', 'allowPrivilegeEscalation != false', 'unrestricted capabilities', 'restricted volume types', 'runAsNonRoot != true', 'seccompProfile']) expect(warning).toContain(check);
+        for (const check of [
+          'privileged (',
+          'allowPrivilegeEscalation != false',
+          'unrestricted capabilities',
+          'restricted volume types',
+          'runAsNonRoot != true',
+          'seccompProfile',
+        ])
+          expect(warning).toContain(check);
       } else {
         expect(r.warnings).toEqual([]);
       }
@@ -273,7 +348,10 @@ describe('the CRDs are checked by the server too', () => {
   it('the Argo CRDs were installed as shipped; a CRD whose schema is not structural is refused', async () => {
     const template = argoCrds().find((c) => c.crd.spec.names.kind === 'WorkflowTemplate')!;
     expect(template.source).toMatch(/^github.com\/argoproj\/argo-workflows\/v4@v4\.0\.5\//);
-    const installed = await server.request('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${template.crd.metadata.name}`);
+    const installed = await server.request(
+      'GET',
+      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${template.crd.metadata.name}`,
+    );
     expect(installed.body.spec.versions[0].schema).toEqual(template.crd.spec.versions[0].schema);
     // Argo Workflows v3.6's full CRDs had both of these gaps.
     const broken = structuredClone(template.crd);
@@ -281,7 +359,11 @@ describe('the CRDs are checked by the server too', () => {
     tpl.properties.steps.items = { type: 'array' };
     tpl.properties.dag.properties.tasks.items.properties.inline = {};
     counts.controls++;
-    const r = await server.request('POST', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions?${DRY_RUN}`, broken);
+    const r = await server.request(
+      'POST',
+      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions?${DRY_RUN}`,
+      broken,
+    );
     if (r.status === 422) counts.refusedControls++;
     expect(r.status).toBe(422);
     expect(r.body.message).toContain('properties[steps].items.items: Required value');
@@ -313,30 +395,112 @@ describe('the API server refuses bad objects (mutation controls)', () => {
   };
 
   it('an unknown field in a Job, a WorkflowTemplate and an Application', async () => {
-    await refused(mutate(job, (o) => { o.spec.backofLimit = 2; }), job.namespace!, 400, /strict decoding error: unknown field "spec.backofLimit"/);
-    await refused(mutate(template, (o) => { o.spec.templates.find((t: Json) => t.container).container.imagee = 'x'; }), template.namespace!, 400, /unknown field "spec.templates\[\d+\].container.imagee"/);
-    await refused(mutate(application, (o) => { o.spec.destination.namespaec = 'x'; }), application.namespace!, 400, /unknown field "spec.destination.namespaec"/);
+    await refused(
+      mutate(job, (o) => {
+        o.spec.backofLimit = 2;
+      }),
+      job.namespace!,
+      400,
+      /strict decoding error: unknown field "spec.backofLimit"/,
+    );
+    await refused(
+      mutate(template, (o) => {
+        o.spec.templates.find((t: Json) => t.container).container.imagee = 'x';
+      }),
+      template.namespace!,
+      400,
+      /unknown field "spec.templates\[\d+\].container.imagee"/,
+    );
+    await refused(
+      mutate(application, (o) => {
+        o.spec.destination.namespaec = 'x';
+      }),
+      application.namespace!,
+      400,
+      /unknown field "spec.destination.namespaec"/,
+    );
   });
 
   it('an unknown field in a SparkApplication (generated CRD) and at the top of a PipelineVersion (open CRD)', async () => {
-    await refused(mutate(spark, (o) => { o.spec.driver.memry = '1g'; }), spark.namespace!, 400, /unknown field "spec.driver.memry"/);
-    await refused(mutate(version, (o) => { o.specc = {}; }), version.namespace!, 400, /unknown field "specc"/);
+    await refused(
+      mutate(spark, (o) => {
+        o.spec.driver.memry = '1g';
+      }),
+      spark.namespace!,
+      400,
+      /unknown field "spec.driver.memry"/,
+    );
+    await refused(
+      mutate(version, (o) => {
+        o.specc = {};
+      }),
+      version.namespace!,
+      400,
+      /unknown field "specc"/,
+    );
   });
 
   it('a wrong type', async () => {
-    await refused(mutate(job, (o) => { o.spec.backoffLimit = 'twice'; }), job.namespace!, 400, /backoffLimit/);
-    await refused(mutate(template, (o) => { o.spec.templates[0].name = 42; }), template.namespace!, 422, /spec.templates\[0\].name: Invalid value: "integer": spec.templates\[0\].name in body must be of type string/);
-    await refused(mutate(spark, (o) => { o.spec.executor.instances = 'two'; }), spark.namespace!, 422, /spec.executor.instances: Invalid value: "string": spec.executor.instances in body must be of type integer/);
+    await refused(
+      mutate(job, (o) => {
+        o.spec.backoffLimit = 'twice';
+      }),
+      job.namespace!,
+      400,
+      /backoffLimit/,
+    );
+    await refused(
+      mutate(template, (o) => {
+        o.spec.templates[0].name = 42;
+      }),
+      template.namespace!,
+      422,
+      /spec.templates\[0\].name: Invalid value: "integer": spec.templates\[0\].name in body must be of type string/,
+    );
+    await refused(
+      mutate(spark, (o) => {
+        o.spec.executor.instances = 'two';
+      }),
+      spark.namespace!,
+      422,
+      /spec.executor.instances: Invalid value: "string": spec.executor.instances in body must be of type integer/,
+    );
   });
 
   it('a missing required field', async () => {
-    await refused(mutate(job, (o) => { delete o.spec.template.spec.containers[0].name; }), job.namespace!, 422, /spec.template.spec.containers\[0\].name: Required value/);
-    await refused(mutate(application, (o) => { delete o.spec.destination; }), application.namespace!, 422, /spec.destination: Required value/);
-    await refused(mutate(spark, (o) => { delete o.spec.mainApplicationFile; }), spark.namespace!, 422, /spec.mainApplicationFile: Required value/);
+    await refused(
+      mutate(job, (o) => {
+        delete o.spec.template.spec.containers[0].name;
+      }),
+      job.namespace!,
+      422,
+      /spec.template.spec.containers\[0\].name: Required value/,
+    );
+    await refused(
+      mutate(application, (o) => {
+        delete o.spec.destination;
+      }),
+      application.namespace!,
+      422,
+      /spec.destination: Required value/,
+    );
+    await refused(
+      mutate(spark, (o) => {
+        delete o.spec.mainApplicationFile;
+      }),
+      spark.namespace!,
+      422,
+      /spec.mainApplicationFile: Required value/,
+    );
   });
 
   it('a privileged pod in a restricted namespace', async () => {
-    await refused(podOfJob(exceptionJob.object, restricted), restricted, 403, /violates PodSecurity "restricted:latest": privileged/);
+    await refused(
+      podOfJob(exceptionJob.object, restricted),
+      restricted,
+      403,
+      /violates PodSecurity "restricted:latest": privileged/,
+    );
     // and a pod that only forgets to drop its capabilities
     const pod = podOfJob(job.object, job.namespace!);
     delete pod.spec.containers[0].securityContext.capabilities;
@@ -344,6 +508,13 @@ describe('the API server refuses bad objects (mutation controls)', () => {
   });
 
   it('an object in a namespace that does not exist', async () => {
-    await refused(mutate(job, (o) => { o.metadata.namespace = 'ml-nowhere'; }), 'ml-nowhere', 404, /namespaces "ml-nowhere" not found/);
+    await refused(
+      mutate(job, (o) => {
+        o.metadata.namespace = 'ml-nowhere';
+      }),
+      'ml-nowhere',
+      404,
+      /namespaces "ml-nowhere" not found/,
+    );
   });
 });

@@ -16,7 +16,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import {
-  Condition, ContainerStep, Environment, ParallelFor, Pipeline, Resources, Security, Volume, eq, fmt,
+  Condition,
+  ContainerStep,
+  Environment,
+  ParallelFor,
+  Pipeline,
+  Resources,
+  Security,
+  Volume,
+  eq,
+  fmt,
 } from '../constructs/index.ts';
 import { DfpApp } from '../app/dfp-app.ts';
 import { buildModel } from '../constructs/model/build.ts';
@@ -36,14 +45,28 @@ const PYTHON = join(HARNESS, '.venv', 'bin', 'python');
 const DIST = join(ROOT, 'dist', 'dev', 'kubeflow');
 const SCRATCH = mkdtempSync(join(tmpdir(), 'dfp-kubeflow-'));
 
-interface CheckResult { file: string; ok: boolean; errors: string[]; checks: string[] }
-interface CompareResult { fixture: string; file: string; equal: boolean; differences: string[]; tasks: number; dags: number }
+interface CheckResult {
+  file: string;
+  ok: boolean;
+  errors: string[];
+  checks: string[];
+}
+interface CompareResult {
+  fixture: string;
+  file: string;
+  equal: boolean;
+  differences: string[];
+  tasks: number;
+  dags: number;
+}
 
 /**
  * dfp's own digest of each pipeline's model (DFP_DEFINITIONS_SHA256 in a step with
  * lineage): kfp has no such notion, so its twins are handed the value.
  */
-const DIGESTS = JSON.stringify(Object.fromEntries(buildModel(buildApp()).pipelines.map((p) => [p.name, definitionsDigest(p)])));
+const DIGESTS = JSON.stringify(
+  Object.fromEntries(buildModel(buildApp()).pipelines.map((p) => [p.name, definitionsDigest(p)])),
+);
 
 function python<T>(script: string, args: string[]): T {
   const r = run(PYTHON, [join(HARNESS, script), ...args], { env: { DFP_DEFINITIONS_DIGESTS: DIGESTS } });
@@ -92,7 +115,9 @@ describe('kubeflow conformance: the real kfp SDK accepts every rendered file', (
   it('the PipelineVersion embeds exactly the IR file of the same pipeline', () => {
     for (const p of PIPELINES) {
       const ir = parseAllDocuments(readFileSync(join(DIST, 'pipelines', `${p}.yaml`), 'utf8')).map((d) => d.toJS());
-      const [pipeline, version] = parseAllDocuments(readFileSync(join(DIST, 'manifests', `${p}.yaml`), 'utf8')).map((d) => d.toJS());
+      const [pipeline, version] = parseAllDocuments(readFileSync(join(DIST, 'manifests', `${p}.yaml`), 'utf8')).map(
+        (d) => d.toJS(),
+      );
       expect(pipeline.kind).toBe('Pipeline');
       expect(version.spec.pipelineSpec).toEqual(ir[0]);
       expect(version.spec.platformSpec).toEqual(ir[1]);
@@ -107,17 +132,96 @@ describe('kubeflow conformance: the harness rejects broken copies', () => {
   const manifest = readFileSync(join(DIST, 'manifests', 'iris.yaml'), 'utf8');
   type Docs = Record<string, any>[];
   const mutations: [string, string, (docs: Docs) => void, RegExp][] = [
-    ['an unknown field in an executor container', source, (d) => { d[0]!.deploymentSpec.executors['exec-train'].container.imagePullPolicyX = 'Always'; }, /imagePullPolicyX/],
-    ['an unknown field in a Kubernetes executor config', source, (d) => { d[1]!.platforms.kubernetes.deploymentSpec.executors['exec-train'].nodeSelectr = {}; }, /nodeSelectr/],
-    ['an unknown field on a task', source, (d) => { d[0]!.root.dag.tasks.train.retries = 3; }, /retries/],
-    ['a wrong parameter type', source, (d) => { d[0]!.root.inputDefinitions.parameters.max_epochs.parameterType = 'INTEGER'; }, /INTEGER/],
-    ['a missing container image', source, (d) => { delete d[0]!.deploymentSpec.executors['exec-train'].container.image; }, /container\.image is required/],
-    ['a missing componentRef', source, (d) => { delete d[0]!.root.dag.tasks['export-executorch'].componentRef; }, /componentRef is required/],
-    ['a missing root DAG', source, (d) => { delete d[0]!.root; }, /root/],
-    ['an undeclared task input', source, (d) => { delete d[0]!.components['comp-train'].inputDefinitions.parameters.max_epochs; }, /does not declare/],
-    ['a dangling producer', source, (d) => { d[0]!.root.dag.tasks['export-executorch'].inputs.parameters.train_mlflow_run_id.taskOutputParameter.producerTask = 'nope'; }, /producerTask 'nope'/],
-    ['an unknown field in a PipelineVersion spec', manifest, (d) => { d[1]!.spec.pipelineSpecURL = 'x'; }, /pipelineSpecURL/],
-    ['a PipelineVersion without its spec', manifest, (d) => { delete d[1]!.spec.pipelineSpec; }, /pipelineSpec is required/],
+    [
+      'an unknown field in an executor container',
+      source,
+      (d) => {
+        d[0]!.deploymentSpec.executors['exec-train'].container.imagePullPolicyX = 'Always';
+      },
+      /imagePullPolicyX/,
+    ],
+    [
+      'an unknown field in a Kubernetes executor config',
+      source,
+      (d) => {
+        d[1]!.platforms.kubernetes.deploymentSpec.executors['exec-train'].nodeSelectr = {};
+      },
+      /nodeSelectr/,
+    ],
+    [
+      'an unknown field on a task',
+      source,
+      (d) => {
+        d[0]!.root.dag.tasks.train.retries = 3;
+      },
+      /retries/,
+    ],
+    [
+      'a wrong parameter type',
+      source,
+      (d) => {
+        d[0]!.root.inputDefinitions.parameters.max_epochs.parameterType = 'INTEGER';
+      },
+      /INTEGER/,
+    ],
+    [
+      'a missing container image',
+      source,
+      (d) => {
+        delete d[0]!.deploymentSpec.executors['exec-train'].container.image;
+      },
+      /container\.image is required/,
+    ],
+    [
+      'a missing componentRef',
+      source,
+      (d) => {
+        delete d[0]!.root.dag.tasks['export-executorch'].componentRef;
+      },
+      /componentRef is required/,
+    ],
+    [
+      'a missing root DAG',
+      source,
+      (d) => {
+        delete d[0]!.root;
+      },
+      /root/,
+    ],
+    [
+      'an undeclared task input',
+      source,
+      (d) => {
+        delete d[0]!.components['comp-train'].inputDefinitions.parameters.max_epochs;
+      },
+      /does not declare/,
+    ],
+    [
+      'a dangling producer',
+      source,
+      (d) => {
+        d[0]!.root.dag.tasks[
+          'export-executorch'
+        ].inputs.parameters.train_mlflow_run_id.taskOutputParameter.producerTask = 'nope';
+      },
+      /producerTask 'nope'/,
+    ],
+    [
+      'an unknown field in a PipelineVersion spec',
+      manifest,
+      (d) => {
+        d[1]!.spec.pipelineSpecURL = 'x';
+      },
+      /pipelineSpecURL/,
+    ],
+    [
+      'a PipelineVersion without its spec',
+      manifest,
+      (d) => {
+        delete d[1]!.spec.pipelineSpec;
+      },
+      /pipelineSpec is required/,
+    ],
   ];
   const files = mutations.map(([name, text, mutate], i) => {
     const docs = parseAllDocuments(text).map((d) => d.toJS()) as Docs;
@@ -145,7 +249,12 @@ describe('kubeflow equivalence: kfp compiles the same pipelines, written in its 
   // A control: the same comparison must see a changed condition and a swapped loop field.
   const flowText = readFileSync(flow.get('pipelines/kubeflow-flow.yaml')!, 'utf8');
   const changed = join(SCRATCH, 'flow-changed.yaml');
-  writeFileSync(changed, flowText.replace("['pipelinechannel--prepare-score'] > ", "['pipelinechannel--prepare-score'] >= ").replace('["zone"]', '["region"]'));
+  writeFileSync(
+    changed,
+    flowText
+      .replace("['pipelinechannel--prepare-score'] > ", "['pipelinechannel--prepare-score'] >= ")
+      .replace('["zone"]', '["region"]'),
+  );
   const results = compare([...pairs, ['kubeflow_flow', changed]]);
 
   for (const r of results.slice(0, pairs.length)) {
@@ -200,7 +309,9 @@ describe('kubeflow: what Kubeflow cannot express fails with the construct path',
       const maybe = new ContainerStep(p, 'maybe', { image: IMAGE, when: eq(p.param('go'), true) });
       new ContainerStep(p, 'after', { image: IMAGE }).after(maybe);
     });
-    expect(message).toMatch(/p\/after: .*runs after 'maybe', which runs only when a condition holds \(p\/maybe\).*Move this step under the same condition/);
+    expect(message).toMatch(
+      /p\/after: .*runs after 'maybe', which runs only when a condition holds \(p\/maybe\).*Move this step under the same condition/,
+    );
   });
 
   it("a literal holding the driver's placeholder marker", () => {
@@ -255,7 +366,10 @@ describe('kubeflow: what Kubeflow cannot express fails with the construct path',
     const two = renderError((app) => {
       kubeflowEnv(app);
       const p = new Pipeline(app, 'p');
-      new ContainerStep(p, 'both', { image: IMAGE, resources: { ...Resources.gpu(1, '1', '1Gi'), devices: [{ resource: 'devices.kubevirt.io/kvm' }] } });
+      new ContainerStep(p, 'both', {
+        image: IMAGE,
+        resources: { ...Resources.gpu(1, '1', '1Gi'), devices: [{ resource: 'devices.kubevirt.io/kvm' }] },
+      });
     });
     expect(two).toMatch(/p\/both: .*one accelerator.*nvidia\.com\/gpu and devices\.kubevirt\.io\/kvm/);
   });

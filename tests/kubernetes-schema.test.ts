@@ -37,7 +37,11 @@ function builtInObjects(): Map<string, Json> {
   return objects;
 }
 
-const failures = (rs: readonly KubernetesResult[]) => rs.filter((r) => !r.ok).map((r) => `${r.name} ${r.path}: ${r.error}`).join('\n');
+const failures = (rs: readonly KubernetesResult[]) =>
+  rs
+    .filter((r) => !r.ok)
+    .map((r) => `${r.name} ${r.path}: ${r.error}`)
+    .join('\n');
 
 describe('rendered Kubernetes objects pass the Kubernetes 1.28 schema, strictly', () => {
   const objects = builtInObjects();
@@ -48,11 +52,13 @@ describe('rendered Kubernetes objects pass the Kubernetes 1.28 schema, strictly'
 
   it('finds the benchmark Job of every environment, the device-plugin Job and the ConfigMaps', () => {
     const names = [...objects.keys()];
-    expect(names).toEqual(expect.arrayContaining([
-      'dist/dev/android/kronodroid-runtime-benchmark.yaml#0',
-      'dist/prod/android/kronodroid-runtime-benchmark.yaml#0',
-      'fixture/test/android/bench.yaml',
-    ]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'dist/dev/android/kronodroid-runtime-benchmark.yaml#0',
+        'dist/prod/android/kronodroid-runtime-benchmark.yaml#0',
+        'fixture/test/android/bench.yaml',
+      ]),
+    );
     expect([...objects.values()].filter((o) => o.kind === 'Job').length).toBeGreaterThanOrEqual(3);
     expect(results).toHaveLength(objects.size);
   });
@@ -74,23 +80,49 @@ describe('the strict schema rejects bad Jobs', () => {
 
   it('an unknown field in the container, a misspelt Job field, a missing container name, a wrong type', () => {
     const [unknown, misspelt, missing, wrongType, unchanged] = validateKubernetes([
-      { name: 'unknown', object: mutate((o) => { o.spec.template.spec.containers[0].imagePullPolicyy = 'Always'; }) },
-      { name: 'misspelt', object: mutate((o) => { o.spec.backofLimit = 2; }) },
-      { name: 'missing', object: mutate((o) => { delete o.spec.template.spec.containers[0].name; }) },
-      { name: 'wrongType', object: mutate((o) => { o.spec.backoffLimit = 'twice'; }) },
+      {
+        name: 'unknown',
+        object: mutate((o) => {
+          o.spec.template.spec.containers[0].imagePullPolicyy = 'Always';
+        }),
+      },
+      {
+        name: 'misspelt',
+        object: mutate((o) => {
+          o.spec.backofLimit = 2;
+        }),
+      },
+      {
+        name: 'missing',
+        object: mutate((o) => {
+          delete o.spec.template.spec.containers[0].name;
+        }),
+      },
+      {
+        name: 'wrongType',
+        object: mutate((o) => {
+          o.spec.backoffLimit = 'twice';
+        }),
+      },
       { name: 'unchanged', object: job },
     ]);
     expect(unknown).toMatchObject({ ok: false, path: 'spec.template.spec.containers.0' });
     expect(unknown!.error).toMatch(/'imagePullPolicyy' was unexpected/);
     expect(misspelt).toMatchObject({ ok: false, path: 'spec' });
     expect(misspelt!.error).toMatch(/'backofLimit' was unexpected/);
-    expect(missing).toMatchObject({ ok: false, path: 'spec.template.spec.containers.0', error: "'name' is a required property" });
+    expect(missing).toMatchObject({
+      ok: false,
+      path: 'spec.template.spec.containers.0',
+      error: "'name' is a required property",
+    });
     expect(wrongType).toMatchObject({ ok: false, path: 'spec.backoffLimit' });
     expect(unchanged).toMatchObject({ ok: true });
   });
 
   it('a kind the pinned version does not know', () => {
-    const [r] = validateKubernetes([{ name: 'x', object: { apiVersion: 'batch/v9', kind: 'Job', metadata: { name: 'x' } } }]);
+    const [r] = validateKubernetes([
+      { name: 'x', object: { apiVersion: 'batch/v9', kind: 'Job', metadata: { name: 'x' } } },
+    ]);
     expect(r!.ok).toBe(false);
   });
 });

@@ -46,7 +46,12 @@ function lock(dir: string, args: string[] = [], env: Record<string, string> = {}
   return runTsx('dfp.ts', {
     cwd: dir,
     args: ['lock', ...args],
-    env: { LAKEFS_ENDPOINT: server.endpoint, LAKEFS_ACCESS_KEY_ID: server.credentials.accessKeyId, LAKEFS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey, ...env },
+    env: {
+      LAKEFS_ENDPOINT: server.endpoint,
+      LAKEFS_ACCESS_KEY_ID: server.credentials.accessKeyId,
+      LAKEFS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey,
+      ...env,
+    },
   });
 }
 
@@ -61,7 +66,10 @@ function copyReading(repository: string, ref: string | { tag: string }): string 
   const refProp = typeof ref === 'string' ? `{ branch: '${name}' }` : `{ tag: '${name}' }`;
   const table = `new IcebergTable(app, 'probe_${name.replace(/-/g, '_')}', { namespace: 'probe', lakefsRepository: '${repository}', ref: ${refProp}, fields: { id: 'string', ts: 'timestamp' }, timestampField: 'ts' });`;
   const text = readFileSync(main, 'utf8')
-    .replace("import { DfpApp, type DfpAppProps } from './app/dfp-app.ts';", "import { DfpApp, type DfpAppProps } from './app/dfp-app.ts';\nimport { IcebergTable } from './constructs/index.ts';")
+    .replace(
+      "import { DfpApp, type DfpAppProps } from './app/dfp-app.ts';",
+      "import { DfpApp, type DfpAppProps } from './app/dfp-app.ts';\nimport { IcebergTable } from './constructs/index.ts';",
+    )
     .replace('  kronodroidBenchmark(app);\n', `  kronodroidBenchmark(app);\n  ${table}\n`);
   expect(text).toContain(table);
   writeFileSync(main, text);
@@ -80,12 +88,18 @@ function expectRefused(dir: string, before: string, r: Run, message: RegExp): vo
 describe('dfp lock against a real lakeFS', () => {
   it('pins kronodroid@main to the commit the server reports, in canonical form, and drops pins nothing reads', async () => {
     const dir = projectCopy();
-    writeFileSync(join(dir, 'dfp.lock.json'), formatLock({ version: 1, refs: { 'retired-repo@main': { commit: 'c'.repeat(64) } } }));
+    writeFileSync(
+      join(dir, 'dfp.lock.json'),
+      formatLock({ version: 1, refs: { 'retired-repo@main': { commit: 'c'.repeat(64) } } }),
+    );
     const r = lock(dir);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('retired-repo@main removed (no table reads it)');
     const text = readFileSync(join(dir, 'dfp.lock.json'), 'utf8');
-    expect(readLock(join(dir, 'dfp.lock.json'))).toEqual({ version: 1, refs: { 'kronodroid@main': { commit: await head('main') } } });
+    expect(readLock(join(dir, 'dfp.lock.json'))).toEqual({
+      version: 1,
+      refs: { 'kronodroid@main': { commit: await head('main') } },
+    });
     expect(text).toBe(formatLock(JSON.parse(text)));
     expect(r.stdout).toContain(`kronodroid@main -> ${await head('main')}`);
     // Locking again against unchanged data rewrites nothing.
@@ -103,7 +117,8 @@ describe('dfp lock against a real lakeFS', () => {
     expect(synth.status, synth.stderr).toBe(0);
     const dist = readTree(join(dir, 'dist'));
     // The committed environments render Kubeflow (dev), Airflow (prod) and Argo (staging).
-    const under = (prefix: string) => new Map([...dist].filter(([p]) => p.startsWith(prefix)).map(([p, c]) => [p.slice(prefix.length), c]));
+    const under = (prefix: string) =>
+      new Map([...dist].filter(([p]) => p.startsWith(prefix)).map(([p, c]) => [p.slice(prefix.length), c]));
     const refs = {
       argo: ENV_READERS.argo!(under('staging/argo/'), 'kronodroid-autoencoder', 'train').LAKEFS_REF,
       kubeflow: ENV_READERS.kubeflow!(under('dev/kubeflow/'), 'kronodroid-autoencoder', 'train').LAKEFS_REF,
@@ -112,7 +127,9 @@ describe('dfp lock against a real lakeFS', () => {
     expect(refs).toEqual({ argo: commit, kubeflow: commit, airflow: commit });
     // Feast reads the table at the same commit.
     const feast = parse(dist.get('dev/feast/dfp_dev/feature_store.yaml')!);
-    expect(feast.offline_store.spark_conf['spark.sql.catalog.lakefs.warehouse']).toBe(`s3a://kronodroid/${commit}/warehouse`);
+    expect(feast.offline_store.spark_conf['spark.sql.catalog.lakefs.warehouse']).toBe(
+      `s3a://kronodroid/${commit}/warehouse`,
+    );
   });
 
   it('--update re-pins only the ref it names', async () => {
@@ -122,7 +139,11 @@ describe('dfp lock against a real lakeFS', () => {
     expect(Object.keys(first.refs)).toEqual(['kronodroid@main', 'kronodroid@refresh']);
 
     // Both branches move; only main is asked for.
-    const newMain = await commitOn('main', 'warehouse/kronodroid/fct_training_dataset/data/part-00002.avro', 'rows, second load');
+    const newMain = await commitOn(
+      'main',
+      'warehouse/kronodroid/fct_training_dataset/data/part-00002.avro',
+      'rows, second load',
+    );
     await commitOn('refresh', 'warehouse/kronodroid/fct_training_dataset/data/part-00003.avro', 'rows, second refresh');
     const r = lock(dir, ['--update', 'kronodroid@main']);
     expect(r.status, r.stderr).toBe(0);
@@ -136,11 +157,15 @@ describe('dfp lock against a real lakeFS', () => {
     // A tag is pinned like a branch, to the commit the server says it names.
     const tagged = copyReading(REPO, { tag: 'first-load' });
     expect(lock(tagged).status).toBe(0);
-    expect(readLock(join(tagged, 'dfp.lock.json')).refs['kronodroid@first-load']).toEqual({ commit: (await server.client.getTag(REPO, 'first-load')).commit_id });
+    expect(readLock(join(tagged, 'dfp.lock.json')).refs['kronodroid@first-load']).toEqual({
+      commit: (await server.client.getTag(REPO, 'first-load')).commit_id,
+    });
 
     const unknown = lock(dir, ['--update', 'kronodroid@nope']);
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/no table reads 'kronodroid@nope'; the definitions read kronodroid@main, kronodroid@refresh/);
+    expect(unknown.stderr).toMatch(
+      /no table reads 'kronodroid@nope'; the definitions read kronodroid@main, kronodroid@refresh/,
+    );
   });
 });
 
@@ -168,18 +193,30 @@ describe('dfp lock refuses, and leaves the lock file as it was', () => {
   it('an unknown tag', () => {
     const other = copyReading(REPO, { tag: 'no-such-tag' });
     const text = readFileSync(join(other, 'dfp.lock.json'), 'utf8');
-    expectRefused(other, text, lock(other), /lakeFS repository 'kronodroid' at http:\/\/127\.0\.0\.1:\d+ has no tag 'no-such-tag'/);
+    expectRefused(
+      other,
+      text,
+      lock(other),
+      /lakeFS repository 'kronodroid' at http:\/\/127\.0\.0\.1:\d+ has no tag 'no-such-tag'/,
+    );
   });
 
   it('an unknown branch', () => {
     const other = copyReading(REPO, 'no-such-branch');
     const text = readFileSync(join(other, 'dfp.lock.json'), 'utf8');
-    expectRefused(other, text, lock(other), /lakeFS repository 'kronodroid' at http:\/\/127\.0\.0\.1:\d+ has no branch 'no-such-branch'/);
+    expectRefused(
+      other,
+      text,
+      lock(other),
+      /lakeFS repository 'kronodroid' at http:\/\/127\.0\.0\.1:\d+ has no branch 'no-such-branch'/,
+    );
   });
 
   it('a server that accepts the connection and never answers (timeout)', async () => {
     const sockets: Socket[] = [];
-    const silent: Server = createServer((s) => { sockets.push(s); });
+    const silent: Server = createServer((s) => {
+      sockets.push(s);
+    });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as { port: number }).port;
     try {
@@ -204,7 +241,9 @@ describe('dfp lock refuses, and leaves the lock file as it was', () => {
     const r = lock(dir, ['--secret-access-key-file', file], { LAKEFS_SECRET_ACCESS_KEY: '' });
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(join(dir, 'dfp.lock.json'), 'utf8')).toBe(before);
-    const flag = lock(dir, ['--secret-access-key', server.credentials.secretAccessKey], { LAKEFS_SECRET_ACCESS_KEY: '' });
+    const flag = lock(dir, ['--secret-access-key', server.credentials.secretAccessKey], {
+      LAKEFS_SECRET_ACCESS_KEY: '',
+    });
     expect(flag.status).toBe(2);
     expect(flag.stderr).not.toContain(server.credentials.secretAccessKey);
   });
@@ -212,7 +251,14 @@ describe('dfp lock refuses, and leaves the lock file as it was', () => {
   it('the lakeFS server stopped (runs last: it stops the shared server)', async () => {
     await server.stop();
     const r = lock(dir);
-    expectRefused(dir, before, r, new RegExp(`cannot reach lakeFS at ${server.endpoint.replace(/\./g, '\\.')} \\(connection refused\\); is lakeFS running at ${server.endpoint.replace(/\./g, '\\.')}\\?`));
+    expectRefused(
+      dir,
+      before,
+      r,
+      new RegExp(
+        `cannot reach lakeFS at ${server.endpoint.replace(/\./g, '\\.')} \\(connection refused\\); is lakeFS running at ${server.endpoint.replace(/\./g, '\\.')}\\?`,
+      ),
+    );
   });
 });
 
@@ -223,8 +269,12 @@ describe('synth reads only the lock', () => {
     const before = readTree(join(dir, 'dist'));
     const r = runTsx('dfp.ts', { cwd: dir, args: ['synth'] });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/ {2}fct_training_dataset: lakeFS ref kronodroid@main is not pinned in dfp\.lock\.json; run 'dfp lock'/);
-    expect(r.stderr).toMatch(/ {2}kronodroid-autoencoder\/train: lineage\.lakefsRef: table 'fct_training_dataset' reads kronodroid@main/);
+    expect(r.stderr).toMatch(
+      / {2}fct_training_dataset: lakeFS ref kronodroid@main is not pinned in dfp\.lock\.json; run 'dfp lock'/,
+    );
+    expect(r.stderr).toMatch(
+      / {2}kronodroid-autoencoder\/train: lineage\.lakefsRef: table 'fct_training_dataset' reads kronodroid@main/,
+    );
     expect(r.stderr).toContain('dist/ was left unchanged.');
     expect(readTree(join(dir, 'dist'))).toEqual(before);
   });
@@ -234,7 +284,9 @@ describe('synth reads only the lock', () => {
     writeFileSync(join(dir, 'dfp.lock.json'), '{"version": 1, "refs": {"kronodroid@main": {"commit": "main"}}}\n');
     const r = runTsx('dfp.ts', { cwd: dir, args: ['synth'] });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/dfp\.lock\.json is not a dfp lock file \(refs\.kronodroid@main\.commit: a commit is 64 lowercase hex digits\)/);
+    expect(r.stderr).toMatch(
+      /dfp\.lock\.json is not a dfp lock file \(refs\.kronodroid@main\.commit: a commit is 64 lowercase hex digits\)/,
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

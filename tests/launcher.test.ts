@@ -21,24 +21,33 @@ const PYTHON = join(ROOT, 'tests', 'conformance', 'spark-operator', '.venv', 'bi
 const LAUNCHER = join(ROOT, 'images', 'dfp_tools');
 
 function python(script: string, input: unknown): any {
-  const r = spawnSync(PYTHON, ['-c', script], { env: { ...process.env, PYTHONPATH: LAUNCHER }, input: JSON.stringify(input), encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(PYTHON, ['-c', script], {
+    env: { ...process.env, PYTHONPATH: LAUNCHER },
+    input: JSON.stringify(input),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   if (r.status !== 0) throw new Error(`launcher script failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
 const templates = new Map<string, Json>();
-for (const [root, label] of [[join(ROOT, 'dist'), 'dist'], [join(ROOT, 'tests', 'golden', 'transforms'), 'golden']] as const) {
+for (const [root, label] of [
+  [join(ROOT, 'dist'), 'dist'],
+  [join(ROOT, 'tests', 'golden', 'transforms'), 'golden'],
+] as const) {
   for (const [path, content] of readTree(root)) {
-    if (/^[^/]+\/(spark\/applications|datafusion\/jobs)\//.test(path)) templates.set(`${label}/${path}`, parseAllDocuments(content)[0]!.toJS());
+    if (/^[^/]+\/(spark\/applications|datafusion\/jobs)\//.test(path))
+      templates.set(`${label}/${path}`, parseAllDocuments(content)[0]!.toJS());
   }
 }
 const RUN_ARGS = ['--branch', 'run-42', '--enabled', 'true'];
 
 describe('the launcher starts a valid copy of every run template', () => {
   const copies: Record<string, Json> = python(
-    'import json, sys\nfrom dfp_tools.run_transform import run_copy\n'
-    + 'subjects = json.load(sys.stdin)\n'
-    + 'json.dump({k: run_copy(v, subjects["args"], "0123456789abcdef") for k, v in subjects["templates"].items()}, sys.stdout)',
+    'import json, sys\nfrom dfp_tools.run_transform import run_copy\n' +
+      'subjects = json.load(sys.stdin)\n' +
+      'json.dump({k: run_copy(v, subjects["args"], "0123456789abcdef") for k, v in subjects["templates"].items()}, sys.stdout)',
     { templates: Object.fromEntries(templates), args: RUN_ARGS },
   );
   const spark = Object.entries(copies).filter(([, o]) => o.kind === 'SparkApplication');
@@ -61,14 +70,18 @@ describe('the launcher starts a valid copy of every run template', () => {
     expect(rs.filter((r) => !r.ok)).toEqual([]);
   });
 
-  it('a copy runs, under a generated name, with the run\'s arguments after the template\'s', () => {
+  it("a copy runs, under a generated name, with the run's arguments after the template's", () => {
     for (const [name, copy] of Object.entries(copies)) {
       const template = templates.get(name)!;
-      expect(copy.metadata).toMatchObject({ generateName: `${template.metadata.name}-`, labels: { 'dfp.dev/run': '0123456789abcdef' } });
+      expect(copy.metadata).toMatchObject({
+        generateName: `${template.metadata.name}-`,
+        labels: { 'dfp.dev/run': '0123456789abcdef' },
+      });
       expect(copy.metadata.name).toBeUndefined();
       expect(copy.spec.suspend).toBe(false);
       expect(Object.keys(copy.metadata.annotations).some((k) => k.startsWith('argocd.argoproj.io/'))).toBe(false);
-      const args = (o: Json): string[] => (o.kind === 'Job' ? o.spec.template.spec.containers[0].args : o.spec.arguments) ?? [];
+      const args = (o: Json): string[] =>
+        (o.kind === 'Job' ? o.spec.template.spec.containers[0].args : o.spec.arguments) ?? [];
       expect(args(copy)).toEqual([...args(template), ...RUN_ARGS]);
     }
   });
@@ -86,7 +99,10 @@ describe('the launcher reads run states as the controllers write them', () => {
     ['running', { kind: 'Job', status: { conditions: [{ type: 'Suspended', status: 'False' }] } }],
   ];
   it('final and non-final states', () => {
-    const got = python('import json, sys\nfrom dfp_tools.run_transform import outcome\njson.dump([outcome(o) for o in json.load(sys.stdin)], sys.stdout)', cases.map(([, o]) => o));
+    const got = python(
+      'import json, sys\nfrom dfp_tools.run_transform import outcome\njson.dump([outcome(o) for o in json.load(sys.stdin)], sys.stdout)',
+      cases.map(([, o]) => o),
+    );
     expect(got).toEqual(cases.map(([want]) => want));
   });
 });

@@ -38,10 +38,13 @@ const layerOf = (file: string): number => {
 /** Every TypeScript source of the project but the tests, relative to the root. */
 function sources(): string[] {
   const r = run('git', ['ls-files', '-co', '--exclude-standard', '*.ts'], { cwd: ROOT });
-  return r.stdout.split('\n').filter((f) => f && !f.startsWith('tests/') && !f.includes('node_modules/') && !f.endsWith('.d.ts'));
+  return r.stdout
+    .split('\n')
+    .filter((f) => f && !f.startsWith('tests/') && !f.includes('node_modules/') && !f.endsWith('.d.ts'));
 }
 
-const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?\sfrom\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|^import\s+['"](\.[^'"]+)['"]/gm;
+const IMPORT =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?\sfrom\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|^import\s+['"](\.[^'"]+)['"]/gm;
 
 /** The project files a source imports (relative specifiers only; packages are not ours). */
 export function importsOf(file: string, text: string): string[] {
@@ -98,28 +101,45 @@ describe('layers', () => {
 
   it('reads the graph (the parser finds imports of every kind)', () => {
     expect(g.size).toBeGreaterThan(100);
-    expect(importsOf('a/b.ts', "import type { X } from '../c/d.ts';\nexport { y } from './e.ts';\nconst z = await import('./f.ts');"))
-      .toEqual(['c/d.ts', 'a/e.ts', 'a/f.ts']);
+    expect(
+      importsOf(
+        'a/b.ts',
+        "import type { X } from '../c/d.ts';\nexport { y } from './e.ts';\nconst z = await import('./f.ts');",
+      ),
+    ).toEqual(['c/d.ts', 'a/e.ts', 'a/f.ts']);
   });
 
   it('no folder imports a folder of a higher layer', () => {
     const upward = [...g].flatMap(([file, imports]) =>
-      imports.filter((t) => layerOf(t) > layerOf(file)).map((t) => `${file} -> ${t}`));
+      imports.filter((t) => layerOf(t) > layerOf(file)).map((t) => `${file} -> ${t}`),
+    );
     expect(upward).toEqual([]);
   });
 
   it('targets read only the model: no construct class, builder or rule', () => {
-    const reach = [...g].filter(([f]) => f.startsWith('targets/')).flatMap(([file, imports]) =>
-      imports
-        .filter((t) => t.startsWith('constructs/') && (!t.startsWith('constructs/model/') || /\/(build[^/]*|rules-[^/]*)\.ts$/.test(t)))
-        .map((t) => `${file} -> ${t}`));
+    const reach = [...g]
+      .filter(([f]) => f.startsWith('targets/'))
+      .flatMap(([file, imports]) =>
+        imports
+          .filter(
+            (t) =>
+              t.startsWith('constructs/') &&
+              (!t.startsWith('constructs/model/') || /\/(build[^/]*|rules-[^/]*)\.ts$/.test(t)),
+          )
+          .map((t) => `${file} -> ${t}`),
+      );
     expect(reach).toEqual([]);
   });
 
   it('no target imports another target', () => {
     const folder = (f: string) => f.split('/').slice(0, 2).join('/');
-    const across = [...g].filter(([f]) => f.split('/').length > 2 && f.startsWith('targets/')).flatMap(([file, imports]) =>
-      imports.filter((t) => t.startsWith('targets/') && t.split('/').length > 2 && folder(t) !== folder(file)).map((t) => `${file} -> ${t}`));
+    const across = [...g]
+      .filter(([f]) => f.split('/').length > 2 && f.startsWith('targets/'))
+      .flatMap(([file, imports]) =>
+        imports
+          .filter((t) => t.startsWith('targets/') && t.split('/').length > 2 && folder(t) !== folder(file))
+          .map((t) => `${file} -> ${t}`),
+      );
     expect(across).toEqual([]);
   });
 
@@ -128,7 +148,10 @@ describe('layers', () => {
   });
 
   it('the checks can fail: an upward import and a cycle are found', () => {
-    const bad = new Map([['emit/a.ts', ['synth/b.ts']], ['synth/b.ts', ['emit/a.ts']]]);
+    const bad = new Map([
+      ['emit/a.ts', ['synth/b.ts']],
+      ['synth/b.ts', ['emit/a.ts']],
+    ]);
     expect(layerOf('synth/b.ts')).toBeGreaterThan(layerOf('emit/a.ts'));
     expect(cycles(bad)).toEqual([['emit/a.ts', 'synth/b.ts']]);
   });

@@ -17,7 +17,9 @@ describe('dfp.lock.json', () => {
     const one = formatLock({ version: 1, refs: { 'zeta@main': { commit: A }, 'alpha@dev': { commit: B } } });
     const other = formatLock({ refs: { 'alpha@dev': { commit: B }, 'zeta@main': { commit: A } }, version: 1 });
     expect(one).toBe(other);
-    expect(one).toBe(`{\n  "refs": {\n    "alpha@dev": {\n      "commit": "${B}"\n    },\n    "zeta@main": {\n      "commit": "${A}"\n    }\n  },\n  "version": 1\n}\n`);
+    expect(one).toBe(
+      `{\n  "refs": {\n    "alpha@dev": {\n      "commit": "${B}"\n    },\n    "zeta@main": {\n      "commit": "${A}"\n    }\n  },\n  "version": 1\n}\n`,
+    );
   });
 
   it('reads a missing file as no pins, and refuses what is not a lock, naming the file', () => {
@@ -27,7 +29,10 @@ describe('dfp.lock.json', () => {
     for (const [text, message] of [
       ['{', /dfp\.lock\.json is not valid JSON/],
       ['{"version": 2, "refs": {}}', /refs|version/],
-      [`{"version": 1, "refs": {"kronodroid": {"commit": "${A}"}}}`, /refs\.kronodroid: 'kronodroid' is not <repository>@<branch>/],
+      [
+        `{"version": 1, "refs": {"kronodroid": {"commit": "${A}"}}}`,
+        /refs\.kronodroid: 'kronodroid' is not <repository>@<branch>/,
+      ],
       [`{"version": 1, "refs": {"kronodroid@main": {"commit": "${A}", "branch": "main"}}}`, /branch/],
     ] as const) {
       writeFileSync(file, text);

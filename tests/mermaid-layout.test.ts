@@ -24,15 +24,32 @@ let renderer: Renderer;
 beforeAll(async () => {
   const dom = new JSDOM('<!doctype html><html><body></body></html>', { pretendToBeVisual: true });
   const w = dom.window as unknown as Record<string, any>;
-  Object.assign(globalThis, { window: w, document: w.document, CSSStyleSheet: w.CSSStyleSheet, DOMParser: w.DOMParser, Element: w.Element, HTMLElement: w.HTMLElement, SVGElement: w.SVGElement });
+  Object.assign(globalThis, {
+    window: w,
+    document: w.document,
+    CSSStyleSheet: w.CSSStyleSheet,
+    DOMParser: w.DOMParser,
+    Element: w.Element,
+    HTMLElement: w.HTMLElement,
+    SVGElement: w.SVGElement,
+  });
   // Text measurement, which jsdom lacks: 8 px per character, 16 px high.
-  w.SVGElement.prototype.getBBox = function (this: Element) { return { x: 0, y: 0, width: Math.max(1, (this.textContent ?? '').length * 8), height: 16 }; };
-  w.SVGElement.prototype.getComputedTextLength = function (this: Element) { return (this.textContent ?? '').length * 8; };
+  w.SVGElement.prototype.getBBox = function (this: Element) {
+    return { x: 0, y: 0, width: Math.max(1, (this.textContent ?? '').length * 8), height: 16 };
+  };
+  w.SVGElement.prototype.getComputedTextLength = function (this: Element) {
+    return (this.textContent ?? '').length * 8;
+  };
   renderer = ((await import('mermaid')) as unknown as { default: Renderer }).default;
   renderer.initialize({ startOnLoad: false, htmlLabels: false, flowchart: { htmlLabels: false } });
 });
 
-interface Box { x: number; y: number; w: number; h: number }
+interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 const overlap = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 const inside = (a: Box, b: Box) => a.x >= b.x && a.y >= b.y && a.x + a.w <= b.x + b.w && a.y + a.h <= b.y + b.h;
 
@@ -43,8 +60,15 @@ function structure(text: string): { parent: Map<string, string | undefined>; gro
   const stack: string[] = [];
   for (const line of text.split('\n').map((l) => l.trim())) {
     const sub = /^subgraph (\w+)\[/.exec(line);
-    if (sub) { parent.set(sub[1]!, stack.at(-1)); stack.push(sub[1]!); continue; }
-    if (line === 'end') { stack.pop(); continue; }
+    if (sub) {
+      parent.set(sub[1]!, stack.at(-1));
+      stack.push(sub[1]!);
+      continue;
+    }
+    if (line === 'end') {
+      stack.pop();
+      continue;
+    }
     const node = /^(s\d+)\[/.exec(line);
     if (node && stack.length) groupOf.set(node[1]!, stack.at(-1)!);
   }
@@ -58,7 +82,12 @@ async function problems(text: string, id: string): Promise<string[]> {
   const boxes = new Map<string, Box>();
   for (const c of doc.querySelectorAll('g.cluster')) {
     const r = c.querySelector('rect')!;
-    boxes.set(c.id.slice(id.length + 1), { x: Number(r.getAttribute('x')), y: Number(r.getAttribute('y')), w: Number(r.getAttribute('width')), h: Number(r.getAttribute('height')) });
+    boxes.set(c.id.slice(id.length + 1), {
+      x: Number(r.getAttribute('x')),
+      y: Number(r.getAttribute('y')),
+      w: Number(r.getAttribute('width')),
+      h: Number(r.getAttribute('height')),
+    });
   }
   const { parent, groupOf } = structure(text);
   const out: string[] = [];
@@ -66,7 +95,8 @@ async function problems(text: string, id: string): Promise<string[]> {
   const groups = [...parent.keys()];
   for (const [i, a] of groups.entries()) {
     for (const b of groups.slice(i + 1)) {
-      if (parent.get(a) === parent.get(b) && overlap(boxes.get(a)!, boxes.get(b)!)) out.push(`sibling groups ${a} and ${b} overlap`);
+      if (parent.get(a) === parent.get(b) && overlap(boxes.get(a)!, boxes.get(b)!))
+        out.push(`sibling groups ${a} and ${b} overlap`);
     }
     const p = parent.get(a);
     if (p !== undefined && !inside(boxes.get(a)!, boxes.get(p)!)) out.push(`group ${a} sticks out of ${p}`);
@@ -78,7 +108,8 @@ async function problems(text: string, id: string): Promise<string[]> {
     const at = /translate\(([-\d.]+),\s*([-\d.]+)\)/.exec(n.getAttribute('transform') ?? '');
     if (!group || !at) continue;
     checked++;
-    if (!inside({ x: Number(at[1]), y: Number(at[2]), w: 0, h: 0 }, boxes.get(group)!)) out.push(`step ${step} is drawn outside its group ${group}`);
+    if (!inside({ x: Number(at[1]), y: Number(at[2]), w: 0, h: 0 }, boxes.get(group)!))
+      out.push(`step ${step} is drawn outside its group ${group}`);
   }
   // Every step drawn in a group was found and checked (the node ids are as expected).
   expect(checked).toBe(groupOf.size);
@@ -91,7 +122,10 @@ for (const [path, page] of readTree(join(ROOT, 'dist'))) {
   const graph = /```mermaid\n([\s\S]*?)\n```/.exec(page)![1]!;
   if (graph.includes('subgraph') && ![...graphs.values()].includes(graph)) graphs.set(path, graph);
 }
-for (const [name, define] of [['control-flow fixture', controlFlowApp], ['kubeflow-flow fixture', kubeflowFlowApp]] as const) {
+for (const [name, define] of [
+  ['control-flow fixture', controlFlowApp],
+  ['kubeflow-flow fixture', kubeflowFlowApp],
+] as const) {
   const app = testApp();
   define(app);
   graphs.set(name, mermaid(buildModel(app).pipelines[0]!));
@@ -110,7 +144,9 @@ describe('nested groups are readable when drawn', () => {
   }
 
   it('control: the old form, the condition as the group title, overlaps when drawn', async () => {
-    const old = graphs.get('control-flow fixture')!.replace(/subgraph (g\d+)\["[^"]*"\]\n(\s+)\1h\(("[^"]*")\)/g, 'subgraph $1[$3]');
+    const old = graphs
+      .get('control-flow fixture')!
+      .replace(/subgraph (g\d+)\["[^"]*"\]\n(\s+)\1h\(("[^"]*")\)/g, 'subgraph $1[$3]');
     expect(old).not.toContain('h(');
     expect((await problems(old, 'control')).length).toBeGreaterThan(0);
   }, 60_000);

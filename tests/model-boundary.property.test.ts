@@ -11,7 +11,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  Condition, ContainerStep, Duration, ParallelFor, Pipeline, Resources, Schedule, Security, Volume, eq, fmt, inputArtifactPath, outputPath,
+  Condition,
+  ContainerStep,
+  Duration,
+  ParallelFor,
+  Pipeline,
+  Resources,
+  Schedule,
+  Security,
+  Volume,
+  eq,
+  fmt,
+  inputArtifactPath,
+  outputPath,
 } from '../constructs/index.ts';
 import { buildModel, parseModelShape } from '../constructs/model/build.ts';
 import type { ArtifactRef, OutputRef, ParamRef } from '../constructs/refs.ts';
@@ -43,7 +55,11 @@ function validProps(refs: { param: ParamRef; output: OutputRef; artifact: Artifa
       inputArtifacts: { data: refs.artifact },
       outputs: { score: 'float', note: { type: 'string', description: 'n' } },
       outputArtifacts: { model: 'Model' },
-      resources: { ...Resources.fixed('1', '1Gi'), gpu: { count: 1 }, devices: [{ resource: 'devices.kubevirt.io/kvm', count: 1 }] },
+      resources: {
+        ...Resources.fixed('1', '1Gi'),
+        gpu: { count: 1 },
+        devices: [{ resource: 'devices.kubevirt.io/kvm', count: 1 }],
+      },
       volumes: [Volume.emptyDir('tmp', '/tmp/w'), Volume.pvc('data', 'claim', '/data', true)],
       nodeSelector: { pool: 'gpu' },
       tolerations: [{ key: 'gpu', operator: 'Exists', effect: 'NoSchedule' }],
@@ -62,17 +78,84 @@ function validProps(refs: { param: ParamRef; output: OutputRef; artifact: Artifa
 
 /** Where a mutation may land, per kind: fields and fields inside them. */
 const FIELDS: Record<Kind, string[]> = {
-  pipeline: ['description', 'parameters', 'parameters.n', 'parameters.n.type', 'parameters.n.default', 'parameters.n.description', 'parameters.s.type', 'schedule', 'tags', 'tags.0', 'timeout'],
+  pipeline: [
+    'description',
+    'parameters',
+    'parameters.n',
+    'parameters.n.type',
+    'parameters.n.default',
+    'parameters.n.description',
+    'parameters.s.type',
+    'schedule',
+    'tags',
+    'tags.0',
+    'timeout',
+  ],
   step: [
-    'image', 'command', 'command.0', 'args', 'args.1', 'args.2', 'env', 'env.MODE', 'secretEnv', 'secretEnv.TOKEN', 'secretEnv.TOKEN.secret',
-    'secretEnv.TOKEN.key', 'inputArtifacts', 'inputArtifacts.data', 'outputs', 'outputs.score', 'outputs.note.type', 'outputs.note.description',
-    'outputArtifacts', 'outputArtifacts.model', 'resources', 'resources.requests', 'resources.requests.cpu', 'resources.limits.memory',
-    'resources.gpu', 'resources.gpu.count', 'resources.gpu.resource', 'resources.devices', 'resources.devices.0', 'resources.devices.0.count',
-    'resources.devices.0.resource', 'volumes', 'volumes.0', 'volumes.0.kind', 'volumes.0.name', 'volumes.0.mountPath', 'volumes.1.readOnly',
-    'volumes.1.claimName', 'nodeSelector', 'nodeSelector.pool', 'tolerations', 'tolerations.0', 'tolerations.0.operator', 'tolerations.0.effect',
-    'tolerations.0.key', 'tolerations.0.value', 'retry', 'retry.limit', 'retry.backoffSeconds', 'retry.backoffFactor', 'retry.maxBackoffSeconds',
-    'timeout', 'caching', 'serviceAccount', 'security', 'security.profile', 'security.runAsUser', 'security.runAsGroup', 'security.reason',
-    'when', 'when.op', 'when.left', 'when.right', 'description',
+    'image',
+    'command',
+    'command.0',
+    'args',
+    'args.1',
+    'args.2',
+    'env',
+    'env.MODE',
+    'secretEnv',
+    'secretEnv.TOKEN',
+    'secretEnv.TOKEN.secret',
+    'secretEnv.TOKEN.key',
+    'inputArtifacts',
+    'inputArtifacts.data',
+    'outputs',
+    'outputs.score',
+    'outputs.note.type',
+    'outputs.note.description',
+    'outputArtifacts',
+    'outputArtifacts.model',
+    'resources',
+    'resources.requests',
+    'resources.requests.cpu',
+    'resources.limits.memory',
+    'resources.gpu',
+    'resources.gpu.count',
+    'resources.gpu.resource',
+    'resources.devices',
+    'resources.devices.0',
+    'resources.devices.0.count',
+    'resources.devices.0.resource',
+    'volumes',
+    'volumes.0',
+    'volumes.0.kind',
+    'volumes.0.name',
+    'volumes.0.mountPath',
+    'volumes.1.readOnly',
+    'volumes.1.claimName',
+    'nodeSelector',
+    'nodeSelector.pool',
+    'tolerations',
+    'tolerations.0',
+    'tolerations.0.operator',
+    'tolerations.0.effect',
+    'tolerations.0.key',
+    'tolerations.0.value',
+    'retry',
+    'retry.limit',
+    'retry.backoffSeconds',
+    'retry.backoffFactor',
+    'retry.maxBackoffSeconds',
+    'timeout',
+    'caching',
+    'serviceAccount',
+    'security',
+    'security.profile',
+    'security.runAsUser',
+    'security.runAsGroup',
+    'security.reason',
+    'when',
+    'when.op',
+    'when.left',
+    'when.right',
+    'description',
   ],
   condition: ['when', 'when.op', 'when.left', 'when.right'],
   loop: ['items', 'items.0', 'parallelism'],
@@ -80,17 +163,54 @@ const FIELDS: Record<Kind, string[]> = {
 
 /** Values a typed caller cannot pass, or passes out of range: wrong types, fractions, negatives, odd objects. */
 const junk: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(undefined, null, true, false, 0, -1, 1.5, 2 ** 40, Number.NaN, Number.POSITIVE_INFINITY, '', 'x', '=~', 'Exists', 'restricted', 'privileged', 'pvc'),
-  fc.constantFrom<unknown>([], [1], ['a'], [null], {}, { a: 1 }, { secret: 1 }, { type: 1 }, { requests: { cpu: 2 } }, { kind: 'secret' }, JSON.parse('{"__proto__": {"a": 1}}')),
-  fc.constantFrom<() => unknown>(() => Duration.seconds(1.5), () => Duration.millis(1), () => Schedule.daily(1), () => () => 1).map((f) => f()),
+  fc.constantFrom(
+    undefined,
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1.5,
+    2 ** 40,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    '',
+    'x',
+    '=~',
+    'Exists',
+    'restricted',
+    'privileged',
+    'pvc',
+  ),
+  fc.constantFrom<unknown>(
+    [],
+    [1],
+    ['a'],
+    [null],
+    {},
+    { a: 1 },
+    { secret: 1 },
+    { type: 1 },
+    { requests: { cpu: 2 } },
+    { kind: 'secret' },
+    JSON.parse('{"__proto__": {"a": 1}}'),
+  ),
+  fc
+    .constantFrom<() => unknown>(
+      () => Duration.seconds(1.5),
+      () => Duration.millis(1),
+      () => Schedule.daily(1),
+      () => () => 1,
+    )
+    .map((f) => f()),
   fc.string({ maxLength: 6 }),
   fc.double(),
   fc.integer({ min: -5, max: 5 }),
 );
 
-const mutation = fc.constantFrom<Kind>('pipeline', 'step', 'step', 'step', 'condition', 'loop').chain((kind) =>
-  fc.record({ kind: fc.constant(kind), field: fc.constantFrom(...FIELDS[kind]), value: junk }),
-);
+const mutation = fc
+  .constantFrom<Kind>('pipeline', 'step', 'step', 'step', 'condition', 'loop')
+  .chain((kind) => fc.record({ kind: fc.constant(kind), field: fc.constantFrom(...FIELDS[kind]), value: junk }));
 
 /** Sets `path` (dot-separated) in `props`, copying each object on the way so no shared value is changed. */
 function setPath(props: Props, path: string, value: unknown): void {
@@ -100,7 +220,13 @@ function setPath(props: Props, path: string, value: unknown): void {
     const next = node[key];
     const copy = Array.isArray(next) ? [...next] : next !== null && typeof next === 'object' ? { ...next } : {};
     // Class instances (Duration, Comparison, Schedule) lose their prototype when copied: keep them whole.
-    node[key] = next !== null && typeof next === 'object' && !Array.isArray(next) && Object.getPrototypeOf(next) !== Object.prototype ? next : copy;
+    node[key] =
+      next !== null &&
+      typeof next === 'object' &&
+      !Array.isArray(next) &&
+      Object.getPrototypeOf(next) !== Object.prototype
+        ? next
+        : copy;
     node = node[key] as Record<string, unknown>;
   }
   node[keys[keys.length - 1]!] = value;
@@ -118,7 +244,11 @@ function attempt(mutations: { kind: Kind; field: string; value: unknown }[]): Ou
   try {
     // The pipeline's own props hold no references; the step's are made once the pipeline exists.
     const p = new Pipeline(app, 'p', mutate('pipeline', validProps({} as never).pipeline));
-    const producer = new ContainerStep(p, 'producer', { image: IMAGE, outputs: { flag: 'string' }, outputArtifacts: { data: 'Dataset' } });
+    const producer = new ContainerStep(p, 'producer', {
+      image: IMAGE,
+      outputs: { flag: 'string' },
+      outputArtifacts: { data: 'Dataset' },
+    });
     const refs = { param: p.param('n'), output: producer.output('flag'), artifact: producer.artifact('data') };
     const all = validProps(refs);
     new ContainerStep(p, 'train', mutate('step', all.step));
@@ -159,7 +289,8 @@ describe('pipeline boundary: props schemas, builders and rules refuse whatever t
     new ContainerStep(loop, 'item', { image: IMAGE, args: [loop.item()] });
     const model = buildModel(app);
     const group = model.pipelines[0]!.groups[0]!;
-    const items = group.kind === 'loop' && group.items.kind === 'literal' ? group.items.value as Record<string, unknown>[] : [];
+    const items =
+      group.kind === 'loop' && group.items.kind === 'literal' ? (group.items.value as Record<string, unknown>[]) : [];
     expect(Object.keys(items[0]!)).toEqual(['__proto__', 'b']);
     expect(items[0]).toStrictEqual(item);
     expect(items[0]).not.toBe(item);
@@ -173,7 +304,11 @@ describe('pipeline boundary: props schemas, builders and rules refuse whatever t
       fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (mutations) => {
         const outcome = attempt(mutations);
         if (!outcome.built) refused++;
-        else expect(outcome.error, JSON.stringify(mutations.map((m) => ({ ...m, value: String(m.value) })))).toBeUndefined();
+        else
+          expect(
+            outcome.error,
+            JSON.stringify(mutations.map((m) => ({ ...m, value: String(m.value) }))),
+          ).toBeUndefined();
       }),
       { numRuns: RUNS, seed: 20261203 },
     );

@@ -16,7 +16,16 @@ const RUNS = Number(process.env.DFP_PROPERTY_RUNS ?? 500);
 
 describe('quantities', () => {
   it.each([
-    ['500m', 0.5], ['2', 2], ['1.5', 1.5], ['.5', 0.5], ['4Gi', 4 * 2 ** 30], ['512Mi', 512 * 2 ** 20], ['1k', 1000], ['1e3', 1000], ['+1', 1], ['-2', -2],
+    ['500m', 0.5],
+    ['2', 2],
+    ['1.5', 1.5],
+    ['.5', 0.5],
+    ['4Gi', 4 * 2 ** 30],
+    ['512Mi', 512 * 2 ** 20],
+    ['1k', 1000],
+    ['1e3', 1000],
+    ['+1', 1],
+    ['-2', -2],
   ])('%s is %d', (text, value) => {
     expect(parseQuantity(text)).toBe(value);
   });
@@ -50,10 +59,24 @@ describe('names', () => {
 });
 
 describe('cron', () => {
-  it.each(['0 6 * * *', '*/15 * * * *', '0 0 1 JAN,jul *', '30 2 * * MON-FRI', '0 0 * * 0', '@daily', ' 0 6 * * * '])('accepts %j', (e) => {
-    expect(checkCron(e)).toBeUndefined();
-  });
-  it.each(['', '* * * *', '60 * * * *', '0 0 0 * *', '0 0 * 13 *', '0 0 * * 7', '*/0 * * * *', '1-2-3 * * * *', '@fortnightly', '0 0 * * FOO'])('rejects %j', (e) => {
+  it.each(['0 6 * * *', '*/15 * * * *', '0 0 1 JAN,jul *', '30 2 * * MON-FRI', '0 0 * * 0', '@daily', ' 0 6 * * * '])(
+    'accepts %j',
+    (e) => {
+      expect(checkCron(e)).toBeUndefined();
+    },
+  );
+  it.each([
+    '',
+    '* * * *',
+    '60 * * * *',
+    '0 0 0 * *',
+    '0 0 * 13 *',
+    '0 0 * * 7',
+    '*/0 * * * *',
+    '1-2-3 * * * *',
+    '@fortnightly',
+    '0 0 * * FOO',
+  ])('rejects %j', (e) => {
     expect(checkCron(e)).toBeDefined();
   });
   it('spells names as numbers', () => {
@@ -73,17 +96,31 @@ describe('cron', () => {
       fc.constant('*'),
       fc.integer({ min, max }).map(String),
       fc.constantFrom(...(names.length ? names : [String(min)])),
-      fc.tuple(fc.integer({ min, max }), fc.integer({ min, max })).map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`),
+      fc
+        .tuple(fc.integer({ min, max }), fc.integer({ min, max }))
+        .map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`),
       fc.tuple(fc.constantFrom('*', String(min)), fc.integer({ min: 1, max: 10 })).map(([r, s]) => `${r}/${s}`),
     );
-  const field = (min: number, max: number, names?: readonly string[]) => fc.array(term(min, max, names), { minLength: 1, maxLength: 3 }).map((t) => t.join(','));
-  const expression = fc.tuple(field(0, 59), field(0, 23), field(1, 31), field(1, 12, ['JAN', 'jun', 'DEC']), field(0, 6, ['SUN', 'mon', 'SAT'])).map((f) => f.join(' '));
+  const field = (min: number, max: number, names?: readonly string[]) =>
+    fc.array(term(min, max, names), { minLength: 1, maxLength: 3 }).map((t) => t.join(','));
+  const expression = fc
+    .tuple(
+      field(0, 59),
+      field(0, 23),
+      field(1, 31),
+      field(1, 12, ['JAN', 'jun', 'DEC']),
+      field(0, 6, ['SUN', 'mon', 'SAT']),
+    )
+    .map((f) => f.join(' '));
 
   it('every accepted expression, rendered, passes the Argo CronWorkflow schema', () => {
     fc.assert(
       fc.property(expression, (e) => {
         expect(checkCron(e)).toBeUndefined();
-        const cw = new CronWorkflow({ metadata: { name: 'x' }, spec: { schedules: [numericCron(e)], workflowSpec: {} } });
+        const cw = new CronWorkflow({
+          metadata: { name: 'x' },
+          spec: { schedules: [numericCron(e)], workflowSpec: {} },
+        });
         expect(() => cw.validate()).not.toThrow();
       }),
       { numRuns: RUNS },
@@ -112,12 +149,20 @@ describe('the model', () => {
     };
     walk(model, 'model');
     expect(unfrozen).toEqual([]);
-    expect(() => { (model.pipelines[0]!.steps as unknown as unknown[]).push({}); }).toThrow(TypeError);
+    expect(() => {
+      (model.pipelines[0]!.steps as unknown as unknown[]).push({});
+    }).toThrow(TypeError);
   });
 
   it('implied dependencies come from consumed outputs; explicit ones from after()', () => {
-    const deps = (name: string) => Object.fromEntries(model.pipelines.find((p) => p.name === name)!.steps.map((s) => [s.name, s.dependsOn]));
-    expect(deps('kronodroid-features')).toEqual({ 'dlt-load': [], 'spark-transform': ['dlt-load'], 'dbt-build': ['spark-transform'], 'lakefs-commit-merge': ['dbt-build'] });
+    const deps = (name: string) =>
+      Object.fromEntries(model.pipelines.find((p) => p.name === name)!.steps.map((s) => [s.name, s.dependsOn]));
+    expect(deps('kronodroid-features')).toEqual({
+      'dlt-load': [],
+      'spark-transform': ['dlt-load'],
+      'dbt-build': ['spark-transform'],
+      'lakefs-commit-merge': ['dbt-build'],
+    });
     expect(deps('kronodroid-autoencoder')).toMatchObject({ train: [], 'export-executorch': ['train'] });
   });
 });

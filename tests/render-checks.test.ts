@@ -21,10 +21,22 @@ const AIRFLOW = "cannot render for airflow in environment 'on-airflow': ";
 const KUBEFLOW = "cannot render for kubeflow in environment 'on-kubeflow': ";
 
 const EXPECTED = [
-  { path: 'two-targets', message: `${AIRFLOW}tag '${LONG_TAG.slice(0, 20)}…' is 101 characters long; Airflow allows at most 100, so shorten it` },
-  { path: 'two-targets/measure', message: `${AIRFLOW}has output parameters (value) but no command; Airflow collects outputs after the command ends, so set 'command' (the image's entrypoint) explicitly` },
-  { path: 'two-targets/report', message: `${KUBEFLOW}serviceAccount 'reporter': Kubeflow runs every step of a run under the run's service account; drop it from the step (the environment's serviceAccount applies)` },
-  { path: 'two-targets/emit', message: `${KUBEFLOW}args[0] contains '{{$', which the Kubeflow Pipelines driver would replace as a placeholder and cannot escape; pass the text as a pipeline parameter or drop the braces` },
+  {
+    path: 'two-targets',
+    message: `${AIRFLOW}tag '${LONG_TAG.slice(0, 20)}…' is 101 characters long; Airflow allows at most 100, so shorten it`,
+  },
+  {
+    path: 'two-targets/measure',
+    message: `${AIRFLOW}has output parameters (value) but no command; Airflow collects outputs after the command ends, so set 'command' (the image's entrypoint) explicitly`,
+  },
+  {
+    path: 'two-targets/report',
+    message: `${KUBEFLOW}serviceAccount 'reporter': Kubeflow runs every step of a run under the run's service account; drop it from the step (the environment's serviceAccount applies)`,
+  },
+  {
+    path: 'two-targets/emit',
+    message: `${KUBEFLOW}args[0] contains '{{$', which the Kubeflow Pipelines driver would replace as a placeholder and cannot escape; pass the text as a pipeline parameter or drop the braces`,
+  },
 ];
 
 describe('checks before rendering', () => {
@@ -45,7 +57,9 @@ describe('checks before rendering', () => {
 
   it('through the CLI: exit 1, every problem on stderr with its path, nothing written', () => {
     const dist = join(mkdtempSync(join(tmpdir(), 'dfp-render-checks-')), 'dist');
-    const r = runTsx(join(ROOT, 'tests/fixtures/render-problems.ts'), { env: { DFP_RENDER_PROBLEMS_MAIN: '1', DFP_DIST: dist } });
+    const r = runTsx(join(ROOT, 'tests/fixtures/render-problems.ts'), {
+      env: { DFP_RENDER_PROBLEMS_MAIN: '1', DFP_DIST: dist },
+    });
     expect(r.status).toBe(1);
     for (const p of EXPECTED) expect(r.stderr).toContain(`${p.path}: ${p.message}`);
     expect(existsSync(dist)).toBe(false);
@@ -56,18 +70,30 @@ describe('the data plane is guarded construct by construct', () => {
   it('a feature view with a bad source is reported at its own path; the other constructs are still checked', () => {
     const app = testApp();
     const table = new IcebergTable(app, 'orders', {
-      namespace: 'shop', lakefsRepository: 'shop', ref: { branch: 'main' }, timestampField: 'ts',
+      namespace: 'shop',
+      lakefsRepository: 'shop',
+      ref: { branch: 'main' },
+      timestampField: 'ts',
       fields: { id: 'string', ts: 'timestamp', total: 'float64' },
     });
     const user = new Entity(app, 'user', { joinKey: 'id' });
-    new FeatureView(app, 'broken', { source: { node: { path: 'nowhere' } } as never, entities: [user], features: ['total'] });
+    new FeatureView(app, 'broken', {
+      source: { node: { path: 'nowhere' } } as never,
+      entities: [user],
+      features: ['total'],
+    });
     // A problem in another construct of the data plane is still found in the same run.
     new FeatureView(app, 'unknown-column', { source: table, entities: [user], features: ['missing'] });
     const result = modelOrError(app);
     expect(result).toBeInstanceOf(DfpError);
     const problems = (result as DfpError).problems;
-    expect(problems).toContainEqual({ path: 'broken', message: 'source is not an IcebergTable of this app; pass the table construct' });
-    expect(problems.some((p) => p.path === 'unknown-column' && p.message.includes("feature 'missing' is not a column of"))).toBe(true);
+    expect(problems).toContainEqual({
+      path: 'broken',
+      message: 'source is not an IcebergTable of this app; pass the table construct',
+    });
+    expect(
+      problems.some((p) => p.path === 'unknown-column' && p.message.includes("feature 'missing' is not a column of")),
+    ).toBe(true);
     expect(problems.some((p) => p.path === '')).toBe(false);
   });
 });

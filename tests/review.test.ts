@@ -13,7 +13,13 @@ import { projectCopy, ROOT, runTsx } from './support/process.ts';
 
 function editIris(dir: string): void {
   const file = join(dir, 'pipelines', 'iris.ts');
-  writeFileSync(file, readFileSync(file, 'utf8').replace("max_depth: { type: 'int', default: 4 }", "max_depth: { type: 'int', default: 5 }"));
+  writeFileSync(
+    file,
+    readFileSync(file, 'utf8').replace(
+      "max_depth: { type: 'int', default: 4 }",
+      "max_depth: { type: 'int', default: 5 }",
+    ),
+  );
 }
 
 describe('dfp diff', () => {

@@ -13,7 +13,8 @@ const runner = (dir: string, args: string[]) =>
   run('node', [join(dir, 'scripts', 'run.mjs'), ...args], { cwd: dir, env: { DFP_RUN_VERBOSE: '1' } });
 const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
 /** The same bytes with a run of them zeroed in the middle, past the header. */
-const damaged = (bytes: Buffer) => Buffer.concat([bytes.subarray(0, 4096), Buffer.alloc(256), bytes.subarray(4096 + 256)]);
+const damaged = (bytes: Buffer) =>
+  Buffer.concat([bytes.subarray(0, 4096), Buffer.alloc(256), bytes.subarray(4096 + 256)]);
 
 describe('scripts/run.mjs', () => {
   it('renders what tsx renders, rebuilds after an edit and only then, and reports bad input without a stack trace', () => {
@@ -36,7 +37,10 @@ describe('scripts/run.mjs', () => {
     // An edit to one pipeline file must reach the bundle: check mode now sees a stale dist/.
     const file = join(dir, 'pipelines', 'iris.ts');
     const source = readFileSync(file, 'utf8');
-    writeFileSync(file, source.replace("max_depth: { type: 'int', default: 4 }", "max_depth: { type: 'int', default: 5 }"));
+    writeFileSync(
+      file,
+      source.replace("max_depth: { type: 'int', default: 4 }", "max_depth: { type: 'int', default: 5 }"),
+    );
     const stale = runner(dir, ['main.ts', '--check']);
     expect(stale.stderr).toContain('run: main.cjs rebuilt');
     expect(stale.stderr).toContain('run: code cache none');

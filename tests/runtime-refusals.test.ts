@@ -29,7 +29,12 @@ describe('a ConfigMap over 1 MiB is refused at synth, at the construct it is ren
   const configMap = (bytes: number): OutputFile => ({
     path: 'dev/feast/sync/feast-apply.yaml',
     kubernetes: true,
-    content: toYaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'feast-apply', namespace: 'ml-dev' }, data: { 'features.py': 'x'.repeat(bytes) } }),
+    content: toYaml({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'feast-apply', namespace: 'ml-dev' },
+      data: { 'features.py': 'x'.repeat(bytes) },
+    }),
   });
 
   it('one byte over: refused, naming the environment, the object, the file and the limit', () => {
@@ -40,15 +45,20 @@ describe('a ConfigMap over 1 MiB is refused at synth, at the construct it is ren
       error = e;
     }
     expect(error).toBeInstanceOf(DfpError);
-    expect((error as DfpError).problems).toEqual([{
-      path: 'dev',
-      message: "ConfigMap 'feast-apply' in dist/dev/feast/sync/feast-apply.yaml would hold 1.00 MiB of data, over the 1 MiB a ConfigMap may hold; make what it is rendered from smaller (descriptions, parameter defaults, the number of pipelines in this environment)",
-    }]);
+    expect((error as DfpError).problems).toEqual([
+      {
+        path: 'dev',
+        message:
+          "ConfigMap 'feast-apply' in dist/dev/feast/sync/feast-apply.yaml would hold 1.00 MiB of data, over the 1 MiB a ConfigMap may hold; make what it is rendered from smaller (descriptions, parameter defaults, the number of pipelines in this environment)",
+      },
+    ]);
   });
 
   it('at the limit, or in a file that is not a Kubernetes object: accepted', () => {
     expect(() => checkObjectSizes([configMap(CONFIGMAP_DATA_LIMIT)], model)).not.toThrow();
-    expect(() => checkObjectSizes([{ ...configMap(CONFIGMAP_DATA_LIMIT * 2), kubernetes: false }], model)).not.toThrow();
+    expect(() =>
+      checkObjectSizes([{ ...configMap(CONFIGMAP_DATA_LIMIT * 2), kubernetes: false }], model),
+    ).not.toThrow();
   });
 
   it("every rendered object of this repository's dist/ is within the limits", () => {
@@ -78,13 +88,18 @@ describe('synth says, one line per pipeline, what an orchestrator will not do', 
 
   it('one line per pipeline, naming every environment it concerns; nothing for what runs as asked', () => {
     const app = testApp(false);
-    for (const name of ['a1', 'a2']) new Environment(app, name, envProps({ namespace: `ml-${name}`, orchestrator: 'airflow' }));
+    for (const name of ['a1', 'a2'])
+      new Environment(app, name, envProps({ namespace: `ml-${name}`, orchestrator: 'airflow' }));
     new Environment(app, 'k', envProps({ namespace: 'ml-k', orchestrator: 'kubeflow' }));
     new ContainerStep(new Pipeline(app, 'cached'), 's', { image: IMAGE, caching: true });
     new ContainerStep(new Pipeline(app, 'plain', { schedule: Schedule.daily(1, 0) }), 's', { image: IMAGE });
     const notes = synthNotes(buildModel(app));
-    expect(notes.filter((n) => n.includes('cached on airflow'))).toEqual(['dfp: note: cached on airflow: Airflow has no task cache, so caching on s has no effect; it runs every time (environments a1, a2)']);
-    expect(notes.filter((n) => n.startsWith('dfp: note: plain on kubeflow: its schedule (0 1 * * * UTC) does not run'))).toHaveLength(1);
+    expect(notes.filter((n) => n.includes('cached on airflow'))).toEqual([
+      'dfp: note: cached on airflow: Airflow has no task cache, so caching on s has no effect; it runs every time (environments a1, a2)',
+    ]);
+    expect(
+      notes.filter((n) => n.startsWith('dfp: note: plain on kubeflow: its schedule (0 1 * * * UTC) does not run')),
+    ).toHaveLength(1);
     expect(notes).toHaveLength(2); // kubeflow caches; airflow and argo run schedules
   });
 
@@ -98,7 +113,9 @@ describe('synth says, one line per pipeline, what an orchestrator will not do', 
 describe('Kubeflow: the older resource and accelerator fields, as kfp writes them', () => {
   const irOf = (app: DfpApp) => {
     const file = renderAll(buildModel(app), TARGETS).find((f) => f.path === 'kf/kubeflow/pipelines/p.yaml')!;
-    return parseAllDocuments(file.content)[0]!.toJS() as { deploymentSpec: { executors: Record<string, { container: { resources: Record<string, unknown> } }> } };
+    return parseAllDocuments(file.content)[0]!.toJS() as {
+      deploymentSpec: { executors: Record<string, { container: { resources: Record<string, unknown> } }> };
+    };
   };
 
   it('a GPU step keeps its GPU on a backend before 2.4: accelerator.type/count next to resourceType/resourceCount, and numeric cpu/memory', () => {
@@ -107,20 +124,31 @@ describe('Kubeflow: the older resource and accelerator fields, as kfp writes the
     new ContainerStep(new Pipeline(app, 'p'), 'train', { image: IMAGE, resources: Resources.gpu(2, '500m', '1536Mi') });
     const [executor] = Object.values(irOf(app).deploymentSpec.executors);
     expect(executor!.container.resources).toEqual({
-      resourceCpuRequest: '500m', resourceCpuLimit: '500m', resourceMemoryRequest: '1536Mi', resourceMemoryLimit: '1536Mi',
-      cpuRequest: 0.5, cpuLimit: 0.5, memoryRequest: 1.610612736, memoryLimit: 1.610612736,
+      resourceCpuRequest: '500m',
+      resourceCpuLimit: '500m',
+      resourceMemoryRequest: '1536Mi',
+      resourceMemoryLimit: '1536Mi',
+      cpuRequest: 0.5,
+      cpuLimit: 0.5,
+      memoryRequest: 1.610612736,
+      memoryLimit: 1.610612736,
       accelerator: { resourceType: 'nvidia.com/gpu', resourceCount: '2', type: 'nvidia.com/gpu', count: '2' },
     });
   });
 
   it("the numbers are kfp's: cores, and memory in decimal gigabytes", () => {
     expect([cpuToFloat('250m'), cpuToFloat('2'), cpuToFloat('1.5')]).toEqual([0.25, 2, 1.5]);
-    expect([memoryToFloat('2Gi'), memoryToFloat('500M'), memoryToFloat('3G'), memoryToFloat('1000000')]).toEqual([2.147483648, 0.5, 3, 0.001]);
+    expect([memoryToFloat('2Gi'), memoryToFloat('500M'), memoryToFloat('3G'), memoryToFloat('1000000')]).toEqual([
+      2.147483648, 0.5, 3, 0.001,
+    ]);
   });
 });
 
 describe("the emulator benchmark Job follows the environment's pipelines list", () => {
-  const androidFiles = (app: DfpApp) => renderAll(buildModel(app), TARGETS).map((f) => f.path).filter((p) => p.includes('/android/'));
+  const androidFiles = (app: DfpApp) =>
+    renderAll(buildModel(app), TARGETS)
+      .map((f) => f.path)
+      .filter((p) => p.includes('/android/'));
 
   it('a list without it: no Job in that environment (an environment without a list still gets it)', () => {
     const app = testApp();

@@ -24,18 +24,70 @@ const mutate = (f: (o: Json) => void): Json => {
 };
 
 const BROKEN: [string, (o: Json) => void, string, RegExp][] = [
-  ['type', (o) => { o.spec.type = 'Pyhton'; }, 'spec.type', /'Pyhton' is not one of Java, Python, Scala, R/],
-  ['mode', (o) => { o.spec.mode = 'local'; }, 'spec.mode', /'local' is not one of cluster, client/],
-  ['pythonVersion', (o) => { o.spec.pythonVersion = '3.11'; }, 'spec.pythonVersion', /'3.11' is not one of 2, 3/],
-  ['restartPolicy.type', (o) => { o.spec.restartPolicy = { type: 'Sometimes' }; }, 'spec.restartPolicy.type', /'Sometimes' is not one of Never, Always, OnFailure/],
-  ['executor.instances', (o) => { o.spec.executor.instances = 0; }, 'spec.executor.instances', /0 is less than 1|0 must be a whole number of at least 1/],
-  ['driver.cores', (o) => { o.spec.driver.cores = 0; }, 'spec.driver.cores', /0 is less than 1|0 must be a whole number of at least 1/],
-  ['retry interval', (o) => { o.spec.restartPolicy = { type: 'OnFailure', onFailureRetries: 1, onFailureRetryInterval: 0 }; }, 'spec.restartPolicy.onFailureRetryInterval', /0 is less than 1|0 must be a whole number of at least 1/],
+  [
+    'type',
+    (o) => {
+      o.spec.type = 'Pyhton';
+    },
+    'spec.type',
+    /'Pyhton' is not one of Java, Python, Scala, R/,
+  ],
+  [
+    'mode',
+    (o) => {
+      o.spec.mode = 'local';
+    },
+    'spec.mode',
+    /'local' is not one of cluster, client/,
+  ],
+  [
+    'pythonVersion',
+    (o) => {
+      o.spec.pythonVersion = '3.11';
+    },
+    'spec.pythonVersion',
+    /'3.11' is not one of 2, 3/,
+  ],
+  [
+    'restartPolicy.type',
+    (o) => {
+      o.spec.restartPolicy = { type: 'Sometimes' };
+    },
+    'spec.restartPolicy.type',
+    /'Sometimes' is not one of Never, Always, OnFailure/,
+  ],
+  [
+    'executor.instances',
+    (o) => {
+      o.spec.executor.instances = 0;
+    },
+    'spec.executor.instances',
+    /0 is less than 1|0 must be a whole number of at least 1/,
+  ],
+  [
+    'driver.cores',
+    (o) => {
+      o.spec.driver.cores = 0;
+    },
+    'spec.driver.cores',
+    /0 is less than 1|0 must be a whole number of at least 1/,
+  ],
+  [
+    'retry interval',
+    (o) => {
+      o.spec.restartPolicy = { type: 'OnFailure', onFailureRetries: 1, onFailureRetryInterval: 0 };
+    },
+    'spec.restartPolicy.onFailureRetryInterval',
+    /0 is less than 1|0 must be a whole number of at least 1/,
+  ],
 ];
 
 describe("the Spark Operator's enums and minimums", () => {
   it('the harness refuses each, at its path; the rendered application passes (the control)', () => {
-    const results = validateSparkApplications([{ name: 'control', object: APP }, ...BROKEN.map(([name, f]) => ({ name, object: mutate(f) }))]);
+    const results = validateSparkApplications([
+      { name: 'control', object: APP },
+      ...BROKEN.map(([name, f]) => ({ name, object: mutate(f) })),
+    ]);
     expect(results[0]).toMatchObject({ name: 'control', ok: true });
     BROKEN.forEach(([name, , path, says], i) => {
       expect(results[i + 1], name).toMatchObject({ name, ok: false, path });

@@ -19,15 +19,25 @@ import { ROOT, run } from './support/process.ts';
 const CONFORMANCE = join(ROOT, 'tests', 'conformance');
 const GOLDEN = join(ROOT, 'tests', 'golden', 'transforms');
 const AVRO_KEY = 'spark.sql.catalog.lakefs.table-override.write.format.default';
-const EXPECTED_ROWS = [{ event_timestamp: '2026-01-01T00:00:00', order_id: 'c1', customer_id: 'c1', amount: 12.5, region: 'eu' }];
+const EXPECTED_ROWS = [
+  { event_timestamp: '2026-01-01T00:00:00', order_id: 'c1', customer_id: 'c1', amount: 12.5, region: 'eu' },
+];
 
-interface SparkOutput { formats: string[]; rows: Record<string, unknown>[]; properties: Record<string, string> }
+interface SparkOutput {
+  formats: string[];
+  rows: Record<string, unknown>[];
+  properties: Record<string, string>;
+}
 
 function harness(name: string, script: string, args: (dir: string) => string[]): any {
   const dir = mkdtempSync(join(tmpdir(), `dfp-${name}-`));
   const result = join(dir, 'result.json');
   // pyspark turns timestamps into Python datetimes in the process's zone: UTC, like the inputs.
-  const r = run(join(CONFORMANCE, name, '.venv', 'bin', 'python'), [join(CONFORMANCE, name, script), ...args(dir), result], { timeoutMs: 900_000, env: { TZ: 'UTC' } });
+  const r = run(
+    join(CONFORMANCE, name, '.venv', 'bin', 'python'),
+    [join(CONFORMANCE, name, script), ...args(dir), result],
+    { timeoutMs: 900_000, env: { TZ: 'UTC' } },
+  );
   if (r.status !== 0) throw new Error(`${script} failed (${r.status}):\n${r.stderr.slice(-4000)}`);
   return JSON.parse(readFileSync(result, 'utf8'));
 }

@@ -11,7 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { readTree } from '../synth/writer.ts';
 import { ROOT } from './support/process.ts';
 
-interface ConfigMap { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; data: Record<string, string> }
+interface ConfigMap {
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  data: Record<string, string>;
+}
 
 const tree = readTree(join(ROOT, 'dist'));
 const envs = [...new Set([...tree.keys()].map((p) => p.split('/')[0]!))].sort();
@@ -23,7 +26,8 @@ function mounted(env: string, tool: 'dbt' | 'dlt'): { map: ConfigMap; folder: st
     if (!path.startsWith(`${env}/${tool}/sync/`)) continue;
     for (const doc of parseAllDocuments(content)) {
       const map = doc.toJS() as ConfigMap;
-      const folder = tool === 'dbt' ? map.metadata.labels!['dfp.dev/dbt-project']! : map.metadata.annotations!['dfp.dev/source']!;
+      const folder =
+        tool === 'dbt' ? map.metadata.labels!['dfp.dev/dbt-project']! : map.metadata.annotations!['dfp.dev/source']!;
       out.push({ map, folder: `${env}/${tool}/${folder}` });
     }
   }
@@ -31,7 +35,12 @@ function mounted(env: string, tool: 'dbt' | 'dlt'): { map: ConfigMap; folder: st
 }
 
 /** Differences between the ConfigMaps and the checked files of one environment and tool. */
-function differences(env: string, tool: 'dbt' | 'dlt', files: ReadonlyMap<string, string>, maps = mounted(env, tool)): string[] {
+function differences(
+  env: string,
+  tool: 'dbt' | 'dlt',
+  files: ReadonlyMap<string, string>,
+  maps = mounted(env, tool),
+): string[] {
   const out: string[] = [];
   const covered = new Set<string>();
   for (const { map, folder } of maps) {
@@ -43,7 +52,8 @@ function differences(env: string, tool: 'dbt' | 'dlt', files: ReadonlyMap<string
     }
   }
   for (const file of files.keys()) {
-    if (file.startsWith(`${env}/${tool}/`) && !file.startsWith(`${env}/${tool}/sync/`) && !covered.has(file)) out.push(`${file} is in no ConfigMap`);
+    if (file.startsWith(`${env}/${tool}/`) && !file.startsWith(`${env}/${tool}/sync/`) && !covered.has(file))
+      out.push(`${file} is in no ConfigMap`);
   }
   return out;
 }

@@ -32,13 +32,28 @@ describe('trace: lineage tags read back', () => {
   });
   it.each([
     [{ 'mlflow.user': 'x' }, /run 'r1' has no lineage tags .*not recorded with dfp_tools\.lineage/],
-    [{ ...tags, 'dfp.environment': undefined }, /run 'r1' lacks the lineage tag dfp\.environment; its lineage was not recorded whole/],
+    [
+      { ...tags, 'dfp.environment': undefined },
+      /run 'r1' lacks the lineage tag dfp\.environment; its lineage was not recorded whole/,
+    ],
     [{ ...tags, 'data.lakefs_ref': 'main' }, /tag data\.lakefs_ref = 'main', which is not a 64-hex digest/],
-    [{ ...tags, 'data.iceberg_table_location': '../etc' }, /tag data\.iceberg_table_location = '\.\.\/etc', which is not a relative path/],
-    [{ ...tags, 'dfp.weights/../../x': 'c'.repeat(64) }, /tag dfp\.weights\/\.\.\/\.\.\/x = '.*', which is not a weight path and its sha256/],
+    [
+      { ...tags, 'data.iceberg_table_location': '../etc' },
+      /tag data\.iceberg_table_location = '\.\.\/etc', which is not a relative path/,
+    ],
+    [
+      { ...tags, 'dfp.weights/../../x': 'c'.repeat(64) },
+      /tag dfp\.weights\/\.\.\/\.\.\/x = '.*', which is not a weight path and its sha256/,
+    ],
     [{ ...tags, 'features.defs_sha256': 'abc' }, /tag features\.defs_sha256 = 'abc', which is not a 64-hex digest/],
-    [{ ...tags, 'features.defs_sha256': 'e'.repeat(64), 'feast.defs_sha256': 'f'.repeat(64) }, /tag features\.defs_sha256 = 'e{64}' but feast\.defs_sha256 = 'f{64}'; the Feast name of a stamp holds the same value/],
-    [{ ...tags, 'features.feature_view': 'a', 'feast.feature_view': 'b' }, /tag features\.feature_view = 'a' but feast\.feature_view = 'b'/],
+    [
+      { ...tags, 'features.defs_sha256': 'e'.repeat(64), 'feast.defs_sha256': 'f'.repeat(64) },
+      /tag features\.defs_sha256 = 'e{64}' but feast\.defs_sha256 = 'f{64}'; the Feast name of a stamp holds the same value/,
+    ],
+    [
+      { ...tags, 'features.feature_view': 'a', 'feast.feature_view': 'b' },
+      /tag features\.feature_view = 'a' but feast\.feature_view = 'b'/,
+    ],
   ])('refused: %#', (t, message) => {
     const defined = Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)) as Record<string, string>;
     expect(() => readLineage('r1', defined)).toThrow(LineageTagError);
@@ -65,7 +80,9 @@ describe('trace: the commit that rendered a digest', () => {
   it('is the oldest commit whose dist/ change added it, in a real git history', () => {
     const repo = mkdtempSync(join(tmpdir(), 'dfp-trace-git-'));
     const git = (...args: string[]) => {
-      const r = spawnSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { encoding: 'utf8' });
+      const r = spawnSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+        encoding: 'utf8',
+      });
       expect(r.status, r.stderr).toBe(0);
       return r.stdout.trim();
     };
@@ -93,12 +110,27 @@ describe('trace: the verb', () => {
     const help = runTsx('dfp.ts', { args: ['trace', '--help'] });
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^usage: dfp trace <run-id> \| models:\/<name>\/<version>/);
-    for (const flag of ['--json', '--fetch DIR', '--mlflow URL', '--lakefs URL', 'MLFLOW_TRACKING_TOKEN', 'LAKEFS_ACCESS_KEY_ID']) expect(help.stdout).toContain(flag);
-    const bad = runTsx('dfp.ts', { args: ['trace', 'models:/only-a-name'], env: { MLFLOW_TRACKING_URI: 'http://127.0.0.1:1' } });
+    for (const flag of [
+      '--json',
+      '--fetch DIR',
+      '--mlflow URL',
+      '--lakefs URL',
+      'MLFLOW_TRACKING_TOKEN',
+      'LAKEFS_ACCESS_KEY_ID',
+    ])
+      expect(help.stdout).toContain(flag);
+    const bad = runTsx('dfp.ts', {
+      args: ['trace', 'models:/only-a-name'],
+      env: { MLFLOW_TRACKING_URI: 'http://127.0.0.1:1' },
+    });
     expect(bad.status).toBe(2);
-    expect(bad.stderr.split('\n')[0]).toBe("dfp trace: 'models:/only-a-name' is not a model version; write models:/<name>/<version>, e.g. models:/kronodroid-autoencoder/1");
+    expect(bad.stderr.split('\n')[0]).toBe(
+      "dfp trace: 'models:/only-a-name' is not a model version; write models:/<name>/<version>, e.g. models:/kronodroid-autoencoder/1",
+    );
     const none = runTsx('dfp.ts', { args: ['trace', 'r1'], env: { MLFLOW_TRACKING_URI: '', LAKEFS_ENDPOINT: '' } });
     expect(none.status).toBe(2);
-    expect(none.stderr).toMatch(/^dfp trace: trace needs the MLflow tracking server: set MLFLOW_TRACKING_URI or pass --mlflow\n/);
+    expect(none.stderr).toMatch(
+      /^dfp trace: trace needs the MLflow tracking server: set MLFLOW_TRACKING_URI or pass --mlflow\n/,
+    );
   });
 });

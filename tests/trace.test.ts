@@ -43,7 +43,13 @@ function python(script: string, args: string[], env: Record<string, string> = {}
     encoding: 'utf8',
     input,
     timeout: 300_000,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, PYTHONPATH: HELPER_PATH, MLFLOW_TRACKING_URI: mlflow.trackingUri, ...env },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: work,
+      PYTHONPATH: HELPER_PATH,
+      MLFLOW_TRACKING_URI: mlflow.trackingUri,
+      ...env,
+    },
   });
   if (r.status !== 0) throw new Error(`${script} failed (${r.status}): ${r.stderr}`);
   return r.stdout.trim().split('\n').pop()!;
@@ -51,9 +57,17 @@ function python(script: string, args: string[], env: Record<string, string> = {}
 
 /** Appends rows to the local Iceberg table as a new snapshot, uploads what is new, commits. */
 const uploaded = new Set<string>();
-async function commitTableVersion(rows: number, seed: number, message: string): Promise<{ commit: string; snapshot: string }> {
-  const { snapshot_id } = JSON.parse(python('iceberg_table.py', [tableDir, 'kronodroid', 'fct_training_dataset', String(rows), String(seed)])) as { snapshot_id: string };
-  for (const f of readdirSync(join(tableDir, TABLE), { recursive: true, withFileTypes: true }).filter((e) => e.isFile())) {
+async function commitTableVersion(
+  rows: number,
+  seed: number,
+  message: string,
+): Promise<{ commit: string; snapshot: string }> {
+  const { snapshot_id } = JSON.parse(
+    python('iceberg_table.py', [tableDir, 'kronodroid', 'fct_training_dataset', String(rows), String(seed)]),
+  ) as { snapshot_id: string };
+  for (const f of readdirSync(join(tableDir, TABLE), { recursive: true, withFileTypes: true }).filter((e) =>
+    e.isFile(),
+  )) {
     const rel = relative(tableDir, join(f.parentPath, f.name));
     const bytes = readFileSync(join(tableDir, rel));
     const key = `${rel}:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -65,11 +79,18 @@ async function commitTableVersion(rows: number, seed: number, message: string): 
 }
 
 function lakefsEnv(): Record<string, string> {
-  return { LAKEFS_ENDPOINT: lakefs.endpoint, LAKEFS_ACCESS_KEY_ID: lakefs.credentials.accessKeyId, LAKEFS_SECRET_ACCESS_KEY: lakefs.credentials.secretAccessKey };
+  return {
+    LAKEFS_ENDPOINT: lakefs.endpoint,
+    LAKEFS_ACCESS_KEY_ID: lakefs.credentials.accessKeyId,
+    LAKEFS_SECRET_ACCESS_KEY: lakefs.credentials.secretAccessKey,
+  };
 }
 
 function dfp(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return runTsxAsync('dfp.ts', { args, env: { DFP_LOCK: lockFile, DFP_DIST: distDir, MLFLOW_TRACKING_URI: mlflow.trackingUri, ...lakefsEnv(), ...env } });
+  return runTsxAsync('dfp.ts', {
+    args,
+    env: { DFP_LOCK: lockFile, DFP_DIST: distDir, MLFLOW_TRACKING_URI: mlflow.trackingUri, ...lakefsEnv(), ...env },
+  });
 }
 
 function sha256(path: string): string {
@@ -77,10 +98,14 @@ function sha256(path: string): string {
 }
 
 function filesOf(dir: string): Map<string, string> {
-  return new Map(readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => {
-    const path = join(e.parentPath, e.name);
-    return [relative(dir, path), sha256(path)];
-  }));
+  return new Map(
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => {
+        const path = join(e.parentPath, e.name);
+        return [relative(dir, path), sha256(path)];
+      }),
+  );
 }
 
 /** A failure as a person sees it: exit code, one line on stderr, no stack trace, no DIR. */
@@ -123,13 +148,17 @@ beforeAll(async () => {
   expect(lock.status, lock.stderr).toBe(0);
   const synth = await dfp(['synth']);
   expect(synth.status, synth.stderr).toBe(0);
-  const dags = new Map([[`dags/${MODEL}.py`, readFileSync(join(distDir, 'prod', 'airflow', 'dags', `${MODEL}.py`), 'utf8')]]);
+  const dags = new Map([
+    [`dags/${MODEL}.py`, readFileSync(join(distDir, 'prod', 'airflow', 'dags', `${MODEL}.py`), 'utf8')],
+  ]);
   trainEnv = ENV_READERS.airflow!(dags, MODEL, 'train');
 }, 600_000);
 
 afterAll(async () => {
   await Promise.all([lakefs?.stop(), mlflow?.stop()]);
-  console.log(`trace: ${counts.traces} traces against real MLflow and lakeFS, ${counts.controls} failure controls, ${counts.refusals} helper refusals`);
+  console.log(
+    `trace: ${counts.traces} traces against real MLflow and lakeFS, ${counts.controls} failure controls, ${counts.refusals} helper refusals`,
+  );
 });
 
 describe('the lineage loop: from a rendered step to MLflow and back', () => {
@@ -174,20 +203,35 @@ describe('the lineage loop: from a rendered step to MLflow and back', () => {
     // Byte for byte the files at the old commit, and none of the new snapshot's.
     expect(filesOf(join(dir, 'data'))).toEqual(filesOf(v1Files));
     expect(readFileSync(join(dir, 'data', TABLE, 'metadata', 'version-hint.text'), 'utf8')).toBe('1');
-    expect(filesOf(join(dir, 'weights'))).toEqual(new Map([
-      ['executorch/model.pte', sha256(join(work, 'train', 'model.pte'))],
-      ['model/config.json', sha256(join(work, 'train', 'model', 'config.json'))],
-      ['model/weights.bin', sha256(join(work, 'train', 'model', 'weights.bin'))],
-    ]));
+    expect(filesOf(join(dir, 'weights'))).toEqual(
+      new Map([
+        ['executorch/model.pte', sha256(join(work, 'train', 'model.pte'))],
+        ['model/config.json', sha256(join(work, 'train', 'model', 'config.json'))],
+        ['model/weights.bin', sha256(join(work, 'train', 'model', 'weights.bin'))],
+      ]),
+    );
     const report = JSON.parse(readFileSync(join(dir, 'lineage.json'), 'utf8')) as TraceReport;
     expect(report.lakefs.commit).toBe(v1.commit);
     expect(report.table.snapshotId).toBe(v1.snapshot);
     expect(report.image).toEqual({ ref: `${TRAIN_IMAGE}@${TRAIN_DIGEST}`, digest: TRAIN_DIGEST });
     // One digest of the store-neutral definitions: Feast's repos and Chronon's hold it alike.
     expect(report.featureStore?.definitionsSha256).toBe(trained.tags['features.defs_sha256']);
-    expect(report.featureStore?.renderedIn).toEqual(['dev/feast/dfp_dev/definitions.sha256', 'prod/feast/dfp_prod/definitions.sha256', 'staging/chronon/dfp_staging/definitions.sha256'].map((p) => join(distDir, p)));
+    expect(report.featureStore?.renderedIn).toEqual(
+      [
+        'dev/feast/dfp_dev/definitions.sha256',
+        'prod/feast/dfp_prod/definitions.sha256',
+        'staging/chronon/dfp_staging/definitions.sha256',
+      ].map((p) => join(distDir, p)),
+    );
     // The digest is the same in every environment's rendering of the pipeline.
-    expect(report.definitions.renderedIn).toEqual([`dev/kubeflow/manifests/${MODEL}.yaml`, `dev/kubeflow/pipelines/${MODEL}.yaml`, `prod/airflow/dags/${MODEL}.py`, `staging/argo/workflow-templates/${MODEL}.yaml`].map((p) => join(distDir, p)));
+    expect(report.definitions.renderedIn).toEqual(
+      [
+        `dev/kubeflow/manifests/${MODEL}.yaml`,
+        `dev/kubeflow/pipelines/${MODEL}.yaml`,
+        `prod/airflow/dags/${MODEL}.py`,
+        `staging/argo/workflow-templates/${MODEL}.yaml`,
+      ].map((p) => join(distDir, p)),
+    );
     expect(report.metrics).toEqual({ test_loss: 0.25, val_loss: 0.125 });
   }, 300_000);
 
@@ -214,9 +258,16 @@ describe('the helper: the same stamps from every orchestrator, and nothing logge
     const envs: Record<string, Env> = {};
     for (const orchestrator of ['argo', 'kubeflow', 'airflow'] as const) {
       const env: Environment = { ...prod, orchestrator };
-      const files = new Map(TARGETS.find((t) => t.name === orchestrator)!.render(bindEnvironment(model, env), env).map((f) => [f.path, f.content]));
+      const files = new Map(
+        TARGETS.find((t) => t.name === orchestrator)!
+          .render(bindEnvironment(model, env), env)
+          .map((f) => [f.path, f.content]),
+      );
       const all = ENV_READERS[orchestrator]!(files, MODEL, 'train');
-      envs[orchestrator] = { ...Object.fromEntries(Object.entries(all).filter(([k]) => k in LINEAGE_TAGS)), ...lakefsEnv() };
+      envs[orchestrator] = {
+        ...Object.fromEntries(Object.entries(all).filter(([k]) => k in LINEAGE_TAGS)),
+        ...lakefsEnv(),
+      };
     }
     const { DATASET_TRAIN_ID: _dropped, ...noTrainId } = envs.airflow!;
     const refuse = {
@@ -235,14 +286,22 @@ describe('the helper: the same stamps from every orchestrator, and nothing logge
     expect(Object.fromEntries(out.contract)).toEqual(LINEAGE_TAGS);
     expect(out.stamps.argo).toEqual(out.stamps.airflow);
     expect(out.stamps.kubeflow).toEqual(out.stamps.airflow);
-    const { 'dfp.lakefs_endpoint': _e, ...recorded } = Object.fromEntries(Object.entries(trained.tags).filter(([k]) => !k.startsWith('dfp.weights/')));
+    const { 'dfp.lakefs_endpoint': _e, ...recorded } = Object.fromEntries(
+      Object.entries(trained.tags).filter(([k]) => !k.startsWith('dfp.weights/')),
+    );
     const { 'dfp.lakefs_endpoint': _f, ...fromArgo } = out.stamps.argo!;
     expect(fromArgo).toEqual(recorded);
     expect(out.refuse['no split id']!.error).toMatch(/^DATASET_TRAIN_ID is not set, but DATASET_VAL_ID is/);
-    expect(out.refuse['a branch as LAKEFS_REF']!.error).toMatch(/^LAKEFS_REF is 'main', which is not a 64-hex lakeFS commit id/);
-    expect(out.refuse['a commit lakeFS lacks']!.error).toMatch(/has no Iceberg table metadata under warehouse\/kronodroid\/fct_training_dataset\/metadata\//);
+    expect(out.refuse['a branch as LAKEFS_REF']!.error).toMatch(
+      /^LAKEFS_REF is 'main', which is not a 64-hex lakeFS commit id/,
+    );
+    expect(out.refuse['a commit lakeFS lacks']!.error).toMatch(
+      /has no Iceberg table metadata under warehouse\/kronodroid\/fct_training_dataset\/metadata\//,
+    );
     expect(out.refuse['no definitions digest']!.error).toMatch(/^DFP_DEFINITIONS_SHA256 is not set/);
-    expect(out.refuse['a Feast name that disagrees']!.error).toMatch(/^FEATURE_DEFS_SHA256 is '[0-9a-f]{64}' but FEAST_DEFS_SHA256 is 'f{64}'/);
+    expect(out.refuse['a Feast name that disagrees']!.error).toMatch(
+      /^FEATURE_DEFS_SHA256 is '[0-9a-f]{64}' but FEAST_DEFS_SHA256 is 'f{64}'/,
+    );
     for (const [name, r] of Object.entries(out.refuse)) expect(r.tags, name).toEqual([]);
     counts.refusals += Object.keys(out.refuse).length;
   }, 300_000);
@@ -250,14 +309,28 @@ describe('the helper: the same stamps from every orchestrator, and nothing logge
 
 describe('trace: each broken pin or service is one clear line, exit ≠ 0, nothing in DIR', () => {
   async function mlflowPost(path: string, body: unknown): Promise<Record<string, unknown>> {
-    const r = await fetch(`${mlflow.trackingUri}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await fetch(`${mlflow.trackingUri}/api/2.0/mlflow/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(r.status, await r.clone().text()).toBe(200);
     return (await r.json()) as Record<string, unknown>;
   }
   async function runWithTags(tags: Record<string, string>): Promise<string> {
-    const experiment = ((await mlflowPost('experiments/create', { name: `controls-${Object.keys(tags).length}-${Date.now()}` })) as { experiment_id: string }).experiment_id;
-    const run = ((await mlflowPost('runs/create', { experiment_id: experiment })) as { run: { info: { run_id: string } } }).run.info.run_id;
-    if (Object.keys(tags).length) await mlflowPost('runs/log-batch', { run_id: run, tags: Object.entries(tags).map(([key, value]) => ({ key, value })) });
+    const experiment = (
+      (await mlflowPost('experiments/create', { name: `controls-${Object.keys(tags).length}-${Date.now()}` })) as {
+        experiment_id: string;
+      }
+    ).experiment_id;
+    const run = (
+      (await mlflowPost('runs/create', { experiment_id: experiment })) as { run: { info: { run_id: string } } }
+    ).run.info.run_id;
+    if (Object.keys(tags).length)
+      await mlflowPost('runs/log-batch', {
+        run_id: run,
+        tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+      });
     return run;
   }
 
@@ -275,10 +348,30 @@ describe('trace: each broken pin or service is one clear line, exit ≠ 0, nothi
       dfp(['trace', trained.run_id, '--fetch', dir('credentials')], { LAKEFS_SECRET_ACCESS_KEY: 'not-the-secret' }),
       dfp(['trace', 'models:/no-such-model/3', '--fetch', dir('model')]),
     ]);
-    expectCleanFailure(a, 1, new RegExp(`run '${untagged}' has no lineage tags .*not recorded with dfp_tools\\.lineage`), dir('untagged'));
-    expectCleanFailure(b, 1, new RegExp(`records lakeFS commit e{64} \\(data\\.lakefs_ref\\), which repository 'kronodroid' .* has no commit`), dir('commit'));
-    expectCleanFailure(c, 4, /cannot reach MLflow at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)/, dir('mlflow-down'));
-    expectCleanFailure(d, 4, /cannot reach lakeFS at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)/, dir('lakefs-down'));
+    expectCleanFailure(
+      a,
+      1,
+      new RegExp(`run '${untagged}' has no lineage tags .*not recorded with dfp_tools\\.lineage`),
+      dir('untagged'),
+    );
+    expectCleanFailure(
+      b,
+      1,
+      new RegExp(`records lakeFS commit e{64} \\(data\\.lakefs_ref\\), which repository 'kronodroid' .* has no commit`),
+      dir('commit'),
+    );
+    expectCleanFailure(
+      c,
+      4,
+      /cannot reach MLflow at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)/,
+      dir('mlflow-down'),
+    );
+    expectCleanFailure(
+      d,
+      4,
+      /cannot reach lakeFS at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)/,
+      dir('lakefs-down'),
+    );
     expectCleanFailure(e, 4, /lakeFS at .* rejected the credentials \(401/, dir('credentials'));
     expectCleanFailure(f, 1, /MLflow at .* has no model version models:\/no-such-model\/3/, dir('model'));
   }, 300_000);
@@ -289,8 +382,16 @@ describe('trace: each broken pin or service is one clear line, exit ≠ 0, nothi
       dfp(['trace', trained.run_id, '--lakefs', mlflow.trackingUri]),
       dfp(['trace', trained.run_id, '--json', '--mlflow', lakefs.endpoint]),
     ]);
-    expectCleanFailure(asMlflow, 4, /is http:\/\/127\.0\.0\.1:\d+ an MLflow tracking server \(e\.g\. http:\/\/mlflow:5000\)\?$/);
-    expectCleanFailure(asLakefs, 4, /is http:\/\/127\.0\.0\.1:\d+ a lakeFS server( \(e\.g\. http:\/\/lakefs:8000\))?\?$/);
+    expectCleanFailure(
+      asMlflow,
+      4,
+      /is http:\/\/127\.0\.0\.1:\d+ an MLflow tracking server \(e\.g\. http:\/\/mlflow:5000\)\?$/,
+    );
+    expectCleanFailure(
+      asLakefs,
+      4,
+      /is http:\/\/127\.0\.0\.1:\d+ a lakeFS server( \(e\.g\. http:\/\/lakefs:8000\))?\?$/,
+    );
     for (const r of [asMlflow, asLakefs]) expect(r.stderr).not.toMatch(/<[a-z!]/i); // no HTML printed
     expect(json.status).toBe(4);
     expect(json.stderr).toBe('');
@@ -308,7 +409,9 @@ describe('trace: each broken pin or service is one clear line, exit ≠ 0, nothi
 
   // Last: it changes the run's artifact for good.
   it('a weight file changed after training is caught by its sha256', async () => {
-    const stored = readdirSync(mlflow.artifactsDir, { recursive: true, withFileTypes: true }).find((e) => e.isFile() && e.name === 'weights.bin' && join(e.parentPath, e.name).includes(trained.run_id))!;
+    const stored = readdirSync(mlflow.artifactsDir, { recursive: true, withFileTypes: true }).find(
+      (e) => e.isFile() && e.name === 'weights.bin' && join(e.parentPath, e.name).includes(trained.run_id),
+    )!;
     const path = join(stored.parentPath, stored.name);
     const bytes = readFileSync(path);
     bytes[100] = bytes[100]! ^ 0xff;
@@ -318,7 +421,9 @@ describe('trace: each broken pin or service is one clear line, exit ≠ 0, nothi
     // Progress lines precede the failure; the failure itself is the last line, alone.
     expect(r.status, r.stderr).toBe(1);
     const last = r.stderr.trim().split('\n').pop()!;
-    expect(last).toMatch(/weights model\/weights\.bin of run '[0-9a-f]+' have sha256 [0-9a-f]{64}, but the run recorded [0-9a-f]{64}: the artifact was changed after training/);
+    expect(last).toMatch(
+      /weights model\/weights\.bin of run '[0-9a-f]+' have sha256 [0-9a-f]{64}, but the run recorded [0-9a-f]{64}: the artifact was changed after training/,
+    );
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(existsSync(dir)).toBe(false);
     counts.controls++;

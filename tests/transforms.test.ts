@@ -13,7 +13,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import {
-  ContainerStep, Environment, IcebergTable, Pipeline, Transform, TransformCode, TransformStep, type EnvironmentProps,
+  ContainerStep,
+  Environment,
+  IcebergTable,
+  Pipeline,
+  Transform,
+  TransformCode,
+  TransformStep,
+  type EnvironmentProps,
 } from '../constructs/index.ts';
 import { DfpApp } from '../app/dfp-app.ts';
 import { buildModel } from '../constructs/model/build.ts';
@@ -41,7 +48,10 @@ function documents(root: string, label: string, match: RegExp): Map<string, Json
 }
 
 const failures = (rs: readonly { name: string; ok: boolean; path: string | null; error: string | null }[]) =>
-  rs.filter((r) => !r.ok).map((r) => `${r.name} ${r.path}: ${r.error}`).join('\n');
+  rs
+    .filter((r) => !r.ok)
+    .map((r) => `${r.name} ${r.path}: ${r.error}`)
+    .join('\n');
 
 describe('SparkApplications pass the Spark Operator API models, strictly', () => {
   const apps = new Map([
@@ -50,13 +60,15 @@ describe('SparkApplications pass the Spark Operator API models, strictly', () =>
   ]);
   const results = validateSparkApplications([...apps].map(([name, object]) => ({ name, object })));
 
-  it('finds Kronodroid\'s in every environment and the fixture\'s SQL and entrypoint transforms', () => {
-    expect([...apps.keys()]).toEqual(expect.arrayContaining([
-      'dist/dev/spark/applications/kronodroid-iceberg.yaml#0',
-      'dist/prod/spark/applications/kronodroid-iceberg.yaml#0',
-      'golden/on-spark/spark/applications/join-orders.yaml#0',
-      'golden/on-spark/spark/applications/load-orders.yaml#0',
-    ]));
+  it("finds Kronodroid's in every environment and the fixture's SQL and entrypoint transforms", () => {
+    expect([...apps.keys()]).toEqual(
+      expect.arrayContaining([
+        'dist/dev/spark/applications/kronodroid-iceberg.yaml#0',
+        'dist/prod/spark/applications/kronodroid-iceberg.yaml#0',
+        'golden/on-spark/spark/applications/join-orders.yaml#0',
+        'golden/on-spark/spark/applications/load-orders.yaml#0',
+      ]),
+    );
   });
 
   it('every one is valid', () => {
@@ -84,11 +96,38 @@ describe('SparkApplications pass the Spark Operator API models, strictly', () =>
       return copy;
     };
     const [unknown, misspelt, wrongType, missing, snake] = validateSparkApplications([
-      { name: 'unknown', object: mutate((o) => { o.spec.driver.gpuCount = 1; }) },
-      { name: 'misspelt', object: mutate((o) => { o.spec.sparkConfig = o.spec.sparkConf; delete o.spec.sparkConf; }) },
-      { name: 'wrongType', object: mutate((o) => { o.spec.executor.instances = 'two'; }) },
-      { name: 'missing', object: mutate((o) => { delete o.spec.sparkVersion; }) },
-      { name: 'snake', object: mutate((o) => { o.spec.main_application_file = o.spec.mainApplicationFile; delete o.spec.mainApplicationFile; }) },
+      {
+        name: 'unknown',
+        object: mutate((o) => {
+          o.spec.driver.gpuCount = 1;
+        }),
+      },
+      {
+        name: 'misspelt',
+        object: mutate((o) => {
+          o.spec.sparkConfig = o.spec.sparkConf;
+          delete o.spec.sparkConf;
+        }),
+      },
+      {
+        name: 'wrongType',
+        object: mutate((o) => {
+          o.spec.executor.instances = 'two';
+        }),
+      },
+      {
+        name: 'missing',
+        object: mutate((o) => {
+          delete o.spec.sparkVersion;
+        }),
+      },
+      {
+        name: 'snake',
+        object: mutate((o) => {
+          o.spec.main_application_file = o.spec.mainApplicationFile;
+          delete o.spec.mainApplicationFile;
+        }),
+      },
     ]);
     expect(unknown).toMatchObject({ ok: false, path: 'spec.driver.gpuCount' });
     expect(misspelt).toMatchObject({ ok: false, path: 'spec.sparkConfig' });
@@ -98,13 +137,13 @@ describe('SparkApplications pass the Spark Operator API models, strictly', () =>
   });
 });
 
-describe('the engines\' Kubernetes objects pass the Kubernetes schema, strictly', () => {
+describe("the engines' Kubernetes objects pass the Kubernetes schema, strictly", () => {
   const objects = new Map([
     ...documents(join(ROOT, 'dist'), 'dist', /^[^/]+\/(spark\/rbac|datafusion\/.*)\.yaml$/),
     ...documents(join(ROOT, 'tests', 'golden', 'transforms'), 'golden', /^[^/]+\/(spark\/rbac|datafusion\/.*)\.yaml$/),
   ]);
 
-  it('finds the Jobs (staging\'s Kronodroid transform and the fixture\'s two) and the Roles and RoleBindings', () => {
+  it("finds the Jobs (staging's Kronodroid transform and the fixture's two) and the Roles and RoleBindings", () => {
     const kinds = [...objects.values()].map((o) => o.kind);
     expect(objects.get('dist/staging/datafusion/jobs/kronodroid-iceberg.yaml#0')?.kind).toBe('Job');
     expect(kinds.filter((k) => k === 'Job')).toHaveLength(3);
@@ -116,8 +155,9 @@ describe('the engines\' Kubernetes objects pass the Kubernetes schema, strictly'
     expect(failures(validateKubernetes([...objects].map(([name, object]) => ({ name, object }))))).toBe('');
   });
 
-  it('staging\'s DataFusion Job carries what the platform needs: Avro tables, the lakeFS warehouse, its lakeFS, Secret references only', () => {
-    const container = objects.get('dist/staging/datafusion/jobs/kronodroid-iceberg.yaml#0')!.spec.template.spec.containers[0];
+  it("staging's DataFusion Job carries what the platform needs: Avro tables, the lakeFS warehouse, its lakeFS, Secret references only", () => {
+    const container = objects.get('dist/staging/datafusion/jobs/kronodroid-iceberg.yaml#0')!.spec.template.spec
+      .containers[0];
     const env = Object.fromEntries((container.env as Json[]).map((e) => [e.name, e.value ?? e.valueFrom]));
     expect(env.DFP_WRITE_FORMAT).toBe('avro');
     expect(env.DFP_WAREHOUSE).toBe('s3://kronodroid/main/warehouse');
@@ -141,7 +181,9 @@ describe('switching one environment to DataFusion changes only its transform out
   };
   const before = render(false);
   const after = render(true);
-  const changed = [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p)).sort();
+  const changed = [...new Set([...before.keys(), ...after.keys()])]
+    .filter((p) => before.get(p) !== after.get(p))
+    .sort();
 
   it('spark/ becomes datafusion/ in prod, with its Argo CD Application; nothing else changes', () => {
     expect(changed).toEqual([
@@ -172,14 +214,17 @@ describe('transform mistakes are reported with the construct path', () => {
     const r = modelOrError(app);
     return r instanceof DfpError ? r.problems.map((p) => `${p.path}: ${p.message}`) : [];
   };
-  const table = (app: DfpApp, id: string, fields: Record<string, string> = { id: 'string' }) => new IcebergTable(app, id, tableProps(fields));
+  const table = (app: DfpApp, id: string, fields: Record<string, string> = { id: 'string' }) =>
+    new IcebergTable(app, id, tableProps(fields));
   const base = { code: TransformCode.entrypoint('/opt/test/job.py'), images: IMAGES, credentials: CREDENTIALS };
 
   it('a valid transform and step build', () => {
-    expect(messages((app) => {
-      const t = new Transform(app, 'ok', { ...base, outputs: [table(app, 'a')] });
-      new TransformStep(new Pipeline(app, 'p'), 'run', { transform: t });
-    })).toEqual([]);
+    expect(
+      messages((app) => {
+        const t = new Transform(app, 'ok', { ...base, outputs: [table(app, 'a')] });
+        new TransformStep(new Pipeline(app, 'p'), 'run', { transform: t });
+      }),
+    ).toEqual([]);
     const app = new DfpApp({ lockFile: FIXTURE_LOCK });
     transformsApp(app);
     expect(buildModel(app).pipelines[0]!.steps.map((s) => s.transform)).toEqual(['load-orders', 'join-orders']);
@@ -188,13 +233,18 @@ describe('transform mistakes are reported with the construct path', () => {
   it('an output that is not an IcebergTable, a table of another app, no outputs', () => {
     const other = testApp(false);
     const foreign = table(other, 'foreign');
-    expect(messages((app) => {
-      new Transform(app, 'not-a-table', { ...base, outputs: [new ContainerStep(app, 'x', { image: IMAGES.spark }) as unknown as IcebergTable] });
-      new Transform(app, 'unknown-table', { ...base, outputs: [foreign] });
-      new Transform(app, 'nothing', { ...base, outputs: [] });
-    }).sort()).toEqual([
-      "not-a-table: outputs[0] is not an IcebergTable; pass the table construct (new IcebergTable(...))",
-      "nothing: outputs: name at least one IcebergTable the transform writes",
+    expect(
+      messages((app) => {
+        new Transform(app, 'not-a-table', {
+          ...base,
+          outputs: [new ContainerStep(app, 'x', { image: IMAGES.spark }) as unknown as IcebergTable],
+        });
+        new Transform(app, 'unknown-table', { ...base, outputs: [foreign] });
+        new Transform(app, 'nothing', { ...base, outputs: [] });
+      }).sort(),
+    ).toEqual([
+      'not-a-table: outputs[0] is not an IcebergTable; pass the table construct (new IcebergTable(...))',
+      'nothing: outputs: name at least one IcebergTable the transform writes',
       "unknown-table: outputs[0] 'foreign' is not a table of this app; create it under the same app",
       // The step passed as an output sits outside any pipeline, which is refused too (rules-usability.ts).
       "x: this step is created under the app, so no orchestrator would run it; create it in a Pipeline (new ContainerStep(pipeline, 'x', {...})) or in a Condition or ParallelFor of one",
@@ -202,40 +252,66 @@ describe('transform mistakes are reported with the construct path', () => {
   });
 
   it('an engine without an image, an unpinned image, a table written twice, two locations, a reserved key, a bad name', () => {
-    const problems = messages((app) => {
-      const a = table(app, 'a');
-      const elsewhere = new IcebergTable(app, 'b', { ...tableProps({ id: 'string' }), ref: { branch: 'dev' } });
-      new Transform(app, 'spark-only', { ...base, images: { spark: IMAGES.spark }, outputs: [a] });
-      new Transform(app, 'latest', { ...base, images: { datafusion: 'registry.dfp.internal/test/datafusion:latest' }, outputs: [table(app, 'c')] });
-      new Transform(app, 'again', { ...base, outputs: [a] });
-      new Transform(app, 'two-places', { ...base, inputs: [elsewhere], outputs: [table(app, 'd')], sparkConf: { 'spark.sql.catalog.lakefs.type': 'rest' } });
-      new Transform(app, 'Bad_Name', { ...base, outputs: [table(app, 'e')] });
-    }, { engine: 'datafusion' });
-    expect(problems).toEqual(expect.arrayContaining([
-      "spark-only: environment 'test' runs transforms on datafusion, but this transform has an image for spark only; add images.datafusion or change the environment's engine",
-      "latest: images.datafusion: image 'registry.dfp.internal/test/datafusion:latest' is not pinned, but environment 'test' forbids untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a version tag or a digest",
-      'again: output shop.a is also written by spark-only; let one transform own each table',
-      'two-places: shop.d is in catalog lakefs in lakeFS shop@main but shop.b is in lakefs in lakeFS shop@dev; a transform works in one catalog and lakeFS location, so split it',
-      "two-places: sparkConf 'spark.sql.catalog.lakefs.type' is set by dfp (catalog, S3A, packages); leave it out",
-    ]));
-    expect(problems.some((p) => p.startsWith("Bad_Name: transform name 'Bad_Name' must be a DNS-1123 label"))).toBe(true);
+    const problems = messages(
+      (app) => {
+        const a = table(app, 'a');
+        const elsewhere = new IcebergTable(app, 'b', { ...tableProps({ id: 'string' }), ref: { branch: 'dev' } });
+        new Transform(app, 'spark-only', { ...base, images: { spark: IMAGES.spark }, outputs: [a] });
+        new Transform(app, 'latest', {
+          ...base,
+          images: { datafusion: 'registry.dfp.internal/test/datafusion:latest' },
+          outputs: [table(app, 'c')],
+        });
+        new Transform(app, 'again', { ...base, outputs: [a] });
+        new Transform(app, 'two-places', {
+          ...base,
+          inputs: [elsewhere],
+          outputs: [table(app, 'd')],
+          sparkConf: { 'spark.sql.catalog.lakefs.type': 'rest' },
+        });
+        new Transform(app, 'Bad_Name', { ...base, outputs: [table(app, 'e')] });
+      },
+      { engine: 'datafusion' },
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "spark-only: environment 'test' runs transforms on datafusion, but this transform has an image for spark only; add images.datafusion or change the environment's engine",
+        "latest: images.datafusion: image 'registry.dfp.internal/test/datafusion:latest' is not pinned, but environment 'test' forbids untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a version tag or a digest",
+        'again: output shop.a is also written by spark-only; let one transform own each table',
+        'two-places: shop.d is in catalog lakefs in lakeFS shop@main but shop.b is in lakefs in lakeFS shop@dev; a transform works in one catalog and lakeFS location, so split it',
+        "two-places: sparkConf 'spark.sql.catalog.lakefs.type' is set by dfp (catalog, S3A, packages); leave it out",
+      ]),
+    );
+    expect(problems.some((p) => p.startsWith("Bad_Name: transform name 'Bad_Name' must be a DNS-1123 label"))).toBe(
+      true,
+    );
     expect(problems).toHaveLength(6);
   });
 
   it('empty SQL, a relative entrypoint, a table both read and written, bad sizes and secrets', () => {
-    expect(messages((app) => {
-      const a = table(app, 'a');
-      new Transform(app, 'empty-sql', { ...base, code: TransformCode.sql({ 'shop.b': ' ', 'shop.x': 'SELECT 1' }), outputs: [table(app, 'b'), table(app, 'f')] });
-      new Transform(app, 'relative', { ...base, code: TransformCode.entrypoint('job.py'), outputs: [table(app, 'c')] });
-      new Transform(app, 'in-place', { ...base, inputs: [a], outputs: [a] });
-      new Transform(app, 'sizes', {
-        ...base,
-        outputs: [table(app, 'd')],
-        resources: { driver: { memory: '2GB' }, executors: { instances: 0 } },
-        retries: -1,
-        credentials: { ...CREDENTIALS, secretAccessKey: { secret: 'Lakefs', key: 'a/b' } },
-      });
-    })).toEqual([
+    expect(
+      messages((app) => {
+        const a = table(app, 'a');
+        new Transform(app, 'empty-sql', {
+          ...base,
+          code: TransformCode.sql({ 'shop.b': ' ', 'shop.x': 'SELECT 1' }),
+          outputs: [table(app, 'b'), table(app, 'f')],
+        });
+        new Transform(app, 'relative', {
+          ...base,
+          code: TransformCode.entrypoint('job.py'),
+          outputs: [table(app, 'c')],
+        });
+        new Transform(app, 'in-place', { ...base, inputs: [a], outputs: [a] });
+        new Transform(app, 'sizes', {
+          ...base,
+          outputs: [table(app, 'd')],
+          resources: { driver: { memory: '2GB' }, executors: { instances: 0 } },
+          retries: -1,
+          credentials: { ...CREDENTIALS, secretAccessKey: { secret: 'Lakefs', key: 'a/b' } },
+        });
+      }),
+    ).toEqual([
       'empty-sql: code: the query for shop.b is empty',
       "empty-sql: code: a query for 'shop.x', which is not an output; key each query by an output's namespace.table (shop.b, shop.f)",
       'empty-sql: code: no query for output shop.f; give one SELECT per output table',
@@ -252,7 +328,9 @@ describe('transform mistakes are reported with the construct path', () => {
   it('renders every transform on the engine its environment chose', () => {
     const app = new DfpApp({ lockFile: FIXTURE_LOCK });
     transformsApp(app);
-    const paths = renderAll(buildModel(app), TARGETS).map((f) => f.path).filter((p) => /\/(spark|datafusion)\//.test(p));
+    const paths = renderAll(buildModel(app), TARGETS)
+      .map((f) => f.path)
+      .filter((p) => /\/(spark|datafusion)\//.test(p));
     expect(paths).toEqual([
       'on-datafusion/datafusion/jobs/join-orders.yaml',
       'on-datafusion/datafusion/jobs/load-orders.yaml',

@@ -48,54 +48,81 @@ function expectClean(r: { status: number | null; stderr: string; stdout: string 
   expect(readTree(join(dir, 'dist'))).toEqual(COMMITTED);
 }
 
-const synth = (dir: string) => run('node', ['scripts/run.mjs', 'main.ts'], { cwd: dir, env: { DFP_DIST: 'dist', DFP_LOCK: 'dfp.lock.json' } });
+const synth = (dir: string) =>
+  run('node', ['scripts/run.mjs', 'main.ts'], { cwd: dir, env: { DFP_DIST: 'dist', DFP_LOCK: 'dfp.lock.json' } });
 
-describe('errors in the user\'s own code name their file:line, the construct path and the fix', () => {
+describe("errors in the user's own code name their file:line, the construct path and the fix", () => {
   it('a duplicate construct id: the path, the existing construct, another id', () => {
-    const { dir } = edited({ file: 'pipelines/iris.ts', before: '  const processData = ', insert: "  new ContainerStep(pipeline, 'train', { image: IMAGE });" });
-    const second = readFileSync(join(dir, 'pipelines/iris.ts'), 'utf8').split('\n').findIndex((l) => l.includes("new ContainerStep(pipeline, 'train', {") && !l.includes('image: IMAGE });')) + 1;
+    const { dir } = edited({
+      file: 'pipelines/iris.ts',
+      before: '  const processData = ',
+      insert: "  new ContainerStep(pipeline, 'train', { image: IMAGE });",
+    });
+    const second =
+      readFileSync(join(dir, 'pipelines/iris.ts'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes("new ContainerStep(pipeline, 'train', {") && !l.includes('image: IMAGE });')) + 1;
     const r = synth(dir);
     expectClean(r, dir);
-    expect(r.stderr).toBe([
-      'dfp: the definitions could not be built (1 problem):',
-      "  iris/train: the id 'train' is already taken under 'iris' (by a ContainerStep); give this one another id",
-      `  at pipelines/iris.ts:${second}`,
-      'dist/ was left unchanged.',
-      '',
-    ].join('\n'));
+    expect(r.stderr).toBe(
+      [
+        'dfp: the definitions could not be built (1 problem):',
+        "  iris/train: the id 'train' is already taken under 'iris' (by a ContainerStep); give this one another id",
+        `  at pipelines/iris.ts:${second}`,
+        'dist/ was left unchanged.',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('a duplicate environment: its name, at the line of the second one', () => {
     const { dir, line } = edited({
-      file: 'argocd/environments.ts', before: "  new Environment(app, 'staging'",
-      insert: "  new Environment(app, 'prod', { namespace: 'ml-prod-2', orchestrator: 'argo', engine: 'spark', featureStore: 'feast', endpoints: { lakefs: 'http://l:1', mlflow: 'http://m:1', s3: 'http://s:1' } });",
+      file: 'argocd/environments.ts',
+      before: "  new Environment(app, 'staging'",
+      insert:
+        "  new Environment(app, 'prod', { namespace: 'ml-prod-2', orchestrator: 'argo', engine: 'spark', featureStore: 'feast', endpoints: { lakefs: 'http://l:1', mlflow: 'http://m:1', s3: 'http://s:1' } });",
     });
     const r = synth(dir);
     expectClean(r, dir);
-    expect(r.stderr).toContain("  prod: the id 'prod' is already taken at the top of the app (by an Environment); give this one another id\n");
+    expect(r.stderr).toContain(
+      "  prod: the id 'prod' is already taken at the top of the app (by an Environment); give this one another id\n",
+    );
     expect(r.stderr).toContain(`  at argocd/environments.ts:${line}\n`);
   });
 
   it('an exception thrown in a pipeline function: its message, file:line, the last construct made', () => {
-    const { dir, line } = edited({ file: 'pipelines/iris.ts', before: '  const train = ', insert: "  throw new Error('the training image is not published yet');" });
+    const { dir, line } = edited({
+      file: 'pipelines/iris.ts',
+      before: '  const train = ',
+      insert: "  throw new Error('the training image is not published yet');",
+    });
     const r = synth(dir);
     expectClean(r, dir);
-    expect(r.stderr).toBe([
-      'dfp: the definitions could not be built: your code threw the training image is not published yet',
-      `  at pipelines/iris.ts:${line}`,
-      '  the last construct created before it: iris/process-data',
-      `  fix the code at pipelines/iris.ts:${line} (DFP_DEBUG=1 prints the stack)`,
-      'dist/ was left unchanged.',
-      '',
-    ].join('\n'));
+    expect(r.stderr).toBe(
+      [
+        'dfp: the definitions could not be built: your code threw the training image is not published yet',
+        `  at pipelines/iris.ts:${line}`,
+        '  the last construct created before it: iris/process-data',
+        `  fix the code at pipelines/iris.ts:${line} (DFP_DEBUG=1 prints the stack)`,
+        'dist/ was left unchanged.',
+        '',
+      ].join('\n'),
+    );
     // The same through `dfp synth`.
-    const viaDfp = run('node', ['scripts/run.mjs', 'dfp.ts', 'synth'], { cwd: dir, env: { DFP_DIST: 'dist', DFP_LOCK: 'dfp.lock.json' } });
+    const viaDfp = run('node', ['scripts/run.mjs', 'dfp.ts', 'synth'], {
+      cwd: dir,
+      env: { DFP_DIST: 'dist', DFP_LOCK: 'dfp.lock.json' },
+    });
     expectClean(viaDfp, dir);
     expect(viaDfp.stderr).toBe(r.stderr);
   });
 
-  it('a TypeError in the user\'s code (a property of undefined)', () => {
-    const { dir, line } = edited({ file: 'pipelines/iris.ts', before: '  const train = ', insert: '  const settings: { gpu?: { count: number } } = {}; if (settings.gpu!.count > 0) throw new Error();' });
+  it("a TypeError in the user's code (a property of undefined)", () => {
+    const { dir, line } = edited({
+      file: 'pipelines/iris.ts',
+      before: '  const train = ',
+      insert: '  const settings: { gpu?: { count: number } } = {}; if (settings.gpu!.count > 0) throw new Error();',
+    });
     const r = synth(dir);
     expectClean(r, dir);
     expect(r.stderr).toContain("your code threw TypeError: Cannot read properties of undefined (reading 'count')\n");
@@ -103,47 +130,75 @@ describe('errors in the user\'s own code name their file:line, the construct pat
   });
 
   it('a missing import: a file that does not exist, a name a file does not export, a name never imported', () => {
-    const file = edited({ file: 'pipelines/iris.ts', before: "import type { Construct } from 'constructs';", insert: "import { weeklyReport } from './weekly-report.ts';\nvoid weeklyReport;" });
+    const file = edited({
+      file: 'pipelines/iris.ts',
+      before: "import type { Construct } from 'constructs';",
+      insert: "import { weeklyReport } from './weekly-report.ts';\nvoid weeklyReport;",
+    });
     const r1 = synth(file.dir);
     expectClean(r1, file.dir);
-    expect(r1.stderr).toBe([
-      'dfp: the definitions could not be bundled (1 problem):',
-      `  pipelines/iris.ts:${file.line}:30: Could not resolve "./weekly-report.ts"`,
-      "      import { weeklyReport } from './weekly-report.ts';",
-      '    no such file or package: check the path (relative to pipelines/iris.ts, with its .ts extension), or add the package to package.json',
-      'dist/ was left unchanged.',
-      '',
-    ].join('\n'));
+    expect(r1.stderr).toBe(
+      [
+        'dfp: the definitions could not be bundled (1 problem):',
+        `  pipelines/iris.ts:${file.line}:30: Could not resolve "./weekly-report.ts"`,
+        "      import { weeklyReport } from './weekly-report.ts';",
+        '    no such file or package: check the path (relative to pipelines/iris.ts, with its .ts extension), or add the package to package.json',
+        'dist/ was left unchanged.',
+        '',
+      ].join('\n'),
+    );
 
-    const name = edited({ file: 'pipelines/iris.ts', before: "import type { Construct } from 'constructs';", insert: "import { Shedule } from '../constructs/index.ts';\nvoid Shedule;" });
+    const name = edited({
+      file: 'pipelines/iris.ts',
+      before: "import type { Construct } from 'constructs';",
+      insert: "import { Shedule } from '../constructs/index.ts';\nvoid Shedule;",
+    });
     const r2 = synth(name.dir);
     expectClean(r2, name.dir);
-    expect(r2.stderr).toContain(`  pipelines/iris.ts:${name.line}:10: No matching export in "constructs/index.ts" for import "Shedule"\n`);
-    expect(r2.stderr).toContain("    constructs/index.ts exports no 'Shedule': import a name it exports, or export it there\n");
+    expect(r2.stderr).toContain(
+      `  pipelines/iris.ts:${name.line}:10: No matching export in "constructs/index.ts" for import "Shedule"\n`,
+    );
+    expect(r2.stderr).toContain(
+      "    constructs/index.ts exports no 'Shedule': import a name it exports, or export it there\n",
+    );
 
     const never = projectCopy();
     const path = join(never, 'pipelines/iris.ts');
     const source = readFileSync(path, 'utf8');
-    writeFileSync(path, source.replace('  ContainerStep, Duration, Pipeline, Resources, Schedule, inputArtifactPath,', '  ContainerStep, Duration, Pipeline, Resources, inputArtifactPath,'));
+    writeFileSync(
+      path,
+      source.replace(
+        '  ContainerStep, Duration, Pipeline, Resources, Schedule, inputArtifactPath,',
+        '  ContainerStep, Duration, Pipeline, Resources, inputArtifactPath,',
+      ),
+    );
     const used = source.split('\n').findIndex((l) => l.includes('Schedule.daily(')) + 1;
     const r3 = synth(never);
     expectClean(r3, never);
     expect(r3.stderr).toContain('your code threw ReferenceError: Schedule is not defined\n');
     expect(r3.stderr).toContain(`  at pipelines/iris.ts:${used}\n`);
-    expect(r3.stderr).toContain("  import 'Schedule' in that file (dfp's constructs come from constructs/index.ts), or define it");
+    expect(r3.stderr).toContain(
+      "  import 'Schedule' in that file (dfp's constructs come from constructs/index.ts), or define it",
+    );
   });
 
   it('a TypeScript syntax error: file:line:column, the line, and that make synth does not type-check', () => {
-    const { dir, line } = edited({ file: 'pipelines/iris.ts', before: '  const train = ', insert: '  const retries: number = ;' });
+    const { dir, line } = edited({
+      file: 'pipelines/iris.ts',
+      before: '  const train = ',
+      insert: '  const retries: number = ;',
+    });
     const r = synth(dir);
     expectClean(r, dir);
-    expect(r.stderr).toBe([
-      'dfp: the definitions could not be bundled (1 problem):',
-      `  pipelines/iris.ts:${line}:27: Unexpected ";"`,
-      '      const retries: number = ;',
-      '    fix the code there (make synth bundles without type-checking; npm run typecheck checks the types too)',
-      'dist/ was left unchanged.',
-      '',
-    ].join('\n'));
+    expect(r.stderr).toBe(
+      [
+        'dfp: the definitions could not be bundled (1 problem):',
+        `  pipelines/iris.ts:${line}:27: Unexpected ";"`,
+        '      const retries: number = ;',
+        '    fix the code there (make synth bundles without type-checking; npm run typecheck checks the types too)',
+        'dist/ was left unchanged.',
+        '',
+      ].join('\n'),
+    );
   });
 });

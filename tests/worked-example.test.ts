@@ -29,7 +29,9 @@ const NAME = 'nightly-scores';
 
 /** The fenced block of `lang` whose first line is `first`. */
 function block(lang: string, first: string): string {
-  const found = [...PAGE.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].filter(([, l, body]) => l === lang && body!.startsWith(`${first}\n`));
+  const found = [...PAGE.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].filter(
+    ([, l, body]) => l === lang && body!.startsWith(`${first}\n`),
+  );
   expect(found, `docs/worked-example.md has one ${lang} block starting '${first}'`).toHaveLength(1);
   return found[0]![2]!;
 }
@@ -73,9 +75,15 @@ describe('docs/worked-example.md: the code on the page is the code that renders'
       summarise: { dependsOn: ['score'], group: undefined },
       publish: { dependsOn: ['summarise'], group: 'if-good' },
     });
-    expect(p.groups.map((g) => [g.kind, g.name])).toEqual([['loop', 'per-region'], ['condition', 'if-good']]);
+    expect(p.groups.map((g) => [g.kind, g.name])).toEqual([
+      ['loop', 'per-region'],
+      ['condition', 'if-good'],
+    ]);
     const loop = p.groups.find((g) => g.kind === 'loop')!;
-    expect(loop.kind === 'loop' && [loop.items, loop.parallelism]).toEqual([{ kind: 'pipelineParam', name: 'regions' }, 2]);
+    expect(loop.kind === 'loop' && [loop.items, loop.parallelism]).toEqual([
+      { kind: 'pipelineParam', name: 'regions' },
+      2,
+    ]);
     const score = p.steps.find((s) => s.name === 'score')!;
     expect(score.inputs.parameters.map((i) => i.source.kind)).toEqual(['loopItem', 'taskOutput']);
     expect(p.exitHandler?.name).toBe('cleanup');
@@ -98,7 +106,10 @@ describe('docs/worked-example.md: the code on the page is the code that renders'
   it('each rendered file is byte-identical to its golden file', () => {
     for (const f of files) {
       const golden = join(GOLDEN, f.path);
-      expect(existsSync(golden), `missing ${golden}; run UPDATE_GOLDEN=1 npx vitest run tests/worked-example.test.ts and review it`).toBe(true);
+      expect(
+        existsSync(golden),
+        `missing ${golden}; run UPDATE_GOLDEN=1 npx vitest run tests/worked-example.test.ts and review it`,
+      ).toBe(true);
       expect(f.content, f.path).toBe(readFileSync(golden, 'utf8'));
     }
   });
@@ -109,17 +120,30 @@ describe('docs/worked-example.md: the code on the page is the code that renders'
     const report = inspectDags(folder);
     expect(report.import_errors).toEqual({});
     const steps = ['extract', 'score', 'summarise', 'publish'];
-    const tasks = Object.fromEntries(Object.values(report.dags[NAME]!.tasks).map((t) => [t.task_id, t.upstream.filter((u) => steps.includes(u)).sort()]));
-    expect(tasks).toMatchObject({ extract: [], score: ['extract'], summarise: ['score'], publish: ['summarise'], cleanup: ['extract', 'publish', 'score', 'summarise'] });
+    const tasks = Object.fromEntries(
+      Object.values(report.dags[NAME]!.tasks).map((t) => [
+        t.task_id,
+        t.upstream.filter((u) => steps.includes(u)).sort(),
+      ]),
+    );
+    expect(tasks).toMatchObject({
+      extract: [],
+      score: ['extract'],
+      summarise: ['score'],
+      publish: ['summarise'],
+      cleanup: ['extract', 'publish', 'score', 'summarise'],
+    });
   }, 120_000);
 
   it("the kfp SDK loads, strictly parses and recompiles the IR and the PipelineVersion's spec", () => {
     const harness = join(ROOT, 'tests/conformance/kfp');
-    const paths = files.filter((f) => f.path.includes('/kubeflow/')).map((f) => {
-      const path = join(dir, f.path.replaceAll('/', '-'));
-      writeFileSync(path, f.content);
-      return path;
-    });
+    const paths = files
+      .filter((f) => f.path.includes('/kubeflow/'))
+      .map((f) => {
+        const path = join(dir, f.path.replaceAll('/', '-'));
+        writeFileSync(path, f.content);
+        return path;
+      });
     const r = run(join(harness, '.venv/bin/python'), [join(harness, 'check.py'), ...paths]);
     expect(r.status, r.stderr).toBe(0);
     const results = (JSON.parse(r.stdout) as { results: { file: string; ok: boolean; errors: string[] }[] }).results;
@@ -132,7 +156,10 @@ describe('docs/worked-example.md: the code on the page is the code that renders'
 
   it("the page's registration snippet is main.ts's buildApp(), plus the one line it adds", () => {
     const main = readFileSync(join(ROOT, 'main.ts'), 'utf8').split('\n');
-    const snippet = block('ts', '// main.ts').split('\n').slice(1).filter((l) => l !== '' && !l.includes('nightlyScores(app)'));
+    const snippet = block('ts', '// main.ts')
+      .split('\n')
+      .slice(1)
+      .filter((l) => l !== '' && !l.includes('nightlyScores(app)'));
     for (const line of snippet) expect(main, `main.ts has no line '${line}'`).toContain(line);
   });
 

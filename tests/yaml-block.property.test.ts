@@ -11,13 +11,73 @@ import { libraryYaml } from '../emit/yaml-style.ts';
 import { toYaml } from '../emit/yaml.ts';
 
 const TRICKY = [
-  '', ' ', 'e5', 'E-3', 'y', 'n', 'on', 'Off', 'yes', 'NO', '~', 'null', 'true', '0755', '1:20', '.5', '1e3', '-', '- x', '? q', 'a: b',
-  'a #b', '#c', '{{inputs.parameters.x}}', "'q'", '"d"', '|', '>', '&a', '*b', '!t', '%p', '@', '`', ',', '[x]', '{y: 1}',
-  'line1\nline2', 'a\n\nb\n', 'x\n\n', ' lead\nx', 'x \n y', 'a\n \nb', ' \n', '\t\nz', 'tab\there', 'é\u0001', '\u2028', 'a\r\nb',
-  '0x1F', '+1', '-0', 'NaN', '.inf', '2026-12-02', '=', '<<',
+  '',
+  ' ',
+  'e5',
+  'E-3',
+  'y',
+  'n',
+  'on',
+  'Off',
+  'yes',
+  'NO',
+  '~',
+  'null',
+  'true',
+  '0755',
+  '1:20',
+  '.5',
+  '1e3',
+  '-',
+  '- x',
+  '? q',
+  'a: b',
+  'a #b',
+  '#c',
+  '{{inputs.parameters.x}}',
+  "'q'",
+  '"d"',
+  '|',
+  '>',
+  '&a',
+  '*b',
+  '!t',
+  '%p',
+  '@',
+  '`',
+  ',',
+  '[x]',
+  '{y: 1}',
+  'line1\nline2',
+  'a\n\nb\n',
+  'x\n\n',
+  ' lead\nx',
+  'x \n y',
+  'a\n \nb',
+  ' \n',
+  '\t\nz',
+  'tab\there',
+  'é\u0001',
+  '\u2028',
+  'a\r\nb',
+  '0x1F',
+  '+1',
+  '-0',
+  'NaN',
+  '.inf',
+  '2026-12-02',
+  '=',
+  '<<',
 ];
-const text = fc.oneof(fc.constantFrom(...TRICKY), fc.string({ unit: 'binary', maxLength: 12 }), fc.string({ maxLength: 20 }));
-const key = fc.oneof(fc.constantFrom('apiVersion', 'kind', 'metadata', 'name', 'namespace', 'spec', 'a b', 'k:', '- x', 'on', '0755'), text);
+const text = fc.oneof(
+  fc.constantFrom(...TRICKY),
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.string({ maxLength: 20 }),
+);
+const key = fc.oneof(
+  fc.constantFrom('apiVersion', 'kind', 'metadata', 'name', 'namespace', 'spec', 'a b', 'k:', '- x', 'on', '0755'),
+  text,
+);
 const scalar = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined));
 
 const { value } = fc.letrec((tie) => ({
@@ -45,8 +105,11 @@ describe('yaml block printer', () => {
     // The fast path's whole alphabet, and every casing of the YAML 1.1 words it must leave to the package.
     const alphabet = 'aAzZyYnNoOtTfFlLeEsSuU019_./-'.split('');
     const word = fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 8 }).map((cs) => cs.join(''));
-    const casings = (w: string): string[] => [...w].reduce<string[]>((acc, c) => acc.flatMap((p) => [p + c.toLowerCase(), p + c.toUpperCase()]), ['']);
-    const words = ['y', 'yes', 'n', 'no', 'true', 'false', 'on', 'off', 'null'].flatMap(casings).concat(['e5', 'E0', 'e-3', 'E+12']);
+    const casings = (w: string): string[] =>
+      [...w].reduce<string[]>((acc, c) => acc.flatMap((p) => [p + c.toLowerCase(), p + c.toUpperCase()]), ['']);
+    const words = ['y', 'yes', 'n', 'no', 'true', 'false', 'on', 'off', 'null']
+      .flatMap(casings)
+      .concat(['e5', 'E0', 'e-3', 'E+12']);
     let plain = 0;
     fc.assert(
       fc.property(fc.oneof(word, fc.constantFrom(...words)), (w) => {
@@ -68,7 +131,8 @@ describe('yaml block printer', () => {
     fc.assert(
       fc.property(map, fc.array(key, { minLength: 1, maxLength: 4 }), fc.boolean(), (inner, keys, inList) => {
         // The shared map sits under `keys` (and in a list item when `inList`), beside other data.
-        const wrap = (v: unknown) => keys.reduceRight<unknown>((acc, k) => ({ [k]: acc, zz: 1 }), inList ? [v, 'x'] : v);
+        const wrap = (v: unknown) =>
+          keys.reduceRight<unknown>((acc, k) => ({ [k]: acc, zz: 1 }), inList ? [v, 'x'] : v);
         const once = new PrintOnce(inner);
         const first = toYaml(once);
         expect(first).toBe(toYaml(inner));
@@ -86,7 +150,8 @@ describe('yaml block printer', () => {
     const map = fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 });
     fc.assert(
       fc.property(map, fc.array(key, { minLength: 1, maxLength: 4 }), fc.boolean(), (inner, keys, inList) => {
-        const wrap = (v: unknown) => keys.reduceRight<unknown>((acc, k) => ({ [k]: acc, zz: 1 }), inList ? [v, 'x'] : v);
+        const wrap = (v: unknown) =>
+          keys.reduceRight<unknown>((acc, k) => ({ [k]: acc, zz: 1 }), inList ? [v, 'x'] : v);
         const fresh = toYaml(wrap(structuredClone(inner))); // never printed as a document
         toYaml(inner); // printed as a document: its lines are remembered
         const reused = toYaml(wrap(inner));
@@ -98,7 +163,12 @@ describe('yaml block printer', () => {
   });
 
   it('handles the shapes dfp renders without declining', () => {
-    const doc = { apiVersion: 'v1', kind: 'X', metadata: { name: 'n' }, spec: { list: [{ a: 'l1\nl2', b: [] }, ['x', {}]], empty: {}, n: 0.5 } };
+    const doc = {
+      apiVersion: 'v1',
+      kind: 'X',
+      metadata: { name: 'n' },
+      spec: { list: [{ a: 'l1\nl2', b: [] }, ['x', {}]], empty: {}, n: 0.5 },
+    };
     expect(blockYaml(doc)).toBe(libraryYaml(doc));
   });
 });

@@ -27,7 +27,8 @@ export const TRACE_VERB: VerbSpec = {
     lakefs: { type: 'string', value: 'URL', help: 'the lakeFS server (or LAKEFS_ENDPOINT)' },
     timeout: { type: 'string', value: 'SECONDS', help: 'seconds per request, default 30' },
   },
-  secretsFrom: 'set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD) and LAKEFS_SECRET_ACCESS_KEY in the environment',
+  secretsFrom:
+    'set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD) and LAKEFS_SECRET_ACCESS_KEY in the environment',
 };
 
 export const TRACE_HELP = `usage: dfp trace <run-id> | models:/<name>/<version> [--json] [--fetch DIR]
@@ -56,7 +57,12 @@ LAKEFS_SECRET_ACCESS_KEY.
 
 ${exitCodeText()}`;
 
-const KIND: Record<number, string> = { [EXIT_INVALID]: 'broken-pin', [EXIT_USAGE]: 'usage', [EXIT_SERVICE]: 'service', [EXIT_INTERNAL]: 'internal' };
+const KIND: Record<number, string> = {
+  [EXIT_INVALID]: 'broken-pin',
+  [EXIT_USAGE]: 'usage',
+  [EXIT_SERVICE]: 'service',
+  [EXIT_INTERNAL]: 'internal',
+};
 
 /** Writes an error as text on stderr, or with --json as one JSON document on stdout; returns its exit code. */
 function failure(json: boolean, exit: number, message: string, usage = false): number {
@@ -68,7 +74,10 @@ function failure(json: boolean, exit: number, message: string, usage = false): n
 function parseTarget(s: string): TraceTarget {
   const model = /^models:\/([^/]+)\/([0-9]+)$/.exec(s);
   if (model) return { model: model[1]!, version: model[2]! };
-  if (s.startsWith('models:')) throw new UsageError(`'${s}' is not a model version; write models:/<name>/<version>, e.g. models:/kronodroid-autoencoder/1`);
+  if (s.startsWith('models:'))
+    throw new UsageError(
+      `'${s}' is not a model version; write models:/<name>/<version>, e.g. models:/kronodroid-autoencoder/1`,
+    );
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(s)) throw new UsageError(`'${s}' is not an MLflow run id`);
   return { runId: s };
 }
@@ -78,10 +87,18 @@ function parseTarget(s: string): TraceTarget {
 function internal(json: boolean, e: unknown): number {
   const err = e instanceof Error ? e : new Error(String(e));
   if (process.env.DFP_DEBUG) stderr.write(`${err.stack ?? ''}\n`);
-  return failure(json, EXIT_INTERNAL, `internal error: ${err.message}; this is a dfp bug, rerun with DFP_DEBUG=1 for details`);
+  return failure(
+    json,
+    EXIT_INTERNAL,
+    `internal error: ${err.message}; this is a dfp bug, rerun with DFP_DEBUG=1 for details`,
+  );
 }
 
-export async function traceCommand(argv: readonly string[], checkout: Checkout, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function traceCommand(
+  argv: readonly string[],
+  checkout: Checkout,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const json = argv.includes('--json');
   let run: () => Promise<number>;
   try {
@@ -92,22 +109,41 @@ export async function traceCommand(argv: readonly string[], checkout: Checkout, 
     }
     const v = p.values as Record<string, string | undefined>;
     const target = parseTarget(p.positionals[0]!);
-    const mlflowUri = v.mlflow !== undefined ? checkEndpoint('--mlflow', v.mlflow) : env.MLFLOW_TRACKING_URI ? checkEndpoint('MLFLOW_TRACKING_URI', env.MLFLOW_TRACKING_URI) : undefined;
-    const lakefsUri = v.lakefs !== undefined ? checkEndpoint('--lakefs', v.lakefs) : env.LAKEFS_ENDPOINT ? checkEndpoint('LAKEFS_ENDPOINT', env.LAKEFS_ENDPOINT) : undefined;
+    const mlflowUri =
+      v.mlflow !== undefined
+        ? checkEndpoint('--mlflow', v.mlflow)
+        : env.MLFLOW_TRACKING_URI
+          ? checkEndpoint('MLFLOW_TRACKING_URI', env.MLFLOW_TRACKING_URI)
+          : undefined;
+    const lakefsUri =
+      v.lakefs !== undefined
+        ? checkEndpoint('--lakefs', v.lakefs)
+        : env.LAKEFS_ENDPOINT
+          ? checkEndpoint('LAKEFS_ENDPOINT', env.LAKEFS_ENDPOINT)
+          : undefined;
     const fetchDir = v.fetch;
     const timeout = v.timeout;
-    if (!mlflowUri) throw new UsageError('trace needs the MLflow tracking server: set MLFLOW_TRACKING_URI or pass --mlflow');
+    if (!mlflowUri)
+      throw new UsageError('trace needs the MLflow tracking server: set MLFLOW_TRACKING_URI or pass --mlflow');
     if (!lakefsUri) throw new UsageError('trace needs the lakeFS server: set LAKEFS_ENDPOINT or pass --lakefs');
-    if (!env.LAKEFS_ACCESS_KEY_ID || !env.LAKEFS_SECRET_ACCESS_KEY) throw new UsageError('trace needs lakeFS credentials: set LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY');
-    if (timeout !== undefined && !(Number(timeout) > 0)) throw new UsageError(`--timeout '${timeout}' is not a positive number of seconds`);
+    if (!env.LAKEFS_ACCESS_KEY_ID || !env.LAKEFS_SECRET_ACCESS_KEY)
+      throw new UsageError('trace needs lakeFS credentials: set LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY');
+    if (timeout !== undefined && !(Number(timeout) > 0))
+      throw new UsageError(`--timeout '${timeout}' is not a positive number of seconds`);
     const timeoutMs = timeout === undefined ? 30_000 : Number(timeout) * 1000;
     const mlflow = new MlflowClient({
       trackingUri: mlflowUri,
       timeoutMs,
       ...(env.MLFLOW_TRACKING_TOKEN ? { token: env.MLFLOW_TRACKING_TOKEN } : {}),
-      ...(env.MLFLOW_TRACKING_USERNAME ? { basicAuth: { username: env.MLFLOW_TRACKING_USERNAME, password: env.MLFLOW_TRACKING_PASSWORD ?? '' } } : {}),
+      ...(env.MLFLOW_TRACKING_USERNAME
+        ? { basicAuth: { username: env.MLFLOW_TRACKING_USERNAME, password: env.MLFLOW_TRACKING_PASSWORD ?? '' } }
+        : {}),
     });
-    const lakefs = new LakeFsClient({ endpoint: lakefsUri, timeoutMs, credentials: { accessKeyId: env.LAKEFS_ACCESS_KEY_ID, secretAccessKey: env.LAKEFS_SECRET_ACCESS_KEY } });
+    const lakefs = new LakeFsClient({
+      endpoint: lakefsUri,
+      timeoutMs,
+      credentials: { accessKeyId: env.LAKEFS_ACCESS_KEY_ID, secretAccessKey: env.LAKEFS_SECRET_ACCESS_KEY },
+    });
     run = async () => {
       // Refused before anything is downloaded, so a wrong DIR costs no transfer.
       if (fetchDir !== undefined) checkFetchDir(fetchDir);
@@ -128,7 +164,11 @@ export async function traceCommand(argv: readonly string[], checkout: Checkout, 
   } catch (e) {
     if (e instanceof TraceError) return failure(json, EXIT_INVALID, e.message);
     if (e instanceof MlflowError || e instanceof LakeFsError) {
-      return failure(json, e.reason === 'not-found' && e instanceof MlflowError ? EXIT_INVALID : EXIT_SERVICE, e.message);
+      return failure(
+        json,
+        e.reason === 'not-found' && e instanceof MlflowError ? EXIT_INVALID : EXIT_SERVICE,
+        e.message,
+      );
     }
     return internal(json, e);
   }

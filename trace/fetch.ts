@@ -27,11 +27,20 @@ export function checkFetchDir(dir: string): void {
   } catch {
     throw new TraceError(`--fetch ${dir} is not a folder; name a new or empty folder`);
   }
-  if (entries.length > 0) throw new TraceError(`--fetch ${dir} is not empty; name a new or empty folder, so the fetched files are the run's alone`);
+  if (entries.length > 0)
+    throw new TraceError(
+      `--fetch ${dir} is not empty; name a new or empty folder, so the fetched files are the run's alone`,
+    );
 }
 
 /** Downloads and verifies everything, then moves it into `dir`. Returns the number of files written. */
-export async function fetchTrace(t: Trace, dir: string, mlflow: MlflowClient, lakefs: LakeFsClient, progress: Progress): Promise<number> {
+export async function fetchTrace(
+  t: Trace,
+  dir: string,
+  mlflow: MlflowClient,
+  lakefs: LakeFsClient,
+  progress: Progress,
+): Promise<number> {
   checkFetchDir(dir);
   const target = resolve(dir);
   const partial = join(dirname(target), `.${basename(target)}.dfp-partial-${process.pid}`);
@@ -47,13 +56,18 @@ export async function fetchTrace(t: Trace, dir: string, mlflow: MlflowClient, la
     let done = 0;
     let bytes = 0;
     for (const f of t.dataFiles) {
-      if (f.path.startsWith('/') || f.path.split('/').includes('..')) throw new TraceError(`lakeFS ${repository}@${commit} holds an object named '${f.path}', which cannot be written inside ${dir}`);
+      if (f.path.startsWith('/') || f.path.split('/').includes('..'))
+        throw new TraceError(
+          `lakeFS ${repository}@${commit} holds an object named '${f.path}', which cannot be written inside ${dir}`,
+        );
       const data = await lakefs.getObject(repository, commit, f.path);
       // lakeFS's checksum is the MD5 of the bytes for a single upload; a multipart ETag
       // ("<md5>-<parts>") is not, and then the size is what can be checked.
       const multipart = !/^[0-9a-f]{32}$/.test(f.checksum);
       if (data.length !== f.size || (!multipart && hash('md5', data) !== f.checksum)) {
-        throw new TraceError(`lakeFS ${repository}@${commit}:${f.path} does not match its checksum (${f.checksum}); the download is corrupt`);
+        throw new TraceError(
+          `lakeFS ${repository}@${commit}:${f.path} does not match its checksum (${f.checksum}); the download is corrupt`,
+        );
       }
       write(join('data', f.path), data);
       bytes += data.length;
@@ -63,7 +77,9 @@ export async function fetchTrace(t: Trace, dir: string, mlflow: MlflowClient, la
       const data = await mlflow.downloadArtifact(t.run, w.path);
       const actual = hash('sha256', data);
       if (actual !== w.sha256) {
-        throw new TraceError(`weights ${w.path} of run '${t.run.runId}' have sha256 ${actual}, but the run recorded ${w.sha256}: the artifact was changed after training`);
+        throw new TraceError(
+          `weights ${w.path} of run '${t.run.runId}' have sha256 ${actual}, but the run recorded ${w.sha256}: the artifact was changed after training`,
+        );
       }
       write(join('weights', w.path), data);
       bytes += data.length;

@@ -10,7 +10,12 @@ import type { LakeFsClient } from '../lakefs/client.ts';
 const metadata = z.object({ 'current-snapshot-id': z.union([z.number(), z.string(), z.null()]).optional() });
 
 /** The snapshot id as a decimal string, or a message saying why there is none. */
-export async function snapshotAt(lakefs: LakeFsClient, repo: string, commit: string, location: string): Promise<{ id: string } | { problem: string }> {
+export async function snapshotAt(
+  lakefs: LakeFsClient,
+  repo: string,
+  commit: string,
+  location: string,
+): Promise<{ id: string } | { problem: string }> {
   const folder = `${location}/metadata/`;
   const files = await lakefs.listObjects(repo, commit, folder);
   const hint = files.find((f) => f.path === `${folder}version-hint.text`);
@@ -26,7 +31,8 @@ export async function snapshotAt(lakefs: LakeFsClient, repo: string, commit: str
     });
     name = versions.sort((a, b) => b.n - a.n)[0]?.path;
   }
-  if (name === undefined || !files.some((f) => f.path === name)) return { problem: `no Iceberg table metadata under ${folder} at commit ${commit}` };
+  if (name === undefined || !files.some((f) => f.path === name))
+    return { problem: `no Iceberg table metadata under ${folder} at commit ${commit}` };
   const text = new TextDecoder().decode(await lakefs.getObject(repo, commit, name));
   try {
     metadata.parse(JSON.parse(text));
@@ -35,6 +41,7 @@ export async function snapshotAt(lakefs: LakeFsClient, repo: string, commit: str
   }
   // Snapshot ids are 64-bit: JSON.parse would round most of them, so the digits are read as text.
   const id = /"current-snapshot-id"\s*:\s*(-?[0-9]+)/.exec(text)?.[1];
-  if (id === undefined || id.startsWith('-')) return { problem: `the table at ${location} has no snapshot at commit ${commit}` };
+  if (id === undefined || id.startsWith('-'))
+    return { problem: `the table at ${location} has no snapshot at commit ${commit}` };
   return { id };
 }

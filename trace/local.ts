@@ -21,7 +21,9 @@ const named = (root: string, dist: string, file: string) => join(dist, relative(
 
 /** The files below `dist` whose text contains `needle`. */
 export function renderedFilesHolding(root: string, dist: string, needle: string): string[] {
-  return filesUnder(resolve(root, dist)).filter((f) => readFileSync(f, 'utf8').includes(needle)).map((f) => named(root, dist, f));
+  return filesUnder(resolve(root, dist))
+    .filter((f) => readFileSync(f, 'utf8').includes(needle))
+    .map((f) => named(root, dist, f));
 }
 
 /** The rendered `definitions.sha256` files whose digest is `digest`. */
@@ -33,7 +35,10 @@ export function definitionFilesWith(root: string, dist: string, digest: string):
 
 /** The oldest commit whose change to `dist` added `needle`, if `root` is a git checkout that has one. */
 export function firstCommitAdding(root: string, dist: string, needle: string): string | undefined {
-  const r = spawnSync('git', ['-C', root, 'log', '--format=%H', '--reverse', `-S${needle}`, '--', dist], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('git', ['-C', root, 'log', '--format=%H', '--reverse', `-S${needle}`, '--', dist], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (r.status !== 0) return undefined;
   return r.stdout.split('\n').find((l) => /^[0-9a-f]{40}$/.test(l));
 }

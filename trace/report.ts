@@ -27,7 +27,12 @@ export interface TraceReport {
   };
   /** The image the run ran in, as rendered (by digest when the lock pinned it); absent for a run recorded without it. */
   readonly image?: { readonly ref: string; readonly digest?: string };
-  readonly lakefs: { readonly repository: string; readonly commit: string; readonly message: string; readonly committedAt: string };
+  readonly lakefs: {
+    readonly repository: string;
+    readonly commit: string;
+    readonly message: string;
+    readonly committedAt: string;
+  };
   readonly table: {
     readonly name: string;
     readonly iceberg?: string;
@@ -36,7 +41,11 @@ export interface TraceReport {
     readonly files: number;
     readonly bytes: number;
   };
-  readonly featureStore?: { readonly featureView: string; readonly definitionsSha256?: string; readonly renderedIn: readonly string[] };
+  readonly featureStore?: {
+    readonly featureView: string;
+    readonly definitionsSha256?: string;
+    readonly renderedIn: readonly string[];
+  };
   readonly datasets?: { readonly train?: string; readonly val?: string; readonly test?: string };
   readonly weights: readonly { readonly path: string; readonly sha256: string; readonly bytes: number }[];
   readonly metrics: Readonly<Record<string, number>>;
@@ -62,7 +71,12 @@ export interface Checkout {
 /** `models:/<name>/<version>` or a run id. */
 export type TraceTarget = { readonly runId: string } | { readonly model: string; readonly version: string };
 
-export async function trace(target: TraceTarget, mlflow: MlflowClient, lakefs: LakeFsClient, checkout: Checkout): Promise<Trace> {
+export async function trace(
+  target: TraceTarget,
+  mlflow: MlflowClient,
+  lakefs: LakeFsClient,
+  checkout: Checkout,
+): Promise<Trace> {
   const version = 'model' in target ? await mlflow.getModelVersion(target.model, target.version) : undefined;
   const run = await mlflow.getRun(version ? version.runId : (target as { runId: string }).runId);
   let lineage: Lineage;
@@ -78,29 +92,41 @@ export async function trace(target: TraceTarget, mlflow: MlflowClient, lakefs: L
   const commit = t['data.lakefs_ref'];
 
   const c = await lakefs.getCommit(repo, commit).catch((e: Error & { reason?: string }) => {
-    if (e.reason === 'not-found') throw new TraceError(`run '${run.runId}' records lakeFS commit ${commit} (data.lakefs_ref), which ${e.message.replace(/^lakeFS repository /, 'repository ')}: the data it trained on is not there`);
+    if (e.reason === 'not-found')
+      throw new TraceError(
+        `run '${run.runId}' records lakeFS commit ${commit} (data.lakefs_ref), which ${e.message.replace(/^lakeFS repository /, 'repository ')}: the data it trained on is not there`,
+      );
     throw e;
   });
   const location = t['data.iceberg_table_location'];
   const dataFiles = location ? await lakefs.listObjects(repo, commit, `${location}/`) : [];
-  if (location && dataFiles.length === 0) throw new TraceError(`lakeFS ${repo}@${commit} has no files under ${location}/ (data.iceberg_table_location of run '${run.runId}')`);
+  if (location && dataFiles.length === 0)
+    throw new TraceError(
+      `lakeFS ${repo}@${commit} has no files under ${location}/ (data.iceberg_table_location of run '${run.runId}')`,
+    );
   if (location) {
     const snapshot = await snapshotAt(lakefs, repo, commit, location);
     if ('problem' in snapshot) throw new TraceError(`run '${run.runId}': ${snapshot.problem}`);
     const recorded = t['data.iceberg_snapshot_id'];
     if (recorded !== undefined && recorded !== snapshot.id) {
-      throw new TraceError(`run '${run.runId}' records Iceberg snapshot ${recorded}, but ${location} is at snapshot ${snapshot.id} in lakeFS commit ${commit}`);
+      throw new TraceError(
+        `run '${run.runId}' records Iceberg snapshot ${recorded}, but ${location} is at snapshot ${snapshot.id} in lakeFS commit ${commit}`,
+      );
     }
   }
   const artifacts = new Map((await mlflow.listArtifacts(run.runId)).map((a): [string, MlflowArtifact] => [a.path, a]));
   const weights = Object.entries(lineage.weights).map(([path, sha256]) => {
     const a = artifacts.get(path);
-    if (!a) throw new TraceError(`run '${run.runId}' records weights ${path} (sha256 ${sha256.slice(0, 12)}…), but the run has no such artifact`);
+    if (!a)
+      throw new TraceError(
+        `run '${run.runId}' records weights ${path} (sha256 ${sha256.slice(0, 12)}…), but the run has no such artifact`,
+      );
     return { path, sha256, bytes: a.size };
   });
 
   const digest = t['dfp.definitions_sha256'];
-  const fromGit = t['dfp.definitions_revision'] === undefined ? firstCommitAdding(checkout.root, checkout.dist, digest) : undefined;
+  const fromGit =
+    t['dfp.definitions_revision'] === undefined ? firstCommitAdding(checkout.root, checkout.dist, digest) : undefined;
   const revision = t['dfp.definitions_revision'] ?? fromGit;
   const { view, defs } = featureStamps(t);
   const report: TraceReport = {
@@ -115,7 +141,12 @@ export async function trace(target: TraceTarget, mlflow: MlflowClient, lakefs: L
       renderedIn: renderedFilesHolding(checkout.root, checkout.dist, digest),
     },
     ...(t['code.image'] ? { image: imageOf(t['code.image']) } : {}),
-    lakefs: { repository: repo, commit, message: c.message, committedAt: new Date(c.creation_date * 1000).toISOString() },
+    lakefs: {
+      repository: repo,
+      commit,
+      message: c.message,
+      committedAt: new Date(c.creation_date * 1000).toISOString(),
+    },
     table: {
       name: t['data.source_table'],
       ...(t['data.iceberg_table'] ? { iceberg: t['data.iceberg_table'] } : {}),
@@ -124,8 +155,18 @@ export async function trace(target: TraceTarget, mlflow: MlflowClient, lakefs: L
       files: dataFiles.length,
       bytes: dataFiles.reduce((n, f) => n + f.size, 0),
     },
-    ...(view ? { featureStore: { featureView: view, ...(defs ? { definitionsSha256: defs } : {}), renderedIn: defs ? definitionFilesWith(checkout.root, checkout.dist, defs) : [] } } : {}),
-    ...(t['dataset.train_id'] ? { datasets: { train: t['dataset.train_id'], val: t['dataset.val_id'], test: t['dataset.test_id'] } } : {}),
+    ...(view
+      ? {
+          featureStore: {
+            featureView: view,
+            ...(defs ? { definitionsSha256: defs } : {}),
+            renderedIn: defs ? definitionFilesWith(checkout.root, checkout.dist, defs) : [],
+          },
+        }
+      : {}),
+    ...(t['dataset.train_id']
+      ? { datasets: { train: t['dataset.train_id'], val: t['dataset.val_id'], test: t['dataset.test_id'] } }
+      : {}),
     weights,
     metrics: run.metrics,
   };
@@ -134,10 +175,15 @@ export async function trace(target: TraceTarget, mlflow: MlflowClient, lakefs: L
 
 /** A model version carries its run's lineage; a version whose tags differ points elsewhere. */
 function sameTags(name: string, version: string, tags: Readonly<Record<string, string>>, run: MlflowRun): void {
-  const lineageKeys = [...Object.values(LINEAGE_TAGS), ...Object.keys(run.tags).filter((k) => k.startsWith(WEIGHTS_TAG))];
+  const lineageKeys = [
+    ...Object.values(LINEAGE_TAGS),
+    ...Object.keys(run.tags).filter((k) => k.startsWith(WEIGHTS_TAG)),
+  ];
   for (const key of lineageKeys) {
     if (tags[key] !== run.tags[key]) {
-      throw new TraceError(`models:/${name}/${version} has tag ${key} = '${tags[key] ?? '(none)'}', but its run '${run.runId}' has '${run.tags[key] ?? '(none)'}'; the version's lineage is not its run's`);
+      throw new TraceError(
+        `models:/${name}/${version} has tag ${key} = '${tags[key] ?? '(none)'}', but its run '${run.runId}' has '${run.tags[key] ?? '(none)'}'; the version's lineage is not its run's`,
+      );
     }
   }
 }

@@ -34,10 +34,19 @@ export const LINEAGE_TAGS: Readonly<Record<string, string>> = {
 export const WEIGHTS_TAG = 'dfp.weights/';
 
 /** The tags every run recorded by the helper has. */
-const REQUIRED = ['data.lakefs_repository', 'data.lakefs_ref', 'data.source_table', 'dfp.pipeline', 'dfp.environment', 'dfp.definitions_sha256'];
+const REQUIRED = [
+  'data.lakefs_repository',
+  'data.lakefs_ref',
+  'data.source_table',
+  'dfp.pipeline',
+  'dfp.environment',
+  'dfp.definitions_sha256',
+];
 
 const hex64 = z.string().regex(HEX64, 'is not a 64-hex digest');
-const safePath = z.string().refine((p) => p !== '' && !p.startsWith('/') && !p.split('/').includes('..'), 'is not a relative path');
+const safePath = z
+  .string()
+  .refine((p) => p !== '' && !p.startsWith('/') && !p.split('/').includes('..'), 'is not a relative path');
 
 const lineage = z.object({
   'data.lakefs_repository': z.string().min(1),
@@ -45,7 +54,10 @@ const lineage = z.object({
   'data.source_table': z.string().min(1),
   'data.iceberg_table': z.string().optional(),
   'data.iceberg_table_location': safePath.optional(),
-  'data.iceberg_snapshot_id': z.string().regex(/^[0-9]+$/, 'is not a decimal snapshot id').optional(),
+  'data.iceberg_snapshot_id': z
+    .string()
+    .regex(/^[0-9]+$/, 'is not a decimal snapshot id')
+    .optional(),
   'features.feature_view': z.string().optional(),
   'features.defs_sha256': hex64.optional(),
   'feast.feature_view': z.string().optional(),
@@ -86,24 +98,40 @@ export class LineageTagError extends Error {}
 export function readLineage(runId: string, tags: Readonly<Record<string, string>>): Lineage {
   const missing = REQUIRED.filter((t) => tags[t] === undefined);
   if (missing.length === REQUIRED.length) {
-    throw new LineageTagError(`run '${runId}' has no lineage tags (${REQUIRED.slice(0, 2).join(', ')}, …): it was not recorded with dfp_tools.lineage.record_lineage, so it cannot be traced`);
+    throw new LineageTagError(
+      `run '${runId}' has no lineage tags (${REQUIRED.slice(0, 2).join(', ')}, …): it was not recorded with dfp_tools.lineage.record_lineage, so it cannot be traced`,
+    );
   }
-  if (missing.length > 0) throw new LineageTagError(`run '${runId}' lacks the lineage tag${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; its lineage was not recorded whole`);
+  if (missing.length > 0)
+    throw new LineageTagError(
+      `run '${runId}' lacks the lineage tag${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; its lineage was not recorded whole`,
+    );
   const known = new Set(Object.values(LINEAGE_TAGS));
   const parsed = lineage.safeParse(Object.fromEntries(Object.entries(tags).filter(([k]) => known.has(k))));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0]);
-    throw new LineageTagError(`run '${runId}' has tag ${key} = '${tags[key]}', which ${issue.message.replace(/^Invalid string: /, '')}`);
+    throw new LineageTagError(
+      `run '${runId}' has tag ${key} = '${tags[key]}', which ${issue.message.replace(/^Invalid string: /, '')}`,
+    );
   }
-  for (const [neutral, feast] of [['features.feature_view', 'feast.feature_view'], ['features.defs_sha256', 'feast.defs_sha256']] as const) {
+  for (const [neutral, feast] of [
+    ['features.feature_view', 'feast.feature_view'],
+    ['features.defs_sha256', 'feast.defs_sha256'],
+  ] as const) {
     const [a, b] = [parsed.data[neutral], parsed.data[feast]];
-    if (a !== undefined && b !== undefined && a !== b) throw new LineageTagError(`run '${runId}' has tag ${neutral} = '${a}' but ${feast} = '${b}'; the Feast name of a stamp holds the same value, so one was changed after the run`);
+    if (a !== undefined && b !== undefined && a !== b)
+      throw new LineageTagError(
+        `run '${runId}' has tag ${neutral} = '${a}' but ${feast} = '${b}'; the Feast name of a stamp holds the same value, so one was changed after the run`,
+      );
   }
   const weights: Record<string, string> = {};
-  for (const [k, v] of Object.entries(tags).filter(([k]) => k.startsWith(WEIGHTS_TAG)).sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [k, v] of Object.entries(tags)
+    .filter(([k]) => k.startsWith(WEIGHTS_TAG))
+    .sort(([a], [b]) => (a < b ? -1 : 1))) {
     const path = k.slice(WEIGHTS_TAG.length);
-    if (!safePath.safeParse(path).success || !HEX64.test(v)) throw new LineageTagError(`run '${runId}' has tag ${k} = '${v}', which is not a weight path and its sha256`);
+    if (!safePath.safeParse(path).success || !HEX64.test(v))
+      throw new LineageTagError(`run '${runId}' has tag ${k} = '${v}', which is not a weight path and its sha256`);
     weights[path] = v;
   }
   return { tags: parsed.data, weights };

@@ -28,21 +28,29 @@ export const PATH_TARGETS: Record<BenchPath, readonly Target[]> = {
 
 const ENV_PROPS = {
   namespace: 'ml-bench',
-  endpoints: { lakefs: 'http://lakefs.lakefs:8000', mlflow: 'http://mlflow.mlflow:5000', s3: 'http://minio.minio:9000' },
+  endpoints: {
+    lakefs: 'http://lakefs.lakefs:8000',
+    mlflow: 'http://mlflow.mlflow:5000',
+    s3: 'http://minio.minio:9000',
+  },
   artifactRepository: { bucket: 'dfp-bench', credentials: { secret: 'minio-credentials' } },
   gitops: { repoURL: 'https://git.example.com/ml/dfp.git' },
 };
 
 /** The environments of `path`, created in `app`. */
 export function benchEnvironments(app: DfpApp, path: BenchPath): void {
-  if (path === 'kubeflow' || path === 'all') new Environment(app, 'bench-kubeflow', { ...ENV_PROPS, orchestrator: 'kubeflow' });
+  if (path === 'kubeflow' || path === 'all')
+    new Environment(app, 'bench-kubeflow', { ...ENV_PROPS, orchestrator: 'kubeflow' });
   if (path === 'argo' || path === 'all') new Environment(app, 'bench-argo', { ...ENV_PROPS, orchestrator: 'argo' });
   if (path === 'airflow') new Environment(app, 'bench-airflow', { ...ENV_PROPS, orchestrator: 'airflow' });
 }
 
 /** A DfpApp whose synth renders only the targets of one path. */
 export class BenchApp extends DfpApp {
-  constructor(private readonly path: BenchPath, private readonly dist: string) {
+  constructor(
+    private readonly path: BenchPath,
+    private readonly dist: string,
+  ) {
     super({ distDir: dist });
   }
 

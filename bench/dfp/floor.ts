@@ -29,10 +29,13 @@ function documentsOf(model: Model, env: Environment, path: BenchPath): unknown[]
     });
   }
   if (path === 'argo') {
-    return [[artifactRepositoryConfigMap(env)], ...model.pipelines.flatMap((p) => {
-      const cron = cronWorkflow(p, env);
-      return cron ? [[workflowTemplate(p, env)], [cron]] : [[workflowTemplate(p, env)]];
-    })];
+    return [
+      [artifactRepositoryConfigMap(env)],
+      ...model.pipelines.flatMap((p) => {
+        const cron = cronWorkflow(p, env);
+        return cron ? [[workflowTemplate(p, env)], [cron]] : [[workflowTemplate(p, env)]];
+      }),
+    ];
   }
   throw new Error(`no floor for path '${path}'`);
 }

@@ -23,7 +23,10 @@ const specs = JSON.parse(readFileSync(specsFile, 'utf8')) as BenchPipeline[];
 
 // Wall time and this process's CPU time (user + system) of each phase: the machine is
 // shared, and CPU time is what contention distorts least.
-const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const c0 = cpuMs();
 const t0 = performance.now();
 const app = buildBenchApp(specs, path, dist);
@@ -39,26 +42,33 @@ const c4 = cpuMs();
 const maxRssKb = process.resourceUsage().maxRSS;
 // The floor is YAML printing; Airflow's output is Python, and at N=10,000 the floor would
 // double the run (DFP_BENCH_NO_FLOOR=1): those runs report no floor.
-const floor = path === 'airflow' || process.env.DFP_BENCH_NO_FLOOR
-  ? { ms: NaN, cpuMs: NaN, packageMs: NaN, packageCpuMs: NaN, identical: true }
-  : yamlFloor(model, path, files.map((f) => f.content));
+const floor =
+  path === 'airflow' || process.env.DFP_BENCH_NO_FLOOR
+    ? { ms: NaN, cpuMs: NaN, packageMs: NaN, packageCpuMs: NaN, identical: true }
+    : yamlFloor(
+        model,
+        path,
+        files.map((f) => f.content),
+      );
 
-process.stdout.write(`${JSON.stringify({
-  pipelines: specs.length,
-  steps: specs.reduce((n, s) => n + s.steps.length, 0),
-  files: files.length,
-  bytes: files.reduce((n, f) => n + Buffer.byteLength(f.content), 0),
-  startupMs,
-  constructMs: t1 - t0,
-  modelMs: t2 - t1,
-  renderMs: t3 - t2,
-  writeMs: t4 - t3,
-  totalMs: t4 - t0,
-  totalCpuMs: c4 - c0,
-  floorMs: floor.ms,
-  floorCpuMs: floor.cpuMs,
-  packageFloorMs: floor.packageMs,
-  packageFloorCpuMs: floor.packageCpuMs,
-  floorIdentical: floor.identical,
-  maxRssKb,
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    pipelines: specs.length,
+    steps: specs.reduce((n, s) => n + s.steps.length, 0),
+    files: files.length,
+    bytes: files.reduce((n, f) => n + Buffer.byteLength(f.content), 0),
+    startupMs,
+    constructMs: t1 - t0,
+    modelMs: t2 - t1,
+    renderMs: t3 - t2,
+    writeMs: t4 - t3,
+    totalMs: t4 - t0,
+    totalCpuMs: c4 - c0,
+    floorMs: floor.ms,
+    floorCpuMs: floor.cpuMs,
+    packageFloorMs: floor.packageMs,
+    packageFloorCpuMs: floor.packageCpuMs,
+    floorIdentical: floor.identical,
+    maxRssKb,
+  })}\n`,
+);

@@ -4,7 +4,15 @@
  * one loop over literal items and a secret read by reference. The same seed and index
  * always give the same pipeline, on any machine.
  */
-import type { ArgPiece, BenchArtifactInput, BenchArtifactType, BenchGroup, BenchParameter, BenchPipeline, BenchStep } from './spec.ts';
+import type {
+  ArgPiece,
+  BenchArtifactInput,
+  BenchArtifactType,
+  BenchGroup,
+  BenchParameter,
+  BenchPipeline,
+  BenchStep,
+} from './spec.ts';
 
 /** mulberry32: a tiny seeded PRNG; Math.random is neither seedable nor stable across runs. */
 export function prng(seed: number): () => number {
@@ -52,7 +60,10 @@ export function generatePipeline(index: number, seed = DEFAULT_SEED): BenchPipel
   };
 
   const name = `bench-${String(index).padStart(4, '0')}`;
-  const parameters: BenchParameter[] = [{ name: 'threshold', type: 'float', default: 0.5 }, ...sample(PARAMETER_POOL, int(2, 5))];
+  const parameters: BenchParameter[] = [
+    { name: 'threshold', type: 'float', default: 0.5 },
+    ...sample(PARAMETER_POOL, int(2, 5)),
+  ];
   const total = int(10, 30);
   const inCondition = int(2, 4);
   const inLoop = int(2, 4);
@@ -64,7 +75,12 @@ export function generatePipeline(index: number, seed = DEFAULT_SEED): BenchPipel
   ];
   // The score comes from a root step after the first, so the condition has real data upstream.
   const scorer = int(1, atRoot - 1);
-  const secretSteps = new Set(sample(groups.map((_, i) => i), int(1, 3)));
+  const secretSteps = new Set(
+    sample(
+      groups.map((_, i) => i),
+      int(1, 3),
+    ),
+  );
 
   const steps: BenchStep[] = [];
   groups.forEach((group, i) => {
@@ -79,7 +95,10 @@ export function generatePipeline(index: number, seed = DEFAULT_SEED): BenchPipel
     const step: Omit<BenchStep, 'args'> = {
       name: stepName,
       group,
-      params: sample(parameters.map((p) => p.name), int(0, 2)),
+      params: sample(
+        parameters.map((p) => p.name),
+        int(0, 2),
+      ),
       inputs,
       outputs: Array.from({ length: int(1, 2) }, (_, k) => ({ name: `out_${k}`, type: pick(ARTIFACT_TYPES) })),
       score: i === scorer,
@@ -107,7 +126,9 @@ export function generatePipeline(index: number, seed = DEFAULT_SEED): BenchPipel
 function stepArgs(s: Omit<BenchStep, 'args'>): ArgPiece[] {
   const text = (value: string): ArgPiece => ({ kind: 'text', value });
   return [
-    text('run'), text('--step'), text(s.name),
+    text('run'),
+    text('--step'),
+    text(s.name),
     ...s.params.flatMap((p): ArgPiece[] => [text(`--${p}`), { kind: 'param', name: p }]),
     ...s.inputs.flatMap((a): ArgPiece[] => [text(`--${a.name}`), { kind: 'inputPath', name: a.name }]),
     ...s.outputs.flatMap((a): ArgPiece[] => [text(`--${a.name}`), { kind: 'outputPath', name: a.name }]),

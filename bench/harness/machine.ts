@@ -24,12 +24,18 @@ export interface Machine {
 export function describeMachine(root: string, python: string): Machine {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
   const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown';
-  const pkg = (name: string) => JSON.parse(readFileSync(`${root}/node_modules/${name}/package.json`, 'utf8')).version as string;
-  const peers = sh(python, ['-c', 'import importlib.metadata as m; print(" ".join(f"{p} {m.version(p)}" for p in ("kfp", "kfp-kubernetes", "hera", "PyYAML")))']);
+  const pkg = (name: string) =>
+    JSON.parse(readFileSync(`${root}/node_modules/${name}/package.json`, 'utf8')).version as string;
+  const peers = sh(python, [
+    '-c',
+    'import importlib.metadata as m; print(" ".join(f"{p} {m.version(p)}" for p in ("kfp", "kfp-kubernetes", "hera", "PyYAML")))',
+  ]);
   return {
     cpuModel: model,
     nproc: sh('nproc', []),
-    memory: sh('free', ['-h']).split('\n')[1]?.replace(/\s+/g, ' ') ?? `${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${(freemem() / 2 ** 30).toFixed(1)} GiB free`,
+    memory:
+      sh('free', ['-h']).split('\n')[1]?.replace(/\s+/g, ' ') ??
+      `${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${(freemem() / 2 ** 30).toFixed(1)} GiB free`,
     node: process.version,
     python: sh(python, ['--version']),
     tools: `cdk8s ${pkg('cdk8s')}, cdk8s-cli ${pkg('cdk8s-cli')}, constructs ${pkg('constructs')}, yaml ${pkg('yaml')}, zod ${pkg('zod')}, tsx ${pkg('tsx')}; ${peers}`,
@@ -37,7 +43,10 @@ export function describeMachine(root: string, python: string): Machine {
   };
 }
 
-export const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+export const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 /** The machine's CPU counters and every process's CPU time, at one moment (Linux /proc). */
 export interface CpuSnapshot {
@@ -80,7 +89,13 @@ export interface Contention {
   readonly top: readonly { command: string; cpuS: number }[];
 }
 
-export function contention(before: CpuSnapshot, after: CpuSnapshot, self: number, benchCpuS: number, wallS: number): Contention {
+export function contention(
+  before: CpuSnapshot,
+  after: CpuSnapshot,
+  self: number,
+  benchCpuS: number,
+  wallS: number,
+): Contention {
   const hz = 100; // USER_HZ, 100 on Linux
   const byCommand = new Map<string, number>();
   for (const [pid, [command, jiffies]] of after.processes) {

@@ -19,7 +19,11 @@ export interface ProcessRun {
 /** CPU milliseconds of every process timedRun has run so far (the benchmark's own). */
 export let childCpuMs = 0;
 
-export function timedRun(command: string, args: readonly string[], options: { cwd: string; env?: Record<string, string> }): ProcessRun {
+export function timedRun(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string> },
+): ProcessRun {
   const report = join(mkdtempSync(join(tmpdir(), 'dfp-bench-time-')), 'time.txt');
   const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', report, command, ...args], {
     cwd: options.cwd,

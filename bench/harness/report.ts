@@ -40,8 +40,9 @@ export function phaseTable(title: string, rows: readonly { n: number; phases: Df
     '| N | files | MB written | construct ms | model ms | render ms | write ms | total ms (CPU) | YAML floor ms (CPU) | total / floor (CPU) | floor share of total (CPU) | yaml package alone ms (CPU) | total / package printing (CPU) |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  const rows2 = rows.map(({ n, phases: p }) =>
-    `| ${n} | ${p.files} | ${(p.bytes / 2 ** 20).toFixed(1)} | ${ms(p.constructMs)} | ${ms(p.modelMs)} | ${ms(p.renderMs)} | ${ms(p.writeMs)} | ${ms(p.totalMs)} (${ms(p.totalCpuMs)}) | ${ms(p.floorMs)} (${ms(p.floorCpuMs)}) | ${x(p.totalMs / p.floorMs, 1)} (${x(p.totalCpuMs / p.floorCpuMs, 1)}) | ${pc(p.floorMs / p.totalMs)} (${pc(p.floorCpuMs / p.totalCpuMs)}) | ${ms(p.packageFloorMs)} (${ms(p.packageFloorCpuMs)}) | ${x(p.totalMs / p.packageFloorMs, 2)} (${x(p.totalCpuMs / p.packageFloorCpuMs, 2)}) |`,
+  const rows2 = rows.map(
+    ({ n, phases: p }) =>
+      `| ${n} | ${p.files} | ${(p.bytes / 2 ** 20).toFixed(1)} | ${ms(p.constructMs)} | ${ms(p.modelMs)} | ${ms(p.renderMs)} | ${ms(p.writeMs)} | ${ms(p.totalMs)} (${ms(p.totalCpuMs)}) | ${ms(p.floorMs)} (${ms(p.floorCpuMs)}) | ${x(p.totalMs / p.floorMs, 1)} (${x(p.totalCpuMs / p.floorCpuMs, 1)}) | ${pc(p.floorMs / p.totalMs)} (${pc(p.floorCpuMs / p.totalCpuMs)}) | ${ms(p.packageFloorMs)} (${ms(p.packageFloorCpuMs)}) | ${x(p.totalMs / p.packageFloorMs, 2)} (${x(p.totalCpuMs / p.packageFloorCpuMs, 2)}) |`,
   );
   return [...head, ...rows2].join('\n');
 }

@@ -18,7 +18,14 @@ export const RUNTIME_FILE_EXTENSIONS: Readonly<Record<BenchmarkRuntime, string>>
 };
 
 // The schemas are part of the model's one description (schema.ts), which imports nothing of this file.
-export { androidBenchmark, deviceProfile, fileSource, type AndroidBenchmark, type DeviceProfileModel, type FileSource } from './schema.ts';
+export {
+  androidBenchmark,
+  deviceProfile,
+  fileSource,
+  type AndroidBenchmark,
+  type DeviceProfileModel,
+  type FileSource,
+} from './schema.ts';
 import type { AndroidBenchmark } from './schema.ts';
 
 /**

@@ -26,7 +26,9 @@ export const ENVIRONMENT_STAMPS: readonly string[] = [
  * whose dist/ first held it.
  */
 export function definitionsDigest(pipeline: Pipeline): string {
-  return createHash('sha256').update(canonicalJson(pipeline as unknown as JsonValue)).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(pipeline as unknown as JsonValue))
+    .digest('hex');
 }
 
 /**
@@ -35,14 +37,21 @@ export function definitionsDigest(pipeline: Pipeline): string {
  * and their image.
  */
 export function bindEnvironment(model: Model, env: Environment): Model {
-  const selected = env.pipelines === undefined ? model.pipelines : model.pipelines.filter((p) => env.pipelines!.includes(p.name));
+  const selected =
+    env.pipelines === undefined ? model.pipelines : model.pipelines.filter((p) => env.pipelines!.includes(p.name));
   if (selected === model.pipelines && !model.pipelines.some(needsBinding)) return model;
-  return { ...model, pipelines: selected.map((p) => bindPipeline(p, env)), androidBenchmarks: selectedBenchmarks(model, env) };
+  return {
+    ...model,
+    pipelines: selected.map((p) => bindPipeline(p, env)),
+    androidBenchmarks: selectedBenchmarks(model, env),
+  };
 }
 
 /** An environment that lists its pipelines deploys the benchmark Jobs it lists too, and no other. */
 function selectedBenchmarks(model: Model, env: Environment): Model['androidBenchmarks'] {
-  return env.pipelines === undefined ? model.androidBenchmarks : model.androidBenchmarks.filter((b) => env.pipelines!.includes(b.name));
+  return env.pipelines === undefined
+    ? model.androidBenchmarks
+    : model.androidBenchmarks.filter((b) => env.pipelines!.includes(b.name));
 }
 
 function hasLineage(p: Pipeline): boolean {
@@ -55,19 +64,34 @@ function hasLineage(p: Pipeline): boolean {
  * with its stamps). lakeFS programs (dfp_tools.lakefs_commit_merge) read it from there.
  */
 function needsLakeFsEndpoint(s: Step): boolean {
-  return !s.lineage && s.secretEnv.some((e) => e.name === 'LAKEFS_ACCESS_KEY_ID') && !s.env.some((e) => e.name === LINEAGE_ENV.lakefsEndpoint);
+  return (
+    !s.lineage &&
+    s.secretEnv.some((e) => e.name === 'LAKEFS_ACCESS_KEY_ID') &&
+    !s.env.some((e) => e.name === LINEAGE_ENV.lakefsEndpoint)
+  );
 }
 
 function needsBinding(p: Pipeline): boolean {
-  return hasLineage(p) || p.steps.some(needsLakeFsEndpoint) || (p.exitHandler !== undefined && needsLakeFsEndpoint(p.exitHandler));
+  return (
+    hasLineage(p) ||
+    p.steps.some(needsLakeFsEndpoint) ||
+    (p.exitHandler !== undefined && needsLakeFsEndpoint(p.exitHandler))
+  );
 }
 
 function bindPipeline(p: Pipeline, env: Environment): Pipeline {
   if (!needsBinding(p)) return p;
   if (!hasLineage(p)) {
-    const endpoint = (s: Step): Step => (needsLakeFsEndpoint(s)
-      ? { ...s, env: [...s.env, { name: LINEAGE_ENV.lakefsEndpoint, value: [{ kind: 'literal' as const, value: env.endpoints.lakefs }] }] }
-      : s);
+    const endpoint = (s: Step): Step =>
+      needsLakeFsEndpoint(s)
+        ? {
+            ...s,
+            env: [
+              ...s.env,
+              { name: LINEAGE_ENV.lakefsEndpoint, value: [{ kind: 'literal' as const, value: env.endpoints.lakefs }] },
+            ],
+          }
+        : s;
     return { ...p, steps: p.steps.map(endpoint), ...(p.exitHandler ? { exitHandler: endpoint(p.exitHandler) } : {}) };
   }
   const stamps: Record<string, string> = {
@@ -79,10 +103,18 @@ function bindPipeline(p: Pipeline, env: Environment): Pipeline {
   // And the step's image, as the model has it (by digest when the lock pins it: images.ts),
   // so the run can record the exact code that made it (dfp_tools.lineage: `code.image`).
   const literal = (name: string, value: string) => ({ name, value: [{ kind: 'literal' as const, value }] });
-  const bind = (s: Step): Step => (s.lineage
-    ? { ...s, env: [...s.env, ...Object.entries(stamps).map(([name, value]) => literal(name, value)), literal(LINEAGE_ENV.image, s.image)] }
-    : needsLakeFsEndpoint(s)
-      ? { ...s, env: [...s.env, literal(LINEAGE_ENV.lakefsEndpoint, env.endpoints.lakefs)] }
-      : s);
+  const bind = (s: Step): Step =>
+    s.lineage
+      ? {
+          ...s,
+          env: [
+            ...s.env,
+            ...Object.entries(stamps).map(([name, value]) => literal(name, value)),
+            literal(LINEAGE_ENV.image, s.image),
+          ],
+        }
+      : needsLakeFsEndpoint(s)
+        ? { ...s, env: [...s.env, literal(LINEAGE_ENV.lakefsEndpoint, env.endpoints.lakefs)] }
+        : s;
   return { ...p, steps: p.steps.map(bind), ...(p.exitHandler ? { exitHandler: bind(p.exitHandler) } : {}) };
 }

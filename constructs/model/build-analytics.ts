@@ -25,14 +25,21 @@ const CREDENTIAL_KEY = /(secret|password|token|access\.key|credentials?)(\.|$)/i
 /** A selector dfp can check: a model name with dbt's `+` graph operators. */
 const SELECTOR = /^(\+?)([A-Za-z_][A-Za-z0-9_]*)(\+?)$/;
 
-const byName = <T extends { name: string }>(xs: T[]) => xs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+const byName = <T extends { name: string }>(xs: T[]) =>
+  xs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 const refOf = (t: Table) => (t.lakefs.ref.kind === 'commit' ? t.lakefs.ref.id : t.lakefs.ref.name);
 
 /** A `{ secret, key }` reference, checked; anything else is reported and replaced by an empty one. */
-function secretRef(ref: unknown, field: string, add: (m: string | undefined) => unknown): { secret: string; key: string } {
+function secretRef(
+  ref: unknown,
+  field: string,
+  add: (m: string | undefined) => unknown,
+): { secret: string; key: string } {
   const r = ref as { secret?: unknown; key?: unknown } | null | undefined;
   if (typeof r !== 'object' || r === null || typeof r.secret !== 'string') {
-    add(`${field} is ${typeof ref === 'string' ? 'a literal value' : 'not a Secret reference'}; secrets go in by reference only: { secret: '<Secret name>', key: '<key>' }`);
+    add(
+      `${field} is ${typeof ref === 'string' ? 'a literal value' : 'not a Secret reference'}; secrets go in by reference only: { secret: '<Secret name>', key: '<key>' }`,
+    );
     return { secret: '', key: '' };
   }
   add(checkDnsSubdomain('credentials secret', r.secret));
@@ -41,8 +48,14 @@ function secretRef(ref: unknown, field: string, add: (m: string | undefined) => 
 }
 
 /** Every DbtProject of the app, each on its own (a prop one cannot read hides no other). */
-export function buildDbtProjects(all: readonly IConstruct[], tables: readonly Table[], problems: Problems): DbtProjectModel[] {
-  const projects = all.filter((c): c is DbtProject => c instanceof DbtProject).flatMap((p) => guarded(problems, p, () => buildDbtProject(p, tables, problems)));
+export function buildDbtProjects(
+  all: readonly IConstruct[],
+  tables: readonly Table[],
+  problems: Problems,
+): DbtProjectModel[] {
+  const projects = all
+    .filter((c): c is DbtProject => c instanceof DbtProject)
+    .flatMap((p) => guarded(problems, p, () => buildDbtProject(p, tables, problems)));
   const seen = new Map<string, string>();
   for (const p of projects) {
     const other = seen.get(p.name);
@@ -60,19 +73,30 @@ function buildDbtProject(project: DbtProject, tables: readonly Table[], problems
   if (!files.ok) add(files.problem);
   add(checkIdentifier('dbt project', project.node.id));
   add(checkDnsLabel('dbt project name (in ConfigMap names)', `dbt-${project.node.id.replace(/_/g, '-')}-sources`));
-  if (files.ok && files.name !== project.node.id) add(`dbt_project.yml names the project '${files.name}' but the construct id is '${project.node.id}'; give the DbtProject the project's name`);
+  if (files.ok && files.name !== project.node.id)
+    add(
+      `dbt_project.yml names the project '${files.name}' but the construct id is '${project.node.id}'; give the DbtProject the project's name`,
+    );
 
-  const sources = (p.sources ?? []).map((x: unknown, i): Table | undefined => {
-    if (!(x instanceof IcebergTable)) return void add(`sources[${i}] is not an IcebergTable; pass the table construct`);
-    const t = tables.find((m) => m.path === x.node.path);
-    if (!t) add(`sources[${i}] '${x.node.path}' is not a table of this app; create it under the same app`);
-    return t;
-  }).filter((t): t is Table => t !== undefined);
+  const sources = (p.sources ?? [])
+    .map((x: unknown, i): Table | undefined => {
+      if (!(x instanceof IcebergTable))
+        return void add(`sources[${i}] is not an IcebergTable; pass the table construct`);
+      const t = tables.find((m) => m.path === x.node.path);
+      if (!t) add(`sources[${i}] '${x.node.path}' is not a table of this app; create it under the same app`);
+      return t;
+    })
+    .filter((t): t is Table => t !== undefined);
   if ((p.sources ?? []).length === 0) add('sources: name at least one IcebergTable the models read');
   const first = sources[0];
   for (const t of sources.slice(1)) {
-    if (first && (t.catalog !== first.catalog || t.lakefs.repository !== first.lakefs.repository || refOf(t) !== refOf(first))) {
-      add(`source ${t.name} is in catalog ${t.catalog} in lakeFS ${t.lakefs.repository}@${refOf(t)} but ${first.name} is in ${first.catalog} in ${first.lakefs.repository}@${refOf(first)}; one dbt-spark session reads one catalog and lakeFS location, so split the project`);
+    if (
+      first &&
+      (t.catalog !== first.catalog || t.lakefs.repository !== first.lakefs.repository || refOf(t) !== refOf(first))
+    ) {
+      add(
+        `source ${t.name} is in catalog ${t.catalog} in lakeFS ${t.lakefs.repository}@${refOf(t)} but ${first.name} is in ${first.catalog} in ${first.lakefs.repository}@${refOf(first)}; one dbt-spark session reads one catalog and lakeFS location, so split the project`,
+      );
     }
   }
   const sourceNames = sources.map((t) => t.name);
@@ -83,20 +107,35 @@ function buildDbtProject(project: DbtProject, tables: readonly Table[], problems
   for (const d of new Set(dups)) add(`two model files are named ${d}.sql; dbt needs unique model names, so rename one`);
   for (const m of models) {
     for (const r of m.refs.filter((r) => !names.has(r))) {
-      add(`model ${m.name} (${m.file}) calls ref('${r}'), which names no model of the project; models are ${[...names].join(', ')}: fix the ref or add the model`);
+      add(
+        `model ${m.name} (${m.file}) calls ref('${r}'), which names no model of the project; models are ${[...names].join(', ')}: fix the ref or add the model`,
+      );
     }
     for (const s of m.sources.filter((s) => !sourceNames.includes(s))) {
-      add(`model ${m.name} (${m.file}) reads source('${s.replace('.', "', '")}'), which is not a source of the project; add the IcebergTable ${s} to sources or fix the model`);
+      add(
+        `model ${m.name} (${m.file}) reads source('${s.replace('.', "', '")}'), which is not a source of the project; add the IcebergTable ${s} to sources or fix the model`,
+      );
     }
   }
 
-  add(typeof p.image === 'string' ? checkImage(p.image) : 'image: give the dbt image (dbt-core, dbt-spark and the project)');
+  add(
+    typeof p.image === 'string'
+      ? checkImage(p.image)
+      : 'image: give the dbt image (dbt-core, dbt-spark and the project)',
+  );
   secretRef(p.credentials?.accessKeyId, 'credentials.accessKeyId', add);
   secretRef(p.credentials?.secretAccessKey, 'credentials.secretAccessKey', add);
   for (const [key, value] of Object.entries(p.sessionConf ?? {})) {
-    if (RESERVED_SESSION_CONF.test(key)) add(`sessionConf '${key}' is set by dfp (catalog, S3A, packages); leave it out`);
-    else if (CREDENTIAL_KEY.test(key) && !/\{\{\s*env_var\(/.test(value)) add(`sessionConf '${key}' holds a literal credential, which would be written into dist/; keep credentials in a Secret: the session reads the lakeFS key pair from credentials`);
-    else if (secretShape(value)) add(`sessionConf '${key}' holds what looks like ${secretShape(value)}; never write a secret into a definition: keep it in a Kubernetes Secret`);
+    if (RESERVED_SESSION_CONF.test(key))
+      add(`sessionConf '${key}' is set by dfp (catalog, S3A, packages); leave it out`);
+    else if (CREDENTIAL_KEY.test(key) && !/\{\{\s*env_var\(/.test(value))
+      add(
+        `sessionConf '${key}' holds a literal credential, which would be written into dist/; keep credentials in a Secret: the session reads the lakeFS key pair from credentials`,
+      );
+    else if (secretShape(value))
+      add(
+        `sessionConf '${key}' holds what looks like ${secretShape(value)}; never write a secret into a definition: keep it in a Kubernetes Secret`,
+      );
   }
   const schema = p.schema ?? `dbt_${project.node.id}`;
   add(checkIdentifier('schema', schema));
@@ -124,7 +163,12 @@ export interface AnalyticsContext {
 }
 
 /** The `dbt`/`dlt` and `datasets` fields of a DbtStep or a DltLoad; nothing for other steps. */
-export function analyticsStepFields(step: ContainerStep, pipeline: string, ctx: AnalyticsContext, problems: Problems): Pick<Step, 'dbt' | 'dlt' | 'datasets'> {
+export function analyticsStepFields(
+  step: ContainerStep,
+  pipeline: string,
+  ctx: AnalyticsContext,
+  problems: Problems,
+): Pick<Step, 'dbt' | 'dlt' | 'datasets'> {
   if (step instanceof DbtStep) return dbtStepFields(step, ctx, problems);
   if (step instanceof DltLoad) return dltStepFields(step, pipeline, ctx, problems);
   return {};
@@ -132,7 +176,9 @@ export function analyticsStepFields(step: ContainerStep, pipeline: string, ctx: 
 
 const sortRefs = (xs: DatasetRef[]): DatasetRef[] => {
   const key = (d: DatasetRef) => `${d.platform}\u0000${d.name}`;
-  return [...new Map(xs.map((d) => [key(d), d])).values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return [...new Map(xs.map((d) => [key(d), d])).values()].sort((a, b) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0,
+  );
 };
 const datasets = (reads: DatasetRef[], writes: DatasetRef[]): Pick<Step, 'datasets'> =>
   reads.length || writes.length ? { datasets: { reads: sortRefs(reads), writes: sortRefs(writes) } } : {};
@@ -149,7 +195,8 @@ function dbtStepFields(step: DbtStep, ctx: AnalyticsContext, problems: Problems)
     problems.add(path, `project '${project.node.path}' is not a dbt project of this app; create it under the same app`);
     return {};
   }
-  if (!['build', 'run', 'test'].includes(step.command)) problems.add(path, `command '${String(step.command)}' is not a dbt command dfp runs; use build, run or test`);
+  if (!['build', 'run', 'test'].includes(step.command))
+    problems.add(path, `command '${String(step.command)}' is not a dbt command dfp runs; use build, run or test`);
   const byName = new Map(model.models.map((m) => [m.name, m]));
   const parents = (n: string) => byName.get(n)?.refs ?? [];
   const children = (n: string) => model.models.filter((m) => m.refs.includes(n)).map((m) => m.name);
@@ -158,7 +205,10 @@ function dbtStepFields(step: DbtStep, ctx: AnalyticsContext, problems: Problems)
     const todo = [...next(start)];
     while (todo.length) {
       const n = todo.pop()!;
-      if (!out.has(n) && byName.has(n)) { out.add(n); todo.push(...next(n)); }
+      if (!out.has(n) && byName.has(n)) {
+        out.add(n);
+        todo.push(...next(n));
+      }
     }
     return out;
   };
@@ -166,12 +216,18 @@ function dbtStepFields(step: DbtStep, ctx: AnalyticsContext, problems: Problems)
   for (const selector of step.select) {
     const m = SELECTOR.exec(typeof selector === 'string' ? selector : '');
     if (!m) {
-      problems.add(path, `select '${String(selector)}' is not a model selector dfp can check; select models by name, with + for parents (+name) or children (name+)`);
+      problems.add(
+        path,
+        `select '${String(selector)}' is not a model selector dfp can check; select models by name, with + for parents (+name) or children (name+)`,
+      );
       continue;
     }
     const name = m[2]!;
     if (!byName.has(name)) {
-      problems.add(path, `select '${selector}' names no model of dbt project ${model.name}; its models are ${[...byName.keys()].join(', ') || 'none'}: select one of them`);
+      problems.add(
+        path,
+        `select '${selector}' names no model of dbt project ${model.name}; its models are ${[...byName.keys()].join(', ') || 'none'}: select one of them`,
+      );
       continue;
     }
     selected.add(name);
@@ -182,39 +238,65 @@ function dbtStepFields(step: DbtStep, ctx: AnalyticsContext, problems: Problems)
   const chosen = [...selected].map((n) => byName.get(n)!);
   const reads: DatasetRef[] = [
     ...chosen.flatMap((m) => m.sources).map((name) => ({ platform: 'iceberg' as const, name })),
-    ...chosen.flatMap((m) => m.refs).filter((r) => !selected.has(r)).map((r) => ({ platform: 'dbt' as const, name: `${model.name}.${r}` })),
+    ...chosen
+      .flatMap((m) => m.refs)
+      .filter((r) => !selected.has(r))
+      .map((r) => ({ platform: 'dbt' as const, name: `${model.name}.${r}` })),
   ];
   const writes = chosen.map((m) => ({ platform: 'dbt' as const, name: `${model.name}.${m.name}` }));
   return { dbt: { project: model.name, command: step.command, select: [...step.select] }, ...datasets(reads, writes) };
 }
 
-function dltStepFields(step: DltLoad, pipeline: string, ctx: AnalyticsContext, problems: Problems): Pick<Step, 'dlt' | 'datasets'> {
+function dltStepFields(
+  step: DltLoad,
+  pipeline: string,
+  ctx: AnalyticsContext,
+  problems: Problems,
+): Pick<Step, 'dlt' | 'datasets'> {
   const path = step.node.path;
   const add = (m: string | undefined) => m && problems.add(path, m);
   const p = step.load;
   const dest: unknown = p.destination;
   let table: Table | undefined;
-  if (!(dest instanceof IcebergTable)) add(`destination is ${dest === undefined ? 'missing' : 'not an IcebergTable'}; a dlt load writes a table the app defines: pass the IcebergTable construct`);
+  if (!(dest instanceof IcebergTable))
+    add(
+      `destination is ${dest === undefined ? 'missing' : 'not an IcebergTable'}; a dlt load writes a table the app defines: pass the IcebergTable construct`,
+    );
   else {
     table = ctx.tables.find((t) => t.path === dest.node.path);
-    if (!table) add(`destination '${dest.node.path}' is not a table of this app; create the IcebergTable under the same app`);
+    if (!table)
+      add(`destination '${dest.node.path}' is not a table of this app; create the IcebergTable under the same app`);
   }
   const src = p.source;
   if (src?.kind !== 'files') add("source: give DltSource.files('s3://<repository>/<branch>/<folder>')");
   else {
-    if (!/^(s3|gs|az|abfss|file|https?):\/\/\S+$/.test(src.bucketUrl)) add(`source bucketUrl '${src.bucketUrl}' is not a URL dlt's filesystem source reads; use s3://<repository>/<branch>/<folder>`);
-    if (/^[a-z0-9+.-]+:\/\/[^/]*@/i.test(src.bucketUrl)) add(`source bucketUrl '${src.bucketUrl}' holds credentials; never write a secret into a definition: the load reads the lakeFS key pair from credentials`);
-    for (const [field, value] of [['bucketUrl', src.bucketUrl], ['fileGlob', src.fileGlob]] as const) {
+    if (!/^(s3|gs|az|abfss|file|https?):\/\/\S+$/.test(src.bucketUrl))
+      add(
+        `source bucketUrl '${src.bucketUrl}' is not a URL dlt's filesystem source reads; use s3://<repository>/<branch>/<folder>`,
+      );
+    if (/^[a-z0-9+.-]+:\/\/[^/]*@/i.test(src.bucketUrl))
+      add(
+        `source bucketUrl '${src.bucketUrl}' holds credentials; never write a secret into a definition: the load reads the lakeFS key pair from credentials`,
+      );
+    for (const [field, value] of [
+      ['bucketUrl', src.bucketUrl],
+      ['fileGlob', src.fileGlob],
+    ] as const) {
       const shape = secretShape(value);
-      if (shape) add(`source ${field} holds what looks like ${shape}; never write a secret into a definition: keep it in a Kubernetes Secret`);
+      if (shape)
+        add(
+          `source ${field} holds what looks like ${shape}; never write a secret into a definition: keep it in a Kubernetes Secret`,
+        );
     }
-    if (!['csv', 'jsonl', 'parquet'].includes(src.format)) add(`source format '${String(src.format)}' is not one dlt's filesystem source reads; use csv, jsonl or parquet`);
+    if (!['csv', 'jsonl', 'parquet'].includes(src.format))
+      add(`source format '${String(src.format)}' is not one dlt's filesystem source reads; use csv, jsonl or parquet`);
   }
   const resource = p.resource ?? (dest instanceof IcebergTable ? dest.node.id : '');
   // Without a destination there is no default name to check; that problem is reported above.
   if (p.resource !== undefined || resource !== '') add(checkIdentifier('resource', resource));
   const disposition = p.writeDisposition ?? 'replace';
-  if (!['append', 'replace'].includes(disposition)) add(`writeDisposition '${String(disposition)}' is not one dfp renders; use append or replace`);
+  if (!['append', 'replace'].includes(disposition))
+    add(`writeDisposition '${String(disposition)}' is not one dfp renders; use append or replace`);
   secretRef(p.credentials?.accessKeyId, 'credentials.accessKeyId', add);
   secretRef(p.credentials?.secretAccessKey, 'credentials.secretAccessKey', add);
   const pipelineName = dltPipelineName(step.node.id);
@@ -222,11 +304,19 @@ function dltStepFields(step: DltLoad, pipeline: string, ctx: AnalyticsContext, p
     dlt: {
       pipelineName,
       resource,
-      source: { kind: 'files', bucketUrl: src?.bucketUrl ?? '', fileGlob: src?.fileGlob ?? '', format: src?.format ?? 'csv' },
+      source: {
+        kind: 'files',
+        bucketUrl: src?.bucketUrl ?? '',
+        fileGlob: src?.fileGlob ?? '',
+        format: src?.format ?? 'csv',
+      },
       destination: table?.name ?? '',
       writeDisposition: disposition,
       configMap: dltConfigMap(pipeline, step.node.id),
     },
-    ...datasets([{ platform: 'dlt', name: `${pipelineName}.${resource}` }], table ? [{ platform: 'iceberg', name: table.name }] : []),
+    ...datasets(
+      [{ platform: 'dlt', name: `${pipelineName}.${resource}` }],
+      table ? [{ platform: 'iceberg', name: table.name }] : [],
+    ),
   };
 }

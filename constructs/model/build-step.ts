@@ -7,8 +7,16 @@ import { lineageEnv, lineageProblems } from '../lineage.ts';
 import { ENVIRONMENT_STAMPS } from './bind-environment.ts';
 import type { IConstruct } from 'constructs';
 import {
-  ArtifactRef, Concat, LoopItemRef, OutputRef, ParamRef, PathPlaceholder,
-  type Arg as ArgProp, type ArgPiece, type Comparison, type Operand,
+  ArtifactRef,
+  Concat,
+  LoopItemRef,
+  OutputRef,
+  ParamRef,
+  PathPlaceholder,
+  type Arg as ArgProp,
+  type ArgPiece,
+  type Comparison,
+  type Operand,
 } from '../refs.ts';
 import { ContainerStep, type ContainerStepProps } from '../step.ts';
 import { TransformStep } from '../transform-step.ts';
@@ -26,30 +34,41 @@ export class StepBuilder {
   private readonly inputs = new Map<string, { name: string; type: ParamType; source: Source }>();
   private readonly path: string;
 
-  constructor(private readonly step: ContainerStep, private readonly scope: PipelineScope) {
+  constructor(
+    private readonly step: ContainerStep,
+    private readonly scope: PipelineScope,
+  ) {
     this.path = step.node.path;
   }
 
   public build(): Step {
     const p = this.step.props;
     const outputs = Object.entries(p.outputs ?? {}).map(([name, spec]) =>
-      typeof spec === 'string' ? { name, type: spec } : { name, type: spec.type ?? 'string', ...(spec.description ? { description: spec.description } : {}) },
+      typeof spec === 'string'
+        ? { name, type: spec }
+        : { name, type: spec.type ?? 'string', ...(spec.description ? { description: spec.description } : {}) },
     );
     const command = (p.command ?? []).map((a, i) => this.arg(a, `command[${i}]`));
     const args = (p.args ?? []).map((a, i) => this.arg(a, `args[${i}]`));
     const lineage = p.lineage ? lineageEnv(p.lineage, this.scope.pins) : {};
-    for (const problem of p.lineage ? lineageProblems(p.lineage, this.scope.pins) : []) this.scope.problems.add(this.path, problem);
+    for (const problem of p.lineage ? lineageProblems(p.lineage, this.scope.pins) : [])
+      this.scope.problems.add(this.path, problem);
     const stamped = p.lineage ? [...Object.keys(lineage), ...ENVIRONMENT_STAMPS] : [];
     for (const name of stamped.filter((n) => p.env?.[n] !== undefined)) {
       this.scope.problems.add(this.path, `env.${name} is also set by lineage; remove it from env`);
     }
-    const env = Object.entries({ ...p.env, ...lineage }).map(([name, value]) => ({ name, value: this.arg(value, `env.${name}`) }));
+    const env = Object.entries({ ...p.env, ...lineage }).map(([name, value]) => ({
+      name,
+      value: this.arg(value, `env.${name}`),
+    }));
     const when = p.when ? this.condition(p.when, 'when') : undefined;
     const skipSpec = this.step.skipSpec;
     const skip = skipSpec
       ? {
           when: this.condition(skipSpec.when, 'skip.when'),
-          artifacts: Object.entries(skipSpec.artifacts).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, content]) => ({ name, content })),
+          artifacts: Object.entries(skipSpec.artifacts)
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([name, content]) => ({ name, content })),
         }
       : undefined;
     const artifacts = Object.entries(p.inputArtifacts ?? {}).map(([name, ref]) => {
@@ -112,10 +131,14 @@ export class StepBuilder {
   private transform(step: TransformStep): Pick<Step, 'transform'> {
     const t: unknown = step.transform;
     if (!(t instanceof Transform)) {
-      this.scope.problems.add(this.path, `transform is ${describeValue(t)}, not a Transform; pass the Transform construct`);
+      this.scope.problems.add(
+        this.path,
+        `transform is ${describeValue(t)}, not a Transform; pass the Transform construct`,
+      );
       return {};
     }
-    if (t.node.root !== step.node.root) this.scope.problems.add(this.path, `runs transform '${t.node.id}' of another app; pass this app's Transform`);
+    if (t.node.root !== step.node.root)
+      this.scope.problems.add(this.path, `runs transform '${t.node.id}' of another app; pass this app's Transform`);
     return { transform: t.node.id };
   }
 
@@ -128,7 +151,10 @@ export class StepBuilder {
     for (const [name, ref] of Object.entries(refs)) {
       const r = ref as { secret?: unknown; key?: unknown } | null;
       if (r === null || typeof r !== 'object' || typeof r.secret !== 'string') {
-        this.scope.problems.add(this.path, `secretEnv.${name} is ${typeof ref === 'string' ? 'a literal value' : 'not a Secret reference'}; secrets go in by reference only: { secret: '<Secret name>', key: '<key>' }`);
+        this.scope.problems.add(
+          this.path,
+          `secretEnv.${name} is ${typeof ref === 'string' ? 'a literal value' : 'not a Secret reference'}; secrets go in by reference only: { secret: '<Secret name>', key: '<key>' }`,
+        );
         continue;
       }
       out.push({ name, secret: r.secret, key: typeof r.key === 'string' ? r.key : '' });
@@ -153,7 +179,8 @@ export class StepBuilder {
       const part = this.piece(piece, field);
       const last = parts[parts.length - 1];
       // Adjacent literals merge so that equal arguments always have one model form.
-      if (part.kind === 'literal' && last?.kind === 'literal') parts[parts.length - 1] = { kind: 'literal', value: last.value + part.value };
+      if (part.kind === 'literal' && last?.kind === 'literal')
+        parts[parts.length - 1] = { kind: 'literal', value: last.value + part.value };
       else parts.push(part);
     }
     return parts.length === 0 ? [{ kind: 'literal', value: '' }] : parts;
@@ -177,9 +204,15 @@ export class StepBuilder {
     // Only reachable from untyped callers (JavaScript, casts): the types exclude the rest.
     const stray: unknown = piece;
     if (stray instanceof ArtifactRef) {
-      this.scope.problems.add(this.path, `${field}: artifact '${stray.name}' cannot be used as an argument; pass it in inputArtifacts and use inputArtifactPath() for its local path`);
+      this.scope.problems.add(
+        this.path,
+        `${field}: artifact '${stray.name}' cannot be used as an argument; pass it in inputArtifacts and use inputArtifactPath() for its local path`,
+      );
     } else {
-      this.scope.problems.add(this.path, `${field}: ${describeValue(stray)} cannot be used as an argument; use a string, a number, pipeline.param(), step.output(), loop.item() or a path placeholder`);
+      this.scope.problems.add(
+        this.path,
+        `${field}: ${describeValue(stray)} cannot be used as an argument; use a string, a number, pipeline.param(), step.output(), loop.item() or a path placeholder`,
+      );
     }
     return { kind: 'literal', value: '' };
   }
@@ -194,7 +227,8 @@ export class StepBuilder {
 export function stepDatasets(step: ContainerStep): Pick<Step, 'datasets'> {
   const reads: DatasetRef[] = [];
   const writes: DatasetRef[] = [];
-  const iceberg = (t: unknown): DatasetRef[] => (t instanceof IcebergTable ? [{ platform: 'iceberg', name: t.qualifiedName }] : []);
+  const iceberg = (t: unknown): DatasetRef[] =>
+    t instanceof IcebergTable ? [{ platform: 'iceberg', name: t.qualifiedName }] : [];
   if (step instanceof TransformStep && step.transform instanceof Transform) {
     reads.push(...(step.transform.props.inputs ?? []).flatMap(iceberg));
     writes.push(...(step.transform.props.outputs ?? []).flatMap(iceberg));
@@ -211,26 +245,39 @@ function sortedRefs(refs: DatasetRef[]): DatasetRef[] {
 }
 
 /** The settings of a step's pod that hold no runtime values: resources, volumes, scheduling. */
-export function podSettingsModel(p: ContainerStepProps): Pick<Step, 'resources' | 'volumes' | 'nodeSelector' | 'tolerations'> {
+export function podSettingsModel(
+  p: ContainerStepProps,
+): Pick<Step, 'resources' | 'volumes' | 'nodeSelector' | 'tolerations'> {
   return {
     resources: {
       requests: { ...p.resources?.requests },
       limits: { ...p.resources?.limits },
-      ...(p.resources?.gpu ? { gpu: { count: p.resources.gpu.count, resource: p.resources.gpu.resource ?? 'nvidia.com/gpu' } } : {}),
+      ...(p.resources?.gpu
+        ? { gpu: { count: p.resources.gpu.count, resource: p.resources.gpu.resource ?? 'nvidia.com/gpu' } }
+        : {}),
       devices: (p.resources?.devices ?? [])
         .map((d) => ({ resource: d.resource, count: d.count ?? 1 }))
         .sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0)),
     },
     volumes: (p.volumes ?? []).map(volumeModel),
-    nodeSelector: Object.fromEntries(Object.entries(p.nodeSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-    tolerations: (p.tolerations ?? []).map((t) => ({ ...t, operator: t.operator ?? (t.value === undefined ? 'Exists' : 'Equal') })),
+    nodeSelector: Object.fromEntries(
+      Object.entries(p.nodeSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ),
+    tolerations: (p.tolerations ?? []).map((t) => ({
+      ...t,
+      operator: t.operator ?? (t.value === undefined ? 'Exists' : 'Equal'),
+    })),
   };
 }
 
 /** Restricted unless a privileged exception is declared; a fresh plain copy either way. */
 export function securityModel(s: SecurityProfile | undefined): Security {
   if (s?.profile === 'privileged') return { profile: 'privileged', reason: s.reason };
-  return { profile: 'restricted', runAsUser: s?.runAsUser ?? SecurityValues.DEFAULT_USER, runAsGroup: s?.runAsGroup ?? SecurityValues.DEFAULT_USER };
+  return {
+    profile: 'restricted',
+    runAsUser: s?.runAsUser ?? SecurityValues.DEFAULT_USER,
+    runAsGroup: s?.runAsGroup ?? SecurityValues.DEFAULT_USER,
+  };
 }
 
 function volumeModel(v: import('../values.ts').VolumeMount): Volume {
@@ -238,11 +285,22 @@ function volumeModel(v: import('../values.ts').VolumeMount): Volume {
     case 'hostDevice':
       return { name: v.name, mountPath: v.path, readOnly: false, source: { kind: 'hostDevice', path: v.path } };
     case 'pvc':
-      return { name: v.name, mountPath: v.mountPath, readOnly: v.readOnly ?? false, source: { kind: 'pvc', claimName: v.claimName } };
+      return {
+        name: v.name,
+        mountPath: v.mountPath,
+        readOnly: v.readOnly ?? false,
+        source: { kind: 'pvc', claimName: v.claimName },
+      };
     case 'emptyDir':
       return {
-        name: v.name, mountPath: v.mountPath, readOnly: false,
-        source: { kind: 'emptyDir', ...(v.sizeLimit ? { sizeLimit: v.sizeLimit } : {}), ...(v.medium ? { medium: v.medium } : {}) },
+        name: v.name,
+        mountPath: v.mountPath,
+        readOnly: false,
+        source: {
+          kind: 'emptyDir',
+          ...(v.sizeLimit ? { sizeLimit: v.sizeLimit } : {}),
+          ...(v.medium ? { medium: v.medium } : {}),
+        },
       };
     case 'configMap':
       return { name: v.name, mountPath: v.mountPath, readOnly: true, source: { kind: 'configMap', name: v.configMap } };

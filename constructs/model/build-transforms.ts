@@ -21,9 +21,15 @@ const MAX_NAME = 50;
 const RESERVED_CONF = /^spark\.(sql\.catalog\.|sql\.extensions$|sql\.defaultCatalog$|hadoop\.fs\.s3a\.|jars\.)/;
 const ENTRYPOINT = /^(\/|local:\/\/\/|s3a:\/\/)\S+$/;
 
-export function buildTransforms(all: readonly IConstruct[], tables: readonly Table[], problems: Problems): TransformModel[] {
+export function buildTransforms(
+  all: readonly IConstruct[],
+  tables: readonly Table[],
+  problems: Problems,
+): TransformModel[] {
   // Each on its own: a prop one transform cannot have read is reported at that transform, and hides no other.
-  const transforms = all.filter((c): c is Transform => c instanceof Transform).flatMap((t) => guarded(problems, t, () => buildTransform(t, tables, problems)));
+  const transforms = all
+    .filter((c): c is Transform => c instanceof Transform)
+    .flatMap((t) => guarded(problems, t, () => buildTransform(t, tables, problems)));
   const writer = new Map<string, string>();
   for (const t of transforms) {
     for (const out of t.outputs) {
@@ -46,22 +52,34 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
   const p = t.props;
   const add = (message: string | undefined) => message && problems.add(path, message);
   add(checkDnsLabel('transform name', t.node.id));
-  if (t.node.id.length > MAX_NAME) add(`transform name '${t.node.id}' is ${t.node.id.length} characters long; keep it to ${MAX_NAME}, since each run adds a suffix`);
+  if (t.node.id.length > MAX_NAME)
+    add(
+      `transform name '${t.node.id}' is ${t.node.id.length} characters long; keep it to ${MAX_NAME}, since each run adds a suffix`,
+    );
 
-  const resolve = (field: string) => (x: unknown, i: number): Table | undefined => {
-    if (!(x instanceof IcebergTable)) {
-      add(`${field}[${i}] is not an IcebergTable; pass the table construct (new IcebergTable(...))`);
-      return undefined;
-    }
-    const table = tables.find((m) => m.path === x.node.path);
-    if (!table) add(`${field}[${i}] '${x.node.path}' is not a table of this app; create it under the same app`);
-    return table;
-  };
+  const resolve =
+    (field: string) =>
+    (x: unknown, i: number): Table | undefined => {
+      if (!(x instanceof IcebergTable)) {
+        add(`${field}[${i}] is not an IcebergTable; pass the table construct (new IcebergTable(...))`);
+        return undefined;
+      }
+      const table = tables.find((m) => m.path === x.node.path);
+      if (!table) add(`${field}[${i}] '${x.node.path}' is not a table of this app; create it under the same app`);
+      return table;
+    };
   const inputs = (p.inputs ?? []).map(resolve('inputs')).filter((x): x is Table => x !== undefined);
   const outputs = (p.outputs ?? []).map(resolve('outputs')).filter((x): x is Table => x !== undefined);
   if ((p.outputs ?? []).length === 0) add('outputs: name at least one IcebergTable the transform writes');
-  for (const o of outputs) if (inputs.includes(o)) add(`${o.name} is both an input and an output; a transform reads one version of a table and writes the next, so list it once, as an output`);
-  for (const [field, list] of [['inputs', inputs], ['outputs', outputs]] as const) {
+  for (const o of outputs)
+    if (inputs.includes(o))
+      add(
+        `${o.name} is both an input and an output; a transform reads one version of a table and writes the next, so list it once, as an output`,
+      );
+  for (const [field, list] of [
+    ['inputs', inputs],
+    ['outputs', outputs],
+  ] as const) {
     const names = list.map((x) => x.name);
     for (const dup of names.filter((n, i) => names.indexOf(n) !== i)) add(`${field} lists ${dup} twice`);
   }
@@ -71,30 +89,43 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
   const where = (x: Table) => `${x.catalog} in lakeFS ${x.lakefs.repository}@${refOf(x)}`;
   const first = all[0];
   for (const x of all.slice(1)) {
-    if (first && where(x) !== where(first)) add(`${x.name} is in catalog ${where(x)} but ${first.name} is in ${where(first)}; a transform works in one catalog and lakeFS location, so split it`);
+    if (first && where(x) !== where(first))
+      add(
+        `${x.name} is in catalog ${where(x)} but ${first.name} is in ${where(first)}; a transform works in one catalog and lakeFS location, so split it`,
+      );
   }
 
   const code = p.code;
   if (code.kind === 'sql') {
     const names = outputs.map((o) => o.name);
     for (const [table, query] of Object.entries(code.queries)) {
-      if (!names.includes(table)) add(`code: a query for '${table}', which is not an output; key each query by an output's namespace.table (${names.join(', ') || 'no outputs'})`);
+      if (!names.includes(table))
+        add(
+          `code: a query for '${table}', which is not an output; key each query by an output's namespace.table (${names.join(', ') || 'no outputs'})`,
+        );
       else if (query.trim() === '') add(`code: the query for ${table} is empty`);
     }
-    for (const missing of names.filter((n) => code.queries[n] === undefined)) add(`code: no query for output ${missing}; give one SELECT per output table`);
+    for (const missing of names.filter((n) => code.queries[n] === undefined))
+      add(`code: no query for output ${missing}; give one SELECT per output table`);
   } else if (!ENTRYPOINT.test(code.file)) {
-    add(`code: entrypoint '${code.file}' must be an absolute path in the image ('/opt/dfp/job.py') or a local:/// or s3a:// URI`);
+    add(
+      `code: entrypoint '${code.file}' must be an absolute path in the image ('/opt/dfp/job.py') or a local:/// or s3a:// URI`,
+    );
   }
 
   const images = Object.entries(p.images ?? {}).filter(([, v]) => v !== undefined);
   if (images.length === 0) add('images: give an image for at least one engine (spark or datafusion)');
   for (const [engine, image] of images) {
-    if (engine !== 'spark' && engine !== 'datafusion') add(`images.${engine}: dfp knows the engines spark and datafusion`);
+    if (engine !== 'spark' && engine !== 'datafusion')
+      add(`images.${engine}: dfp knows the engines spark and datafusion`);
     add(checkImage(image!));
   }
 
   // Secret references only: a string here (JavaScript callers, casts) is the key itself, never rendered.
-  const creds = { accessKeyId: secretRef(p.credentials?.accessKeyId, 'accessKeyId', add), secretAccessKey: secretRef(p.credentials?.secretAccessKey, 'secretAccessKey', add) };
+  const creds = {
+    accessKeyId: secretRef(p.credentials?.accessKeyId, 'accessKeyId', add),
+    secretAccessKey: secretRef(p.credentials?.secretAccessKey, 'secretAccessKey', add),
+  };
 
   const size = (what: string, x: { cpu?: string; memory?: string } | undefined) => {
     const cpu = x?.cpu ?? '1';
@@ -104,7 +135,8 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
     return { cpu, memory };
   };
   const instances = p.resources?.executors?.instances ?? 2;
-  if (!Number.isInteger(instances) || instances < 1) add(`resources.executors.instances ${instances} must be a whole number of at least 1`);
+  if (!Number.isInteger(instances) || instances < 1)
+    add(`resources.executors.instances ${instances} must be a whole number of at least 1`);
   const retries = p.retries ?? 0;
   if (!Number.isInteger(retries) || retries < 0) add(`retries ${retries} must be a whole number of at least 0`);
   for (const key of Object.keys(p.sparkConf ?? {})) {
@@ -115,9 +147,15 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
     name: t.node.id,
     path,
     ...(p.description ? { description: p.description } : {}),
-    code: code.kind === 'sql'
-      ? { kind: 'sql', queries: outputs.filter((o) => code.queries[o.name] !== undefined).map((o) => ({ table: o.name, query: code.queries[o.name]! })) }
-      : { kind: 'entrypoint', file: code.file, args: [...code.args] },
+    code:
+      code.kind === 'sql'
+        ? {
+            kind: 'sql',
+            queries: outputs
+              .filter((o) => code.queries[o.name] !== undefined)
+              .map((o) => ({ table: o.name, query: code.queries[o.name]! })),
+          }
+        : { kind: 'entrypoint', file: code.file, args: [...code.args] },
     images: Object.fromEntries(images.sort(([a], [b]) => (a < b ? -1 : 1))),
     inputs: inputs.map((x) => x.name),
     outputs: outputs.map((x) => x.name),
@@ -127,7 +165,10 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
       accessKeyId: { secret: creds.accessKeyId.secret, key: creds.accessKeyId.key },
       secretAccessKey: { secret: creds.secretAccessKey.secret, key: creds.secretAccessKey.key },
     },
-    resources: { driver: size('resources.driver', p.resources?.driver), executors: { ...size('resources.executors', p.resources?.executors), instances } },
+    resources: {
+      driver: size('resources.driver', p.resources?.driver),
+      executors: { ...size('resources.executors', p.resources?.executors), instances },
+    },
     retries,
     sparkConf: Object.fromEntries(Object.entries(p.sparkConf ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))),
     security: securityModel(undefined),
@@ -135,10 +176,16 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
 }
 
 /** A `{ secret, key }` reference, checked; anything else is reported and replaced by an empty one. */
-function secretRef(ref: unknown, field: string, add: (message: string | undefined) => unknown): { secret: string; key: string } {
+function secretRef(
+  ref: unknown,
+  field: string,
+  add: (message: string | undefined) => unknown,
+): { secret: string; key: string } {
   const r = ref as { secret?: unknown; key?: unknown } | null | undefined;
   if (typeof r !== 'object' || r === null || typeof r.secret !== 'string') {
-    add(`credentials.${field} is ${typeof ref === 'string' ? 'a literal value' : 'not a Secret reference'}; secrets go in by reference only: { secret: '<Secret name>', key: '<key>' }`);
+    add(
+      `credentials.${field} is ${typeof ref === 'string' ? 'a literal value' : 'not a Secret reference'}; secrets go in by reference only: { secret: '<Secret name>', key: '<key>' }`,
+    );
     return { secret: '', key: '' };
   }
   add(checkDnsSubdomain('credentials secret', r.secret));

@@ -22,7 +22,15 @@ import { checkEnvironments } from './rules-environment.ts';
 import { checkPipeline } from './rules-pipeline.ts';
 import { checkMountPaths, checkStepPlacement } from './rules-usability.ts';
 import { checkProps } from './props.ts';
-import { jsonValue, model as modelSchema, type Environment as EnvironmentModel, type Group, type Model, type Pipeline as PipelineModel, type Source } from './schema.ts';
+import {
+  jsonValue,
+  model as modelSchema,
+  type Environment as EnvironmentModel,
+  type Group,
+  type Model,
+  type Pipeline as PipelineModel,
+  type Source,
+} from './schema.ts';
 import { PipelineScope } from './scope.ts';
 import { pinModelImages } from './images.ts';
 import { lockOf } from '../lock.ts';
@@ -43,20 +51,38 @@ export function buildModel(root: IConstruct): Model {
   };
   const dbtProjects = guarded(problems, root, () => buildDbtProjects(all, data.tables, problems))[0] ?? [];
   const analytics: AnalyticsContext = { tables: data.tables, dbtProjects };
-  const pipelines = all.filter((c): c is Pipeline => c instanceof Pipeline).flatMap((p) => guarded(problems, p, () => buildPipeline(p, problems, pins, analytics)));
-  const environments = all.filter((c): c is Environment => c instanceof Environment).flatMap((e) => guarded(problems, e, () => buildEnvironment(e, problems)));
-  const androidBenchmarks = all.filter((c): c is IConstruct & AndroidBenchmarkSource => isAndroidBenchmarkSource(c)).flatMap((c) => guarded(problems, c, () => c[ANDROID_BENCHMARK]()));
+  const pipelines = all
+    .filter((c): c is Pipeline => c instanceof Pipeline)
+    .flatMap((p) => guarded(problems, p, () => buildPipeline(p, problems, pins, analytics)));
+  const environments = all
+    .filter((c): c is Environment => c instanceof Environment)
+    .flatMap((e) => guarded(problems, e, () => buildEnvironment(e, problems)));
+  const androidBenchmarks = all
+    .filter((c): c is IConstruct & AndroidBenchmarkSource => isAndroidBenchmarkSource(c))
+    .flatMap((c) => guarded(problems, c, () => c[ANDROID_BENCHMARK]()));
   const transforms = guarded(problems, root, () => buildTransforms(all, data.tables, problems))[0] ?? [];
   // Images as the lock pins them (images.ts), before the rules, so that imageTagPolicy
   // 'digest' accepts an image the lock pins.
-  const imagePins = Object.fromEntries(Object.entries(lockOf(root).lock.images ?? {}).map(([image, { digest }]) => [image, digest]));
+  const imagePins = Object.fromEntries(
+    Object.entries(lockOf(root).lock.images ?? {}).map(([image, { digest }]) => [image, digest]),
+  );
   const model: Model = {
-    ...pinModelImages({
-      pipelines: byName(pipelines),
-      environments: byName(environments),
-      androidBenchmarks: androidBenchmarks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-      data: { tables: byName(data.tables), entities: byName(data.entities), featureViews: byName(data.featureViews), featureServices: byName(data.featureServices), transforms: byName(transforms), dbtProjects },
-    }, imagePins),
+    ...pinModelImages(
+      {
+        pipelines: byName(pipelines),
+        environments: byName(environments),
+        androidBenchmarks: androidBenchmarks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+        data: {
+          tables: byName(data.tables),
+          entities: byName(data.entities),
+          featureViews: byName(data.featureViews),
+          featureServices: byName(data.featureServices),
+          transforms: byName(transforms),
+          dbtProjects,
+        },
+      },
+      imagePins,
+    ),
     imagePins,
   };
 
@@ -112,10 +138,18 @@ export function parseModelShape(model: Model): Model {
   return modelSchema.parse(model);
 }
 
-function buildPipeline(pipeline: Pipeline, problems: Problems, pins: LineagePins, analytics: AnalyticsContext): PipelineModel {
+function buildPipeline(
+  pipeline: Pipeline,
+  problems: Problems,
+  pins: LineagePins,
+  analytics: AnalyticsContext,
+): PipelineModel {
   const scope = new PipelineScope(pipeline, problems, pins);
   // dbt and dlt steps add what they run and the datasets they read and write.
-  const build = (c: ContainerStep) => ({ ...new StepBuilder(c, scope).build(), ...analyticsStepFields(c, pipeline.node.id, analytics, problems) });
+  const build = (c: ContainerStep) => ({
+    ...new StepBuilder(c, scope).build(),
+    ...analyticsStepFields(c, pipeline.node.id, analytics, problems),
+  });
   const props = pipeline.props;
   const exit = pipeline.exitHandler;
   const steps = [];
@@ -124,15 +158,27 @@ function buildPipeline(pipeline: Pipeline, problems: Problems, pins: LineagePins
   for (const c of pipeline.node.findAll()) {
     if (c === pipeline || c === exit) continue;
     if (c instanceof ContainerStep) steps.push(...guarded(problems, c, () => build(c)));
-    else if (c instanceof ConditionGroup || c instanceof ParallelFor) groups.push(...guarded(problems, c, () => buildGroup(c, scope)));
-    else if (c instanceof Pipeline || c instanceof Environment) problems.add(c.node.path, `${article(c.constructor.name)} cannot sit inside pipeline '${pipeline.node.id}'; create it at the app's top level`);
-    else problems.add(c.node.path, `'${c.constructor.name}' is not a pipeline construct; use ContainerStep, Condition or ParallelFor inside a pipeline`);
+    else if (c instanceof ConditionGroup || c instanceof ParallelFor)
+      groups.push(...guarded(problems, c, () => buildGroup(c, scope)));
+    else if (c instanceof Pipeline || c instanceof Environment)
+      problems.add(
+        c.node.path,
+        `${article(c.constructor.name)} cannot sit inside pipeline '${pipeline.node.id}'; create it at the app's top level`,
+      );
+    else
+      problems.add(
+        c.node.path,
+        `'${c.constructor.name}' is not a pipeline construct; use ContainerStep, Condition or ParallelFor inside a pipeline`,
+      );
   }
 
   let exitHandler;
   if (exit) {
     if (!(exit instanceof ContainerStep) || exit.node.scope !== pipeline) {
-      problems.add(pipeline.node.path, `onExit(): '${exit.node.path}' must be a ContainerStep created directly in this pipeline`);
+      problems.add(
+        pipeline.node.path,
+        `onExit(): '${exit.node.path}' must be a ContainerStep created directly in this pipeline`,
+      );
     } else {
       exitHandler = guarded(problems, exit, () => build(exit))[0];
     }
@@ -146,7 +192,9 @@ function buildPipeline(pipeline: Pipeline, problems: Problems, pins: LineagePins
     parameters: Object.entries(props.parameters ?? {}).map(([name, spec]) => ({
       name,
       type: spec.type,
-      ...(spec.default !== undefined ? { default: jsonCopy(spec.default, pipeline, `parameter '${name}': default`, problems) } : {}),
+      ...(spec.default !== undefined
+        ? { default: jsonCopy(spec.default, pipeline, `parameter '${name}': default`, problems) }
+        : {}),
       ...(spec.description !== undefined ? { description: spec.description } : {}),
     })),
     ...(props.schedule ? { schedule: { cron: props.schedule.expression, timezone: props.schedule.timezone } } : {}),
@@ -161,18 +209,26 @@ function buildGroup(g: ConditionGroup | ParallelFor, scope: PipelineScope): Grou
   const base = { name: g.node.id, path: g.node.path, ...(scope.groupOf(g) ? { parent: scope.groupOf(g) } : {}) };
   if (g instanceof ConditionGroup) {
     const operand = (o: Operand, field: string): Source =>
-      typeof o === 'object' ? scope.source(o, g, field) ?? { kind: 'literal', value: null } : { kind: 'literal', value: o };
+      typeof o === 'object'
+        ? (scope.source(o, g, field) ?? { kind: 'literal', value: null })
+        : { kind: 'literal', value: o };
     const c = g.props.when;
-    return { kind: 'condition', ...base, condition: { left: operand(c.left, 'when.left'), op: c.op, right: operand(c.right, 'when.right') } };
+    return {
+      kind: 'condition',
+      ...base,
+      condition: { left: operand(c.left, 'when.left'), op: c.op, right: operand(c.right, 'when.right') },
+    };
   }
   const items: unknown = g.props.items;
   return {
     kind: 'loop',
     ...base,
     // A string or number (untyped callers) stays a literal, for the rule that says a list is needed.
-    items: isList(items) ? { kind: 'literal', value: items.map((item, i) => jsonCopy(item, g, `items[${i}]`, scope.problems)) }
-      : typeof items !== 'object' || items === null ? { kind: 'literal', value: items as JsonValue }
-        : scope.source(items as LoopItemRef, g, 'items') ?? { kind: 'literal', value: [] },
+    items: isList(items)
+      ? { kind: 'literal', value: items.map((item, i) => jsonCopy(item, g, `items[${i}]`, scope.problems)) }
+      : typeof items !== 'object' || items === null
+        ? { kind: 'literal', value: items as JsonValue }
+        : (scope.source(items as LoopItemRef, g, 'items') ?? { kind: 'literal', value: [] }),
     ...(g.props.parallelism !== undefined ? { parallelism: g.props.parallelism } : {}),
   };
 }
@@ -184,9 +240,14 @@ function buildGroup(g: ConditionGroup | ParallelFor, scope: PipelineScope): Grou
 function buildEnvironment(env: Environment, problems: Problems): EnvironmentModel {
   const p = env.props;
   const endpoints: Partial<EnvironmentModel['endpoints']> = p.endpoints ?? {};
-  if (p.endpoints === undefined) problems.add(env.node.path, "endpoints is missing; set { lakefs, mlflow, s3 } to the platform services' URLs");
+  if (p.endpoints === undefined)
+    problems.add(env.node.path, "endpoints is missing; set { lakefs, mlflow, s3 } to the platform services' URLs");
   const repo: Partial<typeof p.artifactRepository> = p.artifactRepository ?? {};
-  if (p.artifactRepository === undefined) problems.add(env.node.path, "artifactRepository is missing; set { bucket, credentials: { secret: '<Secret name>' } }");
+  if (p.artifactRepository === undefined)
+    problems.add(
+      env.node.path,
+      "artifactRepository is missing; set { bucket, credentials: { secret: '<Secret name>' } }",
+    );
   const creds = credentialsRef(env.node.path, repo.credentials, problems);
   const s3 = endpoints.s3 ?? '';
   return {
@@ -196,7 +257,12 @@ function buildEnvironment(env: Environment, problems: Problems): EnvironmentMode
     orchestrator: p.orchestrator ?? 'argo',
     engine: p.engine ?? 'spark',
     featureStore: p.featureStore ?? 'feast',
-    endpoints: { lakefs: endpoints.lakefs ?? '', mlflow: endpoints.mlflow ?? '', s3, ...(endpoints.datahub !== undefined ? { datahub: endpoints.datahub } : {}) },
+    endpoints: {
+      lakefs: endpoints.lakefs ?? '',
+      mlflow: endpoints.mlflow ?? '',
+      s3,
+      ...(endpoints.datahub !== undefined ? { datahub: endpoints.datahub } : {}),
+    },
     datahubToken: datahubTokenRef(env.node.path, p.datahubToken, problems),
     artifactRepository: {
       bucket: repo.bucket ?? '',
@@ -210,22 +276,40 @@ function buildEnvironment(env: Environment, problems: Problems): EnvironmentMode
     serviceAccount: p.serviceAccount ?? 'dfp-runner',
     gitops: { repoURL: p.gitops?.repoURL ?? '', targetRevision: p.gitops?.targetRevision ?? 'main' },
     // Not a list (JavaScript callers, casts): left as given, for the schema to report.
-    ...(p.pipelines !== undefined ? { pipelines: Array.isArray(p.pipelines) ? [...p.pipelines].sort() : (p.pipelines as unknown as string[]) } : {}),
+    ...(p.pipelines !== undefined
+      ? { pipelines: Array.isArray(p.pipelines) ? [...p.pipelines].sort() : (p.pipelines as unknown as string[]) }
+      : {}),
   };
 }
 
 const CREDENTIAL_KEYS = ['secret', 'accessKeyKey', 'secretKeyKey'];
 
 /** The artifact repository's key pair, by Secret reference only; inline values are refused. */
-function credentialsRef(path: string, c: unknown, problems: Problems): EnvironmentModel['artifactRepository']['credentials'] {
+function credentialsRef(
+  path: string,
+  c: unknown,
+  problems: Problems,
+): EnvironmentModel['artifactRepository']['credentials'] {
   const r = (c ?? {}) as Record<string, unknown>;
   const extra = typeof c === 'object' && c !== null ? Object.keys(r).filter((k) => !CREDENTIAL_KEYS.includes(k)) : [];
   if (typeof c !== 'object' || c === null || extra.length > 0 || typeof r.secret !== 'string') {
-    const what = typeof c === 'string' ? 'is a literal value' : extra.length > 0 ? `holds ${extra.map((k) => `'${k}'`).join(', ')}, which are not Secret references` : 'names no Secret';
-    problems.add(path, `artifactRepository.credentials ${what}; credentials go in by reference only: { secret: '<Secret name>', accessKeyKey?: '<key>', secretKeyKey?: '<key>' }`);
+    const what =
+      typeof c === 'string'
+        ? 'is a literal value'
+        : extra.length > 0
+          ? `holds ${extra.map((k) => `'${k}'`).join(', ')}, which are not Secret references`
+          : 'names no Secret';
+    problems.add(
+      path,
+      `artifactRepository.credentials ${what}; credentials go in by reference only: { secret: '<Secret name>', accessKeyKey?: '<key>', secretKeyKey?: '<key>' }`,
+    );
   }
   const str = (v: unknown, d: string) => (typeof v === 'string' ? v : d);
-  return { secret: str(r.secret, ''), accessKeyKey: str(r.accessKeyKey, 'accesskey'), secretKeyKey: str(r.secretKeyKey, 'secretkey') };
+  return {
+    secret: str(r.secret, ''),
+    accessKeyKey: str(r.accessKeyKey, 'accesskey'),
+    secretKeyKey: str(r.secretKeyKey, 'secretkey'),
+  };
 }
 
 /** DataHub's token, by Secret reference only: a string (the token itself) or any other key is refused. */
@@ -234,8 +318,16 @@ function datahubTokenRef(path: string, t: unknown, problems: Problems): Environm
   const r = (t ?? {}) as Record<string, unknown>;
   const extra = typeof t === 'object' && t !== null ? Object.keys(r).filter((k) => k !== 'secret' && k !== 'key') : [];
   if (typeof t !== 'object' || t === null || extra.length > 0 || typeof r.secret !== 'string') {
-    const what = typeof t === 'string' ? 'is a literal value' : extra.length > 0 ? `holds ${extra.map((k) => `'${k}'`).join(', ')}, which are not Secret references` : 'names no Secret';
-    problems.add(path, `datahubToken ${what}; the DataHub token goes in by reference only: { secret: '<Secret name>', key?: '<key>' }, and the value stays in the Secret`);
+    const what =
+      typeof t === 'string'
+        ? 'is a literal value'
+        : extra.length > 0
+          ? `holds ${extra.map((k) => `'${k}'`).join(', ')}, which are not Secret references`
+          : 'names no Secret';
+    problems.add(
+      path,
+      `datahubToken ${what}; the DataHub token goes in by reference only: { secret: '<Secret name>', key?: '<key>' }, and the value stays in the Secret`,
+    );
   }
   return { secret: typeof r.secret === 'string' ? r.secret : '', key: typeof r.key === 'string' ? r.key : 'token' };
 }
@@ -247,8 +339,14 @@ function datahubTokenRef(path: string, t: unknown, problems: Problems): Environm
  */
 function jsonCopy(value: JsonValue, at: IConstruct, what: string, problems: Problems): JsonValue {
   if (!jsonValue.safeParse(value, { jitless: true }).success) {
-    const container = value !== null && typeof value === 'object' && (isList(value) || Object.getPrototypeOf(value) === Object.prototype);
-    problems.add(at.node.path, `${what} ${container ? 'holds a value that is not JSON' : `is ${describeValue(value)}, not a JSON value`}; give strings, finite numbers, booleans, null, and lists and plain objects of them`);
+    const container =
+      value !== null &&
+      typeof value === 'object' &&
+      (isList(value) || Object.getPrototypeOf(value) === Object.prototype);
+    problems.add(
+      at.node.path,
+      `${what} ${container ? 'holds a value that is not JSON' : `is ${describeValue(value)}, not a JSON value`}; give strings, finite numbers, booleans, null, and lists and plain objects of them`,
+    );
     return null;
   }
   return copyJson(value);
@@ -257,7 +355,8 @@ function jsonCopy(value: JsonValue, at: IConstruct, what: string, problems: Prob
 function copyJson(v: JsonValue): JsonValue {
   if (Array.isArray(v)) return v.map(copyJson);
   // fromEntries defines each key, `__proto__` included, where assigning it would set the prototype.
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copyJson(x)]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copyJson(x)]));
   return v;
 }
 

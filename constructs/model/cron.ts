@@ -30,7 +30,8 @@ function value(field: Field, text: string): number | undefined {
 function checkPart(field: Field, part: string): string | undefined {
   const [range, step, extra] = part.split('/');
   if (extra !== undefined || range === undefined || range === '') return `'${part}' is not a ${field.name} term`;
-  if (step !== undefined && !(/^\d+$/.test(step) && Number(step) > 0)) return `step '${step}' in the ${field.name} field must be a positive number`;
+  if (step !== undefined && !(/^\d+$/.test(step) && Number(step) > 0))
+    return `step '${step}' in the ${field.name} field must be a positive number`;
   if (range === '*') return undefined;
   const [lo, hi, more] = range.split('-');
   if (more !== undefined) return `'${range}' is not a ${field.name} range`;
@@ -83,7 +84,9 @@ export function checkTimezone(zone: string): string | undefined {
   if (zone === 'UTC') return undefined;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(zone) ? undefined : `time zone '${zone}' is not an IANA name such as 'Europe/Berlin'`;
+    return /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(zone)
+      ? undefined
+      : `time zone '${zone}' is not an IANA name such as 'Europe/Berlin'`;
   } catch {
     return `time zone '${zone}' is not an IANA name such as 'Europe/Berlin'`;
   }

@@ -22,5 +22,7 @@ export function definitionsDigest(data: Pick<DataPlane, 'tables' | 'entities' | 
     entities: data.entities.filter((e) => data.featureViews.some((v) => v.entities.includes(e.name))).map(withoutPath),
     tables: data.tables.filter((t) => data.featureViews.some((v) => v.source === t.name)).map(declared),
   };
-  return createHash('sha256').update(canonicalJson(used as unknown as JsonValue)).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(used as unknown as JsonValue))
+    .digest('hex');
 }

@@ -24,7 +24,12 @@ const SCALARS: Readonly<Record<string, Scalar>> = {
   float64: { feast: 'Float64', avro: 'double', iceberg: 'double', spark: 'DOUBLE' },
   bool: { feast: 'Bool', avro: 'boolean', iceberg: 'boolean', spark: 'BOOLEAN' },
   bytes: { feast: 'Bytes', avro: 'bytes', iceberg: 'binary', spark: 'BINARY' },
-  timestamp: { feast: 'UnixTimestamp', avro: { type: 'long', logicalType: 'timestamp-micros' }, iceberg: 'timestamptz', spark: 'TIMESTAMP' },
+  timestamp: {
+    feast: 'UnixTimestamp',
+    avro: { type: 'long', logicalType: 'timestamp-micros' },
+    iceberg: 'timestamptz',
+    spark: 'TIMESTAMP',
+  },
   // Feast has no date type: a date feature must be cast (to a timestamp or a string) first.
   date: { avro: { type: 'int', logicalType: 'date' }, iceberg: 'date', spark: 'DATE' },
 };
@@ -52,7 +57,8 @@ export function parseFieldType(name: string): FieldType | string {
   const d = DECIMAL.exec(name);
   if (d) {
     const [precision, scale] = [Number(d[1]), Number(d[2])];
-    if (precision < 1 || precision > 38 || scale > precision) return `'${name}' needs 1 <= precision <= 38 and scale <= precision`;
+    if (precision < 1 || precision > 38 || scale > precision)
+      return `'${name}' needs 1 <= precision <= 38 and scale <= precision`;
     return {
       name,
       // Feast has no decimal type.

@@ -145,7 +145,10 @@ export class PipelineGraph {
     const inside = new Set(steps.map((s) => s.name));
     const nested = this.groupsWithin(group);
     const sources = [
-      ...steps.flatMap((s) => [...s.inputs.parameters.map((i) => i.source), ...(s.when ? [s.when.left, s.when.right] : [])]),
+      ...steps.flatMap((s) => [
+        ...s.inputs.parameters.map((i) => i.source),
+        ...(s.when ? [s.when.left, s.when.right] : []),
+      ]),
       ...nested
         .filter((g) => g.name !== group)
         .flatMap((g) => (g.kind === 'condition' ? [g.condition.left, g.condition.right] : [g.items])),

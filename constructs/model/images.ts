@@ -36,7 +36,11 @@ export function pinModelImages<M extends Omit<Model, 'imagePins'>>(model: M, pin
   if (Object.keys(pins).length === 0) return model;
   const pin = (image: string) => pinImage(pins, image);
   const step = (s: Step): Step => ({ ...s, image: pin(s.image) });
-  const pipeline = (p: Pipeline): Pipeline => ({ ...p, steps: p.steps.map(step), ...(p.exitHandler ? { exitHandler: step(p.exitHandler) } : {}) });
+  const pipeline = (p: Pipeline): Pipeline => ({
+    ...p,
+    steps: p.steps.map(step),
+    ...(p.exitHandler ? { exitHandler: step(p.exitHandler) } : {}),
+  });
   const benchmark = (b: AndroidBenchmark): AndroidBenchmark => ({ ...b, emulatorImage: pin(b.emulatorImage) });
   return {
     ...model,
@@ -46,7 +50,9 @@ export function pinModelImages<M extends Omit<Model, 'imagePins'>>(model: M, pin
       ...model.data,
       transforms: model.data.transforms.map((t) => ({
         ...t,
-        images: Object.fromEntries(Object.entries(t.images).map(([engine, image]) => [engine, image === undefined ? image : pin(image)])),
+        images: Object.fromEntries(
+          Object.entries(t.images).map(([engine, image]) => [engine, image === undefined ? image : pin(image)]),
+        ),
       })),
       dbtProjects: model.data.dbtProjects.map((d) => ({ ...d, image: pin(d.image) })),
     },
@@ -60,15 +66,19 @@ export function pinModelImages<M extends Omit<Model, 'imagePins'>>(model: M, pin
  */
 export function renderedImages(model: Model): string[] {
   const images = new Set<string>();
-  for (const p of model.pipelines) for (const s of [...p.steps, ...(p.exitHandler ? [p.exitHandler] : [])]) images.add(s.image);
+  for (const p of model.pipelines)
+    for (const s of [...p.steps, ...(p.exitHandler ? [p.exitHandler] : [])]) images.add(s.image);
   const engines = new Set(model.environments.map((e) => e.engine));
-  for (const t of model.data.transforms) for (const [engine, image] of Object.entries(t.images)) if (image !== undefined && engines.has(engine as never)) images.add(image);
+  for (const t of model.data.transforms)
+    for (const [engine, image] of Object.entries(t.images))
+      if (image !== undefined && engines.has(engine as never)) images.add(image);
   for (const d of model.data.dbtProjects) images.add(d.image);
   for (const b of model.androidBenchmarks) images.add(b.emulatorImage);
   const stores = new Set(model.environments.map((e) => e.featureStore));
   if (model.data.featureViews.length > 0 && stores.has('feast')) images.add(pinImage(model.imagePins, FEAST_IMAGE));
   if (model.data.featureViews.length > 0 && stores.has('chronon')) images.add(pinImage(model.imagePins, CHRONON_IMAGE));
-  if (model.environments.some((e) => e.endpoints.datahub !== undefined)) images.add(pinImage(model.imagePins, DATAHUB_IMAGE));
+  if (model.environments.some((e) => e.endpoints.datahub !== undefined))
+    images.add(pinImage(model.imagePins, DATAHUB_IMAGE));
   return [...images].sort();
 }
 
@@ -92,7 +102,11 @@ export function imagePolicyProblem(env: Environment, image: string): string | un
   return policyProblem(env.imageTagPolicy, [env.name], image);
 }
 
-function policyProblem(policy: Environment['imageTagPolicy'], envs: readonly string[], image: string): string | undefined {
+function policyProblem(
+  policy: Environment['imageTagPolicy'],
+  envs: readonly string[],
+  image: string,
+): string | undefined {
   if (policy === 'any' || checkImage(image)) return undefined;
   const { tag, digest } = imageTagAndDigest(image);
   const { who, plural } = environmentsNamed(envs);

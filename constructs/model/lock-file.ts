@@ -23,19 +23,26 @@ export const IMAGE_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 const lockSchema = z.strictObject({
   version: z.literal(1),
-  refs: z.record(z.string(), z.strictObject({ commit: z.string().regex(HEX64, 'a commit is 64 lowercase hex digits') }))
+  refs: z
+    .record(z.string(), z.strictObject({ commit: z.string().regex(HEX64, 'a commit is 64 lowercase hex digits') }))
     // Checked here rather than as the record's key schema, whose error does not say the key.
     .superRefine((refs, ctx) => {
       for (const key of Object.keys(refs)) {
-        if (!REF_KEY.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' is not <repository>@<branch>` });
+        if (!REF_KEY.test(key))
+          ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' is not <repository>@<branch>` });
       }
     }),
   /** Image (`registry/name:tag`, as the definitions name it) -> the manifest digest it was built as. */
-  images: z.record(z.string(), z.strictObject({ digest: z.string().regex(IMAGE_DIGEST, 'a digest is sha256: and 64 lowercase hex digits') }))
+  images: z
+    .record(
+      z.string(),
+      z.strictObject({ digest: z.string().regex(IMAGE_DIGEST, 'a digest is sha256: and 64 lowercase hex digits') }),
+    )
     .superRefine((images, ctx) => {
       for (const key of Object.keys(images)) {
         const { tag, digest } = imageTagAndDigest(key);
-        if (tag === undefined || digest !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' is not <registry>/<name>:<tag>` });
+        if (tag === undefined || digest !== undefined)
+          ctx.addIssue({ code: 'custom', path: [key], message: `'${key}' is not <registry>/<name>:<tag>` });
       }
     })
     .optional(),
@@ -71,7 +78,9 @@ export function readLock(path: string): Lock {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new LockFileError(`${path} is not valid JSON (${(e as Error).message}); restore it from git or run 'dfp lock'`);
+    throw new LockFileError(
+      `${path} is not valid JSON (${(e as Error).message}); restore it from git or run 'dfp lock'`,
+    );
   }
   const parsed = lockSchema.safeParse(json);
   if (!parsed.success) {

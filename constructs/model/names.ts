@@ -16,7 +16,9 @@ const LAKEFS_REF_NAME = /^\w[-\w.]*$/;
 
 /** A lakeFS repository name. */
 export function checkLakeFsRepository(name: string): string | undefined {
-  return LAKEFS_REPOSITORY.test(name) ? undefined : `lakefsRepository '${name}' is not a lakeFS repository name (lowercase letters, digits and '-', 3 to 63 long)`;
+  return LAKEFS_REPOSITORY.test(name)
+    ? undefined
+    : `lakefsRepository '${name}' is not a lakeFS repository name (lowercase letters, digits and '-', 3 to 63 long)`;
 }
 
 /** A lakeFS branch or tag name. */
@@ -50,7 +52,9 @@ export function checkIdentifier(what: string, name: string): string | undefined 
 
 /** A container environment variable name. */
 export function checkEnvVar(name: string): string | undefined {
-  return ENV_VAR.test(name) ? undefined : `environment variable ${quoted(name)} must match [A-Za-z_][A-Za-z0-9_]* (e.g. '${suggestEnvVar(name)}')`;
+  return ENV_VAR.test(name)
+    ? undefined
+    : `environment variable ${quoted(name)} must match [A-Za-z_][A-Za-z0-9_]* (e.g. '${suggestEnvVar(name)}')`;
 }
 
 const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
@@ -60,8 +64,13 @@ const LABEL_PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-
 export function checkLabelKey(what: string, key: string): string | undefined {
   const slash = key.lastIndexOf('/');
   const [prefix, name] = slash >= 0 ? [key.slice(0, slash), key.slice(slash + 1)] : [undefined, key];
-  const ok = name.length <= 63 && LABEL_NAME.test(name) && (prefix === undefined || (prefix.length <= 253 && LABEL_PREFIX.test(prefix)));
-  return ok ? undefined : `${what} key '${key}' is not a Kubernetes label key: '[prefix/]name', the name at most 63 letters, digits, '-', '_' and '.' (e.g. 'dfp.dev/kvm')`;
+  const ok =
+    name.length <= 63 &&
+    LABEL_NAME.test(name) &&
+    (prefix === undefined || (prefix.length <= 253 && LABEL_PREFIX.test(prefix)));
+  return ok
+    ? undefined
+    : `${what} key '${key}' is not a Kubernetes label key: '[prefix/]name', the name at most 63 letters, digits, '-', '_' and '.' (e.g. 'dfp.dev/kvm')`;
 }
 
 /** A Kubernetes label (or taint) value: empty, or at most 63 letters, digits, '-', '_' and '.'. */
@@ -74,8 +83,11 @@ export function checkLabelValue(what: string, value: string): string | undefined
 /** A key inside a Secret or ConfigMap. */
 export function checkSecretKey(secret: string, key: string | undefined): string | undefined {
   // `undefined` reaches here from JavaScript callers and casts that leave the key out.
-  if (key === undefined || key === '') return `secret '${secret}' needs a key: name the key inside the Secret that holds the value`;
-  return SECRET_KEY.test(key) ? undefined : `key '${key}' of secret '${secret}' may only hold letters, digits, '-', '_' and '.'`;
+  if (key === undefined || key === '')
+    return `secret '${secret}' needs a key: name the key inside the Secret that holds the value`;
+  return SECRET_KEY.test(key)
+    ? undefined
+    : `key '${key}' of secret '${secret}' may only hold letters, digits, '-', '_' and '.'`;
 }
 
 /**
@@ -88,13 +100,23 @@ export function quoted(name: string): string {
 
 /** A DNS-1123 label close to `name` (also a valid subdomain): the suggestion passes the rule it is made for. */
 export function suggestLabel(name: string): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+/, '').slice(0, 63).replace(/-+$/, '');
+  const s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
   return s === '' ? 'my-name' : s;
 }
 
 /** A snake_case identifier close to `name`, at most 63 long. */
 export function suggestIdentifier(name: string): string {
-  const s = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^[^a-z]+/, '').slice(0, 63);
+  const s = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 63);
   return s === '' ? 'my_name' : s;
 }
 
@@ -105,10 +127,13 @@ export function suggestEnvVar(name: string): string {
 }
 
 /** A container image reference: `[registry/]repository[:tag][@digest]`. */
-const IMAGE = /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const IMAGE =
+  /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 export function checkImage(image: string): string | undefined {
-  return IMAGE.test(image) ? undefined : `image '${image}' is not a valid image reference; write it as 'registry/repository:tag' or 'repository@sha256:<digest>'`;
+  return IMAGE.test(image)
+    ? undefined
+    : `image '${image}' is not a valid image reference; write it as 'registry/repository:tag' or 'repository@sha256:<digest>'`;
 }
 
 /** Splits an image reference into its tag and digest, either of which may be absent. */
@@ -121,7 +146,8 @@ export function imageTagAndDigest(image: string): { tag?: string; digest?: strin
 
 /** An http(s) URL, as the platform endpoints are. */
 export function checkUrl(what: string, value: string | undefined): string | undefined {
-  if (value === undefined || value === '') return `${what} is missing; set it to the service's http(s) URL (e.g. 'http://lakefs.lakefs:8000')`;
+  if (value === undefined || value === '')
+    return `${what} is missing; set it to the service's http(s) URL (e.g. 'http://lakefs.lakefs:8000')`;
   try {
     const url = new URL(value);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');

@@ -12,7 +12,10 @@ import { WRITE_DISPOSITIONS } from './schema.ts';
 const text = z.string().optional();
 const keyPair = props({ accessKeyId: byBuilder, secretAccessKey: byBuilder });
 const retry = props({
-  limit: z.number(), backoffSeconds: z.number().optional(), backoffFactor: z.number().optional(), maxBackoffSeconds: z.number().optional(),
+  limit: z.number(),
+  backoffSeconds: z.number().optional(),
+  backoffFactor: z.number().optional(),
+  maxBackoffSeconds: z.number().optional(),
 }).optional();
 
 export const dbtProjectProps = props({
@@ -37,7 +40,15 @@ export const dbtStepProps = props({
 });
 
 export const dltLoadProps = props({
-  source: props({ kind: z.literal('files'), bucketUrl: z.string(), fileGlob: z.string(), format: z.enum(['csv', 'jsonl', 'parquet']) }, ' (build it with DltSource.files(...))'),
+  source: props(
+    {
+      kind: z.literal('files'),
+      bucketUrl: z.string(),
+      fileGlob: z.string(),
+      format: z.enum(['csv', 'jsonl', 'parquet']),
+    },
+    ' (build it with DltSource.files(...))',
+  ),
   resource: text,
   destination: byBuilder,
   writeDisposition: z.enum(WRITE_DISPOSITIONS).optional(),

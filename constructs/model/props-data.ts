@@ -4,7 +4,16 @@
  * code and Secret references are read and reported by the builders.
  */
 import { z } from 'zod';
-import { Entity, FeatureService, FeatureView, IcebergTable, type EntityProps, type FeatureServiceProps, type FeatureViewProps, type IcebergTableProps } from '../data.ts';
+import {
+  Entity,
+  FeatureService,
+  FeatureView,
+  IcebergTable,
+  type EntityProps,
+  type FeatureServiceProps,
+  type FeatureViewProps,
+  type IcebergTableProps,
+} from '../data.ts';
 import { TransformStep, type TransformStepProps } from '../transform-step.ts';
 import { Transform, type TransformProps } from '../transform.ts';
 import { PROPS, byBuilder, props, type PropsEntry, type Same } from './props-shape.ts';
@@ -17,7 +26,10 @@ export const icebergTableProps = props({
   namespace: z.string(),
   lakefsRepository: z.string(),
   ref: z.union([props({ branch: z.string() }), props({ tag: z.string() }), props({ commit: z.string() })], {
-    error: (issue) => (issue.code === 'invalid_union' ? "expected one of { branch: '<name>' }, { tag: '<name>' } or { commit: '<64-hex id>' }" : undefined),
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? "expected one of { branch: '<name>' }, { tag: '<name>' } or { commit: '<64-hex id>' }"
+        : undefined,
   }),
   fields: z.record(z.string(), z.string()),
   timestampField: z.string(),
@@ -38,7 +50,12 @@ export const featureViewProps = props({
   description: text,
 });
 
-export const featureServiceProps = props({ features: z.array(byBuilder), tags: labels, owner: text, description: text });
+export const featureServiceProps = props({
+  features: z.array(byBuilder),
+  tags: labels,
+  owner: text,
+  description: text,
+});
 
 const size = { cpu: text, memory: text };
 export const transformProps = props({
@@ -48,7 +65,10 @@ export const transformProps = props({
   // Engines dfp does not know are named by the transform builder.
   images: z.record(z.string(), z.string()),
   credentials: byBuilder,
-  resources: props({ driver: props(size).optional(), executors: props({ ...size, instances: z.number().optional() }).optional() }).optional(),
+  resources: props({
+    driver: props(size).optional(),
+    executors: props({ ...size, instances: z.number().optional() }).optional(),
+  }).optional(),
   retries: z.number().optional(),
   sparkConf: labels,
   description: text,

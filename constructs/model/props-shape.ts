@@ -24,7 +24,11 @@ export const byBuilder = z.any();
 export const PROPS = (c: IConstruct): unknown => (c as IConstruct & { props: unknown }).props;
 
 /** A construct kind, its props schema, and where its instances keep the props their user wrote. */
-export type PropsEntry = readonly [abstract new (...args: never[]) => IConstruct, z.ZodType, (c: IConstruct) => unknown];
+export type PropsEntry = readonly [
+  abstract new (...args: never[]) => IConstruct,
+  z.ZodType,
+  (c: IConstruct) => unknown,
+];
 
 /** true when A and B name the same keys: each schema file asserts it for every props interface, so `tsc` fails on a field added to one only. */
 export type Same<A, B> = [Exclude<A, B>, Exclude<B, A>] extends [never, never] ? true : false;

@@ -16,7 +16,15 @@ import { Environment, type EnvironmentProps } from '../environment.ts';
 import { Condition, ParallelFor, type ConditionProps, type ParallelForProps } from '../groups.ts';
 import { Pipeline, type PipelineProps } from '../pipeline.ts';
 import { ContainerStep, type ContainerStepProps } from '../step.ts';
-import { ArtifactRef, COMPARISON_OPS, Comparison, LoopItemRef, OutputRef, ParamRef, type RuntimeValue } from '../refs.ts';
+import {
+  ArtifactRef,
+  COMPARISON_OPS,
+  Comparison,
+  LoopItemRef,
+  OutputRef,
+  ParamRef,
+  type RuntimeValue,
+} from '../refs.ts';
 import { Schedule } from '../values.ts';
 import type { Problems } from './errors.ts';
 import { ANALYTICS_PROPS } from './props-analytics.ts';
@@ -34,8 +42,20 @@ const toleration = props({
 });
 const volume = z.discriminatedUnion('kind', [
   props({ kind: z.literal('hostDevice'), name: z.string(), path: z.string() }),
-  props({ kind: z.literal('pvc'), name: z.string(), claimName: z.string(), mountPath: z.string(), readOnly: z.boolean().optional() }),
-  props({ kind: z.literal('emptyDir'), name: z.string(), mountPath: z.string(), sizeLimit: z.string().optional(), medium: z.literal('Memory').optional() }),
+  props({
+    kind: z.literal('pvc'),
+    name: z.string(),
+    claimName: z.string(),
+    mountPath: z.string(),
+    readOnly: z.boolean().optional(),
+  }),
+  props({
+    kind: z.literal('emptyDir'),
+    name: z.string(),
+    mountPath: z.string(),
+    sizeLimit: z.string().optional(),
+    medium: z.literal('Memory').optional(),
+  }),
   props({ kind: z.literal('configMap'), name: z.string(), configMap: z.string(), mountPath: z.string() }),
   props({ kind: z.literal('secret'), name: z.string(), secret: z.string(), mountPath: z.string() }),
 ]);
@@ -45,12 +65,17 @@ const security = z.discriminatedUnion('profile', [
 ]);
 
 // A reference of the wrong kind (an artifact in a condition) is reported by the builder, which says what to use.
-const runtimeRef = z.custom<RuntimeValue>((v) => v instanceof ParamRef || v instanceof OutputRef || v instanceof LoopItemRef || v instanceof ArtifactRef);
+const runtimeRef = z.custom<RuntimeValue>(
+  (v) => v instanceof ParamRef || v instanceof OutputRef || v instanceof LoopItemRef || v instanceof ArtifactRef,
+);
 const operand = z.union([z.string(), z.number(), z.boolean(), runtimeRef], {
   error: () => 'expected a string, a finite number, a boolean, pipeline.param(), step.output() or loop.item()',
 });
 /** A Comparison made by eq(), ne(), lt(), le(), gt() or ge(), with operands a condition can compare. */
-const comparison = z.custom<Comparison>((v) => v instanceof Comparison, { message: 'expected a comparison made by eq(), ne(), lt(), le(), gt() or ge()' })
+const comparison = z
+  .custom<Comparison>((v) => v instanceof Comparison, {
+    message: 'expected a comparison made by eq(), ne(), lt(), le(), gt() or ge()',
+  })
   .pipe(props({ left: operand, op: z.enum(COMPARISON_OPS), right: operand }));
 
 export const containerStepProps = props({
@@ -62,21 +87,35 @@ export const containerStepProps = props({
   // Values of the wrong shape are reported by the builder, which names a typed-in secret as such.
   secretEnv: z.record(z.string(), byBuilder).optional(),
   inputArtifacts: z.record(z.string(), byBuilder).optional(),
-  outputs: z.record(z.string(), z.union([z.string(), props({ type: z.string().optional(), description: z.string().optional() })], {
-    error: (issue) => (issue.code === 'invalid_union' ? "expected a type name ('string', 'int', ...) or { type?, description? }" : undefined),
-  })).optional(),
+  outputs: z
+    .record(
+      z.string(),
+      z.union([z.string(), props({ type: z.string().optional(), description: z.string().optional() })], {
+        error: (issue) =>
+          issue.code === 'invalid_union'
+            ? "expected a type name ('string', 'int', ...) or { type?, description? }"
+            : undefined,
+      }),
+    )
+    .optional(),
   outputArtifacts: z.record(z.string(), z.string()).optional(),
-  resources: props({
-    requests: quantities.optional(),
-    limits: quantities.optional(),
-    gpu: props({ count: z.number(), resource: z.string().optional() }).optional(),
-    devices: z.array(props({ resource: z.string(), count: z.number().optional() })).optional(),
-  }, " (cpu and memory go under requests and limits: Resources.fixed('2', '1Gi') sets both)").optional(),
+  resources: props(
+    {
+      requests: quantities.optional(),
+      limits: quantities.optional(),
+      gpu: props({ count: z.number(), resource: z.string().optional() }).optional(),
+      devices: z.array(props({ resource: z.string(), count: z.number().optional() })).optional(),
+    },
+    " (cpu and memory go under requests and limits: Resources.fixed('2', '1Gi') sets both)",
+  ).optional(),
   volumes: z.array(volume).optional(),
   nodeSelector: z.record(z.string(), z.string()).optional(),
   tolerations: z.array(toleration).optional(),
   retry: props({
-    limit: z.number(), backoffSeconds: z.number().optional(), backoffFactor: z.number().optional(), maxBackoffSeconds: z.number().optional(),
+    limit: z.number(),
+    backoffSeconds: z.number().optional(),
+    backoffFactor: z.number().optional(),
+    maxBackoffSeconds: z.number().optional(),
   }).optional(),
   timeout: byBuilder.optional(),
   caching: z.boolean().optional(),
@@ -88,8 +127,17 @@ export const containerStepProps = props({
 
 export const pipelineProps = props({
   description: z.string().optional(),
-  parameters: z.record(z.string(), props({ type: z.string(), default: z.unknown().optional(), description: z.string().optional() })).optional(),
-  schedule: z.custom<Schedule>((v) => v instanceof Schedule, { message: 'expected a Schedule (Schedule.cron(...) or Schedule.daily(...))' }).optional(),
+  parameters: z
+    .record(
+      z.string(),
+      props({ type: z.string(), default: z.unknown().optional(), description: z.string().optional() }),
+    )
+    .optional(),
+  schedule: z
+    .custom<Schedule>((v) => v instanceof Schedule, {
+      message: 'expected a Schedule (Schedule.cron(...) or Schedule.daily(...))',
+    })
+    .optional(),
   tags: z.array(z.string()).optional(),
   timeout: byBuilder.optional(),
 });
@@ -106,7 +154,13 @@ export const environmentProps = props({
   engine: text,
   featureStore: text,
   endpoints: props({ lakefs: text, mlflow: text, s3: text, datahub: text }).optional(),
-  artifactRepository: props({ bucket: text, keyPrefix: text, endpoint: text, credentials: byBuilder, region: text }).optional(),
+  artifactRepository: props({
+    bucket: text,
+    keyPrefix: text,
+    endpoint: text,
+    credentials: byBuilder,
+    region: text,
+  }).optional(),
   imageTagPolicy: text,
   serviceAccount: text,
   gitops: props({ repoURL: text, targetRevision: text }).optional(),

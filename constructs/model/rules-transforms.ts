@@ -22,18 +22,27 @@ export function checkTransforms(model: Model, problems: Problems): void {
       const image = t.images[engine];
       if (image === undefined) {
         const has = Object.keys(t.images).join(' or ');
-        problems.add(t.path, `${run} transforms on ${engine}, but this transform has an image for ${has} only; add images.${engine} or change the environment's engine`);
+        problems.add(
+          t.path,
+          `${run} transforms on ${engine}, but this transform has an image for ${has} only; add images.${engine} or change the environment's engine`,
+        );
         continue;
       }
       for (const policy of imagePolicyProblems(envs, image)) problems.add(t.path, `images.${engine}: ${policy}`);
       // What each engine can start; its renderer refuses the rest too, but only as a guard.
       const code = t.code;
       if (code.kind === 'entrypoint' && engine === 'spark' && !code.file.endsWith('.py')) {
-        problems.add(t.path, `code: ${run} transforms on Spark, which runs Python applications: entrypoint '${code.file}' must be a .py file`);
+        problems.add(
+          t.path,
+          `code: ${run} transforms on Spark, which runs Python applications: entrypoint '${code.file}' must be a .py file`,
+        );
       }
       // A relative path is refused where the transform is built; a URI is valid on Spark only.
       if (code.kind === 'entrypoint' && engine === 'datafusion' && /^[a-z0-9]+:\/\//.test(code.file)) {
-        problems.add(t.path, `code: ${run} transforms on DataFusion, which runs a file of its image: entrypoint '${code.file}' must be an absolute path`);
+        problems.add(
+          t.path,
+          `code: ${run} transforms on DataFusion, which runs a file of its image: entrypoint '${code.file}' must be an absolute path`,
+        );
       }
     }
   }
@@ -41,7 +50,10 @@ export function checkTransforms(model: Model, problems: Problems): void {
   for (const p of model.pipelines) {
     for (const s of p.exitHandler ? [...p.steps, p.exitHandler] : p.steps) {
       if (s.transform !== undefined && !names.has(s.transform)) {
-        problems.add(s.path, `runs transform '${s.transform}', which is not part of this app; create the Transform under the same app`);
+        problems.add(
+          s.path,
+          `runs transform '${s.transform}', which is not part of this app; create the Transform under the same app`,
+        );
       }
     }
   }

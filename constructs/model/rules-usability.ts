@@ -16,7 +16,10 @@ export function checkStepPlacement(all: readonly IConstruct[], problems: Problem
     if (!(c instanceof ContainerStep) || c.node.scopes.some((s) => s instanceof Pipeline)) continue;
     const parent = c.node.scopes[c.node.scopes.length - 2];
     const under = parent && parent.node.path !== '' ? `'${parent.node.path}', which is not a pipeline` : 'the app';
-    problems.add(c.node.path, `this step is created under ${under}, so no orchestrator would run it; create it in a Pipeline (new ContainerStep(pipeline, '${c.node.id}', {...})) or in a Condition or ParallelFor of one`);
+    problems.add(
+      c.node.path,
+      `this step is created under ${under}, so no orchestrator would run it; create it in a Pipeline (new ContainerStep(pipeline, '${c.node.id}', {...})) or in a Condition or ParallelFor of one`,
+    );
   }
 }
 
@@ -28,7 +31,11 @@ export function checkMountPaths(model: Model, problems: Problems): void {
       for (const v of s.volumes) {
         const path = v.mountPath.replace(/\/+$/, '') || '/';
         const first = at.get(path);
-        if (first !== undefined) problems.add(s.path, `volumes '${first}' and '${v.name}' are both mounted at '${path}'; Kubernetes refuses two mounts at one path: give one of them another mountPath`);
+        if (first !== undefined)
+          problems.add(
+            s.path,
+            `volumes '${first}' and '${v.name}' are both mounted at '${path}'; Kubernetes refuses two mounts at one path: give one of them another mountPath`,
+          );
         else at.set(path, v.name);
       }
     }

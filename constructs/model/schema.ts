@@ -93,7 +93,11 @@ export const datasetRef = z.object({ platform: z.enum(['iceberg', 'dbt', 'dlt'])
 export type DatasetRef = z.infer<typeof datasetRef>;
 
 /** What a dbt step runs: the project (by name), the command and the selection as given. */
-export const dbtRun = z.object({ project: z.string(), command: z.enum(['build', 'run', 'test']), select: z.array(z.string()) });
+export const dbtRun = z.object({
+  project: z.string(),
+  command: z.enum(['build', 'run', 'test']),
+  select: z.array(z.string()),
+});
 export type DbtRun = z.infer<typeof dbtRun>;
 
 /** A dlt load: what the dlt target renders into the step's config.toml. */
@@ -101,7 +105,12 @@ export const dltLoad = z.object({
   /** The dlt pipeline name (the step's name in snake_case). */
   pipelineName: z.string(),
   resource: z.string(),
-  source: z.object({ kind: z.literal('files'), bucketUrl: z.string(), fileGlob: z.string(), format: z.enum(['csv', 'jsonl', 'parquet']) }),
+  source: z.object({
+    kind: z.literal('files'),
+    bucketUrl: z.string(),
+    fileGlob: z.string(),
+    format: z.enum(['csv', 'jsonl', 'parquet']),
+  }),
   /** The destination table's `namespace.table`. */
   destination: z.string(),
   writeDisposition: z.enum(WRITE_DISPOSITIONS),
@@ -147,7 +156,12 @@ export const step = z.object({
     }),
   ),
   retry: z
-    .object({ limit: z.number().int(), backoffSeconds: z.number().int(), backoffFactor: z.number(), maxBackoffSeconds: z.number().int() })
+    .object({
+      limit: z.number().int(),
+      backoffSeconds: z.number().int(),
+      backoffFactor: z.number(),
+      maxBackoffSeconds: z.number().int(),
+    })
     .optional(),
   timeoutSeconds: z.number().int().optional(),
   caching: z.boolean(),
@@ -165,7 +179,9 @@ export const step = z.object({
    * reader of an artifact listed in `artifacts` then gets `content` at its path instead of
    * the step's output. Artifacts sorted by name.
    */
-  skip: z.object({ when: condition, artifacts: z.array(z.object({ name: z.string(), content: z.string() })) }).optional(),
+  skip: z
+    .object({ when: condition, artifacts: z.array(z.object({ name: z.string(), content: z.string() })) })
+    .optional(),
   /** The transform this step runs (by name): the step's container is the launcher that starts it. */
   transform: z.string().optional(),
   /**
@@ -183,7 +199,13 @@ export const step = z.object({
 export type Step = z.infer<typeof step>;
 
 export const group = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('condition'), name: z.string(), path: z.string(), parent: z.string().optional(), condition }),
+  z.object({
+    kind: z.literal('condition'),
+    name: z.string(),
+    path: z.string(),
+    parent: z.string().optional(),
+    condition,
+  }),
   z.object({
     kind: z.literal('loop'),
     name: z.string(),
@@ -277,7 +299,13 @@ export const table = z.object({
 });
 export type Table = z.infer<typeof table>;
 
-export const entity = z.object({ name: z.string(), path: z.string(), joinKey: z.string(), type: z.string(), description: z.string().optional() });
+export const entity = z.object({
+  name: z.string(),
+  path: z.string(),
+  joinKey: z.string(),
+  type: z.string(),
+  description: z.string().optional(),
+});
 export type Entity = z.infer<typeof entity>;
 
 export const featureView = z.object({

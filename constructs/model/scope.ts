@@ -6,7 +6,16 @@ import type { IConstruct } from 'constructs';
 import { Condition as ConditionGroup, ParallelFor } from '../groups.ts';
 import { Pipeline } from '../pipeline.ts';
 import { ContainerStep } from '../step.ts';
-import { ArtifactRef, LoopItemRef, OutputRef, ParamRef, type ArtifactType, type JsonValue, type ParamType, type PathPlaceholder } from '../refs.ts';
+import {
+  ArtifactRef,
+  LoopItemRef,
+  OutputRef,
+  ParamRef,
+  type ArtifactType,
+  type JsonValue,
+  type ParamType,
+  type PathPlaceholder,
+} from '../refs.ts';
 import type { LineagePins } from '../lineage.ts';
 import { describeValue, type Problems } from './errors.ts';
 import type { Source } from './schema.ts';
@@ -19,7 +28,11 @@ export class PipelineScope {
    * @param problems where problems are reported
    * @param pins the data-plane facts lineage declarations refer to (locked commits, the Feast digest)
    */
-  constructor(public readonly pipeline: Pipeline, public readonly problems: Problems, public readonly pins: LineagePins) {}
+  constructor(
+    public readonly pipeline: Pipeline,
+    public readonly problems: Problems,
+    public readonly pins: LineagePins,
+  ) {}
 
   /**
    * The pipeline's steps and loops by name (the first of a duplicated name, which is
@@ -43,9 +56,10 @@ export class PipelineScope {
   public stepName(step: IConstruct, at?: string, field?: string): string {
     if (step instanceof ContainerStep && Pipeline.of(step) === this.pipeline) return step.node.id;
     if (at) {
-      const what = step instanceof ContainerStep || step instanceof ConditionGroup || step instanceof ParallelFor
-        ? `'${step.node.path}' of another pipeline`
-        : `'${step.node.path}', which is not a step or group`;
+      const what =
+        step instanceof ContainerStep || step instanceof ConditionGroup || step instanceof ParallelFor
+          ? `'${step.node.path}' of another pipeline`
+          : `'${step.node.path}', which is not a step or group`;
       this.problems.add(at, `${field}: refers to ${what}; refer to a step or group of '${this.pipeline.node.id}'`);
     }
     return '';
@@ -54,7 +68,10 @@ export class PipelineScope {
   /** The step names `c` stands for: itself if a step, every step inside it if a group. */
   public stepsOf(c: IConstruct, at: string, field: string): string[] {
     if ((c instanceof ConditionGroup || c instanceof ParallelFor) && Pipeline.of(c) === this.pipeline) {
-      return c.node.findAll().filter((x): x is ContainerStep => x instanceof ContainerStep).map((x) => x.node.id);
+      return c.node
+        .findAll()
+        .filter((x): x is ContainerStep => x instanceof ContainerStep)
+        .map((x) => x.node.id);
     }
     return [this.stepName(c, at, field)];
   }
@@ -72,11 +89,17 @@ export class PipelineScope {
     const at = user.node.path;
     if (ref instanceof ParamRef) {
       if (ref.pipeline !== this.pipeline) {
-        this.problems.add(at, `${field}: parameter '${ref.name}' belongs to pipeline '${ref.pipeline.node.path}'; use this pipeline's param()`);
+        this.problems.add(
+          at,
+          `${field}: parameter '${ref.name}' belongs to pipeline '${ref.pipeline.node.path}'; use this pipeline's param()`,
+        );
         return undefined;
       }
       if (!this.paramSpec(ref.name)) {
-        this.problems.add(at, `${field}: pipeline parameter '${ref.name}' does not exist; declare it in the pipeline's parameters (known: ${this.known(Object.keys(this.pipeline.props.parameters ?? {}))})`);
+        this.problems.add(
+          at,
+          `${field}: pipeline parameter '${ref.name}' does not exist; declare it in the pipeline's parameters (known: ${this.known(Object.keys(this.pipeline.props.parameters ?? {}))})`,
+        );
         return undefined;
       }
       return { kind: 'pipelineParam', name: ref.name };
@@ -86,7 +109,10 @@ export class PipelineScope {
       if (name === '') return undefined;
       const outputs = (ref.step as ContainerStep).props.outputs ?? {};
       if (!(ref.name in outputs)) {
-        this.problems.add(at, `${field}: step '${name}' has no output parameter '${ref.name}'; declare it in its outputs (known: ${this.known(Object.keys(outputs))})`);
+        this.problems.add(
+          at,
+          `${field}: step '${name}' has no output parameter '${ref.name}'; declare it in its outputs (known: ${this.known(Object.keys(outputs))})`,
+        );
         return undefined;
       }
       return { kind: 'taskOutput', step: name, output: ref.name };
@@ -94,13 +120,19 @@ export class PipelineScope {
     if (!(ref instanceof LoopItemRef)) {
       // Only reachable from untyped callers (JavaScript, casts): the types allow no other value here.
       const stray: unknown = ref;
-      this.problems.add(at, stray instanceof ArtifactRef
-        ? `${field}: artifact '${stray.name}' has no value to compare or loop over; use an output parameter (step.output()) or a pipeline parameter`
-        : `${field}: ${describeValue(stray)} is not a runtime value; use pipeline.param(), step.output() or loop.item()`);
+      this.problems.add(
+        at,
+        stray instanceof ArtifactRef
+          ? `${field}: artifact '${stray.name}' has no value to compare or loop over; use an output parameter (step.output()) or a pipeline parameter`
+          : `${field}: ${describeValue(stray)} is not a runtime value; use pipeline.param(), step.output() or loop.item()`,
+      );
       return undefined;
     }
     if (!this.isInside(user, ref.loop)) {
-      this.problems.add(at, `${field}: the item of loop '${ref.loop.node.path}' is only available to steps inside that loop; move the step into it`);
+      this.problems.add(
+        at,
+        `${field}: the item of loop '${ref.loop.node.path}' is only available to steps inside that loop; move the step into it`,
+      );
       return undefined;
     }
     return { kind: 'loopItem', loop: ref.loop.node.id, ...(ref.field !== undefined ? { field: ref.field } : {}) };
@@ -109,14 +141,17 @@ export class PipelineScope {
   /** The parameter type a Source yields. */
   public sourceType(source: Source): ParamType {
     switch (source.kind) {
-      case 'literal': return jsonType(source.value);
-      case 'pipelineParam': return this.paramSpec(source.name)?.type ?? 'string';
+      case 'literal':
+        return jsonType(source.value);
+      case 'pipelineParam':
+        return this.paramSpec(source.name)?.type ?? 'string';
       case 'taskOutput': {
         const step = this.findStep(source.step);
         const spec = step?.props.outputs?.[source.output];
-        return typeof spec === 'string' ? spec : spec?.type ?? 'string';
+        return typeof spec === 'string' ? spec : (spec?.type ?? 'string');
       }
-      case 'loopItem': return this.loopItemType(source.loop, source.field);
+      case 'loopItem':
+        return this.loopItemType(source.loop, source.field);
     }
   }
 
@@ -127,7 +162,10 @@ export class PipelineScope {
     const type = (ref.step as ContainerStep).props.outputArtifacts?.[ref.name];
     if (!type) {
       const known = Object.keys((ref.step as ContainerStep).props.outputArtifacts ?? {});
-      this.problems.add(at, `${field}: step '${name}' has no output artifact '${ref.name}'; declare it in its outputArtifacts (known: ${this.known(known)})`);
+      this.problems.add(
+        at,
+        `${field}: step '${name}' has no output artifact '${ref.name}'; declare it in its outputArtifacts (known: ${this.known(known)})`,
+      );
     }
     return type;
   }
@@ -136,17 +174,29 @@ export class PipelineScope {
   public checkPlaceholder(step: ContainerStep, placeholder: PathPlaceholder, field: string): void {
     const p = step.props;
     const declared =
-      placeholder.kind === 'outputPath' ? Object.keys(p.outputs ?? {})
-        : placeholder.kind === 'outputArtifactPath' ? Object.keys(p.outputArtifacts ?? {})
+      placeholder.kind === 'outputPath'
+        ? Object.keys(p.outputs ?? {})
+        : placeholder.kind === 'outputArtifactPath'
+          ? Object.keys(p.outputArtifacts ?? {})
           : Object.keys(p.inputArtifacts ?? {});
     if (!declared.includes(placeholder.name)) {
-      const where = placeholder.kind === 'outputPath' ? 'outputs' : placeholder.kind === 'outputArtifactPath' ? 'outputArtifacts' : 'inputArtifacts';
-      this.problems.add(step.node.path, `${field}: ${placeholder.kind}('${placeholder.name}') names nothing in this step's ${where}; declare it there (known: ${this.known(declared)})`);
+      const where =
+        placeholder.kind === 'outputPath'
+          ? 'outputs'
+          : placeholder.kind === 'outputArtifactPath'
+            ? 'outputArtifacts'
+            : 'inputArtifacts';
+      this.problems.add(
+        step.node.path,
+        `${field}: ${placeholder.kind}('${placeholder.name}') names nothing in this step's ${where}; declare it there (known: ${this.known(declared)})`,
+      );
     }
   }
 
   private paramSpec(name: string) {
-    return Object.prototype.hasOwnProperty.call(this.pipeline.props.parameters ?? {}, name) ? this.pipeline.props.parameters?.[name] : undefined;
+    return Object.prototype.hasOwnProperty.call(this.pipeline.props.parameters ?? {}, name)
+      ? this.pipeline.props.parameters?.[name]
+      : undefined;
   }
 
   private findStep(name: string): ContainerStep | undefined {
@@ -159,7 +209,9 @@ export class PipelineScope {
     if (!Array.isArray(items) || items.length === 0) return 'string';
     const first = items[0] as JsonValue;
     if (field === undefined) return jsonType(first);
-    return first !== null && typeof first === 'object' && !Array.isArray(first) && field in first ? jsonType(first[field] as JsonValue) : 'string';
+    return first !== null && typeof first === 'object' && !Array.isArray(first) && field in first
+      ? jsonType(first[field] as JsonValue)
+      : 'string';
   }
 
   private isInside(c: IConstruct, ancestor: IConstruct): boolean {

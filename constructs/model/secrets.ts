@@ -37,6 +37,7 @@ export function checkInlineSecret(field: string, name: string | undefined, liter
     return `${field} holds a literal value, but '${name}' names a credential; secrets go in by reference only: move it to secretEnv: { ${name}: { secret: '<Secret name>', key: '<key>' } }`;
   }
   const shape = secretShape(literal);
-  if (shape) return `${field} holds what looks like ${shape}; never write a secret into a definition: store it in a Kubernetes Secret and reference it with secretEnv`;
+  if (shape)
+    return `${field} holds what looks like ${shape}; never write a secret into a definition: store it in a Kubernetes Secret and reference it with secretEnv`;
   return undefined;
 }

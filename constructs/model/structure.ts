@@ -17,7 +17,10 @@ export function guarded<T>(problems: Problems, construct: IConstruct, build: () 
     return [build()];
   } catch (e) {
     if (e instanceof DfpError) throw e;
-    problems.add(construct.node.path, `a prop could not be read (${e instanceof Error ? e.message : String(e)}); ${REMEDY}`);
+    problems.add(
+      construct.node.path,
+      `a prop could not be read (${e instanceof Error ? e.message : String(e)}); ${REMEDY}`,
+    );
     return [];
   }
 }
@@ -55,5 +58,7 @@ export function reportPropIssues(path: string, issues: readonly z.core.$ZodIssue
 
 /** `resources.requests.cpu`, `tolerations[0].operator`; 'props' for the props object itself. */
 function fieldName(field: readonly PropertyKey[], whole = 'a value'): string {
-  return field.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('') || whole;
+  return (
+    field.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('') || whole
+  );
 }

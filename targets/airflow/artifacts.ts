@@ -54,13 +54,22 @@ export function artifactCredentials(env: Environment): { env: string; secret: st
  * `shared.credentials`: the module-level env vars of artifactCredentials (asked for only
  * when the step has artifacts).
  */
-export function artifactMachinery(p: Pipeline, env: Environment, s: Step, shared: { image: string; security: PyExpr | undefined; credentials: () => PyExpr[] }): ArtifactMachinery | undefined {
+export function artifactMachinery(
+  p: Pipeline,
+  env: Environment,
+  s: Step,
+  shared: { image: string; security: PyExpr | undefined; credentials: () => PyExpr[] },
+): ArtifactMachinery | undefined {
   const inputs = s.inputs.artifacts.map((a, i) => {
     const producer = PipelineGraph.of(p).step(a.source.step);
     if (!producer) throw new Error(`${s.path}: unknown producer '${a.source.step}'`);
     return { n: i + 1, path: inputArtifactPath(a.name), key: artifactKey(p, env, producer, a.source.output) };
   });
-  const outputs = s.outputs.artifacts.map((a, i) => ({ n: i + 1, path: outputArtifactPath(a.name), key: artifactKey(p, env, s, a.name) }));
+  const outputs = s.outputs.artifacts.map((a, i) => ({
+    n: i + 1,
+    path: outputArtifactPath(a.name),
+    key: artifactKey(p, env, s, a.name),
+  }));
   if (inputs.length === 0 && outputs.length === 0) return undefined;
 
   const repo = env.artifactRepository;
@@ -69,31 +78,66 @@ export function artifactMachinery(p: Pipeline, env: Environment, s: Step, shared
   const credentials = shared.credentials();
   const annotation = (dir: 'in' | 'out', n: number) => `dfp.dev/artifact-${dir}-${n}`;
   const keyEnv = (dir: 'in' | 'out', n: number) => `DFP_ARTIFACT_${dir.toUpperCase()}_${n}`;
-  const fromAnnotation = (dir: 'in' | 'out', n: number) => call(k8s('V1EnvVar'), [], {
-    name: lit(keyEnv(dir, n)),
-    value_from: call(k8s('V1EnvVarSource'), [], { field_ref: call(k8s('V1ObjectFieldSelector'), [], { field_path: lit(`metadata.annotations['${annotation(dir, n)}']`) }) }),
-  });
-  const container = (containerName: string, args: string[], envVars: PyExpr[], extra: Record<string, PyExpr> = {}) => call(k8s('V1Container'), [], {
-    name: lit(containerName),
-    image: lit(shared.image),
-    command: list(['python', '-m', 'dfp_tools.artifacts'].map(lit)),
-    args: list(args.map(lit)),
-    env: list([...envVars, ...credentials]),
-    volume_mounts: list([mount]),
-    security_context: shared.security,
-    ...extra,
-  });
+  const fromAnnotation = (dir: 'in' | 'out', n: number) =>
+    call(k8s('V1EnvVar'), [], {
+      name: lit(keyEnv(dir, n)),
+      value_from: call(k8s('V1EnvVarSource'), [], {
+        field_ref: call(k8s('V1ObjectFieldSelector'), [], {
+          field_path: lit(`metadata.annotations['${annotation(dir, n)}']`),
+        }),
+      }),
+    });
+  const container = (containerName: string, args: string[], envVars: PyExpr[], extra: Record<string, PyExpr> = {}) =>
+    call(k8s('V1Container'), [], {
+      name: lit(containerName),
+      image: lit(shared.image),
+      command: list(['python', '-m', 'dfp_tools.artifacts'].map(lit)),
+      args: list(args.map(lit)),
+      env: list([...envVars, ...credentials]),
+      volume_mounts: list([mount]),
+      security_context: shared.security,
+      ...extra,
+    });
 
   const made = [`${DFP_DIR}/inputs/artifacts`, ...(outputs.length ? [`${DFP_DIR}/outputs/artifacts`, SYNC_DIR] : [])];
   const containers = [
-    container('dfp-artifacts-in', ['download', ...store, ...made.flatMap((d) => ['--make-dir', d]), ...inputs.flatMap((i) => ['--item', keyEnv('in', i.n), i.path])], inputs.map((i) => fromAnnotation('in', i.n))),
+    container(
+      'dfp-artifacts-in',
+      [
+        'download',
+        ...store,
+        ...made.flatMap((d) => ['--make-dir', d]),
+        ...inputs.flatMap((i) => ['--item', keyEnv('in', i.n), i.path]),
+      ],
+      inputs.map((i) => fromAnnotation('in', i.n)),
+    ),
     ...(outputs.length
-      ? [container('dfp-artifacts-out', ['upload', ...store, '--wait-for', SYNC_DIR, '--stay', ...outputs.flatMap((o) => ['--item', keyEnv('out', o.n), o.path])], outputs.map((o) => fromAnnotation('out', o.n)), { restart_policy: lit('Always') })]
+      ? [
+          container(
+            'dfp-artifacts-out',
+            [
+              'upload',
+              ...store,
+              '--wait-for',
+              SYNC_DIR,
+              '--stay',
+              ...outputs.flatMap((o) => ['--item', keyEnv('out', o.n), o.path]),
+            ],
+            outputs.map((o) => fromAnnotation('out', o.n)),
+            { restart_policy: lit('Always') },
+          ),
+        ]
       : []),
   ];
   return {
-    annotations: [...inputs.map((i) => [annotation('in', i.n), i.key] as const), ...outputs.map((o) => [annotation('out', o.n), o.key] as const)],
-    volume: call(k8s('V1Volume'), [], { name: lit(ARTIFACT_VOLUME), empty_dir: call(k8s('V1EmptyDirVolumeSource'), []) }),
+    annotations: [
+      ...inputs.map((i) => [annotation('in', i.n), i.key] as const),
+      ...outputs.map((o) => [annotation('out', o.n), o.key] as const),
+    ],
+    volume: call(k8s('V1Volume'), [], {
+      name: lit(ARTIFACT_VOLUME),
+      empty_dir: call(k8s('V1EmptyDirVolumeSource'), []),
+    }),
     volumeMount: mount,
     initContainers: list(containers),
     wrap: outputs.length > 0,
@@ -104,7 +148,14 @@ export function artifactMachinery(p: Pipeline, env: Environment, s: Step, shared
  * The annotations dict of a pod, a field Airflow renders: the step's own (user text,
  * through the Jinja escaper `text`) and the artifact keys (already template text).
  */
-export function annotationsDict(own: readonly (readonly [string, string])[], keys: readonly (readonly [string, string])[], text: (s: string) => PyExpr): PyExpr | undefined {
-  const all: (readonly [PyExpr, PyExpr])[] = [...own.map(([k, v]) => [lit(k), text(v)] as const), ...keys.map(([k, v]) => [lit(k), lit(v)] as const)];
+export function annotationsDict(
+  own: readonly (readonly [string, string])[],
+  keys: readonly (readonly [string, string])[],
+  text: (s: string) => PyExpr,
+): PyExpr | undefined {
+  const all: (readonly [PyExpr, PyExpr])[] = [
+    ...own.map(([k, v]) => [lit(k), text(v)] as const),
+    ...keys.map(([k, v]) => [lit(k), lit(v)] as const),
+  ];
   return all.length ? dict(all) : undefined;
 }

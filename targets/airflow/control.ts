@@ -16,21 +16,30 @@ import { POD_TEMPLATE_EXT } from './templates.ts';
 export function templatedValue(v: JsonValue): PyValue {
   if (typeof v === 'string') return jinjaText(v, { templateExt: POD_TEMPLATE_EXT });
   if (Array.isArray(v)) return v.map(templatedValue);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, templatedValue(x)]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, templatedValue(x)]));
   return v;
 }
 
 /** A Source as the data `_dfp_value` reads at run time. */
 function sourceSpec(p: Pipeline, path: string, s: Source): PyValue {
   switch (s.kind) {
-    case 'literal': return { kind: 'literal', value: templatedValue(s.value) };
-    case 'pipelineParam': return { kind: 'param', name: s.name };
+    case 'literal':
+      return { kind: 'literal', value: templatedValue(s.value) };
+    case 'pipelineParam':
+      return { kind: 'param', name: s.name };
     case 'taskOutput': {
-      const type = PipelineGraph.of(p).step(s.step)?.outputs.parameters.find((o) => o.name === s.output)?.type ?? 'string';
+      const type =
+        PipelineGraph.of(p)
+          .step(s.step)
+          ?.outputs.parameters.find((o) => o.name === s.output)?.type ?? 'string';
       return { kind: 'output', task: s.step, output: s.output, type };
     }
     case 'loopItem':
-      throw new RenderError(path, `decides on an item of loop '${s.loop}'; Airflow evaluates a condition once per run, not per item, so compare pipeline params or step outputs instead`);
+      throw new RenderError(
+        path,
+        `decides on an item of loop '${s.loop}'; Airflow evaluates a condition once per run, not per item, so compare pipeline params or step outputs instead`,
+      );
   }
 }
 

@@ -8,7 +8,19 @@ import { PipelineGraph } from '../../constructs/model/graph.ts';
 import { pinImage, TRANSFORM_LAUNCHER_IMAGE, type ImagePins } from '../../constructs/model/images.ts';
 import type { Environment, Group, Parameter, Pipeline, Step } from '../../constructs/model/schema.ts';
 import {
-  attr, call, dict, Identifiers, list, lit, name, printExpr, printModule, shift, UnrepresentableValue, type PyExpr, type PyStmt,
+  attr,
+  call,
+  dict,
+  Identifiers,
+  list,
+  lit,
+  name,
+  printExpr,
+  printModule,
+  shift,
+  UnrepresentableValue,
+  type PyExpr,
+  type PyStmt,
 } from '../../emit/python.ts';
 import { RenderError } from '../types.ts';
 import { gateTask, loopItemsTask, producers, watcherTask } from './control.ts';
@@ -22,18 +34,38 @@ const IMPORTS: PyStmt[] = [
   { kind: 'blank' },
   { kind: 'from', module: 'airflow.exceptions', names: ['AirflowException'] },
   { kind: 'from', module: 'airflow.providers.cncf.kubernetes.operators.pod', names: ['KubernetesPodOperator'] },
-  { kind: 'from', module: 'airflow.providers.standard.operators.python', names: ['PythonOperator', 'ShortCircuitOperator'] },
+  {
+    kind: 'from',
+    module: 'airflow.providers.standard.operators.python',
+    names: ['PythonOperator', 'ShortCircuitOperator'],
+  },
   { kind: 'from', module: 'airflow.sdk', names: ['DAG', 'Param'] },
   { kind: 'from', module: 'airflow.timetables.trigger', names: ['CronTriggerTimetable'] },
 ];
 const RESERVED = [
-  'datetime', 'json', 'AirflowException', 'KubernetesPodOperator', 'PythonOperator', 'ShortCircuitOperator', 'DAG', 'Param',
-  'CronTriggerTimetable', 'kubernetes', 'k8s', 'dag', ...HELPER_NAMES,
+  'datetime',
+  'json',
+  'AirflowException',
+  'KubernetesPodOperator',
+  'PythonOperator',
+  'ShortCircuitOperator',
+  'DAG',
+  'Param',
+  'CronTriggerTimetable',
+  'kubernetes',
+  'k8s',
+  'dag',
+  ...HELPER_NAMES,
 ];
 
 /** JSON Schema types of Airflow Params, by dfp parameter type. */
 const PARAM_SCHEMA_TYPE: Record<Parameter['type'], string> = {
-  string: 'string', int: 'integer', float: 'number', bool: 'boolean', list: 'array', struct: 'object',
+  string: 'string',
+  int: 'integer',
+  float: 'number',
+  bool: 'boolean',
+  list: 'array',
+  struct: 'object',
 };
 
 /** Task ids of the control tasks, which cannot clash with step names (DNS labels hold no '.'). */
@@ -69,7 +101,11 @@ export function dagFile(p: Pipeline, env: Environment, pins: ImagePins = {}): st
   // A scheduled pipeline with a parameter that has no default, which Airflow refuses to
   // schedule, never gets here: the model refuses it for every orchestrator (rules-pipeline.ts).
   // Tags longer than Airflow allows are refused before rendering (check.ts).
-  const shared = sharedObjects(p.exitHandler ? [...p.steps, p.exitHandler] : p.steps, env, pinImage(pins, TRANSFORM_LAUNCHER_IMAGE));
+  const shared = sharedObjects(
+    p.exitHandler ? [...p.steps, p.exitHandler] : p.steps,
+    env,
+    pinImage(pins, TRANSFORM_LAUNCHER_IMAGE),
+  );
   const ids = new Identifiers([...RESERVED, ...shared.names]);
   const tasks = taskList(p, env, ids, shared);
   const body: PyStmt[] = tasks.map((task) => ({ kind: 'assign', target: ids.for(task.id), value: task.expr }));
@@ -90,10 +126,17 @@ export function dagFile(p: Pipeline, env: Environment, pins: ImagePins = {}): st
     { kind: 'raw', code: HELPERS_PY },
     { kind: 'blank' },
     { kind: 'assign', target: 'DFP_OUTPUTS_SCRIPT', value: { kind: 'lit', value: OUTPUTS_SCRIPT } },
-    ...(p.steps.some((s) => s.outputs.artifacts.length > 0) ? [{ kind: 'assign', target: 'DFP_ARTIFACTS_SCRIPT', value: { kind: 'lit', value: ARTIFACTS_SCRIPT } } as PyStmt] : []),
+    ...(p.steps.some((s) => s.outputs.artifacts.length > 0)
+      ? [{ kind: 'assign', target: 'DFP_ARTIFACTS_SCRIPT', value: { kind: 'lit', value: ARTIFACTS_SCRIPT } } as PyStmt]
+      : []),
     ...(shared.statements.length ? [{ kind: 'blank' } as PyStmt, ...shared.statements] : []),
     { kind: 'blank' },
-    { kind: 'with', context: blame(p.path, () => dagCall(p)), as: 'dag', body: [...body, ...(edges.length ? [{ kind: 'blank' } as PyStmt, ...edges] : [])] },
+    {
+      kind: 'with',
+      context: blame(p.path, () => dagCall(p)),
+      as: 'dag',
+      body: [...body, ...(edges.length ? [{ kind: 'blank' } as PyStmt, ...edges] : [])],
+    },
   ];
   return printModule(module);
 }
@@ -102,13 +145,20 @@ function dagCall(p: Pipeline): PyExpr {
   return call('DAG', [], {
     dag_id: lit(p.name),
     description: p.description ? lit(p.description) : undefined,
-    schedule: p.schedule ? call('CronTriggerTimetable', [lit(p.schedule.cron)], { timezone: lit(p.schedule.timezone) }) : lit(null),
+    schedule: p.schedule
+      ? call('CronTriggerTimetable', [lit(p.schedule.cron)], { timezone: lit(p.schedule.timezone) })
+      : lit(null),
     // A fixed start in the past: with catchup off, only the latest due run is started.
-    start_date: call(attr(name('datetime'), 'datetime'), [lit(2024), lit(1), lit(1)], { tzinfo: attr(attr(name('datetime'), 'timezone'), 'utc') }),
+    start_date: call(attr(name('datetime'), 'datetime'), [lit(2024), lit(1), lit(1)], {
+      tzinfo: attr(attr(name('datetime'), 'timezone'), 'utc'),
+    }),
     catchup: lit(false),
     // Like Argo's concurrencyPolicy Forbid: a run still going when the next is due is not doubled.
     max_active_runs: lit(1),
-    dagrun_timeout: p.timeoutSeconds === undefined ? undefined : call(attr(name('datetime'), 'timedelta'), [], { seconds: lit(p.timeoutSeconds) }),
+    dagrun_timeout:
+      p.timeoutSeconds === undefined
+        ? undefined
+        : call(attr(name('datetime'), 'timedelta'), [], { seconds: lit(p.timeoutSeconds) }),
     tags: lit(p.tags),
     params: p.parameters.length ? dict(p.parameters.map((x) => [lit(x.name), param(x)])) : undefined,
     default_args: lit({ trigger_rule: 'none_failed' }),
@@ -134,10 +184,18 @@ function taskList(p: Pipeline, env: Environment, ids: Identifiers, shared: Share
     if (g.parent) addGroup(graph.group(g.parent)!);
     const outer = guards(g.parent);
     if (g.kind === 'condition') {
-      tasks.set(g.name, { id: g.name, expr: blame(g.path, () => gateTask(p, g.path, g.name, g.condition)), upstream: [...outer, ...producers(g.condition)] });
+      tasks.set(g.name, {
+        id: g.name,
+        expr: blame(g.path, () => gateTask(p, g.path, g.name, g.condition)),
+        upstream: [...outer, ...producers(g.condition)],
+      });
     } else {
       const from = g.items.kind === 'taskOutput' ? [g.items.step] : [];
-      tasks.set(g.name, { id: g.name, expr: blame(g.path, () => loopItemsTask(p, g.path, g.name, g.items)), upstream: [...outer, ...from] });
+      tasks.set(g.name, {
+        id: g.name,
+        expr: blame(g.path, () => loopItemsTask(p, g.path, g.name, g.items)),
+        upstream: [...outer, ...from],
+      });
     }
   };
 
@@ -146,22 +204,45 @@ function taskList(p: Pipeline, env: Environment, ids: Identifiers, shared: Share
     const upstream = [...guards(s.group), ...s.dependsOn];
     if (s.when) {
       const gate = whenTaskId(s.name);
-      tasks.set(gate, { id: gate, expr: blame(s.path, () => gateTask(p, s.path, gate, s.when!)), upstream: unique([...guards(s.group), ...producers(s.when)]) });
+      tasks.set(gate, {
+        id: gate,
+        expr: blame(s.path, () => gateTask(p, s.path, gate, s.when!)),
+        upstream: unique([...guards(s.group), ...producers(s.when)]),
+      });
       upstream.push(gate);
     }
-    tasks.set(s.name, { id: s.name, expr: blame(s.path, () => stepTask(p, env, ids, shared, s)), upstream: unique(upstream) });
+    tasks.set(s.name, {
+      id: s.name,
+      expr: blame(s.path, () => stepTask(p, env, ids, shared, s)),
+      upstream: unique(upstream),
+    });
   }
   graph.walk({ group: addGroup });
 
   if (p.exitHandler) {
     const steps = p.steps.map((s) => s.name);
-    tasks.set(p.exitHandler.name, { id: p.exitHandler.name, expr: blame(p.exitHandler.path, () => stepTask(p, env, ids, shared, p.exitHandler!, true)), upstream: steps });
-    tasks.set(watcherTaskId(p.name), { id: watcherTaskId(p.name), expr: watcherTask(watcherTaskId(p.name)), upstream: steps });
+    tasks.set(p.exitHandler.name, {
+      id: p.exitHandler.name,
+      expr: blame(p.exitHandler.path, () => stepTask(p, env, ids, shared, p.exitHandler!, true)),
+      upstream: steps,
+    });
+    tasks.set(watcherTaskId(p.name), {
+      id: watcherTaskId(p.name),
+      expr: watcherTask(watcherTaskId(p.name)),
+      upstream: steps,
+    });
   }
   return [...tasks.values()];
 }
 
-function stepTask(p: Pipeline, env: Environment, ids: Identifiers, shared: SharedObjects, s: Step, exitHandler = false): PyExpr {
+function stepTask(
+  p: Pipeline,
+  env: Environment,
+  ids: Identifiers,
+  shared: SharedObjects,
+  s: Step,
+  exitHandler = false,
+): PyExpr {
   const kwargs = podTaskKwargs(p, env, s, shared, { exitHandler });
   const loop = loopOf(p, s);
   if (loop === undefined) return call('KubernetesPodOperator', [], kwargs);

@@ -14,6 +14,11 @@ export const airflowTarget: Target = {
   check: (model) => checkAirflow(model),
   render(model, env): RenderedFile[] {
     // Python module names cannot hold '-', but Airflow loads DAG files by path, not by import.
-    return model.pipelines.map((p) => ({ path: `dags/${p.name}.py`, content: dagFile(p, env, model.imagePins), kubernetes: false, pipeline: p.name }));
+    return model.pipelines.map((p) => ({
+      path: `dags/${p.name}.py`,
+      content: dagFile(p, env, model.imagePins),
+      kubernetes: false,
+      pipeline: p.name,
+    }));
   },
 };

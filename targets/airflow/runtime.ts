@@ -5,7 +5,15 @@
  */
 
 /** Names the helpers bind at module level; task variables must not take them. */
-export const HELPER_NAMES = ['_dfp_text', '_dfp_value', '_dfp_condition', '_dfp_loop_items', '_dfp_fail_if_any_failed', 'DFP_OUTPUTS_SCRIPT', 'DFP_ARTIFACTS_SCRIPT'];
+export const HELPER_NAMES = [
+  '_dfp_text',
+  '_dfp_value',
+  '_dfp_condition',
+  '_dfp_loop_items',
+  '_dfp_fail_if_any_failed',
+  'DFP_OUTPUTS_SCRIPT',
+  'DFP_ARTIFACTS_SCRIPT',
+];
 
 /**
  * Where a step writes output parameters. The same place the Argo target uses, so a

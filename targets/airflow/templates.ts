@@ -38,7 +38,10 @@ export function sourceExpression(p: Pipeline, step: Step, source: Source): strin
     }
     case 'loopItem': {
       if (loopOf(p, step) !== source.loop) {
-        throw new RenderError(step.path, `reads an item of loop '${source.loop}' outside it; use the item inside the loop`);
+        throw new RenderError(
+          step.path,
+          `reads an item of loop '${source.loop}' outside it; use the item inside the loop`,
+        );
       }
       const field = source.field === undefined ? '' : `[${jinjaString(source.field)}]`;
       return `ti.xcom_pull(task_ids=${jinjaString(source.loop)}, key='items')[ti.map_index]${field} | ${TEXT_FILTER}`;
@@ -54,15 +57,18 @@ export function artifactKey(p: Pipeline, env: Environment, producer: Step, artif
   const repo = env.artifactRepository;
   const prefix = repo.keyPrefix ? `${repo.keyPrefix}/` : '';
   const mapped = loopOf(p, producer) !== undefined;
-  return jinjaTemplate(merge([
-    { text: prefix },
-    { expression: 'dag.dag_id' },
-    { text: '/' },
-    { expression: 'run_id' },
-    { text: `/${producer.name}/` },
-    ...(mapped ? [{ expression: 'ti.map_index' }, { text: '/' }] : []),
-    { text: artifact },
-  ]), { templateExt: POD_TEMPLATE_EXT });
+  return jinjaTemplate(
+    merge([
+      { text: prefix },
+      { expression: 'dag.dag_id' },
+      { text: '/' },
+      { expression: 'run_id' },
+      { text: `/${producer.name}/` },
+      ...(mapped ? [{ expression: 'ti.map_index' }, { text: '/' }] : []),
+      { text: artifact },
+    ]),
+    { templateExt: POD_TEMPLATE_EXT },
+  );
 }
 
 /** One model argument as template text for a field of the step's pod. */
@@ -86,7 +92,8 @@ export function argTemplate(p: Pipeline, env: Environment, step: Step, arg: Arg)
       case 'outputArtifactPath':
         return [{ text: outputArtifactPath(part.name) }];
       case 'inputArtifactPath': {
-        if (!step.inputs.artifacts.some((a) => a.name === part.name)) throw new Error(`${step.path}: unknown input artifact '${part.name}'`);
+        if (!step.inputs.artifacts.some((a) => a.name === part.name))
+          throw new Error(`${step.path}: unknown input artifact '${part.name}'`);
         return [{ text: inputArtifactPath(part.name) }];
       }
     }

@@ -19,11 +19,17 @@ export function jobName(b: AndroidBenchmark, d: JobDeployment): string {
 
 export function benchmarkJob(b: AndroidBenchmark, d: JobDeployment, env: Environment): object {
   const c = d.container;
-  const labels = { ...MANAGED_BY, 'app.kubernetes.io/name': 'android-benchmark', 'dfp.dev/benchmark': b.name, 'dfp.dev/device': b.device.name };
+  const labels = {
+    ...MANAGED_BY,
+    'app.kubernetes.io/name': 'android-benchmark',
+    'dfp.dev/benchmark': b.name,
+    'dfp.dev/device': b.device.name,
+  };
   const sec = c.security;
-  const podAnnotations = sec.profile === 'privileged'
-    ? { 'dfp.dev/pod-security': 'privileged', 'dfp.dev/pod-security-reason': sec.reason, 'dfp.dev/source': b.path }
-    : undefined;
+  const podAnnotations =
+    sec.profile === 'privileged'
+      ? { 'dfp.dev/pod-security': 'privileged', 'dfp.dev/pod-security-reason': sec.reason, 'dfp.dev/source': b.path }
+      : undefined;
   const container = {
     name: 'main',
     image: c.image,
@@ -33,18 +39,21 @@ export function benchmarkJob(b: AndroidBenchmark, d: JobDeployment, env: Environ
     args: c.args.map((a, i) => text(b, `args[${i}]`, a)),
     env: envVariables(b, c, env),
     resources: resources(c),
-    securityContext: sec.profile === 'privileged'
-      ? { privileged: true, allowPrivilegeEscalation: true, runAsNonRoot: false, readOnlyRootFilesystem: false }
-      : {
-          privileged: false,
-          allowPrivilegeEscalation: false,
-          runAsNonRoot: true,
-          // The emulator writes its AVD and snapshots; the work volume is an emptyDir.
-          readOnlyRootFilesystem: false,
-          capabilities: { drop: ['ALL'] },
-          seccompProfile: { type: 'RuntimeDefault' },
-        },
-    volumeMounts: c.volumes.length ? c.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly })) : undefined,
+    securityContext:
+      sec.profile === 'privileged'
+        ? { privileged: true, allowPrivilegeEscalation: true, runAsNonRoot: false, readOnlyRootFilesystem: false }
+        : {
+            privileged: false,
+            allowPrivilegeEscalation: false,
+            runAsNonRoot: true,
+            // The emulator writes its AVD and snapshots; the work volume is an emptyDir.
+            readOnlyRootFilesystem: false,
+            capabilities: { drop: ['ALL'] },
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+    volumeMounts: c.volumes.length
+      ? c.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly }))
+      : undefined,
   };
   return {
     apiVersion: 'batch/v1',
@@ -72,9 +81,15 @@ export function benchmarkJob(b: AndroidBenchmark, d: JobDeployment, env: Environ
           hostNetwork: false,
           nodeSelector: Object.keys(c.nodeSelector).length ? { ...c.nodeSelector } : undefined,
           restartPolicy: 'Never',
-          securityContext: sec.profile === 'restricted'
-            ? { runAsNonRoot: true, runAsUser: sec.runAsUser, runAsGroup: sec.runAsGroup, fsGroupChangePolicy: 'Always' }
-            : { runAsNonRoot: false, fsGroupChangePolicy: 'Always' },
+          securityContext:
+            sec.profile === 'restricted'
+              ? {
+                  runAsNonRoot: true,
+                  runAsUser: sec.runAsUser,
+                  runAsGroup: sec.runAsGroup,
+                  fsGroupChangePolicy: 'Always',
+                }
+              : { runAsNonRoot: false, fsGroupChangePolicy: 'Always' },
           serviceAccountName: c.serviceAccount ?? env.serviceAccount,
           setHostnameAsFQDN: false,
           terminationGracePeriodSeconds: 30,
@@ -86,7 +101,8 @@ export function benchmarkJob(b: AndroidBenchmark, d: JobDeployment, env: Environ
   };
 }
 
-type EnvVar = { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
+type EnvVar =
+  { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
 
 /** Env of the container, sorted, plus the environment's MLflow and S3 endpoints. */
 function envVariables(b: AndroidBenchmark, c: Step, env: Environment): EnvVar[] | undefined {
@@ -99,7 +115,11 @@ function envVariables(b: AndroidBenchmark, c: Step, env: Environment): EnvVar[] 
   ];
   const seen = new Set<string>();
   for (const { name } of entries) {
-    if (seen.has(name)) throw new RenderError(b.path, `environment variable '${name}' is set by the benchmark and by the environment's endpoints; drop it from the benchmark`);
+    if (seen.has(name))
+      throw new RenderError(
+        b.path,
+        `environment variable '${name}' is set by the benchmark and by the environment's endpoints; drop it from the benchmark`,
+      );
     seen.add(name);
   }
   return entries.sort((x, y) => (x.name < y.name ? -1 : 1));
@@ -133,7 +153,8 @@ function resources(c: Step): Record<string, Record<string, string>> {
 function text(b: AndroidBenchmark, field: string, arg: Arg): string {
   return arg
     .map((part) => {
-      if (part.kind !== 'literal') throw new RenderError(b.path, `${field}: a Job has no pipeline to supply '${part.name}'; use literal values`);
+      if (part.kind !== 'literal')
+        throw new RenderError(b.path, `${field}: a Job has no pipeline to supply '${part.name}'; use literal values`);
       return part.value;
     })
     .join('');

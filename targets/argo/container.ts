@@ -18,11 +18,16 @@ function resources(s: Step): { requests?: Quantities; limits?: Quantities } | un
 
 function volumeSource(v: Volume): Record<string, unknown> {
   switch (v.source.kind) {
-    case 'pvc': return { persistentVolumeClaim: { claimName: v.source.claimName, readOnly: v.readOnly || undefined } };
-    case 'emptyDir': return { emptyDir: { medium: v.source.medium, sizeLimit: v.source.sizeLimit } };
-    case 'configMap': return { configMap: { name: v.source.name } };
-    case 'secret': return { secret: { secretName: v.source.secretName } };
-    case 'hostDevice': return { hostPath: { path: v.source.path, type: 'CharDevice' } };
+    case 'pvc':
+      return { persistentVolumeClaim: { claimName: v.source.claimName, readOnly: v.readOnly || undefined } };
+    case 'emptyDir':
+      return { emptyDir: { medium: v.source.medium, sizeLimit: v.source.sizeLimit } };
+    case 'configMap':
+      return { configMap: { name: v.source.name } };
+    case 'secret':
+      return { secret: { secretName: v.source.secretName } };
+    case 'hostDevice':
+      return { hostPath: { path: v.source.path, type: 'CharDevice' } };
   }
 }
 
@@ -58,9 +63,14 @@ function security(s: Step) {
  * anything else), so it reads them where they are, as `{{workflow.parameters.<name>}}`,
  * and declares no inputs.
  */
-function inputReader(s: Step, exitHandler: boolean): { ref: (name: string) => string; declared: Step['inputs']['parameters'] } {
+function inputReader(
+  s: Step,
+  exitHandler: boolean,
+): { ref: (name: string) => string; declared: Step['inputs']['parameters'] } {
   if (!exitHandler) return { ref: inputParameter, declared: s.inputs.parameters };
-  const globals = new Map(s.inputs.parameters.flatMap((i) => (i.source.kind === 'pipelineParam' ? [[i.name, i.source.name] as const] : [])));
+  const globals = new Map(
+    s.inputs.parameters.flatMap((i) => (i.source.kind === 'pipelineParam' ? [[i.name, i.source.name] as const] : [])),
+  );
   return {
     ref: (name) => (globals.has(name) ? `{{workflow.parameters.${globals.get(name)}}}` : inputParameter(name)),
     declared: s.inputs.parameters.filter((i) => !globals.has(i.name)),
@@ -83,14 +93,24 @@ export function containerTemplate(p: Pipeline, s: Step, options: { exitHandler?:
     name: s.name,
     inputs: nonEmpty({
       parameters: nonEmptyList(params),
-      artifacts: nonEmptyList(s.inputs.artifacts.map((a) => {
-        const skipped = skippedContent(p, a.source);
-        return { name: a.name, path: PATHS.inputArtifactPath(a.name), raw: skipped === undefined ? undefined : { data: literal(at, `inputArtifacts.${a.name}`, skipped) } };
-      })),
+      artifacts: nonEmptyList(
+        s.inputs.artifacts.map((a) => {
+          const skipped = skippedContent(p, a.source);
+          return {
+            name: a.name,
+            path: PATHS.inputArtifactPath(a.name),
+            raw: skipped === undefined ? undefined : { data: literal(at, `inputArtifacts.${a.name}`, skipped) },
+          };
+        }),
+      ),
     }),
     outputs: nonEmpty({
-      parameters: nonEmptyList(s.outputs.parameters.map((o) => ({ name: o.name, valueFrom: { path: PATHS.outputPath(o.name) } }))),
-      artifacts: nonEmptyList(s.outputs.artifacts.map((a) => ({ name: a.name, path: PATHS.outputArtifactPath(a.name) }))),
+      parameters: nonEmptyList(
+        s.outputs.parameters.map((o) => ({ name: o.name, valueFrom: { path: PATHS.outputPath(o.name) } })),
+      ),
+      artifacts: nonEmptyList(
+        s.outputs.artifacts.map((a) => ({ name: a.name, path: PATHS.outputArtifactPath(a.name) })),
+      ),
     }),
     container: {
       // @kubernetes-models wrongly requires a name on template containers; Argo's own is 'main'.
@@ -100,7 +120,9 @@ export function containerTemplate(p: Pipeline, s: Step, options: { exitHandler?:
       args: nonEmptyList(s.args.map((a, i) => argText(at, `args[${i}]`, a, inputs.ref))),
       env: nonEmptyList(env),
       resources: resources(s),
-      volumeMounts: nonEmptyList(s.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly || undefined }))),
+      volumeMounts: nonEmptyList(
+        s.volumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: v.readOnly || undefined })),
+      ),
       securityContext: sec.container,
     },
     securityContext: sec.pod,
@@ -112,7 +134,11 @@ export function containerTemplate(p: Pipeline, s: Step, options: { exitHandler?:
       ? {
           limit: s.retry.limit,
           retryPolicy: 'Always',
-          backoff: { duration: `${s.retry.backoffSeconds}s`, factor: s.retry.backoffFactor, cap: `${s.retry.maxBackoffSeconds}s` },
+          backoff: {
+            duration: `${s.retry.backoffSeconds}s`,
+            factor: s.retry.backoffFactor,
+            cap: `${s.retry.maxBackoffSeconds}s`,
+          },
         }
       : undefined,
     activeDeadlineSeconds: s.timeoutSeconds,

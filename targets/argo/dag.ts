@@ -30,7 +30,9 @@ export class DagBuilder {
     const { steps, groups } = this.graph.members(level);
     const tasks = [...steps.map((s) => this.stepTask(s, level)), ...groups.map((g) => this.groupTask(g, level))];
     const params = group ? this.graph.valuesEntering(group.name).map((s) => ({ name: inputNameFor(s) })) : [];
-    const artifacts = group ? this.graph.artifactsEntering(group.name).map((a) => ({ name: artifactInputName(a) })) : [];
+    const artifacts = group
+      ? this.graph.artifactsEntering(group.name).map((a) => ({ name: artifactInputName(a) }))
+      : [];
     return {
       name: group?.name ?? this.p.name,
       inputs: this.args(params, artifacts),
@@ -48,7 +50,11 @@ export class DagBuilder {
         s.inputs.parameters.map((i) => ({ name: i.name, value: sourceRef(this.p, s.path, i.source, level) })),
         // An artifact of a step that may be skipped is optional: when the producer was
         // skipped Argo drops the argument and the template's own raw content is read instead.
-        s.inputs.artifacts.map((a) => ({ name: a.name, from: this.artifactRef(a.source, level), optional: skippedContent(this.p, a.source) !== undefined || undefined })),
+        s.inputs.artifacts.map((a) => ({
+          name: a.name,
+          from: this.artifactRef(a.source, level),
+          optional: skippedContent(this.p, a.source) !== undefined || undefined,
+        })),
       ),
       when: this.stepWhen(s, level),
     } as IDAGTask;
@@ -56,7 +62,9 @@ export class DagBuilder {
 
   /** The task's `when`: the step's own, and the condition under which a skippable step runs. */
   private stepWhen(s: Step, level: string | undefined): string | undefined {
-    const texts = [s.when, s.skip?.when].flatMap((c) => (c ? [whenText(this.p, s.path, c, level, (src) => this.typeOf(src))] : []));
+    const texts = [s.when, s.skip?.when].flatMap((c) =>
+      c ? [whenText(this.p, s.path, c, level, (src) => this.typeOf(src))] : [],
+    );
     return texts.length > 1 ? texts.map((t) => `(${t})`).join(' && ') : texts[0];
   }
 
@@ -74,11 +82,16 @@ export class DagBuilder {
       dependencies: this.members(deps, level, g.name),
       arguments: this.args(
         external.map((src) => ({ name: inputNameFor(src), value: sourceRef(this.p, g.path, src, level, loop) })),
-        this.graph.artifactsEntering(g.name).map((a) => ({ name: artifactInputName(a), from: this.artifactRef(a, level) })),
+        this.graph
+          .artifactsEntering(g.name)
+          .map((a) => ({ name: artifactInputName(a), from: this.artifactRef(a, level) })),
       ),
     } as IDAGTask;
     if (g.kind === 'condition') task.when = whenText(this.p, g.path, g.condition, level, (src) => this.typeOf(src));
-    else if (g.items.kind === 'literal') task.withItems = (g.items.value as unknown[]).map((v) => (typeof v === 'string' ? literal(g.path, 'items', v) : JSON.parse(literal(g.path, 'items', JSON.stringify(v)))));
+    else if (g.items.kind === 'literal')
+      task.withItems = (g.items.value as unknown[]).map((v) =>
+        typeof v === 'string' ? literal(g.path, 'items', v) : JSON.parse(literal(g.path, 'items', JSON.stringify(v))),
+      );
     else task.withParam = sourceRef(this.p, g.path, g.items, level);
     return task;
   }
@@ -102,16 +115,23 @@ export class DagBuilder {
 
   private typeOf(src: Source): string {
     switch (src.kind) {
-      case 'literal': return jsonType(src.value);
-      case 'pipelineParam': return this.p.parameters.find((x) => x.name === src.name)?.type ?? 'string';
-      case 'taskOutput': return this.graph.step(src.step)?.outputs.parameters.find((o) => o.name === src.output)?.type ?? 'string';
-      case 'loopItem': return 'string';
+      case 'literal':
+        return jsonType(src.value);
+      case 'pipelineParam':
+        return this.p.parameters.find((x) => x.name === src.name)?.type ?? 'string';
+      case 'taskOutput':
+        return this.graph.step(src.step)?.outputs.parameters.find((o) => o.name === src.output)?.type ?? 'string';
+      case 'loopItem':
+        return 'string';
     }
   }
 
   private args<P, A>(parameters: P[], artifacts: A[]) {
     if (!parameters.length && !artifacts.length) return undefined;
-    return { parameters: parameters.length ? parameters : undefined, artifacts: artifacts.length ? artifacts : undefined };
+    return {
+      parameters: parameters.length ? parameters : undefined,
+      artifacts: artifacts.length ? artifacts : undefined,
+    };
   }
 }
 

@@ -10,7 +10,10 @@ import { RenderError } from '../types.ts';
 /** A user string placed where Argo substitutes templates. */
 export function literal(path: string, field: string, value: string): string {
   if (value.includes('{{')) {
-    throw new RenderError(path, `${field} contains '{{', which Argo Workflows would evaluate as a template and cannot escape; pass the text through a pipeline parameter's run-time value or drop the braces`);
+    throw new RenderError(
+      path,
+      `${field} contains '{{', which Argo Workflows would evaluate as a template and cannot escape; pass the text through a pipeline parameter's run-time value or drop the braces`,
+    );
   }
   return value;
 }
@@ -42,13 +45,21 @@ export const inputParameter = (name: string): string => `{{inputs.parameters.${n
  * One argument as Argo text, inside the step's own container template; `inputRef` says
  * how the template reads an input (the exit handler reads pipeline parameters as globals).
  */
-export function argText(path: string, field: string, arg: Arg, inputRef: (name: string) => string = inputParameter): string {
+export function argText(
+  path: string,
+  field: string,
+  arg: Arg,
+  inputRef: (name: string) => string = inputParameter,
+): string {
   return arg
     .map((part) => {
       switch (part.kind) {
-        case 'literal': return literal(path, field, part.value);
-        case 'input': return inputRef(part.name);
-        default: return PATHS[part.kind](part.name);
+        case 'literal':
+          return literal(path, field, part.value);
+        case 'input':
+          return inputRef(part.name);
+        default:
+          return PATHS[part.kind](part.name);
       }
     })
     .join('');
@@ -58,10 +69,18 @@ export function argText(path: string, field: string, arg: Arg, inputRef: (name: 
  * How a DAG task at `level` (undefined = the root DAG) refers to a value. A value made
  * outside the level's group comes in as an input parameter of the group's template.
  */
-export function sourceRef(p: Pipeline, path: string, source: Source, level: string | undefined, loopOfTask?: string): string {
+export function sourceRef(
+  p: Pipeline,
+  path: string,
+  source: Source,
+  level: string | undefined,
+  loopOfTask?: string,
+): string {
   switch (source.kind) {
-    case 'literal': return literal(path, 'a literal value', valueText(source.value));
-    case 'pipelineParam': return `{{workflow.parameters.${source.name}}}`;
+    case 'literal':
+      return literal(path, 'a literal value', valueText(source.value));
+    case 'pipelineParam':
+      return `{{workflow.parameters.${source.name}}}`;
     case 'taskOutput': {
       const producer = PipelineGraph.of(p).step(source.step);
       return producer?.group === level
@@ -77,12 +96,22 @@ export function sourceRef(p: Pipeline, path: string, source: Source, level: stri
 const SAFE_CONDITION_TEXT = /^[A-Za-z0-9 _.:/@+-]*$/;
 
 /** A govaluate `when` expression; strings are single-quoted, as Argo's examples do. */
-export function whenText(p: Pipeline, path: string, c: Condition, level: string | undefined, typeOf: (s: Source) => string, loopOfTask?: string): string {
+export function whenText(
+  p: Pipeline,
+  path: string,
+  c: Condition,
+  level: string | undefined,
+  typeOf: (s: Source) => string,
+  loopOfTask?: string,
+): string {
   const side = (s: Source): string => {
     if (s.kind === 'literal') {
       if (typeof s.value === 'string') {
         if (!SAFE_CONDITION_TEXT.test(s.value)) {
-          throw new RenderError(path, `condition text '${s.value}' holds characters Argo's condition language cannot quote; use letters, digits, spaces and _ . : / @ + -`);
+          throw new RenderError(
+            path,
+            `condition text '${s.value}' holds characters Argo's condition language cannot quote; use letters, digits, spaces and _ . : / @ + -`,
+          );
         }
         return `'${s.value}'`;
       }

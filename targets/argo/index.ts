@@ -19,9 +19,20 @@ export const argoTarget: Target = {
       { path: 'rbac.yaml', content: toYaml(...argoRbac(model, env)), kubernetes: true },
     ];
     for (const p of model.pipelines) {
-      files.push({ path: `workflow-templates/${p.name}.yaml`, content: toYaml(workflowTemplate(p, env)), kubernetes: true, pipeline: p.name });
+      files.push({
+        path: `workflow-templates/${p.name}.yaml`,
+        content: toYaml(workflowTemplate(p, env)),
+        kubernetes: true,
+        pipeline: p.name,
+      });
       const cron = cronWorkflow(p, env);
-      if (cron) files.push({ path: `cron-workflows/${p.name}.yaml`, content: toYaml(cron), kubernetes: true, pipeline: p.name });
+      if (cron)
+        files.push({
+          path: `cron-workflows/${p.name}.yaml`,
+          content: toYaml(cron),
+          kubernetes: true,
+          pipeline: p.name,
+        });
     }
     return files;
   },

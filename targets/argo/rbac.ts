@@ -15,7 +15,8 @@ export const EXECUTOR_ROLE = 'dfp-argo-executor';
 export function workflowServiceAccounts(model: Model, env: Environment): string[] {
   const names = new Set([env.serviceAccount]);
   for (const p of model.pipelines) {
-    for (const s of [...p.steps, ...(p.exitHandler ? [p.exitHandler] : [])]) if (s.serviceAccount) names.add(s.serviceAccount);
+    for (const s of [...p.steps, ...(p.exitHandler ? [p.exitHandler] : [])])
+      if (s.serviceAccount) names.add(s.serviceAccount);
   }
   return [...names].sort();
 }
@@ -25,7 +26,11 @@ export function argoRbac(model: Model, env: Environment): object[] {
   const accounts = workflowServiceAccounts(model, env);
   const metadata = { name: EXECUTOR_ROLE, namespace: env.namespace, labels };
   return [
-    ...accounts.map((name) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: env.namespace, labels } })),
+    ...accounts.map((name) => ({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name, namespace: env.namespace, labels },
+    })),
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',

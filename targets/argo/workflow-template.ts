@@ -35,7 +35,10 @@ export function workflowTemplate(p: Pipeline, env: Environment): IWorkflowTempla
         ? {
             parameters: p.parameters.map((param) => ({
               name: param.name,
-              value: param.default === undefined ? undefined : literal(p.path, `parameter '${param.name}' default`, valueText(param.default)),
+              value:
+                param.default === undefined
+                  ? undefined
+                  : literal(p.path, `parameter '${param.name}' default`, valueText(param.default)),
               description: param.description,
             })),
           }

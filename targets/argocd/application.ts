@@ -48,7 +48,12 @@ export function targetApplication(env: Environment, src: ApplicationSource): obj
     },
     spec: {
       project: 'default',
-      source: { repoURL: env.gitops.repoURL, targetRevision: env.gitops.targetRevision, path, directory: { recurse: true } },
+      source: {
+        repoURL: env.gitops.repoURL,
+        targetRevision: env.gitops.targetRevision,
+        path,
+        directory: { recurse: true },
+      },
       destination: { server: 'https://kubernetes.default.svc', namespace: env.namespace },
       syncPolicy: syncPolicy(),
     },

@@ -23,7 +23,8 @@ function kubernetesFolder(output: TargetOutput): ApplicationSource | undefined {
   // A folder that mixes in files Argo CD must not apply cannot be synced as a directory.
   const prefix = common.length ? `${common.join('/')}/` : '';
   const mixed = output.files.some((f) => !f.kubernetes && f.path.startsWith(prefix));
-  if (mixed) throw new Error(`dfp bug: target '${output.target}' mixes Kubernetes and other files under '${prefix || '.'}'`);
+  if (mixed)
+    throw new Error(`dfp bug: target '${output.target}' mixes Kubernetes and other files under '${prefix || '.'}'`);
   return { target: output.target, subPath: common.join('/'), syncWave: output.syncWave };
 }
 
@@ -35,7 +36,11 @@ export const argocdTarget: Target = {
     const sources = others.map(kubernetesFolder).filter((s): s is ApplicationSource => s !== undefined);
     return [
       { path: 'root.yaml', content: toYaml(rootApplication(env)), kubernetes: true },
-      ...sources.map((s) => ({ path: `apps/${s.target}.yaml`, content: toYaml(targetApplication(env, s)), kubernetes: true })),
+      ...sources.map((s) => ({
+        path: `apps/${s.target}.yaml`,
+        content: toYaml(targetApplication(env, s)),
+        kubernetes: true,
+      })),
     ];
   },
 };

@@ -52,10 +52,25 @@ export const chrononTarget: Target = {
     const digest = definitionsDigest(data);
     const repo: RenderedFile[] = [
       { path: `${dir}/teams.json`, content: teamsJson(env), kubernetes: false },
-      ...data.featureViews.map((v) => ({ path: `${dir}/group_bys/${TEAM}/${v.name}.py`, content: groupByModule(data, v), kubernetes: false })),
-      ...data.featureServices.map((s) => ({ path: `${dir}/joins/${TEAM}/${s.name}.py`, content: joinModule(data, s), kubernetes: false })),
+      ...data.featureViews.map((v) => ({
+        path: `${dir}/group_bys/${TEAM}/${v.name}.py`,
+        content: groupByModule(data, v),
+        kubernetes: false,
+      })),
+      ...data.featureServices.map((s) => ({
+        path: `${dir}/joins/${TEAM}/${s.name}.py`,
+        content: joinModule(data, s),
+        kubernetes: false,
+      })),
       { path: `${dir}/definitions.sha256`, content: `${digest}\n`, kubernetes: false },
     ];
-    return [...repo, { path: 'sync/chronon-apply.yaml', content: toYaml(...syncObjects(dir, repo, digest, env, image)), kubernetes: true }];
+    return [
+      ...repo,
+      {
+        path: 'sync/chronon-apply.yaml',
+        content: toYaml(...syncObjects(dir, repo, digest, env, image)),
+        kubernetes: true,
+      },
+    ];
   },
 };

@@ -49,18 +49,27 @@ export const repoConfigMapName = (project: string) => `chronon-repo-${project.re
 export const configMapKey = (path: string) => path.replace(/\//g, '.');
 
 /** The ConfigMap (sync wave -1) and the Sync-hook Job that compiles and uploads the repo. */
-export function syncObjects(project: string, repo: readonly RenderedFile[], digest: string, env: Environment, image: string): object[] {
-  return syncHookObjects({
-    name: 'chronon-apply',
-    configMapName: repoConfigMapName(project),
-    data: Object.fromEntries(repo.map((f) => [configMapKey(f.path.slice(project.length + 1)), f.content])),
-    digestAnnotation: 'dfp.dev/definitions-sha256',
-    digest,
-    image,
-    command: ['/bin/sh', '-c', APPLY_SCRIPT],
-    env: [{ name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
-    files: { volume: 'repo', path: REPO_MOUNT },
-    scratch: { volume: 'work', path: WORK_DIR },
-    resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-  }, env);
+export function syncObjects(
+  project: string,
+  repo: readonly RenderedFile[],
+  digest: string,
+  env: Environment,
+  image: string,
+): object[] {
+  return syncHookObjects(
+    {
+      name: 'chronon-apply',
+      configMapName: repoConfigMapName(project),
+      data: Object.fromEntries(repo.map((f) => [configMapKey(f.path.slice(project.length + 1)), f.content])),
+      digestAnnotation: 'dfp.dev/definitions-sha256',
+      digest,
+      image,
+      command: ['/bin/sh', '-c', APPLY_SCRIPT],
+      env: [{ name: 'PYTHONDONTWRITEBYTECODE', value: '1' }],
+      files: { volume: 'repo', path: REPO_MOUNT },
+      scratch: { volume: 'work', path: WORK_DIR },
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+    },
+    env,
+  );
 }

@@ -17,7 +17,11 @@ export const datafusionTarget: Target = {
     const transforms = model.data.transforms;
     if (transforms.length === 0) return [];
     return [
-      ...transforms.map((t) => ({ path: `jobs/${t.name}.yaml`, content: toYaml(transformJob(t, env)), kubernetes: true })),
+      ...transforms.map((t) => ({
+        path: `jobs/${t.name}.yaml`,
+        content: toYaml(transformJob(t, env)),
+        kubernetes: true,
+      })),
       { path: 'rbac.yaml', content: toYaml(...rbac(env)), kubernetes: true },
     ];
   },

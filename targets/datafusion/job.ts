@@ -20,10 +20,16 @@ export function transformJob(t: Transform, env: Environment): object {
   if (image === undefined) throw new RenderError(t.path, 'has no DataFusion image');
   const code = t.code;
   if (code.kind === 'entrypoint' && !code.file.startsWith('/')) {
-    throw new RenderError(t.path, `entrypoint '${code.file}': DataFusion runs a file of its image; give an absolute path`);
+    throw new RenderError(
+      t.path,
+      `entrypoint '${code.file}': DataFusion runs a file of its image; give an absolute path`,
+    );
   }
   const labels = { ...LABELS, 'dfp.dev/transform': t.name };
-  const secret = (name: string, ref: { secret: string; key: string }) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } });
+  const secret = (name: string, ref: { secret: string; key: string }) => ({
+    name,
+    valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } },
+  });
   const size = { cpu: t.resources.driver.cpu, memory: t.resources.driver.memory };
   const sec = t.security.profile === 'restricted' ? t.security : undefined;
   return {
@@ -54,26 +60,28 @@ export function transformJob(t: Transform, env: Environment): object {
           // The engine talks to lakeFS only, never to the Kubernetes API.
           automountServiceAccountToken: false,
           securityContext: sec ? restrictedPodSecurity(sec.runAsUser, sec.runAsGroup) : undefined,
-          containers: [{
-            name: 'transform',
-            image,
-            imagePullPolicy: 'IfNotPresent',
-            command: code.kind === 'sql' ? ['python', '-m', 'dfp_datafusion.run_sql'] : ['python', code.file],
-            args: runnerArgs(code),
-            env: [
-              secret('AWS_ACCESS_KEY_ID', t.credentials.accessKeyId),
-              { name: 'AWS_ENDPOINT_URL', value: env.endpoints.lakefs },
-              { name: 'AWS_REGION', value: 'us-east-1' },
-              secret('AWS_SECRET_ACCESS_KEY', t.credentials.secretAccessKey),
-              { name: 'DFP_CATALOG', value: t.catalog },
-              { name: 'DFP_INPUT_TABLES', value: t.inputs.join(',') },
-              { name: 'DFP_OUTPUT_TABLES', value: t.outputs.join(',') },
-              { name: 'DFP_WAREHOUSE', value: warehouseUri('s3', t.lakefs.repository, t.lakefs.ref) },
-              { name: 'DFP_WRITE_FORMAT', value: 'avro' },
-            ],
-            resources: { requests: size, limits: size },
-            securityContext: restrictedContainerSecurity(),
-          }],
+          containers: [
+            {
+              name: 'transform',
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              command: code.kind === 'sql' ? ['python', '-m', 'dfp_datafusion.run_sql'] : ['python', code.file],
+              args: runnerArgs(code),
+              env: [
+                secret('AWS_ACCESS_KEY_ID', t.credentials.accessKeyId),
+                { name: 'AWS_ENDPOINT_URL', value: env.endpoints.lakefs },
+                { name: 'AWS_REGION', value: 'us-east-1' },
+                secret('AWS_SECRET_ACCESS_KEY', t.credentials.secretAccessKey),
+                { name: 'DFP_CATALOG', value: t.catalog },
+                { name: 'DFP_INPUT_TABLES', value: t.inputs.join(',') },
+                { name: 'DFP_OUTPUT_TABLES', value: t.outputs.join(',') },
+                { name: 'DFP_WAREHOUSE', value: warehouseUri('s3', t.lakefs.repository, t.lakefs.ref) },
+                { name: 'DFP_WRITE_FORMAT', value: 'avro' },
+              ],
+              resources: { requests: size, limits: size },
+              securityContext: restrictedContainerSecurity(),
+            },
+          ],
         },
       },
     },

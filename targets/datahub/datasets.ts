@@ -10,11 +10,19 @@ import { datasetUrn, ownerUrn, tagUrn, type Fabric } from './urns.ts';
 
 /** DataHub's SchemaFieldDataType for a dfp field type. */
 function dataHubType(t: FieldType): Record<string, unknown> {
-  if (t.name.startsWith('list<')) return { 'com.linkedin.schema.ArrayType': { nestedType: [t.iceberg.slice('list<'.length, -1)] } };
+  if (t.name.startsWith('list<'))
+    return { 'com.linkedin.schema.ArrayType': { nestedType: [t.iceberg.slice('list<'.length, -1)] } };
   if (t.name.startsWith('decimal(')) return { 'com.linkedin.schema.NumberType': {} };
   const scalar: Record<string, string> = {
-    string: 'StringType', int32: 'NumberType', int64: 'NumberType', float32: 'NumberType', float64: 'NumberType',
-    bool: 'BooleanType', bytes: 'BytesType', timestamp: 'TimeType', date: 'DateType',
+    string: 'StringType',
+    int32: 'NumberType',
+    int64: 'NumberType',
+    float32: 'NumberType',
+    float64: 'NumberType',
+    bool: 'BooleanType',
+    bytes: 'BytesType',
+    timestamp: 'TimeType',
+    date: 'DateType',
   };
   return { [`com.linkedin.schema.${scalar[t.name] ?? 'NullType'}`]: {} };
 }

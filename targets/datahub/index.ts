@@ -30,14 +30,21 @@ function checkUrnNames(model: Model): void {
     for (const s of p.exitHandler ? [...p.steps, p.exitHandler] : p.steps) {
       for (const d of [...(s.datasets?.reads ?? []), ...(s.datasets?.writes ?? [])]) {
         if (URN_RESERVED.test(d.name) || d.name === '') {
-          throw new RenderError(s.path, `dataset '${d.name}' (${d.platform}) cannot be a DataHub URN: its name must be non-empty and hold none of , ( ) ␟; rename the table, model or resource`);
+          throw new RenderError(
+            s.path,
+            `dataset '${d.name}' (${d.platform}) cannot be a DataHub URN: its name must be non-empty and hold none of , ( ) ␟; rename the table, model or resource`,
+          );
         }
       }
     }
   }
 }
 
-const file = (path: string, mcps: readonly Mcp[]): RenderedFile => ({ path, content: jsonText(sortMcps(mcps)), kubernetes: false });
+const file = (path: string, mcps: readonly Mcp[]): RenderedFile => ({
+  path,
+  content: jsonText(sortMcps(mcps)),
+  kubernetes: false,
+});
 
 export const datahubTarget: Target = {
   name: 'datahub',
@@ -62,11 +69,18 @@ export const datahubTarget: Target = {
     const ingested = [...files, { path: 'recipe.yml', content: recipeYaml(env, server), kubernetes: false }];
     const bytes = ingested.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
     if (bytes > CONFIG_MAP_LIMIT) {
-      throw new RenderError(env.path, `the DataHub metadata is ${bytes} bytes, more than the ${CONFIG_MAP_LIMIT} a ConfigMap holds; split the definitions over more apps or leave endpoints.datahub unset and ingest dist/${env.name}/datahub/metadata/ another way`);
+      throw new RenderError(
+        env.path,
+        `the DataHub metadata is ${bytes} bytes, more than the ${CONFIG_MAP_LIMIT} a ConfigMap holds; split the definitions over more apps or leave endpoints.datahub unset and ingest dist/${env.name}/datahub/metadata/ another way`,
+      );
     }
     const digest = createHash('sha256');
     for (const f of ingested) digest.update(`${f.path}\n${f.content.length}\n${f.content}`);
-    const sync = { path: 'sync/datahub-ingest.yaml', content: toYaml(...syncObjects(ingested, digest.digest('hex'), env, image)), kubernetes: true };
+    const sync = {
+      path: 'sync/datahub-ingest.yaml',
+      content: toYaml(...syncObjects(ingested, digest.digest('hex'), env, image)),
+      kubernetes: true,
+    };
     return [...ingested, sync];
   },
 };

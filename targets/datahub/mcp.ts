@@ -15,8 +15,13 @@ export interface Mcp {
   readonly aspect: { readonly json: AspectJson };
 }
 
-export const mcp = (entityType: Mcp['entityType'], entityUrn: string, aspectName: string, json: AspectJson): Mcp =>
-  ({ entityType, entityUrn, changeType: 'UPSERT', aspectName, aspect: { json } });
+export const mcp = (entityType: Mcp['entityType'], entityUrn: string, aspectName: string, json: AspectJson): Mcp => ({
+  entityType,
+  entityUrn,
+  changeType: 'UPSERT',
+  aspectName,
+  aspect: { json },
+});
 
 /** DataHub's default audit stamp: no time, no actor. Nothing about the render time goes in. */
 export const UNKNOWN_STAMP = { time: 0, actor: 'urn:li:corpuser:unknown' } as const;
@@ -25,11 +30,13 @@ export const UNKNOWN_STAMP = { time: 0, actor: 'urn:li:corpuser:unknown' } as co
 export function ownership(entityType: Mcp['entityType'], urn: string, owners: readonly string[]): Mcp[] {
   const unique = [...new Set(owners)].sort();
   if (unique.length === 0) return [];
-  return [mcp(entityType, urn, 'ownership', {
-    owners: unique.map((owner) => ({ owner, type: 'TECHNICAL_OWNER' })),
-    ownerTypes: {},
-    lastModified: UNKNOWN_STAMP,
-  })];
+  return [
+    mcp(entityType, urn, 'ownership', {
+      owners: unique.map((owner) => ({ owner, type: 'TECHNICAL_OWNER' })),
+      ownerTypes: {},
+      lastModified: UNKNOWN_STAMP,
+    }),
+  ];
 }
 
 /** `globalTags` for tag URNs (sorted, each once), or none when there are none. */

@@ -8,12 +8,36 @@
 import type { DatasetRef, Environment } from '../../constructs/model/schema.ts';
 
 /** DataHub's FabricType symbols (com.linkedin.common.FabricType). */
-export const FABRICS = ['CERT', 'CORP', 'DEV', 'EI', 'NON_PROD', 'PRD', 'PRE', 'PROD', 'QA', 'RVW', 'SANDBOX', 'SBX', 'SIT', 'STG', 'TEST', 'TST', 'UAT'] as const;
+export const FABRICS = [
+  'CERT',
+  'CORP',
+  'DEV',
+  'EI',
+  'NON_PROD',
+  'PRD',
+  'PRE',
+  'PROD',
+  'QA',
+  'RVW',
+  'SANDBOX',
+  'SBX',
+  'SIT',
+  'STG',
+  'TEST',
+  'TST',
+  'UAT',
+] as const;
 export type Fabric = (typeof FABRICS)[number];
 
 /** Common environment names that are not a FabricType symbol themselves. */
 const ALIASES: Readonly<Record<string, Fabric>> = {
-  development: 'DEV', production: 'PROD', staging: 'STG', stage: 'STG', testing: 'TEST', preprod: 'PRE', 'pre-prod': 'PRE',
+  development: 'DEV',
+  production: 'PROD',
+  staging: 'STG',
+  stage: 'STG',
+  testing: 'TEST',
+  preprod: 'PRE',
+  'pre-prod': 'PRE',
 };
 
 /**
@@ -31,15 +55,23 @@ export function fabricOf(env: Pick<Environment, 'name'>): Fabric {
 export const URN_RESERVED = /[,()\u241f]/;
 
 /** Python's `urllib.parse.quote` of each, as DataHub's UrnEncoder writes them (encodeURIComponent leaves `(` `)` alone). */
-const ENCODED: Readonly<Record<string, string>> = { '%': '%25', ',': '%2C', '(': '%28', ')': '%29', '\u241f': '%E2%90%9F' };
+const ENCODED: Readonly<Record<string, string>> = {
+  '%': '%25',
+  ',': '%2C',
+  '(': '%28',
+  ')': '%29',
+  '\u241f': '%E2%90%9F',
+};
 
 /** DataHub's reserved URN characters (`,`, `(`, `)`, `␟`) and `%`, percent-encoded as DataHub does. */
 export function encodeUrnPart(s: string): string {
   return s.replace(/[%,()\u241f]/g, (c) => ENCODED[c]!);
 }
 
-export const datasetUrn = (ref: DatasetRef, fabric: Fabric) => `urn:li:dataset:(urn:li:dataPlatform:${ref.platform},${ref.name},${fabric})`;
-export const dataFlowUrn = (orchestrator: string, pipeline: string, fabric: Fabric) => `urn:li:dataFlow:(${orchestrator},${pipeline},${fabric})`;
+export const datasetUrn = (ref: DatasetRef, fabric: Fabric) =>
+  `urn:li:dataset:(urn:li:dataPlatform:${ref.platform},${ref.name},${fabric})`;
+export const dataFlowUrn = (orchestrator: string, pipeline: string, fabric: Fabric) =>
+  `urn:li:dataFlow:(${orchestrator},${pipeline},${fabric})`;
 export const dataJobUrn = (flow: string, step: string) => `urn:li:dataJob:(${flow},${step})`;
 export const tagUrn = (tag: string) => `urn:li:tag:${encodeUrnPart(tag)}`;
 

@@ -15,12 +15,17 @@ export function sourcesYaml(p: DbtProject, tables: readonly Table[]): string {
     sources: namespaces.map((ns) => ({
       name: ns,
       schema: ns,
-      tables: used.filter((t) => t.namespace === ns).map((t) => ({
-        name: t.table,
-        ...(t.description ? { description: t.description } : {}),
-        meta: { dfp_path: t.path },
-        columns: t.fields.map((f) => ({ name: f.name, data_type: (parseFieldType(f.type) as FieldType).spark.toLowerCase() })),
-      })),
+      tables: used
+        .filter((t) => t.namespace === ns)
+        .map((t) => ({
+          name: t.table,
+          ...(t.description ? { description: t.description } : {}),
+          meta: { dfp_path: t.path },
+          columns: t.fields.map((f) => ({
+            name: f.name,
+            data_type: (parseFieldType(f.type) as FieldType).spark.toLowerCase(),
+          })),
+        })),
     })),
   });
 }

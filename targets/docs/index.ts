@@ -34,13 +34,18 @@ export function markdownCode(text: string): string {
 }
 
 function page(p: Pipeline, env: Environment): string {
-  const params = p.parameters.map((x) => `| \`${x.name}\` | ${x.type} | ${x.default === undefined ? '(required)' : markdownCode(JSON.stringify(x.default))} | ${markdownText(x.description ?? '')} |`);
+  const params = p.parameters.map(
+    (x) =>
+      `| \`${x.name}\` | ${x.type} | ${x.default === undefined ? '(required)' : markdownCode(JSON.stringify(x.default))} | ${markdownText(x.description ?? '')} |`,
+  );
   return [
     `# ${p.name} (${env.name}, ${env.orchestrator})`,
     '',
     markdownText(p.description),
     '',
-    ...(params.length ? ['| parameter | type | default | description |', '| --- | --- | --- | --- |', ...params, ''] : []),
+    ...(params.length
+      ? ['| parameter | type | default | description |', '| --- | --- | --- | --- |', ...params, '']
+      : []),
     '```mermaid',
     mermaid(p),
     '```',
@@ -52,6 +57,11 @@ export const docsTarget: Target = {
   name: 'docs',
   appliesTo: () => true,
   render(model, env): RenderedFile[] {
-    return model.pipelines.map((p) => ({ path: `${p.name}.md`, content: page(p, env), kubernetes: false, pipeline: p.name }));
+    return model.pipelines.map((p) => ({
+      path: `${p.name}.md`,
+      content: page(p, env),
+      kubernetes: false,
+      pipeline: p.name,
+    }));
   },
 };

@@ -7,26 +7,34 @@ import type { Condition, Group, Pipeline, Source } from '../../constructs/model/
 
 /** A quoted Mermaid label: quotes, angle brackets, `#` and line breaks as entity codes. */
 export function label(text: string): string {
-  const escaped = [...text].map((ch) => {
-    if (/[A-Za-z0-9 ._\-/:=,()[\]+*'!?@%&$^~|]/.test(ch)) return ch;
-    return `#${ch.codePointAt(0)};`;
-  }).join('');
+  const escaped = [...text]
+    .map((ch) => {
+      if (/[A-Za-z0-9 ._\-/:=,()[\]+*'!?@%&$^~|]/.test(ch)) return ch;
+      return `#${ch.codePointAt(0)};`;
+    })
+    .join('');
   return `"${escaped}"`;
 }
 
 function sourceText(src: Source): string {
   switch (src.kind) {
-    case 'literal': return JSON.stringify(src.value);
-    case 'pipelineParam': return `params.${src.name}`;
-    case 'taskOutput': return `${src.step}.${src.output}`;
-    case 'loopItem': return src.field ? `item.${src.field}` : 'item';
+    case 'literal':
+      return JSON.stringify(src.value);
+    case 'pipelineParam':
+      return `params.${src.name}`;
+    case 'taskOutput':
+      return `${src.step}.${src.output}`;
+    case 'loopItem':
+      return src.field ? `item.${src.field}` : 'item';
   }
 }
 
 const conditionText = (c: Condition) => `${sourceText(c.left)} ${c.op} ${sourceText(c.right)}`;
 
 function groupTitle(g: Group): string {
-  return g.kind === 'condition' ? `if ${conditionText(g.condition)}` : `for each item of ${sourceText(g.items)}${g.parallelism ? `, ${g.parallelism} at a time` : ''}`;
+  return g.kind === 'condition'
+    ? `if ${conditionText(g.condition)}`
+    : `for each item of ${sourceText(g.items)}${g.parallelism ? `, ${g.parallelism} at a time` : ''}`;
 }
 
 /** A header at most 60 characters long: a long literal list is cut, not drawn 1,000 px wide. */
@@ -47,13 +55,15 @@ export function mermaid(p: Pipeline): string {
   // covered its siblings (tests/mermaid-layout.test.ts draws every graph to check).
   const emit = (group: string | undefined, indent: string) => {
     for (const s of p.steps.filter((x) => x.group === group)) node(s.name, indent);
-    p.groups.filter((g) => g.parent === group).forEach((g) => {
-      const id = `g${p.groups.indexOf(g)}`;
-      lines.push(`${indent}subgraph ${id}[${label(g.kind === 'condition' ? 'if' : 'for each')}]`);
-      lines.push(`${indent}  ${id}h(${label(shorten(groupTitle(g)))})`);
-      emit(g.name, `${indent}  `);
-      lines.push(`${indent}end`);
-    });
+    p.groups
+      .filter((g) => g.parent === group)
+      .forEach((g) => {
+        const id = `g${p.groups.indexOf(g)}`;
+        lines.push(`${indent}subgraph ${id}[${label(g.kind === 'condition' ? 'if' : 'for each')}]`);
+        lines.push(`${indent}  ${id}h(${label(shorten(groupTitle(g)))})`);
+        emit(g.name, `${indent}  `);
+        lines.push(`${indent}end`);
+      });
   };
   emit(undefined, '  ');
   if (p.exitHandler) node(p.exitHandler.name, '  ');

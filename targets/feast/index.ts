@@ -10,7 +10,13 @@
 import { definitionsDigest } from '../../constructs/model/definitions-digest.ts';
 import type { DataPlane, Environment } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../emit/yaml.ts';
-import { ICEBERG_SPARK_EXTENSIONS, featureRepoName, icebergCatalogConf, s3aGatewayConf, warehouseUri } from '../data-plane.ts';
+import {
+  ICEBERG_SPARK_EXTENSIONS,
+  featureRepoName,
+  icebergCatalogConf,
+  s3aGatewayConf,
+  warehouseUri,
+} from '../data-plane.ts';
 import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { definitionsModule } from './definitions.ts';
 import { FEAST_IMAGE, syncObjects } from './sync.ts';
@@ -22,7 +28,10 @@ export const feastProject = featureRepoName;
 function featureStoreYaml(data: DataPlane, env: Environment): string {
   // Credentials come from the pod's environment (Secret references), never from this file.
   const s3a = Object.entries(s3aGatewayConf(env.endpoints.lakefs)).map(([k, v]) => [`spark.hadoop.${k}`, v]);
-  const sparkConf: Record<string, string> = { 'spark.sql.extensions': ICEBERG_SPARK_EXTENSIONS, ...Object.fromEntries(s3a) };
+  const sparkConf: Record<string, string> = {
+    'spark.sql.extensions': ICEBERG_SPARK_EXTENSIONS,
+    ...Object.fromEntries(s3a),
+  };
   for (const t of data.tables) {
     // Feast reads the table at its pinned commit (lakeFS serves any commit id through its
     // S3 gateway), so features come from the same data the lineage names.
@@ -32,7 +41,10 @@ function featureStoreYaml(data: DataPlane, env: Environment): string {
   return toYaml({
     project: feastProject(env),
     provider: 'local',
-    registry: { registry_type: 'file', path: `s3://${repo.bucket}/${repo.keyPrefix}/feast/${feastProject(env)}/registry.db` },
+    registry: {
+      registry_type: 'file',
+      path: `s3://${repo.bucket}/${repo.keyPrefix}/feast/${feastProject(env)}/registry.db`,
+    },
     offline_store: { type: 'spark', spark_conf: sparkConf },
     online_store: { type: 'redis', connection_string: `redis.${env.namespace}.svc.cluster.local:6379` },
     entity_key_serialization_version: 3,
@@ -60,6 +72,13 @@ export const feastTarget: Target = {
       { path: `${dir}/features.py`, content: definitionsModule(model.data), kubernetes: false },
       { path: `${dir}/definitions.sha256`, content: `${digest}\n`, kubernetes: false },
     ];
-    return [...repo, { path: 'sync/feast-apply.yaml', content: toYaml(...syncObjects(dir, repo, digest, env, image)), kubernetes: true }];
+    return [
+      ...repo,
+      {
+        path: 'sync/feast-apply.yaml',
+        content: toYaml(...syncObjects(dir, repo, digest, env, image)),
+        kubernetes: true,
+      },
+    ];
   },
 };

@@ -22,27 +22,39 @@ const APPLY_SCRIPT = `set -eu\ncp -L ${REPO_MOUNT}/* ${WORK_DIR}/\nexec feast --
 
 export const repoConfigMapName = (project: string) => `feast-repo-${project.replace(/_/g, '-')}`;
 
-export function syncObjects(project: string, repo: readonly RenderedFile[], digest: string, env: Environment, image: string): object[] {
+export function syncObjects(
+  project: string,
+  repo: readonly RenderedFile[],
+  digest: string,
+  env: Environment,
+  image: string,
+): object[] {
   const creds = env.artifactRepository.credentials;
-  const secret = (variable: string, key: string) => ({ name: variable, valueFrom: { secretKeyRef: { name: creds.secret, key } } });
-  return syncHookObjects({
-    name: 'feast-apply',
-    configMapName: repoConfigMapName(project),
-    data: Object.fromEntries(repo.map((f) => [f.path.slice(project.length + 1), f.content])),
-    digestAnnotation: 'dfp.dev/definitions-sha256',
-    digest,
-    image,
-    command: ['/bin/sh', '-c', APPLY_SCRIPT],
-    env: [
-      secret('AWS_ACCESS_KEY_ID', creds.accessKeyKey),
-      { name: 'AWS_DEFAULT_REGION', value: env.artifactRepository.region },
-      secret('AWS_SECRET_ACCESS_KEY', creds.secretKeyKey),
-      // The registry is in the environment's bucket, on its S3 endpoint.
-      { name: 'FEAST_S3_ENDPOINT_URL', value: env.artifactRepository.endpoint },
-      { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
-    ],
-    files: { volume: 'repo', path: REPO_MOUNT },
-    scratch: { volume: 'work', path: WORK_DIR },
-    resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-  }, env);
+  const secret = (variable: string, key: string) => ({
+    name: variable,
+    valueFrom: { secretKeyRef: { name: creds.secret, key } },
+  });
+  return syncHookObjects(
+    {
+      name: 'feast-apply',
+      configMapName: repoConfigMapName(project),
+      data: Object.fromEntries(repo.map((f) => [f.path.slice(project.length + 1), f.content])),
+      digestAnnotation: 'dfp.dev/definitions-sha256',
+      digest,
+      image,
+      command: ['/bin/sh', '-c', APPLY_SCRIPT],
+      env: [
+        secret('AWS_ACCESS_KEY_ID', creds.accessKeyKey),
+        { name: 'AWS_DEFAULT_REGION', value: env.artifactRepository.region },
+        secret('AWS_SECRET_ACCESS_KEY', creds.secretKeyKey),
+        // The registry is in the environment's bucket, on its S3 endpoint.
+        { name: 'FEAST_S3_ENDPOINT_URL', value: env.artifactRepository.endpoint },
+        { name: 'PYTHONDONTWRITEBYTECODE', value: '1' },
+      ],
+      files: { volume: 'repo', path: REPO_MOUNT },
+      scratch: { volume: 'work', path: WORK_DIR },
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+    },
+    env,
+  );
 }

@@ -8,8 +8,13 @@
 import type { ArtifactType, Pipeline, Source } from '../../constructs/model/schema.ts';
 import { RenderError } from '../types.ts';
 import {
-  PARAMETER_TYPE, artifactTypeSchema, type ArtifactArgument, type InputDefinitions, type ParameterArgument,
-  type ParameterType, type TaskInputs,
+  PARAMETER_TYPE,
+  artifactTypeSchema,
+  type ArtifactArgument,
+  type InputDefinitions,
+  type ParameterArgument,
+  type ParameterType,
+  type TaskInputs,
 } from './ir.ts';
 import { ROOT, type Scopes } from './scopes.ts';
 
@@ -26,9 +31,12 @@ export interface ArtifactSource {
 
 export function channelName(src: Reference): string {
   switch (src.kind) {
-    case 'pipelineParam': return CHANNEL + src.name;
-    case 'taskOutput': return `${CHANNEL}${src.step}-${src.output}`;
-    case 'loopItem': return `${CHANNEL}${src.loop}-loop-item`;
+    case 'pipelineParam':
+      return CHANNEL + src.name;
+    case 'taskOutput':
+      return `${CHANNEL}${src.step}-${src.output}`;
+    case 'loopItem':
+      return `${CHANNEL}${src.loop}-loop-item`;
   }
 }
 
@@ -38,7 +46,10 @@ export class Channels {
   /** Per nested scope: the inputs its component declares. */
   private readonly declared = new Map<string, Required<InputDefinitions>>();
   /** Per nested scope: the arguments its task passes. */
-  private readonly passed = new Map<string, { parameters: Record<string, ParameterArgument>; artifacts: Record<string, ArtifactArgument> }>();
+  private readonly passed = new Map<
+    string,
+    { parameters: Record<string, ParameterArgument>; artifacts: Record<string, ArtifactArgument> }
+  >();
 
   constructor(
     private readonly p: Pipeline,
@@ -57,13 +68,18 @@ export class Channels {
       if (!this.scopes.contains(home, scope)) throw this.unreachable(at, `${src.step}.${src.output}`, home);
     }
     if (src.kind === 'loopItem') {
-      if (!this.scopes.contains(src.loop, scope)) throw new RenderError(at, `reads an item of loop '${src.loop}' outside that loop`);
+      if (!this.scopes.contains(src.loop, scope))
+        throw new RenderError(at, `reads an item of loop '${src.loop}' outside that loop`);
       const whole: Source = { kind: 'loopItem', loop: src.loop };
       const name = channelName(whole as Reference);
-      if (scope !== src.loop) this.need(scope, name, 'STRING', () => this.parameter(whole, this.scopes.get(scope).parent ?? ROOT, at));
+      if (scope !== src.loop)
+        this.need(scope, name, 'STRING', () => this.parameter(whole, this.scopes.get(scope).parent ?? ROOT, at));
       return src.field === undefined
         ? { componentInputParameter: name }
-        : { componentInputParameter: name, parameterExpressionSelector: `parseJson(string_value)[${JSON.stringify(src.field)}]` };
+        : {
+            componentInputParameter: name,
+            parameterExpressionSelector: `parseJson(string_value)[${JSON.stringify(src.field)}]`,
+          };
     }
     const name = channelName(src);
     this.need(scope, name, this.typeOf(src), () => this.parameter(src, this.scopes.get(scope).parent ?? ROOT, at));
@@ -118,7 +134,8 @@ export class Channels {
       }
       if (src.kind === 'taskOutput') {
         const out = [...p.steps, ...(p.exitHandler ? [p.exitHandler] : [])]
-          .find((s) => s.name === src.step)?.outputs.parameters.find((o) => o.name === src.output);
+          .find((s) => s.name === src.step)
+          ?.outputs.parameters.find((o) => o.name === src.output);
         return out ? PARAMETER_TYPE[out.type] : 'STRING';
       }
       return 'STRING';
@@ -127,8 +144,12 @@ export class Channels {
 
   private unreachable(at: string, what: string, home: string): RenderError {
     const scope = this.scopes.get(home);
-    const where = scope.kind === 'condition' ? 'a condition' : scope.kind === 'loop' ? 'a loop' : 'the exit-handler group';
-    return new RenderError(at, `reads ${what}, made inside ${where} (${scope.path}) that this step is not in; Kubeflow cannot pass a value out of it. Move the reading step into the same group, or pass the value another way`);
+    const where =
+      scope.kind === 'condition' ? 'a condition' : scope.kind === 'loop' ? 'a loop' : 'the exit-handler group';
+    return new RenderError(
+      at,
+      `reads ${what}, made inside ${where} (${scope.path}) that this step is not in; Kubeflow cannot pass a value out of it. Move the reading step into the same group, or pass the value another way`,
+    );
   }
 
   private declaredFor(scope: string): Required<InputDefinitions> {

@@ -22,7 +22,8 @@ function checkPipeline(p: Pipeline): Problem[] {
   const seen = new Map<string, string>(steps.map((s) => [s.name, s.path]));
   for (const scope of new Scopes(p).nested()) {
     const clash = seen.get(scope.id);
-    if (clash !== undefined) add(scope.path, `its Kubeflow DAG is named '${scope.id}', like the step at ${clash}; rename one of them`);
+    if (clash !== undefined)
+      add(scope.path, `its Kubeflow DAG is named '${scope.id}', like the step at ${clash}; rename one of them`);
     seen.set(scope.id, scope.path);
   }
   return problems;
@@ -37,38 +38,67 @@ function checkStep(s: Step, add: (path: string, message: string) => void): void 
   ];
   for (const [field, arg] of fields) {
     if (arg.some((part) => part.kind === 'literal' && part.value.includes('{{$'))) {
-      add(s.path, `${field} contains '{{$', which the Kubeflow Pipelines driver would replace as a placeholder and cannot escape; pass the text as a pipeline parameter or drop the braces`);
+      add(
+        s.path,
+        `${field} contains '{{$', which the Kubeflow Pipelines driver would replace as a placeholder and cannot escape; pass the text as a pipeline parameter or drop the braces`,
+      );
     }
   }
   if (s.serviceAccount !== undefined) {
-    add(s.path, `serviceAccount '${s.serviceAccount}': Kubeflow runs every step of a run under the run's service account; drop it from the step (the environment's serviceAccount applies)`);
+    add(
+      s.path,
+      `serviceAccount '${s.serviceAccount}': Kubeflow runs every step of a run under the run's service account; drop it from the step (the environment's serviceAccount applies)`,
+    );
   }
   for (const v of s.volumes) {
     if (v.source.kind === 'pvc' && v.readOnly) {
-      add(s.path, `volume '${v.name}': Kubeflow mounts PVCs read-write only; drop readOnly or mount the claim in another orchestrator`);
+      add(
+        s.path,
+        `volume '${v.name}': Kubeflow mounts PVCs read-write only; drop readOnly or mount the claim in another orchestrator`,
+      );
     }
     if (v.source.kind === 'hostDevice') {
-      add(s.path, `volume '${v.name}': Kubeflow cannot mount a host device (${v.source.path}); give the step a device-plugin resource instead (for KVM, KvmAccess.devicePlugin())`);
+      add(
+        s.path,
+        `volume '${v.name}': Kubeflow cannot mount a host device (${v.source.path}); give the step a device-plugin resource instead (for KVM, KvmAccess.devicePlugin())`,
+      );
     }
   }
   if (s.security.profile === 'privileged') {
-    add(s.path, `Kubeflow cannot run a privileged container (${s.security.reason}); use the restricted profile, with a device-plugin resource for devices`);
+    add(
+      s.path,
+      `Kubeflow cannot run a privileged container (${s.security.reason}); use the restricted profile, with a device-plugin resource for devices`,
+    );
   }
   // KFP has one accelerator slot per task: a GPU or one device-plugin resource.
   const wanted = [...(s.resources.gpu ? [s.resources.gpu] : []), ...s.resources.devices];
   if (wanted.length > 1) {
-    add(s.path, `Kubeflow gives a task one accelerator, and this step asks for ${wanted.map((w) => w.resource).join(' and ')}; keep one`);
+    add(
+      s.path,
+      `Kubeflow gives a task one accelerator, and this step asks for ${wanted.map((w) => w.resource).join(' and ')}; keep one`,
+    );
   }
   // Run-time env values go in through `env NAME=… <command>` (executor.ts).
-  const runtime = s.env.filter((e) => !e.value.every((part) => part.kind === 'literal')).map((e) => e.name).sort();
+  const runtime = s.env
+    .filter((e) => !e.value.every((part) => part.kind === 'literal'))
+    .map((e) => e.name)
+    .sort();
   if (runtime.length === 0) return;
   const first = s.command[0];
   if (first === undefined) {
-    add(s.path, `env ${runtime.join(', ')} is known only at run time, which Kubeflow can set only through the command; give the step an explicit command`);
+    add(
+      s.path,
+      `env ${runtime.join(', ')} is known only at run time, which Kubeflow can set only through the command; give the step an explicit command`,
+    );
   } else {
-    const text = first.map((part) => (part.kind === 'literal' ? part.value : PLACEHOLDER[part.kind](part.name))).join('');
+    const text = first
+      .map((part) => (part.kind === 'literal' ? part.value : PLACEHOLDER[part.kind](part.name)))
+      .join('');
     if (text.includes('=') || text.startsWith('-')) {
-      add(s.path, `the command '${text}' would be read by 'env' as an option or a variable; start the command with the program's name`);
+      add(
+        s.path,
+        `the command '${text}' would be read by 'env' as an option or a variable; start the command with the program's name`,
+      );
     }
   }
 }

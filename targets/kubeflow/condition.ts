@@ -14,7 +14,8 @@ export function celString(value: string): string {
   for (const ch of value) {
     const code = ch.codePointAt(0)!;
     if (ch === '\\' || ch === "'") out += `\\${ch}`;
-    else if (code < 0x20 || code === 0x7f || (code >= 0xd800 && code <= 0xdfff)) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else if (code < 0x20 || code === 0x7f || (code >= 0xd800 && code <= 0xdfff))
+      out += `\\u${code.toString(16).padStart(4, '0')}`;
     else out += ch;
   }
   return `${out}'`;
@@ -23,7 +24,10 @@ export function celString(value: string): string {
 function celLiteral(at: string, value: JsonValue): string {
   if (typeof value === 'string') return celString(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw new RenderError(at, 'a condition compares only strings, numbers and booleans in Kubeflow; compare a scalar value');
+  throw new RenderError(
+    at,
+    'a condition compares only strings, numbers and booleans in Kubeflow; compare a scalar value',
+  );
 }
 
 /**
@@ -38,7 +42,10 @@ export function conditionText(
   const side = (src: Source): string => {
     if (src.kind === 'literal') return celLiteral(at, src.value);
     if (src.kind === 'loopItem' && src.field !== undefined) {
-      throw new RenderError(at, `a Kubeflow condition cannot read field '${src.field}' of a loop item; compare a whole item, or compute the field in a step and compare its output`);
+      throw new RenderError(
+        at,
+        `a Kubeflow condition cannot read field '${src.field}' of a loop item; compare a whole item, or compute the field in a step and compare its output`,
+      );
     }
     const { name, type } = operand(src);
     const read = `inputs.parameter_values[${celString(name)}]`;

@@ -25,7 +25,9 @@ function literal(at: string, field: string, value: string): string {
 }
 
 function argText(at: string, field: string, arg: Arg): string {
-  return arg.map((part) => (part.kind === 'literal' ? literal(at, field, part.value) : PLACEHOLDER[part.kind](part.name))).join('');
+  return arg
+    .map((part) => (part.kind === 'literal' ? literal(at, field, part.value) : PLACEHOLDER[part.kind](part.name)))
+    .join('');
 }
 
 const isConstant = (arg: Arg): boolean => arg.every((p) => p.kind === 'literal');
@@ -40,12 +42,17 @@ function commandWithRuntimeEnv(s: Step, command: string[]): string[] {
 }
 
 /** KFP has one accelerator slot per task: a GPU or one device-plugin resource. */
-function accelerator(s: Step): { resourceType: string; resourceCount: string; type: string; count: string } | undefined {
+function accelerator(
+  s: Step,
+): { resourceType: string; resourceCount: string; type: string; count: string } | undefined {
   const wanted = [...(s.resources.gpu ? [s.resources.gpu] : []), ...s.resources.devices];
-  if (wanted.length > 1) throw new Error(`dfp bug: ${s.path} asks for more than one accelerator, which checkKubeflow refuses`);
+  if (wanted.length > 1)
+    throw new Error(`dfp bug: ${s.path} asks for more than one accelerator, which checkKubeflow refuses`);
   const [only] = wanted;
   // `type` and `count` (an int64, a string in JSON) are what backends before KFP 2.4 read.
-  return only ? { resourceType: only.resource, resourceCount: String(only.count), type: only.resource, count: String(only.count) } : undefined;
+  return only
+    ? { resourceType: only.resource, resourceCount: String(only.count), type: only.resource, count: String(only.count) }
+    : undefined;
 }
 
 function resources(s: Step): Record<string, unknown> | undefined {

@@ -25,7 +25,12 @@ export const kubeflowTarget: Target = {
       const ir = platform ? toYaml(spec, platform) : toYaml(spec);
       return [
         { path: `pipelines/${p.name}.yaml`, content: ir, kubernetes: false, pipeline: p.name },
-        { path: `manifests/${p.name}.yaml`, content: toYaml(...pipelineObjects(p, env, { pipelineSpec: spec, platformSpec: platform }, ir)), kubernetes: true, pipeline: p.name },
+        {
+          path: `manifests/${p.name}.yaml`,
+          content: toYaml(...pipelineObjects(p, env, { pipelineSpec: spec, platformSpec: platform }, ir)),
+          kubernetes: true,
+          pipeline: p.name,
+        },
       ];
     });
   },

@@ -21,7 +21,10 @@ export interface ArtifactTypeSchema {
   schemaVersion: string;
 }
 
-export const artifactTypeSchema = (t: ArtifactType): ArtifactTypeSchema => ({ schemaTitle: `system.${t}`, schemaVersion: '0.0.1' });
+export const artifactTypeSchema = (t: ArtifactType): ArtifactTypeSchema => ({
+  schemaTitle: `system.${t}`,
+  schemaVersion: '0.0.1',
+});
 
 export interface ParameterSpec {
   parameterType: ParameterType;
@@ -47,8 +50,7 @@ export type ParameterArgument =
   | { taskOutputParameter: { producerTask: string; outputParameterKey: string } };
 
 export type ArtifactArgument =
-  | { componentInputArtifact: string }
-  | { taskOutputArtifact: { producerTask: string; outputArtifactKey: string } };
+  { componentInputArtifact: string } | { taskOutputArtifact: { producerTask: string; outputArtifactKey: string } };
 
 export interface TaskInputs {
   parameters?: Record<string, ParameterArgument>;

@@ -10,8 +10,16 @@ import { Channels, channelName } from './channels.ts';
 import { conditionText } from './condition.ts';
 import { containerSpec } from './executor.ts';
 import {
-  PARAMETER_TYPE, artifactTypeSchema, type ArtifactTypeSchema, type ComponentSpec, type InputDefinitions,
-  type OutputDefinitions, type ParameterSpec, type PipelineSpec, type PipelineTask, type PlatformSpec,
+  PARAMETER_TYPE,
+  artifactTypeSchema,
+  type ArtifactTypeSchema,
+  type ComponentSpec,
+  type InputDefinitions,
+  type OutputDefinitions,
+  type ParameterSpec,
+  type PipelineSpec,
+  type PipelineTask,
+  type PlatformSpec,
 } from './ir.ts';
 import { kubernetesConfig } from './platform.ts';
 import { EXIT_SCOPE, ROOT, Scopes, type Scope } from './scopes.ts';
@@ -49,7 +57,11 @@ class Compiler {
     const executors: PipelineSpec['deploymentSpec']['executors'] = {};
     const platform: Record<string, Record<string, unknown>> = {};
     for (const s of this.allSteps) {
-      components[`comp-${s.name}`] = { executorLabel: `exec-${s.name}`, inputDefinitions: stepInputs(s), outputDefinitions: stepOutputs(s) };
+      components[`comp-${s.name}`] = {
+        executorLabel: `exec-${s.name}`,
+        inputDefinitions: stepInputs(s),
+        outputDefinitions: stepOutputs(s),
+      };
       executors[`exec-${s.name}`] = { container: containerSpec(s) };
       const k8s = kubernetesConfig(s);
       if (k8s) platform[`exec-${s.name}`] = k8s;
@@ -64,7 +76,10 @@ class Compiler {
     for (const scope of nested) {
       // The scope task was built before grandchildren registered their needs: rebuild inputs.
       tasks.get(scope.parent!)![scope.id]!.inputs = this.channels.taskInputs(scope.id);
-      components[`comp-${scope.id}`] = { dag: { tasks: tasks.get(scope.id)! }, inputDefinitions: this.channels.inputDefinitions(scope.id) };
+      components[`comp-${scope.id}`] = {
+        dag: { tasks: tasks.get(scope.id)! },
+        inputDefinitions: this.channels.inputDefinitions(scope.id),
+      };
     }
     const pipelineSpec: PipelineSpec = {
       pipelineInfo: { name: this.p.name, description: this.p.description || undefined },
@@ -82,21 +97,33 @@ class Compiler {
 
   private stepTask(s: Step): PipelineTask {
     const scope = this.scopes.ofStep(s.name);
-    const parameters = s.inputs.parameters.map((i): [string, ReturnType<Channels['parameter']>] => [i.name, this.channels.parameter(i.source, scope, s.path)]);
+    const parameters = s.inputs.parameters.map((i): [string, ReturnType<Channels['parameter']>] => [
+      i.name,
+      this.channels.parameter(i.source, scope, s.path),
+    ]);
     const artifacts = s.inputs.artifacts.map((a): [string, ReturnType<Channels['artifact']>] => [
-      a.name, this.channels.artifact({ ...a.source, type: a.type }, scope, s.path),
+      a.name,
+      this.channels.artifact({ ...a.source, type: a.type }, scope, s.path),
     ]);
     const isExit = s === this.p.exitHandler;
     const r = s.retry;
     return {
       taskInfo: { name: s.name },
       componentRef: { name: `comp-${s.name}` },
-      inputs: parameters.length || artifacts.length ? { parameters: record(parameters), artifacts: record(artifacts) } : undefined,
+      inputs:
+        parameters.length || artifacts.length
+          ? { parameters: record(parameters), artifacts: record(artifacts) }
+          : undefined,
       dependentTasks: isExit ? [EXIT_SCOPE] : this.dependencies(s.dependsOn, scope, s.name, s.path),
       cachingOptions: s.caching ? { enableCache: true } : {},
       triggerPolicy: isExit ? { strategy: 'ALL_UPSTREAM_TASKS_COMPLETED' } : undefined,
       retryPolicy: r
-        ? { maxRetryCount: r.limit, backoffDuration: `${r.backoffSeconds}s`, backoffFactor: r.backoffFactor, backoffMaxDuration: `${r.maxBackoffSeconds}s` }
+        ? {
+            maxRetryCount: r.limit,
+            backoffDuration: `${r.backoffSeconds}s`,
+            backoffFactor: r.backoffFactor,
+            backoffMaxDuration: `${r.maxBackoffSeconds}s`,
+          }
         : undefined,
     };
   }
@@ -113,7 +140,10 @@ class Compiler {
         // Each operand becomes an input of the condition DAG's own task.
         condition: conditionText(scope.path, c, (src) => {
           const arg = this.channels.parameter(src, scope.id, scope.path);
-          return { name: 'componentInputParameter' in arg ? arg.componentInputParameter : channelName(src), type: this.typeOf(src) };
+          return {
+            name: 'componentInputParameter' in arg ? arg.componentInputParameter : channelName(src),
+            type: this.typeOf(src),
+          };
         }),
       };
     }
@@ -121,9 +151,10 @@ class Compiler {
       const items = scope.items!;
       producers.push(...operandProducer(items));
       const itemInput = channelName({ kind: 'loopItem', loop: scope.id });
-      const itemType = items.kind === 'literal' && Array.isArray(items.value) && items.value.length
-        ? PARAMETER_TYPE[jsonType(items.value[0]!)]
-        : 'STRING';
+      const itemType =
+        items.kind === 'literal' && Array.isArray(items.value) && items.value.length
+          ? PARAMETER_TYPE[jsonType(items.value[0]!)]
+          : 'STRING';
       this.channels.declareItem(scope.id, itemInput, itemType);
       if (items.kind === 'literal') {
         task.parameterIterator = { itemInput, items: { raw: JSON.stringify(items.value) } };
@@ -151,7 +182,10 @@ class Compiler {
       if (member === undefined || member === self) continue;
       const gate = this.scopes.conditionsBetween(scope, step)[0];
       if (gate) {
-        throw new RenderError(at, `runs after '${step}', which runs only when a condition holds (${gate.path}); Kubeflow cannot wait for a task that may be skipped. Move this step under the same condition, or make '${step}' unconditional`);
+        throw new RenderError(
+          at,
+          `runs after '${step}', which runs only when a condition holds (${gate.path}); Kubeflow cannot wait for a task that may be skipped. Move this step under the same condition, or make '${step}' unconditional`,
+        );
       }
       out.add(member);
     }
@@ -159,12 +193,15 @@ class Compiler {
   }
 
   private rootInputs(): InputDefinitions | undefined {
-    const parameters = this.p.parameters.map((x): [string, NonNullable<InputDefinitions['parameters']>[string]] => [x.name, {
-      parameterType: PARAMETER_TYPE[x.type],
-      defaultValue: x.default,
-      isOptional: x.default !== undefined ? true : undefined,
-      description: x.description,
-    }]);
+    const parameters = this.p.parameters.map((x): [string, NonNullable<InputDefinitions['parameters']>[string]] => [
+      x.name,
+      {
+        parameterType: PARAMETER_TYPE[x.type],
+        defaultValue: x.default,
+        isOptional: x.default !== undefined ? true : undefined,
+        description: x.description,
+      },
+    ]);
     return parameters.length ? { parameters: record(parameters) } : undefined;
   }
 }
@@ -174,8 +211,14 @@ function definitions(
   parameters: readonly { name: string; type: Step['inputs']['parameters'][number]['type']; description?: string }[],
   artifacts: readonly { name: string; type: Step['inputs']['artifacts'][number]['type'] }[],
 ): InputDefinitions | undefined {
-  const params = parameters.map((p): [string, ParameterSpec] => [p.name, { parameterType: PARAMETER_TYPE[p.type], description: p.description }]);
-  const arts = artifacts.map((a): [string, { artifactType: ArtifactTypeSchema }] => [a.name, { artifactType: artifactTypeSchema(a.type) }]);
+  const params = parameters.map((p): [string, ParameterSpec] => [
+    p.name,
+    { parameterType: PARAMETER_TYPE[p.type], description: p.description },
+  ]);
+  const arts = artifacts.map((a): [string, { artifactType: ArtifactTypeSchema }] => [
+    a.name,
+    { artifactType: artifactTypeSchema(a.type) },
+  ]);
   return params.length || arts.length ? { parameters: record(params), artifacts: record(arts) } : undefined;
 }
 

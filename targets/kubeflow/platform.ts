@@ -31,13 +31,28 @@ function volumes(s: Step): Record<string, unknown[]> {
     if (src.kind === 'pvc') {
       push('pvcMount', { constant: src.claimName, pvcNameParameter: constant(src.claimName), mountPath: v.mountPath });
     } else if (src.kind === 'emptyDir') {
-      push('emptyDirMounts', { volumeName: v.name, mountPath: v.mountPath, medium: src.medium, sizeLimit: src.sizeLimit });
+      push('emptyDirMounts', {
+        volumeName: v.name,
+        mountPath: v.mountPath,
+        medium: src.medium,
+        sizeLimit: src.sizeLimit,
+      });
     } else if (src.kind === 'configMap') {
-      push('configMapAsVolume', { configMapName: src.name, configMapNameParameter: constant(src.name), mountPath: v.mountPath, optional: false });
+      push('configMapAsVolume', {
+        configMapName: src.name,
+        configMapNameParameter: constant(src.name),
+        mountPath: v.mountPath,
+        optional: false,
+      });
     } else if (src.kind === 'hostDevice') {
       throw new Error(`dfp bug: ${s.path} mounts a host device, which checkKubeflow refuses`);
     } else {
-      push('secretAsVolume', { secretName: src.secretName, secretNameParameter: constant(src.secretName), mountPath: v.mountPath, optional: false });
+      push('secretAsVolume', {
+        secretName: src.secretName,
+        secretNameParameter: constant(src.secretName),
+        mountPath: v.mountPath,
+        optional: false,
+      });
     }
   }
   return out;
@@ -49,7 +64,8 @@ function volumes(s: Step): Record<string, unknown[]> {
  * are left to the namespace's Pod Security admission (docs/pod-security.md).
  */
 function securityContext(s: Step): Record<string, unknown> {
-  if (s.security.profile === 'privileged') throw new Error(`dfp bug: ${s.path} is privileged, which checkKubeflow refuses`);
+  if (s.security.profile === 'privileged')
+    throw new Error(`dfp bug: ${s.path} is privileged, which checkKubeflow refuses`);
   // int64 in protobuf JSON is a string.
   return { runAsUser: String(s.security.runAsUser), runAsGroup: String(s.security.runAsGroup), runAsNonRoot: true };
 }
@@ -62,7 +78,9 @@ export function kubernetesConfig(s: Step): Record<string, unknown> | undefined {
     secretAsEnv: secretAsEnv.length ? secretAsEnv : undefined,
     ...volumes(s),
     nodeSelector: labels ? { labels } : undefined,
-    tolerations: s.tolerations.length ? s.tolerations.map((t) => ({ key: t.key, operator: t.operator, value: t.value, effect: t.effect })) : undefined,
+    tolerations: s.tolerations.length
+      ? s.tolerations.map((t) => ({ key: t.key, operator: t.operator, value: t.value, effect: t.effect }))
+      : undefined,
     // int64 in protobuf JSON is a string.
     activeDeadlineSeconds: s.timeoutSeconds === undefined ? undefined : String(s.timeoutSeconds),
     securityContext: securityContext(s),

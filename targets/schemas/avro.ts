@@ -43,11 +43,14 @@ export function canonicalForm(schema: unknown, namespace?: string): string {
   const name = String(s.name);
   const full = name.includes('.') || !ns ? name : `${ns}.${name}`;
   if (type === 'record') {
-    const fields = (s.fields as { name: string; type: unknown }[]).map((f) => `{"name":${JSON.stringify(f.name)},"type":${canonicalForm(f.type, ns)}}`);
+    const fields = (s.fields as { name: string; type: unknown }[]).map(
+      (f) => `{"name":${JSON.stringify(f.name)},"type":${canonicalForm(f.type, ns)}}`,
+    );
     return `{"name":${JSON.stringify(full)},"type":"record","fields":[${fields.join(',')}]}`;
   }
   if (type === 'enum') return `{"name":${JSON.stringify(full)},"type":"enum","symbols":${JSON.stringify(s.symbols)}}`;
   return `{"name":${JSON.stringify(full)},"type":"fixed","size":${Number(s.size)}}`;
 }
 
-export const fingerprint = (schema: AvroSchema): string => createHash('sha256').update(canonicalForm(schema)).digest('hex');
+export const fingerprint = (schema: AvroSchema): string =>
+  createHash('sha256').update(canonicalForm(schema)).digest('hex');

@@ -36,11 +36,21 @@ function icebergTable(t: Table): object {
       type: 'struct',
       'schema-id': 0,
       'identifier-field-ids': [],
-      fields: t.fields.map((f, i) => ({ id: i + 1, name: f.name, required: required.has(f.name), type: type(parseFieldType(f.type) as FieldType) })),
+      fields: t.fields.map((f, i) => ({
+        id: i + 1,
+        name: f.name,
+        required: required.has(f.name),
+        type: type(parseFieldType(f.type) as FieldType),
+      })),
     },
     'partition-spec': {
       'spec-id': 0,
-      fields: t.partitionBy.map((col, i) => ({ name: col, transform: 'identity', 'source-id': t.fields.findIndex((f) => f.name === col) + 1, 'field-id': 1000 + i })),
+      fields: t.partitionBy.map((col, i) => ({
+        name: col,
+        transform: 'identity',
+        'source-id': t.fields.findIndex((f) => f.name === col) + 1,
+        'field-id': 1000 + i,
+      })),
     },
     'write-order': { 'order-id': 0, fields: [] },
     'stage-create': false,
@@ -60,7 +70,12 @@ export const schemasTarget: Target = {
       files.push({ path: `${t.name}.avsc`, content: json(avro), kubernetes: false });
       files.push({ path: `${t.name}.iceberg.json`, content: json(icebergTable(t)), kubernetes: false });
     }
-    if (files.length) files.push({ path: 'fingerprints.json', content: json({ algorithm: 'sha256 of the Avro Parsing Canonical Form', schemas: prints }), kubernetes: false });
+    if (files.length)
+      files.push({
+        path: 'fingerprints.json',
+        content: json({ algorithm: 'sha256 of the Avro Parsing Canonical Form', schemas: prints }),
+        kubernetes: false,
+      });
     return files;
   },
 };

@@ -9,7 +9,13 @@
  */
 import type { Environment, Transform } from '../../constructs/model/schema.ts';
 import { parseQuantity } from '../../constructs/model/quantity.ts';
-import { ICEBERG_SPARK_EXTENSIONS, icebergCatalogConf, runnerArgs, s3aGatewayConf, warehouseUri } from '../data-plane.ts';
+import {
+  ICEBERG_SPARK_EXTENSIONS,
+  icebergCatalogConf,
+  runnerArgs,
+  s3aGatewayConf,
+  warehouseUri,
+} from '../data-plane.ts';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../pod-security.ts';
 import { RenderError } from '../types.ts';
 
@@ -38,7 +44,10 @@ function sparkMemory(quantity: string): string {
 }
 
 function pod(t: Transform, env: Environment, size: { cpu: string; memory: string }) {
-  const secret = (name: string, ref: { secret: string; key: string }) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } });
+  const secret = (name: string, ref: { secret: string; key: string }) => ({
+    name,
+    valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } },
+  });
   const sec = t.security.profile === 'restricted' ? t.security : undefined;
   return {
     // spark.*.cores is a whole number; the pod's CPU limit is the exact quantity.
@@ -46,7 +55,10 @@ function pod(t: Transform, env: Environment, size: { cpu: string; memory: string
     coreLimit: size.cpu,
     memory: sparkMemory(size.memory),
     labels: { ...LABELS, 'dfp.dev/transform': t.name },
-    env: [secret('AWS_ACCESS_KEY_ID', t.credentials.accessKeyId), secret('AWS_SECRET_ACCESS_KEY', t.credentials.secretAccessKey)],
+    env: [
+      secret('AWS_ACCESS_KEY_ID', t.credentials.accessKeyId),
+      secret('AWS_SECRET_ACCESS_KEY', t.credentials.secretAccessKey),
+    ],
     serviceAccount: env.serviceAccount,
     podSecurityContext: sec ? restrictedPodSecurity(sec.runAsUser, sec.runAsGroup) : undefined,
     securityContext: restrictedContainerSecurity(),
@@ -81,7 +93,8 @@ export function sparkApplication(t: Transform, env: Environment): object {
       mode: 'cluster',
       image,
       imagePullPolicy: 'IfNotPresent',
-      mainApplicationFile: code.kind === 'sql' ? SQL_RUNNER : code.file.startsWith('/') ? `local://${code.file}` : code.file,
+      mainApplicationFile:
+        code.kind === 'sql' ? SQL_RUNNER : code.file.startsWith('/') ? `local://${code.file}` : code.file,
       arguments: runnerArgs(code),
       sparkVersion: SPARK_VERSION,
       // A template: the launcher starts copies of it; the operator never submits this one.
@@ -102,9 +115,16 @@ export function sparkApplication(t: Transform, env: Environment): object {
         'fs.s3a.impl': 'org.apache.hadoop.fs.s3a.S3AFileSystem',
         'fs.s3a.connection.ssl.enabled': String(lakefs.protocol === 'https:'),
       },
-      restartPolicy: t.retries > 0
-        ? { type: 'OnFailure', onFailureRetries: t.retries, onFailureRetryInterval: 30, onSubmissionFailureRetries: t.retries, onSubmissionFailureRetryInterval: 30 }
-        : { type: 'Never' },
+      restartPolicy:
+        t.retries > 0
+          ? {
+              type: 'OnFailure',
+              onFailureRetries: t.retries,
+              onFailureRetryInterval: 30,
+              onSubmissionFailureRetries: t.retries,
+              onSubmissionFailureRetryInterval: 30,
+            }
+          : { type: 'Never' },
       // Finished runs are removed after a week; the template itself never finishes.
       timeToLiveSeconds: 7 * 24 * 3600,
       driver: pod(t, env, t.resources.driver),

@@ -8,7 +8,10 @@
  */
 import { RenderError } from '../types.ts';
 
-const MARKERS: readonly (readonly [readonly string[], { readonly enum?: readonly string[]; readonly minimum?: number }])[] = [
+const MARKERS: readonly (readonly [
+  readonly string[],
+  { readonly enum?: readonly string[]; readonly minimum?: number },
+])[] = [
   [['spec', 'type'], { enum: ['Java', 'Python', 'Scala', 'R'] }],
   [['spec', 'mode'], { enum: ['cluster', 'client'] }],
   [['spec', 'pythonVersion'], { enum: ['2', '3'] }],
@@ -26,13 +29,20 @@ const MARKERS: readonly (readonly [readonly string[], { readonly enum?: readonly
 export function checkOperatorLimits(app: object, path: string): void {
   for (const [at, rule] of MARKERS) {
     let node: unknown = app;
-    for (const key of at) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+    for (const key of at)
+      node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
     if (node === undefined) continue;
     if (rule.enum && !rule.enum.includes(node as string)) {
-      throw new RenderError(path, `SparkApplication ${at.join('.')} '${String(node)}' is not one of ${rule.enum.join(', ')}, which the Spark Operator accepts`);
+      throw new RenderError(
+        path,
+        `SparkApplication ${at.join('.')} '${String(node)}' is not one of ${rule.enum.join(', ')}, which the Spark Operator accepts`,
+      );
     }
     if (rule.minimum !== undefined && !(typeof node === 'number' && Number.isInteger(node) && node >= rule.minimum)) {
-      throw new RenderError(path, `SparkApplication ${at.join('.')} ${String(node)} must be a whole number of at least ${rule.minimum}, as the Spark Operator requires`);
+      throw new RenderError(
+        path,
+        `SparkApplication ${at.join('.')} ${String(node)} must be a whole number of at least ${rule.minimum}, as the Spark Operator requires`,
+      );
     }
   }
 }

@@ -44,8 +44,10 @@ function kubernetesFiles(dir: string): string[] {
 export function notApplied(o: KubeObject): string | undefined {
   if (o.apiVersion.startsWith('argoproj.io/') && o.kind === 'Application') return 'an Argo CD Application';
   if (o.metadata.annotations?.['argocd.argoproj.io/hook']) return 'an Argo CD sync hook (Argo CD runs it on sync)';
-  const pod = (o as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } }).spec?.template?.metadata;
-  if (pod?.annotations?.['dfp.dev/pod-security'] === 'privileged') return 'a privileged pod (the emulator benchmark needs a KVM node and /dev/kvm)';
+  const pod = (o as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } }).spec?.template
+    ?.metadata;
+  if (pod?.annotations?.['dfp.dev/pod-security'] === 'privileged')
+    return 'a privileged pod (the emulator benchmark needs a KVM node and /dev/kvm)';
   return undefined;
 }
 
@@ -68,35 +70,56 @@ function stagingObjects(): { applied: KubeObject[]; left: string[] } {
 /** Argo Workflows' controller for the staging namespace: the cluster's build, the release's namespaced Role. */
 function argoController(namespace: string): KubeObject[] {
   const release = ['workflow-controller-role.yaml', 'workflow-controller-rolebinding.yaml'].flatMap((f) =>
-    parseObjects(readFileSync(join(ARGO_MANIFESTS, f), 'utf8')).map((o) => ({ ...o, metadata: { ...o.metadata, namespace } })),
+    parseObjects(readFileSync(join(ARGO_MANIFESTS, f), 'utf8')).map((o) => ({
+      ...o,
+      metadata: { ...o.metadata, namespace },
+    })),
   );
   const executor = {
     imagePullPolicy: 'Never',
     securityContext: {
-      runAsNonRoot: true, runAsUser: 65532, allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
     },
   };
   // Memoization (a step with `caching: true`) keeps its cache in a ConfigMap the controller
   // creates and updates; the release's namespaced controller Role only reads ConfigMaps, so
   // every memoized step ended in Error ("could not save to config map cache"). Argo's docs
   // ask the install to grant it; a staging cluster's Argo must, too (docs/step-options.md).
-  const memoize = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'argo-memoize', namespace },
-    rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update'] }] };
-  const memoizeBinding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'argo-memoize', namespace },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'argo-memoize' }, subjects: [{ kind: 'ServiceAccount', name: 'argo', namespace }] };
+  const memoize = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: 'argo-memoize', namespace },
+    rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update'] }],
+  };
+  const memoizeBinding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'argo-memoize', namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'argo-memoize' },
+    subjects: [{ kind: 'ServiceAccount', name: 'argo', namespace }],
+  };
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'argo', namespace } },
     ...release,
     memoize as KubeObject,
     memoizeBinding as KubeObject,
     {
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'workflow-controller-configmap', namespace },
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'workflow-controller-configmap', namespace },
       // One `config` key, JSON (YAML): Argo joins several keys as `key: value` lines.
-      data: { config: JSON.stringify({ executor, metricsConfig: { enabled: false }, telemetryConfig: { enabled: false } }) },
+      data: {
+        config: JSON.stringify({ executor, metricsConfig: { enabled: false }, telemetryConfig: { enabled: false } }),
+      },
     },
     {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'workflow-controller', namespace },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'workflow-controller', namespace },
       spec: {
         replicas: 1,
         selector: { matchLabels: { app: 'workflow-controller' } },
@@ -105,22 +128,30 @@ function argoController(namespace: string): KubeObject[] {
           spec: {
             serviceAccountName: 'argo',
             securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [{
-              name: 'workflow-controller',
-              image: `registry.dfp.internal/dfp/workflow-controller:${ARGO_VERSION}`,
-              imagePullPolicy: 'Never',
-              args: [
-                '--configmap=workflow-controller-configmap',
-                `--executor-image=registry.dfp.internal/dfp/argoexec:${ARGO_VERSION}`,
-                '--executor-image-pull-policy=Never', '--namespaced', `--managed-namespace=${namespace}`,
-              ],
-              env: [
-                { name: 'LEADER_ELECTION_DISABLE', value: 'true' },
-                { name: 'DEFAULT_REQUEUE_TIME', value: '1s' },
-                { name: 'LEADER_ELECTION_IDENTITY', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-              ],
-              securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-            }],
+            containers: [
+              {
+                name: 'workflow-controller',
+                image: `registry.dfp.internal/dfp/workflow-controller:${ARGO_VERSION}`,
+                imagePullPolicy: 'Never',
+                args: [
+                  '--configmap=workflow-controller-configmap',
+                  `--executor-image=registry.dfp.internal/dfp/argoexec:${ARGO_VERSION}`,
+                  '--executor-image-pull-policy=Never',
+                  '--namespaced',
+                  `--managed-namespace=${namespace}`,
+                ],
+                env: [
+                  { name: 'LEADER_ELECTION_DISABLE', value: 'true' },
+                  { name: 'DEFAULT_REQUEUE_TIME', value: '1s' },
+                  { name: 'LEADER_ELECTION_IDENTITY', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                ],
+                securityContext: {
+                  readOnlyRootFilesystem: true,
+                  allowPrivilegeEscalation: false,
+                  capabilities: { drop: ['ALL'] },
+                },
+              },
+            ],
           },
         },
       },
@@ -137,8 +168,14 @@ const MLFLOW = `http://${NODE_IP}:5000`;
 /** KEY=VALUE lines of one of the cluster's credential files. */
 function envFile(name: string): Record<string, string> {
   const file = join(STATE, name);
-  if (!existsSync(file)) throw new Error(`${file} is missing: the cluster runs without the platform services (make cluster-up)`);
-  return Object.fromEntries(readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  if (!existsSync(file))
+    throw new Error(`${file} is missing: the cluster runs without the platform services (make cluster-up)`);
+  return Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 /**
@@ -156,20 +193,31 @@ function ensureSecrets(): void {
   const lakefs = envFile('lakefs.env');
   const secrets: Record<string, Record<string, string>> = {
     'minio-credentials': { accesskey: minio.MINIO_ROOT_USER!, secretkey: minio.MINIO_ROOT_PASSWORD! },
-    'lakefs-credentials': { access_key_id: lakefs.LAKEFS_ACCESS_KEY_ID!, secret_access_key: lakefs.LAKEFS_SECRET_ACCESS_KEY! },
+    'lakefs-credentials': {
+      access_key_id: lakefs.LAKEFS_ACCESS_KEY_ID!,
+      secret_access_key: lakefs.LAKEFS_SECRET_ACCESS_KEY!,
+    },
   };
   for (const [name, stringData] of Object.entries(secrets)) {
-    if (!getJson(['-n', NS, 'secret', name])) kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, stringData }) });
+    if (!getJson(['-n', NS, 'secret', name]))
+      kubectl(['create', '-f', '-'], {
+        input: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, stringData }),
+      });
   }
 }
 
 /** The lakeFS API, as the cluster's admin user. */
 async function lakefsApi(method: string, path: string, body?: unknown): Promise<Response> {
   const { LAKEFS_ACCESS_KEY_ID: id, LAKEFS_SECRET_ACCESS_KEY: secret } = envFile('lakefs.env');
-  const headers: Record<string, string> = { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` };
+  const headers: Record<string, string> = {
+    authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+  };
   let payload: BodyInit | undefined;
   if (body instanceof FormData) payload = body;
-  else if (body !== undefined) { headers['content-type'] = 'application/json'; payload = JSON.stringify(body); }
+  else if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
   return fetch(`${LAKEFS}/api/v1${path}`, { method, headers, body: payload });
 }
 
@@ -190,28 +238,47 @@ const LANDING = 'landing/kronodroid';
 async function seedKronodroid(branch: string): Promise<void> {
   // One lakeFS serves every environment's names here: the repository may exist already.
   if ((await lakefsApi('GET', `/repositories/${REPO}`)).status === 404) {
-    await lakefsOk('POST', '/repositories', { name: REPO, storage_namespace: `s3://lakefs/${REPO}`, default_branch: 'main' }, [409]);
+    await lakefsOk(
+      'POST',
+      '/repositories',
+      { name: REPO, storage_namespace: `s3://lakefs/${REPO}`, default_branch: 'main' },
+      [409],
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), 'dfp-e2e-kronodroid-'));
   try {
     execFileSync('python3', ['-m', 'dfp_tools.kronodroid_synthetic', '--out', dir, '--samples', '240', '--seed', '7'], {
-      env: { ...process.env, PYTHONPATH: join(ROOT, 'images', 'dfp_tools') }, stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, PYTHONPATH: join(ROOT, 'images', 'dfp_tools') },
+      stdio: ['ignore', 'ignore', 'inherit'],
     });
-    for (const f of readdirSync(dir).filter((x) => x.endsWith('.csv')).sort()) {
+    for (const f of readdirSync(dir)
+      .filter((x) => x.endsWith('.csv'))
+      .sort()) {
       const form = new FormData();
       form.append('content', new Blob([readFileSync(join(dir, f))]), f);
-      await lakefsOk('POST', `/repositories/${REPO}/branches/main/objects?path=${encodeURIComponent(`${LANDING}/${f}`)}`, form);
+      await lakefsOk(
+        'POST',
+        `/repositories/${REPO}/branches/main/objects?path=${encodeURIComponent(`${LANDING}/${f}`)}`,
+        form,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  await lakefsOk('POST', `/repositories/${REPO}/branches/main/commits`, { message: 'e2e: synthetic Kronodroid landing files' }, [400]);
+  await lakefsOk(
+    'POST',
+    `/repositories/${REPO}/branches/main/commits`,
+    { message: 'e2e: synthetic Kronodroid landing files' },
+    [400],
+  );
   await lakefsOk('POST', `/repositories/${REPO}/branches`, { name: branch, source: 'main' });
 }
 
 /** The bucket of staging's artifact repository (dist/staging/argo/artifact-repositories.yaml). */
 function artifactBucket(): string {
-  const cm = parseObjects(readFileSync(join(DIST, 'argo', 'artifact-repositories.yaml'), 'utf8'))[0] as KubeObject & { data: Record<string, string> };
+  const cm = parseObjects(readFileSync(join(DIST, 'argo', 'artifact-repositories.yaml'), 'utf8'))[0] as KubeObject & {
+    data: Record<string, string>;
+  };
   const bucket = /bucket: (\S+)/.exec(Object.values(cm.data)[0]!)?.[1];
   if (!bucket) throw new Error('no bucket in dist/staging/argo/artifact-repositories.yaml');
   return bucket;
@@ -221,7 +288,11 @@ function artifactBucket(): string {
 function s3(args: readonly string[], allowFailure = false): string {
   const { MINIO_ROOT_USER: user, MINIO_ROOT_PASSWORD: password } = envFile('minio.env');
   try {
-    return execFileSync('curl', ['-fsS', '--aws-sigv4', 'aws:amz:us-east-1:s3', '--user', `${user}:${password}`, ...args], { encoding: 'utf8' });
+    return execFileSync(
+      'curl',
+      ['-fsS', '--aws-sigv4', 'aws:amz:us-east-1:s3', '--user', `${user}:${password}`, ...args],
+      { encoding: 'utf8' },
+    );
   } catch (e) {
     if (allowFailure) return '';
     throw e;
@@ -229,7 +300,8 @@ function s3(args: readonly string[], allowFailure = false): string {
 }
 
 function ensureBucket(bucket: string): void {
-  if (s3(['-o', '/dev/null', `http://${NODE_IP}:9000/${bucket}`], true) === '' ) s3(['-X', 'PUT', '-o', '/dev/null', `http://${NODE_IP}:9000/${bucket}`], true);
+  if (s3(['-o', '/dev/null', `http://${NODE_IP}:9000/${bucket}`], true) === '')
+    s3(['-X', 'PUT', '-o', '/dev/null', `http://${NODE_IP}:9000/${bucket}`], true);
 }
 
 /** An output artifact of a run's step, as Argo stored it in MinIO (a gzipped tarball unless archive is none). */
@@ -238,7 +310,14 @@ function artifactBytes(wf: Workflow, step: string, artifact: string): Buffer {
   const key = node?.outputs?.artifacts?.find((a) => a.name === artifact)?.s3?.key;
   if (!key) throw new Error(`${step} has no artifact ${artifact} in ${wf.metadata.name}`);
   const { MINIO_ROOT_USER: user, MINIO_ROOT_PASSWORD: password } = envFile('minio.env');
-  return execFileSync('curl', ['-fsS', '--aws-sigv4', 'aws:amz:us-east-1:s3', '--user', `${user}:${password}`, `http://${NODE_IP}:9000/${artifactBucket()}/${key}`]);
+  return execFileSync('curl', [
+    '-fsS',
+    '--aws-sigv4',
+    'aws:amz:us-east-1:s3',
+    '--user',
+    `${user}:${password}`,
+    `http://${NODE_IP}:9000/${artifactBucket()}/${key}`,
+  ]);
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -255,7 +334,13 @@ interface WorkflowNode {
   outputs?: { artifacts?: { name: string; s3?: { key: string } }[]; parameters?: { name: string; value?: string }[] };
 }
 interface Workflow extends KubeObject {
-  status?: { phase?: string; message?: string; startedAt?: string; finishedAt?: string; nodes?: Record<string, WorkflowNode> };
+  status?: {
+    phase?: string;
+    message?: string;
+    startedAt?: string;
+    finishedAt?: string;
+    nodes?: Record<string, WorkflowNode>;
+  };
 }
 
 /**
@@ -264,7 +349,12 @@ interface Workflow extends KubeObject {
  * happen (no registry) until the workflow's deadline, so the run is refused at once instead.
  */
 function missingImages(template: string): string[] {
-  const wt = getJson<KubeObject & { spec: { templates: { container?: { image: string } }[] } }>(['-n', NS, 'workflowtemplate', template]);
+  const wt = getJson<KubeObject & { spec: { templates: { container?: { image: string } }[] } }>([
+    '-n',
+    NS,
+    'workflowtemplate',
+    template,
+  ]);
   const wanted = [...new Set((wt?.spec.templates ?? []).flatMap((t) => (t.container ? [t.container.image] : [])))];
   const nodes = getJson<{ items: { status: { images?: { names?: string[] }[] } }[] }>(['nodes']);
   const held = new Set((nodes?.items ?? []).flatMap((n) => (n.status.images ?? []).flatMap((i) => i.names ?? [])));
@@ -302,22 +392,44 @@ const UNSCHEDULABLE_MS = 90_000;
  */
 async function finished(name: string, timeoutMs: number): Promise<Workflow> {
   let stopped: string | undefined;
-  const wf = await waitFor(`Workflow ${NS}/${name} to finish`, timeoutMs, () => {
-    const w = getJson<Workflow>(['-n', NS, 'workflow', name]);
-    if (w?.status?.phase && FINAL.has(w.status.phase)) return w;
-    if (!stopped) {
-      const pods = getJson<{ items: { metadata: { name: string }; status: { conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[] } }[] }>(['-n', NS, 'pods', '-l', `workflows.argoproj.io/workflow=${name}`]);
-      for (const p of pods?.items ?? []) {
-        const c = p.status.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'False' && x.reason === 'Unschedulable');
-        if (c?.lastTransitionTime && Date.now() - Date.parse(c.lastTransitionTime) > UNSCHEDULABLE_MS) {
-          stopped = `${p.metadata.name} unschedulable for ${UNSCHEDULABLE_MS / 1000} s: ${c.message ?? ''}`;
-          kubectl(['-n', NS, 'patch', 'workflow', name, '--type=merge', '-p', '{"spec":{"shutdown":"Terminate"}}']);
+  const wf = await waitFor(
+    `Workflow ${NS}/${name} to finish`,
+    timeoutMs,
+    () => {
+      const w = getJson<Workflow>(['-n', NS, 'workflow', name]);
+      if (w?.status?.phase && FINAL.has(w.status.phase)) return w;
+      if (!stopped) {
+        const pods = getJson<{
+          items: {
+            metadata: { name: string };
+            status: {
+              conditions?: {
+                type: string;
+                status: string;
+                reason?: string;
+                message?: string;
+                lastTransitionTime?: string;
+              }[];
+            };
+          }[];
+        }>(['-n', NS, 'pods', '-l', `workflows.argoproj.io/workflow=${name}`]);
+        for (const p of pods?.items ?? []) {
+          const c = p.status.conditions?.find(
+            (x) => x.type === 'PodScheduled' && x.status === 'False' && x.reason === 'Unschedulable',
+          );
+          if (c?.lastTransitionTime && Date.now() - Date.parse(c.lastTransitionTime) > UNSCHEDULABLE_MS) {
+            stopped = `${p.metadata.name} unschedulable for ${UNSCHEDULABLE_MS / 1000} s: ${c.message ?? ''}`;
+            kubectl(['-n', NS, 'patch', 'workflow', name, '--type=merge', '-p', '{"spec":{"shutdown":"Terminate"}}']);
+          }
         }
       }
-    }
-    return undefined;
-  }, 2000);
-  return stopped ? { ...wf, status: { ...wf.status, message: `${wf.status?.message ?? ''} (stopped: ${stopped})` } } : wf;
+      return undefined;
+    },
+    2000,
+  );
+  return stopped
+    ? { ...wf, status: { ...wf.status, message: `${wf.status?.message ?? ''} (stopped: ${stopped})` } }
+    : wf;
 }
 
 /**
@@ -327,7 +439,9 @@ async function finished(name: string, timeoutMs: number): Promise<Workflow> {
 function steps(wf: Workflow) {
   const nodes = Object.values(wf.status?.nodes ?? {});
   const byStep = new Map<string, WorkflowNode>();
-  for (const n of nodes.filter((x) => x.type === 'Pod').sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? ''))) {
+  for (const n of nodes
+    .filter((x) => x.type === 'Pod')
+    .sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? ''))) {
     const name = n.displayName.replace(/\(\d+\)$/, '');
     if (byStep.get(name)?.phase !== 'Succeeded') byStep.set(name, { ...n, displayName: name });
   }
@@ -346,60 +460,109 @@ function diagnose(wf: Workflow): string {
 }
 
 /** Runs a pipeline, records its row, and returns the finished Workflow. */
-async function runPipeline(pipeline: string, parameters: Record<string, string>, engine: string, timeoutMs: number): Promise<Workflow> {
+async function runPipeline(
+  pipeline: string,
+  parameters: Record<string, string>,
+  engine: string,
+  timeoutMs: number,
+): Promise<Workflow> {
   // kubelet reports its images in the Node's status every so often: a fresh import shows within a minute.
-  const lacking = () => missingImages(pipeline).filter((ref) => !(pipeline === 'kronodroid-autoencoder' && ref.includes('/android-emulator:')));
+  const lacking = () =>
+    missingImages(pipeline).filter(
+      (ref) => !(pipeline === 'kronodroid-autoencoder' && ref.includes('/android-emulator:')),
+    );
   let missing = lacking();
   for (let i = 0; i < 18 && missing.length; i++) {
     await new Promise((r) => setTimeout(r, 5000));
     missing = lacking();
   }
   if (missing.length) {
-    recordRun({ orchestrator: 'argo', environment: ENV, pipeline, engine, steps: 0, stepsSucceeded: 0, status: 'not run', seconds: 0, note: `images not in the cluster: ${missing.join(', ')}` });
-    throw new Error(`${pipeline}: the cluster holds no ${missing.join(', ')}: build it (make images) and import it (scripts/cluster/import)`);
+    recordRun({
+      orchestrator: 'argo',
+      environment: ENV,
+      pipeline,
+      engine,
+      steps: 0,
+      stepsSucceeded: 0,
+      status: 'not run',
+      seconds: 0,
+      note: `images not in the cluster: ${missing.join(', ')}`,
+    });
+    throw new Error(
+      `${pipeline}: the cluster holds no ${missing.join(', ')}: build it (make images) and import it (scripts/cluster/import)`,
+    );
   }
   const t0 = Date.now();
   const name = submit(pipeline, parameters);
   const wf = await finished(name, timeoutMs);
   const seconds = (Date.now() - t0) / 1000;
   const { pods, skipped } = steps(wf);
-  const notes = [`workflow ${name}`, ...skipped.map((n) => `${n.displayName} skipped (${n.message ?? 'when false'})`), ...(/stopped: /.test(wf.status?.message ?? '') ? [wf.status!.message!.trim()] : [])];
+  const notes = [
+    `workflow ${name}`,
+    ...skipped.map((n) => `${n.displayName} skipped (${n.message ?? 'when false'})`),
+    ...(/stopped: /.test(wf.status?.message ?? '') ? [wf.status!.message!.trim()] : []),
+  ];
   recordRun({
-    orchestrator: 'argo', environment: ENV, pipeline, engine,
-    steps: pods.length, stepsSucceeded: pods.filter((n) => n.phase === 'Succeeded').length,
-    status: wf.status?.phase ?? 'unknown', seconds, note: notes.join('; '),
+    orchestrator: 'argo',
+    environment: ENV,
+    pipeline,
+    engine,
+    steps: pods.length,
+    stepsSucceeded: pods.filter((n) => n.phase === 'Succeeded').length,
+    status: wf.status?.phase ?? 'unknown',
+    seconds,
+    note: notes.join('; '),
   });
   return wf;
 }
 
-describe('Argo Workflows runs staging\'s pipelines from dist/staging', () => {
+describe("Argo Workflows runs staging's pipelines from dist/staging", () => {
   let left: string[] = [];
 
   beforeAll(async () => {
     kubectl(['apply', '--server-side', '--field-manager=dfp-e2e', '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } }),
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: NS,
+          labels: {
+            'pod-security.kubernetes.io/enforce': 'restricted',
+            'pod-security.kubernetes.io/enforce-version': 'latest',
+          },
+        },
+      }),
     });
     const staging = stagingObjects();
     left = staging.left;
     apply(argoController(NS));
     // Argo CD replaces what is annotated Replace=true (a Job's pod template is immutable).
-    const replace = (o: KubeObject) => (o.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '').split(',').includes('Replace=true');
-    for (const o of staging.applied.filter(replace)) kubectl(['-n', NS, 'delete', o.kind.toLowerCase(), o.metadata.name!, '--ignore-not-found']);
+    const replace = (o: KubeObject) =>
+      (o.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '').split(',').includes('Replace=true');
+    for (const o of staging.applied.filter(replace))
+      kubectl(['-n', NS, 'delete', o.kind.toLowerCase(), o.metadata.name!, '--ignore-not-found']);
     apply(staging.applied);
     ensureSecrets();
     ensureBucket(artifactBucket());
-    kubectl(['-n', NS, 'rollout', 'status', 'deployment/workflow-controller', '--timeout=180s'], { timeoutMs: 200_000 });
+    kubectl(['-n', NS, 'rollout', 'status', 'deployment/workflow-controller', '--timeout=180s'], {
+      timeoutMs: 200_000,
+    });
   });
 
   afterAll(() => {
-    if (process.env.DFP_E2E_KEEP !== '1') kubectl(['delete', 'workflows', '-n', NS, '-l', 'dfp.dev/e2e=argo', '--wait=false'], { allowFailure: true });
+    if (process.env.DFP_E2E_KEEP !== '1')
+      kubectl(['delete', 'workflows', '-n', NS, '-l', 'dfp.dev/e2e=argo', '--wait=false'], { allowFailure: true });
   });
 
   it('applies every object of dist/staging except Applications, sync hooks and the privileged emulator Job', () => {
-    expect(left.every((l) => / (Application|Job)\//.test(l)), left.join('\n')).toBe(true);
+    expect(
+      left.every((l) => / (Application|Job)\//.test(l)),
+      left.join('\n'),
+    ).toBe(true);
     const ns = getJson(['namespace', NS]);
     expect(ns?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    for (const t of ['iris', 'kronodroid-features', 'kronodroid-autoencoder']) expect(getJson(['-n', NS, 'workflowtemplate', t])).toBeDefined();
+    for (const t of ['iris', 'kronodroid-features', 'kronodroid-autoencoder'])
+      expect(getJson(['-n', NS, 'workflowtemplate', t])).toBeDefined();
   });
 
   it('iris reaches Succeeded, its dataset passed between steps through MinIO', async () => {
@@ -407,22 +570,44 @@ describe('Argo Workflows runs staging\'s pipelines from dist/staging', () => {
     expect(wf.status?.phase, diagnose(wf)).toBe('Succeeded');
     const { pods } = steps(wf);
     expect(pods.map((p) => p.displayName).sort()).toEqual(['batch-inference', 'process-data', 'train']);
-    const dataset = pods.find((p) => p.displayName === 'process-data')?.outputs?.artifacts?.find((a) => a.name === 'dataset');
+    const dataset = pods
+      .find((p) => p.displayName === 'process-data')
+      ?.outputs?.artifacts?.find((a) => a.name === 'dataset');
     expect(dataset?.s3?.key).toMatch(new RegExp(`^dfp/${NS}/`));
   });
   it('kronodroid-features: dlt load, the DataFusion transform, dbt build, lakeFS commit and merge into main', async () => {
     const branch = `e2e-${Date.now().toString(36)}`;
     await seedKronodroid(branch);
-    const before = await (await lakefsOk('GET', `/repositories/${REPO}/branches/main`)).json() as { commit_id: string };
-    const wf = await runPipeline('kronodroid-features', { target_branch: branch, run_transform: 'true' }, 'datafusion', 1_200_000);
+    const before = (await (await lakefsOk('GET', `/repositories/${REPO}/branches/main`)).json()) as {
+      commit_id: string;
+    };
+    const wf = await runPipeline(
+      'kronodroid-features',
+      { target_branch: branch, run_transform: 'true' },
+      'datafusion',
+      1_200_000,
+    );
     expect(wf.status?.phase, diagnose(wf)).toBe('Succeeded');
-    expect(steps(wf).pods.map((p) => p.displayName).sort()).toEqual(['dbt-build', 'dlt-load', 'lakefs-commit-merge', 'spark-transform']);
-    const merged = steps(wf).pods.find((p) => p.displayName === 'lakefs-commit-merge')?.outputs?.parameters?.find((o) => o.name === 'commit_id')?.value;
-    const after = await (await lakefsOk('GET', `/repositories/${REPO}/branches/main`)).json() as { commit_id: string };
+    expect(
+      steps(wf)
+        .pods.map((p) => p.displayName)
+        .sort(),
+    ).toEqual(['dbt-build', 'dlt-load', 'lakefs-commit-merge', 'spark-transform']);
+    const merged = steps(wf)
+      .pods.find((p) => p.displayName === 'lakefs-commit-merge')
+      ?.outputs?.parameters?.find((o) => o.name === 'commit_id')?.value;
+    const after = (await (await lakefsOk('GET', `/repositories/${REPO}/branches/main`)).json()) as {
+      commit_id: string;
+    };
     expect(after.commit_id).not.toBe(before.commit_id);
     expect(merged).toBe(after.commit_id);
     // The training table the transform wrote is on main now.
-    const listing = await (await lakefsOk('GET', `/repositories/${REPO}/refs/main/objects/ls?prefix=${encodeURIComponent('warehouse/kronodroid/fct_training_dataset/')}&amount=1000`)).json() as { results: unknown[] };
+    const listing = (await (
+      await lakefsOk(
+        'GET',
+        `/repositories/${REPO}/refs/main/objects/ls?prefix=${encodeURIComponent('warehouse/kronodroid/fct_training_dataset/')}&amount=1000`,
+      )
+    ).json()) as { results: unknown[] };
     expect(listing.results.length).toBeGreaterThan(0);
   });
 
@@ -431,43 +616,86 @@ describe('Argo Workflows runs staging\'s pipelines from dist/staging', () => {
     // `make synth`, here in a copy of the project; the WorkflowTemplate Argo CD would then sync.
     const copy = projectCopy();
     const { LAKEFS_ACCESS_KEY_ID, LAKEFS_SECRET_ACCESS_KEY } = envFile('lakefs.env');
-    const lakefsEnv = { LAKEFS_ENDPOINT: LAKEFS, LAKEFS_ACCESS_KEY_ID: LAKEFS_ACCESS_KEY_ID!, LAKEFS_SECRET_ACCESS_KEY: LAKEFS_SECRET_ACCESS_KEY! };
-    const lock = run('node', ['scripts/run.mjs', 'dfp.ts', 'lock', '--update', `${REPO}@main`], { cwd: copy, env: lakefsEnv });
+    const lakefsEnv = {
+      LAKEFS_ENDPOINT: LAKEFS,
+      LAKEFS_ACCESS_KEY_ID: LAKEFS_ACCESS_KEY_ID!,
+      LAKEFS_SECRET_ACCESS_KEY: LAKEFS_SECRET_ACCESS_KEY!,
+    };
+    const lock = run('node', ['scripts/run.mjs', 'dfp.ts', 'lock', '--update', `${REPO}@main`], {
+      cwd: copy,
+      env: lakefsEnv,
+    });
     expect(lock.status, lock.stderr).toBe(0);
     const synth = run('node', ['scripts/run.mjs', 'dfp.ts', 'synth'], { cwd: copy, timeoutMs: 300_000 });
     expect(synth.status, synth.stderr).toBe(0);
-    const template = readFileSync(join(copy, 'dist', ENV, 'argo', 'workflow-templates', 'kronodroid-autoencoder.yaml'), 'utf8');
+    const template = readFileSync(
+      join(copy, 'dist', ENV, 'argo', 'workflow-templates', 'kronodroid-autoencoder.yaml'),
+      'utf8',
+    );
     const pinned = JSON.parse(readFileSync(join(copy, 'dfp.lock.json'), 'utf8'));
     apply(parseObjects(template));
 
-    const wf = await runPipeline('kronodroid-autoencoder', {
-      max_epochs: '1', latent_dim: '4', batch_size: '32', max_rows_per_split: '64', run_android_benchmark: 'false',
-    }, '-', 1_200_000);
+    const wf = await runPipeline(
+      'kronodroid-autoencoder',
+      {
+        max_epochs: '1',
+        latent_dim: '4',
+        batch_size: '32',
+        max_rows_per_split: '64',
+        run_android_benchmark: 'false',
+      },
+      '-',
+      1_200_000,
+    );
     expect(wf.status?.phase, diagnose(wf)).toBe('Succeeded');
     const { pods, skipped } = steps(wf);
     expect(pods.map((p) => p.displayName).sort()).toEqual(['aggregate-metrics', 'export-executorch', 'train']);
     // The emulator step scheduled nothing: Argo skipped its task, and no pod was made for it.
     expect(skipped.map((n) => n.displayName)).toEqual(['benchmark-android']);
-    expect(kubectl(['-n', NS, 'get', 'pods', '-l', `workflows.argoproj.io/workflow=${wf.metadata.name}`, '-o', 'name']).stdout).not.toMatch(/benchmark-android/);
+    expect(
+      kubectl(['-n', NS, 'get', 'pods', '-l', `workflows.argoproj.io/workflow=${wf.metadata.name}`, '-o', 'name'])
+        .stdout,
+    ).not.toMatch(/benchmark-android/);
     // The run's output says so: aggregate-metrics' summary, through MinIO.
-    const summary = execFileSync('tar', ['-xzO'], { input: artifactBytes(wf, 'aggregate-metrics', 'summary') }).toString();
-    expect(JSON.parse(summary)).toMatchObject({ android_benchmark: 'skipped', android_benchmark_reason: '--run-benchmark false' });
+    const summary = execFileSync('tar', ['-xzO'], {
+      input: artifactBytes(wf, 'aggregate-metrics', 'summary'),
+    }).toString();
+    expect(JSON.parse(summary)).toMatchObject({
+      android_benchmark: 'skipped',
+      android_benchmark_reason: '--run-benchmark false',
+    });
 
     // dfp trace closes the loop on the run Argo executed.
-    const runId = pods.find((p) => p.displayName === 'train')?.outputs?.parameters?.find((o) => o.name === 'mlflow_run_id')?.value;
+    const runId = pods
+      .find((p) => p.displayName === 'train')
+      ?.outputs?.parameters?.find((o) => o.name === 'mlflow_run_id')?.value;
     expect(runId).toMatch(/^[0-9a-f]{32}$/);
     const out = join(mkdtempSync(join(tmpdir(), 'dfp-e2e-trace-')), 'fetched');
-    const trace = run('node', ['scripts/run.mjs', 'dfp.ts', 'trace', runId!, '--fetch', out, '--json'], { cwd: copy, env: { ...lakefsEnv, MLFLOW_TRACKING_URI: MLFLOW }, timeoutMs: 300_000 });
+    const trace = run('node', ['scripts/run.mjs', 'dfp.ts', 'trace', runId!, '--fetch', out, '--json'], {
+      cwd: copy,
+      env: { ...lakefsEnv, MLFLOW_TRACKING_URI: MLFLOW },
+      timeoutMs: 300_000,
+    });
     expect(trace.status, trace.stderr).toBe(0);
-    const report = JSON.parse(trace.stdout) as { lakefs: { commit: string }; image?: { ref: string; digest?: string }; weights: { path: string; sha256: string }[]; environment: string };
+    const report = JSON.parse(trace.stdout) as {
+      lakefs: { commit: string };
+      image?: { ref: string; digest?: string };
+      weights: { path: string; sha256: string }[];
+      environment: string;
+    };
     expect(report.environment).toBe(ENV);
     expect(report.lakefs.commit).toBe(pinned.refs?.[`${REPO}@main`]?.commit ?? Object.values(pinned.refs ?? pinned)[0]);
     // The training data, byte for byte as lakeFS holds it at the pinned commit.
     const dataDir = join(out, 'data');
-    const files = readdirSync(dataDir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dataDir, f)).isFile()).sort();
+    const files = readdirSync(dataDir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => statSync(join(dataDir, f)).isFile())
+      .sort();
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
-      const r = await lakefsOk('GET', `/repositories/${REPO}/refs/${report.lakefs.commit}/objects?path=${encodeURIComponent(f)}`);
+      const r = await lakefsOk(
+        'GET',
+        `/repositories/${REPO}/refs/${report.lakefs.commit}/objects?path=${encodeURIComponent(f)}`,
+      );
       expect(sha256(readFileSync(join(dataDir, f))), f).toBe(sha256(Buffer.from(await r.arrayBuffer())));
     }
     // The weights by sha256, as MLflow keeps them for the run.

@@ -13,7 +13,16 @@
  * a run kfp.local cannot finish, kfp's own error. docs/kubeflow.md ("Running locally")
  * explains each limit with the kfp code that causes it.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, chmodSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  chmodSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
@@ -23,8 +32,22 @@ import { startMlflow, type MlflowServer } from '../support/mlflow.ts';
 import { projectCopy, run } from '../support/process.ts';
 import { recordRun } from './support/run-table.ts';
 import {
-  ROOT, artifactHandOffs, configMapsIn, imageNames, imageRefs, loadImages, misreportedSteps, podmanDockerHost, readIr,
-  runKfpLocal, runnerFor, succeededSteps, taskLogs, tasksOf, type IrFile, type KfpLocalResult,
+  ROOT,
+  artifactHandOffs,
+  configMapsIn,
+  imageNames,
+  imageRefs,
+  loadImages,
+  misreportedSteps,
+  podmanDockerHost,
+  readIr,
+  runKfpLocal,
+  runnerFor,
+  succeededSteps,
+  taskLogs,
+  tasksOf,
+  type IrFile,
+  type KfpLocalResult,
 } from './support/kfp-local.ts';
 
 const ENABLED = process.env.DFP_E2E === '1';
@@ -38,12 +61,16 @@ const REPO = 'kronodroid';
  * container step that writes `{{$.outputs.artifacts[…].path}}` has none, so the next task
  * that reads the artifact fails with this error (shown with kfp's own container components
  * in docs/kubeflow.md). */
-const ARTIFACT_LIMIT = /Tried to get output '([\w-]+)' from task '([\w-]+)', but task '[\w-]+' (?:not found|has no output named '[\w-]+')/;
+const ARTIFACT_LIMIT =
+  /Tried to get output '([\w-]+)' from task '([\w-]+)', but task '[\w-]+' (?:not found|has no output named '[\w-]+')/;
 
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }
@@ -85,7 +112,9 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
     const started = Date.now();
     work = mkdtempSync(join(tmpdir(), 'dfp-kfp-local-'));
     dockerHost = podmanDockerHost();
-    const pipelines = readdirSync(join(DEV, 'kubeflow', 'pipelines')).filter((f) => f.endsWith('.yaml')).sort();
+    const pipelines = readdirSync(join(DEV, 'kubeflow', 'pipelines'))
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
     for (const f of pipelines) {
       const ir = readIr(join(DEV, 'kubeflow', 'pipelines', f));
       const transform = imageNames(ir).includes('transform-launcher');
@@ -96,26 +125,42 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
       copyDir = rendered.copy;
       const dfDev = rendered.dev;
       for (const p of plans.filter((x) => x.engine === 'spark')) {
-        plans.push({ pipeline: p.pipeline, engine: 'datafusion', ir: readIr(join(dfDev, 'kubeflow', 'pipelines', `${p.pipeline}.yaml`)), envDir: dfDev });
+        plans.push({
+          pipeline: p.pipeline,
+          engine: 'datafusion',
+          ir: readIr(join(dfDev, 'kubeflow', 'pipelines', `${p.pipeline}.yaml`)),
+          envDir: dfDev,
+        });
       }
     }
     // The autoencoder's images (torch: 2.2 and 2.3 GB archives, and the emulator, which is
     // not buildable here) are loaded only when asked for: kfp.local stops that pipeline at
     // its first artifact hand-off anyway (export-executorch reads train's model), as iris shows.
-    const wanted = plans.filter((p) => p.pipeline !== 'kronodroid-autoencoder' || process.env.DFP_E2E_KFP_AUTOENCODER === '1');
-    for (const [ref, what] of loadImages([...new Set(wanted.flatMap((p) => imageRefs(p.ir)))].sort())) loaded.set(ref, what);
-    if (await portAnswers(LAKEFS_PORT)) throw new Error(`127.0.0.1:${LAKEFS_PORT} is taken; dist/dev names lakeFS on port ${LAKEFS_PORT}`);
+    const wanted = plans.filter(
+      (p) => p.pipeline !== 'kronodroid-autoencoder' || process.env.DFP_E2E_KFP_AUTOENCODER === '1',
+    );
+    for (const [ref, what] of loadImages([...new Set(wanted.flatMap((p) => imageRefs(p.ir)))].sort()))
+      loaded.set(ref, what);
+    if (await portAnswers(LAKEFS_PORT))
+      throw new Error(`127.0.0.1:${LAKEFS_PORT} is taken; dist/dev names lakeFS on port ${LAKEFS_PORT}`);
     [lakefs, mlflow] = await Promise.all([startLakeFs({ port: LAKEFS_PORT }), startMlflow()]);
     // The landing files the dlt load reads, as tests/kronodroid-data.test.ts makes them.
     await lakefs.client.createRepository(REPO, `local://${REPO}`);
     const landing = join(work, 'landing');
-    const gen = run('python3', ['-m', 'dfp_tools.kronodroid_synthetic', '--out', landing, '--samples', '400', '--seed', '7'], {
-      env: { PYTHONPATH: join(ROOT, 'images', 'dfp_tools') },
-    });
+    const gen = run(
+      'python3',
+      ['-m', 'dfp_tools.kronodroid_synthetic', '--out', landing, '--samples', '400', '--seed', '7'],
+      {
+        env: { PYTHONPATH: join(ROOT, 'images', 'dfp_tools') },
+      },
+    );
     if (gen.status !== 0) throw new Error(`kronodroid_synthetic failed: ${gen.stderr}`);
-    for (const f of readdirSync(landing)) await lakefs.client.upload(REPO, 'main', `landing/kronodroid/${f}`, readFileSync(join(landing, f)));
+    for (const f of readdirSync(landing))
+      await lakefs.client.upload(REPO, 'main', `landing/kronodroid/${f}`, readFileSync(join(landing, f)));
     await lakefs.client.commit(REPO, 'main', 'synthetic KronoDroid landing files');
-    console.log(`kubeflow e2e: set-up ${((Date.now() - started) / 1000).toFixed(0)} s; images:\n${[...loaded].map(([n, w]) => `  ${n} ${w}`).join('\n')}`);
+    console.log(
+      `kubeflow e2e: set-up ${((Date.now() - started) / 1000).toFixed(0)} s; images:\n${[...loaded].map(([n, w]) => `  ${n} ${w}`).join('\n')}`,
+    );
   });
 
   afterAll(async () => {
@@ -128,16 +173,31 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
   function execute(plan: Plan): { result?: KfpLocalResult; missing: string[] } {
     const key = `${plan.pipeline}/${plan.engine}`;
     const steps = tasksOf(plan.ir);
-    const missing = imageRefs(plan.ir).filter((r) => !['present', 'loaded'].includes(loaded.get(r) ?? 'not loaded'))
+    const missing = imageRefs(plan.ir)
+      .filter((r) => !['present', 'loaded'].includes(loaded.get(r) ?? 'not loaded'))
       .map((r) => `${/\/dfp\/([^:@/]+)/.exec(r)?.[1] ?? r} ${loaded.get(r) ?? 'not loaded'}`);
     if (missing.length > 0) {
       const handOff = artifactHandOffs(plan.ir)[0]; // the first kfp.local meets
       const note = [
         `not started: images ${missing.join(', ')}`,
-        handOff ? `kfp.local 2.17 would stop at '${handOff.task}' (reads '${handOff.output}' of '${handOff.producer}', an artifact of a container step)` : '',
-      ].filter(Boolean).join('; ');
+        handOff
+          ? `kfp.local 2.17 would stop at '${handOff.task}' (reads '${handOff.output}' of '${handOff.producer}', an artifact of a container step)`
+          : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
       console.log(`kfp.local ${key}: ${note}`);
-      recordRun({ orchestrator: 'kubeflow', environment: 'dev', pipeline: plan.pipeline, engine: plan.engine, steps: steps.length, stepsSucceeded: 0, status: 'not run', seconds: 0, note });
+      recordRun({
+        orchestrator: 'kubeflow',
+        environment: 'dev',
+        pipeline: plan.pipeline,
+        engine: plan.engine,
+        steps: steps.length,
+        stepsSucceeded: 0,
+        status: 'not run',
+        seconds: 0,
+        note,
+      });
       return { missing };
     }
     const root = join(work, 'root', key.replace('/', '-'));
@@ -146,7 +206,10 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
     chmodSync(root, 0o777); // the steps run as the user their securityContext names
     const { runner, problems } = runnerFor(plan.ir, {
       secrets: {
-        'lakefs-credentials': { access_key_id: lakefs!.credentials.accessKeyId, secret_access_key: lakefs!.credentials.secretAccessKey },
+        'lakefs-credentials': {
+          access_key_id: lakefs!.credentials.accessKeyId,
+          secret_access_key: lakefs!.credentials.secretAccessKey,
+        },
         'minio-credentials': minioCredentials(),
       },
       configMaps: configMapsIn(plan.envDir),
@@ -155,39 +218,73 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
     });
     expect(problems, `${key}: what kfp.local's DockerRunner cannot express`).toEqual([]);
     const args: Record<string, unknown> = { ...plan.arguments };
-    if (plan.ir.spec.root.inputDefinitions?.parameters?.mlflow_tracking_uri) args.mlflow_tracking_uri = mlflow!.trackingUri;
+    if (plan.ir.spec.root.inputDefinitions?.parameters?.mlflow_tracking_uri)
+      args.mlflow_tracking_uri = mlflow!.trackingUri;
     if (plan.ir.spec.root.inputDefinitions?.parameters?.run_android_benchmark) args.run_android_benchmark = false;
     if (plan.ir.spec.root.inputDefinitions?.parameters?.max_rows_per_split) args.max_rows_per_split = 200;
     if (plan.ir.spec.root.inputDefinitions?.parameters?.max_epochs) args.max_epochs = 1;
-    const result = runKfpLocal({ pipeline: plan.ir.path, pipelineRoot: root, arguments: args, runner }, dockerHost, join(work, key.replace('/', '-')));
+    const result = runKfpLocal(
+      { pipeline: plan.ir.path, pipelineRoot: root, arguments: args, runner },
+      dockerHost,
+      join(work, key.replace('/', '-')),
+    );
     results.set(key, result);
     const logDir = join(process.env.DFP_E2E_OUT ?? join(ROOT, '.e2e'), 'kubeflow');
     mkdirSync(logDir, { recursive: true });
     writeFileSync(join(logDir, `${plan.pipeline}-${plan.engine}.log`), result.log);
     const byTask = taskLogs(result.log);
-    const lines = steps.map((t) => `  ${t}: kfp ${result.tasks[t] ?? 'not run'}, exit ${(result.exits[t] ?? []).join(',') || '-'}`);
-    console.log(`kfp.local ${key}: ${result.status} in ${result.seconds.toFixed(0)} s (log: ${join(logDir, `${plan.pipeline}-${plan.engine}.log`)})\n${lines.join('\n')}${result.error ? `\n  kfp: ${result.error}` : ''}`);
+    const lines = steps.map(
+      (t) => `  ${t}: kfp ${result.tasks[t] ?? 'not run'}, exit ${(result.exits[t] ?? []).join(',') || '-'}`,
+    );
+    console.log(
+      `kfp.local ${key}: ${result.status} in ${result.seconds.toFixed(0)} s (log: ${join(logDir, `${plan.pipeline}-${plan.engine}.log`)})\n${lines.join('\n')}${result.error ? `\n  kfp: ${result.error}` : ''}`,
+    );
     for (const t of steps.filter((x) => (result.exits[x] ?? []).some((c) => c !== 0))) {
-      console.log(`----- ${key} ${t} (last lines)\n${(byTask.get(t) ?? '').split('\n').filter((l) => !/^\s+(File "|\^|return |result )/.test(l)).slice(-12).join('\n')}`);
+      console.log(
+        `----- ${key} ${t} (last lines)\n${(byTask.get(t) ?? '')
+          .split('\n')
+          .filter((l) => !/^\s+(File "|\^|return |result )/.test(l))
+          .slice(-12)
+          .join('\n')}`,
+      );
     }
     const ok = succeededSteps(result);
     const misreported = misreportedSteps(result);
     const artifact = result.error ? ARTIFACT_LIMIT.exec(result.error) : null;
-    const failedBecause = steps.filter((t) => (result.exits[t] ?? []).some((c) => c !== 0)).map((t) => {
-      const last = (taskLogs(result.log).get(t) ?? '').split('\n').map((l) => l.trim())
-        .filter((l) => /Error|Exception|not found|failed/.test(l) && !/^File "/.test(l)).at(-1) ?? '';
-      return `${t} exit ${result.exits[t]!.join(',')}: ${last.slice(0, 160)}`;
-    });
+    const failedBecause = steps
+      .filter((t) => (result.exits[t] ?? []).some((c) => c !== 0))
+      .map((t) => {
+        const last =
+          (taskLogs(result.log).get(t) ?? '')
+            .split('\n')
+            .map((l) => l.trim())
+            .filter((l) => /Error|Exception|not found|failed/.test(l) && !/^File "/.test(l))
+            .at(-1) ?? '';
+        return `${t} exit ${result.exits[t]!.join(',')}: ${last.slice(0, 160)}`;
+      });
     const note = [
-      misreported.length ? `kfp.local said SUCCESS for ${misreported.join(', ')} although the container exited non-zero` : '',
+      misreported.length
+        ? `kfp.local said SUCCESS for ${misreported.join(', ')} although the container exited non-zero`
+        : '',
       ...failedBecause,
-      artifact ? `stopped by kfp.local: a container step's output artifact '${artifact[1]}' of '${artifact[2]}' is never registered (docs/kubeflow.md)` : '',
+      artifact
+        ? `stopped by kfp.local: a container step's output artifact '${artifact[1]}' of '${artifact[2]}' is never registered (docs/kubeflow.md)`
+        : '',
       !artifact && result.error ? result.error.split('\n').at(-1)!.slice(0, 300) : '',
       args.run_android_benchmark === false ? 'run_android_benchmark=false' : '',
-    ].filter(Boolean).join('; ');
+    ]
+      .filter(Boolean)
+      .join('; ');
     recordRun({
-      orchestrator: 'kubeflow', environment: 'dev', pipeline: plan.pipeline, engine: plan.engine, steps: steps.length, stepsSucceeded: ok.length,
-      status: result.status === 'SUCCESS' && misreported.length === 0 ? 'success' : 'failed', seconds: result.seconds, ...(note ? { note } : {}),
+      orchestrator: 'kubeflow',
+      environment: 'dev',
+      pipeline: plan.pipeline,
+      engine: plan.engine,
+      steps: steps.length,
+      stepsSucceeded: ok.length,
+      status: result.status === 'SUCCESS' && misreported.length === 0 ? 'success' : 'failed',
+      seconds: result.seconds,
+      ...(note ? { note } : {}),
     });
     return { result, missing };
   }
@@ -195,7 +292,12 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
   function minioCredentials(): Record<string, string> {
     const file = join(DFP_CACHE, 'cluster', 'minio.env');
     if (!existsSync(file)) return {};
-    const env = Object.fromEntries(readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
+    const env = Object.fromEntries(
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=', 2) as [string, string]),
+    );
     return { accesskey: env.MINIO_ROOT_USER!, secretkey: env.MINIO_ROOT_PASSWORD! };
   }
 
@@ -235,7 +337,9 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
 
   it('kronodroid-autoencoder (run_android_benchmark=false): kfp.local would stop at export-executorch', () => {
     const plan = plans.find((p) => p.pipeline === 'kronodroid-autoencoder')!;
-    expect(artifactHandOffs(plan.ir).filter((h) => h.task === 'export-executorch')).toEqual([{ task: 'export-executorch', input: 'model', producer: 'train', output: 'model' }]);
+    expect(artifactHandOffs(plan.ir).filter((h) => h.task === 'export-executorch')).toEqual([
+      { task: 'export-executorch', input: 'model', producer: 'train', output: 'model' },
+    ]);
     const { result, missing } = execute(plan);
     if (missing.length > 0) return; // recorded as not run, with the reason
     expect(result!.error).toMatch(ARTIFACT_LIMIT);

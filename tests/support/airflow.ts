@@ -68,13 +68,20 @@ export interface DagBagReport {
 export function inspectDags(folder: string, options: { pods?: boolean } = {}): DagBagReport {
   const out = join(mkdtempSync(join(tmpdir(), 'dfp-airflow-out-')), 'report.json');
   // Airflow logs a lot (a traceback per template that fails to render): keep only the tail.
-  const r = spawnSync(AIRFLOW_PYTHON, [join(AIRFLOW_HARNESS, 'inspect_dags.py'), folder, out, ...(options.pods ? ['--pods'] : [])], {
-    env: { ...process.env, ...airflowEnv(folder) },
-    encoding: 'utf8',
-    maxBuffer: 512 * 1024 * 1024,
-    timeout: 540_000,
-  });
-  if (r.status !== 0) throw new Error(`inspect_dags.py failed (${r.status ?? r.signal}):\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-2000)}`);
+  const r = spawnSync(
+    AIRFLOW_PYTHON,
+    [join(AIRFLOW_HARNESS, 'inspect_dags.py'), folder, out, ...(options.pods ? ['--pods'] : [])],
+    {
+      env: { ...process.env, ...airflowEnv(folder) },
+      encoding: 'utf8',
+      maxBuffer: 512 * 1024 * 1024,
+      timeout: 540_000,
+    },
+  );
+  if (r.status !== 0)
+    throw new Error(
+      `inspect_dags.py failed (${r.status ?? r.signal}):\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-2000)}`,
+    );
   return JSON.parse(readFileSync(out, 'utf8')) as DagBagReport;
 }
 
@@ -82,12 +89,18 @@ export function inspectDags(folder: string, options: { pods?: boolean } = {}): D
 export function airflowEnv(dagFolder: string): Record<string, string> {
   const home = mkdtempSync(join(tmpdir(), 'dfp-airflow-home-'));
   // KubernetesPodOperator reads a kube config to build its pod; nothing ever connects to it.
-  writeFileSync(join(home, 'kubeconfig'), [
-    'apiVersion: v1', 'kind: Config', 'current-context: none',
-    'clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]',
-    'users: [{name: none, user: {token: none}}]',
-    'contexts: [{name: none, context: {cluster: none, user: none}}]', '',
-  ].join('\n'));
+  writeFileSync(
+    join(home, 'kubeconfig'),
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'current-context: none',
+      'clusters: [{name: none, cluster: {server: "https://127.0.0.1:1"}}]',
+      'users: [{name: none, user: {token: none}}]',
+      'contexts: [{name: none, context: {cluster: none, user: none}}]',
+      '',
+    ].join('\n'),
+  );
   return {
     KUBECONFIG: join(home, 'kubeconfig'),
     AIRFLOW_HOME: home,

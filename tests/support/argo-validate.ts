@@ -27,7 +27,11 @@ let binary: string | undefined;
 /** The harness's path, built on first use (a link step when Go's build cache is warm). */
 export function argoValidator(): string {
   if (binary) return binary;
-  const r = spawnSync(join(ROOT, 'scripts', 'argo-validate.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 30 * 60_000 });
+  const r = spawnSync(join(ROOT, 'scripts', 'argo-validate.sh'), {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 30 * 60_000,
+  });
   if (r.status !== 0) throw new Error(`scripts/argo-validate.sh failed (exit ${r.status})`);
   binary = r.stdout.trim().split('\n').at(-1)!;
   return binary;
@@ -39,6 +43,9 @@ export function argoValidator(): string {
  */
 export function argoValidate(files: readonly string[]): ArgoValidation {
   const r = spawnSync(argoValidator(), files, { encoding: 'utf8', timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
-  const verdicts = r.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as ArgoVerdict);
+  const verdicts = r.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as ArgoVerdict);
   return { status: r.status, verdicts, stderr: r.stderr };
 }

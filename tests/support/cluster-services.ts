@@ -23,7 +23,11 @@ export interface ClusterService {
 export interface ClusterServices {
   readonly kubeconfig: string;
   /** lakeFS, with its admin key; repositories go under `blockstore` (`s3://lakefs/<repo>`). */
-  readonly lakefs: ClusterService & { readonly accessKeyId: string; readonly secretAccessKey: string; readonly blockstore: string };
+  readonly lakefs: ClusterService & {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly blockstore: string;
+  };
   /** MLflow's tracking server, which also serves the artifacts (`mlflow-artifacts:/`). */
   readonly mlflow: ClusterService;
   /** MinIO (S3, path style, region us-east-1). */
@@ -39,7 +43,10 @@ export function parseEndpoints(text: string): ClusterServices {
   }
   const get = (name: string): string => {
     const value = v.get(name);
-    if (!value) throw new Error(`scripts/cluster/endpoints printed no ${name}: update scripts/cluster/ and tests/support/cluster-services.ts together`);
+    if (!value)
+      throw new Error(
+        `scripts/cluster/endpoints printed no ${name}: update scripts/cluster/ and tests/support/cluster-services.ts together`,
+      );
     return value;
   };
   return {
@@ -82,5 +89,6 @@ export function clusterServices(env: NodeJS.ProcessEnv = process.env): ClusterSe
  */
 export function createClusterSecrets(namespaces: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
   const r = spawnSync(join(SCRIPTS, 'secrets'), [...namespaces], { encoding: 'utf8', env, timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`scripts/cluster/secrets ${namespaces.join(' ')} failed (exit ${r.status}): ${r.stderr.trim()}`);
+  if (r.status !== 0)
+    throw new Error(`scripts/cluster/secrets ${namespaces.join(' ')} failed (exit ${r.status}): ${r.stderr.trim()}`);
 }

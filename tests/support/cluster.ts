@@ -22,6 +22,9 @@ export function clusterKubeconfig(env: NodeJS.ProcessEnv = process.env): string 
     return env.KUBECONFIG;
   }
   const embedded = embeddedKubeconfig(env);
-  if (!existsSync(embedded)) throw new Error('no cluster: start the embedded one (make cluster-up) or set KUBECONFIG to your own cluster\'s kubeconfig');
+  if (!existsSync(embedded))
+    throw new Error(
+      "no cluster: start the embedded one (make cluster-up) or set KUBECONFIG to your own cluster's kubeconfig",
+    );
   return embedded;
 }

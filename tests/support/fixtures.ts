@@ -16,7 +16,12 @@ export const IMAGE = 'registry.dfp.internal/test/step:1.0.0';
 export function envProps(overrides: Partial<EnvironmentProps> = {}): EnvironmentProps {
   return {
     namespace: 'ml-test',
-    endpoints: { lakefs: 'http://lakefs:8000', mlflow: 'http://mlflow:5000', s3: 'http://minio:9000', datahub: 'http://datahub-gms:8080' },
+    endpoints: {
+      lakefs: 'http://lakefs:8000',
+      mlflow: 'http://mlflow:5000',
+      s3: 'http://minio:9000',
+      datahub: 'http://datahub-gms:8080',
+    },
     artifactRepository: { bucket: 'dfp-test', credentials: { secret: 'minio-credentials' } },
     gitops: { repoURL: 'https://git.example.com/ml/dfp.git' },
     ...overrides,

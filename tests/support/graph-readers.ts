@@ -54,9 +54,14 @@ class GraphBuilder {
 
   build(): Graph {
     const direct = new Map<string, Set<string>>([...this.leaves].map((l) => [l, new Set<string>()]));
-    for (const [d, t] of this.edges) for (const l of this.leavesOf(t)) for (const x of this.leavesOf(d)) direct.get(l)!.add(x);
+    for (const [d, t] of this.edges)
+      for (const l of this.leavesOf(t)) for (const x of this.leavesOf(d)) direct.get(l)!.add(x);
     const closure = (l: string, seen = new Set<string>()): Set<string> => {
-      for (const x of direct.get(l) ?? []) if (!seen.has(x)) { seen.add(x); closure(x, seen); }
+      for (const x of direct.get(l) ?? [])
+        if (!seen.has(x)) {
+          seen.add(x);
+          closure(x, seen);
+        }
       return seen;
     };
     const steps = sorted([...this.leaves].filter((l) => l !== this.exit));
@@ -80,10 +85,22 @@ export function argoGraph(text: string): Graph {
       const target = templates.get(task.template)!;
       if (scope) g.child(scope, task.name);
       // `dependencies: [a, b]`, or `depends: "a && (b.Succeeded || b.Skipped)"`: the task names in it.
-      const deps: string[] = task.dependencies ?? (task.depends ? (task.depends as string).split(/[^A-Za-z0-9.-]+/).filter(Boolean).map((x) => x.split('.')[0]!) : []);
+      const deps: string[] =
+        task.dependencies ??
+        (task.depends
+          ? (task.depends as string)
+              .split(/[^A-Za-z0-9.-]+/)
+              .filter(Boolean)
+              .map((x) => x.split('.')[0]!)
+          : []);
       for (const d of deps) g.edge(d, task.name);
       if (target.dag) {
-        const kind = task.withItems !== undefined || task.withParam !== undefined ? 'loop' : task.when !== undefined ? 'condition' : null;
+        const kind =
+          task.withItems !== undefined || task.withParam !== undefined
+            ? 'loop'
+            : task.when !== undefined
+              ? 'condition'
+              : null;
         walk(target.dag, task.name, kind ? [...groups, `${kind}:${task.name}`] : groups);
       } else {
         g.leaf(task.name, groups);
@@ -116,9 +133,17 @@ export function kubeflowGraph(text: string): Graph {
       if (task.triggerPolicy?.strategy === 'ALL_UPSTREAM_TASKS_COMPLETED') g.exit = name;
       if (component.dag) {
         const inner = Object.keys(component.dag.tasks);
-        const wrapsWhen = task.triggerPolicy?.condition !== undefined && inner.length === 1 && name === `condition-${inner[0]}`;
+        const wrapsWhen =
+          task.triggerPolicy?.condition !== undefined && inner.length === 1 && name === `condition-${inner[0]}`;
         if (wrapsWhen) g.when(inner[0]!);
-        const kind = wrapsWhen || name === 'exit-handler' ? null : task.parameterIterator ? 'loop' : task.triggerPolicy?.condition !== undefined ? 'condition' : null;
+        const kind =
+          wrapsWhen || name === 'exit-handler'
+            ? null
+            : task.parameterIterator
+              ? 'loop'
+              : task.triggerPolicy?.condition !== undefined
+                ? 'condition'
+                : null;
         walk(component.dag, name, kind ? [...groups, `${kind}:${name}`] : groups);
       } else {
         g.leaf(name, groups);
@@ -139,7 +164,10 @@ export function kubeflowGraph(text: string): Graph {
 export function airflowGraph(dag: AirflowDag): Graph {
   const g = new GraphBuilder();
   const tasks = Object.values(dag.tasks);
-  const isControl = (id: string) => id.endsWith('.when') || id.endsWith('.failed') || ['ShortCircuitOperator', 'PythonOperator'].includes(dag.tasks[id]!.operator);
+  const isControl = (id: string) =>
+    id.endsWith('.when') ||
+    id.endsWith('.failed') ||
+    ['ShortCircuitOperator', 'PythonOperator'].includes(dag.tasks[id]!.operator);
   // A control task sits between steps: what waits for it waits for every step it waits for.
   const stepsBefore = (id: string, seen = new Set<string>()): string[] => {
     if (seen.has(id)) return [];
@@ -147,7 +175,8 @@ export function airflowGraph(dag: AirflowDag): Graph {
     return isControl(id) ? dag.tasks[id]!.upstream.flatMap((u) => stepsBefore(u, seen)) : [id];
   };
   for (const t of tasks.filter((x) => !isControl(x.task_id))) {
-    const groups = t.upstream.filter((u) => isControl(u) && !u.endsWith('.when') && !u.endsWith('.failed'))
+    const groups = t.upstream
+      .filter((u) => isControl(u) && !u.endsWith('.when') && !u.endsWith('.failed'))
       .map((u) => `${dag.tasks[u]!.operator === 'ShortCircuitOperator' ? 'condition' : 'loop'}:${u}`);
     g.leaf(t.task_id, groups);
     for (const u of t.upstream) for (const x of stepsBefore(u)) g.edge(x, t.task_id);

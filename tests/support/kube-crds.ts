@@ -36,8 +36,16 @@ const WRAPPER = join(ROOT, 'scripts', 'kube-crds');
  * about 2.5 MB to install.
  */
 const RELEASES = [
-  { module: 'github.com/argoproj/argo-workflows/v4', dir: 'manifests/base/crds/full', files: ['argoproj.io_workflowtemplates.yaml', 'argoproj.io_cronworkflows.yaml'] },
-  { module: 'github.com/argoproj/argo-cd/v3', dir: 'manifests/crds', files: ['application-crd.yaml', 'appproject-crd.yaml'] },
+  {
+    module: 'github.com/argoproj/argo-workflows/v4',
+    dir: 'manifests/base/crds/full',
+    files: ['argoproj.io_workflowtemplates.yaml', 'argoproj.io_cronworkflows.yaml'],
+  },
+  {
+    module: 'github.com/argoproj/argo-cd/v3',
+    dir: 'manifests/crds',
+    files: ['application-crd.yaml', 'appproject-crd.yaml'],
+  },
 ] as const;
 
 /** The module's folder in the Go module cache, downloaded and checked against go.sum. */
@@ -49,7 +57,8 @@ function moduleDir(module: string): { dir: string; version: string } {
     timeout: 10 * 60_000,
   });
   const info = r.stdout ? (JSON.parse(r.stdout) as Json) : {};
-  if (r.status !== 0 || info.Error) throw new Error(`go mod download ${module} (scripts/kube-crds) failed: ${info.Error ?? r.stderr}`);
+  if (r.status !== 0 || info.Error)
+    throw new Error(`go mod download ${module} (scripts/kube-crds) failed: ${info.Error ?? r.stderr}`);
   return { dir: info.Dir as string, version: info.Version as string };
 }
 
@@ -63,7 +72,10 @@ export interface SourcedCrd {
 export function argoCrds(): SourcedCrd[] {
   return RELEASES.flatMap(({ module, dir, files }) => {
     const m = moduleDir(module);
-    return files.map((file) => ({ source: `${module}@${m.version}/${dir}/${file}`, crd: parse(readFileSync(join(m.dir, dir, file), 'utf8')) as Json }));
+    return files.map((file) => ({
+      source: `${module}@${m.version}/${dir}/${file}`,
+      crd: parse(readFileSync(join(m.dir, dir, file), 'utf8')) as Json,
+    }));
   });
 }
 
@@ -95,16 +107,30 @@ export function preservingCrd(group: string, kind: string, plural: string, versi
 export function sparkApplicationCrd(): SourcedCrd {
   const harness = join(ROOT, 'tests', 'conformance', 'spark-operator');
   const python = join(harness, '.venv', 'bin', 'python');
-  if (!existsSync(python)) throw new Error(`${python} is missing; run 'make python' (make test does) to create the harness environment`);
-  const r = spawnSync(python, [join(harness, 'crd.py')], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+  if (!existsSync(python))
+    throw new Error(`${python} is missing; run 'make python' (make test does) to create the harness environment`);
+  const r = spawnSync(python, [join(harness, 'crd.py')], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 120_000,
+  });
   if (r.status !== 0) throw new Error(`tests/conformance/spark-operator/crd.py failed (${r.status}): ${r.stderr}`);
-  return { source: 'generated from kubeflow-spark-api (tests/conformance/spark-operator/crd.py)', crd: JSON.parse(r.stdout) as Json };
+  return {
+    source: 'generated from kubeflow-spark-api (tests/conformance/spark-operator/crd.py)',
+    crd: JSON.parse(r.stdout) as Json,
+  };
 }
 
 /** Kubeflow Pipelines' kinds that dfp renders, with open specs. */
 export function kubeflowCrds(): SourcedCrd[] {
   return [
-    { source: 'preserve-unknown-fields: pipelines.kubeflow.org Pipeline', crd: preservingCrd('pipelines.kubeflow.org', 'Pipeline', 'pipelines', ['v2beta1']) },
-    { source: 'preserve-unknown-fields: pipelines.kubeflow.org PipelineVersion', crd: preservingCrd('pipelines.kubeflow.org', 'PipelineVersion', 'pipelineversions', ['v2beta1']) },
+    {
+      source: 'preserve-unknown-fields: pipelines.kubeflow.org Pipeline',
+      crd: preservingCrd('pipelines.kubeflow.org', 'Pipeline', 'pipelines', ['v2beta1']),
+    },
+    {
+      source: 'preserve-unknown-fields: pipelines.kubeflow.org PipelineVersion',
+      crd: preservingCrd('pipelines.kubeflow.org', 'PipelineVersion', 'pipelineversions', ['v2beta1']),
+    },
   ];
 }

@@ -30,7 +30,11 @@ export interface RenderedTree {
 }
 
 const isKubernetesObject = (o: unknown): o is Json =>
-  !!o && typeof o === 'object' && typeof (o as Json).apiVersion === 'string' && typeof (o as Json).kind === 'string' && typeof (o as Json).metadata === 'object';
+  !!o &&
+  typeof o === 'object' &&
+  typeof (o as Json).apiVersion === 'string' &&
+  typeof (o as Json).kind === 'string' &&
+  typeof (o as Json).metadata === 'object';
 
 /**
  * Reads every YAML file under `root` (`label` names it in results: `dist`, `golden`). An
@@ -39,8 +43,13 @@ const isKubernetesObject = (o: unknown): o is Json =>
  */
 export function renderedTree(root: string, label: string): RenderedTree {
   const files = [...readTree(root)].filter(([path]) => /\.ya?ml$/.test(path)).sort(([a], [b]) => a.localeCompare(b));
-  const docs = new Map(files.map(([path, content]) => [path, parseAllDocuments(content).map((d) => d.toJS() as unknown)]));
-  const envRoots = files.map(([path]) => path).filter((p) => p === 'argocd/root.yaml' || p.endsWith('/argocd/root.yaml')).map((p) => p.slice(0, -'argocd/root.yaml'.length));
+  const docs = new Map(
+    files.map(([path, content]) => [path, parseAllDocuments(content).map((d) => d.toJS() as unknown)]),
+  );
+  const envRoots = files
+    .map(([path]) => path)
+    .filter((p) => p === 'argocd/root.yaml' || p.endsWith('/argocd/root.yaml'))
+    .map((p) => p.slice(0, -'argocd/root.yaml'.length));
 
   // Each Application: the folder it syncs (relative to `root`) and where to.
   const syncs: { folder: string; namespace: string }[] = [];
@@ -56,7 +65,9 @@ export function renderedTree(root: string, label: string): RenderedTree {
     }
   }
   const syncedInto = (path: string): string | null => {
-    const covering = syncs.filter((s) => path.startsWith(`${s.folder}/`)).sort((a, b) => b.folder.length - a.folder.length);
+    const covering = syncs
+      .filter((s) => path.startsWith(`${s.folder}/`))
+      .sort((a, b) => b.folder.length - a.folder.length);
     return covering[0]?.namespace || null;
   };
 
@@ -66,7 +77,11 @@ export function renderedTree(root: string, label: string): RenderedTree {
     const found = list.flatMap((o, i) => (isKubernetesObject(o) ? [{ o, i }] : []));
     if (found.length === 0) otherYaml.push(`${label}/${path}`);
     for (const { o, i } of found) {
-      objects.push({ name: `${label}/${path}#${i}`, object: o, namespace: (o.metadata.namespace as string | undefined) ?? syncedInto(path) });
+      objects.push({
+        name: `${label}/${path}#${i}`,
+        object: o,
+        namespace: (o.metadata.namespace as string | undefined) ?? syncedInto(path),
+      });
     }
   }
   return { objects, otherYaml, destinations: [...new Set(syncs.map((s) => s.namespace))].sort() };

@@ -25,7 +25,8 @@ export interface KubernetesResult {
 
 /** Validates every object in one Python process. */
 export function validateKubernetes(subjects: readonly { name: string; object: unknown }[]): KubernetesResult[] {
-  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing; run 'make python' (make test does) to create the harness environment`);
+  if (!existsSync(PYTHON))
+    throw new Error(`${PYTHON} is missing; run 'make python' (make test does) to create the harness environment`);
   const r = spawnSync(PYTHON, [join(HARNESS, 'validate.py'), KUBERNETES_VERSION], {
     input: JSON.stringify(subjects),
     encoding: 'utf8',

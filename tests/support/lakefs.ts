@@ -27,11 +27,14 @@ export interface LakeFsServer {
 
 /** The binary, built on first use (a no-op once cached); `make test` builds it beforehand. */
 export function lakeFsBinary(): string {
-  const r = spawnSync(join(ROOT, 'scripts', 'lakefs-build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 40 * 60_000 });
+  const r = spawnSync(join(ROOT, 'scripts', 'lakefs-build.sh'), {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 40 * 60_000,
+  });
   if (r.status !== 0) throw new Error(`scripts/lakefs-build.sh failed (exit ${r.status})`);
   return r.stdout.trim().split('\n').pop()!;
 }
-
 
 /**
  * Starts lakeFS, waits until it answers, and creates the admin user. `port`: a fixed port
@@ -65,7 +68,12 @@ export async function startLakeFs(options: { readonly port?: number } = {}): Pro
     },
   });
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   const stop = async () => {
     if (!exited) child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -86,7 +94,9 @@ export async function startLakeFs(options: { readonly port?: number } = {}): Pro
     } catch (e) {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`lakeFS did not answer on ${endpoint} within 60 s (${(e as Error).message}); see ${logFile}`, { cause: e });
+        throw new Error(`lakeFS did not answer on ${endpoint} within 60 s (${(e as Error).message}); see ${logFile}`, {
+          cause: e,
+        });
       }
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -23,7 +23,6 @@ export interface MlflowServer {
   stop(): Promise<void>;
 }
 
-
 export async function startMlflow(): Promise<MlflowServer> {
   const dir = mkdtempSync(join(tmpdir(), 'dfp-mlflow-'));
   const port = await freePort();
@@ -31,24 +30,43 @@ export async function startMlflow(): Promise<MlflowServer> {
   const artifactsDir = join(dir, 'artifacts');
   const logFile = join(dir, 'mlflow.log');
   const log = openSync(logFile, 'a');
-  const child: ChildProcess = spawn(join(LINEAGE_HARNESS, '.venv', 'bin', 'mlflow'), [
-    'server',
-    '--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`,
-    '--artifacts-destination', artifactsDir,
-    '--host', '127.0.0.1',
-    '--port', String(port),
-    '--workers', '1',
-  ], {
-    cwd: dir,
-    stdio: ['ignore', log, log],
-    // Its own process group, so stop() ends the server's workers too.
-    detached: true,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true',
-      // MLflow 3.x starts seven job-runner processes (~1.5 GiB) the tests never use.
-      MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' },
-  });
+  const child: ChildProcess = spawn(
+    join(LINEAGE_HARNESS, '.venv', 'bin', 'mlflow'),
+    [
+      'server',
+      '--backend-store-uri',
+      `sqlite:///${join(dir, 'mlflow.db')}`,
+      '--artifacts-destination',
+      artifactsDir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--workers',
+      '1',
+    ],
+    {
+      cwd: dir,
+      stdio: ['ignore', log, log],
+      // Its own process group, so stop() ends the server's workers too.
+      detached: true,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: dir,
+        MLFLOW_DISABLE_TELEMETRY: 'true',
+        DO_NOT_TRACK: 'true',
+        // MLflow 3.x starts seven job-runner processes (~1.5 GiB) the tests never use.
+        MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false',
+      },
+    },
+  );
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   const signal = (s: NodeJS.Signals) => {
     try {
       process.kill(-child.pid!, s);

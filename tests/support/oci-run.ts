@@ -19,10 +19,19 @@ const ROOT = join(import.meta.dirname, '..', '..');
  * in `$DFP_CACHE/images/<name>/<key>.tar`; or why there is none (which image to build).
  */
 export function findImageArchive(name: string): { path: string } | { error: string } {
-  const grep = spawnSync('grep', ['-rhoE', `registry\\.dfp\\.internal/dfp/${name}:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}`, join(ROOT, 'dist')], { encoding: 'utf8' });
+  const grep = spawnSync(
+    'grep',
+    ['-rhoE', `registry\\.dfp\\.internal/dfp/${name}:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}`, join(ROOT, 'dist')],
+    { encoding: 'utf8' },
+  );
   const refs = [...new Set(grep.stdout.split('\n').filter(Boolean))].sort();
   if (refs.length !== 1) {
-    return { error: refs.length === 0 ? `dist/ names no image registry.dfp.internal/dfp/${name}:<tag>@sha256:… (make images IMAGES=${name}, then make synth)` : `dist/ names ${name} by several digests: ${refs.join(', ')}` };
+    return {
+      error:
+        refs.length === 0
+          ? `dist/ names no image registry.dfp.internal/dfp/${name}:<tag>@sha256:… (make images IMAGES=${name}, then make synth)`
+          : `dist/ names ${name} by several digests: ${refs.join(', ')}`,
+    };
   }
   const r = spawnSync(join(ROOT, 'scripts', 'images', 'archive-for'), refs, { encoding: 'utf8' });
   return r.status === 0 ? { path: r.stdout.trim() } : { error: r.stderr.trim() };
@@ -70,21 +79,33 @@ function layerDir(archive: string, digest: string): string {
   const dir = join(layerRoot, hex);
   // The disk is shared: refuse, naming the need, rather than fill it (a gzip layer unpacks
   // to about twice its size, more for text; 1 GiB is left for everyone else).
-  const size = Number(sh('bash', ['-c', 'tar -tvf "$1" "blobs/sha256/$2" | awk \'{print $3}\'', 'size', archive, hex]).trim());
+  const size = Number(
+    sh('bash', ['-c', 'tar -tvf "$1" "blobs/sha256/$2" | awk \'{print $3}\'', 'size', archive, hex]).trim(),
+  );
   const free = Number(sh('df', ['--output=avail', '-B1', layerRoot]).trim().split('\n').pop());
   if (free < size * 2.5 + (1 << 30)) {
-    throw new Error(`unpacking layer ${hex.slice(0, 12)} of ${archive} needs about ${Math.round((size * 2.5) / 1e9 * 10) / 10} GB and 1 GB to spare in ${layerRoot}, which has ${Math.round(free / 1e8) / 10} GB free; free some, or set DFP_IMAGES_LAYERS to a folder with room (/dev/shm)`);
+    throw new Error(
+      `unpacking layer ${hex.slice(0, 12)} of ${archive} needs about ${Math.round(((size * 2.5) / 1e9) * 10) / 10} GB and 1 GB to spare in ${layerRoot}, which has ${Math.round(free / 1e8) / 10} GB free; free some, or set DFP_IMAGES_LAYERS to a folder with room (/dev/shm)`,
+    );
   }
   mkdirSync(dir);
   // Straight from the archive: tar -xO of the blob into tar -xz, nothing else copied; then
   // the whiteout files it unpacked are turned into overlayfs's.
-  sh('bash', ['-c', 'set -eu -o pipefail; tar -xOf "$1" "blobs/sha256/$2" | tar -xz -C "$3" --numeric-owner', 'unpack', archive, hex, dir]);
+  sh('bash', [
+    '-c',
+    'set -eu -o pipefail; tar -xOf "$1" "blobs/sha256/$2" | tar -xz -C "$3" --numeric-owner',
+    'unpack',
+    archive,
+    hex,
+    dir,
+  ]);
   const whiteouts = sh('find', [dir, '-name', '.wh.*']).split('\n').filter(Boolean);
   for (const path of whiteouts) {
     const base = path.split('/').pop()!;
     const parent = path.slice(0, path.length - base.length - 1);
     rmSync(path, { force: true });
-    if (base === '.wh..wh..opq') sh('python3', ['-c', 'import os, sys; os.setxattr(sys.argv[1], "trusted.overlay.opaque", b"y")', parent]);
+    if (base === '.wh..wh..opq')
+      sh('python3', ['-c', 'import os, sys; os.setxattr(sys.argv[1], "trusted.overlay.opaque", b"y")', parent]);
     else sh('mknod', [join(parent, base.slice(4)), 'c', '0', '0']);
   }
   layers.set(hex, dir);
@@ -108,7 +129,14 @@ export function unpackImage(archive: string): OciImage {
   const workdir = `${rootfs}.work`;
   mkdirSync(upper);
   mkdirSync(workdir);
-  sh('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${[...dirs].reverse().join(':')},upperdir=${upper},workdir=${workdir}`, rootfs]);
+  sh('mount', [
+    '-t',
+    'overlay',
+    'overlay',
+    '-o',
+    `lowerdir=${[...dirs].reverse().join(':')},upperdir=${upper},workdir=${workdir}`,
+    rootfs,
+  ]);
   mounted.push(rootfs);
   const config = (blob(manifest.config.digest) as { config: OciImage['config'] }).config;
   return { rootfs, config, digest };
@@ -171,7 +199,12 @@ function bundleFor(image: OciImage, options: RunOptions): { bundle: string; id: 
   spec.root = { path: image.rootfs, readonly: true };
   spec.hostname = 'dfp-image-test';
   for (const dir of options.scratch ?? ['/tmp', '/home/dfp']) {
-    spec.mounts.push({ destination: dir, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', 'size=512m'] });
+    spec.mounts.push({
+      destination: dir,
+      type: 'tmpfs',
+      source: 'tmpfs',
+      options: ['nosuid', 'nodev', 'mode=1777', 'size=512m'],
+    });
   }
   for (const [dest, src] of Object.entries(options.mounts ?? {})) {
     spec.mounts.push({ destination: dest, type: 'bind', source: src, options: ['rbind', 'ro'] });
@@ -180,7 +213,8 @@ function bundleFor(image: OciImage, options: RunOptions): { bundle: string; id: 
     spec.mounts.push({ destination: dest, type: 'bind', source: src, options: ['rbind', 'rw'] });
   }
   // By default its own network namespace with only loopback: nothing outside can be reached.
-  if (options.hostNetwork) spec.linux.namespaces = (spec.linux.namespaces as { type: string }[]).filter((n) => n.type !== 'network');
+  if (options.hostNetwork)
+    spec.linux.namespaces = (spec.linux.namespaces as { type: string }[]).filter((n) => n.type !== 'network');
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
   return { bundle, id: `dfp-image-test-${process.pid}-${counter++}` };
 }
@@ -188,7 +222,12 @@ function bundleFor(image: OciImage, options: RunOptions): { bundle: string; id: 
 /** Runs one command in the image with runc; the bundle is removed afterwards. */
 export function runInImage(image: OciImage, options: RunOptions): RunResult {
   const { bundle, id } = bundleFor(image, options);
-  const r = spawnSync('runc', ['run', '--bundle', bundle, id], { encoding: 'utf8', timeout: options.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync('runc', ['run', '--bundle', bundle, id], {
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 300_000,
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   spawnSync('runc', ['delete', '--force', id], { stdio: 'ignore' });
   rmSync(bundle, { recursive: true, force: true });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };

@@ -13,7 +13,11 @@ export interface Run {
   readonly stderr: string;
 }
 
-export function run(command: string, args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Run {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Run {
   const r = spawnSync(command, args, {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', ...options.env },
@@ -26,9 +30,15 @@ export function run(command: string, args: string[], options: { cwd?: string; en
 export const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 /** `tsx <entry>` in a fresh process, without blocking: for running a few at once. */
-export function runTsxAsync(entry: string, options: { env?: Record<string, string>; args?: string[] } = {}): Promise<Run> {
+export function runTsxAsync(
+  entry: string,
+  options: { env?: Record<string, string>; args?: string[] } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [entry, ...(options.args ?? [])], { cwd: ROOT, env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', ...options.env } });
+    const child = spawn(TSX, [entry, ...(options.args ?? [])], {
+      cwd: ROOT,
+      env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -53,11 +63,36 @@ export async function inParallel<T>(jobs: readonly (() => Promise<T>)[], width =
 }
 
 /** `tsx <entry>` in a fresh process. */
-export function runTsx(entry: string, options: { cwd?: string; env?: Record<string, string>; args?: string[] } = {}): Run {
+export function runTsx(
+  entry: string,
+  options: { cwd?: string; env?: Record<string, string>; args?: string[] } = {},
+): Run {
   return run(TSX, [entry, ...(options.args ?? [])], options);
 }
 
-const SOURCES = ['main.ts', 'dfp.ts', 'app', 'dfp.lock.json', 'cdk8s.yaml', 'package.json', 'tsconfig.json', 'constructs', 'lakefs', 'mlflow', 'trace', 'emit', 'synth', 'targets', 'pipelines', 'features', 'argocd', 'android', 'images/dbt-kronodroid/project', 'dist', 'scripts/run.mjs'];
+const SOURCES = [
+  'main.ts',
+  'dfp.ts',
+  'app',
+  'dfp.lock.json',
+  'cdk8s.yaml',
+  'package.json',
+  'tsconfig.json',
+  'constructs',
+  'lakefs',
+  'mlflow',
+  'trace',
+  'emit',
+  'synth',
+  'targets',
+  'pipelines',
+  'features',
+  'argocd',
+  'android',
+  'images/dbt-kronodroid/project',
+  'dist',
+  'scripts/run.mjs',
+];
 
 /** A throw-away copy of the project (sources and dist/), sharing node_modules. */
 export function projectCopy(): string {

@@ -8,7 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
-export type SecretKind = 'aws-key-id' | 'private-key' | 'jwt' | 'inline-credential' | 'high-entropy' | 'test-credential';
+export type SecretKind =
+  'aws-key-id' | 'private-key' | 'jwt' | 'inline-credential' | 'high-entropy' | 'test-credential';
 
 export interface Finding {
   readonly file: string;
@@ -22,7 +23,10 @@ const PATTERNS: readonly (readonly [SecretKind, RegExp])[] = [
   ['private-key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/g],
   ['jwt', /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g],
   // `password: hunter2`, `token="abc…"`, `PASSWORD=…` in any text (YAML, Python, shell, URLs).
-  ['inline-credential', /\b(password|passwd|pwd|api[_-]?key|client[_-]?secret|secret[_-]?access[_-]?key|auth[_-]?token|token)\b["']?\s*[:=]\s*["']?[^\s"'{}$,)]{4,}/gi],
+  [
+    'inline-credential',
+    /\b(password|passwd|pwd|api[_-]?key|client[_-]?secret|secret[_-]?access[_-]?key|auth[_-]?token|token)\b["']?\s*[:=]\s*["']?[^\s"'{}$,)]{4,}/gi,
+  ],
   // `scheme://user:password@host`
   ['inline-credential', /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:[^\s/@]+@/gi],
 ];
@@ -30,7 +34,8 @@ const PATTERNS: readonly (readonly [SecretKind, RegExp])[] = [
 /** Env vars and mapping keys that name a credential: their value must come from a Secret. */
 const CREDENTIAL_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
 /** Mapping keys that hold the credential itself (not the name of a Secret or of a key in one). */
-const CREDENTIAL_KEY = /^(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key(_id)?|secret[_-]?access[_-]?key|private[_-]?key|client[_-]?secret)$/i;
+const CREDENTIAL_KEY =
+  /^(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key(_id)?|secret[_-]?access[_-]?key|private[_-]?key|client[_-]?secret)$/i;
 
 /** A whole value that only names an environment variable (`${DATAHUB_GMS_TOKEN}`). */
 const ENV_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
@@ -65,10 +70,17 @@ function yamlFindings(text: string): string[] {
     if (node === null || typeof node !== 'object') return;
     const o = node as Record<string, unknown>;
     // A Kubernetes/Argo/KFP env entry: { name: AWS_SECRET_ACCESS_KEY, value: '…' }.
-    if (typeof o.name === 'string' && CREDENTIAL_NAME.test(o.name) && typeof o.value === 'string' && o.value !== '') out.push(`${o.name}=${mask(o.value)}`);
+    if (typeof o.name === 'string' && CREDENTIAL_NAME.test(o.name) && typeof o.value === 'string' && o.value !== '')
+      out.push(`${o.name}=${mask(o.value)}`);
     for (const [k, v] of Object.entries(o)) {
       // `${VAR}` is a reference the reader expands from its environment (a DataHub recipe's token), not a value.
-      if (CREDENTIAL_KEY.test(k) && (typeof v === 'string' || typeof v === 'number') && String(v) !== '' && !ENV_REFERENCE.test(String(v))) out.push(`${k}: ${mask(String(v))}`);
+      if (
+        CREDENTIAL_KEY.test(k) &&
+        (typeof v === 'string' || typeof v === 'number') &&
+        String(v) !== '' &&
+        !ENV_REFERENCE.test(String(v))
+      )
+        out.push(`${k}: ${mask(String(v))}`);
       // Nested YAML text (an Argo artifact repository ConfigMap holds YAML as a string).
       if (typeof v === 'string' && v.includes(':\n')) out.push(...yamlFindings(v));
       else walk(v);
@@ -84,17 +96,23 @@ function yamlFindings(text: string): string[] {
 
 /** Python: `name="…SECRET…", value=` in an env var, as a KubernetesPodOperator would set it. */
 function pythonFindings(text: string): string[] {
-  return [...text.matchAll(/name\s*=\s*["'](\w+)["']\s*,\s*value\s*=\s*["']/g)].filter((m) => CREDENTIAL_NAME.test(m[1]!)).map((m) => `${m[1]}=…`);
+  return [...text.matchAll(/name\s*=\s*["'](\w+)["']\s*,\s*value\s*=\s*["']/g)]
+    .filter((m) => CREDENTIAL_NAME.test(m[1]!))
+    .map((m) => `${m[1]}=…`);
 }
 
 /** Every finding in one file's text. */
 export function scanText(file: string, text: string, testCredentials: readonly string[] = []): Finding[] {
   const findings: Finding[] = [];
-  for (const [kind, re] of PATTERNS) for (const m of text.matchAll(re)) findings.push({ file, kind, excerpt: mask(m[0]) });
+  for (const [kind, re] of PATTERNS)
+    for (const m of text.matchAll(re)) findings.push({ file, kind, excerpt: mask(m[0]) });
   for (const t of highEntropyTokens(text)) findings.push({ file, kind: 'high-entropy', excerpt: mask(t) });
-  if (/\.ya?ml$/.test(file)) for (const e of yamlFindings(text)) findings.push({ file, kind: 'inline-credential', excerpt: e });
-  if (file.endsWith('.py')) for (const e of pythonFindings(text)) findings.push({ file, kind: 'inline-credential', excerpt: e });
-  for (const c of testCredentials) if (text.includes(c)) findings.push({ file, kind: 'test-credential', excerpt: mask(c) });
+  if (/\.ya?ml$/.test(file))
+    for (const e of yamlFindings(text)) findings.push({ file, kind: 'inline-credential', excerpt: e });
+  if (file.endsWith('.py'))
+    for (const e of pythonFindings(text)) findings.push({ file, kind: 'inline-credential', excerpt: e });
+  for (const c of testCredentials)
+    if (text.includes(c)) findings.push({ file, kind: 'test-credential', excerpt: mask(c) });
   return findings;
 }
 
@@ -114,9 +132,16 @@ function files(dir: string, skip: RegExp): string[] {
 }
 
 /** Scans every file below `dir`; paths in findings are relative to `root`. */
-export function scanTree(dir: string, root: string, testCredentials: readonly string[] = []): { files: number; findings: Finding[] } {
+export function scanTree(
+  dir: string,
+  root: string,
+  testCredentials: readonly string[] = [],
+): { files: number; findings: Finding[] } {
   const list = files(dir, /\/(node_modules|\.venv|\.git)(\/|$)/);
-  return { files: list.length, findings: list.flatMap((f) => scanText(relative(root, f), readFileSync(f, 'utf8'), testCredentials)) };
+  return {
+    files: list.length,
+    findings: list.flatMap((f) => scanText(relative(root, f), readFileSync(f, 'utf8'), testCredentials)),
+  };
 }
 
 /**
@@ -130,12 +155,19 @@ export function testCredentials(dirs: readonly string[]): string[] {
     for (const f of files(dir, /\/(node_modules|\.venv|\.git|golden)(\/|$)|\.(lock|json)$/)) {
       const text = readFileSync(f, 'utf8');
       for (const m of text.matchAll(/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g)) found.add(m[0]);
-      for (const m of text.matchAll(/["'`]([A-Za-z0-9/+]{40})["'`]/g)) if (/[A-Z]/.test(m[1]!) && /[a-z]/.test(m[1]!)) found.add(m[1]!);
+      for (const m of text.matchAll(/["'`]([A-Za-z0-9/+]{40})["'`]/g))
+        if (/[A-Z]/.test(m[1]!) && /[a-z]/.test(m[1]!)) found.add(m[1]!);
       for (const m of text.matchAll(/:\/\/[^\s/:@'"`]+:([^\s/@'"`]{4,})@/g)) found.add(m[1]!);
-      for (const m of text.matchAll(/\b(?:[A-Z_]*(?:PASSWORD|SECRET_ACCESS_KEY|ACCESS_KEY_ID|TOKEN)|password|accessKey|secretKey|access_key|secret_key|token)["']?\s*[:=]\s*["'`]([^"'`\s]{4,})["'`]/g)) found.add(m[1]!);
+      for (const m of text.matchAll(
+        /\b(?:[A-Z_]*(?:PASSWORD|SECRET_ACCESS_KEY|ACCESS_KEY_ID|TOKEN)|password|accessKey|secretKey|access_key|secret_key|token)["']?\s*[:=]\s*["'`]([^"'`\s]{4,})["'`]/g,
+      ))
+        found.add(m[1]!);
     }
   }
   // Env var names (`SLACK_TOKEN`), the words themselves and elided examples are not credentials.
-  const notValue = (v: string) => /^[A-Z][A-Z0-9_]*$/.test(v) && !/^(AKIA|ASIA)/.test(v) || /^(password|secret|token|accesskey|secretkey)$/i.test(v) || /[^\x21-\x7e]/.test(v);
+  const notValue = (v: string) =>
+    (/^[A-Z][A-Z0-9_]*$/.test(v) && !/^(AKIA|ASIA)/.test(v)) ||
+    /^(password|secret|token|accesskey|secretkey)$/i.test(v) ||
+    /[^\x21-\x7e]/.test(v);
   return [...found].filter((v) => !notValue(v)).sort();
 }

@@ -22,8 +22,14 @@ export interface SparkResult {
 
 /** Validates every object in one Python process. */
 export function validateSparkApplications(subjects: readonly { name: string; object: unknown }[]): SparkResult[] {
-  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing; run 'make python' (make test does) to create the harness environment`);
-  const r = spawnSync(PYTHON, [join(HARNESS, 'validate.py')], { input: JSON.stringify(subjects), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+  if (!existsSync(PYTHON))
+    throw new Error(`${PYTHON} is missing; run 'make python' (make test does) to create the harness environment`);
+  const r = spawnSync(PYTHON, [join(HARNESS, 'validate.py')], {
+    input: JSON.stringify(subjects),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 120_000,
+  });
   if (r.status !== 0) throw new Error(`spark-operator harness failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as SparkResult[];
 }

@@ -38,7 +38,10 @@ const V1ALPHA1 = '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1';
 export const ARGO_TYPES = {
   WorkflowTemplate: { module: `${V1ALPHA1}/WorkflowTemplate`, type: 'IWorkflowTemplate' },
   CronWorkflow: { module: `${V1ALPHA1}/CronWorkflow`, type: 'ICronWorkflow' },
-  ArtifactRepository: { module: `${V1ALPHA1}/ArtifactRepository`, type: 'IComGithubArgoprojArgoWorkflowsV4PkgApisWorkflowV1alpha1ArtifactRepository' },
+  ArtifactRepository: {
+    module: `${V1ALPHA1}/ArtifactRepository`,
+    type: 'IComGithubArgoprojArgoWorkflowsV4PkgApisWorkflowV1alpha1ArtifactRepository',
+  },
   ConfigMap: { module: 'kubernetes-models/v1/ConfigMap', type: 'IConfigMap' },
 } as const satisfies Record<string, TypeRef>;
 
@@ -63,7 +66,8 @@ export function strictCheck(subjects: readonly Subject[]): StrictProblem[] {
   const dir = join(ROOT, 'tests', '.strict-schema');
   const files = new Map<string, { subject: Subject; text: string }>();
   subjects.forEach((subject, i) => {
-    const text = `import type { ${subject.type.type} as T } from ${JSON.stringify(subject.type.module)};\n` +
+    const text =
+      `import type { ${subject.type.type} as T } from ${JSON.stringify(subject.type.module)};\n` +
       `export const value: T = ${JSON.stringify(subject.value, null, 2)};\n`;
     files.set(join(dir, `subject-${i}.ts`), { subject, text });
   });

@@ -41,7 +41,9 @@ export function minioCredentials(): { user: string; password: string } {
 export function ensureBucket(bucket: string): void {
   const { user, password } = minioCredentials();
   const s3 = (...args: string[]) =>
-    execFileSync('curl', ['-fsS', '--aws-sigv4', 'aws:amz:us-east-1:s3', '--user', `${user}:${password}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('curl', ['-fsS', '--aws-sigv4', 'aws:amz:us-east-1:s3', '--user', `${user}:${password}`, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   try {
     s3('-o', '/dev/null', `http://127.0.0.1:${MINIO_PORT}/${bucket}`);
   } catch {
@@ -52,13 +54,42 @@ export function ensureBucket(bucket: string): void {
 /** Lists the keys of a MinIO bucket under a prefix (ListObjectsV2). */
 export function listKeys(bucket: string, prefix: string): string[] {
   const { user, password } = minioCredentials();
-  const xml = execFileSync('curl', ['-fsS', '--aws-sigv4', 'aws:amz:us-east-1:s3', '--user', `${user}:${password}`,
-    `http://127.0.0.1:${MINIO_PORT}/${bucket}?list-type=2&prefix=${encodeURIComponent(prefix)}`], { encoding: 'utf8' });
+  const xml = execFileSync(
+    'curl',
+    [
+      '-fsS',
+      '--aws-sigv4',
+      'aws:amz:us-east-1:s3',
+      '--user',
+      `${user}:${password}`,
+      `http://127.0.0.1:${MINIO_PORT}/${bucket}?list-type=2&prefix=${encodeURIComponent(prefix)}`,
+    ],
+    { encoding: 'utf8' },
+  );
   return [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1]!);
 }
 
-const RULE = (port: number) => ['-t', 'nat', 'DFP-PREROUTING', '-i', 'dfp0', '-d', `${NODE_IP}/32`, '-p', 'tcp', '--dport', String(port),
-  '-m', 'comment', '--comment', 'dfp-cluster', '-j', 'DNAT', '--to-destination', `127.0.0.1:${port}`];
+const RULE = (port: number) => [
+  '-t',
+  'nat',
+  'DFP-PREROUTING',
+  '-i',
+  'dfp0',
+  '-d',
+  `${NODE_IP}/32`,
+  '-p',
+  'tcp',
+  '--dport',
+  String(port),
+  '-m',
+  'comment',
+  '--comment',
+  'dfp-cluster',
+  '-j',
+  'DNAT',
+  '--to-destination',
+  `127.0.0.1:${port}`,
+];
 
 /** A host service on 127.0.0.1:PORT becomes reachable from pods at NODE_IP:PORT (scripts/cluster/lib.sh `expose`). */
 export function expose(port: number): void {
@@ -77,7 +108,9 @@ export function unexpose(port: number): void {
 
 /** prod's namespace, labelled to enforce Pod Security `restricted` (as the platform's namespaces are). */
 export function createNamespace(name: string): void {
-  kubectl(['apply', '-f', '-'], `apiVersion: v1
+  kubectl(
+    ['apply', '-f', '-'],
+    `apiVersion: v1
 kind: Namespace
 metadata:
   name: ${name}
@@ -85,7 +118,8 @@ metadata:
     pod-security.kubernetes.io/enforce: restricted
     pod-security.kubernetes.io/enforce-version: latest
     pod-security.kubernetes.io/warn: restricted
-`);
+`,
+  );
 }
 
 export function deleteNamespace(name: string): void {
@@ -108,7 +142,12 @@ export function applicableObjects(envDist: string): { kinds: Record<string, numb
   const docs: string[] = [];
   for (const f of filesUnder(envDist).filter((x) => /\.ya?ml$/.test(x))) {
     for (const doc of parseAllDocuments(readFileSync(join(envDist, f), 'utf8'))) {
-      const o = doc.toJSON() as { kind?: string; apiVersion?: string; metadata?: unknown; spec?: { suspend?: boolean } } | null;
+      const o = doc.toJSON() as {
+        kind?: string;
+        apiVersion?: string;
+        metadata?: unknown;
+        spec?: { suspend?: boolean };
+      } | null;
       if (!o || typeof o !== 'object' || !o.kind || !o.apiVersion || !o.metadata) continue;
       if (['Application', 'ApplicationSet', 'SparkApplication'].includes(o.kind)) continue;
       if (o.kind === 'Job' && o.spec?.suspend !== true) continue;
@@ -121,23 +160,35 @@ export function applicableObjects(envDist: string): { kinds: Record<string, numb
 
 /** A Secret with string data (the platform's credentials; dfp renders only references to them). */
 export function secret(namespace: string, name: string, data: Record<string, string>): void {
-  kubectl(['apply', '-f', '-'], JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name, namespace },
-    type: 'Opaque',
-    stringData: data,
-  }));
+  kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace },
+      type: 'Opaque',
+      stringData: data,
+    }),
+  );
 }
 
 export function serviceAccount(namespace: string, name: string): void {
-  kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } }));
+  kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } }),
+  );
 }
 
 /** Pods of a namespace with their phase and the node-scheduling facts a reader needs. */
-export function pods(namespace: string): { name: string; phase: string; labels: Record<string, string>; nodeSelector?: Record<string, string> }[] {
+export function pods(
+  namespace: string,
+): { name: string; phase: string; labels: Record<string, string>; nodeSelector?: Record<string, string> }[] {
   const list = JSON.parse(kubectl(['get', 'pods', '-n', namespace, '-o', 'json'])) as {
-    items: { metadata: { name: string; labels?: Record<string, string> }; spec: { nodeSelector?: Record<string, string> }; status: { phase: string } }[];
+    items: {
+      metadata: { name: string; labels?: Record<string, string> };
+      spec: { nodeSelector?: Record<string, string> };
+      status: { phase: string };
+    }[];
   };
   return list.items.map((p) => ({
     name: p.metadata.name,
@@ -151,7 +202,10 @@ export function pods(namespace: string): { name: string; phase: string; labels: 
 export function pinnedImages(dir: string): string[] {
   const refs = new Set<string>();
   for (const f of filesUnder(dir)) {
-    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/registry\.dfp\.internal\/[a-z0-9/._-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}/g)) refs.add(m[0]);
+    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(
+      /registry\.dfp\.internal\/[a-z0-9/._-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}/g,
+    ))
+      refs.add(m[0]);
   }
   return [...refs].sort();
 }
@@ -165,7 +219,11 @@ export function pinnedImages(dir: string): string[] {
  */
 export function ensureDigestRefs(refs: readonly string[]): { tagged: string[]; missing: string[] } {
   const sock = join(CLUSTER_STATE, 'containerd', 'containerd.sock');
-  const ctr = (...args: string[]) => execFileSync('ctr', ['--address', sock, '-n', 'k8s.io', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const ctr = (...args: string[]) =>
+    execFileSync('ctr', ['--address', sock, '-n', 'k8s.io', ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   const list = () => {
     const have = new Map<string, string>();
     for (const line of ctr('images', 'ls').split('\n').slice(1)) {
@@ -179,7 +237,9 @@ export function ensureDigestRefs(refs: readonly string[]): { tagged: string[]; m
   // again from its archive, as `up` imported it.
   const gone = [...new Set(refs.map((r) => r.split('@')[0]!).filter((nameTag) => !have.has(nameTag)))];
   const archives = gone
-    .map((nameTag) => join(DFP_CACHE, 'images', `${nameTag.slice(nameTag.lastIndexOf('/') + 1, nameTag.lastIndexOf(':'))}.tar`))
+    .map((nameTag) =>
+      join(DFP_CACHE, 'images', `${nameTag.slice(nameTag.lastIndexOf('/') + 1, nameTag.lastIndexOf(':'))}.tar`),
+    )
     .filter((f) => existsSync(f));
   if (archives.length) {
     execFileSync(join(ROOT, 'scripts', 'cluster', 'import'), archives, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -188,15 +248,25 @@ export function ensureDigestRefs(refs: readonly string[]): { tagged: string[]; m
   // An image whose tag another build moved to a different digest (the archives in
   // $DFP_CACHE/images are shared by every checkout on the machine) is imported again when
   // the archive there is the build dist/ pins.
-  const archiveOf = (nameTag: string) => join(DFP_CACHE, 'images', `${nameTag.slice(nameTag.lastIndexOf('/') + 1, nameTag.lastIndexOf(':'))}.tar`);
+  const archiveOf = (nameTag: string) =>
+    join(DFP_CACHE, 'images', `${nameTag.slice(nameTag.lastIndexOf('/') + 1, nameTag.lastIndexOf(':'))}.tar`);
   const moved = [...new Set(refs)].filter((ref) => {
     const [nameTag, digest] = ref.split('@') as [string, string];
     const byDigest = `${nameTag.slice(0, nameTag.lastIndexOf(':'))}@${digest}`;
     const digestFile = archiveOf(nameTag).replace(/\.tar$/, '.digest');
-    return !have.has(byDigest) && have.get(nameTag) !== digest && existsSync(digestFile) && readFileSync(digestFile, 'utf8').includes(digest);
+    return (
+      !have.has(byDigest) &&
+      have.get(nameTag) !== digest &&
+      existsSync(digestFile) &&
+      readFileSync(digestFile, 'utf8').includes(digest)
+    );
   });
   if (moved.length) {
-    execFileSync(join(ROOT, 'scripts', 'cluster', 'import'), [...new Set(moved.map((r) => archiveOf(r.split('@')[0]!)))], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(
+      join(ROOT, 'scripts', 'cluster', 'import'),
+      [...new Set(moved.map((r) => archiveOf(r.split('@')[0]!)))],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     have = list();
   }
   const tagged: string[] = [];

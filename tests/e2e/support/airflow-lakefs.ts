@@ -52,7 +52,12 @@ export function clusterLakeFs(): ClusterLakeFs | undefined {
  * synthetic samples as the landing CSVs on main and commits them, and creates `branch` from
  * main for this run. Returns the CSV row count and main's head after the upload.
  */
-export async function seedKronodroid(lakefs: ClusterLakeFs, repo: string, samples: number, branch: string): Promise<{ rows: number; commit: string }> {
+export async function seedKronodroid(
+  lakefs: ClusterLakeFs,
+  repo: string,
+  samples: number,
+  branch: string,
+): Promise<{ rows: number; commit: string }> {
   try {
     await lakefs.client.createRepository(repo, `${lakefs.blockstore}/${repo}`, 'main');
   } catch (e) {
@@ -60,12 +65,17 @@ export async function seedKronodroid(lakefs: ClusterLakeFs, repo: string, sample
   }
   const work = mkdtempSync(join(tmpdir(), 'dfp-e2e-landing-'));
   try {
-    const out = execFileSync('python3', ['-m', 'dfp_tools.kronodroid_synthetic', '--out', work, '--samples', String(samples), '--seed', '7'], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH: join(ROOT, 'images', 'dfp_tools') },
-    });
+    const out = execFileSync(
+      'python3',
+      ['-m', 'dfp_tools.kronodroid_synthetic', '--out', work, '--samples', String(samples), '--seed', '7'],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH: join(ROOT, 'images', 'dfp_tools') },
+      },
+    );
     const files = (JSON.parse(out) as { files: Record<string, number> }).files;
-    for (const f of readdirSync(work)) await lakefs.client.upload(repo, 'main', `landing/kronodroid/${f}`, readFileSync(join(work, f)));
+    for (const f of readdirSync(work))
+      await lakefs.client.upload(repo, 'main', `landing/kronodroid/${f}`, readFileSync(join(work, f)));
     try {
       await lakefs.client.commit(repo, 'main', 'e2e: synthetic Kronodroid landing files');
     } catch (e) {

@@ -52,7 +52,12 @@ export function airflowHome(dagsFolder: string, kubeconfig: string, xcomSidecarI
     // Nothing written into the DAG folder (the variant's dist/, which a test compares).
     PYTHONDONTWRITEBYTECODE: '1',
   };
-  execFileSync(join(VENV_BIN, 'airflow'), ['db', 'migrate'], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+  execFileSync(join(VENV_BIN, 'airflow'), ['db', 'migrate'], {
+    env,
+    cwd: home,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 300_000,
+  });
   return { home, env };
 }
 
@@ -71,7 +76,12 @@ export interface DagRun {
 }
 
 /** `airflow dags test DAG DATE -c CONF`, then the run's and its tasks' states from the DB. */
-export async function dagsTest(airflow: AirflowHome, dagId: string, logicalDate: string, conf: Record<string, unknown>): Promise<DagRun> {
+export async function dagsTest(
+  airflow: AirflowHome,
+  dagId: string,
+  logicalDate: string,
+  conf: Record<string, unknown>,
+): Promise<DagRun> {
   const logFile = join(airflow.home, `${dagId}.log`);
   const out = openSync(logFile, 'w');
   const start = Date.now();
@@ -82,12 +92,25 @@ export async function dagsTest(airflow: AirflowHome, dagId: string, logicalDate:
   });
   const exitCode = await new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
   const seconds = (Date.now() - start) / 1000;
-  const states = JSON.parse(execFileSync(join(VENV_BIN, 'python'), ['-c', STATES_PY, join(airflow.home, 'airflow.db'), dagId], { encoding: 'utf8' })) as {
+  const states = JSON.parse(
+    execFileSync(join(VENV_BIN, 'python'), ['-c', STATES_PY, join(airflow.home, 'airflow.db'), dagId], {
+      encoding: 'utf8',
+    }),
+  ) as {
     run_id: string;
     state: string;
     tasks: Record<string, string>;
   };
-  return { dagId, exitCode, seconds, state: states.state, runId: states.run_id, tasks: states.tasks, log: readFileSync(logFile, 'utf8'), logFile };
+  return {
+    dagId,
+    exitCode,
+    seconds,
+    state: states.state,
+    runId: states.run_id,
+    tasks: states.tasks,
+    log: readFileSync(logFile, 'utf8'),
+    logFile,
+  };
 }
 
 const STATES_PY = `

@@ -9,7 +9,16 @@
  * dist/prod up to its URLs.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
@@ -50,7 +59,11 @@ export interface Variant {
 
 /** The files of the project a render reads: every tracked or new file but dist/, tests/, docs/, bench/. */
 function projectFiles(): string[] {
-  const out = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const out = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   return out.split('\0').filter((f) => f && !/^(dist|tests|docs|bench|\.ci)\//.test(f));
 }
 
@@ -71,7 +84,8 @@ export function variantEnvironments(original: string, options: VariantOptions): 
     if (n !== 1) throw new Error(`${ENVIRONMENTS_FILE}: prod has ${n} occurrences of ${from}, expected 1`);
     block = block.replace(from, to);
   };
-  for (const key of ['lakefs', 'mlflow', 's3'] as const) swap(`'${PROD_ENDPOINTS[key]}'`, `'${options.endpoints[key]}'`);
+  for (const key of ['lakefs', 'mlflow', 's3'] as const)
+    swap(`'${PROD_ENDPOINTS[key]}'`, `'${options.endpoints[key]}'`);
   if (options.engine !== 'spark') swap("engine: 'spark'", `engine: '${options.engine}'`);
   return original.slice(0, start) + block + original.slice(end);
 }
@@ -112,7 +126,10 @@ export function filesUnder(dir: string): string[] {
 }
 
 /** The lines that differ between two texts, as `-old`/`+new` pairs by line number (same line count required). */
-export function changedLines(a: string, b: string): { line: number; from: string; to: string }[] | 'line counts differ' {
+export function changedLines(
+  a: string,
+  b: string,
+): { line: number; from: string; to: string }[] | 'line counts differ' {
   const x = a.split('\n');
   const y = b.split('\n');
   if (x.length !== y.length) return 'line counts differ';
@@ -138,7 +155,11 @@ function sslFollowsScheme(from: string, to: string, endpoints: ProdEndpoints): b
  * line with prod's endpoint values replaced by the variant's. Also returns how many lines
  * changed, so a test can require that some did.
  */
-export function endpointOnlyDiff(variantProd: string, committedProd: string, endpoints: ProdEndpoints): { problems: string[]; changed: number } {
+export function endpointOnlyDiff(
+  variantProd: string,
+  committedProd: string,
+  endpoints: ProdEndpoints,
+): { problems: string[]; changed: number } {
   const problems: string[] = [];
   let changed = 0;
   const ours = filesUnder(variantProd);
@@ -159,13 +180,15 @@ export function endpointOnlyDiff(variantProd: string, committedProd: string, end
       const squash = (t: string) => t.replace(/\s+/g, '').replace(/,([)\]}])/g, '$1');
       const committed = readFileSync(join(committedProd, f), 'utf8');
       const ours = readFileSync(join(variantProd, f), 'utf8');
-      if (!f.endsWith('.py') || squash(swap(committed)) !== squash(ours)) problems.push(`${f}: line counts differ, and not by endpoint values and line wrapping only`);
+      if (!f.endsWith('.py') || squash(swap(committed)) !== squash(ours))
+        problems.push(`${f}: line counts differ, and not by endpoint values and line wrapping only`);
       else changed += committed.split('\n').filter((l) => swap(l) !== l).length;
       continue;
     }
     for (const d of diff) {
       changed++;
-      if (swap(d.from) !== d.to && !sslFollowsScheme(d.from, d.to, endpoints)) problems.push(`${f}:${d.line}: not an endpoint change:\n  - ${d.from}\n  + ${d.to}`);
+      if (swap(d.from) !== d.to && !sslFollowsScheme(d.from, d.to, endpoints))
+        problems.push(`${f}:${d.line}: not an endpoint change:\n  - ${d.from}\n  + ${d.to}`);
     }
   }
   return { problems, changed };

@@ -17,7 +17,10 @@ export const ARGOCD_NS = 'argocd';
 
 /** The kubectl scripts/cluster/build made (the cluster's own version). */
 function kubectlPath(): string {
-  const k = readdirSync(BIN_DIR).filter((f) => /^kubectl-v[0-9.]+$/.test(f)).sort().at(-1);
+  const k = readdirSync(BIN_DIR)
+    .filter((f) => /^kubectl-v[0-9.]+$/.test(f))
+    .sort()
+    .at(-1);
   if (!k) throw new Error(`no kubectl in ${BIN_DIR}: run make cluster-up`);
   return join(BIN_DIR, k);
 }
@@ -33,17 +36,32 @@ export function kubectlJson(args: readonly string[]): Json {
 }
 /** kubectl that may fail (a missing object): null then. */
 export function tryKubectlJson(args: readonly string[]): Json | null {
-  const r = spawnSync(KUBECTL, [...args, '-o', 'json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 120_000 });
+  const r = spawnSync(KUBECTL, [...args, '-o', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 120_000,
+  });
   return r.status === 0 ? (JSON.parse(r.stdout) as Json) : null;
 }
 
 /** Runs scripts/argocd/up (idempotent); returns its KEY=value lines. */
 export function argocdUp(): Record<string, string> {
-  const out = execFileSync(join(ROOT, 'scripts/argocd/up'), [], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  return Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const out = execFileSync(join(ROOT, 'scripts/argocd/up'), [], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 export function argocdRuns(): boolean {
-  const r = spawnSync('bash', ['-c', 'source scripts/cluster/lib.sh && running_pid argocd-application-controller'], { cwd: ROOT, stdio: 'ignore' });
+  const r = spawnSync('bash', ['-c', 'source scripts/cluster/lib.sh && running_pid argocd-application-controller'], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
   return r.status === 0;
 }
 export function argocdDown(): void {
@@ -53,7 +71,12 @@ export function argocdDown(): void {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` every `everyMs` until it returns a value; throws `what` after `limitS`. */
-export async function waitFor<T>(what: string, limitS: number, probe: () => T | undefined | null | false, everyMs = 1000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  limitS: number,
+  probe: () => T | undefined | null | false,
+  everyMs = 1000,
+): Promise<T> {
   const deadline = Date.now() + limitS * 1000;
   for (;;) {
     const v = probe();
@@ -72,7 +95,15 @@ export function applications(): Json[] {
 
 /** Asks Argo CD to read git again now (instead of at its next resync). */
 export function refresh(name: string): void {
-  kubectl(['-n', ARGOCD_NS, 'annotate', '--overwrite', 'applications.argoproj.io', name, 'argocd.argoproj.io/refresh=hard']);
+  kubectl([
+    '-n',
+    ARGOCD_NS,
+    'annotate',
+    '--overwrite',
+    'applications.argoproj.io',
+    name,
+    'argocd.argoproj.io/refresh=hard',
+  ]);
 }
 
 /** Starts a sync of an Application, as `argocd app sync` does: sets its `operation`. */
@@ -96,12 +127,18 @@ export function contentHash(o: Json): string {
   const annotations = { ...(md.annotations ?? {}) };
   delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
   const kept = { labels: md.labels ?? {}, annotations, name: md.name, namespace: md.namespace };
-  return createHash('sha256').update(stableJson({ ...rest, metadata: kept })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(stableJson({ ...rest, metadata: kept }))
+    .digest('hex')
+    .slice(0, 16);
 }
 function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Json)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Json)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -126,7 +163,12 @@ export function liveObjects(apps: readonly string[], kinds: readonly string[]): 
     if (o.metadata?.annotations?.['argocd.argoproj.io/hook']) continue;
     const group = String(o.apiVersion).includes('/') ? String(o.apiVersion).split('/')[0] : '';
     const key = keyOf(group, o.kind, o.metadata.namespace, o.metadata.name);
-    out.set(key, { key, uid: o.metadata.uid, hash: contentHash(o), app: o.metadata.labels['app.kubernetes.io/instance'] });
+    out.set(key, {
+      key,
+      uid: o.metadata.uid,
+      hash: contentHash(o),
+      app: o.metadata.labels['app.kubernetes.io/instance'],
+    });
   }
   return out;
 }
@@ -142,10 +184,15 @@ export function diffLive(before: Map<string, LiveObject>, after: Map<string, Liv
 
 /** KEY=value lines of a file the cluster scripts write ($STATE/minio.env, …); {} when absent. */
 export function clusterEnv(file: string): Record<string, string> {
-  const state = process.env.DFP_CLUSTER_DIR || join(process.env.DFP_CACHE || join(homedir(), '.cache', 'dfp'), 'cluster');
+  const state =
+    process.env.DFP_CLUSTER_DIR || join(process.env.DFP_CACHE || join(homedir(), '.cache', 'dfp'), 'cluster');
   try {
-    return Object.fromEntries(readFileSync(join(state, file), 'utf8').split('\n').filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    return Object.fromEntries(
+      readFileSync(join(state, file), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
   } catch {
     return {};
   }
@@ -155,7 +202,12 @@ export function clusterEnv(file: string): Record<string, string> {
  * Creates a bucket in the cluster's MinIO (on 127.0.0.1:9000) with its root credentials:
  * one S3 PutBucket request signed with AWS Signature V4. An existing bucket is fine.
  */
-export async function ensureBucket(bucket: string, accessKey: string, secretKey: string, endpoint = 'http://127.0.0.1:9000'): Promise<void> {
+export async function ensureBucket(
+  bucket: string,
+  accessKey: string,
+  secretKey: string,
+  endpoint = 'http://127.0.0.1:9000',
+): Promise<void> {
   const url = new URL(`/${bucket}`, endpoint);
   const now = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
   const day = now.slice(0, 8);
@@ -163,7 +215,15 @@ export async function ensureBucket(bucket: string, accessKey: string, secretKey:
   const payload = createHash('sha256').update('').digest('hex');
   const headers: Record<string, string> = { host: url.host, 'x-amz-content-sha256': payload, 'x-amz-date': now };
   const signed = Object.keys(headers).sort();
-  const canonical = ['PUT', url.pathname, '', ...signed.map((h) => `${h}:${headers[h]}`), '', signed.join(';'), payload].join('\n');
+  const canonical = [
+    'PUT',
+    url.pathname,
+    '',
+    ...signed.map((h) => `${h}:${headers[h]}`),
+    '',
+    signed.join(';'),
+    payload,
+  ].join('\n');
   const scope = `${day}/${region}/s3/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', now, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
   let key: Buffer = createHmac('sha256', `AWS4${secretKey}`).update(day).digest();
@@ -171,10 +231,14 @@ export async function ensureBucket(bucket: string, accessKey: string, secretKey:
   const signature = createHmac('sha256', key).update(toSign).digest('hex');
   const res = await fetch(url, {
     method: 'PUT',
-    headers: { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${accessKey}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}` },
+    headers: {
+      ...headers,
+      authorization: `AWS4-HMAC-SHA256 Credential=${accessKey}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}`,
+    },
   });
   const body = await res.text();
-  if (!res.ok && !/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test(body)) throw new Error(`MinIO PutBucket ${bucket}: ${res.status} ${body}`);
+  if (!res.ok && !/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test(body))
+    throw new Error(`MinIO PutBucket ${bucket}: ${res.status} ${body}`);
 }
 
 /**
@@ -184,18 +248,30 @@ export async function ensureBucket(bucket: string, accessKey: string, secretKey:
  * an image the cluster does not hold is left to fail its pull, visibly.
  */
 export function tagDigests(images: readonly string[]): string[] {
-  const state = process.env.DFP_CLUSTER_DIR || join(process.env.DFP_CACHE || join(homedir(), '.cache', 'dfp'), 'cluster');
-  const ctr = (...args: string[]) => spawnSync('ctr', ['--address', join(state, 'containerd', 'containerd.sock'), '-n', 'k8s.io', ...args], { encoding: 'utf8' });
+  const state =
+    process.env.DFP_CLUSTER_DIR || join(process.env.DFP_CACHE || join(homedir(), '.cache', 'dfp'), 'cluster');
+  const ctr = (...args: string[]) =>
+    spawnSync('ctr', ['--address', join(state, 'containerd', 'containerd.sock'), '-n', 'k8s.io', ...args], {
+      encoding: 'utf8',
+    });
   const listed = ctr('images', 'ls');
   if (listed.status !== 0) return [];
-  const targets = new Map(listed.stdout.split('\n').slice(1).map((l) => l.split(/\s+/)).filter((c) => c.length > 2).map((c) => [c[0]!, c[2]!]));
+  const targets = new Map(
+    listed.stdout
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s+/))
+      .filter((c) => c.length > 2)
+      .map((c) => [c[0]!, c[2]!]),
+  );
   const tagged: string[] = [];
   for (const image of images) {
     const m = /^(.+):([^:/@]+)@(sha256:[0-9a-f]{64})$/.exec(image);
     if (!m) continue;
     const [, name, tag, digest] = m;
     if (targets.has(`${name}@${digest}`) || targets.get(`${name}:${tag}`) !== digest) continue;
-    if (ctr('images', 'tag', `${name}:${tag}`, `${name}@${digest}`).status === 0) tagged.push(`${name}@${digest!.slice(0, 19)}…`);
+    if (ctr('images', 'tag', `${name}:${tag}`, `${name}@${digest}`).status === 0)
+      tagged.push(`${name}@${digest!.slice(0, 19)}…`);
   }
   return tagged;
 }

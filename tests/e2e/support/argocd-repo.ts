@@ -31,11 +31,17 @@ export function environmentBranches(dist: string): Map<string, string> {
 }
 
 function parseYaml(text: string): Json[] {
-  return parseAllDocuments(text).map((d) => d.toJSON() as Json).filter((o) => o && typeof o === 'object');
+  return parseAllDocuments(text)
+    .map((d) => d.toJSON() as Json)
+    .filter((o) => o && typeof o === 'object');
 }
 
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=dfp e2e', '-c', 'user.email=e2e@dfp.invalid', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('git', ['-c', 'user.name=dfp e2e', '-c', 'user.email=e2e@dfp.invalid', ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 /**
  * The repository Argo CD reads: a work clone in a temporary folder, pushed to the bare
@@ -46,7 +52,11 @@ export class ServedRepo {
   readonly work = mkdtempSync(join(tmpdir(), 'dfp-argocd-repo-'));
   readonly bare: string;
 
-  constructor(gitRoot: string, dist: string, readonly branches: readonly string[]) {
+  constructor(
+    gitRoot: string,
+    dist: string,
+    readonly branches: readonly string[],
+  ) {
     this.bare = join(gitRoot, 'ml-platform', 'dfp.git');
     rmSync(this.bare, { recursive: true, force: true });
     mkdirSync(this.bare, { recursive: true });
@@ -93,7 +103,8 @@ export function renderDist(change: (app: ReturnType<typeof buildApp>) => void): 
 export const editPipeline = (name: string) => (app: ReturnType<typeof buildApp>) => {
   const p = app.node.tryFindChild(name);
   if (!(p instanceof Pipeline)) throw new Error(`main.ts defines no pipeline '${name}'`);
-  (p.props as { description?: string }).description = `${p.props.description ?? name} (edited by the Argo CD e2e suite)`;
+  (p.props as { description?: string }).description =
+    `${p.props.description ?? name} (edited by the Argo CD e2e suite)`;
 };
 /** One pipeline removed from the definitions. */
 export const removePipeline = (name: string) => (app: ReturnType<typeof buildApp>) => {
@@ -111,17 +122,20 @@ export interface ChildApp {
 
 export function childApps(dist: string, env: string): ChildApp[] {
   const dir = join(dist, env, 'argocd', 'apps');
-  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => {
-    const a = parseYaml(readFileSync(join(dir, f), 'utf8'))[0]!;
-    const auto = a.spec.syncPolicy?.automated;
-    return {
-      name: a.metadata.name,
-      wave: Number(a.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0),
-      path: a.spec.source.path,
-      namespace: a.spec.destination.namespace,
-      automated: auto ? { prune: !!auto.prune, selfHeal: !!auto.selfHeal } : null,
-    };
-  });
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => {
+      const a = parseYaml(readFileSync(join(dir, f), 'utf8'))[0]!;
+      const auto = a.spec.syncPolicy?.automated;
+      return {
+        name: a.metadata.name,
+        wave: Number(a.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0),
+        path: a.spec.source.path,
+        namespace: a.spec.destination.namespace,
+        automated: auto ? { prune: !!auto.prune, selfHeal: !!auto.selfHeal } : null,
+      };
+    });
 }
 
 /** An object Argo CD is to apply (hooks apart), with the Application that owns it. */
@@ -152,18 +166,24 @@ export function desiredObjects(dist: string, env: string): DesiredObject[] {
 }
 
 function walk(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? walk(p) : [p];
+    });
 }
 
 /** The kubectl resource names (`kind.group`) of the objects. */
 export function resourceNames(objs: readonly DesiredObject[]): string[] {
-  return [...new Set(objs.map((o) => {
-    const [group] = o.key.split('/');
-    return group === 'core' ? o.object.kind.toLowerCase() : `${o.object.kind.toLowerCase()}.${group}`;
-  }))].sort();
+  return [
+    ...new Set(
+      objs.map((o) => {
+        const [group] = o.key.split('/');
+        return group === 'core' ? o.object.kind.toLowerCase() : `${o.object.kind.toLowerCase()}.${group}`;
+      }),
+    ),
+  ].sort();
 }
 
 /** What a commit from `before` to `after` asks of the cluster: objects added, removed, changed. */

@@ -28,7 +28,10 @@ type Json = any;
 
 /** Starts podman's API service (installing podman from Debian when missing); its DOCKER_HOST. */
 export function podmanDockerHost(): string {
-  const out = execFileSync(join(ROOT, 'scripts', 'kfp-local', 'podman-service'), [], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(join(ROOT, 'scripts', 'kfp-local', 'podman-service'), [], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return out.trim().split('\n').at(-1)!;
 }
 
@@ -38,17 +41,30 @@ export function podmanDockerHost(): string {
  * `stale <digest>`, `nospace <MB>` or `failed`.
  */
 export function loadImages(refs: readonly string[]): Map<string, string> {
-  const r = spawnSync(join(ROOT, 'scripts', 'kfp-local', 'load-images'), [...refs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(join(ROOT, 'scripts', 'kfp-local', 'load-images'), [...refs], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0 && r.status !== 1) throw new Error(`scripts/kfp-local/load-images failed (exit ${r.status})`);
-  return new Map(r.stdout.trim().split('\n').filter(Boolean).map((l) => {
-    const [ref, ...what] = l.split(' ');
-    return [ref!, what.join(' ')];
-  }));
+  return new Map(
+    r.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [ref, ...what] = l.split(' ');
+        return [ref!, what.join(' ')];
+      }),
+  );
 }
 
 /** The image references the executors run, as dist/ names them. */
 export function imageRefs(ir: IrFile): string[] {
-  return [...new Set(Object.values(ir.spec.deploymentSpec.executors as Record<string, Json>).map((e) => e.container.image as string))].sort();
+  return [
+    ...new Set(
+      Object.values(ir.spec.deploymentSpec.executors as Record<string, Json>).map((e) => e.container.image as string),
+    ),
+  ].sort();
 }
 
 /**
@@ -60,13 +76,22 @@ export function artifactHandOffs(ir: IrFile): { task: string; input: string; pro
   const out: { task: string; input: string; producer: string; output: string }[] = [];
   for (const [task, spec] of Object.entries(ir.spec.root.dag.tasks as Record<string, Json>)) {
     for (const [input, a] of Object.entries((spec.inputs?.artifacts ?? {}) as Record<string, Json>)) {
-      if (a.taskOutputArtifact) out.push({ task, input, producer: a.taskOutputArtifact.producerTask, output: a.taskOutputArtifact.outputArtifactKey });
+      if (a.taskOutputArtifact)
+        out.push({
+          task,
+          input,
+          producer: a.taskOutputArtifact.producerTask,
+          output: a.taskOutputArtifact.outputArtifactKey,
+        });
     }
   }
   // In the order kfp.local runs the tasks: a task after everything it depends on.
   const tasks = ir.spec.root.dag.tasks as Record<string, Json>;
-  const depth = (t: string): number => Math.max(0, ...((tasks[t]?.dependentTasks ?? []) as string[]).map((d) => depth(d) + 1));
-  return out.sort((x, y) => depth(x.task) - depth(y.task) || x.task.localeCompare(y.task) || x.input.localeCompare(y.input));
+  const depth = (t: string): number =>
+    Math.max(0, ...((tasks[t]?.dependentTasks ?? []) as string[]).map((d) => depth(d) + 1));
+  return out.sort(
+    (x, y) => depth(x.task) - depth(y.task) || x.task.localeCompare(y.task) || x.input.localeCompare(y.input),
+  );
 }
 
 /** kfp.local's output split by task: the lines between "Executing task 'x'" and its verdict. */
@@ -101,8 +126,9 @@ export function tasksOf(ir: IrFile): string[] {
 
 /** The image archive names (`registry.dfp.internal/dfp/<name>:…`) the executors run. */
 export function imageNames(ir: IrFile): string[] {
-  const names = Object.values(ir.spec.deploymentSpec.executors as Record<string, Json>)
-    .map((e) => /\/dfp\/([^:@/]+)[:@]/.exec(e.container.image as string)?.[1] ?? e.container.image);
+  const names = Object.values(ir.spec.deploymentSpec.executors as Record<string, Json>).map(
+    (e) => /\/dfp\/([^:@/]+)[:@]/.exec(e.container.image as string)?.[1] ?? e.container.image,
+  );
   return [...new Set(names as string[])].sort();
 }
 
@@ -145,7 +171,9 @@ export function runnerFor(ir: IrFile, inputs: RunnerInputs): { runner: Json; pro
   const mounts = new Map<string, { source: string; from: string }>();
   const users = new Set<string>();
   const problems: string[] = [];
-  for (const [executor, cfg] of Object.entries(ir.platform as Record<string, Json>).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [executor, cfg] of Object.entries(ir.platform as Record<string, Json>).sort(([a], [b]) =>
+    a.localeCompare(b),
+  )) {
     for (const s of cfg.secretAsEnv ?? []) {
       const secret = inputs.secrets[s.secretName];
       for (const k of s.keyToEnv ?? []) {
@@ -156,7 +184,9 @@ export function runnerFor(ir: IrFile, inputs: RunnerInputs): { runner: Json; pro
         }
         const prior = env.get(k.envVar);
         if (prior && prior.value !== value) {
-          problems.push(`${executor}: ${k.envVar} comes from Secret ${s.secretName}, ${prior.from} sets it from another; kfp.local's DockerRunner has one environment for every task`);
+          problems.push(
+            `${executor}: ${k.envVar} comes from Secret ${s.secretName}, ${prior.from} sets it from another; kfp.local's DockerRunner has one environment for every task`,
+          );
         }
         env.set(k.envVar, { value, from: `${executor} (${s.secretName})` });
       }
@@ -171,13 +201,17 @@ export function runnerFor(ir: IrFile, inputs: RunnerInputs): { runner: Json; pro
       mkdirSync(dir, { recursive: true });
       for (const [file, content] of Object.entries(data)) writeFileSync(join(dir, file), content);
       const prior = mounts.get(c.mountPath);
-      if (prior && prior.source !== dir) problems.push(`${executor}: ${c.mountPath} mounts ${c.configMapName}, ${prior.from} mounts another there`);
+      if (prior && prior.source !== dir)
+        problems.push(`${executor}: ${c.mountPath} mounts ${c.configMapName}, ${prior.from} mounts another there`);
       mounts.set(c.mountPath, { source: dir, from: executor });
     }
     const sc = cfg.securityContext;
     if (sc?.runAsUser !== undefined) users.add(`${sc.runAsUser}:${sc.runAsGroup ?? sc.runAsUser}`);
   }
-  if (users.size > 1) problems.push(`the executors run as different users (${[...users].join(', ')}); DockerRunner has one user for every task`);
+  if (users.size > 1)
+    problems.push(
+      `the executors run as different users (${[...users].join(', ')}); DockerRunner has one user for every task`,
+    );
   const runner: Json = {
     // Host networking: the services run on the host's loopback (tests/support), and the
     // cluster's names resolve to it through extra_hosts.
@@ -210,7 +244,11 @@ export interface KfpLocalResult {
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** Runs one IR file with kfp.local; `dockerHost` is podman's service. */
-export function runKfpLocal(request: { pipeline: string; pipelineRoot: string; arguments: Json; runner: Json }, dockerHost: string, workDir: string): KfpLocalResult {
+export function runKfpLocal(
+  request: { pipeline: string; pipelineRoot: string; arguments: Json; runner: Json },
+  dockerHost: string,
+  workDir: string,
+): KfpLocalResult {
   const file = join(workDir, 'request.json');
   writeFileSync(file, JSON.stringify(request, null, 2));
   const started = Date.now();
@@ -235,7 +273,10 @@ export function runKfpLocal(request: { pipeline: string; pipelineRoot: string; a
 /** Steps that succeeded: kfp.local says SUCCESS and every container of the step exited 0. */
 export function succeededSteps(result: KfpLocalResult): string[] {
   return Object.entries(result.tasks)
-    .filter(([task, s]) => s === 'SUCCESS' && (result.exits[task] ?? []).length > 0 && result.exits[task]!.every((c) => c === 0))
+    .filter(
+      ([task, s]) =>
+        s === 'SUCCESS' && (result.exits[task] ?? []).length > 0 && result.exits[task]!.every((c) => c === 0),
+    )
     .map(([task]) => task)
     .sort();
 }

@@ -14,7 +14,14 @@ import { clusterKubeconfig } from '../../support/cluster.ts';
 export interface KubeObject {
   apiVersion: string;
   kind: string;
-  metadata: { name?: string; generateName?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown };
+  metadata: {
+    name?: string;
+    generateName?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [k: string]: unknown;
+  };
   [k: string]: unknown;
 }
 
@@ -49,7 +56,9 @@ export function kubectl(args: readonly string[], options: KubectlOptions = {}): 
   });
   const result = { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') };
   if (result.status !== 0 && !options.allowFailure) {
-    throw new Error(`kubectl ${args.join(' ')} exited ${result.status}: ${result.stderr.trim() || result.stdout.trim()}`);
+    throw new Error(
+      `kubectl ${args.join(' ')} exited ${result.status}: ${result.stderr.trim() || result.stdout.trim()}`,
+    );
   }
   return result;
 }
@@ -75,9 +84,12 @@ export function parseObjects(text: string): KubeObject[] {
 export function apply(objects: readonly KubeObject[]): string {
   if (objects.length === 0) return '';
   const list = { apiVersion: 'v1', kind: 'List', items: objects };
-  return kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=dfp-e2e', '--validate=strict', '-f', '-'], {
-    input: JSON.stringify(list),
-  }).stdout;
+  return kubectl(
+    ['apply', '--server-side', '--force-conflicts', '--field-manager=dfp-e2e', '--validate=strict', '-f', '-'],
+    {
+      input: JSON.stringify(list),
+    },
+  ).stdout;
 }
 
 /** Applies the objects of YAML files as they are. */
@@ -96,7 +108,12 @@ export function deleteNamespace(name: string): void {
 }
 
 /** Polls `check` every `intervalMs` until it returns a value other than undefined; throws after `timeoutMs` with `what`. */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined, intervalMs = 1000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => T | undefined,
+  intervalMs = 1000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -106,7 +123,10 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => T
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
