@@ -77,8 +77,8 @@ else
 	@node scripts/run.mjs main.ts
 endif
 
-## test: type-check, then every vitest suite (unit, golden, conformance, synth)
-test: install python lakefs kube-apiserver argo-validate typecheck
+## test: type-check and lint, then every vitest suite (unit, golden, conformance, synth)
+test: install python lakefs kube-apiserver argo-validate typecheck lint
 	npx vitest run
 
 ## fuzz: the reliability suites with long budgets (docs/security.md): 5000 hostile strings
