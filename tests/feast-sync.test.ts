@@ -90,8 +90,20 @@ describe('feast apply runs on every Argo CD sync, on the reviewed files', () => 
       expect(container.command.join(' ')).toMatch(/feast --chdir \/work apply/);
       const { tag } = imageTagAndDigest(container.image);
       expect(tag && tag !== 'latest').toBeTruthy();
-      for (const e of container.env)
-        expect(e.value === undefined ? e.valueFrom.secretKeyRef.name : 'literal').toBeTruthy();
+      // A credential comes from a Secret by reference, never as a literal; the literals are settings.
+      const secretLike = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL/i;
+      for (const e of container.env) {
+        if (secretLike.test(e.name)) {
+          expect(e.value, `${e.name} must not be a literal`).toBeUndefined();
+          expect(e.valueFrom.secretKeyRef, `${e.name} must come from a Secret`).toEqual({
+            name: expect.stringMatching(/^[a-z0-9-]+$/),
+            key: expect.stringMatching(/^[A-Za-z0-9_.-]+$/),
+          });
+        } else {
+          expect(typeof e.value, `${e.name}: a setting is a literal string`).toBe('string');
+        }
+      }
+      expect(container.env.filter((e: { name: string }) => secretLike.test(e.name)).length).toBeGreaterThan(0);
     });
   }
 
