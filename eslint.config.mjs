@@ -30,6 +30,7 @@ const nodeGlobals = Object.fromEntries(
 export default tseslint.config(
   {
     ignores: [
+      '**/.venv/**',
       'dist/**',
       'node_modules/**',
       '.tools/**',
