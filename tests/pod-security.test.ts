@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { KvmAccess } from '../android/index.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { renderAll } from '../synth/render.ts';
@@ -32,7 +32,8 @@ function renderedPods(): PodSubject[] {
   const model = buildModel(buildApp());
   for (const env of model.environments) {
     for (const f of argoTarget.render(model, env))
-      pods.push(...podsIn(`argo-render/${env.name}/${f.path}`, parse(f.content) as Json));
+      for (const doc of parseAllDocuments(f.content))
+        pods.push(...podsIn(`argo-render/${env.name}/${f.path}`, doc.toJSON() as Json));
   }
   for (const [root, label] of [
     [join(ROOT, 'dist'), 'dist'],
