@@ -107,29 +107,19 @@ describe("dfp_tools.artifacts through lakeFS's S3 gateway", () => {
     expect(r.err).toContain("$UNSET is '': expected the artifact's object key");
   });
 
-  /** Runs the sidecar until it writes upload.exit, after the step wrote `mainExit`. */
-  async function sidecar(mainExit: number, write: (outputs: string) => void, key: string) {
+  /** Starts the upload sidecar as the pod runs it, for object key `key`, in a fresh pod folder. */
+  function startSidecar(key: string) {
     const dir = mkdtempSync(join(tmpdir(), 'dfp-artifacts-'));
     const sync = join(dir, 'sync');
     const out = join(dir, 'outputs', 'artifacts', 'summary');
-    const child = spawn(
-      PYTHON,
-      [
-        '-m',
-        'dfp_tools.artifacts',
-        'upload',
-        ...common,
-        '--wait-for',
-        sync,
-        '--poll-seconds',
-        '0.1',
-        '--stay',
-        '--item',
-        'K',
-        out,
-      ],
-      { env: { ...env, K: key } },
-    );
+    const args = ['upload', ...common, '--wait-for', sync, '--poll-seconds', '0.1', '--stay', '--item', 'K', out];
+    const child = spawn(PYTHON, ['-m', 'dfp_tools.artifacts', ...args], { env: { ...env, K: key } });
+    return { dir, sync, out, child };
+  }
+
+  /** Runs the sidecar until it writes upload.exit, after the step wrote `mainExit`. */
+  async function sidecar(mainExit: number, write: (outputs: string) => void, key: string) {
+    const { dir, sync, out, child } = startSidecar(key);
     let err = '';
     child.stderr.on('data', (d) => {
       err += d;
@@ -179,27 +169,7 @@ describe("dfp_tools.artifacts through lakeFS's S3 gateway", () => {
 
   /** The step's wrapper, as the pod runs it, beside the sidecar: the wrapper's exit code and whether the object arrived. */
   async function pod(command: string[], key: string) {
-    const dir = mkdtempSync(join(tmpdir(), 'dfp-artifacts-'));
-    const sync = join(dir, 'sync');
-    const out = join(dir, 'outputs', 'artifacts', 'summary');
-    const side = spawn(
-      PYTHON,
-      [
-        '-m',
-        'dfp_tools.artifacts',
-        'upload',
-        ...common,
-        '--wait-for',
-        sync,
-        '--poll-seconds',
-        '0.1',
-        '--stay',
-        '--item',
-        'K',
-        out,
-      ],
-      { env: { ...env, K: key } },
-    );
+    const { dir, sync, out, child: side } = startSidecar(key);
     const sideExit = new Promise<number | null>((resolve) => side.once('exit', (c) => resolve(c)));
     try {
       for (let i = 0; !existsSync(join(dir, 'outputs', 'artifacts')) && i < 100; i++)
