@@ -103,7 +103,8 @@ const VERBS: Readonly<Record<string, VerbSpec>> = {
     secretsFrom: 'set LAKEFS_SECRET_ACCESS_KEY in the environment, or pass --secret-access-key-file FILE',
     more:
       'The secret access key is never taken as a flag: a flag shows in the process list and the shell history.\n' +
-      "'dfp lock --images FILE...' records instead the image digests make images wrote (one '<image> sha256:<digest>' line per file).\n",
+      ("'dfp lock --images FILE...' records instead the image digests make images wrote (one '<image> " +
+        "sha256:<digest>' line per file).\n"),
   },
   trace: TRACE_VERB,
 };
@@ -286,7 +287,8 @@ async function lock(args: string[]): Promise<number> {
       throw new UsageError('lock needs the lakeFS endpoint: set LAKEFS_ENDPOINT or pass --endpoint', 'lock');
     if (!accessKeyId || !secretAccessKey)
       throw new UsageError(
-        'lock needs lakeFS credentials: set LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY (or pass --secret-access-key-file FILE)',
+        'lock needs lakeFS credentials: set LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY (or pass ' +
+          '--secret-access-key-file FILE)',
         'lock',
       );
     if (timeout !== undefined && !(Number(timeout) > 0))

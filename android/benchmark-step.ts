@@ -76,7 +76,8 @@ export class EmulatorBenchmarkStep extends ContainerStep implements AndroidBench
       ...(settings.run !== undefined ? { args: [...(container.args ?? []), '--run-benchmark', settings.run] } : {}),
       description:
         settings.description ??
-        `Benchmarks ${Object.keys(settings.models).join(', ')} on an emulated ${settings.device.name} and logs the results to the MLflow run.`,
+        `Benchmarks ${Object.keys(settings.models).join(', ')} on an emulated ${settings.device.name} and logs ` +
+          'the results to the MLflow run.',
       inputArtifacts: Object.fromEntries(artifacts),
       outputArtifacts: { [RESULTS_ARTIFACT]: 'Metrics' },
       timeout: settings.timeout ?? Duration.hours(2),

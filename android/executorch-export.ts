@@ -111,6 +111,7 @@ function checkOptions(backend: unknown, quantization: unknown): string[] {
   return ok.includes(parsed.data.quantization)
     ? []
     : [
-        `backend '${parsed.data.backend}' cannot run quantization '${parsed.data.quantization}'; use ${ok.map((q) => `'${q}'`).join(' or ')}, or the xnnpack backend`,
+        `backend '${parsed.data.backend}' cannot run quantization '${parsed.data.quantization}'; use ` +
+          `${ok.map((q) => `'${q}'`).join(' or ')}, or the xnnpack backend`,
       ];
 }

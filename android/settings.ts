@@ -21,7 +21,9 @@ export interface BenchmarkSettingsProps {
   readonly apk: BenchmarkFile;
   /** Its instrumentation (androidTest) APK, which runs the measurements. */
   readonly testApk: BenchmarkFile;
-  /** `<test package>/<runner class>`. @default 'com.dfp.runtimecomparison.test/androidx.test.runner.AndroidJUnitRunner' */
+  /**
+   * `<test package>/<runner class>`. @default 'com.dfp.runtimecomparison.test/androidx.test.runner.AndroidJUnitRunner'
+   */
   readonly instrumentation?: string;
   /** The model file for each runtime to compare, in the order they run. */
   readonly models: Readonly<Partial<Record<BenchmarkRuntime, BenchmarkFile>>>;
@@ -33,7 +35,8 @@ export interface BenchmarkSettingsProps {
   readonly metricPrefix?: string;
   /**
    * The Secret with the S3 (MinIO) key pair used to fetch files, from S3 or from the
-   * MLflow artifact store. @default { secret: 'minio-credentials', accessKeyKey: 'accesskey', secretKeyKey: 'secretkey' }
+   * MLflow artifact store. @default { secret: 'minio-credentials', accessKeyKey: 'accesskey', secretKeyKey: 'secretkey'
+   * }
    */
   readonly s3Credentials?: { readonly secret: string; readonly accessKeyKey?: string; readonly secretKeyKey?: string };
   /** CPU and memory. @default the device's cores + 1 CPUs and its RAM + 2 GiB, requests = limits */
@@ -51,7 +54,8 @@ export const KVM_NODE_LABEL = 'dfp.dev/kvm';
 /** The emulator's working area: AVD, fetched files, results. */
 const WORK_DIR = '/var/dfp/android';
 const KVM_REASON =
-  'the Android emulator needs the node /dev/kvm for hardware virtualisation; mounting a host device requires a privileged container';
+  'the Android emulator needs the node /dev/kvm for hardware virtualisation; mounting a host device requires a ' +
+  'privileged container';
 
 /** How one benchmark's files become arguments: a path in the container, or a URI to fetch. */
 export type FileArg = (file: BenchmarkFile, field: string) => Arg;

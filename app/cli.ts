@@ -81,7 +81,8 @@ export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = 
       return stale ? EXIT_STALE : EXIT_OK;
     }
     process.stdout.write(
-      `dfp: rendered ${result.files.length} files; ${summary === 'dist/ is up to date' ? 'dist/ unchanged' : summary}\n`,
+      `dfp: rendered ${result.files.length} files; ` +
+        `${summary === 'dist/ is up to date' ? 'dist/ unchanged' : summary}\n`,
     );
     return EXIT_OK;
   } catch (e) {
@@ -91,7 +92,8 @@ export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = 
     }
     const err = e instanceof Error ? e : new Error(String(e));
     process.stderr.write(
-      `dfp: internal error: ${err.message}\ndist/ was left unchanged. This is a dfp bug; rerun with DFP_DEBUG=1 for details.\n`,
+      `dfp: internal error: ${err.message}\ndist/ was left unchanged. This is a dfp bug; rerun with ` +
+        'DFP_DEBUG=1 for details.\n',
     );
     if (process.env.DFP_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
     return EXIT_INTERNAL;
@@ -100,5 +102,9 @@ export function runCli(makeApp: (options: { check: boolean }) => DfpApp, argv = 
 
 /** What synth says about images it rendered by tag: a warning, not an error (docs/images.md). */
 export function unpinnedWarning(images: readonly string[]): string {
-  return `dfp: warning: ${images.length} image${images.length === 1 ? '' : 's'} rendered by tag, with no digest in the lock (run 'make images', which records the digests in dfp.lock.json, and commit it): ${images.join(', ')}\n`;
+  return (
+    `dfp: warning: ${images.length} image${images.length === 1 ? '' : 's'} rendered by tag, with no digest in ` +
+    `the lock (run 'make images', which records the digests in dfp.lock.json, and commit it): ` +
+    `${images.join(', ')}\n`
+  );
 }

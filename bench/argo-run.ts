@@ -186,7 +186,8 @@ for (let i = 0; i < rounds; i++) {
   ] as const) {
     const r = await timed(wf);
     console.log(
-      `round ${i + 1} ${kind.padEnd(8)} ${r.name.padEnd(24)} ${r.phase.padEnd(9)} ${r.seconds.toFixed(1)} s, memoized steps taken from the cache: ${r.hits}`,
+      `round ${i + 1} ${kind.padEnd(8)} ${r.name.padEnd(24)} ${r.phase.padEnd(9)} ${r.seconds.toFixed(1)} s, ` +
+        `memoized steps taken from the cache: ${r.hits}`,
     );
     if (r.phase !== 'Succeeded') {
       console.error(`${r.name} ended ${r.phase}: kubectl -n ${NS} get workflow ${r.name} -o yaml`);

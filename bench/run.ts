@@ -196,7 +196,8 @@ function main(): void {
   const cpuBefore = cpuSnapshot();
   const machine = describeMachine(ROOT, PYTHON);
   log(
-    `dfp bench: sizes ${SIZES.join(', ')}; peers extrapolated above ${PEER_LIMIT}; load ${loadBefore}; work dir ${WORK}`,
+    `dfp bench: sizes ${SIZES.join(', ')}; peers extrapolated above ${PEER_LIMIT}; load ${loadBefore}; work ` +
+      `dir ${WORK}`,
   );
   // Build the bundles and their code caches once, untimed, with one small synth each (the
   // cache holds what its first run compiled): a user's first synth after an edit pays
@@ -223,7 +224,9 @@ function main(): void {
   }
   const synth = synthTiming();
   log(
-    `make synth (this repository): median ${(synth.makeMs / 1000).toFixed(2)} s of 5 (${synth.makeRuns.map((x) => (x / 1000).toFixed(2)).join(', ')}); tsx main.ts ${(synth.tsxMs / 1000).toFixed(2)} s`,
+    `make synth (this repository): median ${(synth.makeMs / 1000).toFixed(2)} s of 5 (` +
+      `${synth.makeRuns.map((x) => (x / 1000).toFixed(2)).join(', ')}); tsx main.ts ` +
+      `${(synth.tsxMs / 1000).toFixed(2)} s`,
   );
   const kubeflow: Comparison['rows'][number][] = [];
   const argo: Comparison['rows'][number][] = [];
@@ -234,24 +237,40 @@ function main(): void {
     const kfp = peer('kfp', specs, n);
     kubeflow.push({ n, dfp: kf.row, dfpProcess: kfProcess, peer: kfp, phases: kf.phases });
     log(
-      `N=${n} kubeflow: dfp ${kf.row.perPipelineMs.toFixed(2)} ms/pipeline (CPU ${kf.row.perPipelineCpuMs.toFixed(2)}), kfp ${kfp.perPipelineMs.toFixed(1)} (CPU ${kfp.perPipelineCpuMs.toFixed(1)})${kfp.rendered < n ? ` [${kfp.rendered} rendered]` : ''}: dfp/kfp ${(kf.row.perPipelineMs / kfp.perPipelineMs).toFixed(3)} (CPU ${(kf.row.perPipelineCpuMs / kfp.perPipelineCpuMs).toFixed(3)}); dfp total ${floorRatio(kf.phases)} its YAML floor (CPU); dfp process ${(kfProcess.processWallMs / 1000).toFixed(2)} s vs kfp process ${(kfp.processWallMs / 1000).toFixed(2)} s`,
+      `N=${n} kubeflow: dfp ${kf.row.perPipelineMs.toFixed(2)} ms/pipeline (CPU ` +
+        `${kf.row.perPipelineCpuMs.toFixed(2)}), kfp ${kfp.perPipelineMs.toFixed(1)} (CPU ` +
+        `${kfp.perPipelineCpuMs.toFixed(1)})${kfp.rendered < n ? ` [${kfp.rendered} rendered]` : ''}: dfp/kfp ` +
+        `${(kf.row.perPipelineMs / kfp.perPipelineMs).toFixed(3)} (CPU ` +
+        `${(kf.row.perPipelineCpuMs / kfp.perPipelineCpuMs).toFixed(3)}); dfp total ${floorRatio(kf.phases)} its ` +
+        `YAML floor (CPU); dfp process ${(kfProcess.processWallMs / 1000).toFixed(2)} s vs kfp process ` +
+        `${(kfp.processWallMs / 1000).toFixed(2)} s`,
     );
     const ar = dfpInProcess(specs, 'argo', n);
     const arProcess = dfpProcess(specs, 'argo', n);
     const hera = peer('hera', specs, n);
     argo.push({ n, dfp: ar.row, dfpProcess: arProcess, peer: hera, phases: ar.phases });
     log(
-      `N=${n} argo:     dfp ${ar.row.perPipelineMs.toFixed(2)} ms/pipeline (CPU ${ar.row.perPipelineCpuMs.toFixed(2)}), hera ${hera.perPipelineMs.toFixed(1)} (CPU ${hera.perPipelineCpuMs.toFixed(1)})${hera.rendered < n ? ` [${hera.rendered} rendered]` : ''}: dfp/hera ${(ar.row.perPipelineMs / hera.perPipelineMs).toFixed(3)} (CPU ${(ar.row.perPipelineCpuMs / hera.perPipelineCpuMs).toFixed(3)}); dfp total ${floorRatio(ar.phases)} its YAML floor (CPU); dfp process ${(arProcess.processWallMs / 1000).toFixed(2)} s vs hera process ${(hera.processWallMs / 1000).toFixed(2)} s`,
+      `N=${n} argo:     dfp ${ar.row.perPipelineMs.toFixed(2)} ms/pipeline (CPU ` +
+        `${ar.row.perPipelineCpuMs.toFixed(2)}), hera ${hera.perPipelineMs.toFixed(1)} (CPU ` +
+        `${hera.perPipelineCpuMs.toFixed(1)})${hera.rendered < n ? ` [${hera.rendered} rendered]` : ''}: ` +
+        `dfp/hera ${(ar.row.perPipelineMs / hera.perPipelineMs).toFixed(3)} (CPU ` +
+        `${(ar.row.perPipelineCpuMs / hera.perPipelineCpuMs).toFixed(3)}); dfp total ${floorRatio(ar.phases)} ` +
+        `its YAML floor (CPU); dfp process ${(arProcess.processWallMs / 1000).toFixed(2)} s vs hera process ` +
+        `${(hera.processWallMs / 1000).toFixed(2)} s`,
     );
   }
   const airflow = airflowParse(AIRFLOW_N);
   log(
-    `airflow parse, N=${AIRFLOW_N}: dfp ${airflow.dfp.sumOfMediansMs.toFixed(0)} ms for ${airflow.dfp.files} files (median ${airflow.dfp.medianPerFileMs.toFixed(1)} ms/file), hand-written ${airflow.hand.sumOfMediansMs.toFixed(0)} ms (median ${airflow.hand.medianPerFileMs.toFixed(1)} ms/file): dfp / hand-written ${(airflow.dfp.sumOfMediansMs / airflow.hand.sumOfMediansMs).toFixed(3)}`,
+    `airflow parse, N=${AIRFLOW_N}: dfp ${airflow.dfp.sumOfMediansMs.toFixed(0)} ms for ${airflow.dfp.files} ` +
+      `files (median ${airflow.dfp.medianPerFileMs.toFixed(1)} ms/file), hand-written ` +
+      `${airflow.hand.sumOfMediansMs.toFixed(0)} ms (median ${airflow.hand.medianPerFileMs.toFixed(1)} ms/file): ` +
+      `dfp / hand-written ${(airflow.dfp.sumOfMediansMs / airflow.hand.sumOfMediansMs).toFixed(3)}`,
   );
   const detN = Math.min(Math.max(...SIZES), LARGE);
   const det = determinism(detN);
   log(
-    `determinism: N=${detN}, every target, two fresh processes (TZ UTC and Pacific/Kiritimati): ${det.files} files, ${(det.bytes / 2 ** 20).toFixed(1)} MB, byte-identical: ${det.identical ? 'yes' : 'NO'}`,
+    `determinism: N=${detN}, every target, two fresh processes (TZ UTC and Pacific/Kiritimati): ${det.files} ` +
+      `files, ${(det.bytes / 2 ** 20).toFixed(1)} MB, byte-identical: ${det.identical ? 'yes' : 'NO'}`,
   );
 
   const elapsed = (performance.now() - started) / 1000;

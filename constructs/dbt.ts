@@ -50,7 +50,10 @@ export interface DbtProjectProps {
     /** The secret access key. */
     readonly secretAccessKey: SecretKeyRef;
   };
-  /** Extra Spark session properties (an escape hatch); dfp's catalog and S3A keys cannot be overridden, and no credential goes here. @default none */
+  /**
+   * Extra Spark session properties (an escape hatch); dfp's catalog and S3A keys cannot be overridden, and no
+   * credential goes here. @default none
+   */
   readonly sessionConf?: Readonly<Record<string, string>>;
   /** What the project builds. @default none */
   readonly description?: string;
@@ -65,7 +68,9 @@ export class DbtProject extends Construct {
   /** What dfp read of the folder. */
   public readonly files: DbtProjectFiles;
 
-  /** @param scope the app or a data-plane module @param id the project's name @param props its folder, sources and image */
+  /**
+   * @param scope the app or a data-plane module @param id the project's name @param props its folder, sources and image
+   */
   constructor(
     scope: Construct,
     id: string,

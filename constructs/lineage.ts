@@ -141,11 +141,13 @@ export function lineageProblems(l: LineageProps, pins: LineagePins): string[] {
     if (pins.commitOf(t) === undefined) {
       const key = `${t.props.lakefsRepository}@${namedRef(t.props.ref)?.name ?? '?'}`;
       out.push(
-        `lineage.lakefsRef: table '${t.node.path}' reads ${key}, which is not pinned in ${lockOf(t).file}; run 'dfp lock --update ${key}'`,
+        `lineage.lakefsRef: table '${t.node.path}' reads ${key}, which is not pinned in ${lockOf(t).file}; run ` +
+          `'dfp lock --update ${key}'`,
       );
     } else if (l.lakefsRepository !== t.props.lakefsRepository) {
       out.push(
-        `lineage.lakefsRepository '${l.lakefsRepository}' is not the repository of table '${t.node.path}' ('${t.props.lakefsRepository}'); name the same repository`,
+        `lineage.lakefsRepository '${l.lakefsRepository}' is not the repository of table '${t.node.path}' ('` +
+          `${t.props.lakefsRepository}'); name the same repository`,
       );
     }
   }
@@ -155,7 +157,8 @@ export function lineageProblems(l: LineageProps, pins: LineagePins): string[] {
     l.lakefsRef.table !== l.sourceTable
   ) {
     out.push(
-      `lineage.sourceTable '${l.sourceTable.node.path}' is not the table lakefsRef pins ('${l.lakefsRef.table.node.path}'); read both from the same table`,
+      `lineage.sourceTable '${l.sourceTable.node.path}' is not the table lakefsRef pins ('` +
+        `${l.lakefsRef.table.node.path}'); read both from the same table`,
     );
   }
   if (
@@ -164,12 +167,14 @@ export function lineageProblems(l: LineageProps, pins: LineagePins): string[] {
     l.lakefsRepository !== l.sourceTable.props.lakefsRepository
   ) {
     out.push(
-      `lineage.lakefsRepository '${l.lakefsRepository}' is not the repository of table '${l.sourceTable.node.path}' ('${l.sourceTable.props.lakefsRepository}'); name the same repository`,
+      `lineage.lakefsRepository '${l.lakefsRepository}' is not the repository of table '` +
+        `${l.sourceTable.node.path}' ('${l.sourceTable.props.lakefsRepository}'); name the same repository`,
     );
   }
   if (typeof l.lakefsRef === 'string' && !HEX64.test(l.lakefsRef)) {
     out.push(
-      `lineage.lakefsRef '${l.lakefsRef}' is not a lakeFS commit id; pin a 64-hex commit id (or pass a step output that is one), never a branch`,
+      `lineage.lakefsRef '${l.lakefsRef}' is not a lakeFS commit id; pin a 64-hex commit id (or pass a step ` +
+        'output that is one), never a branch',
     );
   }
   if (l.features && l.feast) out.push("lineage.feast is the former name of lineage.features; give only 'features'");
@@ -179,7 +184,8 @@ export function lineageProblems(l: LineageProps, pins: LineagePins): string[] {
   ] as const) {
     if (f?.definitionsSha256 !== undefined && !HEX64.test(f.definitionsSha256)) {
       out.push(
-        `lineage.${field}.definitionsSha256 '${f.definitionsSha256}' is not a sha256; use the 64-hex digest of the definitions`,
+        `lineage.${field}.definitionsSha256 '${f.definitionsSha256}' is not a sha256; use the 64-hex digest of ` +
+          'the definitions',
       );
     }
   }

@@ -30,5 +30,8 @@ export function pinnedCommit(scope: IConstruct, repository: string, name: string
 /** What to tell the user when a branch or tag is not in the lock. */
 export function unpinnedMessage(scope: IConstruct, repository: string, branch: string): string {
   const key = lockKey(repository, branch);
-  return `lakeFS ref ${key} is not pinned in ${lockOf(scope).file}; run 'dfp lock' (or 'dfp lock --update ${key}') against the platform's lakeFS and commit the lock file`;
+  return (
+    `lakeFS ref ${key} is not pinned in ${lockOf(scope).file}; run 'dfp lock' (or 'dfp lock --update ${key}') ` +
+    `against the platform's lakeFS and commit the lock file`
+  );
 }

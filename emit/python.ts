@@ -217,7 +217,8 @@ const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 function loneSurrogate(s: string, i: number): UnrepresentableValue {
   const shown = JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
   return new UnrepresentableValue(
-    `the text ${shown} holds a lone UTF-16 surrogate (\\u${hex(s.charCodeAt(i), 4)}) at position ${i}, which is not a Unicode character; remove it or pair it`,
+    `the text ${shown} holds a lone UTF-16 surrogate (\\u${hex(s.charCodeAt(i), 4)}) at position ${i}, which ` +
+      'is not a Unicode character; remove it or pair it',
   );
 }
 
@@ -264,7 +265,11 @@ export function printExpr(e: PyExpr, depth = 0): string {
     case 'list':
       return `[\n${e.items.map((i) => `${pad}${printExpr(i, depth + 1)},\n`).join('')}${close}]`;
     case 'dict':
-      return `{\n${e.entries.map(([k, v]) => `${pad}${printExpr(k, depth + 1)}: ${printExpr(v, depth + 1)},\n`).join('')}${close}}`;
+      return (
+        '{\n' +
+        `${e.entries.map(([k, v]) => `${pad}${printExpr(k, depth + 1)}: ${printExpr(v, depth + 1)},\n`).join('')}` +
+        `${close}}`
+      );
     case 'lit':
       return printLiteralBroken(e.value, depth);
     case 'shift':
@@ -304,7 +309,10 @@ function printFlat(e: PyExpr): string {
     case 'attr':
       return `${printFlat(e.of)}.${e.attr}`;
     case 'call':
-      return `${printFlat(e.fn)}(${[...e.args.map(printFlat), ...e.kwargs.map(([k, v]) => `${k}=${printFlat(v)}`)].join(', ')})`;
+      return (
+        `${printFlat(e.fn)}(` +
+        `${[...e.args.map(printFlat), ...e.kwargs.map(([k, v]) => `${k}=${printFlat(v)}`)].join(', ')})`
+      );
     case 'list':
       return `[${e.items.map(printFlat).join(', ')}]`;
     case 'dict':

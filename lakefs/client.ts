@@ -228,7 +228,8 @@ export class LakeFsClient {
       if (e instanceof LakeFsError && e.reason === 'not-found') {
         await this.getRepository(repo);
         throw new LakeFsError(
-          `lakeFS repository '${repo}' at ${this.endpoint} has no ${kind} '${name}'; create it, or fix the ref in the definitions`,
+          `lakeFS repository '${repo}' at ${this.endpoint} has no ${kind} '${name}'; create it, or fix the ref ` +
+            'in the definitions',
           'not-found',
         );
       }
@@ -293,14 +294,17 @@ export class LakeFsClient {
       json = JSON.parse(text);
     } catch {
       throw new LakeFsError(
-        `${this.endpoint} answered ${method} ${path} with ${describeBody(text)}, not lakeFS's JSON; is ${this.endpoint} a lakeFS server (e.g. http://lakefs:8000)?`,
+        `${this.endpoint} answered ${method} ${path} with ${describeBody(text)}, not lakeFS's JSON; is ` +
+          `${this.endpoint} a lakeFS server (e.g. http://lakefs:8000)?`,
         'bad-response',
       );
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       throw new LakeFsError(
-        `${this.endpoint} answered ${method} ${path} in a shape lakeFS does not use (${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}); is ${this.endpoint} a lakeFS server?`,
+        `${this.endpoint} answered ${method} ${path} in a shape lakeFS does not use (` +
+          `${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}); is ` +
+          `${this.endpoint} a lakeFS server?`,
         'bad-response',
       );
     }
@@ -311,7 +315,8 @@ export class LakeFsClient {
     const err = e as { name?: string; cause?: { code?: string; message?: string }; message?: string };
     if (err.name === 'TimeoutError' || err.name === 'AbortError') {
       return new LakeFsError(
-        `lakeFS at ${this.endpoint} did not answer within ${this.timeoutMs / 1000} s; is it overloaded, or is the endpoint right?`,
+        `lakeFS at ${this.endpoint} did not answer within ${this.timeoutMs / 1000} s; is it overloaded, or is ` +
+          'the endpoint right?',
         'timeout',
       );
     }
@@ -347,14 +352,16 @@ export class LakeFsClient {
     // HTML 404, MLflow's pages) is not lakeFS, whatever the status says.
     if (body === undefined) {
       return new LakeFsError(
-        `${this.endpoint} answered ${method} ${path} with ${status} and ${describeBody(text)}, not lakeFS's JSON error; is ${this.endpoint} a lakeFS server (e.g. http://lakefs:8000)?`,
+        `${this.endpoint} answered ${method} ${path} with ${status} and ${describeBody(text)}, not lakeFS's ` +
+          `JSON error; is ${this.endpoint} a lakeFS server (e.g. http://lakefs:8000)?`,
         'bad-response',
       );
     }
     const detail = body.message;
     if (status === 401) {
       return new LakeFsError(
-        `lakeFS at ${this.endpoint} rejected the credentials (401 ${detail}); check LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY`,
+        `lakeFS at ${this.endpoint} rejected the credentials (401 ${detail}); check LAKEFS_ACCESS_KEY_ID and ` +
+          'LAKEFS_SECRET_ACCESS_KEY',
         'unauthorized',
       );
     }
@@ -367,7 +374,8 @@ export class LakeFsClient {
     if (status === 404) {
       const what =
         context.branch === undefined && context.repository !== undefined
-          ? `lakeFS at ${this.endpoint} has no repository '${context.repository}'; create it, or fix the repository in the definitions`
+          ? `lakeFS at ${this.endpoint} has no repository '${context.repository}'; create it, or fix the ` +
+            'repository in the definitions'
           : `lakeFS at ${this.endpoint} found nothing at ${method} ${path} (404 ${detail})`;
       return new LakeFsError(what, 'not-found');
     }

@@ -65,7 +65,8 @@ export function usedRefs(root: IConstruct): Map<string, UsedRef> {
     if (entry.kind !== named.kind)
       problems.add(
         t.node.path,
-        `${key} is read as a ${named.kind} here and as a ${entry.kind} by ${entry.paths.join(', ')}; a lock key names one`,
+        `${key} is read as a ${named.kind} here and as a ${entry.kind} by ${entry.paths.join(', ')}; a lock ` +
+          'key names one',
       );
     entry.paths.push(t.node.path);
     refs.set(key, entry);
@@ -92,7 +93,8 @@ export async function lockRefs(root: IConstruct, options: LockOptions): Promise<
     if (!one) {
       const known = [...used.keys()];
       throw new LockUsageError(
-        `no table reads '${options.update}'; the definitions read ${known.length ? known.join(', ') : 'no lakeFS branch or tag'}`,
+        `no table reads '${options.update}'; the definitions read ` +
+          `${known.length ? known.join(', ') : 'no lakeFS branch or tag'}`,
       );
     }
     wanted = [one];
@@ -176,7 +178,8 @@ export function describeImageLock(
 ): string {
   const lines = result.images.map(
     (i) =>
-      `  ${i.ref} -> ${i.digest} (${i.previous === undefined ? 'new pin' : i.previous === i.digest ? 'unchanged' : `was ${i.previous}`})`,
+      `  ${i.ref} -> ${i.digest} (` +
+      `${i.previous === undefined ? 'new pin' : i.previous === i.digest ? 'unchanged' : `was ${i.previous}`})`,
   );
   return [`dfp lock --images: ${result.written ? 'wrote' : 'kept'} ${lockFile}`, ...lines].join('\n');
 }

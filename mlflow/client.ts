@@ -157,7 +157,8 @@ export class MlflowClient {
     const m = /^mlflow-artifacts:\/*(.*)$/.exec(r.artifactUri);
     if (!m) {
       throw new MlflowError(
-        `run '${r.runId}' keeps its artifacts at ${r.artifactUri}, not behind the tracking server (mlflow-artifacts:/); start the server with --serve-artifacts`,
+        `run '${r.runId}' keeps its artifacts at ${r.artifactUri}, not behind the tracking server ` +
+          '(mlflow-artifacts:/); start the server with --serve-artifacts',
         'bad-response',
       );
     }
@@ -186,14 +187,17 @@ export class MlflowClient {
       value = JSON.parse(text);
     } catch {
       throw new MlflowError(
-        `${this.base} answered ${what} with ${describeBody(text)}, not MLflow's JSON; is ${this.base} an MLflow tracking server (e.g. http://mlflow:5000)?`,
+        `${this.base} answered ${what} with ${describeBody(text)}, not MLflow's JSON; is ${this.base} an ` +
+          'MLflow tracking server (e.g. http://mlflow:5000)?',
         'bad-response',
       );
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       throw new MlflowError(
-        `${this.base} answered ${what} in a shape MLflow does not use (${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}); is ${this.base} an MLflow tracking server?`,
+        `${this.base} answered ${what} in a shape MLflow does not use (` +
+          `${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}); is ` +
+          `${this.base} an MLflow tracking server?`,
         'bad-response',
       );
     }
@@ -204,7 +208,9 @@ export class MlflowClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.props.token) headers.authorization = `Bearer ${this.props.token}`;
     else if (this.props.basicAuth)
-      headers.authorization = `Basic ${Buffer.from(`${this.props.basicAuth.username}:${this.props.basicAuth.password}`).toString('base64')}`;
+      headers.authorization =
+        'Basic ' +
+        `${Buffer.from(`${this.props.basicAuth.username}:${this.props.basicAuth.password}`).toString('base64')}`;
     try {
       return await fetch(`${this.base}${path}`, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (e) {
@@ -227,7 +233,8 @@ export class MlflowClient {
     const err = e as { name?: string; cause?: { code?: string; message?: string }; message?: string };
     if (err.name === 'TimeoutError' || err.name === 'AbortError') {
       return new MlflowError(
-        `MLflow at ${this.base} did not answer within ${this.timeoutMs / 1000} s; is it overloaded, or is MLFLOW_TRACKING_URI right?`,
+        `MLflow at ${this.base} did not answer within ${this.timeoutMs / 1000} s; is it overloaded, or is ` +
+          'MLFLOW_TRACKING_URI right?',
         'timeout',
       );
     }
@@ -254,7 +261,8 @@ export class MlflowClient {
     }
     if (status === 401 || status === 403) {
       return new MlflowError(
-        `MLflow at ${this.base} refused the credentials (${status}); check MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD`,
+        `MLflow at ${this.base} refused the credentials (${status}); check MLFLOW_TRACKING_TOKEN or ` +
+          'MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD',
         'unauthorized',
       );
     }
@@ -262,7 +270,8 @@ export class MlflowClient {
     // HTML page (a web server, lakeFS's UI) means this is not MLflow, not that the run is missing.
     if (body?.error_code === undefined) {
       return new MlflowError(
-        `${this.base} answered ${what} with ${status} and ${describeBody(text)}, not MLflow's JSON error; is ${this.base} an MLflow tracking server (e.g. http://mlflow:5000)?`,
+        `${this.base} answered ${what} with ${status} and ${describeBody(text)}, not MLflow's JSON error; is ` +
+          `${this.base} an MLflow tracking server (e.g. http://mlflow:5000)?`,
         status === 404 ? 'bad-response' : 'server',
       );
     }

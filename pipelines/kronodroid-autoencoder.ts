@@ -47,7 +47,8 @@ export interface KronodroidTrainingData {
 export function kronodroidAutoencoder(scope: Construct, data: KronodroidTrainingData): Pipeline {
   const pipeline = new Pipeline(scope, 'kronodroid-autoencoder', {
     description:
-      'Kronodroid: Lightning autoencoder training on the locked lakeFS commit with MLflow lineage, ExecuTorch export, on-device runtime benchmark in an Android emulator.',
+      'Kronodroid: Lightning autoencoder training on the locked lakeFS commit with MLflow lineage, ExecuTorch ' +
+      'export, on-device runtime benchmark in an Android emulator.',
     tags: ['kronodroid', 'autoencoder', 'team:ml-platform'],
     parameters: {
       max_epochs: { type: 'int', default: 10 },
@@ -63,7 +64,8 @@ export function kronodroidAutoencoder(scope: Construct, data: KronodroidTraining
         type: 'bool',
         default: true,
         description:
-          'false: the emulator step writes a results file saying the benchmark was skipped instead of running it, and aggregate-metrics reports the skip.',
+          'false: the emulator step writes a results file saying the benchmark was skipped instead of running ' +
+          'it, and aggregate-metrics reports the skip.',
       },
     },
     timeout: Duration.hours(12),
@@ -72,7 +74,8 @@ export function kronodroidAutoencoder(scope: Construct, data: KronodroidTraining
 
   const train = new ContainerStep(pipeline, 'train', {
     description:
-      'Trains the Lightning autoencoder on the pinned Feast/Iceberg data, logs to MLflow (with ONNX and TFLite exports for the runtime comparison) and registers the model with its lineage tags.',
+      'Trains the Lightning autoencoder on the pinned Feast/Iceberg data, logs to MLflow (with ONNX and TFLite ' +
+      'exports for the runtime comparison) and registers the model with its lineage tags.',
     image: IMAGES.train,
     command: ['python', '-m', 'dfp_core.ml.train_kronodroid_autoencoder'],
     args: [

@@ -1,7 +1,7 @@
 /**
- * Kronodroid data refresh: dlt ingests the raw CSV exports, Spark rebuilds the Iceberg training table (Avro data files) on
- * a lakeFS branch, dbt builds and tests its models on them, then the branch is committed and merged into main, daily. Training
- * (kronodroid-autoencoder) does not follow main: it reads the commit dfp.lock.json pins,
+ * Kronodroid data refresh: dlt ingests the raw CSV exports, Spark rebuilds the Iceberg training table (Avro data files)
+ * on a lakeFS branch, dbt builds and tests its models on them, then the branch is committed and merged into main,
+ * daily. Training (kronodroid-autoencoder) does not follow main: it reads the commit dfp.lock.json pins,
  * so new data reaches a model through a reviewed pull request that runs
  * `dfp lock --update kronodroid@main` and shows the new commit in the rendered diff.
  */
@@ -25,7 +25,8 @@ import { IMAGES, LAKEFS_CREDENTIALS } from './kronodroid-shared.ts';
 export function kronodroidFeaturesPipeline(scope: Construct): Pipeline {
   const pipeline = new Pipeline(scope, 'kronodroid-features', {
     description:
-      'Kronodroid data refresh: dlt load, Spark/Iceberg transform and dbt build on a lakeFS branch, then commit and merge into main. Pin the result for training with `dfp lock --update kronodroid@main`.',
+      'Kronodroid data refresh: dlt load, Spark/Iceberg transform and dbt build on a lakeFS branch, then ' +
+      'commit and merge into main. Pin the result for training with `dfp lock --update kronodroid@main`.',
     tags: ['kronodroid', 'data', 'team:ml-platform'],
     schedule: Schedule.daily(2, 0, 'UTC'),
     parameters: {
@@ -33,7 +34,8 @@ export function kronodroidFeaturesPipeline(scope: Construct): Pipeline {
         type: 'bool',
         default: true,
         description:
-          'Rebuild the Iceberg tables with the transform and commit them to lakeFS; false skips the transform and the commit (the dlt load and dbt build still run) and only resolves the head of target_branch.',
+          'Rebuild the Iceberg tables with the transform and commit them to lakeFS; false skips the transform ' +
+          'and the commit (the dlt load and dbt build still run) and only resolves the head of target_branch.',
       },
       target_branch: {
         type: 'string',
@@ -85,7 +87,8 @@ export function kronodroidFeaturesPipeline(scope: Construct): Pipeline {
 
   new ContainerStep(pipeline, 'lakefs-commit-merge', {
     description:
-      'Commits the transform output and merges it; without a transform, resolves the branch head. Either way the output is an immutable commit id.',
+      'Commits the transform output and merges it; without a transform, resolves the branch head. Either way ' +
+      'the output is an immutable commit id.',
     image: IMAGES.lakefs,
     command: ['python', '-m', 'dfp_tools.lakefs_commit_merge'],
     args: [

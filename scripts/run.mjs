@@ -77,7 +77,10 @@ function isFresh() {
 /** What to change for an esbuild error, by its text. */
 function remedy(text, file) {
   if (/^Could not resolve /.test(text))
-    return `no such file or package: check the path (relative to ${file}, with its .ts extension), or add the package to package.json`;
+    return (
+      `no such file or package: check the path (relative to ${file}, with its .ts extension), or add the package ` +
+      'to package.json'
+    );
   const noExport = /^No matching export in "([^"]+)" for import "([^"]+)"/.exec(text);
   if (noExport) return `${noExport[1]} exports no '${noExport[2]}': import a name it exports, or export it there`;
   return 'fix the code there (make synth bundles without type-checking; npm run typecheck checks the types too)';
@@ -96,7 +99,8 @@ function bundleFailed(e) {
     return `  ${where}: ${text}\n      ${location.lineText.trim()}\n    ${remedy(text, location.file)}`;
   });
   stderr.write(
-    `dfp: the definitions could not be bundled (${errors.length} ${errors.length === 1 ? 'problem' : 'problems'}):\n${lines.join('\n')}\ndist/ was left unchanged.\n`,
+    `dfp: the definitions could not be bundled (${errors.length} ` +
+      `${errors.length === 1 ? 'problem' : 'problems'}):\n${lines.join('\n')}\ndist/ was left unchanged.\n`,
   );
   exit(1);
 }

@@ -31,7 +31,10 @@ export interface VerbSpec {
   readonly options: Readonly<Record<string, OptionSpec>>;
   /** The arguments the verb takes, in order, all required (`RUN_ID`). @default none */
   readonly positionals?: readonly string[];
-  /** Where a secret comes from instead of a flag (`set LAKEFS_SECRET_ACCESS_KEY, …`). @default 'set it in the environment' */
+  /**
+   * Where a secret comes from instead of a flag (`set LAKEFS_SECRET_ACCESS_KEY, …`). @default 'set it in the
+   * environment'
+   */
   readonly secretsFrom?: string;
   /** More text for `--help`, after the options. */
   readonly more?: string;
@@ -85,7 +88,8 @@ export function suggest(given: string, choices: readonly string[], what: string)
 export function unknownName(what: string, given: string, choices: readonly string[], verb: string): UsageError {
   const near = nearest(given, choices);
   return new UsageError(
-    `no ${what} is named '${given}'${near !== undefined ? ` (did you mean '${near}'?)` : ''}; use one of ${choices.join(', ')}`,
+    `no ${what} is named '${given}'${near !== undefined ? ` (did you mean '${near}'?)` : ''}; use one of ` +
+      `${choices.join(', ')}`,
     verb,
   );
 }
@@ -110,7 +114,10 @@ export function helpText(spec: VerbSpec, exitCodes: string): string {
   const lines = Object.entries(spec.options).map(
     ([name, o]) => `  ${`--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`.padEnd(width)}${o.help}`,
   );
-  return `usage: ${usageLine(spec)}\n\n${spec.summary}\n\n${lines.join('\n')}${lines.length ? '\n' : ''}  ${'--help'.padEnd(width)}${HELP.help}\n${spec.more ? `\n${spec.more}` : ''}\n${exitCodes}`;
+  return (
+    `usage: ${usageLine(spec)}\n\n${spec.summary}\n\n${lines.join('\n')}${lines.length ? '\n' : ''}  ` +
+    `${'--help'.padEnd(width)}${HELP.help}\n${spec.more ? `\n${spec.more}` : ''}\n${exitCodes}`
+  );
 }
 
 /**
@@ -125,7 +132,8 @@ export function parseVerb(spec: VerbSpec, argv: readonly string[]): Parsed {
     const name = /^--([^=]+)/.exec(arg)?.[1];
     if (name !== undefined && !known.has(name) && SECRET.test(name) && !name.endsWith('-file')) {
       throw new UsageError(
-        `${spec.name} takes no secret as a flag ('--${name}' would show in the process list and the shell history); ${spec.secretsFrom ?? 'set it in the environment'}`,
+        `${spec.name} takes no secret as a flag ('--${name}' would show in the process list and the shell ` +
+          `history); ${spec.secretsFrom ?? 'set it in the environment'}`,
         spec.name,
       );
     }
@@ -147,7 +155,8 @@ export function parseVerb(spec: VerbSpec, argv: readonly string[]): Parsed {
   if (parsed.positionals.length > expected.length) {
     const extra = parsed.positionals[expected.length]!;
     throw new UsageError(
-      `${spec.name} takes ${expected.length === 0 ? 'no arguments' : `only ${expected.join(' ')}`}, not also '${extra}'`,
+      `${spec.name} takes ${expected.length === 0 ? 'no arguments' : `only ${expected.join(' ')}`}, not also '` +
+        `${extra}'`,
       spec.name,
     );
   }

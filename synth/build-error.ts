@@ -26,7 +26,10 @@ export function describeBuildError(e: unknown, app: IConstruct | undefined): str
     const path = parent && parent.node.path !== '' ? `${parent.node.path}/${id}` : id!;
     const under = parent && parent.node.path !== '' ? `under '${parent.node.path}'` : 'at the top of the app';
     const what = existing ? ` (by ${/^[AEIOU]/.test(kindOf(existing)) ? 'an' : 'a'} ${kindOf(existing)})` : '';
-    return `dfp: the definitions could not be built (1 problem):\n  ${path}: the id '${id}' is already taken ${under}${what}; give this one another id${at}`;
+    return (
+      `dfp: the definitions could not be built (1 problem):\n  ${path}: the id '${id}' is already taken ${under}` +
+      `${what}; give this one another id${at}`
+    );
   }
   const kind = err.name && err.name !== 'Error' ? `${err.name}: ` : '';
   // A construct path to go by: the last construct created before the throw (the tree is built in order).
@@ -38,5 +41,8 @@ export function describeBuildError(e: unknown, app: IConstruct | undefined): str
     missing !== undefined
       ? `import '${missing}' in that file (dfp's constructs come from constructs/index.ts), or define it`
       : `fix the code at ${where ?? 'the definitions'}`;
-  return `dfp: the definitions could not be built: your code threw ${kind}${err.message}${at}${during}\n  ${fix} (DFP_DEBUG=1 prints the stack)`;
+  return (
+    `dfp: the definitions could not be built: your code threw ${kind}${err.message}${at}${during}\n  ${fix} ` +
+    '(DFP_DEBUG=1 prints the stack)'
+  );
 }

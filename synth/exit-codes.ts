@@ -19,20 +19,25 @@ export const EXIT_CODES: readonly (readonly [number, string])[] = [
   [EXIT_OK, 'success: rendered; dist/ is current (synth --check, diff); every pin holds (trace)'],
   [
     EXIT_INVALID,
-    'the definitions or the lock file are invalid (every verb), or a recorded pin does not hold (trace); nothing was written',
+    'the definitions or the lock file are invalid (every verb), or a recorded pin does not hold (trace); ' +
+      'nothing was written',
   ],
   [EXIT_USAGE, 'usage: an unknown verb, flag or argument, a missing or malformed value, a secret given as a flag'],
   [EXIT_STALE, 'dist/ is not what the definitions render (synth --check, diff)'],
   [
     EXIT_SERVICE,
-    'lakeFS or MLflow could not be asked: unreachable, timed out, refused the credentials, or not that server (lock, trace)',
+    'lakeFS or MLflow could not be asked: unreachable, timed out, refused the credentials, or not that server ' +
+      '(lock, trace)',
   ],
   [EXIT_INTERNAL, 'internal error: a dfp bug (DFP_DEBUG=1 prints the stack)'],
 ];
 
 /** The table as `--help` prints it. */
 export function exitCodeText(): string {
-  return `Exit status (the same for every verb):\n${EXIT_CODES.map(([code, what]) => `  ${String(code).padStart(2)}  ${what}`).join('\n')}\n`;
+  return (
+    'Exit status (the same for every verb):\n' +
+    `${EXIT_CODES.map(([code, what]) => `  ${String(code).padStart(2)}  ${what}`).join('\n')}\n`
+  );
 }
 
 /** The table as docs/cli.md holds it (Markdown). */

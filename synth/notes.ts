@@ -23,7 +23,8 @@ export function synthNotes(model: Model): string[] {
       if (env.orchestrator === 'kubeflow' && (p.schedule || p.timeoutSeconds !== undefined)) {
         const what = [
           p.schedule
-            ? `its schedule (${p.schedule.cron} ${p.schedule.timezone}) does not run: KFP schedules only through recurring runs, which are made through its API, not from dist/`
+            ? `its schedule (${p.schedule.cron} ${p.schedule.timezone}) does not run: KFP schedules only through ` +
+              'recurring runs, which are made through its API, not from dist/'
             : undefined,
           p.timeoutSeconds !== undefined
             ? `its timeout (${p.timeoutSeconds} s) is not enforced: KFP has no run-wide timeout`
@@ -32,21 +33,27 @@ export function synthNotes(model: Model): string[] {
           .filter((x) => x !== undefined)
           .join('; and ');
         const fix = p.schedule
-          ? 'create a recurring run for it (kfp Client().create_recurring_run), or choose argo or airflow for this environment'
-          : "give its steps a timeout (each step's timeout is enforced), or choose argo or airflow for this environment";
+          ? 'create a recurring run for it (kfp Client().create_recurring_run), or choose argo or airflow for ' +
+            'this environment'
+          : "give its steps a timeout (each step's timeout is enforced), or choose argo or airflow for this " +
+            'environment';
         add(`${p.name} on kubeflow: ${what}; ${fix}`, env.name);
       }
       const cached = stepsOf(p).filter((s) => s.caching);
       if (env.orchestrator === 'airflow' && cached.length > 0) {
         add(
-          `${p.name} on airflow: Airflow has no task cache, so caching on ${cached.map((s) => s.name).join(', ')} has no effect; ${cached.length === 1 ? 'it runs' : 'they run'} every time`,
+          `${p.name} on airflow: Airflow has no task cache, so caching on ` +
+            `${cached.map((s) => s.name).join(', ')} has no effect; ` +
+            `${cached.length === 1 ? 'it runs' : 'they run'} every time`,
           env.name,
         );
       }
       const withArtifacts = cached.filter((s) => s.inputs.artifacts.length > 0);
       if (env.orchestrator === 'argo' && withArtifacts.length > 0) {
         add(
-          `${p.name} on argo: Argo memoizes a step by its parameters only, so ${withArtifacts.map((s) => s.name).join(', ')} (reading input artifacts) ${withArtifacts.length === 1 ? 'is' : 'are'} not cached`,
+          `${p.name} on argo: Argo memoizes a step by its parameters only, so ` +
+            `${withArtifacts.map((s) => s.name).join(', ')} (reading input artifacts) ` +
+            `${withArtifacts.length === 1 ? 'is' : 'are'} not cached`,
           env.name,
         );
       }

@@ -19,7 +19,10 @@ export const CONFIGMAP_DATA_LIMIT = 1024 * 1024;
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MiB`;
 
-/** YAML this much smaller than a limit cannot reach it as JSON; larger documents are measured as the JSON the API server stores. */
+/**
+ * YAML this much smaller than a limit cannot reach it as JSON; larger documents are measured as the JSON the API server
+ * stores.
+ */
 const MEASURE_FROM = 512 * 1024;
 
 /** Throws a DfpError naming each object over a limit; cheap for files far below them. */
@@ -46,7 +49,10 @@ export function checkObjectSizes(files: readonly OutputFile[], model: Model): vo
         if (data > CONFIGMAP_DATA_LIMIT) {
           problems.push({
             path,
-            message: `${name} would hold ${mib(data)} of data, over the 1 MiB a ConfigMap may hold; make what it is rendered from smaller (descriptions, parameter defaults, the number of pipelines in this environment)`,
+            message:
+              `${name} would hold ${mib(data)} of data, over the 1 MiB a ConfigMap may hold; make what it is ` +
+              'rendered from smaller (descriptions, parameter defaults, the number of pipelines in this ' +
+              'environment)',
           });
           continue;
         }
@@ -54,7 +60,10 @@ export function checkObjectSizes(files: readonly OutputFile[], model: Model): vo
       if (size > ETCD_OBJECT_LIMIT) {
         problems.push({
           path,
-          message: `${name} would be ${mib(size)}, over the 1.5 MiB etcd stores (--max-request-bytes; the API server refuses it at apply); make parameter defaults, loop items and descriptions smaller, or pass large values as artifacts`,
+          message:
+            `${name} would be ${mib(size)}, over the 1.5 MiB etcd stores (--max-request-bytes; the API server ` +
+            'refuses it at apply); make parameter defaults, loop items and descriptions smaller, or pass large ' +
+            'values as artifacts',
         });
       }
     }

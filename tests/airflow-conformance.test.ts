@@ -229,90 +229,98 @@ describe('Airflow DagBag imports the DAG files', () => {
           ]);
         });
 
-        it(`${s.name}: the pod moves its artifacts: keys rendered into annotations, read by the download and upload containers`, () => {
-          type Container = {
-            name: string;
-            image: string;
-            command: string[];
-            args: string[];
-            restartPolicy?: string;
-            env?: {
+        it(
+          `${s.name}: the pod moves its artifacts: keys rendered into annotations, read by the download and ` +
+            'upload containers',
+          () => {
+            type Container = {
               name: string;
-              valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string } };
-            }[];
-          };
-          const pod = dag().tasks[s.name]!.rendered.pod as {
-            metadata?: { annotations?: Record<string, string> };
-            spec: { initContainers?: Container[] };
-          };
-          const init = pod.spec.initContainers ?? [];
-          if (s.inputs.artifacts.length + s.outputs.artifacts.length === 0) {
-            expect(init).toEqual([]);
-            return;
-          }
-          const annotations = pod.metadata?.annotations ?? {};
-          const ins = s.inputs.artifacts.map((a, i) => ({
-            ann: `dfp.dev/artifact-in-${i + 1}`,
-            env: `DFP_ARTIFACT_IN_${i + 1}`,
-            key: expectedKey(c, a.source.step, a.source.output),
-            path: `/tmp/dfp/inputs/artifacts/${a.name}`,
-          }));
-          const outs = s.outputs.artifacts.map((a, i) => ({
-            ann: `dfp.dev/artifact-out-${i + 1}`,
-            env: `DFP_ARTIFACT_OUT_${i + 1}`,
-            key: expectedKey(c, s.name, a.name),
-            path: `/tmp/dfp/outputs/artifacts/${a.name}`,
-          }));
-          for (const x of [...ins, ...outs]) expect(annotations[x.ann]).toBe(x.key);
-          expect(init.map((x) => [x.name, x.restartPolicy ?? null])).toEqual([
-            ['dfp-artifacts-in', null],
-            ...(outs.length ? [['dfp-artifacts-out', 'Always']] : []),
-          ]);
-          const repo = c.env.artifactRepository;
-          for (const [container, items] of [
-            [init[0]!, ins],
-            ...(outs.length ? [[init[1]!, outs] as const] : []),
-          ] as const) {
-            expect(container.command).toEqual(['python', '-m', 'dfp_tools.artifacts']);
-            expect(container.args).toEqual(
-              expect.arrayContaining([
-                '--endpoint',
-                repo.endpoint,
-                '--bucket',
-                repo.bucket,
-                '--region',
-                repo.region,
-                ...items.flatMap((x) => ['--item', x.env, x.path]),
-              ]),
-            );
-            const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.valueFrom]));
-            for (const x of items)
-              expect(env[x.env]).toEqual({ fieldRef: { fieldPath: `metadata.annotations['${x.ann}']` } });
-            expect(env.AWS_ACCESS_KEY_ID).toEqual({
-              secretKeyRef: { name: repo.credentials.secret, key: repo.credentials.accessKeyKey },
-            });
-            expect(env.AWS_SECRET_ACCESS_KEY).toEqual({
-              secretKeyRef: { name: repo.credentials.secret, key: repo.credentials.secretKeyKey },
-            });
-          }
-        });
+              image: string;
+              command: string[];
+              args: string[];
+              restartPolicy?: string;
+              env?: {
+                name: string;
+                valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string } };
+              }[];
+            };
+            const pod = dag().tasks[s.name]!.rendered.pod as {
+              metadata?: { annotations?: Record<string, string> };
+              spec: { initContainers?: Container[] };
+            };
+            const init = pod.spec.initContainers ?? [];
+            if (s.inputs.artifacts.length + s.outputs.artifacts.length === 0) {
+              expect(init).toEqual([]);
+              return;
+            }
+            const annotations = pod.metadata?.annotations ?? {};
+            const ins = s.inputs.artifacts.map((a, i) => ({
+              ann: `dfp.dev/artifact-in-${i + 1}`,
+              env: `DFP_ARTIFACT_IN_${i + 1}`,
+              key: expectedKey(c, a.source.step, a.source.output),
+              path: `/tmp/dfp/inputs/artifacts/${a.name}`,
+            }));
+            const outs = s.outputs.artifacts.map((a, i) => ({
+              ann: `dfp.dev/artifact-out-${i + 1}`,
+              env: `DFP_ARTIFACT_OUT_${i + 1}`,
+              key: expectedKey(c, s.name, a.name),
+              path: `/tmp/dfp/outputs/artifacts/${a.name}`,
+            }));
+            for (const x of [...ins, ...outs]) expect(annotations[x.ann]).toBe(x.key);
+            expect(init.map((x) => [x.name, x.restartPolicy ?? null])).toEqual([
+              ['dfp-artifacts-in', null],
+              ...(outs.length ? [['dfp-artifacts-out', 'Always']] : []),
+            ]);
+            const repo = c.env.artifactRepository;
+            for (const [container, items] of [
+              [init[0]!, ins],
+              ...(outs.length ? [[init[1]!, outs] as const] : []),
+            ] as const) {
+              expect(container.command).toEqual(['python', '-m', 'dfp_tools.artifacts']);
+              expect(container.args).toEqual(
+                expect.arrayContaining([
+                  '--endpoint',
+                  repo.endpoint,
+                  '--bucket',
+                  repo.bucket,
+                  '--region',
+                  repo.region,
+                  ...items.flatMap((x) => ['--item', x.env, x.path]),
+                ]),
+              );
+              const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.valueFrom]));
+              for (const x of items)
+                expect(env[x.env]).toEqual({ fieldRef: { fieldPath: `metadata.annotations['${x.ann}']` } });
+              expect(env.AWS_ACCESS_KEY_ID).toEqual({
+                secretKeyRef: { name: repo.credentials.secret, key: repo.credentials.accessKeyKey },
+              });
+              expect(env.AWS_SECRET_ACCESS_KEY).toEqual({
+                secretKeyRef: { name: repo.credentials.secret, key: repo.credentials.secretKeyKey },
+              });
+            }
+          },
+        );
 
-        it(`${s.name}: the built Pod meets the restricted Pod Security profile (or is the step's declared exception)`, () => {
-          const pod = dag().tasks[s.name]!.rendered.pod as {
-            metadata?: { annotations?: Record<string, string> };
-            spec: Record<string, unknown>;
-          };
-          const annotations = pod.metadata?.annotations ?? {};
-          const violations = restrictedViolations({ name: `airflow/${s.name}`, annotations, spec: pod.spec });
-          if (s.security.profile === 'privileged') expect(annotations['dfp.dev/pod-security']).toBe('privileged');
-          else expect(violations.map((v) => `${v.path} [${v.control}]: ${v.message}`)).toEqual([]);
-        });
+        it(
+          `${s.name}: the built Pod meets the restricted Pod Security profile (or is the step's declared ` +
+            'exception)',
+          () => {
+            const pod = dag().tasks[s.name]!.rendered.pod as {
+              metadata?: { annotations?: Record<string, string> };
+              spec: Record<string, unknown>;
+            };
+            const annotations = pod.metadata?.annotations ?? {};
+            const violations = restrictedViolations({ name: `airflow/${s.name}`, annotations, spec: pod.spec });
+            if (s.security.profile === 'privileged') expect(annotations['dfp.dev/pod-security']).toBe('privileged');
+            else expect(violations.map((v) => `${v.path} [${v.control}]: ${v.message}`)).toEqual([]);
+          },
+        );
       }
 
       for (const s of p.steps.filter(
         (x) => x.when && x.when.left.kind !== 'taskOutput' && x.when.right.kind !== 'taskOutput',
       )) {
-        it(`${s.name}.when: the gate, called like Airflow calls it, decides as the model does with default params`, () => {
+        it(`${s.name}.when: the gate, called as Airflow calls it, decides as the model does`, () => {
           const value = (src: NonNullable<Step['when']>['left']) =>
             src.kind === 'literal'
               ? src.value
@@ -320,9 +328,14 @@ describe('Airflow DagBag imports the DAG files', () => {
                 ? p.parameters.find((x) => x.name === src.name)!.default
                 : undefined;
           const [a, b] = [value(s.when!.left), value(s.when!.right)] as [JsonValue, JsonValue];
-          const expected = { '==': a === b, '!=': a !== b, '<': a! < b!, '<=': a! <= b!, '>': a! > b!, '>=': a! >= b! }[
-            s.when!.op
-          ];
+          const expected = {
+            '==': a === b,
+            '!=': a !== b,
+            '<': a! < b!,
+            '<=': a! <= b!,
+            '>': a! > b!,
+            '>=': a! >= b!,
+          }[s.when!.op];
           expect(dag().tasks[`${s.name}.when`]!.rendered.evaluated).toEqual({ result: expected, pushed: {} });
         });
       }

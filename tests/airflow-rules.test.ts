@@ -49,7 +49,9 @@ describe('Airflow target refuses what Airflow cannot run, by construct path', ()
       {
         path: 'p',
         message:
-          "parameter 'run_name' has no default, but the pipeline runs on a schedule ('0 6 * * *'), and a scheduled run has nobody to supply a value (Argo's cron controller, Airflow's scheduler and a Kubeflow recurring run would start nothing); give it a default or drop the schedule",
+          "parameter 'run_name' has no default, but the pipeline runs on a schedule ('0 6 * * *'), and a " +
+          "scheduled run has nobody to supply a value (Argo's cron controller, Airflow's scheduler and a " +
+          'Kubeflow recurring run would start nothing); give it a default or drop the schedule',
       },
     ]);
   });

@@ -52,7 +52,11 @@ const CASES: Case[] = [
     rule: 'RAM below the API level minimum',
     setup: (a) => benchmarkJob(a, { device: device({ ramMb: 1536 }) }),
     path: 'bench',
-    says: /ramMb 1536 is below the 2048 MiB that API level 34 requires of a 64-bit device at 420 dpi; give it at least 2048/,
+    says: new RegExp(
+      /ramMb 1536 is below the 2048 MiB that API /.source +
+        /level 34 requires of a 64-bit device at /.source +
+        /420 dpi; give it at least 2048/.source,
+    ),
   },
   {
     rule: 'RAM below the CDD minimum for bitness and density',
@@ -228,7 +232,11 @@ const CASES: Case[] = [
     setup: (a) =>
       new ContainerStep(new Pipeline(a, 'p'), 's', { image: IMAGE, volumes: [Volume.hostDevice('kvm', '/dev/kvm')] }),
     path: 'p/s',
-    says: /host device '\/dev\/kvm' breaks the restricted Pod Security profile; declare security: Security.privileged\(reason\), or use a device-plugin resource/,
+    says: new RegExp(
+      /host device '\/dev\/kvm' breaks the restricted Pod /.source +
+        /Security profile; declare security: Security.privileged\(reason\), /.source +
+        /or use a device-plugin resource/.source,
+    ),
   },
   {
     rule: 'privileged without a reason',
@@ -293,7 +301,8 @@ describe('Android benchmark validation: construct path and remedy', () => {
       const match = problems.find((p) => p.path === c.path && c.says.test(p.message));
       expect(
         match,
-        `expected a problem at '${c.path}' matching ${c.says}; got:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+        `expected a problem at '${c.path}' matching ${c.says}; got:\n` +
+          `${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
       ).toBeDefined();
     });
   }
@@ -431,22 +440,26 @@ describe('Kronodroid: train -> export -> benchmark -> aggregate, in every orches
   });
 
   for (const env of model.environments) {
-    it(`${env.name} (${env.orchestrator}): the pipeline's output names the export and benchmark steps and the emulator image`, () => {
-      const own = files.filter(
-        (f) => f.path.startsWith(`${env.name}/${env.orchestrator}/`) && f.content.includes('kronodroid-autoencoder'),
-      );
-      expect(own.length).toBeGreaterThan(0);
-      const text = own.map((f) => f.content).join('\n');
-      for (const needle of [
-        'export-executorch',
-        'benchmark-android',
-        'aggregate-metrics',
-        'registry.dfp.internal/dfp/android-emulator:34-x86_64-1.2.0',
-        'devices.kubevirt.io/kvm',
-      ]) {
-        expect(text).toContain(needle);
-      }
-    });
+    it(
+      `${env.name} (${env.orchestrator}): the pipeline's output names the export and benchmark steps and the ` +
+        'emulator image',
+      () => {
+        const own = files.filter(
+          (f) => f.path.startsWith(`${env.name}/${env.orchestrator}/`) && f.content.includes('kronodroid-autoencoder'),
+        );
+        expect(own.length).toBeGreaterThan(0);
+        const text = own.map((f) => f.content).join('\n');
+        for (const needle of [
+          'export-executorch',
+          'benchmark-android',
+          'aggregate-metrics',
+          'registry.dfp.internal/dfp/android-emulator:34-x86_64-1.2.0',
+          'devices.kubevirt.io/kvm',
+        ]) {
+          expect(text).toContain(needle);
+        }
+      },
+    );
 
     it(`${env.name}: the standalone benchmark Job is in dist/${env.name}/android/`, () => {
       const job = files.find((f) => f.path === `${env.name}/android/kronodroid-runtime-benchmark.yaml`);
@@ -461,43 +474,54 @@ describe('Kronodroid: train -> export -> benchmark -> aggregate, in every orches
     });
   }
 
-  it('run_android_benchmark: a bool parameter, default true, documented, handed to the benchmark as --run-benchmark', () => {
-    const param = kronodroid.parameters.find((x) => x.name === 'run_android_benchmark');
-    expect(param).toMatchObject({ type: 'bool', default: true });
-    expect(param!.description).toMatch(/skipped/);
-    const bench = kronodroid.steps.find((s) => s.name === 'benchmark-android')!;
-    const i = bench.args.findIndex(
-      (a) => a.length === 1 && a[0]!.kind === 'literal' && a[0]!.value === '--run-benchmark',
-    );
-    expect(i).toBeGreaterThan(-1);
-    expect(
-      bench.inputs.parameters.find(
-        (x) => x.source.kind === 'pipelineParam' && x.source.name === 'run_android_benchmark',
-      ),
-    ).toBeDefined();
-    // aggregate-metrics still reads the results artifact, so it runs whether or not the benchmark did.
-    const agg = kronodroid.steps.find((s) => s.name === 'aggregate-metrics')!;
-    expect(agg.when).toBeUndefined();
-    expect(agg.inputs.artifacts.map((a) => a.source)).toContainEqual({ step: 'benchmark-android', output: 'results' });
-  });
+  it(
+    'run_android_benchmark: a bool parameter, default true, documented, handed to the benchmark as ' +
+      '--run-benchmark',
+    () => {
+      const param = kronodroid.parameters.find((x) => x.name === 'run_android_benchmark');
+      expect(param).toMatchObject({ type: 'bool', default: true });
+      expect(param!.description).toMatch(/skipped/);
+      const bench = kronodroid.steps.find((s) => s.name === 'benchmark-android')!;
+      const i = bench.args.findIndex(
+        (a) => a.length === 1 && a[0]!.kind === 'literal' && a[0]!.value === '--run-benchmark',
+      );
+      expect(i).toBeGreaterThan(-1);
+      expect(
+        bench.inputs.parameters.find(
+          (x) => x.source.kind === 'pipelineParam' && x.source.name === 'run_android_benchmark',
+        ),
+      ).toBeDefined();
+      // aggregate-metrics still reads the results artifact, so it runs whether or not the benchmark did.
+      const agg = kronodroid.steps.find((s) => s.name === 'aggregate-metrics')!;
+      expect(agg.when).toBeUndefined();
+      expect(agg.inputs.artifacts.map((a) => a.source)).toContainEqual({
+        step: 'benchmark-android',
+        output: 'results',
+      });
+    },
+  );
 
-  it('argo: the benchmark template takes KVM from the device plugin, runs on KVM nodes and is restricted like the others', () => {
-    // Rendered directly, so the check holds whichever orchestrator 'dev' uses. The step
-    // uses KvmAccess.devicePlugin() because Kubeflow cannot mount a host device.
-    const argo = argoTarget.render(
-      model,
-      model.environments.find((e) => e.name === 'dev')!,
-    );
-    const wt = parse(argo.find((f) => f.path === 'workflow-templates/kronodroid-autoencoder.yaml')!.content);
-    const t = wt.spec.templates.find((x: { name: string }) => x.name === 'benchmark-android');
-    expect(t.container.resources.limits['devices.kubevirt.io/kvm']).toBe('1');
-    expect(t.container.securityContext).toMatchObject({
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] },
-    });
-    expect(JSON.stringify(t)).not.toContain('/dev/kvm');
-    expect(t.nodeSelector).toEqual({ 'dfp.dev/kvm': 'true' });
-    const exp = wt.spec.templates.find((x: { name: string }) => x.name === 'export-executorch');
-    expect(exp.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-  });
+  it(
+    'argo: the benchmark template takes KVM from the device plugin, runs on KVM nodes and is restricted like the ' +
+      'others',
+    () => {
+      // Rendered directly, so the check holds whichever orchestrator 'dev' uses. The step
+      // uses KvmAccess.devicePlugin() because Kubeflow cannot mount a host device.
+      const argo = argoTarget.render(
+        model,
+        model.environments.find((e) => e.name === 'dev')!,
+      );
+      const wt = parse(argo.find((f) => f.path === 'workflow-templates/kronodroid-autoencoder.yaml')!.content);
+      const t = wt.spec.templates.find((x: { name: string }) => x.name === 'benchmark-android');
+      expect(t.container.resources.limits['devices.kubevirt.io/kvm']).toBe('1');
+      expect(t.container.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(JSON.stringify(t)).not.toContain('/dev/kvm');
+      expect(t.nodeSelector).toEqual({ 'dfp.dev/kvm': 'true' });
+      const exp = wt.spec.templates.find((x: { name: string }) => x.name === 'export-executorch');
+      expect(exp.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    },
+  );
 });

@@ -89,23 +89,27 @@ describe('every rendered Argo object conforms to the Argo and Kubernetes types',
     );
   });
 
-  it("finds the rendered files (every environment, both examples, the control-flow fixture, staging's committed ones)", () => {
-    const kinds = [...files.values()].map((o) => o.kind);
-    // staging is on Argo: its WorkflowTemplates and CronWorkflows are in dist/ as committed.
-    for (const f of [
-      'workflow-templates/iris.yaml',
-      'workflow-templates/kronodroid-autoencoder.yaml',
-      'workflow-templates/kronodroid-features.yaml',
-      'cron-workflows/iris.yaml',
-      'artifact-repositories.yaml',
-    ]) {
-      expect(files.has(`dist/staging/argo/${f}`), f).toBe(true);
-    }
-    // dev's two examples and the control-flow fixture (prod renders Airflow DAG files).
-    expect(kinds.filter((k) => k === 'WorkflowTemplate').length).toBeGreaterThanOrEqual(3);
-    expect(kinds).toContain('CronWorkflow');
-    expect(kinds).toContain('ConfigMap');
-  });
+  it(
+    "finds the rendered files (every environment, both examples, the control-flow fixture, staging's committed " +
+      'ones)',
+    () => {
+      const kinds = [...files.values()].map((o) => o.kind);
+      // staging is on Argo: its WorkflowTemplates and CronWorkflows are in dist/ as committed.
+      for (const f of [
+        'workflow-templates/iris.yaml',
+        'workflow-templates/kronodroid-autoencoder.yaml',
+        'workflow-templates/kronodroid-features.yaml',
+        'cron-workflows/iris.yaml',
+        'artifact-repositories.yaml',
+      ]) {
+        expect(files.has(`dist/staging/argo/${f}`), f).toBe(true);
+      }
+      // dev's two examples and the control-flow fixture (prod renders Airflow DAG files).
+      expect(kinds.filter((k) => k === 'WorkflowTemplate').length).toBeGreaterThanOrEqual(3);
+      expect(kinds).toContain('CronWorkflow');
+      expect(kinds).toContain('ConfigMap');
+    },
+  );
 
   for (const [name, object] of files) {
     it(`${name}: @kubernetes-models validate()`, () => {

@@ -119,7 +119,10 @@ function groups(): Group[] {
   ];
 }
 
-/** Groups with at least one WorkflowTemplate or CronWorkflow (an environment with no pipeline has only its artifact repository). */
+/**
+ * Groups with at least one WorkflowTemplate or CronWorkflow (an environment with no pipeline has only its artifact
+ * repository).
+ */
 const workflowFiles = (g: Group) => g.files.filter((f) => /\/(workflow-templates|cron-workflows)\//.test(f));
 
 const refusalsOf = (v: ArgoValidation) =>
@@ -135,7 +138,8 @@ describe("Argo's own validator accepts every Argo file dfp renders", () => {
     const objects = [...results.values()].reduce((n, r) => n + r.verdicts.length, 0);
     const refused = [...results.values()].reduce((n, r) => n + refusalsOf(r).length, 0);
     console.log(
-      `argo-validate: ${all.reduce((n, g) => n + workflowFiles(g).length, 0)} files, ${objects} objects in ${all.length} groups, ${refused} refused`,
+      `argo-validate: ${all.reduce((n, g) => n + workflowFiles(g).length, 0)} files, ${objects} objects in ` +
+        `${all.length} groups, ${refused} refused`,
     );
   }, 30 * 60_000);
 
@@ -182,7 +186,8 @@ describe("Argo's own validator accepts every Argo file dfp renders", () => {
 
 /** A WorkflowTemplate in namespace ml-control, with `spec` as YAML lines (2 spaces in). */
 const template = (name: string, spec: string) =>
-  `apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata:\n  name: ${name}\n  namespace: ml-control\nspec:\n${spec}`;
+  `apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata:\n  name: ${name}\n  namespace: ` +
+  `ml-control\nspec:\n${spec}`;
 const IMAGE = 'registry.dfp.internal/test/step:1.0.0';
 const container = (args = '[]') => `{ name: main, image: "${IMAGE}", args: ${args} }`;
 
@@ -297,19 +302,23 @@ describe('controls: the validator refuses bad objects, each for its reason', () 
     );
   });
 
-  it('a CronWorkflow of a WorkflowTemplate with a required parameter and no value (the WorkflowTemplate alone is accepted)', () => {
-    const r = argoValidate([at('cron-required.yaml')]);
-    expect(r.verdicts.map((v) => [v.kind, v.refusals.length > 0])).toEqual([
-      ['WorkflowTemplate', false],
-      ['CronWorkflow', true],
-    ]);
-    refused(
-      ['cron-required.yaml'],
-      'CronWorkflow',
-      'needs-run',
-      /spec\.arguments\.run_name\.value or spec\.arguments\.run_name\.valueFrom is required/,
-    );
-  });
+  it(
+    'a CronWorkflow of a WorkflowTemplate with a required parameter and no value (the WorkflowTemplate alone is ' +
+      'accepted)',
+    () => {
+      const r = argoValidate([at('cron-required.yaml')]);
+      expect(r.verdicts.map((v) => [v.kind, v.refusals.length > 0])).toEqual([
+        ['WorkflowTemplate', false],
+        ['CronWorkflow', true],
+      ]);
+      refused(
+        ['cron-required.yaml'],
+        'CronWorkflow',
+        'needs-run',
+        /spec\.arguments\.run_name\.value or spec\.arguments\.run_name\.valueFrom is required/,
+      );
+    },
+  );
 
   it('an unknown field (strict parse, as argo lint --strict)', () => {
     refused(

@@ -204,7 +204,8 @@ function waveViolations(apps: readonly WaveApp[], files: ReadonlyMap<string, str
       const from = syncedBy.get(name);
       if (from && from !== app && from.wave >= app.wave) {
         out.push(
-          `${path}: ${object.kind} ${object.metadata.name} (${app.name}, wave ${app.wave}) reads ConfigMap ${name}, synced by ${from.name} in wave ${from.wave}`,
+          `${path}: ${object.kind} ${object.metadata.name} (${app.name}, wave ${app.wave}) reads ConfigMap ` +
+            `${name}, synced by ${from.name} in wave ${from.wave}`,
         );
       }
     }
@@ -223,7 +224,7 @@ function waveApps(env: string): WaveApp[] {
 
 describe('Argo CD: the sync waves order what they claim', () => {
   for (const env of model.environments) {
-    it(`${env.name}: every ConfigMap an object reads is synced by its own Application or one of an earlier wave`, () => {
+    it(`${env.name}: each ConfigMap an object reads is synced by its Application or an earlier wave`, () => {
       const apps = waveApps(env.name);
       const reads = [...tree]
         .filter(([p]) => p.startsWith(`${env.name}/`))
@@ -239,7 +240,8 @@ describe('Argo CD: the sync waves order what they claim', () => {
     const argo = waveApps('staging').find((a) => a.name === 'staging-argo')!.wave;
     const apps = waveApps('staging').map((a) => ({ ...a, wave: a.name === 'staging-dbt' ? argo : a.wave }));
     expect(waveViolations(apps, tree).join('\n')).toContain(
-      `WorkflowTemplate kronodroid-features (staging-argo, wave ${argo}) reads ConfigMap dbt-kronodroid-profile, synced by staging-dbt in wave ${argo}`,
+      `WorkflowTemplate kronodroid-features (staging-argo, wave ${argo}) reads ConfigMap ` +
+        `dbt-kronodroid-profile, synced by staging-dbt in wave ${argo}`,
     );
   });
 });

@@ -167,7 +167,9 @@ describe("dfp_tools.artifacts through lakeFS's S3 gateway", () => {
     expect(r.err).toMatch(/the step wrote no artifact at .*outputs\/artifacts\/summary/);
   }, 60_000);
 
-  /** The step's wrapper, as the pod runs it, beside the sidecar: the wrapper's exit code and whether the object arrived. */
+  /**
+   * The step's wrapper, as the pod runs it, beside the sidecar: the wrapper's exit code and whether the object arrived.
+   */
   async function pod(command: string[], key: string) {
     const { dir, sync, out, child: side } = startSidecar(key);
     const sideExit = new Promise<number | null>((resolve) => side.once('exit', (c) => resolve(c)));

@@ -81,39 +81,44 @@ describe('bench generator', () => {
     }
   });
 
-  it("the Airflow parse comparison reads both sides with real Airflow: dfp's DAG files and the hand-written twins import, and a broken twin is counted", () => {
-    const dfpDist = join(SCRATCH, 'airflow-dist');
-    const files = renderAll(
-      buildModel(buildBenchApp(specs, 'airflow', dfpDist)),
-      TARGETS.filter((t) => t.name === 'airflow'),
-    );
-    const dags = join(SCRATCH, 'airflow-dfp');
-    mkdirSync(dags, { recursive: true });
-    for (const f of files) writeFileSync(join(dags, f.path.split('/').pop()!), f.content);
-    const hand = join(SCRATCH, 'airflow-hand');
-    const specsFile = join(SCRATCH, 'specs.json');
-    const twin = run(join(HARNESS, '.venv', 'bin', 'python'), [join(HARNESS, 'airflow_twin.py'), specsFile, hand]);
-    expect(twin.status, twin.stderr).toBe(0);
-    const broken = join(SCRATCH, 'airflow-broken');
-    mkdirSync(broken);
-    const twinFile = join(hand, `${specs[0]!.name}.py`);
-    writeFileSync(join(broken, 'broken.py'), run('cat', [twinFile]).stdout);
-    appendFileSync(join(broken, 'broken.py'), '    undefined_step >> step_00\n');
-    const parse = run(
-      AIRFLOW_PYTHON,
-      [join(HARNESS, 'parse_dags.py'), '1', `dfp=${dags}`, `hand=${hand}`, `broken=${broken}`],
-      { env: airflowEnv(hand), timeoutMs: 300_000 },
-    );
-    expect(parse.status, parse.stderr).toBe(0);
-    const r = JSON.parse(parse.stdout.trim().split('\n').pop()!) as Record<
-      string,
-      { files: number; dags: number; tasks: number; importErrors: number }
-    >;
-    const steps = specs.reduce((n, x) => n + x.steps.length, 0);
-    expect(r.dfp).toMatchObject({ files: 3, dags: 3, importErrors: 0 });
-    expect(r.dfp!.tasks).toBeGreaterThanOrEqual(steps);
-    // Every step, plus one ShortCircuitOperator per pipeline for its condition.
-    expect(r.hand).toMatchObject({ files: 3, dags: 3, importErrors: 0, tasks: steps + specs.length });
-    expect(r.broken).toMatchObject({ files: 1, dags: 0, importErrors: 1 });
-  }, 300_000);
+  it(
+    "the Airflow parse comparison reads both sides with real Airflow: dfp's DAG files and the hand-written twins " +
+      'import, and a broken twin is counted',
+    () => {
+      const dfpDist = join(SCRATCH, 'airflow-dist');
+      const files = renderAll(
+        buildModel(buildBenchApp(specs, 'airflow', dfpDist)),
+        TARGETS.filter((t) => t.name === 'airflow'),
+      );
+      const dags = join(SCRATCH, 'airflow-dfp');
+      mkdirSync(dags, { recursive: true });
+      for (const f of files) writeFileSync(join(dags, f.path.split('/').pop()!), f.content);
+      const hand = join(SCRATCH, 'airflow-hand');
+      const specsFile = join(SCRATCH, 'specs.json');
+      const twin = run(join(HARNESS, '.venv', 'bin', 'python'), [join(HARNESS, 'airflow_twin.py'), specsFile, hand]);
+      expect(twin.status, twin.stderr).toBe(0);
+      const broken = join(SCRATCH, 'airflow-broken');
+      mkdirSync(broken);
+      const twinFile = join(hand, `${specs[0]!.name}.py`);
+      writeFileSync(join(broken, 'broken.py'), run('cat', [twinFile]).stdout);
+      appendFileSync(join(broken, 'broken.py'), '    undefined_step >> step_00\n');
+      const parse = run(
+        AIRFLOW_PYTHON,
+        [join(HARNESS, 'parse_dags.py'), '1', `dfp=${dags}`, `hand=${hand}`, `broken=${broken}`],
+        { env: airflowEnv(hand), timeoutMs: 300_000 },
+      );
+      expect(parse.status, parse.stderr).toBe(0);
+      const r = JSON.parse(parse.stdout.trim().split('\n').pop()!) as Record<
+        string,
+        { files: number; dags: number; tasks: number; importErrors: number }
+      >;
+      const steps = specs.reduce((n, x) => n + x.steps.length, 0);
+      expect(r.dfp).toMatchObject({ files: 3, dags: 3, importErrors: 0 });
+      expect(r.dfp!.tasks).toBeGreaterThanOrEqual(steps);
+      // Every step, plus one ShortCircuitOperator per pipeline for its condition.
+      expect(r.hand).toMatchObject({ files: 3, dags: 3, importErrors: 0, tasks: steps + specs.length });
+      expect(r.broken).toMatchObject({ files: 1, dags: 0, importErrors: 1 });
+    },
+    300_000,
+  );
 });

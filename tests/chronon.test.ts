@@ -172,7 +172,10 @@ describe('Chronon: the real package loads and compiles every rendered repo', () 
   it("control: a served feature the GroupBy does not output fails Chronon's derivation check", () => {
     control(
       edit('joins/dfp/kronodroid_autoencoder.py', 'v1_api_level_last_3650d', 'v1_api_levl_last_3650d'),
-      /Incorrect derivation expression dfp_kronodroid_autoencoder_features_v1_api_levl_last_3650d, expression not found/,
+      new RegExp(
+        /Incorrect derivation expression /.source +
+          /dfp_kronodroid_autoencoder_features_v1_api_levl_last_3650d, expression not found/.source,
+      ),
     );
   }, 300_000);
   it('control: a teams.json without the team fails', () => {
@@ -279,14 +282,22 @@ describe('Chronon: what it cannot express is refused at the construct path', () 
       ttl: Duration.minutes(90),
     });
     expect(renderError(app)).toMatch(
-      /spend: cannot render for chronon in environment 'alt': ttl of 5400 s is not a whole number of hours, and Chronon windows are in hours or days; use Duration\.hours/,
+      new RegExp(
+        /spend: cannot render for chronon in environment 'alt': /.source +
+          /ttl of 5400 s is not a whole number of hours, and Chronon /.source +
+          /windows are in hours or days; use Duration\.hours/.source,
+      ),
     );
   });
   it('a column Chronon reserves', () => {
     const { app, orders, customer } = chrononApp();
     new FeatureView(app, 'spend', { source: orders, entities: [customer], features: ['ts'] });
     expect(renderError(app)).toMatch(
-      /spend: cannot render for chronon in environment 'alt': column 'ts' is reserved by Chronon .*rename it in the table, e\.g\. 'ts_value'/,
+      new RegExp(
+        /spend: cannot render for chronon in environment /.source +
+          /'alt': column 'ts' is reserved by Chronon .*rename /.source +
+          /it in the table, e\.g\. 'ts_value'/.source,
+      ),
     );
   });
   it("a service whose views have keys the first view's table lacks", () => {
@@ -300,7 +311,11 @@ describe('Chronon: what it cannot express is refused at the construct path', () 
     });
     new FeatureService(app, 'both', { features: [spend, pages] });
     expect(renderError(app)).toMatch(
-      /both: cannot render for chronon in environment 'alt': Chronon joins a service's views onto one table, shop\.orders .* has no column 'visitor_id'/,
+      new RegExp(
+        /both: cannot render for chronon in environment 'alt': /.source +
+          /Chronon joins a service's views onto one table, shop\.orders .* /.source +
+          /has no column 'visitor_id'/.source,
+      ),
     );
   });
   it("the same definitions render for Feast, so the refusal is Chronon's alone", () => {
@@ -324,7 +339,11 @@ describe('Chronon: what it cannot express is refused at the construct path', () 
       features: ['amount'],
     });
     expect(renderError(app)).toMatch(
-      /strict: cannot render for chronon in environment 'strict': the Chronon sync Job's image 'registry.dfp.internal\/dfp\/chronon:0.0.115' has no digest/,
+      new RegExp(
+        /strict: cannot render for chronon in environment 'strict': /.source +
+          /the Chronon sync Job's image 'registry.dfp.internal\/dfp\/chronon:0.0.115' /.source +
+          /has no digest/.source,
+      ),
     );
   });
 });

@@ -146,7 +146,8 @@ describe('a wrong pipeline or environment name is answered alike by every verb',
     const g = await dfp(['graph', '--pipeline', 'iriss']);
     const s = await dfp(['synth', '--pipeline', 'iriss']);
     const line =
-      "dfp: no pipeline is named 'iriss' (did you mean 'iris'?); use one of iris, kronodroid-autoencoder, kronodroid-features";
+      "dfp: no pipeline is named 'iriss' (did you mean 'iris'?); use one of iris, kronodroid-autoencoder, " +
+      'kronodroid-features';
     expect([g.code, s.code]).toEqual([2, 2]);
     expect(g.stderr.split('\n')[0]).toBe(line);
     expect(s.stderr.split('\n')[0]).toBe(line);
@@ -172,7 +173,11 @@ describe('secrets are never flags', () => {
       const r = await dfp(args);
       expect(r.code).toBe(2);
       expect(r.stderr + r.stdout).toMatch(
-        /takes no secret as a flag \('--(secret-access-key|password)' would show in the process list and the shell history\); set /,
+        new RegExp(
+          /takes no secret as a flag \('--(secret-access-key|password)' /.source +
+            /would show in the process list and the shell /.source +
+            /history\); set /.source,
+        ),
       );
       if (args[0] === 'lock') expect(r.stderr).toContain('pass --secret-access-key-file FILE');
       expect(r.stderr + r.stdout).not.toContain('hunter2-value');
@@ -244,7 +249,8 @@ describe('a server that is not lakeFS or not MLflow is called what it is', () =>
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toMatch(
       new RegExp(
-        `answered GET /repositories/kronodroid/(branches|refs)/main with 404 and an HTML page titled 'Welcome to nginx', not lakeFS's JSON error; is ${url} a lakeFS server \\(e\\.g\\. http://lakefs:8000\\)\\?`,
+        `answered GET /repositories/kronodroid/(branches|refs)/main with 404 and an HTML page titled 'Welcome ` +
+          `to nginx', not lakeFS's JSON error; is ${url} a lakeFS server \\(e\\.g\\. http://lakefs:8000\\)\\?`,
       ),
     );
     expect(r.stderr).not.toContain('<');
@@ -259,7 +265,11 @@ describe('a server that is not lakeFS or not MLflow is called what it is', () =>
     expect(doc.error.exit).toBe(4);
     expect(doc.error.kind).toBe('service');
     expect(doc.error.message).toMatch(
-      /with 404 and an HTML page titled 'Welcome to nginx', not MLflow's JSON error; is http:\/\/127\.0\.0\.1:\d+ an MLflow tracking server/,
+      new RegExp(
+        /with 404 and an HTML page titled 'Welcome to nginx', /.source +
+          /not MLflow's JSON error; is http:\/\/127\.0\.0\.1:\d+ /.source +
+          /an MLflow tracking server/.source,
+      ),
     );
   });
 });
@@ -303,34 +313,38 @@ describe('one table of exit codes', () => {
     expect(readFileSync(join(ROOT, 'docs', 'cli.md'), 'utf8')).toContain(exitCodeMarkdown());
   });
 
-  it('as users run it: a misspelt --check writes nothing (exit 2); synth --check and diff exit 3 alike on a stale dist/', () => {
-    const dir = projectCopy();
-    const file = join(dir, 'pipelines', 'iris.ts');
-    writeFileSync(
-      file,
-      readFileSync(file, 'utf8').replace(
-        "max_depth: { type: 'int', default: 4 }",
-        "max_depth: { type: 'int', default: 5 }",
-      ),
-    );
-    const dfpRun = (...args: string[]) =>
-      run('node', ['scripts/run.mjs', 'dfp.ts', ...args], {
+  it(
+    'as users run it: a misspelt --check writes nothing (exit 2); synth --check and diff exit 3 alike on a stale ' +
+      'dist/',
+    () => {
+      const dir = projectCopy();
+      const file = join(dir, 'pipelines', 'iris.ts');
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(
+          "max_depth: { type: 'int', default: 4 }",
+          "max_depth: { type: 'int', default: 5 }",
+        ),
+      );
+      const dfpRun = (...args: string[]) =>
+        run('node', ['scripts/run.mjs', 'dfp.ts', ...args], {
+          cwd: dir,
+          env: { DFP_DIST: 'dist', DFP_LOCK: 'dfp.lock.json' },
+        });
+      const typo = dfpRun('synth', '--chek');
+      expect(typo.status, typo.stderr).toBe(2);
+      expect(typo.stderr).toContain("did you mean '--check'?");
+      expect(readTree(join(dir, 'dist'))).toEqual(readTree(join(ROOT, 'dist')));
+      const make = run('node', ['scripts/run.mjs', 'main.ts', '--chek'], {
         cwd: dir,
         env: { DFP_DIST: 'dist', DFP_LOCK: 'dfp.lock.json' },
       });
-    const typo = dfpRun('synth', '--chek');
-    expect(typo.status, typo.stderr).toBe(2);
-    expect(typo.stderr).toContain("did you mean '--check'?");
-    expect(readTree(join(dir, 'dist'))).toEqual(readTree(join(ROOT, 'dist')));
-    const make = run('node', ['scripts/run.mjs', 'main.ts', '--chek'], {
-      cwd: dir,
-      env: { DFP_DIST: 'dist', DFP_LOCK: 'dfp.lock.json' },
-    });
-    expect(make.status).toBe(2);
-    expect(readTree(join(dir, 'dist'))).toEqual(readTree(join(ROOT, 'dist')));
-    const check = dfpRun('synth', '--check');
-    const diff = dfpRun('diff');
-    expect(check.status, check.stderr).toBe(3);
-    expect(diff.status, diff.stderr).toBe(3);
-  });
+      expect(make.status).toBe(2);
+      expect(readTree(join(dir, 'dist'))).toEqual(readTree(join(ROOT, 'dist')));
+      const check = dfpRun('synth', '--check');
+      const diff = dfpRun('diff');
+      expect(check.status, check.stderr).toBe(3);
+      expect(diff.status, diff.stderr).toBe(3);
+    },
+  );
 });

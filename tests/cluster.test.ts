@@ -107,7 +107,8 @@ describe.skipIf(!ENABLED)('embedded cluster (DFP_CLUSTER=1)', () => {
     before = snapshot();
     if (before.some((l) => l.startsWith('link dfp0') || l.includes('/cluster/containerd'))) {
       throw new Error(
-        'the embedded cluster is already running: stop it first (make cluster-down); the test compares the host before up and after down',
+        'the embedded cluster is already running: stop it first (make cluster-down); the test compares the ' +
+          'host before up and after down',
       );
     }
     // The smoke image: one static binary FROM scratch, in a folder of archives that up
@@ -241,55 +242,63 @@ describe.skipIf(!ENABLED)('embedded cluster (DFP_CLUSTER=1)', () => {
     return { phase, log: kubectl(['-n', NAMESPACE, 'logs', name]).trim() };
   }
 
-  it("resolves lakefs.lakefs.svc.cluster.local (and the staging name) in a pod and gets lakeFS's healthcheck", async () => {
-    const services = clusterServices({ ...process.env, DFP_CLUSTER_DIR: join(kubeconfig, '..') });
-    expect(services.lakefs.clusterEndpoint).toBe('http://lakefs.lakefs.svc.cluster.local:8000');
-    const resolved = await runSmoke('dns-lakefs', ['resolve', 'lakefs.lakefs.svc.cluster.local']);
-    const clusterIp = kubectl(['-n', 'lakefs', 'get', 'service', 'lakefs', '-o', 'jsonpath={.spec.clusterIP}']);
-    // The name is the Service's address (CoreDNS), not the host's: kube-proxy routes it.
-    expect(resolved).toEqual({ phase: 'Succeeded', log: `lakefs.lakefs.svc.cluster.local: ${clusterIp}` });
-    for (const [name, url] of [
-      ['lakefs-prod', services.lakefs.clusterEndpoint],
-      ['lakefs-staging', services.lakefs.stagingClusterEndpoint],
-    ] as const) {
-      // lakeFS answers its healthcheck with 204 and no body.
-      expect(await runSmoke(name, ['get', `${url}/api/v1/healthcheck`])).toEqual({ phase: 'Succeeded', log: '204' });
-    }
-  }, 300_000);
+  it(
+    'resolves lakefs.lakefs.svc.cluster.local (and the staging ' + "name) in a pod and gets lakeFS's healthcheck",
+    async () => {
+      const services = clusterServices({ ...process.env, DFP_CLUSTER_DIR: join(kubeconfig, '..') });
+      expect(services.lakefs.clusterEndpoint).toBe('http://lakefs.lakefs.svc.cluster.local:8000');
+      const resolved = await runSmoke('dns-lakefs', ['resolve', 'lakefs.lakefs.svc.cluster.local']);
+      const clusterIp = kubectl(['-n', 'lakefs', 'get', 'service', 'lakefs', '-o', 'jsonpath={.spec.clusterIP}']);
+      // The name is the Service's address (CoreDNS), not the host's: kube-proxy routes it.
+      expect(resolved).toEqual({ phase: 'Succeeded', log: `lakefs.lakefs.svc.cluster.local: ${clusterIp}` });
+      for (const [name, url] of [
+        ['lakefs-prod', services.lakefs.clusterEndpoint],
+        ['lakefs-staging', services.lakefs.stagingClusterEndpoint],
+      ] as const) {
+        // lakeFS answers its healthcheck with 204 and no body.
+        expect(await runSmoke(name, ['get', `${url}/api/v1/healthcheck`])).toEqual({ phase: 'Succeeded', log: '204' });
+      }
+    },
+    300_000,
+  );
 
-  it("reaches MLflow's API from a pod and logs a model through its artifact proxy, and reaches MinIO by name", async () => {
-    const services = clusterServices({ ...process.env, DFP_CLUSTER_DIR: join(kubeconfig, '..') });
-    const health = await runSmoke('mlflow-health', ['get', `${services.mlflow.clusterEndpoint}/health`]);
-    expect(health).toEqual({ phase: 'Succeeded', log: '200 OK' });
-    // The staging name, through the same server: a run with model/MLmodel uploaded to it.
-    const logged = await runSmoke('mlflow-log', [
-      'mlflow',
-      services.mlflow.stagingClusterEndpoint,
-      `cluster-test-${Date.now()}`,
-    ]);
-    expect(logged.phase, logged.log).toBe('Succeeded');
-    const runId = logged.log;
-    expect(runId).toMatch(/^[0-9a-f]{32}$/);
-    // Read back from the host: the run finished, and the server holds the model file.
-    const run = (await (
-      await fetch(`${services.mlflow.endpoint}/api/2.0/mlflow/runs/get?run_id=${runId}`)
-    ).json()) as any;
-    expect(run.run.info.status).toBe('FINISHED');
-    const listed = (await (
-      await fetch(`${services.mlflow.endpoint}/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=model`)
-    ).json()) as any;
-    expect(listed.files.map((f: any) => f.path)).toEqual(['model/MLmodel']);
-    const model = await (
-      await fetch(`${services.mlflow.endpoint}/get-artifact?run_id=${runId}&path=model/MLmodel`)
-    ).text();
-    expect(model).toContain(`run_id: ${runId}`);
-    for (const [name, url] of [
-      ['minio-prod', services.minio.clusterEndpoint],
-      ['minio-staging', services.minio.stagingClusterEndpoint],
-    ] as const) {
-      expect(await runSmoke(name, ['get', `${url}/minio/health/live`])).toEqual({ phase: 'Succeeded', log: '200' });
-    }
-  }, 300_000);
+  it(
+    "reaches MLflow's API from a pod and logs a model through " + 'its artifact proxy, and reaches MinIO by name',
+    async () => {
+      const services = clusterServices({ ...process.env, DFP_CLUSTER_DIR: join(kubeconfig, '..') });
+      const health = await runSmoke('mlflow-health', ['get', `${services.mlflow.clusterEndpoint}/health`]);
+      expect(health).toEqual({ phase: 'Succeeded', log: '200 OK' });
+      // The staging name, through the same server: a run with model/MLmodel uploaded to it.
+      const logged = await runSmoke('mlflow-log', [
+        'mlflow',
+        services.mlflow.stagingClusterEndpoint,
+        `cluster-test-${Date.now()}`,
+      ]);
+      expect(logged.phase, logged.log).toBe('Succeeded');
+      const runId = logged.log;
+      expect(runId).toMatch(/^[0-9a-f]{32}$/);
+      // Read back from the host: the run finished, and the server holds the model file.
+      const run = (await (
+        await fetch(`${services.mlflow.endpoint}/api/2.0/mlflow/runs/get?run_id=${runId}`)
+      ).json()) as any;
+      expect(run.run.info.status).toBe('FINISHED');
+      const listed = (await (
+        await fetch(`${services.mlflow.endpoint}/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=model`)
+      ).json()) as any;
+      expect(listed.files.map((f: any) => f.path)).toEqual(['model/MLmodel']);
+      const model = await (
+        await fetch(`${services.mlflow.endpoint}/get-artifact?run_id=${runId}&path=model/MLmodel`)
+      ).text();
+      expect(model).toContain(`run_id: ${runId}`);
+      for (const [name, url] of [
+        ['minio-prod', services.minio.clusterEndpoint],
+        ['minio-staging', services.minio.stagingClusterEndpoint],
+      ] as const) {
+        expect(await runSmoke(name, ['get', `${url}/minio/health/live`])).toEqual({ phase: 'Succeeded', log: '200' });
+      }
+    },
+    300_000,
+  );
 
   it('load-balances a Service with a selector across its pods (kube-proxy)', async () => {
     const labels = { app: 'echo' };

@@ -140,19 +140,24 @@ describe(`crash safety: ${KILLS} SIGKILLs while synth writes dist/ (seed ${SEED}
     calibration = await trial();
   }, 120_000);
 
-  it('the trees differ by changed, added and removed files; an unkilled run writes the new one; tsx and the bundle do the same', async () => {
-    const d = diffTrees(OLD, NEW);
-    expect(d.changed.length).toBeGreaterThan(10);
-    expect(d.added.length).toBeGreaterThan(10);
-    expect(d.removed.length).toBeGreaterThan(10);
-    expect(calibration.killed).toBe(false);
-    expect(calibration.state).toBe('new');
-    expect(calibration.leftovers).toBe(false);
-    expect(calibration.ops.filter((o) => o === 'writeFileSync')).toHaveLength(NEW.size);
-    const viaTsx = await trial({}, 'tsx');
-    expect(viaTsx.state).toBe('new');
-    expect(viaTsx.ops).toEqual(calibration.ops);
-  }, 120_000);
+  it(
+    'the trees differ by changed, added and removed files; an unkilled run writes the new one; tsx and the ' +
+      'bundle do the same',
+    async () => {
+      const d = diffTrees(OLD, NEW);
+      expect(d.changed.length).toBeGreaterThan(10);
+      expect(d.added.length).toBeGreaterThan(10);
+      expect(d.removed.length).toBeGreaterThan(10);
+      expect(calibration.killed).toBe(false);
+      expect(calibration.state).toBe('new');
+      expect(calibration.leftovers).toBe(false);
+      expect(calibration.ops.filter((o) => o === 'writeFileSync')).toHaveLength(NEW.size);
+      const viaTsx = await trial({}, 'tsx');
+      expect(viaTsx.state).toBe('new');
+      expect(viaTsx.ops).toEqual(calibration.ops);
+    },
+    120_000,
+  );
 
   it(
     'after every kill dist/ is the whole old or the whole new tree, and so after recovery',
@@ -184,9 +189,12 @@ describe(`crash safety: ${KILLS} SIGKILLs while synth writes dist/ (seed ${SEED}
       const count = (f: (t: Trial) => boolean) => trials.filter(f).length;
       const killed = count((t) => t.killed);
       console.log(
-        `crash safety: ${trials.length} runs (seed ${SEED}; ${plan.filter((k) => k.op).length} aimed at 1 of ${ops.length} file operations, ${plan.filter((k) => k.ms !== undefined).length} timed), ` +
-          `${killed} killed; right after the kill: ${count((t) => t.killed && t.state === 'old')} old (${count((t) => t.killed && t.state === 'old' && t.leftovers)} beside a partial new tree), ` +
-          `${count((t) => t.state === 'between-renames')} between the renames, ${count((t) => t.killed && t.state === 'new')} new; ` +
+        `crash safety: ${trials.length} runs (seed ${SEED}; ${plan.filter((k) => k.op).length} aimed at 1 of ` +
+          `${ops.length} file operations, ${plan.filter((k) => k.ms !== undefined).length} timed), ` +
+          (`${killed} killed; right after the kill: ${count((t) => t.killed && t.state === 'old')} old (` +
+            `${count((t) => t.killed && t.state === 'old' && t.leftovers)} beside a partial new tree), `) +
+          (`${count((t) => t.state === 'between-renames')} between the renames, ` +
+            `${count((t) => t.killed && t.state === 'new')} new; `) +
           `after recovery: ${after.old} old, ${after.new} new; ${Date.now() - started} ms`,
       );
       expect(trials).toHaveLength(KILLS);

@@ -30,7 +30,8 @@ async function synthIn(env: Record<string, string>): Promise<Map<string, string>
 
 describe('determinism', () => {
   it(
-    `${SYNTHS} synths in fresh processes, ${SETTINGS.length} time zones and locales, are byte-identical and equal dist/`,
+    `${SYNTHS} synths in fresh processes, ${SETTINGS.length} time zones and locales, are byte-identical and ` +
+      'equal dist/',
     async () => {
       const started = Date.now();
       const settings = Array.from({ length: SYNTHS }, (_, i) => SETTINGS[i % SETTINGS.length]!);
@@ -41,7 +42,9 @@ describe('determinism', () => {
         expect([...tree.entries()], `synth ${i} (${JSON.stringify(settings[i])})`).toEqual(committed),
       );
       console.log(
-        `determinism: ${trees.length} synths in fresh processes (${SETTINGS.map((s) => `${s.TZ}/${s.LC_ALL}`).join(', ')}), ${committed.length} files each, byte-identical, ${Date.now() - started} ms`,
+        `determinism: ${trees.length} synths in fresh processes (` +
+          `${SETTINGS.map((s) => `${s.TZ}/${s.LC_ALL}`).join(', ')}), ${committed.length} files each, ` +
+          `byte-identical, ${Date.now() - started} ms`,
       );
     },
     Math.max(600_000, SYNTHS * 15_000),

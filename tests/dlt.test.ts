@@ -135,7 +135,8 @@ describe('the rendered dlt load, run by real dlt into a local Iceberg table', ()
       );
       expect(schema).toEqual(Object.fromEntries(table.fields.map((f) => [f.name, icebergTypes[f.name]])));
       console.log(
-        `dlt (${env}): ${rows.length} rows loaded into ${table.name} (Iceberg, ${r.out.format} data files) and read back with pyiceberg, ${Date.now() - started} ms`,
+        `dlt (${env}): ${rows.length} rows loaded into ${table.name} (Iceberg, ${r.out.format} data files) and ` +
+          `read back with pyiceberg, ${Date.now() - started} ms`,
       );
     }, 600_000);
   }
@@ -185,7 +186,8 @@ describe('what dfp refuses in a dlt load, at the step path', () => {
       {
         path: 'p/load',
         message:
-          'destination is not an IcebergTable; a dlt load writes a table the app defines: pass the IcebergTable construct',
+          'destination is not an IcebergTable; a dlt load writes a table the app defines: pass the ' +
+          'IcebergTable construct',
       },
     ]);
   });

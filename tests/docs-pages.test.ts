@@ -108,7 +108,8 @@ describe('docs/environments.md', () => {
     const file = join(scratch, 'qa-environment.ts');
     writeFileSync(
       file,
-      `import type { Construct } from 'constructs';\nimport { Environment } from '../constructs/index.ts';\nexport function add(app: Construct): void {\n${code}}\n`,
+      `import type { Construct } from 'constructs';\nimport { Environment } from ` +
+        `'../constructs/index.ts';\nexport function add(app: Construct): void {\n${code}}\n`,
     );
     const { add } = (await import(file)) as { add: (app: DfpApp) => void };
     const app = buildApp({ distDir: join(scratch, 'dist') });
@@ -144,61 +145,66 @@ describe('docs/environments.md', () => {
 });
 
 describe('docs/one-pipeline.md', () => {
-  it('the sparse clone renders one pipeline without the images but the dbt project, tests/ or docs/, and synth --pipeline changes only its files', () => {
-    // (A clone of the committed branch: uncommitted edits of this checkout are not in it.)
-    const text = page('one-pipeline.md');
-    const checkout = block(text, 'sh', 'git clone --sparse');
-    const render = block(text, 'sh', 'npm ci\n');
-    // This repository, as committed (the page's "$DFP_REPO"): a local clone of the branch under test.
-    const git = (args: string[], cwd: string) => execFileSync('git', args, { cwd, encoding: 'utf8' });
-    const repo = git(['rev-parse', '--show-toplevel'], ROOT).trim();
-    const work = mkdtempSync(join(tmpdir(), 'dfp-sparse-'));
-    const cloned = run('bash', ['-euo', 'pipefail', '-c', checkout], {
-      cwd: work,
-      env: { DFP_REPO: `file://${repo}` },
-      timeoutMs: 600_000,
-    });
-    expect(cloned.status, cloned.stderr).toBe(0);
-    const clone = join(work, 'dfp');
-    // `npm ci` would install the lock file's ~360 MB again; the packages are this checkout's.
-    expect(render.split('\n')[0]).toBe('npm ci');
-    symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'));
-    const r = run('bash', ['-euo', 'pipefail', '-c', render.split('\n').slice(1).join('\n')], {
-      cwd: clone,
-      timeoutMs: 600_000,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    for (const absent of ['tests', 'docs', 'bench']) expect(existsSync(join(clone, absent)), absent).toBe(false);
-    // Of images/, only the dbt project's folder (synth reads the project), no other image.
-    expect(
-      readdirSync(join(clone, 'images'), { withFileTypes: true })
-        .filter((d) => d.isDirectory())
-        .map((d) => d.name),
-    ).toEqual(['dbt-kronodroid']);
-    expect(r.stdout).toContain('dfp: rendered');
-    expect(r.stdout.trim().split('\n').pop()).toMatch(/dist\/ unchanged$/); // git status printed nothing after it
-    // The edit the page leaves to the reader: only iris's files change.
-    const iris = join(clone, 'pipelines', 'iris.ts');
-    writeFileSync(
-      iris,
-      readFileSync(iris, 'utf8').replace(
-        "max_depth: { type: 'int', default: 4 }",
-        "max_depth: { type: 'int', default: 5 }",
-      ),
-    );
-    const again = run('npm', ['run', '--silent', 'dfp', '--', 'synth', '--pipeline', 'iris'], { cwd: clone });
-    expect(again.status, again.stderr).toBe(0);
-    const changed = git(['status', '--short', 'dist'], clone)
-      .trim()
-      .split('\n')
-      .map((l) => l.slice(3));
-    expect(changed.length).toBeGreaterThan(0);
-    expect(
-      changed.every((p) => /\/iris\.[a-z]+$/.test(p)),
-      changed.join(', '),
-    ).toBe(true);
-    rmSync(work, { recursive: true, force: true });
-  }, 900_000);
+  it(
+    'the sparse clone renders one pipeline without the images but the dbt project, tests/ or docs/, and synth ' +
+      '--pipeline changes only its files',
+    () => {
+      // (A clone of the committed branch: uncommitted edits of this checkout are not in it.)
+      const text = page('one-pipeline.md');
+      const checkout = block(text, 'sh', 'git clone --sparse');
+      const render = block(text, 'sh', 'npm ci\n');
+      // This repository, as committed (the page's "$DFP_REPO"): a local clone of the branch under test.
+      const git = (args: string[], cwd: string) => execFileSync('git', args, { cwd, encoding: 'utf8' });
+      const repo = git(['rev-parse', '--show-toplevel'], ROOT).trim();
+      const work = mkdtempSync(join(tmpdir(), 'dfp-sparse-'));
+      const cloned = run('bash', ['-euo', 'pipefail', '-c', checkout], {
+        cwd: work,
+        env: { DFP_REPO: `file://${repo}` },
+        timeoutMs: 600_000,
+      });
+      expect(cloned.status, cloned.stderr).toBe(0);
+      const clone = join(work, 'dfp');
+      // `npm ci` would install the lock file's ~360 MB again; the packages are this checkout's.
+      expect(render.split('\n')[0]).toBe('npm ci');
+      symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'));
+      const r = run('bash', ['-euo', 'pipefail', '-c', render.split('\n').slice(1).join('\n')], {
+        cwd: clone,
+        timeoutMs: 600_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      for (const absent of ['tests', 'docs', 'bench']) expect(existsSync(join(clone, absent)), absent).toBe(false);
+      // Of images/, only the dbt project's folder (synth reads the project), no other image.
+      expect(
+        readdirSync(join(clone, 'images'), { withFileTypes: true })
+          .filter((d) => d.isDirectory())
+          .map((d) => d.name),
+      ).toEqual(['dbt-kronodroid']);
+      expect(r.stdout).toContain('dfp: rendered');
+      expect(r.stdout.trim().split('\n').pop()).toMatch(/dist\/ unchanged$/); // git status printed nothing after it
+      // The edit the page leaves to the reader: only iris's files change.
+      const iris = join(clone, 'pipelines', 'iris.ts');
+      writeFileSync(
+        iris,
+        readFileSync(iris, 'utf8').replace(
+          "max_depth: { type: 'int', default: 4 }",
+          "max_depth: { type: 'int', default: 5 }",
+        ),
+      );
+      const again = run('npm', ['run', '--silent', 'dfp', '--', 'synth', '--pipeline', 'iris'], { cwd: clone });
+      expect(again.status, again.stderr).toBe(0);
+      const changed = git(['status', '--short', 'dist'], clone)
+        .trim()
+        .split('\n')
+        .map((l) => l.slice(3));
+      expect(changed.length).toBeGreaterThan(0);
+      expect(
+        changed.every((p) => /\/iris\.[a-z]+$/.test(p)),
+        changed.join(', '),
+      ).toBe(true);
+      rmSync(work, { recursive: true, force: true });
+    },
+    900_000,
+  );
 });
 
 describe('docs/cli.md', () => {

@@ -148,7 +148,7 @@ describe('the examples in dist/: the same graph and lineage in every environment
   });
 });
 
-describe('every control-flow shape (conditions, loops, when, fan-in, exit handler) rendered for each environment', () => {
+describe('every control-flow shape (conditions, loops, when, fan-in, exit handler) in each environment', () => {
   // The fixture's pipeline in an app with the platform's three environments.
   const app = new DfpApp({ lockFile: FIXTURE_LOCK });
   defineEnvironments(app);
@@ -183,93 +183,96 @@ describe('every control-flow shape (conditions, loops, when, fan-in, exit handle
   });
 });
 
-describe("swapping one axis of one environment changes only that axis's files there, and its Argo CD Applications", () => {
-  const render = (env: string, change: Partial<EnvironmentProps>): Map<string, string> => {
-    const app = buildApp();
-    if (env) {
-      const e = app.node.findAll().find((c): c is Environment => c instanceof Environment && c.node.id === env)!;
-      (e as { props: EnvironmentProps }).props = { ...e.props, ...change };
-    }
-    return new Map(renderAll(buildModel(app), TARGETS).map((f) => [f.path, f.content]));
-  };
-  const before = render('', {});
-  const cases: [string, keyof EnvironmentProps, string][] = [
-    ['staging', 'orchestrator', 'kubeflow'],
-    ['dev', 'orchestrator', 'airflow'],
-    ['prod', 'orchestrator', 'argo'],
-    ['dev', 'engine', 'datafusion'],
-    ['staging', 'engine', 'spark'],
-    ['prod', 'featureStore', 'chronon'],
-    ['staging', 'featureStore', 'feast'],
-  ];
-  for (const [env, axis, to] of cases) {
-    const from = byName(env)[axis as 'orchestrator'] as string;
-    it(`${env}: ${axis} ${from} -> ${to} changes ${env}/${from}/, ${env}/${to}/ and ${env}/argocd/ only`, () => {
-      const after = render(env, { [axis]: to });
-      const changed = [...new Set([...before.keys(), ...after.keys()])]
-        .filter((p) => before.get(p) !== after.get(p))
-        .sort();
-      const allowed = [`${env}/${from}/`, `${env}/${to}/`, `${env}/argocd/`];
-      // The review page of a pipeline names the orchestrator it was rendered for in its title, and only there.
-      const reviewPages = axis === 'orchestrator' ? changed.filter((p) => p.startsWith(`${env}/docs/`)) : [];
-      for (const page of reviewPages) {
-        const [a, b] = [before.get(page)!.split('\n'), after.get(page)!.split('\n')];
-        expect(a.slice(1), page).toEqual(b.slice(1));
-        expect(b[0], page).toContain(`(${env}, ${to})`);
+describe(
+  'swapping one axis of one environment changes only that ' + "axis's files there, and its Argo CD Applications",
+  () => {
+    const render = (env: string, change: Partial<EnvironmentProps>): Map<string, string> => {
+      const app = buildApp();
+      if (env) {
+        const e = app.node.findAll().find((c): c is Environment => c instanceof Environment && c.node.id === env)!;
+        (e as { props: EnvironmentProps }).props = { ...e.props, ...change };
       }
-      // DataHub's DataFlow URN names the orchestrator (its own key scheme), so the catalogue
-      // follows the swap, and by that one rename alone.
-      const catalogue = axis === 'orchestrator' ? changed.filter((p) => p.startsWith(`${env}/datahub/`)) : [];
-      const digestless = (text: string) => text.replace(/(metadata-sha256: )[0-9a-f]{64}/g, '$1…');
-      for (const file of catalogue) {
-        expect(digestless(before.get(file)!.replaceAll(`dataFlow:(${from},`, `dataFlow:(${to},`)), file).toBe(
-          digestless(after.get(file)!),
-        );
-      }
-      expect(
-        changed.filter(
-          (p) => !allowed.some((a) => p.startsWith(a)) && !reviewPages.includes(p) && !catalogue.includes(p),
-        ),
-      ).toEqual([]);
-      // The old folder is gone, the new one is there, and the Applications follow.
-      expect([...before.keys()].some((p) => p.startsWith(`${env}/${from}/`))).toBe(true);
-      expect([...after.keys()].some((p) => p.startsWith(`${env}/${from}/`))).toBe(false);
-      expect([...after.keys()].some((p) => p.startsWith(`${env}/${to}/`))).toBe(true);
-      // An Application per folder of Kubernetes objects (Airflow's DAGs are git-synced, so none for it).
-      const apps = (m: Map<string, string>) => [...m.keys()].filter((p) => p.startsWith(`${env}/argocd/apps/`));
-      expect(apps(before).includes(`${env}/argocd/apps/${from}.yaml`)).toBe(from !== 'airflow');
-      expect(apps(after).includes(`${env}/argocd/apps/${to}.yaml`)).toBe(to !== 'airflow');
-      expect(apps(after).includes(`${env}/argocd/apps/${from}.yaml`)).toBe(false);
-    }, 120_000);
-  }
-  it("control: a stamp that named the feature store would change the orchestrator's files too", () => {
-    const prod = byName('prod');
-    const stamped = (featureStore: EnvModel['featureStore']) => {
-      const env = { ...prod, featureStore };
-      const bound = bindEnvironment(model, env);
-      // The rule the lineage design keeps: what a step's env holds does not name the store.
-      const withStore = {
-        ...bound,
-        pipelines: bound.pipelines.map((p) => ({
-          ...p,
-          steps: p.steps.map((s) =>
-            s.lineage
-              ? {
-                  ...s,
-                  env: [
-                    ...s.env,
-                    { name: 'FEATURE_STORE', value: [{ kind: 'literal' as const, value: featureStore }] },
-                  ],
-                }
-              : s,
-          ),
-        })),
-      };
-      return TARGETS.find((t) => t.name === 'airflow')!
-        .render(withStore, env)
-        .map((f) => f.content)
-        .join('\n');
+      return new Map(renderAll(buildModel(app), TARGETS).map((f) => [f.path, f.content]));
     };
-    expect(stamped('chronon')).not.toBe(stamped('feast'));
-  });
-});
+    const before = render('', {});
+    const cases: [string, keyof EnvironmentProps, string][] = [
+      ['staging', 'orchestrator', 'kubeflow'],
+      ['dev', 'orchestrator', 'airflow'],
+      ['prod', 'orchestrator', 'argo'],
+      ['dev', 'engine', 'datafusion'],
+      ['staging', 'engine', 'spark'],
+      ['prod', 'featureStore', 'chronon'],
+      ['staging', 'featureStore', 'feast'],
+    ];
+    for (const [env, axis, to] of cases) {
+      const from = byName(env)[axis as 'orchestrator'] as string;
+      it(`${env}: ${axis} ${from} -> ${to} changes ${env}/${from}/, ${env}/${to}/ and ${env}/argocd/ only`, () => {
+        const after = render(env, { [axis]: to });
+        const changed = [...new Set([...before.keys(), ...after.keys()])]
+          .filter((p) => before.get(p) !== after.get(p))
+          .sort();
+        const allowed = [`${env}/${from}/`, `${env}/${to}/`, `${env}/argocd/`];
+        // The review page of a pipeline names the orchestrator it was rendered for in its title, and only there.
+        const reviewPages = axis === 'orchestrator' ? changed.filter((p) => p.startsWith(`${env}/docs/`)) : [];
+        for (const page of reviewPages) {
+          const [a, b] = [before.get(page)!.split('\n'), after.get(page)!.split('\n')];
+          expect(a.slice(1), page).toEqual(b.slice(1));
+          expect(b[0], page).toContain(`(${env}, ${to})`);
+        }
+        // DataHub's DataFlow URN names the orchestrator (its own key scheme), so the catalogue
+        // follows the swap, and by that one rename alone.
+        const catalogue = axis === 'orchestrator' ? changed.filter((p) => p.startsWith(`${env}/datahub/`)) : [];
+        const digestless = (text: string) => text.replace(/(metadata-sha256: )[0-9a-f]{64}/g, '$1…');
+        for (const file of catalogue) {
+          expect(digestless(before.get(file)!.replaceAll(`dataFlow:(${from},`, `dataFlow:(${to},`)), file).toBe(
+            digestless(after.get(file)!),
+          );
+        }
+        expect(
+          changed.filter(
+            (p) => !allowed.some((a) => p.startsWith(a)) && !reviewPages.includes(p) && !catalogue.includes(p),
+          ),
+        ).toEqual([]);
+        // The old folder is gone, the new one is there, and the Applications follow.
+        expect([...before.keys()].some((p) => p.startsWith(`${env}/${from}/`))).toBe(true);
+        expect([...after.keys()].some((p) => p.startsWith(`${env}/${from}/`))).toBe(false);
+        expect([...after.keys()].some((p) => p.startsWith(`${env}/${to}/`))).toBe(true);
+        // An Application per folder of Kubernetes objects (Airflow's DAGs are git-synced, so none for it).
+        const apps = (m: Map<string, string>) => [...m.keys()].filter((p) => p.startsWith(`${env}/argocd/apps/`));
+        expect(apps(before).includes(`${env}/argocd/apps/${from}.yaml`)).toBe(from !== 'airflow');
+        expect(apps(after).includes(`${env}/argocd/apps/${to}.yaml`)).toBe(to !== 'airflow');
+        expect(apps(after).includes(`${env}/argocd/apps/${from}.yaml`)).toBe(false);
+      }, 120_000);
+    }
+    it("control: a stamp that named the feature store would change the orchestrator's files too", () => {
+      const prod = byName('prod');
+      const stamped = (featureStore: EnvModel['featureStore']) => {
+        const env = { ...prod, featureStore };
+        const bound = bindEnvironment(model, env);
+        // The rule the lineage design keeps: what a step's env holds does not name the store.
+        const withStore = {
+          ...bound,
+          pipelines: bound.pipelines.map((p) => ({
+            ...p,
+            steps: p.steps.map((s) =>
+              s.lineage
+                ? {
+                    ...s,
+                    env: [
+                      ...s.env,
+                      { name: 'FEATURE_STORE', value: [{ kind: 'literal' as const, value: featureStore }] },
+                    ],
+                  }
+                : s,
+            ),
+          })),
+        };
+        return TARGETS.find((t) => t.name === 'airflow')!
+          .render(withStore, env)
+          .map((f) => f.content)
+          .join('\n');
+      };
+      expect(stamped('chronon')).not.toBe(stamped('feast'));
+    });
+  },
+);

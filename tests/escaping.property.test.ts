@@ -100,7 +100,7 @@ function renderWith(s: string) {
 }
 
 describe('Argo target with user strings', () => {
-  it(`renders ${RUNS} random strings into args, env, defaults and descriptions unchanged, or refuses '{{' by path`, () => {
+  it(`${RUNS} random strings in args, env, defaults, descriptions: unchanged, or '{{' refused by path`, () => {
     fc.assert(
       fc.property(nasty, (s) => {
         if (s.includes('{{')) {

@@ -27,32 +27,43 @@ const hooks = [...tree].filter(([p]) => /^[^/]+\/feast\/sync\/feast-apply\.yaml$
 const PYTHON = join(ROOT, 'tests', 'conformance', 'feast', '.venv', 'bin', 'python');
 
 describe('feast apply runs on every Argo CD sync, on the reviewed files', () => {
-  it('an environment that demands digests refuses the Feast image when the lock does not pin it, and takes it pinned', () => {
-    const strictApp = (lockFile: string) => {
-      const app = new DfpApp({ distDir: join(mkdtempSync(join(tmpdir(), 'dfp-dist-')), 'dist'), lockFile });
-      new Environment(app, 'strict', envProps({ imageTagPolicy: 'digest' }));
-      const table = new IcebergTable(app, 'orders', tableProps({ customer_id: 'string', amount: 'float64' }));
-      new FeatureView(app, 'order_stats', {
-        source: table,
-        entities: [new Entity(app, 'customer', { joinKey: 'customer_id' })],
-        features: ['amount'],
-      });
-      return app;
-    };
-    // The fixtures' lock pins the Feast image (tests/fixtures/fixtures.lock.json); the same pins without it:
-    const { images: _pinned, ...unpinned } = JSON.parse(readFileSync(FIXTURE_LOCK, 'utf8')) as Record<string, unknown>;
-    const noImages = join(mkdtempSync(join(tmpdir(), 'dfp-lock-')), 'dfp.lock.json');
-    writeFileSync(noImages, JSON.stringify(unpinned));
-    expect(() => renderAll(buildModel(strictApp(noImages)), TARGETS)).toThrow(
-      /strict: cannot render for feast in environment 'strict': the Feast sync Job's image 'registry.dfp.internal\/dfp\/feast:0.67.0' has no digest/,
-    );
-    // (Only the Feast target: the fixtures' lock leaves the DataHub hook's image unpinned.)
-    const pinned = renderAll(
-      buildModel(strictApp(FIXTURE_LOCK)),
-      TARGETS.filter((t) => t.name === 'feast'),
-    ).find((f) => f.path === 'strict/feast/sync/feast-apply.yaml')!;
-    expect(pinned.content).toContain(`image: registry.dfp.internal/dfp/feast:0.67.0@sha256:${'e3'.repeat(32)}\n`);
-  });
+  it(
+    'an environment that demands digests refuses the Feast image when the lock does not pin it, and takes it ' +
+      'pinned',
+    () => {
+      const strictApp = (lockFile: string) => {
+        const app = new DfpApp({ distDir: join(mkdtempSync(join(tmpdir(), 'dfp-dist-')), 'dist'), lockFile });
+        new Environment(app, 'strict', envProps({ imageTagPolicy: 'digest' }));
+        const table = new IcebergTable(app, 'orders', tableProps({ customer_id: 'string', amount: 'float64' }));
+        new FeatureView(app, 'order_stats', {
+          source: table,
+          entities: [new Entity(app, 'customer', { joinKey: 'customer_id' })],
+          features: ['amount'],
+        });
+        return app;
+      };
+      // The fixtures' lock pins the Feast image (tests/fixtures/fixtures.lock.json); the same pins without it:
+      const { images: _pinned, ...unpinned } = JSON.parse(readFileSync(FIXTURE_LOCK, 'utf8')) as Record<
+        string,
+        unknown
+      >;
+      const noImages = join(mkdtempSync(join(tmpdir(), 'dfp-lock-')), 'dfp.lock.json');
+      writeFileSync(noImages, JSON.stringify(unpinned));
+      expect(() => renderAll(buildModel(strictApp(noImages)), TARGETS)).toThrow(
+        new RegExp(
+          /strict: cannot render for feast in environment 'strict': /.source +
+            /the Feast sync Job's image 'registry.dfp.internal\/dfp\/feast:0.67.0' /.source +
+            /has no digest/.source,
+        ),
+      );
+      // (Only the Feast target: the fixtures' lock leaves the DataHub hook's image unpinned.)
+      const pinned = renderAll(
+        buildModel(strictApp(FIXTURE_LOCK)),
+        TARGETS.filter((t) => t.name === 'feast'),
+      ).find((f) => f.path === 'strict/feast/sync/feast-apply.yaml')!;
+      expect(pinned.content).toContain(`image: registry.dfp.internal/dfp/feast:0.67.0@sha256:${'e3'.repeat(32)}\n`);
+    },
+  );
 
   it('every environment on Feast has the hook', () => {
     expect(hooks.map(([p]) => p)).toEqual(['dev/feast/sync/feast-apply.yaml', 'prod/feast/sync/feast-apply.yaml']);
@@ -80,31 +91,35 @@ describe('feast apply runs on every Argo CD sync, on the reviewed files', () => 
       expect(configMap!.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
     });
 
-    it(`${env}: the Job is a Sync hook that mounts that ConfigMap and runs feast apply, with a pinned image and Secret references`, () => {
-      const annotations = job!.metadata.annotations;
-      expect(annotations['argocd.argoproj.io/hook']).toBe('Sync');
-      expect(annotations['dfp.dev/definitions-sha256']).toBe(tree.get(`${repoDir}/definitions.sha256`)!.trim());
-      const pod = job!.spec.template.spec;
-      expect(pod.volumes).toContainEqual({ name: 'repo', configMap: { name: configMap!.metadata.name } });
-      const [container] = pod.containers;
-      expect(container.command.join(' ')).toMatch(/feast --chdir \/work apply/);
-      const { tag } = imageTagAndDigest(container.image);
-      expect(tag && tag !== 'latest').toBeTruthy();
-      // A credential comes from a Secret by reference, never as a literal; the literals are settings.
-      const secretLike = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL/i;
-      for (const e of container.env) {
-        if (secretLike.test(e.name)) {
-          expect(e.value, `${e.name} must not be a literal`).toBeUndefined();
-          expect(e.valueFrom.secretKeyRef, `${e.name} must come from a Secret`).toEqual({
-            name: expect.stringMatching(/^[a-z0-9-]+$/),
-            key: expect.stringMatching(/^[A-Za-z0-9_.-]+$/),
-          });
-        } else {
-          expect(typeof e.value, `${e.name}: a setting is a literal string`).toBe('string');
+    it(
+      `${env}: the Job is a Sync hook that mounts that ConfigMap and runs feast apply, with a pinned image and ` +
+        'Secret references',
+      () => {
+        const annotations = job!.metadata.annotations;
+        expect(annotations['argocd.argoproj.io/hook']).toBe('Sync');
+        expect(annotations['dfp.dev/definitions-sha256']).toBe(tree.get(`${repoDir}/definitions.sha256`)!.trim());
+        const pod = job!.spec.template.spec;
+        expect(pod.volumes).toContainEqual({ name: 'repo', configMap: { name: configMap!.metadata.name } });
+        const [container] = pod.containers;
+        expect(container.command.join(' ')).toMatch(/feast --chdir \/work apply/);
+        const { tag } = imageTagAndDigest(container.image);
+        expect(tag && tag !== 'latest').toBeTruthy();
+        // A credential comes from a Secret by reference, never as a literal; the literals are settings.
+        const secretLike = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL/i;
+        for (const e of container.env) {
+          if (secretLike.test(e.name)) {
+            expect(e.value, `${e.name} must not be a literal`).toBeUndefined();
+            expect(e.valueFrom.secretKeyRef, `${e.name} must come from a Secret`).toEqual({
+              name: expect.stringMatching(/^[a-z0-9-]+$/),
+              key: expect.stringMatching(/^[A-Za-z0-9_.-]+$/),
+            });
+          } else {
+            expect(typeof e.value, `${e.name}: a setting is a literal string`).toBe('string');
+          }
         }
-      }
-      expect(container.env.filter((e: { name: string }) => secretLike.test(e.name)).length).toBeGreaterThan(0);
-    });
+        expect(container.env.filter((e: { name: string }) => secretLike.test(e.name)).length).toBeGreaterThan(0);
+      },
+    );
   }
 
   it('real Feast plans and applies each repo as the Job mounts it', () => {

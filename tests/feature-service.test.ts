@@ -64,24 +64,29 @@ describe('FeatureService', () => {
     expect(result!.steps[1]!.output).toMatch(/Created feature service (amount_only|order_model)/);
   }, 600_000);
 
-  it('mistakes name the service: not a view, an unknown feature, an empty selection, a view twice, no views, a bad name', () => {
-    expect(
-      problems((app) => {
-        const { table, orders } = shop(app);
-        new FeatureService(app, 'not_a_view', { features: [table as unknown as FeatureView] });
-        new FeatureService(app, 'unknown_feature', { features: [{ view: orders, features: ['amount', 'tax'] }] });
-        new FeatureService(app, 'empty_selection', { features: [{ view: orders, features: [] }] });
-        new FeatureService(app, 'twice', { features: [orders, { view: orders, features: ['items'] }] });
-        new FeatureService(app, 'nothing', { features: [] });
-        new FeatureService(app, 'Bad-Name', { features: [orders] });
-      }),
-    ).toEqual([
-      'not_a_view: features[0] is not a FeatureView of this app; pass the view (or { view, features })',
-      "unknown_feature: feature 'tax' is not a feature of view order_stats; it has amount, items, region",
-      'empty_selection: features[0]: select at least one feature of order_stats, or pass the view itself to serve all',
-      'twice: view order_stats is served twice; list it once',
-      'nothing: features: serve at least one feature view',
-      expect.stringMatching(/^Bad-Name: feature service 'Bad-Name' must be snake_case/),
-    ]);
-  });
+  it(
+    'mistakes name the service: not a view, an unknown feature, an empty selection, a view twice, no views, a ' +
+      'bad name',
+    () => {
+      expect(
+        problems((app) => {
+          const { table, orders } = shop(app);
+          new FeatureService(app, 'not_a_view', { features: [table as unknown as FeatureView] });
+          new FeatureService(app, 'unknown_feature', { features: [{ view: orders, features: ['amount', 'tax'] }] });
+          new FeatureService(app, 'empty_selection', { features: [{ view: orders, features: [] }] });
+          new FeatureService(app, 'twice', { features: [orders, { view: orders, features: ['items'] }] });
+          new FeatureService(app, 'nothing', { features: [] });
+          new FeatureService(app, 'Bad-Name', { features: [orders] });
+        }),
+      ).toEqual([
+        'not_a_view: features[0] is not a FeatureView of this app; pass the view (or { view, features })',
+        "unknown_feature: feature 'tax' is not a feature of view order_stats; it has amount, items, region",
+        'empty_selection: features[0]: select at least one feature of order_stats, or pass the view itself to ' +
+          'serve all',
+        'twice: view order_stats is served twice; list it once',
+        'nothing: features: serve at least one feature view',
+        expect.stringMatching(/^Bad-Name: feature service 'Bad-Name' must be snake_case/),
+      ]);
+    },
+  );
 });

@@ -143,7 +143,8 @@ describe.skipIf(!hasBuildah)('images: the archive cache, keyed by inputs', () =>
     expect(gone.status).toBe(1);
     expect(gone.stdout).toBe('');
     expect(gone.stderr).toBe(
-      `archive-for: no archive of cache-fixture with ${digests.aaaa} in ${join(images(), 'cache-fixture')}/ (dist/ names it); build it: make images IMAGES=cache-fixture\n`,
+      `archive-for: no archive of cache-fixture with ${digests.aaaa} in ${join(images(), 'cache-fixture')}/ ` +
+        '(dist/ names it); build it: make images IMAGES=cache-fixture\n',
     );
     const both = archiveFor(`${REF}@${digests.aaaa}`, `${REF}@${digests.cccc}`);
     expect(both.status).toBe(1);
@@ -151,7 +152,11 @@ describe.skipIf(!hasBuildah)('images: the archive cache, keyed by inputs', () =>
     const byTag = archiveFor(REF);
     expect(byTag.status).toBe(1);
     expect(byTag.stderr).toMatch(
-      /^archive-for: registry.dfp.internal\/dfp\/cache-fixture:1.0.0 is not registry.dfp.internal\/dfp\/<name>:<tag>@sha256:<64 hex digits>/,
+      new RegExp(
+        /^archive-for: registry.dfp.internal\/dfp\/cache-fixture:1.0.0 /.source +
+          /is not registry.dfp.internal\/dfp\/<name>:<tag>@sha256:<64 /.source +
+          /hex digits>/.source,
+      ),
     );
   });
 

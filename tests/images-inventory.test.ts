@@ -97,7 +97,10 @@ function yamlContainers(file: string, text: string): Container[] {
   return out;
 }
 
-/** The text of the list literal `key=[...]` in `code` (up to its matching bracket, string literals skipped), or undefined. */
+/**
+ * The text of the list literal `key=[...]` in `code` (up to its matching bracket, string literals skipped), or
+ * undefined.
+ */
 function listLiteral(code: string, key: string): string | undefined {
   const at = new RegExp(`\\b${key}=\\[`).exec(code);
   if (!at) return undefined;
@@ -266,11 +269,14 @@ function missing(name: string): string[] {
       const found = candidates.find((p) => isFile(join(IMAGES, p)));
       if (!found)
         problems.push(
-          `'python -m ${m}' (dist/${c.file}): no module ${m} in images/${name}/${locked('dfp-tools') ? ' or images/dfp_tools/' : ''} (looked for ${candidates.map((p) => `images/${p}`).join(', ')})`,
+          `'python -m ${m}' (dist/${c.file}): no module ${m} in images/${name}/` +
+            `${locked('dfp-tools') ? ' or images/dfp_tools/' : ''} (looked for ` +
+            `${candidates.map((p) => `images/${p}`).join(', ')})`,
         );
       else if (!copiedFolder(found))
         problems.push(
-          `'python -m ${m}' (dist/${c.file}): images/${found} exists, but images/${name}/Containerfile copies no folder that holds it`,
+          `'python -m ${m}' (dist/${c.file}): images/${found} exists, but images/${name}/Containerfile copies ` +
+            'no folder that holds it',
         );
     }
     for (const p of paths) {
@@ -282,7 +288,8 @@ function missing(name: string): string[] {
       if (!copy) problems.push(`${p} (dist/${c.file}): images/${name}/Containerfile copies nothing to it`);
       else if (!source || !existsSync(join(IMAGES, source)))
         problems.push(
-          `${p} (dist/${c.file}): images/${source ?? copy.sources.join(' ')} is missing (images/${name}/Containerfile copies it there)`,
+          `${p} (dist/${c.file}): images/${source ?? copy.sources.join(' ')} is missing (images/${name}` +
+            '/Containerfile copies it there)',
         );
     }
     for (const cmd of commands) {
@@ -292,7 +299,8 @@ function missing(name: string): string[] {
       const pkg = PROGRAMS[cmd];
       if (!pkg)
         problems.push(
-          `'${cmd}' (dist/${c.file}): not a program this test knows; add it to PROGRAMS with the package that provides it`,
+          `'${cmd}' (dist/${c.file}): not a program this test knows; add it to PROGRAMS with the package that ` +
+            'provides it',
         );
       else if (!locked(pkg))
         problems.push(`'${cmd}' (dist/${c.file}): images/${name}/uv.lock does not install ${pkg}, which provides it`);

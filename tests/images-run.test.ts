@@ -202,7 +202,9 @@ describe.skipIf(!enabled)('built images run their entry points (runc, read-only,
       const script = [
         'set -eu',
         'cd /work',
-        'for f in /chronon/repo/*; do key=$(basename "$f"); case "$key" in group_bys.*|joins.*) folder=${key%%.*}; rest=${key#*.}; team=${rest%%.*}; mkdir -p "$folder/$team"; cp -L "$f" "$folder/$team/${rest#*.}" ;; *) cp -L "$f" "./$key" ;; esac; done',
+        'for f in /chronon/repo/*; do key=$(basename "$f"); case "$key" in group_bys.*|joins.*) ' +
+          'folder=${key%%.*}; rest=${key#*.}; team=${rest%%.*}; mkdir -p "$folder/$team"; cp -L "$f" ' +
+          '"$folder/$team/${rest#*.}" ;; *) cp -L "$f" "./$key" ;; esac; done',
         'export PYTHONPATH=/work',
         'for f in group_bys/dfp/*.py; do compile.py --chronon_root /work --conf "$f" --force-overwrite -y; done',
         'ls production/group_bys/dfp',
@@ -407,11 +409,15 @@ describe.skipIf(!enabled)(
           '        return False',
           'site = os.path.dirname(os.path.dirname(torch.__file__))',
           'size = lambda d: sum(os.path.getsize(os.path.join(p, f)) for p, _, fs in os.walk(d) for f in fs)',
-          'print(json.dumps({"torch": torch.__version__, "cuda": torch.cuda.is_available(), "grad": x.weight.grad is not None,',
+          'print(json.dumps({"torch": torch.__version__, "cuda": torch.cuda.is_available(), "grad": ' +
+            'x.weight.grad is not None,',
           '  "cudnn": torch.backends.cudnn.version(), "triton": importlib.util.find_spec("triton") is not None,',
-          '  "left_out": [n for n in ("cuda-bindings", "cuda-toolkit", "nvidia-cusolver", "nvidia-nvtx") if installed(n)],',
-          '  "cudnn_engines": os.path.exists(os.path.join(site, "nvidia/cudnn/lib/libcudnn_engines_precompiled.so.9")),',
-          '  "mb": {"venv": size("/opt/dfp/venv") // 10**6, "torch": size(os.path.join(site, "torch")) // 10**6, "nvidia": size(os.path.join(site, "nvidia")) // 10**6}}))',
+          '  "left_out": [n for n in ("cuda-bindings", "cuda-toolkit", "nvidia-cusolver", "nvidia-nvtx") if ' +
+            'installed(n)],',
+          '  "cudnn_engines": os.path.exists(os.path.join(site, ' +
+            '"nvidia/cudnn/lib/libcudnn_engines_precompiled.so.9")),',
+          '  "mb": {"venv": size("/opt/dfp/venv") // 10**6, "torch": size(os.path.join(site, "torch")) // ' +
+            '10**6, "nvidia": size(os.path.join(site, "nvidia")) // 10**6}}))',
         ].join('\n');
         for (const name of ['kronodroid-train', 'executorch-export']) {
           const r = run(name, ['python', '-c', probe]);
@@ -452,7 +458,8 @@ describe.skipIf(!enabled)(
               '    checked += 1',
               '    rel = os.path.relpath(path, site)',
               "    missing += [f'{rel} needs {n}' for n in names if n not in libs and (rel, n) not in p.LAZY",
-              "                and not any(os.path.exists(os.path.join(d, n)) for d in ('/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu'))]",
+              '                and not any(os.path.exists(os.path.join(d, n)) for d in ' +
+                "('/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu'))]",
               "print(json.dumps({'checked': checked, 'missing': missing}))",
             ].join('\n'),
           ]);
@@ -461,7 +468,8 @@ describe.skipIf(!enabled)(
           expect(linked.missing).toEqual([]);
           expect(linked.checked).toBeGreaterThan(20);
           numbers.push(
-            `${name}: venv ${out.mb.venv} MB (torch ${out.mb.torch} MB, CUDA libraries it links ${out.mb.nvidia} MB); archive ${Math.round(statSync(imageArchive(name)).size / 1e6)} MB`,
+            `${name}: venv ${out.mb.venv} MB (torch ${out.mb.torch} MB, CUDA libraries it links ` +
+              `${out.mb.nvidia} MB); archive ${Math.round(statSync(imageArchive(name)).size / 1e6)} MB`,
           );
         }
         // One torch layer: both images carry the same torch-base layers, below their own.
@@ -478,14 +486,17 @@ describe.skipIf(!enabled)(
         expect(exp.slice(0, 2)).toEqual(train.slice(0, 2));
         expect(exp[2]!.digest).not.toBe(train[2]!.digest);
         numbers.push(
-          `layers (compressed): python-base ${Math.round(train[0]!.size / 1e6)} MB, torch-base ${Math.round(train[1]!.size / 1e6)} MB (shared), kronodroid-train's own ${Math.round(train[2]!.size / 1e6)} MB, executorch-export's own ${Math.round(exp[2]!.size / 1e6)} MB`,
+          `layers (compressed): python-base ${Math.round(train[0]!.size / 1e6)} MB, torch-base ` +
+            `${Math.round(train[1]!.size / 1e6)} MB (shared), kronodroid-train's own ` +
+            `${Math.round(train[2]!.size / 1e6)} MB, executorch-export's own ${Math.round(exp[2]!.size / 1e6)} MB`,
         );
       },
       TIMEOUT,
     );
 
     it(
-      'kronodroid-train: 2 epochs on 2,000 synthetic rows at the commit, a registered model version with the lineage tags, the image digest among them',
+      'kronodroid-train: 2 epochs on 2,000 synthetic rows at the commit, a registered model version with the ' +
+        'lineage tags, the image digest among them',
       async () => {
         const step = renderedStep('train', { mlflow_tracking_uri: '' });
         expect(step.image).toMatch(/^registry\.dfp\.internal\/dfp\/kronodroid-train:[^@]+@sha256:[0-9a-f]{64}$/);
@@ -539,15 +550,19 @@ describe.skipIf(!enabled)(
         for (const k of ['data.lakefs_ref', 'data.iceberg_snapshot_id', 'dataset.train_id', 'code.image'])
           expect(versionTags[k]).toBe(tags[k]);
         numbers.push(
-          `train (in the image): ${ROWS} rows (${tableRows.train} / ${tableRows.validation} / ${tableRows.test}), 2 epochs in ${metrics.metrics.train_seconds!.toFixed(1)} s; the process ${r.seconds.toFixed(0)} s (imports, read, exports, MLflow); val_loss ${metrics.metrics.val_loss!.toFixed(4)}`,
-          `model sizes: model.pt2 ${metrics.model_bytes.model_bytes_pt2} B, model.onnx ${metrics.model_bytes.model_bytes_onnx} B, model.tflite ${metrics.model_bytes.model_bytes_tflite} B`,
+          `train (in the image): ${ROWS} rows (${tableRows.train} / ${tableRows.validation} / ${tableRows.test}` +
+            `), 2 epochs in ${metrics.metrics.train_seconds!.toFixed(1)} s; the process ${r.seconds.toFixed(0)} ` +
+            `s (imports, read, exports, MLflow); val_loss ${metrics.metrics.val_loss!.toFixed(4)}`,
+          `model sizes: model.pt2 ${metrics.model_bytes.model_bytes_pt2} B, model.onnx ` +
+            `${metrics.model_bytes.model_bytes_onnx} B, model.tflite ${metrics.model_bytes.model_bytes_tflite} B`,
         );
       },
       30 * 60_000,
     );
 
     it(
-      "executorch-export: the .pte (XNNPACK) in the ExecuTorch runtime, ONNX Runtime and LiteRT, each within 1e-4 of PyTorch, in the runtime benchmark's results format",
+      'executorch-export: the .pte (XNNPACK) in the ExecuTorch runtime, ONNX Runtime and LiteRT, each within ' +
+        "1e-4 of PyTorch, in the runtime benchmark's results format",
       async () => {
         expect(runId).not.toBe('');
         const step = renderedStep('export-executorch', { train_mlflow_run_id: runId, mlflow_tracking_uri: '' });
@@ -584,10 +599,13 @@ describe.skipIf(!enabled)(
           ]),
         );
         numbers.push(
-          `export (in the image): .pte ${pte.length} B (XNNPACK, ${results.executorch.delegated_subgraphs} delegated subgraph(s)); the process ${r.seconds.toFixed(0)} s`,
+          `export (in the image): .pte ${pte.length} B (XNNPACK, ${results.executorch.delegated_subgraphs} ` +
+            `delegated subgraph(s)); the process ${r.seconds.toFixed(0)} s`,
           ...Object.entries(results.runtimes).map(
             ([rt, v]) =>
-              `${rt.padEnd(12)} latency p50 ${v.latency_ms.p50!.toFixed(4)} ms, mean ${v.latency_ms.mean!.toFixed(4)} ms (batch 1, 1 thread); max |diff| vs PyTorch ${v.max_abs_diff.toExponential(2)} over ${v.outputs_compared} outputs; model ${v.model_bytes} B`,
+              `${rt.padEnd(12)} latency p50 ${v.latency_ms.p50!.toFixed(4)} ms, mean ` +
+              `${v.latency_ms.mean!.toFixed(4)} ms (batch 1, 1 thread); max |diff| vs PyTorch ` +
+              `${v.max_abs_diff.toExponential(2)} over ${v.outputs_compared} outputs; model ${v.model_bytes} B`,
           ),
         );
       },
@@ -618,7 +636,8 @@ describe.skipIf(!enabled)(
           expect.arrayContaining(['summary.training.val_loss', 'summary.executorch.latency_ms_p50']),
         );
         numbers.push(
-          `aggregate-metrics (in the image): fastest runtime ${summary.fastest_runtime}; the process ${r.seconds.toFixed(0)} s`,
+          `aggregate-metrics (in the image): fastest runtime ${summary.fastest_runtime}; the process ` +
+            `${r.seconds.toFixed(0)} s`,
         );
       },
       10 * 60_000,

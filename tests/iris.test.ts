@@ -55,7 +55,8 @@ function parquet(path: string): { rows: number; columns: string[]; records: Reco
     join(IRIS, '.venv', 'bin', 'python'),
     [
       '-c',
-      'import sys,json,pandas as pd; d=pd.read_parquet(sys.argv[1]); print(json.dumps({"rows": len(d), "columns": list(d.columns), "records": json.loads(d.to_json(orient="records"))}))',
+      'import sys,json,pandas as pd; d=pd.read_parquet(sys.argv[1]); print(json.dumps({"rows": len(d), ' +
+        '"columns": list(d.columns), "records": json.loads(d.to_json(orient="records"))}))',
       path,
     ],
     { encoding: 'utf8' },
@@ -70,7 +71,8 @@ function versions(trackingUri: string, name: string): string[] {
     LINEAGE_PYTHON,
     [
       '-c',
-      'import sys,json; from mlflow import MlflowClient; c=MlflowClient(sys.argv[1]); print(json.dumps(sorted(v.version for v in c.search_model_versions(f"name=\'{sys.argv[2]}\'"))))',
+      'import sys,json; from mlflow import MlflowClient; c=MlflowClient(sys.argv[1]); ' +
+        'print(json.dumps(sorted(v.version for v in c.search_model_versions(f"name=\'{sys.argv[2]}\'"))))',
       trackingUri,
       name,
     ],
@@ -148,7 +150,8 @@ describe('Iris: processing, training with registration, batch inference', () => 
     const o = out(r);
     expect(o.accuracy).toBeGreaterThan(0.85);
     console.log(
-      `iris train: accuracy ${o.accuracy.toFixed(3)}, f1 ${o.f1_macro.toFixed(3)} on 30 test rows, registered ${MODEL} v${version}, ${r.seconds.toFixed(1)} s`,
+      `iris train: accuracy ${o.accuracy.toFixed(3)}, f1 ${o.f1_macro.toFixed(3)} on 30 test rows, registered ` +
+        `${MODEL} v${version}, ${r.seconds.toFixed(1)} s`,
     );
   }, 600_000);
 
@@ -168,7 +171,8 @@ describe('Iris: processing, training with registration, batch inference', () => 
       expect(x.model_version).toBe(1);
     }
     console.log(
-      `iris batch-inference: ${p.rows} predictions, accuracy over all rows ${out(r).accuracy_all_rows.toFixed(3)}, ${r.seconds.toFixed(1)} s`,
+      `iris batch-inference: ${p.rows} predictions, accuracy over all rows ` +
+        `${out(r).accuracy_all_rows.toFixed(3)}, ${r.seconds.toFixed(1)} s`,
     );
   }, 600_000);
 });
@@ -181,80 +185,90 @@ describe('Iris bad input: one line naming the input, exit != 0, nothing register
     expect(line).toMatch(pattern);
   };
 
-  it('training: missing and corrupt dataset, wrong parameter types, MLflow down: no new model version, no version file', async () => {
-    const before = versions(mlflow.trackingUri, MODEL);
-    const corrupt = join(work, 'corrupt.parquet');
-    writeFileSync(corrupt, 'this is not parquet');
-    const versionFile = join(work, 'bad', 'model_version');
-    const args = (data: string, depth = '4', rate = '0.1') => [
-      '--data',
-      data,
-      '--model-name',
-      MODEL,
-      '--max-depth',
-      depth,
-      '--learning-rate',
-      rate,
-      '--model-version-file',
-      versionFile,
-    ];
-    const down = `http://127.0.0.1:${await freePort()}`;
-    oneLine(
-      step('training_pipeline', args(join(work, 'missing')), mlflow.trackingUri),
-      'training_pipeline: ',
-      /--data .*missing: no such file/,
-    );
-    oneLine(
-      step('training_pipeline', args(corrupt), mlflow.trackingUri),
-      'training_pipeline: ',
-      /--data .*corrupt\.parquet is not a Parquet dataset/,
-    );
-    oneLine(
-      step('training_pipeline', args(join(work, 'artifacts', 'dataset'), 'four'), mlflow.trackingUri),
-      'training_pipeline: ',
-      /--max-depth must be an integer, got 'four'/,
-    );
-    oneLine(
-      step('training_pipeline', args(join(work, 'artifacts', 'dataset'), '4', '2.5'), mlflow.trackingUri),
-      'training_pipeline: ',
-      /--learning-rate must be in \(0, 1\], got 2\.5/,
-    );
-    oneLine(
-      step('training_pipeline', args(join(work, 'artifacts', 'dataset')), down),
-      'training_pipeline: ',
-      /cannot reach MLflow at http:\/\/127\.0\.0\.1:\d+ \(MLFLOW_TRACKING_URI\)/,
-    );
-    expect(existsSync(versionFile)).toBe(false);
-    expect(versions(mlflow.trackingUri, MODEL)).toEqual(before);
-  }, 900_000);
+  it(
+    'training: missing and corrupt dataset, wrong parameter types, MLflow down: no new model version, no version ' +
+      'file',
+    async () => {
+      const before = versions(mlflow.trackingUri, MODEL);
+      const corrupt = join(work, 'corrupt.parquet');
+      writeFileSync(corrupt, 'this is not parquet');
+      const versionFile = join(work, 'bad', 'model_version');
+      const args = (data: string, depth = '4', rate = '0.1') => [
+        '--data',
+        data,
+        '--model-name',
+        MODEL,
+        '--max-depth',
+        depth,
+        '--learning-rate',
+        rate,
+        '--model-version-file',
+        versionFile,
+      ];
+      const down = `http://127.0.0.1:${await freePort()}`;
+      oneLine(
+        step('training_pipeline', args(join(work, 'missing')), mlflow.trackingUri),
+        'training_pipeline: ',
+        /--data .*missing: no such file/,
+      );
+      oneLine(
+        step('training_pipeline', args(corrupt), mlflow.trackingUri),
+        'training_pipeline: ',
+        /--data .*corrupt\.parquet is not a Parquet dataset/,
+      );
+      oneLine(
+        step('training_pipeline', args(join(work, 'artifacts', 'dataset'), 'four'), mlflow.trackingUri),
+        'training_pipeline: ',
+        /--max-depth must be an integer, got 'four'/,
+      );
+      oneLine(
+        step('training_pipeline', args(join(work, 'artifacts', 'dataset'), '4', '2.5'), mlflow.trackingUri),
+        'training_pipeline: ',
+        /--learning-rate must be in \(0, 1\], got 2\.5/,
+      );
+      oneLine(
+        step('training_pipeline', args(join(work, 'artifacts', 'dataset')), down),
+        'training_pipeline: ',
+        /cannot reach MLflow at http:\/\/127\.0\.0\.1:\d+ \(MLFLOW_TRACKING_URI\)/,
+      );
+      expect(existsSync(versionFile)).toBe(false);
+      expect(versions(mlflow.trackingUri, MODEL)).toEqual(before);
+    },
+    900_000,
+  );
 
-  it('inference: a model version that does not exist, a version that is not a number, MLflow down: no predictions file', async () => {
-    const predictions = join(work, 'bad', 'predictions');
-    const args = (v: string) => [
-      '--data',
-      join(work, 'artifacts', 'dataset'),
-      '--model-name',
-      MODEL,
-      '--model-version',
-      v,
-      '--predictions',
-      predictions,
-    ];
-    oneLine(
-      step('inference_pipeline', args('99'), mlflow.trackingUri),
-      'inference_pipeline: ',
-      /model 'iris_xgboost_classifier' version 99 is not in the MLflow registry/,
-    );
-    oneLine(
-      step('inference_pipeline', args('latest'), mlflow.trackingUri),
-      'inference_pipeline: ',
-      /--model-version must be an integer, got 'latest'/,
-    );
-    oneLine(
-      step('inference_pipeline', args('1'), `http://127.0.0.1:${await freePort()}`),
-      'inference_pipeline: ',
-      /cannot reach MLflow/,
-    );
-    expect(existsSync(predictions)).toBe(false);
-  }, 900_000);
+  it(
+    'inference: a model version that does not exist, a version that is not a number, MLflow down: no predictions ' +
+      'file',
+    async () => {
+      const predictions = join(work, 'bad', 'predictions');
+      const args = (v: string) => [
+        '--data',
+        join(work, 'artifacts', 'dataset'),
+        '--model-name',
+        MODEL,
+        '--model-version',
+        v,
+        '--predictions',
+        predictions,
+      ];
+      oneLine(
+        step('inference_pipeline', args('99'), mlflow.trackingUri),
+        'inference_pipeline: ',
+        /model 'iris_xgboost_classifier' version 99 is not in the MLflow registry/,
+      );
+      oneLine(
+        step('inference_pipeline', args('latest'), mlflow.trackingUri),
+        'inference_pipeline: ',
+        /--model-version must be an integer, got 'latest'/,
+      );
+      oneLine(
+        step('inference_pipeline', args('1'), `http://127.0.0.1:${await freePort()}`),
+        'inference_pipeline: ',
+        /cannot reach MLflow/,
+      );
+      expect(existsSync(predictions)).toBe(false);
+    },
+    900_000,
+  );
 });

@@ -81,7 +81,8 @@ function dltLoad(branch: string, source = `s3://${REPO}/main/landing/kronodroid`
     join(project, '.dlt', 'config.toml'),
     readFileSync(join(ROOT, 'dist', 'dev', 'dlt', 'kronodroid-features', 'dlt-load', 'config.toml')),
   );
-  // The env the dlt-load step sets (dist/staging/argo/workflow-templates/kronodroid-features.yaml), with this test's lakeFS.
+  // The env the dlt-load step sets (dist/staging/argo/workflow-templates/kronodroid-features.yaml), with this test's
+  // lakeFS.
   return runPy(
     'dlt-runner',
     [join(IMAGES, 'dlt-runner', 'run_load.py')],
@@ -255,23 +256,30 @@ afterAll(async () => {
 describe('the Kronodroid data refresh on a real lakeFS', () => {
   let loaded: string;
 
-  it('dlt loads the synthetic CSV exports into raw_kronodroid.samples on a branch; commit-merge puts it on main', async () => {
-    await lakefs.client.createBranch(REPO, 'load', 'main');
-    const r = dltLoad('load');
-    expect(r.status, r.stderr.slice(-3000)).toBe(0);
-    expect(await objects('load', 'warehouse/raw_kronodroid/samples/metadata/')).not.toEqual([]);
-    const m = commitMerge(['--branch', 'load', '--commit=true']);
-    expect(m.status, m.stderr).toBe(0);
-    loaded = m.commitId!;
-    expect(loaded).toMatch(/^[0-9a-f]{64}$/);
-    expect(loaded).toBe(await lakefs.client.resolveBranch(REPO, 'main'));
-    expect(loaded).not.toBe(landingCommit);
-    console.log(
-      `dlt: ${counts.csvRows} CSV rows (${SAMPLES} synthetic samples) loaded on lakeFS in ${r.seconds.toFixed(1)} s; commit-merge ${m.seconds.toFixed(1)} s -> main ${loaded.slice(0, 12)}`,
-    );
-  }, 900_000);
+  it(
+    'dlt loads the synthetic CSV exports into ' +
+      'raw_kronodroid.samples on a branch; commit-merge puts it on ' +
+      'main',
+    async () => {
+      await lakefs.client.createBranch(REPO, 'load', 'main');
+      const r = dltLoad('load');
+      expect(r.status, r.stderr.slice(-3000)).toBe(0);
+      expect(await objects('load', 'warehouse/raw_kronodroid/samples/metadata/')).not.toEqual([]);
+      const m = commitMerge(['--branch', 'load', '--commit=true']);
+      expect(m.status, m.stderr).toBe(0);
+      loaded = m.commitId!;
+      expect(loaded).toMatch(/^[0-9a-f]{64}$/);
+      expect(loaded).toBe(await lakefs.client.resolveBranch(REPO, 'main'));
+      expect(loaded).not.toBe(landingCommit);
+      console.log(
+        `dlt: ${counts.csvRows} CSV rows (${SAMPLES} synthetic samples) loaded on lakeFS in ` +
+          `${r.seconds.toFixed(1)} s; commit-merge ${m.seconds.toFixed(1)} s -> main ${loaded.slice(0, 12)}`,
+      );
+    },
+    900_000,
+  );
 
-  it('Spark and DataFusion give equal tables from the same commit: rows, IcebergTable schemas, Avro data files', async () => {
+  it('Spark and DataFusion give equal tables from one commit: rows, schemas, Avro data files', async () => {
     await lakefs.client.createBranch(REPO, 'datafusion', 'main');
     await lakefs.client.createBranch(REPO, 'spark', 'main');
     const df = dataFusion(['--branch', 'datafusion', '--enabled', 'true']);
@@ -322,26 +330,36 @@ describe('the Kronodroid data refresh on a real lakeFS', () => {
     expect(freq).toHaveLength(16);
     expect(Math.abs(freq.reduce((s, x) => s + Number(x), 0) - 1)).toBeLessThan(1e-5);
     console.log(
-      `transform: ${dfOut.raw_rows} raw rows -> ${JSON.stringify(Object.fromEntries(Object.entries(dfOut.tables).map(([k, v]) => [k, (v as { rows: number }).rows])))}, splits ${JSON.stringify(splits)}; DataFusion ${df.seconds.toFixed(1)} s, Spark (local[2], JVM start included) ${sp.seconds.toFixed(1)} s`,
+      `transform: ${dfOut.raw_rows} raw rows -> ` +
+        JSON.stringify(
+          Object.fromEntries(Object.entries(dfOut.tables).map(([k, v]) => [k, (v as { rows: number }).rows])),
+        ) +
+        `, splits ${JSON.stringify(splits)}; DataFusion ${df.seconds.toFixed(1)} s, Spark (local[2], JVM start ` +
+        `included) ${sp.seconds.toFixed(1)} s`,
     );
   }, 1_800_000);
 
-  it('Spark reads the tables DataFusion wrote (its Avro files and pyiceberg-written manifests) and gets what pyiceberg gets', () => {
-    const result = join(work, 'spark-read.json');
-    const r = sparkSubmit(
-      join(IMAGES, 'kronodroid-spark', 'tests', 'read_tables.py'),
-      ['lakefs', result],
-      `s3a://${REPO}/datafusion/warehouse`,
-    );
-    expect(r.status, r.stderr.slice(-4000)).toBe(0);
-    const spark = JSON.parse(readFileSync(result, 'utf8'));
-    const pyiceberg = readTables('datafusion');
-    for (const [table, t] of Object.entries(pyiceberg)) {
-      expect(spark[table].formats).toEqual(['AVRO']);
-      expect(spark[table].rows).toEqual(t.rows);
-    }
-    console.log(`spark read back the DataFusion tables in ${r.seconds.toFixed(1)} s`);
-  }, 1_200_000);
+  it(
+    'Spark reads the tables DataFusion wrote (its Avro files and pyiceberg-written manifests) and gets what ' +
+      'pyiceberg gets',
+    () => {
+      const result = join(work, 'spark-read.json');
+      const r = sparkSubmit(
+        join(IMAGES, 'kronodroid-spark', 'tests', 'read_tables.py'),
+        ['lakefs', result],
+        `s3a://${REPO}/datafusion/warehouse`,
+      );
+      expect(r.status, r.stderr.slice(-4000)).toBe(0);
+      const spark = JSON.parse(readFileSync(result, 'utf8'));
+      const pyiceberg = readTables('datafusion');
+      for (const [table, t] of Object.entries(pyiceberg)) {
+        expect(spark[table].formats).toEqual(['AVRO']);
+        expect(spark[table].rows).toEqual(t.rows);
+      }
+      console.log(`spark read back the DataFusion tables in ${r.seconds.toFixed(1)} s`);
+    },
+    1_200_000,
+  );
 
   it('commit-merge commits the Spark branch and merges it; without --commit it only resolves the head', async () => {
     const before = await lakefs.client.resolveBranch(REPO, 'main');
@@ -402,7 +420,7 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
     expect(lines[0]).toMatch(pattern);
   };
 
-  it('commit-merge: a branch or repository that does not exist, bad keys, lakeFS down, --commit not a bool', async () => {
+  it('commit-merge: a missing branch or repository, bad keys, lakeFS down, --commit not a bool', async () => {
     const main = await lakefs.client.resolveBranch(REPO, 'main');
     const down = `http://127.0.0.1:${await freePort()}`;
     const cases: [Ran & { commitId?: string }, RegExp][] = [
@@ -471,50 +489,55 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
     expect(await objects('bad-dlt', 'warehouse/raw_kronodroid/samples/data/')).toEqual([]);
   }, 900_000);
 
-  it('DataFusion job: no raw table on the branch, corrupt raw metadata, --enabled not a bool; --enabled false does nothing', async () => {
-    await lakefs.client.createBranch(REPO, 'no-raw', landingCommit);
-    oneLine(
-      dataFusion(['--branch', 'no-raw']),
-      'kronodroid_iceberg_job: ',
-      /input table raw_kronodroid\.samples has no Iceberg metadata under s3:\/\/kronodroid\/no-raw\/warehouse/,
-    );
-    await lakefs.client.createBranch(REPO, 'corrupt', 'datafusion');
-    await lakefs.client.upload(
-      REPO,
-      'corrupt',
-      'warehouse/raw_kronodroid/samples/metadata/99999-corrupt.metadata.json',
-      '{"not": "iceberg"',
-    );
-    const before = await objects('corrupt', 'warehouse/kronodroid/fct_training_dataset/metadata/');
-    oneLine(
-      dataFusion(['--branch', 'corrupt']),
-      'kronodroid_iceberg_job: ',
-      /input table raw_kronodroid\.samples \(.*99999-corrupt\.metadata\.json\) is not readable Iceberg metadata/,
-    );
-    expect(await objects('corrupt', 'warehouse/kronodroid/fct_training_dataset/metadata/')).toEqual(before);
-    oneLine(
-      dataFusion(['--branch', 'datafusion', '--enabled', 'maybe']),
-      'kronodroid_iceberg_job: ',
-      /--enabled must be true or false, got 'maybe'/,
-    );
-    const parquet = runPy('kronodroid-datafusion', [
-      join(IMAGES, 'kronodroid-datafusion', 'kronodroid_iceberg_job.py'),
-      '--lakefs-repository',
-      REPO,
-      '--catalog',
-      'lakefs',
-      '--file-format',
-      'parquet',
-    ]);
-    expect(parquet.status).toBe(2);
-    expect(parquet.stderr.trim()).toBe(
-      "kronodroid_iceberg_job: error: argument --file-format: invalid choice: 'parquet' (choose from 'avro')",
-    );
-    const off = dataFusion(['--branch', 'no-raw', '--enabled', 'false']);
-    expect(off.status).toBe(0);
-    expect(json(off)).toEqual({ engine: 'datafusion', enabled: false });
-    for (const b of ['no-raw', 'corrupt']) expect(await objects(b, 'warehouse/stg_kronodroid/')).toEqual([]);
-  }, 600_000);
+  it(
+    'DataFusion job: no raw table on the branch, corrupt raw metadata, --enabled not a bool; --enabled false ' +
+      'does nothing',
+    async () => {
+      await lakefs.client.createBranch(REPO, 'no-raw', landingCommit);
+      oneLine(
+        dataFusion(['--branch', 'no-raw']),
+        'kronodroid_iceberg_job: ',
+        /input table raw_kronodroid\.samples has no Iceberg metadata under s3:\/\/kronodroid\/no-raw\/warehouse/,
+      );
+      await lakefs.client.createBranch(REPO, 'corrupt', 'datafusion');
+      await lakefs.client.upload(
+        REPO,
+        'corrupt',
+        'warehouse/raw_kronodroid/samples/metadata/99999-corrupt.metadata.json',
+        '{"not": "iceberg"',
+      );
+      const before = await objects('corrupt', 'warehouse/kronodroid/fct_training_dataset/metadata/');
+      oneLine(
+        dataFusion(['--branch', 'corrupt']),
+        'kronodroid_iceberg_job: ',
+        /input table raw_kronodroid\.samples \(.*99999-corrupt\.metadata\.json\) is not readable Iceberg metadata/,
+      );
+      expect(await objects('corrupt', 'warehouse/kronodroid/fct_training_dataset/metadata/')).toEqual(before);
+      oneLine(
+        dataFusion(['--branch', 'datafusion', '--enabled', 'maybe']),
+        'kronodroid_iceberg_job: ',
+        /--enabled must be true or false, got 'maybe'/,
+      );
+      const parquet = runPy('kronodroid-datafusion', [
+        join(IMAGES, 'kronodroid-datafusion', 'kronodroid_iceberg_job.py'),
+        '--lakefs-repository',
+        REPO,
+        '--catalog',
+        'lakefs',
+        '--file-format',
+        'parquet',
+      ]);
+      expect(parquet.status).toBe(2);
+      expect(parquet.stderr.trim()).toBe(
+        "kronodroid_iceberg_job: error: argument --file-format: invalid choice: 'parquet' (choose from 'avro')",
+      );
+      const off = dataFusion(['--branch', 'no-raw', '--enabled', 'false']);
+      expect(off.status).toBe(0);
+      expect(json(off)).toEqual({ engine: 'datafusion', enabled: false });
+      for (const b of ['no-raw', 'corrupt']) expect(await objects(b, 'warehouse/stg_kronodroid/')).toEqual([]);
+    },
+    600_000,
+  );
 
   it('Spark job: no raw table on the branch, corrupt raw metadata', async () => {
     await lakefs.client.createBranch(REPO, 'no-raw-spark', landingCommit);

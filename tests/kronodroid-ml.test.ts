@@ -64,7 +64,10 @@ interface Step {
   env: Record<string, string>;
 }
 
-/** A step of the rendered WorkflowTemplate: command, args (parameters filled in, /tmp/dfp/ moved into the test's folder) and literal env. */
+/**
+ * A step of the rendered WorkflowTemplate: command, args (parameters filled in, /tmp/dfp/ moved into the test's folder)
+ * and literal env.
+ */
 function renderedStep(name: string, dir: string, extra: Record<string, string> = {}): Step {
   const wt = parse(readFileSync(RENDERED, 'utf8'));
   const t = wt.spec.templates.find((x: { name: string }) => x.name === name);
@@ -267,7 +270,8 @@ let trainDir = '';
 
 describe('the Kronodroid ML steps, run as dfp renders them', () => {
   it(
-    'train: 2 epochs on 2,000 synthetic rows read at the commit, exports, MLflow run and a model version with the lineage tags',
+    'train: 2 epochs on 2,000 synthetic rows read at the commit, exports, MLflow run and a model version with ' +
+      'the lineage tags',
     async () => {
       trainDir = join(work, 'train');
       const step = renderedStep('train', trainDir, { mlflow_tracking_uri: '' });
@@ -360,16 +364,21 @@ describe('the Kronodroid ML steps, run as dfp renders them', () => {
         .metrics as unknown[];
       expect(history).toHaveLength(2);
       numbers.push(
-        `train: ${ROWS} rows (${tableRows.train} train / ${tableRows.validation} val / ${tableRows.test} test), 2 epochs in ${metrics.metrics.train_seconds!.toFixed(1)} s (process ${r.seconds.toFixed(0)} s with imports, read and MLflow); ` +
-          `val_loss ${metrics.metrics.val_loss!.toFixed(4)}, test_loss ${metrics.metrics.test_loss!.toFixed(4)}, test AUC ${metrics.metrics.test_auc_reconstruction_error?.toFixed(3)}`,
-        `model sizes: model.pt2 ${metrics.model_bytes.model_bytes_pt2} B, model.onnx ${metrics.model_bytes.model_bytes_onnx} B, model.tflite ${metrics.model_bytes.model_bytes_tflite} B`,
+        `train: ${ROWS} rows (${tableRows.train} train / ${tableRows.validation} val / ${tableRows.test} ` +
+          `test), 2 epochs in ${metrics.metrics.train_seconds!.toFixed(1)} s (process ${r.seconds.toFixed(0)} s ` +
+          'with imports, read and MLflow); ' +
+          (`val_loss ${metrics.metrics.val_loss!.toFixed(4)}, test_loss ${metrics.metrics.test_loss!.toFixed(4)}` +
+            `, test AUC ${metrics.metrics.test_auc_reconstruction_error?.toFixed(3)}`),
+        `model sizes: model.pt2 ${metrics.model_bytes.model_bytes_pt2} B, model.onnx ` +
+          `${metrics.model_bytes.model_bytes_onnx} B, model.tflite ${metrics.model_bytes.model_bytes_tflite} B`,
       );
     },
     20 * 60_000,
   );
 
   it(
-    'export-executorch: the .pte in the ExecuTorch runtime, ONNX Runtime and LiteRT all match PyTorch within 1e-4; results and .pte on the run',
+    'export-executorch: the .pte in the ExecuTorch runtime, ONNX Runtime and LiteRT all match PyTorch within ' +
+      '1e-4; results and .pte on the run',
     async () => {
       expect(runId).not.toBe('');
       const dir = join(work, 'export');
@@ -413,10 +422,13 @@ describe('the Kronodroid ML steps, run as dfp renders them', () => {
         ]),
       );
       numbers.push(
-        `export: .pte ${statSync(pte).size} B (XNNPACK, ${results.executorch.delegated_subgraphs} delegated subgraph(s)); process ${r.seconds.toFixed(0)} s`,
+        `export: .pte ${statSync(pte).size} B (XNNPACK, ${results.executorch.delegated_subgraphs} delegated ` +
+          `subgraph(s)); process ${r.seconds.toFixed(0)} s`,
         ...Object.entries(results.runtimes).map(
           ([rt, v]) =>
-            `${rt.padEnd(12)} latency p50 ${v.latency_ms.p50!.toFixed(4)} ms, mean ${v.latency_ms.mean!.toFixed(4)} ms (batch 1, 1 thread); max |diff| vs PyTorch ${v.max_abs_diff.toExponential(2)} over ${v.outputs_compared} outputs; model ${v.model_bytes} B`,
+            `${rt.padEnd(12)} latency p50 ${v.latency_ms.p50!.toFixed(4)} ms, mean ` +
+            `${v.latency_ms.mean!.toFixed(4)} ms (batch 1, 1 thread); max |diff| vs PyTorch ` +
+            `${v.max_abs_diff.toExponential(2)} over ${v.outputs_compared} outputs; model ${v.model_bytes} B`,
         ),
       );
       writeFileSync(join(work, 'host-results.json'), readFileSync(resultsFile));
@@ -481,7 +493,8 @@ describe('the Kronodroid ML steps, run as dfp renders them', () => {
 
 describe('dfp trace on the trained model', () => {
   it(
-    'goes from models:/kronodroid-autoencoder/1 back to the table at the commit and the weights, every checksum matching',
+    'goes from models:/kronodroid-autoencoder/1 back to the table at the commit and the weights, every ' +
+      'checksum matching',
     async () => {
       expect(runId).not.toBe('');
       const dir = join(work, 'traced');
@@ -511,7 +524,8 @@ describe('dfp trace on the trained model', () => {
 
 describe('torch: CPU-only and without what a CPU run never loads', () => {
   it(
-    'both venvs import torch 2.14.0, train and run a step on CPU with no CUDA device, and lack triton, cuda-bindings and cusolver',
+    'both venvs import torch 2.14.0, train and run a step on CPU with no CUDA device, and lack triton, ' +
+      'cuda-bindings and cusolver',
     () => {
       const probe = `
 import importlib.metadata as md, importlib.util, json, torch
@@ -524,7 +538,8 @@ def installed(n):
     except md.PackageNotFoundError:
         return False
 print(json.dumps({"torch": torch.__version__, "cuda": torch.cuda.is_available(), "grad": x.weight.grad is not None,
-  "triton": present("triton"), "cuda_bindings": installed("cuda-bindings"), "cusolver": installed("nvidia-cusolver"), "cuda_toolkit": installed("cuda-toolkit")}))
+  "triton": present("triton"), "cuda_bindings": installed("cuda-bindings"),
+  "cusolver": installed("nvidia-cusolver"), "cuda_toolkit": installed("cuda-toolkit")}))
 `;
       for (const [name, python, image] of [
         ['kronodroid-train', TRAIN_PY, TRAIN_IMAGE],
@@ -548,7 +563,8 @@ print(json.dumps({"torch": torch.__version__, "cuda": torch.cuda.is_available(),
         });
         const site = join(image, '.venv', 'lib', 'python3.11', 'site-packages');
         numbers.push(
-          `${name} venv: ${mb(sizeOf(join(image, '.venv')))} (torch ${mb(sizeOf(join(site, 'torch')))}, CUDA libraries torch links ${mb(sizeOf(join(site, 'nvidia')))})`,
+          `${name} venv: ${mb(sizeOf(join(image, '.venv')))} (torch ${mb(sizeOf(join(site, 'torch')))}, CUDA ` +
+            `libraries torch links ${mb(sizeOf(join(site, 'nvidia')))})`,
         );
       }
     },
@@ -654,7 +670,10 @@ describe('bad input: one line naming the input, exit != 0, nothing logged or reg
           'train: no table at the commit',
           () => runPython(TRAIN_PY, trainStep('t5'), trainEnv({ LAKEFS_REF: commits.noTable })),
           1,
-          /no Iceberg table kronodroid\.fct_training_dataset at lakeFS kronodroid@[0-9a-f]{64}: nothing at warehouse\/kronodroid\/fct_training_dataset\/metadata\//,
+          new RegExp(
+            /no Iceberg table kronodroid\.fct_training_dataset at lakeFS kronodroid@[0-9a-f]{64}: /.source +
+              /nothing at warehouse\/kronodroid\/fct_training_dataset\/metadata\//.source,
+          ),
         ],
         [
           'train: corrupt table metadata',
@@ -666,7 +685,11 @@ describe('bad input: one line naming the input, exit != 0, nothing logged or reg
           'train: a corrupt data file',
           () => runPython(TRAIN_PY, trainStep('t7'), trainEnv({ LAKEFS_REF: commits.corruptData })),
           1,
-          /data file .*split=train.*\.parquet of table kronodroid\.fct_training_dataset at lakeFS kronodroid@[0-9a-f]{64} cannot be read/,
+          new RegExp(
+            /data file .*split=train.*\.parquet of table /.source +
+              /kronodroid\.fct_training_dataset at lakeFS kronodroid@[0-9a-f]{64} /.source +
+              /cannot be read/.source,
+          ),
         ],
         [
           'train: MLflow down',
@@ -758,7 +781,8 @@ describe('bad input: one line naming the input, exit != 0, nothing logged or reg
       expect(await mlflowState()).toEqual(before);
       expect(before.versions).toEqual([`${MODEL}/1`]);
       numbers.push(
-        `bad input: ${cases.length} cases refused with one line each, MLflow unchanged (${before.runs.length} run, ${before.versions.length} model version)`,
+        `bad input: ${cases.length} cases refused with one line each, MLflow unchanged (${before.runs.length} ` +
+          `run, ${before.versions.length} model version)`,
       );
     },
     30 * 60_000,

@@ -76,7 +76,10 @@ function python<T>(script: string, args: string[]): T {
 const check = (files: string[]) => python<{ results: CheckResult[] }>('check.py', files).results;
 const compare = (pairs: [string, string][]) => python<{ results: CompareResult[] }>('compare.py', pairs.flat()).results;
 
-/** Renders an app's Kubeflow files into the scratch folder, with the fixtures' lock as its golden files are; returns path → file. */
+/**
+ * Renders an app's Kubeflow files into the scratch folder, with the fixtures' lock as its golden files are; returns
+ * path → file.
+ */
 function renderKubeflow(define: (app: DfpApp) => void, prefix: string): Map<string, string> {
   const app = new DfpApp({ lockFile: FIXTURE_LOCK });
   define(app);
@@ -103,13 +106,16 @@ describe('kubeflow conformance: the real kfp SDK accepts every rendered file', (
   });
 
   for (const r of results) {
-    it(`${r.file.replace(ROOT + '/', '').replace(SCRATCH + '/', 'fixture:')} loads, parses strictly and recompiles`, () => {
-      expect(r.errors).toEqual([]);
-      expect(r.ok).toBe(true);
-      expect(r.checks).toContain('load_component_from_text');
-      expect(r.checks).toContain('recompiled inside @dsl.pipeline');
-      expect(r.checks).toContain('references resolve');
-    });
+    it(
+      `${r.file.replace(ROOT + '/', '').replace(SCRATCH + '/', 'fixture:')}` + ' loads, parses strictly and recompiles',
+      () => {
+        expect(r.errors).toEqual([]);
+        expect(r.ok).toBe(true);
+        expect(r.checks).toContain('load_component_from_text');
+        expect(r.checks).toContain('recompiled inside @dsl.pipeline');
+        expect(r.checks).toContain('references resolve');
+      },
+    );
   }
 
   it('the PipelineVersion embeds exactly the IR file of the same pipeline', () => {
@@ -310,7 +316,11 @@ describe('kubeflow: what Kubeflow cannot express fails with the construct path',
       new ContainerStep(p, 'after', { image: IMAGE }).after(maybe);
     });
     expect(message).toMatch(
-      /p\/after: .*runs after 'maybe', which runs only when a condition holds \(p\/maybe\).*Move this step under the same condition/,
+      new RegExp(
+        /p\/after: .*runs after 'maybe', which runs only /.source +
+          /when a condition holds \(p\/maybe\).*Move this /.source +
+          /step under the same condition/.source,
+      ),
     );
   });
 

@@ -64,11 +64,14 @@ function copyReading(repository: string, ref: string | { tag: string }): string 
   const main = join(dir, 'main.ts');
   const name = typeof ref === 'string' ? ref : ref.tag;
   const refProp = typeof ref === 'string' ? `{ branch: '${name}' }` : `{ tag: '${name}' }`;
-  const table = `new IcebergTable(app, 'probe_${name.replace(/-/g, '_')}', { namespace: 'probe', lakefsRepository: '${repository}', ref: ${refProp}, fields: { id: 'string', ts: 'timestamp' }, timestampField: 'ts' });`;
+  const table =
+    `new IcebergTable(app, 'probe_${name.replace(/-/g, '_')}', { namespace: 'probe', lakefsRepository: '` +
+    `${repository}', ref: ${refProp}, fields: { id: 'string', ts: 'timestamp' }, timestampField: 'ts' });`;
   const text = readFileSync(main, 'utf8')
     .replace(
       "import { DfpApp, type DfpAppProps } from './app/dfp-app.ts';",
-      "import { DfpApp, type DfpAppProps } from './app/dfp-app.ts';\nimport { IcebergTable } from './constructs/index.ts';",
+      "import { DfpApp, type DfpAppProps } from './app/dfp-app.ts';\nimport { IcebergTable } from " +
+        "'./constructs/index.ts';",
     )
     .replace('  kronodroidBenchmark(app);\n', `  kronodroidBenchmark(app);\n  ${table}\n`);
   expect(text).toContain(table);
@@ -86,7 +89,7 @@ function expectRefused(dir: string, before: string, r: Run, message: RegExp): vo
 }
 
 describe('dfp lock against a real lakeFS', () => {
-  it('pins kronodroid@main to the commit the server reports, in canonical form, and drops pins nothing reads', async () => {
+  it("pins kronodroid@main to the server's commit, in canonical form; drops pins nothing reads", async () => {
     const dir = projectCopy();
     writeFileSync(
       join(dir, 'dfp.lock.json'),
@@ -235,7 +238,7 @@ describe('dfp lock refuses, and leaves the lock file as it was', () => {
     expect(readFileSync(join(dir, 'dfp.lock.json'), 'utf8')).toBe(before);
   });
 
-  it('the secret access key from --secret-access-key-file, with none in the environment (a secret is never a flag)', () => {
+  it('the secret access key from --secret-access-key-file, none in the environment, never a flag', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'dfp-secret-')), 'lakefs-secret');
     writeFileSync(file, `${server.credentials.secretAccessKey}\n`);
     const r = lock(dir, ['--secret-access-key-file', file], { LAKEFS_SECRET_ACCESS_KEY: '' });
@@ -256,7 +259,8 @@ describe('dfp lock refuses, and leaves the lock file as it was', () => {
       before,
       r,
       new RegExp(
-        `cannot reach lakeFS at ${server.endpoint.replace(/\./g, '\\.')} \\(connection refused\\); is lakeFS running at ${server.endpoint.replace(/\./g, '\\.')}\\?`,
+        `cannot reach lakeFS at ${server.endpoint.replace(/\./g, '\\.')} \\(connection refused\\); is lakeFS ` +
+          `running at ${server.endpoint.replace(/\./g, '\\.')}\\?`,
       ),
     );
   });

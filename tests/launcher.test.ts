@@ -47,7 +47,8 @@ describe('the launcher starts a valid copy of every run template', () => {
   const copies: Record<string, Json> = python(
     'import json, sys\nfrom dfp_tools.run_transform import run_copy\n' +
       'subjects = json.load(sys.stdin)\n' +
-      'json.dump({k: run_copy(v, subjects["args"], "0123456789abcdef") for k, v in subjects["templates"].items()}, sys.stdout)',
+      ('json.dump({k: run_copy(v, subjects["args"], "0123456789abcdef") for k, v in ' +
+        'subjects["templates"].items()}, sys.stdout)'),
     { templates: Object.fromEntries(templates), args: RUN_ARGS },
   );
   const spark = Object.entries(copies).filter(([, o]) => o.kind === 'SparkApplication');
@@ -100,7 +101,8 @@ describe('the launcher reads run states as the controllers write them', () => {
   ];
   it('final and non-final states', () => {
     const got = python(
-      'import json, sys\nfrom dfp_tools.run_transform import outcome\njson.dump([outcome(o) for o in json.load(sys.stdin)], sys.stdout)',
+      'import json, sys\nfrom dfp_tools.run_transform import outcome\njson.dump([outcome(o) for o in ' +
+        'json.load(sys.stdin)], sys.stdout)',
       cases.map(([, o]) => o),
     );
     expect(got).toEqual(cases.map(([want]) => want));

@@ -43,8 +43,16 @@ function sources(): string[] {
     .filter((f) => f && !f.startsWith('tests/') && !f.includes('node_modules/') && !f.endsWith('.d.ts'));
 }
 
-const IMPORT =
-  /(?:^|[\s;])(?:import|export)\s[^'"]*?\sfrom\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|^import\s+['"](\.[^'"]+)['"]/gm;
+const IMPORT = new RegExp(
+  [
+    /(?:^|[\s;])(?:import|export)\s[^'"]*?\sfrom\s*['"](\.[^'"]+)['"]/, // import … from './x'
+    /import\(\s*['"](\.[^'"]+)['"]\s*\)/, // import('./x')
+    /^import\s+['"](\.[^'"]+)['"]/, // import './x'
+  ]
+    .map((r) => r.source)
+    .join('|'),
+  'gm',
+);
 
 /** The project files a source imports (relative specifiers only; packages are not ours). */
 export function importsOf(file: string, text: string): string[] {

@@ -101,7 +101,7 @@ describe('lineage: the same stamps in every orchestrator', () => {
     for (const other of rest) expect(other).toEqual(first);
   });
 
-  it('LAKEFS_REF is the commit dfp.lock.json pins kronodroid@main to: a literal, not a run-time value or a branch', () => {
+  it('LAKEFS_REF is the commit dfp.lock.json pins kronodroid@main to: a literal, not a branch', () => {
     expect(lockedCommit).toMatch(/^[0-9a-f]{64}$/);
     expect(trainStep.inputs.parameters.map((i) => i.name)).not.toContain('lakefs_commit_merge_commit_id');
     expect(trainStep.env.find((e) => e.name === 'LAKEFS_REF')!.value).toEqual([
@@ -109,18 +109,24 @@ describe('lineage: the same stamps in every orchestrator', () => {
     ]);
   });
 
-  it('FEATURE_DEFS_SHA256 (and FEAST_DEFS_SHA256) is the digest every feature-store target writes in definitions.sha256', () => {
-    const all = renderAll(model, TARGETS);
-    const stores = new Set<string>();
-    for (const env of model.environments) {
-      const written = all.find((f) => f.path === `${env.name}/${env.featureStore}/dfp_${env.name}/definitions.sha256`)!;
-      expect(written.content, env.name).toBe(`${feastDigest}\n`);
-      stores.add(env.featureStore);
-    }
-    expect([...stores].sort()).toEqual(['chronon', 'feast']);
-  });
+  it(
+    'FEATURE_DEFS_SHA256 (and FEAST_DEFS_SHA256) is the digest every feature-store target writes in ' +
+      'definitions.sha256',
+    () => {
+      const all = renderAll(model, TARGETS);
+      const stores = new Set<string>();
+      for (const env of model.environments) {
+        const written = all.find(
+          (f) => f.path === `${env.name}/${env.featureStore}/dfp_${env.name}/definitions.sha256`,
+        )!;
+        expect(written.content, env.name).toBe(`${feastDigest}\n`);
+        stores.add(env.featureStore);
+      }
+      expect([...stores].sort()).toEqual(['chronon', 'feast']);
+    },
+  );
 
-  it('the stamps do not depend on the feature store: a Feast and a Chronon environment render the same step env', () => {
+  it('the stamps do not depend on the feature store: Feast and Chronon render the same step env', () => {
     const feast = model.environments.find((e) => e.featureStore === 'feast')!;
     const asStore = (featureStore: Environment['featureStore']) => {
       const env: Environment = { ...feast, featureStore };
@@ -294,7 +300,11 @@ describe('lineage: the helper records the feature stamps under both names', () =
     const disagree = helperTags({ ...env, FEAST_DEFS_SHA256: 'f'.repeat(64) });
     expect(disagree.status).not.toBe(0);
     expect(disagree.stderr).toMatch(
-      /FEATURE_DEFS_SHA256 is '[0-9a-f]{64}' but FEAST_DEFS_SHA256 is 'f{64}'; the former name must hold the same value/,
+      new RegExp(
+        /FEATURE_DEFS_SHA256 is '[0-9a-f]{64}' but /.source +
+          /FEAST_DEFS_SHA256 is 'f{64}'; the former /.source +
+          /name must hold the same value/.source,
+      ),
     );
     const { FEATURE_VIEW: _v, ...noView } = env;
     const orphan = helperTags(noView);

@@ -18,7 +18,8 @@ describe('dfp.lock.json', () => {
     const other = formatLock({ refs: { 'alpha@dev': { commit: B }, 'zeta@main': { commit: A } }, version: 1 });
     expect(one).toBe(other);
     expect(one).toBe(
-      `{\n  "refs": {\n    "alpha@dev": {\n      "commit": "${B}"\n    },\n    "zeta@main": {\n      "commit": "${A}"\n    }\n  },\n  "version": 1\n}\n`,
+      `{\n  "refs": {\n    "alpha@dev": {\n      "commit": "${B}"\n    },\n    "zeta@main": {\n      "commit": ` +
+        `"${A}"\n    }\n  },\n  "version": 1\n}\n`,
     );
   });
 

@@ -23,19 +23,27 @@ const KUBEFLOW = "cannot render for kubeflow in environment 'on-kubeflow': ";
 const EXPECTED = [
   {
     path: 'two-targets',
-    message: `${AIRFLOW}tag '${LONG_TAG.slice(0, 20)}…' is 101 characters long; Airflow allows at most 100, so shorten it`,
+    message:
+      `${AIRFLOW}tag '${LONG_TAG.slice(0, 20)}…' is 101 characters long; Airflow allows at most 100, so shorten ` +
+      'it',
   },
   {
     path: 'two-targets/measure',
-    message: `${AIRFLOW}has output parameters (value) but no command; Airflow collects outputs after the command ends, so set 'command' (the image's entrypoint) explicitly`,
+    message:
+      `${AIRFLOW}has output parameters (value) but no command; Airflow collects outputs after the command ends, ` +
+      `so set 'command' (the image's entrypoint) explicitly`,
   },
   {
     path: 'two-targets/report',
-    message: `${KUBEFLOW}serviceAccount 'reporter': Kubeflow runs every step of a run under the run's service account; drop it from the step (the environment's serviceAccount applies)`,
+    message:
+      `${KUBEFLOW}serviceAccount 'reporter': Kubeflow runs every step of a run under the run's service account; ` +
+      `drop it from the step (the environment's serviceAccount applies)`,
   },
   {
     path: 'two-targets/emit',
-    message: `${KUBEFLOW}args[0] contains '{{$', which the Kubeflow Pipelines driver would replace as a placeholder and cannot escape; pass the text as a pipeline parameter or drop the braces`,
+    message:
+      `${KUBEFLOW}args[0] contains '{{$', which the Kubeflow Pipelines driver would replace as a placeholder and ` +
+      'cannot escape; pass the text as a pipeline parameter or drop the braces',
   },
 ];
 

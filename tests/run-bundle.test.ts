@@ -17,7 +17,7 @@ const damaged = (bytes: Buffer) =>
   Buffer.concat([bytes.subarray(0, 4096), Buffer.alloc(256), bytes.subarray(4096 + 256)]);
 
 describe('scripts/run.mjs', () => {
-  it('renders what tsx renders, rebuilds after an edit and only then, and reports bad input without a stack trace', () => {
+  it('renders what tsx renders, rebuilds after an edit only, reports bad input without a stack trace', () => {
     const dir = projectCopy();
     const first = runner(dir, ['main.ts', '--check']);
     expect(first.status, first.stderr).toBe(0);

@@ -49,7 +49,9 @@ describe('a ConfigMap over 1 MiB is refused at synth, at the construct it is ren
       {
         path: 'dev',
         message:
-          "ConfigMap 'feast-apply' in dist/dev/feast/sync/feast-apply.yaml would hold 1.00 MiB of data, over the 1 MiB a ConfigMap may hold; make what it is rendered from smaller (descriptions, parameter defaults, the number of pipelines in this environment)",
+          "ConfigMap 'feast-apply' in dist/dev/feast/sync/feast-apply.yaml would hold 1.00 MiB of data, over " +
+          'the 1 MiB a ConfigMap may hold; make what it is rendered from smaller (descriptions, parameter ' +
+          'defaults, the number of pipelines in this environment)',
       },
     ]);
   });
@@ -69,10 +71,18 @@ describe('a ConfigMap over 1 MiB is refused at synth, at the construct it is ren
 describe('synth says, one line per pipeline, what an orchestrator will not do', () => {
   it("this repository's pipelines: Kubeflow schedules and timeouts, Airflow's caching", () => {
     expect(synthNotes(model)).toEqual([
-      'dfp: note: iris on airflow: Airflow has no task cache, so caching on process-data has no effect; it runs every time (environment prod)',
-      'dfp: note: iris on kubeflow: its schedule (0 6 * * * UTC) does not run: KFP schedules only through recurring runs, which are made through its API, not from dist/; create a recurring run for it (kfp Client().create_recurring_run), or choose argo or airflow for this environment (environment dev)',
-      "dfp: note: kronodroid-autoencoder on kubeflow: its timeout (43200 s) is not enforced: KFP has no run-wide timeout; give its steps a timeout (each step's timeout is enforced), or choose argo or airflow for this environment (environment dev)",
-      'dfp: note: kronodroid-features on kubeflow: its schedule (0 2 * * * UTC) does not run: KFP schedules only through recurring runs, which are made through its API, not from dist/; and its timeout (14400 s) is not enforced: KFP has no run-wide timeout; create a recurring run for it (kfp Client().create_recurring_run), or choose argo or airflow for this environment (environment dev)',
+      'dfp: note: iris on airflow: Airflow has no task cache, so caching on process-data has no effect; it ' +
+        'runs every time (environment prod)',
+      'dfp: note: iris on kubeflow: its schedule (0 6 * * * UTC) does not run: KFP schedules only through ' +
+        'recurring runs, which are made through its API, not from dist/; create a recurring run for it (kfp ' +
+        'Client().create_recurring_run), or choose argo or airflow for this environment (environment dev)',
+      'dfp: note: kronodroid-autoencoder on kubeflow: its timeout (43200 s) is not enforced: KFP has no ' +
+        "run-wide timeout; give its steps a timeout (each step's timeout is enforced), or choose argo or airflow " +
+        'for this environment (environment dev)',
+      'dfp: note: kronodroid-features on kubeflow: its schedule (0 2 * * * UTC) does not run: KFP schedules ' +
+        'only through recurring runs, which are made through its API, not from dist/; and its timeout (14400 s) ' +
+        'is not enforced: KFP has no run-wide timeout; create a recurring run for it (kfp ' +
+        'Client().create_recurring_run), or choose argo or airflow for this environment (environment dev)',
     ]);
   });
 
@@ -82,7 +92,8 @@ describe('synth says, one line per pipeline, what an orchestrator will not do', 
     const a = new ContainerStep(p, 'make', { image: IMAGE, outputArtifacts: { data: 'Dataset' }, caching: true });
     new ContainerStep(p, 'use', { image: IMAGE, inputArtifacts: { data: a.artifact('data') }, caching: true });
     expect(synthNotes(buildModel(app))).toEqual([
-      'dfp: note: p on argo: Argo memoizes a step by its parameters only, so use (reading input artifacts) is not cached (environment test)',
+      'dfp: note: p on argo: Argo memoizes a step by its parameters only, so use (reading input artifacts) is ' +
+        'not cached (environment test)',
     ]);
   });
 
@@ -95,7 +106,8 @@ describe('synth says, one line per pipeline, what an orchestrator will not do', 
     new ContainerStep(new Pipeline(app, 'plain', { schedule: Schedule.daily(1, 0) }), 's', { image: IMAGE });
     const notes = synthNotes(buildModel(app));
     expect(notes.filter((n) => n.includes('cached on airflow'))).toEqual([
-      'dfp: note: cached on airflow: Airflow has no task cache, so caching on s has no effect; it runs every time (environments a1, a2)',
+      'dfp: note: cached on airflow: Airflow has no task cache, so caching on s has no effect; it runs every ' +
+        'time (environments a1, a2)',
     ]);
     expect(
       notes.filter((n) => n.startsWith('dfp: note: plain on kubeflow: its schedule (0 1 * * * UTC) does not run')),
@@ -118,23 +130,30 @@ describe('Kubeflow: the older resource and accelerator fields, as kfp writes the
     };
   };
 
-  it('a GPU step keeps its GPU on a backend before 2.4: accelerator.type/count next to resourceType/resourceCount, and numeric cpu/memory', () => {
-    const app = testApp(false);
-    new Environment(app, 'kf', envProps({ orchestrator: 'kubeflow' }));
-    new ContainerStep(new Pipeline(app, 'p'), 'train', { image: IMAGE, resources: Resources.gpu(2, '500m', '1536Mi') });
-    const [executor] = Object.values(irOf(app).deploymentSpec.executors);
-    expect(executor!.container.resources).toEqual({
-      resourceCpuRequest: '500m',
-      resourceCpuLimit: '500m',
-      resourceMemoryRequest: '1536Mi',
-      resourceMemoryLimit: '1536Mi',
-      cpuRequest: 0.5,
-      cpuLimit: 0.5,
-      memoryRequest: 1.610612736,
-      memoryLimit: 1.610612736,
-      accelerator: { resourceType: 'nvidia.com/gpu', resourceCount: '2', type: 'nvidia.com/gpu', count: '2' },
-    });
-  });
+  it(
+    'a GPU step keeps its GPU on a backend before 2.4: accelerator.type/count next to ' +
+      'resourceType/resourceCount, and numeric cpu/memory',
+    () => {
+      const app = testApp(false);
+      new Environment(app, 'kf', envProps({ orchestrator: 'kubeflow' }));
+      new ContainerStep(new Pipeline(app, 'p'), 'train', {
+        image: IMAGE,
+        resources: Resources.gpu(2, '500m', '1536Mi'),
+      });
+      const [executor] = Object.values(irOf(app).deploymentSpec.executors);
+      expect(executor!.container.resources).toEqual({
+        resourceCpuRequest: '500m',
+        resourceCpuLimit: '500m',
+        resourceMemoryRequest: '1536Mi',
+        resourceMemoryLimit: '1536Mi',
+        cpuRequest: 0.5,
+        cpuLimit: 0.5,
+        memoryRequest: 1.610612736,
+        memoryLimit: 1.610612736,
+        accelerator: { resourceType: 'nvidia.com/gpu', resourceCount: '2', type: 'nvidia.com/gpu', count: '2' },
+      });
+    },
+  );
 
   it("the numbers are kfp's: cores, and memory in decimal gigabytes", () => {
     expect([cpuToFloat('250m'), cpuToFloat('2'), cpuToFloat('1.5')]).toEqual([0.25, 2, 1.5]);

@@ -34,7 +34,8 @@ describe('secret hygiene of the rendered files', () => {
     it(`${dir}/: no key ids, private keys, JWTs, inline credentials, high-entropy tokens or test credentials`, () => {
       const { files, findings } = scanTree(join(ROOT, dir), ROOT, CREDENTIALS);
       console.log(
-        `secret scan: ${dir}/: ${files} files, ${CREDENTIALS.length} test credentials looked for, ${findings.length} findings`,
+        `secret scan: ${dir}/: ${files} files, ${CREDENTIALS.length} test credentials looked for, ` +
+          `${findings.length} findings`,
       );
       expect(files).toBeGreaterThan(5);
       expect(findings).toEqual([]);
@@ -159,7 +160,8 @@ describe('secret scanner controls: each kind planted in a real rendered file is 
       sync,
       sync.replace(/valueFrom:\n\s+secretKeyRef:\n\s+name: [\w-]+\n\s+key: secretkey/, 'value: not-by-reference'),
     ],
-    // The DataHub recipe names its token as `${DATAHUB_GMS_TOKEN}`: a token written in instead is found, in the file and in the ConfigMap.
+    // The DataHub recipe names its token as `${DATAHUB_GMS_TOKEN}`: a token written in instead is found, in the file
+    // and in the ConfigMap.
     ['inline-credential', 'recipe.yml', recipe, recipe.replace('${DATAHUB_GMS_TOKEN}', 'not-by-reference')],
     [
       'jwt',
@@ -184,7 +186,10 @@ describe('secret scanner controls: each kind planted in a real rendered file is 
   }
 
   it('hex digests, commit ids and run ids (what dfp writes legitimately) are not findings', () => {
-    const text = `sha: ${'ab12'.repeat(16)}\nrun: 0123456789abcdef0123456789abcdef\nimage: r/x@sha256:${'0f'.repeat(32)}\n`;
+    const text =
+      `sha: ${'ab12'.repeat(16)}\nrun: ` +
+      '0123456789abcdef0123456789abcdef\nimage: r/x@sha256:' +
+      `${'0f'.repeat(32)}\n`;
     expect(scanText('a.yaml', text, CREDENTIALS)).toEqual([]);
   });
 });

@@ -48,7 +48,11 @@ describe('trace: lineage tags read back', () => {
     [{ ...tags, 'features.defs_sha256': 'abc' }, /tag features\.defs_sha256 = 'abc', which is not a 64-hex digest/],
     [
       { ...tags, 'features.defs_sha256': 'e'.repeat(64), 'feast.defs_sha256': 'f'.repeat(64) },
-      /tag features\.defs_sha256 = 'e{64}' but feast\.defs_sha256 = 'f{64}'; the Feast name of a stamp holds the same value/,
+      new RegExp(
+        /tag features\.defs_sha256 = 'e{64}' but feast\.defs_sha256 = /.source +
+          /'f{64}'; the Feast name of a stamp holds /.source +
+          /the same value/.source,
+      ),
     ],
     [
       { ...tags, 'features.feature_view': 'a', 'feast.feature_view': 'b' },
@@ -125,7 +129,8 @@ describe('trace: the verb', () => {
     });
     expect(bad.status).toBe(2);
     expect(bad.stderr.split('\n')[0]).toBe(
-      "dfp trace: 'models:/only-a-name' is not a model version; write models:/<name>/<version>, e.g. models:/kronodroid-autoencoder/1",
+      "dfp trace: 'models:/only-a-name' is not a model version; write models:/<name>/<version>, e.g. " +
+        'models:/kronodroid-autoencoder/1',
     );
     const none = runTsx('dfp.ts', { args: ['trace', 'r1'], env: { MLFLOW_TRACKING_URI: '', LAKEFS_ENDPOINT: '' } });
     expect(none.status).toBe(2);

@@ -157,7 +157,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([lakefs?.stop(), mlflow?.stop()]);
   console.log(
-    `trace: ${counts.traces} traces against real MLflow and lakeFS, ${counts.controls} failure controls, ${counts.refusals} helper refusals`,
+    `trace: ${counts.traces} traces against real MLflow and lakeFS, ${counts.controls} failure controls, ` +
+      `${counts.refusals} helper refusals`,
   );
 });
 
@@ -252,7 +253,7 @@ describe('the lineage loop: from a rendered step to MLflow and back', () => {
 });
 
 describe('the helper: the same stamps from every orchestrator, and nothing logged half', () => {
-  it('records the same tags from the Argo, Kubeflow and Airflow renderings of the step, and refuses bad stamps', async () => {
+  it('the same tags from the Argo, Kubeflow and Airflow renderings of the step; bad stamps refused', async () => {
     const model = buildModel(buildApp({ lockFile }));
     const prod = model.environments.find((e) => e.name === 'prod')!;
     const envs: Record<string, Env> = {};
@@ -376,27 +377,32 @@ describe('trace: each broken pin or service is one clear line, exit ≠ 0, nothi
     expectCleanFailure(f, 1, /MLflow at .* has no model version models:\/no-such-model\/3/, dir('model'));
   }, 300_000);
 
-  it('servers swapped: MLflow given as lakeFS and lakeFS as MLflow are called what they are (exit 4), also as --json', async () => {
-    const [asMlflow, asLakefs, json] = await Promise.all([
-      dfp(['trace', trained.run_id, '--mlflow', lakefs.endpoint]),
-      dfp(['trace', trained.run_id, '--lakefs', mlflow.trackingUri]),
-      dfp(['trace', trained.run_id, '--json', '--mlflow', lakefs.endpoint]),
-    ]);
-    expectCleanFailure(
-      asMlflow,
-      4,
-      /is http:\/\/127\.0\.0\.1:\d+ an MLflow tracking server \(e\.g\. http:\/\/mlflow:5000\)\?$/,
-    );
-    expectCleanFailure(
-      asLakefs,
-      4,
-      /is http:\/\/127\.0\.0\.1:\d+ a lakeFS server( \(e\.g\. http:\/\/lakefs:8000\))?\?$/,
-    );
-    for (const r of [asMlflow, asLakefs]) expect(r.stderr).not.toMatch(/<[a-z!]/i); // no HTML printed
-    expect(json.status).toBe(4);
-    expect(json.stderr).toBe('');
-    expect(JSON.parse(json.stdout).error).toMatchObject({ exit: 4, kind: 'service' });
-  }, 120_000);
+  it(
+    'servers swapped: MLflow given as lakeFS and lakeFS as MLflow are called what they are (exit 4), also as ' +
+      '--json',
+    async () => {
+      const [asMlflow, asLakefs, json] = await Promise.all([
+        dfp(['trace', trained.run_id, '--mlflow', lakefs.endpoint]),
+        dfp(['trace', trained.run_id, '--lakefs', mlflow.trackingUri]),
+        dfp(['trace', trained.run_id, '--json', '--mlflow', lakefs.endpoint]),
+      ]);
+      expectCleanFailure(
+        asMlflow,
+        4,
+        /is http:\/\/127\.0\.0\.1:\d+ an MLflow tracking server \(e\.g\. http:\/\/mlflow:5000\)\?$/,
+      );
+      expectCleanFailure(
+        asLakefs,
+        4,
+        /is http:\/\/127\.0\.0\.1:\d+ a lakeFS server( \(e\.g\. http:\/\/lakefs:8000\))?\?$/,
+      );
+      for (const r of [asMlflow, asLakefs]) expect(r.stderr).not.toMatch(/<[a-z!]/i); // no HTML printed
+      expect(json.status).toBe(4);
+      expect(json.stderr).toBe('');
+      expect(JSON.parse(json.stdout).error).toMatchObject({ exit: 4, kind: 'service' });
+    },
+    120_000,
+  );
 
   it('a DIR with files in it is refused before anything is downloaded', async () => {
     const full = join(work, 'not-empty');
@@ -422,7 +428,11 @@ describe('trace: each broken pin or service is one clear line, exit ≠ 0, nothi
     expect(r.status, r.stderr).toBe(1);
     const last = r.stderr.trim().split('\n').pop()!;
     expect(last).toMatch(
-      /weights model\/weights\.bin of run '[0-9a-f]+' have sha256 [0-9a-f]{64}, but the run recorded [0-9a-f]{64}: the artifact was changed after training/,
+      new RegExp(
+        /weights model\/weights\.bin of run '[0-9a-f]+' have /.source +
+          /sha256 [0-9a-f]{64}, but the run recorded [0-9a-f]{64}: /.source +
+          /the artifact was changed after training/.source,
+      ),
     );
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(existsSync(dir)).toBe(false);

@@ -76,7 +76,7 @@ describe('SparkApplications pass the Spark Operator API models, strictly', () =>
     expect(failures(results)).toBe('');
   });
 
-  it('carries what the platform needs: Avro tables, the lakeFS catalog, pinned packages, Secret references only', () => {
+  it('carries Avro tables, the lakeFS catalog, pinned packages and Secret references only', () => {
     const app = apps.get('dist/dev/spark/applications/kronodroid-iceberg.yaml#0')!;
     expect(app.spec.sparkConf['spark.sql.catalog.lakefs.table-override.write.format.default']).toBe('avro');
     expect(app.spec.sparkConf['spark.sql.catalog.lakefs.warehouse']).toBe('s3a://kronodroid/main/warehouse');
@@ -155,16 +155,20 @@ describe("the engines' Kubernetes objects pass the Kubernetes schema, strictly",
     expect(failures(validateKubernetes([...objects].map(([name, object]) => ({ name, object }))))).toBe('');
   });
 
-  it("staging's DataFusion Job carries what the platform needs: Avro tables, the lakeFS warehouse, its lakeFS, Secret references only", () => {
-    const container = objects.get('dist/staging/datafusion/jobs/kronodroid-iceberg.yaml#0')!.spec.template.spec
-      .containers[0];
-    const env = Object.fromEntries((container.env as Json[]).map((e) => [e.name, e.value ?? e.valueFrom]));
-    expect(env.DFP_WRITE_FORMAT).toBe('avro');
-    expect(env.DFP_WAREHOUSE).toBe('s3://kronodroid/main/warehouse');
-    expect(env.AWS_ENDPOINT_URL).toBe('http://lakefs.lakefs-staging.svc.cluster.local:8000');
-    expect(env.AWS_SECRET_ACCESS_KEY.secretKeyRef).toEqual({ name: 'lakefs-credentials', key: 'secret_access_key' });
-    expect(container.image).toMatch(/kronodroid-datafusion:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/);
-  });
+  it(
+    "staging's DataFusion Job carries what the platform needs: Avro tables, the lakeFS warehouse, its lakeFS, " +
+      'Secret references only',
+    () => {
+      const container = objects.get('dist/staging/datafusion/jobs/kronodroid-iceberg.yaml#0')!.spec.template.spec
+        .containers[0];
+      const env = Object.fromEntries((container.env as Json[]).map((e) => [e.name, e.value ?? e.valueFrom]));
+      expect(env.DFP_WRITE_FORMAT).toBe('avro');
+      expect(env.DFP_WAREHOUSE).toBe('s3://kronodroid/main/warehouse');
+      expect(env.AWS_ENDPOINT_URL).toBe('http://lakefs.lakefs-staging.svc.cluster.local:8000');
+      expect(env.AWS_SECRET_ACCESS_KEY.secretKeyRef).toEqual({ name: 'lakefs-credentials', key: 'secret_access_key' });
+      expect(container.image).toMatch(/kronodroid-datafusion:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/);
+    },
+  );
 });
 
 describe('switching one environment to DataFusion changes only its transform output', () => {
@@ -247,46 +251,55 @@ describe('transform mistakes are reported with the construct path', () => {
       'nothing: outputs: name at least one IcebergTable the transform writes',
       "unknown-table: outputs[0] 'foreign' is not a table of this app; create it under the same app",
       // The step passed as an output sits outside any pipeline, which is refused too (rules-usability.ts).
-      "x: this step is created under the app, so no orchestrator would run it; create it in a Pipeline (new ContainerStep(pipeline, 'x', {...})) or in a Condition or ParallelFor of one",
+      'x: this step is created under the app, so no orchestrator would run it; create it in a Pipeline (new ' +
+        "ContainerStep(pipeline, 'x', {...})) or in a Condition or ParallelFor of one",
     ]);
   });
 
-  it('an engine without an image, an unpinned image, a table written twice, two locations, a reserved key, a bad name', () => {
-    const problems = messages(
-      (app) => {
-        const a = table(app, 'a');
-        const elsewhere = new IcebergTable(app, 'b', { ...tableProps({ id: 'string' }), ref: { branch: 'dev' } });
-        new Transform(app, 'spark-only', { ...base, images: { spark: IMAGES.spark }, outputs: [a] });
-        new Transform(app, 'latest', {
-          ...base,
-          images: { datafusion: 'registry.dfp.internal/test/datafusion:latest' },
-          outputs: [table(app, 'c')],
-        });
-        new Transform(app, 'again', { ...base, outputs: [a] });
-        new Transform(app, 'two-places', {
-          ...base,
-          inputs: [elsewhere],
-          outputs: [table(app, 'd')],
-          sparkConf: { 'spark.sql.catalog.lakefs.type': 'rest' },
-        });
-        new Transform(app, 'Bad_Name', { ...base, outputs: [table(app, 'e')] });
-      },
-      { engine: 'datafusion' },
-    );
-    expect(problems).toEqual(
-      expect.arrayContaining([
-        "spark-only: environment 'test' runs transforms on datafusion, but this transform has an image for spark only; add images.datafusion or change the environment's engine",
-        "latest: images.datafusion: image 'registry.dfp.internal/test/datafusion:latest' is not pinned, but environment 'test' forbids untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a version tag or a digest",
-        'again: output shop.a is also written by spark-only; let one transform own each table',
-        'two-places: shop.d is in catalog lakefs in lakeFS shop@main but shop.b is in lakefs in lakeFS shop@dev; a transform works in one catalog and lakeFS location, so split it',
-        "two-places: sparkConf 'spark.sql.catalog.lakefs.type' is set by dfp (catalog, S3A, packages); leave it out",
-      ]),
-    );
-    expect(problems.some((p) => p.startsWith("Bad_Name: transform name 'Bad_Name' must be a DNS-1123 label"))).toBe(
-      true,
-    );
-    expect(problems).toHaveLength(6);
-  });
+  it(
+    'an engine without an image, an unpinned image, a table written twice, two locations, a reserved key, a bad ' +
+      'name',
+    () => {
+      const problems = messages(
+        (app) => {
+          const a = table(app, 'a');
+          const elsewhere = new IcebergTable(app, 'b', { ...tableProps({ id: 'string' }), ref: { branch: 'dev' } });
+          new Transform(app, 'spark-only', { ...base, images: { spark: IMAGES.spark }, outputs: [a] });
+          new Transform(app, 'latest', {
+            ...base,
+            images: { datafusion: 'registry.dfp.internal/test/datafusion:latest' },
+            outputs: [table(app, 'c')],
+          });
+          new Transform(app, 'again', { ...base, outputs: [a] });
+          new Transform(app, 'two-places', {
+            ...base,
+            inputs: [elsewhere],
+            outputs: [table(app, 'd')],
+            sparkConf: { 'spark.sql.catalog.lakefs.type': 'rest' },
+          });
+          new Transform(app, 'Bad_Name', { ...base, outputs: [table(app, 'e')] });
+        },
+        { engine: 'datafusion' },
+      );
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          "spark-only: environment 'test' runs transforms on datafusion, but this transform has an image for " +
+            "spark only; add images.datafusion or change the environment's engine",
+          "latest: images.datafusion: image 'registry.dfp.internal/test/datafusion:latest' is not pinned, but " +
+            "environment 'test' forbids untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a " +
+            'version tag or a digest',
+          'again: output shop.a is also written by spark-only; let one transform own each table',
+          'two-places: shop.d is in catalog lakefs in lakeFS shop@main but shop.b is in lakefs in lakeFS ' +
+            'shop@dev; a transform works in one catalog and lakeFS location, so split it',
+          "two-places: sparkConf 'spark.sql.catalog.lakefs.type' is set by dfp (catalog, S3A, packages); leave it out",
+        ]),
+      );
+      expect(problems.some((p) => p.startsWith("Bad_Name: transform name 'Bad_Name' must be a DNS-1123 label"))).toBe(
+        true,
+      );
+      expect(problems).toHaveLength(6);
+    },
+  );
 
   it('empty SQL, a relative entrypoint, a table both read and written, bad sizes and secrets', () => {
     expect(
@@ -313,11 +326,15 @@ describe('transform mistakes are reported with the construct path', () => {
       }),
     ).toEqual([
       'empty-sql: code: the query for shop.b is empty',
-      "empty-sql: code: a query for 'shop.x', which is not an output; key each query by an output's namespace.table (shop.b, shop.f)",
+      "empty-sql: code: a query for 'shop.x', which is not an output; key each query by an output's " +
+        'namespace.table (shop.b, shop.f)',
       'empty-sql: code: no query for output shop.f; give one SELECT per output table',
-      "relative: code: entrypoint 'job.py' must be an absolute path in the image ('/opt/dfp/job.py') or a local:/// or s3a:// URI",
-      'in-place: shop.a is both an input and an output; a transform reads one version of a table and writes the next, so list it once, as an output',
-      "sizes: credentials secret 'Lakefs' must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.' (e.g. 'lakefs')",
+      "relative: code: entrypoint 'job.py' must be an absolute path in the image ('/opt/dfp/job.py') or a " +
+        'local:/// or s3a:// URI',
+      'in-place: shop.a is both an input and an output; a transform reads one version of a table and writes ' +
+        'the next, so list it once, as an output',
+      "sizes: credentials secret 'Lakefs' must be a DNS-1123 subdomain: lower-case letters, digits, '-' and " +
+        "'.' (e.g. 'lakefs')",
       "sizes: key 'a/b' of secret 'Lakefs' may only hold letters, digits, '-', '_' and '.'",
       'sizes: resources.executors.instances 0 must be a whole number of at least 1',
       'sizes: retries -1 must be a whole number of at least 0',

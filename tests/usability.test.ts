@@ -56,7 +56,11 @@ const EMPTY: Case[] = [
       new Pipeline(a, 'p');
     },
     path: 'p',
-    says: /^pipeline 'p' has no steps; add one \(new ContainerStep\(pipeline, 'my-step', \{ image: 'registry\/repository:tag' \}\)\), or remove the pipeline$/,
+    says: new RegExp(
+      /^pipeline 'p' has no steps; add one \(new ContainerStep\(pipeline, /.source +
+        /'my-step', \{ image: 'registry\/repository:tag' \}\)\), /.source +
+        /or remove the pipeline$/.source,
+    ),
   },
   {
     rule: 'a pipeline with only an exit handler',
@@ -75,7 +79,12 @@ const WRONG_SHAPE: Case[] = [
     rule: 'resources with cpu and memory at the top',
     setup: (a) => step(new Pipeline(a, 'p'), 's', { resources: untyped({ cpu: '2x', memory: '1Gi' }) }),
     path: 'p/s',
-    says: /^resources: unknown fields 'cpu', 'memory'; the fields are requests, limits, gpu, devices \(cpu and memory go under requests and limits: Resources.fixed\('2', '1Gi'\) sets both\); give it the type the construct's props document$/,
+    says: new RegExp(
+      /^resources: unknown fields 'cpu', 'memory'; the fields are /.source +
+        /requests, limits, gpu, devices \(cpu and memory go under requests /.source +
+        /and limits: Resources.fixed\('2', '1Gi'\) sets both\); give /.source +
+        /it the type the construct's props document$/.source,
+    ),
   },
   {
     rule: 'resources given the factory instead of its result',
@@ -216,7 +225,11 @@ const SELECTION: Case[] = [
       new Environment(a, 'bad', envProps({ pipelines: ['q'] }));
     },
     path: 'bad',
-    says: /^pipelines: 'q' is not a pipeline of this app; use the name of a Pipeline \(one of 'p'\), or leave pipelines out to render every pipeline$/,
+    says: new RegExp(
+      /^pipelines: 'q' is not a pipeline of this app; use /.source +
+        /the name of a Pipeline \(one of 'p'\), or leave /.source +
+        /pipelines out to render every pipeline$/.source,
+    ),
   },
   {
     rule: 'an environment selecting a pipeline twice',
@@ -268,7 +281,8 @@ describe('a problem that does not depend on the environment is listed once', () 
       {
         path: 'p/s',
         message:
-          "image 'registry.dfp.internal/test/step' is not pinned, but environments 'second', 'test', 'third' forbid untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a version tag or a digest",
+          "image 'registry.dfp.internal/test/step' is not pinned, but environments 'second', 'test', 'third' " +
+          "forbid untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a version tag or a digest",
       },
     ]);
   });
@@ -278,8 +292,10 @@ describe('a problem that does not depend on the environment is listed once', () 
     new Environment(app, 'strict', envProps({ namespace: 'ml-strict', imageTagPolicy: 'digest' }));
     step(new Pipeline(app, 'p'), 's', { image: 'registry.dfp.internal/test/step:latest' });
     expect(problemsOf(app).map((p) => `${p.path}: ${p.message}`)).toEqual([
-      "p/s: image 'registry.dfp.internal/test/step:latest' has no digest, but environment 'strict' requires one (imageTagPolicy 'digest'); pin it as '<image>@sha256:…'",
-      "p/s: image 'registry.dfp.internal/test/step:latest' is not pinned, but environment 'test' forbids untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a version tag or a digest",
+      "p/s: image 'registry.dfp.internal/test/step:latest' has no digest, but environment 'strict' requires " +
+        "one (imageTagPolicy 'digest'); pin it as '<image>@sha256:…'",
+      "p/s: image 'registry.dfp.internal/test/step:latest' is not pinned, but environment 'test' forbids " +
+        "untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a version tag or a digest",
     ]);
   });
 
@@ -358,17 +374,21 @@ describe('an environment renders the pipelines it selects', () => {
     return a;
   };
 
-  it('its orchestrator and review pages hold the selected pipeline only; an environment without pipelines: holds all', () => {
-    const paths = renderAll(buildModel(app()), TARGETS).map((f) => f.path);
-    expect(paths.filter((p) => p.startsWith('only-one/') && (p.includes('/dags/') || p.includes('/docs/')))).toEqual([
-      'only-one/airflow/dags/first.py',
-      'only-one/docs/first.md',
-    ]);
-    expect(paths.filter((p) => p.startsWith('test/argo/workflow-templates/'))).toEqual([
-      'test/argo/workflow-templates/first.yaml',
-      'test/argo/workflow-templates/second.yaml',
-    ]);
-  });
+  it(
+    'its orchestrator and review pages hold the selected pipeline only; an environment without pipelines: holds ' +
+      'all',
+    () => {
+      const paths = renderAll(buildModel(app()), TARGETS).map((f) => f.path);
+      expect(paths.filter((p) => p.startsWith('only-one/') && (p.includes('/dags/') || p.includes('/docs/')))).toEqual([
+        'only-one/airflow/dags/first.py',
+        'only-one/docs/first.md',
+      ]);
+      expect(paths.filter((p) => p.startsWith('test/argo/workflow-templates/'))).toEqual([
+        'test/argo/workflow-templates/first.yaml',
+        'test/argo/workflow-templates/second.yaml',
+      ]);
+    },
+  );
 
   it('a selected pipeline renders exactly as it does unselected', () => {
     const files = new Map(renderAll(buildModel(app()), TARGETS).map((f) => [f.path, f.content]));
@@ -393,19 +413,23 @@ describe('synth --pipeline renders only that pipeline', () => {
     });
   }
 
-  it("a pipeline's files are those its targets say it owns, whatever their names: kronodroid-features includes dlt's", () => {
-    const dist = join(mkdtempSync(join(tmpdir(), 'dfp-one-')), 'dist');
-    cpSync(join(ROOT, 'dist'), dist, { recursive: true });
-    const result = synthesize(buildApp({ distDir: dist }), { distDir: dist, pipeline: 'kronodroid-features' });
-    const paths = result.files.map((f) => f.path);
-    const dlt = paths.filter((p) => p.split('/')[1] === 'dlt');
-    // Not named after the pipeline: config.toml of its load step and the ConfigMap of it.
-    expect(dlt).toContain('dev/dlt/kronodroid-features/dlt-load/config.toml');
-    expect(dlt).toContain('dev/dlt/sync/dlt-kronodroid-features-dlt-load.yaml');
-    expect(dlt.some((p) => isPipelineFile(p, 'kronodroid-features'))).toBe(false);
-    expect(paths).toEqual(full.filter((f) => f.pipeline === 'kronodroid-features').map((f) => f.path));
-    expect(readTree(dist)).toEqual(readTree(join(ROOT, 'dist')));
-  });
+  it(
+    "a pipeline's files are those its targets say it owns, whatever their names: kronodroid-features includes " +
+      "dlt's",
+    () => {
+      const dist = join(mkdtempSync(join(tmpdir(), 'dfp-one-')), 'dist');
+      cpSync(join(ROOT, 'dist'), dist, { recursive: true });
+      const result = synthesize(buildApp({ distDir: dist }), { distDir: dist, pipeline: 'kronodroid-features' });
+      const paths = result.files.map((f) => f.path);
+      const dlt = paths.filter((p) => p.split('/')[1] === 'dlt');
+      // Not named after the pipeline: config.toml of its load step and the ConfigMap of it.
+      expect(dlt).toContain('dev/dlt/kronodroid-features/dlt-load/config.toml');
+      expect(dlt).toContain('dev/dlt/sync/dlt-kronodroid-features-dlt-load.yaml');
+      expect(dlt.some((p) => isPipelineFile(p, 'kronodroid-features'))).toBe(false);
+      expect(paths).toEqual(full.filter((f) => f.pipeline === 'kronodroid-features').map((f) => f.path));
+      expect(readTree(dist)).toEqual(readTree(join(ROOT, 'dist')));
+    },
+  );
 
   it("synthesize writes the pipeline's files only and keeps every other file of dist/", () => {
     const dist = join(mkdtempSync(join(tmpdir(), 'dfp-one-')), 'dist');

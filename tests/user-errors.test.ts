@@ -80,7 +80,8 @@ describe("errors in the user's own code name their file:line, the construct path
       file: 'argocd/environments.ts',
       before: "  new Environment(app, 'staging'",
       insert:
-        "  new Environment(app, 'prod', { namespace: 'ml-prod-2', orchestrator: 'argo', engine: 'spark', featureStore: 'feast', endpoints: { lakefs: 'http://l:1', mlflow: 'http://m:1', s3: 'http://s:1' } });",
+        "  new Environment(app, 'prod', { namespace: 'ml-prod-2', orchestrator: 'argo', engine: 'spark', " +
+        "featureStore: 'feast', endpoints: { lakefs: 'http://l:1', mlflow: 'http://m:1', s3: 'http://s:1' } });",
     });
     const r = synth(dir);
     expectClean(r, dir);
@@ -142,7 +143,8 @@ describe("errors in the user's own code name their file:line, the construct path
         'dfp: the definitions could not be bundled (1 problem):',
         `  pipelines/iris.ts:${file.line}:30: Could not resolve "./weekly-report.ts"`,
         "      import { weeklyReport } from './weekly-report.ts';",
-        '    no such file or package: check the path (relative to pipelines/iris.ts, with its .ts extension), or add the package to package.json',
+        '    no such file or package: check the path (relative to pipelines/iris.ts, with its .ts extension), ' +
+          'or add the package to package.json',
         'dist/ was left unchanged.',
         '',
       ].join('\n'),

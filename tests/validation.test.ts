@@ -88,7 +88,11 @@ const PIPELINE_CASES: Case[] = [
         's',
       ),
     path: 'p',
-    says: /parameters 'run_name', 'day' have no default, but the pipeline runs on a schedule \('0 6 \* \* \*'\).*give them defaults or drop the schedule/,
+    says: new RegExp(
+      /parameters 'run_name', 'day' have no default, but /.source +
+        /the pipeline runs on a schedule \('0 6 \* \* \*'\).*give /.source +
+        /them defaults or drop the schedule/.source,
+    ),
   },
   {
     rule: 'unknown time zone',

@@ -101,31 +101,35 @@ describe('yaml block printer', () => {
     );
   });
 
-  it('writes the strings it takes as plain (skipping the package) exactly as the package does, as keys, values and items', () => {
-    // The fast path's whole alphabet, and every casing of the YAML 1.1 words it must leave to the package.
-    const alphabet = 'aAzZyYnNoOtTfFlLeEsSuU019_./-'.split('');
-    const word = fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 8 }).map((cs) => cs.join(''));
-    const casings = (w: string): string[] =>
-      [...w].reduce<string[]>((acc, c) => acc.flatMap((p) => [p + c.toLowerCase(), p + c.toUpperCase()]), ['']);
-    const words = ['y', 'yes', 'n', 'no', 'true', 'false', 'on', 'off', 'null']
-      .flatMap(casings)
-      .concat(['e5', 'E0', 'e-3', 'E+12']);
-    let plain = 0;
-    fc.assert(
-      fc.property(fc.oneof(word, fc.constantFrom(...words)), (w) => {
-        if (isPlainSafe(w)) plain += 1;
-        for (const doc of [{ [w]: w }, [w], { k: [w, { [w]: [w] }] }]) {
-          const fast = blockYaml(doc); // declines integer-like keys only
-          if (fast !== undefined || !/^(0|[1-9][0-9]*)$/.test(w)) expect(fast).toBe(reference(doc));
-        }
-      }),
-      { numRuns: 3000 },
-    );
-    for (const w of words) expect(isPlainSafe(w), w).toBe(false);
-    expect(plain).toBeGreaterThan(1000); // the comparison exercised the fast path, not just the package
-  });
+  it(
+    'writes the strings it takes as plain (skipping the package) exactly as the package does, as keys, values ' +
+      'and items',
+    () => {
+      // The fast path's whole alphabet, and every casing of the YAML 1.1 words it must leave to the package.
+      const alphabet = 'aAzZyYnNoOtTfFlLeEsSuU019_./-'.split('');
+      const word = fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 8 }).map((cs) => cs.join(''));
+      const casings = (w: string): string[] =>
+        [...w].reduce<string[]>((acc, c) => acc.flatMap((p) => [p + c.toLowerCase(), p + c.toUpperCase()]), ['']);
+      const words = ['y', 'yes', 'n', 'no', 'true', 'false', 'on', 'off', 'null']
+        .flatMap(casings)
+        .concat(['e5', 'E0', 'e-3', 'E+12']);
+      let plain = 0;
+      fc.assert(
+        fc.property(fc.oneof(word, fc.constantFrom(...words)), (w) => {
+          if (isPlainSafe(w)) plain += 1;
+          for (const doc of [{ [w]: w }, [w], { k: [w, { [w]: [w] }] }]) {
+            const fast = blockYaml(doc); // declines integer-like keys only
+            if (fast !== undefined || !/^(0|[1-9][0-9]*)$/.test(w)) expect(fast).toBe(reference(doc));
+          }
+        }),
+        { numRuns: 3000 },
+      );
+      for (const w of words) expect(isPlainSafe(w), w).toBe(false);
+      expect(plain).toBeGreaterThan(1000); // the comparison exercised the fast path, not just the package
+    },
+  );
 
-  it('embeds a map printed once (PrintOnce) exactly as printing it again would, at any depth, in maps and lists', () => {
+  it('embeds a map printed once (PrintOnce) as printing it again would, at any depth', () => {
     const map = fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 });
     let embedded = 0;
     fc.assert(
@@ -146,21 +150,25 @@ describe('yaml block printer', () => {
     expect(embedded).toBeGreaterThan(300); // the reuse path ran, not only the package's fallback
   });
 
-  it('reuses the lines of a map toYaml printed as a document when the same map is nested later, exactly as printing it again would', () => {
-    const map = fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 });
-    fc.assert(
-      fc.property(map, fc.array(key, { minLength: 1, maxLength: 4 }), fc.boolean(), (inner, keys, inList) => {
-        const wrap = (v: unknown) =>
-          keys.reduceRight<unknown>((acc, k) => ({ [k]: acc, zz: 1 }), inList ? [v, 'x'] : v);
-        const fresh = toYaml(wrap(structuredClone(inner))); // never printed as a document
-        toYaml(inner); // printed as a document: its lines are remembered
-        const reused = toYaml(wrap(inner));
-        expect(reused).toBe(fresh);
-        expect(reused).toBe(reference(wrap(inner)));
-      }),
-      { numRuns: 1000, seed: 20261207 },
-    );
-  });
+  it(
+    'reuses the lines of a map toYaml printed as a document when the same map is nested later, exactly as ' +
+      'printing it again would',
+    () => {
+      const map = fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 });
+      fc.assert(
+        fc.property(map, fc.array(key, { minLength: 1, maxLength: 4 }), fc.boolean(), (inner, keys, inList) => {
+          const wrap = (v: unknown) =>
+            keys.reduceRight<unknown>((acc, k) => ({ [k]: acc, zz: 1 }), inList ? [v, 'x'] : v);
+          const fresh = toYaml(wrap(structuredClone(inner))); // never printed as a document
+          toYaml(inner); // printed as a document: its lines are remembered
+          const reused = toYaml(wrap(inner));
+          expect(reused).toBe(fresh);
+          expect(reused).toBe(reference(wrap(inner)));
+        }),
+        { numRuns: 1000, seed: 20261207 },
+      );
+    },
+  );
 
   it('handles the shapes dfp renders without declining', () => {
     const doc = {

@@ -28,7 +28,8 @@ export const TRACE_VERB: VerbSpec = {
     timeout: { type: 'string', value: 'SECONDS', help: 'seconds per request, default 30' },
   },
   secretsFrom:
-    'set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD) and LAKEFS_SECRET_ACCESS_KEY in the environment',
+    'set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD) and ' +
+    'LAKEFS_SECRET_ACCESS_KEY in the environment',
 };
 
 export const TRACE_HELP = `usage: dfp trace <run-id> | models:/<name>/<version> [--json] [--fetch DIR]

@@ -66,7 +66,8 @@ export async function fetchTrace(
       const multipart = !/^[0-9a-f]{32}$/.test(f.checksum);
       if (data.length !== f.size || (!multipart && hash('md5', data) !== f.checksum)) {
         throw new TraceError(
-          `lakeFS ${repository}@${commit}:${f.path} does not match its checksum (${f.checksum}); the download is corrupt`,
+          `lakeFS ${repository}@${commit}:${f.path} does not match its checksum (${f.checksum}); the download ` +
+            'is corrupt',
         );
       }
       write(join('data', f.path), data);
@@ -78,7 +79,8 @@ export async function fetchTrace(
       const actual = hash('sha256', data);
       if (actual !== w.sha256) {
         throw new TraceError(
-          `weights ${w.path} of run '${t.run.runId}' have sha256 ${actual}, but the run recorded ${w.sha256}: the artifact was changed after training`,
+          `weights ${w.path} of run '${t.run.runId}' have sha256 ${actual}, but the run recorded ${w.sha256}: ` +
+            'the artifact was changed after training',
         );
       }
       write(join('weights', w.path), data);

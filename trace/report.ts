@@ -25,7 +25,9 @@ export interface TraceReport {
     /** The files of this checkout's dist/ that hold the digest now. */
     readonly renderedIn: readonly string[];
   };
-  /** The image the run ran in, as rendered (by digest when the lock pinned it); absent for a run recorded without it. */
+  /**
+   * The image the run ran in, as rendered (by digest when the lock pinned it); absent for a run recorded without it.
+   */
   readonly image?: { readonly ref: string; readonly digest?: string };
   readonly lakefs: {
     readonly repository: string;
@@ -94,7 +96,8 @@ export async function trace(
   const c = await lakefs.getCommit(repo, commit).catch((e: Error & { reason?: string }) => {
     if (e.reason === 'not-found')
       throw new TraceError(
-        `run '${run.runId}' records lakeFS commit ${commit} (data.lakefs_ref), which ${e.message.replace(/^lakeFS repository /, 'repository ')}: the data it trained on is not there`,
+        `run '${run.runId}' records lakeFS commit ${commit} (data.lakefs_ref), which ` +
+          `${e.message.replace(/^lakeFS repository /, 'repository ')}: the data it trained on is not there`,
       );
     throw e;
   });
@@ -110,7 +113,8 @@ export async function trace(
     const recorded = t['data.iceberg_snapshot_id'];
     if (recorded !== undefined && recorded !== snapshot.id) {
       throw new TraceError(
-        `run '${run.runId}' records Iceberg snapshot ${recorded}, but ${location} is at snapshot ${snapshot.id} in lakeFS commit ${commit}`,
+        `run '${run.runId}' records Iceberg snapshot ${recorded}, but ${location} is at snapshot ${snapshot.id}` +
+          ` in lakeFS commit ${commit}`,
       );
     }
   }
@@ -182,7 +186,8 @@ function sameTags(name: string, version: string, tags: Readonly<Record<string, s
   for (const key of lineageKeys) {
     if (tags[key] !== run.tags[key]) {
       throw new TraceError(
-        `models:/${name}/${version} has tag ${key} = '${tags[key] ?? '(none)'}', but its run '${run.runId}' has '${run.tags[key] ?? '(none)'}'; the version's lineage is not its run's`,
+        `models:/${name}/${version} has tag ${key} = '${tags[key] ?? '(none)'}', but its run '${run.runId}' ` +
+          `has '${run.tags[key] ?? '(none)'}'; the version's lineage is not its run's`,
       );
     }
   }

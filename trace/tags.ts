@@ -99,12 +99,14 @@ export function readLineage(runId: string, tags: Readonly<Record<string, string>
   const missing = REQUIRED.filter((t) => tags[t] === undefined);
   if (missing.length === REQUIRED.length) {
     throw new LineageTagError(
-      `run '${runId}' has no lineage tags (${REQUIRED.slice(0, 2).join(', ')}, …): it was not recorded with dfp_tools.lineage.record_lineage, so it cannot be traced`,
+      `run '${runId}' has no lineage tags (${REQUIRED.slice(0, 2).join(', ')}, …): it was not recorded with ` +
+        'dfp_tools.lineage.record_lineage, so it cannot be traced',
     );
   }
   if (missing.length > 0)
     throw new LineageTagError(
-      `run '${runId}' lacks the lineage tag${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; its lineage was not recorded whole`,
+      `run '${runId}' lacks the lineage tag${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; its lineage ` +
+        'was not recorded whole',
     );
   const known = new Set(Object.values(LINEAGE_TAGS));
   const parsed = lineage.safeParse(Object.fromEntries(Object.entries(tags).filter(([k]) => known.has(k))));
@@ -122,7 +124,8 @@ export function readLineage(runId: string, tags: Readonly<Record<string, string>
     const [a, b] = [parsed.data[neutral], parsed.data[feast]];
     if (a !== undefined && b !== undefined && a !== b)
       throw new LineageTagError(
-        `run '${runId}' has tag ${neutral} = '${a}' but ${feast} = '${b}'; the Feast name of a stamp holds the same value, so one was changed after the run`,
+        `run '${runId}' has tag ${neutral} = '${a}' but ${feast} = '${b}'; the Feast name of a stamp holds the ` +
+          'same value, so one was changed after the run',
       );
   }
   const weights: Record<string, string> = {};

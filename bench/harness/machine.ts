@@ -28,7 +28,8 @@ export function describeMachine(root: string, python: string): Machine {
     JSON.parse(readFileSync(`${root}/node_modules/${name}/package.json`, 'utf8')).version as string;
   const peers = sh(python, [
     '-c',
-    'import importlib.metadata as m; print(" ".join(f"{p} {m.version(p)}" for p in ("kfp", "kfp-kubernetes", "hera", "PyYAML")))',
+    'import importlib.metadata as m; print(" ".join(f"{p} {m.version(p)}" for p in ("kfp", "kfp-kubernetes", ' +
+      '"hera", "PyYAML")))',
   ]);
   return {
     cpuModel: model,
@@ -38,7 +39,9 @@ export function describeMachine(root: string, python: string): Machine {
       `${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${(freemem() / 2 ** 30).toFixed(1)} GiB free`,
     node: process.version,
     python: sh(python, ['--version']),
-    tools: `cdk8s ${pkg('cdk8s')}, cdk8s-cli ${pkg('cdk8s-cli')}, constructs ${pkg('constructs')}, yaml ${pkg('yaml')}, zod ${pkg('zod')}, tsx ${pkg('tsx')}; ${peers}`,
+    tools:
+      `cdk8s ${pkg('cdk8s')}, cdk8s-cli ${pkg('cdk8s-cli')}, constructs ${pkg('constructs')}, yaml ${pkg('yaml')}` +
+      `, zod ${pkg('zod')}, tsx ${pkg('tsx')}; ${peers}`,
     commit: sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
   };
 }

@@ -23,12 +23,22 @@ export function comparisonTable(c: Comparison): string {
   const head = [
     `### ${c.title}`,
     '',
-    `| N | dfp ms/pipeline (CPU) | ${c.peerLabel} ms/pipeline (CPU) | dfp / ${c.peerLabel} wall (CPU) | dfp faster by | dfp in-process total s | dfp process s | ${c.peerLabel} process s | dfp startup s | ${c.peerLabel} startup s | peak RSS MB dfp / dfp process / ${c.peerLabel} |`,
+    `| N | dfp ms/pipeline (CPU) | ${c.peerLabel} ms/pipeline (CPU) | dfp / ${c.peerLabel} wall (CPU) | dfp ` +
+      `faster by | dfp in-process total s | dfp process s | ${c.peerLabel} process s | dfp startup s | ` +
+      `${c.peerLabel} startup s | peak RSS MB dfp / dfp process / ${c.peerLabel} |`,
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const rows = c.rows.map(({ n, dfp, dfpProcess, peer }) => {
     const extrapolated = peer.rendered < n ? ` (extrapolated from ${peer.rendered})` : '';
-    return `| ${n} | ${ms(dfp.perPipelineMs)} (${ms(dfp.perPipelineCpuMs)}) | ${ms(peer.perPipelineMs)} (${ms(peer.perPipelineCpuMs)})${peer.rendered < n ? ` ‡${peer.rendered}` : ''} | ${ratio(dfp.perPipelineMs, peer.perPipelineMs)} (${ratio(dfp.perPipelineCpuMs, peer.perPipelineCpuMs)}) | ${times(dfp.perPipelineMs, peer.perPipelineMs)} (CPU ${times(dfp.perPipelineCpuMs, peer.perPipelineCpuMs)}) | ${s(dfp.perPipelineMs * n)} | ${s(dfpProcess.processWallMs)} | ${s(peer.processWallMs)}${extrapolated} | ${s(dfp.startupMs)} | ${s(peer.startupMs)} | ${mb(dfp.maxRssKb)} / ${mb(dfpProcess.maxRssKb)} / ${mb(peer.maxRssKb)} |`;
+    return (
+      `| ${n} | ${ms(dfp.perPipelineMs)} (${ms(dfp.perPipelineCpuMs)}) | ${ms(peer.perPipelineMs)} (` +
+      `${ms(peer.perPipelineCpuMs)})${peer.rendered < n ? ` ‡${peer.rendered}` : ''} | ` +
+      `${ratio(dfp.perPipelineMs, peer.perPipelineMs)} (${ratio(dfp.perPipelineCpuMs, peer.perPipelineCpuMs)}) | ` +
+      `${times(dfp.perPipelineMs, peer.perPipelineMs)} (CPU ${times(dfp.perPipelineCpuMs, peer.perPipelineCpuMs)}` +
+      `) | ${s(dfp.perPipelineMs * n)} | ${s(dfpProcess.processWallMs)} | ${s(peer.processWallMs)}${extrapolated}` +
+      ` | ${s(dfp.startupMs)} | ${s(peer.startupMs)} | ${mb(dfp.maxRssKb)} / ${mb(dfpProcess.maxRssKb)} / ` +
+      `${mb(peer.maxRssKb)} |`
+    );
   });
   return [...head, ...rows].join('\n');
 }
@@ -37,12 +47,19 @@ export function phaseTable(title: string, rows: readonly { n: number; phases: Df
   const head = [
     `### ${title}`,
     '',
-    '| N | files | MB written | construct ms | model ms | render ms | write ms | total ms (CPU) | YAML floor ms (CPU) | total / floor (CPU) | floor share of total (CPU) | yaml package alone ms (CPU) | total / package printing (CPU) |',
+    '| N | files | MB written | construct ms | model ms | render ms | write ms | total ms (CPU) | YAML floor ' +
+      'ms (CPU) | total / floor (CPU) | floor share of total (CPU) | yaml package alone ms (CPU) | total / ' +
+      'package printing (CPU) |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const rows2 = rows.map(
     ({ n, phases: p }) =>
-      `| ${n} | ${p.files} | ${(p.bytes / 2 ** 20).toFixed(1)} | ${ms(p.constructMs)} | ${ms(p.modelMs)} | ${ms(p.renderMs)} | ${ms(p.writeMs)} | ${ms(p.totalMs)} (${ms(p.totalCpuMs)}) | ${ms(p.floorMs)} (${ms(p.floorCpuMs)}) | ${x(p.totalMs / p.floorMs, 1)} (${x(p.totalCpuMs / p.floorCpuMs, 1)}) | ${pc(p.floorMs / p.totalMs)} (${pc(p.floorCpuMs / p.totalCpuMs)}) | ${ms(p.packageFloorMs)} (${ms(p.packageFloorCpuMs)}) | ${x(p.totalMs / p.packageFloorMs, 2)} (${x(p.totalCpuMs / p.packageFloorCpuMs, 2)}) |`,
+      `| ${n} | ${p.files} | ${(p.bytes / 2 ** 20).toFixed(1)} | ${ms(p.constructMs)} | ${ms(p.modelMs)} | ` +
+      `${ms(p.renderMs)} | ${ms(p.writeMs)} | ${ms(p.totalMs)} (${ms(p.totalCpuMs)}) | ${ms(p.floorMs)} (` +
+      `${ms(p.floorCpuMs)}) | ${x(p.totalMs / p.floorMs, 1)} (${x(p.totalCpuMs / p.floorCpuMs, 1)}) | ` +
+      `${pc(p.floorMs / p.totalMs)} (${pc(p.floorCpuMs / p.totalCpuMs)}) | ${ms(p.packageFloorMs)} (` +
+      `${ms(p.packageFloorCpuMs)}) | ${x(p.totalMs / p.packageFloorMs, 2)} (` +
+      `${x(p.totalCpuMs / p.packageFloorCpuMs, 2)}) |`,
   );
   return [...head, ...rows2].join('\n');
 }

@@ -38,7 +38,8 @@ function secretRef(
   const r = ref as { secret?: unknown; key?: unknown } | null | undefined;
   if (typeof r !== 'object' || r === null || typeof r.secret !== 'string') {
     add(
-      `${field} is ${typeof ref === 'string' ? 'a literal value' : 'not a Secret reference'}; secrets go in by reference only: { secret: '<Secret name>', key: '<key>' }`,
+      `${field} is ${typeof ref === 'string' ? 'a literal value' : 'not a Secret reference'}; secrets go in by ` +
+        `reference only: { secret: '<Secret name>', key: '<key>' }`,
     );
     return { secret: '', key: '' };
   }
@@ -75,7 +76,8 @@ function buildDbtProject(project: DbtProject, tables: readonly Table[], problems
   add(checkDnsLabel('dbt project name (in ConfigMap names)', `dbt-${project.node.id.replace(/_/g, '-')}-sources`));
   if (files.ok && files.name !== project.node.id)
     add(
-      `dbt_project.yml names the project '${files.name}' but the construct id is '${project.node.id}'; give the DbtProject the project's name`,
+      `dbt_project.yml names the project '${files.name}' but the construct id is '${project.node.id}'; give ` +
+        `the DbtProject the project's name`,
     );
 
   const sources = (p.sources ?? [])
@@ -95,7 +97,9 @@ function buildDbtProject(project: DbtProject, tables: readonly Table[], problems
       (t.catalog !== first.catalog || t.lakefs.repository !== first.lakefs.repository || refOf(t) !== refOf(first))
     ) {
       add(
-        `source ${t.name} is in catalog ${t.catalog} in lakeFS ${t.lakefs.repository}@${refOf(t)} but ${first.name} is in ${first.catalog} in ${first.lakefs.repository}@${refOf(first)}; one dbt-spark session reads one catalog and lakeFS location, so split the project`,
+        `source ${t.name} is in catalog ${t.catalog} in lakeFS ${t.lakefs.repository}@${refOf(t)} but ` +
+          `${first.name} is in ${first.catalog} in ${first.lakefs.repository}@${refOf(first)}; one dbt-spark ` +
+          'session reads one catalog and lakeFS location, so split the project',
       );
     }
   }
@@ -108,12 +112,14 @@ function buildDbtProject(project: DbtProject, tables: readonly Table[], problems
   for (const m of models) {
     for (const r of m.refs.filter((r) => !names.has(r))) {
       add(
-        `model ${m.name} (${m.file}) calls ref('${r}'), which names no model of the project; models are ${[...names].join(', ')}: fix the ref or add the model`,
+        `model ${m.name} (${m.file}) calls ref('${r}'), which names no model of the project; models are ` +
+          `${[...names].join(', ')}: fix the ref or add the model`,
       );
     }
     for (const s of m.sources.filter((s) => !sourceNames.includes(s))) {
       add(
-        `model ${m.name} (${m.file}) reads source('${s.replace('.', "', '")}'), which is not a source of the project; add the IcebergTable ${s} to sources or fix the model`,
+        `model ${m.name} (${m.file}) reads source('${s.replace('.', "', '")}'), which is not a source of the ` +
+          `project; add the IcebergTable ${s} to sources or fix the model`,
       );
     }
   }
@@ -130,11 +136,13 @@ function buildDbtProject(project: DbtProject, tables: readonly Table[], problems
       add(`sessionConf '${key}' is set by dfp (catalog, S3A, packages); leave it out`);
     else if (CREDENTIAL_KEY.test(key) && !/\{\{\s*env_var\(/.test(value))
       add(
-        `sessionConf '${key}' holds a literal credential, which would be written into dist/; keep credentials in a Secret: the session reads the lakeFS key pair from credentials`,
+        `sessionConf '${key}' holds a literal credential, which would be written into dist/; keep credentials ` +
+          'in a Secret: the session reads the lakeFS key pair from credentials',
       );
     else if (secretShape(value))
       add(
-        `sessionConf '${key}' holds what looks like ${secretShape(value)}; never write a secret into a definition: keep it in a Kubernetes Secret`,
+        `sessionConf '${key}' holds what looks like ${secretShape(value)}; never write a secret into a ` +
+          'definition: keep it in a Kubernetes Secret',
       );
   }
   const schema = p.schema ?? `dbt_${project.node.id}`;
@@ -218,7 +226,8 @@ function dbtStepFields(step: DbtStep, ctx: AnalyticsContext, problems: Problems)
     if (!m) {
       problems.add(
         path,
-        `select '${String(selector)}' is not a model selector dfp can check; select models by name, with + for parents (+name) or children (name+)`,
+        `select '${String(selector)}' is not a model selector dfp can check; select models by name, with + for ` +
+          'parents (+name) or children (name+)',
       );
       continue;
     }
@@ -226,7 +235,8 @@ function dbtStepFields(step: DbtStep, ctx: AnalyticsContext, problems: Problems)
     if (!byName.has(name)) {
       problems.add(
         path,
-        `select '${selector}' names no model of dbt project ${model.name}; its models are ${[...byName.keys()].join(', ') || 'none'}: select one of them`,
+        `select '${selector}' names no model of dbt project ${model.name}; its models are ` +
+          `${[...byName.keys()].join(', ') || 'none'}: select one of them`,
       );
       continue;
     }
@@ -260,7 +270,8 @@ function dltStepFields(
   let table: Table | undefined;
   if (!(dest instanceof IcebergTable))
     add(
-      `destination is ${dest === undefined ? 'missing' : 'not an IcebergTable'}; a dlt load writes a table the app defines: pass the IcebergTable construct`,
+      `destination is ${dest === undefined ? 'missing' : 'not an IcebergTable'}; a dlt load writes a table the ` +
+        'app defines: pass the IcebergTable construct',
     );
   else {
     table = ctx.tables.find((t) => t.path === dest.node.path);
@@ -272,11 +283,13 @@ function dltStepFields(
   else {
     if (!/^(s3|gs|az|abfss|file|https?):\/\/\S+$/.test(src.bucketUrl))
       add(
-        `source bucketUrl '${src.bucketUrl}' is not a URL dlt's filesystem source reads; use s3://<repository>/<branch>/<folder>`,
+        `source bucketUrl '${src.bucketUrl}' is not a URL dlt's filesystem source reads; use ` +
+          's3://<repository>/<branch>/<folder>',
       );
     if (/^[a-z0-9+.-]+:\/\/[^/]*@/i.test(src.bucketUrl))
       add(
-        `source bucketUrl '${src.bucketUrl}' holds credentials; never write a secret into a definition: the load reads the lakeFS key pair from credentials`,
+        `source bucketUrl '${src.bucketUrl}' holds credentials; never write a secret into a definition: the ` +
+          'load reads the lakeFS key pair from credentials',
       );
     for (const [field, value] of [
       ['bucketUrl', src.bucketUrl],
@@ -285,7 +298,8 @@ function dltStepFields(
       const shape = secretShape(value);
       if (shape)
         add(
-          `source ${field} holds what looks like ${shape}; never write a secret into a definition: keep it in a Kubernetes Secret`,
+          `source ${field} holds what looks like ${shape}; never write a secret into a definition: keep it in ` +
+            'a Kubernetes Secret',
         );
     }
     if (!['csv', 'jsonl', 'parquet'].includes(src.format))

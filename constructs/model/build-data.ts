@@ -1,8 +1,8 @@
 /**
  * Data-plane constructs -> model (build.ts sorts them by name), with every rule checked at the construct's path:
  * identifiers, field types and their Feast/Avro/Iceberg/Spark mappings, the event-time
- * column, partitions, pinned commits (a branch must be in dfp.lock.json), and feature views that only name columns their
- * source has, with types Feast can hold.
+ * column, partitions, pinned commits (a branch must be in dfp.lock.json), and feature views that only name columns
+ * their source has, with types Feast can hold.
  */
 import type { IConstruct } from 'constructs';
 import { Entity, FeatureService, FeatureView, IcebergTable, namedRef } from '../data.ts';
@@ -47,7 +47,8 @@ export function buildDataPlane(
         if (!ts)
           problems.add(
             path,
-            `timestampField '${p.timestampField}' is not a field of the table; add it to fields or name an existing one`,
+            `timestampField '${p.timestampField}' is not a field of the table; add it to fields or name an ` +
+              'existing one',
           );
         else if (ts.type !== 'timestamp')
           problems.add(path, `timestampField '${p.timestampField}' has type '${ts.type}'; it must be a timestamp`);
@@ -136,7 +137,8 @@ export function buildDataPlane(
           if (typeof t !== 'string' && !t.feast) {
             problems.add(
               path,
-              `feature '${name}' has type '${column.type}', which Feast cannot hold; cast it in the transform (a date to a timestamp, a decimal to float64)`,
+              `feature '${name}' has type '${column.type}', which Feast cannot hold; cast it in the transform ` +
+                '(a date to a timestamp, a decimal to float64)',
             );
           }
           return column;
@@ -149,7 +151,8 @@ export function buildDataPlane(
           else if (column.type !== (e.props.type ?? 'string'))
             problems.add(
               path,
-              `entity '${e.node.id}' is ${e.props.type ?? 'string'} but ${source.name}.${key} is ${column.type}; make them the same type`,
+              `entity '${e.node.id}' is ${e.props.type ?? 'string'} but ${source.name}.${key} is ${column.type}` +
+                '; make them the same type',
             );
         }
         if (p.features.length === 0) problems.add(path, 'features: name at least one column of the source');
@@ -194,7 +197,8 @@ export function buildDataPlane(
           for (const f of selected.filter((f) => !model.features.some((x) => x.name === f))) {
             problems.add(
               path,
-              `feature '${f}' is not a feature of view ${model.name}; it has ${model.features.map((x) => x.name).join(', ')}`,
+              `feature '${f}' is not a feature of view ${model.name}; it has ` +
+                `${model.features.map((x) => x.name).join(', ')}`,
             );
           }
           if (!(item instanceof FeatureView) && selected.length === 0)

@@ -153,7 +153,8 @@ export class StepBuilder {
       if (r === null || typeof r !== 'object' || typeof r.secret !== 'string') {
         this.scope.problems.add(
           this.path,
-          `secretEnv.${name} is ${typeof ref === 'string' ? 'a literal value' : 'not a Secret reference'}; secrets go in by reference only: { secret: '<Secret name>', key: '<key>' }`,
+          `secretEnv.${name} is ${typeof ref === 'string' ? 'a literal value' : 'not a Secret reference'}; ` +
+            `secrets go in by reference only: { secret: '<Secret name>', key: '<key>' }`,
         );
         continue;
       }
@@ -206,12 +207,14 @@ export class StepBuilder {
     if (stray instanceof ArtifactRef) {
       this.scope.problems.add(
         this.path,
-        `${field}: artifact '${stray.name}' cannot be used as an argument; pass it in inputArtifacts and use inputArtifactPath() for its local path`,
+        `${field}: artifact '${stray.name}' cannot be used as an argument; pass it in inputArtifacts and use ` +
+          'inputArtifactPath() for its local path',
       );
     } else {
       this.scope.problems.add(
         this.path,
-        `${field}: ${describeValue(stray)} cannot be used as an argument; use a string, a number, pipeline.param(), step.output(), loop.item() or a path placeholder`,
+        `${field}: ${describeValue(stray)} cannot be used as an argument; use a string, a number, ` +
+          'pipeline.param(), step.output(), loop.item() or a path placeholder',
       );
     }
     return { kind: 'literal', value: '' };

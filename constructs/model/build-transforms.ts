@@ -54,7 +54,8 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
   add(checkDnsLabel('transform name', t.node.id));
   if (t.node.id.length > MAX_NAME)
     add(
-      `transform name '${t.node.id}' is ${t.node.id.length} characters long; keep it to ${MAX_NAME}, since each run adds a suffix`,
+      `transform name '${t.node.id}' is ${t.node.id.length} characters long; keep it to ${MAX_NAME}, since ` +
+        'each run adds a suffix',
     );
 
   const resolve =
@@ -74,7 +75,8 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
   for (const o of outputs)
     if (inputs.includes(o))
       add(
-        `${o.name} is both an input and an output; a transform reads one version of a table and writes the next, so list it once, as an output`,
+        `${o.name} is both an input and an output; a transform reads one version of a table and writes the ` +
+          'next, so list it once, as an output',
       );
   for (const [field, list] of [
     ['inputs', inputs],
@@ -91,7 +93,8 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
   for (const x of all.slice(1)) {
     if (first && where(x) !== where(first))
       add(
-        `${x.name} is in catalog ${where(x)} but ${first.name} is in ${where(first)}; a transform works in one catalog and lakeFS location, so split it`,
+        `${x.name} is in catalog ${where(x)} but ${first.name} is in ${where(first)}; a transform works in one ` +
+          'catalog and lakeFS location, so split it',
       );
   }
 
@@ -101,7 +104,8 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
     for (const [table, query] of Object.entries(code.queries)) {
       if (!names.includes(table))
         add(
-          `code: a query for '${table}', which is not an output; key each query by an output's namespace.table (${names.join(', ') || 'no outputs'})`,
+          `code: a query for '${table}', which is not an output; key each query by an output's namespace.table ` +
+            `(${names.join(', ') || 'no outputs'})`,
         );
       else if (query.trim() === '') add(`code: the query for ${table} is empty`);
     }
@@ -109,7 +113,8 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
       add(`code: no query for output ${missing}; give one SELECT per output table`);
   } else if (!ENTRYPOINT.test(code.file)) {
     add(
-      `code: entrypoint '${code.file}' must be an absolute path in the image ('/opt/dfp/job.py') or a local:/// or s3a:// URI`,
+      `code: entrypoint '${code.file}' must be an absolute path in the image ('/opt/dfp/job.py') or a ` +
+        'local:/// or s3a:// URI',
     );
   }
 
@@ -184,7 +189,8 @@ function secretRef(
   const r = ref as { secret?: unknown; key?: unknown } | null | undefined;
   if (typeof r !== 'object' || r === null || typeof r.secret !== 'string') {
     add(
-      `credentials.${field} is ${typeof ref === 'string' ? 'a literal value' : 'not a Secret reference'}; secrets go in by reference only: { secret: '<Secret name>', key: '<key>' }`,
+      `credentials.${field} is ${typeof ref === 'string' ? 'a literal value' : 'not a Secret reference'}; ` +
+        `secrets go in by reference only: { secret: '<Secret name>', key: '<key>' }`,
     );
     return { secret: '', key: '' };
   }

@@ -163,12 +163,14 @@ function buildPipeline(
     else if (c instanceof Pipeline || c instanceof Environment)
       problems.add(
         c.node.path,
-        `${article(c.constructor.name)} cannot sit inside pipeline '${pipeline.node.id}'; create it at the app's top level`,
+        `${article(c.constructor.name)} cannot sit inside pipeline '${pipeline.node.id}'; create it at the ` +
+          `app's top level`,
       );
     else
       problems.add(
         c.node.path,
-        `'${c.constructor.name}' is not a pipeline construct; use ContainerStep, Condition or ParallelFor inside a pipeline`,
+        `'${c.constructor.name}' is not a pipeline construct; use ContainerStep, Condition or ParallelFor ` +
+          'inside a pipeline',
       );
   }
 
@@ -301,7 +303,8 @@ function credentialsRef(
           : 'names no Secret';
     problems.add(
       path,
-      `artifactRepository.credentials ${what}; credentials go in by reference only: { secret: '<Secret name>', accessKeyKey?: '<key>', secretKeyKey?: '<key>' }`,
+      `artifactRepository.credentials ${what}; credentials go in by reference only: { secret: '<Secret name>', ` +
+        `accessKeyKey?: '<key>', secretKeyKey?: '<key>' }`,
     );
   }
   const str = (v: unknown, d: string) => (typeof v === 'string' ? v : d);
@@ -326,7 +329,8 @@ function datahubTokenRef(path: string, t: unknown, problems: Problems): Environm
           : 'names no Secret';
     problems.add(
       path,
-      `datahubToken ${what}; the DataHub token goes in by reference only: { secret: '<Secret name>', key?: '<key>' }, and the value stays in the Secret`,
+      `datahubToken ${what}; the DataHub token goes in by reference only: { secret: '<Secret name>', key?: ` +
+        `'<key>' }, and the value stays in the Secret`,
     );
   }
   return { secret: typeof r.secret === 'string' ? r.secret : '', key: typeof r.key === 'string' ? r.key : 'token' };
@@ -345,7 +349,8 @@ function jsonCopy(value: JsonValue, at: IConstruct, what: string, problems: Prob
       (isList(value) || Object.getPrototypeOf(value) === Object.prototype);
     problems.add(
       at.node.path,
-      `${what} ${container ? 'holds a value that is not JSON' : `is ${describeValue(value)}, not a JSON value`}; give strings, finite numbers, booleans, null, and lists and plain objects of them`,
+      `${what} ${container ? 'holds a value that is not JSON' : `is ${describeValue(value)}, not a JSON value`}` +
+        '; give strings, finite numbers, booleans, null, and lists and plain objects of them',
     );
     return null;
   }

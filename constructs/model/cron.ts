@@ -55,7 +55,10 @@ export function checkCron(expression: string): string | undefined {
   if ('macro' in t) return undefined;
   const parts = t.parts;
   if (parts.length !== 5) {
-    return `schedule '${expression}' must have 5 fields (minute hour day-of-month month day-of-week), e.g. '0 6 * * *', or be a macro such as '@daily'`;
+    return (
+      `schedule '${expression}' must have 5 fields (minute hour day-of-month month day-of-week), e.g. '0 6 * * ` +
+      `*', or be a macro such as '@daily'`
+    );
   }
   for (const [i, text] of parts.entries()) {
     const field = FIELDS[i] as Field;

@@ -17,7 +17,10 @@ import type { Environment, Model, Pipeline, Step } from './schema.ts';
 export const FEAST_IMAGE = 'registry.dfp.internal/dfp/feast:0.67.0';
 export const CHRONON_IMAGE = 'registry.dfp.internal/dfp/chronon:0.0.115';
 export const DATAHUB_IMAGE = 'registry.dfp.internal/dfp/datahub-ingestion:1.7.0.17';
-/** The launcher dfp builds (dfp_tools.run_transform), which also moves Airflow's artifacts; pinned, as environments require. */
+/**
+ * The launcher dfp builds (dfp_tools.run_transform), which also moves Airflow's artifacts; pinned, as environments
+ * require.
+ */
 export const TRANSFORM_LAUNCHER_IMAGE = 'registry.dfp.internal/dfp/transform-launcher:0.1.0';
 
 /** Image reference -> `sha256:<hex>`, as dfp.lock.json's `images` section has it. */
@@ -112,10 +115,16 @@ function policyProblem(
   const { who, plural } = environmentsNamed(envs);
   const s = plural ? '' : 's';
   if (policy === 'digest' && !digest) {
-    return `image '${image}' has no digest, but ${who} require${s} one (imageTagPolicy 'digest'); pin it as '<image>@sha256:…'`;
+    return (
+      `image '${image}' has no digest, but ${who} require${s} one (imageTagPolicy 'digest'); pin it as ` +
+      `'<image>@sha256:…'`
+    );
   }
   if (policy === 'no-latest' && !digest && (tag === undefined || tag === 'latest')) {
-    return `image '${image}' is not pinned, but ${who} forbid${s} untagged and ':latest' images (imageTagPolicy 'no-latest'); give it a version tag or a digest`;
+    return (
+      `image '${image}' is not pinned, but ${who} forbid${s} untagged and ':latest' images (imageTagPolicy ` +
+      `'no-latest'); give it a version tag or a digest`
+    );
   }
   return undefined;
 }

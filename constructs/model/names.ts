@@ -29,7 +29,10 @@ export function checkLakeFsRefName(kind: 'branch' | 'tag', name: string): string
 /** A Kubernetes object or template name: lower-case letters, digits and '-', at most 63. */
 export function checkDnsLabel(what: string, name: string): string | undefined {
   if (name.length > 63 || !DNS_LABEL.test(name)) {
-    return `${what} ${quoted(name)} must be a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. '${suggestLabel(name)}')`;
+    return (
+      `${what} ${quoted(name)} must be a DNS-1123 label: at most 63 lower-case letters, digits and '-', starting ` +
+      `and ending with a letter or digit (e.g. '${suggestLabel(name)}')`
+    );
   }
   return undefined;
 }
@@ -37,7 +40,10 @@ export function checkDnsLabel(what: string, name: string): string | undefined {
 /** A Kubernetes Secret, ConfigMap or PVC name. */
 export function checkDnsSubdomain(what: string, name: string): string | undefined {
   if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
-    return `${what} ${quoted(name)} must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.' (e.g. '${suggestLabel(name)}')`;
+    return (
+      `${what} ${quoted(name)} must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.' (e.g. '` +
+      `${suggestLabel(name)}')`
+    );
   }
   return undefined;
 }
@@ -45,7 +51,10 @@ export function checkDnsSubdomain(what: string, name: string): string | undefine
 /** Parameter, output and artifact names: valid in Python, Argo, Airflow and kfp alike. */
 export function checkIdentifier(what: string, name: string): string | undefined {
   if (name.length > 63 || !IDENTIFIER.test(name)) {
-    return `${what} ${quoted(name)} must be snake_case: a lower-case letter, then lower-case letters, digits and '_', at most 63 in all (e.g. '${suggestIdentifier(name)}')`;
+    return (
+      `${what} ${quoted(name)} must be snake_case: a lower-case letter, then lower-case letters, digits and '_', ` +
+      `at most 63 in all (e.g. '${suggestIdentifier(name)}')`
+    );
   }
   return undefined;
 }
@@ -70,14 +79,16 @@ export function checkLabelKey(what: string, key: string): string | undefined {
     (prefix === undefined || (prefix.length <= 253 && LABEL_PREFIX.test(prefix)));
   return ok
     ? undefined
-    : `${what} key '${key}' is not a Kubernetes label key: '[prefix/]name', the name at most 63 letters, digits, '-', '_' and '.' (e.g. 'dfp.dev/kvm')`;
+    : `${what} key '${key}' is not a Kubernetes label key: '[prefix/]name', the name at most 63 letters, digits, ` +
+        `'-', '_' and '.' (e.g. 'dfp.dev/kvm')`;
 }
 
 /** A Kubernetes label (or taint) value: empty, or at most 63 letters, digits, '-', '_' and '.'. */
 export function checkLabelValue(what: string, value: string): string | undefined {
   return value === '' || (value.length <= 63 && LABEL_NAME.test(value))
     ? undefined
-    : `${what} value '${value}' is not a Kubernetes label value: at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit`;
+    : `${what} value '${value}' is not a Kubernetes label value: at most 63 letters, digits, '-', '_' and '.', ` +
+        'starting and ending with a letter or digit';
 }
 
 /** A key inside a Secret or ConfigMap. */
@@ -127,13 +138,17 @@ export function suggestEnvVar(name: string): string {
 }
 
 /** A container image reference: `[registry/]repository[:tag][@digest]`. */
-const IMAGE =
-  /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const IMAGE = new RegExp(
+  /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?/.source + // registry
+    /[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*/.source + // repository
+    /(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/.source, // tag, digest
+);
 
 export function checkImage(image: string): string | undefined {
   return IMAGE.test(image)
     ? undefined
-    : `image '${image}' is not a valid image reference; write it as 'registry/repository:tag' or 'repository@sha256:<digest>'`;
+    : `image '${image}' is not a valid image reference; write it as 'registry/repository:tag' or ` +
+        `'repository@sha256:<digest>'`;
 }
 
 /** Splits an image reference into its tag and digest, either of which may be absent. */

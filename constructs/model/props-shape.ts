@@ -30,5 +30,8 @@ export type PropsEntry = readonly [
   (c: IConstruct) => unknown,
 ];
 
-/** true when A and B name the same keys: each schema file asserts it for every props interface, so `tsc` fails on a field added to one only. */
+/**
+ * true when A and B name the same keys: each schema file asserts it for every props interface, so `tsc` fails on a
+ * field added to one only.
+ */
 export type Same<A, B> = [Exclude<A, B>, Exclude<B, A>] extends [never, never] ? true : false;

@@ -56,7 +56,8 @@ export function checkAndroidBenchmarks(model: Model, problems: Problems): void {
       if (first)
         problems.add(
           b.path,
-          `duplicate benchmark Job name '${b.name}' (also '${first}'); each renders to dist/<env>/android/${b.name}.yaml`,
+          `duplicate benchmark Job name '${b.name}' (also '${first}'); each renders to dist/<env>/android/` +
+            `${b.name}.yaml`,
         );
       seenJobs.set(b.name, b.path);
     }
@@ -73,7 +74,8 @@ function checkBenchmark(b: AndroidBenchmark, model: Model, problems: Problems): 
     add(`kvm: host device '${b.kvm.path}' is not /dev/kvm; the emulator opens /dev/kvm`);
   if (b.kvm.kind === 'devicePlugin' && !/^[a-z0-9.-]+\/[A-Za-z0-9._-]+$/.test(b.kvm.resource)) {
     add(
-      `kvm: '${b.kvm.resource}' is not a device-plugin resource name; write it as '<domain>/<name>' (e.g. 'devices.kubevirt.io/kvm')`,
+      `kvm: '${b.kvm.resource}' is not a device-plugin resource name; write it as '<domain>/<name>' (e.g. ` +
+        `'devices.kubevirt.io/kvm')`,
     );
   }
 
@@ -82,7 +84,8 @@ function checkBenchmark(b: AndroidBenchmark, model: Model, problems: Problems): 
   checkSource('testApk', b.testApk, '.apk', isStep, add);
   if (!INSTRUMENTATION.test(b.instrumentation)) {
     add(
-      `instrumentation '${b.instrumentation}' must be '<test package>/<runner class>' (e.g. 'com.dfp.runtimecomparison.test/androidx.test.runner.AndroidJUnitRunner')`,
+      `instrumentation '${b.instrumentation}' must be '<test package>/<runner class>' (e.g. ` +
+        `'com.dfp.runtimecomparison.test/androidx.test.runner.AndroidJUnitRunner')`,
     );
   }
 
@@ -105,13 +108,15 @@ function checkBenchmark(b: AndroidBenchmark, model: Model, problems: Problems): 
     add(`warmup must be a whole number from 0 to 10000, not ${b.warmup}`);
   if (!/^[a-z][a-z0-9_.]*$/.test(b.metricPrefix))
     add(
-      `metricPrefix '${b.metricPrefix}' must be lower-case letters, digits, '_' and '.', as MLflow metric names (e.g. 'android')`,
+      `metricPrefix '${b.metricPrefix}' must be lower-case letters, digits, '_' and '.', as MLflow metric ` +
+        `names (e.g. 'android')`,
     );
 
   const usesS3 = [b.apk, b.testApk, ...b.models.map((m) => m.source)].some((s) => s.kind === 's3');
   if (usesS3 && !b.s3Credentials)
     add(
-      's3Credentials: files come from S3 but no credentials Secret is named; set s3Credentials: { secret, accessKeyKey, secretKeyKey }',
+      's3Credentials: files come from S3 but no credentials Secret is named; set s3Credentials: { secret, ' +
+        'accessKeyKey, secretKeyKey }',
     );
   if (b.s3Credentials) {
     add(checkDnsSubdomain('s3Credentials.secret', b.s3Credentials.secret));
@@ -123,13 +128,15 @@ function checkBenchmark(b: AndroidBenchmark, model: Model, problems: Problems): 
   if (d.kind === 'job') {
     if (b.name.length > 54)
       add(
-        `benchmark name '${b.name}' is longer than 54 characters; the Job's name adds '-' and 8 digits of the run id, and must stay within 63`,
+        `benchmark name '${b.name}' is longer than 54 characters; the Job's name adds '-' and 8 digits of the ` +
+          'run id, and must stay within 63',
       );
     if (!MLFLOW_RUN_ID.test(d.runId))
       add(`runId '${d.runId}' is not an MLflow run id (32 lower-case hex digits); copy it from the run's page`);
     if (!Number.isInteger(d.activeDeadlineSeconds) || d.activeDeadlineSeconds < 60)
       add(
-        `activeDeadline must be at least 60 seconds (the emulator alone takes a minute to boot), not ${d.activeDeadlineSeconds}s`,
+        'activeDeadline must be at least 60 seconds (the emulator alone takes a minute to boot), not ' +
+          `${d.activeDeadlineSeconds}s`,
       );
     if (!Number.isInteger(d.backoffLimit) || d.backoffLimit < 0 || d.backoffLimit > 10)
       add(`backoffLimit must be a whole number from 0 to 10, not ${d.backoffLimit}`);
@@ -152,17 +159,20 @@ function checkDevice(device: DeviceProfileModel, add: (m: string) => void): void
     add(`${at}: unknown ABI '${device.abi}'; use one of ${ANDROID_ABIS.join(', ')} ('x86_64' on KVM nodes)`);
   else if (!KVM_ABIS.includes(device.abi))
     add(
-      `${at}: ABI '${device.abi}' cannot be accelerated by KVM on x86-64 nodes and would run emulated, skewing every timing; use 'x86_64'`,
+      `${at}: ABI '${device.abi}' cannot be accelerated by KVM on x86-64 nodes and would run emulated, skewing ` +
+        `every timing; use 'x86_64'`,
     );
   const apiOk =
     Number.isInteger(device.apiLevel) && device.apiLevel >= MIN_API_LEVEL && device.apiLevel <= MAX_API_LEVEL;
   if (!apiOk)
     add(
-      `${at}: apiLevel ${device.apiLevel} is not a supported Android API level; use a whole number from ${MIN_API_LEVEL} to ${MAX_API_LEVEL}`,
+      `${at}: apiLevel ${device.apiLevel} is not a supported Android API level; use a whole number from ` +
+        `${MIN_API_LEVEL} to ${MAX_API_LEVEL}`,
     );
   if (apiOk && device.abi === 'x86' && device.apiLevel > LAST_X86_API_LEVEL)
     add(
-      `${at}: there is no 32-bit x86 system image for API level ${device.apiLevel} (the last is ${LAST_X86_API_LEVEL}); use 'x86_64'`,
+      `${at}: there is no 32-bit x86 system image for API level ${device.apiLevel} (the last is ` +
+        `${LAST_X86_API_LEVEL}); use 'x86_64'`,
     );
   if (!Number.isInteger(device.cores) || device.cores < 1 || device.cores > 16)
     add(`${at}: cores must be a whole number from 1 to 16, not ${device.cores}`);
@@ -184,7 +194,9 @@ function checkDevice(device: DeviceProfileModel, add: (m: string) => void): void
     const min = minimumRamMb(device);
     if (device.ramMb < min) {
       add(
-        `${at}: ramMb ${device.ramMb} is below the ${min} MiB that API level ${device.apiLevel} requires of a ${SIXTY_FOUR_BIT.includes(device.abi) ? '64' : '32'}-bit device at ${densityDpi} dpi; give it at least ${min}`,
+        `${at}: ramMb ${device.ramMb} is below the ${min} MiB that API level ${device.apiLevel} requires of a ` +
+          `${SIXTY_FOUR_BIT.includes(device.abi) ? '64' : '32'}-bit device at ${densityDpi} dpi; give it at ` +
+          `least ${min}`,
       );
     }
   }
@@ -195,7 +207,8 @@ function checkSource(field: string, s: FileSource, extension: string, isStep: bo
     case 'mlflowRun':
       if (!RELATIVE_PATH.test(s.path) || s.path.split('/').includes('..'))
         add(
-          `${field}: MLflow artifact path '${s.path}' must be relative to the run, without '..' or spaces (e.g. 'executorch/model${extension}')`,
+          `${field}: MLflow artifact path '${s.path}' must be relative to the run, without '..' or spaces ` +
+            `(e.g. 'executorch/model${extension}')`,
         );
       else if (!s.path.endsWith(extension)) add(`${field}: '${s.path}' should be a ${extension} file`);
       break;
@@ -207,7 +220,8 @@ function checkSource(field: string, s: FileSource, extension: string, isStep: bo
     case 'stepArtifact':
       if (!isStep)
         add(
-          `${field}: a step artifact is only available to a benchmark that is a pipeline step; use an MLflow run artifact or an s3:// URI`,
+          `${field}: a step artifact is only available to a benchmark that is a pipeline step; use an MLflow ` +
+            'run artifact or an s3:// URI',
         );
       break;
   }
@@ -218,7 +232,8 @@ function checkMemory(b: AndroidBenchmark, limit: string | undefined, add: (m: st
   const bytes = limit === undefined ? undefined : parseQuantity(limit);
   if (bytes !== undefined && bytes < b.device.ramMb * 2 ** 20) {
     add(
-      `resources.limits.memory '${limit}' is less than the device's ${b.device.ramMb} MiB of RAM, which the emulator reserves; raise it to at least ${b.device.ramMb + 2048}Mi`,
+      `resources.limits.memory '${limit}' is less than the device's ${b.device.ramMb} MiB of RAM, which the ` +
+        `emulator reserves; raise it to at least ${b.device.ramMb + 2048}Mi`,
     );
   }
 }

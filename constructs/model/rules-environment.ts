@@ -44,7 +44,9 @@ function checkPipelineSelection(env: Environment, model: Model, problems: Proble
     else if (typeof name === 'string' && !known.includes(name) && !benchmarks.includes(name)) {
       problems.add(
         env.path,
-        `pipelines: '${name}' is not a pipeline of this app; use the name of a Pipeline (${known.length > 0 ? `one of ${known.map((k) => `'${k}'`).join(', ')}` : 'none is defined'}), or leave pipelines out to render every pipeline`,
+        `pipelines: '${name}' is not a pipeline of this app; use the name of a Pipeline (` +
+          `${known.length > 0 ? `one of ${known.map((k) => `'${k}'`).join(', ')}` : 'none is defined'}), or ` +
+          'leave pipelines out to render every pipeline',
       );
     }
     seen.add(name);
@@ -78,12 +80,14 @@ function checkEnvironment(env: Environment, problems: Problems): void {
   add(checkUrl('artifactRepository.endpoint', repo.endpoint));
   if (!BUCKET.test(repo.bucket))
     add(
-      `artifactRepository.bucket '${repo.bucket}' is not an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'`,
+      `artifactRepository.bucket '${repo.bucket}' is not an S3 bucket name: 3-63 lower-case letters, digits, ` +
+        `'.' and '-'`,
     );
   // The prefix is spliced into Argo's keyFormat, a template: only S3's safe key characters.
   if (!/^[A-Za-z0-9!_.*'()/-]*$/.test(repo.keyPrefix))
     add(
-      `artifactRepository.keyPrefix '${repo.keyPrefix}' may hold only letters, digits and ! _ . * ' ( ) / - (S3's safe key characters)`,
+      `artifactRepository.keyPrefix '${repo.keyPrefix}' may hold only letters, digits and ! _ . * ' ( ) / - ` +
+        `(S3's safe key characters)`,
     );
   else if (/^\/|\/$|\/\//.test(repo.keyPrefix))
     add(`artifactRepository.keyPrefix '${repo.keyPrefix}' must not start or end with '/' or contain '//'`);
@@ -102,7 +106,10 @@ function checkEnvironment(env: Environment, problems: Problems): void {
 function datahubQueryProblem(url: string): string | undefined {
   const u = new URL(url);
   if (u.search === '' && u.hash === '') return undefined;
-  return `endpoints.datahub '${u.host}' must not carry a query or fragment; give the GMS base URL, and the token by reference in datahubToken: { secret: '<Secret name>', key: '<key>' }`;
+  return (
+    `endpoints.datahub '${u.host}' must not carry a query or fragment; give the GMS base URL, and the token by ` +
+    `reference in datahubToken: { secret: '<Secret name>', key: '<key>' }`
+  );
 }
 
 /**

@@ -23,11 +23,13 @@ import { checkInlineSecret, isSecretName, secretShape } from './secrets.ts';
 export function checkPipeline(p: Pipeline, problems: Problems): void {
   const add = (path: string, message: string | undefined) => message && problems.add(path, message);
   add(p.path, checkDnsLabel('pipeline name', p.name));
-  // Every orchestrator would accept an empty graph and run nothing: almost always a step forgotten or created in another scope.
+  // Every orchestrator would accept an empty graph and run nothing: almost always a step forgotten or created in
+  // another scope.
   if (p.steps.length === 0) {
     add(
       p.path,
-      `pipeline '${p.name}' has no steps${p.exitHandler ? ' besides its exit handler' : ''}; add one (new ContainerStep(pipeline, 'my-step', { image: 'registry/repository:tag' })), or remove the pipeline`,
+      `pipeline '${p.name}' has no steps${p.exitHandler ? ' besides its exit handler' : ''}; add one (new ` +
+        `ContainerStep(pipeline, 'my-step', { image: 'registry/repository:tag' })), or remove the pipeline`,
     );
   }
   if (p.schedule) {
@@ -52,19 +54,23 @@ export function checkPipeline(p: Pipeline, problems: Problems): void {
     else if (param.default !== undefined && !accepts(param.type, jsonType(param.default))) {
       add(
         p.path,
-        `parameter '${param.name}' is ${article(param.type)} but its default ${JSON.stringify(param.default)} is ${article(jsonType(param.default))}; change the default or the type`,
+        `parameter '${param.name}' is ${article(param.type)} but its default ${JSON.stringify(param.default)} ` +
+          `is ${article(jsonType(param.default))}; change the default or the type`,
       );
     }
     // A default is written into every rendered file: it must never be a credential.
     if (param.default !== undefined && isSecretName(param.name)) {
       add(
         p.path,
-        `parameter '${param.name}' names a credential but has a default, which would be written into dist/; drop the default and have the step read the value with secretEnv`,
+        `parameter '${param.name}' names a credential but has a default, which would be written into dist/; ` +
+          'drop the default and have the step read the value with secretEnv',
       );
     } else if (param.default !== undefined && secretShape(JSON.stringify(param.default))) {
       add(
         p.path,
-        `parameter '${param.name}': the default holds what looks like ${secretShape(JSON.stringify(param.default))}; store it in a Kubernetes Secret and read it with secretEnv`,
+        `parameter '${param.name}': the default holds what looks like ` +
+          `${secretShape(JSON.stringify(param.default))}; store it in a Kubernetes Secret and read it with ` +
+          'secretEnv',
       );
     }
   }
@@ -92,7 +98,11 @@ function checkScheduledParameters(p: Pipeline): string | undefined {
   if (required.length === 0) return undefined;
   const [noun, has, them] =
     required.length > 1 ? ['parameters', 'have', 'them defaults'] : ['parameter', 'has', 'it a default'];
-  return `${noun} ${required.join(', ')} ${has} no default, but the pipeline runs on a schedule ('${p.schedule!.cron}'), and a scheduled run has nobody to supply a value (Argo's cron controller, Airflow's scheduler and a Kubeflow recurring run would start nothing); give ${them} or drop the schedule`;
+  return (
+    `${noun} ${required.join(', ')} ${has} no default, but the pipeline runs on a schedule ('${p.schedule!.cron}` +
+    `'), and a scheduled run has nobody to supply a value (Argo's cron controller, Airflow's scheduler and a ` +
+    `Kubeflow recurring run would start nothing); give ${them} or drop the schedule`
+  );
 }
 
 const isOneOf = (names: readonly string[], name: unknown): boolean => typeof name === 'string' && names.includes(name);
@@ -114,7 +124,8 @@ function checkUniqueNames(p: Pipeline, problems: Problems): boolean {
     if (first) {
       problems.add(
         node.path,
-        `duplicate step name '${node.name}' (also used by '${first}'); step and group names must be unique within the pipeline`,
+        `duplicate step name '${node.name}' (also used by '${first}'); step and group names must be unique ` +
+          'within the pipeline',
       );
       unique = false;
     } else seen.set(node.name, node.path);
@@ -141,7 +152,8 @@ export function checkStep(s: Step, typeOf: (src: Source) => string, problems: Pr
     const lim = parseQuantity(s.resources.limits[r] ?? '');
     if (req !== undefined && lim !== undefined && req > lim) {
       add(
-        `resources.requests.${r} '${s.resources.requests[r]}' is more than resources.limits.${r} '${s.resources.limits[r]}'; a request may not exceed its limit`,
+        `resources.requests.${r} '${s.resources.requests[r]}' is more than resources.limits.${r} '` +
+          `${s.resources.limits[r]}'; a request may not exceed its limit`,
       );
     }
   }
@@ -250,7 +262,8 @@ function checkSecurity(s: Step, problems: Problems): void {
   const sec = s.security;
   if (sec.profile === 'privileged' && sec.reason.trim().length < 10) {
     add(
-      'security: a privileged exception needs a reason a reviewer can judge (at least 10 characters); say why the restricted profile will not do',
+      'security: a privileged exception needs a reason a reviewer can judge (at least 10 characters); say why ' +
+        'the restricted profile will not do',
     );
   }
   if (sec.profile === 'restricted') {
@@ -264,7 +277,8 @@ function checkSecurity(s: Step, problems: Problems): void {
     for (const v of s.volumes) {
       if (v.source.kind === 'hostDevice')
         add(
-          `volume '${v.name}': host device '${v.source.path}' breaks the restricted Pod Security profile; declare security: Security.privileged(reason), or use a device-plugin resource (resources.devices)`,
+          `volume '${v.name}': host device '${v.source.path}' breaks the restricted Pod Security profile; ` +
+            'declare security: Security.privileged(reason), or use a device-plugin resource (resources.devices)',
         );
     }
   }
@@ -272,7 +286,8 @@ function checkSecurity(s: Step, problems: Problems): void {
   for (const d of s.resources.devices) {
     if (!EXTENDED_RESOURCE.test(d.resource) || d.resource.length > 253)
       add(
-        `resources.devices: '${d.resource}' is not an extended resource name; write it as '<domain>/<name>' (e.g. 'devices.kubevirt.io/kvm')`,
+        `resources.devices: '${d.resource}' is not an extended resource name; write it as '<domain>/<name>' ` +
+          `(e.g. 'devices.kubevirt.io/kvm')`,
       );
     if (!Number.isSafeInteger(d.count) || d.count < 1)
       add(`resources.devices: '${d.resource}' count must be a whole number of at least 1, not ${d.count}`);
@@ -394,7 +409,9 @@ function checkGroupBoundaries(p: Pipeline, problems: Problems): void {
       if (outside.length > 0) {
         problems.add(
           s.path,
-          `reads an output of '${producer}', which runs inside '${outside[0]}' and may not run or may run many times; move this step into '${outside[0]}', or depend on it with after() and read the data from storage`,
+          `reads an output of '${producer}', which runs inside '${outside[0]}' and may not run or may run many ` +
+            `times; move this step into '${outside[0]}', or depend on it with after() and read the data from ` +
+            'storage',
         );
       }
     }
@@ -405,7 +422,8 @@ function checkExitHandler(p: Pipeline, exit: Step, problems: Problems): void {
   if (exit.dependsOn.length > 0 || exit.inputs.artifacts.length > 0) {
     problems.add(
       exit.path,
-      `the exit handler runs whether or not other steps ran, so it cannot read their outputs or wait for ${exit.dependsOn.map((d) => `'${d}'`).join(', ')}; pass pipeline parameters instead`,
+      'the exit handler runs whether or not other steps ran, so it cannot read their outputs or wait for ' +
+        `${exit.dependsOn.map((d) => `'${d}'`).join(', ')}; pass pipeline parameters instead`,
     );
   }
   for (const s of p.steps) {

@@ -24,7 +24,8 @@ export function checkTransforms(model: Model, problems: Problems): void {
         const has = Object.keys(t.images).join(' or ');
         problems.add(
           t.path,
-          `${run} transforms on ${engine}, but this transform has an image for ${has} only; add images.${engine} or change the environment's engine`,
+          `${run} transforms on ${engine}, but this transform has an image for ${has} only; add images.` +
+            `${engine} or change the environment's engine`,
         );
         continue;
       }
@@ -34,14 +35,16 @@ export function checkTransforms(model: Model, problems: Problems): void {
       if (code.kind === 'entrypoint' && engine === 'spark' && !code.file.endsWith('.py')) {
         problems.add(
           t.path,
-          `code: ${run} transforms on Spark, which runs Python applications: entrypoint '${code.file}' must be a .py file`,
+          `code: ${run} transforms on Spark, which runs Python applications: entrypoint '${code.file}' must be ` +
+            'a .py file',
         );
       }
       // A relative path is refused where the transform is built; a URI is valid on Spark only.
       if (code.kind === 'entrypoint' && engine === 'datafusion' && /^[a-z0-9]+:\/\//.test(code.file)) {
         problems.add(
           t.path,
-          `code: ${run} transforms on DataFusion, which runs a file of its image: entrypoint '${code.file}' must be an absolute path`,
+          `code: ${run} transforms on DataFusion, which runs a file of its image: entrypoint '${code.file}' ` +
+            'must be an absolute path',
         );
       }
     }

@@ -18,7 +18,8 @@ export function checkStepPlacement(all: readonly IConstruct[], problems: Problem
     const under = parent && parent.node.path !== '' ? `'${parent.node.path}', which is not a pipeline` : 'the app';
     problems.add(
       c.node.path,
-      `this step is created under ${under}, so no orchestrator would run it; create it in a Pipeline (new ContainerStep(pipeline, '${c.node.id}', {...})) or in a Condition or ParallelFor of one`,
+      `this step is created under ${under}, so no orchestrator would run it; create it in a Pipeline (new ` +
+        `ContainerStep(pipeline, '${c.node.id}', {...})) or in a Condition or ParallelFor of one`,
     );
   }
 }
@@ -34,7 +35,8 @@ export function checkMountPaths(model: Model, problems: Problems): void {
         if (first !== undefined)
           problems.add(
             s.path,
-            `volumes '${first}' and '${v.name}' are both mounted at '${path}'; Kubernetes refuses two mounts at one path: give one of them another mountPath`,
+            `volumes '${first}' and '${v.name}' are both mounted at '${path}'; Kubernetes refuses two mounts ` +
+              'at one path: give one of them another mountPath',
           );
         else at.set(path, v.name);
       }

@@ -88,7 +88,10 @@ export const security = z.discriminatedUnion('profile', [
 ]);
 export type Security = z.infer<typeof security>;
 
-/** A dataset a step reads or writes: an Iceberg table (`namespace.table`), a dbt model (`<project>.<model>`) or a dlt source (`<load>.<resource>`). */
+/**
+ * A dataset a step reads or writes: an Iceberg table (`namespace.table`), a dbt model (`<project>.<model>`) or a dlt
+ * source (`<load>.<resource>`).
+ */
 export const datasetRef = z.object({ platform: z.enum(['iceberg', 'dbt', 'dlt']), name: z.string() });
 export type DatasetRef = z.infer<typeof datasetRef>;
 
@@ -397,7 +400,10 @@ export const dbtProject = z.object({
   models: z.array(dbtModel),
   /** The sha256 of the model files dfp read (path and text of each). */
   modelsSha256: z.string().regex(HEX64),
-  /** The one Iceberg catalog and lakeFS repository the sources are in; the ref is the default of the step's `DFP_LAKEFS_REF`. */
+  /**
+   * The one Iceberg catalog and lakeFS repository the sources are in; the ref is the default of the step's
+   * `DFP_LAKEFS_REF`.
+   */
   catalog: z.string(),
   lakefs: z.object({ repository: z.string(), ref: z.string() }),
   image: z.string(),

@@ -91,14 +91,16 @@ export class PipelineScope {
       if (ref.pipeline !== this.pipeline) {
         this.problems.add(
           at,
-          `${field}: parameter '${ref.name}' belongs to pipeline '${ref.pipeline.node.path}'; use this pipeline's param()`,
+          `${field}: parameter '${ref.name}' belongs to pipeline '${ref.pipeline.node.path}'; use this ` +
+            `pipeline's param()`,
         );
         return undefined;
       }
       if (!this.paramSpec(ref.name)) {
         this.problems.add(
           at,
-          `${field}: pipeline parameter '${ref.name}' does not exist; declare it in the pipeline's parameters (known: ${this.known(Object.keys(this.pipeline.props.parameters ?? {}))})`,
+          `${field}: pipeline parameter '${ref.name}' does not exist; declare it in the pipeline's parameters ` +
+            `(known: ${this.known(Object.keys(this.pipeline.props.parameters ?? {}))})`,
         );
         return undefined;
       }
@@ -111,7 +113,8 @@ export class PipelineScope {
       if (!(ref.name in outputs)) {
         this.problems.add(
           at,
-          `${field}: step '${name}' has no output parameter '${ref.name}'; declare it in its outputs (known: ${this.known(Object.keys(outputs))})`,
+          `${field}: step '${name}' has no output parameter '${ref.name}'; declare it in its outputs (known: ` +
+            `${this.known(Object.keys(outputs))})`,
         );
         return undefined;
       }
@@ -123,15 +126,18 @@ export class PipelineScope {
       this.problems.add(
         at,
         stray instanceof ArtifactRef
-          ? `${field}: artifact '${stray.name}' has no value to compare or loop over; use an output parameter (step.output()) or a pipeline parameter`
-          : `${field}: ${describeValue(stray)} is not a runtime value; use pipeline.param(), step.output() or loop.item()`,
+          ? `${field}: artifact '${stray.name}' has no value to compare or loop over; use an output parameter ` +
+              '(step.output()) or a pipeline parameter'
+          : `${field}: ${describeValue(stray)} is not a runtime value; use pipeline.param(), step.output() or ` +
+              'loop.item()',
       );
       return undefined;
     }
     if (!this.isInside(user, ref.loop)) {
       this.problems.add(
         at,
-        `${field}: the item of loop '${ref.loop.node.path}' is only available to steps inside that loop; move the step into it`,
+        `${field}: the item of loop '${ref.loop.node.path}' is only available to steps inside that loop; move ` +
+          'the step into it',
       );
       return undefined;
     }
@@ -164,7 +170,8 @@ export class PipelineScope {
       const known = Object.keys((ref.step as ContainerStep).props.outputArtifacts ?? {});
       this.problems.add(
         at,
-        `${field}: step '${name}' has no output artifact '${ref.name}'; declare it in its outputArtifacts (known: ${this.known(known)})`,
+        `${field}: step '${name}' has no output artifact '${ref.name}'; declare it in its outputArtifacts ` +
+          `(known: ${this.known(known)})`,
       );
     }
     return type;
@@ -188,7 +195,8 @@ export class PipelineScope {
             : 'inputArtifacts';
       this.problems.add(
         step.node.path,
-        `${field}: ${placeholder.kind}('${placeholder.name}') names nothing in this step's ${where}; declare it there (known: ${this.known(declared)})`,
+        `${field}: ${placeholder.kind}('${placeholder.name}') names nothing in this step's ${where}; declare ` +
+          `it there (known: ${this.known(declared)})`,
       );
     }
   }

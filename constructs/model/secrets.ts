@@ -34,10 +34,16 @@ export const isSecretName = (name: string): boolean => SECRET_NAME.test(name);
 /** A literal env value under a credential's name, or any literal shaped like one. */
 export function checkInlineSecret(field: string, name: string | undefined, literal: string): string | undefined {
   if (name !== undefined && isSecretName(name) && literal !== '') {
-    return `${field} holds a literal value, but '${name}' names a credential; secrets go in by reference only: move it to secretEnv: { ${name}: { secret: '<Secret name>', key: '<key>' } }`;
+    return (
+      `${field} holds a literal value, but '${name}' names a credential; secrets go in by reference only: move ` +
+      `it to secretEnv: { ${name}: { secret: '<Secret name>', key: '<key>' } }`
+    );
   }
   const shape = secretShape(literal);
   if (shape)
-    return `${field} holds what looks like ${shape}; never write a secret into a definition: store it in a Kubernetes Secret and reference it with secretEnv`;
+    return (
+      `${field} holds what looks like ${shape}; never write a secret into a definition: store it in a Kubernetes ` +
+      'Secret and reference it with secretEnv'
+    );
   return undefined;
 }

@@ -22,7 +22,8 @@ function checkPipeline(p: Pipeline): Problem[] {
     const chars = [...long];
     add(
       p.path,
-      `tag '${chars.slice(0, 20).join('')}…' is ${chars.length} characters long; Airflow allows at most ${TAG_MAX_LEN}, so shorten it`,
+      `tag '${chars.slice(0, 20).join('')}…' is ${chars.length} characters long; Airflow allows at most ` +
+        `${TAG_MAX_LEN}, so shorten it`,
     );
   }
   const graph = PipelineGraph.of(p);
@@ -32,7 +33,8 @@ function checkPipeline(p: Pipeline): Problem[] {
     if (loops.length > 1) {
       add(
         s.path,
-        `runs inside nested loops (${loops.join(' > ')}); Airflow's dynamic task mapping cannot nest, so flatten the loops into one over combined items`,
+        `runs inside nested loops (${loops.join(' > ')}); Airflow's dynamic task mapping cannot nest, so ` +
+          'flatten the loops into one over combined items',
       );
     }
     if (s.when) conditionProblem(s.path, s.when, add);
@@ -47,7 +49,8 @@ function conditionProblem(path: string, c: Condition, add: (path: string, messag
   if (item?.kind === 'loopItem') {
     add(
       path,
-      `decides on an item of loop '${item.loop}'; Airflow evaluates a condition once per run, not per item, so compare pipeline params or step outputs instead`,
+      `decides on an item of loop '${item.loop}'; Airflow evaluates a condition once per run, not per item, so ` +
+        'compare pipeline params or step outputs instead',
     );
   }
 }
@@ -59,13 +62,16 @@ function commandProblems(s: Step, add: (path: string, message: string) => void):
   if (outputs.length > 0) {
     add(
       s.path,
-      `has output parameters (${outputs.join(', ')}) but no command; Airflow collects outputs after the command ends, so set 'command' (the image's entrypoint) explicitly`,
+      `has output parameters (${outputs.join(', ')}) but no command; Airflow collects outputs after the ` +
+        `command ends, so set 'command' (the image's entrypoint) explicitly`,
     );
   }
   if (s.outputs.artifacts.length > 0) {
     add(
       s.path,
-      `has output artifacts (${s.outputs.artifacts.map((a) => a.name).join(', ')}) but no command; on Airflow the step's command runs in a wrapper that waits for their upload, so set 'command' (the image's entrypoint) explicitly`,
+      `has output artifacts (${s.outputs.artifacts.map((a) => a.name).join(', ')}) but no command; on Airflow ` +
+        `the step's command runs in a wrapper that waits for their upload, so set 'command' (the image's ` +
+        'entrypoint) explicitly',
     );
   }
 }

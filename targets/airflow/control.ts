@@ -38,7 +38,8 @@ function sourceSpec(p: Pipeline, path: string, s: Source): PyValue {
     case 'loopItem':
       throw new RenderError(
         path,
-        `decides on an item of loop '${s.loop}'; Airflow evaluates a condition once per run, not per item, so compare pipeline params or step outputs instead`,
+        `decides on an item of loop '${s.loop}'; Airflow evaluates a condition once per run, not per item, so ` +
+          'compare pipeline params or step outputs instead',
       );
   }
 }

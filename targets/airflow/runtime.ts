@@ -62,7 +62,8 @@ export const OUTPUTS_SCRIPT = [
   `mkdir -p ${OUTPUT_DIR}`,
   '"$@" || exit $?',
   'for o in $outs; do',
-  `  [ -f "${OUTPUT_DIR}/$o" ] || { echo "dfp: the command wrote no output parameter $o (${OUTPUT_DIR}/$o)" >&2; exit 1; }`,
+  `  [ -f "${OUTPUT_DIR}/$o" ] || { echo "dfp: the command wrote no output parameter $o (${OUTPUT_DIR}/$o)" ` +
+    '>&2; exit 1; }',
   'done',
   'x=${DFP_XCOM_DIR:-/airflow/xcom}',
   'mkdir -p "$x"',
@@ -71,7 +72,10 @@ export const OUTPUTS_SCRIPT = [
   '  sep=',
   '  for o in $outs; do',
   `    printf '%s"%s":"' "$sep" "$o"`,
-  String.raw`    awk 'function esc(s,  r, i, c) { r = ""; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c == "\\") r = r "\\\\"; else if (c == "\"") r = r "\\\""; else if (c == "\t") r = r "\\t"; else if (c == "\r") r = r "\\r"; else r = r c } return r } { if (NR > 1) printf "%s", "\\n"; printf "%s", esc($0) }' "${OUTPUT_DIR}/$o"`,
+  String.raw`    awk 'function esc(s,  r, i, c) { r = ""; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); ` +
+    String.raw`if (c == "\\") r = r "\\\\"; else if (c == "\"") r = r "\\\""; else if (c == "\t") r = r "\\t"; ` +
+    String.raw`else if (c == "\r") r = r "\\r"; else r = r c } return r } ` +
+    String.raw`{ if (NR > 1) printf "%s", "\\n"; printf "%s", esc($0) }' "${OUTPUT_DIR}/$o"`,
   `    printf '"'`,
   '    sep=,',
   '  done',

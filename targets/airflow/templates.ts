@@ -34,7 +34,10 @@ export function sourceExpression(p: Pipeline, step: Step, source: Source): strin
       const producer = PipelineGraph.of(p).step(source.step);
       // A producer inside the same loop: read the output of this step's own map index.
       const mapped = producer && loopOf(p, producer) !== undefined ? ', map_indexes=ti.map_index' : '';
-      return `ti.xcom_pull(task_ids=${jinjaString(source.step)}${mapped})[${jinjaString(source.output)}] | ${TEXT_FILTER}`;
+      return (
+        `ti.xcom_pull(task_ids=${jinjaString(source.step)}${mapped})[${jinjaString(source.output)}] | ` +
+        `${TEXT_FILTER}`
+      );
     }
     case 'loopItem': {
       if (loopOf(p, step) !== source.loop) {

@@ -118,7 +118,8 @@ function envVariables(b: AndroidBenchmark, c: Step, env: Environment): EnvVar[] 
     if (seen.has(name))
       throw new RenderError(
         b.path,
-        `environment variable '${name}' is set by the benchmark and by the environment's endpoints; drop it from the benchmark`,
+        `environment variable '${name}' is set by the benchmark and by the environment's endpoints; drop it ` +
+          'from the benchmark',
       );
     seen.add(name);
   }

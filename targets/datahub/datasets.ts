@@ -42,7 +42,10 @@ function schemaMetadata(t: Table): Record<string, unknown> {
       ...(t.partitionBy.includes(f.name) ? { isPartitioningKey: true } : {}),
     };
   });
-  const raw = `struct<${t.fields.map((f) => `${f.name}: ${(parseFieldType(f.type) as FieldType).iceberg}`).join(', ')}>`;
+  const raw =
+    'struct<' +
+    `${t.fields.map((f) => `${f.name}: ${(parseFieldType(f.type) as FieldType).iceberg}`).join(', ')}` +
+    '>';
   return {
     schemaName: t.name,
     platform: 'urn:li:dataPlatform:iceberg',

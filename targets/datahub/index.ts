@@ -32,7 +32,8 @@ function checkUrnNames(model: Model): void {
         if (URN_RESERVED.test(d.name) || d.name === '') {
           throw new RenderError(
             s.path,
-            `dataset '${d.name}' (${d.platform}) cannot be a DataHub URN: its name must be non-empty and hold none of , ( ) ␟; rename the table, model or resource`,
+            `dataset '${d.name}' (${d.platform}) cannot be a DataHub URN: its name must be non-empty and hold ` +
+              'none of , ( ) ␟; rename the table, model or resource',
           );
         }
       }
@@ -71,7 +72,9 @@ export const datahubTarget: Target = {
     if (bytes > CONFIG_MAP_LIMIT) {
       throw new RenderError(
         env.path,
-        `the DataHub metadata is ${bytes} bytes, more than the ${CONFIG_MAP_LIMIT} a ConfigMap holds; split the definitions over more apps or leave endpoints.datahub unset and ingest dist/${env.name}/datahub/metadata/ another way`,
+        `the DataHub metadata is ${bytes} bytes, more than the ${CONFIG_MAP_LIMIT} a ConfigMap holds; split ` +
+          `the definitions over more apps or leave endpoints.datahub unset and ingest dist/${env.name}` +
+          '/datahub/metadata/ another way',
       );
     }
     const digest = createHash('sha256');

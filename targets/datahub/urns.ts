@@ -54,7 +54,9 @@ export function fabricOf(env: Pick<Environment, 'name'>): Fabric {
 /** DataHub's reserved URN characters: an identifying name holding one would split its URN. */
 export const URN_RESERVED = /[,()\u241f]/;
 
-/** Python's `urllib.parse.quote` of each, as DataHub's UrnEncoder writes them (encodeURIComponent leaves `(` `)` alone). */
+/**
+ * Python's `urllib.parse.quote` of each, as DataHub's UrnEncoder writes them (encodeURIComponent leaves `(` `)` alone).
+ */
 const ENCODED: Readonly<Record<string, string>> = {
   '%': '%25',
   ',': '%2C',

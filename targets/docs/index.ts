@@ -36,7 +36,9 @@ export function markdownCode(text: string): string {
 function page(p: Pipeline, env: Environment): string {
   const params = p.parameters.map(
     (x) =>
-      `| \`${x.name}\` | ${x.type} | ${x.default === undefined ? '(required)' : markdownCode(JSON.stringify(x.default))} | ${markdownText(x.description ?? '')} |`,
+      `| \`${x.name}\` | ${x.type} | ` +
+      `${x.default === undefined ? '(required)' : markdownCode(JSON.stringify(x.default))} | ` +
+      `${markdownText(x.description ?? '')} |`,
   );
   return [
     `# ${p.name} (${env.name}, ${env.orchestrator})`,

@@ -18,7 +18,8 @@ const WORK_DIR = '/work';
  * Python files, so it gets a plain copy. Source validation is skipped: the sync can come
  * before the first transform has written the tables. Fixed text: no user value is spliced in.
  */
-const APPLY_SCRIPT = `set -eu\ncp -L ${REPO_MOUNT}/* ${WORK_DIR}/\nexec feast --chdir ${WORK_DIR} apply --skip-source-validation\n`;
+const APPLY_SCRIPT =
+  `set -eu\ncp -L ${REPO_MOUNT}/* ${WORK_DIR}/\nexec feast ` + `--chdir ${WORK_DIR} apply --skip-source-validation\n`;
 
 export const repoConfigMapName = (project: string) => `feast-repo-${project.replace(/_/g, '-')}`;
 

@@ -148,7 +148,8 @@ export class Channels {
       scope.kind === 'condition' ? 'a condition' : scope.kind === 'loop' ? 'a loop' : 'the exit-handler group';
     return new RenderError(
       at,
-      `reads ${what}, made inside ${where} (${scope.path}) that this step is not in; Kubeflow cannot pass a value out of it. Move the reading step into the same group, or pass the value another way`,
+      `reads ${what}, made inside ${where} (${scope.path}) that this step is not in; Kubeflow cannot pass a ` +
+        'value out of it. Move the reading step into the same group, or pass the value another way',
     );
   }
 

@@ -40,34 +40,39 @@ function checkStep(s: Step, add: (path: string, message: string) => void): void 
     if (arg.some((part) => part.kind === 'literal' && part.value.includes('{{$'))) {
       add(
         s.path,
-        `${field} contains '{{$', which the Kubeflow Pipelines driver would replace as a placeholder and cannot escape; pass the text as a pipeline parameter or drop the braces`,
+        `${field} contains '{{$', which the Kubeflow Pipelines driver would replace as a placeholder and ` +
+          'cannot escape; pass the text as a pipeline parameter or drop the braces',
       );
     }
   }
   if (s.serviceAccount !== undefined) {
     add(
       s.path,
-      `serviceAccount '${s.serviceAccount}': Kubeflow runs every step of a run under the run's service account; drop it from the step (the environment's serviceAccount applies)`,
+      `serviceAccount '${s.serviceAccount}': Kubeflow runs every step of a run under the run's service ` +
+        `account; drop it from the step (the environment's serviceAccount applies)`,
     );
   }
   for (const v of s.volumes) {
     if (v.source.kind === 'pvc' && v.readOnly) {
       add(
         s.path,
-        `volume '${v.name}': Kubeflow mounts PVCs read-write only; drop readOnly or mount the claim in another orchestrator`,
+        `volume '${v.name}': Kubeflow mounts PVCs read-write only; drop readOnly or mount the claim in another ` +
+          'orchestrator',
       );
     }
     if (v.source.kind === 'hostDevice') {
       add(
         s.path,
-        `volume '${v.name}': Kubeflow cannot mount a host device (${v.source.path}); give the step a device-plugin resource instead (for KVM, KvmAccess.devicePlugin())`,
+        `volume '${v.name}': Kubeflow cannot mount a host device (${v.source.path}); give the step a ` +
+          'device-plugin resource instead (for KVM, KvmAccess.devicePlugin())',
       );
     }
   }
   if (s.security.profile === 'privileged') {
     add(
       s.path,
-      `Kubeflow cannot run a privileged container (${s.security.reason}); use the restricted profile, with a device-plugin resource for devices`,
+      `Kubeflow cannot run a privileged container (${s.security.reason}); use the restricted profile, with a ` +
+        'device-plugin resource for devices',
     );
   }
   // KFP has one accelerator slot per task: a GPU or one device-plugin resource.
@@ -75,7 +80,8 @@ function checkStep(s: Step, add: (path: string, message: string) => void): void 
   if (wanted.length > 1) {
     add(
       s.path,
-      `Kubeflow gives a task one accelerator, and this step asks for ${wanted.map((w) => w.resource).join(' and ')}; keep one`,
+      'Kubeflow gives a task one accelerator, and this step asks for ' +
+        `${wanted.map((w) => w.resource).join(' and ')}; keep one`,
     );
   }
   // Run-time env values go in through `env NAME=… <command>` (executor.ts).
@@ -88,7 +94,8 @@ function checkStep(s: Step, add: (path: string, message: string) => void): void 
   if (first === undefined) {
     add(
       s.path,
-      `env ${runtime.join(', ')} is known only at run time, which Kubeflow can set only through the command; give the step an explicit command`,
+      `env ${runtime.join(', ')} is known only at run time, which Kubeflow can set only through the command; ` +
+        'give the step an explicit command',
     );
   } else {
     const text = first
@@ -97,7 +104,8 @@ function checkStep(s: Step, add: (path: string, message: string) => void): void 
     if (text.includes('=') || text.startsWith('-')) {
       add(
         s.path,
-        `the command '${text}' would be read by 'env' as an option or a variable; start the command with the program's name`,
+        `the command '${text}' would be read by 'env' as an option or a variable; start the command with the ` +
+          `program's name`,
       );
     }
   }

@@ -44,7 +44,8 @@ export function conditionText(
     if (src.kind === 'loopItem' && src.field !== undefined) {
       throw new RenderError(
         at,
-        `a Kubeflow condition cannot read field '${src.field}' of a loop item; compare a whole item, or compute the field in a step and compare its output`,
+        `a Kubeflow condition cannot read field '${src.field}' of a loop item; compare a whole item, or ` +
+          'compute the field in a step and compare its output',
       );
     }
     const { name, type } = operand(src);

@@ -184,7 +184,9 @@ class Compiler {
       if (gate) {
         throw new RenderError(
           at,
-          `runs after '${step}', which runs only when a condition holds (${gate.path}); Kubeflow cannot wait for a task that may be skipped. Move this step under the same condition, or make '${step}' unconditional`,
+          `runs after '${step}', which runs only when a condition holds (${gate.path}); Kubeflow cannot wait ` +
+            `for a task that may be skipped. Move this step under the same condition, or make '${step}' ` +
+            'unconditional',
         );
       }
       out.add(member);

@@ -35,13 +35,15 @@ export function checkOperatorLimits(app: object, path: string): void {
     if (rule.enum && !rule.enum.includes(node as string)) {
       throw new RenderError(
         path,
-        `SparkApplication ${at.join('.')} '${String(node)}' is not one of ${rule.enum.join(', ')}, which the Spark Operator accepts`,
+        `SparkApplication ${at.join('.')} '${String(node)}' is not one of ${rule.enum.join(', ')}, which the ` +
+          'Spark Operator accepts',
       );
     }
     if (rule.minimum !== undefined && !(typeof node === 'number' && Number.isInteger(node) && node >= rule.minimum)) {
       throw new RenderError(
         path,
-        `SparkApplication ${at.join('.')} ${String(node)} must be a whole number of at least ${rule.minimum}, as the Spark Operator requires`,
+        `SparkApplication ${at.join('.')} ${String(node)} must be a whole number of at least ${rule.minimum}, ` +
+          'as the Spark Operator requires',
       );
     }
   }

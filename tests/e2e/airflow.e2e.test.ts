@@ -86,7 +86,10 @@ function explain(run: DagRun): string {
   const telling = lines
     .filter((l) => /\[base\]|\[dfp-artifacts|Event: (Failed|Error)|Error: |Exception: /.test(l))
     .slice(0, 40);
-  return `${run.dagId}: ${JSON.stringify(run.tasks)}; exit ${run.exitCode}; log ${run.logFile}\n${telling.join('\n')}\n…\n${lines.slice(-15).join('\n')}`;
+  return (
+    `${run.dagId}: ${JSON.stringify(run.tasks)}; exit ${run.exitCode}; log ${run.logFile}\n${telling.join('\n')}` +
+    `\n…\n${lines.slice(-15).join('\n')}`
+  );
 }
 
 describe.skipIf(process.env.DFP_E2E !== '1')('Airflow runs prod (dist/prod up to its endpoints) on the cluster', () => {
@@ -158,60 +161,69 @@ describe.skipIf(process.env.DFP_E2E !== '1')('Airflow runs prod (dist/prod up to
     if (process.env.DFP_E2E_KEEP !== '1') for (const d of temp) rmSync(d, { recursive: true, force: true });
   });
 
-  it("the variant's definitions change only prod's endpoint values, and its dist/prod differs from the committed dist/prod only there", () => {
-    const defs = changedLines(spark.originalEnvironments, spark.environments);
-    expect(defs).not.toBe('line counts differ');
-    expect((defs as { from: string }[]).map((d) => d.from.trim().split(':')[0])).toEqual(['lakefs', 'mlflow', 's3']);
-    const diff = endpointOnlyDiff(join(spark.dist, 'prod'), join(ROOT, 'dist', 'prod'), endpoints);
-    expect(diff.problems).toEqual([]);
-    expect(diff.changed).toBeGreaterThan(0);
-    console.log(
-      `airflow e2e: the variant's dist/prod differs from dist/prod in ${diff.changed} lines, each an endpoint value`,
-    );
-    // Control: one more change in a DAG (its namespace) is found.
-    const control = mkdtempSync(join(tmpdir(), 'dfp-e2e-control-'));
-    temp.push(control);
-    const dags = join(spark.dist, 'prod', 'airflow', 'dags');
-    for (const f of readdirSync(dags).filter((x) => x.endsWith('.py'))) {
-      const text = readFileSync(join(dags, f), 'utf8');
-      writeFileSync(
-        join(control, f),
-        f === 'iris.py' ? text.replace('namespace="ml-prod"', 'namespace="ml-prod-2"') : text,
+  it(
+    "the variant's definitions change only prod's endpoint values, and its dist/prod differs from the committed " +
+      'dist/prod only there',
+    () => {
+      const defs = changedLines(spark.originalEnvironments, spark.environments);
+      expect(defs).not.toBe('line counts differ');
+      expect((defs as { from: string }[]).map((d) => d.from.trim().split(':')[0])).toEqual(['lakefs', 'mlflow', 's3']);
+      const diff = endpointOnlyDiff(join(spark.dist, 'prod'), join(ROOT, 'dist', 'prod'), endpoints);
+      expect(diff.problems).toEqual([]);
+      expect(diff.changed).toBeGreaterThan(0);
+      console.log(
+        `airflow e2e: the variant's dist/prod differs from dist/prod in ${diff.changed} lines, each an endpoint value`,
       );
-    }
-    const refused = endpointOnlyDiff(control, join(ROOT, 'dist', 'prod', 'airflow', 'dags'), endpoints);
-    expect(refused.problems.join('\n')).toMatch(/^iris\.py:\d+: not an endpoint change/);
-    // The DataFusion variant: the same three lines and prod's engine line, nothing else.
-    const swapped = changedLines(datafusion!.originalEnvironments, datafusion!.environments);
-    expect(swapped).not.toBe('line counts differ');
-    expect((swapped as { from: string; to: string }[]).map((d) => d.to.trim())).toEqual([
-      "engine: 'datafusion',",
-      `lakefs: '${endpoints.lakefs}',`,
-      `mlflow: '${endpoints.mlflow}',`,
-      `s3: '${endpoints.s3}',`,
-    ]);
-  });
+      // Control: one more change in a DAG (its namespace) is found.
+      const control = mkdtempSync(join(tmpdir(), 'dfp-e2e-control-'));
+      temp.push(control);
+      const dags = join(spark.dist, 'prod', 'airflow', 'dags');
+      for (const f of readdirSync(dags).filter((x) => x.endsWith('.py'))) {
+        const text = readFileSync(join(dags, f), 'utf8');
+        writeFileSync(
+          join(control, f),
+          f === 'iris.py' ? text.replace('namespace="ml-prod"', 'namespace="ml-prod-2"') : text,
+        );
+      }
+      const refused = endpointOnlyDiff(control, join(ROOT, 'dist', 'prod', 'airflow', 'dags'), endpoints);
+      expect(refused.problems.join('\n')).toMatch(/^iris\.py:\d+: not an endpoint change/);
+      // The DataFusion variant: the same three lines and prod's engine line, nothing else.
+      const swapped = changedLines(datafusion!.originalEnvironments, datafusion!.environments);
+      expect(swapped).not.toBe('line counts differ');
+      expect((swapped as { from: string; to: string }[]).map((d) => d.to.trim())).toEqual([
+        "engine: 'datafusion',",
+        `lakefs: '${endpoints.lakefs}',`,
+        `mlflow: '${endpoints.mlflow}',`,
+        `s3: '${endpoints.s3}',`,
+      ]);
+    },
+  );
 
-  it('iris: every task succeeds; its artifacts pass through MinIO, moved by the init container and sidecar dfp renders', async () => {
-    const run = await dagsTest(airflow, 'iris', LOGICAL_DATE, { mlflow_tracking_uri: endpoints.mlflow });
-    record(run, '-');
-    expect(run.tasks, explain(run)).toEqual({
-      'process-data': 'success',
-      train: 'success',
-      'batch-inference': 'success',
-    });
-    expect(run.state).toBe('success');
-    // The artifacts the sidecar uploaded, under the keys the DAG's annotations name.
-    const keys = listKeys(ARTIFACT_BUCKET, `pipelines/iris/${run.runId}/`);
-    expect(keys.some((k) => k.includes('/process-data/dataset'))).toBe(true);
-    expect(keys.some((k) => k.includes('/batch-inference/predictions'))).toBe(true);
-    // Pods ran as the ServiceAccount dfp renders, and none is left behind.
-    const left = kubectl(['get', 'pods', '-n', NAMESPACE, '-l', 'dag_id=iris', '-o', 'name']).trim();
-    expect(left).toBe('');
-  });
+  it(
+    'iris: every task succeeds; its artifacts pass through MinIO, moved by the init container and sidecar dfp ' +
+      'renders',
+    async () => {
+      const run = await dagsTest(airflow, 'iris', LOGICAL_DATE, { mlflow_tracking_uri: endpoints.mlflow });
+      record(run, '-');
+      expect(run.tasks, explain(run)).toEqual({
+        'process-data': 'success',
+        train: 'success',
+        'batch-inference': 'success',
+      });
+      expect(run.state).toBe('success');
+      // The artifacts the sidecar uploaded, under the keys the DAG's annotations name.
+      const keys = listKeys(ARTIFACT_BUCKET, `pipelines/iris/${run.runId}/`);
+      expect(keys.some((k) => k.includes('/process-data/dataset'))).toBe(true);
+      expect(keys.some((k) => k.includes('/batch-inference/predictions'))).toBe(true);
+      // Pods ran as the ServiceAccount dfp renders, and none is left behind.
+      const left = kubectl(['get', 'pods', '-n', NAMESPACE, '-l', 'dag_id=iris', '-o', 'name']).trim();
+      expect(left).toBe('');
+    },
+  );
 
   it.skipIf(!clusterLakeFs())(
-    'kronodroid-features, engine swapped to DataFusion: dlt load, the transform as a Job copied by the launcher under the Role dfp renders, dbt build, lakeFS commit and merge',
+    'kronodroid-features, engine swapped to DataFusion: dlt load, the transform as a Job copied by the ' +
+      'launcher under the Role dfp renders, dbt build, lakeFS commit and merge',
     async () => {
       // The launcher's pod waits beside the Job it starts: both must fit the node at once, or the
       // Job's pod stays Pending until the step's timeout (two hours). Said now, with the numbers.
@@ -227,7 +239,8 @@ describe.skipIf(process.env.DFP_E2E !== '1')('Airflow runs prod (dist/prod up to
       const launcherCpu = 0.1;
       expect(
         jobCpu + launcherCpu,
-        `the transform's Job requests ${jobCpu} CPU and its launcher's pod ${launcherCpu}; the largest node has ${allocatable} allocatable, so the Job could never be scheduled while its launcher waits`,
+        `the transform's Job requests ${jobCpu} CPU and its launcher's pod ${launcherCpu}; the largest node ` +
+          `has ${allocatable} allocatable, so the Job could never be scheduled while its launcher waits`,
       ).toBeLessThanOrEqual(allocatable);
       const branch = `airflow-e2e-${Date.now().toString(36)}`;
       const seeded = await seedKronodroid(lakefs!, 'kronodroid', 40, branch);

@@ -489,7 +489,8 @@ async function runPipeline(
       note: `images not in the cluster: ${missing.join(', ')}`,
     });
     throw new Error(
-      `${pipeline}: the cluster holds no ${missing.join(', ')}: build it (make images) and import it (scripts/cluster/import)`,
+      `${pipeline}: the cluster holds no ${missing.join(', ')}: build it (make images) and import it ` +
+        '(scripts/cluster/import)',
     );
   }
   const t0 = Date.now();
@@ -575,7 +576,7 @@ describe("Argo Workflows runs staging's pipelines from dist/staging", () => {
       ?.outputs?.artifacts?.find((a) => a.name === 'dataset');
     expect(dataset?.s3?.key).toMatch(new RegExp(`^dfp/${NS}/`));
   });
-  it('kronodroid-features: dlt load, the DataFusion transform, dbt build, lakeFS commit and merge into main', async () => {
+  it('kronodroid-features: dlt, DataFusion, dbt build, lakeFS commit and merge into main', async () => {
     const branch = `e2e-${Date.now().toString(36)}`;
     await seedKronodroid(branch);
     const before = (await (await lakefsOk('GET', `/repositories/${REPO}/branches/main`)).json()) as {
@@ -605,109 +606,116 @@ describe("Argo Workflows runs staging's pipelines from dist/staging", () => {
     const listing = (await (
       await lakefsOk(
         'GET',
-        `/repositories/${REPO}/refs/main/objects/ls?prefix=${encodeURIComponent('warehouse/kronodroid/fct_training_dataset/')}&amount=1000`,
+        `/repositories/${REPO}/refs/main/objects/ls?prefix=` +
+          `${encodeURIComponent('warehouse/kronodroid/fct_training_dataset/')}&amount=1000`,
       )
     ).json()) as { results: unknown[] };
     expect(listing.results.length).toBeGreaterThan(0);
   });
 
-  it('kronodroid-autoencoder: train, export, benchmark skipped (nothing scheduled), aggregate; dfp trace fetches its data, weights and image', async () => {
-    // What a data bump is: `dfp lock --update kronodroid@main` against staging's lakeFS and
-    // `make synth`, here in a copy of the project; the WorkflowTemplate Argo CD would then sync.
-    const copy = projectCopy();
-    const { LAKEFS_ACCESS_KEY_ID, LAKEFS_SECRET_ACCESS_KEY } = envFile('lakefs.env');
-    const lakefsEnv = {
-      LAKEFS_ENDPOINT: LAKEFS,
-      LAKEFS_ACCESS_KEY_ID: LAKEFS_ACCESS_KEY_ID!,
-      LAKEFS_SECRET_ACCESS_KEY: LAKEFS_SECRET_ACCESS_KEY!,
-    };
-    const lock = run('node', ['scripts/run.mjs', 'dfp.ts', 'lock', '--update', `${REPO}@main`], {
-      cwd: copy,
-      env: lakefsEnv,
-    });
-    expect(lock.status, lock.stderr).toBe(0);
-    const synth = run('node', ['scripts/run.mjs', 'dfp.ts', 'synth'], { cwd: copy, timeoutMs: 300_000 });
-    expect(synth.status, synth.stderr).toBe(0);
-    const template = readFileSync(
-      join(copy, 'dist', ENV, 'argo', 'workflow-templates', 'kronodroid-autoencoder.yaml'),
-      'utf8',
-    );
-    const pinned = JSON.parse(readFileSync(join(copy, 'dfp.lock.json'), 'utf8'));
-    apply(parseObjects(template));
-
-    const wf = await runPipeline(
-      'kronodroid-autoencoder',
-      {
-        max_epochs: '1',
-        latent_dim: '4',
-        batch_size: '32',
-        max_rows_per_split: '64',
-        run_android_benchmark: 'false',
-      },
-      '-',
-      1_200_000,
-    );
-    expect(wf.status?.phase, diagnose(wf)).toBe('Succeeded');
-    const { pods, skipped } = steps(wf);
-    expect(pods.map((p) => p.displayName).sort()).toEqual(['aggregate-metrics', 'export-executorch', 'train']);
-    // The emulator step scheduled nothing: Argo skipped its task, and no pod was made for it.
-    expect(skipped.map((n) => n.displayName)).toEqual(['benchmark-android']);
-    expect(
-      kubectl(['-n', NS, 'get', 'pods', '-l', `workflows.argoproj.io/workflow=${wf.metadata.name}`, '-o', 'name'])
-        .stdout,
-    ).not.toMatch(/benchmark-android/);
-    // The run's output says so: aggregate-metrics' summary, through MinIO.
-    const summary = execFileSync('tar', ['-xzO'], {
-      input: artifactBytes(wf, 'aggregate-metrics', 'summary'),
-    }).toString();
-    expect(JSON.parse(summary)).toMatchObject({
-      android_benchmark: 'skipped',
-      android_benchmark_reason: '--run-benchmark false',
-    });
-
-    // dfp trace closes the loop on the run Argo executed.
-    const runId = pods
-      .find((p) => p.displayName === 'train')
-      ?.outputs?.parameters?.find((o) => o.name === 'mlflow_run_id')?.value;
-    expect(runId).toMatch(/^[0-9a-f]{32}$/);
-    const out = join(mkdtempSync(join(tmpdir(), 'dfp-e2e-trace-')), 'fetched');
-    const trace = run('node', ['scripts/run.mjs', 'dfp.ts', 'trace', runId!, '--fetch', out, '--json'], {
-      cwd: copy,
-      env: { ...lakefsEnv, MLFLOW_TRACKING_URI: MLFLOW },
-      timeoutMs: 300_000,
-    });
-    expect(trace.status, trace.stderr).toBe(0);
-    const report = JSON.parse(trace.stdout) as {
-      lakefs: { commit: string };
-      image?: { ref: string; digest?: string };
-      weights: { path: string; sha256: string }[];
-      environment: string;
-    };
-    expect(report.environment).toBe(ENV);
-    expect(report.lakefs.commit).toBe(pinned.refs?.[`${REPO}@main`]?.commit ?? Object.values(pinned.refs ?? pinned)[0]);
-    // The training data, byte for byte as lakeFS holds it at the pinned commit.
-    const dataDir = join(out, 'data');
-    const files = readdirSync(dataDir, { recursive: true, encoding: 'utf8' })
-      .filter((f) => statSync(join(dataDir, f)).isFile())
-      .sort();
-    expect(files.length).toBeGreaterThan(0);
-    for (const f of files) {
-      const r = await lakefsOk(
-        'GET',
-        `/repositories/${REPO}/refs/${report.lakefs.commit}/objects?path=${encodeURIComponent(f)}`,
+  it(
+    'kronodroid-autoencoder: train, export, benchmark skipped (nothing scheduled), aggregate; dfp trace fetches ' +
+      'its data, weights and image',
+    async () => {
+      // What a data bump is: `dfp lock --update kronodroid@main` against staging's lakeFS and
+      // `make synth`, here in a copy of the project; the WorkflowTemplate Argo CD would then sync.
+      const copy = projectCopy();
+      const { LAKEFS_ACCESS_KEY_ID, LAKEFS_SECRET_ACCESS_KEY } = envFile('lakefs.env');
+      const lakefsEnv = {
+        LAKEFS_ENDPOINT: LAKEFS,
+        LAKEFS_ACCESS_KEY_ID: LAKEFS_ACCESS_KEY_ID!,
+        LAKEFS_SECRET_ACCESS_KEY: LAKEFS_SECRET_ACCESS_KEY!,
+      };
+      const lock = run('node', ['scripts/run.mjs', 'dfp.ts', 'lock', '--update', `${REPO}@main`], {
+        cwd: copy,
+        env: lakefsEnv,
+      });
+      expect(lock.status, lock.stderr).toBe(0);
+      const synth = run('node', ['scripts/run.mjs', 'dfp.ts', 'synth'], { cwd: copy, timeoutMs: 300_000 });
+      expect(synth.status, synth.stderr).toBe(0);
+      const template = readFileSync(
+        join(copy, 'dist', ENV, 'argo', 'workflow-templates', 'kronodroid-autoencoder.yaml'),
+        'utf8',
       );
-      expect(sha256(readFileSync(join(dataDir, f))), f).toBe(sha256(Buffer.from(await r.arrayBuffer())));
-    }
-    // The weights by sha256, as MLflow keeps them for the run.
-    expect(report.weights.length).toBeGreaterThan(0);
-    for (const w of report.weights) {
-      expect(sha256(readFileSync(join(out, 'weights', w.path))), w.path).toBe(w.sha256);
-      const r = await fetch(`${MLFLOW}/get-artifact?path=${encodeURIComponent(w.path)}&run_uuid=${runId}`);
-      expect(r.ok, w.path).toBe(true);
-      expect(sha256(Buffer.from(await r.arrayBuffer())), w.path).toBe(w.sha256);
-    }
-    // The image the step ran, by the digest the lock pins.
-    expect(report.image?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    rmSync(copy, { recursive: true, force: true });
-  });
+      const pinned = JSON.parse(readFileSync(join(copy, 'dfp.lock.json'), 'utf8'));
+      apply(parseObjects(template));
+
+      const wf = await runPipeline(
+        'kronodroid-autoencoder',
+        {
+          max_epochs: '1',
+          latent_dim: '4',
+          batch_size: '32',
+          max_rows_per_split: '64',
+          run_android_benchmark: 'false',
+        },
+        '-',
+        1_200_000,
+      );
+      expect(wf.status?.phase, diagnose(wf)).toBe('Succeeded');
+      const { pods, skipped } = steps(wf);
+      expect(pods.map((p) => p.displayName).sort()).toEqual(['aggregate-metrics', 'export-executorch', 'train']);
+      // The emulator step scheduled nothing: Argo skipped its task, and no pod was made for it.
+      expect(skipped.map((n) => n.displayName)).toEqual(['benchmark-android']);
+      expect(
+        kubectl(['-n', NS, 'get', 'pods', '-l', `workflows.argoproj.io/workflow=${wf.metadata.name}`, '-o', 'name'])
+          .stdout,
+      ).not.toMatch(/benchmark-android/);
+      // The run's output says so: aggregate-metrics' summary, through MinIO.
+      const summary = execFileSync('tar', ['-xzO'], {
+        input: artifactBytes(wf, 'aggregate-metrics', 'summary'),
+      }).toString();
+      expect(JSON.parse(summary)).toMatchObject({
+        android_benchmark: 'skipped',
+        android_benchmark_reason: '--run-benchmark false',
+      });
+
+      // dfp trace closes the loop on the run Argo executed.
+      const runId = pods
+        .find((p) => p.displayName === 'train')
+        ?.outputs?.parameters?.find((o) => o.name === 'mlflow_run_id')?.value;
+      expect(runId).toMatch(/^[0-9a-f]{32}$/);
+      const out = join(mkdtempSync(join(tmpdir(), 'dfp-e2e-trace-')), 'fetched');
+      const trace = run('node', ['scripts/run.mjs', 'dfp.ts', 'trace', runId!, '--fetch', out, '--json'], {
+        cwd: copy,
+        env: { ...lakefsEnv, MLFLOW_TRACKING_URI: MLFLOW },
+        timeoutMs: 300_000,
+      });
+      expect(trace.status, trace.stderr).toBe(0);
+      const report = JSON.parse(trace.stdout) as {
+        lakefs: { commit: string };
+        image?: { ref: string; digest?: string };
+        weights: { path: string; sha256: string }[];
+        environment: string;
+      };
+      expect(report.environment).toBe(ENV);
+      expect(report.lakefs.commit).toBe(
+        pinned.refs?.[`${REPO}@main`]?.commit ?? Object.values(pinned.refs ?? pinned)[0],
+      );
+      // The training data, byte for byte as lakeFS holds it at the pinned commit.
+      const dataDir = join(out, 'data');
+      const files = readdirSync(dataDir, { recursive: true, encoding: 'utf8' })
+        .filter((f) => statSync(join(dataDir, f)).isFile())
+        .sort();
+      expect(files.length).toBeGreaterThan(0);
+      for (const f of files) {
+        const r = await lakefsOk(
+          'GET',
+          `/repositories/${REPO}/refs/${report.lakefs.commit}/objects?path=${encodeURIComponent(f)}`,
+        );
+        expect(sha256(readFileSync(join(dataDir, f))), f).toBe(sha256(Buffer.from(await r.arrayBuffer())));
+      }
+      // The weights by sha256, as MLflow keeps them for the run.
+      expect(report.weights.length).toBeGreaterThan(0);
+      for (const w of report.weights) {
+        expect(sha256(readFileSync(join(out, 'weights', w.path))), w.path).toBe(w.sha256);
+        const r = await fetch(`${MLFLOW}/get-artifact?path=${encodeURIComponent(w.path)}&run_uuid=${runId}`);
+        expect(r.ok, w.path).toBe(true);
+        expect(sha256(Buffer.from(await r.arrayBuffer())), w.path).toBe(w.sha256);
+      }
+      // The image the step ran, by the digest the lock pins.
+      expect(report.image?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      rmSync(copy, { recursive: true, force: true });
+    },
+  );
 });

@@ -394,7 +394,8 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
           }
           if (inUse)
             throw new Error(
-              `namespace ${ns} already exists: another user of the cluster may run in it, and this sync would adopt and prune its objects; delete it or leave ${env} out (DFP_E2E_ARGOCD_ENVS)`,
+              `namespace ${ns} already exists: another user of the cluster may run in it, and this sync would ` +
+                `adopt and prune its objects; delete it or leave ${env} out (DFP_E2E_ARGOCD_ENVS)`,
             );
         }
         for (const ns of namespaces)
@@ -411,11 +412,16 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
       afterAll(async () => {
         const lines = [
           `\nArgo CD sync table, environment ${env} (branch ${branch}):`,
-          '| Application | wave | created | Synced | Healthy | first sync | hooks (outcome) | 2nd sync changes | edit changes | removal prunes | self-heal |',
+          '| Application | wave | created | Synced | Healthy | first sync | hooks (outcome) | 2nd sync changes ' +
+            '| edit changes | removal prunes | self-heal |',
           '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
           ...children.map((c) => {
             const r = row[c.name]!;
-            return `| ${c.name} | ${c.wave} | ${r.created ?? '-'} | ${r.sync ?? '-'} | ${r.health ?? '-'} | ${r.phase ?? '-'} | ${r.stuck ? `stuck: ${String(r.stuck).slice(0, 120)}` : (r.hooks ?? '-')} | ${r.second ?? '-'} | ${r.edit ?? '-'} | ${r.prune ?? '-'} | ${r.heal ?? '-'} |`;
+            return (
+              `| ${c.name} | ${c.wave} | ${r.created ?? '-'} | ${r.sync ?? '-'} | ${r.health ?? '-'} | ` +
+              `${r.phase ?? '-'} | ${r.stuck ? `stuck: ${String(r.stuck).slice(0, 120)}` : (r.hooks ?? '-')} | ` +
+              `${r.second ?? '-'} | ${r.edit ?? '-'} | ${r.prune ?? '-'} | ${r.heal ?? '-'} |`
+            );
           }),
           ...summary.map((s) => `- ${s}`),
         ];
@@ -507,7 +513,10 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
           }
           const healthy = first.filter((s) => s.health === 'Healthy').length;
           summary.push(
-            `full sync from an empty cluster (root applied → every child's first sync finished, hooks included; a hook that cannot run here excluded), warm: ${seconds.toFixed(1)} s; root ${root.status.sync.status}/${root.status.health.status}, operation ${root.status.operationState.phase}`,
+            `full sync from an empty cluster (root applied → every child's first sync finished, hooks ` +
+              `included; a hook that cannot run here excluded), warm: ${seconds.toFixed(1)} s; root ` +
+              `${root.status.sync.status}/${root.status.health.status}, operation ` +
+              `${root.status.operationState.phase}`,
           );
           recordRun({
             orchestrator: 'argocd',
@@ -535,23 +544,29 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
         SYNC_LIMIT_S * 2 * 1000,
       );
 
-      it("the children's sync waves order them: none created before every child of an earlier wave finished and was Healthy", () => {
-        const violations: string[] = [];
-        for (const later of first) {
-          for (const earlier of first.filter((e) => e.wave < later.wave)) {
-            // The earlier child's sync (hooks included) finished before the later one was
-            // created (creationTimestamp and finishedAt have one-second resolution), and it is
-            // Healthy: a wave waits for health, so an unhealthy child holds back later waves.
-            const ready = earlier.finished ?? Infinity;
-            if (Math.floor(later.created / 1000) < Math.floor(ready / 1000) || earlier.health !== 'Healthy') {
-              violations.push(
-                `${later.name} (wave ${later.wave}) created at ${new Date(later.created).toISOString()}, before ${earlier.name} (wave ${earlier.wave}) was done (sync ${earlier.phase} at ${new Date(earlier.finished ?? 0).toISOString()}, health ${earlier.health})`,
-              );
+      it(
+        "the children's sync waves order them: none created before every child of an earlier wave finished and " +
+          'was Healthy',
+        () => {
+          const violations: string[] = [];
+          for (const later of first) {
+            for (const earlier of first.filter((e) => e.wave < later.wave)) {
+              // The earlier child's sync (hooks included) finished before the later one was
+              // created (creationTimestamp and finishedAt have one-second resolution), and it is
+              // Healthy: a wave waits for health, so an unhealthy child holds back later waves.
+              const ready = earlier.finished ?? Infinity;
+              if (Math.floor(later.created / 1000) < Math.floor(ready / 1000) || earlier.health !== 'Healthy') {
+                violations.push(
+                  `${later.name} (wave ${later.wave}) created at ${new Date(later.created).toISOString()}, ` +
+                    `before ${earlier.name} (wave ${earlier.wave}) was done (sync ${earlier.phase} at ` +
+                    `${new Date(earlier.finished ?? 0).toISOString()}, health ${earlier.health})`,
+                );
+              }
             }
           }
-        }
-        expect(violations).toEqual([]);
-      });
+          expect(violations).toEqual([]);
+        },
+      );
 
       it(
         'a second sync of every Application changes no object',
@@ -611,10 +626,13 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
           for (const c of children) {
             const mine = (k: string) => (after.get(k) ?? before.get(k))!.app === c.name;
             row[c.name]!.edit =
-              `${got.changed.filter(mine).length} changed, ${got.added.filter(mine).length} added, ${got.removed.filter(mine).length} removed`;
+              `${got.changed.filter(mine).length} changed, ${got.added.filter(mine).length} added, ` +
+              `${got.removed.filter(mine).length} removed`;
           }
           summary.push(
-            `edit of ${PIPELINE}: rendering changed ${want.changed.length}, added ${want.added.length}, removed ${want.removed.length} objects: ${[...want.changed, ...want.added, ...want.removed].join(', ') || 'none'}`,
+            `edit of ${PIPELINE}: rendering changed ${want.changed.length}, added ${want.added.length}, ` +
+              `removed ${want.removed.length} objects: ` +
+              `${[...want.changed, ...want.added, ...want.removed].join(', ') || 'none'}`,
           );
           // PipelineVersions are never pruned (docs/gitops.md): the one the edit replaced stays.
           const pruned = want.removed.filter((k) => !k.includes('/PipelineVersion/'));
@@ -695,7 +713,8 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
               `${got.removed.filter(mine).length} pruned, ${got.changed.filter(mine).length} changed`;
           }
           summary.push(
-            `removal of ${PIPELINE}: rendering removed ${want.removed.length}, changed ${want.changed.length} objects: ${[...want.removed, ...want.changed].join(', ') || 'none'}`,
+            `removal of ${PIPELINE}: rendering removed ${want.removed.length}, changed ${want.changed.length} ` +
+              `objects: ${[...want.removed, ...want.changed].join(', ') || 'none'}`,
           );
           const pruned = want.removed.filter((k) => !k.includes('/PipelineVersion/'));
           expect({ removed: got.removed, changed: got.changed, added: got.added }).toEqual({

@@ -159,7 +159,8 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
       await lakefs.client.upload(REPO, 'main', `landing/kronodroid/${f}`, readFileSync(join(landing, f)));
     await lakefs.client.commit(REPO, 'main', 'synthetic KronoDroid landing files');
     console.log(
-      `kubeflow e2e: set-up ${((Date.now() - started) / 1000).toFixed(0)} s; images:\n${[...loaded].map(([n, w]) => `  ${n} ${w}`).join('\n')}`,
+      `kubeflow e2e: set-up ${((Date.now() - started) / 1000).toFixed(0)} s; images:\n` +
+        `${[...loaded].map(([n, w]) => `  ${n} ${w}`).join('\n')}`,
     );
   });
 
@@ -181,7 +182,8 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
       const note = [
         `not started: images ${missing.join(', ')}`,
         handOff
-          ? `kfp.local 2.17 would stop at '${handOff.task}' (reads '${handOff.output}' of '${handOff.producer}', an artifact of a container step)`
+          ? `kfp.local 2.17 would stop at '${handOff.task}' (reads '${handOff.output}' of '${handOff.producer}', ` +
+            'an artifact of a container step)'
           : '',
       ]
         .filter(Boolean)
@@ -237,7 +239,9 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
       (t) => `  ${t}: kfp ${result.tasks[t] ?? 'not run'}, exit ${(result.exits[t] ?? []).join(',') || '-'}`,
     );
     console.log(
-      `kfp.local ${key}: ${result.status} in ${result.seconds.toFixed(0)} s (log: ${join(logDir, `${plan.pipeline}-${plan.engine}.log`)})\n${lines.join('\n')}${result.error ? `\n  kfp: ${result.error}` : ''}`,
+      `kfp.local ${key}: ${result.status} in ${result.seconds.toFixed(0)} s (log: ` +
+        `${join(logDir, `${plan.pipeline}-${plan.engine}.log`)})\n${lines.join('\n')}` +
+        `${result.error ? `\n  kfp: ${result.error}` : ''}`,
     );
     for (const t of steps.filter((x) => (result.exits[x] ?? []).some((c) => c !== 0))) {
       console.log(
@@ -268,7 +272,8 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
         : '',
       ...failedBecause,
       artifact
-        ? `stopped by kfp.local: a container step's output artifact '${artifact[1]}' of '${artifact[2]}' is never registered (docs/kubeflow.md)`
+        ? `stopped by kfp.local: a container step's output artifact '${artifact[1]}' of '${artifact[2]}' is ` +
+          'never registered (docs/kubeflow.md)'
         : '',
       !artifact && result.error ? result.error.split('\n').at(-1)!.slice(0, 300) : '',
       args.run_android_benchmark === false ? 'run_android_benchmark=false' : '',
@@ -313,26 +318,30 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
   });
 
   for (const engine of ['spark', 'datafusion']) {
-    it(`kronodroid-features on ${engine}: the dlt load lands in lakeFS; the transform launcher finds no Kubernetes API`, async () => {
-      const plan = plans.find((p) => p.pipeline === 'kronodroid-features' && p.engine === engine)!;
-      const branch = `e2e-kfp-${engine}`;
-      await lakefs!.client.createBranch(REPO, branch, 'main');
-      const { result, missing } = execute({ ...plan, arguments: { target_branch: branch } });
-      expect(missing).toEqual([]);
-      const r = result!;
-      const byTask = taskLogs(r.log);
-      expect(succeededSteps(r)).toContain('dlt-load');
-      for (const part of ['metadata', 'data']) {
-        const objects = await lakefs!.client.listObjects(REPO, branch, `warehouse/raw_kronodroid/samples/${part}/`);
-        expect(objects.length, `dlt-load wrote the raw Iceberg table's ${part} on ${branch}`).toBeGreaterThan(0);
-      }
-      // kfp.local gives a step no service account and no KUBERNETES_SERVICE_HOST: the
-      // launcher (dfp_tools.run_transform) cannot reach an API server, on either engine.
-      expect(r.exits['spark-transform']).toEqual([1]);
-      expect(byTask.get('spark-transform')).toMatch(/ConfigException: Service host\/port is not set/);
-      // kfp.local's verdict is recorded as it is; the row says which steps it misreported.
-      expect(misreportedSteps(r)).toContain('spark-transform');
-    });
+    it(
+      `kronodroid-features on ${engine}: the dlt load lands in lakeFS; the transform launcher finds no ` +
+        'Kubernetes API',
+      async () => {
+        const plan = plans.find((p) => p.pipeline === 'kronodroid-features' && p.engine === engine)!;
+        const branch = `e2e-kfp-${engine}`;
+        await lakefs!.client.createBranch(REPO, branch, 'main');
+        const { result, missing } = execute({ ...plan, arguments: { target_branch: branch } });
+        expect(missing).toEqual([]);
+        const r = result!;
+        const byTask = taskLogs(r.log);
+        expect(succeededSteps(r)).toContain('dlt-load');
+        for (const part of ['metadata', 'data']) {
+          const objects = await lakefs!.client.listObjects(REPO, branch, `warehouse/raw_kronodroid/samples/${part}/`);
+          expect(objects.length, `dlt-load wrote the raw Iceberg table's ${part} on ${branch}`).toBeGreaterThan(0);
+        }
+        // kfp.local gives a step no service account and no KUBERNETES_SERVICE_HOST: the
+        // launcher (dfp_tools.run_transform) cannot reach an API server, on either engine.
+        expect(r.exits['spark-transform']).toEqual([1]);
+        expect(byTask.get('spark-transform')).toMatch(/ConfigException: Service host\/port is not set/);
+        // kfp.local's verdict is recorded as it is; the row says which steps it misreported.
+        expect(misreportedSteps(r)).toContain('spark-transform');
+      },
+    );
   }
 
   it('kronodroid-autoencoder (run_android_benchmark=false): kfp.local would stop at export-executorch', () => {

@@ -45,7 +45,8 @@ export function parseEndpoints(text: string): ClusterServices {
     const value = v.get(name);
     if (!value)
       throw new Error(
-        `scripts/cluster/endpoints printed no ${name}: update scripts/cluster/ and tests/support/cluster-services.ts together`,
+        `scripts/cluster/endpoints printed no ${name}: update scripts/cluster/ and ` +
+          'tests/support/cluster-services.ts together',
       );
     return value;
   };

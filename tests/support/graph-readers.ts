@@ -75,7 +75,9 @@ class GraphBuilder {
   }
 }
 
-/** From an Argo WorkflowTemplate: DAG templates are groups, `when` on one a condition, `withItems`/`withParam` a loop. */
+/**
+ * From an Argo WorkflowTemplate: DAG templates are groups, `when` on one a condition, `withItems`/`withParam` a loop.
+ */
 export function argoGraph(text: string): Graph {
   const wt = parse(text) as Json;
   const templates = new Map<string, Json>((wt.spec.templates as Json[]).map((t) => [t.name, t]));

@@ -16,7 +16,9 @@ tree = ast.parse(sys.stdin.read())
 # Env entries shared by several tasks are module-level names (one V1EnvVar each).
 shared = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
 for node in ast.walk(tree):
-    if isinstance(node, ast.Call) and any(k.arg == "task_id" and isinstance(k.value, ast.Constant) and k.value.value == task for k in node.keywords):
+    if isinstance(node, ast.Call) and any(
+        k.arg == "task_id" and isinstance(k.value, ast.Constant) and k.value.value == task for k in node.keywords
+    ):
         env = next(k.value for k in node.keywords if k.arg == "env_vars")
         pairs = {}
         for item in env.elts:

@@ -29,7 +29,8 @@ export function findImageArchive(name: string): { path: string } | { error: stri
     return {
       error:
         refs.length === 0
-          ? `dist/ names no image registry.dfp.internal/dfp/${name}:<tag>@sha256:… (make images IMAGES=${name}, then make synth)`
+          ? `dist/ names no image registry.dfp.internal/dfp/${name}:<tag>@sha256:… (make images IMAGES=${name}, ` +
+            'then make synth)'
           : `dist/ names ${name} by several digests: ${refs.join(', ')}`,
     };
   }
@@ -85,7 +86,10 @@ function layerDir(archive: string, digest: string): string {
   const free = Number(sh('df', ['--output=avail', '-B1', layerRoot]).trim().split('\n').pop());
   if (free < size * 2.5 + (1 << 30)) {
     throw new Error(
-      `unpacking layer ${hex.slice(0, 12)} of ${archive} needs about ${Math.round(((size * 2.5) / 1e9) * 10) / 10} GB and 1 GB to spare in ${layerRoot}, which has ${Math.round(free / 1e8) / 10} GB free; free some, or set DFP_IMAGES_LAYERS to a folder with room (/dev/shm)`,
+      `unpacking layer ${hex.slice(0, 12)} of ${archive} needs about ` +
+        `${Math.round(((size * 2.5) / 1e9) * 10) / 10} GB and 1 GB to spare in ${layerRoot}, which has ` +
+        `${Math.round(free / 1e8) / 10} GB free; free some, or set DFP_IMAGES_LAYERS to a folder with room ` +
+        '(/dev/shm)',
     );
   }
   mkdirSync(dir);

@@ -25,7 +25,11 @@ const PATTERNS: readonly (readonly [SecretKind, RegExp])[] = [
   // `password: hunter2`, `token="abc…"`, `PASSWORD=…` in any text (YAML, Python, shell, URLs).
   [
     'inline-credential',
-    /\b(password|passwd|pwd|api[_-]?key|client[_-]?secret|secret[_-]?access[_-]?key|auth[_-]?token|token)\b["']?\s*[:=]\s*["']?[^\s"'{}$,)]{4,}/gi,
+    new RegExp(
+      /\b(password|passwd|pwd|api[_-]?key|client[_-]?secret|secret[_-]?access[_-]?key|auth[_-]?token|token)\b/.source +
+        /["']?\s*[:=]\s*["']?[^\s"'{}$,)]{4,}/.source,
+      'gi',
+    ),
   ],
   // `scheme://user:password@host`
   ['inline-credential', /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:[^\s/@]+@/gi],
@@ -34,8 +38,17 @@ const PATTERNS: readonly (readonly [SecretKind, RegExp])[] = [
 /** Env vars and mapping keys that name a credential: their value must come from a Secret. */
 const CREDENTIAL_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
 /** Mapping keys that hold the credential itself (not the name of a Secret or of a key in one). */
-const CREDENTIAL_KEY =
-  /^(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key(_id)?|secret[_-]?access[_-]?key|private[_-]?key|client[_-]?secret)$/i;
+const CREDENTIAL_KEY = new RegExp(
+  '^(' +
+    [
+      /password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key(_id)?/,
+      /secret[_-]?access[_-]?key|private[_-]?key|client[_-]?secret/,
+    ]
+      .map((r) => r.source)
+      .join('|') +
+    ')$',
+  'i',
+);
 
 /** A whole value that only names an environment variable (`${DATAHUB_GMS_TOKEN}`). */
 const ENV_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
@@ -159,7 +172,16 @@ export function testCredentials(dirs: readonly string[]): string[] {
         if (/[A-Z]/.test(m[1]!) && /[a-z]/.test(m[1]!)) found.add(m[1]!);
       for (const m of text.matchAll(/:\/\/[^\s/:@'"`]+:([^\s/@'"`]{4,})@/g)) found.add(m[1]!);
       for (const m of text.matchAll(
-        /\b(?:[A-Z_]*(?:PASSWORD|SECRET_ACCESS_KEY|ACCESS_KEY_ID|TOKEN)|password|accessKey|secretKey|access_key|secret_key|token)["']?\s*[:=]\s*["'`]([^"'`\s]{4,})["'`]/g,
+        new RegExp(
+          '\\b(?:' +
+            [/[A-Z_]*(?:PASSWORD|SECRET_ACCESS_KEY|ACCESS_KEY_ID|TOKEN)/, /password|accessKey|secretKey/]
+              .concat([/access_key|secret_key|token/])
+              .map((r) => r.source)
+              .join('|') +
+            ')' +
+            /["']?\s*[:=]\s*["'`]([^"'`\s]{4,})["'`]/.source,
+          'g',
+        ),
       ))
         found.add(m[1]!);
     }

@@ -116,7 +116,9 @@ export async function dagsTest(
 const STATES_PY = `
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-row = db.execute("select run_id, state from dag_run where dag_id = ? order by id desc limit 1", (sys.argv[2],)).fetchone()
+row = db.execute(
+    "select run_id, state from dag_run where dag_id = ? order by id desc limit 1", (sys.argv[2],)
+).fetchone()
 if row is None:
     print(json.dumps({"run_id": "", "state": "none", "tasks": {}}))
     sys.exit(0)

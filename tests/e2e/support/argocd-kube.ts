@@ -233,7 +233,9 @@ export async function ensureBucket(
     method: 'PUT',
     headers: {
       ...headers,
-      authorization: `AWS4-HMAC-SHA256 Credential=${accessKey}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}`,
+      authorization:
+        `AWS4-HMAC-SHA256 Credential=${accessKey}/${scope}, SignedHeaders=${signed.join(';')}, Signature=` +
+        `${signature}`,
     },
   });
   const body = await res.text();

@@ -185,7 +185,8 @@ export function runnerFor(ir: IrFile, inputs: RunnerInputs): { runner: Json; pro
         const prior = env.get(k.envVar);
         if (prior && prior.value !== value) {
           problems.push(
-            `${executor}: ${k.envVar} comes from Secret ${s.secretName}, ${prior.from} sets it from another; kfp.local's DockerRunner has one environment for every task`,
+            `${executor}: ${k.envVar} comes from Secret ${s.secretName}, ${prior.from} sets it from another; ` +
+              `kfp.local's DockerRunner has one environment for every task`,
           );
         }
         env.set(k.envVar, { value, from: `${executor} (${s.secretName})` });

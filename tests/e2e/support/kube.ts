@@ -107,7 +107,9 @@ export function deleteNamespace(name: string): void {
   kubectl(['delete', 'namespace', name, '--ignore-not-found', '--wait=false']);
 }
 
-/** Polls `check` every `intervalMs` until it returns a value other than undefined; throws after `timeoutMs` with `what`. */
+/**
+ * Polls `check` every `intervalMs` until it returns a value other than undefined; throws after `timeoutMs` with `what`.
+ */
 export async function waitFor<T>(
   what: string,
   timeoutMs: number,
