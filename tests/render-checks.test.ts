@@ -19,7 +19,13 @@ import { ROOT, runTsx } from './support/process.ts';
 
 const AIRFLOW = "cannot render for airflow in environment 'on-airflow': ";
 const KUBEFLOW = "cannot render for kubeflow in environment 'on-kubeflow': ";
+const ARGO = "cannot render for argo in environment 'on-argo': ";
+const CHRONON = "cannot render for chronon in environment 'on-argo': ";
+const ARGO_BRACES =
+  "contains '{{', which Argo Workflows would evaluate as a template and cannot escape; pass the text through a " +
+  "pipeline parameter's run-time value or drop the braces";
 
+/** The problem catalogue of tests/fixtures/render-problems.ts: four targets, three environments. */
 const EXPECTED = [
   {
     path: 'two-targets',
@@ -45,10 +51,39 @@ const EXPECTED = [
       `${KUBEFLOW}args[0] contains '{{$', which the Kubeflow Pipelines driver would replace as a placeholder and ` +
       'cannot escape; pass the text as a pipeline parameter or drop the braces',
   },
+  { path: 'two-targets', message: `${ARGO}parameter 'greeting' default ${ARGO_BRACES}` },
+  { path: 'two-targets/emit', message: `${ARGO}args[0] ${ARGO_BRACES}` },
+  {
+    path: 'two-targets/when-quoted',
+    message:
+      `${ARGO}condition text 'it's' holds characters Argo's condition language cannot quote; use letters, digits, ` +
+      'spaces and _ . : / @ + -',
+  },
+  {
+    path: 'spend',
+    message:
+      `${CHRONON}ttl of 5400 s is not a whole number of hours, and Chronon windows are in hours or days; use ` +
+      'Duration.hours(...) or Duration.days(...)',
+  },
+  {
+    path: 'spend',
+    message:
+      `${CHRONON}column 'ds' is reserved by Chronon (ts, ds: event time and partition); rename it in the table, ` +
+      "e.g. 'ds_value'",
+  },
+  {
+    path: 'both',
+    message:
+      `${CHRONON}Chronon joins a service's views onto one table, shop.orders (the first view's source), which has ` +
+      "no column 'visitor_id'; serve views whose keys that table holds, or split the service",
+  },
 ];
 
+const byPathAndMessage = (a: { path: string; message: string }, b: { path: string; message: string }) =>
+  a.path.localeCompare(b.path) || a.message.localeCompare(b.message);
+
 describe('checks before rendering', () => {
-  it('reports the problems of two targets in two environments at once, each at its construct path', () => {
+  it('reports the problems of four targets in three environments at once, each at its construct path', () => {
     const app = new DfpApp({ distDir: join(tmpdir(), 'dfp-never-written'), lockFile: FIXTURE_LOCK });
     renderProblemsApp(app);
     let error: unknown;
@@ -59,8 +94,8 @@ describe('checks before rendering', () => {
     }
     expect(error).toBeInstanceOf(DfpError);
     const problems = (error as DfpError).problems.map((p) => ({ path: p.path, message: p.message }));
-    expect(problems).toHaveLength(EXPECTED.length);
-    expect(problems).toEqual(expect.arrayContaining(EXPECTED));
+    // Exactly the catalogue: each problem once, none missing, nothing else.
+    expect(problems.sort(byPathAndMessage)).toEqual([...EXPECTED].sort(byPathAndMessage));
   });
 
   it('through the CLI: exit 1, every problem on stderr with its path, nothing written', () => {
@@ -69,7 +104,8 @@ describe('checks before rendering', () => {
       env: { DFP_RENDER_PROBLEMS_MAIN: '1', DFP_DIST: dist },
     });
     expect(r.status).toBe(1);
-    for (const p of EXPECTED) expect(r.stderr).toContain(`${p.path}: ${p.message}`);
+    for (const p of EXPECTED) expect(r.stderr).toContain(`  ${p.path}: ${p.message}\n`);
+    expect(r.stderr).toContain(`rendering failed (${EXPECTED.length} problems)`);
     expect(existsSync(dist)).toBe(false);
   });
 });

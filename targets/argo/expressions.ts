@@ -7,14 +7,19 @@ import type { Arg, Condition, Pipeline, Source } from '../../constructs/model/sc
 import { inputNameFor, PipelineGraph } from '../../constructs/model/graph.ts';
 import { RenderError } from '../types.ts';
 
-/** A user string placed where Argo substitutes templates. */
+/** What is wrong with a user string placed where Argo substitutes templates, if anything. */
+export function bracesProblem(field: string, value: string): string | undefined {
+  if (!value.includes('{{')) return undefined;
+  return (
+    `${field} contains '{{', which Argo Workflows would evaluate as a template and cannot escape; pass the ` +
+    `text through a pipeline parameter's run-time value or drop the braces`
+  );
+}
+
+/** A user string placed where Argo substitutes templates (check.ts has refused any with `{{`). */
 export function literal(path: string, field: string, value: string): string {
-  if (value.includes('{{')) {
-    throw new RenderError(
-      path,
-      `${field} contains '{{', which Argo Workflows would evaluate as a template and cannot escape; pass the text through a pipeline parameter's run-time value or drop the braces`,
-    );
-  }
+  const problem = bracesProblem(field, value);
+  if (problem !== undefined) throw new RenderError(path, problem);
   return value;
 }
 
@@ -95,6 +100,15 @@ export function sourceRef(
 
 const SAFE_CONDITION_TEXT = /^[A-Za-z0-9 _.:/@+-]*$/;
 
+/** What is wrong with a string literal of a `when` expression, if anything. */
+export function conditionTextProblem(value: string): string | undefined {
+  if (SAFE_CONDITION_TEXT.test(value)) return undefined;
+  return (
+    `condition text '${value}' holds characters Argo's condition language cannot quote; use letters, ` +
+    'digits, spaces and _ . : / @ + -'
+  );
+}
+
 /** A govaluate `when` expression; strings are single-quoted, as Argo's examples do. */
 export function whenText(
   p: Pipeline,
@@ -107,12 +121,8 @@ export function whenText(
   const side = (s: Source): string => {
     if (s.kind === 'literal') {
       if (typeof s.value === 'string') {
-        if (!SAFE_CONDITION_TEXT.test(s.value)) {
-          throw new RenderError(
-            path,
-            `condition text '${s.value}' holds characters Argo's condition language cannot quote; use letters, digits, spaces and _ . : / @ + -`,
-          );
-        }
+        const problem = conditionTextProblem(s.value);
+        if (problem !== undefined) throw new RenderError(path, problem);
         return `'${s.value}'`;
       }
       return String(s.value);

@@ -6,6 +6,7 @@
 import { toYaml } from '../../emit/yaml.ts';
 import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { artifactRepositoryConfigMap } from './artifact-repository.ts';
+import { checkArgo } from './check.ts';
 import { argoRbac } from './rbac.ts';
 import { cronWorkflow, workflowTemplate } from './workflow-template.ts';
 
@@ -13,6 +14,7 @@ export const argoTarget: Target = {
   name: 'argo',
   syncWave: SYNC_WAVE.orchestrators,
   appliesTo: (env) => env.orchestrator === 'argo',
+  check: (model) => checkArgo(model),
   render(model, env): RenderedFile[] {
     const files: RenderedFile[] = [
       { path: 'artifact-repositories.yaml', content: toYaml(artifactRepositoryConfigMap(env)), kubernetes: true },

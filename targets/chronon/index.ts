@@ -16,7 +16,7 @@ import type { Environment } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../emit/yaml.ts';
 import { featureRepoName } from '../data-plane.ts';
 import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
-import { TEAM, groupByModule, joinModule } from './definitions.ts';
+import { TEAM, chrononProblems, groupByModule, joinModule } from './definitions.ts';
 import { CHRONON_IMAGE, syncObjects } from './sync.ts';
 import { pinImage } from '../../constructs/model/images.ts';
 
@@ -41,7 +41,10 @@ export const chrononTarget: Target = {
     if (model.data.featureViews.length === 0) return [];
     // The lock's digest, when it pins the image (constructs/model/images.ts).
     const policy = imagePolicyProblem(env, pinImage(model.imagePins, CHRONON_IMAGE));
-    return policy ? [{ path: env.path, message: `the Chronon sync Job's ${policy}` }] : [];
+    return [
+      ...chrononProblems(model.data),
+      ...(policy ? [{ path: env.path, message: `the Chronon sync Job's ${policy}` }] : []),
+    ];
   },
   render(model, env): RenderedFile[] {
     const data = model.data;
