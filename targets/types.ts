@@ -61,6 +61,12 @@ export interface Target {
    * `render` may assume it found nothing. @default no problems
    */
   check?(model: Model, env: Environment): Problem[];
+  /**
+   * What the format will not do of what the model asks, though it renders (a schedule it cannot
+   * run from files, a cache it does not have): one line per pipeline, printed by synth as
+   * `dfp: note: <line> (environment …)`. @default no notes
+   */
+  notes?(model: Model, env: Environment): string[];
   /** The files for one environment. Throw {@link RenderError} for input the format cannot express. */
   render(model: Model, env: Environment, others?: readonly TargetOutput[]): RenderedFile[];
 }

@@ -6,12 +6,14 @@
 import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { checkAirflow } from './check.ts';
 import { dagFile } from './dag-file.ts';
+import { airflowNotes } from './notes.ts';
 
 export const airflowTarget: Target = {
   name: 'airflow',
   syncWave: SYNC_WAVE.orchestrators,
   appliesTo: (env) => env.orchestrator === 'airflow',
   check: (model) => checkAirflow(model),
+  notes: (model) => airflowNotes(model),
   render(model, env): RenderedFile[] {
     // Python module names cannot hold '-', but Airflow loads DAG files by path, not by import.
     return model.pipelines.map((p) => ({

@@ -9,12 +9,14 @@ import { artifactRepositoryConfigMap } from './artifact-repository.ts';
 import { checkArgo } from './check.ts';
 import { argoRbac } from './rbac.ts';
 import { cronWorkflow, workflowTemplate } from './workflow-template.ts';
+import { argoNotes } from './notes.ts';
 
 export const argoTarget: Target = {
   name: 'argo',
   syncWave: SYNC_WAVE.orchestrators,
   appliesTo: (env) => env.orchestrator === 'argo',
   check: (model) => checkArgo(model),
+  notes: (model) => argoNotes(model),
   render(model, env): RenderedFile[] {
     const files: RenderedFile[] = [
       { path: 'artifact-repositories.yaml', content: toYaml(artifactRepositoryConfigMap(env)), kubernetes: true },

@@ -9,12 +9,14 @@ import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { checkKubeflow } from './check.ts';
 import { pipelineObjects } from './manifests.ts';
 import { compilePipeline } from './pipeline-spec.ts';
+import { kubeflowNotes } from './notes.ts';
 
 export const kubeflowTarget: Target = {
   name: 'kubeflow',
   syncWave: SYNC_WAVE.orchestrators,
   appliesTo: (env) => env.orchestrator === 'kubeflow',
   check: (model) => checkKubeflow(model),
+  notes: (model) => kubeflowNotes(model),
   render(model, env): RenderedFile[] {
     return model.pipelines.flatMap((p) => {
       const compiled = compilePipeline(p);
