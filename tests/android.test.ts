@@ -486,11 +486,12 @@ describe('Kronodroid: train -> export -> benchmark -> aggregate, in every orches
         (a) => a.length === 1 && a[0]!.kind === 'literal' && a[0]!.value === '--run-benchmark',
       );
       expect(i).toBeGreaterThan(-1);
-      expect(
-        bench.inputs.parameters.find(
-          (x) => x.source.kind === 'pipelineParam' && x.source.name === 'run_android_benchmark',
-        ),
-      ).toBeDefined();
+      const input = bench.inputs.parameters.find(
+        (x) => x.source.kind === 'pipelineParam' && x.source.name === 'run_android_benchmark',
+      );
+      expect(input).toBeDefined();
+      // The argument after the flag is that input: the parameter's value, not a literal.
+      expect(bench.args[i + 1]).toEqual([{ kind: 'input', name: input!.name }]);
       // aggregate-metrics still reads the results artifact, so it runs whether or not the benchmark did.
       const agg = kronodroid.steps.find((s) => s.name === 'aggregate-metrics')!;
       expect(agg.when).toBeUndefined();

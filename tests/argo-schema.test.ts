@@ -166,7 +166,7 @@ describe('the checks reject bad objects', () => {
     const bad = mutate(template, (o) => {
       o.spec.podGC.strategy = 42;
     });
-    expect(() => validateWithModels(bad)).toThrow();
+    expect(() => validateWithModels(bad)).toThrow(/spec\/podGC\/strategy must be string/);
     expect(strict('bad', bad).map((p) => p.path)).toEqual(['spec.podGC.strategy']);
   });
 

@@ -18,6 +18,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { ContainerStep, Entity, Environment, FeatureView, IcebergTable, Pipeline } from '../constructs/index.ts';
 import { DfpApp } from '../app/dfp-app.ts';
 import { buildModel } from '../constructs/model/build.ts';
+import { DATAHUB_IMAGE } from '../constructs/model/images.ts';
 import { imageTagAndDigest } from '../constructs/model/names.ts';
 import type { Model } from '../constructs/model/schema.ts';
 import { buildApp } from '../main.ts';
@@ -504,8 +505,11 @@ describe('the recipe and the ingest Job', () => {
         );
         const [container] = m.job.spec.template.spec.containers;
         expect(container.command).toEqual(['datahub', 'ingest', '-c', '/datahub/recipe.yml']);
-        const { tag } = imageTagAndDigest(container.image);
-        expect(tag && tag !== 'latest').toBeTruthy();
+        // DataHub's ingestion image at its tag; by digest too where the lock pins it (dist/, not the goldens).
+        const { tag, digest } = imageTagAndDigest(container.image);
+        expect(container.image.split(/[:@]/)[0]).toBe(DATAHUB_IMAGE.split(':')[0]);
+        expect(tag).toBe(DATAHUB_IMAGE.split(':')[1]);
+        if (digest !== undefined) expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
         const token = container.env.find((e: Json) => e.name === 'DATAHUB_GMS_TOKEN');
         expect(token.value).toBeUndefined();
         expect(token.valueFrom.secretKeyRef.name).toMatch(/^datahub-/);

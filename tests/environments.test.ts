@@ -164,7 +164,7 @@ describe('every control-flow shape (conditions, loops, when, fan-in, exit handle
     expect(new Set(p.groups.map((g) => g.kind))).toEqual(new Set(['condition', 'loop']));
     expect(p.groups.some((g) => g.parent !== undefined)).toBe(true);
     expect(p.steps.some((s) => s.when)).toBe(true);
-    expect(p.exitHandler).toBeDefined();
+    expect(p.exitHandler?.name).toBe('cleanup');
   });
   for (const p of pipelines) {
     it(`${p.name}: Kubeflow, Airflow and Argo read back the same graph, the model's`, () => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { FEAST_IMAGE } from '../constructs/model/images.ts';
 import { imageTagAndDigest } from '../constructs/model/names.ts';
 import { readTree } from '../synth/writer.ts';
 import { ROOT, run } from './support/process.ts';
@@ -102,8 +103,11 @@ describe('feast apply runs on every Argo CD sync, on the reviewed files', () => 
         expect(pod.volumes).toContainEqual({ name: 'repo', configMap: { name: configMap!.metadata.name } });
         const [container] = pod.containers;
         expect(container.command.join(' ')).toMatch(/feast --chdir \/work apply/);
-        const { tag } = imageTagAndDigest(container.image);
-        expect(tag && tag !== 'latest').toBeTruthy();
+        // The Feast image at its tag, and pinned by the digest dfp.lock.json records (dist/ is made with it).
+        const { tag, digest } = imageTagAndDigest(container.image);
+        expect(container.image.split(/[:@]/)[0]).toBe(FEAST_IMAGE.split(':')[0]);
+        expect(tag).toBe(FEAST_IMAGE.split(':')[1]);
+        expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
         // A credential comes from a Secret by reference, never as a literal; the literals are settings.
         const secretLike = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL/i;
         for (const e of container.env) {

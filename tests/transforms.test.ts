@@ -83,8 +83,16 @@ describe('SparkApplications pass the Spark Operator API models, strictly', () =>
     expect(app.spec.hadoopConf['fs.s3a.endpoint']).toBe('http://lakefs.lakefs.svc.cluster.local:8000');
     expect(app.spec.deps.packages.every((p: string) => /^[\w.-]+:[\w.-]+:\d+\.\d+\.\d+$/.test(p))).toBe(true);
     expect(app.spec.suspend).toBe(true);
+    // The only env: lakeFS's S3 keys, each a Secret reference (a literal value or another variable fails).
+    const secretRef = (name: string, key: string) => ({
+      name,
+      valueFrom: { secretKeyRef: { name: 'lakefs-credentials', key } },
+    });
     for (const role of ['driver', 'executor']) {
-      for (const e of app.spec[role].env) expect(e.valueFrom.secretKeyRef).toBeDefined();
+      expect(app.spec[role].env).toEqual([
+        secretRef('AWS_ACCESS_KEY_ID', 'access_key_id'),
+        secretRef('AWS_SECRET_ACCESS_KEY', 'secret_access_key'),
+      ]);
     }
   });
 
