@@ -441,7 +441,21 @@ describe('URN-breaking free text is encoded as DataHub encodes it, and reads bac
   it('a dataset name that would split its URN is refused at the step that declares it', () => {
     const model = hostileModel() as Json;
     const bad = structuredClone(model);
-    bad.pipelines[0].steps[0].datasets = { reads: [{ platform: 'dbt', name: 'shop.orders(v2)' }], writes: [] };
+    bad.pipelines[0].steps[0].datasets = {
+      reads: [{ platform: 'dbt', name: 'shop.orders(v2)' }],
+      writes: [{ platform: 'iceberg', name: 'a,b' }],
+    };
+    // The check reports every such name, before anything is rendered.
+    const urn = (name: string, platform: string) => ({
+      path: 'p/step',
+      message:
+        `dataset '${name}' (${platform}) cannot be a DataHub URN: its name must be non-empty and hold none of ` +
+        ', ( ) ␟; rename the table, model or resource',
+    });
+    expect(datahubTarget.check!(bad as Model, bad.environments[0]).filter((p) => p.path === 'p/step')).toEqual([
+      urn('shop.orders(v2)', 'dbt'),
+      urn('a,b', 'iceberg'),
+    ]);
     expect(() => datahubTarget.render(bad as Model, bad.environments[0])).toThrow(
       /dataset 'shop.orders\(v2\)' \(dbt\) cannot be a DataHub URN: .* hold none of , \( \) ␟; rename/,
     );

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { imagePolicyProblem } from '../../constructs/model/images.ts';
+import type { Problem } from '../../constructs/model/errors.ts';
 import type { Model } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../emit/yaml.ts';
 import { RenderError, type RenderedFile, type Target } from '../types.ts';
@@ -24,21 +25,20 @@ import { URN_RESERVED, fabricOf } from './urns.ts';
 /** What the ingest ConfigMap may hold: Kubernetes' 1 MiB, less room for the object's own fields. */
 const CONFIG_MAP_LIMIT = 1_000_000;
 
-/** Names that go into URNs as they are; the model's rules keep them plain, this makes sure. */
-function checkUrnNames(model: Model): void {
-  for (const p of model.pipelines) {
-    for (const s of p.exitHandler ? [...p.steps, p.exitHandler] : p.steps) {
-      for (const d of [...(s.datasets?.reads ?? []), ...(s.datasets?.writes ?? [])]) {
-        if (URN_RESERVED.test(d.name) || d.name === '') {
-          throw new RenderError(
-            s.path,
+/** Names that go into URNs as they are; the model's rules keep them plain, this makes sure of every one. */
+function urnNameProblems(model: Model): Problem[] {
+  return model.pipelines.flatMap((p) =>
+    (p.exitHandler ? [...p.steps, p.exitHandler] : p.steps).flatMap((s) =>
+      [...(s.datasets?.reads ?? []), ...(s.datasets?.writes ?? [])]
+        .filter((d) => URN_RESERVED.test(d.name) || d.name === '')
+        .map((d) => ({
+          path: s.path,
+          message:
             `dataset '${d.name}' (${d.platform}) cannot be a DataHub URN: its name must be non-empty and hold ` +
-              'none of , ( ) ␟; rename the table, model or resource',
-          );
-        }
-      }
-    }
-  }
+            'none of , ( ) ␟; rename the table, model or resource',
+        })),
+    ),
+  );
 }
 
 const file = (path: string, mcps: readonly Mcp[]): RenderedFile => ({
@@ -51,13 +51,16 @@ export const datahubTarget: Target = {
   name: 'datahub',
   appliesTo: () => true,
   check(model, env) {
-    if (env.endpoints.datahub === undefined) return [];
+    const urns = urnNameProblems(model);
+    if (env.endpoints.datahub === undefined) return urns;
     // The lock's digest, when it pins the image (constructs/model/images.ts).
     const policy = imagePolicyProblem(env, pinImage(model.imagePins, DATAHUB_IMAGE));
-    return policy ? [{ path: env.path, message: `the DataHub ingest Job's ${policy}` }] : [];
+    return [...urns, ...(policy ? [{ path: env.path, message: `the DataHub ingest Job's ${policy}` }] : [])];
   },
   render(model, env): RenderedFile[] {
-    checkUrnNames(model);
+    // check() has reported every one; a last guard against a broken URN.
+    const [urn] = urnNameProblems(model);
+    if (urn) throw new RenderError(urn.path, urn.message);
     const fabric = fabricOf(env);
     const files: RenderedFile[] = [
       file('metadata/datasets.json', datasetMcps(model.data, fabric)),
