@@ -351,15 +351,22 @@ describe('kubeflow: what Kubeflow cannot express fails with the construct path',
     expect(message).toMatch(/q\/sa: .*service account/);
   });
 
-  it('a loop-item field in a condition', () => {
+  it('a loop-item field in a condition: each one, in every pipeline, in one run', () => {
     const message = renderError((app) => {
       kubeflowEnv(app);
-      const r = new Pipeline(app, 'r');
-      const loop = new ParallelFor(r, 'each', { items: [{ kind: 'a' }] });
-      const only = new Condition(loop, 'only-a', { when: eq(loop.item('kind'), 'a') });
-      new ContainerStep(only, 'x', { image: IMAGE });
+      for (const name of ['r', 's']) {
+        const r = new Pipeline(app, name);
+        const loop = new ParallelFor(r, 'each', { items: [{ kind: 'a' }] });
+        const only = new Condition(loop, 'only-a', { when: eq(loop.item('kind'), 'a') });
+        new ContainerStep(only, 'x', { image: IMAGE });
+      }
     });
-    expect(message).toMatch(/r\/each\/only-a: .*field 'kind' of a loop item/);
+    for (const name of ['r', 's'])
+      expect(message).toContain(
+        `\n  ${name}/each/only-a: cannot render for kubeflow in environment 'kf': a Kubeflow condition cannot ` +
+          "read field 'kind' of a loop item; compare a whole item, or compute the field in a step and compare " +
+          'its output',
+      );
   });
 
   it('a privileged step with a host device, and a step with two accelerators', () => {

@@ -2,10 +2,13 @@
  * What Kubeflow Pipelines cannot express, checked for every pipeline and step before
  * anything is rendered, so that every problem is reported at once (synth/render.ts).
  * The renderers (pipeline-spec.ts, executor.ts, platform.ts) assume these hold. Problems
- * that depend on where a value flows (channels.ts, condition.ts) are found while rendering.
+ * that depend on where a value flows (channels.ts: a value read outside the group that makes
+ * it; pipeline-spec.ts: a step after a conditional one) are still found while rendering, the
+ * first per environment.
  */
 import type { Problem } from '../../constructs/model/errors.ts';
 import type { Model, Pipeline, Step } from '../../constructs/model/schema.ts';
+import { operandProblem } from './condition.ts';
 import { PLACEHOLDER } from './executor.ts';
 import { Scopes } from './scopes.ts';
 
@@ -21,6 +24,11 @@ function checkPipeline(p: Pipeline): Problem[] {
   // Task names share one namespace per DAG and component names one per spec.
   const seen = new Map<string, string>(steps.map((s) => [s.name, s.path]));
   for (const scope of new Scopes(p).nested()) {
+    // Each operand of a condition (a group's or a step's `when`), as condition.ts would print it.
+    for (const side of scope.condition ? [scope.condition.left, scope.condition.right] : []) {
+      const problem = operandProblem(side);
+      if (problem !== undefined) add(scope.path, problem);
+    }
     const clash = seen.get(scope.id);
     if (clash !== undefined)
       add(scope.path, `its Kubeflow DAG is named '${scope.id}', like the step at ${clash}; rename one of them`);

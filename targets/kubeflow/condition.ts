@@ -21,13 +21,22 @@ export function celString(value: string): string {
   return `${out}'`;
 }
 
+/** What Kubeflow cannot compare in a condition operand, if anything (check.ts reports it before rendering). */
+export function operandProblem(src: Source): string | undefined {
+  if (src.kind === 'literal' && !['string', 'number', 'boolean'].includes(typeof src.value))
+    return 'a condition compares only strings, numbers and booleans in Kubeflow; compare a scalar value';
+  if (src.kind === 'loopItem' && src.field !== undefined)
+    return (
+      `a Kubeflow condition cannot read field '${src.field}' of a loop item; compare a whole item, or ` +
+      'compute the field in a step and compare its output'
+    );
+  return undefined;
+}
+
 function celLiteral(at: string, value: JsonValue): string {
   if (typeof value === 'string') return celString(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw new RenderError(
-    at,
-    'a condition compares only strings, numbers and booleans in Kubeflow; compare a scalar value',
-  );
+  throw new RenderError(at, operandProblem({ kind: 'literal', value })!);
 }
 
 /**
@@ -41,13 +50,7 @@ export function conditionText(
 ): string {
   const side = (src: Source): string => {
     if (src.kind === 'literal') return celLiteral(at, src.value);
-    if (src.kind === 'loopItem' && src.field !== undefined) {
-      throw new RenderError(
-        at,
-        `a Kubeflow condition cannot read field '${src.field}' of a loop item; compare a whole item, or ` +
-          'compute the field in a step and compare its output',
-      );
-    }
+    if (src.kind === 'loopItem' && src.field !== undefined) throw new RenderError(at, operandProblem(src)!);
     const { name, type } = operand(src);
     const read = `inputs.parameter_values[${celString(name)}]`;
     return type === 'NUMBER_INTEGER' ? `int(${read})` : read;
