@@ -208,17 +208,20 @@ for name in "${names[@]}"; do
       failed+=("$name") ; continue
     fi
     log="$OUT/$name/$key.build.log" iid="$OUT/$name/$key.iid.$$"
-    if ! buildah bud "${BUD_FLAGS[@]}" "${MOUNTS[@]}" --iidfile "$iid" -f "$cf" -t "$ref" images >"$log" 2>&1; then
+    if ! buildah bud "${BUD_FLAGS[@]}" "${MOUNTS[@]}" --iidfile "$iid" -f "$cf" images >"$log" 2>&1; then
       mv "$log" "$OUT/$name/failed.log"
       rm -f "$iid"
       echo "images: $name: buildah bud failed; the last lines of $OUT/$name/failed.log:" >&2
       tail -n 15 "$OUT/$name/failed.log" >&2
       failed+=("$name") ; continue
     fi
-    # Pushed by its id, not its tag (another checkout building the same image may move the
-    # tag meanwhile); then removed from buildah's store, which would otherwise keep every
-    # build (the archive is what everything reads; a base of images/bases/ stays). Not
-    # forced: an image another build also names stays.
+    # Built untagged and pushed by its id (the archive names it $ref): a tag in buildah's
+    # store, shared by every checkout on the machine, would be moved by another checkout's
+    # build of the same image meanwhile, and would leave the image it moved from dangling.
+    # Then removed from the store, which would otherwise keep every build (the archive is
+    # what everything reads; a base of images/bases/ stays). (Another checkout building the
+    # very same image at that moment has the same id, and its push may fail, naming it; run
+    # again, it finds the archive.)
     image_id="$(cat "$iid")" ; rm -f "$iid" "$archive.tmp.$$"
     if ! buildah push --quiet "$image_id" "oci-archive:$archive.tmp.$$:$ref" >/dev/null 2>"$log.push"; then
       echo "images: $name: buildah push to $archive.tmp.$$ failed: $(tail -n 3 "$log.push")" >&2
