@@ -100,14 +100,17 @@ tag_digest_names() {
   local ref name digest listed
   listed="$(ctr_ images ls)" || return 1
   for ref in "$@"; do
-    [[ "$ref" == *@* ]] && continue
+    # (Only repository names: the CRI also lists each image by its id, sha256:<config digest>.)
+    [[ "$ref" == *@* || "$ref" != */* ]] && continue
     digest="$(awk -v r="$ref" '$1 == r { print $3; exit }' <<<"$listed")"
     [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || continue
     [[ "${ref##*/}" == *:* ]] || continue # (no tag: a registry's port is not one)
     name="${ref%:*}"
     awk -v r="$name@$digest" '$1 == r { f = 1 } END { exit !f }' <<<"$listed" && continue
-    ctr_ images tag "$ref" "$name@$digest" >/dev/null && echo "$name@$digest"
+    if ctr_ images tag "$ref" "$name@$digest" >/dev/null; then echo "$name@$digest"
+    else echo "cluster: could not name $ref by its digest $digest (ctr images tag)" >&2; fi
   done
+  return 0
 }
 
 # The pid in $STATE/run/NAME.pid if that process still runs the binary it was started with.
