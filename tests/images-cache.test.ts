@@ -2,7 +2,8 @@
  * The archive cache of `make images` (scripts/images/cache.sh, archive-for): one archive per
  * image and set of inputs, `$DFP_CACHE/images/<name>/<key>.tar` with `<key>.digest` beside
  * it, so builds from different inputs (branches, CI clones on one machine) coexist; the
- * DFP_IMAGES_KEEP archives used last stay; the flat layout of before is moved in once; and
+ * DFP_IMAGES_KEEP archives used last stay; the flat layout of before is moved in once (its
+ * flat links removed); and
  * archive-for finds the archive holding the digest dist/ names, or says what to build.
  * The archives are real OCI archives of tiny images buildah builds FROM scratch (a few KB);
  * the images of `make images` are not built here.
@@ -10,13 +11,15 @@
 import { spawnSync } from 'node:child_process';
 import {
   existsSync,
+  linkSync,
   lstatSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
-  readlinkSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,9 +109,9 @@ describe.skipIf(!hasBuildah)('images: the archive cache, keyed by inputs', () =>
     expect(hit.stdout.trim()).toBe(tar);
     expect(statSync(tar).ino).toBe(before.ino);
     expect(statSync(tar).mtimeMs).toBe(before.mtimeMs);
-    // The flat names, for branches on the layout of before, point at the archive used last.
-    expect(readlinkSync(join(images(), 'cache-fixture.tar'))).toBe('cache-fixture/aaaa.tar');
-    expect(readFileSync(join(images(), 'cache-fixture.digest'), 'utf8')).toBe(`${REF} ${digests.aaaa}\n`);
+    // No flat names beside the keyed layout (readers find archives by digest: archive-for).
+    for (const flat of ['cache-fixture.tar', 'cache-fixture.key', 'cache-fixture.digest'])
+      expect(existsSync(join(images(), flat)), flat).toBe(false);
     expect(get('cccc').status).toBe(1);
   });
 
@@ -172,12 +175,28 @@ describe.skipIf(!hasBuildah)('images: the archive cache, keyed by inputs', () =>
     expect(m.status, m.stderr).toBe(0);
     expect(m.stderr).toContain(`images: old-image: moved ${flat} to ${join(images(), 'old-image', 'eeee.tar')}`);
     expect(statSync(join(images(), 'old-image', 'eeee.tar')).ino).toBe(ino);
-    expect(lstatSync(flat).isSymbolicLink()).toBe(true);
+    for (const f of [flat, join(images(), 'old-image.key'), join(images(), 'old-image.digest')])
+      expect(existsSync(f), f).toBe(false);
     const found = archiveFor(`registry.dfp.internal/dfp/old-image:1@${digest}`);
     expect(found.stdout.trim(), found.stderr).toBe(join(images(), 'old-image', 'eeee.tar'));
-    // Once: the link it leaves is not moved again, and the archive is still there.
+    // Once: nothing is left to move, and the archive is still there.
     const again = run(CACHE_SH, ['migrate'], { env: env() });
     expect(again.stderr).toBe('');
+    expect(statSync(join(images(), 'old-image', 'eeee.tar')).ino).toBe(ino);
+    // The flat links an earlier cache.sh kept (<name>.tar -> <name>/<key>.tar, .key, .digest)
+    // are removed, not the archive they point at.
+    mkdirSync(join(images(), 'linked'));
+    linkSync(join(images(), 'old-image', 'eeee.tar'), join(images(), 'linked', 'ffff.tar'));
+    symlinkSync('linked/ffff.tar', join(images(), 'linked.tar'));
+    writeFileSync(join(images(), 'linked.key'), 'ffff\n');
+    writeFileSync(join(images(), 'linked.digest'), `registry.dfp.internal/dfp/linked:1 ${digest}\n`);
+    const links = run(CACHE_SH, ['migrate'], { env: env() });
+    expect(links.stderr).toBe(
+      `images: linked: removed the flat names ${join(images(), 'linked.tar')}, linked.key, linked.digest (readers use archive-for)\n`,
+    );
+    for (const f of ['linked.tar', 'linked.key', 'linked.digest'])
+      expect(lstatSync(join(images(), f), { throwIfNoEntry: false }), f).toBeUndefined();
+    expect(statSync(join(images(), 'linked', 'ffff.tar')).ino).toBe(ino);
     expect(statSync(join(images(), 'old-image', 'eeee.tar')).ino).toBe(ino);
     // A flat archive without its key (a build of before still writing) stays where it is.
     writeFileSync(join(images(), 'half.tar'), 'partial');

@@ -297,7 +297,7 @@ function renderedStep(name: string, params: Record<string, string> = {}): Step {
   };
 }
 
-/** A host folder for a step's /tmp/dfp (inputs copied in), writable by the image's uid 1000. */
+/** A host folder for a step's /tmp/dfp (inputs copied in) and, as its outputs/, /tmp/dfp-outputs; writable by the image's uid 1000. */
 function stepFolder(inputs: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'dfp-ml-step-'));
   for (const [artifact, source] of Object.entries(inputs))
@@ -343,7 +343,8 @@ describe.skipIf(!enabled)(
           DO_NOT_TRACK: 'true',
           ...env,
         },
-        writable: { '/tmp/dfp': dir },
+        // Argo's folders: the inputs under /tmp/dfp, the outputs under /tmp/dfp-outputs (as dist/ renders them).
+        writable: { '/tmp/dfp': dir, '/tmp/dfp-outputs': join(dir, 'outputs') },
         hostNetwork: true,
         timeoutMs: 1_200_000,
       });
@@ -570,7 +571,7 @@ describe.skipIf(!enabled)(
         expect(step.image.endsWith(`@${image('executorch-export').digest}`)).toBe(true);
         const dir = stepFolder({ model: join(trainOut, 'artifacts', 'model') });
         folders.push(dir);
-        const r = await runStep(step, dir, ['--results', '/tmp/dfp/outputs/host-results.json']);
+        const r = await runStep(step, dir, ['--results', '/tmp/dfp-outputs/host-results.json']);
         expect(r.status, r.stderr).toBe(0);
         exportOut = join(dir, 'outputs');
         const pte = readFileSync(join(exportOut, 'artifacts', 'pte'));

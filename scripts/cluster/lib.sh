@@ -91,6 +91,28 @@ SYSCTLS=(
 kubectl_() { "$BIN_DIR/kubectl-$K8S_VERSION" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
 ctr_() { ctr --address "$CONTAINERD_SOCK" -n k8s.io "$@"; }
 
+# dist/ names images `name:tag@sha256:…`; the kubelet (CRI) resolves that as `name@sha256:…`,
+# a name `ctr images import` never makes (a registry pull does). For each REF (name:tag)
+# containerd holds, adds the name `name@<its manifest digest>` when missing, so a pod that
+# pins exactly that digest finds it, and one that pins another digest does not. Prints the
+# names it added.
+tag_digest_names() {
+  local ref name digest listed
+  listed="$(ctr_ images ls)" || return 1
+  for ref in "$@"; do
+    # (Only repository names: the CRI also lists each image by its id, sha256:<config digest>.)
+    [[ "$ref" == *@* || "$ref" != */* ]] && continue
+    digest="$(awk -v r="$ref" '$1 == r { print $3; exit }' <<<"$listed")"
+    [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || continue
+    [[ "${ref##*/}" == *:* ]] || continue # (no tag: a registry's port is not one)
+    name="${ref%:*}"
+    awk -v r="$name@$digest" '$1 == r { f = 1 } END { exit !f }' <<<"$listed" && continue
+    if ctr_ images tag "$ref" "$name@$digest" >/dev/null; then echo "$name@$digest"
+    else echo "cluster: could not name $ref by its digest $digest (ctr images tag)" >&2; fi
+  done
+  return 0
+}
+
 # The pid in $STATE/run/NAME.pid if that process still runs the binary it was started with.
 running_pid() {
   local f="$STATE/run/$1.pid" pid exe

@@ -20,9 +20,9 @@
 # DFP_IMAGES_KEEP (default 2) archives of it used last (built or found cached) are kept and
 # the older ones deleted, each named on stderr.
 # The flat layout of before ($DFP_CACHE/images/<name>.tar, .key, .digest) is moved into
-# <name>/<key>.* once (a move, never a copy); <name>.tar is then kept as a link to the
-# archive used last, with <name>.key and <name>.digest, for branches that still read the
-# flat layout (remove once every branch has merged archive-for). Prints per image: tag, size, build
+# <name>/<key>.* once (a move, never a copy), and the flat links earlier versions kept are
+# removed: readers find an archive by its digest (archive-for). Each image built is pushed
+# to its archive and removed from buildah's store (the bases stay). Prints per image: tag, size, build
 # time, digest, and the cold and warm totals; then records the digests in dfp.lock.json
 # (`dfp lock --images`), from which synth renders `name:tag@sha256:…`.
 # An image whose folder lacks its Python project (pyproject.toml + uv.lock) or a file its
@@ -207,15 +207,28 @@ for name in "${names[@]}"; do
     if [[ -n "${BASE_REF[$base]:-}" ]] && ! ensure_derived "$base"; then
       failed+=("$name") ; continue
     fi
-    log="$OUT/$name/$key.build.log"
-    if ! buildah bud "${BUD_FLAGS[@]}" "${MOUNTS[@]}" -f "$cf" -t "$ref" images >"$log" 2>&1; then
+    log="$OUT/$name/$key.build.log" iid="$OUT/$name/$key.iid.$$"
+    if ! buildah bud "${BUD_FLAGS[@]}" "${MOUNTS[@]}" --iidfile "$iid" -f "$cf" images >"$log" 2>&1; then
       mv "$log" "$OUT/$name/failed.log"
+      rm -f "$iid"
       echo "images: $name: buildah bud failed; the last lines of $OUT/$name/failed.log:" >&2
       tail -n 15 "$OUT/$name/failed.log" >&2
       failed+=("$name") ; continue
     fi
-    rm -f "$archive.tmp.$$"
-    buildah push --quiet "$ref" "oci-archive:$archive.tmp.$$:$ref" >/dev/null
+    # Built untagged and pushed by its id (the archive names it $ref): a tag in buildah's
+    # store, shared by every checkout on the machine, would be moved by another checkout's
+    # build of the same image meanwhile, and would leave the image it moved from dangling.
+    # Then removed from the store, which would otherwise keep every build (the archive is
+    # what everything reads; a base of images/bases/ stays). (Another checkout building the
+    # very same image at that moment has the same id, and its push may fail, naming it; run
+    # again, it finds the archive.)
+    image_id="$(cat "$iid")" ; rm -f "$iid" "$archive.tmp.$$"
+    if ! buildah push --quiet "$image_id" "oci-archive:$archive.tmp.$$:$ref" >/dev/null 2>"$log.push"; then
+      echo "images: $name: buildah push to $archive.tmp.$$ failed: $(tail -n 3 "$log.push")" >&2
+      rm -f "$archive.tmp.$$" "$log.push" ; failed+=("$name") ; continue
+    fi
+    rm -f "$log.push"
+    buildah rmi "$image_id" >/dev/null 2>&1 || true
     digest="$(cache_put "$name" "$key" "$ref" "$archive.tmp.$$")"
     status=built ; built=$((built + 1))
   fi

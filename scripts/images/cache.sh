@@ -3,7 +3,7 @@
 # beside it, <key> the hash of the image's inputs (scripts/images/inputs.py). Sourced by
 # build.sh (OUT and KEEP set); also a command, for the tests of this bookkeeping:
 #
-#   scripts/images/cache.sh migrate                  the flat layout into <name>/<key>.*
+#   scripts/images/cache.sh migrate                  the flat layout into <name>/<key>.* (and its flat links removed)
 #   scripts/images/cache.sh get NAME KEY             prints the archive, if cached (exit 1 if not); marks it used
 #   scripts/images/cache.sh put NAME KEY REF ARCHIVE moves ARCHIVE in (never a copy), records its digest, marks it used
 #
@@ -11,9 +11,9 @@
 # (DFP_IMAGES_KEEP, default 2) archives of the image used last stay, older ones are deleted
 # and named on stderr.
 
-# The flat layout, moved into <name>/<key>.*: an archive (a file, not the link this script
-# leaves) with its key and digest. One already there under its key (the same inputs) stays;
-# the flat one is then dropped only when it holds the same digest.
+# The flat layout, moved into <name>/<key>.*: an archive (a file, not a link) with its key
+# and digest; the flat key and digest files then go. One already there under its key (the
+# same inputs) stays; the flat one is then dropped only when it holds the same digest.
 migrate_flat() {
   local tar="$1" name key dir
   name="$(basename "$tar" .tar)"
@@ -36,26 +36,30 @@ migrate_flat() {
     [[ -f "$OUT/$name.build.log" ]] && mv "$OUT/$name.build.log" "$dir/$key.build.log"
     echo "images: $name: moved $tar to $dir/$key.tar (the keyed layout)" >&2
   fi
-  ln -sfn "$name/$key.tar" "$tar"
+  rm -f "$OUT/$name.key" "$OUT/$name.digest"
+}
+# The flat names earlier versions of this script kept beside the keyed layout for branches
+# that read $OUT/<name>.tar (a link to the archive used last, <name>.key, <name>.digest):
+# every reader now finds archives by digest (archive-for), so they are removed.
+drop_flat_links() {
+  local tar="$1" name
+  name="$(basename "$tar" .tar)"
+  [[ -L "$tar" && "$(readlink "$tar")" == "$name/"*.tar ]] || return 0
+  rm -f "$tar" "$OUT/$name.key" "$OUT/$name.digest"
+  echo "images: $name: removed the flat names $tar, $name.key, $name.digest (readers use archive-for)" >&2
 }
 cache_migrate() {
   local tar
   shopt -s nullglob
-  for tar in "$OUT"/*.tar; do migrate_flat "$tar"; done
+  for tar in "$OUT"/*.tar; do migrate_flat "$tar"; drop_flat_links "$tar"; done
   shopt -u nullglob
 }
 
-# After image <name> was built or found: the archive used last (its digest file's time) is
-# the one the flat names point at, and only the KEEP used last stay.
+# After image <name> was built or found: it is marked used (its digest file's time), and
+# only the KEEP used last stay.
 keep_recent() {
   local name="$1" key="$2" dir="$OUT/$1" i=0 d k
   touch "$dir/$key.digest"
-  # (Never over a flat archive not moved in yet: one an older build.sh is still writing.)
-  if [[ -L "$OUT/$name.tar" || ! -e "$OUT/$name.tar" ]]; then
-    ln -sfn "$name/$key.tar" "$OUT/$name.tar.tmp" && mv -T "$OUT/$name.tar.tmp" "$OUT/$name.tar"
-    echo "$key" > "$OUT/$name.key"
-    cp "$dir/$key.digest" "$OUT/$name.digest"
-  fi
   while IFS= read -r d; do
     i=$((i + 1)); ((i > KEEP)) || continue
     k="$(basename "$d" .digest)"

@@ -26,7 +26,6 @@ import {
   createNamespace,
   deleteNamespace,
   ensureBucket,
-  ensureDigestRefs,
   expose,
   kubeconfig,
   kubectl,
@@ -47,6 +46,7 @@ import {
   type Variant,
 } from './support/airflow-variant.ts';
 import { clusterLakeFs, seedKronodroid, type ClusterLakeFs } from './support/airflow-lakefs.ts';
+import { importPinned } from './support/cluster-images.ts';
 import { recordRun } from './support/run-table.ts';
 
 const NAMESPACE = 'ml-prod';
@@ -138,18 +138,20 @@ describe.skipIf(process.env.DFP_E2E !== '1')('Airflow runs prod (dist/prod up to
     const objects = applicableObjects(join(datafusion.dist, 'prod'));
     kubectl(['apply', '--server-side', '-f', '-'], objects.yaml);
     console.log(`airflow e2e: applied dist/prod's (DataFusion) ${JSON.stringify(objects.kinds)} in ${NAMESPACE}`);
-    const refs = ensureDigestRefs([
+    const refs = importPinned([
       ...pinnedImages(join(spark.dist, 'prod')),
       ...pinnedImages(join(datafusion.dist, 'prod')),
     ]);
     if (refs.missing.length)
-      console.log(`airflow e2e: not in the cluster with the digest dist/ pins: ${refs.missing.join(', ')}`);
-    if (refs.tagged.length) console.log(`airflow e2e: digest references added for ${refs.tagged.join(', ')}`);
+      console.log(
+        `airflow e2e: not in the cluster with the digest dist/ pins: ${refs.missing.join(', ')}\n${refs.message}`,
+      );
+    if (refs.imported.length) console.log(`airflow e2e: imported ${refs.imported.join(', ')}`);
     const lock = JSON.parse(readFileSync(join(ROOT, 'dfp.lock.json'), 'utf8')) as {
       images: Record<string, { digest: string }>;
     };
     sidecar = `${TRANSFORM_LAUNCHER_IMAGE}@${lock.images[TRANSFORM_LAUNCHER_IMAGE]!.digest}`;
-    ensureDigestRefs([sidecar]);
+    importPinned([sidecar]);
     airflow = airflowHome(join(spark.dist, 'prod', 'airflow', 'dags'), kubeconfig(), sidecar);
     temp.push(airflow.home);
   });

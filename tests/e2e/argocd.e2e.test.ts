@@ -46,11 +46,11 @@ import {
   refresh,
   sleep,
   startSync,
-  tagDigests,
   tryKubectlJson,
   waitFor,
   type LiveObject,
 } from './support/argocd-kube.ts';
+import { importPinned } from './support/cluster-images.ts';
 import {
   ServedRepo,
   childApps,
@@ -406,7 +406,9 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
             [...JSON.stringify(current.map((o) => o.object)).matchAll(/"image":"([^"]+)"/g)].map((m) => m[1]!),
           ),
         ];
-        summary.push(`digest names added to the cluster's images: ${tagDigests(images).join(', ') || 'none needed'}`);
+        const pinned = importPinned(images);
+        summary.push(`images imported by the digest dist/ pins: ${pinned.imported.join(', ') || 'none needed'}`);
+        if (pinned.missing.length) summary.push(`not in the cluster: ${pinned.missing.join(', ')}\n${pinned.message}`);
       }, 600_000);
 
       afterAll(async () => {

@@ -5,7 +5,7 @@
  * does not render them), MinIO's bucket, and host services exposed to pods.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ROOT, filesUnder } from './airflow-variant.ts';
@@ -208,79 +208,4 @@ export function pinnedImages(dir: string): string[] {
       refs.add(m[0]);
   }
   return [...refs].sort();
-}
-
-/**
- * Images are imported from archives under their tag (scripts/cluster/import); dist/ names them
- * by tag and digest, which the CRI resolves as `name@sha256:…`. This adds that name to each
- * imported image whose manifest has the digest (`ctr images tag`), so that a pinned reference
- * finds the image it pins and nothing else (a different digest stays unresolvable). Embedded
- * cluster only; on a user's own cluster images come from its registry.
- */
-export function ensureDigestRefs(refs: readonly string[]): { tagged: string[]; missing: string[] } {
-  const sock = join(CLUSTER_STATE, 'containerd', 'containerd.sock');
-  const ctr = (...args: string[]) =>
-    execFileSync('ctr', ['--address', sock, '-n', 'k8s.io', ...args], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  const list = () => {
-    const have = new Map<string, string>();
-    for (const line of ctr('images', 'ls').split('\n').slice(1)) {
-      const [name, , digest] = line.trim().split(/\s+/);
-      if (name && digest) have.set(name, digest);
-    }
-    return have;
-  };
-  let have = list();
-  // An image kubelet's image GC removed under disk pressure (CLUSTER.log, 13:04) is imported
-  // again from its archive, as `up` imported it.
-  const gone = [...new Set(refs.map((r) => r.split('@')[0]!).filter((nameTag) => !have.has(nameTag)))];
-  const archives = gone
-    .map((nameTag) =>
-      join(DFP_CACHE, 'images', `${nameTag.slice(nameTag.lastIndexOf('/') + 1, nameTag.lastIndexOf(':'))}.tar`),
-    )
-    .filter((f) => existsSync(f));
-  if (archives.length) {
-    execFileSync(join(ROOT, 'scripts', 'cluster', 'import'), archives, { stdio: ['ignore', 'ignore', 'pipe'] });
-    have = list();
-  }
-  // An image whose tag another build moved to a different digest (the archives in
-  // $DFP_CACHE/images are shared by every checkout on the machine) is imported again when
-  // the archive there is the build dist/ pins.
-  const archiveOf = (nameTag: string) =>
-    join(DFP_CACHE, 'images', `${nameTag.slice(nameTag.lastIndexOf('/') + 1, nameTag.lastIndexOf(':'))}.tar`);
-  const moved = [...new Set(refs)].filter((ref) => {
-    const [nameTag, digest] = ref.split('@') as [string, string];
-    const byDigest = `${nameTag.slice(0, nameTag.lastIndexOf(':'))}@${digest}`;
-    const digestFile = archiveOf(nameTag).replace(/\.tar$/, '.digest');
-    return (
-      !have.has(byDigest) &&
-      have.get(nameTag) !== digest &&
-      existsSync(digestFile) &&
-      readFileSync(digestFile, 'utf8').includes(digest)
-    );
-  });
-  if (moved.length) {
-    execFileSync(
-      join(ROOT, 'scripts', 'cluster', 'import'),
-      [...new Set(moved.map((r) => archiveOf(r.split('@')[0]!)))],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    have = list();
-  }
-  const tagged: string[] = [];
-  const missing: string[] = [];
-  for (const ref of [...new Set(refs)]) {
-    const [nameTag, digest] = ref.split('@') as [string, string];
-    const byDigest = `${nameTag.slice(0, nameTag.lastIndexOf(':'))}@${digest}`;
-    if (have.has(byDigest)) continue;
-    if (have.get(nameTag) !== digest) {
-      missing.push(ref);
-      continue;
-    }
-    ctr('images', 'tag', nameTag, byDigest);
-    tagged.push(byDigest);
-  }
-  return { tagged, missing };
 }

@@ -242,38 +242,3 @@ export async function ensureBucket(
   if (!res.ok && !/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test(body))
     throw new Error(`MinIO PutBucket ${bucket}: ${res.status} ${body}`);
 }
-
-/**
- * Images dist/ pins by digest (`name:tag@sha256:…`) are found by the kubelet under
- * `name@sha256:…`; `ctr images import` records only `name:tag`. For each such image the
- * cluster holds at that digest, adds the digest name (ctr images tag). Returns what it tagged;
- * an image the cluster does not hold is left to fail its pull, visibly.
- */
-export function tagDigests(images: readonly string[]): string[] {
-  const state =
-    process.env.DFP_CLUSTER_DIR || join(process.env.DFP_CACHE || join(homedir(), '.cache', 'dfp'), 'cluster');
-  const ctr = (...args: string[]) =>
-    spawnSync('ctr', ['--address', join(state, 'containerd', 'containerd.sock'), '-n', 'k8s.io', ...args], {
-      encoding: 'utf8',
-    });
-  const listed = ctr('images', 'ls');
-  if (listed.status !== 0) return [];
-  const targets = new Map(
-    listed.stdout
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split(/\s+/))
-      .filter((c) => c.length > 2)
-      .map((c) => [c[0]!, c[2]!]),
-  );
-  const tagged: string[] = [];
-  for (const image of images) {
-    const m = /^(.+):([^:/@]+)@(sha256:[0-9a-f]{64})$/.exec(image);
-    if (!m) continue;
-    const [, name, tag, digest] = m;
-    if (targets.has(`${name}@${digest}`) || targets.get(`${name}:${tag}`) !== digest) continue;
-    if (ctr('images', 'tag', `${name}:${tag}`, `${name}@${digest}`).status === 0)
-      tagged.push(`${name}@${digest!.slice(0, 19)}…`);
-  }
-  return tagged;
-}

@@ -145,7 +145,7 @@ with DAG(
     process_data = KubernetesPodOperator(
         task_id="process-data",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:59ddba78184d90e4083175a20a5133dfb0ac411322cecec648b55d61feff9dc3",
+        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:34941301d7dd8e5b046e7ae2adf19ed75e8b50f1abff1bf4b7596ddc88cfe9b4",
         cmds=[
             "/bin/sh",
             "-c",
@@ -166,7 +166,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -189,7 +189,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",
@@ -231,7 +231,7 @@ with DAG(
     train = KubernetesPodOperator(
         task_id="train",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:59ddba78184d90e4083175a20a5133dfb0ac411322cecec648b55d61feff9dc3",
+        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:34941301d7dd8e5b046e7ae2adf19ed75e8b50f1abff1bf4b7596ddc88cfe9b4",
         cmds=[
             "/bin/sh",
             "-c",
@@ -272,7 +272,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -319,7 +319,7 @@ with DAG(
     batch_inference = KubernetesPodOperator(
         task_id="batch-inference",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:59ddba78184d90e4083175a20a5133dfb0ac411322cecec648b55d61feff9dc3",
+        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:34941301d7dd8e5b046e7ae2adf19ed75e8b50f1abff1bf4b7596ddc88cfe9b4",
         cmds=[
             "/bin/sh",
             "-c",
@@ -356,7 +356,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -393,7 +393,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",

@@ -165,7 +165,7 @@ with DAG(
         task_id="train",
         doc_md="Trains the Lightning autoencoder on the pinned Feast/Iceberg data, logs to MLflow (with ONNX and TFLite exports for the runtime comparison) and registers the model with its lineage tags.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/kronodroid-train:0.3.1@sha256:b3470e30eaa0d551f24011c7d0e6c6cc5626303d1464436fa58725e9a0f8bbe9",
+        image="registry.dfp.internal/dfp/kronodroid-train:0.3.1@sha256:169d795608efe97e741fb76688c2d1d64437809bb3467ea9ef11fdec73f244bc",
         cmds=[
             "/bin/sh",
             "-c",
@@ -206,12 +206,12 @@ with DAG(
             k8s.V1EnvVar(name="DATA_SOURCE_TABLE", value="fct_training_dataset"),
             k8s.V1EnvVar(
                 name="DFP_DEFINITIONS_SHA256",
-                value="030494ff1cd552e464cb703f8bcc5e5cd8d9bf0809a7cfd9937f46d75798c246",
+                value="097ebb99fd58ca009d5bcffb00b21aa6c8a1e814492c30d3527cfeaabde8e998",
             ),
             k8s.V1EnvVar(name="DFP_ENVIRONMENT", value="prod"),
             k8s.V1EnvVar(
                 name="DFP_IMAGE",
-                value="registry.dfp.internal/dfp/kronodroid-train:0.3.1@sha256:b3470e30eaa0d551f24011c7d0e6c6cc5626303d1464436fa58725e9a0f8bbe9",
+                value="registry.dfp.internal/dfp/kronodroid-train:0.3.1@sha256:169d795608efe97e741fb76688c2d1d64437809bb3467ea9ef11fdec73f244bc",
             ),
             k8s.V1EnvVar(name="DFP_PIPELINE", value="kronodroid-autoencoder"),
             k8s.V1EnvVar(
@@ -253,7 +253,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -276,7 +276,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",
@@ -336,7 +336,7 @@ with DAG(
         task_id="export-executorch",
         doc_md="Exports the trained model to ExecuTorch (.pte) for the xnnpack backend, quantization none.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/executorch-export:0.5.0@sha256:7e094cf800b858a2d3c6d9e5fad7ab3eddb3a70e716e5321be51a5a49c9fbcaf",
+        image="registry.dfp.internal/dfp/executorch-export:0.5.0@sha256:7bc4b039a203c73271e236b06f79c7aa4ac5b5f7a44b61a3ec11b171f38eeb13",
         cmds=[
             "/bin/sh",
             "-c",
@@ -377,7 +377,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -414,7 +414,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",
@@ -533,7 +533,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -570,7 +570,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",
@@ -617,7 +617,7 @@ with DAG(
         task_id="aggregate-metrics",
         doc_md="Joins the training metrics and the on-device results into one summary and logs it on the MLflow run.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/kronodroid-train:0.3.1@sha256:b3470e30eaa0d551f24011c7d0e6c6cc5626303d1464436fa58725e9a0f8bbe9",
+        image="registry.dfp.internal/dfp/kronodroid-train:0.3.1@sha256:169d795608efe97e741fb76688c2d1d64437809bb3467ea9ef11fdec73f244bc",
         cmds=[
             "/bin/sh",
             "-c",
@@ -654,7 +654,7 @@ with DAG(
         init_containers=[
             k8s.V1Container(
                 name="dfp-artifacts-in",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "download",
@@ -702,7 +702,7 @@ with DAG(
             ),
             k8s.V1Container(
                 name="dfp-artifacts-out",
-                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
                 command=["python", "-m", "dfp_tools.artifacts"],
                 args=[
                     "upload",

@@ -156,7 +156,7 @@ with DAG(
         task_id="dlt-load",
         doc_md="Ingests the Kronodroid CSV exports from the lakeFS landing folder into the raw Iceberg table.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/dlt-runner:1.31.0-1@sha256:a5123443929c6c1f568984195c6b23fd5a40456a35fb6e9e525943081c3e063b",
+        image="registry.dfp.internal/dfp/dlt-runner:1.31.0-1@sha256:458ff8c83a68c612da476aaa8883605330d55b19cece16a1e010a250e7fbe959",
         cmds=["python", "/opt/dfp/dlt/run_load.py"],
         env_vars=[
             k8s.V1EnvVar(
@@ -197,7 +197,7 @@ with DAG(
         task_id="spark-transform",
         doc_md="Builds stg_kronodroid.* and kronodroid.fct_training_dataset as Iceberg tables with Avro data files.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:7afa085d7188f583b109edd524ae7273fe89dad31aaf3c0fcccc77ae89a2700e",
+        image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
         cmds=["python", "-m", "dfp_tools.run_transform"],
         arguments=[
             "--transform",
@@ -227,7 +227,7 @@ with DAG(
         task_id="dbt-build",
         doc_md="Kronodroid staging and feature models (dbt), built on the staging tables the transform writes.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:d72c5ebd28b65f0bb2131e170cdc5dab1edcb29665d0b6086e5d3dfaef7113c6",
+        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:37562fcd223c889c12ad50d8d51f1ccfc03f92335fba64fbe27c9e1ebf8db501",
         cmds=["dbt", "build"],
         arguments=[
             "--project-dir",
@@ -280,7 +280,7 @@ with DAG(
         task_id="lakefs-commit-merge",
         doc_md="Commits the transform output and merges it; without a transform, resolves the branch head. Either way the output is an immutable commit id.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/lakefs-tools:1.2.0@sha256:937b841035b7e2a080ed1ede7f2851418c521277c769089bf318d534aeafd3c4",
+        image="registry.dfp.internal/dfp/lakefs-tools:1.2.0@sha256:b71872de3b64d519cca9f48779c29eec6ca8e047accd25119abd006a38b804a0",
         cmds=[
             "/bin/sh",
             "-c",
