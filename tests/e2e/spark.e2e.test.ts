@@ -15,8 +15,8 @@
  * (local[instances × cores]), not pods. The jars come from the image (/opt/dfp/jars on the
  * rendered classpath): the pod has no route to Maven, and the application asks it nothing.
  *
- * Its input is what the step before it writes: synthetic landing CSVs on the cluster's lakeFS
- * (main of repository kronodroid), loaded on a branch of this run by the dlt load
+ * Its input is what the step before it writes: synthetic landing CSVs on a branch of this
+ * run in the cluster's lakeFS (repository kronodroid), loaded on that branch by the dlt load
  * (images/dlt-runner/run_load.py in its locked venv, with dist/dev's dlt config, against
  * lakeFS at the bridge address). The row of the `make e2e` table says
  * engine=spark(in-image, no operator).
@@ -28,7 +28,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { driverPod, localThreads, type SparkApplication } from '../support/spark-application.ts';
-import { clusterLakeFs, seedKronodroid, type ClusterLakeFs } from './support/airflow-lakefs.ts';
+import { LakeFsError } from '../../lakefs/client.ts';
+import { clusterLakeFs, type ClusterLakeFs } from './support/airflow-lakefs.ts';
 import {
   createNamespace,
   deleteNamespace,
@@ -67,6 +68,37 @@ let lakefs: ClusterLakeFs | undefined;
 let branch = '';
 const temp: string[] = [];
 
+/**
+ * A branch of this run from main with its own synthetic landing CSVs (dfp_tools, `samples`
+ * samples) under landing/kronodroid: other suites land theirs on main at the same time, so
+ * the input is counted on the branch, not on main. Returns the CSV row count.
+ */
+async function seedBranch(lake: ClusterLakeFs, target: string, samples: number): Promise<{ rows: number }> {
+  const exists = await lake.client.getRepository(REPO).then(
+    () => true,
+    (e) => {
+      if (e instanceof LakeFsError && e.reason === 'not-found') return false;
+      throw e;
+    },
+  );
+  if (!exists) await lake.client.createRepository(REPO, `${lake.blockstore}/${REPO}`, 'main');
+  await lake.client.createBranch(REPO, target, 'main');
+  const dir = mkdtempSync(join(tmpdir(), 'dfp-e2e-spark-landing-'));
+  temp.push(dir);
+  const out = execFileSync(
+    'python3',
+    ['-m', 'dfp_tools.kronodroid_synthetic', '--out', dir, '--samples', String(samples), '--seed', '11'],
+    {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH: join(ROOT, 'images', 'dfp_tools') },
+    },
+  );
+  const files = (JSON.parse(out) as { files: Record<string, number> }).files;
+  for (const f of Object.keys(files))
+    await lake.client.upload(REPO, target, `landing/kronodroid/${f}`, readFileSync(join(dir, f)));
+  return { rows: Object.values(files).reduce((a, b) => a + b, 0) };
+}
+
 /** The dlt load of kronodroid-features (the step before the transform) on `branch`, from the host. */
 function dltLoad(lake: ClusterLakeFs, target: string): { status: number | null; stderr: string } {
   const venv = join(ROOT, 'images', 'dlt-runner', '.venv');
@@ -98,7 +130,7 @@ function dltLoad(lake: ClusterLakeFs, target: string): { status: number | null; 
       DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID: lake.accessKeyId,
       DESTINATION__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY: lake.secretAccessKey,
       DFP__S3__ENDPOINT_URL: lake.endpoint,
-      DFP__SOURCE__BUCKET_URL: `s3://${REPO}/main/landing/kronodroid`,
+      DFP__SOURCE__BUCKET_URL: `s3://${REPO}/${target}/landing/kronodroid`,
     },
   });
   return { status: r.status, stderr: r.stderr ?? '' };
@@ -140,7 +172,7 @@ describe.skipIf(process.env.DFP_E2E !== '1')(
 
     it("the driver Pod reaches Succeeded and writes the three Iceberg tables with Avro data files on the run's branch", async () => {
       branch = `spark-e2e-${Date.now().toString(36)}`;
-      const seeded = await seedKronodroid(lakefs!, REPO, 240, branch);
+      const seeded = await seedBranch(lakefs!, branch, 240);
       const dlt = dltLoad(lakefs!, branch);
       expect(dlt.status, dlt.stderr.slice(-3000)).toBe(0);
 
@@ -159,9 +191,10 @@ describe.skipIf(process.env.DFP_E2E !== '1')(
         1_500_000,
         () => {
           const p = getJson<PodStatus>(['-n', NS, 'pod', POD]);
-          const phase = p?.status?.phase;
+          if (!p) return { status: { phase: 'Gone: the Pod was deleted before it finished' } } as PodStatus;
+          const phase = p.status?.phase;
           if (phase === 'Succeeded' || phase === 'Failed') return p;
-          const unschedulable = p?.status?.conditions?.find(
+          const unschedulable = p.status?.conditions?.find(
             (c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable',
           );
           if (unschedulable && Date.now() - t0 > 120_000)
@@ -195,7 +228,7 @@ describe.skipIf(process.env.DFP_E2E !== '1')(
         stepsSucceeded: phase === 'Succeeded' ? 1 : 0,
         status: phase,
         seconds,
-        note: `the spark-transform step only: the SparkApplication's driver as a Pod (executors as local[${localThreads(app)}] threads), input from the dlt load of ${seeded.rows} landing CSV rows on lakeFS branch ${branch}`,
+        note: `the spark-transform step only: the SparkApplication's driver as a Pod (executors as local[${localThreads(app)}] threads), input from the dlt load (from the host) of ${seeded.rows} landing CSV rows on lakeFS branch ${branch}`,
       });
       expect(phase, log.split('\n').slice(-30).join('\n')).toBe('Succeeded');
       expect(report.engine).toBe('spark');
