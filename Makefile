@@ -124,9 +124,10 @@ bench-python:
 images: install
 	@scripts/images/build.sh $(IMAGES)
 
-## images-test: run built images' entry points for real with runc (tests/images-run.test.ts); after `make images`
+## images-test: run built images' entry points for real with runc (tests/images-run.test.ts), and the
+## Kronodroid transform on Spark and DataFusion in their images (tests/kronodroid-images.test.ts); after `make images`
 images-test: install
-	DFP_IMAGES_RUN=1 npx vitest run tests/images-run.test.ts
+	DFP_IMAGES_RUN=1 npx vitest run tests/images-run.test.ts tests/kronodroid-images.test.ts
 
 ## e2e: the pipelines in dist/ run for real by Argo, Airflow and kfp's local runner on the embedded
 ## cluster (root; docs/cluster.md), then a table of the runs and the wall time (not part of `make test`)

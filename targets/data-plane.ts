@@ -16,6 +16,27 @@ export function warehouseUri(scheme: 's3' | 's3a', repository: string, ref: stri
   return `${scheme}://${repository}/${ref}/${WAREHOUSE_FOLDER}`;
 }
 
+/**
+ * The JVM packages every Spark session of the platform needs, at these exact versions:
+ * Iceberg's runtime for Spark 3.5, Spark's Avro data source, and the S3A filesystem of the
+ * Hadoop (3.3.4) that Spark 3.5 is built with.
+ */
+export const SPARK_PACKAGES = [
+  'org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.10.0',
+  'org.apache.spark:spark-avro_2.12:3.5.6',
+  'org.apache.hadoop:hadoop-aws:3.3.4',
+] as const;
+
+/**
+ * Where the images that run Spark (kronodroid-spark, dbt-kronodroid) keep the jars of
+ * SPARK_PACKAGES and what Ivy resolves for them (images/spark-jars/jars.txt, fetched from
+ * Maven Central at build time, checked by sha256). What dfp renders puts this folder on the
+ * classpath, never `spark.jars.packages` / `deps.packages`: those resolve the jars from
+ * Maven when the session starts, and pods have no route to Maven (`make e2e` found the dbt
+ * step and the Spark job failing so).
+ */
+export const SPARK_IMAGE_JARS = '/opt/dfp/jars/*';
+
 /** The Spark session extensions Iceberg's SQL needs. */
 export const ICEBERG_SPARK_EXTENSIONS = 'org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions';
 

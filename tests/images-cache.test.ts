@@ -204,3 +204,38 @@ describe.skipIf(!hasBuildah)('images: the archive cache, keyed by inputs', () =>
     expect(lstatSync(join(images(), 'half.tar')).isFile()).toBe(true);
   });
 });
+
+describe('images: the key of an image is the hash of its inputs (scripts/images/inputs.py)', () => {
+  const INPUTS = join(ROOT, 'scripts', 'images', 'inputs.py');
+
+  it('covers what a Containerfile copies from elsewhere in images/ (images/spark-jars), and only for the images that copy it', () => {
+    const root = mkdtempSync(join(tmpdir(), 'dfp-images-inputs-'));
+    try {
+      const write = (rel: string, text: string) => {
+        spawnSync('mkdir', ['-p', join(root, rel, '..')]);
+        writeFileSync(join(root, rel), text);
+      };
+      write('.dockerignore', '*/tests\n');
+      write('dfp_tools/dfp_tools/__init__.py', '');
+      write('shared/jars.txt', 'abc a.jar\n');
+      write('shared/README.md', 'not copied\n');
+      write('a/Containerfile', 'FROM localhost/dfp/python-base:bookworm\nCOPY shared/jars.txt a/x.py /opt/dfp/\n');
+      write('a/x.py', '');
+      write('b/Containerfile', 'FROM localhost/dfp/python-base:bookworm\nCOPY b/x.py /opt/dfp/\n');
+      write('b/x.py', '');
+      const key = (name: string) => {
+        const r = run('python3', [INPUTS, root, name, 'base-digest']);
+        expect(r.status, r.stderr).toBe(0);
+        return r.stdout.trim();
+      };
+      const before = { a: key('a'), b: key('b') };
+      write('shared/README.md', 'changed, still not copied\n');
+      expect({ a: key('a'), b: key('b') }).toEqual(before);
+      write('shared/jars.txt', 'def a.jar\n');
+      expect(key('a')).not.toBe(before.a);
+      expect(key('b')).toBe(before.b);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

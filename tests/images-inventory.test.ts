@@ -345,3 +345,73 @@ describe('every image and program dist/ references is built or contained here', 
     });
   }
 });
+
+/**
+ * The jars a Spark session needs come with its image: pods have no route to Maven, so what
+ * dfp renders puts /opt/dfp/jars on the classpath and asks Ivy for nothing, and the image
+ * must hold there the jar of every package its SparkApplication's dfp.dev/spark-packages
+ * annotation names (images/spark-jars/jars.txt, fetched at build time by sha256).
+ */
+const JAR_LIST = join(IMAGES, 'spark-jars', 'jars.txt');
+
+/** What is wrong with the jars of the image `image` for the packages `packages` (Maven coordinates). */
+export function jarProblems(image: string, packages: readonly string[], list: string): string[] {
+  const paths = new Set(
+    list
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'))
+      .map((l) => l.split(/\s+/)[1]!),
+  );
+  const problems: string[] = [];
+  for (const coordinate of packages) {
+    const [group, artifact, version] = coordinate.split(':');
+    const path = `${group!.replaceAll('.', '/')}/${artifact}/${version}/${artifact}-${version}.jar`;
+    if (!paths.has(path)) problems.push(`${coordinate}: images/spark-jars/jars.txt has no ${path}`);
+  }
+  const containerfile = join(IMAGES, image, 'Containerfile');
+  const text = existsSync(containerfile) ? readFileSync(containerfile, 'utf8') : '';
+  if (!/^COPY .*spark-jars\/jars\.txt/m.test(text) || !/fetch_jars\.py \S*jars\.txt \/opt\/dfp\/jars\b/.test(text))
+    problems.push(`images/${image}/Containerfile does not fetch images/spark-jars/jars.txt into /opt/dfp/jars`);
+  return problems;
+}
+
+describe('the jars of every Spark session come with its image, never from Maven at start-up', () => {
+  const apps = [...dist.entries()]
+    .filter(([f]) => f.includes('/spark/applications/'))
+    .flatMap(([f, text]) => parseAllDocuments(text).map((d) => ({ file: f, app: d.toJS() })));
+  const list = readFileSync(JAR_LIST, 'utf8');
+
+  it('every SparkApplication names its packages, puts /opt/dfp/jars on the classpath and resolves nothing', () => {
+    expect(apps.length).toBeGreaterThan(0);
+    const problems: string[] = [];
+    for (const { file, app } of apps) {
+      const image = /registry\.dfp\.internal\/dfp\/([a-z0-9._-]+):/.exec(app.spec.image)![1]!;
+      const packages = String(app.metadata.annotations?.['dfp.dev/spark-packages'] ?? '')
+        .split(',')
+        .filter(Boolean);
+      if (packages.length === 0) problems.push(`dist/${file}: no dfp.dev/spark-packages annotation`);
+      if (app.spec.deps) problems.push(`dist/${file}: spec.deps asks the operator to fetch at start-up`);
+      for (const key of Object.keys(app.spec.sparkConf ?? {}))
+        if (key.startsWith('spark.jars')) problems.push(`dist/${file}: sparkConf ${key}`);
+      for (const role of ['driver', 'executor'])
+        if (app.spec.sparkConf?.[`spark.${role}.extraClassPath`] !== '/opt/dfp/jars/*')
+          problems.push(`dist/${file}: spark.${role}.extraClassPath is not /opt/dfp/jars/*`);
+      problems.push(...jarProblems(image, packages, list).map((p) => `dist/${file}: ${p}`));
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('dbt-kronodroid (its profile puts /opt/dfp/jars on the driver classpath) fetches the same jars', () => {
+    const packages = String(apps[0]!.app.metadata.annotations['dfp.dev/spark-packages']).split(',');
+    expect(jarProblems('dbt-kronodroid', packages, list)).toEqual([]);
+  });
+
+  it('controls: a package the list lacks, and an image that fetches no jars, are named', () => {
+    expect(jarProblems('kronodroid-spark', ['org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.9.9'], list)).toEqual([
+      'org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.9.9: images/spark-jars/jars.txt has no org/apache/iceberg/iceberg-spark-runtime-3.5_2.12/1.9.9/iceberg-spark-runtime-3.5_2.12-1.9.9.jar',
+    ]);
+    expect(jarProblems('kronodroid-datafusion', [], list)).toEqual([
+      'images/kronodroid-datafusion/Containerfile does not fetch images/spark-jars/jars.txt into /opt/dfp/jars',
+    ]);
+  });
+});

@@ -135,7 +135,7 @@ function dataFusion(runArgs: string[]): Ran {
   );
 }
 
-/** spark-submit with the rendered SparkApplication's (dev) sparkConf, hadoopConf and packages, master local[2]. */
+/** spark-submit with the rendered SparkApplication's (dev) sparkConf, hadoopConf and the packages it names, master local[2]. */
 function sparkSubmit(program: string, args: string[], warehouseOverride?: string): Ran {
   const app = parse(
     readFileSync(join(ROOT, 'dist', 'dev', 'spark', 'applications', 'kronodroid-iceberg.yaml'), 'utf8'),
@@ -158,8 +158,9 @@ function sparkSubmit(program: string, args: string[], warehouseOverride?: string
     [
       '--master',
       'local[2]',
+      // The venv has no /opt/dfp/jars: the packages the image holds there, from Maven.
       '--packages',
-      spec.deps.packages.join(','),
+      app.metadata.annotations['dfp.dev/spark-packages'],
       ...Object.entries(conf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
       program,
       ...args,

@@ -81,7 +81,13 @@ describe('SparkApplications pass the Spark Operator API models, strictly', () =>
     expect(app.spec.sparkConf['spark.sql.catalog.lakefs.table-override.write.format.default']).toBe('avro');
     expect(app.spec.sparkConf['spark.sql.catalog.lakefs.warehouse']).toBe('s3a://kronodroid/main/warehouse');
     expect(app.spec.hadoopConf['fs.s3a.endpoint']).toBe('http://lakefs.lakefs.svc.cluster.local:8000');
-    expect(app.spec.deps.packages.every((p: string) => /^[\w.-]+:[\w.-]+:\d+\.\d+\.\d+$/.test(p))).toBe(true);
+    // The jars come with the image (on the classpath), never from Maven at start-up.
+    const packages = app.metadata.annotations['dfp.dev/spark-packages'].split(',');
+    expect(packages.every((p: string) => /^[\w.-]+:[\w.-]+:\d+\.\d+\.\d+$/.test(p))).toBe(true);
+    expect(app.spec.deps).toBeUndefined();
+    expect(Object.keys(app.spec.sparkConf).filter((k) => k.startsWith('spark.jars'))).toEqual([]);
+    expect(app.spec.sparkConf['spark.driver.extraClassPath']).toBe('/opt/dfp/jars/*');
+    expect(app.spec.sparkConf['spark.executor.extraClassPath']).toBe('/opt/dfp/jars/*');
     expect(app.spec.suspend).toBe(true);
     // The only env: lakeFS's S3 keys, each a Secret reference (a literal value or another variable fails).
     const secretRef = (name: string, key: string) => ({
@@ -299,7 +305,7 @@ describe('transform mistakes are reported with the construct path', () => {
           'again: output shop.a is also written by spark-only; let one transform own each table',
           'two-places: shop.d is in catalog lakefs in lakeFS shop@main but shop.b is in lakefs in lakeFS ' +
             'shop@dev; a transform works in one catalog and lakeFS location, so split it',
-          "two-places: sparkConf 'spark.sql.catalog.lakefs.type' is set by dfp (catalog, S3A, packages); leave it out",
+          "two-places: sparkConf 'spark.sql.catalog.lakefs.type' is set by dfp (catalog, S3A, the image's jars); leave it out",
         ]),
       );
       expect(problems.some((p) => p.startsWith("Bad_Name: transform name 'Bad_Name' must be a DNS-1123 label"))).toBe(

@@ -17,8 +17,13 @@ import type { Table, Transform as TransformModel } from './schema.ts';
 
 /** Runs add `-<5 characters>` to the name; Kubernetes labels (the Job's pods) allow 63. */
 const MAX_NAME = 50;
-/** Keys dfp sets itself: the catalog, the S3A filesystem and the Avro default. */
-const RESERVED_CONF = /^spark\.(sql\.catalog\.|sql\.extensions$|sql\.defaultCatalog$|hadoop\.fs\.s3a\.|jars\.)/;
+/**
+ * Keys dfp sets itself: the catalog, the S3A filesystem, the Avro default and the jars (the
+ * image's, on the driver's and executors' classpath: a spark.jars.* setting would ask Maven
+ * at start-up, which pods cannot reach).
+ */
+const RESERVED_CONF =
+  /^spark\.(sql\.catalog\.|sql\.extensions$|sql\.defaultCatalog$|hadoop\.fs\.s3a\.|jars\.|(driver|executor)\.extraClassPath$)/;
 const ENTRYPOINT = /^(\/|local:\/\/\/|s3a:\/\/)\S+$/;
 
 export function buildTransforms(
@@ -145,7 +150,7 @@ function buildTransform(t: Transform, tables: readonly Table[], problems: Proble
   const retries = p.retries ?? 0;
   if (!Number.isInteger(retries) || retries < 0) add(`retries ${retries} must be a whole number of at least 0`);
   for (const key of Object.keys(p.sparkConf ?? {})) {
-    if (RESERVED_CONF.test(key)) add(`sparkConf '${key}' is set by dfp (catalog, S3A, packages); leave it out`);
+    if (RESERVED_CONF.test(key)) add(`sparkConf '${key}' is set by dfp (catalog, S3A, the image's jars); leave it out`);
   }
 
   return {

@@ -7,16 +7,8 @@
 import { DBT_REF_ENV } from '../../constructs/model/analytics-names.ts';
 import type { DbtProject, Environment } from '../../constructs/model/schema.ts';
 import { toYaml } from '../../emit/yaml.ts';
-import { ICEBERG_SPARK_EXTENSIONS, icebergCatalogConf, s3aGatewayConf } from '../data-plane.ts';
+import { ICEBERG_SPARK_EXTENSIONS, SPARK_IMAGE_JARS, icebergCatalogConf, s3aGatewayConf } from '../data-plane.ts';
 import { WAREHOUSE_FOLDER } from '../../constructs/model/warehouse.ts';
-
-/**
- * Where the dbt image keeps the session's jars (Iceberg's Spark runtime, Avro and S3A, the
- * versions the Spark target pins; images/dbt-kronodroid/jars.txt). They are on the driver's
- * classpath, never `spark.jars.packages`: that resolves them from Maven when the session
- * starts, and pods have no route to Maven (`make e2e` found the step failing so).
- */
-export const SESSION_JARS = '/opt/dfp/jars/*';
 
 export function profileYaml(p: DbtProject, env: Environment): string {
   const warehouse = `s3a://${p.lakefs.repository}/{{ env_var('${DBT_REF_ENV}') }}/${WAREHOUSE_FOLDER}`;
@@ -33,7 +25,8 @@ export function profileYaml(p: DbtProject, env: Environment): string {
     // same S3A client reads them (its fs.s3a.* settings apply to either scheme).
     'spark.hadoop.fs.s3.impl': 'org.apache.hadoop.fs.s3a.S3AFileSystem',
     'spark.hadoop.fs.s3a.connection.ssl.enabled': String(new URL(env.endpoints.lakefs).protocol === 'https:'),
-    'spark.driver.extraClassPath': SESSION_JARS,
+    // The session's jars come with the image, never from Maven (SPARK_IMAGE_JARS).
+    'spark.driver.extraClassPath': SPARK_IMAGE_JARS,
   };
   const sorted = Object.fromEntries(Object.entries(conf).sort(([a], [b]) => (a < b ? -1 : 1)));
   return toYaml({

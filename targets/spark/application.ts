@@ -11,6 +11,8 @@ import type { Environment, Transform } from '../../constructs/model/schema.ts';
 import { parseQuantity } from '../../constructs/model/quantity.ts';
 import {
   ICEBERG_SPARK_EXTENSIONS,
+  SPARK_IMAGE_JARS,
+  SPARK_PACKAGES,
   icebergCatalogConf,
   runnerArgs,
   s3aGatewayConf,
@@ -19,19 +21,14 @@ import {
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../pod-security.ts';
 import { RenderError } from '../types.ts';
 
-/** The Spark the images ship; the packages below are built for it (Scala 2.12). */
+/** The Spark the images ship; SPARK_PACKAGES are built for it (Scala 2.12). */
 export const SPARK_VERSION = '3.5.6';
 
 /**
- * Resolved by spark-submit from Maven Central at start-up, at these exact versions:
- * Iceberg's runtime for Spark 3.5, Spark's Avro data source, and the S3A filesystem of
- * the Hadoop (3.3.4) that Spark 3.5 is built with.
+ * The annotation naming the packages (Maven coordinates) whose jars the application's image
+ * must hold in SPARK_IMAGE_JARS: the image is checked against it (tests/images-inventory).
  */
-export const SPARK_PACKAGES = [
-  'org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.10.0',
-  'org.apache.spark:spark-avro_2.12:3.5.6',
-  'org.apache.hadoop:hadoop-aws:3.3.4',
-] as const;
+export const SPARK_PACKAGES_ANNOTATION = 'dfp.dev/spark-packages';
 
 /** dfp's SQL runner in the Spark image: writes each `--query` into the `--output` before it. */
 export const SQL_RUNNER = 'local:///opt/dfp/run_sql.py';
@@ -85,6 +82,7 @@ export function sparkApplication(t: Transform, env: Environment): object {
         'dfp.dev/source': t.path,
         'dfp.dev/inputs': t.inputs.join(',') || undefined,
         'dfp.dev/outputs': t.outputs.join(','),
+        [SPARK_PACKAGES_ANNOTATION]: SPARK_PACKAGES.join(','),
       },
     },
     spec: {
@@ -99,7 +97,6 @@ export function sparkApplication(t: Transform, env: Environment): object {
       sparkVersion: SPARK_VERSION,
       // A template: the launcher starts copies of it; the operator never submits this one.
       suspend: true,
-      deps: { packages: [...SPARK_PACKAGES] },
       sparkConf: {
         ...t.sparkConf,
         'spark.sql.extensions': ICEBERG_SPARK_EXTENSIONS,
@@ -107,8 +104,10 @@ export function sparkApplication(t: Transform, env: Environment): object {
         // Every table this catalog creates gets Avro data files, whatever the job says.
         [`spark.sql.catalog.${t.catalog}.table-override.write.format.default`]: 'avro',
         'spark.sql.defaultCatalog': t.catalog,
-        // The pods run as a non-root user without a home: Ivy resolves the packages in /tmp.
-        'spark.jars.ivy': '/tmp/.ivy2',
+        // The jars of SPARK_PACKAGES come with the image, never from Maven at start-up
+        // (no deps.packages, no Ivy): pods have no route to Maven Central.
+        'spark.driver.extraClassPath': SPARK_IMAGE_JARS,
+        'spark.executor.extraClassPath': SPARK_IMAGE_JARS,
       },
       hadoopConf: {
         ...s3aGatewayConf(env.endpoints.lakefs),

@@ -202,6 +202,19 @@ function bundleFor(image: OciImage, options: RunOptions): { bundle: string; id: 
   delete spec.process.rlimits;
   spec.root = { path: image.rootfs, readonly: true };
   spec.hostname = 'dfp-image-test';
+  // As kubelet does for every pod: an /etc/hosts naming the pod's hostname (the JVM resolves
+  // its own host name at start; Spark failed with UnknownHostException without it).
+  writeFileSync(
+    join(bundle, 'hosts'),
+    `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${spec.hostname}\n`,
+    { mode: 0o644 },
+  );
+  spec.mounts.push({
+    destination: '/etc/hosts',
+    type: 'bind',
+    source: join(bundle, 'hosts'),
+    options: ['rbind', 'ro'],
+  });
   for (const dir of options.scratch ?? ['/tmp', '/home/dfp']) {
     spec.mounts.push({
       destination: dir,

@@ -4,10 +4,11 @@ Usage: run_sql_app.py APP.json WAREHOUSE IVY_DIR SETUP.sql RESULT.json
 Writes {"queries": n, "outputs": {"ns.table": {"formats": [...], "rows": [...], "properties": {...}}}}
 to RESULT.json (Ivy and the JVM print to stdout).
 
-The session gets the application's own sparkConf and deps.packages (resolved by Ivy
-from Maven Central), with two changes a test machine needs: the catalog's warehouse is a
-local folder instead of the lakeFS S3 gateway, and hadoop-aws (the S3A filesystem, unused
-then) is left out. The queries run in order,
+The session gets the application's own sparkConf, with three changes a test machine needs:
+the packages its dfp.dev/spark-packages annotation names (whose jars the platform's images
+hold in /opt/dfp/jars, on the rendered classpath) are resolved by Ivy from Maven Central,
+the catalog's warehouse is a local folder instead of the lakeFS S3 gateway, and hadoop-aws
+(the S3A filesystem, unused then) is left out. The queries run in order,
 after SETUP.sql (the test's input tables) has been run. The application's arguments are
 `--output T --query Q` pairs; each query is written into its table (created or replaced
 in the catalog), as dfp's SQL runner does. Then each output table reports the formats of
@@ -37,7 +38,9 @@ def main():
     builder = SparkSession.builder.master("local[1]").appName(app["metadata"]["name"])
     for key, value in spec["sparkConf"].items():
         builder = builder.config(key, value)
-    packages = [p for p in spec["deps"]["packages"] if not p.startswith("org.apache.hadoop:hadoop-aws:")]
+    assert "deps" not in spec, "the image's jars are on the classpath; nothing is resolved at start-up"
+    named = app["metadata"]["annotations"]["dfp.dev/spark-packages"].split(",")
+    packages = [p for p in named if not p.startswith("org.apache.hadoop:hadoop-aws:")]
     builder = (
         builder.config(f"spark.sql.catalog.{catalog}.warehouse", f"file://{warehouse}")
         .config("spark.jars.packages", ",".join(packages))

@@ -58,10 +58,21 @@ export async function seedKronodroid(
   samples: number,
   branch: string,
 ): Promise<{ rows: number; commit: string }> {
-  try {
-    await lakefs.client.createRepository(repo, `${lakefs.blockstore}/${repo}`, 'main');
-  } catch (e) {
-    if (!(e instanceof LakeFsError && e.reason === 'conflict')) throw e;
+  // lakeFS refuses to create a repository that exists with 400 (its storage namespace is in
+  // use), not 409, once a run has written there: look first.
+  const exists = await lakefs.client.getRepository(repo).then(
+    () => true,
+    (e) => {
+      if (e instanceof LakeFsError && e.reason === 'not-found') return false;
+      throw e;
+    },
+  );
+  if (!exists) {
+    try {
+      await lakefs.client.createRepository(repo, `${lakefs.blockstore}/${repo}`, 'main');
+    } catch (e) {
+      if (!(e instanceof LakeFsError && e.reason === 'conflict')) throw e;
+    }
   }
   const work = mkdtempSync(join(tmpdir(), 'dfp-e2e-landing-'));
   try {
