@@ -243,3 +243,31 @@ describe('Argo CD: the sync waves order what they claim', () => {
     );
   });
 });
+
+describe('Argo CD: a Sync hook cannot hold a sync for ever', () => {
+  // Argo CD waits for a Sync hook Job without a timeout of its own: a hook pod that never
+  // starts (an image that cannot be pulled) or a CLI that waits on an unreachable store
+  // would hold its Application's sync, and from wave 0 every later wave (docs/gitops.md).
+  const hooks = [...tree].flatMap(([path, text]) =>
+    parseAllDocuments(text)
+      .map((d) => d.toJSON() as Json)
+      .filter((o) => o?.kind === 'Job' && o.metadata?.annotations?.['argocd.argoproj.io/hook'])
+      .map((o) => ({ path, job: o })),
+  );
+  it('every environment renders Sync hooks (Feast, Chronon, DataHub)', () => {
+    expect(new Set(hooks.map((h) => h.job.metadata.name))).toEqual(
+      new Set(['feast-apply', 'chronon-apply', 'datahub-ingest']),
+    );
+  });
+  it('every hook Job has a deadline and a bounded number of retries', () => {
+    const unbounded = hooks
+      .filter(
+        (h) =>
+          !(Number.isInteger(h.job.spec.activeDeadlineSeconds) && h.job.spec.activeDeadlineSeconds > 0) ||
+          !(Number.isInteger(h.job.spec.backoffLimit) && h.job.spec.backoffLimit <= 5),
+      )
+      .map((h) => `${h.path}: Job ${h.job.metadata.name}`);
+    expect(hooks.length).toBeGreaterThan(0);
+    expect(unbounded).toEqual([]);
+  });
+});
