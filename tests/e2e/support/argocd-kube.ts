@@ -247,16 +247,18 @@ export async function ensureBucket(
  * cluster holds at that digest, adds the digest name (ctr images tag). Returns what it tagged;
  * an image the cluster does not hold is left to fail its pull, visibly.
  */
-export function tagDigests(images: readonly string[]): string[] {
+const ctr = (...args: string[]) => {
   const state =
     process.env.DFP_CLUSTER_DIR || join(process.env.DFP_CACHE || join(homedir(), '.cache', 'dfp'), 'cluster');
-  const ctr = (...args: string[]) =>
-    spawnSync('ctr', ['--address', join(state, 'containerd', 'containerd.sock'), '-n', 'k8s.io', ...args], {
-      encoding: 'utf8',
-    });
+  return spawnSync('ctr', ['--address', join(state, 'containerd', 'containerd.sock'), '-n', 'k8s.io', ...args], {
+    encoding: 'utf8',
+  });
+};
+/** The images the cluster's containerd holds: reference → digest of its manifest ({} when ctr cannot answer). */
+function clusterImageTargets(): Map<string, string> {
   const listed = ctr('images', 'ls');
-  if (listed.status !== 0) return [];
-  const targets = new Map(
+  if (listed.status !== 0) return new Map();
+  return new Map(
     listed.stdout
       .split('\n')
       .slice(1)
@@ -264,6 +266,18 @@ export function tagDigests(images: readonly string[]): string[] {
       .filter((c) => c.length > 2)
       .map((c) => [c[0]!, c[2]!]),
   );
+}
+/**
+ * Whether the kubelet finds `image` (as dist/ names it) in the cluster without a pull: for
+ * `name:tag@sha256:…`, an image recorded under `name@sha256:…` (tagDigests adds those).
+ */
+export function imageInCluster(image: string): boolean {
+  const m = /^(.+):([^:/@]+)@(sha256:[0-9a-f]{64})$/.exec(image);
+  return clusterImageTargets().has(m ? `${m[1]}@${m[3]}` : image);
+}
+
+export function tagDigests(images: readonly string[]): string[] {
+  const targets = clusterImageTargets();
   const tagged: string[] = [];
   for (const image of images) {
     const m = /^(.+):([^:/@]+)@(sha256:[0-9a-f]{64})$/.exec(image);
