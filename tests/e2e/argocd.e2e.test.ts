@@ -480,9 +480,6 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
               `namespace ${ns} already exists: another user of the cluster may run in it, and this sync would adopt and prune its objects; delete it or leave ${env} out (DFP_E2E_ARGOCD_ENVS)`,
             );
         }
-        for (const ns of namespaces)
-          summary.push(`prerequisites made in ${ns}: ${prerequisites(env, ns, current).join(', ') || 'none'}`);
-        summary.push(`buckets made in MinIO: ${(await buckets(current)).join(', ') || 'none'}`);
         const images = [
           ...new Set(
             [...JSON.stringify(current.map((o) => o.object)).matchAll(/"image":"([^"]+)"/g)].map((m) => m[1]!),
@@ -522,6 +519,9 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
           throw new Error(
             `${env}: ${holding.map((h) => `the Sync hook ${h.job} of ${h.app} (wave ${h.wave}) cannot succeed here: ${h.detail}`).join('; ')}; it would hold wave ${lastWave} until its deadline (${holding[0]!.deadline} s) has passed on each of Argo CD's 6 attempts. ${holding.some((h) => h.why === 'image') ? 'Build the images at the digests dist/ pins (make images; scripts/images/archive-for --dist names what is missing) and import them (scripts/cluster/import), or leave ' + env + ' out (DFP_E2E_ARGOCD_ENVS).' : ''}`,
           );
+        for (const ns of namespaces)
+          summary.push(`prerequisites made in ${ns}: ${prerequisites(env, ns, current).join(', ') || 'none'}`);
+        summary.push(`buckets made in MinIO: ${(await buckets(current)).join(', ') || 'none'}`);
       }, 600_000);
 
       afterAll(async () => {
@@ -536,7 +536,9 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
           ...summary.map((s) => `- ${s}`),
         ];
         tables.push(lines.join('\n'));
-        await removeEnvironment(env, namespaces[0]!);
+        // Only what this suite made: a namespace refused as another user's is left alone.
+        const ns = tryKubectlJson(['get', 'namespace', namespaces[0]!]);
+        if (!ns || ns.metadata?.labels?.[OWN_LABEL] === 'argocd') await removeEnvironment(env, namespaces[0]!);
       }, 600_000);
 
       it(
