@@ -55,11 +55,13 @@ import {
 } from './support/argocd-kube.ts';
 import {
   ServedRepo,
+  changes,
   childApps,
   desiredDiff,
   desiredObjects,
   editPipeline,
   environmentBranches,
+  inOwnNamespaces,
   removePipeline,
   renderDist,
   resourceNames,
@@ -70,6 +72,14 @@ import { recordRun } from './support/run-table.ts';
 
 type Json = Record<string, any>;
 const DIST = join(ROOT, 'dist');
+/**
+ * What is synced: dist/ as `make synth` renders it, each environment's namespace with this
+ * suffix (DFP_E2E_ARGOCD_NS_SUFFIX; empty: the namespaces dist/ names). The other e2e suites
+ * run in the environments' namespaces (Argo's in ml-staging, which it leaves behind; Airflow's
+ * in ml-prod), and an Argo CD sync with prune and self-heal must not share a namespace.
+ */
+const NS_SUFFIX = process.env.DFP_E2E_ARGOCD_NS_SUFFIX ?? '-argocd';
+const SYNCED = process.env.DFP_E2E && NS_SUFFIX ? renderDist(inOwnNamespaces(NS_SUFFIX)) : DIST;
 /** The pipeline the edit and removal steps change: it has objects in every environment. */
 const PIPELINE = 'iris';
 const SYNC_LIMIT_S = 900;
@@ -401,12 +411,13 @@ const fmt = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1
 beforeAll(() => {
   startedHere = !argocdRuns();
   const info = argocdUp();
-  repo = new ServedRepo(info.ARGOCD_GIT_ROOT!, DIST, [...new Set(branches.values())]);
-  for (const env of ENVS) installCrds(desiredObjects(DIST, env));
+  repo = new ServedRepo(info.ARGOCD_GIT_ROOT!, SYNCED, [...new Set(branches.values())]);
+  for (const env of ENVS) installCrds(desiredObjects(SYNCED, env));
 }, 1_800_000);
 
 afterAll(() => {
   repo?.remove();
+  if (SYNCED !== DIST) rmSync(join(SYNCED, '..'), { recursive: true, force: true });
   for (const t of tables) console.log(t);
   if (startedHere && process.env.DFP_E2E_KEEP_ARGOCD !== '1') argocdDown();
 });
@@ -415,9 +426,9 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
   for (const env of ENVS) {
     describe(`environment ${env}`, () => {
       const branch = branches.get(env)!;
-      const children = childApps(DIST, env);
+      const children = childApps(SYNCED, env);
       const namespaces = [...new Set(children.map((c) => c.namespace))];
-      const current = desiredObjects(DIST, env);
+      const current = desiredObjects(SYNCED, env);
       const apps = [`${env}-apps`, ...children.map((c) => c.name)];
       let kinds = resourceNames(current);
       const row: Record<string, Json> = Object.fromEntries(children.map((c) => [c.name, {}]));
@@ -546,7 +557,7 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
         async () => {
           const healthySince = new Map<string, number>();
           const t0 = Date.now();
-          kubectl(['apply', '-f', join(DIST, env, 'argocd', 'root.yaml')]);
+          kubectl(['apply', '-f', join(SYNCED, env, 'argocd', 'root.yaml')]);
           // Each child's first sync; its health is noted the moment it turns Healthy. A child
           // whose hook cannot succeed here is done for this test once its objects are applied
           // (Synced) and its hook shows the expected failure; its sync goes on (retries).
@@ -705,7 +716,7 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
       it(
         `a commit that edits one pipeline (${PIPELINE}) changes exactly the objects whose rendering changed`,
         async () => {
-          const dist = renderDist(editPipeline(PIPELINE));
+          const dist = renderDist(changes(inOwnNamespaces(NS_SUFFIX), editPipeline(PIPELINE)));
           editedObjs = desiredObjects(dist, env);
           kinds = [...new Set([...kinds, ...resourceNames(editedObjs)])].sort();
           const want = desiredDiff(current, editedObjs);
@@ -789,7 +800,7 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
       it(
         `a commit that removes a pipeline (${PIPELINE}) prunes exactly its objects`,
         async () => {
-          const dist = renderDist(removePipeline(PIPELINE));
+          const dist = renderDist(changes(inOwnNamespaces(NS_SUFFIX), removePipeline(PIPELINE)));
           const without = desiredObjects(dist, env);
           const want = desiredDiff(editedObjs, without);
           const before = liveObjects(apps, kinds);
@@ -830,7 +841,7 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
             added: applied(want.added),
           });
           // Put the branch back to what main renders, for whoever reads it next.
-          repo.push(repo.commit(DIST, 'e2e: dist/ as rendered'), branch);
+          repo.push(repo.commit(SYNCED, 'e2e: dist/ as rendered'), branch);
         },
         SYNC_LIMIT_S * 1000,
       );
