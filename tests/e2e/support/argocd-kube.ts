@@ -106,9 +106,20 @@ export function refresh(name: string): void {
   ]);
 }
 
-/** Starts a sync of an Application, as `argocd app sync` does: sets its `operation`. */
+/**
+ * Starts a sync of an Application, as `argocd app sync` does: sets its `operation`, with the
+ * Application's own sync options and retry (Argo CD's API server copies them into the
+ * operation; without them a manual sync would ignore ApplyOutOfSyncOnly=true).
+ */
 export function startSync(name: string, who = 'dfp-e2e'): void {
-  const patch = { operation: { initiatedBy: { username: who }, sync: { syncStrategy: { hook: {} } } } };
+  const policy = application(name)?.spec?.syncPolicy ?? {};
+  const patch = {
+    operation: {
+      initiatedBy: { username: who },
+      sync: { syncStrategy: { hook: {} }, syncOptions: policy.syncOptions },
+      ...(policy.retry ? { retry: policy.retry } : {}),
+    },
+  };
   kubectl(['-n', ARGOCD_NS, 'patch', 'applications.argoproj.io', name, '--type=merge', '-p', JSON.stringify(patch)]);
 }
 
