@@ -106,11 +106,20 @@ const CANNOT_BE_HEALTHY = {
 const OWN_LABEL = 'dfp.dev/e2e';
 
 const branches = environmentBranches(DIST);
-const wanted = process.env.DFP_E2E_ARGOCD_ENVS?.split(',').filter(Boolean);
-const ENVS = [...branches.keys()].filter((e) => !wanted || wanted.includes(e));
+/**
+ * The environments synced: DFP_E2E_ARGOCD_ENVS (comma-separated), by default staging alone
+ * (about 6 minutes warm; all three take about 12): it has the most to order (the accounts
+ * wave, a wave-0 hook that runs, WorkflowTemplates that mount wave-0 ConfigMaps, a hook that
+ * cannot succeed here, children that cannot be Healthy here). dev adds Kubeflow's
+ * PipelineVersions (never pruned) and the Feast hook; prod nothing of a kind of its own.
+ */
+const wanted = (process.env.DFP_E2E_ARGOCD_ENVS ?? 'staging').split(',').filter(Boolean);
+const ENVS = [...branches.keys()].filter((e) => wanted.includes(e));
 
 let startedHere = false;
 let repo: ServedRepo;
+/** The environment whose doomed hook was seen to end at its deadline: the Jobs are the same helper's, once per run is enough. */
+let deadlineSeenIn = '';
 const tables: string[] = [];
 
 /** The state of one child Application, read from the cluster. */
@@ -846,9 +855,17 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
         SYNC_LIMIT_S * 1000,
       );
 
-      it('a hook that cannot succeed here ends at its deadline: its sync is retried, not held for ever', async () => {
+      it('a hook that cannot succeed here ends at its deadline: its sync is retried, not held for ever (in the first environment that has one)', async () => {
         // No terminate-op: the Job's activeDeadlineSeconds (or its backoffLimit) ends it, the
-        // sync fails and Argo CD's retry starts the next attempt.
+        // sync fails and Argo CD's retry starts the next attempt. Once per run: every hook Job
+        // comes from one helper (targets/sync-hook.ts) and tests/argocd.test.ts checks each has
+        // its deadline.
+        if (deadlineSeenIn) {
+          for (const h of doomed)
+            row[h.app]!.hooks = `${row[h.app]!.hooks}; its end at the deadline was seen in ${deadlineSeenIn}`;
+          return;
+        }
+        if (doomed.length > 0) deadlineSeenIn = env;
         for (const h of doomed) {
           const a = await waitFor(
             `${h.app}'s first attempt to end (its hook's deadline, ${h.deadline} s)`,
