@@ -1,28 +1,36 @@
 /**
  * A real Argo CD (v2.14, built from the Go module proxy by scripts/argocd/build and started
- * by scripts/argocd/up on the embedded cluster) syncs dist/, for each environment:
+ * by scripts/argocd/up on the embedded cluster) syncs dist/, for each environment
+ * (DFP_E2E_ARGOCD_ENVS, default staging), in a namespace of its own (`ml-<env>-argocd`:
+ * the rendering with that namespace, nothing else changed; the other e2e suites run in the
+ * environments' own namespaces):
  *
  * - the root Application, applied to a cluster where no object of the environment exists,
- *   syncs its children wave by wave; each child is Synced, its Sync hooks ran (their
- *   outcome is printed; a hook that needs a server that cannot run here fails, see
- *   docs/gitops.md), and the waves order what they claim: no child of a wave is created
- *   before every child of an earlier wave finished its sync and was Healthy;
+ *   syncs its children wave by wave; each child is Synced and Healthy, or not Healthy for a
+ *   documented reason (no Spark operator, no KVM node, a suspended run template); every
+ *   Sync hook that can run here succeeds; the waves order what they claim: no child of a
+ *   wave is created before every child of an earlier wave finished its sync and was Healthy;
+ * - a Sync hook that cannot succeed here (its image not in the cluster at the digest dist/
+ *   pins, or DataHub's GMS) is named before the sync: in an earlier wave than the last it
+ *   refuses the environment; in the last, its failure's reason is asserted, its sync is
+ *   never ended by hand, and its Job is seen to end at its deadline (docs/gitops.md);
  * - a second sync of every Application changes no object;
  * - a commit that edits one pipeline's definition (main.ts's, changed in the construct
  *   tree and rendered the way `make synth` does) changes exactly the objects whose
- *   rendering changed, and PipelineVersions are never pruned (a run may use them);
+ *   rendering changed (an Application whose sync still runs reports exactly those of its
+ *   objects OutOfSync), and PipelineVersions are never pruned (a run may use them);
  * - an edited object is put back (self-heal, which dfp enables on every Application);
  * - a commit that removes a pipeline prunes exactly its objects (its PipelineVersions kept).
  *
  * Argo CD reads https://git.example.com/ml-platform/dfp.git, the URL dist/ names, unchanged:
  * scripts/argocd/up gives that repository a proxy (its git server, which serves a temporary
- * repository holding this worktree's dist/) in Argo CD's repository settings.
+ * repository holding the rendering) in Argo CD's repository settings.
  *
  * The environment's namespace gets, before the sync, only the platform's prerequisites
- * that dist/ names and does not render: the ServiceAccounts its pods run as and the
- * Secrets they read. The CRDs of the kinds dist/ renders whose controllers do not run here
+ * that dist/ names and does not render: the Secrets its pods read, and the buckets in the
+ * cluster's MinIO. The CRDs of the kinds dist/ renders whose controllers do not run here
  * (Kubeflow Pipelines, the Spark Operator) are installed as tests/support/kube-crds.ts
- * makes them. DFP_E2E_ARGOCD_ENVS=dev,prod limits the environments.
+ * makes them.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
