@@ -309,3 +309,23 @@ describe('Argo CD: a Sync hook cannot hold a sync for ever', () => {
     expect(unbounded).toEqual([]);
   });
 });
+
+describe('Argo CD: the ServiceAccounts pods run as are synced first, once', () => {
+  for (const env of model.environments) {
+    it(`${env.name}: every serviceAccountName has its ServiceAccount in accounts/ (wave -1), and no other folder renders one`, () => {
+      const objects = [...tree]
+        .filter(([p]) => p.startsWith(`${env.name}/`) && !p.startsWith(`${env.name}/argocd/`))
+        .flatMap(([p, text]) =>
+          p.endsWith('.yaml') ? parseAllDocuments(text).map((d) => ({ path: p, object: d.toJSON() as Json })) : [],
+        )
+        .filter((o) => o.object && typeof o.object === 'object');
+      const used = new Set(objects.flatMap((o) => [...serviceAccountReads(o.object)]));
+      const accounts = objects.filter((o) => o.object.kind === 'ServiceAccount');
+      expect(used.size).toBeGreaterThan(0);
+      expect(accounts.filter((a) => !a.path.startsWith(`${env.name}/accounts/`)).map((a) => a.path)).toEqual([]);
+      expect(accounts.map((a) => a.object.metadata.name).sort()).toEqual([...used].sort());
+      const app = applications.find(([p]) => p === `${env.name}/argocd/apps/accounts.yaml`)?.[1];
+      expect(app?.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
+    });
+  }
+});
