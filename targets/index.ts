@@ -2,6 +2,7 @@
  * Every output format dfp knows. Adding a target is one folder under targets/ and one
  * line here; no target imports another.
  */
+import { accountsTarget } from './accounts/index.ts';
 import { airflowTarget } from './airflow/index.ts';
 import { androidTarget } from './android/index.ts';
 import { argoTarget } from './argo/index.ts';
@@ -32,5 +33,6 @@ export const TARGETS: readonly Target[] = [
   dltTarget,
   docsTarget,
   datahubTarget,
+  accountsTarget,
   argocdTarget,
 ];

@@ -34,6 +34,18 @@ export interface SyncHookSpec {
   readonly resources: { readonly requests: Record<string, string>; readonly limits: Record<string, string> };
 }
 
+/**
+ * How long a hook Job may take, all its pods and their image pulls included. Argo CD waits
+ * for a Sync hook to complete and has no timeout of its own: a pod that never starts (an
+ * image that cannot be pulled, a node that never fits it) or a CLI that waits on a store
+ * that does not answer would hold the Application's sync, and in wave 0 every later wave,
+ * for ever. Past the deadline the Job fails (`DeadlineExceeded`), the hook and the sync
+ * fail, and Argo CD's retries (targets/argocd/application.ts) start a new hook Job. What
+ * the hooks do (register a few definitions, ingest a few metadata files) takes seconds; five
+ * minutes leaves room for a cold pull of the image.
+ */
+export const HOOK_DEADLINE_SECONDS = 300;
+
 /** The ConfigMap and the Sync-hook Job, in that order; the pod meets the restricted Pod Security profile. */
 export function syncHookObjects(spec: SyncHookSpec, env: Environment): object[] {
   const labels = { 'app.kubernetes.io/managed-by': 'dfp', 'app.kubernetes.io/name': spec.name };
@@ -63,6 +75,7 @@ export function syncHookObjects(spec: SyncHookSpec, env: Environment): object[] 
       },
     },
     spec: {
+      activeDeadlineSeconds: HOOK_DEADLINE_SECONDS,
       backoffLimit: 2,
       template: {
         metadata: { labels },

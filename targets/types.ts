@@ -26,10 +26,11 @@ export interface RenderedFile {
  * its sync, hooks included, and is Healthy. Engines, orchestrators, the catalog and the
  * benchmarks are all wave 1: nothing waits for them, so a long run (a SparkApplication, a
  * benchmark Job) or a catalog that cannot be reached holds back nothing.
- * tests/argocd.test.ts fails when an object reads a ConfigMap that another Application of the
- * same or a later wave syncs.
+ * Before them, wave -1: the ServiceAccounts pods of every wave run as (targets/accounts/).
+ * tests/argocd.test.ts fails when an object reads a ConfigMap, or runs as a ServiceAccount,
+ * that another Application of the same or a later wave syncs.
  */
-export const SYNC_WAVE = { definitions: 0, engines: 1, orchestrators: 1, standalone: 1 } as const;
+export const SYNC_WAVE = { accounts: -1, definitions: 0, engines: 1, orchestrators: 1, standalone: 1 } as const;
 
 /** What one target rendered for an environment; given to targets that render `last`. */
 export interface TargetOutput {

@@ -75,7 +75,9 @@ describe('Argo CD: the app of apps validates strictly', () => {
       expect(app.spec.destination.namespace).toBe(env.namespace);
       expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
       expect(app.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
-      expect(Number(app.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeGreaterThanOrEqual(0);
+      // Wave -1 is the ServiceAccounts' (targets/accounts/), the first; the others 0 and up.
+      const wave = Number(app.metadata.annotations['argocd.argoproj.io/sync-wave']);
+      expect(wave, name).toBe(app.metadata.name.endsWith('-accounts') ? -1 : Math.max(0, wave));
     }
   });
 
@@ -188,7 +190,27 @@ function configMapReads(o: unknown, out = new Set<string>()): Set<string> {
   }
   return out;
 }
-/** Every read of a ConfigMap that another Application, not of an earlier wave, syncs. */
+/** The ServiceAccounts an object's pods run as (a pod template's, a WorkflowTemplate's, a step's). */
+function serviceAccountReads(o: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(o)) for (const v of o) serviceAccountReads(v, out);
+  else if (o && typeof o === 'object') {
+    for (const [k, v] of Object.entries(o as Json)) {
+      if (k === 'serviceAccountName' && typeof v === 'string') out.add(v);
+      serviceAccountReads(v, out);
+    }
+  }
+  return out;
+}
+/** What an object needs to exist before its pods start: `ConfigMap/<name>`, `ServiceAccount/<name>`. */
+const needs = (o: unknown) => [
+  ...[...configMapReads(o)].map((n) => `ConfigMap/${n}`),
+  ...[...serviceAccountReads(o)].map((n) => `ServiceAccount/${n}`),
+];
+/**
+ * Every object that needs a ConfigMap or a ServiceAccount another Application, not of an
+ * earlier wave, syncs. A pod whose ServiceAccount does not exist is never created (the Job
+ * controller retries; a Sync hook Job then holds its wave until its deadline).
+ */
 function waveViolations(apps: readonly WaveApp[], files: ReadonlyMap<string, string>): string[] {
   const owner = (path: string) => apps.find((a) => `dist/${path}`.startsWith(`${a.path}/`));
   const objects = [...files].flatMap(([path, text]) => {
@@ -196,16 +218,17 @@ function waveViolations(apps: readonly WaveApp[], files: ReadonlyMap<string, str
     return app ? parseAllDocuments(text).map((d) => ({ path, app, object: d.toJSON() as Json })) : [];
   });
   const syncedBy = new Map(
-    objects.filter((o) => o.object.kind === 'ConfigMap').map((o) => [o.object.metadata.name as string, o.app]),
+    objects
+      .filter((o) => o.object.kind === 'ConfigMap' || o.object.kind === 'ServiceAccount')
+      .map((o) => [`${o.object.kind}/${o.object.metadata.name}`, o.app]),
   );
   const out: string[] = [];
   for (const { path, app, object } of objects) {
-    for (const name of configMapReads(object)) {
-      const from = syncedBy.get(name);
+    for (const need of needs(object)) {
+      const from = syncedBy.get(need);
       if (from && from !== app && from.wave >= app.wave) {
         out.push(
-          `${path}: ${object.kind} ${object.metadata.name} (${app.name}, wave ${app.wave}) reads ConfigMap ` +
-            `${name}, synced by ${from.name} in wave ${from.wave}`,
+          `${path}: ${object.kind} ${object.metadata.name} (${app.name}, wave ${app.wave}) ${need.startsWith('ServiceAccount/') ? 'runs as' : 'reads'} ${need.replace('/', ' ')}, synced by ${from.name} in wave ${from.wave}`,
         );
       }
     }
@@ -224,7 +247,7 @@ function waveApps(env: string): WaveApp[] {
 
 describe('Argo CD: the sync waves order what they claim', () => {
   for (const env of model.environments) {
-    it(`${env.name}: each ConfigMap an object reads is synced by its Application or an earlier wave`, () => {
+    it(`${env.name}: every ConfigMap an object reads and every ServiceAccount it runs as is synced by its own Application or one of an earlier wave`, () => {
       const apps = waveApps(env.name);
       const reads = [...tree]
         .filter(([p]) => p.startsWith(`${env.name}/`))
@@ -236,12 +259,73 @@ describe('Argo CD: the sync waves order what they claim', () => {
     });
   }
 
+  it('fails when a ServiceAccount is synced in a later wave than a Job that runs as it', () => {
+    // The Chronon apply hook (wave 0) runs as the environment's ServiceAccount; synced by
+    // an Application of wave 1 it does not exist when the hook's pod is to be created.
+    const files = new Map(tree);
+    files.set(
+      'staging/argo/late-account.yaml',
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: dfp-runner\n  namespace: ml-staging\n',
+    );
+    const apps = waveApps('staging').filter((a) => !a.name.endsWith('-accounts'));
+    expect(waveViolations(apps, files).join('\n')).toContain(
+      'staging/chronon/sync/chronon-apply.yaml: Job chronon-apply (staging-chronon, wave 0) runs as ServiceAccount dfp-runner, synced by staging-argo in wave 1',
+    );
+  });
+
   it('fails when a ConfigMap is synced in the same wave as the object that reads it', () => {
     const argo = waveApps('staging').find((a) => a.name === 'staging-argo')!.wave;
     const apps = waveApps('staging').map((a) => ({ ...a, wave: a.name === 'staging-dbt' ? argo : a.wave }));
     expect(waveViolations(apps, tree).join('\n')).toContain(
-      `WorkflowTemplate kronodroid-features (staging-argo, wave ${argo}) reads ConfigMap ` +
-        `dbt-kronodroid-profile, synced by staging-dbt in wave ${argo}`,
+      `WorkflowTemplate kronodroid-features (staging-argo, wave ${argo}) reads ConfigMap dbt-kronodroid-profile, synced by staging-dbt in wave ${argo}`,
     );
   });
+});
+
+describe('Argo CD: a Sync hook cannot hold a sync for ever', () => {
+  // Argo CD waits for a Sync hook Job without a timeout of its own: a hook pod that never
+  // starts (an image that cannot be pulled) or a CLI that waits on an unreachable store
+  // would hold its Application's sync, and from wave 0 every later wave (docs/gitops.md).
+  const hooks = [...tree].flatMap(([path, text]) =>
+    parseAllDocuments(text)
+      .map((d) => d.toJSON() as Json)
+      .filter((o) => o?.kind === 'Job' && o.metadata?.annotations?.['argocd.argoproj.io/hook'])
+      .map((o) => ({ path, job: o })),
+  );
+  it('every environment renders Sync hooks (Feast, Chronon, DataHub)', () => {
+    expect(new Set(hooks.map((h) => h.job.metadata.name))).toEqual(
+      new Set(['feast-apply', 'chronon-apply', 'datahub-ingest']),
+    );
+  });
+  it('every hook Job has a deadline and a bounded number of retries', () => {
+    const unbounded = hooks
+      .filter(
+        (h) =>
+          !(Number.isInteger(h.job.spec.activeDeadlineSeconds) && h.job.spec.activeDeadlineSeconds > 0) ||
+          !(Number.isInteger(h.job.spec.backoffLimit) && h.job.spec.backoffLimit <= 5),
+      )
+      .map((h) => `${h.path}: Job ${h.job.metadata.name}`);
+    expect(hooks.length).toBeGreaterThan(0);
+    expect(unbounded).toEqual([]);
+  });
+});
+
+describe('Argo CD: the ServiceAccounts pods run as are synced first, once', () => {
+  for (const env of model.environments) {
+    it(`${env.name}: every serviceAccountName has its ServiceAccount in accounts/ (wave -1), and no other folder renders one`, () => {
+      const objects = [...tree]
+        .filter(([p]) => p.startsWith(`${env.name}/`) && !p.startsWith(`${env.name}/argocd/`))
+        .flatMap(([p, text]) =>
+          p.endsWith('.yaml') ? parseAllDocuments(text).map((d) => ({ path: p, object: d.toJSON() as Json })) : [],
+        )
+        .filter((o) => o.object && typeof o.object === 'object');
+      const used = new Set(objects.flatMap((o) => [...serviceAccountReads(o.object)]));
+      const accounts = objects.filter((o) => o.object.kind === 'ServiceAccount');
+      expect(used.size).toBeGreaterThan(0);
+      expect(accounts.filter((a) => !a.path.startsWith(`${env.name}/accounts/`)).map((a) => a.path)).toEqual([]);
+      expect(accounts.map((a) => a.object.metadata.name).sort()).toEqual([...used].sort());
+      const app = applications.find(([p]) => p === `${env.name}/argocd/apps/accounts.yaml`)?.[1];
+      expect(app?.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
+    });
+  }
 });

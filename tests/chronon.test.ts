@@ -25,7 +25,7 @@ import { buildApp } from '../main.ts';
 import { renderAll } from '../synth/render.ts';
 import { readTree } from '../synth/writer.ts';
 import { aggregatedColumn } from '../targets/chronon/definitions.ts';
-import { APPLY_PATHS, configMapKey } from '../targets/chronon/sync.ts';
+import { APPLY_PATHS, configMapKey, syncObjects } from '../targets/chronon/sync.ts';
 import { TARGETS } from '../targets/index.ts';
 import { featuresApp } from './fixtures/features.ts';
 import { tableProps } from './fixtures/transforms.ts';
@@ -229,9 +229,11 @@ describe('Chronon: the sync hook compiles the reviewed files on every Argo CD sy
       for (const [key, text] of Object.entries(configMap!.data as Record<string, string>))
         writeFileSync(join(mount, key), text);
       const script = (job!.spec.template.spec.containers[0].command as string[])[2]!;
-      // The metadata upload needs the online store's jar; everything before it runs as in the pod.
+      // The metadata upload is there only for a Join served online (it needs the online
+      // store's jar); everything before it runs as in the pod.
       const lines = script.split('\n');
-      expect(lines.filter((l) => l.includes('run.py --mode metadata-upload'))).toHaveLength(1);
+      const online = [...tree].some(([p, c]) => p.startsWith(`${repoDir}/joins/`) && /^ {4}online=True,$/m.test(c));
+      expect(lines.filter((l) => l.includes('run.py --mode metadata-upload'))).toHaveLength(online ? 1 : 0);
       const local = lines
         .filter((l) => !l.includes('run.py'))
         .join('\n')
@@ -345,5 +347,22 @@ describe('Chronon: what it cannot express is refused at the construct path', () 
           /has no digest/.source,
       ),
     );
+  });
+});
+
+describe('Chronon: the sync hook uploads metadata only for a Join served online', () => {
+  // Only the online fetcher reads a Join's uploaded metadata, and the upload needs Java and
+  // Chronon's driver jar; an offline repo's hook compiles and validates, nothing more.
+  const env = buildModel(buildApp()).environments.find((e) => e.name === 'staging')!;
+  const script = (upload: boolean) => {
+    const [, job] = syncObjects('dfp_x', [], 'd', env, 'registry.dfp.internal/dfp/chronon:0.0.115', upload) as any[];
+    return job.spec.template.spec.containers[0].command[2] as string;
+  };
+  it('online: compiles, then uploads each compiled Join', () => {
+    expect(script(true)).toMatch(/compile\.py[^\n]*\n[^\n]*run\.py --mode metadata-upload/);
+  });
+  it('offline: compiles, uploads nothing', () => {
+    expect(script(false)).toContain('compile.py');
+    expect(script(false)).not.toContain('run.py');
   });
 });

@@ -1,8 +1,9 @@
 /**
- * The accounts the environment's workflow pods run as, and what Argo's executor needs of
- * them. Every pod of a Workflow runs as the workflow's service account (the environment's,
- * `dfp-runner` by default) or a step's own; without the ServiceAccount object the pods are
- * never created. Argo v3.7's executor (the `wait` and `init` containers, emissary) reports
+ * What Argo's executor needs of the accounts the environment's workflow pods run as. Every
+ * pod of a Workflow runs as the workflow's service account (the environment's, `dfp-runner`
+ * by default) or a step's own; the ServiceAccount objects are rendered by targets/accounts/
+ * (wave -1: pods of other Applications, a wave-0 Sync hook among them, run as the same
+ * account, so an Application of wave 1 must not own it). Argo v3.7's executor (the `wait` and `init` containers, emissary) reports
  * each step's outputs as a WorkflowTaskResult, so each account may create and patch those,
  * the release's own `executor` Role (manifests/quick-start/base/executor/emissary), and
  * nothing else. Other Roles (a transform launcher's) are bound by their own targets.
@@ -26,11 +27,6 @@ export function argoRbac(model: Model, env: Environment): object[] {
   const accounts = workflowServiceAccounts(model, env);
   const metadata = { name: EXECUTOR_ROLE, namespace: env.namespace, labels };
   return [
-    ...accounts.map((name) => ({
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: { name, namespace: env.namespace, labels },
-    })),
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',

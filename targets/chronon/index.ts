@@ -53,6 +53,10 @@ export const chrononTarget: Target = {
     const image = pinImage(model.imagePins, CHRONON_IMAGE);
     const dir = chrononProject(env);
     const digest = definitionsDigest(data);
+    // A Join is online when every view it reads is (joinModule's `online`).
+    const onlineJoin = data.featureServices.some((s) =>
+      s.features.every((f) => data.featureViews.find((v) => v.name === f.view)?.online),
+    );
     const repo: RenderedFile[] = [
       { path: `${dir}/teams.json`, content: teamsJson(env), kubernetes: false },
       ...data.featureViews.map((v) => ({
@@ -71,7 +75,7 @@ export const chrononTarget: Target = {
       ...repo,
       {
         path: 'sync/chronon-apply.yaml',
-        content: toYaml(...syncObjects(dir, repo, digest, env, image)),
+        content: toYaml(...syncObjects(dir, repo, digest, env, image, onlineJoin)),
         kubernetes: true,
       },
     ];

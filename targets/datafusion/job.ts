@@ -43,8 +43,10 @@ export function transformJob(t: Transform, env: Environment): object {
         'dfp.dev/source': t.path,
         'dfp.dev/inputs': t.inputs.join(',') || undefined,
         'dfp.dev/outputs': t.outputs.join(','),
-        // A Job's pod template cannot be changed in place: Argo CD replaces the template.
-        'argocd.argoproj.io/sync-options': 'Replace=true',
+        // A Job's pod template cannot be changed in place, and `kubectl replace` of a Job
+        // is refused (its selector and template labels are the API server's, immutable):
+        // Argo CD deletes and recreates the template (a suspended Job: nothing runs).
+        'argocd.argoproj.io/sync-options': 'Force=true,Replace=true',
       },
     },
     spec: {

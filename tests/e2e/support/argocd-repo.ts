@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { Pipeline } from '../../../constructs/index.ts';
+import { Environment, Pipeline } from '../../../constructs/index.ts';
 import { buildApp } from '../../../main.ts';
 import { synthesize } from '../../../synth/synth.ts';
 import { ROOT } from '../../support/process.ts';
@@ -106,6 +106,21 @@ export const editPipeline = (name: string) => (app: ReturnType<typeof buildApp>)
   (p.props as { description?: string }).description =
     `${p.props.description ?? name} (edited by the Argo CD e2e suite)`;
 };
+/**
+ * Every environment's namespace with `suffix` added (`ml-staging` → `ml-staging-argocd`):
+ * the same rendering in a namespace of its own, apart from the other e2e suites, which run
+ * in the environments' namespaces themselves (Argo's in ml-staging, Airflow's in ml-prod).
+ */
+export const inOwnNamespaces = (suffix: string) => (app: ReturnType<typeof buildApp>) => {
+  for (const c of app.node.children)
+    if (c instanceof Environment) (c.props as { namespace: string }).namespace = `${c.props.namespace}${suffix}`;
+};
+/** Several changes, in order. */
+export const changes =
+  (...all: ((app: ReturnType<typeof buildApp>) => void)[]) =>
+  (app: ReturnType<typeof buildApp>) => {
+    for (const change of all) change(app);
+  };
 /** One pipeline removed from the definitions. */
 export const removePipeline = (name: string) => (app: ReturnType<typeof buildApp>) => {
   if (!app.node.tryRemoveChild(name)) throw new Error(`main.ts defines no pipeline '${name}'`);

@@ -56,3 +56,8 @@ export function importPinned(refs: readonly string[]): { imported: string[]; mis
     .join('\n');
   return { imported: lacking.filter((ref) => !missing.includes(ref)), missing, message };
 }
+
+/** Whether the kubelet finds `ref` (as dist/ names it) in the cluster without a pull. */
+export function imageInCluster(ref: string): boolean {
+  return heldNames()?.has(digestName(ref) ?? ref) ?? false;
+}
