@@ -228,7 +228,9 @@ function waveViolations(apps: readonly WaveApp[], files: ReadonlyMap<string, str
       const from = syncedBy.get(need);
       if (from && from !== app && from.wave >= app.wave) {
         out.push(
-          `${path}: ${object.kind} ${object.metadata.name} (${app.name}, wave ${app.wave}) ${need.startsWith('ServiceAccount/') ? 'runs as' : 'reads'} ${need.replace('/', ' ')}, synced by ${from.name} in wave ${from.wave}`,
+          `${path}: ${object.kind} ${object.metadata.name} (${app.name}, wave ${app.wave}) ` +
+            `${need.startsWith('ServiceAccount/') ? 'runs as' : 'reads'} ${need.replace('/', ' ')}, ` +
+            `synced by ${from.name} in wave ${from.wave}`,
         );
       }
     }
@@ -247,7 +249,10 @@ function waveApps(env: string): WaveApp[] {
 
 describe('Argo CD: the sync waves order what they claim', () => {
   for (const env of model.environments) {
-    it(`${env.name}: every ConfigMap an object reads and every ServiceAccount it runs as is synced by its own Application or one of an earlier wave`, () => {
+    const title =
+      `${env.name}: every ConfigMap an object reads and every ServiceAccount it runs as is synced by its own ` +
+      'Application or one of an earlier wave';
+    it(title, () => {
       const apps = waveApps(env.name);
       const reads = [...tree]
         .filter(([p]) => p.startsWith(`${env.name}/`))
@@ -269,7 +274,8 @@ describe('Argo CD: the sync waves order what they claim', () => {
     );
     const apps = waveApps('staging').filter((a) => !a.name.endsWith('-accounts'));
     expect(waveViolations(apps, files).join('\n')).toContain(
-      'staging/chronon/sync/chronon-apply.yaml: Job chronon-apply (staging-chronon, wave 0) runs as ServiceAccount dfp-runner, synced by staging-argo in wave 1',
+      'staging/chronon/sync/chronon-apply.yaml: Job chronon-apply (staging-chronon, wave 0) runs as ' +
+        'ServiceAccount dfp-runner, synced by staging-argo in wave 1',
     );
   });
 
@@ -277,7 +283,8 @@ describe('Argo CD: the sync waves order what they claim', () => {
     const argo = waveApps('staging').find((a) => a.name === 'staging-argo')!.wave;
     const apps = waveApps('staging').map((a) => ({ ...a, wave: a.name === 'staging-dbt' ? argo : a.wave }));
     expect(waveViolations(apps, tree).join('\n')).toContain(
-      `WorkflowTemplate kronodroid-features (staging-argo, wave ${argo}) reads ConfigMap dbt-kronodroid-profile, synced by staging-dbt in wave ${argo}`,
+      `WorkflowTemplate kronodroid-features (staging-argo, wave ${argo}) reads ConfigMap dbt-kronodroid-profile, ` +
+        `synced by staging-dbt in wave ${argo}`,
     );
   });
 });
@@ -312,7 +319,10 @@ describe('Argo CD: a Sync hook cannot hold a sync for ever', () => {
 
 describe('Argo CD: the ServiceAccounts pods run as are synced first, once', () => {
   for (const env of model.environments) {
-    it(`${env.name}: every serviceAccountName has its ServiceAccount in accounts/ (wave -1), and no other folder renders one`, () => {
+    const title =
+      `${env.name}: every serviceAccountName has its ServiceAccount in accounts/ (wave -1), ` +
+      'and no other folder renders one';
+    it(title, () => {
       const objects = [...tree]
         .filter(([p]) => p.startsWith(`${env.name}/`) && !p.startsWith(`${env.name}/argocd/`))
         .flatMap(([p, text]) =>

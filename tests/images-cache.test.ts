@@ -192,7 +192,8 @@ describe.skipIf(!hasBuildah)('images: the archive cache, keyed by inputs', () =>
     writeFileSync(join(images(), 'linked.digest'), `registry.dfp.internal/dfp/linked:1 ${digest}\n`);
     const links = run(CACHE_SH, ['migrate'], { env: env() });
     expect(links.stderr).toBe(
-      `images: linked: removed the flat names ${join(images(), 'linked.tar')}, linked.key, linked.digest (readers use archive-for)\n`,
+      `images: linked: removed the flat names ${join(images(), 'linked.tar')}, linked.key, linked.digest ` +
+        '(readers use archive-for)\n',
     );
     for (const f of ['linked.tar', 'linked.key', 'linked.digest'])
       expect(lstatSync(join(images(), f), { throwIfNoEntry: false }), f).toBeUndefined();
@@ -208,7 +209,10 @@ describe.skipIf(!hasBuildah)('images: the archive cache, keyed by inputs', () =>
 describe('images: the key of an image is the hash of its inputs (scripts/images/inputs.py)', () => {
   const INPUTS = join(ROOT, 'scripts', 'images', 'inputs.py');
 
-  it('covers what a Containerfile copies from elsewhere in images/ (images/spark-jars), and only for the images that copy it', () => {
+  const coversCopies =
+    'covers what a Containerfile copies from elsewhere in images/ (images/spark-jars), ' +
+    'and only for the images that copy it';
+  it(coversCopies, () => {
     const root = mkdtempSync(join(tmpdir(), 'dfp-images-inputs-'));
     try {
       const write = (rel: string, text: string) => {

@@ -408,7 +408,8 @@ describe('the jars of every Spark session come with its image, never from Maven 
 
   it('controls: a package the list lacks, and an image that fetches no jars, are named', () => {
     expect(jarProblems('kronodroid-spark', ['org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.9.9'], list)).toEqual([
-      'org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.9.9: images/spark-jars/jars.txt has no org/apache/iceberg/iceberg-spark-runtime-3.5_2.12/1.9.9/iceberg-spark-runtime-3.5_2.12-1.9.9.jar',
+      'org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.9.9: images/spark-jars/jars.txt has no ' +
+        'org/apache/iceberg/iceberg-spark-runtime-3.5_2.12/1.9.9/iceberg-spark-runtime-3.5_2.12-1.9.9.jar',
     ]);
     expect(jarProblems('kronodroid-datafusion', [], list)).toEqual([
       'images/kronodroid-datafusion/Containerfile does not fetch images/spark-jars/jars.txt into /opt/dfp/jars',

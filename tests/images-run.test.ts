@@ -297,7 +297,10 @@ function renderedStep(name: string, params: Record<string, string> = {}): Step {
   };
 }
 
-/** A host folder for a step's /tmp/dfp (inputs copied in) and, as its outputs/, /tmp/dfp-outputs; writable by the image's uid 1000. */
+/**
+ * A host folder for a step's /tmp/dfp (inputs copied in) and, as its outputs/, /tmp/dfp-outputs;
+ * writable by the image's uid 1000.
+ */
 function stepFolder(inputs: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'dfp-ml-step-'));
   for (const [artifact, source] of Object.entries(inputs))

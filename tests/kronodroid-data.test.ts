@@ -135,7 +135,10 @@ function dataFusion(runArgs: string[]): Ran {
   );
 }
 
-/** spark-submit with the rendered SparkApplication's (dev) sparkConf, hadoopConf and the packages it names, master local[2]. */
+/**
+ * spark-submit with the rendered SparkApplication's (dev) sparkConf, hadoopConf and the
+ * packages it names, master local[2].
+ */
 function sparkSubmit(program: string, args: string[], warehouseOverride?: string): Ran {
   const app = parse(
     readFileSync(join(ROOT, 'dist', 'dev', 'spark', 'applications', 'kronodroid-iceberg.yaml'), 'utf8'),

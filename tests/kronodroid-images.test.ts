@@ -167,7 +167,10 @@ describe.skipIf(!enabled)(
       expect(app.spec.sparkConf?.['spark.driver.extraClassPath']).toBe('/opt/dfp/jars/*');
     });
 
-    it('Spark (in kronodroid-spark) and DataFusion (in kronodroid-datafusion) write equal Iceberg tables with Avro data files', async () => {
+    const equalTables =
+      'Spark (in kronodroid-spark) and DataFusion (in kronodroid-datafusion) write equal Iceberg tables ' +
+      'with Avro data files';
+    it(equalTables, { timeout: 1_800_000 }, async () => {
       const job = parse(
         readFileSync(join(ROOT, 'dist', 'staging', 'datafusion', 'jobs', 'kronodroid-iceberg.yaml'), 'utf8'),
       );
@@ -233,11 +236,17 @@ describe.skipIf(!enabled)(
       }
       expect(b['kronodroid.fct_training_dataset']!.rows).toHaveLength(SAMPLES);
       console.log(
-        `kronodroid images: ${csvRows} landing rows -> ${JSON.stringify(Object.fromEntries(TABLES.map((t) => [t, b[t]!.rows.length])))}; DataFusion ${df.seconds.toFixed(1)} s, Spark (local[${app.spec.executor.instances! * app.spec.executor.cores!}], JVM start included) ${sp.seconds.toFixed(1)} s; equal rows in all ${TABLES.length} tables`,
+        `kronodroid images: ${csvRows} landing rows -> ` +
+          JSON.stringify(Object.fromEntries(TABLES.map((t) => [t, b[t]!.rows.length]))) +
+          `; DataFusion ${df.seconds.toFixed(1)} s, ` +
+          `Spark (local[${app.spec.executor.instances! * app.spec.executor.cores!}], JVM start included) ` +
+          `${sp.seconds.toFixed(1)} s; equal rows in all ${TABLES.length} tables`,
       );
-    }, 1_800_000);
+    });
 
-    it('control: without the rendered classpath the same Spark run cannot load Iceberg, and writes nothing', async () => {
+    const noClasspath =
+      'control: without the rendered classpath the same Spark run cannot load Iceberg, ' + 'and writes nothing';
+    it(noClasspath, { timeout: 1_200_000 }, async () => {
       const before = await lakefs.client.listObjects(REPO, 'spark-control', 'warehouse/stg_kronodroid/');
       const r = await spark('spark-control', (argv) => {
         const i = argv.indexOf('spark.driver.extraClassPath=/opt/dfp/jars/*');
@@ -250,6 +259,6 @@ describe.skipIf(!enabled)(
         /(ClassNotFoundException|Cannot find catalog plugin class)[^\n]*org\.apache\.iceberg\.spark\./,
       );
       expect(await lakefs.client.listObjects(REPO, 'spark-control', 'warehouse/stg_kronodroid/')).toEqual(before);
-    }, 1_200_000);
+    });
   },
 );

@@ -305,7 +305,8 @@ describe('transform mistakes are reported with the construct path', () => {
           'again: output shop.a is also written by spark-only; let one transform own each table',
           'two-places: shop.d is in catalog lakefs in lakeFS shop@main but shop.b is in lakefs in lakeFS ' +
             'shop@dev; a transform works in one catalog and lakeFS location, so split it',
-          "two-places: sparkConf 'spark.sql.catalog.lakefs.type' is set by dfp (catalog, S3A, the image's jars); leave it out",
+          "two-places: sparkConf 'spark.sql.catalog.lakefs.type' is set by dfp (catalog, S3A, the image's jars); " +
+            'leave it out',
         ]),
       );
       expect(problems.some((p) => p.startsWith("Bad_Name: transform name 'Bad_Name' must be a DNS-1123 label"))).toBe(

@@ -22,8 +22,18 @@ const MAX_NAME = 50;
  * image's, on the driver's and executors' classpath: a spark.jars.* setting would ask Maven
  * at start-up, which pods cannot reach).
  */
-const RESERVED_CONF =
-  /^spark\.(sql\.catalog\.|sql\.extensions$|sql\.defaultCatalog$|hadoop\.fs\.s3a\.|jars\.|(driver|executor)\.extraClassPath$)/;
+const RESERVED_CONF = new RegExp(
+  `^spark\\.(${[
+    /sql\.catalog\./,
+    /sql\.extensions$/,
+    /sql\.defaultCatalog$/,
+    /hadoop\.fs\.s3a\./,
+    /jars\./,
+    /(driver|executor)\.extraClassPath$/,
+  ]
+    .map((r) => r.source)
+    .join('|')})`,
+);
 const ENTRYPOINT = /^(\/|local:\/\/\/|s3a:\/\/)\S+$/;
 
 export function buildTransforms(

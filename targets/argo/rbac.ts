@@ -3,8 +3,9 @@
  * pod of a Workflow runs as the workflow's service account (the environment's, `dfp-runner`
  * by default) or a step's own; the ServiceAccount objects are rendered by targets/accounts/
  * (wave -1: pods of other Applications, a wave-0 Sync hook among them, run as the same
- * account, so an Application of wave 1 must not own it). Argo v3.7's executor (the `wait` and `init` containers, emissary) reports
- * each step's outputs as a WorkflowTaskResult, so each account may create and patch those,
+ * account, so an Application of wave 1 must not own it). Argo v3.7's executor (the `wait`
+ * and `init` containers, emissary) reports each step's outputs as a WorkflowTaskResult, so
+ * each account may create and patch those,
  * the release's own `executor` Role (manifests/quick-start/base/executor/emissary), and
  * nothing else. Other Roles (a transform launcher's) are bound by their own targets.
  */

@@ -34,16 +34,19 @@ const applyScript = (upload: boolean) =>
     `for f in ${REPO_MOUNT}/*; do`,
     '  key=$(basename "$f")',
     '  case "$key" in',
-    '    group_bys.*|joins.*) folder=${key%%.*}; rest=${key#*.}; team=${rest%%.*}; mkdir -p "$folder/$team"; cp -L "$f" "$folder/$team/${rest#*.}" ;;',
+    '    group_bys.*|joins.*) folder=${key%%.*}; rest=${key#*.}; team=${rest%%.*}; ' +
+      'mkdir -p "$folder/$team"; cp -L "$f" "$folder/$team/${rest#*.}" ;;',
     '    *) cp -L "$f" "./$key" ;;',
     '  esac',
     'done',
     `export PYTHONPATH=${WORK_DIR}`,
     // One file at a time: compile.py logs and skips a folder's broken files, a single file's failure fails it.
-    `for f in group_bys/${TEAM}/*.py joins/${TEAM}/*.py; do [ -e "$f" ] || continue; compile.py --chronon_root ${WORK_DIR} --conf "$f" --force-overwrite -y; done`,
+    `for f in group_bys/${TEAM}/*.py joins/${TEAM}/*.py; do [ -e "$f" ] || continue; ` +
+      `compile.py --chronon_root ${WORK_DIR} --conf "$f" --force-overwrite -y; done`,
     ...(upload
       ? [
-          `for conf in production/joins/${TEAM}/*; do [ -e "$conf" ] || continue; run.py --mode metadata-upload --repo ${WORK_DIR} --conf "$conf"; done`,
+          `for conf in production/joins/${TEAM}/*; do [ -e "$conf" ] || continue; ` +
+            `run.py --mode metadata-upload --repo ${WORK_DIR} --conf "$conf"; done`,
         ]
       : []),
     '',

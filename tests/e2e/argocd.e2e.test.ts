@@ -125,7 +125,10 @@ const ENVS = [...branches.keys()].filter((e) => wanted.includes(e));
 
 let startedHere = false;
 let repo: ServedRepo;
-/** The environment whose doomed hook was seen to end at its deadline: the Jobs are the same helper's, once per run is enough. */
+/**
+ * The environment whose doomed hook was seen to end at its deadline: the Jobs are the same
+ * helper's, once per run is enough.
+ */
 let deadlineSeenIn = '';
 const tables: string[] = [];
 
@@ -236,14 +239,19 @@ function hookFailureSeen(h: DoomedHook): string | null {
           /* the pod may be gone: its next one answers */
         }
         const line = log.split('\n').find((l) => UNREACHABLE.test(l));
-        return `pod ${p.metadata.name}: exit ${ended.exitCode}: ${line?.trim().slice(0, 160) ?? `(no line of its log says the server is unreachable: ${log.slice(-200)})`}`;
+        const said =
+          line?.trim().slice(0, 160) ?? `(no line of its log says the server is unreachable: ${log.slice(-200)})`;
+        return `pod ${p.metadata.name}: exit ${ended.exitCode}: ${said}`;
       }
     }
   }
   return null;
 }
 
-/** Why a resource of a child that is not Healthy cannot be, checked on the live object; null when the reason is not one of CANNOT_BE_HEALTHY's. */
+/**
+ * Why a resource of a child that is not Healthy cannot be, checked on the live object; null
+ * when the reason is not one of CANNOT_BE_HEALTHY's.
+ */
 function unhealthyReason(r: Json): string | null {
   if (r.kind === 'SparkApplication') {
     const live = tryKubectlJson(['-n', r.namespace, 'get', 'sparkapplications.sparkoperator.k8s.io', r.name]);
@@ -504,7 +512,8 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
           }
           if (inUse)
             throw new Error(
-              `namespace ${ns} already exists: another user of the cluster may run in it, and this sync would adopt and prune its objects; delete it or leave ${env} out (DFP_E2E_ARGOCD_ENVS)`,
+              `namespace ${ns} already exists: another user of the cluster may run in it, and this sync would ` +
+                `adopt and prune its objects; delete it or leave ${env} out (DFP_E2E_ARGOCD_ENVS)`,
             );
         }
         const images = [
@@ -543,10 +552,21 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
         // until its Job's deadline has passed on each of Argo CD's 6 attempts (about 35 minutes):
         // such an environment is not synced (the cause is named; nothing of it is applied).
         const holding = doomed.filter((h) => h.wave < lastWave);
-        if (holding.length > 0)
+        if (holding.length > 0) {
+          const hooks = holding
+            .map((h) => `the Sync hook ${h.job} of ${h.app} (wave ${h.wave}) cannot succeed here: ${h.detail}`)
+            .join('; ');
+          const build = holding.some((h) => h.why === 'image')
+            ? 'Build the images at the digests dist/ pins (make images; scripts/images/archive-for --dist names ' +
+              'what is missing) and import them (scripts/cluster/import), or leave ' +
+              env +
+              ' out (DFP_E2E_ARGOCD_ENVS).'
+            : '';
           throw new Error(
-            `${env}: ${holding.map((h) => `the Sync hook ${h.job} of ${h.app} (wave ${h.wave}) cannot succeed here: ${h.detail}`).join('; ')}; it would hold wave ${lastWave} until its deadline (${holding[0]!.deadline} s) has passed on each of Argo CD's 6 attempts. ${holding.some((h) => h.why === 'image') ? 'Build the images at the digests dist/ pins (make images; scripts/images/archive-for --dist names what is missing) and import them (scripts/cluster/import), or leave ' + env + ' out (DFP_E2E_ARGOCD_ENVS).' : ''}`,
+            `${env}: ${hooks}; it would hold wave ${lastWave} until its deadline (${holding[0]!.deadline} s) ` +
+              `has passed on each of Argo CD's 6 attempts. ${build}`,
           );
+        }
         for (const ns of namespaces)
           summary.push(`prerequisites made in ${ns}: ${prerequisites(env, ns, current).join(', ') || 'none'}`);
         summary.push(`buckets made in MinIO: ${(await buckets(current)).join(', ') || 'none'}`);
@@ -555,11 +575,16 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
       afterAll(async () => {
         const lines = [
           `\nArgo CD sync table, environment ${env} (branch ${branch}):`,
-          '| Application | wave | created | Synced | Healthy | first sync | hooks (outcome) | 2nd sync changes | edit changes | removal prunes | self-heal |',
+          '| Application | wave | created | Synced | Healthy | first sync | hooks (outcome) | 2nd sync changes ' +
+            '| edit changes | removal prunes | self-heal |',
           '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
           ...children.map((c) => {
             const r = row[c.name]!;
-            return `| ${c.name} | ${c.wave} | ${r.created ?? '-'} | ${r.sync ?? '-'} | ${r.health ?? '-'} | ${r.phase ?? '-'} | ${r.hooks ?? '-'} | ${r.second ?? '-'} | ${r.edit ?? '-'} | ${r.prune ?? '-'} | ${r.heal ?? '-'} |`;
+            return (
+              `| ${c.name} | ${c.wave} | ${r.created ?? '-'} | ${r.sync ?? '-'} | ${r.health ?? '-'} | ` +
+              `${r.phase ?? '-'} | ${r.hooks ?? '-'} | ${r.second ?? '-'} | ${r.edit ?? '-'} | ${r.prune ?? '-'} | ` +
+              `${r.heal ?? '-'} |`
+            );
           }),
           ...summary.map((s) => `- ${s}`),
         ];
@@ -623,14 +648,17 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
               health:
                 s.health === 'Healthy'
                   ? 'Healthy'
-                  : `${s.health}: ${[...new Set(reasons.map((x) => `${x.r.kind}/${x.r.name}: ${x.why ?? 'unexpected'}`))].join('; ')}`,
+                  : `${s.health}: ` +
+                    [...new Set(reasons.map((x) => `${x.r.kind}/${x.r.name}: ${x.why ?? 'unexpected'}`))].join('; '),
               phase: hook ? `${s.phase} (its hook's retries)` : s.phase,
               hooks: hook
-                ? `Job/${hook.job}: fails as expected (${hook.detail}): ${seen.get(s.name)}; Job deadline ${hook.deadline} s`
+                ? `Job/${hook.job}: fails as expected (${hook.detail}): ${seen.get(s.name)}; ` +
+                  `Job deadline ${hook.deadline} s`
                 : s.hooks
                     .map(
                       (h) =>
-                        `${h.kind}/${h.name}: ${h.phase}${h.phase === 'Succeeded' ? '' : ` (${h.message.slice(0, 80)})`}`,
+                        `${h.kind}/${h.name}: ${h.phase}` +
+                        (h.phase === 'Succeeded' ? '' : ` (${h.message.slice(0, 80)})`),
                     )
                     .join('; ') || 'none',
             });
@@ -638,7 +666,10 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
               unhealthy.push(`${s.name}: ${s.health} with every resource Healthy`);
           }
           summary.push(
-            `full sync from an empty cluster (root applied → every child's first sync finished, hooks included; a hook that cannot succeed here: until it failed), warm: ${seconds.toFixed(1)} s; root ${root.status.sync.status}/${root.status.health.status}, operation ${root.status.operationState.phase}`,
+            "full sync from an empty cluster (root applied → every child's first sync finished, hooks included; " +
+              `a hook that cannot succeed here: until it failed), warm: ${seconds.toFixed(1)} s; ` +
+              `root ${root.status.sync.status}/${root.status.health.status}, ` +
+              `operation ${root.status.operationState.phase}`,
           );
           recordRun({
             orchestrator: 'argocd',
@@ -678,7 +709,10 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
         SYNC_LIMIT_S * 2 * 1000,
       );
 
-      it("the children's sync waves order them: none created before every child of an earlier wave finished and was Healthy", () => {
+      const wavesOrdered =
+        "the children's sync waves order them: none created before every child of an earlier wave finished " +
+        'and was Healthy';
+      it(wavesOrdered, () => {
         const violations: string[] = [];
         for (const later of first) {
           for (const earlier of first.filter((e) => e.wave < later.wave)) {
@@ -688,7 +722,9 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
             const ready = earlier.finished ?? Infinity;
             if (Math.floor(later.created / 1000) < Math.floor(ready / 1000) || earlier.health !== 'Healthy') {
               violations.push(
-                `${later.name} (wave ${later.wave}) created at ${new Date(later.created).toISOString()}, before ${earlier.name} (wave ${earlier.wave}) was done (sync ${earlier.phase} at ${new Date(earlier.finished ?? 0).toISOString()}, health ${earlier.health})`,
+                `${later.name} (wave ${later.wave}) created at ${new Date(later.created).toISOString()}, ` +
+                  `before ${earlier.name} (wave ${earlier.wave}) was done (sync ${earlier.phase} at ` +
+                  `${new Date(earlier.finished ?? 0).toISOString()}, health ${earlier.health})`,
               );
             }
           }
@@ -756,10 +792,13 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
           for (const c of waitable()) {
             const mine = (k: string) => (after.get(k) ?? before.get(k))!.app === c.name;
             row[c.name]!.edit =
-              `${got.changed.filter(mine).length} changed, ${got.added.filter(mine).length} added, ${got.removed.filter(mine).length} removed`;
+              `${got.changed.filter(mine).length} changed, ${got.added.filter(mine).length} added, ` +
+              `${got.removed.filter(mine).length} removed`;
           }
           summary.push(
-            `edit of ${PIPELINE}: rendering changed ${want.changed.length}, added ${want.added.length}, removed ${want.removed.length} objects: ${[...want.changed, ...want.added, ...want.removed].join(', ') || 'none'}`,
+            `edit of ${PIPELINE}: rendering changed ${want.changed.length}, added ${want.added.length}, ` +
+              `removed ${want.removed.length} objects: ` +
+              `${[...want.changed, ...want.added, ...want.removed].join(', ') || 'none'}`,
           );
           // What a held-back child's sync will apply is exactly what changed for it, and
           // nothing of it has been applied yet; every other child applied exactly its changes.
@@ -845,7 +884,8 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
               `${got.removed.filter(mine).length} pruned, ${got.changed.filter(mine).length} changed`;
           }
           summary.push(
-            `removal of ${PIPELINE}: rendering removed ${want.removed.length}, changed ${want.changed.length} objects: ${[...want.removed, ...want.changed].join(', ') || 'none'}`,
+            `removal of ${PIPELINE}: rendering removed ${want.removed.length}, changed ${want.changed.length} ` +
+              `objects: ${[...want.removed, ...want.changed].join(', ') || 'none'}`,
           );
           for (const h of held) expect(h.outOfSync, h.app).toEqual(h.want);
           const heldApps = new Set(held.map((h) => h.app));
@@ -863,7 +903,10 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
         SYNC_LIMIT_S * 1000,
       );
 
-      it('a hook that cannot succeed here ends at its deadline: its sync is retried, not held for ever (in the first environment that has one)', async () => {
+      const hookEndsAtDeadline =
+        'a hook that cannot succeed here ends at its deadline: its sync is retried, not held for ever ' +
+        '(in the first environment that has one)';
+      it(hookEndsAtDeadline, { timeout: 900_000 }, async () => {
         // No terminate-op: the Job's activeDeadlineSeconds (or its backoffLimit) ends it, the
         // sync fails and Argo CD's retry starts the next attempt. Once per run: every hook Job
         // comes from one helper (targets/sync-hook.ts) and tests/argocd.test.ts checks each has
@@ -887,12 +930,14 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
           );
           const op = a.status.operationState;
           const hook = ((op.syncResult?.resources ?? []) as Json[]).find((r) => r.hookType && r.name === h.job);
-          const outcome = `${op.phase}, attempt ${Number(op.retryCount ?? 0) + 1}: ${String(op.message).slice(0, 160)}${hook ? `; Job/${h.job} ${hook.hookPhase}: ${String(hook.message).slice(0, 120)}` : ''}`;
+          const hookSaid = hook ? `; Job/${h.job} ${hook.hookPhase}: ${String(hook.message).slice(0, 120)}` : '';
+          const outcome =
+            `${op.phase}, attempt ${Number(op.retryCount ?? 0) + 1}: ${String(op.message).slice(0, 160)}` + hookSaid;
           row[h.app]!.hooks = `${row[h.app]!.hooks}; then ${outcome}`;
           summary.push(`${h.app}: its hook's first attempt ended: ${outcome}`);
           expect(op.message + (hook?.message ?? '')).toMatch(/deadline|backoff limit|retrying|failed/i);
         }
-      }, 900_000);
+      });
     });
   }
 });

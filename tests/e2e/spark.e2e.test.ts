@@ -153,7 +153,8 @@ describe.skipIf(process.env.DFP_E2E !== '1')(
           await fetch(`${lakefs.endpoint}/api/v1/repositories/${REPO}/branches/${branch}`, {
             method: 'DELETE',
             headers: {
-              authorization: `Basic ${Buffer.from(`${lakefs.accessKeyId}:${lakefs.secretAccessKey}`).toString('base64')}`,
+              authorization:
+                'Basic ' + Buffer.from(`${lakefs.accessKeyId}:${lakefs.secretAccessKey}`).toString('base64'),
             },
           }).catch(() => undefined);
       }
@@ -170,7 +171,10 @@ describe.skipIf(process.env.DFP_E2E !== '1')(
       expect(ensureDigestRefs([app.spec.image]).missing).toEqual([]);
     });
 
-    it("the driver Pod reaches Succeeded and writes the three Iceberg tables with Avro data files on the run's branch", async () => {
+    const driverSucceeds =
+      'the driver Pod reaches Succeeded and writes the three Iceberg tables with Avro data files ' +
+      "on the run's branch";
+    it(driverSucceeds, { timeout: 1_800_000 }, async () => {
       branch = `spark-e2e-${Date.now().toString(36)}`;
       const seeded = await seedBranch(lakefs!, branch, 240);
       const dlt = dltLoad(lakefs!, branch);
@@ -228,7 +232,10 @@ describe.skipIf(process.env.DFP_E2E !== '1')(
         stepsSucceeded: phase === 'Succeeded' ? 1 : 0,
         status: phase,
         seconds,
-        note: `the spark-transform step only: the SparkApplication's driver as a Pod (executors as local[${localThreads(app)}] threads), input from the dlt load (from the host) of ${seeded.rows} landing CSV rows on lakeFS branch ${branch}`,
+        note:
+          "the spark-transform step only: the SparkApplication's driver as a Pod " +
+          `(executors as local[${localThreads(app)}] threads), input from the dlt load (from the host) ` +
+          `of ${seeded.rows} landing CSV rows on lakeFS branch ${branch}`,
       });
       expect(phase, log.split('\n').slice(-30).join('\n')).toBe('Succeeded');
       expect(report.engine).toBe('spark');
@@ -250,8 +257,9 @@ describe.skipIf(process.env.DFP_E2E !== '1')(
       // Nothing asked Maven or Ivy: the jars were the image's.
       expect(log).not.toMatch(/Ivy Default Cache|resolving dependencies|repo1\.maven\.org/i);
       console.log(
-        `spark e2e: ${POD} Succeeded in ${seconds} s; ${report.raw_rows} raw rows -> ${JSON.stringify(Object.fromEntries(TABLES.map((t) => [t, report.tables?.[t]?.rows])))}`,
+        `spark e2e: ${POD} Succeeded in ${seconds} s; ${report.raw_rows} raw rows -> ` +
+          JSON.stringify(Object.fromEntries(TABLES.map((t) => [t, report.tables?.[t]?.rows]))),
       );
-    }, 1_800_000);
+    });
   },
 );

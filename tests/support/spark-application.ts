@@ -65,7 +65,8 @@ export function applicationFile(app: SparkApplication): string {
   const file = app.spec.mainApplicationFile;
   if (!file.startsWith('local://'))
     throw new Error(
-      `${app.metadata.name}: mainApplicationFile ${file} is not in the image (local://); only the operator fetches other files`,
+      `${app.metadata.name}: mainApplicationFile ${file} is not in the image (local://); ` +
+        'only the operator fetches other files',
     );
   return file.slice('local://'.length);
 }
