@@ -33,10 +33,10 @@ import { clusterLakeFs, type ClusterLakeFs } from './support/airflow-lakefs.ts';
 import {
   createNamespace,
   deleteNamespace,
-  ensureDigestRefs,
   secret,
   serviceAccount,
 } from './support/airflow-cluster.ts';
+import { importPinned } from './support/cluster-images.ts';
 import { getJson, kubectl, waitFor } from './support/kube.ts';
 import { recordRun } from './support/run-table.ts';
 
@@ -163,12 +163,10 @@ describe.skipIf(process.env.DFP_E2E !== '1')(
 
     it('the cluster runs lakeFS, and holds the image dist/ pins by digest', () => {
       expect(lakefs, 'the cluster runs no lakeFS (scripts/cluster/up starts it; make cluster-up)').toBeDefined();
-      // The archive of the digest dist/ names, imported (a rebuilt image is not in the cluster
-      // `up` started), then referenced by digest as the Pod names it.
-      execFileSync(join(ROOT, 'scripts', 'cluster', 'import'), [app.spec.image], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      expect(ensureDigestRefs([app.spec.image]).missing).toEqual([]);
+      // The archive of the digest dist/ names, imported when the cluster lacks it (a rebuilt
+      // image is not in the cluster `up` started), under the digest name the Pod resolves.
+      const pinned = importPinned([app.spec.image]);
+      expect(pinned.missing, pinned.message).toEqual([]);
     });
 
     const driverSucceeds =
