@@ -116,21 +116,31 @@ export class PrintOnce {
 }
 
 /**
- * Maps printed as documents by appendBlockYaml, and where their lines are: a map that
- * appears again, nested in a later document (Kubeflow's pipeline spec is the IR file and
- * again the PipelineVersion's `spec.pipelineSpec`), reuses them, indented, as PrintOnce
- * does, with nothing asked of the caller but not to change a map after printing it.
- * Joined only when reused, so a document printed once costs no extra copy.
+ * The maps printed last as documents by appendBlockYaml (at most RECENT), and where their
+ * lines are: a map that appears again, nested in a later document (Kubeflow's pipeline spec
+ * is the IR file and, next, the PipelineVersion's `spec.pipelineSpec`), reuses them,
+ * indented, as PrintOnce does, with nothing asked of the caller but not to change a map
+ * after printing it. Joined only when reused, so a document printed once costs no extra
+ * copy. A short list compared by identity, not a WeakMap of every document: the lookup
+ * runs for every nested map of every document, and a WeakMap's cost there was measurable
+ * (bench/optimisations.md, issue 29); a map printed longer ago is laid out again, to the
+ * same bytes.
  */
-const printedDocuments = new WeakMap<
-  object,
-  { readonly pieces: string[]; readonly start: number; readonly end: number; text?: string }
->();
+const RECENT = 4;
+const recent: {
+  readonly map: object;
+  readonly pieces: string[];
+  readonly start: number;
+  readonly end: number;
+  text?: string;
+}[] = [];
 
 function printedText(map: object): string | undefined {
-  const p = printedDocuments.get(map);
-  if (p === undefined) return undefined;
-  return (p.text ??= p.pieces.slice(p.start, p.end).join(''));
+  for (let i = 0; i < recent.length; i++) {
+    const p = recent[i]!;
+    if (p.map === map) return (p.text ??= p.pieces.slice(p.start, p.end).join(''));
+  }
+  return undefined;
 }
 
 /** `document` with every PrintOnce replaced by its value: what the package prints. */
@@ -267,7 +277,8 @@ export function appendBlockYaml(document: unknown, out: string[]): boolean {
       const keys = keysOf(document as Record<string, unknown>);
       if (keys.length === 0) return false;
       mapLines(document as Record<string, unknown>, keys, '', '', out);
-      printedDocuments.set(document, { pieces: out, start, end: out.length });
+      recent.unshift({ map: document, pieces: out, start, end: out.length });
+      if (recent.length > RECENT) recent.pop();
     }
     return true;
   } catch (e) {

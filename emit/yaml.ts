@@ -8,9 +8,9 @@ import { appendBlockYaml, withoutPrintOnce } from './yaml-block.ts';
 import { libraryYaml } from './yaml-style.ts';
 
 /**
- * One or more YAML documents, LF line ends, one final newline. A map printed as a document
- * and found again nested in a later one is not laid out twice (yaml-block.ts); do not
- * change a map after printing it.
+ * One or more YAML documents, LF line ends, one final newline. A map printed as one of the
+ * last few documents and found again nested in a later one is not laid out twice
+ * (yaml-block.ts); do not change a map after printing it.
  */
 export function toYaml(...documents: unknown[]): string {
   const out: string[] = [];
