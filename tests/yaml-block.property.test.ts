@@ -129,6 +129,15 @@ describe('yaml block printer', () => {
     },
   );
 
+  it('leaves a key that starts like a document marker to the package, which quotes it only outside a list', () => {
+    // Found by the random test above: the fast path quoted `---a` inside a list item, where the package does not.
+    for (const doc of [[{ '---a': 1 }], { '---a': 1 }, { k: [{ '...b': [{ '---': 2 }] }] }, [[{ '---a': 1 }]]]) {
+      expect(blockYaml(doc)).toBeUndefined();
+      expect(toYaml(doc)).toBe(reference(doc));
+    }
+    expect(toYaml([{ '---a': 1 }])).toBe('- ---a: 1\n');
+  });
+
   it('embeds a map printed once (PrintOnce) as printing it again would, at any depth', () => {
     const map = fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 });
     let embedded = 0;
