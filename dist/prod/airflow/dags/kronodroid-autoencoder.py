@@ -206,7 +206,7 @@ with DAG(
             k8s.V1EnvVar(name="DATA_SOURCE_TABLE", value="fct_training_dataset"),
             k8s.V1EnvVar(
                 name="DFP_DEFINITIONS_SHA256",
-                value="030494ff1cd552e464cb703f8bcc5e5cd8d9bf0809a7cfd9937f46d75798c246",
+                value="61303b054ac29d76760e65d3c4ef7b1c4c63df09aafbe00e28ad542eeed22470",
             ),
             k8s.V1EnvVar(name="DFP_ENVIRONMENT", value="prod"),
             k8s.V1EnvVar(
