@@ -145,7 +145,7 @@ with DAG(
     process_data = KubernetesPodOperator(
         task_id="process-data",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:59ddba78184d90e4083175a20a5133dfb0ac411322cecec648b55d61feff9dc3",
+        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:5737875d26d76da900085c8be1d01abcf66cc90bde370f64f0a2defbb0757e6d",
         cmds=[
             "/bin/sh",
             "-c",
@@ -231,7 +231,7 @@ with DAG(
     train = KubernetesPodOperator(
         task_id="train",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:59ddba78184d90e4083175a20a5133dfb0ac411322cecec648b55d61feff9dc3",
+        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:5737875d26d76da900085c8be1d01abcf66cc90bde370f64f0a2defbb0757e6d",
         cmds=[
             "/bin/sh",
             "-c",
@@ -319,7 +319,7 @@ with DAG(
     batch_inference = KubernetesPodOperator(
         task_id="batch-inference",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:59ddba78184d90e4083175a20a5133dfb0ac411322cecec648b55d61feff9dc3",
+        image="registry.dfp.internal/dfp/iris:1.0.0@sha256:5737875d26d76da900085c8be1d01abcf66cc90bde370f64f0a2defbb0757e6d",
         cmds=[
             "/bin/sh",
             "-c",
