@@ -451,9 +451,21 @@ function steps(wf: Workflow) {
 /** What went wrong, for the assertion message: each failed node's message and its pod's log tail. */
 function diagnose(wf: Workflow): string {
   const lines = [`${wf.metadata.name}: ${wf.status?.phase} ${wf.status?.message ?? ''}`];
+  // Argo 3.7 names a step's pod `<workflow>-<template>-<hash>`, not by the node id: find it by its node-id annotation.
+  const pods =
+    getJson<{ items: { metadata: { name: string; annotations?: Record<string, string> } }[] }>([
+      '-n',
+      NS,
+      'pods',
+      '-l',
+      `workflows.argoproj.io/workflow=${wf.metadata.name}`,
+    ])?.items ?? [];
   for (const n of steps(wf).pods.filter((p) => p.phase !== 'Succeeded')) {
     lines.push(`  ${n.displayName}: ${n.phase} ${n.message ?? ''}`);
-    const log = kubectl(['-n', NS, 'logs', n.id, '-c', 'main', '--tail=15'], { allowFailure: true }).stdout.trim();
+    const pod = pods.find((p) => p.metadata.annotations?.['workflows.argoproj.io/node-id'] === n.id)?.metadata.name;
+    const log = pod
+      ? kubectl(['-n', NS, 'logs', pod, '-c', 'main', '--tail=15'], { allowFailure: true }).stdout.trim()
+      : '';
     if (log) lines.push(...log.split('\n').map((l) => `    | ${l}`));
   }
   return lines.join('\n');
@@ -676,7 +688,7 @@ describe("Argo Workflows runs staging's pipelines from dist/staging", () => {
       env: { ...lakefsEnv, MLFLOW_TRACKING_URI: MLFLOW },
       timeoutMs: 300_000,
     });
-    expect(trace.status, trace.stderr).toBe(0);
+    expect(trace.status, `${trace.stderr}${trace.stdout}`).toBe(0);
     const report = JSON.parse(trace.stdout) as {
       lakefs: { commit: string };
       image?: { ref: string; digest?: string };
