@@ -58,10 +58,21 @@ export async function seedKronodroid(
   samples: number,
   branch: string,
 ): Promise<{ rows: number; commit: string }> {
-  try {
-    await lakefs.client.createRepository(repo, `${lakefs.blockstore}/${repo}`, 'main');
-  } catch (e) {
-    if (!(e instanceof LakeFsError && e.reason === 'conflict')) throw e;
+  // lakeFS v0.113 answers a second create with 400 "storage namespace already in use" (its
+  // namespace check comes before the name's), not 409: ask first.
+  const exists = await lakefs.client.getRepository(repo).then(
+    () => true,
+    (e: unknown) => {
+      if (e instanceof LakeFsError && e.reason === 'not-found') return false;
+      throw e;
+    },
+  );
+  if (!exists) {
+    try {
+      await lakefs.client.createRepository(repo, `${lakefs.blockstore}/${repo}`, 'main');
+    } catch (e) {
+      if (!(e instanceof LakeFsError && e.reason === 'conflict')) throw e;
+    }
   }
   const work = mkdtempSync(join(tmpdir(), 'dfp-e2e-landing-'));
   try {

@@ -156,7 +156,7 @@ with DAG(
         task_id="dlt-load",
         doc_md="Ingests the Kronodroid CSV exports from the lakeFS landing folder into the raw Iceberg table.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/dlt-runner:1.31.0-1@sha256:a5123443929c6c1f568984195c6b23fd5a40456a35fb6e9e525943081c3e063b",
+        image="registry.dfp.internal/dfp/dlt-runner:1.31.0-1@sha256:8ed56bbb838066a3c2538691a0755f22cb456ca61eb03bf60275c741862f88fa",
         cmds=["python", "/opt/dfp/dlt/run_load.py"],
         env_vars=[
             k8s.V1EnvVar(
@@ -280,7 +280,7 @@ with DAG(
         task_id="lakefs-commit-merge",
         doc_md="Commits the transform output and merges it; without a transform, resolves the branch head. Either way the output is an immutable commit id.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/lakefs-tools:1.2.0@sha256:937b841035b7e2a080ed1ede7f2851418c521277c769089bf318d534aeafd3c4",
+        image="registry.dfp.internal/dfp/lakefs-tools:1.2.0@sha256:b4554149ce81649bea4f8c4f3d9c6e30711feea4ece5be4cfb71e6d7b5146c9e",
         cmds=[
             "/bin/sh",
             "-c",
