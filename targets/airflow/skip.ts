@@ -11,8 +11,10 @@
  * is the same on every orchestrator.
  */
 import type { Condition, ComparisonOp, Source, Step } from '../../constructs/model/schema.ts';
-import { Security } from '../../constructs/values.ts';
 import { outputArtifactPath } from './runtime.ts';
+
+/** The stand-in of a privileged step runs restricted, as the model's default user (targets read only the model). */
+const STAND_IN_USER = 1000;
 
 export const runGateId = (step: string) => `${step}.run`;
 export const skipGateId = (step: string) => `${step}.skip`;
@@ -100,7 +102,7 @@ export function skippedStep(s: Step, image: string): Step {
     security:
       s.security.profile === 'restricted'
         ? s.security
-        : { profile: 'restricted', runAsUser: Security.DEFAULT_USER, runAsGroup: Security.DEFAULT_USER },
+        : { profile: 'restricted', runAsUser: STAND_IN_USER, runAsGroup: STAND_IN_USER },
     dependsOn: s.dependsOn,
     ...(s.group ? { group: s.group } : {}),
   };
