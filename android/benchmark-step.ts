@@ -35,8 +35,9 @@ export interface EmulatorBenchmarkStepProps extends BenchmarkSettingsProps {
    * A bool (usually a pipeline parameter): when false at run time, the step writes a
    * results file saying the benchmark was skipped and exits 0 without fetching anything
    * or booting the emulator (`--run-benchmark false`), so the steps reading `results`
-   * still run. On Kubeflow and Airflow the pod is still scheduled as configured (KVM node,
-   * resources); Argo skips the task instead (its `when`), scheduling nothing, and hands
+   * still run. On Kubeflow the pod is still scheduled as configured (KVM node,
+   * resources); Argo and Airflow skip the task instead (Argo: its `when`; Airflow: a gate
+   * and a small stand-in pod, targets/airflow/skip.ts), scheduling nothing for it, and hand
    * the readers of `results` the same skipped-results file ({@link SKIPPED_RESULTS}).
    * @default always runs (no `--run-benchmark` argument)
    */

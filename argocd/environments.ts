@@ -59,6 +59,8 @@ export function defineEnvironments(app: Construct): void {
     },
     artifactRepository: { bucket: 'dfp-artifacts-staging', credentials: { secret: 'minio-credentials' } },
     imageTagPolicy: 'no-latest',
+    // Staging's cluster has no GPU node: training runs CPU-only there, as the small smoke run.
+    accelerators: 'none',
     gitops: { repoURL: GIT_REPOSITORY, targetRevision: 'staging' },
   });
 }

@@ -1,11 +1,12 @@
 import { Construct } from 'constructs';
-import type { ENGINES, FEATURE_STORES, IMAGE_TAG_POLICIES, ORCHESTRATORS } from './model/schema.ts';
+import type { ACCELERATORS, ENGINES, FEATURE_STORES, IMAGE_TAG_POLICIES, ORCHESTRATORS } from './model/schema.ts';
 
 /** The choices of an environment, as the model's schema lists them. */
 export type Orchestrator = (typeof ORCHESTRATORS)[number];
 export type Engine = (typeof ENGINES)[number];
 export type FeatureStore = (typeof FEATURE_STORES)[number];
 export type ImageTagPolicy = (typeof IMAGE_TAG_POLICIES)[number];
+export type Accelerators = (typeof ACCELERATORS)[number];
 
 /** The services an environment's pipelines talk to. */
 export interface EndpointsSpec {
@@ -82,6 +83,16 @@ export interface EnvironmentProps {
   readonly imageTagPolicy?: ImageTagPolicy;
   /** The service account pods run as unless a step names another. @default 'dfp-runner' */
   readonly serviceAccount?: string;
+  /**
+   * Whether the environment's nodes have accelerators. `none` (a CPU-only cluster, such as
+   * a staging cluster that runs the small smoke run): a step that asks for a GPU
+   * (`Resources.gpu(…)`) asks there for its CPU-only shape instead (`cpuOnly`), without the
+   * GPU, and without the node selector and tolerations of the GPU's nodes, on every
+   * orchestrator; a step without a CPU-only shape is refused at synth, since no node could
+   * ever run it.
+   * @default 'available'
+   */
+  readonly accelerators?: Accelerators;
   /**
    * The pipelines this environment renders, by name (the `Pipeline` construct ids); each
    * must be a pipeline of the app. Data-plane files (feature store, transforms, schemas)

@@ -41,7 +41,31 @@ export interface GpuSpec {
   readonly count: number;
   /** The extended resource name. @default 'nvidia.com/gpu' */
   readonly resource?: string;
+  /**
+   * Labels of the nodes that have this accelerator, added to the step's own `nodeSelector`
+   * where the environment has accelerators, and left out with the accelerator where it has
+   * none (`accelerators: 'none'`).
+   * @default none
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * Tolerations of the taints on the nodes that have this accelerator (`nvidia.com/gpu`),
+   * added to the step's own where the environment has accelerators, left out where it has none.
+   * @default none
+   */
+  readonly tolerations?: readonly Toleration[];
+  /**
+   * What the step asks for instead in an environment without accelerators
+   * (`accelerators: 'none'`, a CPU-only staging cluster running the small smoke run): these
+   * CPU and memory requests and limits, no accelerator, no accelerator node selector or
+   * toleration.
+   * @default none: an environment without accelerators refuses the step at synth
+   */
+  readonly cpuOnly?: Pick<ResourcesSpec, 'requests' | 'limits'>;
 }
+
+/** The options of {@link Resources.gpu} besides the count, CPU and memory. */
+export type GpuOptions = Omit<GpuSpec, 'count'>;
 
 /** A device-plugin resource (`devices.kubevirt.io/kvm`, `squat.ai/kvm`). */
 export interface DeviceSpec {
@@ -70,9 +94,15 @@ export class Resources {
     return { requests: { cpu, memory }, limits: { cpu, memory } };
   }
 
-  /** `count` GPUs plus the given CPU and memory (requests = limits). */
-  public static gpu(count: number, cpu: string, memory: string, resource = 'nvidia.com/gpu'): ResourcesSpec {
-    return { ...Resources.fixed(cpu, memory), gpu: { count, resource } };
+  /**
+   * `count` GPUs plus the given CPU and memory (requests = limits). The last argument is the
+   * extended resource name (@default 'nvidia.com/gpu'), or {@link GpuOptions}: the resource,
+   * where the GPU nodes are (`nodeSelector`, `tolerations`) and what to ask for where an
+   * environment has no accelerators (`cpuOnly`).
+   */
+  public static gpu(count: number, cpu: string, memory: string, options: string | GpuOptions = {}): ResourcesSpec {
+    const o = typeof options === 'string' ? { resource: options } : options;
+    return { ...Resources.fixed(cpu, memory), gpu: { ...o, count, resource: o.resource ?? 'nvidia.com/gpu' } };
   }
 }
 

@@ -108,9 +108,13 @@ export function kronodroidAutoencoder(scope: Construct, data: KronodroidTraining
     secretEnv: { ...LAKEFS_CREDENTIALS, ...S3_CREDENTIALS },
     outputs: { mlflow_run_id: 'string' },
     outputArtifacts: { model: 'Model', metrics: 'Metrics' },
-    resources: Resources.gpu(1, '4', '16Gi'),
-    nodeSelector: { 'dfp.dev/accelerator': 'nvidia-gpu' },
-    tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+    // One GPU on a GPU node; where an environment has none (staging's CPU-only cluster runs
+    // the small smoke run, max_rows_per_split > 0), one core and 4 GiB on any node.
+    resources: Resources.gpu(1, '4', '16Gi', {
+      nodeSelector: { 'dfp.dev/accelerator': 'nvidia-gpu' },
+      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+      cpuOnly: Resources.fixed('1', '4Gi'),
+    }),
     timeout: Duration.hours(6),
   });
 

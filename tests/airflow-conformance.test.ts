@@ -6,7 +6,7 @@
  * exactly the text the model says, so no user `{{` is ever evaluated. `airflow dags list`
  * on a fresh SQLite metadata database lists every DAG.
  */
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pod } from 'kubernetes-models/v1/Pod';
@@ -97,7 +97,14 @@ function expectedText(c: (typeof cases)[number], s: Step, arg: Arg): string {
 }
 
 function controlUpstream(p: Pipeline, s: Step): string[] {
-  return [...groupChain(p.groups, s.group), ...(s.when ? [`${s.name}.when`] : [])].sort();
+  // A skippable step waits for its run gate; a reader of one also for its stand-in (targets/airflow/skip.ts).
+  const skippable = new Set(p.steps.filter((x) => x.skip).map((x) => x.name));
+  return [
+    ...groupChain(p.groups, s.group),
+    ...(s.when ? [`${s.name}.when`] : []),
+    ...(s.skip ? [`${s.name}.run`] : []),
+    ...s.dependsOn.filter((d) => skippable.has(d)).map((d) => `${d}.skipped`),
+  ].sort();
 }
 
 let report: DagBagReport;
@@ -146,6 +153,7 @@ describe('Airflow DagBag imports the DAG files', () => {
           ...steps.map((s) => s.name),
           ...p.groups.map((g) => g.name),
           ...p.steps.filter((s) => s.when).map((s) => `${s.name}.when`),
+          ...p.steps.filter((s) => s.skip).flatMap((s) => [`${s.name}.run`, `${s.name}.skip`, `${s.name}.skipped`]),
           ...(p.exitHandler ? [`${p.name}.failed`] : []),
         ].sort();
         expect(Object.keys(dag().tasks).sort()).toEqual(expected);
@@ -337,6 +345,42 @@ describe('Airflow DagBag imports the DAG files', () => {
             '>=': a! >= b!,
           }[s.when!.op];
           expect(dag().tasks[`${s.name}.when`]!.rendered.evaluated).toEqual({ result: expected, pushed: {} });
+        });
+      }
+
+      for (const s of p.steps.filter((x) => x.skip)) {
+        const title =
+          `${s.name}: skipped as Argo skips it; with the default params the run gate opens and the skip gate ` +
+          'stays shut; the stand-in, run for real, writes what readers get and says why';
+        it(title, () => {
+          const tasks = dag().tasks;
+          const value = (src: NonNullable<Step['when']>['left']) =>
+            src.kind === 'literal'
+              ? src.value
+              : src.kind === 'pipelineParam'
+                ? p.parameters.find((x) => x.name === src.name)!.default
+                : undefined;
+          const runs = value(s.skip!.when.left) === value(s.skip!.when.right);
+          expect(s.skip!.when.op).toBe('==');
+          expect(tasks[`${s.name}.run`]!.operator).toBe('ShortCircuitOperator');
+          expect(tasks[`${s.name}.run`]!.rendered.evaluated).toEqual({ result: runs, pushed: {} });
+          expect(tasks[`${s.name}.skip`]!.rendered.evaluated).toEqual({ result: !runs, pushed: {} });
+          const standIn = tasks[`${s.name}.skipped`]!;
+          expect(standIn.operator).toBe('KubernetesPodOperator');
+          expect(standIn.upstream).toEqual([`${s.name}.skip`]);
+          // The stand-in's own command (after the artifact wrapper), run here with its rendered arguments.
+          const cmds = standIn.rendered.cmds!;
+          expect(cmds.slice(-1)).toEqual(['python']);
+          const out = mkdtempSync(join(tmpdir(), 'dfp-skipped-'));
+          const args = standIn.rendered.arguments!.map((a) =>
+            a.startsWith('/tmp/dfp/outputs/artifacts/') ? join(out, a.slice('/tmp/dfp/outputs/artifacts/'.length)) : a,
+          );
+          const r = run('python3', args);
+          expect(r.status, r.stderr).toBe(0);
+          expect(r.stdout).toMatch(
+            new RegExp(`^${s.name} skipped: its run condition \\(run_android_benchmark == true\\) is false`),
+          );
+          for (const a of s.skip!.artifacts) expect(readFileSync(join(out, a.name), 'utf8')).toBe(a.content);
         });
       }
 

@@ -4,10 +4,12 @@
  * history, and the verb's help and usage errors.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checksumMatches } from '../trace/fetch.ts';
 import { firstCommitAdding, renderedFilesHolding } from '../trace/local.ts';
 import { LineageTagError, featureStamps, readLineage } from '../trace/tags.ts';
 import { runTsx } from './support/process.ts';
@@ -137,5 +139,23 @@ describe('trace: the verb', () => {
     expect(none.stderr).toMatch(
       /^dfp trace: trace needs the MLflow tracking server: set MLFLOW_TRACKING_URI or pass --mlflow\n/,
     );
+  });
+});
+
+describe("dfp trace --fetch checks lakeFS's checksum as the object store made it", () => {
+  const bytes = Buffer.from('an Iceberg data file');
+  const md5 = createHash('md5').update(bytes).digest();
+  it('a single upload: the MD5 of the bytes', () => {
+    expect(checksumMatches(bytes, md5.toString('hex'))).toBe(true);
+  });
+  it("a one-part multipart upload (pyarrow's writer), stored by lakeFS without its '-1': the MD5 of the MD5", () => {
+    expect(checksumMatches(bytes, createHash('md5').update(md5).digest('hex'))).toBe(true);
+  });
+  it('other bytes match neither, and are refused', () => {
+    expect(checksumMatches(Buffer.from('another file'), md5.toString('hex'))).toBe(false);
+    expect(checksumMatches(Buffer.from('another file'), createHash('md5').update(md5).digest('hex'))).toBe(false);
+  });
+  it("a many-part ETag ('<md5>-<parts>') cannot be recomputed without the part size: left to the size check", () => {
+    expect(checksumMatches(bytes, `${md5.toString('hex')}-3`)).toBe(true);
   });
 });

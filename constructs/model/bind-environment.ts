@@ -39,12 +39,43 @@ export function definitionsDigest(pipeline: Pipeline): string {
 export function bindEnvironment(model: Model, env: Environment): Model {
   const selected =
     env.pipelines === undefined ? model.pipelines : model.pipelines.filter((p) => env.pipelines!.includes(p.name));
-  if (selected === model.pipelines && !model.pipelines.some(needsBinding)) return model;
+  const cpuOnly = env.accelerators === 'none';
+  if (selected === model.pipelines && !model.pipelines.some((p) => needsBinding(p) || (cpuOnly && usesGpu(p))))
+    return model;
   return {
     ...model,
-    pipelines: selected.map((p) => bindPipeline(p, env)),
+    pipelines: selected.map((p) => {
+      const bound = bindPipeline(p, env);
+      return cpuOnly && usesGpu(bound) ? withoutAccelerators(bound) : bound;
+    }),
     androidBenchmarks: selectedBenchmarks(model, env),
   };
+}
+
+const usesGpu = (p: Pipeline) => p.steps.some((s) => s.resources.gpu) || p.exitHandler?.resources.gpu !== undefined;
+
+/**
+ * The pipeline as an environment without accelerators runs it (`accelerators: 'none'`): each
+ * step that asks for a GPU asks for its CPU-only shape instead, and its node selector and
+ * tolerations lose those of the GPU's nodes. A step without a CPU-only shape was refused
+ * already (rules-environment.ts). The definitions digest stays that of the pipeline as
+ * written: it is the same code, run on other nodes.
+ */
+function withoutAccelerators(p: Pipeline): Pipeline {
+  const cpu = (s: Step): Step => {
+    const gpu = s.resources.gpu;
+    if (!gpu?.cpuOnly) return s;
+    const sameToleration = (a: Step['tolerations'][number], b: Step['tolerations'][number]) =>
+      a.key === b.key && a.operator === b.operator && a.value === b.value && a.effect === b.effect;
+    const { gpu: _gpu, ...resources } = s.resources;
+    return {
+      ...s,
+      resources: { ...resources, requests: { ...gpu.cpuOnly.requests }, limits: { ...gpu.cpuOnly.limits } },
+      nodeSelector: Object.fromEntries(Object.entries(s.nodeSelector).filter(([k, v]) => gpu.nodeSelector[k] !== v)),
+      tolerations: s.tolerations.filter((t) => !gpu.tolerations.some((g) => sameToleration(t, g))),
+    };
+  };
+  return { ...p, steps: p.steps.map(cpu), ...(p.exitHandler ? { exitHandler: cpu(p.exitHandler) } : {}) };
 }
 
 /** An environment that lists its pipelines deploys the benchmark Jobs it lists too, and no other. */

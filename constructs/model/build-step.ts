@@ -251,26 +251,37 @@ function sortedRefs(refs: DatasetRef[]): DatasetRef[] {
 export function podSettingsModel(
   p: ContainerStepProps,
 ): Pick<Step, 'resources' | 'volumes' | 'nodeSelector' | 'tolerations'> {
+  const gpu = p.resources?.gpu;
+  // The accelerator's nodes are where the step runs, so their labels and taints join the
+  // step's own; the model keeps them apart as well, for an environment without accelerators.
+  const gpuModel = gpu && {
+    count: gpu.count,
+    resource: gpu.resource ?? 'nvidia.com/gpu',
+    nodeSelector: sortedRecord(gpu.nodeSelector ?? {}),
+    tolerations: (gpu.tolerations ?? []).map(tolerationModel),
+    ...(gpu.cpuOnly ? { cpuOnly: { requests: { ...gpu.cpuOnly.requests }, limits: { ...gpu.cpuOnly.limits } } } : {}),
+  };
   return {
     resources: {
       requests: { ...p.resources?.requests },
       limits: { ...p.resources?.limits },
-      ...(p.resources?.gpu
-        ? { gpu: { count: p.resources.gpu.count, resource: p.resources.gpu.resource ?? 'nvidia.com/gpu' } }
-        : {}),
+      ...(gpuModel ? { gpu: gpuModel } : {}),
       devices: (p.resources?.devices ?? [])
         .map((d) => ({ resource: d.resource, count: d.count ?? 1 }))
         .sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0)),
     },
     volumes: (p.volumes ?? []).map(volumeModel),
-    nodeSelector: Object.fromEntries(
-      Object.entries(p.nodeSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    ),
-    tolerations: (p.tolerations ?? []).map((t) => ({
-      ...t,
-      operator: t.operator ?? (t.value === undefined ? 'Exists' : 'Equal'),
-    })),
+    nodeSelector: sortedRecord({ ...p.nodeSelector, ...gpuModel?.nodeSelector }),
+    tolerations: [...(p.tolerations ?? []).map(tolerationModel), ...(gpuModel?.tolerations ?? [])],
   };
+}
+
+function sortedRecord(r: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function tolerationModel(t: import('../values.ts').Toleration): Step['tolerations'][number] {
+  return { ...t, operator: t.operator ?? (t.value === undefined ? 'Exists' : 'Equal') };
 }
 
 /** Restricted unless a privileged exception is declared; a fresh plain copy either way. */

@@ -276,6 +276,7 @@ function buildEnvironment(env: Environment, problems: Problems): EnvironmentMode
     },
     imageTagPolicy: p.imageTagPolicy ?? 'no-latest',
     serviceAccount: p.serviceAccount ?? 'dfp-runner',
+    accelerators: p.accelerators ?? 'available',
     gitops: { repoURL: p.gitops?.repoURL ?? '', targetRevision: p.gitops?.targetRevision ?? 'main' },
     // Not a list (JavaScript callers, casts): left as given, for the schema to report.
     ...(p.pipelines !== undefined

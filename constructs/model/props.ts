@@ -103,7 +103,13 @@ export const containerStepProps = props({
     {
       requests: quantities.optional(),
       limits: quantities.optional(),
-      gpu: props({ count: z.number(), resource: z.string().optional() }).optional(),
+      gpu: props({
+        count: z.number(),
+        resource: z.string().optional(),
+        nodeSelector: z.record(z.string(), z.string()).optional(),
+        tolerations: z.array(toleration).optional(),
+        cpuOnly: props({ requests: quantities.optional(), limits: quantities.optional() }).optional(),
+      }).optional(),
       devices: z.array(props({ resource: z.string(), count: z.number().optional() })).optional(),
     },
     " (cpu and memory go under requests and limits: Resources.fixed('2', '1Gi') sets both)",
@@ -163,6 +169,7 @@ export const environmentProps = props({
   }).optional(),
   imageTagPolicy: text,
   serviceAccount: text,
+  accelerators: text,
   gitops: props({ repoURL: text, targetRevision: text }).optional(),
   pipelines: z.array(z.string()).optional(),
   // A literal token is refused with its own remedy by the environment rules.

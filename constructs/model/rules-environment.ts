@@ -5,7 +5,15 @@
 import type { Problems } from './errors.ts';
 import { imagePolicyProblems } from './images.ts';
 import { checkDnsLabel, checkDnsSubdomain, checkSecretKey, checkUrl } from './names.ts';
-import { ENGINES, FEATURE_STORES, IMAGE_TAG_POLICIES, ORCHESTRATORS, type Environment, type Model } from './schema.ts';
+import {
+  ACCELERATORS,
+  ENGINES,
+  FEATURE_STORES,
+  IMAGE_TAG_POLICIES,
+  ORCHESTRATORS,
+  type Environment,
+  type Model,
+} from './schema.ts';
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const GIT_URL = /^(https:\/\/|ssh:\/\/|git@)[^\s]+$/;
@@ -28,8 +36,32 @@ export function checkEnvironments(model: Model, problems: Problems, appPath: str
     seen.set(env.name, env.path);
     checkEnvironment(env, problems);
     checkPipelineSelection(env, model, problems);
+    checkAccelerators(env, model, problems);
   }
   checkImagePolicies(model, problems);
+}
+
+/**
+ * In an environment without accelerators a step that asks for a GPU runs on its CPU-only
+ * shape (bind-environment.ts); one that has none could never be scheduled there, so it is
+ * refused here, at the step, naming the environment.
+ */
+function checkAccelerators(env: Environment, model: Model, problems: Problems): void {
+  if (env.accelerators !== 'none') return;
+  for (const p of model.pipelines) {
+    if (env.pipelines !== undefined && !env.pipelines.includes(p.name)) continue;
+    for (const s of [...p.steps, ...(p.exitHandler ? [p.exitHandler] : [])]) {
+      const gpu = s.resources.gpu;
+      if (!gpu || gpu.cpuOnly) continue;
+      problems.add(
+        s.path,
+        `asks for ${gpu.count} ${gpu.resource}, but environment '${env.name}' has no accelerators ` +
+          `(accelerators: 'none'), so no node could run it there; give the GPU a CPU-only shape ` +
+          `(Resources.gpu(${gpu.count}, cpu, memory, { cpuOnly: Resources.fixed('1', '4Gi') })), ` +
+          `or leave '${p.name}' out of the environment's pipelines`,
+      );
+    }
+  }
 }
 
 /** `pipelines:` names pipelines of the app, each once. */
@@ -62,6 +94,7 @@ function checkEnvironment(env: Environment, problems: Problems): void {
     ['engine', env.engine, ENGINES],
     ['featureStore', env.featureStore, FEATURE_STORES],
     ['imageTagPolicy', env.imageTagPolicy, IMAGE_TAG_POLICIES],
+    ['accelerators', env.accelerators, ACCELERATORS],
   ] as const) {
     if (!(allowed as readonly string[]).includes(value)) add(`${field} '${value}' is not one of ${allowed.join(', ')}`);
   }

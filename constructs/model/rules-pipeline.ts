@@ -160,6 +160,11 @@ export function checkStep(s: Step, typeOf: (src: Source) => string, problems: Pr
   const gpu = s.resources.gpu;
   if (gpu && (!Number.isSafeInteger(gpu.count) || gpu.count < 1))
     add(`resources.gpu.count must be a whole number of at least 1, not ${gpu.count}`);
+  for (const kind of ['requests', 'limits'] as const) {
+    const q = gpu?.cpuOnly?.[kind];
+    if (q?.cpu !== undefined) add(checkQuantity(`resources.gpu.cpuOnly.${kind}.cpu`, q.cpu, '500m'));
+    if (q?.memory !== undefined) add(checkQuantity(`resources.gpu.cpuOnly.${kind}.memory`, q.memory, '4Gi'));
+  }
   checkSecurity(s, problems);
 
   const envNames = new Set<string>();

@@ -122,6 +122,13 @@ export const dltLoad = z.object({
 });
 export type DltLoad = z.infer<typeof dltLoad>;
 
+const toleration = z.object({
+  key: z.string().optional(),
+  operator: z.enum(TOLERATION_OPERATORS),
+  value: z.string().optional(),
+  effect: z.enum(TAINT_EFFECTS).optional(),
+});
+
 export const step = z.object({
   name: z.string(),
   path: z.string(),
@@ -144,20 +151,26 @@ export const step = z.object({
   resources: z.object({
     requests: quantities,
     limits: quantities,
-    gpu: z.object({ count: z.number().int(), resource: z.string() }).optional(),
+    /**
+     * `nodeSelector` and `tolerations`: those of the accelerator's nodes, already in the
+     * step's own (sorted the same way), kept here so that an environment without accelerators
+     * can take them out again; `cpuOnly`: what the step asks for there instead.
+     */
+    gpu: z
+      .object({
+        count: z.number().int(),
+        resource: z.string(),
+        nodeSelector: z.record(z.string(), z.string()),
+        tolerations: z.array(toleration),
+        cpuOnly: z.object({ requests: quantities, limits: quantities }).optional(),
+      })
+      .optional(),
     /** Device-plugin resources (`devices.kubevirt.io/kvm`), set as request and limit. Sorted by resource. */
     devices: z.array(z.object({ resource: z.string(), count: z.number().int() })),
   }),
   volumes: z.array(volume),
   nodeSelector: z.record(z.string(), z.string()),
-  tolerations: z.array(
-    z.object({
-      key: z.string().optional(),
-      operator: z.enum(TOLERATION_OPERATORS),
-      value: z.string().optional(),
-      effect: z.enum(TAINT_EFFECTS).optional(),
-    }),
-  ),
+  tolerations: z.array(toleration),
   retry: z
     .object({
       limit: z.number().int(),
@@ -247,6 +260,8 @@ export const ORCHESTRATORS = ['kubeflow', 'airflow', 'argo'] as const;
 export const ENGINES = ['spark', 'datafusion'] as const;
 export const FEATURE_STORES = ['feast', 'chronon'] as const;
 export const IMAGE_TAG_POLICIES = ['any', 'no-latest', 'digest'] as const;
+/** Whether an environment's nodes have accelerators (GPUs): `available`, or `none`. */
+export const ACCELERATORS = ['available', 'none'] as const;
 
 export const environment = z.object({
   name: z.string(),
@@ -269,6 +284,8 @@ export const environment = z.object({
   }),
   imageTagPolicy: z.enum(IMAGE_TAG_POLICIES),
   serviceAccount: z.string(),
+  /** `none`: steps that ask for a GPU run CPU-only here (model/bind-environment.ts). */
+  accelerators: z.enum(ACCELERATORS),
   gitops: z.object({ repoURL: z.string(), targetRevision: z.string() }),
   /** The pipelines the environment renders, by name, sorted; absent: every pipeline. */
   pipelines: z.array(z.string()).optional(),

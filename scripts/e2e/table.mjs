@@ -13,19 +13,28 @@ try {
   // no run recorded: the table says so below
 }
 const rows = files.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
-console.log('| orchestrator | environment | pipeline | engine | steps (succeeded/run) | status | duration | note |');
+/** One word for every orchestrator: Argo's Succeeded/Failed/Error, Airflow's and kfp's success/failed. */
+const result = (status) =>
+  /^(succeeded|success)$/i.test(status) ? 'Succeeded' : /^not run$/i.test(status) ? 'Not run' : 'Failed';
+console.log('| orchestrator | environment | pipeline | engine | steps (succeeded/run) | result | duration | note |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
+  const word = result(r.status);
+  const own = word.toLowerCase() === String(r.status).toLowerCase() ? '' : `${r.orchestrator} says ${r.status}; `;
   const cells = [
     r.orchestrator,
     r.environment,
     r.pipeline,
     r.engine,
     `${r.stepsSucceeded}/${r.steps}`,
-    r.status,
+    word,
     `${r.seconds.toFixed(0)} s`,
-    r.note ?? '',
+    `${own}${r.note ?? ''}`.replace(/\|/g, '\\|'),
   ];
   console.log(`| ${cells.join(' | ')} |`);
 }
 if (rows.length === 0) console.log('| (no run recorded) | | | | | | | |');
+const count = (w) => rows.filter((r) => result(r.status) === w).length;
+console.log(
+  `\n${rows.length} runs: ${count('Succeeded')} Succeeded, ${count('Failed')} Failed, ${count('Not run')} not run`,
+);

@@ -26,6 +26,7 @@ import { RenderError } from '../types.ts';
 import { gateTask, loopItemsTask, producers, watcherTask } from './control.ts';
 import { podTaskKwargs, sharedObjects, type SharedObjects } from './pod-task.ts';
 import { ARTIFACTS_SCRIPT, HELPER_NAMES, HELPERS_PY, OUTPUTS_SCRIPT } from './runtime.ts';
+import { negated, runGateId, skippedStep, skippedTaskId, skipGateId } from './skip.ts';
 import { loopOf } from './templates.ts';
 
 const IMPORTS: PyStmt[] = [
@@ -199,9 +200,14 @@ function taskList(p: Pipeline, env: Environment, ids: Identifiers, shared: Share
     }
   };
 
+  // A step that may skip itself has a stand-in; its readers wait for both (skip.ts).
+  const skippable = new Set(p.steps.filter((s) => s.skip).map((s) => s.name));
   for (const s of p.steps) {
     if (s.group) addGroup(graph.group(s.group)!);
-    const upstream = [...guards(s.group), ...s.dependsOn];
+    const upstream = [
+      ...guards(s.group),
+      ...s.dependsOn.flatMap((d) => (skippable.has(d) ? [d, skippedTaskId(d)] : [d])),
+    ];
     if (s.when) {
       const gate = whenTaskId(s.name);
       tasks.set(gate, {
@@ -210,6 +216,34 @@ function taskList(p: Pipeline, env: Environment, ids: Identifiers, shared: Share
         upstream: unique([...guards(s.group), ...producers(s.when)]),
       });
       upstream.push(gate);
+    }
+    if (s.skip) {
+      const when = s.when ? [whenTaskId(s.name)] : [];
+      const runGate = runGateId(s.name);
+      const skipGate = skipGateId(s.name);
+      const skipWhen = negated(s.skip.when);
+      tasks.set(runGate, {
+        id: runGate,
+        expr: blame(s.path, () => gateTask(p, s.path, runGate, s.skip!.when)),
+        upstream: unique([...guards(s.group), ...when, ...producers(s.skip.when)]),
+      });
+      tasks.set(skipGate, {
+        id: skipGate,
+        expr: blame(s.path, () => gateTask(p, s.path, skipGate, skipWhen)),
+        upstream: unique([...guards(s.group), ...when, ...producers(skipWhen)]),
+      });
+      const standIn = skippedStep(s, shared.launcherImage);
+      tasks.set(skippedTaskId(s.name), {
+        id: skippedTaskId(s.name),
+        expr: blame(s.path, () =>
+          call('KubernetesPodOperator', [], {
+            ...podTaskKwargs(p, env, standIn, shared, {}),
+            task_id: lit(skippedTaskId(s.name)),
+          }),
+        ),
+        upstream: unique([...guards(s.group), skipGate]),
+      });
+      upstream.push(runGate);
     }
     tasks.set(s.name, {
       id: s.name,

@@ -451,9 +451,21 @@ function steps(wf: Workflow) {
 /** What went wrong, for the assertion message: each failed node's message and its pod's log tail. */
 function diagnose(wf: Workflow): string {
   const lines = [`${wf.metadata.name}: ${wf.status?.phase} ${wf.status?.message ?? ''}`];
+  // Argo 3.7 names a step's pod `<workflow>-<template>-<hash>`, not by the node id: find it by its node-id annotation.
+  const pods =
+    getJson<{ items: { metadata: { name: string; annotations?: Record<string, string> } }[] }>([
+      '-n',
+      NS,
+      'pods',
+      '-l',
+      `workflows.argoproj.io/workflow=${wf.metadata.name}`,
+    ])?.items ?? [];
   for (const n of steps(wf).pods.filter((p) => p.phase !== 'Succeeded')) {
     lines.push(`  ${n.displayName}: ${n.phase} ${n.message ?? ''}`);
-    const log = kubectl(['-n', NS, 'logs', n.id, '-c', 'main', '--tail=15'], { allowFailure: true }).stdout.trim();
+    const pod = pods.find((p) => p.metadata.annotations?.['workflows.argoproj.io/node-id'] === n.id)?.metadata.name;
+    const log = pod
+      ? kubectl(['-n', NS, 'logs', pod, '-c', 'main', '--tail=15'], { allowFailure: true }).stdout.trim()
+      : '';
     if (log) lines.push(...log.split('\n').map((l) => `    | ${l}`));
   }
   return lines.join('\n');
@@ -576,7 +588,9 @@ describe("Argo Workflows runs staging's pipelines from dist/staging", () => {
       ?.outputs?.artifacts?.find((a) => a.name === 'dataset');
     expect(dataset?.s3?.key).toMatch(new RegExp(`^dfp/${NS}/`));
   });
-  it('kronodroid-features: dlt, DataFusion, dbt build, lakeFS commit and merge into main', async () => {
+  const features =
+    'kronodroid-features: dlt load, the DataFusion transform, dbt build, lakeFS commit and merge into main';
+  it(features, async () => {
     const branch = `e2e-${Date.now().toString(36)}`;
     await seedKronodroid(branch);
     const before = (await (await lakefsOk('GET', `/repositories/${REPO}/branches/main`)).json()) as {
@@ -613,109 +627,106 @@ describe("Argo Workflows runs staging's pipelines from dist/staging", () => {
     expect(listing.results.length).toBeGreaterThan(0);
   });
 
-  it(
+  const autoencoder =
     'kronodroid-autoencoder: train, export, benchmark skipped (nothing scheduled), aggregate; dfp trace fetches ' +
-      'its data, weights and image',
-    async () => {
-      // What a data bump is: `dfp lock --update kronodroid@main` against staging's lakeFS and
-      // `make synth`, here in a copy of the project; the WorkflowTemplate Argo CD would then sync.
-      const copy = projectCopy();
-      const { LAKEFS_ACCESS_KEY_ID, LAKEFS_SECRET_ACCESS_KEY } = envFile('lakefs.env');
-      const lakefsEnv = {
-        LAKEFS_ENDPOINT: LAKEFS,
-        LAKEFS_ACCESS_KEY_ID: LAKEFS_ACCESS_KEY_ID!,
-        LAKEFS_SECRET_ACCESS_KEY: LAKEFS_SECRET_ACCESS_KEY!,
-      };
-      const lock = run('node', ['scripts/run.mjs', 'dfp.ts', 'lock', '--update', `${REPO}@main`], {
-        cwd: copy,
-        env: lakefsEnv,
-      });
-      expect(lock.status, lock.stderr).toBe(0);
-      const synth = run('node', ['scripts/run.mjs', 'dfp.ts', 'synth'], { cwd: copy, timeoutMs: 300_000 });
-      expect(synth.status, synth.stderr).toBe(0);
-      const template = readFileSync(
-        join(copy, 'dist', ENV, 'argo', 'workflow-templates', 'kronodroid-autoencoder.yaml'),
-        'utf8',
-      );
-      const pinned = JSON.parse(readFileSync(join(copy, 'dfp.lock.json'), 'utf8'));
-      apply(parseObjects(template));
+    'its data, weights and image';
+  it(autoencoder, async () => {
+    // What a data bump is: `dfp lock --update kronodroid@main` against staging's lakeFS and
+    // `make synth`, here in a copy of the project; the WorkflowTemplate Argo CD would then sync.
+    const copy = projectCopy();
+    const { LAKEFS_ACCESS_KEY_ID, LAKEFS_SECRET_ACCESS_KEY } = envFile('lakefs.env');
+    const lakefsEnv = {
+      LAKEFS_ENDPOINT: LAKEFS,
+      LAKEFS_ACCESS_KEY_ID: LAKEFS_ACCESS_KEY_ID!,
+      LAKEFS_SECRET_ACCESS_KEY: LAKEFS_SECRET_ACCESS_KEY!,
+    };
+    const lock = run('node', ['scripts/run.mjs', 'dfp.ts', 'lock', '--update', `${REPO}@main`], {
+      cwd: copy,
+      env: lakefsEnv,
+    });
+    expect(lock.status, lock.stderr).toBe(0);
+    const synth = run('node', ['scripts/run.mjs', 'dfp.ts', 'synth'], { cwd: copy, timeoutMs: 300_000 });
+    expect(synth.status, synth.stderr).toBe(0);
+    const template = readFileSync(
+      join(copy, 'dist', ENV, 'argo', 'workflow-templates', 'kronodroid-autoencoder.yaml'),
+      'utf8',
+    );
+    const pinned = JSON.parse(readFileSync(join(copy, 'dfp.lock.json'), 'utf8'));
+    apply(parseObjects(template));
 
-      const wf = await runPipeline(
-        'kronodroid-autoencoder',
-        {
-          max_epochs: '1',
-          latent_dim: '4',
-          batch_size: '32',
-          max_rows_per_split: '64',
-          run_android_benchmark: 'false',
-        },
-        '-',
-        1_200_000,
-      );
-      expect(wf.status?.phase, diagnose(wf)).toBe('Succeeded');
-      const { pods, skipped } = steps(wf);
-      expect(pods.map((p) => p.displayName).sort()).toEqual(['aggregate-metrics', 'export-executorch', 'train']);
-      // The emulator step scheduled nothing: Argo skipped its task, and no pod was made for it.
-      expect(skipped.map((n) => n.displayName)).toEqual(['benchmark-android']);
-      expect(
-        kubectl(['-n', NS, 'get', 'pods', '-l', `workflows.argoproj.io/workflow=${wf.metadata.name}`, '-o', 'name'])
-          .stdout,
-      ).not.toMatch(/benchmark-android/);
-      // The run's output says so: aggregate-metrics' summary, through MinIO.
-      const summary = execFileSync('tar', ['-xzO'], {
-        input: artifactBytes(wf, 'aggregate-metrics', 'summary'),
-      }).toString();
-      expect(JSON.parse(summary)).toMatchObject({
-        android_benchmark: 'skipped',
-        android_benchmark_reason: '--run-benchmark false',
-      });
+    const wf = await runPipeline(
+      'kronodroid-autoencoder',
+      {
+        max_epochs: '1',
+        latent_dim: '4',
+        batch_size: '32',
+        max_rows_per_split: '64',
+        run_android_benchmark: 'false',
+      },
+      '-',
+      1_200_000,
+    );
+    expect(wf.status?.phase, diagnose(wf)).toBe('Succeeded');
+    const { pods, skipped } = steps(wf);
+    expect(pods.map((p) => p.displayName).sort()).toEqual(['aggregate-metrics', 'export-executorch', 'train']);
+    // The emulator step scheduled nothing: Argo skipped its task, and no pod was made for it.
+    expect(skipped.map((n) => n.displayName)).toEqual(['benchmark-android']);
+    expect(
+      kubectl(['-n', NS, 'get', 'pods', '-l', `workflows.argoproj.io/workflow=${wf.metadata.name}`, '-o', 'name'])
+        .stdout,
+    ).not.toMatch(/benchmark-android/);
+    // The run's output says so: aggregate-metrics' summary, through MinIO.
+    const summary = execFileSync('tar', ['-xzO'], {
+      input: artifactBytes(wf, 'aggregate-metrics', 'summary'),
+    }).toString();
+    expect(JSON.parse(summary)).toMatchObject({
+      android_benchmark: 'skipped',
+      android_benchmark_reason: '--run-benchmark false',
+    });
 
-      // dfp trace closes the loop on the run Argo executed.
-      const runId = pods
-        .find((p) => p.displayName === 'train')
-        ?.outputs?.parameters?.find((o) => o.name === 'mlflow_run_id')?.value;
-      expect(runId).toMatch(/^[0-9a-f]{32}$/);
-      const out = join(mkdtempSync(join(tmpdir(), 'dfp-e2e-trace-')), 'fetched');
-      const trace = run('node', ['scripts/run.mjs', 'dfp.ts', 'trace', runId!, '--fetch', out, '--json'], {
-        cwd: copy,
-        env: { ...lakefsEnv, MLFLOW_TRACKING_URI: MLFLOW },
-        timeoutMs: 300_000,
-      });
-      expect(trace.status, trace.stderr).toBe(0);
-      const report = JSON.parse(trace.stdout) as {
-        lakefs: { commit: string };
-        image?: { ref: string; digest?: string };
-        weights: { path: string; sha256: string }[];
-        environment: string;
-      };
-      expect(report.environment).toBe(ENV);
-      expect(report.lakefs.commit).toBe(
-        pinned.refs?.[`${REPO}@main`]?.commit ?? Object.values(pinned.refs ?? pinned)[0],
+    // dfp trace closes the loop on the run Argo executed.
+    const runId = pods
+      .find((p) => p.displayName === 'train')
+      ?.outputs?.parameters?.find((o) => o.name === 'mlflow_run_id')?.value;
+    expect(runId).toMatch(/^[0-9a-f]{32}$/);
+    const out = join(mkdtempSync(join(tmpdir(), 'dfp-e2e-trace-')), 'fetched');
+    const trace = run('node', ['scripts/run.mjs', 'dfp.ts', 'trace', runId!, '--fetch', out, '--json'], {
+      cwd: copy,
+      env: { ...lakefsEnv, MLFLOW_TRACKING_URI: MLFLOW },
+      timeoutMs: 300_000,
+    });
+    expect(trace.status, `${trace.stderr}${trace.stdout}`).toBe(0);
+    const report = JSON.parse(trace.stdout) as {
+      lakefs: { commit: string };
+      image?: { ref: string; digest?: string };
+      weights: { path: string; sha256: string }[];
+      environment: string;
+    };
+    expect(report.environment).toBe(ENV);
+    expect(report.lakefs.commit).toBe(pinned.refs?.[`${REPO}@main`]?.commit ?? Object.values(pinned.refs ?? pinned)[0]);
+    // The training data, byte for byte as lakeFS holds it at the pinned commit.
+    const dataDir = join(out, 'data');
+    const files = readdirSync(dataDir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => statSync(join(dataDir, f)).isFile())
+      .sort();
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const r = await lakefsOk(
+        'GET',
+        `/repositories/${REPO}/refs/${report.lakefs.commit}/objects?path=${encodeURIComponent(f)}`,
       );
-      // The training data, byte for byte as lakeFS holds it at the pinned commit.
-      const dataDir = join(out, 'data');
-      const files = readdirSync(dataDir, { recursive: true, encoding: 'utf8' })
-        .filter((f) => statSync(join(dataDir, f)).isFile())
-        .sort();
-      expect(files.length).toBeGreaterThan(0);
-      for (const f of files) {
-        const r = await lakefsOk(
-          'GET',
-          `/repositories/${REPO}/refs/${report.lakefs.commit}/objects?path=${encodeURIComponent(f)}`,
-        );
-        expect(sha256(readFileSync(join(dataDir, f))), f).toBe(sha256(Buffer.from(await r.arrayBuffer())));
-      }
-      // The weights by sha256, as MLflow keeps them for the run.
-      expect(report.weights.length).toBeGreaterThan(0);
-      for (const w of report.weights) {
-        expect(sha256(readFileSync(join(out, 'weights', w.path))), w.path).toBe(w.sha256);
-        const r = await fetch(`${MLFLOW}/get-artifact?path=${encodeURIComponent(w.path)}&run_uuid=${runId}`);
-        expect(r.ok, w.path).toBe(true);
-        expect(sha256(Buffer.from(await r.arrayBuffer())), w.path).toBe(w.sha256);
-      }
-      // The image the step ran, by the digest the lock pins.
-      expect(report.image?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-      rmSync(copy, { recursive: true, force: true });
-    },
-  );
+      expect(sha256(readFileSync(join(dataDir, f))), f).toBe(sha256(Buffer.from(await r.arrayBuffer())));
+    }
+    // The weights by sha256, as MLflow keeps them for the run.
+    expect(report.weights.length).toBeGreaterThan(0);
+    for (const w of report.weights) {
+      expect(sha256(readFileSync(join(out, 'weights', w.path))), w.path).toBe(w.sha256);
+      const r = await fetch(`${MLFLOW}/get-artifact?path=${encodeURIComponent(w.path)}&run_uuid=${runId}`);
+      expect(r.ok, w.path).toBe(true);
+      expect(sha256(Buffer.from(await r.arrayBuffer())), w.path).toBe(w.sha256);
+    }
+    // The image the step ran, by the digest the lock pins.
+    expect(report.image?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    rmSync(copy, { recursive: true, force: true });
+  });
 });

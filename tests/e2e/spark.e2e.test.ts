@@ -30,12 +30,7 @@ import { parse } from 'yaml';
 import { driverPod, localThreads, type SparkApplication } from '../support/spark-application.ts';
 import { LakeFsError } from '../../lakefs/client.ts';
 import { clusterLakeFs, type ClusterLakeFs } from './support/airflow-lakefs.ts';
-import {
-  createNamespace,
-  deleteNamespace,
-  secret,
-  serviceAccount,
-} from './support/airflow-cluster.ts';
+import { createNamespace, deleteNamespace, secret, serviceAccount } from './support/airflow-cluster.ts';
 import { importPinned } from './support/cluster-images.ts';
 import { getJson, kubectl, waitFor } from './support/kube.ts';
 import { recordRun } from './support/run-table.ts';

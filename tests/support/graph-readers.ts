@@ -166,8 +166,13 @@ export function kubeflowGraph(text: string): Graph {
 export function airflowGraph(dag: AirflowDag): Graph {
   const g = new GraphBuilder();
   const tasks = Object.values(dag.tasks);
+  // `<step>.run`, `.skip` and `.skipped` (the stand-in pod) render a step's model `skip`
+  // (targets/airflow/skip.ts): the run gate is the step's `when`, the others no step of the model.
+  const gate = (id: string) => id.endsWith('.when') || id.endsWith('.run');
   const isControl = (id: string) =>
-    id.endsWith('.when') ||
+    gate(id) ||
+    id.endsWith('.skip') ||
+    id.endsWith('.skipped') ||
     id.endsWith('.failed') ||
     ['ShortCircuitOperator', 'PythonOperator'].includes(dag.tasks[id]!.operator);
   // A control task sits between steps: what waits for it waits for every step it waits for.
@@ -178,11 +183,11 @@ export function airflowGraph(dag: AirflowDag): Graph {
   };
   for (const t of tasks.filter((x) => !isControl(x.task_id))) {
     const groups = t.upstream
-      .filter((u) => isControl(u) && !u.endsWith('.when') && !u.endsWith('.failed'))
+      .filter((u) => isControl(u) && !gate(u) && !/\.(failed|skip|skipped)$/.test(u))
       .map((u) => `${dag.tasks[u]!.operator === 'ShortCircuitOperator' ? 'condition' : 'loop'}:${u}`);
     g.leaf(t.task_id, groups);
     for (const u of t.upstream) for (const x of stepsBefore(u)) g.edge(x, t.task_id);
-    if (t.upstream.includes(`${t.task_id}.when`)) g.when(t.task_id);
+    if (t.upstream.includes(`${t.task_id}.when`) || t.upstream.includes(`${t.task_id}.run`)) g.when(t.task_id);
     if (t.trigger_rule === 'all_done') g.exit = t.task_id;
   }
   return g.build();

@@ -206,7 +206,7 @@ with DAG(
             k8s.V1EnvVar(name="DATA_SOURCE_TABLE", value="fct_training_dataset"),
             k8s.V1EnvVar(
                 name="DFP_DEFINITIONS_SHA256",
-                value="097ebb99fd58ca009d5bcffb00b21aa6c8a1e814492c30d3527cfeaabde8e998",
+                value="0207174fde461c1f1110cb5810c16a3f5f5f7b268ec6cc84e4d280f9be0721d8",
             ),
             k8s.V1EnvVar(name="DFP_ENVIRONMENT", value="prod"),
             k8s.V1EnvVar(
@@ -454,6 +454,112 @@ with DAG(
         annotations={
             "dfp.dev/artifact-in-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/train/model",
             "dfp.dev/artifact-out-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/export-executorch/pte",
+        },
+    )
+    benchmark_android_run = ShortCircuitOperator(
+        task_id="benchmark-android.run",
+        python_callable=_dfp_condition,
+        op_kwargs={
+            "left": {"kind": "param", "name": "run_android_benchmark"},
+            "op": "==",
+            "right": {"kind": "literal", "value": True},
+        },
+        ignore_downstream_trigger_rules=False,
+    )
+    benchmark_android_skip = ShortCircuitOperator(
+        task_id="benchmark-android.skip",
+        python_callable=_dfp_condition,
+        op_kwargs={
+            "left": {"kind": "param", "name": "run_android_benchmark"},
+            "op": "!=",
+            "right": {"kind": "literal", "value": True},
+        },
+        ignore_downstream_trigger_rules=False,
+    )
+    benchmark_android_skipped = KubernetesPodOperator(
+        task_id="benchmark-android.skipped",
+        doc_md="Stands in for benchmark-android when it is skipped: its run condition (run_android_benchmark == true) is false, so it was not run and nothing was scheduled for it; its readers get results saying so.",
+        namespace="ml-prod",
+        image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
+        cmds=["/bin/sh", "-c", DFP_ARTIFACTS_SCRIPT, "dfp-artifacts", "python"],
+        arguments=[
+            "-c",
+            "{{ 'import os, sys\\x0aargs = sys.argv[1:-1]\\x0afor path, content in zip(args[0::2], args[1::2]):\\x0a    os.makedirs(os.path.dirname(path), exist_ok=True)\\x0a    open(path, \\x22w\\x22).write(content)\\x0aprint(sys.argv[-1], flush=True)' }}",
+            "/tmp/dfp/outputs/artifacts/results",
+            "{{ '\\x7b\\x22skipped\\x22: true, \\x22reason\\x22: \\x22--run-benchmark false\\x22\\x7d\\x0a' }}",
+            "benchmark-android skipped: its run condition (run_android_benchmark == true) is false, so it was not run and nothing was scheduled for it; its readers get results saying so",
+        ],
+        container_resources=k8s.V1ResourceRequirements(
+            requests={"cpu": "100m", "memory": "128Mi"},
+            limits={"cpu": "100m", "memory": "128Mi"},
+        ),
+        volumes=[k8s.V1Volume(name="dfp-artifacts", empty_dir=k8s.V1EmptyDirVolumeSource())],
+        volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+        init_containers=[
+            k8s.V1Container(
+                name="dfp-artifacts-in",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "download",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--make-dir",
+                    "/tmp/dfp/inputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/outputs/artifacts",
+                    "--make-dir",
+                    "/tmp/dfp/sync",
+                ],
+                env=[_dfp_secret_env_2, _dfp_secret_env_4],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+            ),
+            k8s.V1Container(
+                name="dfp-artifacts-out",
+                image="registry.dfp.internal/dfp/transform-launcher:0.1.0@sha256:420b39b066f0c559c19869b8d656ac700c4ec086319e215218f67c670e6dcd21",
+                command=["python", "-m", "dfp_tools.artifacts"],
+                args=[
+                    "upload",
+                    "--endpoint",
+                    "https://s3.platform.example.com",
+                    "--region",
+                    "us-east-1",
+                    "--bucket",
+                    "dfp-artifacts-prod",
+                    "--wait-for",
+                    "/tmp/dfp/sync",
+                    "--stay",
+                    "--item",
+                    "DFP_ARTIFACT_OUT_1",
+                    "/tmp/dfp/outputs/artifacts/results",
+                ],
+                env=[
+                    k8s.V1EnvVar(
+                        name="DFP_ARTIFACT_OUT_1",
+                        value_from=k8s.V1EnvVarSource(
+                            field_ref=k8s.V1ObjectFieldSelector(
+                                field_path="metadata.annotations['dfp.dev/artifact-out-1']",
+                            ),
+                        ),
+                    ),
+                    _dfp_secret_env_2,
+                    _dfp_secret_env_4,
+                ],
+                volume_mounts=[k8s.V1VolumeMount(name="dfp-artifacts", mount_path="/tmp/dfp")],
+                security_context=_dfp_container_security,
+                restart_policy="Always",
+            ),
+        ],
+        service_account_name="dfp-pipelines",
+        security_context=_dfp_pod_security_1000_1000,
+        container_security_context=_dfp_container_security,
+        annotations={
+            "dfp.dev/artifact-out-1": "pipelines/{{ dag.dag_id }}/{{ run_id }}/benchmark-android/results",
         },
     )
     benchmark_android = KubernetesPodOperator(
@@ -747,5 +853,6 @@ with DAG(
     )
 
     train >> export_executorch
-    [export_executorch, train] >> benchmark_android
-    [benchmark_android, train] >> aggregate_metrics
+    benchmark_android_skip >> benchmark_android_skipped
+    [export_executorch, train, benchmark_android_run] >> benchmark_android
+    [benchmark_android, benchmark_android_skipped, train] >> aggregate_metrics
