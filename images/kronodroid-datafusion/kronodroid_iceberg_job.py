@@ -17,7 +17,9 @@ committed with pyiceberg's snapshot producer (manifest, manifest list and table 
 written by pyiceberg, the DataFile entries saying AVRO) in one overwrite snapshot per table.
 The table is laid out as Iceberg's Hadoop catalog lays it out (the catalog the Spark job
 uses): the new metadata is published as `metadata/v<N>.metadata.json` and
-`version-hint.text`, so Spark, pyiceberg and dfp_tools.lineage read it.
+`version-hint.text`, so Spark, pyiceberg and dfp_tools.lineage read it. A table found on
+the branch whose `location` is another branch's warehouse (it came in by a merge) is moved
+to this branch's first (move_table), so every file a run writes is on its own branch.
 
 Errors are one line on stderr naming the input (`kronodroid_iceberg_job: …`), exit 1; the
 input is read and every query runs before any table is written, and nothing is committed
@@ -186,6 +188,50 @@ def to_records(arrow, schema):
     return [Record(*row) for row in zip(*columns)]
 
 
+# Table properties that would send new files somewhere other than the table location.
+PATH_PROPERTIES = ("write.data.path", "write.metadata.path", "write.object-storage.path", "write.folder-storage.path")
+
+
+def move_table(catalog, table, existing, location):
+    """The existing table, its `location` set to this run's branch warehouse.
+
+    The table found on the branch was created (or last written) through another lakeFS
+    branch, so its `location` names that branch (`s3://<repo>/<other>/warehouse/...`), and
+    pyiceberg writes new manifests, the manifest list and the metadata under the table
+    location: onto the other branch, uncommitted, where the merge of this branch never
+    takes them. Iceberg's own way to move a table is the SetLocation update: the schema,
+    spec, snapshot history and table uuid stay; files already written keep the absolute
+    paths they are recorded under (the earlier snapshots' files, which the other branch's
+    merge brought here); new files go under the new location. pyiceberg 0.12 has no
+    Transaction.update_location and its snapshot producer takes the location provider from
+    the table as loaded, so the location is committed first (a catalog commit whose metadata
+    file is already written under the new location) and the overwrite is committed on the
+    reloaded table. Only the overwrite's metadata is published as v<N+1>, so readers of the
+    Hadoop layout see one step from v<N> to a table whose location and snapshot are both
+    this run's.
+    """
+    from pyiceberg.table.update import AssertTableUUID, RemovePropertiesUpdate, SetLocationUpdate
+
+    updates = [SetLocationUpdate(location=location)]
+    stale = [k for k in PATH_PROPERTIES if k in existing.properties]
+    if stale:
+        updates.append(RemovePropertiesUpdate(removals=stale))
+    catalog.commit_table(existing, requirements=(AssertTableUUID(uuid=existing.metadata.table_uuid),), updates=tuple(updates))
+    return catalog.load_table(table)
+
+
+def snapshot_files(iceberg):
+    """The current snapshot's manifest list, manifests and live data files."""
+    snapshot = iceberg.current_snapshot()
+    if snapshot is None:
+        return []
+    manifests = snapshot.manifests(iceberg.io)
+    files = [snapshot.manifest_list] + [m.manifest_path for m in manifests]
+    for m in manifests:
+        files += [e.data_file.file_path for e in m.fetch_manifest_entry(iceberg.io, discard_deleted=True)]
+    return files
+
+
 def write_table(wh, table, arrow, file_format):
     from pyiceberg.catalog.sql import SqlCatalog
     from pyiceberg.avro.file import AvroOutputFile
@@ -211,6 +257,8 @@ def write_table(wh, table, arrow, file_format):
         if existing.schema().as_struct() != schema.as_struct() or existing.spec() != spec:
             catalog.drop_table(table)
             existing = None
+    if existing is not None and existing.metadata.location.rstrip("/") != location:
+        existing = move_table(catalog, table, existing, location)
     iceberg = existing or catalog.create_table(table, schema=schema, location=location, partition_spec=spec, properties=properties)
 
     # One Avro data file per partition, as Spark writes them.
@@ -242,7 +290,11 @@ def write_table(wh, table, arrow, file_format):
     iceberg = catalog.load_table(table)
 
     # Publish the new metadata under the Hadoop catalog's names; refuse to overwrite a
-    # version another writer published meanwhile.
+    # version another writer published meanwhile. Every file the new snapshot references
+    # must be this run's, under this branch's table location.
+    outside = [f for f in snapshot_files(iceberg) if not f.startswith(location + "/")]
+    if outside or iceberg.metadata.location.rstrip("/") != location:
+        raise TransformError(f"{table}: the new snapshot references files outside {location} ({', '.join(outside[:3])}); nothing was published")
     nxt = version + 1
     if f"v{nxt}.metadata.json" in wh.names(metadata_dir):
         raise TransformError(f"{table}: {metadata_dir}/v{nxt}.metadata.json appeared while this job ran; another writer is at work on the branch")
