@@ -11,6 +11,10 @@
  * objects main's commit holds, and nothing outside `b` changed during the run (the defect
  * docs/cluster.md "What the runs found" describes: the manifests went to `a`, uncommitted,
  * and `train` failed with FileNotFoundError … snap-….avro).
+ *
+ * Then the Spark job (Iceberg's Hadoop catalog) on a branch `c` of that main: its replace keeps
+ * the table location (`b`; Iceberg refuses to relocate a Hadoop table) and data files go under
+ * the location, so it must send them to `c` (write.data.path); the same checks follow.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
@@ -24,6 +28,7 @@ import { ROOT } from './support/process.ts';
 const IMAGES = join(ROOT, 'images');
 const REPO = 'kronodroid';
 const SAMPLES = 300;
+const IVY = join(process.env.DFP_CACHE ?? join(process.env.HOME ?? '/root', '.cache', 'dfp'), 'ivy');
 
 interface Ran {
   status: number | null;
@@ -131,6 +136,67 @@ function dataFusion(branch: string): Ran {
   );
 }
 
+/** spark-submit of the Spark job: the rendered SparkApplication's (dev) sparkConf, hadoopConf, packages; local[2]. */
+function sparkJob(branch: string): Ran {
+  const app = parse(
+    readFileSync(join(ROOT, 'dist', 'dev', 'spark', 'applications', 'kronodroid-iceberg.yaml'), 'utf8'),
+  );
+  const venv = join(IMAGES, 'kronodroid-spark', '.venv');
+  const conf: Record<string, string> = {
+    ...app.spec.sparkConf,
+    'spark.jars.ivy': IVY,
+    'spark.ui.enabled': 'false',
+    'spark.sql.shuffle.partitions': '2',
+    'spark.driver.memory': '1g',
+  };
+  for (const [k, v] of Object.entries(app.spec.hadoopConf as Record<string, string>))
+    conf[`spark.hadoop.${k}`] = k === 'fs.s3a.endpoint' ? lakefs.endpoint : v;
+  const started = Date.now();
+  const r = spawnSync(
+    join(venv, 'bin', 'spark-submit'),
+    [
+      '--master',
+      'local[2]',
+      '--packages',
+      app.metadata.annotations['dfp.dev/spark-packages'],
+      ...Object.entries(conf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
+      join(IMAGES, 'kronodroid-spark', 'kronodroid_iceberg_job.py'),
+      ...app.spec.arguments,
+      '--branch',
+      branch,
+      '--enabled',
+      'true',
+    ],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 1_200_000,
+      maxBuffer: 512 * 1024 * 1024,
+      env: {
+        PATH: `${join(venv, 'bin')}:${process.env.PATH}`,
+        HOME: process.env.HOME ?? '/root',
+        TZ: 'UTC',
+        SPARK_HOME: join(venv, 'lib', 'python3.11', 'site-packages', 'pyspark'),
+        PYSPARK_PYTHON: join(venv, 'bin', 'python'),
+        PYTHONPATH: join(IMAGES, 'dfp_tools'),
+        ...creds,
+      },
+    },
+  );
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', seconds: (Date.now() - started) / 1000 };
+}
+
+/** Every file the current snapshots of main's tables reference, read with pyiceberg. */
+function referencedFiles(ref: string): Record<string, { location: string; files: string[] }> {
+  const r = runPy(
+    'kronodroid-datafusion',
+    [join(IMAGES, 'kronodroid-datafusion', 'tests', 'referenced_files.py'), `s3://${REPO}/${ref}/warehouse`],
+    { ...creds, AWS_ENDPOINT_URL: lakefs.endpoint, AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required' },
+  );
+  expect(r.status, r.stderr.slice(-3000)).toBe(0);
+  return json(r);
+}
+
 /** Every object of a ref under warehouse/, with its checksum (a branch's list includes its uncommitted objects). */
 async function listing(ref: string): Promise<Record<string, string>> {
   return Object.fromEntries(
@@ -198,13 +264,7 @@ describe('the DataFusion job run again on another branch of the same main', () =
       expect(main).toBe(await lakefs.client.resolveBranch(REPO, 'main'));
 
       // main's tables, as pyiceberg reads them: every file the current snapshot references.
-      const r = runPy(
-        'kronodroid-datafusion',
-        [join(IMAGES, 'kronodroid-datafusion', 'tests', 'referenced_files.py'), `s3://${REPO}/${main}/warehouse`],
-        { ...creds, AWS_ENDPOINT_URL: lakefs.endpoint, AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required' },
-      );
-      expect(r.status, r.stderr.slice(-3000)).toBe(0);
-      const tables = json(r) as Record<string, { location: string; files: string[] }>;
+      const tables = referencedFiles(main);
       const atMain = await listing(main);
       let count = 0;
       for (const [table, t] of Object.entries(tables)) {
@@ -225,6 +285,46 @@ describe('the DataFusion job run again on another branch of the same main', () =
         `DataFusion job on a ${first.seconds.toFixed(1)} s, on b ${second.seconds.toFixed(1)} s ` +
           `(${versions.join(', ')}); ${written.length} objects written on b, ${count} files main's tables ` +
           `reference, all in main ${main.slice(0, 12)}`,
+      );
+    },
+    1_800_000,
+  );
+
+  it(
+    'Spark on a further branch: the table location stays where it was (a Hadoop table cannot be relocated), ' +
+      'but every file the run writes is on its branch and main after the merge holds every file it references',
+    async () => {
+      await lakefs.client.createBranch(REPO, 'c', 'main');
+      const others = async () => ({ main: await listing('main'), a: await listing('a'), b: await listing('b') });
+      const before = await others();
+      const cBefore = await listing('c');
+      const sp = sparkJob('c');
+      expect(sp.status, sp.stdout.slice(-4000) + sp.stderr.slice(-4000)).toBe(0);
+      expect(await others()).toEqual(before);
+      const cAfter = await listing('c');
+      const written = Object.keys(cAfter).filter((p) => cAfter[p] !== cBefore[p]);
+
+      const merged = commitMerge('c');
+      expect(merged.status, merged.stderr).toBe(0);
+      const main = merged.commitId!;
+      const tables = referencedFiles(main);
+      const atMain = await listing(main);
+      let count = 0;
+      for (const [table, t] of Object.entries(tables)) {
+        // The DataFusion run on b moved the tables there; Spark's replace keeps the location.
+        expect(t.location, table).toMatch(new RegExp(`^s3a?://${REPO}/b/warehouse/`));
+        expect(t.files.length, table).toBeGreaterThan(2);
+        for (const f of t.files) {
+          const m = /^s3a?:\/\/[^/]+\/([^/]+)\/(.*)$/.exec(f);
+          expect(m?.[1], `${table}: ${f}`).toBe('c');
+          expect(atMain[m![2]!], `${table}: ${f} is not in main's commit ${main.slice(0, 12)}`).toBeDefined();
+          expect(written, `${table}: ${f}`).toContain(m![2]!);
+          count++;
+        }
+      }
+      console.log(
+        `Spark job on c ${sp.seconds.toFixed(1)} s (local[2], JVM start included); ${written.length} objects ` +
+          `written on c, ${count} files main's tables reference, all in main ${main.slice(0, 12)}`,
       );
     },
     1_800_000,

@@ -257,7 +257,7 @@ def write_table(wh, table, arrow, file_format):
         if existing.schema().as_struct() != schema.as_struct() or existing.spec() != spec:
             catalog.drop_table(table)
             existing = None
-    if existing is not None and existing.metadata.location.rstrip("/") != location:
+    if existing is not None and (existing.metadata.location.rstrip("/") != location or any(k in existing.properties for k in PATH_PROPERTIES)):
         existing = move_table(catalog, table, existing, location)
     iceberg = existing or catalog.create_table(table, schema=schema, location=location, partition_spec=spec, properties=properties)
 

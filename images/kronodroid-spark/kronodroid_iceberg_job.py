@@ -153,17 +153,31 @@ def run(args):
     names = {RAW_TABLE: "raw_samples", **{t: f"{catalog}.{t}" for t in OUTPUT_TABLES}}
     report = {}
     for table, query in statements(SPARK, names):
-        namespace = table.split(".")[0]
+        namespace, name = table.split(".")
         spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {catalog}.{namespace}")
+        # A table that came in by a merge keeps the `location` of the branch that created it
+        # (Iceberg refuses to relocate a Hadoop table, and a replace keeps the location), and
+        # data files go under the location: onto that other branch, uncommitted. The Hadoop
+        # catalog writes the metadata and manifests under this branch's path already; the
+        # data files go there by write.data.path.
+        branch_table = f"{warehouse.rstrip('/')}/{namespace}/{name}"
         try:
             df = with_schema(spark, spark.sql(query), spark_schema(table))
-            writer = df.writeTo(f"{catalog}.{table}").using("iceberg").tableProperty("write.format.default", args.file_format).tableProperty("format-version", "2")
+            writer = (
+                df.writeTo(f"{catalog}.{table}").using("iceberg").tableProperty("write.format.default", args.file_format)
+                .tableProperty("format-version", "2").tableProperty("write.data.path", f"{branch_table}/data")
+            )
             if PARTITION_BY[table]:
                 writer = writer.partitionedBy(*[F.col(c) for c in PARTITION_BY[table]])
             writer.createOrReplace()
         except Exception as e:
             raise TransformError(f"writing {catalog}.{table} under {warehouse} failed: {java_message(e)}") from None
-        formats = sorted({r["file_format"] for r in spark.sql(f"SELECT file_format FROM {catalog}.{table}.files").collect()})
+        files = spark.sql(f"SELECT file_path, file_format FROM {catalog}.{table}.files").collect()
+        manifests = [r["path"] for r in spark.sql(f"SELECT path FROM {catalog}.{table}.manifests").collect()]
+        outside = [p for p in [r["file_path"] for r in files] + manifests if not p.startswith(branch_table + "/")]
+        if outside:
+            raise TransformError(f"{catalog}.{table}: the new snapshot references files outside {branch_table} ({', '.join(outside[:3])})")
+        formats = sorted({r["file_format"] for r in files})
         rows = spark.table(f"{catalog}.{table}").count()
         if rows and formats != [args.file_format.upper()]:
             raise TransformError(f"{catalog}.{table} holds {formats} data files, not {args.file_format}; check {conf}.table-override.write.format.default")
