@@ -198,8 +198,8 @@ beforeAll(async () => {
   // No controller manager runs, so no ServiceAccount controller: the test makes the
   // `default` ServiceAccount of each namespace, and the ones the Jobs' pods name (the
   // platform's, which dfp's output references and does not create).
-  // The accounts dfp renders (the Argo target's rbac.yaml) are created for real from their
-  // own objects, below, instead.
+  // The accounts dfp renders (the accounts target, dist/<env>/accounts/) are created for real
+  // from their own objects, below, instead.
   const renderedAccounts = new Map<string, Json>();
   for (const s of objects)
     if (s.object.kind === 'ServiceAccount') renderedAccounts.set(`${s.namespace}/${s.object.metadata.name}`, s.object);
@@ -213,8 +213,8 @@ beforeAll(async () => {
   const madeAccounts = new Map<string, ApiResponse>();
   for (const s of objects) {
     if (s.object.kind === 'ServiceAccount') {
-      // Created for real once (the Jobs' pods need it); the same account rendered again (the
-      // Argo examples of each environment) must be the same object, and gets the first answer.
+      // Created for real once (the Jobs' pods need it); the same account rendered again (by
+      // another example's environment) must be the same object, and gets the first answer.
       const key = `${s.namespace}/${s.object.metadata.name}`;
       if (!madeAccounts.has(key)) madeAccounts.set(key, await create(s.object, s.namespace, true));
       else expect(s.object, `${s.name} differs from the other ${key}`).toEqual(renderedAccounts.get(key));
