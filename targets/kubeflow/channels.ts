@@ -86,10 +86,21 @@ export class Channels {
     return { componentInputParameter: name };
   }
 
-  /** The argument that gives a task in `scope` an artifact made by another step. */
+  /**
+   * The argument that gives a task in `scope` an artifact made by another step. Outside the
+   * branches DAG of a step that may be skipped, an artifact with skipped content is that
+   * DAG's output (the OneOf of the step's and its stand-in's, scopes.ts), under the name
+   * the artifact's channel has.
+   */
   public artifact(a: ArtifactSource, scope: string, at: string): ArtifactArgument {
-    const home = this.scopes.ofStep(a.step);
-    if (home === scope) return { taskOutputArtifact: { producerTask: a.step, outputArtifactKey: a.output } };
+    const oneOf = this.scopes.oneOf(a.step, a.output);
+    const branches = oneOf && !this.scopes.contains(oneOf.branches, scope) ? oneOf.branches : undefined;
+    const home = branches ? this.scopes.get(branches).parent! : this.scopes.ofStep(a.step);
+    if (home === scope) {
+      return branches
+        ? { taskOutputArtifact: { producerTask: branches, outputArtifactKey: artifactChannel(a) } }
+        : { taskOutputArtifact: { producerTask: a.step, outputArtifactKey: a.output } };
+    }
     if (!this.scopes.contains(home, scope)) throw this.unreachable(at, `artifact ${a.step}.${a.output}`, home);
     const name = artifactChannel(a);
     const decl = this.declaredFor(scope);
@@ -144,6 +155,15 @@ export class Channels {
 
   private unreachable(at: string, what: string, home: string): RenderError {
     const scope = this.scopes.get(home);
+    const skipped = this.scopes.skipBranches().find((b) => b.run === home);
+    if (skipped) {
+      return new RenderError(
+        at,
+        `reads ${what}, made by '${skipped.step}', which may be skipped (${scope.path}); a reader outside it ` +
+          `gets only an artifact that has content for a skipped run (${skipped.artifacts.join(', ') || 'none'}). ` +
+          'Read one of those instead',
+      );
+    }
     const where =
       scope.kind === 'condition' ? 'a condition' : scope.kind === 'loop' ? 'a loop' : 'the exit-handler group';
     return new RenderError(

@@ -11,6 +11,7 @@ import type { Model, Pipeline, Step } from '../../constructs/model/schema.ts';
 import { operandProblem } from './condition.ts';
 import { PLACEHOLDER } from './executor.ts';
 import { Scopes } from './scopes.ts';
+import { standInStep } from './skip.ts';
 
 export function checkKubeflow(model: Model): Problem[] {
   return model.pipelines.flatMap(checkPipeline);
@@ -19,11 +20,28 @@ export function checkKubeflow(model: Model): Problem[] {
 function checkPipeline(p: Pipeline): Problem[] {
   const problems: Problem[] = [];
   const add = (path: string, message: string) => problems.push({ path, message });
-  const steps = p.exitHandler ? [...p.steps, p.exitHandler] : p.steps;
-  for (const s of steps) checkStep(s, add);
+  const scopes = new Scopes(p);
+  // The stand-in of a skippable step (skip.ts) is a task like the steps; its image does not matter here.
+  const standIns = scopes.skipBranches().map((b) =>
+    standInStep(
+      p.steps.find((s) => s.name === b.step)!,
+      '',
+    ),
+  );
+  const steps = [...p.steps, ...(p.exitHandler ? [p.exitHandler] : [])];
+  for (const s of [...steps, ...standIns]) checkStep(s, add);
   // Task names share one namespace per DAG and component names one per spec.
   const seen = new Map<string, string>(steps.map((s) => [s.name, s.path]));
-  for (const scope of new Scopes(p).nested()) {
+  for (const s of standIns) {
+    const clash = seen.get(s.name);
+    if (clash !== undefined)
+      add(
+        s.path,
+        `its Kubeflow stand-in task (when skipped) is named '${s.name}', like the step at ${clash}; rename one of them`,
+      );
+    seen.set(s.name, s.path);
+  }
+  for (const scope of scopes.nested()) {
     // Each operand of a condition (a group's or a step's `when`), as condition.ts would print it.
     for (const side of scope.condition ? [scope.condition.left, scope.condition.right] : []) {
       const problem = operandProblem(side);

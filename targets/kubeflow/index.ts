@@ -19,7 +19,7 @@ export const kubeflowTarget: Target = {
   notes: (model) => kubeflowNotes(model),
   render(model, env): RenderedFile[] {
     return model.pipelines.flatMap((p) => {
-      const compiled = compilePipeline(p);
+      const compiled = compilePipeline(p, model.imagePins);
       // The PipelineVersion embeds both documents of the IR file, the same objects: the
       // printer lays them out once, for both files.
       const spec = compiled.pipelineSpec;

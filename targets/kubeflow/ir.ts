@@ -69,10 +69,20 @@ export interface PipelineTask {
   retryPolicy?: { maxRetryCount: number; backoffDuration: string; backoffFactor: number; backoffMaxDuration: string };
 }
 
+/** Where a DAG's output artifact comes from: one task's output, or the first of several that ran (a OneOf). */
+export interface ArtifactSelector {
+  producerSubtask: string;
+  outputArtifactKey: string;
+}
+
+export interface DagOutputs {
+  artifacts: Record<string, { artifactSelectors: ArtifactSelector[] }>;
+}
+
 export interface ComponentSpec {
   inputDefinitions?: InputDefinitions;
   outputDefinitions?: OutputDefinitions;
-  dag?: { tasks: Record<string, PipelineTask> };
+  dag?: { outputs?: DagOutputs; tasks: Record<string, PipelineTask> };
   executorLabel?: string;
 }
 

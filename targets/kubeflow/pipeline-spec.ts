@@ -1,12 +1,14 @@
 /**
  * A model pipeline as a KFP PipelineSpec plus its Kubernetes platform spec: one
- * component and executor per step, and one DAG component per nested scope (exit
- * handler, condition, loop), wired by Channels.
+ * component and executor per step (and per stand-in of a skippable step, skip.ts), and
+ * one DAG component per nested scope (exit handler, condition, loop, the branches of a
+ * skippable step), wired by Channels.
  */
+import type { ImagePins } from '../../constructs/model/images.ts';
 import type { Pipeline, Source, Step } from '../../constructs/model/schema.ts';
 import { jsonType } from '../../constructs/model/scope.ts';
 import { RenderError } from '../types.ts';
-import { Channels, channelName } from './channels.ts';
+import { Channels, artifactChannel, channelName } from './channels.ts';
 import { conditionText } from './condition.ts';
 import { containerSpec } from './executor.ts';
 import {
@@ -14,6 +16,7 @@ import {
   artifactTypeSchema,
   type ArtifactTypeSchema,
   type ComponentSpec,
+  type DagOutputs,
   type InputDefinitions,
   type OutputDefinitions,
   type ParameterSpec,
@@ -23,6 +26,7 @@ import {
 } from './ir.ts';
 import { kubernetesConfig } from './platform.ts';
 import { EXIT_SCOPE, ROOT, Scopes, type Scope } from './scopes.ts';
+import { standInImage, standInStep } from './skip.ts';
 
 /** Written into `sdkVersion`; KFP shows it, nothing parses it. */
 export const SDK_VERSION = 'dfp';
@@ -35,8 +39,9 @@ export interface CompiledPipeline {
   platformSpec?: PlatformSpec;
 }
 
-export function compilePipeline(p: Pipeline): CompiledPipeline {
-  return new Compiler(p).compile();
+/** `pins`: the lock's image digests (model.imagePins), for the stand-ins' image, which the target adds itself. */
+export function compilePipeline(p: Pipeline, pins: ImagePins = {}): CompiledPipeline {
+  return new Compiler(p, pins).compile();
 }
 
 class Compiler {
@@ -45,11 +50,20 @@ class Compiler {
   private readonly typeOf: ReturnType<typeof Channels.modelTyper>;
   private readonly allSteps: Step[];
 
-  constructor(private readonly p: Pipeline) {
+  constructor(
+    private readonly p: Pipeline,
+    pins: ImagePins,
+  ) {
     this.scopes = new Scopes(p);
     this.typeOf = Channels.modelTyper(p);
     this.channels = new Channels(p, this.scopes, this.typeOf);
-    this.allSteps = [...p.steps, ...(p.exitHandler ? [p.exitHandler] : [])];
+    const standIns = this.scopes.skipBranches().map((b) =>
+      standInStep(
+        p.steps.find((s) => s.name === b.step)!,
+        standInImage(pins),
+      ),
+    );
+    this.allSteps = [...p.steps, ...standIns, ...(p.exitHandler ? [p.exitHandler] : [])];
   }
 
   public compile(): CompiledPipeline {
@@ -76,9 +90,11 @@ class Compiler {
     for (const scope of nested) {
       // The scope task was built before grandchildren registered their needs: rebuild inputs.
       tasks.get(scope.parent!)![scope.id]!.inputs = this.channels.taskInputs(scope.id);
+      const outputs = this.scopeOutputs(scope);
       components[`comp-${scope.id}`] = {
-        dag: { tasks: tasks.get(scope.id)! },
+        dag: { outputs: outputs?.dag, tasks: tasks.get(scope.id)! },
         inputDefinitions: this.channels.inputDefinitions(scope.id),
+        outputDefinitions: outputs?.definitions,
       };
     }
     const pipelineSpec: PipelineSpec = {
@@ -136,16 +152,16 @@ class Compiler {
     if (scope.kind === 'condition') {
       const c = scope.condition!;
       producers.push(...operandProducer(c.left), ...operandProducer(c.right));
-      task.triggerPolicy = {
-        // Each operand becomes an input of the condition DAG's own task.
-        condition: conditionText(scope.path, c, (src) => {
-          const arg = this.channels.parameter(src, scope.id, scope.path);
-          return {
-            name: 'componentInputParameter' in arg ? arg.componentInputParameter : channelName(src),
-            type: this.typeOf(src),
-          };
-        }),
-      };
+      // Each operand becomes an input of the condition DAG's own task.
+      const text = conditionText(scope.path, c, (src) => {
+        const arg = this.channels.parameter(src, scope.id, scope.path);
+        return {
+          name: 'componentInputParameter' in arg ? arg.componentInputParameter : channelName(src),
+          type: this.typeOf(src),
+        };
+      });
+      // A `dsl.Else` branch: the negation of its `dsl.If`'s condition, written as kfp writes it.
+      task.triggerPolicy = { condition: scope.negated ? `!(${text})` : text };
     }
     if (scope.kind === 'loop') {
       const items = scope.items!;
@@ -167,6 +183,39 @@ class Compiler {
     }
     task.dependentTasks = this.dependencies(producers, parent, scope.id, scope.path);
     return task;
+  }
+
+  /**
+   * What leaves the DAG of a skippable step's scopes: each artifact with skipped content,
+   * from the step (its `dsl.If` branch), from the stand-in (its `dsl.Else` branch), and from
+   * whichever of the two ran (the branches DAG: a `dsl.OneOf`, read by the step's readers).
+   */
+  private scopeOutputs(scope: Scope): { dag: DagOutputs; definitions: OutputDefinitions } | undefined {
+    const b = this.scopes.skipBranches().find((x) => [x.branches, x.run, x.skip].includes(scope.id));
+    if (!b) return undefined;
+    const step = this.p.steps.find((s) => s.name === b.step)!;
+    const dag: DagOutputs = { artifacts: {} };
+    const definitions: Required<Pick<OutputDefinitions, 'artifacts'>> = { artifacts: {} };
+    for (const output of b.artifacts) {
+      const type = step.outputs.artifacts.find((a) => a.name === output)!.type;
+      const fromStep = artifactChannel({ step: b.step, output, type });
+      const fromStandIn = artifactChannel({ step: b.standIn, output, type });
+      const [name, artifactSelectors] =
+        scope.id === b.run
+          ? [fromStep, [{ producerSubtask: b.step, outputArtifactKey: output }]]
+          : scope.id === b.skip
+            ? [fromStandIn, [{ producerSubtask: b.standIn, outputArtifactKey: output }]]
+            : [
+                fromStep,
+                [
+                  { producerSubtask: b.run, outputArtifactKey: fromStep },
+                  { producerSubtask: b.skip, outputArtifactKey: fromStandIn },
+                ],
+              ];
+      dag.artifacts[name] = { artifactSelectors };
+      definitions.artifacts[name] = { artifactType: artifactTypeSchema(type) };
+    }
+    return { dag, definitions };
   }
 
   /**
