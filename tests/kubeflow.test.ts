@@ -213,6 +213,36 @@ describe('kubeflow conformance: the harness rejects broken copies', () => {
       /producerTask 'nope'/,
     ],
     [
+      'a OneOf that selects a task not in its DAG',
+      source,
+      (d) => {
+        d[0]!.components['comp-condition-branches-benchmark-android'].dag.outputs.artifacts[
+          'pipelinechannel--benchmark-android-results'
+        ].artifactSelectors[1].producerSubtask = 'nope';
+      },
+      /producerSubtask 'nope' is not in this DAG/,
+    ],
+    [
+      'a OneOf that selects an output its task does not have',
+      source,
+      (d) => {
+        d[0]!.components['comp-condition-branches-benchmark-android'].dag.outputs.artifacts[
+          'pipelinechannel--benchmark-android-results'
+        ].artifactSelectors[0].outputArtifactKey = 'results';
+      },
+      /condition-run-benchmark-android has no output artifact 'results'/,
+    ],
+    [
+      'a reader of an artifact its producer does not make',
+      source,
+      (d) => {
+        d[0]!.root.dag.tasks[
+          'aggregate-metrics'
+        ].inputs.artifacts.benchmark_results.taskOutputArtifact.outputArtifactKey = 'results';
+      },
+      /condition-branches-benchmark-android has no output artifact 'results'/,
+    ],
+    [
       'an unknown field in a PipelineVersion spec',
       manifest,
       (d) => {
@@ -261,7 +291,32 @@ describe('kubeflow equivalence: kfp compiles the same pipelines, written in its 
       .replace("['pipelinechannel--prepare-score'] > ", "['pipelinechannel--prepare-score'] >= ")
       .replace('["zone"]', '["region"]'),
   );
-  const results = compare([...pairs, ['kubeflow_flow', changed]]);
+  // Controls for the emulator skip (the dsl.If / dsl.Else / dsl.OneOf of kronodroid-autoencoder):
+  // each copy loses one part of it and must differ from what kfp compiles.
+  const autoencoder = parseAllDocuments(readFileSync(pairs[1]![1], 'utf8')).map((d) => d.toJS());
+  const skipControl = (name: string, mutate: (spec: Record<string, any>) => void): [string, string] => {
+    const docs = structuredClone(autoencoder);
+    mutate(docs[0]);
+    const file = join(SCRATCH, `skip-control-${name}.yaml`);
+    writeFileSync(file, docs.map((d) => JSON.stringify(d)).join('\n---\n'));
+    return ['kronodroid_autoencoder', file];
+  };
+  const branches = (spec: Record<string, any>) => spec.components['comp-condition-branches-benchmark-android'].dag;
+  const skipControls: [string, string][] = [
+    // The If branch runs unconditionally: a run with run_android_benchmark=false would start the emulator.
+    skipControl('no-if', (spec) => delete branches(spec).tasks['condition-run-benchmark-android'].triggerPolicy),
+    // The Else branch has the If's condition: the stand-in would run with the emulator, never without it.
+    skipControl('no-else', (spec) => {
+      const tasks = branches(spec).tasks;
+      tasks['condition-skip-benchmark-android'].triggerPolicy.condition =
+        tasks['condition-run-benchmark-android'].triggerPolicy.condition;
+    }),
+    // No OneOf: aggregate-metrics reads only the emulator's results, which a skipped run has not.
+    skipControl('no-oneof', (spec) => {
+      branches(spec).outputs.artifacts['pipelinechannel--benchmark-android-results'].artifactSelectors.pop();
+    }),
+  ];
+  const results = compare([...pairs, ['kubeflow_flow', changed], ...skipControls]);
 
   for (const r of results.slice(0, pairs.length)) {
     it(`${r.fixture}: same graph, containers, types, control flow and platform config`, () => {
@@ -275,6 +330,44 @@ describe('kubeflow equivalence: kfp compiles the same pipelines, written in its 
   it('covers conditions, loops and the exit handler', () => {
     // exit-handler, if-good, per-region, per-shard, per-output-shard, condition-report
     expect(results.find((r) => r.fixture === 'kubeflow_flow')!.dags).toBe(6);
+  });
+
+  it('kronodroid-autoencoder: the emulator skip is what kfp compiles dsl.If / dsl.Else / dsl.OneOf to', () => {
+    // The branches DAG, its If and Else DAGs; the stand-in is the fifth container task.
+    const r = results[1]!;
+    expect([r.fixture, r.equal, r.dags, r.tasks]).toEqual(['kronodroid_autoencoder', true, 3, 5]);
+    const spec = autoencoder[0];
+    const tasks = branches(spec).tasks;
+    const run = "inputs.parameter_values['pipelinechannel--run_android_benchmark'] == true";
+    expect(tasks['condition-run-benchmark-android'].triggerPolicy).toEqual({ condition: run });
+    expect(tasks['condition-skip-benchmark-android'].triggerPolicy).toEqual({ condition: `!(${run})` });
+    expect(Object.keys(spec.components['comp-condition-run-benchmark-android'].dag.tasks)).toEqual([
+      'benchmark-android',
+    ]);
+    expect(Object.keys(spec.components['comp-condition-skip-benchmark-android'].dag.tasks)).toEqual([
+      'benchmark-android-skipped',
+    ]);
+    expect(spec.root.dag.tasks['aggregate-metrics'].inputs.artifacts.benchmark_results).toEqual({
+      taskOutputArtifact: {
+        producerTask: 'condition-branches-benchmark-android',
+        outputArtifactKey: 'pipelinechannel--benchmark-android-results',
+      },
+    });
+    // Nothing outside the If branch asks for a KVM node.
+    const executors = spec.deploymentSpec.executors;
+    const kvm = Object.keys(executors).filter((e) => JSON.stringify(executors[e]).includes('devices.kubevirt.io/kvm'));
+    expect(kvm).toEqual(['exec-benchmark-android']);
+  });
+
+  it('notices a skip without its If condition, its Else condition or its OneOf', () => {
+    const [noIf, noElse, noOneOf] = results.slice(pairs.length + 1);
+    for (const control of [noIf, noElse, noOneOf]) expect(control!.equal).toBe(false);
+    // Without a condition the If DAG is a plain group: kfp's condition DAG is missing.
+    expect(noIf!.differences.join('\n')).toMatch(/\$\.dags\.condition\(benchmark-android\): only kfp has/);
+    expect(noElse!.differences.join('\n')).toMatch(/\$\.dags\.condition\(benchmark-android-skipped\)\.condition: dfp/);
+    expect(noOneOf!.differences.join('\n')).toMatch(
+      /\$\.containers\.aggregate-metrics\.artifacts\.benchmark_results: dfp \["artifact", "benchmark-android", "results"\] != kfp \["oneOf"/,
+    );
   });
 
   it('notices a changed condition operator and a swapped loop-item field', () => {

@@ -8,10 +8,12 @@ kfp invents names for the DAGs it makes (condition-2, for-loop-4, exit-handler-1
 for the channels that carry values into them; dfp names them after the constructs.
 Both are normalised away: a DAG is named by the container tasks inside it, and every
 task input is traced through the DAG plumbing to where its value comes from (a
-pipeline parameter, a task's output, a loop item and field, or a constant). What is
-compared: the task graph and nesting, images, commands, args, env, parameters and
-their types and defaults, artifact types, conditions, loops, caching, retry,
-resources and the Kubernetes platform config.
+pipeline parameter, a task's output, a loop item and field, or a constant), and every
+artifact a DAG hands out through its selectors to the tasks that made it (several
+selectors: a dsl.OneOf of them). What is compared: the task graph and nesting, images,
+commands, args, env, parameters and their types and defaults, artifact types,
+conditions, loops, DAG outputs and OneOfs, caching, retry, resources and the
+Kubernetes platform config.
 """
 import importlib
 import json
@@ -20,7 +22,9 @@ import sys
 import tempfile
 
 import yaml
+from google.protobuf import json_format
 from kfp import compiler
+from kfp.pipeline_spec import pipeline_spec_pb2
 
 CONDITION_INPUT = re.compile(r"inputs\.parameter_values\['((?:[^'\\]|\\.)*)'\]")
 
@@ -71,7 +75,9 @@ class Describer:
             return ["output", t["producerTask"], t["outputParameterKey"]]
         if "taskOutputArtifact" in arg:
             t = arg["taskOutputArtifact"]
-            return ["artifact", t["producerTask"], t["outputArtifactKey"]]
+            # The producer is a sibling: a task of the DAG the reading task sits in.
+            dag = frames[-1][1] if frames else self.spec["root"]
+            return self.subtask_artifact(dag, t["producerTask"], t["outputArtifactKey"])
         name = arg.get("componentInputParameter") or arg.get("componentInputArtifact")
         selector = arg.get("parameterExpressionSelector")
         if not frames:
@@ -87,6 +93,23 @@ class Describer:
             return ["missing", name]
         traced = self.trace(upstream, frames[:-1])
         return traced + [selector] if selector else traced
+
+    def subtask_artifact(self, dag, task_name, key):
+        """Task `task_name` of DAG component `dag`'s artifact `key`, followed into the DAG that
+        hands it out, down to the container tasks that make it."""
+        task = dag["dag"]["tasks"].get(task_name)
+        if task is None:
+            return ["missing", task_name, key]
+        child = self.components[task["componentRef"]["name"]]
+        return self.dag_artifact(child, key) if "dag" in child else ["artifact", task_name, key]
+
+    def dag_artifact(self, component, key):
+        """A DAG's output artifact: what its selectors select (one: that; several: a OneOf)."""
+        selectors = component["dag"].get("outputs", {}).get("artifacts", {}).get(key, {}).get("artifactSelectors")
+        if not selectors:
+            return ["missing output", key]
+        found = [self.subtask_artifact(component, s["producerSubtask"], s["outputArtifactKey"]) for s in selectors]
+        return found[0] if len(found) == 1 else ["oneOf", found]
 
     def walk(self, component, frames):
         tasks = component["dag"]["tasks"]
@@ -109,9 +132,12 @@ class Describer:
                     items = ["raw", json.loads(src["raw"])] if "raw" in src else self.trace({"componentInputParameter": src["inputParameter"]}, own)
                 key = self.member_name(tasks, tname)
                 assert key not in self.dags, f"two DAGs normalise to {key}"
+                # What the DAG hands out, by where it comes from (the output names are invented).
+                outputs = sorted((self.dag_artifact(child, k) for k in child["dag"].get("outputs", {}).get("artifacts", {})),
+                                 key=json.dumps)
                 self.dags[key] = {
                     "scope": scope, "dependsOn": deps, "condition": condition, "items": items,
-                    "parallelism": task.get("iteratorPolicy", {}).get("parallelismLimit"),
+                    "parallelism": task.get("iteratorPolicy", {}).get("parallelismLimit"), "outputs": outputs,
                 }
                 self.walk(child, own)
                 continue
@@ -177,6 +203,12 @@ def differences(a, b, path="$"):
     return [] if a == b else [f"{path}: dfp {json.dumps(a)[:200]} != kfp {json.dumps(b)[:200]}"]
 
 
+def as_kfp_reads_it(docs):
+    """The PipelineSpec as kfp's protobuf parses it (strict: an unknown field fails), back as JSON."""
+    spec = json_format.ParseDict(docs[0], pipeline_spec_pb2.PipelineSpec(), ignore_unknown_fields=False)
+    return [json_format.MessageToDict(spec)] + docs[1:]
+
+
 def compare(fixture, dfp_file):
     module = importlib.import_module(fixture)
     with tempfile.NamedTemporaryFile(suffix=".yaml") as out:
@@ -185,7 +217,7 @@ def compare(fixture, dfp_file):
             kfp_docs = list(yaml.safe_load_all(f))
     with open(dfp_file, encoding="utf-8") as f:
         dfp_docs = list(yaml.safe_load_all(f))
-    dfp, kfp = Describer(dfp_docs).run(), Describer(kfp_docs).run()
+    dfp, kfp = Describer(as_kfp_reads_it(dfp_docs)).run(), Describer(as_kfp_reads_it(kfp_docs)).run()
     diffs = differences(dfp, kfp)
     return {"fixture": fixture, "file": dfp_file, "equal": not diffs, "differences": diffs,
             "tasks": len(dfp["containers"]), "dags": len(dfp["dags"])}

@@ -85,6 +85,8 @@ def check_integrity(spec: pipeline_spec_pb2.PipelineSpec, where: str) -> list:
                     producer = tasks.get(arg.task_output_artifact.producer_task)
                     if producer is None:
                         err(f"{where}: {at}: producerTask {arg.task_output_artifact.producer_task!r} is not in this DAG")
+                    elif arg.task_output_artifact.output_artifact_key not in spec.components[producer.component_ref.name].output_definitions.artifacts:
+                        err(f"{where}: {at}: {arg.task_output_artifact.producer_task} has no output artifact {arg.task_output_artifact.output_artifact_key!r}")
             if task.trigger_policy.condition:
                 for name in CONDITION_INPUT.findall(task.trigger_policy.condition):
                     if name not in task.inputs.parameters:
@@ -94,6 +96,18 @@ def check_integrity(spec: pipeline_spec_pb2.PipelineSpec, where: str) -> list:
                 if items.WhichOneof("kind") == "input_parameter" and items.input_parameter not in task.inputs.parameters:
                     err(f"{where}: {at}: iterates over {items.input_parameter!r}, which is not an input of the task")
             walk(task.component_ref.name, target)
+        # What the DAG hands out: each selector names a task of this DAG and one of its outputs
+        # (several selectors are a dsl.OneOf: the backend takes the one whose task ran).
+        for key, selector_spec in comp.dag.outputs.artifacts.items():
+            at = f"{comp_name}.dag.outputs.artifacts.{key}"
+            if key not in comp.output_definitions.artifacts:
+                err(f"{where}: {at}: not declared in {comp_name}'s outputDefinitions")
+            for sel in selector_spec.artifact_selectors:
+                producer = tasks.get(sel.producer_subtask)
+                if producer is None:
+                    err(f"{where}: {at}: producerSubtask {sel.producer_subtask!r} is not in this DAG")
+                elif sel.output_artifact_key not in spec.components[producer.component_ref.name].output_definitions.artifacts:
+                    err(f"{where}: {at}: {sel.producer_subtask} has no output artifact {sel.output_artifact_key!r}")
 
     walk("root", spec.root)
     return errors
