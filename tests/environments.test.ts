@@ -66,21 +66,15 @@ function graphs(
   return Object.fromEntries(pipelines.map((p) => [p.name, read(p.name)]));
 }
 
-/** An Argo graph without the `when` of the steps Argo skips itself (model `skip`), to compare with the others. */
-function withoutSkips(g: Graph, p: Pipeline): Graph {
-  const skippable = new Set(p.steps.filter((s) => s.skip && !s.when).map((s) => s.name));
-  return { ...g, when: g.when.filter((w) => !skippable.has(w)) };
-}
-
 /** What the model says, for the parts every orchestrator must agree on with it. */
-function expectModel(g: Graph, p: Pipeline, orchestrator?: string): void {
+function expectModel(g: Graph, p: Pipeline): void {
   expect(g.steps).toEqual(p.steps.map((s) => s.name).sort());
   expect(g.exit).toBe(p.exitHandler?.name ?? null);
-  // Argo and Airflow skip a step that can skip itself (model `skip`) with a `when` of its own
-  // (Airflow: a `<step>.run` gate); Kubeflow runs it and lets its arguments skip the work.
+  // Every orchestrator skips a step that can skip itself (model `skip`) with a `when` of its own
+  // (Airflow: a `<step>.run` gate; Kubeflow: the `dsl.If` DAG `condition-run-<step>`).
   expect(g.when).toEqual(
     p.steps
-      .filter((s) => s.when || ((orchestrator === 'argo' || orchestrator === 'airflow') && s.skip))
+      .filter((s) => s.when || s.skip)
       .map((s) => s.name)
       .sort(),
   );
@@ -134,9 +128,9 @@ describe('the examples in dist/: the same graph and lineage in every environment
   const per = Object.fromEntries(model.environments.map((e) => [e.name, graphs(dist, e, model.pipelines)]));
   for (const p of model.pipelines) {
     it(`${p.name}: the Kubeflow IR, the Airflow DAG and the Argo WorkflowTemplate hold the model's graph`, () => {
-      for (const env of model.environments) expectModel(per[env.name]![p.name]!, p, env.orchestrator);
-      expect(withoutSkips(per.prod![p.name]!, p)).toEqual(per.dev![p.name]);
-      expect(withoutSkips(per.staging![p.name]!, p)).toEqual(per.dev![p.name]);
+      for (const env of model.environments) expectModel(per[env.name]![p.name]!, p);
+      expect(per.prod![p.name]).toEqual(per.dev![p.name]);
+      expect(per.staging![p.name]).toEqual(per.dev![p.name]);
     });
   }
   it('kronodroid-autoencoder: the training step is stamped the same, down to the feature-store digest', () => {
@@ -168,8 +162,8 @@ describe('every control-flow shape (conditions, loops, when, fan-in, exit handle
   });
   for (const p of pipelines) {
     it(`${p.name}: Kubeflow, Airflow and Argo read back the same graph, the model's`, () => {
-      for (const env of model.environments) expectModel(per[env.name]![p.name]!, p, env.orchestrator);
-      expect(withoutSkips(per.prod![p.name]!, p)).toEqual(per.dev![p.name]);
+      for (const env of model.environments) expectModel(per[env.name]![p.name]!, p);
+      expect(per.prod![p.name]).toEqual(per.dev![p.name]);
       expect(per.staging![p.name]).toEqual(per.dev![p.name]);
     });
   }

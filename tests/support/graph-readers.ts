@@ -121,7 +121,10 @@ export function argoGraph(text: string): Graph {
 /**
  * From Kubeflow IR: DAG components are groups (a triggerPolicy condition makes a condition,
  * a parameterIterator a loop); KFP's own `exit-handler` DAG and the `condition-<step>` DAG
- * that wraps a step-level `when` are not groups of the model.
+ * that wraps a step-level `when` are not groups of the model, nor are the DAGs that render
+ * a step's model `skip` (targets/kubeflow/scopes.ts): `condition-branches-<step>`, its
+ * `condition-run-<step>` (the step's `when`, as Airflow's run gate is) and
+ * `condition-skip-<step>`, whose stand-in task is no step of the model.
  */
 export function kubeflowGraph(text: string): Graph {
   const [spec] = parseAllDocuments(text).map((d) => d.toJS() as Json);
@@ -135,11 +138,16 @@ export function kubeflowGraph(text: string): Graph {
       if (task.triggerPolicy?.strategy === 'ALL_UPSTREAM_TASKS_COMPLETED') g.exit = name;
       if (component.dag) {
         const inner = Object.keys(component.dag.tasks);
-        const wrapsWhen =
-          task.triggerPolicy?.condition !== undefined && inner.length === 1 && name === `condition-${inner[0]}`;
+        const conditional = task.triggerPolicy?.condition !== undefined && inner.length === 1;
+        const wrapsWhen = conditional && [`condition-${inner[0]}`, `condition-run-${inner[0]}`].includes(name);
         if (wrapsWhen) g.when(inner[0]!);
+        // The Else branch of a skip: its stand-in task is no step; the DAG is kept for the edges.
+        if (conditional && name === `condition-skip-${inner[0]!.replace(/-skipped$/, '')}`) {
+          g.child(name, inner[0]!);
+          continue;
+        }
         const kind =
-          wrapsWhen || name === 'exit-handler'
+          wrapsWhen || name === 'exit-handler' || name.startsWith('condition-branches-')
             ? null
             : task.parameterIterator
               ? 'loop'
