@@ -35,10 +35,10 @@ export interface EmulatorBenchmarkStepProps extends BenchmarkSettingsProps {
    * A bool (usually a pipeline parameter): when false at run time, the step writes a
    * results file saying the benchmark was skipped and exits 0 without fetching anything
    * or booting the emulator (`--run-benchmark false`), so the steps reading `results`
-   * still run. On Kubeflow the pod is still scheduled as configured (KVM node,
-   * resources); Argo and Airflow skip the task instead (Argo: its `when`; Airflow: a gate
-   * and a small stand-in pod, targets/airflow/skip.ts), scheduling nothing for it, and hand
-   * the readers of `results` the same skipped-results file ({@link SKIPPED_RESULTS}).
+   * still run. The orchestrators skip the task instead, scheduling nothing for it (Argo: its
+   * `when`; Airflow: a gate and a small stand-in pod, targets/airflow/skip.ts; Kubeflow: a
+   * `dsl.If` / `dsl.Else` pair with a stand-in task, targets/kubeflow/skip.ts), and hand the
+   * readers of `results` the same skipped-results file ({@link SKIPPED_RESULTS}).
    * @default always runs (no `--run-benchmark` argument)
    */
   readonly run?: Arg;

@@ -26,6 +26,8 @@ import {
   Volume,
   eq,
   fmt,
+  inputArtifactPath,
+  outputArtifactPath,
 } from '../constructs/index.ts';
 import { DfpApp } from '../app/dfp-app.ts';
 import { buildModel } from '../constructs/model/build.ts';
@@ -378,6 +380,92 @@ describe('kubeflow equivalence: kfp compiles the same pipelines, written in its 
   });
 });
 
+/** A step that may skip itself, as EmulatorBenchmarkStep is (model `skip`), with an artifact and a parameter. */
+class SkippableStep extends ContainerStep {
+  constructor(
+    scope: ConstructorParameters<typeof ContainerStep>[0],
+    id: string,
+    go: Parameters<typeof eq>[0],
+    when?: ReturnType<typeof eq>,
+  ) {
+    super(scope, id, {
+      ...(when ? { when } : {}),
+      image: IMAGE,
+      args: ['--report', outputArtifactPath('report')],
+      outputArtifacts: { report: 'Metrics' },
+      outputs: { n: 'int' },
+    });
+    this.skippable = { when: eq(go, true), artifacts: { report: '{"skipped": true}\n' } };
+  }
+}
+
+/** Readers of a skippable step's artifact at the root, in a loop and in a condition, and a step after it. */
+function skipShapesApp(app: DfpApp): void {
+  new Environment(app, 'kf', envProps({ orchestrator: 'kubeflow' }));
+  const p = new Pipeline(app, 'skip-shapes', {
+    parameters: { go: { type: 'bool', default: true }, mode: { type: 'string', default: 'full' } },
+  });
+  const bench = new SkippableStep(p, 'bench', p.param('go'));
+  const read = (scope: ConstructorParameters<typeof ContainerStep>[0], id: string) =>
+    new ContainerStep(scope, id, {
+      image: IMAGE,
+      args: ['--report', inputArtifactPath('report')],
+      inputArtifacts: { report: bench.artifact('report') },
+    });
+  read(p, 'read-root');
+  read(new ParallelFor(p, 'per-shard', { items: ['a', 'b'] }), 'read-loop');
+  read(new Condition(p, 'if-full', { when: eq(p.param('mode'), 'full') }), 'read-condition');
+  new ContainerStep(p, 'after-bench', { image: IMAGE }).after(bench);
+  // A step with a `when` of its own that may also skip itself: its branches sit inside its condition.
+  new SkippableStep(p, 'guarded', p.param('go'), eq(p.param('mode'), 'full'));
+}
+
+describe('kubeflow: a step that may skip itself, read from the root, a loop and a condition', () => {
+  const files = renderKubeflow(skipShapesApp, 'skip-shapes');
+  const file = files.get('pipelines/skip-shapes.yaml')!;
+  const [result] = check([file]);
+  const spec = parseAllDocuments(readFileSync(file, 'utf8'))[0]!.toJS();
+  const oneOf = {
+    taskOutputArtifact: {
+      producerTask: 'condition-branches-bench',
+      outputArtifactKey: 'pipelinechannel--bench-report',
+    },
+  };
+
+  it('kfp loads it, every reference resolves and it recompiles', () => {
+    expect(result!.errors).toEqual([]);
+    expect(result!.checks).toEqual(
+      expect.arrayContaining(['load_component_from_text', 'references resolve', 'recompiled inside @dsl.pipeline']),
+    );
+  });
+
+  it('every reader gets the OneOf, handed into its loop or condition as a channel', () => {
+    const root = spec.root.dag.tasks;
+    expect(root['read-root'].inputs.artifacts.report).toEqual(oneOf);
+    for (const group of ['per-shard', 'if-full']) {
+      expect(root[group].inputs.artifacts['pipelinechannel--bench-report']).toEqual(oneOf);
+      expect(root[group].dependentTasks).toEqual(['condition-branches-bench']);
+    }
+    expect(spec.components['comp-per-shard'].dag.tasks['read-loop'].inputs.artifacts.report).toEqual({
+      componentInputArtifact: 'pipelinechannel--bench-report',
+    });
+    // A step after the skippable one waits for its branches, which end whichever branch ran.
+    expect(root['after-bench'].dependentTasks).toEqual(['condition-branches-bench']);
+  });
+
+  it('a skippable step with a `when` of its own: its branches sit inside its condition', () => {
+    expect(spec.root.dag.tasks['condition-guarded'].triggerPolicy.condition).toBe(
+      "inputs.parameter_values['pipelinechannel--mode'] == 'full'",
+    );
+    expect(Object.keys(spec.components['comp-condition-guarded'].dag.tasks)).toEqual(['condition-branches-guarded']);
+    expect(Object.keys(spec.components['comp-condition-branches-guarded'].dag.tasks).sort()).toEqual([
+      'condition-run-guarded',
+      'condition-skip-guarded',
+    ]);
+    expect(Object.keys(spec.components['comp-condition-skip-guarded'].dag.tasks)).toEqual(['guarded-skipped']);
+  });
+});
+
 describe('kubeflow: what Kubeflow cannot express fails with the construct path', () => {
   function renderError(define: (app: DfpApp) => void): string {
     const app = new DfpApp();
@@ -413,6 +501,21 @@ describe('kubeflow: what Kubeflow cannot express fails with the construct path',
         /p\/after: .*runs after 'maybe', which runs only /.source +
           /when a condition holds \(p\/maybe\).*Move this /.source +
           /step under the same condition/.source,
+      ),
+    );
+  });
+
+  it('a step outside a skippable step reading an output it has no skipped content for', () => {
+    const message = renderError((app) => {
+      kubeflowEnv(app);
+      const p = new Pipeline(app, 'p', { parameters: { go: { type: 'bool', default: true } } });
+      const bench = new SkippableStep(p, 'bench', p.param('go'));
+      new ContainerStep(p, 'reader', { image: IMAGE, args: ['--n', bench.output('n')] });
+    });
+    expect(message).toMatch(
+      new RegExp(
+        /p\/reader: .*reads bench\.n, made by 'bench', which may be skipped \(p\/bench\); /.source +
+          /a reader outside it gets only an artifact that has content for a skipped run \(report\)/.source,
       ),
     );
   });
