@@ -35,7 +35,7 @@ import {
   ROOT,
   artifactHandOffs,
   configMapsIn,
-  imageNames,
+  runsTransform,
   imageRefs,
   loadImages,
   misreportedSteps,
@@ -117,8 +117,7 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
       .sort();
     for (const f of pipelines) {
       const ir = readIr(join(DEV, 'kubeflow', 'pipelines', f));
-      const transform = imageNames(ir).includes('transform-launcher');
-      plans.push({ pipeline: ir.spec.pipelineInfo.name, engine: transform ? 'spark' : '-', ir, envDir: DEV });
+      plans.push({ pipeline: ir.spec.pipelineInfo.name, engine: runsTransform(ir) ? 'spark' : '-', ir, envDir: DEV });
     }
     if (plans.some((p) => p.engine === 'spark')) {
       const rendered = renderDataFusionDev();

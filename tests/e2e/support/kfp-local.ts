@@ -132,6 +132,17 @@ export function imageNames(ir: IrFile): string[] {
   return [...new Set(names as string[])].sort();
 }
 
+/**
+ * Whether a task of the pipeline runs a transform: its container runs the launcher's module
+ * (`dfp_tools.run_transform`). The launcher's image alone does not say so: a skipped step's
+ * stand-in runs in it too (targets/kubeflow/skip.ts).
+ */
+export function runsTransform(ir: IrFile): boolean {
+  return Object.values(ir.spec.deploymentSpec.executors as Record<string, Json>).some((e) =>
+    [...(e.container.command ?? []), ...(e.container.args ?? [])].includes('dfp_tools.run_transform'),
+  );
+}
+
 /** Every ConfigMap among the Kubernetes objects rendered for one environment (dist/<env>). */
 export function configMapsIn(envDir: string): Map<string, Record<string, string>> {
   const found = new Map<string, Record<string, string>>();
