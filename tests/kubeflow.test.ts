@@ -523,6 +523,22 @@ describe('kubeflow: what Kubeflow cannot express fails with the construct path',
     );
   });
 
+  it("names that clash with a skippable step's stand-in task or its DAGs", () => {
+    const message = renderError((app) => {
+      kubeflowEnv(app);
+      const p = new Pipeline(app, 'p', { parameters: { go: { type: 'bool', default: true } } });
+      new SkippableStep(p, 'bench', p.param('go'));
+      new ContainerStep(p, 'bench-skipped', { image: IMAGE });
+      new ContainerStep(new Condition(p, 'condition-run-bench', { when: eq(p.param('go'), false) }), 'x', {
+        image: IMAGE,
+      });
+    });
+    expect(message).toMatch(
+      /p\/bench: .*stand-in task \(when skipped\) is named 'bench-skipped', like the step at p\/bench-skipped/,
+    );
+    expect(message).toMatch(/p\/bench: .*DAG is named 'condition-run-bench', like the DAG of p\/condition-run-bench/);
+  });
+
   it("a literal holding the driver's placeholder marker", () => {
     const message = renderError((app) => {
       kubeflowEnv(app);

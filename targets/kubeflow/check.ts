@@ -41,6 +41,8 @@ function checkPipeline(p: Pipeline): Problem[] {
       );
     seen.set(s.name, s.path);
   }
+  for (const c of scopes.clashes)
+    add(c.path, `its Kubeflow DAG is named '${c.id}', like the DAG of ${c.other}; rename one of them`);
   for (const scope of scopes.nested()) {
     // Each operand of a condition (a group's or a step's `when`), as condition.ts would print it.
     for (const side of scope.condition ? [scope.condition.left, scope.condition.right] : []) {

@@ -51,6 +51,8 @@ export class Scopes {
   private readonly byId = new Map<string, Scope>();
   private readonly stepScope = new Map<string, string>();
   private readonly skips = new Map<string, SkipBranches>();
+  /** DAGs that got the same id (the later one's path, and the earlier one's), for check.ts. */
+  public readonly clashes: { path: string; id: string; other: string }[] = [];
 
   constructor(private readonly p: Pipeline) {
     this.add({ id: ROOT, kind: 'root', path: p.path });
@@ -157,7 +159,9 @@ export class Scopes {
   }
 
   private add(scope: Scope): void {
-    this.byId.set(scope.id, scope);
+    const earlier = this.byId.get(scope.id);
+    if (earlier) this.clashes.push({ path: scope.path, id: scope.id, other: earlier.path });
+    else this.byId.set(scope.id, scope);
   }
 
   /** Adds the branches of skippable `s` inside `home`; returns the scope of the step's own task. */
