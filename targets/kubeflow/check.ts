@@ -7,6 +7,7 @@
  * first per environment.
  */
 import type { Problem } from '../../constructs/model/errors.ts';
+import { PipelineGraph } from '../../constructs/model/graph.ts';
 import type { Model, Pipeline, Step } from '../../constructs/model/schema.ts';
 import { operandProblem } from './condition.ts';
 import { PLACEHOLDER } from './executor.ts';
@@ -22,12 +23,8 @@ function checkPipeline(p: Pipeline): Problem[] {
   const add = (path: string, message: string) => problems.push({ path, message });
   const scopes = new Scopes(p);
   // The stand-in of a skippable step (skip.ts) is a task like the steps; its image does not matter here.
-  const standIns = scopes.skipBranches().map((b) =>
-    standInStep(
-      p.steps.find((s) => s.name === b.step)!,
-      '',
-    ),
-  );
+  const graph = PipelineGraph.of(p);
+  const standIns = scopes.skipBranches().map((b) => standInStep(graph.step(b.step)!, ''));
   const steps = [...p.steps, ...(p.exitHandler ? [p.exitHandler] : [])];
   for (const s of [...steps, ...standIns]) checkStep(s, add);
   // Task names share one namespace per DAG and component names one per spec.

@@ -4,6 +4,7 @@
  * one DAG component per nested scope (exit handler, condition, loop, the branches of a
  * skippable step), wired by Channels.
  */
+import { PipelineGraph } from '../../constructs/model/graph.ts';
 import type { ImagePins } from '../../constructs/model/images.ts';
 import type { Pipeline, Source, Step } from '../../constructs/model/schema.ts';
 import { jsonType } from '../../constructs/model/scope.ts';
@@ -57,12 +58,9 @@ class Compiler {
     this.scopes = new Scopes(p);
     this.typeOf = Channels.modelTyper(p);
     this.channels = new Channels(p, this.scopes, this.typeOf);
-    const standIns = this.scopes.skipBranches().map((b) =>
-      standInStep(
-        p.steps.find((s) => s.name === b.step)!,
-        standInImage(pins),
-      ),
-    );
+    const graph = PipelineGraph.of(p);
+    const image = standInImage(pins);
+    const standIns = this.scopes.skipBranches().map((b) => standInStep(graph.step(b.step)!, image));
     this.allSteps = [...p.steps, ...standIns, ...(p.exitHandler ? [p.exitHandler] : [])];
   }
 
@@ -193,7 +191,7 @@ class Compiler {
   private scopeOutputs(scope: Scope): { dag: DagOutputs; definitions: OutputDefinitions } | undefined {
     const b = this.scopes.skipBranches().find((x) => [x.branches, x.run, x.skip].includes(scope.id));
     if (!b) return undefined;
-    const step = this.p.steps.find((s) => s.name === b.step)!;
+    const step = PipelineGraph.of(this.p).step(b.step)!;
     const dag: DagOutputs = { artifacts: {} };
     const definitions: Required<Pick<OutputDefinitions, 'artifacts'>> = { artifacts: {} };
     for (const output of b.artifacts) {
