@@ -89,9 +89,23 @@ async function seedBranch(lake: ClusterLakeFs, target: string, samples: number):
     },
   );
   const files = (JSON.parse(out) as { files: Record<string, number> }).files;
+  // main may hold landing files other suites merged (other sample counts, other names): the
+  // branch keeps only this run's, so the rows the transform reads are the rows counted here.
+  for (const o of await lake.client.listObjects(REPO, target, 'landing/kronodroid/'))
+    if (!Object.hasOwn(files, o.path.slice("landing/kronodroid/".length))) await deleteObject(lake, target, o.path);
   for (const f of Object.keys(files))
     await lake.client.upload(REPO, target, `landing/kronodroid/${f}`, readFileSync(join(dir, f)));
   return { rows: Object.values(files).reduce((a, b) => a + b, 0) };
+}
+
+function lakeFsAuth(lake: ClusterLakeFs): string {
+  return 'Basic ' + Buffer.from(`${lake.accessKeyId}:${lake.secretAccessKey}`).toString('base64');
+}
+
+async function deleteObject(lake: ClusterLakeFs, target: string, path: string): Promise<void> {
+  const url = `${lake.endpoint}/api/v1/repositories/${REPO}/branches/${target}/objects?path=${encodeURIComponent(path)}`;
+  const r = await fetch(url, { method: 'DELETE', headers: { authorization: lakeFsAuth(lake) } });
+  if (r.status !== 204) throw new Error(`lakeFS DELETE ${path} on ${target}: ${r.status} ${await r.text()}`);
 }
 
 /** The dlt load of kronodroid-features (the step before the transform) on `branch`, from the host. */
@@ -147,10 +161,7 @@ describe.skipIf(process.env.DFP_E2E !== '1')(
         if (lakefs && branch)
           await fetch(`${lakefs.endpoint}/api/v1/repositories/${REPO}/branches/${branch}`, {
             method: 'DELETE',
-            headers: {
-              authorization:
-                'Basic ' + Buffer.from(`${lakefs.accessKeyId}:${lakefs.secretAccessKey}`).toString('base64'),
-            },
+            headers: { authorization: lakeFsAuth(lakefs) },
           }).catch(() => undefined);
       }
       for (const d of temp) rmSync(d, { recursive: true, force: true });
