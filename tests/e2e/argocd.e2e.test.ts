@@ -238,9 +238,15 @@ function hookFailureSeen(h: DoomedHook): string | null {
         } catch {
           /* the pod may be gone: its next one answers */
         }
-        const line = log.split('\n').find((l) => UNREACHABLE.test(l));
-        const said =
-          line?.trim().slice(0, 160) ?? `(no line of its log says the server is unreachable: ${log.slice(-200)})`;
+        const line = log
+          .split('\n')
+          .find((l) => UNREACHABLE.test(l))
+          ?.trim();
+        // The part of the line around what says so: its start may be 200 characters of context.
+        const at = line ? line.search(UNREACHABLE) : -1;
+        const said = line
+          ? `${at > 80 ? '…' : ''}${line.slice(Math.max(0, at - 80), at + 80)}`
+          : `(no line of its log says the server is unreachable: ${log.slice(-200)})`;
         return `pod ${p.metadata.name}: exit ${ended.exitCode}: ${said}`;
       }
     }

@@ -106,9 +106,22 @@ export function refresh(name: string): void {
   ]);
 }
 
-/** Starts a sync of an Application, as `argocd app sync` does: sets its `operation`. */
+/**
+ * Starts a sync of an Application, as `argocd app sync` does: sets its `operation`, with the
+ * Application's own sync options and retry, which Argo CD's API server copies into the
+ * operation (server/application/application.go, Sync); the controller reads options such as
+ * ApplyOutOfSyncOnly from the operation only.
+ */
 export function startSync(name: string, who = 'dfp-e2e'): void {
-  const patch = { operation: { initiatedBy: { username: who }, sync: { syncStrategy: { hook: {} } } } };
+  const app = kubectlJson(['-n', ARGOCD_NS, 'get', 'applications.argoproj.io', name]);
+  const policy = app.spec?.syncPolicy ?? {};
+  const patch = {
+    operation: {
+      initiatedBy: { username: who },
+      sync: { syncStrategy: { hook: {} }, ...(policy.syncOptions ? { syncOptions: policy.syncOptions } : {}) },
+      ...(policy.retry ? { retry: policy.retry } : {}),
+    },
+  };
   kubectl(['-n', ARGOCD_NS, 'patch', 'applications.argoproj.io', name, '--type=merge', '-p', JSON.stringify(patch)]);
 }
 
