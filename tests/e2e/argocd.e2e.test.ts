@@ -67,6 +67,7 @@ import {
   desiredObjects,
   editPipeline,
   environmentBranches,
+  inClusterEndpoints,
   inOwnNamespaces,
   removePipeline,
   renderDist,
@@ -86,7 +87,8 @@ const DIST = join(ROOT, 'dist');
  * in ml-prod), and an Argo CD sync with prune and self-heal must not share a namespace.
  */
 const NS_SUFFIX = process.env.DFP_E2E_ARGOCD_NS_SUFFIX ?? '-argocd';
-const SYNCED = process.env.DFP_E2E && NS_SUFFIX ? renderDist(inOwnNamespaces(NS_SUFFIX)) : DIST;
+const SYNCED =
+  process.env.DFP_E2E && NS_SUFFIX ? renderDist(changes(inOwnNamespaces(NS_SUFFIX), inClusterEndpoints)) : DIST;
 /** The pipeline the edit and removal steps change: it has objects in every environment. */
 const PIPELINE = 'iris';
 const SYNC_LIMIT_S = 900;
@@ -775,7 +777,7 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
       it(
         `a commit that edits one pipeline (${PIPELINE}) changes exactly the objects whose rendering changed`,
         async () => {
-          const dist = renderDist(changes(inOwnNamespaces(NS_SUFFIX), editPipeline(PIPELINE)));
+          const dist = renderDist(changes(inOwnNamespaces(NS_SUFFIX), inClusterEndpoints, editPipeline(PIPELINE)));
           editedObjs = desiredObjects(dist, env);
           kinds = [...new Set([...kinds, ...resourceNames(editedObjs)])].sort();
           const want = desiredDiff(current, editedObjs);
@@ -862,7 +864,7 @@ describe.skipIf(!process.env.DFP_E2E)('Argo CD syncs dist/ on the embedded clust
       it(
         `a commit that removes a pipeline (${PIPELINE}) prunes exactly its objects`,
         async () => {
-          const dist = renderDist(changes(inOwnNamespaces(NS_SUFFIX), removePipeline(PIPELINE)));
+          const dist = renderDist(changes(inOwnNamespaces(NS_SUFFIX), inClusterEndpoints, removePipeline(PIPELINE)));
           const without = desiredObjects(dist, env);
           const want = desiredDiff(editedObjs, without);
           const before = liveObjects(apps, kinds);

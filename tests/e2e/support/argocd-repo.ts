@@ -115,6 +115,27 @@ export const inOwnNamespaces = (suffix: string) => (app: ReturnType<typeof build
   for (const c of app.node.children)
     if (c instanceof Environment) (c.props as { namespace: string }).namespace = `${c.props.namespace}${suffix}`;
 };
+/**
+ * The services of the embedded cluster in place of an environment's external endpoints
+ * (prod's `https://*.platform.example.com`, which pods here cannot reach), as the Airflow
+ * suite's variant does (support/airflow-variant.ts): a Sync hook such as Feast's apply then
+ * talks to the cluster's MinIO instead of failing on a name that resolves to nothing.
+ * DataHub's GMS stays: it does not run here.
+ */
+export const inClusterEndpoints = (app: ReturnType<typeof buildApp>) => {
+  for (const c of app.node.children) {
+    if (!(c instanceof Environment)) continue;
+    const props = c.props as unknown as { endpoints?: Record<string, string> };
+    const ep = props.endpoints;
+    if (!ep || !Object.values(ep).some((u) => u.startsWith('https://'))) continue;
+    props.endpoints = {
+      ...ep,
+      lakefs: 'http://lakefs.lakefs.svc.cluster.local:8000',
+      mlflow: 'http://mlflow.mlflow.svc.cluster.local:5000',
+      s3: 'http://minio.minio.svc.cluster.local:9000',
+    };
+  }
+};
 /** Several changes, in order. */
 export const changes =
   (...all: ((app: ReturnType<typeof buildApp>) => void)[]) =>
