@@ -1,9 +1,9 @@
 /**
  * A real Argo CD (v2.14, built from the Go module proxy by scripts/argocd/build and started
  * by scripts/argocd/up on the embedded cluster) syncs dist/, for each environment
- * (DFP_E2E_ARGOCD_ENVS, default staging), in a namespace of its own (`ml-<env>-argocd`:
- * the rendering with that namespace, nothing else changed; the other e2e suites run in the
- * environments' own namespaces):
+ * (DFP_E2E_ARGOCD_ENVS, default all three), in a namespace of its own (`ml-<env>-argocd`:
+ * the rendering with that namespace and the cluster's services in place of external
+ * endpoints; the other e2e suites run in the environments' own namespaces):
  *
  * - the root Application, applied to a cluster where no object of the environment exists,
  *   syncs its children wave by wave; each child is Synced and Healthy, or not Healthy for a
@@ -116,13 +116,14 @@ const OWN_LABEL = 'dfp.dev/e2e';
 
 const branches = environmentBranches(DIST);
 /**
- * The environments synced: DFP_E2E_ARGOCD_ENVS (comma-separated), by default staging alone
- * (about 6 minutes warm; all three take about 12): it has the most to order (the accounts
- * wave, a wave-0 hook that runs, WorkflowTemplates that mount wave-0 ConfigMaps, a hook that
- * cannot succeed here, children that cannot be Healthy here). dev adds Kubeflow's
- * PipelineVersions (never pruned) and the Feast hook; prod nothing of a kind of its own.
+ * The environments synced: DFP_E2E_ARGOCD_ENVS (comma-separated), by default all three
+ * (about 8 minutes warm; the first waits about 4 for DataHub's hook to reach its deadline).
+ * staging has the most to order (the accounts wave, a wave-0 hook that runs, WorkflowTemplates
+ * that mount wave-0 ConfigMaps, a hook that cannot succeed here, children that cannot be
+ * Healthy here); dev adds Kubeflow's PipelineVersions (never pruned) and the Feast hook; prod
+ * the Feast hook against its object store (the cluster's MinIO in place of prod's endpoint).
  */
-const wanted = (process.env.DFP_E2E_ARGOCD_ENVS ?? 'staging').split(',').filter(Boolean);
+const wanted = (process.env.DFP_E2E_ARGOCD_ENVS ?? 'dev,staging,prod').split(',').filter(Boolean);
 const ENVS = [...branches.keys()].filter((e) => wanted.includes(e));
 
 let startedHere = false;
