@@ -92,7 +92,7 @@ async function seedBranch(lake: ClusterLakeFs, target: string, samples: number):
   // main may hold landing files other suites merged (other sample counts, other names): the
   // branch keeps only this run's, so the rows the transform reads are the rows counted here.
   for (const o of await lake.client.listObjects(REPO, target, 'landing/kronodroid/'))
-    if (!Object.hasOwn(files, o.path.slice('landing/kronodroid/'.length))) await deleteObject(lake, target, o.path);
+    if (!Object.hasOwn(files, o.path.slice("landing/kronodroid/".length))) await deleteObject(lake, target, o.path);
   for (const f of Object.keys(files))
     await lake.client.upload(REPO, target, `landing/kronodroid/${f}`, readFileSync(join(dir, f)));
   return { rows: Object.values(files).reduce((a, b) => a + b, 0) };
@@ -103,8 +103,7 @@ function lakeFsAuth(lake: ClusterLakeFs): string {
 }
 
 async function deleteObject(lake: ClusterLakeFs, target: string, path: string): Promise<void> {
-  const objects = `${lake.endpoint}/api/v1/repositories/${REPO}/branches/${target}/objects`;
-  const url = `${objects}?path=${encodeURIComponent(path)}`;
+  const url = `${lake.endpoint}/api/v1/repositories/${REPO}/branches/${target}/objects?path=${encodeURIComponent(path)}`;
   const r = await fetch(url, { method: 'DELETE', headers: { authorization: lakeFsAuth(lake) } });
   if (r.status !== 204) throw new Error(`lakeFS DELETE ${path} on ${target}: ${r.status} ${await r.text()}`);
 }
