@@ -13,6 +13,15 @@ is written: a source folder without matching files, and a file whose values do n
 table's column types (the schema contract freezes the columns and their types, so a bad
 value never becomes an extra variant column). A load that fails midway leaves the table
 on the run's lakeFS branch, which nobody commits: the pipeline's commit step never runs.
+
+An Iceberg table the run's branch holds already (a run before this one created it on another
+branch and merged it into main, the run's branch was made from main) records that other
+branch in its `location`, and pyiceberg writes every new file, data, manifests and the new
+metadata file, under the location: dlt's load would write the rows onto the other branch,
+where this run's merge never takes them, and leave this branch's table as it was. So, once
+the rows are extracted and checked, the table is moved to this branch's warehouse first
+(`move_table_here`), and after the load the current snapshot of the table on this branch
+must reference only files under its location (`check_table_here`).
 """
 
 import os
@@ -22,6 +31,10 @@ import dlt
 from dlt.sources.filesystem import filesystem, read_csv, read_jsonl, read_parquet
 
 READERS = {"csv": read_csv, "jsonl": read_jsonl, "parquet": read_parquet}
+
+
+# Table properties that send new files somewhere other than the table location.
+PATH_PROPERTIES = ("write.data.path", "write.metadata.path", "write.object-storage.path", "write.folder-storage.path")
 
 
 class LoadError(Exception):
@@ -81,11 +94,80 @@ def load() -> int:
         schema_contract={"columns": "freeze", "data_type": "freeze"} if columns else None,
     )
     pipeline = dlt.pipeline(pipeline_name=cfg["dfp.pipeline_name"], destination="filesystem", dataset_name=cfg["dfp.dataset_name"])
-    info = pipeline.run(rows)
+    # pipeline.run's steps, with the table moved to this branch between normalize and load:
+    # a file that breaks the schema contract is refused before anything is written.
+    pipeline.sync_destination()
+    pipeline.extract(rows)
+    pipeline.normalize()
+    iceberg = cfg["dfp.table_format"] == "iceberg"
+    if iceberg:
+        moved = move_table_here(pipeline, cfg["dfp.table_name"])
+        if moved:
+            print(f"run_load: {cfg['dfp.dataset_name']}.{cfg['dfp.table_name']} moved from {moved[0]} to {moved[1]}", flush=True)
+    info = pipeline.load()
     print(info, flush=True)
     if info.has_failed_jobs:
         raise LoadError(f"dlt reported failed load jobs for {cfg['dfp.dataset_name']}.{cfg['dfp.table_name']}")
+    if iceberg:
+        check_table_here(pipeline, cfg["dfp.table_name"])
     return 0
+
+
+def _table_on_branch(client, table_name):
+    """(this destination's location of the table, the table registered from its current
+    metadata file by dlt's own rule, or None when it has none)."""
+    from dlt.common.libs.pyiceberg import register_table
+
+    location = client.get_open_table_location("iceberg", table_name).rstrip("/")
+    metadata_dir = client.pathlib.join(client.get_table_dir(table_name), "metadata")
+    if not client.fs_client.exists(metadata_dir):
+        return location, None
+    catalog = client.get_open_table_catalog("iceberg")
+    return location, register_table(f"{client.dataset_name}.{table_name}", metadata_dir, catalog, client.fs_client, client.config)
+
+
+def move_table_here(pipeline, table_name):
+    """Sets the `location` of the destination's Iceberg table to this destination's table folder
+    (the run's branch) when it names another, with Iceberg's SetLocation update: schema,
+    snapshots and table uuid stay, files already written keep the paths they are recorded
+    under, and the new metadata file (the next by name, dlt's rule for the current one) is
+    written under the new location, so that dlt's load, which registers the table from it,
+    writes everything on this branch. Returns (old, new) location when it moved the table."""
+    from pyiceberg.table.update import AssertTableUUID, RemovePropertiesUpdate, SetLocationUpdate
+
+    with pipeline.destination_client() as client:
+        location, table = _table_on_branch(client, table_name)
+        if table is None:
+            return None
+        old = table.metadata.location.rstrip("/")
+        stale = [k for k in PATH_PROPERTIES if k in table.properties]
+        if old == location and not stale:
+            return None
+        updates = [SetLocationUpdate(location=location)] + ([RemovePropertiesUpdate(removals=stale)] if stale else [])
+        client.get_open_table_catalog("iceberg").commit_table(
+            table, requirements=(AssertTableUUID(uuid=table.metadata.table_uuid),), updates=tuple(updates)
+        )
+        return old, location
+
+
+def check_table_here(pipeline, table_name):
+    """The table's current metadata file on this branch (dlt's rule, the readers' too) must be
+    the one this load wrote: its location this destination's, and every file its current
+    snapshot references under it."""
+    with pipeline.destination_client() as client:
+        location, table = _table_on_branch(client, table_name)
+        if table is None:
+            raise LoadError(f"the load left no Iceberg metadata for {client.dataset_name}.{table_name} under {location}")
+        snapshot = table.current_snapshot()
+        files = [table.metadata.location]
+        if snapshot is not None:
+            manifests = snapshot.manifests(table.io)
+            files += [snapshot.manifest_list] + [m.manifest_path for m in manifests]
+            for m in manifests:
+                files += [e.data_file.file_path for e in m.fetch_manifest_entry(table.io, discard_deleted=True)]
+        outside = [f for f in files if f.rstrip("/") != location and not f.startswith(location + "/")]
+        if outside:
+            raise LoadError(f"{client.dataset_name}.{table_name}: the current metadata {table.metadata_location} references files outside {location} ({', '.join(outside[:3])})")
 
 
 if __name__ == "__main__":

@@ -156,7 +156,7 @@ with DAG(
         task_id="dlt-load",
         doc_md="Ingests the Kronodroid CSV exports from the lakeFS landing folder into the raw Iceberg table.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/dlt-runner:1.31.0-1@sha256:458ff8c83a68c612da476aaa8883605330d55b19cece16a1e010a250e7fbe959",
+        image="registry.dfp.internal/dfp/dlt-runner:1.31.0-1@sha256:c627e8cd468932d7f685ff9f4caa32de198b001ad393ca319bf098798e6a8bdb",
         cmds=["python", "/opt/dfp/dlt/run_load.py"],
         env_vars=[
             k8s.V1EnvVar(
