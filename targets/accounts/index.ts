@@ -13,14 +13,17 @@ import { SYNC_WAVE, kubernetesFile } from '../types.ts';
 
 type Json = Record<string, unknown>;
 
-function serviceAccountNames(o: unknown, out: Set<string>): void {
-  if (Array.isArray(o)) for (const v of o) serviceAccountNames(v, out);
-  else if (o && typeof o === 'object') {
-    for (const k of Object.keys(o)) {
-      const v = (o as Json)[k];
-      if (k === 'serviceAccountName' && typeof v === 'string') out.add(v);
-      else serviceAccountNames(v, out);
-    }
+/** Adds every `serviceAccountName` string in `o` (a Kubernetes object or part of one) to `out`. */
+function serviceAccountNames(o: object, out: Set<string>): void {
+  // Only collections are descended into: a Kubeflow PipelineVersion holds its whole spec.
+  if (Array.isArray(o)) {
+    for (const v of o as unknown[]) if (v !== null && typeof v === 'object') serviceAccountNames(v, out);
+    return;
+  }
+  for (const k of Object.keys(o)) {
+    const v = (o as Json)[k];
+    if (v !== null && typeof v === 'object') serviceAccountNames(v, out);
+    else if (k === 'serviceAccountName' && typeof v === 'string') out.add(v);
   }
 }
 
