@@ -174,8 +174,13 @@ export const index = (of: PyExpr, i: PyExpr): PyExpr => ({ kind: 'index', of, in
 
 // ---- printing literals ----------------------------------------------------------------
 
+/** Printable ASCII but the double quote and the backslash: what escapeCodePoint writes as it is. */
+const VERBATIM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** A Python string literal, double-quoted, ASCII only, equal to `s` when evaluated. */
 export function pyString(s: string): string {
+  // Most strings (names, images, paths) need no escape: written as they are, not code point by code point.
+  if (VERBATIM.test(s)) return `"${s}"`;
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const unit = s.charCodeAt(i);

@@ -1,19 +1,43 @@
+import { toYaml } from '../emit/yaml.ts';
 import type { Problem } from '../constructs/model/errors.ts';
 import type { Environment, Model } from '../constructs/model/schema.ts';
 
-/** One rendered file, relative to `dist/<env>/<target>/`. */
-export interface RenderedFile {
+/** One rendered file, relative to `dist/<env>/<target>/`: Kubernetes objects or another file. */
+export type RenderedFile = KubernetesFile | OtherFile;
+
+interface FileBase {
   /** Forward-slash relative path (`workflow-templates/iris.yaml`). */
   readonly path: string;
   /** The exact bytes to write, as UTF-8 text with LF line ends. */
   readonly content: string;
-  /** True when the file holds Kubernetes objects (applied by Argo CD, checked by kubectl). */
-  readonly kubernetes: boolean;
   /**
    * The pipeline the file belongs to: `synth --pipeline NAME` renders exactly the files
    * of NAME, whatever they are called. @default none: the file belongs to the environment
    */
   readonly pipeline?: string;
+}
+
+/** Kubernetes objects (applied by Argo CD, checked by kubectl); made by {@link kubernetesFile}. */
+export interface KubernetesFile extends FileBase {
+  readonly kubernetes: true;
+  /** The objects `content` holds, in order: what a target that renders `last` reads of them. */
+  readonly objects: readonly object[];
+}
+
+/** A file that is not applied to a cluster (DAG files, IR, configuration read by a tool). */
+export interface OtherFile extends FileBase {
+  readonly kubernetes: false;
+}
+
+/** A file of Kubernetes objects: their YAML (emit/yaml.ts) and the objects themselves. */
+export function kubernetesFile(path: string, objects: readonly object[], pipeline?: string): KubernetesFile {
+  return {
+    path,
+    content: toYaml(...objects),
+    kubernetes: true,
+    objects,
+    ...(pipeline !== undefined ? { pipeline } : {}),
+  };
 }
 
 /**

@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { bindEnvironment } from '../constructs/model/bind-environment.ts';
 import { buildModel } from '../constructs/model/build.ts';
 import { buildApp } from '../main.ts';
 import { renderAll } from '../synth/render.ts';
 import { readTree } from '../synth/writer.ts';
 import { TARGETS } from '../targets/index.ts';
 import { argocdTarget } from '../targets/argocd/index.ts';
-import type { Target } from '../targets/types.ts';
+import { kubernetesFile, type Target, type TargetOutput } from '../targets/types.ts';
 import { ROOT } from './support/process.ts';
 import { ARGOCD_TYPES, type StrictProblem, strictCheck } from './support/strict-schema.ts';
 
@@ -148,11 +149,7 @@ describe('sync waves are declared by the targets, not by Argo CD', () => {
       syncWave: 7,
       appliesTo: () => true,
       render: () => [
-        {
-          path: 'objects/thing.yaml',
-          content: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: thing\n',
-          kubernetes: true,
-        },
+        kubernetesFile('objects/thing.yaml', [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'thing' } }]),
       ],
     };
     const files = renderAll({ ...model, environments: model.environments.slice(0, 1) }, [newcomer, argocdTarget]);
@@ -318,6 +315,30 @@ describe('Argo CD: a Sync hook cannot hold a sync for ever', () => {
 });
 
 describe('Argo CD: the ServiceAccounts pods run as are synced first, once', () => {
+  // The accounts target reads the objects other targets hand over with their files
+  // (KubernetesFile.objects), not their text: the two must be the same documents.
+  it('every Kubernetes file a target renders holds exactly the objects it hands to later targets', () => {
+    let checked = 0;
+    for (const env of model.environments) {
+      const bound = bindEnvironment(model, env);
+      const outputs: TargetOutput[] = [];
+      for (const target of [...TARGETS.filter((t) => !t.last), ...TARGETS.filter((t) => t.last)]) {
+        if (!target.appliesTo(env)) continue;
+        const files = target.render(bound, env, target.last ? outputs : []);
+        outputs.push({ target: target.name, syncWave: target.syncWave ?? 1, files });
+        for (const f of files.filter((x) => x.kubernetes)) {
+          const objects = JSON.parse(JSON.stringify(f.objects)) as unknown;
+          expect(
+            parseAllDocuments(f.content).map((d) => d.toJSON() as unknown),
+            `${env.name}/${target.name}/${f.path}`,
+          ).toEqual(objects);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
   for (const env of model.environments) {
     const title =
       `${env.name}: every serviceAccountName has its ServiceAccount in accounts/ (wave -1), ` +

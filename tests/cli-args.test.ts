@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readTree } from '../synth/writer.ts';
 import { checkEndpoint, distance, nearest, UsageError } from '../synth/args.ts';
 import { EXIT_CODES, exitCodeMarkdown } from '../synth/exit-codes.ts';
-import { freePort, projectCopy, ROOT, run } from './support/process.ts';
+import { editIris, freePort, projectCopy, ROOT, run } from './support/process.ts';
 
 // dfp.ts reads these when it is loaded: nothing a test runs here may touch the repository's files.
 const scratch = mkdtempSync(join(tmpdir(), 'dfp-cli-args-'));
@@ -318,14 +318,7 @@ describe('one table of exit codes', () => {
       'dist/',
     () => {
       const dir = projectCopy();
-      const file = join(dir, 'pipelines', 'iris.ts');
-      writeFileSync(
-        file,
-        readFileSync(file, 'utf8').replace(
-          "max_depth: { type: 'int', default: 4 }",
-          "max_depth: { type: 'int', default: 5 }",
-        ),
-      );
+      editIris(dir);
       const dfpRun = (...args: string[]) =>
         run('node', ['scripts/run.mjs', 'dfp.ts', ...args], {
           cwd: dir,

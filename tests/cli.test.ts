@@ -2,7 +2,7 @@
  * The commands as users run them, on a copy of the project: check mode catches a stale
  * dist/ after a pipeline edit, and `cdk8s synth` renders exactly what `make synth` does.
  */
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../constructs/model/build.ts';
@@ -10,7 +10,7 @@ import { buildApp } from '../main.ts';
 import { renderAll } from '../synth/render.ts';
 import { readTree } from '../synth/writer.ts';
 import { TARGETS } from '../targets/index.ts';
-import { projectCopy, ROOT, run, runTsx } from './support/process.ts';
+import { editIris, projectCopy, ROOT, run, runTsx } from './support/process.ts';
 
 describe('check mode', () => {
   it('exits 0 when dist/ is current and non-zero after a change to a pipeline file', () => {
@@ -19,14 +19,7 @@ describe('check mode', () => {
     expect(current.status, current.stderr).toBe(0);
     expect(current.stdout).toContain('dist/ is up to date');
 
-    const file = join(dir, 'pipelines', 'iris.ts');
-    writeFileSync(
-      file,
-      readFileSync(file, 'utf8').replace(
-        "max_depth: { type: 'int', default: 4 }",
-        "max_depth: { type: 'int', default: 5 }",
-      ),
-    );
+    editIris(dir);
     const stale = runTsx('main.ts', { cwd: dir, args: ['--check'] });
     expect(stale.status).toBe(3);
     expect(stale.stderr).toContain('dist/ is out of date');

@@ -70,6 +70,15 @@ describe('Python literals', () => {
     expect(pyString('\'\'\'"""')).toBe('"\'\'\'\\"\\"\\""');
   });
 
+  it('writes printable ASCII as it is but for the quote and the backslash, and escapes what is around it', () => {
+    const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
+    expect(pyString(printable)).toBe(`"${printable.replace(/["\\]/g, (c) => `\\${c}`)}"`);
+    expect(pyString('image:0.1@sha256:ab')).toBe('"image:0.1@sha256:ab"');
+    expect(pyString('a\x7fb')).toBe('"a\\x7fb"');
+    expect(pyString('a\x1fb\tc')).toBe('"a\\x1fb\\tc"');
+    expect(pyString('')).toBe('""');
+  });
+
   it('refuses lone surrogates and non-finite numbers', () => {
     expect(() => pyString('a\ud800')).toThrow(UnrepresentableValue);
     expect(() => pyString('\udc00')).toThrow('lone UTF-16 surrogate');

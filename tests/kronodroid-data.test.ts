@@ -17,195 +17,24 @@
  * Then bad input for each program: a one-line error naming the input, exit ≠ 0, and
  * nothing written to the tables or committed. Numbers (rows, seconds) are printed.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startLakeFs, type LakeFsServer } from './support/lakefs.ts';
+import { IMAGES, KronodroidLake, REPO, json, runPy, type Ran } from './support/kronodroid-lake.ts';
 import { ROOT, freePort } from './support/process.ts';
 
-const IMAGES = join(ROOT, 'images');
-const python = (image: string) => join(IMAGES, image, '.venv', 'bin', 'python');
-const IVY = join(process.env.DFP_CACHE ?? join(process.env.HOME ?? '/root', '.cache', 'dfp'), 'ivy');
 const SAMPLES = 2000;
-const REPO = 'kronodroid';
 
-interface Ran {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  seconds: number;
-}
-
-function runPy(
-  image: string,
-  args: string[],
-  env: Record<string, string> = {},
-  cwd?: string,
-  timeoutMs = 900_000,
-): Ran {
-  const started = Date.now();
-  const r = spawnSync(python(image), args, {
-    cwd: cwd ?? ROOT,
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    maxBuffer: 256 * 1024 * 1024,
-    // The checkout's dfp_tools first: the code under test, not the copy uv installed.
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/root',
-      TZ: 'UTC',
-      PYTHONPATH: join(IMAGES, 'dfp_tools'),
-      ...env,
-    },
-  });
-  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', seconds: (Date.now() - started) / 1000 };
-}
-
-const lastLine = (text: string) => text.trim().split('\n').pop() ?? '';
-const json = (r: Ran) => JSON.parse(lastLine(r.stdout));
-
-let lakefs: LakeFsServer;
-let work: string;
-let creds: { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string };
-let landingCommit: string;
-const counts: Record<string, number> = {};
-
-/** The rendered dlt config, mounted where the step mounts it, with the source/destination of this test. */
-function dltLoad(branch: string, source = `s3://${REPO}/main/landing/kronodroid`): Ran {
-  const project = mkdtempSync(join(work, 'dlt-'));
-  mkdirSync(join(project, '.dlt'));
-  writeFileSync(
-    join(project, '.dlt', 'config.toml'),
-    readFileSync(join(ROOT, 'dist', 'dev', 'dlt', 'kronodroid-features', 'dlt-load', 'config.toml')),
-  );
-  // The env the dlt-load step sets (dist/staging/argo/workflow-templates/kronodroid-features.yaml), with this test's
-  // lakeFS.
-  return runPy(
-    'dlt-runner',
-    [join(IMAGES, 'dlt-runner', 'run_load.py')],
-    {
-      DLT_PROJECT_DIR: project,
-      DLT_DATA_DIR: join(project, 'data'),
-      RUNTIME__DLTHUB_TELEMETRY: 'false',
-      DESTINATION__FILESYSTEM__BUCKET_URL: `s3://${REPO}/${branch}/warehouse`,
-      DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID: creds.AWS_ACCESS_KEY_ID,
-      DESTINATION__FILESYSTEM__CREDENTIALS__AWS_SECRET_ACCESS_KEY: creds.AWS_SECRET_ACCESS_KEY,
-      DFP__S3__ENDPOINT_URL: lakefs.endpoint,
-      DFP__SOURCE__BUCKET_URL: source,
-    },
-    project,
-  );
-}
-
-function commitMerge(args: string[], env: Record<string, string> = {}): Ran & { commitId?: string } {
-  const out = join(mkdtempSync(join(work, 'cm-')), 'outputs', 'commit_id');
-  const r = runPy(
-    'lakefs-tools',
-    ['-m', 'dfp_tools.lakefs_commit_merge', '--repository', REPO, '--into', 'main', ...args, '--commit-id-file', out],
-    {
-      LAKEFS_ENDPOINT: lakefs.endpoint,
-      LAKEFS_ACCESS_KEY_ID: lakefs.credentials.accessKeyId,
-      LAKEFS_SECRET_ACCESS_KEY: lakefs.credentials.secretAccessKey,
-      ...env,
-    },
-  );
-  return { ...r, commitId: existsSync(out) ? readFileSync(out, 'utf8') : undefined };
-}
-
-/** The rendered DataFusion Job (staging), its command and env, against this test's lakeFS. */
-function dataFusion(runArgs: string[]): Ran {
-  const job = parse(
-    readFileSync(join(ROOT, 'dist', 'staging', 'datafusion', 'jobs', 'kronodroid-iceberg.yaml'), 'utf8'),
-  );
-  const c = job.spec.template.spec.containers[0];
-  expect(c.command).toEqual(['python', '/opt/dfp/kronodroid_iceberg_job.py']);
-  const env: Record<string, string> = {};
-  for (const e of c.env as { name: string; value?: string; valueFrom?: unknown }[]) {
-    if (e.value !== undefined) env[e.name] = e.value;
-    else env[e.name] = creds[e.name as keyof typeof creds];
-  }
-  env.AWS_ENDPOINT_URL = lakefs.endpoint;
-  return runPy(
-    'kronodroid-datafusion',
-    [join(IMAGES, 'kronodroid-datafusion', 'kronodroid_iceberg_job.py'), ...c.args, ...runArgs],
-    env,
-  );
-}
-
-/**
- * spark-submit with the rendered SparkApplication's (dev) sparkConf, hadoopConf and the
- * packages it names, master local[2].
- */
-function sparkSubmit(program: string, args: string[], warehouseOverride?: string): Ran {
-  const app = parse(
-    readFileSync(join(ROOT, 'dist', 'dev', 'spark', 'applications', 'kronodroid-iceberg.yaml'), 'utf8'),
-  );
-  const spec = app.spec;
-  const venv = join(IMAGES, 'kronodroid-spark', '.venv');
-  const conf: Record<string, string> = {
-    ...spec.sparkConf,
-    'spark.jars.ivy': IVY,
-    'spark.ui.enabled': 'false',
-    'spark.sql.shuffle.partitions': '2',
-    'spark.driver.memory': '1g',
-  };
-  for (const [k, v] of Object.entries(spec.hadoopConf as Record<string, string>))
-    conf[`spark.hadoop.${k}`] = k === 'fs.s3a.endpoint' ? lakefs.endpoint : v;
-  if (warehouseOverride) conf['spark.sql.catalog.lakefs.warehouse'] = warehouseOverride;
-  const started = Date.now();
-  const r = spawnSync(
-    join(venv, 'bin', 'spark-submit'),
-    [
-      '--master',
-      'local[2]',
-      // The venv has no /opt/dfp/jars: the packages the image holds there, from Maven.
-      '--packages',
-      app.metadata.annotations['dfp.dev/spark-packages'],
-      ...Object.entries(conf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
-      program,
-      ...args,
-    ],
-    {
-      // Spark's INFO log is megabytes.
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 1_200_000,
-      maxBuffer: 512 * 1024 * 1024,
-      env: {
-        PATH: `${join(venv, 'bin')}:${process.env.PATH}`,
-        HOME: process.env.HOME ?? '/root',
-        TZ: 'UTC',
-        SPARK_HOME: join(venv, 'lib', 'python3.11', 'site-packages', 'pyspark'),
-        PYSPARK_PYTHON: join(venv, 'bin', 'python'),
-        PYTHONPATH: join(IMAGES, 'dfp_tools'),
-        ...creds,
-      },
-    },
-  );
-  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', seconds: (Date.now() - started) / 1000 };
-}
-
-function sparkJob(runArgs: string[]): Ran {
-  const app = parse(
-    readFileSync(join(ROOT, 'dist', 'dev', 'spark', 'applications', 'kronodroid-iceberg.yaml'), 'utf8'),
-  );
-  expect(app.spec.mainApplicationFile).toBe('local:///opt/dfp/kronodroid_iceberg_job.py');
-  return sparkSubmit(join(IMAGES, 'kronodroid-spark', 'kronodroid_iceberg_job.py'), [
-    ...app.spec.arguments,
-    ...runArgs,
-  ]);
-}
+let lake: KronodroidLake;
 
 function readTables(branch: string) {
   const r = runPy(
     'kronodroid-datafusion',
     [join(IMAGES, 'kronodroid-datafusion', 'tests', 'read_tables.py'), `s3://${REPO}/${branch}/warehouse`],
     {
-      ...creds,
-      AWS_ENDPOINT_URL: lakefs.endpoint,
+      ...lake.creds,
+      AWS_ENDPOINT_URL: lake.lakefs.endpoint,
       AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
     },
   );
@@ -223,38 +52,15 @@ function readTables(branch: string) {
 }
 
 async function objects(ref: string, prefix: string): Promise<string[]> {
-  return (await lakefs.client.listObjects(REPO, ref, prefix)).map((o) => o.path);
+  return (await lake.lakefs.client.listObjects(REPO, ref, prefix)).map((o) => o.path);
 }
 
 beforeAll(async () => {
-  lakefs = await startLakeFs();
-  work = mkdtempSync(join(tmpdir(), 'dfp-kronodroid-data-'));
-  creds = {
-    AWS_ACCESS_KEY_ID: lakefs.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: lakefs.credentials.secretAccessKey,
-  };
-  await lakefs.client.createRepository(REPO, `local://${REPO}`);
-  const gen = runPy('lakefs-tools', [
-    '-m',
-    'dfp_tools.kronodroid_synthetic',
-    '--out',
-    join(work, 'landing'),
-    '--samples',
-    String(SAMPLES),
-    '--seed',
-    '7',
-    '--bad-rows',
-    '3',
-  ]);
-  expect(gen.status, gen.stderr).toBe(0);
-  for (const f of readdirSync(join(work, 'landing')))
-    await lakefs.client.upload(REPO, 'main', `landing/kronodroid/${f}`, readFileSync(join(work, 'landing', f)));
-  landingCommit = (await lakefs.client.commit(REPO, 'main', 'synthetic KronoDroid landing files')).id;
-  counts.csvRows = Object.values(json(gen).files as Record<string, number>).reduce((a, b) => a + b, 0);
+  lake = await KronodroidLake.start({ samples: SAMPLES, seed: 7, badRows: 3, workPrefix: 'dfp-kronodroid-data-' });
 }, 600_000);
 
 afterAll(async () => {
-  await lakefs?.stop();
+  await lake?.stop();
 });
 
 describe('the Kronodroid data refresh on a real lakeFS', () => {
@@ -265,18 +71,18 @@ describe('the Kronodroid data refresh on a real lakeFS', () => {
       'raw_kronodroid.samples on a branch; commit-merge puts it on ' +
       'main',
     async () => {
-      await lakefs.client.createBranch(REPO, 'load', 'main');
-      const r = dltLoad('load');
+      await lake.lakefs.client.createBranch(REPO, 'load', 'main');
+      const r = lake.dltLoad('load');
       expect(r.status, r.stderr.slice(-3000)).toBe(0);
       expect(await objects('load', 'warehouse/raw_kronodroid/samples/metadata/')).not.toEqual([]);
-      const m = commitMerge(['--branch', 'load', '--commit=true']);
+      const m = lake.commitMerge(['--branch', 'load', '--commit=true']);
       expect(m.status, m.stderr).toBe(0);
       loaded = m.commitId!;
       expect(loaded).toMatch(/^[0-9a-f]{64}$/);
-      expect(loaded).toBe(await lakefs.client.resolveBranch(REPO, 'main'));
-      expect(loaded).not.toBe(landingCommit);
+      expect(loaded).toBe(await lake.lakefs.client.resolveBranch(REPO, 'main'));
+      expect(loaded).not.toBe(lake.landingCommit);
       console.log(
-        `dlt: ${counts.csvRows} CSV rows (${SAMPLES} synthetic samples) loaded on lakeFS in ` +
+        `dlt: ${lake.csvRows} CSV rows (${SAMPLES} synthetic samples) loaded on lakeFS in ` +
           `${r.seconds.toFixed(1)} s; commit-merge ${m.seconds.toFixed(1)} s -> main ${loaded.slice(0, 12)}`,
       );
     },
@@ -284,18 +90,18 @@ describe('the Kronodroid data refresh on a real lakeFS', () => {
   );
 
   it('Spark and DataFusion give equal tables from one commit: rows, schemas, Avro data files', async () => {
-    await lakefs.client.createBranch(REPO, 'datafusion', 'main');
-    await lakefs.client.createBranch(REPO, 'spark', 'main');
-    const df = dataFusion(['--branch', 'datafusion', '--enabled', 'true']);
+    await lake.lakefs.client.createBranch(REPO, 'datafusion', 'main');
+    await lake.lakefs.client.createBranch(REPO, 'spark', 'main');
+    const df = lake.dataFusion(['--branch', 'datafusion', '--enabled', 'true']);
     expect(df.status, df.stderr.slice(-3000)).toBe(0);
-    const sp = sparkJob(['--branch', 'spark', '--enabled', 'true']);
+    const sp = lake.sparkJob(['--branch', 'spark', '--enabled', 'true']);
     expect(sp.status, sp.stderr.slice(-4000)).toBe(0);
     const dfOut = json(df);
     const spOut = json(sp);
     expect(spOut.warehouse).toBe(`s3a://${REPO}/spark/warehouse`);
     expect(dfOut.warehouse).toBe(`s3://${REPO}/datafusion/warehouse`);
-    expect(dfOut.raw_rows).toBe(counts.csvRows);
-    expect(spOut.raw_rows).toBe(counts.csvRows);
+    expect(dfOut.raw_rows).toBe(lake.csvRows);
+    expect(spOut.raw_rows).toBe(lake.csvRows);
 
     const a = readTables('datafusion');
     const b = readTables('spark');
@@ -347,8 +153,8 @@ describe('the Kronodroid data refresh on a real lakeFS', () => {
     'Spark reads the tables DataFusion wrote (its Avro files and pyiceberg-written manifests) and gets what ' +
       'pyiceberg gets',
     () => {
-      const result = join(work, 'spark-read.json');
-      const r = sparkSubmit(
+      const result = join(lake.work, 'spark-read.json');
+      const r = lake.sparkSubmit(
         join(IMAGES, 'kronodroid-spark', 'tests', 'read_tables.py'),
         ['lakefs', result],
         `s3a://${REPO}/datafusion/warehouse`,
@@ -366,21 +172,21 @@ describe('the Kronodroid data refresh on a real lakeFS', () => {
   );
 
   it('commit-merge commits the Spark branch and merges it; without --commit it only resolves the head', async () => {
-    const before = await lakefs.client.resolveBranch(REPO, 'main');
-    const m = commitMerge(['--branch', 'spark', '--commit=true']);
+    const before = await lake.lakefs.client.resolveBranch(REPO, 'main');
+    const m = lake.commitMerge(['--branch', 'spark', '--commit=true']);
     expect(m.status, m.stderr).toBe(0);
-    const main = await lakefs.client.resolveBranch(REPO, 'main');
+    const main = await lake.lakefs.client.resolveBranch(REPO, 'main');
     expect(m.commitId).toBe(main);
     expect(main).not.toBe(before);
     expect(await objects(main, 'warehouse/kronodroid/fct_training_dataset/metadata/version-hint.text')).toHaveLength(1);
     // Again: nothing to commit or merge, same head.
-    const again = commitMerge(['--branch', 'spark', '--commit=true']);
+    const again = lake.commitMerge(['--branch', 'spark', '--commit=true']);
     expect(again.status, again.stderr).toBe(0);
     expect(again.commitId).toBe(main);
-    const resolved = commitMerge(['--branch', 'datafusion', '--commit=false']);
+    const resolved = lake.commitMerge(['--branch', 'datafusion', '--commit=false']);
     expect(resolved.status, resolved.stderr).toBe(0);
-    expect(resolved.commitId).toBe(await lakefs.client.resolveBranch(REPO, 'datafusion'));
-    expect(await lakefs.client.resolveBranch(REPO, 'main')).toBe(main);
+    expect(resolved.commitId).toBe(await lake.lakefs.client.resolveBranch(REPO, 'datafusion'));
+    expect(await lake.lakefs.client.resolveBranch(REPO, 'main')).toBe(main);
   }, 600_000);
 });
 
@@ -425,19 +231,19 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
   };
 
   it('commit-merge: a missing branch or repository, bad keys, lakeFS down, --commit not a bool', async () => {
-    const main = await lakefs.client.resolveBranch(REPO, 'main');
+    const main = await lake.lakefs.client.resolveBranch(REPO, 'main');
     const down = `http://127.0.0.1:${await freePort()}`;
     const cases: [Ran & { commitId?: string }, RegExp][] = [
       [
-        commitMerge(['--branch', 'no-such-branch', '--commit=true']),
+        lake.commitMerge(['--branch', 'no-such-branch', '--commit=true']),
         /branch 'no-such-branch' of lakeFS repository 'kronodroid' \(--branch\) does not exist/,
       ],
       [
-        commitMerge(['--branch', 'spark', '--commit=false'], { LAKEFS_SECRET_ACCESS_KEY: 'wrong' }),
+        lake.commitMerge(['--branch', 'spark', '--commit=false'], { LAKEFS_SECRET_ACCESS_KEY: 'wrong' }),
         /refused the key pair/,
       ],
       [
-        commitMerge(['--branch', 'spark', '--commit=true'], { LAKEFS_ENDPOINT: down }),
+        lake.commitMerge(['--branch', 'spark', '--commit=true'], { LAKEFS_ENDPOINT: down }),
         /cannot reach lakeFS at http:\/\/127\.0\.0\.1:\d+/,
       ],
     ];
@@ -458,37 +264,37 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
         'main',
         '--commit=false',
         '--commit-id-file',
-        join(work, 'x'),
+        join(lake.work, 'x'),
       ],
       {
-        LAKEFS_ENDPOINT: lakefs.endpoint,
-        LAKEFS_ACCESS_KEY_ID: lakefs.credentials.accessKeyId,
-        LAKEFS_SECRET_ACCESS_KEY: lakefs.credentials.secretAccessKey,
+        LAKEFS_ENDPOINT: lake.lakefs.endpoint,
+        LAKEFS_ACCESS_KEY_ID: lake.lakefs.credentials.accessKeyId,
+        LAKEFS_SECRET_ACCESS_KEY: lake.lakefs.credentials.secretAccessKey,
       },
     );
     oneLine(noRepo, 'lakefs_commit_merge: ', /lakeFS repository 'nope' does not exist/);
-    const notBool = commitMerge(['--branch', 'spark', '--commit=maybe']);
+    const notBool = lake.commitMerge(['--branch', 'spark', '--commit=maybe']);
     expect(notBool.status).toBe(2);
     expect(notBool.stderr.trim()).toBe(
       "lakefs_commit_merge: error: argument --commit: must be true or false, got 'maybe'",
     );
-    expect(await lakefs.client.resolveBranch(REPO, 'main')).toBe(main);
+    expect(await lake.lakefs.client.resolveBranch(REPO, 'main')).toBe(main);
   }, 600_000);
 
   it('dlt: a landing folder without CSV files, and a value that does not fit its column', async () => {
-    await lakefs.client.createBranch(REPO, 'bad-dlt', landingCommit);
-    const empty = dltLoad('bad-dlt', `s3://${REPO}/main/landing/nothing-here`);
+    await lake.lakefs.client.createBranch(REPO, 'bad-dlt', lake.landingCommit);
+    const empty = lake.dltLoad('bad-dlt', `s3://${REPO}/main/landing/nothing-here`);
     oneLine(empty, 'run_load: ', /no \*\.csv files under the source s3:\/\/kronodroid\/main\/landing\/nothing-here/);
-    const text = readFileSync(join(work, 'landing', 'kronodroid_emulator.csv'), 'utf8').split('\n');
+    const text = readFileSync(join(lake.work, 'landing', 'kronodroid_emulator.csv'), 'utf8').split('\n');
     const cells = text[1]!.split(',');
     cells[5] = 'thirty';
-    await lakefs.client.upload(
+    await lake.lakefs.client.upload(
       REPO,
       'bad-dlt',
       'landing/bad/kronodroid_emulator.csv',
       [text[0], cells.join(','), ...text.slice(2)].join('\n'),
     );
-    const bad = dltLoad('bad-dlt', `s3://${REPO}/bad-dlt/landing/bad`);
+    const bad = lake.dltLoad('bad-dlt', `s3://${REPO}/bad-dlt/landing/bad`);
     oneLine(bad, 'run_load: ', /api_level.*data_type/);
     expect(await objects('bad-dlt', 'warehouse/raw_kronodroid/samples/data/')).toEqual([]);
   }, 900_000);
@@ -497,14 +303,14 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
     'DataFusion job: no raw table on the branch, corrupt raw metadata, --enabled not a bool; --enabled false ' +
       'does nothing',
     async () => {
-      await lakefs.client.createBranch(REPO, 'no-raw', landingCommit);
+      await lake.lakefs.client.createBranch(REPO, 'no-raw', lake.landingCommit);
       oneLine(
-        dataFusion(['--branch', 'no-raw']),
+        lake.dataFusion(['--branch', 'no-raw']),
         'kronodroid_iceberg_job: ',
         /input table raw_kronodroid\.samples has no Iceberg metadata under s3:\/\/kronodroid\/no-raw\/warehouse/,
       );
-      await lakefs.client.createBranch(REPO, 'corrupt', 'datafusion');
-      await lakefs.client.upload(
+      await lake.lakefs.client.createBranch(REPO, 'corrupt', 'datafusion');
+      await lake.lakefs.client.upload(
         REPO,
         'corrupt',
         'warehouse/raw_kronodroid/samples/metadata/99999-corrupt.metadata.json',
@@ -512,13 +318,13 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
       );
       const before = await objects('corrupt', 'warehouse/kronodroid/fct_training_dataset/metadata/');
       oneLine(
-        dataFusion(['--branch', 'corrupt']),
+        lake.dataFusion(['--branch', 'corrupt']),
         'kronodroid_iceberg_job: ',
         /input table raw_kronodroid\.samples \(.*99999-corrupt\.metadata\.json\) is not readable Iceberg metadata/,
       );
       expect(await objects('corrupt', 'warehouse/kronodroid/fct_training_dataset/metadata/')).toEqual(before);
       oneLine(
-        dataFusion(['--branch', 'datafusion', '--enabled', 'maybe']),
+        lake.dataFusion(['--branch', 'datafusion', '--enabled', 'maybe']),
         'kronodroid_iceberg_job: ',
         /--enabled must be true or false, got 'maybe'/,
       );
@@ -535,7 +341,7 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
       expect(parquet.stderr.trim()).toBe(
         "kronodroid_iceberg_job: error: argument --file-format: invalid choice: 'parquet' (choose from 'avro')",
       );
-      const off = dataFusion(['--branch', 'no-raw', '--enabled', 'false']);
+      const off = lake.dataFusion(['--branch', 'no-raw', '--enabled', 'false']);
       expect(off.status).toBe(0);
       expect(json(off)).toEqual({ engine: 'datafusion', enabled: false });
       for (const b of ['no-raw', 'corrupt']) expect(await objects(b, 'warehouse/stg_kronodroid/')).toEqual([]);
@@ -544,8 +350,8 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
   );
 
   it('Spark job: no raw table on the branch, corrupt raw metadata', async () => {
-    await lakefs.client.createBranch(REPO, 'no-raw-spark', landingCommit);
-    const r = sparkJob(['--branch', 'no-raw-spark', '--enabled', 'true']);
+    await lake.lakefs.client.createBranch(REPO, 'no-raw-spark', lake.landingCommit);
+    const r = lake.sparkJob(['--branch', 'no-raw-spark', '--enabled', 'true']);
     oneLine(
       r,
       'kronodroid_iceberg_job: ',
@@ -553,15 +359,15 @@ describe('bad input: one line naming the input, exit != 0, nothing written or co
       'stdout',
     );
     expect(await objects('no-raw-spark', 'warehouse/')).toEqual([]);
-    await lakefs.client.createBranch(REPO, 'corrupt-spark', 'main');
-    await lakefs.client.upload(
+    await lake.lakefs.client.createBranch(REPO, 'corrupt-spark', 'main');
+    await lake.lakefs.client.upload(
       REPO,
       'corrupt-spark',
       'warehouse/raw_kronodroid/samples/metadata/99999-corrupt.metadata.json',
       '{"not": "iceberg"',
     );
     const tables = await objects('corrupt-spark', 'warehouse/stg_kronodroid/');
-    const c = sparkJob(['--branch', 'corrupt-spark', '--enabled', 'true']);
+    const c = lake.sparkJob(['--branch', 'corrupt-spark', '--enabled', 'true']);
     oneLine(
       c,
       'kronodroid_iceberg_job: ',

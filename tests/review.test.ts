@@ -4,23 +4,11 @@
  * `dfp synth --pipeline` (renders one pipeline, leaves every other file alone) and
  * `dfp graph`.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTree } from '../synth/writer.ts';
 import { isPipelineFile } from '../synth/synth.ts';
-import { projectCopy, ROOT, runTsx } from './support/process.ts';
-
-function editIris(dir: string): void {
-  const file = join(dir, 'pipelines', 'iris.ts');
-  writeFileSync(
-    file,
-    readFileSync(file, 'utf8').replace(
-      "max_depth: { type: 'int', default: 4 }",
-      "max_depth: { type: 'int', default: 5 }",
-    ),
-  );
-}
+import { editIris, projectCopy, ROOT, runTsx } from './support/process.ts';
 
 describe('dfp diff', () => {
   const dir = projectCopy();

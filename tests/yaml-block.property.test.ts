@@ -165,15 +165,26 @@ describe('yaml block printer', () => {
     () => {
       const map = fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 });
       fc.assert(
-        fc.property(map, fc.array(key, { minLength: 1, maxLength: 4 }), fc.boolean(), (inner, keys, inList) => {
-          const wrap = (v: unknown) =>
-            keys.reduceRight<unknown>((acc, k) => ({ [k]: acc, zz: 1 }), inList ? [v, 'x'] : v);
-          const fresh = toYaml(wrap(structuredClone(inner))); // never printed as a document
-          toYaml(inner); // printed as a document: its lines are remembered
-          const reused = toYaml(wrap(inner));
-          expect(reused).toBe(fresh);
-          expect(reused).toBe(reference(wrap(inner)));
-        }),
+        fc.property(
+          map,
+          fc.array(key, { minLength: 1, maxLength: 4 }),
+          fc.boolean(),
+          fc.boolean(),
+          (inner, keys, inList, after) => {
+            const wrap = (v: unknown) =>
+              keys.reduceRight<unknown>((acc, k) => ({ [k]: acc, zz: 1 }), inList ? [v, 'x'] : v);
+            const fresh = toYaml(wrap(structuredClone(inner))); // never printed as a document
+            // Printed as a document, first in its file or after another: its lines are remembered.
+            if (after) toYaml({ before: [1, 'x'] }, inner);
+            else toYaml(inner);
+            const reused = toYaml(wrap(inner));
+            expect(reused).toBe(fresh);
+            expect(reused).toBe(reference(wrap(inner)));
+            // Reused in the same file, in a later document.
+            const again = structuredClone(inner);
+            expect(toYaml(again, wrap(again))).toBe(`${toYaml(inner)}---\n${fresh}`);
+          },
+        ),
         { numRuns: 1000, seed: 20261207 },
       );
     },

@@ -8,20 +8,22 @@
  * does not exist when a wave-0 hook's pod is to be created; the hook then holds its
  * wave until its deadline, on every sync from an empty namespace (docs/gitops.md).
  */
-import { parseAllDocuments } from 'yaml';
-import { toYaml } from '../../emit/yaml.ts';
 import type { RenderedFile, Target } from '../types.ts';
-import { SYNC_WAVE } from '../types.ts';
+import { SYNC_WAVE, kubernetesFile } from '../types.ts';
 
 type Json = Record<string, unknown>;
 
-function serviceAccountNames(o: unknown, out: Set<string>): void {
-  if (Array.isArray(o)) for (const v of o) serviceAccountNames(v, out);
-  else if (o && typeof o === 'object') {
-    for (const [k, v] of Object.entries(o as Json)) {
-      if (k === 'serviceAccountName' && typeof v === 'string') out.add(v);
-      else serviceAccountNames(v, out);
-    }
+/** Adds every `serviceAccountName` string in `o` (a Kubernetes object or part of one) to `out`. */
+function serviceAccountNames(o: object, out: Set<string>): void {
+  // Only collections are descended into: a Kubeflow PipelineVersion holds its whole spec.
+  if (Array.isArray(o)) {
+    for (const v of o as unknown[]) if (v !== null && typeof v === 'object') serviceAccountNames(v, out);
+    return;
+  }
+  for (const k of Object.keys(o)) {
+    const v = (o as Json)[k];
+    if (v !== null && typeof v === 'object') serviceAccountNames(v, out);
+    else if (k === 'serviceAccountName' && typeof v === 'string') out.add(v);
   }
 }
 
@@ -34,10 +36,9 @@ export const accountsTarget: Target = {
     const names = new Set<string>();
     const rendered = new Set<string>();
     for (const output of others) {
-      for (const f of output.files.filter((x) => x.kubernetes)) {
-        for (const doc of parseAllDocuments(f.content)) {
-          const o = doc.toJSON() as Json | null;
-          if (!o) continue;
+      for (const f of output.files) {
+        if (!f.kubernetes) continue;
+        for (const o of f.objects as readonly Json[]) {
           const md = o.metadata as Json | undefined;
           if (o.kind === 'ServiceAccount' && typeof md?.name === 'string') rendered.add(md.name);
           serviceAccountNames(o, names);
@@ -48,17 +49,14 @@ export const accountsTarget: Target = {
     if (accounts.length === 0) return [];
     const labels = { 'app.kubernetes.io/managed-by': 'dfp' };
     return [
-      {
-        path: 'service-accounts.yaml',
-        content: toYaml(
-          ...accounts.map((name) => ({
-            apiVersion: 'v1',
-            kind: 'ServiceAccount',
-            metadata: { name, namespace: env.namespace, labels },
-          })),
-        ),
-        kubernetes: true,
-      },
+      kubernetesFile(
+        'service-accounts.yaml',
+        accounts.map((name) => ({
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name, namespace: env.namespace, labels },
+        })),
+      ),
     ];
   },
 };

@@ -3,8 +3,7 @@
  * environment (whatever its orchestrator). Benchmarks that are pipeline steps are
  * ordinary steps, rendered by the orchestrator targets.
  */
-import { toYaml } from '../../emit/yaml.ts';
-import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
+import { kubernetesFile, SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { benchmarkJob } from './job.ts';
 
 export const androidTarget: Target = {
@@ -15,7 +14,7 @@ export const androidTarget: Target = {
     const files: RenderedFile[] = [];
     for (const b of model.androidBenchmarks) {
       if (b.deployment.kind !== 'job') continue;
-      files.push({ path: `${b.name}.yaml`, content: toYaml(benchmarkJob(b, b.deployment, env)), kubernetes: true });
+      files.push(kubernetesFile(`${b.name}.yaml`, [benchmarkJob(b, b.deployment, env)]));
     }
     return files;
   },

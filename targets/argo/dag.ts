@@ -137,5 +137,7 @@ export class DagBuilder {
 
 /** What a reader of `source` gets when its producer was skipped (model `skip`), if it may be. */
 export function skippedContent(p: Pipeline, source: ArtifactSource): string | undefined {
-  return p.steps.find((s) => s.name === source.step)?.skip?.artifacts.find((a) => a.name === source.output)?.content;
+  return PipelineGraph.of(p)
+    .step(source.step)
+    ?.skip?.artifacts.find((a) => a.name === source.output)?.content;
 }

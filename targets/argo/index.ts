@@ -3,8 +3,7 @@
  * plus the environment's artifact repository ConfigMap and the service accounts its pods run
  * as, with the Role Argo's executor needs (rbac.ts).
  */
-import { toYaml } from '../../emit/yaml.ts';
-import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
+import { kubernetesFile, SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { artifactRepositoryConfigMap } from './artifact-repository.ts';
 import { checkArgo } from './check.ts';
 import { argoRbac } from './rbac.ts';
@@ -19,24 +18,13 @@ export const argoTarget: Target = {
   notes: (model) => argoNotes(model),
   render(model, env): RenderedFile[] {
     const files: RenderedFile[] = [
-      { path: 'artifact-repositories.yaml', content: toYaml(artifactRepositoryConfigMap(env)), kubernetes: true },
-      { path: 'rbac.yaml', content: toYaml(...argoRbac(model, env)), kubernetes: true },
+      kubernetesFile('artifact-repositories.yaml', [artifactRepositoryConfigMap(env)]),
+      kubernetesFile('rbac.yaml', argoRbac(model, env)),
     ];
     for (const p of model.pipelines) {
-      files.push({
-        path: `workflow-templates/${p.name}.yaml`,
-        content: toYaml(workflowTemplate(p, env)),
-        kubernetes: true,
-        pipeline: p.name,
-      });
+      files.push(kubernetesFile(`workflow-templates/${p.name}.yaml`, [workflowTemplate(p, env)], p.name));
       const cron = cronWorkflow(p, env);
-      if (cron)
-        files.push({
-          path: `cron-workflows/${p.name}.yaml`,
-          content: toYaml(cron),
-          kubernetes: true,
-          pipeline: p.name,
-        });
+      if (cron) files.push(kubernetesFile(`cron-workflows/${p.name}.yaml`, [cron], p.name));
     }
     return files;
   },

@@ -5,8 +5,7 @@
  * revision. Folders without Kubernetes objects (Airflow's DAG files, Kubeflow's IR) get
  * none: they are read by git-sync and the kfp client, not applied.
  */
-import { toYaml } from '../../emit/yaml.ts';
-import type { RenderedFile, Target, TargetOutput } from '../types.ts';
+import { kubernetesFile, type RenderedFile, type Target, type TargetOutput } from '../types.ts';
 import { rootApplication, targetApplication, type ApplicationSource } from './application.ts';
 
 /** The deepest folder that holds every one of the target's Kubernetes files. */
@@ -35,12 +34,8 @@ export const argocdTarget: Target = {
   render(_model, env, others = []): RenderedFile[] {
     const sources = others.map(kubernetesFolder).filter((s): s is ApplicationSource => s !== undefined);
     return [
-      { path: 'root.yaml', content: toYaml(rootApplication(env)), kubernetes: true },
-      ...sources.map((s) => ({
-        path: `apps/${s.target}.yaml`,
-        content: toYaml(targetApplication(env, s)),
-        kubernetes: true,
-      })),
+      kubernetesFile('root.yaml', [rootApplication(env)]),
+      ...sources.map((s) => kubernetesFile(`apps/${s.target}.yaml`, [targetApplication(env, s)])),
     ];
   },
 };

@@ -13,9 +13,8 @@ import { definitionsDigest } from '../../constructs/model/definitions-digest.ts'
 import { jsonText } from '../../emit/json.ts';
 import { imagePolicyProblem } from '../../constructs/model/images.ts';
 import type { Environment } from '../../constructs/model/schema.ts';
-import { toYaml } from '../../emit/yaml.ts';
 import { featureRepoName } from '../data-plane.ts';
-import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
+import { kubernetesFile, SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { TEAM, chrononProblems, groupByModule, joinModule } from './definitions.ts';
 import { CHRONON_IMAGE, syncObjects } from './sync.ts';
 import { pinImage } from '../../constructs/model/images.ts';
@@ -59,25 +58,18 @@ export const chrononTarget: Target = {
     );
     const repo: RenderedFile[] = [
       { path: `${dir}/teams.json`, content: teamsJson(env), kubernetes: false },
-      ...data.featureViews.map((v) => ({
+      ...data.featureViews.map((v): RenderedFile => ({
         path: `${dir}/group_bys/${TEAM}/${v.name}.py`,
         content: groupByModule(data, v),
         kubernetes: false,
       })),
-      ...data.featureServices.map((s) => ({
+      ...data.featureServices.map((s): RenderedFile => ({
         path: `${dir}/joins/${TEAM}/${s.name}.py`,
         content: joinModule(data, s),
         kubernetes: false,
       })),
       { path: `${dir}/definitions.sha256`, content: `${digest}\n`, kubernetes: false },
     ];
-    return [
-      ...repo,
-      {
-        path: 'sync/chronon-apply.yaml',
-        content: toYaml(...syncObjects(dir, repo, digest, env, image, onlineJoin)),
-        kubernetes: true,
-      },
-    ];
+    return [...repo, kubernetesFile('sync/chronon-apply.yaml', syncObjects(dir, repo, digest, env, image, onlineJoin))];
   },
 };

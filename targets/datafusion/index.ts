@@ -4,8 +4,7 @@
  * and the Role the launcher needs (`rbac.yaml`). The same transforms, the same names: an
  * environment switches engines by its one `engine` line.
  */
-import { toYaml } from '../../emit/yaml.ts';
-import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
+import { kubernetesFile, SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { transformJob } from './job.ts';
 import { rbac } from './rbac.ts';
 
@@ -17,12 +16,8 @@ export const datafusionTarget: Target = {
     const transforms = model.data.transforms;
     if (transforms.length === 0) return [];
     return [
-      ...transforms.map((t) => ({
-        path: `jobs/${t.name}.yaml`,
-        content: toYaml(transformJob(t, env)),
-        kubernetes: true,
-      })),
-      { path: 'rbac.yaml', content: toYaml(...rbac(env)), kubernetes: true },
+      ...transforms.map((t) => kubernetesFile(`jobs/${t.name}.yaml`, [transformJob(t, env)])),
+      kubernetesFile('rbac.yaml', rbac(env)),
     ];
   },
 };

@@ -11,8 +11,7 @@ import { createHash } from 'node:crypto';
 import { imagePolicyProblem } from '../../constructs/model/images.ts';
 import type { Problem } from '../../constructs/model/errors.ts';
 import type { Model } from '../../constructs/model/schema.ts';
-import { toYaml } from '../../emit/yaml.ts';
-import { RenderError, type RenderedFile, type Target } from '../types.ts';
+import { kubernetesFile, RenderError, type RenderedFile, type Target } from '../types.ts';
 import { datasetMcps } from './datasets.ts';
 import { pipelineMcps } from './flows.ts';
 import { jsonText } from '../../emit/json.ts';
@@ -70,7 +69,10 @@ export const datahubTarget: Target = {
     if (server === undefined) return files;
     // The lock's digest, when it pins the image (constructs/model/images.ts).
     const image = pinImage(model.imagePins, DATAHUB_IMAGE);
-    const ingested = [...files, { path: 'recipe.yml', content: recipeYaml(env, server), kubernetes: false }];
+    const ingested: RenderedFile[] = [
+      ...files,
+      { path: 'recipe.yml', content: recipeYaml(env, server), kubernetes: false },
+    ];
     const bytes = ingested.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
     if (bytes > CONFIG_MAP_LIMIT) {
       throw new RenderError(
@@ -82,11 +84,7 @@ export const datahubTarget: Target = {
     }
     const digest = createHash('sha256');
     for (const f of ingested) digest.update(`${f.path}\n${f.content.length}\n${f.content}`);
-    const sync = {
-      path: 'sync/datahub-ingest.yaml',
-      content: toYaml(...syncObjects(ingested, digest.digest('hex'), env, image)),
-      kubernetes: true,
-    };
+    const sync = kubernetesFile('sync/datahub-ingest.yaml', syncObjects(ingested, digest.digest('hex'), env, image));
     return [...ingested, sync];
   },
 };

@@ -7,8 +7,7 @@
  */
 import type { DbtProject, Environment, Model } from '../../constructs/model/schema.ts';
 import { dbtConfigMaps } from '../../constructs/model/analytics-names.ts';
-import { toYaml } from '../../emit/yaml.ts';
-import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
+import { kubernetesFile, SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { profileYaml } from './profile.ts';
 import { sourcesYaml } from './sources.ts';
 
@@ -40,7 +39,7 @@ export const dbtTarget: Target = {
       return [
         { path: `${p.name}/profiles.yml`, content: profile, kubernetes: false },
         { path: `${p.name}/sources.yml`, content: sources, kubernetes: false },
-        { path: `sync/${p.name}.yaml`, content: toYaml(...configMaps(p, env, profile, sources)), kubernetes: true },
+        kubernetesFile(`sync/${p.name}.yaml`, configMaps(p, env, profile, sources)),
       ];
     });
   },

@@ -8,8 +8,7 @@
 import { parseFieldType } from '../../constructs/model/field-types.ts';
 import type { DltLoad, Environment, Model, Pipeline, Step, Table } from '../../constructs/model/schema.ts';
 import { WAREHOUSE_FOLDER } from '../../constructs/model/warehouse.ts';
-import { toYaml } from '../../emit/yaml.ts';
-import { RenderError, SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
+import { kubernetesFile, RenderError, SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { toToml, type TomlValue } from './toml.ts';
 
 /** dlt's data type (and precision) for a dfp field type. */
@@ -100,12 +99,7 @@ export const dltTarget: Target = {
         const toml = configToml(s, s.dlt, table, env, p.name);
         return [
           { path: `${p.name}/${s.name}/config.toml`, content: toml, kubernetes: false, pipeline: p.name },
-          {
-            path: `sync/${s.dlt.configMap}.yaml`,
-            content: toYaml(configMap(s.dlt.configMap, s, env, toml)),
-            kubernetes: true,
-            pipeline: p.name,
-          },
+          kubernetesFile(`sync/${s.dlt.configMap}.yaml`, [configMap(s.dlt.configMap, s, env, toml)], p.name),
         ];
       }),
     );

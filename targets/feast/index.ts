@@ -17,7 +17,7 @@ import {
   s3aGatewayConf,
   warehouseUri,
 } from '../data-plane.ts';
-import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
+import { kubernetesFile, SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { definitionsModule } from './definitions.ts';
 import { FEAST_IMAGE, syncObjects } from './sync.ts';
 import { pinImage } from '../../constructs/model/images.ts';
@@ -72,13 +72,6 @@ export const feastTarget: Target = {
       { path: `${dir}/features.py`, content: definitionsModule(model.data), kubernetes: false },
       { path: `${dir}/definitions.sha256`, content: `${digest}\n`, kubernetes: false },
     ];
-    return [
-      ...repo,
-      {
-        path: 'sync/feast-apply.yaml',
-        content: toYaml(...syncObjects(dir, repo, digest, env, image)),
-        kubernetes: true,
-      },
-    ];
+    return [...repo, kubernetesFile('sync/feast-apply.yaml', syncObjects(dir, repo, digest, env, image))];
   },
 };

@@ -56,20 +56,15 @@ function checkPipeline(p: Pipeline): Problem[] {
 
 function checkStep(s: Step, add: (path: string, message: string) => void): void {
   // The KFP driver replaces `{{$…}}` in command and args and has no escape for it.
-  const fields: [string, Step['args'][number]][] = [
-    ...s.command.map((a, i): [string, Step['args'][number]] => [`command[${i}]`, a]),
-    ...s.args.map((a, i): [string, Step['args'][number]] => [`args[${i}]`, a]),
-    ...s.env.map((e): [string, Step['args'][number]] => [`env.${e.name}`, e.value]),
-  ];
-  for (const [field, arg] of fields) {
-    if (arg.some((part) => part.kind === 'literal' && part.value.includes('{{$'))) {
-      add(
-        s.path,
-        `${field} contains '{{$', which the Kubeflow Pipelines driver would replace as a placeholder and ` +
-          'cannot escape; pass the text as a pipeline parameter or drop the braces',
-      );
-    }
-  }
+  const placeholder = (field: string) =>
+    add(
+      s.path,
+      `${field} contains '{{$', which the Kubeflow Pipelines driver would replace as a placeholder and ` +
+        'cannot escape; pass the text as a pipeline parameter or drop the braces',
+    );
+  s.command.forEach((a, i) => hasPlaceholder(a) && placeholder(`command[${i}]`));
+  s.args.forEach((a, i) => hasPlaceholder(a) && placeholder(`args[${i}]`));
+  for (const e of s.env) if (hasPlaceholder(e.value)) placeholder(`env.${e.name}`);
   if (s.serviceAccount !== undefined) {
     add(
       s.path,
@@ -101,8 +96,8 @@ function checkStep(s: Step, add: (path: string, message: string) => void): void 
     );
   }
   // KFP has one accelerator slot per task: a GPU or one device-plugin resource.
-  const wanted = [...(s.resources.gpu ? [s.resources.gpu] : []), ...s.resources.devices];
-  if (wanted.length > 1) {
+  if ((s.resources.gpu ? 1 : 0) + s.resources.devices.length > 1) {
+    const wanted = [...(s.resources.gpu ? [s.resources.gpu] : []), ...s.resources.devices];
     add(
       s.path,
       'Kubeflow gives a task one accelerator, and this step asks for ' +
@@ -135,3 +130,6 @@ function checkStep(s: Step, add: (path: string, message: string) => void): void 
     }
   }
 }
+
+const hasPlaceholder = (arg: Step['args'][number]) =>
+  arg.some((part) => part.kind === 'literal' && part.value.includes('{{$'));

@@ -5,7 +5,7 @@
  * embed the same spec (`manifests/<name>.yaml`), for Argo CD.
  */
 import { toYaml } from '../../emit/yaml.ts';
-import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
+import { kubernetesFile, SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { checkKubeflow } from './check.ts';
 import { pipelineObjects } from './manifests.ts';
 import { compilePipeline } from './pipeline-spec.ts';
@@ -27,12 +27,11 @@ export const kubeflowTarget: Target = {
       const ir = platform ? toYaml(spec, platform) : toYaml(spec);
       return [
         { path: `pipelines/${p.name}.yaml`, content: ir, kubernetes: false, pipeline: p.name },
-        {
-          path: `manifests/${p.name}.yaml`,
-          content: toYaml(...pipelineObjects(p, env, { pipelineSpec: spec, platformSpec: platform }, ir)),
-          kubernetes: true,
-          pipeline: p.name,
-        },
+        kubernetesFile(
+          `manifests/${p.name}.yaml`,
+          pipelineObjects(p, env, { pipelineSpec: spec, platformSpec: platform }, ir),
+          p.name,
+        ),
       ];
     });
   },

@@ -4,8 +4,7 @@
  * copies of) and the Role the launcher and the drivers need (`rbac.yaml`). Argo CD
  * applies the folder before the orchestrators' (sync wave 1).
  */
-import { toYaml } from '../../emit/yaml.ts';
-import { SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
+import { kubernetesFile, SYNC_WAVE, type RenderedFile, type Target } from '../types.ts';
 import { sparkApplication } from './application.ts';
 import { checkOperatorLimits } from './operator-limits.ts';
 import { rbac } from './rbac.ts';
@@ -21,9 +20,9 @@ export const sparkTarget: Target = {
       ...transforms.map((t) => {
         const app = sparkApplication(t, env);
         checkOperatorLimits(app, t.path);
-        return { path: `applications/${t.name}.yaml`, content: toYaml(app), kubernetes: true };
+        return kubernetesFile(`applications/${t.name}.yaml`, [app]);
       }),
-      { path: 'rbac.yaml', content: toYaml(...rbac(env)), kubernetes: true },
+      kubernetesFile('rbac.yaml', rbac(env)),
     ];
   },
 };

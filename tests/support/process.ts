@@ -1,6 +1,6 @@
 /** Runs dfp the way users do, in fresh processes, against copies of the project. */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -100,6 +100,18 @@ export function projectCopy(): string {
   for (const entry of SOURCES) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   return dir;
+}
+
+/**
+ * A definition change in a project copy that changes dist/: iris' `max_depth` default 4 → 5
+ * (pipelines/iris.ts). Throws when the pipeline no longer has that default to change.
+ */
+export function editIris(dir: string): void {
+  const file = join(dir, 'pipelines', 'iris.ts');
+  const text = readFileSync(file, 'utf8');
+  const from = "max_depth: { type: 'int', default: 4 }";
+  if (!text.includes(from)) throw new Error(`${file} has no "${from}" to change; update editIris`);
+  writeFileSync(file, text.replace(from, "max_depth: { type: 'int', default: 5 }"));
 }
 
 /** A throw-away copy of the committed dist/. */
