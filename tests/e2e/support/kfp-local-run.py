@@ -15,8 +15,10 @@ Docker API's `die` event reports it. kfp 2.17's DockerRunner starts containers w
 auto_remove=True and, when the container is already gone at `container.wait()`, assumes
 exit 0 (kfp/local/docker_task_handler.py, run_docker_container); podman removes an exited
 container at once, so a failed step is reported SUCCESS. The exit codes are how the
-caller tells; kfp.local runs one task at a time, so a `die` belongs to the task last
-announced by "Executing task 'x'".
+caller tells. A `die` belongs to the one task whose image the container ran, when only
+one task of the pipeline runs that image; otherwise to the task last announced by
+"Executing task 'x'" (kfp.local runs one task at a time, but the event stream may lag behind
+its log: a container that fails at once can die after the next task was announced).
 """
 import json
 import logging
@@ -34,12 +36,40 @@ SKIPPED = re.compile(r"[Ss]kipp\w* task '?([\w.-]+)'?|Task '?([\w.-]+)'? (?:was 
 EXECUTING = re.compile(r"Executing task '?([\w.-]+)'?")
 
 
+def image_name(ref):
+    """`registry/dfp/name:tag@sha256:…` → `name`: how a task's image and an event's are compared."""
+    return re.sub(r"@.*$", "", ref).rsplit("/", 1)[-1].split(":")[0]
+
+
+def tasks_by_image(path):
+    """{image name: [task, …]} for every container task of the IR file, nested DAGs included."""
+    import yaml
+
+    spec = next(d for d in yaml.safe_load_all(open(path)) if d and "deploymentSpec" in d)
+    executors = spec["deploymentSpec"]["executors"]
+    components = spec.get("components", {})
+    found = {}
+
+    def walk(dag):
+        for name, task in sorted((dag.get("tasks") or {}).items()):
+            component = components.get(task["componentRef"]["name"], {})
+            if "dag" in component:
+                walk(component["dag"])
+            label = component.get("executorLabel")
+            if label in executors:
+                found.setdefault(image_name(executors[label]["container"]["image"]), []).append(name)
+
+    walk(spec["root"]["dag"])
+    return found
+
+
 class TaskStatuses(logging.Filter):
     """Collects every task's final status from kfp.local's log records. A filter on the
     root logger, because kfp.local replaces the root logger's handlers while it runs."""
 
-    def __init__(self):
+    def __init__(self, images):
         super().__init__()
+        self.images = images
         self.tasks = {}
         self.current = None
         self.exits = {}
@@ -62,9 +92,12 @@ class TaskStatuses(logging.Filter):
             for event in client.events(decode=True, filters={"type": "container"}):
                 if event.get("Action") != "die":
                     continue
-                code = int((event.get("Actor") or {}).get("Attributes", {}).get("exitCode", "-1"))
+                attributes = (event.get("Actor") or {}).get("Attributes", {})
+                code = int(attributes.get("exitCode", "-1"))
+                owners = self.images.get(image_name(attributes.get("image", "")), [])
                 with self.lock:
-                    self.exits.setdefault(self.current or "?", []).append(code)
+                    task = owners[0] if len(owners) == 1 else self.current
+                    self.exits.setdefault(task or "?", []).append(code)
         threading.Thread(target=run, daemon=True).start()
 
 
@@ -80,7 +113,7 @@ def main():
             docker.types.Mount(m["target"], m["source"], type="bind", read_only=m.get("read_only", True))
             for m in runner_args["mounts"]
         ]
-    statuses = TaskStatuses()
+    statuses = TaskStatuses(tasks_by_image(request["pipeline"]))
     logging.getLogger().addFilter(statuses)
     logging.getLogger().setLevel(logging.INFO)
     statuses.watch(docker.from_env())
