@@ -40,6 +40,8 @@ import {
   loadImages,
   misreportedSteps,
   podmanDockerHost,
+  podmanServiceRuns,
+  stopPodmanService,
   readIr,
   runKfpLocal,
   runnerFor,
@@ -102,6 +104,7 @@ interface Plan {
 
 describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podman', () => {
   let dockerHost: string;
+  let podmanStartedHere = false;
   let lakefs: LakeFsServer | undefined;
   let mlflow: MlflowServer | undefined;
   let work: string;
@@ -113,6 +116,7 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
   beforeAll(async () => {
     const started = Date.now();
     work = mkdtempSync(join(tmpdir(), 'dfp-kfp-local-'));
+    podmanStartedHere = !podmanServiceRuns();
     dockerHost = podmanDockerHost();
     const pipelines = readdirSync(join(DEV, 'kubeflow', 'pipelines'))
       .filter((f) => f.endsWith('.yaml'))
@@ -169,6 +173,7 @@ describe.skipIf(!ENABLED)('kubeflow (dev): kfp.local with DockerRunner over podm
     await Promise.all([lakefs?.stop(), mlflow?.stop()]);
     if (work) rmSync(work, { recursive: true, force: true });
     if (copyDir) rmSync(copyDir, { recursive: true, force: true });
+    if (podmanStartedHere) stopPodmanService();
   });
 
   /** Runs one plan with kfp.local, or says why it was not started; records the row. */

@@ -17,6 +17,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
@@ -27,6 +28,23 @@ const DRIVER = join(import.meta.dirname, 'kfp-local-run.py');
 type Json = any;
 
 /** Starts podman's API service (installing podman from Debian when missing); its DOCKER_HOST. */
+/** Whether podman's API service for kfp.local runs (scripts/kfp-local/podman-service's pid file). */
+export function podmanServiceRuns(): boolean {
+  const dir =
+    process.env.DFP_KFP_LOCAL_DIR ?? join(process.env.DFP_CACHE ?? join(homedir(), '.cache', 'dfp'), 'kfp-local');
+  try {
+    process.kill(Number(readFileSync(join(dir, 'podman-service.pid'), 'utf8').trim()), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops podman's API service (the e2e stops what it started, as it does the cluster). */
+export function stopPodmanService(): void {
+  execFileSync(join(ROOT, 'scripts', 'kfp-local', 'podman-service'), ['stop'], { stdio: 'inherit' });
+}
+
 export function podmanDockerHost(): string {
   const out = execFileSync(join(ROOT, 'scripts', 'kfp-local', 'podman-service'), [], {
     encoding: 'utf8',
