@@ -130,11 +130,11 @@ images-test: install
 	DFP_IMAGES_RUN=1 npx vitest run tests/images-run.test.ts tests/kronodroid-images.test.ts
 
 ## e2e: the pipelines in dist/ run for real by Argo, Airflow and kfp's local runner on the embedded
-## cluster (root; docs/cluster.md), then a table of the runs and the wall time (not part of `make test`)
-e2e: install python images
-	@rm -rf .e2e && start=$$(date +%s); status=0; \
-	DFP_E2E=1 npx vitest run --config vitest.e2e.config.ts || status=$$?; \
-	node scripts/e2e/table.mjs; echo "make e2e: $$(( $$(date +%s) - start )) s"; exit $$status
+## cluster (root; docs/cluster.md), then a table of the runs and the wall time: what preparing (npm,
+## Python envs, images, cluster binaries) and the runs took, and whether this run was cold
+## (something built) or warm (scripts/e2e/run; not part of `make test`)
+e2e:
+	@scripts/e2e/run
 
 clean:
 	rm -rf .cdk8s.out .dist.tmp .dist.old .tools tests/conformance/*/.venv bench/python/.venv images/*/.venv
