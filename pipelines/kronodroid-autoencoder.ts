@@ -5,8 +5,8 @@
  * run points at exact data and the rendered files say which. The trained model is
  * exported to ExecuTorch and compared on an emulated Android device against TFLite and
  * ONNX Runtime; the numbers land on the same MLflow run. `run_android_benchmark=false`
- * makes the emulator step write a results file that says it was skipped, which
- * aggregate-metrics reads and reports (android/README.md, "Skipping the benchmark").
+ * skips the emulator step (it schedules nothing); aggregate-metrics then reads a results
+ * file that says so and reports the skip (android/README.md, "Skipping the benchmark").
  */
 import type { Construct } from 'constructs';
 import {
@@ -64,8 +64,8 @@ export function kronodroidAutoencoder(scope: Construct, data: KronodroidTraining
         type: 'bool',
         default: true,
         description:
-          'false: the emulator step writes a results file saying the benchmark was skipped instead of running ' +
-          'it, and aggregate-metrics reports the skip.',
+          'false: the emulator step is skipped (it schedules nothing), aggregate-metrics reads a results file ' +
+          'saying so and reports the skip.',
       },
     },
     timeout: Duration.hours(12),
@@ -145,8 +145,8 @@ export function kronodroidAutoencoder(scope: Construct, data: KronodroidTraining
     warmup: 20,
     runId: train.output('mlflow_run_id'),
     trackingUri: p('mlflow_tracking_uri'),
-    // Skipping happens inside the step, not with a Condition: aggregate-metrics reads the
-    // results artifact, and a step outside a Condition cannot read one made inside it.
+    // The step's run condition: when false each orchestrator skips it, and aggregate-metrics,
+    // which reads its results, gets the skipped-results file in their place (model `skip`).
     run: p('run_android_benchmark'),
   });
 

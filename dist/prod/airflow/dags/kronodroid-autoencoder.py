@@ -155,7 +155,7 @@ with DAG(
         "run_android_benchmark": Param(
             True,
             type="boolean",
-            description="false: the emulator step writes a results file saying the benchmark was skipped instead of running it, and aggregate-metrics reports the skip.",
+            description="false: the emulator step is skipped (it schedules nothing), aggregate-metrics reads a results file saying so and reports the skip.",
         ),
     },
     default_args={"trigger_rule": "none_failed"},
@@ -206,7 +206,7 @@ with DAG(
             k8s.V1EnvVar(name="DATA_SOURCE_TABLE", value="fct_training_dataset"),
             k8s.V1EnvVar(
                 name="DFP_DEFINITIONS_SHA256",
-                value="0207174fde461c1f1110cb5810c16a3f5f5f7b268ec6cc84e4d280f9be0721d8",
+                value="ead8d13bbf6336eabfd13184561798b7d9d2b83426a52fd5b788ad9f4eca9453",
             ),
             k8s.V1EnvVar(name="DFP_ENVIRONMENT", value="prod"),
             k8s.V1EnvVar(
