@@ -285,7 +285,20 @@ function buildEnvironment(env: Environment, problems: Problems): EnvironmentMode
   };
 }
 
-const CREDENTIAL_KEYS = ['secret', 'accessKeyKey', 'secretKeyKey'];
+/**
+ * What is wrong with a value meant to be a Secret reference (an object naming `secret`, with
+ * only the given keys), in words that finish "… credentials <what>"; undefined when it is one.
+ */
+function notSecretReference(v: unknown, keys: readonly string[]): string | undefined {
+  if (typeof v === 'string') return 'is a literal value';
+  if (typeof v !== 'object' || v === null) return 'names no Secret';
+  const r = v as Record<string, unknown>;
+  const extra = Object.keys(r).filter((k) => !keys.includes(k));
+  if (extra.length > 0) return `holds ${extra.map((k) => `'${k}'`).join(', ')}, which are not Secret references`;
+  return typeof r.secret === 'string' ? undefined : 'names no Secret';
+}
+
+const str = (v: unknown, d: string) => (typeof v === 'string' ? v : d);
 
 /** The artifact repository's key pair, by Secret reference only; inline values are refused. */
 function credentialsRef(
@@ -293,22 +306,14 @@ function credentialsRef(
   c: unknown,
   problems: Problems,
 ): EnvironmentModel['artifactRepository']['credentials'] {
-  const r = (c ?? {}) as Record<string, unknown>;
-  const extra = typeof c === 'object' && c !== null ? Object.keys(r).filter((k) => !CREDENTIAL_KEYS.includes(k)) : [];
-  if (typeof c !== 'object' || c === null || extra.length > 0 || typeof r.secret !== 'string') {
-    const what =
-      typeof c === 'string'
-        ? 'is a literal value'
-        : extra.length > 0
-          ? `holds ${extra.map((k) => `'${k}'`).join(', ')}, which are not Secret references`
-          : 'names no Secret';
+  const what = notSecretReference(c, ['secret', 'accessKeyKey', 'secretKeyKey']);
+  if (what)
     problems.add(
       path,
       `artifactRepository.credentials ${what}; credentials go in by reference only: { secret: '<Secret name>', ` +
         `accessKeyKey?: '<key>', secretKeyKey?: '<key>' }`,
     );
-  }
-  const str = (v: unknown, d: string) => (typeof v === 'string' ? v : d);
+  const r = (c ?? {}) as Record<string, unknown>;
   return {
     secret: str(r.secret, ''),
     accessKeyKey: str(r.accessKeyKey, 'accesskey'),
@@ -319,22 +324,15 @@ function credentialsRef(
 /** DataHub's token, by Secret reference only: a string (the token itself) or any other key is refused. */
 function datahubTokenRef(path: string, t: unknown, problems: Problems): EnvironmentModel['datahubToken'] {
   if (t === undefined) return { secret: 'datahub-token', key: 'token' };
-  const r = (t ?? {}) as Record<string, unknown>;
-  const extra = typeof t === 'object' && t !== null ? Object.keys(r).filter((k) => k !== 'secret' && k !== 'key') : [];
-  if (typeof t !== 'object' || t === null || extra.length > 0 || typeof r.secret !== 'string') {
-    const what =
-      typeof t === 'string'
-        ? 'is a literal value'
-        : extra.length > 0
-          ? `holds ${extra.map((k) => `'${k}'`).join(', ')}, which are not Secret references`
-          : 'names no Secret';
+  const what = notSecretReference(t, ['secret', 'key']);
+  if (what)
     problems.add(
       path,
       `datahubToken ${what}; the DataHub token goes in by reference only: { secret: '<Secret name>', key?: ` +
         `'<key>' }, and the value stays in the Secret`,
     );
-  }
-  return { secret: typeof r.secret === 'string' ? r.secret : '', key: typeof r.key === 'string' ? r.key : 'token' };
+  const r = (t ?? {}) as Record<string, unknown>;
+  return { secret: str(r.secret, ''), key: str(r.key, 'token') };
 }
 
 /**
