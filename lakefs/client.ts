@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { HEX64 } from '../constructs/model/names.ts';
-import { describeBody } from '../synth/http-body.ts';
+import { describeBody, fetchFailure } from '../synth/http-body.ts';
 
 /** Props of {@link LakeFsClient}. */
 export interface LakeFsClientProps {
@@ -312,24 +312,16 @@ export class LakeFsClient {
   }
 
   private transportError(e: unknown): LakeFsError {
-    const err = e as { name?: string; cause?: { code?: string; message?: string }; message?: string };
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') {
+    const failure = fetchFailure(e);
+    if (failure.timeout) {
       return new LakeFsError(
         `lakeFS at ${this.endpoint} did not answer within ${this.timeoutMs / 1000} s; is it overloaded, or is ` +
           'the endpoint right?',
         'timeout',
       );
     }
-    const code = err.cause?.code;
-    // fetch says only "fetch failed"; the reason is in its cause.
-    const why =
-      code === 'ECONNREFUSED'
-        ? 'connection refused'
-        : code === 'ENOTFOUND'
-          ? 'unknown host'
-          : (code ?? err.cause?.message ?? err.message ?? 'network error');
     return new LakeFsError(
-      `cannot reach lakeFS at ${this.endpoint} (${why}); is lakeFS running at ${this.endpoint}?`,
+      `cannot reach lakeFS at ${this.endpoint} (${failure.why}); is lakeFS running at ${this.endpoint}?`,
       'unreachable',
     );
   }

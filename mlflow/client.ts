@@ -5,7 +5,7 @@
  * with zod here; every failure is an {@link MlflowError} saying what to do.
  */
 import { z } from 'zod';
-import { describeBody } from '../synth/http-body.ts';
+import { describeBody, fetchFailure } from '../synth/http-body.ts';
 
 /** Props of {@link MlflowClient}. */
 export interface MlflowClientProps {
@@ -230,23 +230,17 @@ export class MlflowClient {
   }
 
   private transportError(e: unknown): MlflowError {
-    const err = e as { name?: string; cause?: { code?: string; message?: string }; message?: string };
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') {
+    const failure = fetchFailure(e);
+    if (failure.timeout) {
       return new MlflowError(
         `MLflow at ${this.base} did not answer within ${this.timeoutMs / 1000} s; is it overloaded, or is ` +
           'MLFLOW_TRACKING_URI right?',
         'timeout',
       );
     }
-    const code = err.cause?.code;
-    const why =
-      code === 'ECONNREFUSED'
-        ? 'connection refused'
-        : code === 'ENOTFOUND'
-          ? 'unknown host'
-          : (code ?? err.cause?.message ?? err.message ?? 'network error');
     return new MlflowError(
-      `cannot reach MLflow at ${this.base} (${why}); is the tracking server running, and is MLFLOW_TRACKING_URI right?`,
+      `cannot reach MLflow at ${this.base} (${failure.why}); is the tracking server running, and is ` +
+        'MLFLOW_TRACKING_URI right?',
       'unreachable',
     );
   }

@@ -19,3 +19,23 @@ function clean(s: string, max: number): string {
   const one = s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
   return one.length > max ? `${one.slice(0, max)}…` : one;
 }
+
+/**
+ * Why a `fetch` threw, in a few words: `timeout` when it was aborted by its deadline, else the
+ * network's reason ("connection refused", "unknown host", an error code). fetch itself says
+ * only "fetch failed"; the reason is in its cause.
+ */
+export function fetchFailure(
+  e: unknown,
+): { readonly timeout: true } | { readonly timeout: false; readonly why: string } {
+  const err = e as { name?: string; cause?: { code?: string; message?: string }; message?: string };
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return { timeout: true };
+  const code = err.cause?.code;
+  const why =
+    code === 'ECONNREFUSED'
+      ? 'connection refused'
+      : code === 'ENOTFOUND'
+        ? 'unknown host'
+        : (code ?? err.cause?.message ?? err.message ?? 'network error');
+  return { timeout: false, why };
+}
