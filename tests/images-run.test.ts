@@ -90,6 +90,20 @@ describe.skipIf(!enabled)('built images run their entry points (runc, read-only,
   );
 
   it(
+    "kronodroid-spark: the JVM's trust store is python-java-base's, dated SOURCE_DATE_EPOCH (jks-cacerts.py)",
+    () => {
+      // keytool -cacerts reads the store the JVM uses by default ($JAVA_HOME/lib/security/cacerts).
+      const r = run('kronodroid-spark', ['keytool', '-list', '-cacerts', '-storepass', 'changeit']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('Keystore type: JKS');
+      const entries = Number(/Your keystore contains (\d+) entries/.exec(r.stdout)?.[1]);
+      expect(entries).toBeGreaterThan(100);
+      expect(r.stdout.match(/, Jan 1, 2025, trustedCertEntry/g)).toHaveLength(entries);
+    },
+    TIMEOUT,
+  );
+
+  it(
     'transform-launcher: python -m dfp_tools.run_transform, with the pinned Kubernetes client',
     () => {
       const help = run('transform-launcher', ['python', '-m', 'dfp_tools.run_transform', '--help']);

@@ -17,6 +17,7 @@
 # (<name>.<key>.tar), each rebuilt only when what makes it changes.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+JKS_WRITER="$ROOT/scripts/images/jks-cacerts.py"
 DFP_CACHE="${DFP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dfp}"
 OUT="$DFP_CACHE/images/base"
 mkdir -p "$OUT"
@@ -79,6 +80,11 @@ build_base() {
   # openjdk's postinst links its man page into /usr/share/man/man1, which the path-exclude
   # above leaves absent: give it the folder (the page itself is still excluded).
   [[ "$name" == python-java-base ]] && recipe=(--essential-hook='mkdir -p "$1/usr/share/man/man1"' "${recipe[@]}")
+  # ca-certificates-java writes the JVM's trust store with the time of the build in each entry,
+  # so no two builds of this base were the same: write it again from the same certificates,
+  # dated SOURCE_DATE_EPOCH (scripts/images/jks-cacerts.py).
+  [[ "$name" == python-java-base ]] &&
+    recipe=(--customize-hook='python3 "$DFP_JKS_WRITER" "$1" "$SOURCE_DATE_EPOCH"' "${recipe[@]}")
   local sources=("deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY_MIRROR $SUITE-security main")
   # Import: FROM scratch + the tarball. --timestamp fixes the layer's and the config's
   # times; the environment puts Python in UTF-8 mode, keeps uv from downloading Pythons, and
@@ -93,7 +99,7 @@ CMD ["/usr/bin/python3"]'
   # which serves the same suite) and the image's (that plus how it is imported). Both are
   # cached, so a change of the import alone does not run mmdebstrap again.
   local rootfs_key key
-  rootfs_key="$( { printf '%s\n' "${recipe[@]}" "$SOURCE_DATE_EPOCH"; sha256sum < "$uv"; } | sha256sum | cut -c1-16)"
+  rootfs_key="$( { printf '%s\n' "${recipe[@]}" "$SOURCE_DATE_EPOCH"; sha256sum < "$uv"; [[ "$name" != python-java-base ]] || sha256sum < "$JKS_WRITER"; } | sha256sum | cut -c1-16)"
   key="$( { echo "$rootfs_key"; printf '%s\n' "$containerfile"; } | sha256sum | cut -c1-16)"
   local rootfs="$OUT/$name.rootfs.$rootfs_key.tar" archive="$OUT/$name.$key.tar"
   if [[ ! -f "$rootfs" ]]; then
@@ -101,7 +107,7 @@ CMD ["/usr/bin/python3"]'
     # mmdebstrap picks the output format by the name's extension: keep .tar.
     local tmp="$OUT/.tmp.$name.rootfs.tar"
     rm -rf "$tmp"
-    if ! DFP_UV_BINARY="$uv" mmdebstrap "${recipe[@]}" "$tmp" "${sources[@]}" >"$log" 2>&1; then
+    if ! DFP_UV_BINARY="$uv" DFP_JKS_WRITER="$JKS_WRITER" mmdebstrap "${recipe[@]}" "$tmp" "${sources[@]}" >"$log" 2>&1; then
       echo "base: mmdebstrap failed for $name; the last lines of $log:" >&2
       tail -n 25 "$log" >&2
       rm -rf "$tmp"

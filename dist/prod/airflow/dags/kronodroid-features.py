@@ -227,7 +227,7 @@ with DAG(
         task_id="dbt-build",
         doc_md="Kronodroid staging and feature models (dbt), built on the staging tables the transform writes.",
         namespace="ml-prod",
-        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:37562fcd223c889c12ad50d8d51f1ccfc03f92335fba64fbe27c9e1ebf8db501",
+        image="registry.dfp.internal/dfp/dbt-kronodroid:1.11.16-1@sha256:809255231baae931cc2e019b2da8b14efae6f0e9ad6e3913049f50cea8dd45f9",
         cmds=["dbt", "build"],
         arguments=[
             "--project-dir",
