@@ -2,10 +2,10 @@
 certificates ROOT/etc/ssl/certs holds (one entry per *.pem, aliased `debian:<name>` as
 ca-certificates-java does), byte for byte the same from the same certificates.
 
-Why: ca-certificates-java writes that store as PKCS12, with a random salt and the time of the
-build in it, so every build of python-java-base differed (a fresh machine's images then had
-other digests than dfp.lock.json). JVMs since 9 read a JKS store where they expect PKCS12
-(`keystore.type.compat`), and the store password stays `changeit`.
+Why: ca-certificates-java's postinst writes that store (JKS too) with the day of the build as
+every entry's date, so python-java-base built on another day differed in this one file, and a
+fresh machine's images had other digests than dfp.lock.json. Same certificates, aliases and
+password (`changeit`); only the date is fixed.
 
 Usage (an mmdebstrap customize hook): python3 jks-cacerts.py ROOT [EPOCH_SECONDS]
 """
